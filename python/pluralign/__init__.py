@@ -1,0 +1,12 @@
+"""pluralign: pluralistic alignment of language models.
+
+Keep human values as vectors (``pluralign.pareto``), keep stakeholder views apart, and make
+edge cases visible instead of flattening everything into one scalar reward.
+"""
+
+from __future__ import annotations
+
+from . import errors, pareto
+from ._core import __version__, default_threads
+
+__all__ = ["__version__", "default_threads", "errors", "pareto"]

@@ -1,0 +1,14 @@
+//! pluralign-core: the pure-Rust algorithms behind pluralign (no Python here).
+//!
+//! - [`pareto`]: non-dominated sorting, hypervolume, scalarizations, indicators.
+//! - [`parallel`]: the rayon pools every kernel runs in (`threads=`), fork-safe.
+//! - [`error`]: the one error type, mapped onto `pluralign.errors` by the binding layer.
+
+pub mod choice;
+pub mod error;
+pub mod matrix;
+pub mod parallel;
+pub mod pareto;
+
+pub use error::{CoreError, Result};
+pub use matrix::{MatrixView, NanPolicy};

@@ -1,0 +1,234 @@
+//! Non-dominated sorting inside many small groups in one call (e.g. per prompt: millions of
+//! prompts x 4-64 candidates). Groups of up to 64 points use dominance bitmasks: one pass
+//! builds "who dominates me" as a u64 per point, then fronts are peeled with bit operations.
+//! Larger groups go through the general sort. Work is split into fixed blocks of groups, so the
+//! result does not depend on the thread count.
+
+use std::collections::HashSet;
+
+use rayon::prelude::*;
+
+use super::sort;
+use crate::error::{CoreError, Result};
+use crate::matrix::{check_directions, to_min, MatrixView, NanPolicy};
+
+/// Which rows form each group: group `g` is rows `perm[offsets[g]..offsets[g+1]]`, or the
+/// plain row range when `perm` is `None`.
+#[derive(Clone, Debug)]
+pub struct GroupIndex {
+    pub offsets: Vec<usize>,
+    pub perm: Option<Vec<u32>>,
+}
+
+impl GroupIndex {
+    /// Validated CSR offsets over `n` rows.
+    pub fn from_offsets(offsets: &[i64], n: usize) -> Result<Self> {
+        if offsets.is_empty() {
+            return Err(CoreError::Input(
+                "offsets must not be empty: pass [0, ..., n]".into(),
+            ));
+        }
+        if offsets[0] != 0 {
+            return Err(CoreError::Input(format!(
+                "offsets[0] must be 0, got {}",
+                offsets[0]
+            )));
+        }
+        for (g, w) in offsets.windows(2).enumerate() {
+            if w[1] < w[0] {
+                return Err(CoreError::Input(format!(
+                    "offsets must be non-decreasing: offsets[{}] = {} > offsets[{}] = {}",
+                    g,
+                    w[0],
+                    g + 1,
+                    w[1]
+                )));
+            }
+        }
+        let last = offsets[offsets.len() - 1];
+        if last != n as i64 {
+            return Err(CoreError::Input(format!(
+                "offsets must end at the number of rows ({n}), got {last}"
+            )));
+        }
+        Ok(Self {
+            offsets: offsets.iter().map(|&o| o as usize).collect(),
+            perm: None,
+        })
+    }
+
+    pub fn n_groups(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+}
+
+/// Group rows by integer id. Rows of a group need not be adjacent; when every id forms one
+/// contiguous run (the usual "sorted by prompt" layout) no permutation is made.
+pub fn group_index(ids: &[i64]) -> GroupIndex {
+    let n = ids.len();
+    let mut offsets = vec![0usize];
+    let mut seen = HashSet::new();
+    let mut contiguous = true;
+    for i in 0..n {
+        if i > 0 && ids[i] != ids[i - 1] {
+            offsets.push(i);
+        }
+        if (i == 0 || ids[i] != ids[i - 1]) && !seen.insert(ids[i]) {
+            contiguous = false;
+            break;
+        }
+    }
+    if contiguous {
+        if n > 0 {
+            offsets.push(n);
+        }
+        return GroupIndex {
+            offsets,
+            perm: None,
+        };
+    }
+    let mut perm: Vec<u32> = (0..n as u32).collect();
+    perm.par_sort_by_key(|&i| ids[i as usize]); // stable: rows keep their order inside a group
+    let mut offsets = vec![0usize];
+    for k in 1..n {
+        if ids[perm[k] as usize] != ids[perm[k - 1] as usize] {
+            offsets.push(k);
+        }
+    }
+    offsets.push(n);
+    GroupIndex {
+        offsets,
+        perm: Some(perm),
+    }
+}
+
+/// Groups per parallel task.
+const BLOCK: usize = 2048;
+
+/// Ranks (`first_only = false`) or first-front flags as 0/1 (`first_only = true`) inside each
+/// group, in input row order.
+pub fn ranks_grouped(
+    view: &MatrixView,
+    maximize: &[bool],
+    nan: NanPolicy,
+    groups: &GroupIndex,
+    first_only: bool,
+) -> Result<Vec<u32>> {
+    let (n, m) = (view.nrows(), view.ncols());
+    check_directions(maximize, m)?;
+    if m == 0 {
+        return Err(CoreError::Input(
+            "points have 0 objectives; need at least one column".into(),
+        ));
+    }
+    if groups.offsets.last().copied().unwrap_or(0) != n {
+        return Err(CoreError::Input(format!(
+            "groups cover {} rows but the points have {n}",
+            groups.offsets.last().copied().unwrap_or(0)
+        )));
+    }
+    if let Some(p) = &groups.perm {
+        if p.len() != n {
+            return Err(CoreError::Input(format!(
+                "group ids have {} rows, points have {n}",
+                p.len()
+            )));
+        }
+    }
+    if nan == NanPolicy::Error {
+        view.check_finite()?;
+    }
+    let row_of = |k: usize| -> usize { groups.perm.as_ref().map_or(k, |p| p[k] as usize) };
+    let ng = groups.n_groups();
+    let blocks: Vec<Vec<u32>> = (0..ng.div_ceil(BLOCK))
+        .into_par_iter()
+        .map(|b| {
+            let (g0, g1) = (b * BLOCK, ((b + 1) * BLOCK).min(ng));
+            let mut out = Vec::with_capacity(groups.offsets[g1] - groups.offsets[g0]);
+            let mut buf: Vec<f64> = Vec::new();
+            for g in g0..g1 {
+                let (s, e) = (groups.offsets[g], groups.offsets[g + 1]);
+                buf.clear();
+                for k in s..e {
+                    let r = row_of(k);
+                    for (j, &mx) in maximize.iter().enumerate() {
+                        // Validated above (or NanPolicy::Worst), so this cannot fail.
+                        buf.push(to_min(view.get(r, j), mx, nan, r, j).unwrap_or(f64::INFINITY));
+                    }
+                }
+                rank_group(&buf, m, e - s, first_only, &mut out);
+            }
+            out
+        })
+        .collect();
+    let flat: Vec<u32> = blocks.concat();
+    Ok(match &groups.perm {
+        None => flat,
+        Some(p) => {
+            let mut out = vec![0u32; n];
+            for (k, &r) in p.iter().enumerate() {
+                out[r as usize] = flat[k];
+            }
+            out
+        }
+    })
+}
+
+/// Append the ranks of one group (row-major `pts`, minimization space) to `out`.
+fn rank_group(pts: &[f64], m: usize, k: usize, first_only: bool, out: &mut Vec<u32>) {
+    if k <= 64 {
+        let row = |i: usize| &pts[i * m..(i + 1) * m];
+        let mut dominated_by = [0u64; 64];
+        for i in 0..k {
+            for j in (i + 1)..k {
+                let (a, b) = (row(i), row(j));
+                let (mut a_le, mut b_le) = (true, true);
+                for d in 0..m {
+                    a_le &= a[d] <= b[d];
+                    b_le &= b[d] <= a[d];
+                }
+                // a <= b everywhere and not equal means a dominates b.
+                if a_le && !b_le {
+                    dominated_by[j] |= 1 << i;
+                } else if b_le && !a_le {
+                    dominated_by[i] |= 1 << j;
+                }
+            }
+        }
+        if first_only {
+            out.extend((0..k).map(|i| u32::from(dominated_by[i] == 0)));
+            return;
+        }
+        let base = out.len();
+        out.resize(base + k, 0);
+        let mut remaining: u64 = if k == 64 { u64::MAX } else { (1u64 << k) - 1 };
+        let mut f = 0u32;
+        while remaining != 0 {
+            let mut current = 0u64;
+            let mut bits = remaining;
+            while bits != 0 {
+                let i = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if dominated_by[i] & remaining == 0 {
+                    current |= 1 << i;
+                    out[base + i] = f;
+                }
+            }
+            remaining &= !current;
+            f += 1;
+        }
+    } else {
+        // Already in minimization space: no flips, no NaN (inf stands for worst).
+        let maximize = vec![false; m];
+        let view = match MatrixView::row_major(pts, k, m) {
+            Ok(v) => v,
+            Err(_) => unreachable!("buffer built with k * m values"),
+        };
+        if first_only {
+            let f = sort::front(&view, &maximize, NanPolicy::Worst).unwrap_or_default();
+            out.extend(f.into_iter().map(u32::from));
+        } else {
+            out.extend(sort::ranks(&view, &maximize, NanPolicy::Worst).unwrap_or_default());
+        }
+    }
+}

@@ -1,0 +1,393 @@
+//! Non-dominated sorting of one point set: all fronts (`ranks`) or the first one (`front`).
+//!
+//! Points are first sorted lexicographically and de-duplicated (equal vectors share a front),
+//! so every dominator of a point comes before it and, among distinct points, "weakly better
+//! everywhere" already means "dominates". Then, by dimension:
+//! - m = 1: the rank is the position among distinct values;
+//! - m = 2: one pass keeping the best second objective per front, binary search over fronts;
+//! - m = 3: one 2-D staircase (ordered map) per front, binary search over fronts (a point not
+//!   dominated by front k is not dominated by any later front: every point of front k+1 has a
+//!   dominator in front k), O(n log^2 n);
+//! - m >= 4: a k-d tree that keeps the best rank of each subtree, O(n) queries that prune on
+//!   bounding boxes (see [`super::kdtree`]).
+
+use rayon::prelude::*;
+
+use super::kdtree::KdTree;
+use crate::error::{CoreError, Result};
+use crate::matrix::{check_directions, MatrixView, NanPolicy};
+
+/// Distinct points in minimization space, sorted lexicographically.
+pub struct Prepared {
+    pub m: usize,
+    /// Row-major distinct points.
+    pub pts: Vec<f64>,
+    /// For each input row, the index of its distinct point.
+    pub of_row: Vec<u32>,
+}
+
+impl Prepared {
+    pub fn len(&self) -> usize {
+        if self.m == 0 {
+            0
+        } else {
+            self.pts.len() / self.m
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    #[inline(always)]
+    pub fn row(&self, u: usize) -> &[f64] {
+        &self.pts[u * self.m..(u + 1) * self.m]
+    }
+}
+
+/// Validate, flip into minimization space, sort and de-duplicate. Runs inside the caller's pool.
+pub fn prepare(view: &MatrixView, maximize: &[bool], nan: NanPolicy) -> Result<Prepared> {
+    let (n, m) = (view.nrows(), view.ncols());
+    check_directions(maximize, m)?;
+    if m == 0 {
+        return Err(CoreError::Input(
+            "points have 0 objectives; need at least one column".into(),
+        ));
+    }
+    if n >= u32::MAX as usize {
+        return Err(CoreError::Limit(format!(
+            "{n} points is more than the supported 4,294,967,294"
+        )));
+    }
+    if nan == NanPolicy::Error {
+        view.check_finite()?;
+    }
+    let key = |i: usize, j: usize| -> f64 {
+        let v = view.get(i, j);
+        if !v.is_finite() {
+            f64::INFINITY
+        } else if maximize[j] {
+            -v + 0.0
+        } else {
+            v + 0.0
+        }
+    };
+    // Sort by the first objective's order-preserving bits; only ties look further.
+    let mut keyed: Vec<(u64, u32)> = (0..n)
+        .into_par_iter()
+        .map(|i| (ord_bits(key(i, 0)), i as u32))
+        .collect();
+    keyed.par_sort_unstable_by(|&(ka, a), &(kb, b)| {
+        ka.cmp(&kb).then_with(|| {
+            let (a, b) = (a as usize, b as usize);
+            for j in 1..m {
+                match key(a, j).total_cmp(&key(b, j)) {
+                    std::cmp::Ordering::Equal => continue,
+                    o => return o,
+                }
+            }
+            a.cmp(&b)
+        })
+    });
+    let order: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
+    let mut pts: Vec<f64> = Vec::with_capacity(n * m);
+    let mut of_row = vec![0u32; n];
+    let mut count = 0usize;
+    for &r in &order {
+        let r = r as usize;
+        let same = count > 0 && (0..m).all(|j| pts[(count - 1) * m + j] == key(r, j));
+        if !same {
+            pts.extend((0..m).map(|j| key(r, j)));
+            count += 1;
+        }
+        of_row[r] = (count - 1) as u32;
+    }
+    pts.shrink_to_fit();
+    Ok(Prepared { m, pts, of_row })
+}
+
+/// Bits of a non-NaN float whose unsigned order is the float order.
+#[inline(always)]
+pub(crate) fn ord_bits(v: f64) -> u64 {
+    let b = v.to_bits();
+    if b >> 63 == 1 {
+        !b
+    } else {
+        b | (1 << 63)
+    }
+}
+
+/// Front index (0 = non-dominated) of every input row.
+pub fn ranks(view: &MatrixView, maximize: &[bool], nan: NanPolicy) -> Result<Vec<u32>> {
+    if view.nrows() == 0 {
+        check_directions(maximize, view.ncols())?;
+        return Ok(Vec::new());
+    }
+    if view.ncols() <= 3 {
+        return Ok(sweep_small_m(view, maximize, nan, false)?.0);
+    }
+    let prep = prepare(view, maximize, nan)?;
+    let r = ranks_prepared(&prep);
+    Ok(prep.of_row.par_iter().map(|&u| r[u as usize]).collect())
+}
+
+/// True for the rows on the first front.
+pub fn front(view: &MatrixView, maximize: &[bool], nan: NanPolicy) -> Result<Vec<bool>> {
+    if view.nrows() == 0 {
+        check_directions(maximize, view.ncols())?;
+        return Ok(Vec::new());
+    }
+    if view.ncols() >= 4 {
+        return front_kd(view, maximize, nan);
+    }
+    let r = sweep_small_m(view, maximize, nan, true)?.0;
+    Ok(r.into_iter().map(|r| r == 0).collect())
+}
+
+/// Ranks for m <= 3 (`first_only`: 0 for the first front, 1 for everything else) by one sweep
+/// over rows sorted on the order-preserving bits of their values: integer keys make the sort
+/// and the staircases cheap, and no sorted copy of the points is made.
+fn sweep_small_m(
+    view: &MatrixView,
+    maximize: &[bool],
+    nan: NanPolicy,
+    first_only: bool,
+) -> Result<(Vec<u32>,)> {
+    let (n, m) = (view.nrows(), view.ncols());
+    check_directions(maximize, m)?;
+    if m == 0 {
+        return Err(CoreError::Input(
+            "points have 0 objectives; need at least one column".into(),
+        ));
+    }
+    if n >= u32::MAX as usize {
+        return Err(CoreError::Limit(format!(
+            "{n} points is more than the supported 4,294,967,294"
+        )));
+    }
+    if nan == NanPolicy::Error {
+        view.check_finite()?;
+    }
+    let key = |i: usize, j: usize| -> u64 {
+        if j >= m {
+            return 0;
+        }
+        let v = view.get(i, j);
+        ord_bits(if !v.is_finite() {
+            f64::INFINITY
+        } else if maximize[j] {
+            -v + 0.0
+        } else {
+            v + 0.0
+        })
+    };
+    let mut keyed: Vec<([u64; 3], u32)> = (0..n)
+        .into_par_iter()
+        .map(|i| ([key(i, 0), key(i, 1), key(i, 2)], i as u32))
+        .collect();
+    keyed.par_sort_unstable();
+    let mut out = vec![0u32; n];
+    let mut prev: Option<([u64; 3], u32)> = None;
+    // m = 2: best second objective per front (non-decreasing in the front index).
+    let mut best_y: Vec<u64> = Vec::new();
+    // m = 3: one staircase per front.
+    let mut fronts: Vec<Staircase> = Vec::new();
+    let mut distinct = 0u32;
+    for &(k, i) in &keyed {
+        let r = match prev {
+            Some((pk, pr)) if pk == k => pr,
+            _ => {
+                distinct += 1;
+                match m {
+                    1 => distinct - 1,
+                    2 => {
+                        let f = best_y.partition_point(|&b| b <= k[1]);
+                        if f == best_y.len() {
+                            if !(first_only && f > 0) {
+                                best_y.push(k[1]);
+                            }
+                        } else {
+                            best_y[f] = k[1];
+                        }
+                        f as u32
+                    }
+                    _ => {
+                        let f = if first_only {
+                            usize::from(fronts.first().is_some_and(|s| s.covers(k[1], k[2])))
+                        } else {
+                            fronts.partition_point(|s| s.covers(k[1], k[2]))
+                        };
+                        if f == fronts.len() {
+                            fronts.push(Staircase::default());
+                        }
+                        if !(first_only && f > 0) {
+                            fronts[f].insert(k[1], k[2]);
+                        }
+                        f as u32
+                    }
+                }
+            }
+        };
+        out[i as usize] = if first_only { r.min(1) } else { r };
+        prev = Some((k, r));
+    }
+    Ok((out,))
+}
+
+/// Pivots used to discard clearly dominated points before the k-d tree.
+const PIVOTS: usize = 64;
+
+/// First front for m >= 4 without sorting: discard points dominated by a few strong pivots
+/// (smallest coordinate sums), then ask a k-d tree over the survivors. Exact: a dominated
+/// survivor is dominated by some non-dominated point, and those always survive.
+fn front_kd(view: &MatrixView, maximize: &[bool], nan: NanPolicy) -> Result<Vec<bool>> {
+    let (n, m) = (view.nrows(), view.ncols());
+    check_directions(maximize, m)?;
+    if nan == NanPolicy::Error {
+        view.check_finite()?;
+    }
+    let pts = view.to_minimization(maximize, NanPolicy::Worst)?;
+    let row = |i: usize| &pts[i * m..(i + 1) * m];
+    let mut by_sum: Vec<(f64, u32)> = (0..n)
+        .into_par_iter()
+        .map(|i| (row(i).iter().sum::<f64>(), i as u32))
+        .collect();
+    let k = PIVOTS.min(n);
+    if k < n {
+        by_sum.select_nth_unstable_by(k, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    }
+    let pivots: Vec<&[f64]> = by_sum[..k].iter().map(|&(_, i)| row(i as usize)).collect();
+    drop(by_sum);
+    let survivors: Vec<u32> = (0..n as u32)
+        .into_par_iter()
+        .with_min_len(4096)
+        .filter(|&i| !pivots.iter().any(|q| super::dominates(q, row(i as usize))))
+        .collect();
+    let sub: Vec<f64> = survivors
+        .iter()
+        .flat_map(|&i| row(i as usize).iter().copied())
+        .collect();
+    let tree = KdTree::build(&sub, m);
+    let keep: Vec<bool> = (0..survivors.len())
+        .into_par_iter()
+        .with_min_len(1024)
+        .map_init(Vec::new, |stack, s| {
+            !tree.has_dominator(&sub[s * m..(s + 1) * m], stack)
+        })
+        .collect();
+    let mut out = vec![false; n];
+    for (s, &i) in survivors.iter().enumerate() {
+        out[i as usize] = keep[s];
+    }
+    Ok(out)
+}
+
+/// Ranks of the distinct, sorted points.
+pub fn ranks_prepared(p: &Prepared) -> Vec<u32> {
+    match p.m {
+        1 => (0..p.len() as u32).collect(),
+        2 => ranks_2d(p),
+        3 => ranks_3d(p),
+        _ => KdTree::build(&p.pts, p.m).ranks(),
+    }
+}
+
+/// First-front mask of the distinct, sorted points.
+pub fn front_prepared(p: &Prepared) -> Vec<bool> {
+    let n = p.len();
+    match p.m {
+        1 => (0..n).map(|u| u == 0).collect(),
+        2 => {
+            let mut best = f64::INFINITY;
+            let mut out = vec![false; n];
+            for (u, o) in out.iter_mut().enumerate() {
+                let y = p.pts[2 * u + 1];
+                if y < best || u == 0 {
+                    *o = true;
+                    best = y;
+                }
+            }
+            out
+        }
+        3 => {
+            let mut stair = Staircase::default();
+            (0..n)
+                .map(|u| {
+                    let q = p.row(u);
+                    let (y, z) = (ord_bits(q[1]), ord_bits(q[2]));
+                    if stair.covers(y, z) {
+                        false
+                    } else {
+                        stair.insert(y, z);
+                        true
+                    }
+                })
+                .collect()
+        }
+        _ => KdTree::build(&p.pts, p.m).front(),
+    }
+}
+
+fn ranks_2d(p: &Prepared) -> Vec<u32> {
+    // best_y[k]: smallest second objective seen on front k; non-decreasing in k.
+    let mut best_y: Vec<f64> = Vec::new();
+    (0..p.len())
+        .map(|u| {
+            let y = p.pts[2 * u + 1];
+            let k = best_y.partition_point(|&b| b <= y);
+            if k == best_y.len() {
+                best_y.push(y);
+            } else {
+                best_y[k] = y;
+            }
+            k as u32
+        })
+        .collect()
+}
+
+fn ranks_3d(p: &Prepared) -> Vec<u32> {
+    let mut fronts: Vec<Staircase> = Vec::new();
+    (0..p.len())
+        .map(|u| {
+            let q = p.row(u);
+            let (y, z) = (ord_bits(q[1]), ord_bits(q[2]));
+            let k = fronts.partition_point(|f| f.covers(y, z));
+            if k == fronts.len() {
+                fronts.push(Staircase::default());
+            }
+            fronts[k].insert(y, z);
+            k as u32
+        })
+        .collect()
+}
+
+/// The minimal elements of a set of (y, z) pairs (order-preserving bits) under "weakly
+/// smaller in both", ordered by y ascending (so z strictly descending). Sorted vectors beat
+/// an ordered map here: staircases stay short (O(sqrt n) even when every point is on one
+/// front), so the memmove on insert is cheaper than tree node hops on every query.
+#[derive(Default)]
+pub(crate) struct Staircase {
+    ys: Vec<u64>,
+    zs: Vec<u64>,
+}
+
+impl Staircase {
+    /// Is some step <= (y, z) in both coordinates?
+    #[inline]
+    pub fn covers(&self, y: u64, z: u64) -> bool {
+        let i = self.ys.partition_point(|&sy| sy <= y);
+        i > 0 && self.zs[i - 1] <= z
+    }
+    /// Insert a pair that no step covers, dropping the steps it covers.
+    pub fn insert(&mut self, y: u64, z: u64) {
+        let pos = self.ys.partition_point(|&sy| sy < y);
+        let doomed = self.zs[pos..].iter().take_while(|&&sz| sz >= z).count();
+        if doomed == 0 {
+            self.ys.insert(pos, y);
+            self.zs.insert(pos, z);
+        } else {
+            self.ys[pos] = y;
+            self.zs[pos] = z;
+            self.ys.drain(pos + 1..pos + doomed);
+            self.zs.drain(pos + 1..pos + doomed);
+        }
+    }
+}

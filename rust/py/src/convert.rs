@@ -1,0 +1,161 @@
+//! Python objects → borrowed matrix views. numpy arrays are read in place through their
+//! strides (C, Fortran or sliced); Arrow columns (polars Series, pyarrow arrays) arrive through
+//! the Arrow PyCapsule stream interface and are borrowed when they are one float64 chunk
+//! without nulls, converted once otherwise.
+
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::Float64Type;
+use arrow_array::{Array, ArrayRef};
+use arrow_schema::DataType;
+use numpy::{PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use pluralign_core::MatrixView;
+use pyo3::prelude::*;
+use pyo3_arrow::PyChunkedArray;
+
+use crate::errors::{input_error, py_error};
+
+#[derive(FromPyObject)]
+pub enum PointsArg<'py> {
+    Array(PyReadonlyArray2<'py, f64>),
+    Columns(Vec<PyChunkedArray>),
+}
+
+/// Owns (or borrows) the data of a points argument; `slices()` + `view()` give the kernel view.
+pub enum Points<'py> {
+    Array(PyReadonlyArray2<'py, f64>),
+    Columns { arrays: Vec<ArrayRef> },
+}
+
+impl<'py> Points<'py> {
+    pub fn new(py: Python<'py>, arg: PointsArg<'py>) -> PyResult<Self> {
+        match arg {
+            PointsArg::Array(a) => Ok(Points::Array(a)),
+            PointsArg::Columns(cols) => {
+                let mut arrays = Vec::with_capacity(cols.len());
+                for (j, col) in cols.into_iter().enumerate() {
+                    arrays.push(column_f64(py, j, col)?);
+                }
+                Ok(Points::Columns { arrays })
+            }
+        }
+    }
+
+    /// Column slices (empty for numpy input).
+    pub fn slices(&self) -> Vec<&[f64]> {
+        match self {
+            Points::Array(_) => Vec::new(),
+            Points::Columns { arrays } => arrays
+                .iter()
+                .map(|a| a.as_primitive::<Float64Type>().values().as_ref())
+                .collect(),
+        }
+    }
+
+    pub fn view<'a>(&'a self, py: Python<'_>, slices: &'a [&'a [f64]]) -> PyResult<MatrixView<'a>> {
+        match self {
+            Points::Array(a) => array_view(py, a),
+            Points::Columns { .. } => {
+                MatrixView::columns(slices).map_err(|e| crate::errors::to_py(py, e))
+            }
+        }
+    }
+}
+
+fn array_view<'a>(py: Python<'_>, a: &'a PyReadonlyArray2<'_, f64>) -> PyResult<MatrixView<'a>> {
+    let shape = a.shape();
+    let (n, m) = (shape[0], shape[1]);
+    let strides = a.strides();
+    let item = std::mem::size_of::<f64>() as isize;
+    if strides.iter().any(|&s| s < 0 || s % item != 0) {
+        return Err(input_error(
+            py,
+            "array has negative or unaligned strides; pass np.ascontiguousarray(points)",
+        ));
+    }
+    let (rs, cs) = ((strides[0] / item) as usize, (strides[1] / item) as usize);
+    if n == 0 || m == 0 {
+        return MatrixView::new(&[], n, m, rs, cs).map_err(|e| crate::errors::to_py(py, e));
+    }
+    let len = (n - 1) * rs + (m - 1) * cs + 1;
+    // SAFETY: numpy guarantees that every element (i, j) with i < n, j < m lies at
+    // data + i*rs + j*cs inside one allocation; the readonly borrow `a` keeps it alive and
+    // unmodified by Rust code for 'a. The slice spans exactly from the first to the last element.
+    let data = unsafe { std::slice::from_raw_parts(a.data() as *const f64, len) };
+    MatrixView::new(data, n, m, rs, cs).map_err(|e| crate::errors::to_py(py, e))
+}
+
+/// One Arrow column as a single float64 array without nulls.
+fn column_f64(py: Python<'_>, j: usize, col: PyChunkedArray) -> PyResult<ArrayRef> {
+    let name = col.field().name().clone();
+    let chunks = col.chunks();
+    let numeric = matches!(
+        col.data_type(),
+        DataType::Float64
+            | DataType::Float32
+            | DataType::Float16
+            | DataType::Int8
+            | DataType::Int16
+            | DataType::Int32
+            | DataType::Int64
+            | DataType::UInt8
+            | DataType::UInt16
+            | DataType::UInt32
+            | DataType::UInt64
+            | DataType::Boolean
+    );
+    if !numeric {
+        return Err(py_error(
+            py,
+            "SchemaError",
+            format!(
+                "column '{name}' (objective {j}) has type {} but objectives must be numeric",
+                col.data_type()
+            ),
+        ));
+    }
+    let mut offset = 0usize;
+    for c in chunks {
+        if c.null_count() > 0 {
+            let row = (0..c.len()).find(|&i| c.is_null(i)).unwrap_or(0) + offset;
+            return Err(input_error(
+                py,
+                format!("column '{name}' (objective {j}) is null at row {row}; fill or drop nulls first"),
+            ));
+        }
+        offset += c.len();
+    }
+    let cast: Vec<ArrayRef> = chunks
+        .iter()
+        .map(|c| arrow_cast::cast(c, &DataType::Float64))
+        .collect::<Result<_, _>>()
+        .map_err(|e| {
+            input_error(
+                py,
+                format!("column '{name}': cannot convert to float64: {e}"),
+            )
+        })?;
+    if cast.len() == 1 {
+        return Ok(cast
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Arc::new(arrow_array::Float64Array::from(Vec::<f64>::new()))));
+    }
+    let refs: Vec<&dyn Array> = cast.iter().map(|a| a.as_ref()).collect();
+    if refs.is_empty() {
+        return Ok(Arc::new(arrow_array::Float64Array::from(Vec::<f64>::new())));
+    }
+    arrow_select::concat::concat(&refs)
+        .map_err(|e| input_error(py, format!("column '{name}': {e}")))
+}
+
+/// An int64 vector argument as a slice.
+pub fn i64_slice<'a>(
+    py: Python<'_>,
+    a: &'a PyReadonlyArray1<'_, i64>,
+    what: &str,
+) -> PyResult<&'a [i64]> {
+    a.as_slice()
+        .map_err(|_| input_error(py, format!("{what} must be a contiguous int64 array")))
+}

@@ -1,0 +1,337 @@
+//! Bindings of `pluralign_core::pareto`. Argument checking that needs Python types happens in
+//! `python/pluralign/pareto.py`; everything about values is checked in the core.
+
+use numpy::{
+    PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods,
+};
+use pluralign_core::matrix::NanPolicy;
+use pluralign_core::pareto::{
+    self, grouped, hypervolume as hvm, indicators, lexicographic as lexi, scalarize,
+};
+use pyo3::prelude::*;
+
+use crate::convert::{i64_slice, Points, PointsArg};
+use crate::errors::{input_error, run, to_py};
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(pareto_ranks, m)?)?;
+    m.add_function(wrap_pyfunction!(pareto_front, m)?)?;
+    m.add_function(wrap_pyfunction!(pareto_grouped, m)?)?;
+    m.add_function(wrap_pyfunction!(crowding_distance, m)?)?;
+    m.add_function(wrap_pyfunction!(hypervolume, m)?)?;
+    m.add_function(wrap_pyfunction!(hypervolume_contributions, m)?)?;
+    m.add_function(wrap_pyfunction!(hypervolume_mc, m)?)?;
+    m.add_function(wrap_pyfunction!(weighted_sum, m)?)?;
+    m.add_function(wrap_pyfunction!(chebyshev, m)?)?;
+    m.add_function(wrap_pyfunction!(ideal_point, m)?)?;
+    m.add_function(wrap_pyfunction!(das_dennis, m)?)?;
+    m.add_function(wrap_pyfunction!(dirichlet, m)?)?;
+    m.add_function(wrap_pyfunction!(lexicographic, m)?)?;
+    m.add_function(wrap_pyfunction!(indicator, m)?)?;
+    Ok(())
+}
+
+fn nan_policy(py: Python<'_>, nan: &str) -> PyResult<NanPolicy> {
+    match nan {
+        "error" => Ok(NanPolicy::Error),
+        "worst" => Ok(NanPolicy::Worst),
+        other => Err(input_error(
+            py,
+            format!("nan must be \"error\" or \"worst\", got {other:?}"),
+        )),
+    }
+}
+
+fn to_i64(v: Vec<u32>) -> Vec<i64> {
+    v.into_iter().map(i64::from).collect()
+}
+
+#[pyfunction]
+#[pyo3(signature = (points, maximize, nan="error", threads=None))]
+fn pareto_ranks<'py>(
+    py: Python<'py>,
+    points: PointsArg<'py>,
+    maximize: Vec<bool>,
+    nan: &str,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray1<i64>>> {
+    let nan = nan_policy(py, nan)?;
+    let pts = Points::new(py, points)?;
+    let s = pts.slices();
+    let view = pts.view(py, &s)?;
+    let r = run(py, threads, || {
+        pareto::ranks(&view, &maximize, nan).map(to_i64)
+    })?;
+    Ok(PyArray1::from_vec(py, r))
+}
+
+#[pyfunction]
+#[pyo3(signature = (points, maximize, nan="error", threads=None))]
+fn pareto_front<'py>(
+    py: Python<'py>,
+    points: PointsArg<'py>,
+    maximize: Vec<bool>,
+    nan: &str,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray1<bool>>> {
+    let nan = nan_policy(py, nan)?;
+    let pts = Points::new(py, points)?;
+    let s = pts.slices();
+    let view = pts.view(py, &s)?;
+    let r = run(py, threads, || pareto::front(&view, &maximize, nan))?;
+    Ok(PyArray1::from_vec(py, r))
+}
+
+/// Ranks or first-front flags inside groups given by `offsets` (CSR) or integer `ids`.
+#[pyfunction]
+#[pyo3(signature = (points, maximize, nan="error", offsets=None, ids=None, first_only=false, threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn pareto_grouped<'py>(
+    py: Python<'py>,
+    points: PointsArg<'py>,
+    maximize: Vec<bool>,
+    nan: &str,
+    offsets: Option<PyReadonlyArray1<'py, i64>>,
+    ids: Option<PyReadonlyArray1<'py, i64>>,
+    first_only: bool,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray1<i64>>> {
+    let nan = nan_policy(py, nan)?;
+    let pts = Points::new(py, points)?;
+    let s = pts.slices();
+    let view = pts.view(py, &s)?;
+    let n = view.nrows();
+    let r = match (&offsets, &ids) {
+        (Some(o), None) => {
+            let o = i64_slice(py, o, "offsets")?;
+            let index = grouped::GroupIndex::from_offsets(o, n).map_err(|e| to_py(py, e))?;
+            run(py, threads, || {
+                grouped::ranks_grouped(&view, &maximize, nan, &index, first_only)
+            })?
+        }
+        (None, Some(ids)) => {
+            let ids = i64_slice(py, ids, "groups")?;
+            if ids.len() != n {
+                return Err(input_error(
+                    py,
+                    format!("groups has {} ids but the points have {n} rows", ids.len()),
+                ));
+            }
+            run(py, threads, || {
+                let index = grouped::group_index(ids);
+                grouped::ranks_grouped(&view, &maximize, nan, &index, first_only)
+            })?
+        }
+        _ => return Err(input_error(py, "pass exactly one of groups= or offsets=")),
+    };
+    Ok(PyArray1::from_vec(py, to_i64(r)))
+}
+
+#[pyfunction]
+#[pyo3(signature = (points, ranks, threads=None))]
+fn crowding_distance<'py>(
+    py: Python<'py>,
+    points: PointsArg<'py>,
+    ranks: PyReadonlyArray1<'py, i64>,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let pts = Points::new(py, points)?;
+    let s = pts.slices();
+    let view = pts.view(py, &s)?;
+    let ranks = i64_slice(py, &ranks, "ranks")?;
+    if let Some((i, r)) = ranks
+        .iter()
+        .enumerate()
+        .find(|(_, &r)| !(0..u32::MAX as i64).contains(&r))
+    {
+        return Err(input_error(
+            py,
+            format!("ranks[{i}] = {r} is not a valid front index (0, 1, 2, ...)"),
+        ));
+    }
+    let ranks: Vec<u32> = ranks.iter().map(|&r| r as u32).collect();
+    let r = run(py, threads, || pareto::crowding_distance(&view, &ranks))?;
+    Ok(PyArray1::from_vec(py, r))
+}
+
+#[pyfunction]
+#[pyo3(signature = (points, maximize, reference, threads=None))]
+fn hypervolume<'py>(
+    py: Python<'py>,
+    points: PointsArg<'py>,
+    maximize: Vec<bool>,
+    reference: Vec<f64>,
+    threads: Option<usize>,
+) -> PyResult<f64> {
+    let pts = Points::new(py, points)?;
+    let s = pts.slices();
+    let view = pts.view(py, &s)?;
+    run(py, threads, || {
+        hvm::hypervolume(&view, &maximize, &reference)
+    })
+}
+
+#[pyfunction]
+#[pyo3(signature = (points, maximize, reference, threads=None))]
+fn hypervolume_contributions<'py>(
+    py: Python<'py>,
+    points: PointsArg<'py>,
+    maximize: Vec<bool>,
+    reference: Vec<f64>,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let pts = Points::new(py, points)?;
+    let s = pts.slices();
+    let view = pts.view(py, &s)?;
+    let r = run(py, threads, || {
+        hvm::contributions(&view, &maximize, &reference)
+    })?;
+    Ok(PyArray1::from_vec(py, r))
+}
+
+/// Returns (hits, samples, box_volume).
+#[pyfunction]
+#[pyo3(signature = (points, maximize, reference, samples, seed, threads=None))]
+fn hypervolume_mc<'py>(
+    py: Python<'py>,
+    points: PointsArg<'py>,
+    maximize: Vec<bool>,
+    reference: Vec<f64>,
+    samples: u64,
+    seed: u64,
+    threads: Option<usize>,
+) -> PyResult<(u64, u64, f64)> {
+    let pts = Points::new(py, points)?;
+    let s = pts.slices();
+    let view = pts.view(py, &s)?;
+    let e = run(py, threads, || {
+        hvm::hypervolume_mc(&view, &maximize, &reference, samples, seed)
+    })?;
+    Ok((e.hits, e.samples, e.box_volume))
+}
+
+fn matrix<'py>(
+    py: Python<'py>,
+    data: Vec<f64>,
+    cols: usize,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let rows = if cols == 0 { 0 } else { data.len() / cols };
+    PyArray1::from_vec(py, data).reshape([rows, cols])
+}
+
+#[pyfunction]
+#[pyo3(signature = (points, maximize, weights, threads=None))]
+fn weighted_sum<'py>(
+    py: Python<'py>,
+    points: PointsArg<'py>,
+    maximize: Vec<bool>,
+    weights: PyReadonlyArray2<'py, f64>,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let pts = Points::new(py, points)?;
+    let s = pts.slices();
+    let view = pts.view(py, &s)?;
+    let w = weights
+        .as_slice()
+        .map_err(|_| input_error(py, "weights must be C-contiguous"))?;
+    let nw = weights.shape()[0];
+    let r = run(py, threads, || scalarize::weighted_sum(&view, &maximize, w))?;
+    matrix(py, r, nw)
+}
+
+#[pyfunction]
+#[pyo3(signature = (points, weights, ideal, rho, threads=None))]
+fn chebyshev<'py>(
+    py: Python<'py>,
+    points: PointsArg<'py>,
+    weights: PyReadonlyArray2<'py, f64>,
+    ideal: Vec<f64>,
+    rho: f64,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let pts = Points::new(py, points)?;
+    let s = pts.slices();
+    let view = pts.view(py, &s)?;
+    let w = weights
+        .as_slice()
+        .map_err(|_| input_error(py, "weights must be C-contiguous"))?;
+    let nw = weights.shape()[0];
+    let r = run(py, threads, || scalarize::chebyshev(&view, w, &ideal, rho))?;
+    matrix(py, r, nw)
+}
+
+#[pyfunction]
+fn ideal_point<'py>(
+    py: Python<'py>,
+    points: PointsArg<'py>,
+    maximize: Vec<bool>,
+) -> PyResult<Vec<f64>> {
+    let pts = Points::new(py, points)?;
+    let s = pts.slices();
+    let view = pts.view(py, &s)?;
+    run(py, Some(1), || scalarize::ideal_point(&view, &maximize))
+}
+
+#[pyfunction]
+fn das_dennis(py: Python<'_>, m: usize, partitions: usize) -> PyResult<Bound<'_, PyArray2<f64>>> {
+    let r = run(py, Some(1), || scalarize::das_dennis(m, partitions))?;
+    matrix(py, r, m)
+}
+
+#[pyfunction]
+fn dirichlet(
+    py: Python<'_>,
+    m: usize,
+    n: usize,
+    seed: u64,
+    alpha: f64,
+) -> PyResult<Bound<'_, PyArray2<f64>>> {
+    let r = run(py, Some(1), || scalarize::dirichlet(m, n, seed, alpha))?;
+    matrix(py, r, m)
+}
+
+#[pyfunction]
+fn lexicographic<'py>(
+    py: Python<'py>,
+    points: PointsArg<'py>,
+    maximize: Vec<bool>,
+    order: Vec<usize>,
+    tolerances: Vec<f64>,
+    relative: bool,
+) -> PyResult<Bound<'py, PyArray1<bool>>> {
+    let pts = Points::new(py, points)?;
+    let s = pts.slices();
+    let view = pts.view(py, &s)?;
+    let r = run(py, Some(1), || {
+        lexi::lexicographic(&view, &maximize, &order, &tolerances, relative)
+    })?;
+    Ok(PyArray1::from_vec(py, r))
+}
+
+#[pyfunction]
+#[pyo3(signature = (points, reference, maximize, kind, threads=None))]
+fn indicator<'py>(
+    py: Python<'py>,
+    points: PointsArg<'py>,
+    reference: PointsArg<'py>,
+    maximize: Vec<bool>,
+    kind: &str,
+    threads: Option<usize>,
+) -> PyResult<f64> {
+    let which = match kind {
+        "epsilon_additive" => indicators::Indicator::EpsilonAdditive,
+        "epsilon_multiplicative" => indicators::Indicator::EpsilonMultiplicative,
+        "igd" => indicators::Indicator::Igd,
+        "igd_plus" => indicators::Indicator::IgdPlus,
+        other => return Err(input_error(py, format!("unknown indicator {other:?}"))),
+    };
+    let a = Points::new(py, points)?;
+    let sa = a.slices();
+    let va = a.view(py, &sa)?;
+    let r = Points::new(py, reference)?;
+    let sr = r.slices();
+    let vr = r.view(py, &sr)?;
+    run(py, threads, || {
+        indicators::indicator(&va, &vr, &maximize, which)
+    })
+}
