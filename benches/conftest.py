@@ -23,6 +23,8 @@ from _cases import MINS as _MINS  # noqa: E402  (filled by _cases.record)
 def pytest_collect_file(file_path, parent):
     """Collect ``bench_*.py`` (pyproject's pytest config only collects ``test_*.py``)."""
     if file_path.suffix == ".py" and file_path.name.startswith("bench_"):
+        if parent.session.isinitpath(file_path):
+            return None  # named on the command line: pytest collects it itself (no duplicates)
         return pytest.Module.from_parent(parent, path=file_path)
     return None
 

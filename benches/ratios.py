@@ -90,6 +90,13 @@ def _reset_peak() -> bool:
         return False
 
 
+def _loadavg() -> str:
+    try:
+        return " ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        return "?"
+
+
 def _peak_kb() -> int:
     v = _status_kb("VmHWM")
     if v is not None:
@@ -375,7 +382,8 @@ def main(argv=None):
             ok = "yes" if total < 2 else "**NO**"
         mem_rows.append((label, f"{inp / 2**20:.1f}", f"{extra / 2**20:.1f}", f"{total:.2f}x", ok))
 
-    log(f"pluralign ratios ({'quick' if args.quick else 'full'}), best of {k}")
+    load0 = _loadavg()
+    log(f"pluralign ratios ({'quick' if args.quick else 'full'}), best of {k}; load {load0}")
     for c in build_cases(args.quick):
         task = c["task"]
         if task.startswith("grouped-"):
@@ -499,7 +507,10 @@ def main(argv=None):
             ok = "— (peer)"
         print(f"| {label} | {inp} | {extra} | {tot} | {ok} |")
     print()
-    print(f"total wall time {time.perf_counter() - t_start:.0f} s")
+    print(
+        f"total wall time {time.perf_counter() - t_start:.0f} s; load average (1/5/15 min) "
+        f"at start {load0}, at end {_loadavg()} (other work on the machine skews the ratios)"
+    )
     if args.json:
         with open(args.json, "w") as f:
             json.dump(raw, f, indent=1)

@@ -6,7 +6,7 @@ edge cases visible instead of flattening everything into one scalar reward.
 
 from __future__ import annotations
 
-from . import errors, pareto
+from . import choice, errors, pareto
 from ._core import __version__, default_threads
 
-__all__ = ["__version__", "default_threads", "errors", "pareto"]
+__all__ = ["__version__", "choice", "default_threads", "errors", "pareto"]

@@ -4,6 +4,7 @@
 
 use pyo3::prelude::*;
 
+mod choice;
 mod convert;
 mod errors;
 mod pareto;
@@ -12,6 +13,7 @@ mod pareto;
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     pareto::register(m)?;
+    choice::register(m)?;
     m.add_function(wrap_pyfunction!(default_threads, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     Ok(())
