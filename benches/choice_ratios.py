@@ -182,6 +182,14 @@ def fmt_s(t):
     return f"{t:.4f}" if t < 10 else f"{t:.1f}"
 
 
+def fmt_ratio(r, approx=False):
+    if r is None:
+        return "—"
+    t = f"{r:.2g}".replace("e+0", "e").replace("e+", "e") if r >= 1e4 else (
+        f"{r:.0f}" if r >= 100 else f"{r:.1f}" if r >= 10 else f"{r:.2f}")
+    return ("~" if approx else "") + t + "x"
+
+
 def target_text(tg):
     if tg is None:
         return "—"
@@ -284,7 +292,7 @@ def main(argv=None):
         inp, extra = r["input_bytes"], r["extra_bytes"]
         total = (inp + extra) / inp
         if not judged:
-            ok = "— (peer / context)"
+            ok = "— (no target)"
         elif inp < MEM_MIN_INPUT:
             ok = "— (small input)"
         else:
@@ -308,7 +316,7 @@ def main(argv=None):
     mem_row(f"{base} pluralign from_rankings(DataFrame)", df, judged=False)
     t_df = df.get("best")
     speed.append((f"{base}: {PEER_LABEL[('margins', 'pluralign-df')]}", fmt_s(t_pp), fmt_s(t_df),
-                  f"{t_df / t_pp:.2f}x" if t_df and t_pp else "—", "—", "—",
+                  fmt_ratio(t_df / t_pp if t_df and t_pp else None), "—", "—",
                   "; ".join(x for x in (guard("margins", "pluralign-df", df, pp), err(df),
                                         "context: the polars rankings-table path") if x)))
     if t_df is not None:
@@ -321,7 +329,7 @@ def main(argv=None):
     t_sv = sv.get("best")
     ratio = t_sv / t_pp if t_sv and t_pp else None
     speed.append((f"{base}: vs {PEER_LABEL[('margins', 'svvamp')]}", fmt_s(t_pp), fmt_s(t_sv),
-                  f"{ratio:.1f}x" if ratio else "—", target_text(("ratio>=", 10.0)),
+                  fmt_ratio(ratio), target_text(("ratio>=", 10.0)),
                   met(("ratio>=", 10.0), ratio),
                   "; ".join(x for x in (guard("margins", "svvamp", sv, pp), err(sv)) if x)))
 
@@ -332,7 +340,7 @@ def main(argv=None):
     ratio = t_pv / t_pps if t_pv and t_pps else None
     speed.append((f"profile + margins, {n_label(pv_n)} x {M_RANK}: vs "
                   f"{PEER_LABEL[('margins', 'pref_voting')]} (measured, same n)",
-                  fmt_s(t_pps), fmt_s(t_pv), f"{ratio:.0f}x" if ratio else "—", "—", "—",
+                  fmt_s(t_pps), fmt_s(t_pv), fmt_ratio(ratio), "—", "—",
                   "; ".join(x for x in (guard("margins", "pref_voting", pv, pp_small), err(pv),
                                         "context for the extrapolated row below") if x)))
     t_pv_x = t_pv * (big / pv_n) if t_pv else None
@@ -341,7 +349,7 @@ def main(argv=None):
         f"{base}: vs {PEER_LABEL[('margins', 'pref_voting')]}",
         fmt_s(t_pp),
         f"~{fmt_s(t_pv_x)} (extrapolated)" if t_pv_x else "—",
-        f"~{ratio:.0f}x" if ratio else "—",
+        fmt_ratio(ratio, approx=True),
         target_text(("ratio>=", 100.0)),
         met(("ratio>=", 100.0), ratio),
         f"**pref_voting not run at n={n_label(big)}: measured at n={n_label(pv_n)} "
@@ -367,7 +375,7 @@ def main(argv=None):
         t_pp8 = kp[8].get("best")
         ratio = t8 / t_pp8 if t8 and t_pp8 else None
         speed.append((f"exact Kemeny m=8: vs {label}", fmt_s(t_pp8), fmt_s(t8),
-                      f"{ratio:.0f}x" if ratio else "—", "—", "—",
+                      fmt_ratio(ratio), "—", "—",
                       "; ".join(x for x in (guard("kemeny", peer, r8, kp[8]), err(r8),
                                             "measured directly (context)") if x)))
         f = brute_force_factor(8, 10)
@@ -389,7 +397,7 @@ def main(argv=None):
             note += "; (--quick: no capped m=10 run)"
         speed.append((f"exact Kemeny m=10: vs {label}", fmt_s(t_pp10),
                       f"~{fmt_s(t10x)} (extrapolated)" if t10x else "—",
-                      f"~{ratio:.0f}x" if ratio else "—", "—", "—", note))
+                      fmt_ratio(ratio, approx=True), "—", "—", note))
 
     # ---------------------------------------------------------------- 3. IRV
     log(f"instant runoff, {n_label(big)} rankings x {M_RANK}")
@@ -405,7 +413,7 @@ def main(argv=None):
         t = r.get("best")
         ratio = t_sv / t if t_sv and t else None
         speed.append((f"{base}: pluralign {what} vs svvamp RuleIRV", fmt_s(t), fmt_s(t_sv),
-                      f"{ratio:.1f}x" if ratio else "—", target_text(("ratio>=", 10.0)),
+                      fmt_ratio(ratio), target_text(("ratio>=", 10.0)),
                       met(("ratio>=", 10.0), ratio),
                       "; ".join(x for x in (guard("irv", "svvamp", isv, r), err(r), err(isv),
                                             "svvamp's Profile() only stores the array: its time "
@@ -423,7 +431,7 @@ def main(argv=None):
                       met(("abs<", 1.0), t), err(rp) or "approval profile prebuilt"))
         ratio = ta / t if ta and t else None
         speed.append((f"{base}: vs {PEER_LABEL[(task, 'abcvoting')]}", fmt_s(t), fmt_s(ta),
-                      f"{ratio:.1f}x" if ratio else "—", target_text(("ratio>=", 10.0)),
+                      fmt_ratio(ratio), target_text(("ratio>=", 10.0)),
                       met(("ratio>=", 10.0), ratio),
                       "; ".join(x for x in (guard(task, "abcvoting", ra, rp), err(ra)) if x)))
 

@@ -174,26 +174,55 @@ pub fn ranks_grouped(
     })
 }
 
+/// `dominated_by[j]` gets bit `i` when point `i` dominates point `j` (k <= 64 points, row-major
+/// with `M` columns). `M` is a constant so the inner loop unrolls and stays branch-free.
+#[inline]
+fn dominance_masks<const M: usize>(pts: &[f64], k: usize, dominated_by: &mut [u64; 64]) {
+    for i in 0..k {
+        let a = &pts[i * M..i * M + M];
+        for j in (i + 1)..k {
+            let b = &pts[j * M..j * M + M];
+            let (mut a_le, mut b_le) = (true, true);
+            for d in 0..M {
+                a_le &= a[d] <= b[d];
+                b_le &= b[d] <= a[d];
+            }
+            dominated_by[j] |= u64::from(a_le & !b_le) << i;
+            dominated_by[i] |= u64::from(b_le & !a_le) << j;
+        }
+    }
+}
+
+fn dominance_masks_dyn(pts: &[f64], m: usize, k: usize, dominated_by: &mut [u64; 64]) {
+    for i in 0..k {
+        let a = &pts[i * m..(i + 1) * m];
+        for j in (i + 1)..k {
+            let b = &pts[j * m..(j + 1) * m];
+            let (mut a_le, mut b_le) = (true, true);
+            for d in 0..m {
+                a_le &= a[d] <= b[d];
+                b_le &= b[d] <= a[d];
+            }
+            dominated_by[j] |= u64::from(a_le & !b_le) << i;
+            dominated_by[i] |= u64::from(b_le & !a_le) << j;
+        }
+    }
+}
+
 /// Append the ranks of one group (row-major `pts`, minimization space) to `out`.
 fn rank_group(pts: &[f64], m: usize, k: usize, first_only: bool, out: &mut Vec<u32>) {
     if k <= 64 {
-        let row = |i: usize| &pts[i * m..(i + 1) * m];
         let mut dominated_by = [0u64; 64];
-        for i in 0..k {
-            for j in (i + 1)..k {
-                let (a, b) = (row(i), row(j));
-                let (mut a_le, mut b_le) = (true, true);
-                for d in 0..m {
-                    a_le &= a[d] <= b[d];
-                    b_le &= b[d] <= a[d];
-                }
-                // a <= b everywhere and not equal means a dominates b.
-                if a_le && !b_le {
-                    dominated_by[j] |= 1 << i;
-                } else if b_le && !a_le {
-                    dominated_by[i] |= 1 << j;
-                }
-            }
+        match m {
+            1 => dominance_masks::<1>(pts, k, &mut dominated_by),
+            2 => dominance_masks::<2>(pts, k, &mut dominated_by),
+            3 => dominance_masks::<3>(pts, k, &mut dominated_by),
+            4 => dominance_masks::<4>(pts, k, &mut dominated_by),
+            5 => dominance_masks::<5>(pts, k, &mut dominated_by),
+            6 => dominance_masks::<6>(pts, k, &mut dominated_by),
+            7 => dominance_masks::<7>(pts, k, &mut dominated_by),
+            8 => dominance_masks::<8>(pts, k, &mut dominated_by),
+            _ => dominance_masks_dyn(pts, m, k, &mut dominated_by),
         }
         if first_only {
             out.extend((0..k).map(|i| u32::from(dominated_by[i] == 0)));
