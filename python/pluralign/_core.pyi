@@ -2,7 +2,7 @@
 pluralign.pareto instead of these directly."""
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -10,7 +10,7 @@ import numpy.typing as npt
 __version__: str
 
 # A points argument: a float64 2-D numpy array, or a list of Arrow-exportable columns.
-Points = npt.NDArray[np.float64] | Sequence[Any]
+Points: TypeAlias = npt.NDArray[np.float64] | Sequence[Any]
 
 def default_threads() -> int: ...
 def _panic_for_tests() -> None: ...
@@ -65,3 +65,88 @@ def lexicographic(
 def indicator(
     points: Points, reference: Points, maximize: Sequence[bool], kind: str, threads: int | None = None
 ) -> float: ...
+
+# --- choice -------------------------------------------------------------------------------
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+RuleTuple = tuple[list[int], list[list[int]] | None, list[float], str | None]
+
+class _Profile:
+    @staticmethod
+    def from_nested(
+        m: int, values: I64, tier_offsets: I64, ballot_offsets: I64, weights: F64 | None = None, threads: int | None = None
+    ) -> _Profile: ...
+    @staticmethod
+    def from_nested_grouped(
+        m: int,
+        values: I64,
+        tier_offsets: I64,
+        ballot_offsets: I64,
+        groups: I64,
+        n_groups: int,
+        weights: F64 | None = None,
+        threads: int | None = None,
+    ) -> list[_Profile]: ...
+    @staticmethod
+    def from_rank_matrix(ranks: I64, weights: F64 | None = None, threads: int | None = None) -> _Profile: ...
+    @staticmethod
+    def from_comparisons(m: int, winners: I64, losers: I64, weights: F64 | None = None) -> _Profile: ...
+    @staticmethod
+    def from_parts(kind: str, m: int, data: bytes, weights: bytes, total: float) -> _Profile: ...
+    n_candidates: int
+    n_ballots: int | None
+    total_weight: float
+    pairwise_only: bool
+    def support(self) -> F64: ...
+    def margins(self) -> F64: ...
+    def ballots(self) -> list[tuple[list[list[int]], float]]: ...
+    def merge(self, other: _Profile) -> _Profile: ...
+    def to_parts(self) -> tuple[str, int, bytes, bytes, float]: ...
+
+class _ApprovalProfile:
+    @staticmethod
+    def from_flat(m: int, values: I64, offsets: I64, weights: F64 | None = None) -> _ApprovalProfile: ...
+    @staticmethod
+    def from_matrix(approvals: npt.NDArray[np.uint8], weights: F64 | None = None) -> _ApprovalProfile: ...
+    @staticmethod
+    def from_parts(m: int, sets: bytes, weights: bytes) -> _ApprovalProfile: ...
+    n_candidates: int
+    n_ballots: int
+    total_weight: float
+    def approval_scores(self) -> list[float]: ...
+    def ballots(self) -> list[tuple[list[int], float]]: ...
+    def merge(self, other: _ApprovalProfile) -> _ApprovalProfile: ...
+    def to_parts(self) -> tuple[int, bytes, bytes]: ...
+
+def choice_rule(
+    profile: _Profile,
+    name: str,
+    alpha: float = 0.5,
+    variant: str = "",
+    scores: Sequence[float] = ...,
+    tb_kind: str = "none",
+    tb_order: Sequence[int] = ...,
+    tb_seed: int = 0,
+) -> RuleTuple: ...
+def choice_set(profile: _Profile, name: str, variant: str = "") -> list[int]: ...
+def cardinal_rule(
+    utilities: Points,
+    name: str,
+    weights: F64 | None = None,
+    range: tuple[float, float] | None = None,
+    tb_kind: str = "none",
+    tb_order: Sequence[int] = ...,
+    tb_seed: int = 0,
+) -> RuleTuple: ...
+def committee_rule(
+    profile: _ApprovalProfile,
+    name: str,
+    k: int,
+    method: str = "",
+    tb_kind: str = "none",
+    tb_order: Sequence[int] = ...,
+    tb_seed: int = 0,
+) -> tuple[list[int], list[int], list[float], float | None, str | None]: ...
+def committee_check(
+    profile: _ApprovalProfile, which: str, committee: Sequence[int]
+) -> tuple[int, list[int], float] | None: ...

@@ -8,6 +8,7 @@ up exactly.
 
 from __future__ import annotations
 
+import builtins
 import random as _random
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,15 +21,58 @@ from . import _core
 from .errors import InputError, SchemaError
 
 __all__ = [
-    "Profile", "ApprovalProfile", "Result", "CommitteeResult", "Violation",
-    "plurality", "borda", "anti_plurality", "positional", "random_dictatorship",
-    "copeland", "llull", "minimax", "schulze", "ranked_pairs", "ranked_pairs_all", "kemeny",
-    "instant_runoff", "coombs", "baldwin", "nanson", "bucklin", "split_cycle", "stable_voting",
-    "maximal_lottery", "condorcet_winner", "condorcet_loser", "smith_set", "schwartz_set",
-    "uncovered_set", "score_voting", "utilitarian", "nash", "egalitarian", "leximin", "star",
-    "majority_judgment", "approval", "av", "sav", "pav", "chamberlin_courant", "seq_phragmen",
-    "equal_shares", "is_jr", "is_pjr", "is_ejr", "jr_violation", "pjr_violation",
-    "ejr_violation", "check", "random_profile",
+    "ApprovalProfile",
+    "CommitteeResult",
+    "Profile",
+    "Result",
+    "Violation",
+    "anti_plurality",
+    "approval",
+    "av",
+    "baldwin",
+    "borda",
+    "bucklin",
+    "chamberlin_courant",
+    "check",
+    "condorcet_loser",
+    "condorcet_winner",
+    "coombs",
+    "copeland",
+    "egalitarian",
+    "ejr_violation",
+    "equal_shares",
+    "instant_runoff",
+    "is_ejr",
+    "is_jr",
+    "is_pjr",
+    "jr_violation",
+    "kemeny",
+    "leximin",
+    "llull",
+    "majority_judgment",
+    "maximal_lottery",
+    "minimax",
+    "nanson",
+    "nash",
+    "pav",
+    "pjr_violation",
+    "plurality",
+    "positional",
+    "random_dictatorship",
+    "random_profile",
+    "ranked_pairs",
+    "ranked_pairs_all",
+    "sav",
+    "schulze",
+    "schwartz_set",
+    "score_voting",
+    "seq_phragmen",
+    "smith_set",
+    "split_cycle",
+    "stable_voting",
+    "star",
+    "uncovered_set",
+    "utilitarian",
 ]
 
 TieBreak = None | str | Sequence[Hashable] | int
@@ -60,15 +104,17 @@ def _weights_array(weights: Any, n: int) -> np.ndarray | None:
 def _tie_break(tb: TieBreak, candidates: list[Hashable]) -> dict[str, Any]:
     if tb is None:
         return {"tb_kind": "none"}
+    if isinstance(tb, bool):
+        raise InputError(f"tie_break must be None, 'lexicographic', a list of candidates or an int seed; got {tb!r}")
     if isinstance(tb, str):
         if tb != "lexicographic":
             raise InputError(f"tie_break must be None, 'lexicographic', a list of candidates or an int seed; got {tb!r}")
         return {"tb_kind": "lexicographic"}
-    if isinstance(tb, (int, np.integer)) and not isinstance(tb, bool):
+    if isinstance(tb, (int, np.integer)):
         if tb < 0:
             raise InputError(f"tie_break seed must be >= 0, got {tb}")
         return {"tb_kind": "random", "tb_seed": int(tb)}
-    order = list(tb)
+    order: list[Hashable] = list(tb)  # type: ignore[arg-type]
     index = {c: i for i, c in enumerate(candidates)}
     unknown = [c for c in order if c not in index]
     if unknown:
@@ -524,7 +570,7 @@ def uncovered_set(profile: Profile, covering: str = "gillies") -> frozenset:
 def _cardinal(name: str, utilities: Any, candidates: Sequence[Hashable] | None, weights: Any,
               tie_break: TieBreak, range: tuple[float, float] | None = None) -> Result:
     if isinstance(utilities, pl.DataFrame):
-        cands = list(utilities.columns) if candidates is None else list(candidates)
+        cands: list[Hashable] = list(utilities.columns) if candidates is None else list(candidates)
         for c in utilities.columns:
             if not utilities.schema[c].is_numeric():
                 raise SchemaError(f"utilities column '{c}' has type {utilities.schema[c]}; must be numeric")
@@ -534,7 +580,7 @@ def _cardinal(name: str, utilities: Any, candidates: Sequence[Hashable] | None, 
             arr = np.asarray(utilities, dtype=np.float64)
         except (TypeError, ValueError) as e:
             raise InputError(f"utilities must be a numeric voters x candidates matrix: {e}") from None
-        cands = list(range(arr.shape[1])) if candidates is None and arr.ndim == 2 else list(candidates or [])
+        cands = list(builtins.range(arr.shape[1])) if candidates is None and arr.ndim == 2 else list(candidates or [])
     if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] == 0:
         raise InputError(f"utilities must be a non-empty voters x candidates matrix, got shape {arr.shape}")
     if len(cands) != arr.shape[1]:

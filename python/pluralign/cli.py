@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import polars as pl
@@ -56,7 +56,7 @@ def _cmd_pareto(args: argparse.Namespace) -> int:
         if unknown:
             raise InputError(f"--minimize names column(s) {sorted(unknown)} that are not objectives {objectives}")
         maximize = [c not in mins for c in objectives]
-    kw = dict(maximize=maximize, objectives=objectives, nan=args.nan, threads=args.threads)
+    kw = {"maximize": maximize, "objectives": objectives, "nan": args.nan, "threads": args.threads}
     if args.group:
         r = pareto.ranks(df, groups=args.group, **kw)
     else:

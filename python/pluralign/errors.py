@@ -39,10 +39,10 @@ class InternalError(PluralignError, RuntimeError):
 
 
 __all__ = [
-    "PluralignError",
-    "SchemaError",
     "InputError",
+    "InternalError",
     "LimitError",
     "MissingDependencyError",
-    "InternalError",
+    "PluralignError",
+    "SchemaError",
 ]

@@ -26,23 +26,23 @@ from . import _core
 from .errors import InputError, SchemaError
 
 __all__ = [
-    "ranks",
-    "front",
-    "is_nondominated",
+    "HypervolumeEstimate",
+    "augmented_chebyshev",
+    "chebyshev",
     "crowding_distance",
+    "epsilon_indicator",
+    "front",
     "hypervolume",
     "hypervolume_contributions",
     "hypervolume_mc",
-    "HypervolumeEstimate",
-    "weights",
-    "weights_random",
-    "weighted_sum",
-    "chebyshev",
-    "augmented_chebyshev",
-    "lexicographic",
-    "epsilon_indicator",
     "igd",
     "igd_plus",
+    "is_nondominated",
+    "lexicographic",
+    "ranks",
+    "weighted_sum",
+    "weights",
+    "weights_random",
 ]
 
 NanPolicy = Literal["error", "worst"]
