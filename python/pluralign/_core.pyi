@@ -67,9 +67,9 @@ def indicator(
 ) -> float: ...
 
 # --- choice -------------------------------------------------------------------------------
-F64 = npt.NDArray[np.float64]
-I64 = npt.NDArray[np.int64]
-RuleTuple = tuple[list[int], list[list[int]] | None, list[float], str | None]
+F64: TypeAlias = npt.NDArray[np.float64]
+I64: TypeAlias = npt.NDArray[np.int64]
+RuleTuple: TypeAlias = tuple[list[int], list[list[int]] | None, list[float], str | None]
 
 class _Profile:
     @staticmethod
