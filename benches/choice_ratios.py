@@ -248,6 +248,7 @@ def main(argv=None):
     big = 100_000 if args.quick else 1_000_000
     pv_n = big // 10  # pref_voting profiles: about 2 s per 1e4 rankings, so measured at n/10
     t_start = time.perf_counter()
+    load_start = os.getloadavg() if hasattr(os, "getloadavg") else None
     log = lambda *a: print(*a, file=sys.stderr, flush=True)  # noqa: E731
     raw = []
 
@@ -458,6 +459,12 @@ def main(argv=None):
           + ", ".join(f"{k_} {v}" for k_, v in vers.items())
           + f"; pluralign threads={args.threads or 'default (all)'}, peers single-threaded; "
           f"best of {k} (fewer when slow, budget {args.budget:g} s)")
+    if load_start is not None:
+        load_end = os.getloadavg()
+        print()
+        print(f"Machine load (1-min load average) at start {load_start[0]:.2f}, at end "
+              f"{load_end[0]:.2f} on {os.cpu_count()} cores: other work on the machine slows the "
+              "timed calls (multi-threaded pluralign calls most).")
     if args.quick:
         print()
         print(f"**--quick: 1e6-ranking cases run at n={n_label(big)}; targets are stated for the "

@@ -74,16 +74,18 @@ def support_matrix(ballots, weights, candidates) -> np.ndarray:
 
 
 def positional_scores(ballots, weights, candidates, vector) -> dict:
-    """Positional scores; a tier spanning positions k..k+t-1 shares their average score."""
-    weights = [1.0] * len(ballots) if weights is None else list(weights)
-    out = {c: 0.0 for c in candidates}
+    """Positional scores, exactly (Fractions); a tier spanning positions k..k+t-1 shares their
+    average score."""
+    weights = [1] * len(ballots) if weights is None else [Fraction(w) for w in weights]
+    vector = [Fraction(v) for v in vector]
+    out = {c: Fraction(0) for c in candidates}
     for b, w in zip(ballots, weights):
         r = rank_of(b, candidates)
         levels = sorted(set(r.values()))
         pos = 0
         for lv in levels:
             members = [c for c in candidates if r[c] == lv]
-            avg = sum(vector[pos : pos + len(members)]) / len(members)
+            avg = sum(vector[pos : pos + len(members)]) / len(members)  # Fraction
             for c in members:
                 out[c] += w * avg
             pos += len(members)
@@ -105,12 +107,13 @@ def anti_plurality_scores(ballots, weights, candidates) -> dict:
     return positional_scores(ballots, weights, candidates, [1] * (m - 1) + [0])
 
 
-def argmax_set(scores: dict, tol: float = 1e-9) -> frozenset:
+def argmax_set(scores: dict, tol: float = 0) -> frozenset:
+    """Candidates with the largest score (exact for Fraction / integer scores)."""
     best = max(scores.values())
     return frozenset(c for c, v in scores.items() if v >= best - tol)
 
 
-def argmin_set(scores: dict, tol: float = 1e-9) -> frozenset:
+def argmin_set(scores: dict, tol: float = 0) -> frozenset:
     best = min(scores.values())
     return frozenset(c for c, v in scores.items() if v <= best + tol)
 

@@ -385,3 +385,23 @@ def test_jr_pjr_ejr_match_abcvoting_on_examples():
                 sets, comm)
             assert ch.is_ejr(ours, comm) == props.check_EJR(ap, comm, algorithm="brute-force"), (
                 sets, comm)
+
+
+# ---------------------------------------------------------------------------------------------
+# exact ties under tie-averaged positional scores
+# ---------------------------------------------------------------------------------------------
+
+
+def test_anti_plurality_exact_tie_with_thirds():
+    """3 voters b>a (c, d unlisted: tied last), 1 voter a (b, c, d tied last), 1 voter b.
+    With tied positions averaged (docs/choice.md), a scores 3 + 1 + 2/3 = 14/3 and b scores
+    3 + 2/3 + 1 = 14/3: an exact tie, so both must win. Summing 2/3 in floating point in a
+    different order gives 4.666666666666667 vs 4.666666666666666; the tie must not depend on
+    that rounding."""
+    p = ch.Profile.from_rankings(
+        [["b", "a"], ["a"], ["b"]], weights=[3, 1, 1], candidates=["a", "b", "c", "d"]
+    )
+    r = ch.anti_plurality(p)
+    assert r.scores["a"] == pytest.approx(14 / 3) and r.scores["b"] == pytest.approx(14 / 3)
+    assert r.winners == {"a", "b"}
+    assert r.ranking[0] == {"a", "b"}

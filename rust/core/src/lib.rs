@@ -9,6 +9,7 @@ pub mod error;
 pub mod matrix;
 pub mod parallel;
 pub mod pareto;
+pub mod stats;
 
 pub use error::{CoreError, Result};
 pub use matrix::{MatrixView, NanPolicy};

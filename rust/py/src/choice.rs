@@ -22,7 +22,12 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 }
 
 /// (winners, ranking as tiers or None, scores, tie-break description or None)
-type RuleTuple = (Vec<usize>, Option<Vec<Vec<usize>>>, Vec<f64>, Option<String>);
+type RuleTuple = (
+    Vec<usize>,
+    Option<Vec<Vec<usize>>>,
+    Vec<f64>,
+    Option<String>,
+);
 
 fn rule_tuple(r: RuleResult) -> RuleTuple {
     (r.winners, r.ranking, r.scores, r.tie_break)
@@ -38,10 +43,16 @@ fn tie_break(py: Python<'_>, kind: &str, order: Vec<usize>, seed: u64) -> PyResu
     })
 }
 
-fn opt_slice<'a>(py: Python<'_>, a: &'a Option<PyReadonlyArray1<'_, f64>>) -> PyResult<Option<&'a [f64]>> {
+fn opt_slice<'a>(
+    py: Python<'_>,
+    a: &'a Option<PyReadonlyArray1<'_, f64>>,
+) -> PyResult<Option<&'a [f64]>> {
     match a {
         None => Ok(None),
-        Some(a) => a.as_slice().map(Some).map_err(|_| input_error(py, "weights must be a contiguous float64 array")),
+        Some(a) => a
+            .as_slice()
+            .map(Some)
+            .map_err(|_| input_error(py, "weights must be a contiguous float64 array")),
     }
 }
 
@@ -93,10 +104,16 @@ impl PyProfile {
         weights: Option<PyReadonlyArray1<'_, f64>>,
         threads: Option<usize>,
     ) -> PyResult<Self> {
-        let (v, t, b) = (i64s(py, &values, "values")?, i64s(py, &tier_offsets, "tier offsets")?, i64s(py, &ballot_offsets, "ballot offsets")?);
+        let (v, t, b) = (
+            i64s(py, &values, "values")?,
+            i64s(py, &tier_offsets, "tier offsets")?,
+            i64s(py, &ballot_offsets, "ballot offsets")?,
+        );
         let w = opt_slice(py, &weights)?;
         let p = run(py, threads, || Profile::from_nested(m, v, t, b, w, threads))?;
-        Ok(Self { inner: Kind::Ballots(p) })
+        Ok(Self {
+            inner: Kind::Ballots(p),
+        })
     }
 
     /// One profile per group (`groups[i]` in 0..n_groups).
@@ -114,15 +131,33 @@ impl PyProfile {
         weights: Option<PyReadonlyArray1<'_, f64>>,
         threads: Option<usize>,
     ) -> PyResult<Vec<Self>> {
-        let (v, t, b) = (i64s(py, &values, "values")?, i64s(py, &tier_offsets, "tier offsets")?, i64s(py, &ballot_offsets, "ballot offsets")?);
+        let (v, t, b) = (
+            i64s(py, &values, "values")?,
+            i64s(py, &tier_offsets, "tier offsets")?,
+            i64s(py, &ballot_offsets, "ballot offsets")?,
+        );
         let g = i64s(py, &groups, "groups")?;
-        if let Some((i, &x)) = g.iter().enumerate().find(|(_, &x)| x < 0 || x as u64 >= n_groups as u64) {
-            return Err(input_error(py, format!("group code {x} at ballot {i} is outside 0..{n_groups}")));
+        if let Some((i, &x)) = g
+            .iter()
+            .enumerate()
+            .find(|(_, &x)| x < 0 || x as u64 >= n_groups as u64)
+        {
+            return Err(input_error(
+                py,
+                format!("group code {x} at ballot {i} is outside 0..{n_groups}"),
+            ));
         }
         let g: Vec<u32> = g.iter().map(|&x| x as u32).collect();
         let w = opt_slice(py, &weights)?;
-        let ps = run(py, threads, || Profile::from_nested_grouped(m, v, t, b, w, &g, n_groups, threads))?;
-        Ok(ps.into_iter().map(|p| Self { inner: Kind::Ballots(p) }).collect())
+        let ps = run(py, threads, || {
+            Profile::from_nested_grouped(m, v, t, b, w, &g, n_groups, threads)
+        })?;
+        Ok(ps
+            .into_iter()
+            .map(|p| Self {
+                inner: Kind::Ballots(p),
+            })
+            .collect())
     }
 
     /// From an n x m rank matrix (smaller is better, negative = unranked).
@@ -135,10 +170,16 @@ impl PyProfile {
         threads: Option<usize>,
     ) -> PyResult<Self> {
         let (n, m) = (ranks.shape()[0], ranks.shape()[1]);
-        let r = ranks.as_slice().map_err(|_| input_error(py, "ranks must be a C-contiguous int64 array"))?;
+        let r = ranks
+            .as_slice()
+            .map_err(|_| input_error(py, "ranks must be a C-contiguous int64 array"))?;
         let w = opt_slice(py, &weights)?;
-        let p = run(py, threads, || Profile::from_rank_matrix(n, m, r, w, threads))?;
-        Ok(Self { inner: Kind::Ballots(p) })
+        let p = run(py, threads, || {
+            Profile::from_rank_matrix(n, m, r, w, threads)
+        })?;
+        Ok(Self {
+            inner: Kind::Ballots(p),
+        })
     }
 
     /// Pairwise-only profile: `winners[i]` beat `losers[i]`.
@@ -154,7 +195,9 @@ impl PyProfile {
         let (a, b) = (i64s(py, &winners, "winners")?, i64s(py, &losers, "losers")?);
         let w = opt_slice(py, &weights)?;
         let pw = run(py, Some(1), || Pairwise::from_comparisons(m, a, b, w))?;
-        Ok(Self { inner: Kind::Pairwise(pw) })
+        Ok(Self {
+            inner: Kind::Pairwise(pw),
+        })
     }
 
     #[getter]
@@ -186,7 +229,9 @@ impl PyProfile {
 
     /// support[a*m+b]: weight strictly preferring a to b (flat, row-major).
     fn support<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let s = run(py, None, || self.pairwise().map(|pw| pw.support_matrix().to_vec()))?;
+        let s = run(py, None, || {
+            self.pairwise().map(|pw| pw.support_matrix().to_vec())
+        })?;
         Ok(PyArray1::from_vec(py, s))
     }
     fn margins<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
@@ -196,43 +241,90 @@ impl PyProfile {
     /// (tiers, weight) per distinct ballot; the last tier holds the unlisted candidates.
     fn ballots(&self, py: Python<'_>) -> PyResult<Vec<(Vec<Vec<usize>>, f64)>> {
         let p = self.whole().map_err(|e| to_py(py, e))?;
-        Ok((0..p.num_ballots()).map(|b| (p.ballot(b), p.weights()[b])).collect())
+        Ok((0..p.num_ballots())
+            .map(|b| (p.ballot(b), p.weights()[b]))
+            .collect())
     }
     fn merge(&self, py: Python<'_>, other: &PyProfile) -> PyResult<PyProfile> {
         let inner = match (&self.inner, &other.inner) {
             (Kind::Ballots(a), Kind::Ballots(b)) => Kind::Ballots(run(py, None, || a.merge(b))?),
             _ => {
-                let (a, b) = (self.pairwise().map_err(|e| to_py(py, e))?, other.pairwise().map_err(|e| to_py(py, e))?);
+                let (a, b) = (
+                    self.pairwise().map_err(|e| to_py(py, e))?,
+                    other.pairwise().map_err(|e| to_py(py, e))?,
+                );
                 Kind::Pairwise(run(py, None, || a.merge(b))?)
             }
         };
         Ok(PyProfile { inner })
     }
     /// Compact state for pickling: (kind, m, data bytes, weights bytes, total).
-    fn to_parts<'py>(&self, py: Python<'py>) -> (String, usize, Bound<'py, PyBytes>, Bound<'py, PyBytes>, f64) {
+    fn to_parts<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> (String, usize, Bound<'py, PyBytes>, Bound<'py, PyBytes>, f64) {
         match &self.inner {
             Kind::Ballots(p) => {
                 let (m, ranks, w) = p.to_parts();
                 let rb: Vec<u8> = ranks.iter().flat_map(|r| r.to_le_bytes()).collect();
                 let wb: Vec<u8> = w.iter().flat_map(|x| x.to_le_bytes()).collect();
-                ("ballots".into(), m, PyBytes::new(py, &rb), PyBytes::new(py, &wb), p.total_weight())
+                (
+                    "ballots".into(),
+                    m,
+                    PyBytes::new(py, &rb),
+                    PyBytes::new(py, &wb),
+                    p.total_weight(),
+                )
             }
             Kind::Pairwise(pw) => {
-                let sb: Vec<u8> = pw.support_matrix().iter().flat_map(|x| x.to_le_bytes()).collect();
-                ("pairwise".into(), pw.num_candidates(), PyBytes::new(py, &sb), PyBytes::new(py, &[]), pw.total())
+                let sb: Vec<u8> = pw
+                    .support_matrix()
+                    .iter()
+                    .flat_map(|x| x.to_le_bytes())
+                    .collect();
+                (
+                    "pairwise".into(),
+                    pw.num_candidates(),
+                    PyBytes::new(py, &sb),
+                    PyBytes::new(py, &[]),
+                    pw.total(),
+                )
             }
         }
     }
     #[staticmethod]
-    fn from_parts(py: Python<'_>, kind: &str, m: usize, data: &[u8], weights: &[u8], total: f64) -> PyResult<Self> {
-        let f64s = |b: &[u8]| -> Vec<f64> { b.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect() };
+    fn from_parts(
+        py: Python<'_>,
+        kind: &str,
+        m: usize,
+        data: &[u8],
+        weights: &[u8],
+        total: f64,
+    ) -> PyResult<Self> {
+        let f64s = |b: &[u8]| -> Vec<f64> {
+            b.chunks_exact(8)
+                .map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+                .collect()
+        };
         let inner = match kind {
             "ballots" => {
-                let ranks: Vec<u16> = data.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
-                Kind::Ballots(Profile::from_parts(m, ranks, f64s(weights)).map_err(|e| to_py(py, e))?)
+                let ranks: Vec<u16> = data
+                    .chunks_exact(2)
+                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                    .collect();
+                Kind::Ballots(
+                    Profile::from_parts(m, ranks, f64s(weights)).map_err(|e| to_py(py, e))?,
+                )
             }
-            "pairwise" => Kind::Pairwise(Pairwise::from_support(m, f64s(data), total).map_err(|e| to_py(py, e))?),
-            other => return Err(input_error(py, format!("unknown profile state kind {other:?}"))),
+            "pairwise" => Kind::Pairwise(
+                Pairwise::from_support(m, f64s(data), total).map_err(|e| to_py(py, e))?,
+            ),
+            other => {
+                return Err(input_error(
+                    py,
+                    format!("unknown profile state kind {other:?}"),
+                ))
+            }
         };
         Ok(Self { inner })
     }
@@ -325,7 +417,12 @@ fn choice_rule(
 /// Majority sets and Condorcet candidates by name (Condorcet winner/loser: empty or one).
 #[pyfunction]
 #[pyo3(signature = (profile, name, variant=""))]
-fn choice_set(py: Python<'_>, profile: &PyProfile, name: &str, variant: &str) -> PyResult<Vec<usize>> {
+fn choice_set(
+    py: Python<'_>,
+    profile: &PyProfile,
+    name: &str,
+    variant: &str,
+) -> PyResult<Vec<usize>> {
     run(py, None, || {
         let pw = profile.pairwise()?;
         match name {
@@ -412,7 +509,9 @@ impl PyApprovalProfile {
         weights: Option<PyReadonlyArray1<'_, f64>>,
     ) -> PyResult<Self> {
         let (n, m) = (approvals.shape()[0], approvals.shape()[1]);
-        let a = approvals.as_slice().map_err(|_| input_error(py, "approvals must be a C-contiguous uint8 array"))?;
+        let a = approvals
+            .as_slice()
+            .map_err(|_| input_error(py, "approvals must be a C-contiguous uint8 array"))?;
         let w = opt_slice(py, &weights)?;
         let inner = run(py, None, || ch::ApprovalProfile::from_matrix(n, m, a, w))?;
         Ok(Self { inner })
@@ -433,7 +532,9 @@ impl PyApprovalProfile {
         self.inner.approval_scores()
     }
     fn ballots(&self) -> Vec<(Vec<usize>, f64)> {
-        (0..self.inner.num_ballots()).map(|b| (self.inner.ballot(b), self.inner.weights()[b])).collect()
+        (0..self.inner.num_ballots())
+            .map(|b| (self.inner.ballot(b), self.inner.weights()[b]))
+            .collect()
     }
     fn merge(&self, py: Python<'_>, other: &PyApprovalProfile) -> PyResult<PyApprovalProfile> {
         let inner = run(py, None, || self.inner.merge(&other.inner))?;
@@ -447,15 +548,27 @@ impl PyApprovalProfile {
     }
     #[staticmethod]
     fn from_parts(py: Python<'_>, m: usize, sets: &[u8], weights: &[u8]) -> PyResult<Self> {
-        let s: Vec<u64> = sets.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect();
-        let w: Vec<f64> = weights.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect();
+        let s: Vec<u64> = sets
+            .chunks_exact(8)
+            .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+            .collect();
+        let w: Vec<f64> = weights
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+            .collect();
         let inner = ch::ApprovalProfile::from_parts(m, s, w).map_err(|e| to_py(py, e))?;
         Ok(Self { inner })
     }
 }
 
 /// (committee, fill order, scores, value, tie-break)
-type CommitteeTuple = (Vec<usize>, Vec<usize>, Vec<f64>, Option<f64>, Option<String>);
+type CommitteeTuple = (
+    Vec<usize>,
+    Vec<usize>,
+    Vec<f64>,
+    Option<f64>,
+    Option<String>,
+);
 
 #[pyfunction]
 #[pyo3(signature = (profile, name, k, method="", tb_kind="none", tb_order=vec![], tb_seed=0))]
@@ -476,7 +589,9 @@ fn committee_rule(
         let thiele = |m: &str| match m {
             "exact" => Ok(ch::ThieleMethod::Exact),
             "sequential" => Ok(ch::ThieleMethod::Sequential),
-            other => Err(CoreError::Input(format!("unknown method {other:?}; use 'exact' or 'sequential'"))),
+            other => Err(CoreError::Input(format!(
+                "unknown method {other:?}; use 'exact' or 'sequential'"
+            ))),
         };
         let r = match name {
             "av" => ch::av(ap, k, &tb),
@@ -496,9 +611,12 @@ fn committee_rule(
                 &tb,
             ),
             "approval" => {
-                return ch::approval(ap, &tb).map(|r| (r.winners.clone(), r.winners, r.scores, None, r.tie_break))
+                return ch::approval(ap, &tb)
+                    .map(|r| (r.winners.clone(), r.winners, r.scores, None, r.tie_break))
             }
-            other => Err(CoreError::Input(format!("unknown committee rule {other:?}"))),
+            other => Err(CoreError::Input(format!(
+                "unknown committee rule {other:?}"
+            ))),
         }?;
         Ok((r.committee, r.order, r.scores, r.value, r.tie_break))
     })

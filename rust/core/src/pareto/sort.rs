@@ -124,9 +124,65 @@ pub fn ranks(view: &MatrixView, maximize: &[bool], nan: NanPolicy) -> Result<Vec
     if view.ncols() <= 3 {
         return Ok(sweep_small_m(view, maximize, nan, false)?.0);
     }
-    let prep = prepare(view, maximize, nan)?;
-    let r = ranks_prepared(&prep);
-    Ok(prep.of_row.par_iter().map(|&u| r[u as usize]).collect())
+    ranks_by_peeling(view, maximize, nan)
+}
+
+/// Stop peeling when a pass removes less than this fraction of the remaining points.
+const PEEL_MIN_SHARE: usize = 32;
+
+/// All-front ranks for m >= 4: peel first fronts with the fast parallel first-front kernel
+/// while fronts are large (random data has few, large fronts), then finish the rest with the
+/// k-d tree rank sweep (which stays fast when there are many small fronts, e.g. long chains).
+/// Removing fronts 0..k-1 leaves every remaining point's rank shifted by exactly k.
+fn ranks_by_peeling(view: &MatrixView, maximize: &[bool], nan: NanPolicy) -> Result<Vec<u32>> {
+    let (n, m) = (view.nrows(), view.ncols());
+    check_directions(maximize, m)?;
+    if n >= u32::MAX as usize {
+        return Err(CoreError::Limit(format!(
+            "{n} points is more than the supported 4,294,967,294"
+        )));
+    }
+    if nan == NanPolicy::Error {
+        view.check_finite()?;
+    }
+    let pts = view.to_minimization(maximize, NanPolicy::Worst)?;
+    let mut out = vec![0u32; n];
+    let mut alive: Vec<u32> = (0..n as u32).collect();
+    let mut level = 0u32;
+    while !alive.is_empty() {
+        let sub: Vec<f64> = alive
+            .iter()
+            .flat_map(|&i| pts[i as usize * m..(i as usize + 1) * m].iter().copied())
+            .collect();
+        let first = front_rows(&sub, m);
+        let removed = first.iter().filter(|&&f| f).count();
+        let next: Vec<u32> = alive
+            .iter()
+            .zip(&first)
+            .filter(|(_, &f)| !f)
+            .map(|(&i, _)| i)
+            .collect();
+        for (&i, _) in alive.iter().zip(&first).filter(|(_, &f)| f) {
+            out[i as usize] = level;
+        }
+        level += 1;
+        alive = next;
+        if removed * PEEL_MIN_SHARE < alive.len() + removed && !alive.is_empty() {
+            // Small fronts from here on: one k-d tree sweep over what is left.
+            let rest: Vec<f64> = alive
+                .iter()
+                .flat_map(|&i| pts[i as usize * m..(i as usize + 1) * m].iter().copied())
+                .collect();
+            let v = MatrixView::row_major(&rest, alive.len(), m)?;
+            let prep = prepare(&v, &vec![false; m], NanPolicy::Worst)?;
+            let r = ranks_prepared(&prep);
+            for (k, &i) in alive.iter().enumerate() {
+                out[i as usize] = level + r[prep.of_row[k] as usize];
+            }
+            break;
+        }
+    }
+    Ok(out)
 }
 
 /// True for the rows on the first front.
@@ -239,12 +295,17 @@ const PIVOTS: usize = 64;
 /// (smallest coordinate sums), then ask a k-d tree over the survivors. Exact: a dominated
 /// survivor is dominated by some non-dominated point, and those always survive.
 fn front_kd(view: &MatrixView, maximize: &[bool], nan: NanPolicy) -> Result<Vec<bool>> {
-    let (n, m) = (view.nrows(), view.ncols());
-    check_directions(maximize, m)?;
+    check_directions(maximize, view.ncols())?;
     if nan == NanPolicy::Error {
         view.check_finite()?;
     }
     let pts = view.to_minimization(maximize, NanPolicy::Worst)?;
+    Ok(front_rows(&pts, view.ncols()))
+}
+
+/// First-front mask of row-major points in minimization space (duplicates share the front).
+fn front_rows(pts: &[f64], m: usize) -> Vec<bool> {
+    let n = pts.len() / m;
     let row = |i: usize| &pts[i * m..(i + 1) * m];
     let mut by_sum: Vec<(f64, u32)> = (0..n)
         .into_par_iter()
@@ -277,7 +338,7 @@ fn front_kd(view: &MatrixView, maximize: &[bool], nan: NanPolicy) -> Result<Vec<
     for (s, &i) in survivors.iter().enumerate() {
         out[i as usize] = keep[s];
     }
-    Ok(out)
+    out
 }
 
 /// Ranks of the distinct, sorted points.
