@@ -12,15 +12,13 @@
 //!   objective every limit set shares that objective's value, so the recursion drops one
 //!   dimension per level and bottoms out in the 3-D sweep.
 
-use std::collections::BTreeMap;
-
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use super::kdtree::KdTree;
 use super::sort::{front_prepared, prepare};
-use super::{lex_cmp, weakly_dominates, Key};
+use super::{lex_cmp, weakly_dominates};
 use crate::error::{CoreError, Result};
 use crate::matrix::{check_directions, MatrixView, NanPolicy};
 
@@ -94,6 +92,17 @@ fn useful_front(pts: &[f64], m: usize, r: &[f64]) -> Result<Vec<f64>> {
 pub fn hypervolume(view: &MatrixView, maximize: &[bool], reference: &[f64]) -> Result<f64> {
     let (pts, r) = prepare_hv(view, maximize, reference)?;
     let m = r.len();
+    if m <= 3 {
+        // The sweeps skip dominated points themselves; filtering them first would cost a
+        // second sort of the whole set.
+        let kept: Vec<f64> = pts
+            .chunks_exact(m)
+            .filter(|row| row.iter().zip(&r).all(|(a, b)| a < b))
+            .flatten()
+            .copied()
+            .collect();
+        return Ok(hv(kept, m, &r));
+    }
     let front = useful_front(&pts, m, &r)?;
     Ok(hv(front, m, &r))
 }
@@ -129,9 +138,12 @@ fn hv2d(pts: &mut [f64], r: &[f64]) -> f64 {
     area
 }
 
-/// What a set of (x, y) points dominates, bounded by (rx, ry), kept as a staircase.
+/// What a set of (x, y) points dominates, bounded by (rx, ry), kept as a staircase: x
+/// ascending, y strictly descending, in sorted vectors (short staircases make the memmove on
+/// insert cheaper than tree hops).
 struct AreaStaircase {
-    steps: BTreeMap<Key, f64>,
+    xs: Vec<f64>,
+    ys: Vec<f64>,
     rx: f64,
     ry: f64,
 }
@@ -139,38 +151,37 @@ struct AreaStaircase {
 impl AreaStaircase {
     /// Add a point; returns the area it adds.
     fn insert(&mut self, x: f64, y: f64) -> f64 {
-        if self
-            .steps
-            .range(..=Key(x))
-            .next_back()
-            .is_some_and(|(_, &sy)| sy <= y)
-        {
+        // Steps with x' <= x; the last of them has the smallest y among them.
+        let le = self.xs.partition_point(|&sx| sx <= x);
+        if le > 0 && self.ys[le - 1] <= y {
             return 0.0;
         }
-        let mut level = self
-            .steps
-            .range(..Key(x))
-            .next_back()
-            .map_or(self.ry, |(_, &sy)| sy);
+        let lt = self.xs.partition_point(|&sx| sx < x);
+        let mut level = if lt > 0 { self.ys[lt - 1] } else { self.ry };
         let mut cur_x = x;
         let mut added = 0.0;
-        let mut doomed = Vec::new();
-        let mut next_x = self.rx;
-        for (k, &sy) in self.steps.range(Key(x)..) {
-            if sy < y {
-                next_x = k.0;
-                break;
-            }
-            added += (k.0 - cur_x) * (level - y);
-            cur_x = k.0;
-            level = sy;
-            doomed.push(*k);
+        let mut end = lt;
+        while end < self.xs.len() && self.ys[end] >= y {
+            added += (self.xs[end] - cur_x) * (level - y);
+            cur_x = self.xs[end];
+            level = self.ys[end];
+            end += 1;
         }
+        let next_x = if end < self.xs.len() {
+            self.xs[end]
+        } else {
+            self.rx
+        };
         added += (next_x - cur_x) * (level - y);
-        for k in doomed {
-            self.steps.remove(&k);
+        if end > lt {
+            self.xs[lt] = x;
+            self.ys[lt] = y;
+            self.xs.drain(lt + 1..end);
+            self.ys.drain(lt + 1..end);
+        } else {
+            self.xs.insert(lt, x);
+            self.ys.insert(lt, y);
         }
-        self.steps.insert(Key(x), y);
         added
     }
 }
@@ -179,7 +190,8 @@ fn hv3d(pts: &mut [f64], r: &[f64]) -> f64 {
     let mut rows: Vec<[f64; 3]> = pts.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect();
     rows.sort_unstable_by(|a, b| a[2].total_cmp(&b[2]).then(lex_cmp(a, b)));
     let mut stair = AreaStaircase {
-        steps: BTreeMap::new(),
+        xs: Vec::new(),
+        ys: Vec::new(),
         rx: r[0],
         ry: r[1],
     };

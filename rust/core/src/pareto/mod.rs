@@ -19,22 +19,6 @@ pub use sort::{front, ranks};
 
 use std::cmp::Ordering;
 
-/// Total order on the non-NaN floats used in minimization space (`-0.0` is normalized to
-/// `0.0` on the way in, so this agrees with `<`/`==`).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct Key(pub f64);
-impl Eq for Key {}
-impl PartialOrd for Key {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Key {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.0.total_cmp(&other.0)
-    }
-}
-
 /// Does `q` dominate `p` (minimization)?
 #[inline]
 pub(crate) fn dominates(q: &[f64], p: &[f64]) -> bool {
