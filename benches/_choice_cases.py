@@ -71,7 +71,7 @@ for _t in COMMITTEE_TASKS:
 
 
 def n_label(n: int) -> str:
-    e = int(round(math.log10(n)))
+    e = round(math.log10(n))
     return f"1e{e}" if 10**e == n else str(n)
 
 
@@ -127,7 +127,7 @@ def margins_numpy(orders: np.ndarray) -> np.ndarray:
 def _strongly_connected(beats: np.ndarray) -> bool:
     m = len(beats)
     reach = beats | np.eye(m, dtype=bool)
-    for _ in range(int(math.ceil(math.log2(max(m, 2)))) + 1):
+    for _ in range(math.ceil(math.log2(max(m, 2))) + 1):
         reach = reach | ((reach.astype(np.int64) @ reach.astype(np.int64)) > 0)
     return bool(reach.all())
 
@@ -237,8 +237,10 @@ class Case:
             self.orders, self.seed = kemeny_orders(size)
             self.ranks = orders_to_ranks(self.orders)
         elif task in COMMITTEE_TASKS:
-            self.approvals = approvals(seed=seed) if size == COMMITTEE_N else approvals(
-                n=size, m=30, groups=3, pool=8, seed=seed
+            self.approvals = (
+                approvals(seed=seed)
+                if size == COMMITTEE_N
+                else approvals(n=size, m=30, groups=3, pool=8, seed=seed)
             )
             self.k = COMMITTEE_K if size == COMMITTEE_N else 5
         else:

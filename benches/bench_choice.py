@@ -9,7 +9,8 @@ Each benchmark group is one case with pluralign and every peer side by side (see
 
 - ``margins n=... x 20``: profile + margin matrix from n random rankings of 20 candidates
   (pluralign ``Profile.from_ranks`` on an int64 rank array, and the DataFrame path
-  ``pluralign-df``; svvamp ``Profile(...).matrix_duels_rk``; pref_voting ``Profile(...).margin_matrix``).
+  ``pluralign-df``; svvamp ``Profile(...).matrix_duels_rk``; pref_voting
+  ``Profile(...).margin_matrix``).
 - ``kemeny m=...``: exact Kemeny-Young winners, 1,001 voters, profile prebuilt.
 - ``irv n=... x 20``: Instant Runoff, end to end from the arrays (``pluralign``) and on a prebuilt
   profile (``pluralign-rule``); svvamp ``RuleIRV``.
@@ -149,7 +150,9 @@ def test_irv(benchmark, choice, agreement, size, impl):
 
 def _committee_params():
     return [
-        pytest.param(task, impl, id=f"{task}-{COMMITTEE_N}x{COMMITTEE_M}-k{COMMITTEE_K}-{impl}-quick")
+        pytest.param(
+            task, impl, id=f"{task}-{COMMITTEE_N}x{COMMITTEE_M}-k{COMMITTEE_K}-{impl}-quick"
+        )
         for task in COMMITTEE_TASKS
         for impl in ("pluralign", *PEERS[task])
     ]

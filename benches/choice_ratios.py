@@ -40,7 +40,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from _choice_cases import (  # noqa: E402
+from _choice_cases import (
     COMMITTEE_K,
     COMMITTEE_M,
     COMMITTEE_N,
@@ -60,6 +60,8 @@ from _choice_cases import (  # noqa: E402
 # the memory target is judged only where the input is at least this big (below it, page
 # granularity, allocator arenas and fixed-size buffers dominate the measured growth)
 MEM_MIN_INPUT = 8 * 2**20
+
+SVVAMP_IRV_NOTE = "svvamp's Profile() only stores the array: its time is the whole IRV count"
 
 WARM_SIZE = {"margins": 200, "irv": 200, "kemeny": 5}
 
@@ -160,7 +162,7 @@ def _child(spec: dict) -> dict:
 def run_child(spec: dict, timeout: float) -> dict:
     cmd = [sys.executable, os.path.abspath(__file__), "--child", json.dumps(spec)]
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        p = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"error": f"subprocess timeout after {timeout:.0f} s"}
     if p.returncode != 0:
@@ -185,8 +187,11 @@ def fmt_s(t):
 def fmt_ratio(r, approx=False):
     if r is None:
         return "—"
-    t = f"{r:.2g}".replace("e+0", "e").replace("e+", "e") if r >= 1e4 else (
-        f"{r:.0f}" if r >= 100 else f"{r:.1f}" if r >= 10 else f"{r:.2f}")
+    t = (
+        f"{r:.2g}".replace("e+0", "e").replace("e+", "e")
+        if r >= 1e4
+        else (f"{r:.0f}" if r >= 100 else f"{r:.1f}" if r >= 10 else f"{r:.2f}")
+    )
     return ("~" if approx else "") + t + "x"
 
 
@@ -217,7 +222,9 @@ def fmt_dur(sec: float) -> str:
 
 def brute_force_factor(m_from: int, m_to: int) -> float:
     """Work of brute-force Kemeny: m! orders x m(m-1)/2 pairs each."""
-    return (math.factorial(m_to) * m_to * (m_to - 1)) / (math.factorial(m_from) * m_from * (m_from - 1))
+    return (math.factorial(m_to) * m_to * (m_to - 1)) / (
+        math.factorial(m_from) * m_from * (m_from - 1)
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -249,11 +256,15 @@ def main(argv=None):
     pv_n = big // 10  # pref_voting profiles: about 2 s per 1e4 rankings, so measured at n/10
     t_start = time.perf_counter()
     load_start = os.getloadavg() if hasattr(os, "getloadavg") else None
-    log = lambda *a: print(*a, file=sys.stderr, flush=True)  # noqa: E731
+
+    def log(*a):
+        print(*a, file=sys.stderr, flush=True)
+
     raw = []
 
     def go(task, size, impl, cap=None):
-        spec = dict(task=task, size=size, impl=impl, threads=args.threads, k=k, budget=args.budget)
+        spec = {"task": task, "size": size, "impl": impl, "threads": args.threads, "k": k}
+        spec["budget"] = args.budget
         if cap:
             spec["cap"] = cap
         t0 = time.perf_counter()
@@ -275,8 +286,10 @@ def main(argv=None):
         log("agreement checks on small instances ...")
         t0 = time.perf_counter()
         checks = agreement_checks()
-        log(f"  {sum(c[1] is None for c in checks)}/{len(checks)} agree "
-            f"[{time.perf_counter() - t0:.1f} s]")
+        log(
+            f"  {sum(c[1] is None for c in checks)}/{len(checks)} agree "
+            f"[{time.perf_counter() - t0:.1f} s]"
+        )
 
     speed, mem = [], []
 
@@ -308,55 +321,113 @@ def main(argv=None):
     base = f"profile + margins, {n_label(big)} x {M_RANK}"
     pp = go("margins", big, "pluralign")
     t_pp = pp.get("best")
-    speed.append((f"{base}: pluralign Profile.from_ranks(int64 ranks).margins()", fmt_s(t_pp),
-                  "—", "—", target_text(("abs<", 0.5)), met(("abs<", 0.5), t_pp),
-                  err(pp) or "natural numpy path, the timed one"))
+    speed.append(
+        (
+            f"{base}: pluralign Profile.from_ranks(int64 ranks).margins()",
+            fmt_s(t_pp),
+            "—",
+            "—",
+            target_text(("abs<", 0.5)),
+            met(("abs<", 0.5), t_pp),
+            err(pp) or "natural numpy path, the timed one",
+        )
+    )
     mem_row(f"{base} pluralign from_ranks", pp, judged=True)
 
     df = go("margins", big, "pluralign-df")
     mem_row(f"{base} pluralign from_rankings(DataFrame)", df, judged=False)
     t_df = df.get("best")
-    speed.append((f"{base}: {PEER_LABEL[('margins', 'pluralign-df')]}", fmt_s(t_pp), fmt_s(t_df),
-                  fmt_ratio(t_df / t_pp if t_df and t_pp else None), "—", "—",
-                  "; ".join(x for x in (guard("margins", "pluralign-df", df, pp), err(df),
-                                        "context: the polars rankings-table path") if x)))
+    speed.append(
+        (
+            f"{base}: {PEER_LABEL[('margins', 'pluralign-df')]}",
+            fmt_s(t_pp),
+            fmt_s(t_df),
+            fmt_ratio(t_df / t_pp if t_df and t_pp else None),
+            "—",
+            "—",
+            "; ".join(
+                x
+                for x in (
+                    guard("margins", "pluralign-df", df, pp),
+                    err(df),
+                    "context: the polars rankings-table path",
+                )
+                if x
+            ),
+        )
+    )
     if t_df is not None:
-        speed.append((f"{base}: pluralign DataFrame path alone", fmt_s(t_df), "—", "—",
-                      target_text(("abs<", 0.5)), met(("abs<", 0.5), t_df),
-                      "same target applied to the DataFrame path, for information"))
+        speed.append(
+            (
+                f"{base}: pluralign DataFrame path alone",
+                fmt_s(t_df),
+                "—",
+                "—",
+                target_text(("abs<", 0.5)),
+                met(("abs<", 0.5), t_df),
+                "same target applied to the DataFrame path, for information",
+            )
+        )
 
     sv = go("margins", big, "svvamp")
     mem_row(f"{base} svvamp", sv, judged=False)
     t_sv = sv.get("best")
     ratio = t_sv / t_pp if t_sv and t_pp else None
-    speed.append((f"{base}: vs {PEER_LABEL[('margins', 'svvamp')]}", fmt_s(t_pp), fmt_s(t_sv),
-                  fmt_ratio(ratio), target_text(("ratio>=", 10.0)),
-                  met(("ratio>=", 10.0), ratio),
-                  "; ".join(x for x in (guard("margins", "svvamp", sv, pp), err(sv)) if x)))
+    speed.append(
+        (
+            f"{base}: vs {PEER_LABEL[('margins', 'svvamp')]}",
+            fmt_s(t_pp),
+            fmt_s(t_sv),
+            fmt_ratio(ratio),
+            target_text(("ratio>=", 10.0)),
+            met(("ratio>=", 10.0), ratio),
+            "; ".join(x for x in (guard("margins", "svvamp", sv, pp), err(sv)) if x),
+        )
+    )
 
     pv = go("margins", pv_n, "pref_voting")
     pp_small = go("margins", pv_n, "pluralign")
     mem_row(f"profile + margins, {n_label(pv_n)} x {M_RANK} pref_voting", pv, judged=False)
     t_pv, t_pps = pv.get("best"), pp_small.get("best")
     ratio = t_pv / t_pps if t_pv and t_pps else None
-    speed.append((f"profile + margins, {n_label(pv_n)} x {M_RANK}: vs "
-                  f"{PEER_LABEL[('margins', 'pref_voting')]} (measured, same n)",
-                  fmt_s(t_pps), fmt_s(t_pv), fmt_ratio(ratio), "—", "—",
-                  "; ".join(x for x in (guard("margins", "pref_voting", pv, pp_small), err(pv),
-                                        "context for the extrapolated row below") if x)))
+    speed.append(
+        (
+            (
+                f"profile + margins, {n_label(pv_n)} x {M_RANK}: vs "
+                f"{PEER_LABEL[('margins', 'pref_voting')]} (measured, same n)"
+            ),
+            fmt_s(t_pps),
+            fmt_s(t_pv),
+            fmt_ratio(ratio),
+            "—",
+            "—",
+            "; ".join(
+                x
+                for x in (
+                    guard("margins", "pref_voting", pv, pp_small),
+                    err(pv),
+                    "context for the extrapolated row below",
+                )
+                if x
+            ),
+        )
+    )
     t_pv_x = t_pv * (big / pv_n) if t_pv else None
     ratio = t_pv_x / t_pp if t_pv_x and t_pp else None
-    speed.append((
-        f"{base}: vs {PEER_LABEL[('margins', 'pref_voting')]}",
-        fmt_s(t_pp),
-        f"~{fmt_s(t_pv_x)} (extrapolated)" if t_pv_x else "—",
-        fmt_ratio(ratio, approx=True),
-        target_text(("ratio>=", 100.0)),
-        met(("ratio>=", 100.0), ratio),
-        f"**pref_voting not run at n={n_label(big)}: measured at n={n_label(pv_n)} "
-        f"({fmt_s(t_pv)} s) and extrapolated linearly x{big // pv_n}** (its Profile() does a "
-        "Python loop with np.where per voter and candidate)" + (f"; {err(pv)}" if err(pv) else ""),
-    ))
+    speed.append(
+        (
+            f"{base}: vs {PEER_LABEL[('margins', 'pref_voting')]}",
+            fmt_s(t_pp),
+            f"~{fmt_s(t_pv_x)} (extrapolated)" if t_pv_x else "—",
+            fmt_ratio(ratio, approx=True),
+            target_text(("ratio>=", 100.0)),
+            met(("ratio>=", 100.0), ratio),
+            f"**pref_voting not run at n={n_label(big)}: measured at n={n_label(pv_n)} "
+            f"({fmt_s(t_pv)} s) and extrapolated linearly x{big // pv_n}** (its Profile() does a "
+            "Python loop with np.where per voter and candidate)"
+            + (f"; {err(pv)}" if err(pv) else ""),
+        )
+    )
 
     # ---------------------------------------------------------------- 2. Kemeny
     log(f"exact Kemeny ({KEMENY_VOTERS} rankings)")
@@ -366,39 +437,76 @@ def main(argv=None):
         mem_row(f"kemeny m={m} pluralign", kp[m], judged=False)
     for m, lim in ((10, 0.1), (16, 5.0)):
         t = kp[m].get("best")
-        speed.append((f"exact Kemeny m={m} ({KEMENY_VOTERS} voters, profile prebuilt): pluralign",
-                      fmt_s(t), "—", "—", target_text(("abs<", lim)), met(("abs<", lim), t),
-                      err(kp[m]) or "DP over subsets; no Condorcet winner, one SCC"))
+        speed.append(
+            (
+                f"exact Kemeny m={m} ({KEMENY_VOTERS} voters, profile prebuilt): pluralign",
+                fmt_s(t),
+                "—",
+                "—",
+                target_text(("abs<", lim)),
+                met(("abs<", lim), t),
+                err(kp[m]) or "DP over subsets; no Condorcet winner, one SCC",
+            )
+        )
     for peer in ("pref_voting", "svvamp"):
         r8 = go("kemeny", 8, peer)
         t8 = r8.get("best")
         label = PEER_LABEL[("kemeny", peer)]
         t_pp8 = kp[8].get("best")
         ratio = t8 / t_pp8 if t8 and t_pp8 else None
-        speed.append((f"exact Kemeny m=8: vs {label}", fmt_s(t_pp8), fmt_s(t8),
-                      fmt_ratio(ratio), "—", "—",
-                      "; ".join(x for x in (guard("kemeny", peer, r8, kp[8]), err(r8),
-                                            "measured directly (context)") if x)))
+        speed.append(
+            (
+                f"exact Kemeny m=8: vs {label}",
+                fmt_s(t_pp8),
+                fmt_s(t8),
+                fmt_ratio(ratio),
+                "—",
+                "—",
+                "; ".join(
+                    x
+                    for x in (
+                        guard("kemeny", peer, r8, kp[8]),
+                        err(r8),
+                        "measured directly (context)",
+                    )
+                    if x
+                ),
+            )
+        )
         f = brute_force_factor(8, 10)
         t10x = t8 * f if t8 else None
         t_pp10 = kp[10].get("best")
         ratio = t10x / t_pp10 if t10x and t_pp10 else None
-        note = (f"**extrapolated from m=8 ({fmt_s(t8)} s) x 10!·45/(8!·28) = x{f:.0f}, est. "
-                f"{fmt_dur(t10x)}**" if t10x else (err(r8) or ""))
+        note = (
+            f"**extrapolated from m=8 ({fmt_s(t8)} s) x 10!·45/(8!·28) = x{f:.0f}, est. "
+            f"{fmt_dur(t10x)}**"
+            if t10x
+            else (err(r8) or "")
+        )
         if not args.quick:
             rc = go("kemeny", 10, peer, cap=args.cap)
             if "capped" in rc:
                 note += f"; a real m=10 run was stopped at the {args.cap:g} s cap (did not finish)"
             elif "best" in rc:
-                note += (f"; a real m=10 run finished in {fmt_s(rc['best'])} s "
-                         f"({guard('kemeny', peer, rc, kp[10])})")
+                note += (
+                    f"; a real m=10 run finished in {fmt_s(rc['best'])} s "
+                    f"({guard('kemeny', peer, rc, kp[10])})"
+                )
             elif "error" in rc:
                 note += f"; the m=10 run failed: {rc['error']}"
         else:
             note += "; (--quick: no capped m=10 run)"
-        speed.append((f"exact Kemeny m=10: vs {label}", fmt_s(t_pp10),
-                      f"~{fmt_s(t10x)} (extrapolated)" if t10x else "—",
-                      fmt_ratio(ratio, approx=True), "—", "—", note))
+        speed.append(
+            (
+                f"exact Kemeny m=10: vs {label}",
+                fmt_s(t_pp10),
+                f"~{fmt_s(t10x)} (extrapolated)" if t10x else "—",
+                fmt_ratio(ratio, approx=True),
+                "—",
+                "—",
+                note,
+            )
+        )
 
     # ---------------------------------------------------------------- 3. IRV
     log(f"instant runoff, {n_label(big)} rankings x {M_RANK}")
@@ -409,16 +517,27 @@ def main(argv=None):
     mem_row(f"{base} pluralign end to end", ie, judged=False)
     mem_row(f"{base} svvamp", isv, judged=False)
     t_sv = isv.get("best")
-    for r, what in ((ie, "end to end from the rank array (from_ranks + instant_runoff)"),
-                    (ir, "rule only, pluralign profile prebuilt")):
+    for r, what in (
+        (ie, "end to end from the rank array (from_ranks + instant_runoff)"),
+        (ir, "rule only, pluralign profile prebuilt"),
+    ):
         t = r.get("best")
         ratio = t_sv / t if t_sv and t else None
-        speed.append((f"{base}: pluralign {what} vs svvamp RuleIRV", fmt_s(t), fmt_s(t_sv),
-                      fmt_ratio(ratio), target_text(("ratio>=", 10.0)),
-                      met(("ratio>=", 10.0), ratio),
-                      "; ".join(x for x in (guard("irv", "svvamp", isv, r), err(r), err(isv),
-                                            "svvamp's Profile() only stores the array: its time "
-                                            "is the whole IRV count") if x)))
+        speed.append(
+            (
+                f"{base}: pluralign {what} vs svvamp RuleIRV",
+                fmt_s(t),
+                fmt_s(t_sv),
+                fmt_ratio(ratio),
+                target_text(("ratio>=", 10.0)),
+                met(("ratio>=", 10.0), ratio),
+                "; ".join(
+                    x
+                    for x in (guard("irv", "svvamp", isv, r), err(r), err(isv), SVVAMP_IRV_NOTE)
+                    if x
+                ),
+            )
+        )
 
     # ---------------------------------------------------------------- 4. committees
     log(f"committees, {COMMITTEE_N} voters x {COMMITTEE_M} candidates, k = {COMMITTEE_K}")
@@ -428,13 +547,29 @@ def main(argv=None):
         ra = go(task, COMMITTEE_N, "abcvoting")
         mem_row(f"{task} pluralign", rp, judged=False)
         t, ta = rp.get("best"), ra.get("best")
-        speed.append((f"{base}: pluralign", fmt_s(t), "—", "—", target_text(("abs<", 1.0)),
-                      met(("abs<", 1.0), t), err(rp) or "approval profile prebuilt"))
+        speed.append(
+            (
+                f"{base}: pluralign",
+                fmt_s(t),
+                "—",
+                "—",
+                target_text(("abs<", 1.0)),
+                met(("abs<", 1.0), t),
+                err(rp) or "approval profile prebuilt",
+            )
+        )
         ratio = ta / t if ta and t else None
-        speed.append((f"{base}: vs {PEER_LABEL[(task, 'abcvoting')]}", fmt_s(t), fmt_s(ta),
-                      fmt_ratio(ratio), target_text(("ratio>=", 10.0)),
-                      met(("ratio>=", 10.0), ratio),
-                      "; ".join(x for x in (guard(task, "abcvoting", ra, rp), err(ra)) if x)))
+        speed.append(
+            (
+                f"{base}: vs {PEER_LABEL[(task, 'abcvoting')]}",
+                fmt_s(t),
+                fmt_s(ta),
+                fmt_ratio(ratio),
+                target_text(("ratio>=", 10.0)),
+                met(("ratio>=", 10.0), ratio),
+                "; ".join(x for x in (guard(task, "abcvoting", ra, rp), err(ra)) if x),
+            )
+        )
 
     # ---------------------------------------------------------------- report
     vers = peer_versions()
@@ -455,20 +590,26 @@ def main(argv=None):
     print()
     print(f"## pluralign.choice speed ratios ({'--quick: a smoke run' if args.quick else 'full'})")
     print()
-    print(f"{os.cpu_count()} cores ({cpu}); python {platform.python_version()}; "
-          + ", ".join(f"{k_} {v}" for k_, v in vers.items())
-          + f"; pluralign threads={args.threads or 'default (all)'}, peers single-threaded; "
-          f"best of {k} (fewer when slow, budget {args.budget:g} s)")
+    print(
+        f"{os.cpu_count()} cores ({cpu}); python {platform.python_version()}; "
+        + ", ".join(f"{k_} {v}" for k_, v in vers.items())
+        + f"; pluralign threads={args.threads or 'default (all)'}, peers single-threaded; "
+        f"best of {k} (fewer when slow, budget {args.budget:g} s)"
+    )
     if load_start is not None:
         load_end = os.getloadavg()
         print()
-        print(f"Machine load (1-min load average) at start {load_start[0]:.2f}, at end "
-              f"{load_end[0]:.2f} on {os.cpu_count()} cores: other work on the machine slows the "
-              "timed calls (multi-threaded pluralign calls most).")
+        print(
+            f"Machine load (1-min load average) at start {load_start[0]:.2f}, at end "
+            f"{load_end[0]:.2f} on {os.cpu_count()} cores: other work on the machine slows the "
+            "timed calls (multi-threaded pluralign calls most)."
+        )
     if args.quick:
         print()
-        print(f"**--quick: 1e6-ranking cases run at n={n_label(big)}; targets are stated for the "
-              "full sizes, so met? is indicative only.**")
+        print(
+            f"**--quick: 1e6-ranking cases run at n={n_label(big)}; targets are stated for the "
+            "full sizes, so met? is indicative only.**"
+        )
     if checks:
         bad = [c for c in checks if c[1] is not None]
         print()

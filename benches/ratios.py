@@ -175,7 +175,13 @@ def _child(spec: dict) -> dict:
             guard = "ok (first 200 groups vs moocore)"
         except AssertionError as e:
             guard = f"MISMATCH vs moocore: {e}"
+    build = None
+    if impl.startswith("pluralign"):
+        import pluralign._core as core
+
+        build = time.strftime("%H:%M:%S", time.localtime(os.path.getmtime(core.__file__)))
     out = {
+        "build": build,
         "times": times,
         "best": min(times),
         "input_bytes": int(input_bytes),
@@ -406,6 +412,7 @@ def main(argv=None):
                         "—",
                         "—",
                         f"guard {guard(task.split('-', 1)[1], rp, r)}; self-guard {note}",
+                        r.get("build"),
                     )
                 )
             else:
@@ -419,6 +426,7 @@ def main(argv=None):
                         target_text(tg),
                         met(tg, None, t),
                         f"guard {note}" if note else "",
+                        r.get("build"),
                     )
                 )
             continue
@@ -432,7 +440,7 @@ def main(argv=None):
             plabel = PEER_LABEL[(task, impl)]
             if isinstance(tg, str):  # a capped peer: say why, don't run it
                 speed_rows.append(
-                    (f"{base} vs {plabel}", fmt_s(t_pp), "skipped", "—", "—", "—", tg[6:])
+                    (f"{base} vs {plabel}", fmt_s(t_pp), "skipped", "—", "—", "—", tg[6:], None)
                 )
                 continue
             r = go(dict(task=task, dist=dist, n=n, m=m, impl=impl), f"{base} {impl}")
@@ -455,6 +463,7 @@ def main(argv=None):
                     target_text(tg),
                     met(tg, ratio, t),
                     "; ".join(notes),
+                    r_pp.get("build"),
                 )
             )
 
@@ -487,13 +496,22 @@ def main(argv=None):
         + f"; pluralign threads={args.threads or 'default (all)'}; best of {k} "
         f"(fewer when slow, budget {args.budget:g} s)"
     )
+    builds = sorted({r["build"] for r in raw if r.get("build")})
+    if len(builds) > 1:
+        print()
+        print(
+            f"**WARNING: the pluralign extension was rebuilt during this run (builds "
+            f"{', '.join(builds)}); rows mix builds.**"
+        )
     if args.quick:
         print()
         print("**--quick: sizes are n/10 of the stated targets; the met? column is indicative only.**")
     print()
     print("| case | pluralign s | peer s | ratio (peer/pluralign) | target | met? | notes |")
     print("| --- | ---: | ---: | ---: | --- | --- | --- |")
-    for row in speed_rows:
+    for *row, build in speed_rows:
+        if len(builds) > 1 and build:
+            row[-1] = f"{row[-1]}; pluralign build {build}"
         print("| " + " | ".join(str(x) for x in row) + " |")
     print()
     print("Peak memory of the call on top of its input (VmHWM after the first call − VmRSS before")

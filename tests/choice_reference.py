@@ -177,9 +177,11 @@ def kemeny_brute_force(s: np.ndarray, candidates) -> tuple[float, frozenset, lis
             best, orders = sc, [perm]
         elif abs(sc - best) <= 1e-9:
             orders.append(perm)
-    return best, frozenset(candidates[o[0]] for o in orders), [
-        tuple(candidates[i] for i in o) for o in orders
-    ]
+    return (
+        best,
+        frozenset(candidates[o[0]] for o in orders),
+        [tuple(candidates[i] for i in o) for o in orders],
+    )
 
 
 def condorcet_winner(s: np.ndarray, candidates):
@@ -380,3 +382,109 @@ def expand_unit(sets, weights):
     for s, w in zip(sets, weights):
         out.extend([s] * int(w))
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# elimination rules on weak orders (exact arithmetic; all tied candidates eliminated together)
+# ---------------------------------------------------------------------------------------------
+
+
+def _ranks(ballots, candidates):
+    return [rank_of(b, candidates) for b in ballots]
+
+
+def _tier_tally(ranks, weights, remaining, bottom=False) -> dict:
+    """Each ballot's weight split equally over its top (or bottom) tier among ``remaining``."""
+    out = {c: Fraction(0) for c in remaining}
+    for r, w in zip(ranks, weights):
+        vals = [r[c] for c in remaining]
+        t = max(vals) if bottom else min(vals)
+        tier = [c for c in remaining if r[c] == t]
+        for c in tier:
+            out[c] += Fraction(w) / len(tier)
+    return out
+
+
+def borda_among(ranks, weights, remaining) -> dict:
+    """Tie-aware Borda score restricted to ``remaining``: #beaten + ½ #tied per ballot."""
+    out = {c: Fraction(0) for c in remaining}
+    for r, w in zip(ranks, weights):
+        for c in remaining:
+            for b in remaining:
+                if b != c:
+                    if r[c] < r[b]:
+                        out[c] += w
+                    elif r[c] == r[b]:
+                        out[c] += Fraction(w, 2)
+    return out
+
+
+def irv_winners(ballots, weights, candidates) -> frozenset:
+    ranks = _ranks(ballots, candidates)
+    remaining = set(candidates)
+    while len(remaining) > 1:
+        t = _tier_tally(ranks, weights, remaining)
+        low = {c for c in remaining if t[c] == min(t.values())}
+        if low == remaining:
+            break
+        remaining -= low
+    return frozenset(remaining)
+
+
+def coombs_winners(ballots, weights, candidates) -> frozenset:
+    ranks = _ranks(ballots, candidates)
+    total = sum(Fraction(w) for w in weights)
+    remaining = set(candidates)
+    while len(remaining) > 1:
+        first = _tier_tally(ranks, weights, remaining)
+        maj = [c for c in remaining if first[c] > total / 2]
+        if maj:
+            return frozenset(maj)
+        last = _tier_tally(ranks, weights, remaining, bottom=True)
+        most = {c for c in remaining if last[c] == max(last.values())}
+        if most == remaining:
+            break
+        remaining -= most
+    return frozenset(remaining)
+
+
+def baldwin_winners(ballots, weights, candidates) -> frozenset:
+    ranks = _ranks(ballots, candidates)
+    remaining = set(candidates)
+    while len(remaining) > 1:
+        b = borda_among(ranks, weights, remaining)
+        low = {c for c in remaining if b[c] == min(b.values())}
+        if low == remaining:
+            break
+        remaining -= low
+    return frozenset(remaining)
+
+
+def nanson_winners(ballots, weights, candidates, variant="strict") -> frozenset:
+    ranks = _ranks(ballots, candidates)
+    remaining = set(candidates)
+    while len(remaining) > 1:
+        b = borda_among(ranks, weights, remaining)
+        avg = sum(b.values()) / len(b)
+        out = {c for c in remaining if (b[c] < avg if variant == "strict" else b[c] <= avg)}
+        if not out or out == remaining:
+            break
+        remaining -= out
+    return frozenset(remaining)
+
+
+def bucklin_winners(ballots, weights, candidates) -> frozenset:
+    """At the first level l where some candidate is within the top l positions (fewer than l
+    candidates strictly above it) of ballots weighing more than half, the largest counts win."""
+    ranks = _ranks(ballots, candidates)
+    total = sum(Fraction(w) for w in weights)
+    counts = {}
+    for level in range(1, len(candidates) + 1):
+        counts = {c: Fraction(0) for c in candidates}
+        for r, w in zip(ranks, weights):
+            for c in candidates:
+                if sum(1 for b in candidates if r[b] < r[c]) < level:
+                    counts[c] += w
+        if max(counts.values()) > total / 2:
+            break
+    return argmax_set(counts)

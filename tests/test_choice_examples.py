@@ -4,10 +4,9 @@ answer stated there."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
-
 import pluralign.choice as ch
-from choice_reference import kemeny_brute_force, support_matrix
+import pytest
+from choice_reference import kemeny_brute_force
 
 # ---------------------------------------------------------------------------------------------
 # Wikipedia, "Schulze method", example with 45 voters (A..E)
@@ -116,9 +115,23 @@ def test_tennessee_borda_nashville(tennessee):
         lambda p: ch.bucklin(p),
     ],
     ids=[
-        "copeland", "llull", "schulze", "schulze_wv", "ranked_pairs", "ranked_pairs_all",
-        "kemeny", "minimax", "minimax_wv", "minimax_po", "split_cycle", "stable_voting",
-        "baldwin", "nanson", "nanson_weak", "coombs", "bucklin",
+        "copeland",
+        "llull",
+        "schulze",
+        "schulze_wv",
+        "ranked_pairs",
+        "ranked_pairs_all",
+        "kemeny",
+        "minimax",
+        "minimax_wv",
+        "minimax_po",
+        "split_cycle",
+        "stable_voting",
+        "baldwin",
+        "nanson",
+        "nanson_weak",
+        "coombs",
+        "bucklin",
     ],
 )
 def test_tennessee_condorcet_rules_nashville(tennessee, rule):
@@ -218,7 +231,7 @@ def test_kemeny_majority_cycle_drops_weakest_link():
     # support(a,b) + support(a,c) + support(b,c) = 6 + 4 + 7 = 17 (b>c>a: 15, c>a>b: 13).
     ballots = [["a", "b", "c"]] * 4 + [["b", "c", "a"]] * 3 + [["c", "a", "b"]] * 2
     p = ch.Profile.from_rankings(ballots)
-    best, winners, orders = kemeny_brute_force(p.support(), p.candidates)
+    best, _winners, orders = kemeny_brute_force(p.support(), p.candidates)
     assert best == 17
     assert orders == [("a", "b", "c")]
     r = ch.kemeny(p)
@@ -270,9 +283,7 @@ def test_ls_survey_example1_against_abcvoting():
 
     p = _ls_example1()
     idx = {c: i for i, c in enumerate(p.candidates)}
-    sets = (
-        [[0, 1]] * 3 + [[0, 2]] * 3 + [[0, 3]] * 2 + [[1, 2, 5], [4], [5], [6]]
-    )
+    sets = [[0, 1]] * 3 + [[0, 2]] * 3 + [[0, 3]] * 2 + [[1, 2, 5], [4], [5], [6]]
     ap = to_abcvoting(8, sets, [1] * 12)
     for ours, rule, kw in [
         (ch.av(p, 4), "av", {}),
@@ -307,8 +318,16 @@ def test_ls_pav_vs_seq_pav():
 def test_janson_weighted_pav_vs_seq_pav():
     # Janson's example (weighted voters), as in abcvoting's tests: PAV {a,b}, seq-PAV {a,c}
     sets = [
-        {"a", "c", "d"}, {"b", "c", "d"}, {"b", "c"}, {"a", "b"}, {"a", "d"},
-        {"a", "c"}, {"b", "d"}, {"d"}, {"c"}, {"b"},
+        {"a", "c", "d"},
+        {"b", "c", "d"},
+        {"b", "c"},
+        {"a", "b"},
+        {"a", "d"},
+        {"a", "c"},
+        {"b", "d"},
+        {"d"},
+        {"c"},
+        {"b"},
     ]
     w = [960, 3000, 520, 1620, 1081, 1240, 360, 360, 120, 60]
     p = ch.ApprovalProfile.from_sets(sets, weights=w)
@@ -373,8 +392,24 @@ def test_jr_pjr_ejr_match_abcvoting_on_examples():
     cases = [
         ([[0, 1, 2]] * 6 + [[3, 4]] * 4, 5, [{0, 1, 2}, {0, 1, 3}, {3, 4, 0}]),
         ([[0, 1, 2]] * 2 + [[0, 1, 3]] * 2 + [[4]] * 2, 5, [{2, 3, 4}, {0, 1, 4}, {2, 3, 0}]),
-        ([[0, 1], [0, 1], [0, 1], [0, 2], [0, 2], [0, 2], [0, 3], [0, 3], [1, 2, 5], [4], [5], [6]],
-         8, [{0, 1, 2, 3}, {0, 4, 5, 6}, {0, 1, 2, 5}, {4, 5, 6, 7}]),
+        (
+            [
+                [0, 1],
+                [0, 1],
+                [0, 1],
+                [0, 2],
+                [0, 2],
+                [0, 2],
+                [0, 3],
+                [0, 3],
+                [1, 2, 5],
+                [4],
+                [5],
+                [6],
+            ],
+            8,
+            [{0, 1, 2, 3}, {0, 4, 5, 6}, {0, 1, 2, 5}, {4, 5, 6, 7}],
+        ),
     ]
     for sets, m, committees in cases:
         ap = to_abcvoting(m, sets, [1] * len(sets))
@@ -382,9 +417,13 @@ def test_jr_pjr_ejr_match_abcvoting_on_examples():
         for comm in committees:
             assert ch.is_jr(ours, comm) == props.check_JR(ap, comm), (sets, comm)
             assert ch.is_pjr(ours, comm) == props.check_PJR(ap, comm, algorithm="brute-force"), (
-                sets, comm)
+                sets,
+                comm,
+            )
             assert ch.is_ejr(ours, comm) == props.check_EJR(ap, comm, algorithm="brute-force"), (
-                sets, comm)
+                sets,
+                comm,
+            )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -405,3 +444,62 @@ def test_anti_plurality_exact_tie_with_thirds():
     assert r.scores["a"] == pytest.approx(14 / 3) and r.scores["b"] == pytest.approx(14 / 3)
     assert r.winners == {"a", "b"}
     assert r.ranking[0] == {"a", "b"}
+
+
+# ---------------------------------------------------------------------------------------------
+# textbook axiom facts, found by `check`
+# ---------------------------------------------------------------------------------------------
+
+
+def test_check_finds_known_violations_and_none_for_schulze():
+    gen = lambda s: ch.random_profile(7, 4, seed=s)
+    # plurality and Borda are not Condorcet-consistent (the BT-vs-majority example above)
+    ce = ch.check(ch.plurality, gen, ["condorcet_winner"], samples=200)
+    assert [c.axiom for c in ce] == ["condorcet_winner"]
+    cw = ch.condorcet_winner(ce[0].profile)
+    assert cw is not None and ch.plurality(ce[0].profile).winners != {cw}
+    assert ch.check(ch.borda, gen, ["condorcet_winner"], samples=200)
+    # Schulze is Condorcet-consistent, Pareto-efficient, anonymous and neutral (Schulze 2011)
+    assert (
+        ch.check(
+            ch.schulze,
+            gen,
+            ["condorcet_winner", "condorcet_loser", "pareto", "anonymity", "neutrality"],
+            samples=60,
+        )
+        == []
+    )
+    # an explicit counterexample profile is checked exactly
+    bt = ch.Profile.from_rankings([["a", "b", "c"]] * 3 + [["b", "c", "a"]] * 2)
+    assert [c.axiom for c in ch.check(ch.borda, bt, ["condorcet_winner"])] == ["condorcet_winner"]
+    assert ch.check(ch.copeland, bt, ["condorcet_winner"]) == []
+
+
+def test_float_weights_exact_tie_is_a_tie_in_every_rule():
+    """Weights 0.1 + 0.2 for a>b and 0.3 for b>a: in exact arithmetic every tally ties (margin
+    0, plurality 0.3 vs 0.3), but 0.1 + 0.2 = 0.30000000000000004 in floating point. The
+    Condorcet and elimination rules already treat margins within a tolerance as ties; the
+    score-based rules must agree with them instead of electing a by 5.6e-17."""
+    p = ch.Profile.from_rankings([["a", "b"], ["a", "b"], ["b", "a"]], weights=[0.1, 0.2, 0.3])
+    assert ch.condorcet_winner(p) is None
+    for rule in (
+        ch.instant_runoff,
+        ch.coombs,
+        ch.baldwin,
+        ch.copeland,
+        ch.schulze,
+        ch.split_cycle,
+        ch.kemeny,
+        ch.bucklin,
+    ):
+        assert rule(p).winners == {"a", "b"}, rule.__name__
+    failures = {}
+    for rule in (ch.plurality, ch.borda, ch.anti_plurality, ch.minimax):
+        if rule(p).winners != {"a", "b"}:
+            failures[rule.__name__] = rule(p).scores
+    ap = ch.ApprovalProfile.from_sets([{"a"}, {"a"}, {"b"}], weights=[0.1, 0.2, 0.3])
+    if ch.approval(ap).winners != {"a", "b"}:
+        failures["approval"] = ch.approval(ap).scores
+    if ch.av(ap, 1).tie_break is None:
+        failures["av (no tie reported)"] = ch.av(ap, 1).scores
+    assert not failures, f"exact ties decided by float rounding: {failures}"

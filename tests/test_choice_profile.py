@@ -7,14 +7,13 @@ from __future__ import annotations
 import pickle
 
 import numpy as np
+import pluralign.choice as ch
 import polars as pl
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
-import pluralign.choice as ch
-from pluralign.errors import InputError
 from choice_reference import canonical, profiles, rank_of, support_matrix
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pluralign.errors import InputError
 
 
 def _collapsed(ballots, weights, candidates):
@@ -75,7 +74,7 @@ def test_from_rankings_dataframe_equals_lists():
     # no weight column: every ballot weighs 1
     p3 = ch.Profile.from_rankings(df.drop("weight"))
     assert p3.total_weight == 4.0
-    assert dict((tuple(map(frozenset, t)), w) for t, w in p3.ballots())[
+    assert {tuple(map(frozenset, t)): w for t, w in p3.ballots()}[
         (frozenset("x"), frozenset("yz"))
     ] == 2.0
 
@@ -105,6 +104,7 @@ def test_from_ranks_matches_from_rankings():
     assert ch.Profile.from_ranks(ranks).candidates == [0, 1, 2, 3]
 
 
+@settings(max_examples=60, deadline=None)
 @given(profiles(max_m=6, max_n=12))
 def test_from_ranks_random_equals_from_rankings(data):
     m, ballots, counts = data
@@ -124,6 +124,7 @@ def test_from_ranks_random_equals_from_rankings(data):
 # ---------------------------------------------------------------------------------------------
 
 
+@settings(max_examples=120, deadline=None)
 @given(profiles(max_m=7, max_n=20, max_count=4), st.booleans())
 def test_support_and_margins_match_slow_count(data, fractional):
     m, ballots, counts = data
@@ -139,6 +140,7 @@ def test_support_and_margins_match_slow_count(data, fractional):
     assert _ballot_map(p) == coll
 
 
+@settings(max_examples=80, deadline=None)
 @given(profiles(max_m=5, max_n=12))
 def test_support_matches_pref_voting(data):
     pytest.importorskip("pref_voting")
@@ -189,6 +191,7 @@ def test_threads_do_not_change_results():
 # ---------------------------------------------------------------------------------------------
 
 
+@settings(max_examples=80, deadline=None)
 @given(profiles(max_m=5, max_n=12, max_count=4), profiles(max_m=5, max_n=12, max_count=4))
 def test_merge_equals_concatenated_build(d1, d2):
     m = max(d1[0], d2[0])
@@ -214,7 +217,10 @@ def test_merge_many_partials_is_exact():
     ranks = np.argsort(rng.random((3000, 5)), axis=1)
     w = rng.integers(1, 4, size=3000) / 8
     whole = ch.Profile.from_ranks(ranks, weights=w)
-    parts = [ch.Profile.from_ranks(ranks[i : i + 250], weights=w[i : i + 250]) for i in range(0, 3000, 250)]
+    parts = [
+        ch.Profile.from_ranks(ranks[i : i + 250], weights=w[i : i + 250])
+        for i in range(0, 3000, 250)
+    ]
     acc = parts[0]
     for q in parts[1:]:
         acc = acc.merge(q)
@@ -231,7 +237,9 @@ def test_pairwise_only_merge():
 
 def test_pickle_round_trip():
     ballots = [["a", ["b", "c"]], ["c", "a"], ["b"], ["a", ["b", "c"]]]
-    p = ch.Profile.from_rankings(ballots, weights=[1, 2.25, 3, 0.5], candidates=["a", "b", "c", "d"])
+    p = ch.Profile.from_rankings(
+        ballots, weights=[1, 2.25, 3, 0.5], candidates=["a", "b", "c", "d"]
+    )
     q = pickle.loads(pickle.dumps(p))
     assert isinstance(q, ch.Profile)
     assert q.candidates == p.candidates
@@ -254,7 +262,11 @@ def test_pickle_round_trip():
     assert ch.pav(ap2, 1) == ch.pav(ap, 1)
 
 
-@given(profiles(max_m=5, max_n=15, max_count=3), st.lists(st.sampled_from(["g1", "g2", "g3"]), min_size=15, max_size=15))
+@settings(max_examples=60, deadline=None)
+@given(
+    profiles(max_m=5, max_n=15, max_count=3),
+    st.lists(st.sampled_from(["g1", "g2", "g3"]), min_size=15, max_size=15),
+)
 def test_by_group_equals_per_group_construction(data, labels):
     m, ballots, counts = data
     groups = labels[: len(ballots)]
@@ -275,7 +287,9 @@ def test_by_group_equals_per_group_construction(data, labels):
     total = None
     for p in parts.values():
         total = p if total is None else total.merge(p)
-    np.testing.assert_array_equal(total.support(), ch.Profile.from_rankings(df, candidates=cands).support())
+    np.testing.assert_array_equal(
+        total.support(), ch.Profile.from_rankings(df, candidates=cands).support()
+    )
 
 
 def test_from_comparisons_support_and_rules():
@@ -324,7 +338,9 @@ def test_ranking_support_equals_comparisons_of_its_pairs():
 
 def test_approval_profile_forms_agree():
     a = ch.ApprovalProfile.from_sets([{"a", "c"}, {"b"}, {"c", "a"}])
-    b = ch.ApprovalProfile.from_matrix(np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]]), candidates=["a", "b", "c"])
+    b = ch.ApprovalProfile.from_matrix(
+        np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]]), candidates=["a", "b", "c"]
+    )
     s = pl.Series("approved", [["a", "c"], ["b"], ["a", "c"]])
     c = ch.ApprovalProfile.from_sets(s)
     assert a.candidates == b.candidates == c.candidates == ["a", "b", "c"]

@@ -168,6 +168,7 @@ def _ballot_arrays(ballots: Sequence[Any], index: dict[Hashable, int]) -> tuple[
         tiers = list(ballot)
         if not tiers:
             raise InputError(f"ballot {b} is empty; a ranking needs at least one candidate")
+        ballot_start = len(values)
         for tier in tiers:
             members = [tier] if isinstance(tier, (str, bytes)) or not isinstance(tier, Iterable) else list(tier)
             if not members:
@@ -175,6 +176,8 @@ def _ballot_arrays(ballots: Sequence[Any], index: dict[Hashable, int]) -> tuple[
             for c in members:
                 if c not in index:
                     raise InputError(f"ballot {b} ranks unknown candidate {c!r}; candidates are {list(index)}")
+                if index[c] in values[ballot_start:]:
+                    raise InputError(f"ballot {b} lists candidate {c!r} more than once")
                 values.append(index[c])
             tier_off.append(len(values))
         ballot_off.append(len(tier_off) - 1)
@@ -210,7 +213,20 @@ def _series_arrays(s: pl.Series, index: dict[Hashable, int], column: str) -> tup
         raise InputError(f"column '{column}': row {row} ranks unknown candidate {vals[pos]!r}")
     tier_off = np.concatenate([[0], np.cumsum(tlens.to_numpy())]).astype(np.int64)
     ballot_off = np.concatenate([[0], np.cumsum(lens.to_numpy())]).astype(np.int64)
-    return np.ascontiguousarray(codes.to_numpy(), dtype=np.int64), tier_off, ballot_off
+    values = np.ascontiguousarray(codes.to_numpy(), dtype=np.int64)
+    _check_no_repeats(values, tier_off[ballot_off], keys, column)
+    return values, tier_off, ballot_off
+
+
+def _check_no_repeats(values: np.ndarray, starts: np.ndarray, keys: list[Hashable], what: str) -> None:
+    """InputError naming the first ballot that lists a candidate twice."""
+    per_ballot = np.diff(starts)
+    ballot = np.repeat(np.arange(len(per_ballot), dtype=np.int64), per_ballot)
+    key = np.sort(ballot * len(keys) + values)
+    dup = np.flatnonzero(key[1:] == key[:-1])
+    if dup.size:
+        k = int(key[dup[0]])
+        raise InputError(f"{what}: ballot {k // len(keys)} lists candidate {keys[k % len(keys)]!r} more than once")
 
 
 def _df_column(df: pl.DataFrame, name: str, what: str) -> pl.Series:
@@ -301,7 +317,9 @@ class Profile:
         a = _df_column(comparisons, chosen, "comparisons")
         b = _df_column(comparisons, rejected, "comparisons")
         w = comparisons.get_column(weight).cast(pl.Float64) if weight in comparisons.columns else pl.repeat(1.0, comparisons.height, eager=True)
-        keep = pl.Series([True] * comparisons.height)
+        if comparisons.height == 0:
+            raise InputError("comparisons is empty: a profile needs at least one comparison")
+        keep = pl.Series([True] * comparisons.height, dtype=pl.Boolean)
         if "tie" in comparisons.columns:
             keep = ~comparisons.get_column("tie").fill_null(False)
         a, b, w = a.filter(keep), b.filter(keep), w.filter(keep)
@@ -586,6 +604,10 @@ def _cardinal(name: str, utilities: Any, candidates: Sequence[Hashable] | None, 
     if len(cands) != arr.shape[1]:
         raise InputError(f"candidates has {len(cands)} ids but utilities has {arr.shape[1]} columns")
     _candidate_index(cands)
+    bad = np.argwhere(~np.isfinite(arr))
+    if bad.size:
+        i, j = (int(v) for v in bad[0])
+        raise InputError(f"utilities row {i} (voter), candidate {cands[j]!r}: value {arr[i, j]} is not finite")
     w = _weights_array(weights, arr.shape[0])
     out = _core.cardinal_rule(np.ascontiguousarray(arr), name, w, range, **_tie_break(tie_break, cands))
     return _result(name, out, cands)
@@ -655,9 +677,12 @@ class ApprovalProfile:
         for b, r in enumerate(rows):
             if r is None:
                 raise InputError(f"approval ballot {b} is null")
+            start = len(values)
             for c in r:
                 if c not in index:
                     raise InputError(f"approval ballot {b} names unknown candidate {c!r}")
+                if index[c] in values[start:]:
+                    raise InputError(f"approval ballot {b} approves candidate {c!r} more than once")
                 values.append(index[c])
             offsets.append(len(values))
         w = _weights_array(weights, len(rows))
@@ -818,6 +843,9 @@ def _violation(which: str, ap: ApprovalProfile, committee: Iterable[Hashable]) -
     unknown = [c for c in members if c not in index]
     if unknown:
         raise InputError(f"committee names unknown candidate(s) {unknown}")
+    repeated = sorted({str(c) for c in members if members.count(c) > 1})
+    if repeated:
+        raise InputError(f"committee lists candidate(s) {repeated} twice (duplicates)")
     v = _core.committee_check(ap._inner, which, [index[c] for c in members])
     if v is None:
         return None

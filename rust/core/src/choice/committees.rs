@@ -370,10 +370,22 @@ fn top_k_by_score(
     value: Option<f64>,
 ) -> CommitteeResult {
     let m = scores.len();
-    let mut idx: Vec<usize> = (0..m).collect();
-    idx.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(pos[a].cmp(&pos[b])));
+    // Tiers of equal score (up to float rounding), each ordered by the tie-break.
+    let mut tiers = tiers_by_score(&scores, true);
+    for t in tiers.iter_mut() {
+        t.sort_by_key(|&c| pos[c]);
+    }
+    let idx: Vec<usize> = tiers.iter().flatten().copied().collect();
     let order: Vec<usize> = idx[..k].to_vec();
-    let tie_break = if k > 0 && k < m && scores[idx[k - 1]] == scores[idx[k]] {
+    let splits_a_tier = {
+        let mut seen = 0;
+        tiers.iter().any(|t| {
+            let (lo, hi) = (seen, seen + t.len());
+            seen = hi;
+            lo < k && k < hi
+        })
+    };
+    let tie_break = if k > 0 && k < m && splits_a_tier {
         Some(format!(
             "candidates tied at score {} for the last seats; {}",
             scores[idx[k]],

@@ -145,10 +145,18 @@ pub(crate) fn tiers_by_score(scores: &[f64], higher_better: bool) -> Vec<Vec<usi
         let o = if higher_better { o.reverse() } else { o };
         o.then(a.cmp(&b))
     });
+    // Scores are sums of float weights: values within a relative 1e-9 are the same score
+    // (e.g. 14/3 reached by two summation orders), as margins are treated in `Pairwise`.
+    let scale = scores
+        .iter()
+        .filter(|s| s.is_finite())
+        .fold(1.0f64, |a, s| a.max(s.abs()));
+    let tol = 1e-9 * scale;
+    let same = |a: f64, b: f64| a == b || (a - b).abs() <= tol;
     let mut tiers: Vec<Vec<usize>> = Vec::new();
     for c in idx {
         match tiers.last_mut() {
-            Some(t) if scores[t[0]] == scores[c] => t.push(c),
+            Some(t) if same(scores[t[0]], scores[c]) => t.push(c),
             _ => tiers.push(vec![c]),
         }
     }

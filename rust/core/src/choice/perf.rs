@@ -134,3 +134,36 @@ fn perf_profile_phases() {
     let _ = p.pairwise().unwrap();
     println!("margins {:?} (cpu {:.2}s)", t.elapsed(), cpu() - c);
 }
+
+/// The benchmark's path: `from_rank_matrix` (i64 ranks) + margins, then IRV on the built
+/// profile. Threads from `PERF_THREADS` (unset: default). Best of 3.
+#[test]
+#[ignore]
+fn perf_rank_matrix_irv() {
+    let (n, m) = (1_000_000, 20);
+    let orders = random_orders(n, m, 1);
+    let mut ranks = vec![0i64; n * m];
+    for (o, r) in orders.chunks(m).zip(ranks.chunks_mut(m)) {
+        for (k, &c) in o.iter().enumerate() {
+            r[c as usize] = k as i64;
+        }
+    }
+    let threads = std::env::var("PERF_THREADS")
+        .ok()
+        .and_then(|s| s.parse::<usize>().ok());
+    for _ in 0..3 {
+        let (t, c) = (Instant::now(), cpu());
+        let p = Profile::from_rank_matrix(n, m, &ranks, None, threads).unwrap();
+        let (t1, c1) = (t.elapsed(), cpu() - c);
+        let _ = p.pairwise().unwrap();
+        let (t2, c2) = (t.elapsed(), cpu() - c);
+        let (t3, c3) = (Instant::now(), cpu());
+        let r = instant_runoff(&p, &TieBreak::Lexicographic).unwrap();
+        println!(
+            "threads {threads:?}: from_rank_matrix {t1:?} (cpu {c1:.2}s), +margins {t2:?} (cpu {c2:.2}s); IRV {:?} (cpu {:.2}s) winner {:?}",
+            t3.elapsed(),
+            cpu() - c3,
+            r.winners
+        );
+    }
+}

@@ -154,19 +154,49 @@ fn hash_row(row: &[u16]) -> u64 {
 }
 
 /// Dedup the rows of `ranks` (keeping first-occurrence order, summing weights in input order,
-/// dropping rows whose total weight is 0). Sort-based: rows are sorted by (hash, index), so
-/// equal rows are adjacent and each group is visited in input order.
+/// dropping rows whose total weight is 0).
+#[cfg(test)]
 pub(crate) fn collapse(m: usize, ranks: &[u16], weights: &[f64]) -> (Vec<u16>, Vec<f64>) {
-    let mut keys: Vec<(u64, usize)> = ranks
-        .par_chunks(m)
-        .map(hash_row)
-        .enumerate()
-        .map(|(i, h)| (h, i))
-        .collect();
-    keys.par_sort_unstable();
+    collapse_owned(m, ranks.to_vec(), weights.to_vec())
+}
+
+/// For every row: the total weight of its group of identical rows if it is the group's first
+/// occurrence (weights summed in input order), NaN otherwise. Rows are hashed in parallel,
+/// bucketed by the top hash bits (a stable counting scatter, so each bucket is in input
+/// order), each bucket sorted by (hash, index) in parallel, and equality is confirmed only
+/// within runs of equal hashes. Nothing depends on the thread count.
+fn group_sums(m: usize, ranks: &[u16], weights: &[f64]) -> Vec<f64> {
+    let n = weights.len();
+    let hashes: Vec<u64> = ranks.par_chunks(m).map(hash_row).collect();
+    let bits = (usize::BITS - (n / 256).max(1).leading_zeros()).min(16);
+    let shift = 64 - bits;
+    let bucket = |h: u64| if bits == 0 { 0 } else { (h >> shift) as usize };
+    let mut start = vec![0usize; (1usize << bits) + 1];
+    for &h in &hashes {
+        start[bucket(h) + 1] += 1;
+    }
+    for b in 1..start.len() {
+        start[b] += start[b - 1];
+    }
+    let mut keys: Vec<(u64, usize)> = vec![(0, 0); n];
+    let mut next = start.clone();
+    for (i, &h) in hashes.iter().enumerate() {
+        let b = bucket(h);
+        keys[next[b]] = (h, i);
+        next[b] += 1;
+    }
+    drop(hashes);
+    let mut parts: Vec<&mut [(u64, usize)]> = Vec::with_capacity(start.len());
+    let mut rest: &mut [(u64, usize)] = &mut keys;
+    for b in 1..start.len() {
+        let (head, tail) = rest.split_at_mut(start[b] - start[b - 1]);
+        parts.push(head);
+        rest = tail;
+    }
+    parts.into_par_iter().for_each(|k| k.sort_unstable());
     let row = |i: usize| &ranks[i * m..(i + 1) * m];
-    let n = keys.len();
-    let mut uniq: Vec<(usize, f64)> = Vec::with_capacity(n);
+    let mut sums = vec![f64::NAN; n];
+    let mut reps: Vec<usize> = Vec::new();
     let mut g = 0;
     while g < n {
         let h = keys[g].0;
@@ -176,25 +206,43 @@ pub(crate) fn collapse(m: usize, ranks: &[u16], weights: &[f64]) -> (Vec<u16>, V
         }
         if e - g == 1 {
             let i = keys[g].1;
-            uniq.push((i, weights[i]));
+            sums[i] = weights[i];
         } else {
-            let start = uniq.len();
+            // entries of a run are in input order (index is the second sort key)
+            reps.clear();
             for &(_, i) in &keys[g..e] {
-                match uniq[start..].iter_mut().find(|u| row(u.0) == row(i)) {
-                    Some(u) => u.1 += weights[i],
-                    None => uniq.push((i, weights[i])),
+                match reps.iter().find(|&&r| row(r) == row(i)) {
+                    Some(&r) => sums[r] += weights[i],
+                    None => {
+                        reps.push(i);
+                        sums[i] = weights[i];
+                    }
                 }
             }
         }
         g = e;
     }
-    uniq.retain(|u| u.1 != 0.0);
-    uniq.par_sort_unstable_by_key(|u| u.0);
-    let mut out = vec![0u16; uniq.len() * m];
-    out.par_chunks_mut(m)
-        .zip(uniq.par_iter())
-        .for_each(|(dst, u)| dst.copy_from_slice(row(u.0)));
-    (out, uniq.into_iter().map(|u| u.1).collect())
+    sums
+}
+
+/// [`collapse`] on owned data: when every row is distinct with nonzero weight the input is
+/// returned as is (no copy).
+fn collapse_owned(m: usize, ranks: Vec<u16>, weights: Vec<f64>) -> (Vec<u16>, Vec<f64>) {
+    let sums = group_sums(m, &ranks, &weights);
+    let keep = |s: f64| !s.is_nan() && s != 0.0;
+    let kept = sums.iter().filter(|&&s| keep(s)).count();
+    if kept == sums.len() {
+        return (ranks, sums);
+    }
+    let mut out = Vec::with_capacity(kept * m);
+    let mut w = Vec::with_capacity(kept);
+    for (i, &s) in sums.iter().enumerate() {
+        if keep(s) {
+            out.extend_from_slice(&ranks[i * m..(i + 1) * m]);
+            w.push(s);
+        }
+    }
+    (out, w)
 }
 
 /// Run `f` over fixed chunks of ballots in a pool, returning the first error in ballot order.
@@ -202,14 +250,24 @@ fn parse_parallel<F>(n: usize, m: usize, threads: Option<usize>, f: F) -> Result
 where
     F: Fn(usize, &mut [u16]) -> Result<()> + Sync + Send,
 {
+    parse_parallel_with(n, m, threads, |b, row, _: &mut ()| f(b, row))
+}
+
+/// [`parse_parallel`] with a scratch value `S` per chunk (reused across the chunk's rows).
+fn parse_parallel_with<S, F>(n: usize, m: usize, threads: Option<usize>, f: F) -> Result<Vec<u16>>
+where
+    S: Default,
+    F: Fn(usize, &mut [u16], &mut S) -> Result<()> + Sync + Send,
+{
     let mut ranks = vec![u16::MAX; n * m];
     let results: Vec<Result<()>> = with_threads(threads, || {
         ranks
             .par_chunks_mut(PARSE_CHUNK * m)
             .enumerate()
             .map(|(ci, chunk)| {
+                let mut scratch = S::default();
                 for (j, row) in chunk.chunks_mut(m).enumerate() {
-                    f(ci * PARSE_CHUNK + j, row)?;
+                    f(ci * PARSE_CHUNK + j, row, &mut scratch)?;
                 }
                 Ok(())
             })
@@ -219,6 +277,75 @@ where
         r?;
     }
     Ok(ranks)
+}
+
+/// Reusable buffers for [`rank_row`].
+#[derive(Default)]
+struct RankScratch {
+    dense: Vec<u16>,
+    pairs: Vec<(i64, usize)>,
+}
+
+/// Dense tier ranks of one row of a rank matrix (negative = unranked, below every ranked
+/// value). Values spanning a small range are ranked by counting (no sort); others by sorting.
+fn rank_row(src: &[i64], row: &mut [u16], s: &mut RankScratch) {
+    let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+    for &v in src {
+        if v >= 0 {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+    }
+    if lo > hi {
+        row.iter_mut().for_each(|r| *r = 0);
+        return;
+    }
+    let span = (hi - lo) as u64 + 1;
+    if span <= 4 * src.len() as u64 + 64 {
+        let span = span as usize;
+        s.dense.clear();
+        s.dense.resize(span, 0);
+        for &v in src {
+            if v >= 0 {
+                s.dense[(v - lo) as usize] = 1;
+            }
+        }
+        let mut t: u16 = 0;
+        for d in s.dense.iter_mut() {
+            let present = *d;
+            *d = t;
+            t += present;
+        }
+        // `t` is now the number of distinct ranked values: the tier of unranked candidates
+        for (r, &v) in row.iter_mut().zip(src) {
+            *r = if v >= 0 {
+                s.dense[(v - lo) as usize]
+            } else {
+                t
+            };
+        }
+        return;
+    }
+    s.pairs.clear();
+    s.pairs.extend(
+        src.iter()
+            .enumerate()
+            .filter(|(_, &v)| v >= 0)
+            .map(|(c, &v)| (v, c)),
+    );
+    s.pairs.sort_unstable();
+    let mut t: u16 = 0;
+    for j in 0..s.pairs.len() {
+        if j > 0 && s.pairs[j].0 != s.pairs[j - 1].0 {
+            t += 1;
+        }
+        row[s.pairs[j].1] = t;
+    }
+    for (r, &v) in row.iter_mut().zip(src) {
+        if v < 0 {
+            *r = t + 1;
+        }
+    }
 }
 
 impl Profile {
@@ -235,7 +362,7 @@ impl Profile {
     }
 
     fn build(m: usize, ranks: Vec<u16>, weights: Vec<f64>, threads: Option<usize>) -> Result<Self> {
-        let (ranks, weights) = with_threads(threads, || collapse(m, &ranks, &weights))?;
+        let (ranks, weights) = with_threads(threads, || collapse_owned(m, ranks, weights))?;
         Ok(Self {
             m,
             ranks,
@@ -313,23 +440,8 @@ impl Profile {
             );
         }
         check_weights(weights, n)?;
-        let out = parse_parallel(n, m, threads, |b, row| {
-            let src = &ranks[b * m..(b + 1) * m];
-            let mut idx: Vec<usize> = (0..m).filter(|&c| src[c] >= 0).collect();
-            idx.sort_unstable_by_key(|&c| src[c]);
-            let mut t: u16 = 0;
-            for (j, &c) in idx.iter().enumerate() {
-                if j > 0 && src[c] != src[idx[j - 1]] {
-                    t += 1;
-                }
-                row[c] = t;
-            }
-            let unl = if idx.is_empty() { 0 } else { t + 1 };
-            for r in row.iter_mut() {
-                if *r == u16::MAX {
-                    *r = unl;
-                }
-            }
+        let out = parse_parallel_with(n, m, threads, |b, row, s: &mut RankScratch| {
+            rank_row(&ranks[b * m..(b + 1) * m], row, s);
             Ok(())
         })?;
         let w = weights.map(|w| w.to_vec()).unwrap_or_else(|| vec![1.0; n]);
@@ -614,11 +726,26 @@ fn support_matrix(m: usize, ranks: &[u16], weights: &[f64]) -> Pairwise {
         .par_chunks(chunk * m)
         .zip(weights.par_chunks(chunk))
         .map(|(rs, ws)| {
-            // Runs of equal weights are counted in u32 (vectorizes well), then scaled once.
+            // Runs of equal weights are counted exactly in integers and scaled once. The inner
+            // counters are u16 over rows padded to a multiple of 16 lanes (vectorizes well),
+            // folded into u32 counters every `u16::MAX` ballots, so the sums are the same as
+            // counting in u32 directly.
+            let mp = m.next_multiple_of(16);
             let mut s = vec![0.0f64; m * m];
             let mut cnt = vec![0u32; m * m];
+            let mut c16 = vec![0u16; m * mp];
+            let mut rp = vec![0u16; mp];
             let mut run_w = 0.0f64;
             let mut run_len = 0u64;
+            let mut sub_len = 0u32;
+            let fold = |c16: &mut [u16], cnt: &mut [u32]| {
+                for (crow, row16) in cnt.chunks_exact_mut(m).zip(c16.chunks_exact_mut(mp)) {
+                    for (c, x) in crow.iter_mut().zip(row16.iter_mut()) {
+                        *c += *x as u32;
+                        *x = 0;
+                    }
+                }
+            };
             let flush = |cnt: &mut [u32], s: &mut [f64], w: f64| {
                 for (x, c) in s.iter_mut().zip(cnt.iter_mut()) {
                     *x += w * *c as f64;
@@ -627,19 +754,28 @@ fn support_matrix(m: usize, ranks: &[u16], weights: &[f64]) -> Pairwise {
             };
             for (r, &w) in rs.chunks_exact(m).zip(ws) {
                 if run_len > 0 && (w != run_w || run_len >= 1 << 31) {
+                    fold(&mut c16, &mut cnt);
+                    sub_len = 0;
                     flush(&mut cnt, &mut s, run_w);
                     run_len = 0;
                 }
+                if sub_len == u16::MAX as u32 {
+                    fold(&mut c16, &mut cnt);
+                    sub_len = 0;
+                }
                 run_w = w;
                 run_len += 1;
-                for (a, &ra) in r.iter().enumerate() {
-                    let row = &mut cnt[a * m..(a + 1) * m];
-                    for (x, &rb) in row.iter_mut().zip(r) {
-                        *x += (ra < rb) as u32;
+                sub_len += 1;
+                // padding lanes hold rank 0, which no rank is below: they count nothing
+                rp[..m].copy_from_slice(r);
+                for (&ra, row) in r.iter().zip(c16.chunks_exact_mut(mp)) {
+                    for (x, &rb) in row.iter_mut().zip(rp.iter()) {
+                        *x += (ra < rb) as u16;
                     }
                 }
             }
             if run_len > 0 {
+                fold(&mut c16, &mut cnt);
                 flush(&mut cnt, &mut s, run_w);
             }
             s
@@ -907,6 +1043,60 @@ pub(crate) mod tests {
         let back = Profile::from_parts(m, r.to_vec(), w.to_vec()).unwrap();
         assert_eq!(back, ab);
         assert!(Profile::from_parts(3, vec![0, 2, 2], vec![1.0]).is_err());
+    }
+
+    /// Collapsing and rank-matrix parsing agree with naive references (duplicates, zero
+    /// weights, ties, unranked entries, ranks spread too widely for the counting path).
+    #[test]
+    fn collapse_and_rank_rows_match_reference() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        for round in 0..40 {
+            let m = rng.random_range(1..7);
+            let n = rng.random_range(0..3000);
+            let scale: i64 = if round % 2 == 0 { 1 } else { 1_000_000_007 };
+            let vals: Vec<i64> = (0..n * m)
+                .map(|_| {
+                    let v = rng.random_range(-1..3i64);
+                    if v < 0 {
+                        -1
+                    } else {
+                        v * scale
+                    }
+                })
+                .collect();
+            let w: Vec<f64> = (0..n)
+                .map(|_| rng.random_range(0..3) as f64 * 0.5)
+                .collect();
+            let p = Profile::from_rank_matrix(n, m, &vals, Some(&w), Some(2)).unwrap();
+            // naive reference
+            let mut rows: Vec<(Vec<u16>, f64)> = Vec::new();
+            for (src, &wi) in vals.chunks(m).zip(&w) {
+                let mut d: Vec<i64> = src.iter().copied().filter(|&v| v >= 0).collect();
+                d.sort_unstable();
+                d.dedup();
+                let r: Vec<u16> = src
+                    .iter()
+                    .map(|&v| {
+                        if v < 0 {
+                            d.len() as u16
+                        } else {
+                            d.binary_search(&v).unwrap() as u16
+                        }
+                    })
+                    .collect();
+                match rows.iter_mut().find(|x| x.0 == r) {
+                    Some(x) => x.1 += wi,
+                    None => rows.push((r, wi)),
+                }
+            }
+            rows.retain(|x| x.1 != 0.0);
+            assert_eq!(p.num_ballots(), rows.len());
+            for (b, (r, wi)) in rows.iter().enumerate() {
+                assert_eq!(p.ranks(b), r.as_slice());
+                assert_eq!(p.weights()[b], *wi);
+            }
+        }
     }
 
     #[test]

@@ -735,25 +735,45 @@ fn extreme(cands: &[usize], v: &[f64], want_min: bool, tol: f64) -> Vec<usize> {
 }
 
 /// Every distinct ballot's candidates sorted by rank (best first), plus a front and a back
-/// cursor per ballot, so elimination rounds cost O(1) per ballot for strict orders.
+/// cursor per ballot, so elimination rounds cost O(1) per ballot for strict orders. `top` / `bot`
+/// cache the candidate at the front / back cursor when its tier there is a single candidate
+/// (`NO_CAND` otherwise), so a round only reads the ballot's order again when that candidate
+/// was eliminated.
 struct Cursors {
     order: Vec<u16>,
+    /// Ballots without ties (every tier one candidate).
+    strict: Vec<bool>,
     front: Vec<u16>,
     back: Vec<u16>,
+    top: Vec<u16>,
+    bot: Vec<u16>,
 }
+
+/// No cached candidate (candidates are `< MAX_CANDIDATES < u16::MAX`).
+const NO_CAND: u16 = u16::MAX;
 
 impl Cursors {
     fn new(p: &Profile) -> Result<Self> {
         let m = p.num_candidates();
         let n = p.num_ballots();
         let mut order = vec![0u16; n * m];
+        let mut strict = vec![false; n];
         with_threads(p.threads(), || {
             order
                 .par_chunks_mut(TALLY_CHUNK * m)
+                .zip(strict.par_chunks_mut(TALLY_CHUNK))
                 .zip(p.all_ranks().par_chunks(TALLY_CHUNK * m))
-                .for_each(|(os, rs)| {
+                .for_each(|((os, st), rs)| {
                     let mut start = vec![0usize; m + 2];
-                    for (o, r) in os.chunks_exact_mut(m).zip(rs.chunks_exact(m)) {
+                    for ((o, r), s) in os.chunks_exact_mut(m).zip(rs.chunks_exact(m)).zip(st) {
+                        // dense tiers up to m - 1: every tier is one candidate
+                        if r.iter().fold(0, |a, &t| a.max(t)) as usize + 1 == m {
+                            *s = true;
+                            for (c, &t) in r.iter().enumerate() {
+                                o[t as usize] = c as u16;
+                            }
+                            continue;
+                        }
                         start.iter_mut().for_each(|x| *x = 0);
                         for &t in r {
                             start[t as usize + 1] += 1;
@@ -770,8 +790,11 @@ impl Cursors {
         })?;
         Ok(Self {
             order,
+            strict,
             front: vec![0; n],
             back: vec![(m - 1) as u16; n],
+            top: vec![NO_CAND; n],
+            bot: vec![NO_CAND; n],
         })
     }
 
@@ -780,25 +803,31 @@ impl Cursors {
     fn tally(&mut self, p: &Profile, remaining: &[bool], bottom: bool) -> Result<Vec<f64>> {
         let m = p.num_candidates();
         let order = &self.order;
-        let cursors = if bottom {
-            &mut self.back
+        let strict = &self.strict;
+        let (cursors, cache) = if bottom {
+            (&mut self.back, &mut self.bot)
         } else {
-            &mut self.front
+            (&mut self.front, &mut self.top)
         };
         let parts: Vec<Vec<f64>> = with_threads(p.threads(), || {
             cursors
                 .par_chunks_mut(TALLY_CHUNK)
+                .zip(cache.par_chunks_mut(TALLY_CHUNK))
                 .zip(order.par_chunks(TALLY_CHUNK * m))
                 .zip(p.all_ranks().par_chunks(TALLY_CHUNK * m))
                 .zip(p.weights().par_chunks(TALLY_CHUNK))
-                .map(|(((cur, os), rs), ws)| {
+                .zip(strict.par_chunks(TALLY_CHUNK))
+                .map(|(((((cur, cached), os), rs), ws), st)| {
                     let mut acc = vec![0.0; m];
-                    for (((cu, o), r), &w) in cur
-                        .iter_mut()
-                        .zip(os.chunks_exact(m))
-                        .zip(rs.chunks_exact(m))
-                        .zip(ws)
-                    {
+                    for (b, (cu, ca)) in cur.iter_mut().zip(cached.iter_mut()).enumerate() {
+                        let w = ws[b];
+                        let x = *ca;
+                        if x != NO_CAND && remaining[x as usize] {
+                            acc[x as usize] += w;
+                            continue;
+                        }
+                        let o = &os[b * m..(b + 1) * m];
+                        let r = &rs[b * m..(b + 1) * m];
                         let mut c = *cu as usize;
                         if bottom {
                             while c > 0 && !remaining[o[c] as usize] {
@@ -810,6 +839,11 @@ impl Cursors {
                             }
                         }
                         *cu = c as u16;
+                        if st[b] {
+                            acc[o[c] as usize] += w;
+                            *ca = o[c];
+                            continue;
+                        }
                         let t = r[o[c] as usize];
                         // the tier is contiguous in `o`
                         let (lo, hi) = if bottom {
@@ -827,7 +861,9 @@ impl Cursors {
                         };
                         if hi - lo == 1 {
                             acc[o[c] as usize] += w;
+                            *ca = o[c];
                         } else {
+                            *ca = NO_CAND;
                             let k = o[lo..hi].iter().filter(|&&x| remaining[x as usize]).count();
                             let share = w / k as f64;
                             for &x in &o[lo..hi] {

@@ -87,8 +87,15 @@ pub fn group_index(ids: &[i64]) -> GroupIndex {
             perm: None,
         };
     }
-    let mut perm: Vec<u32> = (0..n as u32).collect();
-    perm.par_sort_by_key(|&i| ids[i as usize]); // stable: rows keep their order inside a group
+    // Sort (id, row) pairs: contiguous keys, and rows keep their order inside a group.
+    let mut keyed: Vec<(i64, u32)> = ids
+        .par_iter()
+        .enumerate()
+        .map(|(i, &g)| (g, i as u32))
+        .collect();
+    keyed.par_sort_unstable();
+    let perm: Vec<u32> = keyed.iter().map(|&(_, i)| i).collect();
+    drop(keyed);
     let mut offsets = vec![0usize];
     for k in 1..n {
         if ids[perm[k] as usize] != ids[perm[k - 1] as usize] {

@@ -21,6 +21,7 @@
 //! An undefined coefficient (no pairable values, or no variation so the expected disagreement is
 //! 0) is a [`CoreError::Input`](crate::error::CoreError::Input).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use rayon::prelude::*;
@@ -89,15 +90,17 @@ pub struct AgreementResult {
     pub n_units: usize,
 }
 
-/// Ratings grouped by unit (ascending unit id), sorted by rater inside each unit.
-struct Grouped {
+/// Ratings grouped by unit: unit `u`'s ratings are `raters/values[offsets[u]..offsets[u + 1]]`.
+/// Input that already lists each unit's ratings contiguously is borrowed as is; otherwise the
+/// ratings are bucketed by unit (ascending id).
+struct Grouped<'a> {
     offsets: Vec<usize>,
     units: Vec<i64>,
-    raters: Vec<i64>,
-    values: Vec<f64>,
+    raters: Cow<'a, [i64]>,
+    values: Cow<'a, [f64]>,
 }
 
-impl Grouped {
+impl Grouped<'_> {
     fn n_units(&self) -> usize {
         self.units.len()
     }
@@ -106,6 +109,9 @@ impl Grouped {
     }
     fn vals(&self, u: usize) -> &[f64] {
         &self.values[self.offsets[u]..self.offsets[u + 1]]
+    }
+    fn raters_of(&self, u: usize) -> &[i64] {
+        &self.raters[self.offsets[u]..self.offsets[u + 1]]
     }
 }
 
@@ -122,7 +128,12 @@ fn check_ratings(r: &Ratings) -> Result<()> {
     if n == 0 {
         return input_err!("no ratings given");
     }
-    if let Some(i) = r.value.iter().position(|v| !v.is_finite()) {
+    if let Some(i) = r
+        .value
+        .par_iter()
+        .with_min_len(4096)
+        .position_first(|v| !v.is_finite())
+    {
         return input_err!(
             "rating {i} (unit {}, rater {}) has value {}; values must be finite (a missing rating is an absent row: drop it)",
             r.unit[i],
@@ -133,7 +144,7 @@ fn check_ratings(r: &Ratings) -> Result<()> {
     Ok(())
 }
 
-fn group(r: &Ratings) -> Result<Grouped> {
+fn group<'a>(r: &Ratings<'a>) -> Result<Grouped<'a>> {
     check_ratings(r)?;
     let n = r.unit.len();
     let (mut lo, mut hi) = (i64::MAX, i64::MIN);
@@ -142,76 +153,123 @@ fn group(r: &Ratings) -> Result<Grouped> {
         hi = hi.max(u);
     }
     let span = (hi as i128 - lo as i128 + 1) as u128;
-    let mut key: Vec<(i64, i64, usize)>;
-    if span <= (2 * n as u128).max(1 << 20) {
-        // counting sort by unit (stable), then sort each unit's few ratings by rater
+    let g = if span <= (2 * n as u128).max(1 << 20) {
         let span = span as usize;
-        let mut cnt = vec![0usize; span + 1];
-        for &u in r.unit {
-            cnt[(u - lo) as usize + 1] += 1;
+        // already grouped? (each unit's ratings in one run)
+        let mut seen = vec![false; span];
+        let mut offsets = vec![0usize];
+        let mut units = Vec::new();
+        let mut grouped = true;
+        for i in 0..n {
+            if i == 0 || r.unit[i] != r.unit[i - 1] {
+                let k = (r.unit[i] - lo) as usize;
+                if seen[k] {
+                    grouped = false;
+                    break;
+                }
+                seen[k] = true;
+                if i > 0 {
+                    offsets.push(i);
+                }
+                units.push(r.unit[i]);
+            }
         }
-        for k in 0..span {
-            cnt[k + 1] += cnt[k];
+        if grouped {
+            offsets.push(n);
+            Grouped {
+                offsets,
+                units,
+                raters: Cow::Borrowed(r.rater),
+                values: Cow::Borrowed(r.value),
+            }
+        } else {
+            // counting sort by unit (stable)
+            let mut cnt = vec![0usize; span + 1];
+            for &u in r.unit {
+                cnt[(u - lo) as usize + 1] += 1;
+            }
+            for k in 0..span {
+                cnt[k + 1] += cnt[k];
+            }
+            let mut offsets = vec![0usize];
+            let mut units = Vec::new();
+            for k in 0..span {
+                if cnt[k + 1] > cnt[k] {
+                    offsets.push(cnt[k + 1]);
+                    units.push(lo + k as i64);
+                }
+            }
+            let mut raters = vec![0i64; n];
+            let mut values = vec![0f64; n];
+            for i in 0..n {
+                let c = &mut cnt[(r.unit[i] - lo) as usize];
+                raters[*c] = r.rater[i];
+                values[*c] = r.value[i];
+                *c += 1;
+            }
+            Grouped {
+                offsets,
+                units,
+                raters: Cow::Owned(raters),
+                values: Cow::Owned(values),
+            }
         }
-        let mut perm = vec![0usize; n];
-        for (i, &u) in r.unit.iter().enumerate() {
-            let c = &mut cnt[(u - lo) as usize];
-            perm[*c] = i;
-            *c += 1;
-        }
-        key = perm
-            .par_iter()
-            .with_min_len(4096)
-            .map(|&i| (r.unit[i], r.rater[i], i))
-            .collect();
-        key.par_chunk_by_mut(|a, b| a.0 == b.0)
-            .for_each(|g| g.sort_unstable());
     } else {
-        key = (0..n).map(|i| (r.unit[i], r.rater[i], i)).collect();
+        let mut key: Vec<(i64, usize)> = (0..n).map(|i| (r.unit[i], i)).collect();
         key.par_sort_unstable();
-    }
-    if let Some(k) = key
-        .par_windows(2)
-        .position_first(|w| w[0].0 == w[1].0 && w[0].1 == w[1].1)
-    {
-        let (a, b) = (key[k], key[k + 1]);
+        let mut offsets = vec![0usize];
+        let mut units = Vec::new();
+        for (k, e) in key.iter().enumerate() {
+            if k == 0 || key[k - 1].0 != e.0 {
+                if k > 0 {
+                    offsets.push(k);
+                }
+                units.push(e.0);
+            }
+        }
+        offsets.push(n);
+        Grouped {
+            offsets,
+            units,
+            raters: Cow::Owned(key.par_iter().map(|e| r.rater[e.1]).collect()),
+            values: Cow::Owned(key.par_iter().map(|e| r.value[e.1]).collect()),
+        }
+    };
+    // one rating per (unit, rater)
+    let all: Vec<usize> = (0..g.n_units()).collect();
+    let dup = over_units(&all, |chunk| {
+        let mut buf: Vec<i64> = Vec::new();
+        for &u in chunk {
+            buf.clear();
+            buf.extend_from_slice(g.raters_of(u));
+            buf.sort_unstable();
+            if let Some(w) = buf.windows(2).find(|w| w[0] == w[1]) {
+                return Some((g.units[u], w[0]));
+            }
+        }
+        None
+    })
+    .into_iter()
+    .flatten()
+    .next();
+    if let Some((unit, rater)) = dup {
+        let rows: Vec<usize> = (0..n)
+            .filter(|&i| r.unit[i] == unit && r.rater[i] == rater)
+            .take(2)
+            .collect();
         return input_err!(
-            "unit {}: rater {} rated it more than once (ratings {} and {}); keep one rating per rater and unit",
-            a.0,
-            a.1,
-            a.2,
-            b.2
+            "unit {unit}: rater {rater} rated it more than once (ratings {} and {}); keep one rating per rater and unit",
+            rows[0],
+            rows[1]
         );
     }
-    let mut offsets = vec![0usize];
-    let mut units = Vec::new();
-    for (k, e) in key.iter().enumerate() {
-        if k == 0 || key[k - 1].0 != e.0 {
-            if k > 0 {
-                offsets.push(k);
-            }
-            units.push(e.0);
-        }
-    }
-    offsets.push(n);
-    let raters = key.par_iter().with_min_len(4096).map(|e| e.1).collect();
-    let values = key
-        .par_iter()
-        .with_min_len(4096)
-        .map(|e| r.value[e.2] + 0.0)
-        .collect();
-    Ok(Grouped {
-        offsets,
-        units,
-        raters,
-        values,
-    })
+    Ok(g)
 }
 
-/// `(value, count)` runs of a small slice of values, ascending.
+/// `(value, count)` runs of a small slice of values, ascending (`-0.0` counts as `0.0`).
 fn runs(vals: &[f64], buf: &mut Vec<f64>, out: &mut Vec<(f64, f64)>) {
     buf.clear();
-    buf.extend_from_slice(vals);
+    buf.extend(vals.iter().map(|v| v + 0.0));
     buf.sort_unstable_by(f64::total_cmp);
     out.clear();
     for &v in buf.iter() {
@@ -415,7 +473,7 @@ fn alpha_inner(r: &Ratings, metric: Metric) -> Result<AlphaResult> {
             (obs, exp)
         }
     };
-    if !(exp > 0.0) {
+    if exp.is_nan() || exp <= 0.0 {
         return input_err!(
             "alpha is undefined: all {n} pairable values are the same, so there is no expected disagreement"
         );
@@ -480,7 +538,7 @@ pub fn fleiss_kappa_counts(
     }
     pbar /= nu;
     let pe: f64 = col.iter().map(|c| (c / (nu * k)).powi(2)).sum();
-    if !(pe < 1.0) {
+    if pe.is_nan() || pe >= 1.0 {
         return input_err!(
             "Fleiss' kappa is undefined: every rating is in the same category (chance agreement is 1)"
         );
@@ -514,7 +572,7 @@ pub fn fleiss_kappa(r: &Ratings, threads: Option<usize>) -> Result<KappaResult> 
         let mut counts = vec![0.0; nu * nc];
         for u in 0..nu {
             for &v in g.vals(u) {
-                if let Ok(c) = marg.binary_search_by(|p| p.0.total_cmp(&v)) {
+                if let Ok(c) = marg.binary_search_by(|p| p.0.total_cmp(&(v + 0.0))) {
                     counts[u * nc + c] += 1.0;
                 }
             }
@@ -527,7 +585,7 @@ pub fn fleiss_kappa(r: &Ratings, threads: Option<usize>) -> Result<KappaResult> 
 pub fn cohen_kappa(r: &Ratings, threads: Option<usize>) -> Result<KappaResult> {
     with_threads(threads, || -> Result<KappaResult> {
         let g = group(r)?;
-        let mut raters: Vec<i64> = g.raters.clone();
+        let mut raters: Vec<i64> = g.raters.to_vec();
         raters.par_sort_unstable();
         raters.dedup();
         if raters.len() != 2 {
@@ -540,9 +598,13 @@ pub fn cohen_kappa(r: &Ratings, threads: Option<usize>) -> Result<KappaResult> {
         let mut pairs = Vec::new();
         for u in 0..g.n_units() {
             if g.size(u) == 2 {
-                let o = g.offsets[u];
-                debug_assert!(g.raters[o] == ra && g.raters[o + 1] == rb);
-                pairs.push((g.values[o], g.values[o + 1]));
+                let (o, v) = (g.offsets[u], &g.values);
+                let (a, b) = if g.raters[o] == ra {
+                    (v[o], v[o + 1])
+                } else {
+                    (v[o + 1], v[o])
+                };
+                pairs.push((a + 0.0, b + 0.0));
             }
         }
         if pairs.is_empty() {
@@ -561,7 +623,7 @@ pub fn cohen_kappa(r: &Ratings, threads: Option<usize>) -> Result<KappaResult> {
             .collect();
         m.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
         let pe: f64 = m.iter().map(|x| (x.1 / n) * (x.2 / n)).sum();
-        if !(pe < 1.0) {
+        if pe.is_nan() || pe >= 1.0 {
             return input_err!(
                 "Cohen's kappa is undefined: both raters used one and the same category throughout"
             );
@@ -603,4 +665,424 @@ pub fn percent_agreement(r: &Ratings, threads: Option<usize>) -> Result<Agreemen
             n_units: units.len(),
         })
     })?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// Long triples from a dense `raters x units` table (NaN = missing).
+    fn long(table: &[&[f64]]) -> (Vec<i64>, Vec<i64>, Vec<f64>) {
+        let (mut u, mut r, mut v) = (vec![], vec![], vec![]);
+        for (i, row) in table.iter().enumerate() {
+            for (j, &x) in row.iter().enumerate() {
+                if !x.is_nan() {
+                    u.push(j as i64);
+                    r.push(i as i64);
+                    v.push(x);
+                }
+            }
+        }
+        (u, r, v)
+    }
+
+    const NA: f64 = f64::NAN;
+
+    /// Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C: 4 observers
+    /// x 12 units with missing values (unit 12 has a single value and is not pairable).
+    fn kripp_example() -> (Vec<i64>, Vec<i64>, Vec<f64>) {
+        long(&[
+            &[1., 2., 3., 3., 2., 1., 4., 1., 2., NA, NA, NA],
+            &[1., 2., 3., 3., 2., 2., 4., 1., 2., 5., NA, 3.],
+            &[NA, 3., 3., 3., 2., 3., 4., 2., 2., 5., 1., NA],
+            &[1., 2., 3., 3., 2., 4., 4., 1., 2., 5., 1., NA],
+        ])
+    }
+
+    /// The coincidence matrix and the definitions, literally (slow reference).
+    fn slow_alpha(u: &[i64], r: &[i64], v: &[f64], metric: Metric) -> f64 {
+        let mut vals: Vec<f64> = v.to_vec();
+        vals.sort_by(f64::total_cmp);
+        vals.dedup();
+        let nv = vals.len();
+        let code = |x: f64| vals.iter().position(|&y| y == x).unwrap();
+        let mut units: Vec<i64> = u.to_vec();
+        units.sort();
+        units.dedup();
+        let mut o = vec![0.0; nv * nv];
+        for &unit in &units {
+            let idx: Vec<usize> = (0..u.len()).filter(|&i| u[i] == unit).collect();
+            let m = idx.len() as f64;
+            if idx.len() < 2 {
+                continue;
+            }
+            for &i in &idx {
+                for &j in &idx {
+                    if i != j && r[i] != r[j] {
+                        o[code(v[i]) * nv + code(v[j])] += 1.0 / (m - 1.0);
+                    }
+                }
+            }
+        }
+        let nc: Vec<f64> = (0..nv)
+            .map(|c| (0..nv).map(|k| o[c * nv + k]).sum())
+            .collect();
+        let n: f64 = nc.iter().sum();
+        let d2 = |c: usize, k: usize| -> f64 {
+            let (a, b) = (vals[c], vals[k]);
+            match metric {
+                Metric::Nominal => (c != k) as u8 as f64,
+                Metric::Interval => (a - b) * (a - b),
+                Metric::Ratio => {
+                    if a + b == 0.0 {
+                        0.0
+                    } else {
+                        ((a - b) / (a + b)).powi(2)
+                    }
+                }
+                Metric::Ordinal => {
+                    let (lo, hi) = (c.min(k), c.max(k));
+                    let s: f64 = (lo..=hi).map(|g| nc[g]).sum::<f64>() - (nc[c] + nc[k]) / 2.0;
+                    s * s
+                }
+            }
+        };
+        let (mut num, mut den) = (0.0, 0.0);
+        for c in 0..nv {
+            for k in 0..nv {
+                num += o[c * nv + k] * d2(c, k);
+                den += nc[c] * nc[k] * d2(c, k);
+            }
+        }
+        1.0 - (n - 1.0) * num / den
+    }
+
+    #[test]
+    fn stats_krippendorff_published_example() {
+        let (u, r, v) = kripp_example();
+        let rt = Ratings {
+            unit: &u,
+            rater: &r,
+            value: &v,
+        };
+        // published values (Krippendorff 2011): 0.743, 0.815, 0.849, 0.797
+        for (metric, want) in [
+            (Metric::Nominal, 0.743),
+            (Metric::Ordinal, 0.815),
+            (Metric::Interval, 0.849),
+            (Metric::Ratio, 0.797),
+        ] {
+            let a = krippendorff_alpha(&rt, metric, Some(2)).unwrap();
+            assert!((a.alpha - want).abs() < 5e-4, "{metric:?}: {}", a.alpha);
+            assert!((a.alpha - slow_alpha(&u, &r, &v, metric)).abs() < 1e-12);
+            assert_eq!((a.n_pairable, a.n_units), (40, 11));
+            assert!((a.alpha - (1.0 - a.observed / a.expected)).abs() < 1e-12);
+        }
+        // nominal by hand: disagreeing coincidences 2 (unit 2) + 4 (unit 6) + 2 (unit 8) = 8
+        // of n = 40; n_c = (9, 13, 10, 5, 3), sum n_c^2 = 384, so
+        // alpha = 1 - 39 * 8 / (1600 - 384) = 1 - 312 / 1216 = 0.74342...
+        let a = krippendorff_alpha(&rt, Metric::Nominal, None).unwrap();
+        assert!((a.observed - 8.0 / 40.0).abs() < 1e-12, "{}", a.observed);
+        assert!((a.alpha - (1.0 - 312.0 / 1216.0)).abs() < 1e-14);
+    }
+
+    #[test]
+    fn stats_krippendorff_random_vs_slow() {
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        for trial in 0..40 {
+            let (nr, nu) = (rng.random_range(2..7), rng.random_range(2..30));
+            let nvals = rng.random_range(2..6);
+            let miss = rng.random::<f64>() * 0.6;
+            let (mut u, mut r, mut v) = (vec![], vec![], vec![]);
+            for unit in 0..nu {
+                for rater in 0..nr {
+                    if rng.random::<f64>() >= miss {
+                        // sparse unit ids in some trials exercise the sorting path
+                        u.push(if trial % 3 == 0 {
+                            unit as i64 * 1_000_000_007 - 5
+                        } else {
+                            unit as i64
+                        });
+                        r.push(rater as i64 * 7);
+                        v.push(rng.random_range(0..nvals) as f64 * 1.5);
+                    }
+                }
+            }
+            // shuffle the rows
+            for i in (1..u.len()).rev() {
+                let j = rng.random_range(0..=i);
+                u.swap(i, j);
+                r.swap(i, j);
+                v.swap(i, j);
+            }
+            let rt = Ratings {
+                unit: &u,
+                rater: &r,
+                value: &v,
+            };
+            for metric in [
+                Metric::Nominal,
+                Metric::Ordinal,
+                Metric::Interval,
+                Metric::Ratio,
+            ] {
+                let slow = slow_alpha(&u, &r, &v, metric);
+                // the same ratings listed unit by unit take the borrowed (grouped) path
+                let mut idx: Vec<usize> = (0..u.len()).collect();
+                idx.sort_by_key(|&i| (u[i], i));
+                let (u2, r2, v2): (Vec<i64>, Vec<i64>, Vec<f64>) = (
+                    idx.iter().map(|&i| u[i]).collect(),
+                    idx.iter().map(|&i| r[i]).collect(),
+                    idx.iter().map(|&i| v[i]).collect(),
+                );
+                let grouped = krippendorff_alpha(
+                    &Ratings {
+                        unit: &u2,
+                        rater: &r2,
+                        value: &v2,
+                    },
+                    metric,
+                    Some(2),
+                );
+                match krippendorff_alpha(&rt, metric, Some(2)) {
+                    Ok(a) => {
+                        assert!((grouped.unwrap().alpha - a.alpha).abs() < 1e-12);
+                        assert!(
+                            (a.alpha - slow).abs() < 1e-10,
+                            "trial {trial} {metric:?}: {} vs {slow}",
+                            a.alpha
+                        );
+                        assert_eq!(a, krippendorff_alpha(&rt, metric, Some(1)).unwrap());
+                    }
+                    Err(e) => assert!(
+                        !slow.is_finite(),
+                        "trial {trial} {metric:?}: {e} but slow {slow}"
+                    ),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn stats_krippendorff_large_deterministic() {
+        // enough units for several parallel chunks; 1 vs 2 threads identical
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let (mut u, mut r, mut v) = (vec![], vec![], vec![]);
+        for unit in 0..5000i64 {
+            let truth = rng.random_range(1..8) as f64;
+            for rater in 0..20i64 {
+                if rng.random::<f64>() < 0.2 {
+                    u.push(unit);
+                    r.push(rater);
+                    let noise = rng.random_range(-1..=1) as f64;
+                    v.push((truth + noise).max(0.0));
+                }
+            }
+        }
+        let rt = Ratings {
+            unit: &u,
+            rater: &r,
+            value: &v,
+        };
+        for metric in [
+            Metric::Nominal,
+            Metric::Ordinal,
+            Metric::Interval,
+            Metric::Ratio,
+        ] {
+            let a = krippendorff_alpha(&rt, metric, Some(1)).unwrap();
+            let b = krippendorff_alpha(&rt, metric, Some(2)).unwrap();
+            assert_eq!(a, b);
+            assert!(a.alpha > 0.1 && a.alpha < 1.0, "{metric:?} {}", a.alpha);
+        }
+        let a = krippendorff_alpha(&rt, Metric::Interval, Some(2)).unwrap();
+        assert!((a.alpha - slow_alpha(&u, &r, &v, Metric::Interval)).abs() < 1e-10);
+    }
+
+    #[test]
+    fn stats_agreement_errors() {
+        let (u, r, v) = ([0i64, 0, 1], [0i64, 0, 1], [1.0, 2.0, 3.0]);
+        let rt = Ratings {
+            unit: &u,
+            rater: &r,
+            value: &v,
+        };
+        let e = krippendorff_alpha(&rt, Metric::Nominal, None).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("unit 0: rater 0 rated it more than once (ratings 0 and 1)"),
+            "{e}"
+        );
+        let (u, r, v) = ([0i64, 0], [0i64, 1], [1.0, f64::NAN]);
+        let rt = Ratings {
+            unit: &u,
+            rater: &r,
+            value: &v,
+        };
+        let e = krippendorff_alpha(&rt, Metric::Interval, None).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("rating 1 (unit 0, rater 1) has value NaN"),
+            "{e}"
+        );
+        let (u, r, v) = ([0i64, 0], [0i64, 1], [1.0, -1.0]);
+        let rt = Ratings {
+            unit: &u,
+            rater: &r,
+            value: &v,
+        };
+        assert!(krippendorff_alpha(&rt, Metric::Ratio, None)
+            .unwrap_err()
+            .to_string()
+            .contains(">= 0"));
+        // no pairable values, no variation
+        let (u, r, v) = ([0i64, 1], [0i64, 1], [1.0, 2.0]);
+        let rt = Ratings {
+            unit: &u,
+            rater: &r,
+            value: &v,
+        };
+        assert!(krippendorff_alpha(&rt, Metric::Nominal, None)
+            .unwrap_err()
+            .to_string()
+            .contains("pairable"));
+        let (u, r, v) = ([0i64, 0], [0i64, 1], [2.0, 2.0]);
+        let rt = Ratings {
+            unit: &u,
+            rater: &r,
+            value: &v,
+        };
+        assert!(krippendorff_alpha(&rt, Metric::Nominal, None)
+            .unwrap_err()
+            .to_string()
+            .contains("undefined"));
+        let rt = Ratings {
+            unit: &u,
+            rater: &r,
+            value: &v[..1],
+        };
+        assert!(krippendorff_alpha(&rt, Metric::Nominal, None).is_err());
+        let e: [i64; 0] = [];
+        let rt = Ratings {
+            unit: &e,
+            rater: &e,
+            value: &[],
+        };
+        assert!(percent_agreement(&rt, None).is_err());
+    }
+
+    /// Wikipedia, "Fleiss' kappa", worked example: 10 subjects, 14 raters, 5 categories.
+    const FLEISS: [[f64; 5]; 10] = [
+        [0., 0., 0., 0., 14.],
+        [0., 2., 6., 4., 2.],
+        [0., 0., 3., 5., 6.],
+        [0., 3., 9., 2., 0.],
+        [2., 2., 8., 1., 1.],
+        [7., 7., 0., 0., 0.],
+        [3., 2., 6., 3., 0.],
+        [2., 5., 3., 2., 2.],
+        [6., 5., 2., 1., 0.],
+        [0., 2., 2., 3., 7.],
+    ];
+
+    #[test]
+    fn stats_fleiss_wikipedia() {
+        let counts: Vec<f64> = FLEISS.iter().flatten().copied().collect();
+        let k = fleiss_kappa_counts(&counts, 10, 5).unwrap();
+        assert!((k.kappa - 0.210).abs() < 5e-4, "{}", k.kappa);
+        assert!((k.observed - 0.378).abs() < 5e-4, "{}", k.observed);
+        assert!((k.expected - 0.213).abs() < 5e-4, "{}", k.expected);
+        // the same as long ratings (raters 0..14 per subject, categories 1..5)
+        let (mut u, mut r, mut v) = (vec![], vec![], vec![]);
+        for (s, row) in FLEISS.iter().enumerate() {
+            let mut rater = 0;
+            for (c, &cnt) in row.iter().enumerate() {
+                for _ in 0..cnt as usize {
+                    u.push(s as i64);
+                    r.push(rater);
+                    v.push(c as f64 + 1.0);
+                    rater += 1;
+                }
+            }
+        }
+        let rt = Ratings {
+            unit: &u,
+            rater: &r,
+            value: &v,
+        };
+        let l = fleiss_kappa(&rt, Some(2)).unwrap();
+        assert!((l.kappa - k.kappa).abs() < 1e-15);
+        // percent agreement pooled over pairs = P-bar when every unit has 14 ratings
+        let p = percent_agreement(&rt, None).unwrap();
+        assert!((p.agreement - k.observed).abs() < 1e-12);
+        assert_eq!(p.n_pairs, 10.0 * 91.0);
+        // unequal counts are an error naming the unit
+        let e = fleiss_kappa(
+            &Ratings {
+                unit: &u[1..],
+                rater: &r[1..],
+                value: &v[1..],
+            },
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("unit 1 has 14 ratings but unit 0 has 13"),
+            "{e}"
+        );
+        let mut bad = counts.clone();
+        bad[0] = 1.0;
+        assert!(fleiss_kappa_counts(&bad, 10, 5).is_err());
+        assert!(fleiss_kappa_counts(&counts, 10, 4).is_err());
+    }
+
+    #[test]
+    fn stats_cohen_textbook() {
+        // Wikipedia, "Cohen's kappa": 50 applications, yes/yes 20, yes/no 5, no/yes 10, no/no 15:
+        // p_o = 0.7, p_e = 0.5, kappa = 0.4
+        let (mut u, mut r, mut v) = (vec![], vec![], vec![]);
+        let mut unit = 0;
+        for (a, b, n) in [
+            (1.0, 1.0, 20),
+            (1.0, 0.0, 5),
+            (0.0, 1.0, 10),
+            (0.0, 0.0, 15),
+        ] {
+            for _ in 0..n {
+                u.extend([unit, unit]);
+                r.extend([10, 20]);
+                v.extend([a, b]);
+                unit += 1;
+            }
+        }
+        // one unit rated by only one rater is ignored
+        u.push(999);
+        r.push(10);
+        v.push(1.0);
+        let rt = Ratings {
+            unit: &u,
+            rater: &r,
+            value: &v,
+        };
+        let k = cohen_kappa(&rt, None).unwrap();
+        assert!((k.kappa - 0.4).abs() < 1e-12, "{}", k.kappa);
+        assert!((k.observed - 0.7).abs() < 1e-12 && (k.expected - 0.5).abs() < 1e-12);
+        assert_eq!(k.n_units, 50);
+        let p = percent_agreement(&rt, Some(1)).unwrap();
+        assert!((p.agreement - 0.7).abs() < 1e-12);
+        // three raters is an error
+        r[0] = 30;
+        let rt = Ratings {
+            unit: &u,
+            rater: &r,
+            value: &v,
+        };
+        assert!(cohen_kappa(&rt, None)
+            .unwrap_err()
+            .to_string()
+            .contains("exactly two raters"));
+    }
 }

@@ -225,7 +225,8 @@ pub struct PairCounts {
     wins: Vec<f64>,
     /// Total weight of comparisons between the two items.
     total: Vec<f64>,
-    comps: Vec<CompSlot>,
+    ties: Ties,
+    n_used: usize,
 }
 
 #[derive(Clone, Copy)]
@@ -247,13 +248,23 @@ impl View<'_> {
     }
 }
 
-struct RowChunk {
-    counts: Vec<usize>,
-    cols: Vec<u32>,
-    wins: Vec<f64>,
-    total: Vec<f64>,
-    /// (comparison, is the winner's row, local slot)
-    slots: Vec<(usize, bool, usize)>,
+/// Up to this many items the counts are accumulated in a dense `n x n` matrix first.
+const DENSE_MAX_ITEMS: usize = 2048;
+
+#[inline]
+fn used(cmp: &Comparisons, ties: Ties, c: usize) -> bool {
+    cmp.weight_of(c) > 0.0 && !(ties == Ties::Drop && cmp.is_tie(c))
+}
+
+/// Win credits `(winner, loser)` of a used comparison.
+#[inline]
+fn credits(cmp: &Comparisons, c: usize) -> (f64, f64) {
+    let w = cmp.weight_of(c);
+    if cmp.is_tie(c) {
+        (0.5 * w, 0.5 * w)
+    } else {
+        (w, 0.0)
+    }
 }
 
 impl PairCounts {
@@ -270,129 +281,172 @@ impl PairCounts {
             )));
         }
         cmp.validate(n_items)?;
-        let m = cmp.len();
-        let used = |c: usize| cmp.weight_of(c) > 0.0 && !(ties == Ties::Drop && cmp.is_tie(c));
-        let mut raw_off = vec![0usize; n_items + 1];
-        for c in 0..m {
-            if used(c) {
-                raw_off[cmp.winner[c] as usize + 1] += 1;
-                raw_off[cmp.loser[c] as usize + 1] += 1;
-            }
-        }
-        for i in 0..n_items {
-            raw_off[i + 1] += raw_off[i];
-        }
-        let mut fill = raw_off[..n_items].to_vec();
-        let mut raw = vec![0usize; raw_off[n_items]];
-        for c in 0..m {
-            if used(c) {
-                for id in [cmp.winner[c], cmp.loser[c]] {
-                    let f = &mut fill[id as usize];
-                    raw[*f] = c;
-                    *f += 1;
-                }
-            }
-        }
-        let chunk = |r0: usize| -> RowChunk {
-            let r1 = (r0 + ROW_CHUNK).min(n_items);
-            let len = raw_off[r1] - raw_off[r0];
-            let mut out = RowChunk {
-                counts: Vec::with_capacity(r1 - r0),
-                cols: Vec::new(),
-                wins: Vec::new(),
-                total: Vec::new(),
-                slots: Vec::with_capacity(len),
-            };
-            let mut tmp: Vec<(u32, usize)> = Vec::new();
-            for r in r0..r1 {
-                tmp.clear();
-                for &c in &raw[raw_off[r]..raw_off[r + 1]] {
-                    let (w, l) = (cmp.winner[c] as usize, cmp.loser[c] as usize);
-                    let other = if w == r { l } else { w };
-                    tmp.push((other as u32, c));
-                }
-                tmp.sort_unstable();
-                let before = out.cols.len();
-                let mut k = 0;
-                while k < tmp.len() {
-                    let col = tmp[k].0;
-                    let slot = out.cols.len();
-                    let (mut wsum, mut tsum) = (0.0, 0.0);
-                    while k < tmp.len() && tmp[k].0 == col {
-                        let c = tmp[k].1;
-                        let wt = cmp.weight_of(c);
-                        let is_w = cmp.winner[c] as usize == r;
-                        wsum += if cmp.is_tie(c) {
-                            0.5 * wt
-                        } else if is_w {
-                            wt
-                        } else {
-                            0.0
-                        };
-                        tsum += wt;
-                        out.slots.push((c, is_w, slot));
-                        k += 1;
-                    }
-                    out.cols.push(col);
-                    out.wins.push(wsum);
-                    out.total.push(tsum);
-                }
-                out.counts.push(out.cols.len() - before);
-            }
-            out
-        };
-        let starts: Vec<usize> = (0..n_items).step_by(ROW_CHUNK).collect();
-        let chunks: Vec<RowChunk> = if raw.len() >= PAR_MIN_ENTRIES {
-            starts.par_iter().map(|&r0| chunk(r0)).collect()
+        let n_used = (0..cmp.len()).filter(|&c| used(cmp, ties, c)).count();
+        let (offsets, cols, wins, total) = if n_items <= DENSE_MAX_ITEMS {
+            Self::aggregate_dense(n_items, cmp, ties)
         } else {
-            starts.iter().map(|&r0| chunk(r0)).collect()
+            Self::aggregate_sparse(n_items, cmp, ties)
         };
-        let nnz: usize = chunks.iter().map(|c| c.cols.len()).sum();
-        let mut offsets = Vec::with_capacity(n_items + 1);
-        offsets.push(0usize);
-        let mut cols = Vec::with_capacity(nnz);
-        let mut wins = Vec::with_capacity(nnz);
-        let mut total = Vec::with_capacity(nnz);
-        let empty = CompSlot {
-            a: usize::MAX,
-            b: usize::MAX,
-            wa: 0.0,
-            wb: 0.0,
-            w: 0.0,
-        };
-        let mut slot_of = vec![empty; m];
-        for ch in chunks {
-            let base = cols.len();
-            for &k in &ch.counts {
-                let last = offsets[offsets.len() - 1];
-                offsets.push(last + k);
-            }
-            for &(c, is_w, s) in &ch.slots {
-                let wt = cmp.weight_of(c);
-                let tie = cmp.is_tie(c);
-                let e = &mut slot_of[c];
-                e.w = wt;
-                if is_w {
-                    e.a = base + s;
-                    e.wa = if tie { 0.5 * wt } else { wt };
-                } else {
-                    e.b = base + s;
-                    e.wb = if tie { 0.5 * wt } else { 0.0 };
-                }
-            }
-            cols.extend_from_slice(&ch.cols);
-            wins.extend_from_slice(&ch.wins);
-            total.extend_from_slice(&ch.total);
-        }
-        let comps: Vec<CompSlot> = slot_of.into_iter().filter(|e| e.a != usize::MAX).collect();
         Ok(Self {
             n: n_items,
             offsets,
             cols,
             wins,
             total,
-            comps,
+            ties,
+            n_used,
         })
+    }
+
+    /// Directed win matrix, then its non-zero pairs row by row (totals are `W_ij + W_ji`).
+    #[allow(clippy::type_complexity)]
+    fn aggregate_dense(
+        n: usize,
+        cmp: &Comparisons,
+        ties: Ties,
+    ) -> (Vec<usize>, Vec<u32>, Vec<f64>, Vec<f64>) {
+        let mut w = vec![0.0f64; n * n];
+        let mut seen = vec![false; n * n];
+        for c in 0..cmp.len() {
+            if used(cmp, ties, c) {
+                let (a, b) = (cmp.winner[c] as usize, cmp.loser[c] as usize);
+                let (ca, cb) = credits(cmp, c);
+                w[a * n + b] += ca;
+                w[b * n + a] += cb;
+                seen[a * n + b] = true;
+                seen[b * n + a] = true;
+            }
+        }
+        let mut offsets = Vec::with_capacity(n + 1);
+        offsets.push(0);
+        let (mut cols, mut wins, mut total) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..n {
+            for j in 0..n {
+                if seen[i * n + j] {
+                    cols.push(j as u32);
+                    wins.push(w[i * n + j]);
+                    total.push(w[i * n + j] + w[j * n + i]);
+                }
+            }
+            offsets.push(cols.len());
+        }
+        (offsets, cols, wins, total)
+    }
+
+    /// Both entries of every comparison bucketed by row, then sorted and merged per row.
+    #[allow(clippy::type_complexity)]
+    fn aggregate_sparse(
+        n: usize,
+        cmp: &Comparisons,
+        ties: Ties,
+    ) -> (Vec<usize>, Vec<u32>, Vec<f64>, Vec<f64>) {
+        let m = cmp.len();
+        let mut raw_off = vec![0usize; n + 1];
+        for c in 0..m {
+            if used(cmp, ties, c) {
+                raw_off[cmp.winner[c] as usize + 1] += 1;
+                raw_off[cmp.loser[c] as usize + 1] += 1;
+            }
+        }
+        for i in 0..n {
+            raw_off[i + 1] += raw_off[i];
+        }
+        let mut fill = raw_off[..n].to_vec();
+        // (column, win credit of the row item, weight) in input order per row
+        let mut raw = vec![(0u32, 0.0f64, 0.0f64); raw_off[n]];
+        for c in 0..m {
+            if used(cmp, ties, c) {
+                let (a, b) = (cmp.winner[c] as usize, cmp.loser[c] as usize);
+                let (ca, cb) = credits(cmp, c);
+                let wt = cmp.weight_of(c);
+                raw[fill[a]] = (b as u32, ca, wt);
+                fill[a] += 1;
+                raw[fill[b]] = (a as u32, cb, wt);
+                fill[b] += 1;
+            }
+        }
+        let chunk = |r0: usize| {
+            let r1 = (r0 + ROW_CHUNK).min(n);
+            let (mut counts, mut cols, mut wins, mut total) = (vec![], vec![], vec![], vec![]);
+            let mut tmp: Vec<(u32, f64, f64)> = Vec::new();
+            for r in r0..r1 {
+                tmp.clear();
+                tmp.extend_from_slice(&raw[raw_off[r]..raw_off[r + 1]]);
+                tmp.sort_by_key(|e| e.0); // stable: input order inside a pair
+                let before = cols.len();
+                for &(col, cw, wt) in &tmp {
+                    if cols.len() > before && cols[cols.len() - 1] == col {
+                        let k = wins.len() - 1;
+                        wins[k] += cw;
+                        total[k] += wt;
+                    } else {
+                        cols.push(col);
+                        wins.push(cw);
+                        total.push(wt);
+                    }
+                }
+                counts.push(cols.len() - before);
+            }
+            (counts, cols, wins, total)
+        };
+        let starts: Vec<usize> = (0..n).step_by(ROW_CHUNK).collect();
+        let chunks: Vec<_> = if raw.len() >= PAR_MIN_ENTRIES {
+            starts.par_iter().map(|&r0| chunk(r0)).collect()
+        } else {
+            starts.iter().map(|&r0| chunk(r0)).collect()
+        };
+        let mut offsets = Vec::with_capacity(n + 1);
+        offsets.push(0usize);
+        let (mut cols, mut wins, mut total) = (Vec::new(), Vec::new(), Vec::new());
+        for (counts, c, w, t) in chunks {
+            for k in counts {
+                offsets.push(offsets[offsets.len() - 1] + k);
+            }
+            cols.extend_from_slice(&c);
+            wins.extend_from_slice(&w);
+            total.extend_from_slice(&t);
+        }
+        (offsets, cols, wins, total)
+    }
+
+    /// Slot of column `j` in row `i`.
+    fn slot(&self, i: usize, j: usize) -> Option<usize> {
+        let r = self.offsets[i]..self.offsets[i + 1];
+        self.cols[r.clone()]
+            .binary_search(&(j as u32))
+            .ok()
+            .map(|k| r.start + k)
+    }
+
+    /// Where each used comparison of `cmp` lands (they must be the comparisons these counts
+    /// were built from).
+    fn comp_slots(&self, cmp: &Comparisons) -> Result<Vec<CompSlot>> {
+        const MISMATCH: &str =
+            "the comparisons do not match the counts; build the counts from the same comparisons";
+        if cmp.validate(self.n).is_err() {
+            return input_err!("{MISMATCH}");
+        }
+        let slots: Vec<Option<CompSlot>> = (0..cmp.len())
+            .into_par_iter()
+            .with_min_len(4096)
+            .filter(|&c| used(cmp, self.ties, c))
+            .map(|c| {
+                let (a, b) = (cmp.winner[c] as usize, cmp.loser[c] as usize);
+                let (wa, wb) = credits(cmp, c);
+                Some(CompSlot {
+                    a: self.slot(a, b)?,
+                    b: self.slot(b, a)?,
+                    wa,
+                    wb,
+                    w: cmp.weight_of(c),
+                })
+            })
+            .collect();
+        let slots: Option<Vec<CompSlot>> = slots.into_iter().collect();
+        match slots {
+            Some(s) if s.len() == self.n_used => Ok(s),
+            _ => input_err!("{MISMATCH}"),
+        }
     }
 
     pub fn n_items(&self) -> usize {
@@ -404,7 +458,7 @@ impl PairCounts {
     }
     /// Comparisons used (positive weight, not dropped).
     pub fn n_comparisons(&self) -> usize {
-        self.comps.len()
+        self.n_used
     }
 
     fn view(&self) -> View<'_> {
@@ -472,6 +526,7 @@ fn log_lik(v: &View, theta: &[f64], par: bool) -> f64 {
     .sum()
 }
 
+#[cfg(test)]
 fn objective(v: &View, theta: &[f64], l2: f64, par: bool) -> f64 {
     let mut f = log_lik(v, theta, par);
     if l2 > 0.0 {
@@ -510,7 +565,7 @@ fn hess_mul(v: &View, c: &[f64], l2: f64, x: &[f64], par: bool) -> Vec<f64> {
 }
 
 /// Jacobi-preconditioned conjugate gradients for `H d = g`.
-fn pcg(v: &View, c: &[f64], l2: f64, diag: &[f64], g: &[f64], par: bool) -> Vec<f64> {
+fn pcg(v: &View, c: &[f64], l2: f64, diag: &[f64], g: &[f64], rtol: f64, par: bool) -> Vec<f64> {
     let n = v.n;
     let inv: Vec<f64> = diag
         .iter()
@@ -529,7 +584,7 @@ fn pcg(v: &View, c: &[f64], l2: f64, diag: &[f64], g: &[f64], par: bool) -> Vec<
     for _ in 0..max_it {
         let ap = hess_mul(v, c, l2, &p, par);
         let pap = dot(&p, &ap);
-        if !(pap > 0.0) {
+        if pap.is_nan() || pap <= 0.0 {
             break;
         }
         let alpha = rz / pap;
@@ -537,7 +592,7 @@ fn pcg(v: &View, c: &[f64], l2: f64, diag: &[f64], g: &[f64], par: bool) -> Vec<
             x[k] += alpha * p[k];
             r[k] -= alpha * ap[k];
         }
-        if dot(&r, &r).sqrt() <= 1e-11 * gnorm {
+        if dot(&r, &r).sqrt() <= rtol * gnorm {
             break;
         }
         for k in 0..n {
@@ -559,55 +614,100 @@ struct Solve {
     converged: bool,
 }
 
+/// Objective, gradient, Hessian diagonal and per-entry curvature at `theta`, in one pass.
+struct State {
+    f: f64,
+    grad: Vec<f64>,
+    diag: Vec<f64>,
+    c: Vec<f64>,
+}
+
+/// Splits `buf` into consecutive mutable rows given CSR offsets.
+fn split_rows<'a>(mut buf: &'a mut [f64], off: &[usize]) -> Vec<&'a mut [f64]> {
+    let mut out = Vec::with_capacity(off.len().saturating_sub(1));
+    for w in off.windows(2) {
+        let (a, b) = std::mem::take(&mut buf).split_at_mut(w[1] - w[0]);
+        out.push(a);
+        buf = b;
+    }
+    out
+}
+
+fn state(v: &View, theta: &[f64], l2: f64, par: bool) -> State {
+    let mut c = vec![0.0; v.cols.len()];
+    let rows = split_rows(&mut c, v.off);
+    let item = |(i, ci): (usize, &mut [f64])| {
+        let (mut f, mut g, mut d) = (0.0, 0.0, l2);
+        let ti = theta[i];
+        for (k, e) in v.row(i).enumerate() {
+            let x = ti - theta[v.cols[e] as usize];
+            // s = sigmoid(x), ls = ln s, with one exp
+            let (s, t) = if x >= 0.0 {
+                let t = (-x).exp();
+                (1.0 / (1.0 + t), t)
+            } else {
+                let t = x.exp();
+                (t / (1.0 + t), t)
+            };
+            let w = v.wins[e];
+            if w > 0.0 {
+                f += w * if x >= 0.0 { -t.ln_1p() } else { x - t.ln_1p() };
+            }
+            g += w - v.total[e] * s;
+            let cc = v.total[e] * s * (1.0 - s);
+            d += cc;
+            ci[k] = cc;
+        }
+        (f - 0.5 * l2 * ti * ti, g - l2 * ti, d)
+    };
+    let per: Vec<(f64, f64, f64)> = if par {
+        rows.into_par_iter()
+            .enumerate()
+            .with_min_len(16)
+            .map(item)
+            .collect()
+    } else {
+        rows.into_iter().enumerate().map(item).collect()
+    };
+    State {
+        f: per.iter().map(|p| p.0).sum(),
+        grad: per.iter().map(|p| p.1).collect(),
+        diag: per.iter().map(|p| p.2).collect(),
+        c,
+    }
+}
+
 fn fit_newton(v: &View, l2: f64, tol: f64, max_iter: usize, theta0: Vec<f64>, par: bool) -> Solve {
-    let n = v.n;
     let mut theta = theta0;
     if l2 == 0.0 {
         center(&mut theta);
     }
-    let mut f = objective(v, &theta, l2, par);
-    let mut c = vec![0.0; v.cols.len()];
+    let mut st = state(v, &theta, l2, par);
+    let g0 = dot(&st.grad, &st.grad).sqrt().max(f64::MIN_POSITIVE);
     for it in 1..=max_iter {
-        // per-entry curvature, per-item gradient and diagonal
-        let rows: Vec<(f64, f64, Vec<f64>)> = per_item(n, par, |i| {
-            let (mut g, mut d) = (0.0, l2);
-            let r = v.row(i);
-            let mut ci = Vec::with_capacity(r.len());
-            for e in r {
-                let s = sigmoid(theta[i] - theta[v.cols[e] as usize]);
-                g += v.wins[e] - v.total[e] * s;
-                let cc = v.total[e] * s * (1.0 - s);
-                d += cc;
-                ci.push(cc);
-            }
-            (g - l2 * theta[i], d, ci)
-        });
-        let mut grad = Vec::with_capacity(n);
-        let mut diag = Vec::with_capacity(n);
-        for (i, (g, d, ci)) in rows.into_iter().enumerate() {
-            grad.push(g);
-            diag.push(d);
-            c[v.off[i]..v.off[i + 1]].copy_from_slice(&ci);
-        }
+        let mut grad = std::mem::take(&mut st.grad);
         if l2 == 0.0 {
             center(&mut grad);
         }
-        let mut step = pcg(v, &c, l2, &diag, &grad, par);
+        // inexact Newton: a loose solve far from the optimum, a tight one near it
+        let gn = dot(&grad, &grad).sqrt();
+        let rtol = (gn / g0).sqrt().clamp(1e-11, 0.1).min(gn.max(1e-11));
+        let mut step = pcg(v, &st.c, l2, &st.diag, &grad, rtol, par);
         if l2 == 0.0 {
             center(&mut step);
         }
         let mut s = 1.0;
-        let (new_theta, new_f) = loop {
+        let (new_theta, new_st) = loop {
             let trial: Vec<f64> = theta.iter().zip(&step).map(|(t, d)| t + s * d).collect();
-            let ft = objective(v, &trial, l2, par);
-            if ft >= f - 1e-12 * (1.0 + f.abs()) || s < 1e-12 {
-                break (trial, ft);
+            let ts = state(v, &trial, l2, par);
+            if ts.f >= st.f - 1e-12 * (1.0 + st.f.abs()) || s < 1e-12 {
+                break (trial, ts);
             }
             s *= 0.5;
         };
         let change = max_abs_diff(&new_theta, &theta);
         theta = new_theta;
-        f = new_f;
+        st = new_st;
         if change < tol {
             return Solve {
                 theta,
@@ -947,7 +1047,7 @@ fn cholesky(a: &mut [f64], n: usize) -> Result<()> {
         let (top, bottom) = a.split_at_mut((j + 1) * n);
         let rowj = &mut top[j * n..(j + 1) * n];
         let d = rowj[j] - dot(&rowj[..j], &rowj[..j]);
-        if !(d > 0.0) || !d.is_finite() {
+        if d.is_nan() || d <= 0.0 || !d.is_finite() {
             return input_err!(
                 "the Fisher information is singular (item {j}); the strengths are not identified; pass l2 > 0"
             );
@@ -989,9 +1089,11 @@ fn inverse_diagonal(l: &[f64], n: usize) -> Vec<f64> {
     }
 }
 
-/// Percentile bootstrap around `theta` (used as the warm start of every replicate).
+/// Percentile bootstrap around `theta` (used as the warm start of every replicate). `counts`
+/// must be `PairCounts::new(n, cmp, opts.ties)` (an Input error when they visibly do not match).
 pub fn bootstrap(
     counts: &PairCounts,
+    cmp: &Comparisons,
     theta: &[f64],
     opts: &BtOptions,
     boot: &BootstrapOptions,
@@ -1012,7 +1114,8 @@ pub fn bootstrap(
             "{b} replicates x {n} items is above the {MAX_BOOTSTRAP_VALUES} values the bootstrap keeps; use fewer replicates"
         )));
     }
-    let m = counts.comps.len();
+    let comps = with_threads(opts.threads, || counts.comp_slots(cmp))??;
+    let m = comps.len();
     if m == 0 {
         return input_err!("the bootstrap needs at least one comparison with positive weight");
     }
@@ -1023,7 +1126,7 @@ pub fn bootstrap(
         let mut wins = vec![0.0f64; nnz];
         let mut total = vec![0.0f64; nnz];
         for _ in 0..m {
-            let c = &counts.comps[rng.random_range(0..m)];
+            let c = &comps[rng.random_range(0..m)];
             wins[c.a] += c.wa;
             wins[c.b] += c.wb;
             total[c.a] += c.w;
@@ -1095,7 +1198,7 @@ pub fn bradley_terry(n_items: usize, cmp: &Comparisons, opts: &BtOptions) -> Res
         None
     };
     let boot = match &opts.bootstrap {
-        Some(b) => Some(bootstrap(&counts, &f.strengths, opts, b)?),
+        Some(b) => Some(bootstrap(&counts, cmp, &f.strengths, opts, b)?),
         None => None,
     };
     Ok(BtResult {
@@ -1105,4 +1208,549 @@ pub fn bradley_terry(n_items: usize, cmp: &Comparisons, opts: &BtOptions) -> Res
         se,
         bootstrap: boot,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand_distr::{Distribution, Normal};
+
+    struct Data {
+        w: Vec<i64>,
+        l: Vec<i64>,
+        wt: Vec<f64>,
+        tie: Vec<bool>,
+    }
+
+    impl Data {
+        fn cmp(&self) -> Comparisons<'_> {
+            Comparisons {
+                winner: &self.w,
+                loser: &self.l,
+                weight: Some(&self.wt),
+                tie: Some(&self.tie),
+            }
+        }
+    }
+
+    /// Random comparisons from a BT model with N(0, 1) log-strengths; weights in {0.5, 1, 2}
+    /// and ~10% ties when asked. Comparisons are drawn so that every item wins and loses.
+    fn random_data(n: usize, m: usize, seed: u64, ties: bool) -> (Data, Vec<f64>) {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let norm = Normal::new(0.0, 1.0).unwrap();
+        let theta: Vec<f64> = (0..n).map(|_| norm.sample(&mut rng)).collect();
+        let mut d = Data {
+            w: vec![],
+            l: vec![],
+            wt: vec![],
+            tie: vec![],
+        };
+        let mut push = |a: usize, b: usize, rng: &mut ChaCha8Rng| {
+            let p = sigmoid(theta[a] - theta[b]);
+            let (w, l) = if rng.random::<f64>() < p {
+                (a, b)
+            } else {
+                (b, a)
+            };
+            d.w.push(w as i64);
+            d.l.push(l as i64);
+            d.wt.push([0.5, 1.0, 2.0][rng.random_range(0..3)]);
+            d.tie.push(ties && rng.random::<f64>() < 0.1);
+        };
+        for _ in 0..m {
+            let a = rng.random_range(0..n);
+            let mut b = rng.random_range(0..n - 1);
+            if b >= a {
+                b += 1;
+            }
+            push(a, b, &mut rng);
+        }
+        // a cycle in both directions keeps the graph strongly connected
+        for i in 0..n {
+            let j = (i + 1) % n;
+            d.w.push(i as i64);
+            d.l.push(j as i64);
+            d.wt.push(1.0);
+            d.tie.push(false);
+            d.w.push(j as i64);
+            d.l.push(i as i64);
+            d.wt.push(1.0);
+            d.tie.push(false);
+        }
+        (d, theta)
+    }
+
+    /// Gradient of the penalized log-likelihood straight from the comparisons (slow reference).
+    fn slow_gradient(n: usize, c: &Comparisons, theta: &[f64], l2: f64) -> Vec<f64> {
+        let mut g: Vec<f64> = theta.iter().map(|t| -l2 * t).collect();
+        for k in 0..c.len() {
+            let (a, b, w) = (c.winner[k] as usize, c.loser[k] as usize, c.weight_of(k));
+            let sa = if c.is_tie(k) { 0.5 } else { 1.0 };
+            let p = 1.0 / (1.0 + (theta[b] - theta[a]).exp());
+            g[a] += w * (sa - p);
+            g[b] -= w * (sa - p);
+        }
+        assert_eq!(g.len(), n);
+        g
+    }
+
+    fn opts(method: BtMethod, l2: f64) -> BtOptions {
+        BtOptions {
+            method,
+            l2,
+            tol: 1e-13,
+            max_iter: 200_000,
+            threads: Some(2),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn stats_bt_two_items_closed_form() {
+        // 0 beats 1 three times, 1 beats 0 once: theta_0 - theta_1 = ln 3
+        let (w, l) = ([0i64, 0, 0, 1], [1i64, 1, 1, 0]);
+        for method in [BtMethod::Newton, BtMethod::MM] {
+            let r = bradley_terry(2, &Comparisons::new(&w, &l), &opts(method, 0.0)).unwrap();
+            let s = &r.fit.strengths;
+            assert!((s[0] - s[1] - 3f64.ln()).abs() < 1e-10, "{method:?} {s:?}");
+            assert!((s[0] + s[1]).abs() < 1e-14);
+            assert!(r.fit.converged);
+            assert_eq!((r.n_pairs, r.n_comparisons), (1, 4));
+        }
+        // ties count as half a win each: 1 win + 1 tie for item 0 = 1.5 : 0.5
+        let (w, l, t) = ([0i64, 1], [1i64, 0], [false, true]);
+        let c = Comparisons {
+            tie: Some(&t),
+            ..Comparisons::new(&w, &l)
+        };
+        let r = bradley_terry(2, &c, &opts(BtMethod::Newton, 0.0)).unwrap();
+        let s = &r.fit.strengths;
+        assert!((s[0] - s[1] - 3f64.ln()).abs() < 1e-10);
+        // ...and are ignored with Ties::Drop (leaving 0 unbeaten: an error)
+        let o = BtOptions {
+            ties: Ties::Drop,
+            ..opts(BtMethod::Newton, 0.0)
+        };
+        assert!(bradley_terry(2, &c, &o).is_err());
+        // weights scale counts: weight 3 win vs weight 1 loss = ln 3
+        let (w, l, wt) = ([0i64, 1, 1], [1i64, 0, 0], [3.0, 1.0, 0.0]);
+        let c = Comparisons {
+            weight: Some(&wt),
+            ..Comparisons::new(&w, &l)
+        };
+        let r = bradley_terry(2, &c, &opts(BtMethod::Newton, 0.0)).unwrap();
+        assert!((r.fit.strengths[0] - r.fit.strengths[1] - 3f64.ln()).abs() < 1e-10);
+        assert_eq!(r.n_comparisons, 2);
+        // log-likelihood: 3 ln(3/4) + ln(1/4)
+        let want = 3.0 * 0.75f64.ln() + 0.25f64.ln();
+        assert!((r.fit.log_likelihood - want).abs() < 1e-10);
+    }
+
+    #[test]
+    fn stats_bt_newton_mm_agree_and_gradient_zero() {
+        for (seed, &(n, m, l2, ties)) in [
+            (6usize, 40usize, 0.0, false),
+            (10, 150, 0.0, true),
+            (25, 400, 0.3, true),
+            (12, 30, 1.0, false),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let (d, _) = random_data(n, m, seed as u64, ties);
+            let c = d.cmp();
+            let a = bradley_terry(n, &c, &opts(BtMethod::Newton, l2)).unwrap();
+            let b = bradley_terry(n, &c, &opts(BtMethod::MM, l2)).unwrap();
+            assert!(a.fit.converged && b.fit.converged);
+            assert!(a.fit.iterations < 50, "newton took {}", a.fit.iterations);
+            let diff = max_abs_diff(&a.fit.strengths, &b.fit.strengths);
+            assert!(diff < 1e-8, "seed {seed}: newton vs mm differ by {diff}");
+            for s in [&a.fit.strengths, &b.fit.strengths] {
+                let g = slow_gradient(n, &c, s, l2);
+                let gmax = g.iter().fold(0.0f64, |x, y| x.max(y.abs()));
+                assert!(gmax < 1e-8, "seed {seed}: gradient {gmax}");
+                assert!(s.iter().sum::<f64>().abs() < 1e-10);
+            }
+            // the estimate beats nearby points
+            let f0 = a.fit.log_likelihood
+                - if l2 > 0.0 {
+                    0.5 * l2 * a.fit.strengths.iter().map(|t| t * t).sum::<f64>()
+                } else {
+                    0.0
+                };
+            let pc = PairCounts::new(n, &c, Ties::Half).unwrap();
+            let mut t = a.fit.strengths.clone();
+            t[0] += 1e-3;
+            t[1] -= 1e-3;
+            assert!(objective(&pc.view(), &t, l2, false) < f0);
+        }
+    }
+
+    #[test]
+    fn stats_bt_large_parallel_deterministic() {
+        // enough pairs for the parallel paths; 1 and 2 threads give identical bits
+        let (d, truth) = random_data(300, 30_000, 7, true);
+        let c = d.cmp();
+        let mut o = opts(BtMethod::Newton, 0.0);
+        o.tol = 1e-10;
+        o.threads = Some(1);
+        let a = bradley_terry(300, &c, &o).unwrap();
+        o.threads = Some(2);
+        let b = bradley_terry(300, &c, &o).unwrap();
+        assert_eq!(a, b);
+        assert!(a.n_pairs * 2 >= PAR_MIN_ENTRIES);
+        let g = slow_gradient(300, &c, &a.fit.strengths, 0.0);
+        assert!(
+            g.iter().all(|x| x.abs() < 1e-6),
+            "{:?}",
+            g.iter().fold(0.0f64, |x, y| x.max(y.abs()))
+        );
+        let mm = bradley_terry(300, &c, &opts(BtMethod::MM, 0.0)).unwrap();
+        assert!(max_abs_diff(&a.fit.strengths, &mm.fit.strengths) < 1e-8);
+        // the estimate recovers the truth roughly
+        let mean = truth.iter().sum::<f64>() / 300.0;
+        let err = a
+            .fit
+            .strengths
+            .iter()
+            .zip(&truth)
+            .map(|(s, t)| (s - (t - mean)).powi(2))
+            .sum::<f64>()
+            / 300.0;
+        assert!(err < 0.1, "mse {err}");
+        // input order does not matter (up to rounding)
+        let mut idx: Vec<usize> = (0..c.len()).collect();
+        idx.reverse();
+        let pick = |v: &[i64]| idx.iter().map(|&i| v[i]).collect::<Vec<_>>();
+        let (w2, l2v) = (pick(&d.w), pick(&d.l));
+        let wt2: Vec<f64> = idx.iter().map(|&i| d.wt[i]).collect();
+        let t2: Vec<bool> = idx.iter().map(|&i| d.tie[i]).collect();
+        let c2 = Comparisons {
+            winner: &w2,
+            loser: &l2v,
+            weight: Some(&wt2),
+            tie: Some(&t2),
+        };
+        let r2 = bradley_terry(300, &c2, &o).unwrap();
+        assert!(max_abs_diff(&a.fit.strengths, &r2.fit.strengths) < 1e-9);
+    }
+
+    #[test]
+    fn stats_bt_sparse_and_dense_aggregation_agree() {
+        let (d, _) = random_data(50, 2000, 4, true);
+        let c = d.cmp();
+        for ties in [Ties::Half, Ties::Drop] {
+            let a = PairCounts::aggregate_dense(50, &c, ties);
+            let b = PairCounts::aggregate_sparse(50, &c, ties);
+            assert_eq!((&a.0, &a.1), (&b.0, &b.1));
+            assert!(max_abs_diff(&a.2, &b.2) < 1e-12);
+            assert!(max_abs_diff(&a.3, &b.3) < 1e-12);
+        }
+        // a graph above the dense limit, through the public API
+        let n = DENSE_MAX_ITEMS + 500;
+        let (d, _) = random_data(n, 12_000, 8, true);
+        let c = d.cmp();
+        let mut o = opts(BtMethod::Newton, 0.0);
+        o.threads = Some(1);
+        let a = bradley_terry(n, &c, &o).unwrap();
+        o.threads = Some(2);
+        let b = bradley_terry(n, &c, &o).unwrap();
+        assert_eq!(a, b);
+        assert!(a.fit.converged);
+        let g = slow_gradient(n, &c, &a.fit.strengths, 0.0);
+        assert!(g.iter().all(|x| x.abs() < 1e-8));
+        let mut o = opts(BtMethod::MM, 0.0);
+        o.tol = 1e-12;
+        let m = bradley_terry(n, &c, &o).unwrap();
+        assert!(max_abs_diff(&a.fit.strengths, &m.fit.strengths) < 1e-8);
+        // standard errors refuse, the bootstrap works (with a prior every replicate fits)
+        let mut o = opts(BtMethod::Newton, 0.5);
+        o.tol = 1e-9;
+        o.standard_errors = true;
+        assert!(matches!(bradley_terry(n, &c, &o), Err(CoreError::Limit(_))));
+        o.standard_errors = false;
+        o.bootstrap = Some(BootstrapOptions {
+            replicates: 4,
+            level: 0.5,
+            seed: 2,
+        });
+        let r = bradley_terry(n, &c, &o).unwrap();
+        assert_eq!(r.bootstrap.unwrap().used, 4);
+        // counts from other comparisons are refused
+        let pc = PairCounts::new(n, &c, Ties::Half).unwrap();
+        let (w, l) = ([0i64], [5i64]);
+        let e = bootstrap(
+            &pc,
+            &Comparisons::new(&w, &l),
+            &a.fit.strengths,
+            &o,
+            &BootstrapOptions::default(),
+        );
+        assert!(e.unwrap_err().to_string().contains("do not match"));
+    }
+
+    #[test]
+    fn stats_bt_unidentifiable_errors() {
+        // 0 beats 1, 1 beats 2, 2 beats 1, 3 beats 2: {0} and {3} never lose, nothing below {1,2}
+        let (w, l) = ([0i64, 1, 2, 3], [1i64, 2, 1, 2]);
+        let e = bradley_terry(4, &Comparisons::new(&w, &l), &BtOptions::default()).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("items {0} never lose"), "{msg}");
+        assert!(msg.contains("items {3} never lose"), "{msg}");
+        assert!(msg.contains("items {1, 2} never beat"), "{msg}");
+        assert!(matches!(e, CoreError::Input(_)));
+        // two components
+        let (w, l) = ([0i64, 1, 2, 3], [1i64, 0, 3, 2]);
+        let msg = bradley_terry(4, &Comparisons::new(&w, &l), &BtOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("2 disconnected components ({0, 1}, {2, 3})"),
+            "{msg}"
+        );
+        // an item never compared
+        let msg = bradley_terry(5, &Comparisons::new(&w, &l), &BtOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("items {4} appear in no comparison"), "{msg}");
+        // with a prior all of these are fine; the isolated item gets 0 before centering
+        for method in [BtMethod::Newton, BtMethod::MM] {
+            let r = bradley_terry(5, &Comparisons::new(&w, &l), &opts(method, 0.5)).unwrap();
+            assert!(r.fit.converged);
+            let s = &r.fit.strengths;
+            assert!(s.iter().all(|x| x.abs() < 1e-9), "{s:?}"); // symmetric data: all equal
+            let (w, l) = ([0i64, 1, 2, 3], [1i64, 2, 1, 2]);
+            let r = bradley_terry(4, &Comparisons::new(&w, &l), &opts(method, 0.5)).unwrap();
+            let g = slow_gradient(4, &Comparisons::new(&w, &l), &r.fit.strengths, 0.5);
+            assert!(g.iter().all(|x| x.abs() < 1e-9), "{g:?}");
+            assert!(r.fit.strengths[0] > r.fit.strengths[1]);
+        }
+        // no comparisons at all
+        let e: [i64; 0] = [];
+        assert!(bradley_terry(3, &Comparisons::new(&e, &e), &BtOptions::default()).is_err());
+        let r = bradley_terry(3, &Comparisons::new(&e, &e), &opts(BtMethod::Newton, 1.0)).unwrap();
+        assert_eq!(r.fit.strengths, vec![0.0; 3]);
+        // bad options
+        let (w, l) = ([0i64], [1i64]);
+        let c = Comparisons::new(&w, &l);
+        for o in [
+            BtOptions {
+                l2: -1.0,
+                ..Default::default()
+            },
+            BtOptions {
+                tol: 0.0,
+                ..Default::default()
+            },
+            BtOptions {
+                max_iter: 0,
+                ..Default::default()
+            },
+            BtOptions {
+                bootstrap: Some(BootstrapOptions {
+                    replicates: 1,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            BtOptions {
+                bootstrap: Some(BootstrapOptions {
+                    level: 1.0,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        ] {
+            assert!(matches!(bradley_terry(2, &c, &o), Err(CoreError::Input(_))));
+        }
+        assert!(bradley_terry(0, &c, &BtOptions::default()).is_err());
+    }
+
+    /// Gauss–Jordan inverse (slow reference).
+    fn inverse(a: &[f64], n: usize) -> Vec<f64> {
+        let mut m = a.to_vec();
+        let mut inv = vec![0.0; n * n];
+        for i in 0..n {
+            inv[i * n + i] = 1.0;
+        }
+        for c in 0..n {
+            let p = (c..n)
+                .max_by(|&x, &y| m[x * n + c].abs().total_cmp(&m[y * n + c].abs()))
+                .unwrap();
+            for k in 0..n {
+                m.swap(c * n + k, p * n + k);
+                inv.swap(c * n + k, p * n + k);
+            }
+            let d = m[c * n + c];
+            for k in 0..n {
+                m[c * n + k] /= d;
+                inv[c * n + k] /= d;
+            }
+            for r in 0..n {
+                if r != c {
+                    let f = m[r * n + c];
+                    for k in 0..n {
+                        m[r * n + k] -= f * m[c * n + k];
+                        inv[r * n + k] -= f * inv[c * n + k];
+                    }
+                }
+            }
+        }
+        inv
+    }
+
+    /// Negative Hessian of the log-likelihood straight from the comparisons.
+    fn slow_info(n: usize, c: &Comparisons, theta: &[f64]) -> Vec<f64> {
+        let mut h = vec![0.0; n * n];
+        for k in 0..c.len() {
+            let (a, b, w) = (c.winner[k] as usize, c.loser[k] as usize, c.weight_of(k));
+            let p = sigmoid(theta[a] - theta[b]);
+            let x = w * p * (1.0 - p);
+            h[a * n + a] += x;
+            h[b * n + b] += x;
+            h[a * n + b] -= x;
+            h[b * n + a] -= x;
+        }
+        h
+    }
+
+    #[test]
+    fn stats_bt_standard_errors() {
+        let n = 9;
+        let (d, _) = random_data(n, 120, 3, true);
+        let c = d.cmp();
+        // l2 = 0: fix item 0 (reference parameterization), invert the rest, then map to the
+        // mean-zero parameterization: cov = C S C' with C = I - 11'/n
+        let mut o = opts(BtMethod::Newton, 0.0);
+        o.standard_errors = true;
+        let r = bradley_terry(n, &c, &o).unwrap();
+        let h = slow_info(n, &c, &r.fit.strengths);
+        let k = n - 1;
+        let red: Vec<f64> = (1..n)
+            .flat_map(|i| (1..n).map(move |j| (i, j)))
+            .map(|(i, j)| h[i * n + j])
+            .collect();
+        let ri = inverse(&red, k);
+        let mut s = vec![0.0; n * n];
+        for i in 1..n {
+            for j in 1..n {
+                s[i * n + j] = ri[(i - 1) * k + (j - 1)];
+            }
+        }
+        let nf = n as f64;
+        let rowmean: Vec<f64> = (0..n)
+            .map(|i| (0..n).map(|j| s[i * n + j]).sum::<f64>() / nf)
+            .collect();
+        let all = rowmean.iter().sum::<f64>() / nf;
+        let se = r.se.as_ref().unwrap();
+        for i in 0..n {
+            let v = s[i * n + i] - 2.0 * rowmean[i] + all;
+            assert!(
+                (se[i] - v.sqrt()).abs() < 1e-9,
+                "item {i}: {} vs {}",
+                se[i],
+                v.sqrt()
+            );
+        }
+        // l2 > 0: inverse of (H + l2 I)
+        let l2 = 0.7;
+        let mut o = opts(BtMethod::Newton, l2);
+        o.standard_errors = true;
+        let r = bradley_terry(n, &c, &o).unwrap();
+        let mut h = slow_info(n, &c, &r.fit.strengths);
+        for i in 0..n {
+            h[i * n + i] += l2;
+        }
+        let hi = inverse(&h, n);
+        let se = r.se.as_ref().unwrap();
+        for i in 0..n {
+            assert!((se[i] - hi[i * n + i].sqrt()).abs() < 1e-10);
+        }
+        // a bigger one through the parallel Cholesky, 1 vs 2 threads
+        let (d, _) = random_data(200, 4000, 5, false);
+        let mut o = opts(BtMethod::Newton, 0.0);
+        o.standard_errors = true;
+        o.tol = 1e-10;
+        o.threads = Some(1);
+        let a = bradley_terry(200, &d.cmp(), &o).unwrap();
+        o.threads = Some(2);
+        let b = bradley_terry(200, &d.cmp(), &o).unwrap();
+        assert_eq!(a.se, b.se);
+        assert!(a.se.unwrap().iter().all(|x| x.is_finite() && *x > 0.0));
+        // too many items is a Limit error
+        let pc =
+            PairCounts::new(MAX_SE_ITEMS + 1, &Comparisons::new(&[0], &[1]), Ties::Half).unwrap();
+        let e = standard_errors(&pc, &vec![0.0; MAX_SE_ITEMS + 1], 1.0, None).unwrap_err();
+        assert!(matches!(e, CoreError::Limit(_)));
+    }
+
+    #[test]
+    fn stats_bt_bootstrap_reproducible() {
+        let n = 30;
+        let (d, _) = random_data(n, 600, 11, true);
+        let c = d.cmp();
+        let mut o = opts(BtMethod::Newton, 0.0);
+        o.tol = 1e-10;
+        o.standard_errors = true;
+        o.bootstrap = Some(BootstrapOptions {
+            replicates: 60,
+            level: 0.9,
+            seed: 42,
+        });
+        o.threads = Some(1);
+        let a = bradley_terry(n, &c, &o).unwrap();
+        o.threads = Some(2);
+        let b = bradley_terry(n, &c, &o).unwrap();
+        assert_eq!(a, b);
+        let ba = a.bootstrap.as_ref().unwrap();
+        assert_eq!(ba.used + ba.failed, 60);
+        assert!(ba.used >= 50, "{ba:?}");
+        let s = &a.fit.strengths;
+        let se = a.se.as_ref().unwrap();
+        for i in 0..n {
+            assert!(ba.lower[i] <= ba.upper[i]);
+            // the interval covers the estimate and its width is comparable to the SE
+            assert!(ba.lower[i] <= s[i] + 0.2 && s[i] - 0.2 <= ba.upper[i]);
+            assert!(
+                ba.se[i] > 0.3 * se[i] && ba.se[i] < 3.0 * se[i],
+                "{} vs {}",
+                ba.se[i],
+                se[i]
+            );
+        }
+        // another seed gives other intervals
+        o.bootstrap = Some(BootstrapOptions {
+            replicates: 60,
+            level: 0.9,
+            seed: 43,
+        });
+        let c2 = bradley_terry(n, &c, &o).unwrap();
+        assert_ne!(c2.bootstrap.unwrap().lower, ba.lower);
+        // with a prior no replicate fails (MM path too)
+        let mut o = opts(BtMethod::MM, 0.1);
+        o.tol = 1e-9;
+        o.bootstrap = Some(BootstrapOptions {
+            replicates: 20,
+            level: 0.95,
+            seed: 1,
+        });
+        let r = bradley_terry(n, &c, &o).unwrap();
+        let br = r.bootstrap.unwrap();
+        assert_eq!((br.used, br.failed, br.unconverged), (20, 0, 0));
+        // a graph that barely connects: most replicates fail, and when too few are left the
+        // bootstrap says so
+        let (w, l) = ([0i64, 1], [1i64, 0]);
+        let o = BtOptions {
+            bootstrap: Some(BootstrapOptions {
+                replicates: 40,
+                level: 0.95,
+                seed: 3,
+            }),
+            ..Default::default()
+        };
+        match bradley_terry(2, &Comparisons::new(&w, &l), &o) {
+            Ok(r) => assert!(r.bootstrap.unwrap().failed > 0),
+            Err(e) => assert!(e.to_string().contains("bootstrap replicates"), "{e}"),
+        }
+    }
 }

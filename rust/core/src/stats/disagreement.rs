@@ -21,7 +21,7 @@ fn check_weights(w: &[f64], what: &str) -> Result<f64> {
         );
     }
     let s: f64 = w.iter().sum();
-    if !(s > 0.0) {
+    if s.is_nan() || s <= 0.0 {
         return input_err!("{what}: the weights sum to 0, so the distribution is undefined");
     }
     Ok(s)

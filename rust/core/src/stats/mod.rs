@@ -200,3 +200,119 @@ mod tests {
             .contains("weight NaN"));
     }
 }
+
+/// Timings at the sizes of the speed targets (`cargo test --release -p pluralign-core
+/// stats::perf -- --ignored --nocapture`).
+#[cfg(test)]
+mod perf {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+    use std::time::Instant;
+
+    #[test]
+    #[ignore]
+    fn stats_perf_bt_1e6_comparisons_1000_items() {
+        let (n, m) = (1000usize, 1_000_000usize);
+        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        let theta: Vec<f64> = (0..n).map(|_| rng.random::<f64>() * 4.0 - 2.0).collect();
+        let (mut w, mut l) = (Vec::with_capacity(m), Vec::with_capacity(m));
+        for _ in 0..m {
+            let a = rng.random_range(0..n);
+            let mut b = rng.random_range(0..n - 1);
+            if b >= a {
+                b += 1;
+            }
+            let p = 1.0 / (1.0 + (theta[b] - theta[a]).exp());
+            if rng.random::<f64>() < p {
+                w.push(a as i64);
+                l.push(b as i64);
+            } else {
+                w.push(b as i64);
+                l.push(a as i64);
+            }
+        }
+        let c = Comparisons::new(&w, &l);
+        for method in [BtMethod::Newton, BtMethod::MM] {
+            let o = BtOptions {
+                method,
+                tol: 1e-8,
+                threads: Some(2),
+                ..Default::default()
+            };
+            let t = Instant::now();
+            let r = bradley_terry(n, &c, &o).unwrap();
+            eprintln!(
+                "bt {method:?}: {:.3}s, {} iterations, converged {}",
+                t.elapsed().as_secs_f64(),
+                r.fit.iterations,
+                r.fit.converged
+            );
+        }
+        let t = Instant::now();
+        let pc = PairCounts::new(n, &c, Ties::Half).unwrap();
+        eprintln!(
+            "aggregate: {:.3}s ({} pairs)",
+            t.elapsed().as_secs_f64(),
+            pc.n_pairs()
+        );
+        let o = BtOptions {
+            threads: Some(2),
+            ..Default::default()
+        };
+        let f = fit(&pc, &o).unwrap();
+        let t = Instant::now();
+        standard_errors(&pc, &f.strengths, 0.0, Some(2)).unwrap();
+        eprintln!("standard errors: {:.3}s", t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        bootstrap(
+            &pc,
+            &c,
+            &f.strengths,
+            &o,
+            &BootstrapOptions {
+                replicates: 20,
+                level: 0.95,
+                seed: 0,
+            },
+        )
+        .unwrap();
+        eprintln!("bootstrap x20: {:.3}s", t.elapsed().as_secs_f64());
+    }
+
+    #[test]
+    #[ignore]
+    fn stats_perf_krippendorff_1000_raters_100k_units() {
+        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        let (mut u, mut r, mut v) = (vec![], vec![], vec![]);
+        for unit in 0..100_000i64 {
+            for rater in 0..1000i64 {
+                if rng.random::<f64>() < 0.05 {
+                    u.push(unit);
+                    r.push(rater);
+                    v.push(rng.random_range(1..6) as f64);
+                }
+            }
+        }
+        let rt = Ratings {
+            unit: &u,
+            rater: &r,
+            value: &v,
+        };
+        for metric in [
+            Metric::Interval,
+            Metric::Nominal,
+            Metric::Ordinal,
+            Metric::Ratio,
+        ] {
+            let t = Instant::now();
+            let a = krippendorff_alpha(&rt, metric, Some(2)).unwrap();
+            eprintln!(
+                "alpha {metric:?} ({} ratings): {:.3}s = {}",
+                u.len(),
+                t.elapsed().as_secs_f64(),
+                a.alpha
+            );
+        }
+    }
+}
