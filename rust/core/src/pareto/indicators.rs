@@ -43,7 +43,7 @@ pub fn indicator(
         for (name, v) in [("points", a), ("reference", r)] {
             for i in 0..v.nrows() {
                 for j in 0..m {
-                    if !(v.get(i, j) > 0.0) {
+                    if v.get(i, j).is_nan() || v.get(i, j) <= 0.0 {
                         return Err(CoreError::Input(format!(
                             "{name} row {i}, objective {j}: the multiplicative epsilon needs values > 0, got {}",
                             v.get(i, j)

@@ -48,7 +48,7 @@ impl KdTree {
     /// Build over `pts` (row-major, `m` columns). The points must be distinct for the
     /// dominance queries to be exact.
     pub fn build(pts: &[f64], m: usize) -> Self {
-        let n = if m == 0 { 0 } else { pts.len() / m };
+        let n = pts.len().checked_div(m).unwrap_or(0);
         let mut id: Vec<u32> = (0..n as u32).collect();
         let mut t = KdTree {
             m,
@@ -99,7 +99,7 @@ impl KdTree {
         let spread = spread(lo[dim], hi[dim]);
         self.lo.extend_from_slice(&lo);
         self.hi.extend_from_slice(&hi);
-        if end - start <= LEAF || !(spread > 0.0) {
+        if end - start <= LEAF || spread.is_nan() || spread <= 0.0 {
             for p in start..end {
                 self.leaf_of[p] = me;
             }
@@ -225,8 +225,8 @@ impl KdTree {
         let mut rank_at: Vec<i64> = vec![-1; n];
         let mut out = vec![0u32; n];
         let mut stack: Vec<u32> = Vec::new();
-        for u in 0..n {
-            let p = self.pos[u] as usize;
+        for (u, &pos) in self.pos.iter().enumerate() {
+            let p = pos as usize;
             let q = self.row(p);
             let mut best: i64 = -1;
             stack.clear();

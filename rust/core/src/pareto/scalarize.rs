@@ -21,7 +21,7 @@ use crate::matrix::{check_directions, MatrixView};
 pub const MAX_WEIGHTS: u128 = 10_000_000;
 
 fn check_weights(weights: &[f64], m: usize) -> Result<usize> {
-    if m == 0 || weights.len() % m != 0 {
+    if m == 0 || !weights.len().is_multiple_of(m) {
         return Err(CoreError::Input(format!(
             "weights must have {m} columns (one per objective); got {} values",
             weights.len()

@@ -28,11 +28,7 @@ pub struct Prepared {
 
 impl Prepared {
     pub fn len(&self) -> usize {
-        if self.m == 0 {
-            0
-        } else {
-            self.pts.len() / self.m
-        }
+        self.pts.len().checked_div(self.m).unwrap_or(0)
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0

@@ -235,16 +235,36 @@ fn group<'a>(r: &Ratings<'a>) -> Result<Grouped<'a>> {
             values: Cow::Owned(key.par_iter().map(|e| r.value[e.1]).collect()),
         }
     };
-    // one rating per (unit, rater)
+    // one rating per (unit, rater): a "last unit seen" stamp per rater when rater ids are
+    // compact, else a small sort per unit
+    let (mut rlo, mut rhi) = (i64::MAX, i64::MIN);
+    for &x in g.raters.iter() {
+        rlo = rlo.min(x);
+        rhi = rhi.max(x);
+    }
+    let rspan = (rhi as i128 - rlo as i128 + 1) as u128;
     let all: Vec<usize> = (0..g.n_units()).collect();
     let dup = over_units(&all, |chunk| {
-        let mut buf: Vec<i64> = Vec::new();
-        for &u in chunk {
-            buf.clear();
-            buf.extend_from_slice(g.raters_of(u));
-            buf.sort_unstable();
-            if let Some(w) = buf.windows(2).find(|w| w[0] == w[1]) {
-                return Some((g.units[u], w[0]));
+        if rspan <= 1 << 16 {
+            let mut stamp = vec![usize::MAX; rspan as usize];
+            for &u in chunk {
+                for &x in g.raters_of(u) {
+                    let s = &mut stamp[(x - rlo) as usize];
+                    if *s == u {
+                        return Some((g.units[u], x));
+                    }
+                    *s = u;
+                }
+            }
+        } else {
+            let mut buf: Vec<i64> = Vec::new();
+            for &u in chunk {
+                buf.clear();
+                buf.extend_from_slice(g.raters_of(u));
+                buf.sort_unstable();
+                if let Some(w) = buf.windows(2).find(|w| w[0] == w[1]) {
+                    return Some((g.units[u], w[0]));
+                }
             }
         }
         None
@@ -266,51 +286,158 @@ fn group<'a>(r: &Ratings<'a>) -> Result<Grouped<'a>> {
     Ok(g)
 }
 
-/// `(value, count)` runs of a small slice of values, ascending (`-0.0` counts as `0.0`).
-fn runs(vals: &[f64], buf: &mut Vec<f64>, out: &mut Vec<(f64, f64)>) {
-    buf.clear();
-    buf.extend(vals.iter().map(|v| v + 0.0));
-    buf.sort_unstable_by(f64::total_cmp);
-    out.clear();
-    for &v in buf.iter() {
-        match out.last_mut() {
-            Some(last) if last.0 == v => last.1 += 1.0,
-            _ => out.push((v, 1.0)),
-        }
-    }
-}
-
-/// Runs `f(unit)` over the given units in fixed chunks (in parallel), returning per-chunk
-/// results in order.
+/// Runs `f(chunk of units)` over fixed chunks of units (in parallel), results in order.
 fn over_units<T: Send>(units: &[usize], f: impl Fn(&[usize]) -> T + Sync + Send) -> Vec<T> {
     units.par_chunks(UNIT_CHUNK).map(f).collect()
 }
 
-/// Marginal counts `n_c` of the pairable values, sorted by value.
-fn marginals(g: &Grouped, units: &[usize]) -> Vec<(f64, f64)> {
-    let maps = over_units(units, |chunk| {
-        let mut map: HashMap<u64, f64> = HashMap::new();
-        let (mut buf, mut rs) = (Vec::new(), Vec::new());
-        for &u in chunk {
-            runs(g.vals(u), &mut buf, &mut rs);
-            for &(v, c) in &rs {
-                *map.entry(v.to_bits()).or_insert(0.0) += c;
+/// Largest number of distinct values counted per unit with a dense scratch histogram.
+const HIST_MAX_VALUES: usize = 1 << 16;
+
+/// Values mapped to dense codes: `distinct` ascending (`-0.0` counts as `0.0`), `code[i]` the
+/// code of `values[i]` of the grouped ratings.
+struct Coded {
+    distinct: Vec<f64>,
+    code: Vec<u32>,
+}
+
+impl Coded {
+    fn new(values: &[f64]) -> Result<Self> {
+        let (lo, hi, integral) = values
+            .par_iter()
+            .with_min_len(1 << 14)
+            .fold(
+                || (f64::INFINITY, f64::NEG_INFINITY, true),
+                |(lo, hi, int), &v| (lo.min(v), hi.max(v), int && v.fract() == 0.0),
+            )
+            .reduce(
+                || (f64::INFINITY, f64::NEG_INFINITY, true),
+                |a, b| (a.0.min(b.0), a.1.max(b.1), a.2 && b.2),
+            );
+        if integral && hi - lo < HIST_MAX_VALUES as f64 {
+            // small integers (the usual rating scales): a lookup table
+            let span = (hi - lo) as usize + 1;
+            let mut present = vec![false; span];
+            for &v in values {
+                present[(v - lo) as usize] = true;
             }
+            let mut map = vec![0u32; span];
+            let mut distinct = Vec::new();
+            for (k, &p) in present.iter().enumerate() {
+                if p {
+                    map[k] = distinct.len() as u32;
+                    distinct.push(lo + k as f64 + 0.0);
+                }
+            }
+            let code = values
+                .par_iter()
+                .with_min_len(1 << 14)
+                .map(|&v| map[(v - lo) as usize])
+                .collect();
+            return Ok(Self { distinct, code });
         }
-        map
-    });
-    let mut all: HashMap<u64, f64> = HashMap::new();
-    for m in maps {
-        for (k, c) in m {
-            *all.entry(k).or_insert(0.0) += c;
+        let mut distinct: Vec<f64> = values.par_iter().map(|v| v + 0.0).collect();
+        distinct.par_sort_unstable_by(f64::total_cmp);
+        distinct.dedup();
+        if distinct.len() > u32::MAX as usize {
+            return Err(CoreError::Limit(format!(
+                "{} distinct values is above the supported {}",
+                distinct.len(),
+                u32::MAX
+            )));
+        }
+        let code = values
+            .par_iter()
+            .with_min_len(1 << 12)
+            .map(|&v| {
+                distinct
+                    .binary_search_by(|p| p.total_cmp(&(v + 0.0)))
+                    .unwrap_or(0) as u32
+            })
+            .collect();
+        Ok(Self { distinct, code })
+    }
+
+    fn nv(&self) -> usize {
+        self.distinct.len()
+    }
+}
+
+/// Per-unit `(code, count)` runs, ascending by code, with reusable scratch space.
+struct RunBuf {
+    hist: Vec<u32>,
+    touched: Vec<u32>,
+    out: Vec<(u32, f64)>,
+}
+
+impl RunBuf {
+    fn new(nv: usize) -> Self {
+        Self {
+            hist: if nv <= HIST_MAX_VALUES {
+                vec![0; nv]
+            } else {
+                Vec::new()
+            },
+            touched: Vec::new(),
+            out: Vec::new(),
         }
     }
-    let mut out: Vec<(f64, f64)> = all
-        .into_iter()
-        .map(|(k, c)| (f64::from_bits(k), c))
-        .collect();
-    out.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-    out
+
+    fn runs(&mut self, codes: &[u32]) -> &[(u32, f64)] {
+        self.out.clear();
+        self.touched.clear();
+        if !self.hist.is_empty() {
+            for &c in codes {
+                let h = &mut self.hist[c as usize];
+                if *h == 0 {
+                    self.touched.push(c);
+                }
+                *h += 1;
+            }
+            self.touched.sort_unstable();
+            for &c in &self.touched {
+                let h = &mut self.hist[c as usize];
+                self.out.push((c, *h as f64));
+                *h = 0;
+            }
+        } else {
+            self.touched.extend_from_slice(codes);
+            self.touched.sort_unstable();
+            for &c in &self.touched {
+                match self.out.last_mut() {
+                    Some(last) if last.0 == c => last.1 += 1.0,
+                    _ => self.out.push((c, 1.0)),
+                }
+            }
+        }
+        &self.out
+    }
+}
+
+impl Grouped<'_> {
+    fn codes_of<'c>(&self, c: &'c Coded, u: usize) -> &'c [u32] {
+        &c.code[self.offsets[u]..self.offsets[u + 1]]
+    }
+}
+
+/// Marginal counts `n_c` (per code) over the given units.
+fn marginals(g: &Grouped, c: &Coded, units: &[usize]) -> Vec<f64> {
+    let nv = c.nv();
+    let parts = over_units(units, |chunk| {
+        let mut rb = RunBuf::new(nv);
+        let mut out: Vec<(u32, f64)> = Vec::new();
+        for &u in chunk {
+            out.extend_from_slice(rb.runs(g.codes_of(c, u)));
+        }
+        out
+    });
+    let mut n = vec![0.0; nv];
+    for p in parts {
+        for (k, x) in p {
+            n[k as usize] += x;
+        }
+    }
+    n
 }
 
 /// `(count, mean, sum of squared deviations)` merged (Chan et al.).
@@ -323,10 +450,16 @@ fn merge_moments(a: (f64, f64, f64), b: (f64, f64, f64)) -> (f64, f64, f64) {
     (n, a.1 + d * b.0 / n, a.2 + b.2 + d * d * a.0 * b.0 / n)
 }
 
-fn moments_of(runs: &[(f64, f64)]) -> (f64, f64, f64) {
-    let m: f64 = runs.iter().map(|r| r.1).sum();
-    let mean = runs.iter().map(|r| r.0 * r.1).sum::<f64>() / m;
-    let m2 = runs.iter().map(|r| r.1 * (r.0 - mean) * (r.0 - mean)).sum();
+/// Moments of `(value, count)` pairs.
+fn moments_of(pairs: impl Iterator<Item = (f64, f64)> + Clone) -> (f64, f64, f64) {
+    let (m, s) = pairs
+        .clone()
+        .fold((0.0, 0.0), |(m, s), (x, c)| (m + c, s + x * c));
+    if m == 0.0 {
+        return (0.0, 0.0, 0.0);
+    }
+    let mean = s / m;
+    let m2 = pairs.map(|(x, c)| c * (x - mean) * (x - mean)).sum();
     (m, mean, m2)
 }
 
@@ -372,106 +505,100 @@ fn alpha_inner(r: &Ratings, metric: Metric) -> Result<AlphaResult> {
     let n: usize = units.iter().map(|&u| g.size(u)).sum();
     let nf = n as f64;
     // observed: sum over units of sum_{i != j} d2(v_i, v_j) / (m - 1); expected: sum n_c n_k d2
-    let (obs, exp) = match metric {
-        Metric::Interval => {
-            let parts = over_units(&units, |chunk| {
-                let mut obs = 0.0;
-                let mut mom = (0.0, 0.0, 0.0);
-                for &u in chunk {
-                    let v = g.vals(u);
-                    let m = v.len() as f64;
-                    let mean = v.iter().sum::<f64>() / m;
-                    let m2: f64 = v.iter().map(|x| (x - mean) * (x - mean)).sum();
-                    obs += 2.0 * m * m2 / (m - 1.0);
-                    mom = merge_moments(mom, (m, mean, m2));
-                }
-                (obs, mom)
-            });
+    let (obs, exp) = if metric == Metric::Interval {
+        let parts = over_units(&units, |chunk| {
             let mut obs = 0.0;
             let mut mom = (0.0, 0.0, 0.0);
-            for (o, m) in parts {
-                obs += o;
-                mom = merge_moments(mom, m);
+            for &u in chunk {
+                let v = g.vals(u);
+                let m = v.len() as f64;
+                let mean = v.iter().sum::<f64>() / m;
+                let m2: f64 = v.iter().map(|x| (x - mean) * (x - mean)).sum();
+                obs += 2.0 * m * m2 / (m - 1.0);
+                mom = merge_moments(mom, (m, mean, m2));
             }
-            (obs, 2.0 * nf * mom.2)
+            (obs, mom)
+        });
+        let mut obs = 0.0;
+        let mut mom = (0.0, 0.0, 0.0);
+        for (o, m) in parts {
+            obs += o;
+            mom = merge_moments(mom, m);
         }
-        Metric::Nominal | Metric::Ordinal | Metric::Ratio => {
-            let marg = marginals(&g, &units);
-            let nv = marg.len();
-            let rank: Vec<f64> = if metric == Metric::Ordinal {
-                let mut cum = 0.0;
-                marg.iter()
-                    .map(|&(_, c)| {
-                        let m = cum + c / 2.0;
-                        cum += c;
-                        m
+        (obs, 2.0 * nf * mom.2)
+    } else {
+        let coded = Coded::new(&g.values)?;
+        let nv = coded.nv();
+        if metric == Metric::Ratio && nv > MAX_RATIO_VALUES {
+            return Err(CoreError::Limit(format!(
+                "the ratio metric compares all pairs of distinct values; {nv} distinct values is above the supported {MAX_RATIO_VALUES}"
+            )));
+        }
+        let marg = marginals(&g, &coded, &units);
+        let val = &coded.distinct;
+        // ordinal: mid-cumulative ranks M_c = sum_{g < c} n_g + n_c / 2
+        let rank: Vec<f64> = if metric == Metric::Ordinal {
+            let mut cum = 0.0;
+            marg.iter()
+                .map(|&c| {
+                    let m = cum + c / 2.0;
+                    cum += c;
+                    m
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let obs: f64 = over_units(&units, |chunk| {
+            let mut rb = RunBuf::new(nv);
+            let mut obs = 0.0;
+            for &u in chunk {
+                let rs = rb.runs(g.codes_of(&coded, u));
+                let m = g.size(u) as f64;
+                let d = match metric {
+                    Metric::Nominal => m * m - rs.iter().map(|r| r.1 * r.1).sum::<f64>(),
+                    Metric::Ordinal => {
+                        2.0 * m * moments_of(rs.iter().map(|&(k, c)| (rank[k as usize], c))).2
+                    }
+                    _ => {
+                        let mut s = 0.0;
+                        for a in 0..rs.len() {
+                            for b in a + 1..rs.len() {
+                                s += rs[a].1
+                                    * rs[b].1
+                                    * ratio_d2(val[rs[a].0 as usize], val[rs[b].0 as usize]);
+                            }
+                        }
+                        2.0 * s
+                    }
+                };
+                obs += d / (m - 1.0);
+            }
+            obs
+        })
+        .iter()
+        .sum();
+        let exp = match metric {
+            Metric::Nominal => nf * nf - marg.iter().map(|c| c * c).sum::<f64>(),
+            Metric::Ordinal => {
+                2.0 * nf * moments_of(rank.iter().zip(&marg).map(|(&m, &c)| (m, c))).2
+            }
+            _ => {
+                let rows: Vec<f64> = (0..nv)
+                    .into_par_iter()
+                    .with_min_len(64)
+                    .map(|a| {
+                        let mut s = 0.0;
+                        for b in a + 1..nv {
+                            s += marg[b] * ratio_d2(val[a], val[b]);
+                        }
+                        marg[a] * s
                     })
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            if metric == Metric::Ratio && nv > MAX_RATIO_VALUES {
-                return Err(CoreError::Limit(format!(
-                    "the ratio metric compares all pairs of distinct values; {nv} distinct values is above the supported {MAX_RATIO_VALUES}"
-                )));
+                    .collect();
+                2.0 * rows.iter().sum::<f64>()
             }
-            let pos = |v: f64| -> usize {
-                marg.binary_search_by(|p| p.0.total_cmp(&v))
-                    .unwrap_or_else(|k| k.min(nv - 1))
-            };
-            let obs: f64 = over_units(&units, |chunk| {
-                let (mut buf, mut rs) = (Vec::new(), Vec::new());
-                let mut obs = 0.0;
-                for &u in chunk {
-                    runs(g.vals(u), &mut buf, &mut rs);
-                    let m = g.size(u) as f64;
-                    let d = match metric {
-                        Metric::Nominal => m * m - rs.iter().map(|r| r.1 * r.1).sum::<f64>(),
-                        Metric::Ordinal => {
-                            let mr: Vec<(f64, f64)> =
-                                rs.iter().map(|&(v, c)| (rank[pos(v)], c)).collect();
-                            2.0 * m * moments_of(&mr).2
-                        }
-                        _ => {
-                            let mut s = 0.0;
-                            for a in 0..rs.len() {
-                                for b in a + 1..rs.len() {
-                                    s += rs[a].1 * rs[b].1 * ratio_d2(rs[a].0, rs[b].0);
-                                }
-                            }
-                            2.0 * s
-                        }
-                    };
-                    obs += d / (m - 1.0);
-                }
-                obs
-            })
-            .iter()
-            .sum();
-            let exp = match metric {
-                Metric::Nominal => nf * nf - marg.iter().map(|r| r.1 * r.1).sum::<f64>(),
-                Metric::Ordinal => {
-                    let mr: Vec<(f64, f64)> =
-                        marg.iter().zip(&rank).map(|(p, &m)| (m, p.1)).collect();
-                    2.0 * nf * moments_of(&mr).2
-                }
-                _ => {
-                    let rows: Vec<f64> = (0..nv)
-                        .into_par_iter()
-                        .with_min_len(64)
-                        .map(|a| {
-                            let mut s = 0.0;
-                            for b in a + 1..nv {
-                                s += marg[b].1 * ratio_d2(marg[a].0, marg[b].0);
-                            }
-                            marg[a].1 * s
-                        })
-                        .collect();
-                    2.0 * rows.iter().sum::<f64>()
-                }
-            };
-            (obs, exp)
-        }
+        };
+        (obs, exp)
     };
     if exp.is_nan() || exp <= 0.0 {
         return input_err!(
@@ -550,7 +677,6 @@ pub fn fleiss_kappa_counts(
         n_units,
     })
 }
-
 /// Fleiss' kappa of long ratings (categories are the distinct values; rater ids only need to be
 /// distinct within a unit). Every rated unit must have the same number of ratings.
 pub fn fleiss_kappa(r: &Ratings, threads: Option<usize>) -> Result<KappaResult> {
@@ -566,15 +692,17 @@ pub fn fleiss_kappa(r: &Ratings, threads: Option<usize>) -> Result<KappaResult> 
                 g.units[0]
             );
         }
-        let all: Vec<usize> = (0..nu).collect();
-        let marg = marginals(&g, &all);
-        let nc = marg.len();
+        let coded = Coded::new(&g.values)?;
+        let nc = coded.nv();
+        if nu.saturating_mul(nc) > 500_000_000 {
+            return Err(CoreError::Limit(format!(
+                "{nu} units x {nc} categories is too large a count table for Fleiss' kappa"
+            )));
+        }
         let mut counts = vec![0.0; nu * nc];
         for u in 0..nu {
-            for &v in g.vals(u) {
-                if let Ok(c) = marg.binary_search_by(|p| p.0.total_cmp(&(v + 0.0))) {
-                    counts[u * nc + c] += 1.0;
-                }
+            for &c in g.codes_of(&coded, u) {
+                counts[u * nc + c as usize] += 1.0;
             }
         }
         fleiss_kappa_counts(&counts, nu, nc)
@@ -636,7 +764,6 @@ pub fn cohen_kappa(r: &Ratings, threads: Option<usize>) -> Result<KappaResult> {
         })
     })?
 }
-
 /// Pooled pairwise percent agreement; see the module docs.
 pub fn percent_agreement(r: &Ratings, threads: Option<usize>) -> Result<AgreementResult> {
     with_threads(threads, || -> Result<AgreementResult> {
@@ -647,11 +774,12 @@ pub fn percent_agreement(r: &Ratings, threads: Option<usize>) -> Result<Agreemen
                 "no unit has ratings from two or more raters, so there are no pairs to compare"
             );
         }
+        let coded = Coded::new(&g.values)?;
         let parts = over_units(&units, |chunk| {
-            let (mut buf, mut rs) = (Vec::new(), Vec::new());
+            let mut rb = RunBuf::new(coded.nv());
             let (mut agree, mut pairs) = (0.0, 0.0);
             for &u in chunk {
-                runs(g.vals(u), &mut buf, &mut rs);
+                let rs = rb.runs(g.codes_of(&coded, u));
                 let m = g.size(u) as f64;
                 agree += rs.iter().map(|r| r.1 * (r.1 - 1.0) / 2.0).sum::<f64>();
                 pairs += m * (m - 1.0) / 2.0;
@@ -971,6 +1099,24 @@ mod tests {
             value: &[],
         };
         assert!(percent_agreement(&rt, None).is_err());
+    }
+
+    #[test]
+    fn stats_agreement_run_counting_paths() {
+        let codes = [3u32, 1, 3, 0, 3, 1];
+        let mut dense = RunBuf::new(4);
+        let mut sorted = RunBuf::new(HIST_MAX_VALUES + 1);
+        let want = vec![(0u32, 1.0), (1, 2.0), (3, 3.0)];
+        assert_eq!(dense.runs(&codes).to_vec(), want);
+        assert_eq!(dense.runs(&codes).to_vec(), want); // scratch was reset
+        assert_eq!(sorted.runs(&codes).to_vec(), want);
+        // non-integer values take the sorted-distinct path; -0.0 is 0.0
+        let c = Coded::new(&[2.5, -0.0, 0.0, 2.5, 1e9]).unwrap();
+        assert_eq!(c.distinct, vec![0.0, 2.5, 1e9]);
+        assert_eq!(c.code, vec![1, 0, 0, 1, 2]);
+        let c = Coded::new(&[5.0, -0.0, 2.0]).unwrap();
+        assert_eq!(c.distinct, vec![0.0, 2.0, 5.0]);
+        assert_eq!(c.code, vec![2, 0, 1]);
     }
 
     /// Wikipedia, "Fleiss' kappa", worked example: 10 subjects, 14 raters, 5 categories.
