@@ -56,6 +56,7 @@ from _choice_cases import (
     normalize,
     peer_versions,
 )
+from ratios import _peak_kb, _reset_peak, _status_kb  # /proc memory helpers, one copy
 
 # the memory target is judged only where the input is at least this big (below it, page
 # granularity, allocator arenas and fixed-size buffers dominate the measured growth)
@@ -69,35 +70,6 @@ WARM_SIZE = {"margins": 200, "irv": 200, "kemeny": 5}
 # --------------------------------------------------------------------------------------------
 # memory helpers (Linux /proc; falls back to getrusage)
 # --------------------------------------------------------------------------------------------
-
-
-def _status_kb(field: str) -> int | None:
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
-def _reset_peak() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")  # resets VmHWM to the current RSS (Linux >= 4.0)
-        return True
-    except OSError:
-        return False
-
-
-def _peak_kb() -> int:
-    v = _status_kb("VmHWM")
-    if v is not None:
-        return v
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 # --------------------------------------------------------------------------------------------
