@@ -7,7 +7,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.pluralign-deps
 # Extras installed into the dev venv (read from pyproject.toml).
-EXTRAS ?= dev
+EXTRAS ?= dev,torch
 
 .PHONY: demo test build setup bench lint clean
 

@@ -204,3 +204,31 @@ def test_mes_budget_rho_values_exact():
     assert r.scores["b"] == float("inf")
     full = ch.equal_shares(ap, 2)
     assert full.committee == {"a", "b"}
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=approval_profiles(max_m=6, max_n=9, max_count=2))
+def test_mes_increment_completion_matches_abcvoting(data):
+    # abcvoting computes increment completion resolutely, breaking ties by candidate index: the
+    # same as our lexicographic tie-break
+    m, sets, weights, k = data
+    ap = _ours(m, sets, weights)
+    res = ch.equal_shares(ap, k, completion="increment", tie_break="lexicographic")
+    assert len(res.committee) == k
+    prof = to_abcvoting(m, sets, weights)
+    (theirs,) = abcrules.compute(
+        "equal-shares-with-increment-completion", prof, k, resolute=True,
+        algorithm="standard-fractions",
+    )
+    assert res.committee == frozenset(int(c) for c in theirs)
+
+
+def test_mes_increment_completion_fills_the_committee_by_larger_budgets():
+    # 2 voters {a,b}, 2 voters {c}; k = 3: each voter's budget 3/4, {a,b} voters hold 1.5
+    # (buy a), {c} voters hold 1.5 (buy c); 0.5 left on the {a,b} side cannot buy b. With the
+    # budget of k' = 4 (1 per voter) the {a,b} voters can buy both a and b.
+    ap = ch.ApprovalProfile.from_sets([{"a", "b"}, {"a", "b"}, {"c"}, {"c"}])
+    assert ch.equal_shares(ap, 3, completion=None).committee == {"a", "c"}
+    res = ch.equal_shares(ap, 3, completion="increment")
+    assert res.committee == {"a", "b", "c"}
+    assert "increment completion" in res.tie_break

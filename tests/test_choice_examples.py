@@ -503,3 +503,13 @@ def test_float_weights_exact_tie_is_a_tie_in_every_rule():
     if ch.av(ap, 1).tie_break is None:
         failures["av (no tie reported)"] = ch.av(ap, 1).scores
     assert not failures, f"exact ties decided by float rounding: {failures}"
+
+
+def test_kemeny_tie_break_decides_the_winner():
+    # a Condorcet cycle a > b > c > a with equal margins: the three rotations are all optimal
+    p = ch.Profile.from_rankings([["a", "b", "c"], ["b", "c", "a"], ["c", "a", "b"]])
+    assert ch.kemeny(p).winners == {"a", "b", "c"}
+    r = ch.kemeny(p, tie_break=["c", "b", "a"])
+    assert r.winners == {"c"} and r.winner == "c"
+    assert r.ranking[0] == {"c"}
+    assert r.tie_break is not None

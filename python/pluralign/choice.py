@@ -821,8 +821,10 @@ def seq_phragmen(ap: ApprovalProfile, k: int, tie_break: TieBreak = None) -> Com
 
 def equal_shares(ap: ApprovalProfile, k: int, completion: str | None = "seq_phragmen",
                  tie_break: TieBreak = None) -> CommitteeResult:
-    """Method of Equal Shares (Peters & Skowron 2020), completed by seq-Phragmén (as
-    abcvoting's ``equal-shares``), by AV, or not at all (``None``: may return < k members)."""
+    """Method of Equal Shares (Peters & Skowron 2020). Seats the budget cannot buy are filled by
+    ``completion``: ``"seq_phragmen"`` (as abcvoting's ``equal-shares``), ``"av"``,
+    ``"increment"`` (rerun with the budget of a virtual committee of size k+1, k+2, ... until k
+    seats are bought; Peters, Pierczyński & Skowron 2021), or ``None`` (may return < k members)."""
     return _committee("equal_shares", ap, k, "none" if completion is None else completion, tie_break)
 
 

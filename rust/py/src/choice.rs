@@ -605,6 +605,7 @@ fn committee_rule(
                 match method {
                     "seq_phragmen" => ch::MesCompletion::SeqPhragmen,
                     "av" => ch::MesCompletion::Av,
+                    "increment" => ch::MesCompletion::Increment,
                     "none" => ch::MesCompletion::None,
                     other => return Err(CoreError::Input(format!("unknown completion {other:?}"))),
                 },

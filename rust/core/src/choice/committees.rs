@@ -795,6 +795,12 @@ pub enum MesCompletion {
     /// Add the remaining candidates with the most approvals (`abcvoting`'s
     /// `equal-shares-with-av-completion`).
     Av,
+    /// Rerun MES from scratch with the budget of a virtual committee size `k' = k, k+1, ...`
+    /// (each voter gets `w_i k' / n`) until the run buys exactly `k` seats (Peters, Pierczyński &
+    /// Skowron 2021, "Proportional participatory budgeting with additive utilities", NeurIPS,
+    /// Section 5; `abcvoting`'s `equal-shares-with-increment-completion`). If fewer than `k`
+    /// candidates are approved at all, AV fills the committee.
+    Increment,
 }
 
 /// Method of Equal Shares (MES, "Rule X"; D. Peters and P. Skowron 2020, "Proportionality and
@@ -813,10 +819,105 @@ pub fn equal_shares(
     ap.check_rule(k)?;
     let m = ap.m;
     let pos = tb.positions_or_lex(m)?;
-    let n = ap.total_weight();
     let sup = ap.supporters();
+    let mut run = mes_run(ap, &sup, k, k as f64, &pos)?;
+    if completion == MesCompletion::Increment && run.order.len() < k {
+        let approved = sup.iter().filter(|s| !s.is_empty()).count();
+        if approved < k {
+            av_fill(ap, k, &pos, &mut run.order, &mut run.notes);
+            run.notes.push(format!(
+                "increment completion: only {approved} candidates are approved, AV filled the rest"
+            ));
+        } else {
+            // buying k seats needs at most a budget of k per unit of weight in total; each step
+            // adds one virtual seat (the bound is abcvoting's: ceil(k n) + 1 virtual seats)
+            let n = ap.total_weight();
+            let last = (k as f64 * n).ceil() as usize + 1;
+            let mut virtual_k = k + 1;
+            while run.order.len() < k && virtual_k <= last.max(k + 1) {
+                run = mes_run(ap, &sup, k, virtual_k as f64, &pos)?;
+                virtual_k += 1;
+            }
+            run.notes.push(format!(
+                "increment completion: budgets of a virtual committee of size {}",
+                virtual_k - 1
+            ));
+        }
+    }
+    let MesRun {
+        mut order,
+        scores,
+        budget,
+        mut notes,
+    } = run;
     let w = &ap.weights;
-    let mut budget: Vec<f64> = w.iter().map(|&x| x * k as f64 / n).collect();
+    let bought = order.len();
+    if order.len() < k {
+        match completion {
+            MesCompletion::None | MesCompletion::Increment => {}
+            MesCompletion::SeqPhragmen => {
+                let loads: Vec<f64> = budget.iter().zip(w).map(|(b, wi)| -b / wi).collect();
+                let (o, _, _, n2) = phragmen_from(ap, k, order, loads, &pos);
+                order = o;
+                notes.extend(n2.into_iter().map(|s| format!("completion {s}")));
+            }
+            MesCompletion::Av => av_fill(ap, k, &pos, &mut order, &mut notes),
+        }
+    }
+    let mut committee = order.clone();
+    committee.sort_unstable();
+    let tie_break = if notes.iter().any(|s| !s.starts_with("increment completion")) {
+        Some(format!("{}: {}", tb_words(tb), notes.join("; ")))
+    } else if notes.is_empty() {
+        None
+    } else {
+        Some(notes.join("; "))
+    };
+    Ok(CommitteeResult {
+        committee,
+        order,
+        scores,
+        value: Some(bought as f64),
+        tie_break,
+    })
+}
+
+/// One run of MES: what it bought (in order), the `rho` of each purchase, and what is left.
+struct MesRun {
+    order: Vec<usize>,
+    scores: Vec<f64>,
+    budget: Vec<f64>,
+    notes: Vec<String>,
+}
+
+/// Add the not-yet-chosen candidates with the most approvals until `order` has `k` members.
+fn av_fill(ap: &ApprovalProfile, k: usize, pos: &[usize], order: &mut Vec<usize>, notes: &mut Vec<String>) {
+    let s = ap.approval_scores();
+    let mut chosen = vec![false; ap.m];
+    for &c in order.iter() {
+        chosen[c] = true;
+    }
+    let mut rest: Vec<usize> = (0..ap.m).filter(|&c| !chosen[c]).collect();
+    rest.sort_by(|&a, &b| s[b].total_cmp(&s[a]).then(pos[a].cmp(&pos[b])));
+    let need = k.saturating_sub(order.len());
+    if need > 0 && rest.len() > need && s[rest[need - 1]] == s[rest[need]] {
+        notes.push("AV completion: tie for the last seats".into());
+    }
+    order.extend(rest.into_iter().take(need));
+}
+
+/// MES buying at most `k` seats with voter budgets `w_i * virtual_k / n`.
+fn mes_run(
+    ap: &ApprovalProfile,
+    sup: &[Vec<u32>],
+    k: usize,
+    virtual_k: f64,
+    pos: &[usize],
+) -> Result<MesRun> {
+    let m = ap.m;
+    let n = ap.total_weight();
+    let w = &ap.weights;
+    let mut budget: Vec<f64> = w.iter().map(|&x| x * virtual_k / n).collect();
     let mut chosen = vec![false; m];
     let mut order = Vec::new();
     let mut scores = vec![f64::INFINITY; m];
@@ -860,41 +961,11 @@ pub fn equal_shares(
         scores[c] = rhos[c];
         order.push(c);
     }
-    let bought = order.len();
-    if order.len() < k {
-        match completion {
-            MesCompletion::None => {}
-            MesCompletion::SeqPhragmen => {
-                let loads: Vec<f64> = budget.iter().zip(w).map(|(b, wi)| -b / wi).collect();
-                let (o, _, _, n2) = phragmen_from(ap, k, order, loads, &pos);
-                order = o;
-                notes.extend(n2.into_iter().map(|s| format!("completion {s}")));
-            }
-            MesCompletion::Av => {
-                let s = ap.approval_scores();
-                let mut rest: Vec<usize> = (0..m).filter(|&c| !chosen[c]).collect();
-                rest.sort_by(|&a, &b| s[b].total_cmp(&s[a]).then(pos[a].cmp(&pos[b])));
-                let need = k - order.len();
-                if rest.len() > need && s[rest[need - 1]] == s[rest[need]] {
-                    notes.push("AV completion: tie for the last seats".into());
-                }
-                order.extend(rest.into_iter().take(need));
-            }
-        }
-    }
-    let mut committee = order.clone();
-    committee.sort_unstable();
-    let tie_break = if notes.is_empty() {
-        None
-    } else {
-        Some(format!("{}: {}", tb_words(tb), notes.join("; ")))
-    };
-    Ok(CommitteeResult {
-        committee,
+    Ok(MesRun {
         order,
         scores,
-        value: Some(bought as f64),
-        tie_break,
+        budget,
+        notes,
     })
 }
 

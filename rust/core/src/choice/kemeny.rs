@@ -139,6 +139,12 @@ fn kemeny_exact(pw: &Pairwise, pos: &[usize], tb: &TieBreak) -> Result<RuleResul
         ranking.push(c);
         r &= !(1 << c);
     }
+    // an explicit tie-break also decides the winner: the top of the ranking it selected
+    let winners = if winners.len() > 1 && !matches!(tb, TieBreak::None) {
+        vec![ranking[0]]
+    } else {
+        winners
+    };
     let tie_break = if several {
         let how = if matches!(tb, TieBreak::None) {
             TieBreak::Lexicographic.describe()
