@@ -154,9 +154,11 @@ def test_ranked_pairs_all_matches_pref_voting(data):
     for tb in ("lexicographic", list(reversed(range(m)))):
         fixed = ch.ranked_pairs(p, tie_break=tb).winners
         assert fixed and fixed <= theirs
-        # pairs with margin 0 are never locked, so only then can several candidates stay unbeaten
-        if no_zero_margin:
-            assert len(fixed) == 1
+        # with a tie-break even zero-margin pairs are locked: always one winner
+        assert len(fixed) == 1
+    # without a tie-break zero-margin pairs stay unlocked, so only then can several stay unbeaten
+    if no_zero_margin:
+        assert len(ch.ranked_pairs(p, tie_break=None).winners) == 1
 
 
 @settings(max_examples=150, deadline=None)

@@ -495,7 +495,9 @@ def schulze(profile: Profile, strength: str = "margin") -> Result:
 
 
 def ranked_pairs(profile: Profile, tie_break: TieBreak = "lexicographic") -> Result:
-    """Ranked Pairs (Tideman 1987) with a fixed tie-breaking order for equal margins."""
+    """Ranked Pairs (Tideman 1987) with a fixed tie-breaking order (Zavist & Tideman 1989) for
+    equal margins; with a tie-break, pairs with zero margin are locked last in its order, so
+    the result is a linear order. ``tie_break=None`` leaves zero-margin pairs unlocked."""
     return _rule("ranked_pairs", profile, tie_break=tie_break)
 
 

@@ -464,9 +464,11 @@ fn sv_rec(
 /// `margin(a,b) > 0` are taken in order of decreasing margin and locked in unless they would
 /// close a cycle. Equal margins are ordered by the tie-break order as in Zavist & Tideman 1989
 /// (Social Choice and Welfare 6): `(a,b)` before `(c,d)` if `a` is before `c` in the order, or
-/// `a = c` and `b` is after `d`. [`TieBreak::None`] uses the lexicographic order. Winners are
-/// the candidates with no locked edge into them; the ranking layers the locked order; scores
-/// count the candidates each one is locked above.
+/// `a = c` and `b` is after `d`. [`TieBreak::None`] uses the lexicographic order for equal
+/// positive margins but locks no pair with margin zero; any other tie-break also locks the
+/// zero-margin pairs last (in its order), giving a linear order. Winners are the candidates with
+/// no locked edge into them; the ranking layers the locked order; scores count the candidates
+/// each one is locked above.
 pub fn ranked_pairs(pw: &Pairwise, tb: &TieBreak) -> Result<RuleResult> {
     pw.check_nonempty()?;
     let m = pw.num_candidates();
@@ -498,6 +500,24 @@ pub fn ranked_pairs(pw: &Pairwise, tb: &TieBreak) -> Result<RuleResult> {
             edges[g..e].sort_by(|x, y| pos[x.1].cmp(&pos[y.1]).then(pos[y.2].cmp(&pos[x.2])));
         }
         g = e;
+    }
+    // With a tie-break, pairs with zero margin are ordered by it too and locked last, so the
+    // result is a linear order (Zavist & Tideman 1989 complete the ranking with the tie-breaking
+    // ranking). Without one they stay unlocked and may leave several unbeaten candidates.
+    if !matches!(tb, TieBreak::None) {
+        let mut zero: Vec<(f64, usize, usize)> = Vec::new();
+        for a in 0..m {
+            for b in 0..m {
+                if a != b && pos[a] < pos[b] && !pw.beats(a, b) && !pw.beats(b, a) {
+                    zero.push((0.0, a, b));
+                }
+            }
+        }
+        if !zero.is_empty() {
+            tied = true;
+            zero.sort_by(|x, y| pos[x.1].cmp(&pos[y.1]).then(pos[y.2].cmp(&pos[x.2])));
+            edges.extend(zero);
+        }
     }
     let reach = lock_edges(m, &edges);
     let beats: Vec<bool> = (0..m * m)
@@ -1210,6 +1230,21 @@ mod tests {
         assert_eq!(r.ranking.unwrap(), vec![vec![0], vec![1], vec![2]]);
         assert!(r.tie_break.is_none());
         assert_eq!(ranked_pairs_all(pw).unwrap().winners, vec![0]);
+    }
+
+    #[test]
+    fn ranked_pairs_zero_margins_locked_by_tie_break() {
+        // a vs b tied 1:1 and both beat c: without a tie-break a and b stay unbeaten; with one
+        // the zero-margin pair is locked in its order, giving a linear order
+        let p = strict(3, &[(1, &[0, 1, 2]), (1, &[1, 0, 2])]);
+        let pw = p.pairwise().unwrap();
+        assert_eq!(ranked_pairs(pw, &TieBreak::None).unwrap().winners, vec![0, 1]);
+        let r = ranked_pairs(pw, &TieBreak::Lexicographic).unwrap();
+        assert_eq!(r.winners, vec![0]);
+        assert_eq!(r.ranking, Some(vec![vec![0], vec![1], vec![2]]));
+        let r = ranked_pairs(pw, &TieBreak::Order(vec![1, 0, 2])).unwrap();
+        assert_eq!(r.winners, vec![1]);
+        assert!(r.tie_break.is_some());
     }
 
     #[test]
