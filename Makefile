@@ -7,7 +7,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.pluralign-deps
 # Extras installed into the dev venv (read from pyproject.toml).
-EXTRAS ?= dev,torch
+EXTRAS ?= dev,torch,ray
 
 .PHONY: demo test build setup bench lint clean
 

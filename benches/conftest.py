@@ -17,7 +17,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from _cases import MINS as _MINS  # noqa: E402  (filled by _cases.record)
+from _cases import MINS as _MINS
 
 
 def pytest_collect_file(file_path, parent):

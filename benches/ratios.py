@@ -34,8 +34,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-import numpy as np  # noqa: E402
-from _cases import (  # noqa: E402
+import numpy as np
+from _cases import (
     GROUP_M,
     GROUP_SIZE,
     grouped,
@@ -347,7 +347,7 @@ def main(argv=None):
         args.budget = 5.0 if args.quick else 20.0
     tmp = tempfile.mkdtemp(prefix="pluralign-ratios-")
     t_start = time.perf_counter()
-    log = lambda *a: print(*a, file=sys.stderr, flush=True)  # noqa: E731
+    log = lambda *a: print(*a, file=sys.stderr, flush=True)
 
     speed_rows, mem_rows, raw = [], [], []
 

@@ -6,16 +6,16 @@ import doctest
 import re
 from pathlib import Path
 
-import pytest
-
 import pluralign.choice
 import pluralign.pareto
+import pluralign.prefs._ids
+import pytest
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def _readme_blocks() -> list[str]:
-    return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
 
 
 def _expected(line: str) -> str | None:
@@ -35,13 +35,13 @@ def test_readme_block_runs_and_matches_its_comments(block: int) -> None:
         # A one-line expression with a literal answer in its comment is checked.
         if (stripped and expected is not None and not re.match(r"^\s*\w+\s*=", stripped)
                 and stripped.count("(") == stripped.count(")") and expected[:1] in "[('-0123456789"):
-            value = eval(stripped, ns)  # noqa: S307 - our own README
+            value = eval(stripped, ns)
             assert repr(value) == expected, f"{stripped} -> {value!r}, README says {expected}"
             checked += 1
     assert checked > 0
 
 
-@pytest.mark.parametrize("module", [pluralign.pareto, pluralign.choice])
+@pytest.mark.parametrize("module", [pluralign.pareto, pluralign.choice, pluralign.prefs._ids])
 def test_docstring_examples(module) -> None:
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0

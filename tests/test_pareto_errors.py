@@ -8,7 +8,6 @@ import re
 import numpy as np
 import polars as pl
 import pytest
-
 from pluralign import errors, pareto
 
 
@@ -17,7 +16,7 @@ def _msg(excinfo) -> str:
 
 
 def names_row(msg: str, row: int) -> bool:
-    return bool(re.search(r"row", msg, re.I)) and bool(re.search(rf"(?<![\d.]){row}(?![\d.])", msg))
+    return bool(re.search(r"row", msg, re.IGNORECASE)) and bool(re.search(rf"(?<![\d.]){row}(?![\d.])", msg))
 
 
 # --------------------------------------------------------------------------------------------
@@ -45,7 +44,7 @@ def test_input_error_is_catchable_as_value_error():
 # --------------------------------------------------------------------------------------------
 # shapes
 # --------------------------------------------------------------------------------------------
-SHAPE_WORDS = re.compile(r"2-?d|two-dim|dimension|shape|ndim|matrix", re.I)
+SHAPE_WORDS = re.compile(r"2-?d|two-dim|dimension|shape|ndim|matrix", re.IGNORECASE)
 
 POINTS_FUNCS = [
     ("ranks", lambda p: pareto.ranks(p)),
@@ -74,7 +73,7 @@ def test_zero_objectives_is_an_error():
     for fn in (pareto.ranks, pareto.front, pareto.crowding_distance):
         with pytest.raises(errors.InputError) as ei:
             fn(np.zeros((3, 0)))
-        assert re.search(r"objective|column|0", _msg(ei), re.I)
+        assert re.search(r"objective|column|0", _msg(ei), re.IGNORECASE)
     with pytest.raises(errors.InputError):
         pareto.hypervolume(np.zeros((3, 0)), [])
 
@@ -115,7 +114,7 @@ def test_non_finite_is_an_error_naming_row_and_objective(fn, value):
         fn(pts)
     msg = _msg(ei)
     assert names_row(msg, 13), msg
-    assert re.search(r"objective|column", msg, re.I), msg
+    assert re.search(r"objective|column", msg, re.IGNORECASE), msg
     assert re.search(r"(?<![\d.])2(?![\d.])", msg), msg
 
 

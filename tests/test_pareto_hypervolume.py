@@ -11,7 +11,6 @@ import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from pareto_reference import (
     contributions_ref,
     eps_additive_ref,
@@ -24,7 +23,6 @@ from pareto_reference import (
     to_min,
 )
 from pareto_strategies import problems
-
 from pluralign import pareto
 
 

@@ -10,7 +10,6 @@ import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from pareto_reference import (
     chebyshev_ref,
     das_dennis_ref,
@@ -19,7 +18,6 @@ from pareto_reference import (
     weighted_sum_ref,
 )
 from pareto_strategies import problems
-
 from pluralign import pareto
 
 

@@ -11,7 +11,6 @@ import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from pareto_reference import (
     crowding_ref,
     dominance_matrix,
@@ -23,7 +22,6 @@ from pareto_reference import (
     ranks_ref,
 )
 from pareto_strategies import float_matrix, problems
-
 from pluralign import pareto
 
 INF = math.inf

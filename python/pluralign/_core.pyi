@@ -150,3 +150,95 @@ def committee_rule(
 def committee_check(
     profile: _ApprovalProfile, which: str, committee: Sequence[int]
 ) -> tuple[int, list[int], float] | None: ...
+
+# --- stats (rust/py/src/stats.rs): ids are int64 codes; see pluralign.stats ---
+def stats_bradley_terry(
+    winner: npt.NDArray[np.int64],
+    loser: npt.NDArray[np.int64],
+    n_items: int,
+    weight: npt.NDArray[np.float64] | None = None,
+    tie: npt.NDArray[np.bool_] | None = None,
+    l2: float = 0.0,
+    ties: str = "half",
+    method: str = "newton",
+    tol: float = 1e-10,
+    max_iter: int = 1000,
+    standard_errors: bool = True,
+    bootstrap: int = 0,
+    level: float = 0.95,
+    seed: int = 0,
+    threads: int | None = None,
+) -> dict[str, Any]: ...
+def stats_elo(
+    winner: npt.NDArray[np.int64],
+    loser: npt.NDArray[np.int64],
+    n_items: int,
+    weight: npt.NDArray[np.float64] | None = None,
+    tie: npt.NDArray[np.bool_] | None = None,
+    k: float = 4.0,
+    initial: float = 1000.0,
+    scale: float = 400.0,
+    base: float = 10.0,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+def stats_agreement(
+    unit: npt.NDArray[np.int64],
+    rater: npt.NDArray[np.int64],
+    value: npt.NDArray[np.float64],
+    metric: str,
+    level: str = "nominal",
+    threads: int | None = None,
+) -> dict[str, Any]: ...
+def stats_entropy_segments(
+    offsets: npt.NDArray[np.int64], weights: npt.NDArray[np.float64], threads: int | None = None
+) -> npt.NDArray[np.float64]: ...
+def stats_js_divergence(p: npt.NDArray[np.float64], q: npt.NDArray[np.float64]) -> float: ...
+def stats_matrix_to_long(
+    x: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]: ...
+
+# --- prefs (rust/py/src/prefs.rs): grouped row indices / codes; see pluralign.prefs ---
+def prefs_rating_pairs(
+    offsets: npt.NDArray[np.int64],
+    rows: npt.NDArray[np.uint32],
+    score: npt.NDArray[np.float64],
+    min_margin: float = 0.0,
+    keep_ties: bool = False,
+    threads: int | None = None,
+) -> dict[str, Any]: ...
+def prefs_pareto_pairs(
+    offsets: npt.NDArray[np.int64],
+    rows: npt.NDArray[np.uint32],
+    objectives: Sequence[npt.NDArray[np.float64]],
+    maximize: Sequence[bool],
+    threads: int | None = None,
+) -> dict[str, Any]: ...
+def prefs_tally(
+    group: npt.NDArray[np.uint32],
+    winner: npt.NDArray[np.uint32],
+    loser: npt.NDArray[np.uint32],
+    tie: npt.NDArray[np.bool_] | None = None,
+    weight: npt.NDArray[np.float64] | None = None,
+    threads: int | None = None,
+) -> dict[str, Any]: ...
+
+# --- edge (rust/py/src/edge.rs): batched edge signals / arbiter choices; see pluralign.edge ---
+def edge_batch(
+    points: npt.NDArray[np.float64] | Sequence[Any],
+    maximize: Sequence[bool],
+    offsets: npt.NDArray[np.int64],
+    tier_objective: Sequence[int],
+    tier_threshold: Sequence[float],
+    tier_tolerance: Sequence[float],
+    tier_relative: Sequence[bool],
+    weights: npt.NDArray[np.float64],
+    threads: int | None = None,
+) -> tuple[
+    npt.NDArray[np.bool_],
+    npt.NDArray[np.bool_],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.int64],
+]: ...

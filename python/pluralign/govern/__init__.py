@@ -11,9 +11,29 @@ import importlib
 from typing import Any
 
 # public name -> submodule that defines it. Add a line here when a submodule gains a public name.
-_EXPORTS: dict[str, str] = {}
+_EXPORTS: dict[str, str] = {
+    "Context": "context",
+    "Objective": "context",
+    "Tier": "context",
+    "Weights": "context",
+    "ArbiterThresholds": "context",
+    "OpinionGroups": "groups",
+    "adjusted_rand_index": "groups",
+    "opinion_groups": "groups",
+    "Consensus": "_consensus",
+    "consensus": "_consensus",
+    "Constitution": "_constitution",
+    "compare_rules": "_constitution",
+    "constitution": "_constitution",
+    "Ledger": "ledger",
+    "LedgerEntry": "ledger",
+    "LedgerIntegrityError": "ledger",
+    "Assembly": "assembly",
+    "AssemblyDecision": "assembly",
+    "aggregate_weights": "assembly",
+}
 
-__all__ = sorted(_EXPORTS)
+__all__ = list(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:

@@ -5,10 +5,12 @@
 //! - [`error`]: the one error type, mapped onto `pluralign.errors` by the binding layer.
 
 pub mod choice;
+pub mod edge;
 pub mod error;
 pub mod matrix;
 pub mod parallel;
 pub mod pareto;
+pub mod prefs;
 pub mod stats;
 
 pub use error::{CoreError, Result};

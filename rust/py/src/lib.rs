@@ -6,14 +6,20 @@ use pyo3::prelude::*;
 
 mod choice;
 mod convert;
+mod edge;
 mod errors;
 mod pareto;
+mod prefs;
+mod stats;
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     pareto::register(m)?;
     choice::register(m)?;
+    edge::register(m)?;
+    stats::register(m)?;
+    prefs::register(m)?;
     m.add_function(wrap_pyfunction!(default_threads, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     Ok(())

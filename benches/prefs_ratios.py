@@ -1,0 +1,370 @@
+#!/usr/bin/env python
+"""Speed ratios of pluralign.prefs / pluralign.stats against their peers on the target cases of
+the preference-data issue ("Speed" section), printed as one table.
+
+    .venv/bin/python benches/prefs_ratios.py                 # the sizes below (minutes)
+    .venv/bin/python benches/prefs_ratios.py --quick         # 1/10 sizes: a smoke run
+    .venv/bin/python benches/prefs_ratios.py --r2p-prompts 1000000 --kripp-items 100000
+
+Cases (targets from the issue):
+
+- ``ratings_to_pairs``: N prompts x 8 responses x 4 objectives (string ids, integer scores
+  0..4, so ~20% ties are dropped) vs the best pure-polars implementation we could write (a lazy
+  self-join on (prompt_id, objective) filtered to k < k', then oriented). Target: >= 3x faster at
+  <= the peer's peak memory. Issue size 1e6 prompts (1.1e8 output pairs, ~9 GB of output alone);
+  the default here is smaller, the printed table says which size ran.
+- ``bradley_terry``: 1e6 comparisons over 1,000 items (from a BT model) vs choix
+  ``ilsr_pairwise`` and ``opt_pairwise``; both fit to tol 1e-8; strengths compared after
+  centering (target >= 50x, equal to 1e-6).
+- ``agreement``: Krippendorff's alpha, interval, R raters x U items, 95% missing, vs the
+  ``krippendorff`` package on the same raters x items matrix (target >= 10x, equal to 1e-9).
+- ``tally``: 1e7 comparisons over 100 groups and 50 items per group (target < 1 s); the
+  pure-polars group-by is timed alongside for reference.
+
+Every (case, implementation) runs in a fresh subprocess that builds the data (outside the
+timing), warms up on a tiny input, resets the peak-RSS counter, then times best of k calls.
+Peak memory = VmHWM during the first call minus VmRSS just before it (the extra memory the call
+needs on top of its input), with the /proc helpers of ``benches/ratios.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from ratios import _loadavg, _peak_kb, _reset_peak, _status_kb
+
+R_RESPONSES, R_OBJECTIVES = 8, 4
+OBJECTIVES = ["helpfulness", "harmlessness", "honesty", "concision"]
+
+
+# --------------------------------------------------------------------------------------------
+# data and implementations (shared with bench_prefs.py)
+# --------------------------------------------------------------------------------------------
+
+
+def ratings_data(n_prompts: int, seed: int = 0):
+    """n_prompts x 8 responses x 4 objectives, grouped by (prompt, objective)."""
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(seed)
+    n = n_prompts * R_RESPONSES * R_OBJECTIVES
+    pid = np.repeat(np.arange(n_prompts), R_RESPONSES * R_OBJECTIVES)
+    obj = np.tile(np.repeat(np.arange(R_OBJECTIVES), R_RESPONSES), n_prompts)
+    resp = np.tile(np.arange(R_RESPONSES), n_prompts * R_OBJECTIVES)
+    p = pl.Series(pid).cast(pl.String)
+    return pl.DataFrame(
+        {
+            "prompt_id": "p" + p,
+            "response_id": "p" + p + "-r" + pl.Series(resp).cast(pl.String),
+            "objective": pl.Series(np.array(OBJECTIVES)[obj]),
+            "score": rng.integers(0, 5, n).astype(np.float64),
+        }
+    )
+
+
+def polars_pairs(df):
+    """Pure-polars ratings_to_pairs(by=[prompt_id, objective], ties="drop")."""
+    import polars as pl
+
+    key = ["prompt_id", "objective"]
+    d = df.lazy().with_columns(pl.int_range(pl.len()).over(key).alias("_k"))
+    j = d.join(d, on=key, suffix="_r").filter(
+        (pl.col("_k") < pl.col("_k_r")) & (pl.col("score") != pl.col("score_r"))
+    )
+    a = pl.col("score") > pl.col("score_r")
+    return j.select(
+        *key,
+        pl.when(a).then(pl.col("response_id")).otherwise(pl.col("response_id_r")).alias("chosen_id"),
+        pl.when(a).then(pl.col("response_id_r")).otherwise(pl.col("response_id")).alias("rejected_id"),
+        pl.lit(False).alias("tie"),
+        pl.lit(1.0).alias("weight"),
+        (pl.col("score") - pl.col("score_r")).abs().alias("margin"),
+    ).collect()
+
+
+def bt_data(n_cmp: int, n_items: int, seed: int = 0):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    theta = rng.normal(0, 1, n_items)
+    a = rng.integers(0, n_items, n_cmp)
+    b = (a + rng.integers(1, n_items, n_cmp)) % n_items
+    p = 1 / (1 + np.exp(theta[b] - theta[a]))
+    win = rng.random(n_cmp) < p
+    return np.where(win, a, b), np.where(win, b, a)
+
+
+def kripp_data(raters: int, items: int, missing: float = 0.95, seed: int = 0):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    x = rng.integers(1, 6, size=(raters, items)).astype(np.float64)
+    x[rng.random((raters, items)) < missing] = np.nan
+    return x
+
+
+def tally_data(n: int, groups: int = 100, items: int = 50, seed: int = 0):
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, items, n)
+    b = (a + rng.integers(1, items, n)) % items
+    return pl.DataFrame(
+        {
+            "group": rng.integers(0, groups, n),
+            "chosen_id": a,
+            "rejected_id": b,
+            "tie": rng.random(n) < 0.1,
+            "weight": np.ones(n),
+        }
+    )
+
+
+def polars_tally(df):
+    import polars as pl
+
+    lo = pl.min_horizontal("chosen_id", "rejected_id").alias("item_a")
+    hi = pl.max_horizontal("chosen_id", "rejected_id").alias("item_b")
+    a_won = (pl.col("chosen_id") < pl.col("rejected_id")) & ~pl.col("tie")
+    b_won = (pl.col("chosen_id") > pl.col("rejected_id")) & ~pl.col("tie")
+    return (
+        df.lazy()
+        .group_by("group", lo, hi)
+        .agg(
+            a_won.sum().alias("wins_a"),
+            b_won.sum().alias("wins_b"),
+            pl.col("tie").sum().alias("ties"),
+            pl.col("weight").filter(a_won).sum().alias("weight_a"),
+            pl.col("weight").filter(b_won).sum().alias("weight_b"),
+            pl.col("weight").filter(pl.col("tie")).sum().alias("weight_ties"),
+        )
+        .collect()
+    )
+
+
+def make(task: str, impl: str, size: dict, threads=None):
+    """(fn, input_bytes, summarize) for one task and implementation at a size."""
+    import numpy as np
+    import polars as pl
+
+    if task == "r2p":
+        df = ratings_data(size["prompts"])
+        nbytes = df.estimated_size()
+        if impl == "pluralign":
+            from pluralign.prefs import ratings_to_pairs
+
+            return (lambda: ratings_to_pairs(df, by=["prompt_id", "objective"], threads=threads),
+                    nbytes, lambda r: {"rows": r[0].height, "margin": float(r[0]["margin"].sum())})
+        return (lambda: polars_pairs(df), nbytes,
+                lambda r: {"rows": r.height, "margin": float(r["margin"].sum())})
+    if task == "bt":
+        w, lo = bt_data(size["cmp"], size["items"])
+        n = size["items"]
+        if impl.startswith("pluralign"):
+            from pluralign.stats import bradley_terry
+
+            df = pl.DataFrame({"chosen_id": w, "rejected_id": lo})
+            se = impl == "pluralign+se"
+            return (lambda: bradley_terry(df, tol=1e-8, standard_errors=se, threads=threads),
+                    df.estimated_size(),
+                    lambda r: {"theta": (r["strength"] - r["strength"].mean()).to_list()})
+        import choix
+
+        data = list(zip(w.tolist(), lo.tolist(), strict=True))
+        f = choix.ilsr_pairwise if impl == "choix-ilsr" else choix.opt_pairwise
+        kw = {"tol": 1e-8}
+        return (lambda: f(n, data, **kw), w.nbytes + lo.nbytes,
+                lambda r: {"theta": (np.asarray(r) - np.mean(r)).tolist()})
+    if task == "kripp":
+        x = kripp_data(size["raters"], size["items"])
+        if impl == "pluralign":
+            from pluralign.stats import agreement
+
+            return (lambda: agreement(x, "krippendorff", "interval", threads=threads), x.nbytes,
+                    lambda r: {"alpha": r.value})
+        if impl == "pluralign-long":
+            from pluralign.stats import agreement
+
+            r_, u_ = np.nonzero(~np.isnan(x))
+            df = pl.DataFrame({"annotator_id": r_, "item": u_, "value": x[r_, u_]})
+            del r_, u_
+            return (lambda: agreement(df, "krippendorff", "interval", threads=threads),
+                    df.estimated_size(), lambda r: {"alpha": r.value})
+        import krippendorff
+
+        return (lambda: krippendorff.alpha(x, level_of_measurement="interval"), x.nbytes,
+                lambda r: {"alpha": float(r)})
+    if task == "tally":
+        df = tally_data(size["cmp"])
+        if impl == "pluralign":
+            from pluralign.prefs import tally
+
+            return (lambda: tally(df, by="group", threads=threads), df.estimated_size(),
+                    lambda r: {"pairs": len(r), "ties": int(r.finalize()["ties"].sum())})
+        return (lambda: polars_tally(df), df.estimated_size(),
+                lambda r: {"pairs": r.height, "ties": int(r["ties"].sum())})
+    raise ValueError(task)
+
+
+TINY = {"r2p": {"prompts": 50}, "bt": {"cmp": 2000, "items": 20},
+        "kripp": {"raters": 100, "items": 50}, "tally": {"cmp": 1000}}
+
+
+# --------------------------------------------------------------------------------------------
+# child process
+# --------------------------------------------------------------------------------------------
+
+
+def _child(spec: dict) -> dict:
+    task, impl = spec["task"], spec["impl"]
+    make(task, impl, TINY[task], spec.get("threads"))[0]()  # warm-up
+    fn, nbytes, summarize = make(task, impl, spec["size"], spec.get("threads"))
+    gc.collect()
+    exact = _reset_peak()
+    before = _status_kb("VmRSS") if exact else _peak_kb()
+    t0 = time.perf_counter()
+    res = fn()
+    times = [time.perf_counter() - t0]
+    extra_kb = max(0, _peak_kb() - (before or 0))
+    summary = summarize(res)
+    del res
+    while len(times) < spec["k"] and sum(times) + min(times) <= spec["budget"]:
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return {"times": times, "best": min(times), "input_bytes": int(nbytes),
+            "extra_bytes": extra_kb * 1024, "summary": summary}
+
+
+def run_child(spec: dict, timeout: float) -> dict:
+    cmd = [sys.executable, os.path.abspath(__file__), "--child", json.dumps(spec)]
+    try:
+        p = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timeout after {timeout:.0f} s"}
+    if p.returncode != 0:
+        tail = (p.stderr or p.stdout).strip().splitlines()[-3:]
+        return {"error": f"exit {p.returncode}: " + " | ".join(tail)}
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+# --------------------------------------------------------------------------------------------
+# main
+# --------------------------------------------------------------------------------------------
+
+
+def fmt_s(t: float | None) -> str:
+    if t is None:
+        return "—"
+    return f"{t:.4f}" if t < 10 else f"{t:.1f}"
+
+
+def fmt_mb(b: int | None) -> str:
+    return "—" if b is None else f"{b / 2**20:.0f} MB"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--child")
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--r2p-prompts", type=int, default=200_000)
+    ap.add_argument("--bt-cmp", type=int, default=1_000_000)
+    ap.add_argument("--bt-items", type=int, default=1000)
+    ap.add_argument("--opt-cmp", type=int, default=100_000,
+                    help="size for choix opt_pairwise (it is slow); ratio extrapolated linearly")
+    ap.add_argument("--kripp-raters", type=int, default=1000)
+    ap.add_argument("--kripp-items", type=int, default=100_000)
+    ap.add_argument("--tally-cmp", type=int, default=10_000_000)
+    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--only", default="", help="comma-separated tasks: r2p,bt,kripp,tally")
+    ap.add_argument("--k", type=int, default=3)
+    ap.add_argument("--budget", type=float, default=30.0)
+    ap.add_argument("--timeout", type=float, default=900.0)
+    a = ap.parse_args(argv)
+    if a.child:
+        print(json.dumps(_child(json.loads(a.child))))
+        return 0
+    q = 10 if a.quick else 1
+    cases = [
+        ("ratings_to_pairs", "r2p", {"prompts": a.r2p_prompts // q}, ["pluralign", "polars-selfjoin"],
+         f"{a.r2p_prompts // q:,} prompts x 8 x 4"),
+        ("bradley_terry", "bt", {"cmp": a.bt_cmp // q, "items": a.bt_items},
+         ["pluralign", "pluralign+se", "choix-ilsr"], f"{a.bt_cmp // q:,} cmp, {a.bt_items} items"),
+        ("bradley_terry (opt)", "bt", {"cmp": a.opt_cmp // q, "items": a.bt_items},
+         ["pluralign", "choix-opt"], f"{a.opt_cmp // q:,} cmp, {a.bt_items} items"),
+        ("krippendorff interval", "kripp", {"raters": a.kripp_raters, "items": a.kripp_items // q},
+         ["pluralign", "pluralign-long", "krippendorff"],
+         f"{a.kripp_raters} raters x {a.kripp_items // q:,} items, 95% missing"),
+        ("tally", "tally", {"cmp": a.tally_cmp // q}, ["pluralign", "polars-groupby"],
+         f"{a.tally_cmp // q:,} cmp, 100 groups"),
+    ]
+    print(f"# pluralign prefs/stats ratios — {platform.machine()}, {os.cpu_count()} cores, "
+          f"threads={a.threads or 'all'}, load {_loadavg()}")
+    print()
+    print("| case | size | implementation | best s | extra peak memory | ratio (peer / pluralign) "
+          "| check |")
+    print("|---|---|---|---|---|---|---|")
+    only = {t for t in a.only.split(",") if t}
+    for label, task, size, impls, size_text in cases:
+        if only and task not in only:
+            continue
+        res = {}
+        for impl in impls:
+            spec = {"task": task, "impl": impl, "size": size, "threads": a.threads, "k": a.k,
+                    "budget": a.budget}
+            res[impl] = run_child(spec, a.timeout)
+        base = res[impls[0]]
+        for impl in impls:
+            r = res[impl]
+            if "error" in r:
+                print(f"| {label} | {size_text} | {impl} | — | — | — | {r['error']} |")
+                continue
+            ratio = "—"
+            check = ""
+            if impl != impls[0] and "best" in base:
+                ratio = f"{r['best'] / base['best']:.1f}x"
+            if impl != impls[0] and "summary" in base:
+                check = _check(task, base["summary"], r["summary"])
+            elif impl == impls[0]:
+                check = _describe(task, r["summary"])
+            print(f"| {label} | {size_text} | {impl} | {fmt_s(r['best'])} | "
+                  f"{fmt_mb(r['extra_bytes'])} (input {fmt_mb(r['input_bytes'])}) | {ratio} | "
+                  f"{check} |")
+        sys.stdout.flush()
+    return 0
+
+
+def _describe(task: str, s: dict) -> str:
+    if task == "r2p":
+        return f"{s['rows']:,} pairs"
+    if task == "kripp":
+        return f"alpha = {s['alpha']:.12f}"
+    if task == "tally":
+        return f"{s['pairs']:,} (group, pair) rows"
+    return ""
+
+
+def _check(task: str, base: dict, peer: dict) -> str:
+    if task == "bt":
+        d = max(abs(x - y) for x, y in zip(base["theta"], peer["theta"], strict=True))
+        return f"max |Δ strength| = {d:.1e}"
+    if task == "kripp":
+        return f"|Δ alpha| = {abs(base['alpha'] - peer['alpha']):.1e}"
+    same = base == peer
+    return "same output" if same else f"DIFFERENT: {base} vs {peer}"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,33 @@
+"""``pluralign demo``: the whole pipeline on the real data shipped inside the package.
+
+Data: a Polis conversation (15-per-hour-seattle, CC BY 4.0, The Computational Democracy Project)
+and the first 600 pairs of Anthropic's HH-RLHF harmless-base test split (MIT); see
+:mod:`pluralign.data`. The result is a self-contained HTML report (see :mod:`pluralign.report`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import data
+from .report.pipeline import PipelineConfig, PipelineResult, run_pipeline
+
+__all__ = ["demo_config", "run_demo"]
+
+
+def demo_config(out: str | Path = "out/demo", *, n_pairs: int | None = None,
+                train: bool = True, epochs: int = 2, progress: bool = True,
+                debug: bool = False, threads: int | None = None) -> PipelineConfig:
+    """The pipeline configuration of the demo: shipped Polis votes and HH-RLHF pairs."""
+    return PipelineConfig(
+        out=Path(out), polis=data.polis_dir(), pairs=data.hh_rlhf_path(), n_pairs=n_pairs,
+        train=train, epochs=epochs, progress=progress, debug=debug, threads=threads,
+        title="pluralign demo: $15/hour in Seattle (Polis) and HH-RLHF harmlessness",
+        attribution=data.attribution(),
+    )
+
+
+def run_demo(out: str | Path = "out/demo", **kw: object) -> PipelineResult:
+    """Run the demo into ``out`` and return the :class:`~pluralign.report.pipeline.PipelineResult`
+    (``.html`` is the report's path). Keyword arguments go to :func:`demo_config`."""
+    return run_pipeline(demo_config(out, **kw))  # type: ignore[arg-type]

@@ -1,0 +1,255 @@
+"""Ratings → pairwise comparisons (Rust kernels in ``rust/core/src/prefs``).
+
+- :func:`ratings_to_pairs`: every pair of responses rated within the same prompt (and objective /
+  annotator, as asked), oriented by score, with the margin.
+- :func:`pareto_pairs`: only the pairs where one response Pareto-dominates the other across
+  several objectives (at least as good on every objective, strictly better on one).
+
+Both return the canonical comparisons table and a :class:`~pluralign.prefs.DropSummary` that
+counts every pair that was not kept and why (nothing is dropped silently).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from .. import _core
+from ..errors import InputError, SchemaError
+from .transforms import DropSummary
+
+__all__ = ["pareto_pairs", "ratings_to_pairs"]
+
+
+def _frame(df: Any) -> pl.DataFrame:
+    if isinstance(df, pl.LazyFrame):
+        return df.collect()
+    if isinstance(df, pl.DataFrame):
+        return df
+    raise InputError(f"ratings must be a polars DataFrame, got {type(df).__name__}")
+
+
+def _require(df: pl.DataFrame, cols: Sequence[str]) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise SchemaError(
+            f"ratings lack column(s) {missing}; they have {df.columns}. Rename the columns or "
+            "pass by= / score= / response= with your names"
+        )
+
+
+def _no_nulls(df: pl.DataFrame, cols: Sequence[str]) -> None:
+    for c in cols:
+        n = df[c].null_count()
+        if n:
+            row = int(df[c].is_null().arg_max() or 0)
+            raise InputError(f"ratings: column '{c}' is null at row {row} ({n} nulls); drop or fill them")
+
+
+def _by(df: pl.DataFrame, by: str | Sequence[str] | None, extra: Sequence[str]) -> list[str]:
+    if by is None:
+        return ["prompt_id"] + [c for c in extra if c in df.columns]
+    return [by] if isinstance(by, str) else list(by)
+
+
+def _grouping(df: pl.DataFrame, by: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets int64, rows uint32): rows of group g are rows[offsets[g]:offsets[g + 1]], groups
+    in order of first appearance, rows in input order within a group."""
+    n = df.height
+    if n >= 2**32 - 1:
+        raise InputError(f"{n} rows is above the 2^32 - 1 rows one call supports; split the input")
+    if n == 0:
+        return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.uint32)
+    key = pl.struct(by) if len(by) > 1 else pl.col(by[0])
+    probe = df.select(key.rle_id().alias("_run"), key.hash(seed=0).alias("_h"))
+    starts = np.flatnonzero(np.diff(probe["_run"].cast(pl.Int64).to_numpy(), prepend=-1))
+    run_hash = np.sort(probe["_h"].to_numpy()[starts])
+    if bool((run_hash[1:] != run_hash[:-1]).all()):
+        # Every run has a distinct key hash, so distinct keys: the groups are already
+        # contiguous (e.g. sorted by prompt) and the row order is used as is.
+        offsets = np.append(starts, n).astype(np.int64)
+        return offsets, np.arange(n, dtype=np.uint32)
+    keys = df.select(by)
+    g = (
+        keys.with_row_index("_r")
+        .group_by(by, maintain_order=True)
+        .agg(pl.col("_r"))
+    )
+    lens = g["_r"].list.len().to_numpy()
+    offsets = np.zeros(len(lens) + 1, dtype=np.int64)
+    np.cumsum(lens, out=offsets[1:])
+    rows = g["_r"].explode().cast(pl.UInt32).to_numpy()
+    return offsets, np.ascontiguousarray(rows, dtype=np.uint32)
+
+
+def _assemble(
+    df: pl.DataFrame, by: list[str], response: str, r: dict[str, Any], with_margin: bool
+) -> pl.DataFrame:
+    first = pl.Series("_f", r.pop("first"), dtype=pl.UInt32)
+    second = pl.Series("_s", r.pop("second"), dtype=pl.UInt32)
+    n = len(first)
+    # one select: polars gathers the columns in parallel
+    out = df.select(
+        [pl.col(c).gather(first) for c in by if c != response]
+        + [
+            pl.col(response).gather(first).alias("chosen_id"),
+            pl.col(response).gather(second).alias("rejected_id"),
+        ]
+    )
+    del first, second
+    tie = r.pop("tie")
+    extra = [
+        pl.Series("tie", tie, dtype=pl.Boolean) if tie.any() else pl.repeat(False, n, eager=True),
+        pl.repeat(1.0, n, dtype=pl.Float64, eager=True),
+    ]
+    del tie
+    extra = [extra[0].alias("tie"), extra[1].alias("weight")]
+    if with_margin:
+        extra.append(pl.Series("margin", r.pop("margin"), dtype=pl.Float64))
+    return out.hstack(extra)
+
+
+def ratings_to_pairs(
+    ratings: pl.DataFrame,
+    by: str | Sequence[str] | None = None,
+    min_margin: float = 0.0,
+    ties: str = "drop",
+    *,
+    score: str = "score",
+    response: str = "response_id",
+    threads: int | None = None,
+) -> tuple[pl.DataFrame, DropSummary]:
+    """All pairs of responses rated within each group, as comparisons with their margin.
+
+    Within every group of rows sharing the ``by`` values (default: ``prompt_id`` plus
+    ``objective`` and ``annotator_id`` where those columns exist), every unordered pair of rows
+    ``(a, b)`` with ``d = score_a - score_b`` becomes a comparison: the higher-scored response
+    is ``chosen_id``, ``margin = |d|``. Pairs with ``d == 0`` are dropped (``ties="drop"``) or
+    kept with ``tie = True`` and margin 0 (``ties="keep"``; the earlier row is listed first);
+    pairs with ``0 < |d| < min_margin`` are dropped. This is the standard way multi-attribute
+    rating data (HelpSteer, UltraFeedback) is turned into preference pairs.
+
+    Returns:
+        ``(pairs, summary)``: the comparisons table (the ``by`` columns, ``chosen_id``,
+        ``rejected_id``, ``tie``, ``weight`` = 1, ``margin``), in group order of first
+        appearance and row order within a group; and a :class:`DropSummary` over the
+        ``n_in`` candidate pairs with ``dropped = {"ties": ..., "below_margin": ...}``.
+
+    Raises:
+        SchemaError: missing columns or a non-numeric score.
+        InputError: nulls, non-finite scores (naming the row), a bad ``ties`` / ``min_margin``.
+    """
+    df = _frame(ratings)
+    if ties not in ("drop", "keep"):
+        raise InputError(f'ties must be "drop" or "keep", got {ties!r}')
+    if not (isinstance(min_margin, (int, float)) and np.isfinite(min_margin) and min_margin >= 0):
+        raise InputError(f"min_margin = {min_margin!r} must be a finite number >= 0")
+    by_cols = _by(df, by, ("objective", "annotator_id"))
+    _require(df, by_cols + [score, response])
+    if not df[score].dtype.is_numeric():
+        raise SchemaError(f"column '{score}' has type {df[score].dtype} but scores must be numeric")
+    _no_nulls(df, by_cols + [score, response])
+    offsets, rows = _grouping(df, by_cols)
+    s = np.ascontiguousarray(df[score].cast(pl.Float64).to_numpy(), dtype=np.float64)
+    r = _core.prefs_rating_pairs(
+        offsets, rows, s, min_margin=float(min_margin), keep_ties=ties == "keep", threads=threads
+    )
+    out = _assemble(df, by_cols, response, r, with_margin=True)
+    summary = DropSummary(
+        transform="ratings_to_pairs",
+        n_in=int(r["n_considered"]),
+        n_out=out.height,
+        dropped={"ties": int(r["n_ties_dropped"]), "below_margin": int(r["n_below_margin"])},
+    )
+    return out, summary
+
+
+def pareto_pairs(
+    ratings: pl.DataFrame,
+    objectives: Sequence[str],
+    by: str | Sequence[str] | None = None,
+    *,
+    maximize: bool | Sequence[bool] = True,
+    score: str = "score",
+    response: str = "response_id",
+    objective: str = "objective",
+    threads: int | None = None,
+) -> tuple[pl.DataFrame, DropSummary]:
+    """The unambiguous pairs: where one response Pareto-dominates another.
+
+    Response ``a`` dominates ``b`` when it is at least as good on every objective in
+    ``objectives`` and strictly better on at least one (Pareto 1906; the usual dominance of
+    multi-objective optimization). Within each group (default ``prompt_id`` plus
+    ``annotator_id`` if present) every dominated pair becomes a comparison ``a`` over ``b``;
+    incomparable pairs (each better somewhere) and identical vectors are counted, not kept.
+
+    ``ratings`` is long (``response``, ``objective``, ``score`` columns: one row per response
+    and objective) or wide (one column per objective, named as in ``objectives``).
+
+    Returns:
+        ``(pairs, summary)``: the comparisons table (the ``by`` columns, ``chosen_id``,
+        ``rejected_id``, ``tie`` = False, ``weight`` = 1) and a :class:`DropSummary` with
+        ``dropped = {"incomparable": ..., "equal": ...}``.
+
+    Raises:
+        SchemaError: missing columns; InputError: a response lacking an objective's score,
+        duplicate (response, objective) ratings, non-finite scores, nulls.
+    """
+    df = _frame(ratings)
+    objs = [objectives] if isinstance(objectives, str) else list(objectives)
+    if not objs:
+        raise InputError("objectives must name at least one objective")
+    if len(set(objs)) != len(objs):
+        raise InputError(f"objectives {objs} contain duplicates")
+    mx = [bool(maximize)] * len(objs) if isinstance(maximize, bool) else [bool(x) for x in maximize]
+    if len(mx) != len(objs):
+        raise InputError(f"maximize has {len(mx)} entries for {len(objs)} objectives")
+    by_cols = _by(df, by, ("annotator_id",))
+    if objective in df.columns and score in df.columns:
+        _require(df, by_cols + [response])
+        _no_nulls(df, by_cols + [response, objective, score])
+        if not df[score].dtype.is_numeric():
+            raise SchemaError(f"column '{score}' has type {df[score].dtype}; scores must be numeric")
+        long = df.filter(pl.col(objective).cast(pl.String).is_in(objs))
+        keys = by_cols + [response]
+        dup = long.select(keys + [objective]).is_duplicated()
+        if dup.any():
+            row = long.filter(dup).row(0, named=True)
+            raise InputError(
+                f"response {row[response]!r} has several '{objective}' = {row[objective]!r} "
+                f"ratings in group {[row[c] for c in by_cols]}; aggregate them first (e.g. mean)"
+            )
+        wide = long.with_columns(pl.col(objective).cast(pl.String)).pivot(
+            on=objective, index=keys, values=score, aggregate_function=None,
+        )
+        for o in objs:
+            if o not in wide.columns:
+                raise InputError(f"no ratings for objective {o!r}; objectives present: "
+                                 f"{sorted(long[objective].cast(pl.String).unique().to_list())}")
+            if wide[o].null_count():
+                row = wide.filter(pl.col(o).is_null()).row(0, named=True)
+                raise InputError(
+                    f"response {row[response]!r} (group {[row[c] for c in by_cols]}) has no "
+                    f"score for objective {o!r}; every response needs every objective"
+                )
+    else:
+        _require(df, by_cols + [response] + objs)
+        _no_nulls(df, by_cols + [response] + objs)
+        wide = df
+    for o in objs:
+        if not wide[o].dtype.is_numeric():
+            raise SchemaError(f"objective column '{o}' has type {wide[o].dtype}; it must be numeric")
+    offsets, rows = _grouping(wide, by_cols)
+    cols = [np.ascontiguousarray(wide[o].cast(pl.Float64).to_numpy(), dtype=np.float64) for o in objs]
+    r = _core.prefs_pareto_pairs(offsets, rows, cols, mx, threads=threads)
+    out = _assemble(wide, by_cols, response, r, with_margin=False)
+    summary = DropSummary(
+        transform="pareto_pairs",
+        n_in=int(r["n_considered"]),
+        n_out=out.height,
+        dropped={"incomparable": int(r["n_incomparable"]), "equal": int(r["n_ties_dropped"])},
+    )
+    return out, summary

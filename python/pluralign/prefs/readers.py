@@ -1,0 +1,781 @@
+"""Readers that turn common public preference formats into pluralign's canonical tables.
+
+Every reader accepts a path (``.parquet``, ``.jsonl``/``.ndjson`` optionally ``.gz``, ``.json``,
+``.csv``, ``.tsv``) or an in-memory table (polars DataFrame, list of row dicts), and returns a table
+checked by :func:`pluralign.prefs.validate`. Ids derived from text are stable content hashes
+(:func:`pluralign.prefs.content_id`: BLAKE2b-64 of the UTF-8 text as 16 hex digits).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from ..errors import InputError, SchemaError
+from ._ids import content_ids
+from ._io import Source, load_table
+from .validate import rows_text, validate
+
+ASSISTANT = "\n\nAssistant:"
+_ROLE_NAMES = {"user": "Human", "human": "Human", "assistant": "Assistant", "system": "System"}
+
+
+# ----------------------------------------------------------------------------------------------
+# pairs
+# ----------------------------------------------------------------------------------------------
+def split_dialogue(chosen: str, rejected: str, marker: str = ASSISTANT) -> tuple[str, str, str]:
+    """Split two dialogue transcripts into ``(prompt, chosen_reply, rejected_reply)``.
+
+    The prompt is the longest common prefix of the two transcripts cut just after the last
+    ``marker`` (default ``"\\n\\nAssistant:"``, the HH-RLHF turn marker) that lies entirely inside
+    that common prefix; each reply is the rest of its transcript with surrounding whitespace
+    (Unicode White_Space) stripped. For ordinary HH-RLHF pairs (same conversation, different final assistant turn) this
+    is "everything up to and including the final ``\\n\\nAssistant:``". When the final turns
+    themselves contain the marker (a reply that continues with another ``Assistant:`` segment, so
+    the two transcripts have a different number of turns), the prompt stops at the last marker the
+    two still share and the replies keep their extra segments, so no text is lost or misassigned.
+
+    Raises :class:`InputError` when no marker lies inside the common prefix (the two transcripts
+    diverge before the first assistant turn: they are not two replies to one prompt).
+    """
+    n = len(os.path.commonprefix([chosen, rejected]))
+    pos = chosen.rfind(marker, 0, n)
+    if pos < 0:
+        raise InputError(f"the two transcripts share no prefix ending in {marker!r}; they diverge "
+                         f"at character {n}, before any assistant turn")
+    cut = pos + len(marker)
+    return chosen[:cut], _strip(chosen[cut:]), _strip(rejected[cut:])
+
+
+_EDGE_WS = re.compile(r"^[^\S\x1c-\x1f]+|[^\S\x1c-\x1f]+$")
+
+
+def _strip(text: str) -> str:
+    """Strip Unicode White_Space at both ends (as polars' ``str.strip_chars()`` does)."""
+    return _EDGE_WS.sub("", text)
+
+
+def _is_messages(dt: pl.DataType) -> bool:
+    return (isinstance(dt, pl.List) and isinstance(dt.inner, pl.Struct)
+            and {f.name for f in dt.inner.fields} >= {"role", "content"})
+
+
+def _render_messages(msgs: list[dict] | None, reply: bool) -> str | None:
+    """A list of ``{"role", "content"}`` messages as HH-style text (a lone reply: its content)."""
+    if msgs is None:
+        return None
+    if reply and len(msgs) == 1:
+        return str(msgs[0]["content"])
+    return "".join(f"\n\n{_ROLE_NAMES.get(str(m['role']).lower(), str(m['role']).capitalize())}: "
+                   f"{m['content']}" for m in msgs)
+
+
+def _text_column(df: pl.DataFrame, col: str, reply: bool) -> pl.Series:
+    dt = df.schema[col]
+    s = df.get_column(col)
+    if _is_messages(dt):
+        return pl.Series(col, [_render_messages(m, reply) for m in s.to_list()], dtype=pl.String)
+    if dt not in (pl.String, pl.Categorical):
+        raise SchemaError(f"read_pairs: column {col!r} must hold text (or a list of "
+                          f"{{role, content}} messages), got {dt}")
+    return s.cast(pl.String)
+
+
+def _response_ids(prompt_ids: pl.Series, texts: pl.Series, mode: str) -> pl.Series:
+    if mode == "text":
+        return content_ids(texts)
+    joined = pl.select(pl.concat_str([prompt_ids, pl.lit("\x1f"), texts])).to_series()
+    return content_ids(joined)
+
+
+_UP_TO_LAST = r"(?s)^(.*" + re.escape(ASSISTANT) + ")"
+
+
+def _split_dialogues(c: pl.Series, r: pl.Series, prompt: str, chosen: str, rejected: str
+                     ) -> tuple[pl.Series, pl.Series, pl.Series]:
+    """:func:`split_dialogue` over two columns: vectorized where both transcripts have the same
+    text up to their final marker (then that text is exactly the prompt split_dialogue finds),
+    one Python call per remaining row."""
+    pc = c.str.extract(_UP_TO_LAST, 1)
+    pr = r.str.extract(_UP_TO_LAST, 1)
+    same = (pc == pr).fill_null(False)
+    n = pc.str.len_chars()
+    p_out = pc
+    c_out = pl.select(c.str.slice(n)).to_series().str.strip_chars()
+    r_out = pl.select(r.str.slice(n)).to_series().str.strip_chars()
+    if not same.all():
+        idx = (~same).arg_true()
+        ps, cs, rs = [], [], []
+        for i in idx.to_list():
+            try:
+                p, a, b = split_dialogue(c[i], r[i])
+            except InputError as e:
+                raise InputError(f"read_pairs: row {i}: {e}") from None
+            ps.append(p)
+            cs.append(a)
+            rs.append(b)
+        p_out = p_out.scatter(idx, ps)
+        c_out = c_out.scatter(idx, cs)
+        r_out = r_out.scatter(idx, rs)
+    return p_out.alias(prompt), c_out.alias(chosen), r_out.alias(rejected)
+
+
+def read_pairs(source: Source, *, chosen: str = "chosen", rejected: str = "rejected",
+               prompt: str = "prompt", margin: str = "margin", objective: str = "overall",
+               dialogue: str = "auto", response_ids: str = "text") -> pl.DataFrame:
+    """Read TRL-style preference pairs into the canonical comparisons table.
+
+    Input columns: ``chosen`` and ``rejected`` (text, or TRL conversational lists of
+    ``{"role", "content"}`` messages), optional ``prompt`` and ``margin``. Other columns pass
+    through (``tie``, ``weight``, ``annotator_id``... are validated as canonical columns).
+
+    Prompt handling (``dialogue``):
+
+    - a ``prompt`` column is used as is (``dialogue`` is ignored);
+    - ``"auto"`` without a prompt column: when every transcript contains ``"\\n\\nAssistant:"``
+      (HH-RLHF, or TRL conversational data without explicit prompt, rendered as
+      ``"\\n\\nHuman: ...\\n\\nAssistant: ..."``), each pair is split with :func:`split_dialogue`;
+      when none does, every pair gets the empty prompt ``""``; a mix is an :class:`InputError`
+      naming the rows without the marker;
+    - ``"hh"``: always split (error naming rows that cannot be split); ``"none"``: empty prompt.
+
+    Ids: ``prompt_id = content_id(prompt)``; ``chosen_id``/``rejected_id`` are
+    ``content_id(reply)`` (``response_ids="text"``: the same text under two prompts is the same
+    item) or ``content_id(prompt_id + "\\x1f" + reply)`` (``response_ids="prompt_text"``). Id
+    columns already present in the input are kept unchanged.
+
+    Returns columns ``prompt_id, chosen_id, rejected_id, tie, weight, objective, prompt, chosen,
+    rejected`` (+ ``margin`` as Float64 when given) followed by the passthrough columns. Nothing is
+    dropped: identical chosen/rejected replies are an :class:`InputError` naming the rows.
+    """
+    df = load_table(source, "read_pairs")
+    if dialogue not in ("auto", "hh", "none"):
+        raise InputError(f"read_pairs: dialogue must be 'auto', 'hh' or 'none', got {dialogue!r}")
+    if response_ids not in ("text", "prompt_text"):
+        raise InputError(f"read_pairs: response_ids must be 'text' or 'prompt_text', "
+                         f"got {response_ids!r}")
+    missing = [c for c in (chosen, rejected) if c not in df.columns]
+    if missing:
+        raise SchemaError(f"read_pairs: missing column(s) {missing}; the table has {df.columns}. "
+                          f"Name the text columns with chosen=/rejected=")
+    has_prompt = prompt in df.columns
+    c_txt = _text_column(df, chosen, reply=has_prompt)
+    r_txt = _text_column(df, rejected, reply=has_prompt)
+    for name, s in ((chosen, c_txt), (rejected, r_txt)):
+        if s.null_count():
+            raise InputError(f"read_pairs: column {name!r} is null at {rows_text(s.is_null())}")
+    if has_prompt:
+        p_txt = _text_column(df, prompt, reply=False)
+        if p_txt.null_count():
+            raise InputError(f"read_pairs: column {prompt!r} is null at "
+                             f"{rows_text(p_txt.is_null())}; use '' for no prompt")
+    else:
+        has_c = c_txt.str.contains(ASSISTANT, literal=True)
+        has_r = r_txt.str.contains(ASSISTANT, literal=True)
+        both = has_c & has_r
+        mode = dialogue
+        if mode == "auto":
+            mode = "hh" if bool(both.all()) and df.height else "none"
+            if not both.all() and (has_c | has_r).any():
+                raise InputError(
+                    f"read_pairs: some transcripts contain {ASSISTANT!r} and some do not; without "
+                    f"the marker at {rows_text(~both)}. Pass dialogue='none' (empty prompts) or "
+                    f"fix those rows")
+        if mode == "hh":
+            if not both.all():
+                raise InputError(f"read_pairs: transcripts without {ASSISTANT!r} at "
+                                 f"{rows_text(~both)}; cannot split the dialogue")
+            p_txt, c_txt, r_txt = _split_dialogues(c_txt, r_txt, prompt, chosen, rejected)
+        else:
+            p_txt = pl.Series(prompt, [""] * df.height, dtype=pl.String)
+    pid = df.get_column("prompt_id") if "prompt_id" in df.columns else content_ids(p_txt)
+    cid = (df.get_column("chosen_id") if "chosen_id" in df.columns
+           else _response_ids(pid, c_txt, response_ids))
+    rid = (df.get_column("rejected_id") if "rejected_id" in df.columns
+           else _response_ids(pid, r_txt, response_ids))
+    used = {chosen, rejected, prompt, "prompt_id", "chosen_id", "rejected_id", margin}
+    cols = [pid.alias("prompt_id"), cid.alias("chosen_id"), rid.alias("rejected_id")]
+    for name, default, dt in (("tie", False, pl.Boolean), ("weight", 1.0, pl.Float64),
+                              ("objective", objective, pl.String)):
+        used.add(name)
+        cols.append(df.get_column(name) if name in df.columns
+                    else pl.repeat(default, df.height, dtype=dt, eager=True).alias(name))
+    cols += [p_txt.alias("prompt"), c_txt.alias("chosen"), r_txt.alias("rejected")]
+    if margin in df.columns:
+        m = df.get_column(margin)
+        if not m.dtype.is_numeric():
+            raise SchemaError(f"read_pairs: column {margin!r} must be numeric, got {m.dtype}")
+        cols.append(m.cast(pl.Float64).alias("margin"))
+    out = pl.DataFrame(cols).with_columns(df.select([c for c in df.columns if c not in used]))
+    return validate(out, "comparisons")
+
+
+# ----------------------------------------------------------------------------------------------
+# ratings
+# ----------------------------------------------------------------------------------------------
+_META = ("prompt", "response", "prompt_id", "response_id", "annotator_id", "group", "context",
+         "weight")
+
+
+def read_ratings(source: Source, *, format: str = "auto", objectives: Sequence[str] | None = None,
+                 prompt: str = "prompt", response: str = "response",
+                 annotator: str | None = None, objective: str = "objective",
+                 score: str = "score", missing: str = "error",
+                 response_ids: str = "text") -> pl.DataFrame:
+    """Read per-response ratings into the canonical long ratings table.
+
+    ``format="wide"``: one row per (prompt, response[, annotator]), one numeric column per
+    objective (HelpSteer: ``helpfulness, correctness, coherence, complexity, verbosity``;
+    UltraFeedback flattened: ``helpfulness, honesty, ...``). ``objectives`` names those columns;
+    by default every numeric column that is not an id/meta column. ``format="long"``: one row per
+    rating with an ``objective`` and a ``score`` column. ``"auto"`` picks long when both exist.
+
+    Ids: ``prompt_id``/``response_id`` columns are used when present, else computed from the
+    ``prompt``/``response`` texts with :func:`content_id` (``response_ids="prompt_text"`` hashes
+    ``prompt_id + "\\x1f" + response`` instead). ``annotator`` renames that column to
+    ``annotator_id``.
+
+    Output columns: ``prompt_id, response_id, objective, score`` (Float64), then ``annotator_id``,
+    ``group``, ``context``, ``prompt``, ``response`` when present, then passthrough columns; wide
+    input gives rows in input order, objectives in ``objectives`` order. A null/NaN score is an
+    :class:`InputError` naming the row and column; ``missing="skip"`` leaves such ratings out and
+    emits a ``UserWarning`` with the count.
+    """
+    df = load_table(source, "read_ratings")
+    if format not in ("auto", "wide", "long"):
+        raise InputError(f"read_ratings: format must be 'auto', 'wide' or 'long', got {format!r}")
+    if missing not in ("error", "skip"):
+        raise InputError(f"read_ratings: missing must be 'error' or 'skip', got {missing!r}")
+    if annotator is not None:
+        if annotator not in df.columns:
+            raise SchemaError(f"read_ratings: annotator column {annotator!r} not found; the table "
+                              f"has {df.columns}")
+        df = df.rename({annotator: "annotator_id"})
+    if prompt != "prompt" and prompt in df.columns:
+        df = df.rename({prompt: "prompt"})
+    if response != "response" and response in df.columns:
+        df = df.rename({response: "response"})
+    if "prompt_id" not in df.columns:
+        if "prompt" not in df.columns:
+            raise SchemaError(f"read_ratings: need a 'prompt_id' column or a prompt text column "
+                              f"{prompt!r}; the table has {df.columns}")
+        ptxt = df.get_column("prompt").cast(pl.String)
+        if ptxt.null_count():
+            raise InputError(f"read_ratings: prompt text is null at {rows_text(ptxt.is_null())}")
+        df = df.with_columns(content_ids(ptxt).alias("prompt_id"))
+    if "response_id" not in df.columns:
+        if "response" not in df.columns:
+            raise SchemaError(f"read_ratings: need a 'response_id' column or a response text "
+                              f"column {response!r}; the table has {df.columns}")
+        rtxt = df.get_column("response").cast(pl.String)
+        if rtxt.null_count():
+            raise InputError(f"read_ratings: response text is null at "
+                             f"{rows_text(rtxt.is_null())}")
+        df = df.with_columns(_response_ids(df.get_column("prompt_id").cast(pl.String), rtxt,
+                                           response_ids).alias("response_id"))
+    fmt = format
+    if fmt == "auto":
+        fmt = "long" if objective in df.columns and score in df.columns else "wide"
+    if fmt == "long":
+        miss = [c for c in (score,) if c not in df.columns]
+        if miss:
+            raise SchemaError(f"read_ratings: long format needs column {score!r}; the table has "
+                              f"{df.columns}")
+        ren = {k: v for k, v in ((objective, "objective"), (score, "score")) if k in df.columns}
+        long = df.rename({k: v for k, v in ren.items() if k != v})
+        if "objective" not in long.columns:
+            long = long.with_columns(pl.lit("overall").alias("objective"))
+        sc = long.get_column("score")
+        if not (sc.dtype.is_numeric() and sc.dtype != pl.Boolean):
+            raise SchemaError(f"read_ratings: column {score!r} must be numeric, got {sc.dtype}")
+        long = long.with_columns(sc.cast(pl.Float64), pl.col("objective").cast(pl.String))
+    else:
+        if objectives is None:
+            objectives = [c for c, t in df.schema.items()
+                          if c not in _META and t.is_numeric() and t != pl.Boolean]
+            if not objectives:
+                raise SchemaError(f"read_ratings: no numeric objective column found in "
+                                  f"{df.columns}; pass objectives=[...]")
+        objectives = list(objectives)
+        absent = [c for c in objectives if c not in df.columns]
+        if absent:
+            raise SchemaError(f"read_ratings: objective column(s) {absent} not found; the table "
+                              f"has {df.columns}")
+        for c in objectives:
+            t = df.schema[c]
+            if not (t.is_numeric() and t != pl.Boolean):
+                raise SchemaError(f"read_ratings: objective column {c!r} must be numeric, got {t}")
+        bad = pl.select(pl.any_horizontal(
+            [df.get_column(c).cast(pl.Float64).is_null() | df.get_column(c).cast(pl.Float64)
+             .is_nan() for c in objectives])).to_series()
+        if bad.any() and missing == "error":
+            first = int(bad.arg_true()[0])
+            cols = [c for c in objectives if df.get_column(c).cast(pl.Float64)
+                    .fill_nan(None)[first] is None]
+            raise InputError(f"read_ratings: missing (null/NaN) score at {rows_text(bad)} "
+                             f"(row {first}: column(s) {cols}); pass missing='skip' to leave "
+                             f"those ratings out")
+        index = [c for c in df.columns if c not in objectives]
+        long = (df.with_row_index("_row")
+                .with_columns([pl.col(c).cast(pl.Float64) for c in objectives])
+                .unpivot(on=objectives, index=["_row", *index], variable_name="objective",
+                         value_name="score"))
+        order = {o: i for i, o in enumerate(objectives)}
+        long = (long.with_columns(pl.col("objective").replace_strict(order, return_dtype=pl.Int64)
+                                  .alias("_obj"))
+                .sort("_row", "_obj").drop("_row", "_obj"))
+    if missing == "skip":
+        s = long.get_column("score")
+        gone = s.is_null() | s.is_nan()
+        n = int(gone.sum())
+        if n:
+            warnings.warn(f"read_ratings: left out {n} missing (null/NaN) rating(s) of "
+                          f"{long.height}", UserWarning, stacklevel=2)
+            long = long.filter(~gone)
+    head = ["prompt_id", "response_id", "objective", "score"]
+    opt = [c for c in ("annotator_id", "group", "context", "prompt", "response")
+           if c in long.columns]
+    rest = [c for c in long.columns if c not in head and c not in opt]
+    return validate(long.select(head + opt + rest), "ratings")
+
+
+# ----------------------------------------------------------------------------------------------
+# rankings
+# ----------------------------------------------------------------------------------------------
+def _parse_ranking_text(text: str, sep: str, tie: str) -> list[list[str]]:
+    return [[c.strip() for c in t.split(tie) if c.strip()] for t in text.split(sep) if t.strip()]
+
+
+def read_rankings(source: Source, *, voter: str = "voter_id", ranking: str = "ranking",
+                  weight: str = "weight", candidate: str | None = None, rank: str | None = None,
+                  separator: str = ">", tie: str = "=") -> pl.DataFrame:
+    """Read ballots into the canonical rankings table ``voter_id, ranking, weight``.
+
+    ``ranking`` (a list of tiers, best first, each a list of candidate ids; candidates not listed
+    rank below all listed ones) may be given as
+
+    - ``list[list[id]]``: used as is;
+    - ``list[id]``: a strict order, each candidate its own tier;
+    - text such as ``"a > b = c > d"``: tiers split on ``separator``, tied candidates on ``tie``.
+
+    Long format: pass ``candidate=`` and ``rank=`` column names (one row per voter and candidate,
+    smaller rank is better, equal ranks tie); ballots come out in first-appearance order of the
+    voters, and a ``weight`` column must then be constant per voter.
+
+    Without a ``voter`` column the row number (Int64) is the voter id; ``weight`` defaults to 1.0.
+    The result is validated (empty ballots, empty tiers and repeated candidates are
+    :class:`InputError` naming the row).
+    """
+    df = load_table(source, "read_rankings")
+    if (candidate is None) != (rank is None):
+        raise InputError("read_rankings: long format needs both candidate= and rank=")
+    if candidate is not None and rank is not None:
+        miss = [c for c in (voter, candidate, rank) if c not in df.columns]
+        if miss:
+            raise SchemaError(f"read_rankings: missing column(s) {miss}; the table has "
+                              f"{df.columns}")
+        if not df.schema[rank].is_numeric():
+            raise SchemaError(f"read_rankings: rank column {rank!r} must be numeric, got "
+                              f"{df.schema[rank]}")
+        nul = df.select(pl.any_horizontal(pl.col(voter, candidate, rank).is_null())).to_series()
+        if nul.any():
+            raise InputError(f"read_rankings: null voter, candidate or rank at {rows_text(nul)}")
+        if weight in df.columns:
+            per = df.group_by(voter).agg(pl.col(weight).n_unique().alias("_n"))
+            bad = per.filter(pl.col("_n") > 1)
+            if bad.height:
+                raise InputError(f"read_rankings: column {weight!r} differs between rows of voter "
+                                 f"{bad.get_column(voter)[0]!r}; give one weight per voter")
+        tiers = (df.with_row_index("_row")
+                 .group_by(voter, rank, maintain_order=True)
+                 .agg(pl.col(candidate), pl.col("_row").min())
+                 .sort(voter, rank))
+        first = df.with_row_index("_row").group_by(voter).agg(pl.col("_row").min().alias("_f"))
+        out = (tiers.group_by(voter).agg(pl.col(candidate).alias("ranking"))
+               .join(first, on=voter).sort("_f").drop("_f"))
+        if weight in df.columns:
+            w = df.group_by(voter).agg(pl.col(weight).first())
+            out = out.join(w, on=voter, how="left")
+        out = out.rename({voter: "voter_id"})
+        if weight in out.columns and weight != "weight":
+            out = out.rename({weight: "weight"})
+        return validate(out, "rankings")
+    if ranking not in df.columns:
+        raise SchemaError(f"read_rankings: missing column {ranking!r}; the table has {df.columns}. "
+                          f"Name it with ranking=, or give candidate=/rank= for long format")
+    s = df.get_column(ranking)
+    dt = s.dtype
+    if isinstance(dt, pl.List) and isinstance(dt.inner, pl.List):
+        r = s
+    elif isinstance(dt, pl.List):
+        r = pl.Series(ranking, [None if b is None else [[c] for c in b] for b in s.to_list()],
+                      dtype=pl.List(pl.List(dt.inner)))
+    elif dt == pl.String:
+        r = pl.Series(ranking, [None if t is None else _parse_ranking_text(t, separator, tie)
+                                for t in s.to_list()], dtype=pl.List(pl.List(pl.String)))
+    else:
+        raise SchemaError(f"read_rankings: column {ranking!r} must be list[list[id]], list[id] or "
+                          f"text like 'a > b = c', got {dt}")
+    vid = (df.get_column(voter) if voter in df.columns
+           else pl.int_range(df.height, eager=True, dtype=pl.Int64))
+    cols = [vid.alias("voter_id"), r.alias("ranking")]
+    if weight in df.columns:
+        cols.append(df.get_column(weight).alias("weight"))
+    rest = df.select([c for c in df.columns if c not in (voter, ranking, weight)])
+    return validate(pl.DataFrame(cols).with_columns(rest), "rankings")
+
+
+# ----------------------------------------------------------------------------------------------
+# PrefLib
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PreflibData:
+    """A PrefLib election: ``rankings`` (canonical: ``voter_id, ranking, weight``; ``voter_id``
+    is the 0-based data line, ``weight`` its count, candidates are the PrefLib integers),
+    ``alternatives`` (``{id: name}``), ``data_type`` (``soc``/``soi``/``toc``/``toi``) and the
+    other ``# KEY: value`` header lines in ``metadata``."""
+
+    rankings: pl.DataFrame
+    alternatives: dict[int, str]
+    data_type: str
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    def named(self) -> pl.DataFrame:
+        """``rankings`` with candidate names instead of integer ids."""
+        names = self.alternatives
+        return self.rankings.with_columns(pl.Series(
+            "ranking", [[[names[c] for c in t] for t in b]
+                        for b in self.rankings.get_column("ranking").to_list()],
+            dtype=pl.List(pl.List(pl.String))))
+
+
+_TYPES = ("soc", "soi", "toc", "toi")
+_ALT = re.compile(r"^ALTERNATIVE NAME (\d+)$")
+
+
+def _parse_order(text: str, lineno: int) -> list[list[int]]:
+    tiers: list[list[int]] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in " \t,":
+            i += 1
+            continue
+        if ch == "{":
+            j = text.find("}", i)
+            if j < 0:
+                raise InputError(f"read_preflib: line {lineno}: '{{' without matching '}}'")
+            body = [t.strip() for t in text[i + 1:j].split(",")]
+            if not all(body):
+                raise InputError(f"read_preflib: line {lineno}: empty entry inside {{...}}")
+            tiers.append([_int(t, lineno) for t in body])
+            i = j + 1
+            continue
+        j = i
+        while j < n and text[j] not in ",{":
+            j += 1
+        tiers.append([_int(text[i:j].strip(), lineno)])
+        i = j
+    return tiers
+
+
+def _int(tok: str, lineno: int) -> int:
+    try:
+        return int(tok)
+    except ValueError:
+        raise InputError(f"read_preflib: line {lineno}: {tok!r} is not an alternative "
+                         f"number") from None
+
+
+def _parse_preflib_new(text: str) -> tuple[dict[str, str], dict[int, str],
+                                          list[tuple[float, list[list[int]], int]]]:
+    meta: dict[str, str] = {}
+    alts: dict[int, str] = {}
+    orders: list[tuple[float, list[list[int]], int]] = []
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("#"):
+            body = line[1:].strip()
+            key, sep, val = body.partition(":")
+            if not sep:
+                continue
+            key, val = key.strip(), val.strip()
+            m = _ALT.match(key)
+            if m:
+                alts[int(m.group(1))] = val
+            else:
+                meta[key] = val
+            continue
+        cnt, sep, order = line.partition(":")
+        if not sep:
+            raise InputError(f"read_preflib: line {lineno}: expected 'count: order', got "
+                             f"{line!r}")
+        orders.append((_count(cnt, lineno), _parse_order(order, lineno), lineno))
+    return meta, alts, orders
+
+
+def _header_num(meta: dict[str, str], key: str) -> float:
+    try:
+        return float(meta[key])
+    except ValueError:
+        raise InputError(f"read_preflib: header '{key}: {meta[key]}' is not a number") from None
+
+
+def _count(tok: str, lineno: int) -> float:
+    try:
+        count = float(tok.strip())
+    except ValueError:
+        raise InputError(f"read_preflib: line {lineno}: count {tok.strip()!r} is not a "
+                         f"number") from None
+    if not count > 0:
+        raise InputError(f"read_preflib: line {lineno}: count must be > 0, got {count:g}")
+    return count
+
+
+def _parse_preflib_old(text: str) -> tuple[dict[str, str], dict[int, str],
+                                          list[tuple[float, list[list[int]], int]]]:
+    """Pre-2022 PrefLib layout: m; m lines ``i,name``; ``voters,sum,unique``; ``count,order``."""
+    lines = [(i, ln.strip()) for i, ln in enumerate(text.splitlines(), start=1) if ln.strip()]
+    m = int(lines[0][1])
+    if len(lines) < m + 2:
+        raise InputError(f"read_preflib: old-style file announces {m} alternatives but has only "
+                         f"{len(lines) - 1} more lines")
+    alts: dict[int, str] = {}
+    for lineno, ln in lines[1:m + 1]:
+        k, sep, name = ln.partition(",")
+        if not sep:
+            raise InputError(f"read_preflib: line {lineno}: expected 'number,name', got {ln!r}")
+        alts[_int(k.strip(), lineno)] = name.strip()
+    lineno, ln = lines[m + 1]
+    parts = [p.strip() for p in ln.split(",")]
+    if len(parts) != 3:
+        raise InputError(f"read_preflib: line {lineno}: expected 'voters,sum of counts,unique "
+                         f"orders', got {ln!r}")
+    meta = {"NUMBER ALTERNATIVES": str(m), "NUMBER VOTERS": parts[0],
+            "NUMBER UNIQUE ORDERS": parts[2]}
+    orders = []
+    for lineno, ln in lines[m + 2:]:
+        cnt, sep, order = ln.partition(",")
+        if not sep:
+            raise InputError(f"read_preflib: line {lineno}: expected 'count,order', got {ln!r}")
+        orders.append((_count(cnt, lineno), _parse_order(order, lineno), lineno))
+    return meta, alts, orders
+
+
+def read_preflib(source: str | Path | None = None, *, text: str | None = None,
+                 data_type: str | None = None) -> PreflibData:
+    """Read a PrefLib ordinal file (``.soc``, ``.soi``, ``.toc``, ``.toi``).
+
+    Format (PrefLib, Mattei & Walsh 2013; current header format of preflib.org): header lines
+    ``# KEY: value`` (``# DATA TYPE: soc``, ``# NUMBER ALTERNATIVES: m``, ``# NUMBER VOTERS``,
+    ``# NUMBER UNIQUE ORDERS``, ``# ALTERNATIVE NAME i: name``, ...), then one line per distinct
+    order ``count: a, b, {c, d}, e`` (best first; ``{...}`` is a tie). ``soc``: complete strict
+    orders; ``soi``: incomplete strict; ``toc``: complete with ties; ``toi``: incomplete with
+    ties. Pass a path, or the file contents as ``text=``.
+
+    Checks (each an :class:`InputError` naming the line): unknown alternatives, an alternative
+    listed twice, ties in soc/soi, missing alternatives in soc/toc, and the header counts
+    (voters = sum of counts, unique orders = number of lines) when given.
+    """
+    if (source is None) == (text is None):
+        raise InputError("read_preflib: pass exactly one of a path or text=")
+    if text is None:
+        path = Path(source)  # type: ignore[arg-type]
+        if not path.is_file():
+            raise InputError(f"read_preflib: file {str(path)!r} does not exist")
+        text = path.read_text(encoding="utf-8")
+        if data_type is None and path.suffix.lower().lstrip(".") in _TYPES:
+            data_type = path.suffix.lower().lstrip(".")
+    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    if re.fullmatch(r"\d+", first):
+        meta, alts, orders = _parse_preflib_old(text)
+    else:
+        meta, alts, orders = _parse_preflib_new(text)
+    dtype = (meta.get("DATA TYPE") or data_type or "").lower()
+    if dtype not in _TYPES:
+        raise InputError(f"read_preflib: unknown data type {dtype!r}; expected one of {_TYPES} "
+                         f"(from '# DATA TYPE:' or the file extension, or pass data_type=)")
+    if data_type is not None and meta.get("DATA TYPE") and data_type.lower() != dtype:
+        raise InputError(f"read_preflib: data_type={data_type!r} but the header says {dtype!r}")
+    if "NUMBER ALTERNATIVES" in meta:
+        m_alt = int(_header_num(meta, "NUMBER ALTERNATIVES"))
+    elif alts:
+        m_alt = max(alts)
+    else:
+        raise InputError("read_preflib: no '# NUMBER ALTERNATIVES:' or '# ALTERNATIVE NAME' lines")
+    universe = set(range(1, m_alt + 1))
+    for k in alts:
+        if k not in universe:
+            raise InputError(f"read_preflib: ALTERNATIVE NAME {k} is outside 1..{m_alt}")
+    for count, tiers, lineno in orders:
+        flat = [c for t in tiers for c in t]
+        if not flat:
+            raise InputError(f"read_preflib: line {lineno}: empty order")
+        unknown = sorted(set(flat) - universe)
+        if unknown:
+            raise InputError(f"read_preflib: line {lineno}: alternative(s) {unknown} outside "
+                             f"1..{m_alt}")
+        if len(set(flat)) != len(flat):
+            dup = next(c for c in flat if flat.count(c) > 1)
+            raise InputError(f"read_preflib: line {lineno}: alternative {dup} listed twice")
+        if dtype in ("soc", "soi") and any(len(t) > 1 for t in tiers):
+            raise InputError(f"read_preflib: line {lineno}: ties are not allowed in {dtype} "
+                             f"(strict orders); is this a toc/toi file?")
+        if dtype in ("soc", "toc") and len(flat) != m_alt:
+            raise InputError(f"read_preflib: line {lineno}: {dtype} orders must rank all {m_alt} "
+                             f"alternatives, this one ranks {len(flat)}")
+    total = sum(c for c, _, _ in orders)
+    if "NUMBER VOTERS" in meta and _header_num(meta, "NUMBER VOTERS") != total:
+        raise InputError(f"read_preflib: header says {meta['NUMBER VOTERS']} voters but the counts "
+                         f"sum to {total:g}")
+    if "NUMBER UNIQUE ORDERS" in meta and _header_num(meta, "NUMBER UNIQUE ORDERS") != len(orders):
+        raise InputError(f"read_preflib: header says {meta['NUMBER UNIQUE ORDERS']} unique orders "
+                         f"but there are {len(orders)} order lines")
+    if not orders:
+        raise InputError("read_preflib: no order lines ('count: order') found")
+    rankings = pl.DataFrame({
+        "voter_id": pl.Series(range(len(orders)), dtype=pl.Int64),
+        "ranking": pl.Series([t for _, t, _ in orders], dtype=pl.List(pl.List(pl.Int64))),
+        "weight": pl.Series([c for c, _, _ in orders], dtype=pl.Float64),
+    })
+    names = {i: alts.get(i, str(i)) for i in sorted(universe)}
+    return PreflibData(validate(rankings, "rankings"), names, dtype, meta)
+
+
+# ----------------------------------------------------------------------------------------------
+# Polis
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PolisConversation:
+    """A Polis conversation export.
+
+    - ``votes``: canonical votes ``statement_id, participant_id, vote`` (Int8: 1 agree,
+      -1 disagree, 0 pass), ``timestamp`` (Datetime ms UTC): each participant's LAST vote on each
+      statement, in time order;
+    - ``superseded``: how many earlier votes were replaced by a later one (raw rows - kept rows);
+    - ``statements``: ``statement_id, text, moderated`` (Int8: 1 accepted, 0 unmoderated,
+      -1 rejected), ``author_id, timestamp`` and the export's ``agrees, disagrees`` counts;
+    - ``participant_groups``: ``participant_id, group_id`` (the opinion group Polis assigned, from
+      ``participants-votes.csv``; null when that file is absent or lacks the participant);
+    - ``name`` (folder name) and ``metadata`` (``summary.csv`` key/value pairs).
+    """
+
+    name: str
+    votes: pl.DataFrame
+    statements: pl.DataFrame
+    participant_groups: pl.DataFrame
+    superseded: int
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+def _polis_csv(path: Path, need: Sequence[str], **kw: Any) -> pl.DataFrame:
+    try:
+        df = pl.read_csv(path, **kw)
+    except pl.exceptions.PolarsError as e:
+        raise InputError(f"read_polis: could not parse {str(path)!r}: {e}") from None
+    miss = [c for c in need if c not in df.columns]
+    if miss:
+        raise SchemaError(f"read_polis: {path.name} lacks column(s) {miss}; it has {df.columns}")
+    return df
+
+
+def read_polis(folder: str | Path, *, name: str | None = None) -> PolisConversation:
+    """Read a Polis open-data export folder (``votes.csv``, ``comments.csv``, optionally
+    ``participants-votes.csv`` and ``summary.csv``) into a :class:`PolisConversation`.
+
+    Votes: rows are ordered by ``timestamp`` (file order breaks ties) and, per
+    (statement, participant), only the last vote is kept; the number replaced is
+    ``superseded``. Votes outside {-1, 0, 1} are an :class:`InputError` naming the file row.
+    """
+    d = Path(folder)
+    if not d.is_dir():
+        raise InputError(f"read_polis: {str(d)!r} is not a folder")
+    for f in ("votes.csv", "comments.csv"):
+        if not (d / f).is_file():
+            raise InputError(f"read_polis: {str(d)!r} has no {f}; expected a Polis export folder")
+    raw = _polis_csv(d / "votes.csv", ["timestamp", "comment-id", "voter-id", "vote"],
+                     schema_overrides={"timestamp": pl.Int64, "comment-id": pl.Int64,
+                                       "voter-id": pl.Int64, "vote": pl.Int64})
+    nul = raw.select(pl.any_horizontal(pl.col("timestamp", "comment-id", "voter-id", "vote")
+                                       .is_null())).to_series()
+    if nul.any():
+        raise InputError(f"read_polis: votes.csv has empty cells at data {rows_text(nul)}")
+    badv = ~raw.get_column("vote").is_in([-1, 0, 1])
+    if badv.any():
+        raise InputError(f"read_polis: votes.csv column 'vote' must be -1, 0 or 1; invalid at "
+                         f"data {rows_text(badv)}")
+    kept = (raw.with_row_index("_row").sort("timestamp", "_row")
+            .unique(subset=["comment-id", "voter-id"], keep="last", maintain_order=True))
+    votes = kept.select(
+        pl.col("comment-id").alias("statement_id"),
+        pl.col("voter-id").alias("participant_id"),
+        pl.col("vote").cast(pl.Int8),
+        pl.from_epoch("timestamp", time_unit="ms").cast(pl.Datetime("ms"))
+        .dt.replace_time_zone("UTC").alias("timestamp"),
+    )
+    votes = validate(votes, "votes")
+    com = _polis_csv(d / "comments.csv", ["comment-id", "comment-body", "moderated"],
+                     schema_overrides={"comment-id": pl.Int64, "moderated": pl.Int64,
+                                       "comment-body": pl.String})
+    badm = com.get_column("moderated").is_null() | ~com.get_column("moderated").is_in([-1, 0, 1])
+    if badm.any():
+        raise InputError(f"read_polis: comments.csv column 'moderated' must be -1, 0 or 1; "
+                         f"invalid at data {rows_text(badm)}")
+    scols = [pl.col("comment-id").alias("statement_id"),
+             pl.col("comment-body").fill_null("").alias("text"),
+             pl.col("moderated").cast(pl.Int8)]
+    if "author-id" in com.columns:
+        scols.append(pl.col("author-id").cast(pl.Int64).alias("author_id"))
+    if "timestamp" in com.columns:
+        scols.append(pl.from_epoch(pl.col("timestamp").cast(pl.Int64), time_unit="ms")
+                     .cast(pl.Datetime("ms"))
+                     .dt.replace_time_zone("UTC").alias("timestamp"))
+    for c in ("agrees", "disagrees"):
+        if c in com.columns:
+            scols.append(pl.col(c).cast(pl.Int64))
+    statements = com.select(scols).sort("statement_id")
+    dup = statements.get_column("statement_id").is_duplicated()
+    if dup.any():
+        raise InputError(f"read_polis: comments.csv repeats a comment-id (statement_id "
+                         f"{statements.filter(dup).get_column('statement_id')[0]})")
+    voters = votes.select("participant_id").unique()
+    pv_path = d / "participants-votes.csv"
+    if pv_path.is_file():
+        pv = _polis_csv(pv_path, ["participant", "group-id"], infer_schema_length=0)
+        cols = []
+        for src, dst in (("participant", "participant_id"), ("group-id", "group_id")):
+            raw_s = pv.get_column(src).str.strip_chars()
+            val = raw_s.cast(pl.Int64, strict=False)
+            bad = raw_s.is_not_null() & (raw_s != "") & val.is_null()
+            if bad.any():
+                raise InputError(f"read_polis: participants-votes.csv column {src!r} is not an "
+                                 f"integer at data {rows_text(bad)}")
+            cols.append(val.alias(dst))
+        if cols[0].null_count():
+            raise InputError(f"read_polis: participants-votes.csv column 'participant' is empty "
+                             f"at data {rows_text(cols[0].is_null())}")
+        groups = pl.DataFrame(cols)
+        pg = (voters.join(groups, on="participant_id", how="full", coalesce=True)
+              .sort("participant_id"))
+    else:
+        pg = voters.with_columns(pl.lit(None, dtype=pl.Int64).alias("group_id")) \
+            .sort("participant_id")
+    meta: dict[str, str] = {}
+    sp = d / "summary.csv"
+    if sp.is_file():
+        with sp.open(newline="", encoding="utf-8") as fh:
+            for row in csv.reader(fh):
+                if len(row) >= 2:
+                    meta[row[0]] = ",".join(row[1:])
+    return PolisConversation(name or d.name, votes, statements, pg, raw.height - votes.height,
+                             meta)

@@ -1,0 +1,563 @@
+"""Statistics on preference data: Bradley–Terry strengths, Elo ratings, inter-rater agreement
+and disagreement measures (polars in, polars out; the numerics run in the Rust core,
+``rust/core/src/stats``).
+
+- :func:`bradley_terry`: maximum-likelihood (or MAP) strengths of the Bradley–Terry model
+  ``P(i beats j) = p_i / (p_i + p_j)`` (Bradley & Terry 1952; Zermelo 1929), fitted by Newton's
+  method or Hunter's (2004) MM algorithm on the sparse comparison graph, with standard errors
+  from the observed Fisher information and seeded percentile-bootstrap intervals.
+- :func:`elo`: online Elo ratings (Elo 1978) in the order of the rows (arena style).
+- :func:`agreement`: Krippendorff's alpha (Krippendorff 2011, "Computing Krippendorff's
+  Alpha-Reliability"), Fleiss' kappa (Fleiss 1971), Cohen's kappa (Cohen 1960), raw pairwise
+  percent agreement.
+- :func:`disagreement`: per-item Shannon entropy of the label distribution and, between groups,
+  the (generalized) Jensen–Shannon divergence (Lin 1991) and whether group majorities differ.
+
+Item, rater and unit ids may be of any polars type; they are factorized to integer codes with
+polars before entering Rust, and results name the original ids.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from . import _core
+from .errors import InputError, SchemaError
+
+__all__ = [
+    "Agreement",
+    "agreement",
+    "bradley_terry",
+    "disagreement",
+    "elo",
+]
+
+_COMPARISON_COLUMNS = ("chosen_id", "rejected_id")
+
+
+def _as_frame(df: Any, what: str) -> pl.DataFrame:
+    if isinstance(df, pl.LazyFrame):
+        return df.collect()
+    if isinstance(df, pl.DataFrame):
+        return df
+    raise InputError(f"{what} must be a polars DataFrame, got {type(df).__name__}")
+
+
+def _require(df: pl.DataFrame, cols: Sequence[str], what: str) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise SchemaError(
+            f"{what} lacks column(s) {missing}; it has {df.columns}. Rename your columns or pass "
+            "the column names as parameters"
+        )
+
+
+def _check_no_nulls(df: pl.DataFrame, cols: Sequence[str], what: str) -> None:
+    for c in cols:
+        n = df[c].null_count()
+        if n:
+            row = int(df[c].is_null().arg_max() or 0)
+            raise InputError(
+                f"{what}: column '{c}' has {n} null value(s), first at row {row}; drop or fill them"
+            )
+
+
+def _factorize(*cols: pl.Series) -> tuple[pl.Series, list[np.ndarray]]:
+    """Sorted distinct values of the columns and each column's int64 codes into them.
+
+    Integer ids in a compact range are coded with a lookup table (no sort or hash)."""
+    dtypes = {c.dtype for c in cols}
+    if len(dtypes) > 1:
+        names = ", ".join(f"'{c.name}' ({c.dtype})" for c in cols)
+        raise SchemaError(f"columns {names} must have the same type; cast them to one type")
+    n = sum(len(c) for c in cols)
+    dtype = cols[0].dtype
+    if dtype.is_integer() and n and all(c.null_count() == 0 for c in cols):
+        mn = min(int(c.min()) for c in cols)  # type: ignore[arg-type]
+        mx = max(int(c.max()) for c in cols)  # type: ignore[arg-type]
+        if mx - mn < min(2**31, max(4 * n, 1 << 16)):
+            raw = [c.to_numpy().astype(np.int64, copy=False) - mn for c in cols]
+            present = np.zeros(mx - mn + 1, dtype=bool)
+            for r in raw:
+                present[r] = True
+            lut = np.cumsum(present, dtype=np.int64) - 1
+            items = pl.Series("item", np.flatnonzero(present) + mn).cast(dtype)
+            return items, [lut[r] for r in raw]
+    allv = pl.concat([c.rename("item") for c in cols]) if len(cols) > 1 else cols[0].rename("item")
+    items = allv.unique().sort()
+    codes = [
+        items.search_sorted(c).cast(pl.Int64).to_numpy(allow_copy=True).astype(np.int64)
+        for c in cols
+    ]
+    return items, codes
+
+
+def _weights(df: pl.DataFrame, col: str | None) -> np.ndarray | None:
+    if col is None or col not in df.columns:
+        return None
+    s = df[col]
+    if not s.dtype.is_numeric():
+        raise SchemaError(f"column '{col}' has type {s.dtype} but weights must be numeric")
+    _check_no_nulls(df, [col], "comparisons")
+    return np.ascontiguousarray(s.cast(pl.Float64).to_numpy(), dtype=np.float64)
+
+
+def _ties(df: pl.DataFrame, col: str | None) -> np.ndarray | None:
+    if col is None or col not in df.columns:
+        return None
+    s = df[col]
+    if s.dtype != pl.Boolean:
+        raise SchemaError(f"column '{col}' has type {s.dtype} but tie must be Boolean")
+    _check_no_nulls(df, [col], "comparisons")
+    return np.ascontiguousarray(s.to_numpy(), dtype=np.bool_)
+
+
+_SET = re.compile(r"\{([0-9, ]+)(, \.\.\. \(\d+ items\))?\}")
+
+
+def _name_items(msg: str, items: pl.Series) -> str:
+    """Rewrites the core's ``{3, 7}`` item-code sets as sets of the original item ids."""
+    names = items.to_list()
+
+    def repl(m: re.Match[str]) -> str:
+        try:
+            ids = [names[int(x)] for x in m.group(1).split(",") if x.strip()]
+        except (IndexError, ValueError):
+            return m.group(0)
+        return "{" + ", ".join(repr(x) for x in ids) + (m.group(2) or "") + "}"
+
+    return _SET.sub(repl, msg)
+
+
+def _groups(df: pl.DataFrame, by: str | Sequence[str] | None) -> list[tuple[dict[str, Any], pl.DataFrame]]:
+    if by is None:
+        return [({}, df)]
+    cols = [by] if isinstance(by, str) else list(by)
+    _require(df, cols, "comparisons")
+    out = []
+    for key, sub in df.group_by(cols, maintain_order=True):
+        out.append((dict(zip(cols, key, strict=True)), sub))
+    out.sort(key=lambda kv: tuple((v is None, v) for v in kv[0].values()))
+    return out
+
+
+def bradley_terry(
+    comparisons: pl.DataFrame,
+    by: str | Sequence[str] | None = None,
+    *,
+    l2: float = 0.0,
+    ties: str = "half",
+    method: str = "newton",
+    bootstrap: int = 0,
+    level: float = 0.95,
+    seed: int = 0,
+    prior: float = 0.0,
+    tol: float = 1e-10,
+    max_iter: int = 1000,
+    standard_errors: bool = True,
+    chosen: str = "chosen_id",
+    rejected: str = "rejected_id",
+    tie: str | None = "tie",
+    weight: str | None = "weight",
+    threads: int | None = None,
+) -> pl.DataFrame:
+    """Bradley–Terry strengths per item (and per ``by`` group) from pairwise comparisons.
+
+    Model: ``P(i beats j) = p_i / (p_i + p_j)`` (Bradley & Terry 1952). ``strength`` is the
+    log-strength ``ln p_i`` normalized to mean 0 over the items of the group. Fitted by Newton's
+    method with conjugate-gradient solves (``method="newton"``) or Hunter's (2004) MM algorithm
+    (``method="mm"``); converged when no log-strength moves more than ``tol``.
+
+    Parameters:
+        comparisons: the canonical comparisons table (``chosen_id``, ``rejected_id``, optional
+            ``tie`` (bool) and ``weight`` (float)). Ids may be of any type.
+        by: optional group columns; one independent fit per group.
+        l2: Gaussian prior precision on log-strengths (``-(l2/2) sum theta^2``); with
+            ``l2 > 0`` every comparison graph has finite strengths.
+        ties: ``"half"`` counts a tie as half a win for each side (Zermelo 1929), ``"drop"``
+            ignores tied rows.
+        bootstrap: number of percentile-bootstrap replicates (resampling comparisons, seeded by
+            ``seed``; results do not depend on the thread count); 0 uses Wald intervals
+            ``strength ± z * se`` instead.
+        level: interval coverage.
+        prior: pseudo-comparisons against a virtual reference item of strength 0: every item
+            gets ``prior`` tied games with it (Coulom 2008's "virtual draws"), which also makes
+            any graph identifiable. The reference item is not reported.
+        standard_errors: compute ``se`` from the inverse observed Fisher information (at most
+            2,000 items per group; pass ``False`` above that).
+
+    Returns:
+        a table with the ``by`` columns, ``item``, ``strength``, ``se``, ``ci_low``,
+        ``ci_high``, ``n_comparisons`` (rows the item appears in and that the fit used), sorted
+        by group and item.
+
+    Raises:
+        InputError: when the comparison graph is disconnected or some item never wins / never
+            loses and neither ``l2`` nor ``prior`` is given (the message names the components by
+            item id), on ``chosen == rejected``, negative or non-finite weights, nulls.
+        SchemaError: on missing or mistyped columns.
+    """
+    df = _as_frame(comparisons, "comparisons")
+    _require(df, [chosen, rejected], "comparisons")
+    if not (isinstance(prior, (int, float)) and math.isfinite(prior) and prior >= 0):
+        raise InputError(f"prior = {prior!r} must be a finite number >= 0")
+    if not (0.0 < level < 1.0):
+        raise InputError(f"level = {level!r} must be in (0, 1)")
+    if ties not in ("half", "drop"):
+        raise InputError(f'ties must be "half" or "drop", got {ties!r}')
+    if bootstrap < 0:
+        raise InputError(f"bootstrap = {bootstrap} must be >= 0 (0 = no bootstrap)")
+    _check_no_nulls(df, [chosen, rejected], "comparisons")
+    by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    frames = []
+    z = _normal_quantile(0.5 + level / 2.0)
+    for key, sub in _groups(df, by):
+        frames.append(
+            _bt_one(sub, key, chosen, rejected, tie, weight, l2, ties, method, bootstrap, level,
+                    seed, prior, tol, max_iter, standard_errors, threads, z)
+        )
+    if not frames:
+        schema: dict[str, Any] = {c: df.schema[c] for c in by_cols}
+        schema.update(
+            item=df.schema[chosen], strength=pl.Float64, se=pl.Float64, ci_low=pl.Float64,
+            ci_high=pl.Float64, n_comparisons=pl.Int64,
+        )
+        return pl.DataFrame(schema=schema)
+    return pl.concat(frames, how="vertical")
+
+
+def _normal_quantile(p: float) -> float:
+    """Standard normal quantile (Acklam-free: bisection on math.erf, exact to 1e-12)."""
+    lo, hi = -40.0, 40.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if 0.5 * (1.0 + math.erf(mid / math.sqrt(2.0))) < p:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+def _bt_one(
+    sub: pl.DataFrame, key: dict[str, Any], chosen: str, rejected: str, tie: str | None,
+    weight: str | None, l2: float, ties: str, method: str, bootstrap: int, level: float,
+    seed: int, prior: float, tol: float, max_iter: int, standard_errors: bool,
+    threads: int | None, z: float,
+) -> pl.DataFrame:
+    items, (w, lo) = _factorize(sub[chosen], sub[rejected])
+    n = len(items)
+    wt = _weights(sub, weight)
+    tv = _ties(sub, tie)
+    used = np.ones(len(sub), dtype=bool)
+    if tv is not None and ties == "drop":
+        used &= ~tv
+    if wt is not None:
+        used &= wt > 0
+    n_cmp = np.bincount(w[used], minlength=n) + np.bincount(lo[used], minlength=n)
+    if prior > 0:
+        # Virtual draws with a reference item (code n): a win and a loss of weight prior / 2.
+        idx = np.arange(n, dtype=np.int64)
+        ref = np.full(n, n, dtype=np.int64)
+        w = np.concatenate([w, idx, ref])
+        lo = np.concatenate([lo, ref, idx])
+        base_w = wt if wt is not None else np.ones(len(sub))
+        wt = np.concatenate([base_w, np.full(2 * n, prior / 2.0)])
+        if tv is not None:
+            tv = np.concatenate([tv, np.zeros(2 * n, dtype=bool)])
+        n_fit = n + 1
+    else:
+        n_fit = n
+    try:
+        r = _core.stats_bradley_terry(
+            w, lo, n_fit, weight=wt, tie=tv, l2=float(l2), ties=ties, method=method,
+            tol=float(tol), max_iter=int(max_iter), standard_errors=standard_errors,
+            bootstrap=int(bootstrap), level=float(level), seed=int(seed), threads=threads,
+        )
+    except InputError as e:
+        where = f" (group {key})" if key else ""
+        msg = _name_items(str(e), items)
+        if "no finite maximum-likelihood" in msg:
+            msg += "; or pass prior > 0"
+        raise InputError(msg + where) from None
+    strength = np.asarray(r["strength"])
+    se = None if r["se"] is None else np.asarray(r["se"])
+    if prior > 0:
+        strength = strength[:n] - strength[:n].mean()
+        se = None if se is None else se[:n]
+    if bootstrap > 0:
+        low, high = np.asarray(r["ci_low"]), np.asarray(r["ci_high"])
+        if prior > 0:
+            # Replicates are normalized over n + 1 items; shift to the reported normalization.
+            shift = np.asarray(r["strength"])[:n].mean()
+            low, high = low[:n] - shift, high[:n] - shift
+    elif se is not None:
+        low, high = strength - z * se, strength + z * se
+    else:
+        low = high = np.full(n, np.nan)
+    out = pl.DataFrame(
+        {
+            "item": items,
+            "strength": strength,
+            "se": se if se is not None else np.full(n, np.nan),
+            "ci_low": low,
+            "ci_high": high,
+            "n_comparisons": n_cmp.astype(np.int64),
+        }
+    )
+    if key:
+        out = out.select([pl.lit(v).alias(k) for k, v in key.items()] + out.columns)
+        out = out.with_columns(
+            [pl.col(k).cast(sub.schema[k]) for k in key]
+        )
+    return out
+
+
+def elo(
+    comparisons: pl.DataFrame,
+    *,
+    k: float = 4.0,
+    initial: float = 1000.0,
+    scale: float = 400.0,
+    base: float = 10.0,
+    chosen: str = "chosen_id",
+    rejected: str = "rejected_id",
+    tie: str | None = "tie",
+    weight: str | None = "weight",
+) -> pl.DataFrame:
+    """Online Elo ratings (Elo 1978), processing the rows in order.
+
+    For a row where ``a`` beat ``b`` with weight ``w``: ``E_a = 1 / (1 + base^((R_b - R_a) /
+    scale))``, ``S_a = 1`` (0.5 for a tie) and ``R_a += k w (S_a - E_a)``, ``R_b -= k w (S_a -
+    E_a)``. Defaults: ``k = 4`` (LMSYS Chatbot Arena), ``initial = 1000``, chess ``scale = 400``,
+    ``base = 10``.
+
+    Returns:
+        a table ``item``, ``rating``, ``games`` (weighted games played), sorted by item.
+    """
+    df = _as_frame(comparisons, "comparisons")
+    _require(df, [chosen, rejected], "comparisons")
+    _check_no_nulls(df, [chosen, rejected], "comparisons")
+    items, (w, lo) = _factorize(df[chosen], df[rejected])
+    ratings, games = _core.stats_elo(
+        w, lo, len(items), weight=_weights(df, weight), tie=_ties(df, tie), k=float(k),
+        initial=float(initial), scale=float(scale), base=float(base),
+    )
+    return pl.DataFrame({"item": items, "rating": ratings, "games": games})
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """An agreement coefficient and its parts.
+
+    ``value`` is alpha / kappa / the agreeing share; ``observed`` and ``expected`` are the
+    observed and chance disagreement (alpha) or agreement (kappa); ``n_units`` counts the units
+    that contributed (rated at least twice).
+    """
+
+    value: float
+    metric: str
+    level: str | None
+    observed: float | None
+    expected: float | None
+    n_units: int
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+
+_METRICS = ("krippendorff", "fleiss", "cohen", "percent")
+_LEVELS = ("nominal", "ordinal", "interval", "ratio")
+
+
+def agreement(
+    ratings: pl.DataFrame | np.ndarray,
+    metric: str = "krippendorff",
+    level: str = "nominal",
+    *,
+    rater: str = "annotator_id",
+    item: str = "item",
+    value: str = "value",
+    threads: int | None = None,
+) -> Agreement:
+    """Inter-rater agreement of ratings with missing data allowed.
+
+    Parameters:
+        ratings: a long table with one row per (rater, item) rating (columns ``rater``,
+            ``item``, ``value``; missing ratings are absent rows), or a ``raters x items``
+            numpy array with NaN for missing ratings (Krippendorff's reliability-data layout).
+        metric: ``"krippendorff"`` (alpha, Krippendorff 2011; any ``level``), ``"fleiss"``
+            (Fleiss 1971; every rated item needs the same number of ratings), ``"cohen"``
+            (Cohen 1960; exactly two raters, items rated by both), ``"percent"`` (pooled share
+            of agreeing pairs of ratings of the same item).
+        level: level of measurement for alpha: ``"nominal"``, ``"ordinal"``, ``"interval"``,
+            ``"ratio"``. Kappas and percent agreement treat values as nominal categories.
+
+    Values may be strings for nominal data (they are coded as categories); ordinal, interval
+    and ratio levels need numeric values.
+
+    Returns:
+        an :class:`Agreement` (``float(result)`` is the coefficient).
+
+    Raises:
+        InputError: on an undefined coefficient (no item rated twice, no variation), a rater who
+            rates an item twice, non-finite values, unknown metric/level.
+        SchemaError: on missing columns or non-numeric values where numbers are needed.
+    """
+    if metric not in _METRICS:
+        raise InputError(f"metric must be one of {_METRICS}, got {metric!r}")
+    if metric == "krippendorff" and level not in _LEVELS:
+        raise InputError(f"level must be one of {_LEVELS}, got {level!r}")
+    if isinstance(ratings, np.ndarray):
+        unit, rat, val = _from_matrix(ratings)
+    else:
+        df = _as_frame(ratings, "ratings")
+        _require(df, [rater, item, value], "ratings")
+        _check_no_nulls(df, [rater, item, value], "ratings")
+        _, (unit,) = _factorize(df[item])
+        _, (rat,) = _factorize(df[rater])
+        vs = df[value]
+        if vs.dtype.is_numeric():
+            val = np.ascontiguousarray(vs.cast(pl.Float64).to_numpy(), dtype=np.float64)
+        elif metric != "krippendorff" or level == "nominal":
+            _, (codes,) = _factorize(vs)
+            val = codes.astype(np.float64)
+        else:
+            raise SchemaError(
+                f"column '{value}' has type {vs.dtype}; level {level!r} needs numeric values "
+                "(map the labels to numbers in their order first)"
+            )
+    r = _core.stats_agreement(unit, rat, val, metric, level=level, threads=threads)
+    return Agreement(
+        value=float(r["value"]),
+        metric=metric,
+        level=level if metric == "krippendorff" else None,
+        observed=r.get("observed"),
+        expected=r.get("expected"),
+        n_units=int(r["n_units"]),
+    )
+
+
+def _from_matrix(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if a.ndim != 2:
+        raise InputError(f"the ratings array must be 2-D (raters x items), got shape {a.shape}")
+    if not np.issubdtype(a.dtype, np.number):
+        raise InputError(f"the ratings array must be numeric with NaN for missing, got {a.dtype}")
+    x = np.ascontiguousarray(a, dtype=np.float64)
+    # Rust scans the matrix row by row and returns item-major triples (each item's ratings
+    # contiguous, so the agreement kernel borrows them without regrouping).
+    return _core.stats_matrix_to_long(x)
+
+
+def disagreement(
+    votes_or_ratings: pl.DataFrame,
+    by: str = "item",
+    group: str | None = None,
+    *,
+    label: str | None = None,
+    weight: str | None = None,
+) -> pl.DataFrame:
+    """Per-item disagreement: entropy of the label distribution and, across groups, the
+    Jensen–Shannon divergence of the groups' label distributions.
+
+    Parameters:
+        votes_or_ratings: a long table, one row per vote / rating, with the item column
+            ``by`` (``"item"``; e.g. ``"statement_id"`` for Polis votes) and a label column.
+        label: the label column; default ``"vote"`` if present, else ``"label"``, ``"value"``,
+            ``"score"`` (the first one present). Labels are compared as categories.
+        group: optional column with the rater's group (e.g. an opinion group).
+        weight: optional weight column (default: every row counts 1).
+
+    Returns:
+        one row per item, sorted: ``by``, ``n`` (total weight), ``entropy`` (Shannon, nats,
+        ``-sum p ln p``), ``majority`` (the most frequent label; ties go to the smallest label),
+        ``majority_share``; with ``group`` also ``n_groups`` (groups that rated the item),
+        ``js_divergence`` (generalized JSD with equal group weights, Lin 1991:
+        ``H(mean_g p_g) - mean_g H(p_g)``, equal to the two-distribution JSD for two groups, in
+        ``[0, ln n_groups]``; 0 when only one group rated the item) and ``majorities_differ``
+        (whether the groups' sets of modal labels are not all the same).
+    """
+    df = _as_frame(votes_or_ratings, "votes_or_ratings")
+    if label is None:
+        label = next((c for c in ("vote", "label", "value", "score") if c in df.columns), None)
+        if label is None:
+            raise SchemaError(
+                f"no label column found (looked for vote, label, value, score in {df.columns}); "
+                "pass label="
+            )
+    cols = [by, label] + ([group] if group else []) + ([weight] if weight else [])
+    _require(df, cols, "votes_or_ratings")
+    _check_no_nulls(df, cols, "votes_or_ratings")
+    if weight is not None:
+        if not df[weight].dtype.is_numeric():
+            raise SchemaError(f"column '{weight}' has type {df[weight].dtype}; weights must be numeric")
+        bad = ~(df[weight].cast(pl.Float64).is_finite() & (df[weight].cast(pl.Float64) >= 0))
+        if bad.any():
+            row = int(bad.arg_max() or 0)
+            raise InputError(
+                f"column '{weight}' row {row} is {df[weight][row]}; weights must be finite and >= 0"
+            )
+        wsum = pl.col(weight).cast(pl.Float64).sum()
+    else:
+        wsum = pl.len().cast(pl.Float64)
+    keys = [by] + ([group] if group else [])
+    counts = df.group_by(keys + [label]).agg(wsum.alias("_w"))
+    item_counts = counts.group_by([by, label]).agg(pl.col("_w").sum()) if group else counts
+    per_item = _dist_stats(item_counts, [by], label)
+    if group is None:
+        return per_item.sort(by)
+    per_group = _dist_stats(counts, [by, group], label)
+    # Generalized JSD: H(mean of group distributions) - mean of group entropies.
+    g_counts = counts.with_columns(
+        (pl.col("_w") / pl.col("_w").sum().over([by, group])).alias("_p")
+    )
+    n_groups = per_group.group_by(by).agg(pl.len().alias("n_groups"))
+    mix = (
+        g_counts.join(n_groups, on=by)
+        .group_by([by, label])
+        .agg((pl.col("_p").sum() / pl.col("n_groups").first()).alias("_m"))
+        .group_by(by)
+        .agg((-(pl.col("_m") * pl.col("_m").log()).filter(pl.col("_m") > 0).sum()).alias("_hm"))
+    )
+    modal = (
+        counts.with_columns(pl.col("_w").max().over([by, group]).alias("_mx"))
+        .filter(pl.col("_w") == pl.col("_mx"))
+        .group_by([by, group])
+        .agg(pl.col(label).sort().alias("_modes"))
+        .group_by(by)
+        .agg(pl.col("_modes").n_unique().alias("_nm"))
+    )
+    between = (
+        per_group.group_by(by)
+        .agg(pl.col("entropy").mean().alias("_hbar"), pl.len().alias("n_groups"))
+        .join(mix, on=by)
+        .join(modal, on=by)
+        .select(
+            by,
+            "n_groups",
+            (pl.col("_hm") - pl.col("_hbar")).clip(lower_bound=0.0).alias("js_divergence"),
+            (pl.col("_nm") > 1).alias("majorities_differ"),
+        )
+    )
+    return per_item.join(between, on=by).sort(by)
+
+
+def _dist_stats(counts: pl.DataFrame, keys: list[str], label: str) -> pl.DataFrame:
+    p = pl.col("_w") / pl.col("_w").sum()
+    return (
+        counts.sort(keys + [label])
+        .group_by(keys, maintain_order=True)
+        .agg(
+            pl.col("_w").sum().alias("n"),
+            (-(p * p.log()).filter(pl.col("_w") > 0).sum()).clip(lower_bound=0.0).alias("entropy"),
+            pl.col(label).sort_by(pl.col("_w"), descending=True, maintain_order=True).first()
+            .alias("majority"),
+            (pl.col("_w").max() / pl.col("_w").sum()).alias("majority_share"),
+        )
+    )

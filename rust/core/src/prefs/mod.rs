@@ -1,0 +1,543 @@
+//! Preference-data transforms on integer-coded, grouped rows.
+//!
+//! Rows are handed over grouped: `rows[offsets[g]..offsets[g + 1]]` are the row indices (into the
+//! value columns) of group `g`, in the order pairs should be listed. The binding layer builds the
+//! grouping (a polars `group_by`), these kernels only enumerate pairs and aggregate counts.
+//!
+//! - [`rating_pairs`]: every unordered pair of rows within a group, oriented so that the first
+//!   row has the higher score, with the margin; ties and below-margin pairs are counted, not
+//!   silently lost.
+//! - [`pareto_pairs`]: the pairs where one row weakly dominates the other on every objective and
+//!   strictly on one (Pareto dominance), plus the counts of incomparable and identical pairs.
+//! - [`tally`]: per `(group, item_lo, item_hi)` sums of wins, ties and weights (a mergeable
+//!   state of pairwise counts).
+//!
+//! Output pair lists are written in group order and, within a group, in `(i, j)` order with
+//! `i < j` positions, so results never depend on the thread count.
+
+use rayon::prelude::*;
+
+use crate::error::{CoreError, Result};
+use crate::input_err;
+use crate::parallel::with_threads;
+
+/// Groups per parallel work item.
+const GROUP_CHUNK: usize = 4096;
+
+/// Pairs found by [`rating_pairs`] / [`pareto_pairs`] (row indices into the input columns).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PairList {
+    /// The preferred row ("chosen") and the other row ("rejected"); for a kept tie the earlier
+    /// row comes first.
+    pub first: Vec<u32>,
+    pub second: Vec<u32>,
+    /// Score difference `score[first] - score[second]` (`>= 0`; `0` for ties). Empty for
+    /// [`pareto_pairs`].
+    pub margin: Vec<f64>,
+    /// Whether the pair is a kept tie.
+    pub tie: Vec<bool>,
+    /// Pairs considered (`sum_g m_g (m_g - 1) / 2`).
+    pub n_considered: u64,
+    /// Tied pairs dropped (`ratings`: equal scores; `pareto`: identical vectors).
+    pub n_ties_dropped: u64,
+    /// Pairs dropped because their margin was below `min_margin`.
+    pub n_below_margin: u64,
+    /// Pareto: pairs where each row is better on some objective.
+    pub n_incomparable: u64,
+}
+
+fn check_groups(offsets: &[usize], rows: &[u32], n_values: usize) -> Result<()> {
+    if offsets.is_empty() || offsets[0] != 0 || offsets[offsets.len() - 1] != rows.len() {
+        return input_err!(
+            "offsets must start at 0 and end at the number of rows ({})",
+            rows.len()
+        );
+    }
+    if let Some(i) = offsets.windows(2).position(|w| w[1] < w[0]) {
+        return input_err!("offsets decrease at group {i}");
+    }
+    if let Some(k) = rows.iter().position(|&r| r as usize >= n_values) {
+        return input_err!(
+            "row index {} at position {k} is outside the {n_values} rows",
+            rows[k]
+        );
+    }
+    Ok(())
+}
+
+fn chunks(n_groups: usize) -> Vec<(usize, usize)> {
+    (0..n_groups)
+        .step_by(GROUP_CHUNK)
+        .map(|s| (s, (s + GROUP_CHUNK).min(n_groups)))
+        .collect()
+}
+
+/// Concatenates per-chunk pair lists in chunk order.
+fn concat(parts: Vec<PairList>, with_margin: bool) -> PairList {
+    let total: usize = parts.iter().map(|p| p.first.len()).sum();
+    let mut out = PairList {
+        first: Vec::with_capacity(total),
+        second: Vec::with_capacity(total),
+        margin: Vec::with_capacity(if with_margin { total } else { 0 }),
+        tie: Vec::with_capacity(total),
+        ..Default::default()
+    };
+    for p in parts {
+        out.first.extend_from_slice(&p.first);
+        out.second.extend_from_slice(&p.second);
+        out.margin.extend_from_slice(&p.margin);
+        out.tie.extend_from_slice(&p.tie);
+        out.n_considered += p.n_considered;
+        out.n_ties_dropped += p.n_ties_dropped;
+        out.n_below_margin += p.n_below_margin;
+        out.n_incomparable += p.n_incomparable;
+    }
+    out
+}
+
+/// All pairs of rows within each group with their score margin.
+///
+/// For rows `a` before `b` in a group with `d = score[a] - score[b]`: if `d == 0` the pair is a
+/// tie (kept with margin 0 when `keep_ties`, else counted in `n_ties_dropped`); otherwise, if
+/// `|d| < min_margin`, it is counted in `n_below_margin`; otherwise the higher-scored row is
+/// `first` and the margin is `|d|`. Non-finite scores are an error naming the row.
+pub fn rating_pairs(
+    offsets: &[usize],
+    rows: &[u32],
+    score: &[f64],
+    min_margin: f64,
+    keep_ties: bool,
+    threads: Option<usize>,
+) -> Result<PairList> {
+    check_groups(offsets, rows, score.len())?;
+    if !min_margin.is_finite() || min_margin < 0.0 {
+        return input_err!("min_margin = {min_margin} must be finite and >= 0");
+    }
+    if let Some(&r) = rows.iter().find(|&&r| !score[r as usize].is_finite()) {
+        return input_err!(
+            "row {r}: score {} is not finite; drop or impute it before building pairs",
+            score[r as usize]
+        );
+    }
+    let ng = offsets.len() - 1;
+    let ch = chunks(ng);
+    // Which pairs a group keeps: 0 = dropped tie, 1 = below margin, 2 = kept.
+    let verdict = |sa: f64, sb: f64| -> u8 {
+        let d = sa - sb;
+        if d == 0.0 {
+            if keep_ties {
+                2
+            } else {
+                0
+            }
+        } else if d.abs() < min_margin {
+            1
+        } else {
+            2
+        }
+    };
+    with_threads(threads, || {
+        // Pass 1: per chunk, pairs considered / kept / tied / below margin.
+        let counts: Vec<[u64; 4]> = ch
+            .par_iter()
+            .map(|&(g0, g1)| {
+                let mut c = [0u64; 4];
+                for g in g0..g1 {
+                    let rs = &rows[offsets[g]..offsets[g + 1]];
+                    for (x, &a) in rs.iter().enumerate() {
+                        let sa = score[a as usize];
+                        for &b in &rs[x + 1..] {
+                            c[verdict(sa, score[b as usize]) as usize] += 1;
+                        }
+                    }
+                }
+                let kept = c[2];
+                [c[0] + c[1] + kept, kept, c[0], c[1]]
+            })
+            .collect();
+        let total: usize = counts.iter().map(|c| c[1] as usize).sum();
+        let mut out = PairList {
+            first: vec![0; total],
+            second: vec![0; total],
+            margin: vec![0.0; total],
+            tie: vec![false; total],
+            ..Default::default()
+        };
+        for c in &counts {
+            out.n_considered += c[0];
+            out.n_ties_dropped += c[2];
+            out.n_below_margin += c[3];
+        }
+        // Pass 2: each chunk fills its own slice of the outputs.
+        let mut slices = Vec::with_capacity(ch.len());
+        {
+            let (mut f, mut s2, mut m, mut t) = (
+                &mut out.first[..],
+                &mut out.second[..],
+                &mut out.margin[..],
+                &mut out.tie[..],
+            );
+            for c in &counts {
+                let k = c[1] as usize;
+                let (f0, f1) = f.split_at_mut(k);
+                let (s0, s1) = s2.split_at_mut(k);
+                let (m0, m1) = m.split_at_mut(k);
+                let (t0, t1) = t.split_at_mut(k);
+                slices.push((f0, s0, m0, t0));
+                (f, s2, m, t) = (f1, s1, m1, t1);
+            }
+        }
+        ch.par_iter()
+            .zip(slices.into_par_iter())
+            .for_each(|(&(g0, g1), (f, s2, m, t))| {
+                let mut k = 0usize;
+                for g in g0..g1 {
+                    let rs = &rows[offsets[g]..offsets[g + 1]];
+                    for (x, &a) in rs.iter().enumerate() {
+                        let sa = score[a as usize];
+                        for &b in &rs[x + 1..] {
+                            let sb = score[b as usize];
+                            if verdict(sa, sb) != 2 {
+                                continue;
+                            }
+                            let d = sa - sb;
+                            if d >= 0.0 {
+                                f[k] = a;
+                                s2[k] = b;
+                                m[k] = d;
+                                t[k] = d == 0.0;
+                            } else {
+                                f[k] = b;
+                                s2[k] = a;
+                                m[k] = -d;
+                            }
+                            k += 1;
+                        }
+                    }
+                }
+            });
+        out
+    })
+}
+
+/// Pareto-dominance pairs within each group over objective columns `objectives` (each indexed
+/// by row; larger is better when `maximize[k]`). Row `a` dominates `b` when it is at least as
+/// good on every objective and strictly better on one; dominated pairs are listed as
+/// `(dominating, dominated)`, identical vectors are counted in `n_ties_dropped` and the rest in
+/// `n_incomparable`. Non-finite values are an error naming the row and objective.
+pub fn pareto_pairs(
+    offsets: &[usize],
+    rows: &[u32],
+    objectives: &[&[f64]],
+    maximize: &[bool],
+    threads: Option<usize>,
+) -> Result<PairList> {
+    let m = objectives.len();
+    if m == 0 {
+        return input_err!("pareto_pairs needs at least one objective");
+    }
+    if maximize.len() != m {
+        return input_err!("maximize has {} entries for {m} objectives", maximize.len());
+    }
+    let n = objectives[0].len();
+    if let Some(k) = objectives.iter().position(|c| c.len() != n) {
+        return input_err!(
+            "objective {k} has {} values but objective 0 has {n}",
+            objectives[k].len()
+        );
+    }
+    check_groups(offsets, rows, n)?;
+    for (k, col) in objectives.iter().enumerate() {
+        if let Some(&r) = rows.iter().find(|&&r| !col[r as usize].is_finite()) {
+            return Err(CoreError::Input(format!(
+                "row {r}, objective {k}: value {} is not finite; drop or impute it first",
+                col[r as usize]
+            )));
+        }
+    }
+    let ng = offsets.len() - 1;
+    let parts: Vec<PairList> = with_threads(threads, || {
+        chunks(ng)
+            .into_par_iter()
+            .map(|(g0, g1)| {
+                let mut p = PairList::default();
+                let mut buf: Vec<f64> = Vec::new();
+                for g in g0..g1 {
+                    let rs = &rows[offsets[g]..offsets[g + 1]];
+                    let len = rs.len();
+                    p.n_considered += (len * len.saturating_sub(1) / 2) as u64;
+                    // Row-major copy of the group's (sign-adjusted) vectors.
+                    buf.clear();
+                    for &r in rs {
+                        for k in 0..m {
+                            let v = objectives[k][r as usize];
+                            buf.push(if maximize[k] { v } else { -v });
+                        }
+                    }
+                    for x in 0..len {
+                        let va = &buf[x * m..(x + 1) * m];
+                        for y in x + 1..len {
+                            let vb = &buf[y * m..(y + 1) * m];
+                            let (mut better, mut worse) = (false, false);
+                            for k in 0..m {
+                                if va[k] > vb[k] {
+                                    better = true;
+                                } else if va[k] < vb[k] {
+                                    worse = true;
+                                }
+                            }
+                            match (better, worse) {
+                                (true, false) => {
+                                    p.first.push(rs[x]);
+                                    p.second.push(rs[y]);
+                                    p.tie.push(false);
+                                }
+                                (false, true) => {
+                                    p.first.push(rs[y]);
+                                    p.second.push(rs[x]);
+                                    p.tie.push(false);
+                                }
+                                (false, false) => p.n_ties_dropped += 1,
+                                (true, true) => p.n_incomparable += 1,
+                            }
+                        }
+                    }
+                }
+                p
+            })
+            .collect()
+    })?;
+    Ok(concat(parts, false))
+}
+
+/// Aggregated pairwise counts: one entry per distinct `(group, lo, hi)` with `lo < hi`, sorted.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TallyCounts {
+    pub group: Vec<u32>,
+    pub lo: Vec<u32>,
+    pub hi: Vec<u32>,
+    /// Comparisons won by `lo` / by `hi` / tied (counts) and their summed weights.
+    pub n_lo: Vec<u64>,
+    pub n_hi: Vec<u64>,
+    pub n_tie: Vec<u64>,
+    pub w_lo: Vec<f64>,
+    pub w_hi: Vec<f64>,
+    pub w_tie: Vec<f64>,
+}
+
+/// Sums comparisons `winner[c]` over `loser[c]` (a tie when `tie[c]`) per group and unordered
+/// item pair. Ids are codes; `winner == loser` and non-finite weights are errors naming the row.
+/// Weight sums are accumulated in input order within each key, so results do not depend on the
+/// thread count.
+pub fn tally(
+    group: &[u32],
+    winner: &[u32],
+    loser: &[u32],
+    tie: Option<&[bool]>,
+    weight: Option<&[f64]>,
+    threads: Option<usize>,
+) -> Result<TallyCounts> {
+    let n = winner.len();
+    if group.len() != n || loser.len() != n {
+        return input_err!(
+            "group, winner and loser have {}, {n} and {} entries; pass one of each per comparison",
+            group.len(),
+            loser.len()
+        );
+    }
+    if tie.is_some_and(|t| t.len() != n) || weight.is_some_and(|w| w.len() != n) {
+        return input_err!("tie and weight must have one entry per comparison ({n})");
+    }
+    if let Some(c) = (0..n).find(|&c| winner[c] == loser[c]) {
+        return input_err!(
+            "row {c}: chosen and rejected are the same item; drop rows where chosen == rejected"
+        );
+    }
+    if let Some(w) = weight {
+        if let Some(c) = w.iter().position(|x| !x.is_finite() || *x < 0.0) {
+            return input_err!("row {c}: weight {} must be finite and >= 0", w[c]);
+        }
+    }
+    // Dense path: one sequential pass into counters indexed by (group, lo, hi) when the key
+    // space is small (arena-style data: few groups, few items); O(n), no sorting.
+    let n_groups = group.iter().copied().max().map_or(0, |g| g as usize + 1);
+    let n_items = winner
+        .iter()
+        .chain(loser)
+        .copied()
+        .max()
+        .map_or(0, |i| i as usize + 1);
+    let space = (n_groups as u128) * (n_items as u128) * (n_items as u128);
+    if space <= (DENSE_MAX as u128).min(4 * n as u128 + (1 << 16)) {
+        return Ok(tally_dense(
+            group,
+            winner,
+            loser,
+            tie,
+            weight,
+            n_items,
+            space as usize,
+        ));
+    }
+    with_threads(threads, || {
+        // key = group << 64 | lo << 32 | hi ; sort (key, row) so equal keys keep input order.
+        let mut keyed: Vec<(u128, u32)> = (0..n)
+            .into_par_iter()
+            .with_min_len(1 << 14)
+            .map(|c| {
+                let (a, b) = (winner[c], loser[c]);
+                let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+                let k = ((group[c] as u128) << 64) | ((lo as u128) << 32) | hi as u128;
+                (k, c as u32)
+            })
+            .collect();
+        keyed.par_sort_unstable();
+        let mut out = TallyCounts::default();
+        let mut prev: Option<u128> = None;
+        for &(k, c) in &keyed {
+            let c = c as usize;
+            if prev != Some(k) {
+                out.group.push((k >> 64) as u32);
+                out.lo.push((k >> 32) as u32);
+                out.hi.push(k as u32);
+                out.n_lo.push(0);
+                out.n_hi.push(0);
+                out.n_tie.push(0);
+                out.w_lo.push(0.0);
+                out.w_hi.push(0.0);
+                out.w_tie.push(0.0);
+                prev = Some(k);
+            }
+            let e = out.group.len() - 1;
+            let w = weight.map_or(1.0, |w| w[c]);
+            if tie.is_some_and(|t| t[c]) {
+                out.n_tie[e] += 1;
+                out.w_tie[e] += w;
+            } else if winner[c] < loser[c] {
+                out.n_lo[e] += 1;
+                out.w_lo[e] += w;
+            } else {
+                out.n_hi[e] += 1;
+                out.w_hi[e] += w;
+            }
+        }
+        Ok(out)
+    })?
+}
+
+/// Largest `(group, item, item)` key space [`tally`] counts in dense arrays.
+const DENSE_MAX: usize = 1 << 22;
+
+fn tally_dense(
+    group: &[u32],
+    winner: &[u32],
+    loser: &[u32],
+    tie: Option<&[bool]>,
+    weight: Option<&[f64]>,
+    n_items: usize,
+    space: usize,
+) -> TallyCounts {
+    // slot = (group * n_items + lo) * n_items + hi ; per slot [n_lo, n_hi, n_tie] and weights.
+    let mut cnt = vec![[0u64; 3]; space];
+    let mut wsum = vec![[0.0f64; 3]; space];
+    for c in 0..winner.len() {
+        let (a, b) = (winner[c] as usize, loser[c] as usize);
+        let (lo, hi, k) = if tie.is_some_and(|t| t[c]) {
+            (a.min(b), a.max(b), 2)
+        } else if a < b {
+            (a, b, 0)
+        } else {
+            (b, a, 1)
+        };
+        let slot = (group[c] as usize * n_items + lo) * n_items + hi;
+        cnt[slot][k] += 1;
+        wsum[slot][k] += weight.map_or(1.0, |w| w[c]);
+    }
+    let mut out = TallyCounts::default();
+    for (slot, c) in cnt.iter().enumerate() {
+        if c[0] + c[1] + c[2] == 0 {
+            continue;
+        }
+        let hi = slot % n_items;
+        let lo = (slot / n_items) % n_items;
+        let g = slot / (n_items * n_items);
+        out.group.push(g as u32);
+        out.lo.push(lo as u32);
+        out.hi.push(hi as u32);
+        out.n_lo.push(c[0]);
+        out.n_hi.push(c[1]);
+        out.n_tie.push(c[2]);
+        out.w_lo.push(wsum[slot][0]);
+        out.w_hi.push(wsum[slot][1]);
+        out.w_tie.push(wsum[slot][2]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefs_rating_pairs_hand_case() {
+        // group 0: rows 0,1,2 scores 3,1,3 ; group 1: rows 3,4 scores 2, 2.5
+        let score = [3.0, 1.0, 3.0, 2.0, 2.5];
+        let rows = [0u32, 1, 2, 3, 4];
+        let off = [0usize, 3, 5];
+        let p = rating_pairs(&off, &rows, &score, 0.0, false, Some(2)).unwrap();
+        assert_eq!(p.first, vec![0, 2, 4]);
+        assert_eq!(p.second, vec![1, 1, 3]);
+        assert_eq!(p.margin, vec![2.0, 2.0, 0.5]);
+        assert_eq!(p.n_ties_dropped, 1);
+        assert_eq!(p.n_considered, 4);
+        let p = rating_pairs(&off, &rows, &score, 1.0, true, Some(1)).unwrap();
+        assert_eq!(p.first, vec![0, 0, 2]);
+        assert_eq!(p.tie, vec![false, true, false]);
+        assert_eq!(p.n_below_margin, 1);
+        let bad = [1.0, f64::NAN, 0.0, 0.0, 0.0];
+        let e = rating_pairs(&off, &rows, &bad, 0.0, false, None).unwrap_err();
+        assert!(e.to_string().contains("row 1"), "{e}");
+    }
+
+    #[test]
+    fn prefs_pareto_pairs_hand_case() {
+        let a = [1.0, 0.0, 1.0, 2.0];
+        let b = [1.0, 2.0, 1.0, 0.0];
+        let rows = [0u32, 1, 2, 3];
+        let off = [0usize, 4];
+        let p = pareto_pairs(&off, &rows, &[&a, &b], &[true, true], None).unwrap();
+        // 0 vs 2 identical; 3 vs 0/2: better a, worse b -> incomparable; 1 vs others incomparable
+        assert_eq!(p.first.len(), 0);
+        assert_eq!(p.n_ties_dropped, 1);
+        assert_eq!(p.n_incomparable, 5);
+        let p = pareto_pairs(&off, &rows, &[&a], &[false], None).unwrap();
+        assert_eq!(p.first, vec![1, 0, 1, 1, 2]);
+        assert_eq!(p.second, vec![0, 3, 2, 3, 3]);
+        assert_eq!(p.n_ties_dropped, 1);
+    }
+
+    #[test]
+    fn prefs_tally_hand_case() {
+        let g = [0u32, 0, 0, 1];
+        let w = [1u32, 2, 1, 1];
+        let l = [2u32, 1, 2, 2];
+        let t = [false, false, true, false];
+        let wt = [1.0, 2.0, 0.5, 1.0];
+        let c = tally(&g, &w, &l, Some(&t), Some(&wt), Some(2)).unwrap();
+        assert_eq!(c.group, vec![0, 1]);
+        assert_eq!(c.n_lo, vec![1, 1]);
+        assert_eq!(c.n_hi, vec![1, 0]);
+        assert_eq!(c.n_tie, vec![1, 0]);
+        assert_eq!(c.w_hi, vec![2.0, 0.0]);
+        assert_eq!(c.w_tie, vec![0.5, 0.0]);
+        assert!(tally(&g, &w, &w, None, None, None).is_err());
+        // large ids: the sort-based path gives the same counts
+        let big = |v: &[u32]| -> Vec<u32> { v.iter().map(|&x| x * 1_000_000).collect() };
+        let (wb, lb) = (big(&w), big(&l));
+        let d = tally(&g, &wb, &lb, Some(&t), Some(&wt), Some(2)).unwrap();
+        assert_eq!(d.n_lo, c.n_lo);
+        assert_eq!(d.n_hi, c.n_hi);
+        assert_eq!(d.w_tie, c.w_tie);
+        assert_eq!(d.hi, vec![2_000_000, 2_000_000]);
+    }
+}

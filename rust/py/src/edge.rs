@@ -1,0 +1,79 @@
+//! Bindings of `pluralign_core::edge`: batched edge signals and arbiter choices. Table handling
+//! (grouping by prompt, column names, thresholds, reasons) lives in `python/pluralign/edge/`.
+
+use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2};
+use pluralign_core::edge::{self, EdgeParams, TierSpec};
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+use crate::convert::{i64_slice, Points, PointsArg};
+use crate::errors::{input_error, run};
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(edge_batch, m)?)?;
+    Ok(())
+}
+
+/// Per-row (admissible, front) flags and per-prompt (n_admissible, n_front, chosen, conflict,
+/// min_tau, n_choices) for prompts given by CSR `offsets`. Tiers come as parallel lists;
+/// a NaN threshold / tolerance means "none".
+#[pyfunction]
+#[pyo3(signature = (points, maximize, offsets, tier_objective, tier_threshold, tier_tolerance, tier_relative, weights, threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn edge_batch<'py>(
+    py: Python<'py>,
+    points: PointsArg<'py>,
+    maximize: Vec<bool>,
+    offsets: PyReadonlyArray1<'py, i64>,
+    tier_objective: Vec<usize>,
+    tier_threshold: Vec<f64>,
+    tier_tolerance: Vec<f64>,
+    tier_relative: Vec<bool>,
+    weights: PyReadonlyArray2<'py, f64>,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let t = tier_objective.len();
+    if tier_threshold.len() != t || tier_tolerance.len() != t || tier_relative.len() != t {
+        return Err(input_error(py, "tier lists must all have the same length"));
+    }
+    let tiers: Vec<TierSpec> = (0..t)
+        .map(|i| TierSpec {
+            objective: tier_objective[i],
+            threshold: Some(tier_threshold[i]).filter(|v| !v.is_nan()),
+            tolerance: Some(tier_tolerance[i]).filter(|v| !v.is_nan()),
+            relative: tier_relative[i],
+        })
+        .collect();
+    let offs = i64_slice(py, &offsets, "offsets")?;
+    if let Some(g) = offs.iter().position(|&o| o < 0) {
+        return Err(input_error(py, format!("offsets[{g}] is negative")));
+    }
+    let offs: Vec<usize> = offs.iter().map(|&o| o as usize).collect();
+    let w = weights
+        .as_slice()
+        .map_err(|_| input_error(py, "weights must be a C-contiguous float64 array"))?
+        .to_vec();
+    let pts = Points::new(py, points)?;
+    let s = pts.slices();
+    let view = pts.view(py, &s)?;
+    let out = run(py, threads, || {
+        let p = EdgeParams {
+            maximize: &maximize,
+            tiers: &tiers,
+            weights: &w,
+        };
+        edge::edge_batch(&view, &offs, &p)
+    })?;
+    let to_i64 = |v: Vec<u32>| -> Vec<i64> { v.into_iter().map(i64::from).collect() };
+    let items: Vec<Bound<'py, PyAny>> = vec![
+        PyArray1::from_vec(py, out.admissible).into_any(),
+        PyArray1::from_vec(py, out.front).into_any(),
+        PyArray1::from_vec(py, to_i64(out.n_admissible)).into_any(),
+        PyArray1::from_vec(py, to_i64(out.n_front)).into_any(),
+        PyArray1::from_vec(py, out.chosen).into_any(),
+        PyArray1::from_vec(py, out.conflict).into_any(),
+        PyArray1::from_vec(py, out.min_tau).into_any(),
+        PyArray1::from_vec(py, to_i64(out.n_choices)).into_any(),
+    ];
+    PyTuple::new(py, items)
+}

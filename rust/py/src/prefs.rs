@@ -1,0 +1,126 @@
+//! Bindings of `pluralign_core::prefs`: grouped pair enumeration and pairwise tallies on row
+//! indices / integer codes prepared by `pluralign.prefs.pairs` and `pluralign.prefs.tally`.
+
+use numpy::{PyArray1, PyReadonlyArray1};
+use pluralign_core::prefs::{self, PairList};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::errors::{input_error, run};
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(prefs_rating_pairs, m)?)?;
+    m.add_function(wrap_pyfunction!(prefs_pareto_pairs, m)?)?;
+    m.add_function(wrap_pyfunction!(prefs_tally, m)?)?;
+    Ok(())
+}
+
+fn slice<'a, T: numpy::Element>(
+    py: Python<'_>,
+    a: &'a PyReadonlyArray1<'_, T>,
+    what: &str,
+) -> PyResult<&'a [T]> {
+    a.as_slice()
+        .map_err(|_| input_error(py, format!("{what} must be a contiguous array")))
+}
+
+fn offsets_vec(py: Python<'_>, o: &[i64]) -> PyResult<Vec<usize>> {
+    if o.iter().any(|&x| x < 0) {
+        return Err(input_error(py, "offsets must be >= 0"));
+    }
+    Ok(o.iter().map(|&x| x as usize).collect())
+}
+
+fn pair_dict<'py>(py: Python<'py>, p: PairList) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("first", PyArray1::from_vec(py, p.first))?;
+    d.set_item("second", PyArray1::from_vec(py, p.second))?;
+    d.set_item("margin", PyArray1::from_vec(py, p.margin))?;
+    d.set_item("tie", PyArray1::from_vec(py, p.tie))?;
+    d.set_item("n_considered", p.n_considered)?;
+    d.set_item("n_ties_dropped", p.n_ties_dropped)?;
+    d.set_item("n_below_margin", p.n_below_margin)?;
+    d.set_item("n_incomparable", p.n_incomparable)?;
+    Ok(d)
+}
+
+/// All pairs within groups with margins; see `pluralign_core::prefs::rating_pairs`.
+#[pyfunction]
+#[pyo3(signature = (offsets, rows, score, min_margin=0.0, keep_ties=false, threads=None))]
+fn prefs_rating_pairs<'py>(
+    py: Python<'py>,
+    offsets: PyReadonlyArray1<'py, i64>,
+    rows: PyReadonlyArray1<'py, u32>,
+    score: PyReadonlyArray1<'py, f64>,
+    min_margin: f64,
+    keep_ties: bool,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let off = offsets_vec(py, slice(py, &offsets, "offsets")?)?;
+    let r = slice(py, &rows, "rows")?;
+    let s = slice(py, &score, "score")?;
+    let p = run(py, threads, || {
+        prefs::rating_pairs(&off, r, s, min_margin, keep_ties, threads)
+    })?;
+    pair_dict(py, p)
+}
+
+/// Pareto-dominance pairs within groups; see `pluralign_core::prefs::pareto_pairs`.
+#[pyfunction]
+#[pyo3(signature = (offsets, rows, objectives, maximize, threads=None))]
+fn prefs_pareto_pairs<'py>(
+    py: Python<'py>,
+    offsets: PyReadonlyArray1<'py, i64>,
+    rows: PyReadonlyArray1<'py, u32>,
+    objectives: Vec<PyReadonlyArray1<'py, f64>>,
+    maximize: Vec<bool>,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let off = offsets_vec(py, slice(py, &offsets, "offsets")?)?;
+    let r = slice(py, &rows, "rows")?;
+    let cols: Vec<&[f64]> = objectives
+        .iter()
+        .map(|a| slice(py, a, "objective"))
+        .collect::<PyResult<_>>()?;
+    let p = run(py, threads, || {
+        prefs::pareto_pairs(&off, r, &cols, &maximize, threads)
+    })?;
+    pair_dict(py, p)
+}
+
+/// Pairwise counts per (group, lo, hi); see `pluralign_core::prefs::tally`.
+#[pyfunction]
+#[pyo3(signature = (group, winner, loser, tie=None, weight=None, threads=None))]
+fn prefs_tally<'py>(
+    py: Python<'py>,
+    group: PyReadonlyArray1<'py, u32>,
+    winner: PyReadonlyArray1<'py, u32>,
+    loser: PyReadonlyArray1<'py, u32>,
+    tie: Option<PyReadonlyArray1<'py, bool>>,
+    weight: Option<PyReadonlyArray1<'py, f64>>,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let g = slice(py, &group, "group")?;
+    let w = slice(py, &winner, "winner")?;
+    let l = slice(py, &loser, "loser")?;
+    let t = match &tie {
+        Some(a) => Some(slice(py, a, "tie")?),
+        None => None,
+    };
+    let wt = match &weight {
+        Some(a) => Some(slice(py, a, "weight")?),
+        None => None,
+    };
+    let c = run(py, threads, || prefs::tally(g, w, l, t, wt, threads))?;
+    let d = PyDict::new(py);
+    d.set_item("group", PyArray1::from_vec(py, c.group))?;
+    d.set_item("lo", PyArray1::from_vec(py, c.lo))?;
+    d.set_item("hi", PyArray1::from_vec(py, c.hi))?;
+    d.set_item("n_lo", PyArray1::from_vec(py, c.n_lo))?;
+    d.set_item("n_hi", PyArray1::from_vec(py, c.n_hi))?;
+    d.set_item("n_tie", PyArray1::from_vec(py, c.n_tie))?;
+    d.set_item("w_lo", PyArray1::from_vec(py, c.w_lo))?;
+    d.set_item("w_hi", PyArray1::from_vec(py, c.w_hi))?;
+    d.set_item("w_tie", PyArray1::from_vec(py, c.w_tie))?;
+    Ok(d)
+}

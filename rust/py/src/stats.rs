@@ -1,0 +1,353 @@
+//! Bindings of `pluralign_core::stats`. Ids arrive as int64 codes (the Python layer factorizes
+//! them with polars); results go back as dicts of numpy arrays and numbers.
+
+use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2};
+use pluralign_core::stats::{
+    self, BootstrapOptions, BtMethod, BtOptions, Comparisons, EloOptions, Metric, Ratings, Ties,
+};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::convert::i64_slice;
+use crate::errors::{input_error, run};
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(stats_bradley_terry, m)?)?;
+    m.add_function(wrap_pyfunction!(stats_elo, m)?)?;
+    m.add_function(wrap_pyfunction!(stats_agreement, m)?)?;
+    m.add_function(wrap_pyfunction!(stats_matrix_to_long, m)?)?;
+    m.add_function(wrap_pyfunction!(stats_entropy_segments, m)?)?;
+    m.add_function(wrap_pyfunction!(stats_js_divergence, m)?)?;
+    Ok(())
+}
+
+fn f64_slice<'a>(
+    py: Python<'_>,
+    a: &'a PyReadonlyArray1<'_, f64>,
+    what: &str,
+) -> PyResult<&'a [f64]> {
+    a.as_slice()
+        .map_err(|_| input_error(py, format!("{what} must be a contiguous float64 array")))
+}
+
+fn bool_slice<'a>(
+    py: Python<'_>,
+    a: &'a PyReadonlyArray1<'_, bool>,
+    what: &str,
+) -> PyResult<&'a [bool]> {
+    a.as_slice()
+        .map_err(|_| input_error(py, format!("{what} must be a contiguous bool array")))
+}
+
+/// Bradley–Terry fit on coded comparisons; see `pluralign.stats.bradley_terry`.
+#[pyfunction]
+#[pyo3(signature = (winner, loser, n_items, weight=None, tie=None, l2=0.0, ties="half",
+    method="newton", tol=1e-10, max_iter=1000, standard_errors=true, bootstrap=0, level=0.95,
+    seed=0, threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn stats_bradley_terry<'py>(
+    py: Python<'py>,
+    winner: PyReadonlyArray1<'py, i64>,
+    loser: PyReadonlyArray1<'py, i64>,
+    n_items: usize,
+    weight: Option<PyReadonlyArray1<'py, f64>>,
+    tie: Option<PyReadonlyArray1<'py, bool>>,
+    l2: f64,
+    ties: &str,
+    method: &str,
+    tol: f64,
+    max_iter: usize,
+    standard_errors: bool,
+    bootstrap: usize,
+    level: f64,
+    seed: u64,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let ties = match ties {
+        "half" => Ties::Half,
+        "drop" => Ties::Drop,
+        o => {
+            return Err(input_error(
+                py,
+                format!("ties must be \"half\" or \"drop\", got {o:?}"),
+            ))
+        }
+    };
+    let method = match method {
+        "newton" => BtMethod::Newton,
+        "mm" => BtMethod::MM,
+        o => {
+            return Err(input_error(
+                py,
+                format!("method must be \"newton\" or \"mm\", got {o:?}"),
+            ))
+        }
+    };
+    let w = i64_slice(py, &winner, "winner")?;
+    let l = i64_slice(py, &loser, "loser")?;
+    let wt = match &weight {
+        Some(a) => Some(f64_slice(py, a, "weight")?),
+        None => None,
+    };
+    let tv = match &tie {
+        Some(a) => Some(bool_slice(py, a, "tie")?),
+        None => None,
+    };
+    let cmp = Comparisons {
+        winner: w,
+        loser: l,
+        weight: wt,
+        tie: tv,
+    };
+    let opts = BtOptions {
+        l2,
+        method,
+        tol,
+        max_iter,
+        ties,
+        standard_errors,
+        bootstrap: (bootstrap > 0).then_some(BootstrapOptions {
+            replicates: bootstrap,
+            level,
+            seed,
+        }),
+        threads,
+    };
+    let r = run(py, threads, || stats::bradley_terry(n_items, &cmp, &opts))?;
+    let d = PyDict::new(py);
+    d.set_item("strength", PyArray1::from_vec(py, r.fit.strengths))?;
+    d.set_item("iterations", r.fit.iterations)?;
+    d.set_item("converged", r.fit.converged)?;
+    d.set_item("log_likelihood", r.fit.log_likelihood)?;
+    d.set_item("n_pairs", r.n_pairs)?;
+    d.set_item("n_comparisons", r.n_comparisons)?;
+    match r.se {
+        Some(se) => d.set_item("se", PyArray1::from_vec(py, se))?,
+        None => d.set_item("se", py.None())?,
+    }
+    if let Some(b) = r.bootstrap {
+        d.set_item("ci_low", PyArray1::from_vec(py, b.lower))?;
+        d.set_item("ci_high", PyArray1::from_vec(py, b.upper))?;
+        d.set_item("boot_se", PyArray1::from_vec(py, b.se))?;
+        d.set_item("boot_used", b.used)?;
+        d.set_item("boot_failed", b.failed)?;
+        d.set_item("boot_unconverged", b.unconverged)?;
+    }
+    Ok(d)
+}
+
+/// Two float arrays (ratings, games).
+type FloatPair<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
+
+/// Online Elo on coded comparisons, in order; returns (ratings, games).
+#[pyfunction]
+#[pyo3(signature = (winner, loser, n_items, weight=None, tie=None, k=4.0, initial=1000.0,
+    scale=400.0, base=10.0))]
+#[allow(clippy::too_many_arguments)]
+fn stats_elo<'py>(
+    py: Python<'py>,
+    winner: PyReadonlyArray1<'py, i64>,
+    loser: PyReadonlyArray1<'py, i64>,
+    n_items: usize,
+    weight: Option<PyReadonlyArray1<'py, f64>>,
+    tie: Option<PyReadonlyArray1<'py, bool>>,
+    k: f64,
+    initial: f64,
+    scale: f64,
+    base: f64,
+) -> PyResult<FloatPair<'py>> {
+    let w = i64_slice(py, &winner, "winner")?;
+    let l = i64_slice(py, &loser, "loser")?;
+    let wt = match &weight {
+        Some(a) => Some(f64_slice(py, a, "weight")?),
+        None => None,
+    };
+    let tv = match &tie {
+        Some(a) => Some(bool_slice(py, a, "tie")?),
+        None => None,
+    };
+    let cmp = Comparisons {
+        winner: w,
+        loser: l,
+        weight: wt,
+        tie: tv,
+    };
+    let opts = EloOptions {
+        k,
+        initial,
+        scale,
+        base,
+    };
+    let r = run(py, Some(1), || stats::elo(n_items, &cmp, &opts))?;
+    Ok((
+        PyArray1::from_vec(py, r.ratings),
+        PyArray1::from_vec(py, r.games),
+    ))
+}
+
+/// Agreement coefficient on coded long ratings. Returns a dict with `value` and its parts.
+#[pyfunction]
+#[pyo3(signature = (unit, rater, value, metric, level="nominal", threads=None))]
+fn stats_agreement<'py>(
+    py: Python<'py>,
+    unit: PyReadonlyArray1<'py, i64>,
+    rater: PyReadonlyArray1<'py, i64>,
+    value: PyReadonlyArray1<'py, f64>,
+    metric: &str,
+    level: &str,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let r = Ratings {
+        unit: i64_slice(py, &unit, "unit")?,
+        rater: i64_slice(py, &rater, "rater")?,
+        value: f64_slice(py, &value, "value")?,
+    };
+    let d = PyDict::new(py);
+    match metric {
+        "krippendorff" => {
+            let lv = match level {
+                "nominal" => Metric::Nominal,
+                "ordinal" => Metric::Ordinal,
+                "interval" => Metric::Interval,
+                "ratio" => Metric::Ratio,
+                o => {
+                    return Err(input_error(
+                        py,
+                        format!(
+                            "level must be \"nominal\", \"ordinal\", \"interval\" or \"ratio\", got {o:?}"
+                        ),
+                    ))
+                }
+            };
+            let a = run(py, threads, || stats::krippendorff_alpha(&r, lv, threads))?;
+            d.set_item("value", a.alpha)?;
+            d.set_item("observed", a.observed)?;
+            d.set_item("expected", a.expected)?;
+            d.set_item("n_units", a.n_units)?;
+            d.set_item("n_pairable", a.n_pairable)?;
+        }
+        "fleiss" | "cohen" => {
+            let a = if metric == "fleiss" {
+                run(py, threads, || stats::fleiss_kappa(&r, threads))?
+            } else {
+                run(py, threads, || stats::cohen_kappa(&r, threads))?
+            };
+            d.set_item("value", a.kappa)?;
+            d.set_item("observed", a.observed)?;
+            d.set_item("expected", a.expected)?;
+            d.set_item("n_units", a.n_units)?;
+        }
+        "percent" => {
+            let a = run(py, threads, || stats::percent_agreement(&r, threads))?;
+            d.set_item("value", a.agreement)?;
+            d.set_item("n_pairs", a.n_pairs)?;
+            d.set_item("n_units", a.n_units)?;
+        }
+        o => {
+            return Err(input_error(
+                py,
+                format!(
+                "metric must be \"krippendorff\", \"fleiss\", \"cohen\" or \"percent\", got {o:?}"
+            ),
+            ))
+        }
+    }
+    Ok(d)
+}
+
+/// Entropy (nats) of each segment `weights[offsets[i]..offsets[i + 1]]`.
+#[pyfunction]
+#[pyo3(signature = (offsets, weights, threads=None))]
+fn stats_entropy_segments<'py>(
+    py: Python<'py>,
+    offsets: PyReadonlyArray1<'py, i64>,
+    weights: PyReadonlyArray1<'py, f64>,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let o = i64_slice(py, &offsets, "offsets")?;
+    if o.iter().any(|&x| x < 0) {
+        return Err(input_error(py, "offsets must be >= 0"));
+    }
+    let o: Vec<usize> = o.iter().map(|&x| x as usize).collect();
+    let w = f64_slice(py, &weights, "weights")?;
+    let e = run(py, threads, || stats::entropy_segments(&o, w, threads))?;
+    Ok(PyArray1::from_vec(py, e))
+}
+
+/// Jensen–Shannon divergence (nats) between two weight vectors over the same categories.
+#[pyfunction]
+fn stats_js_divergence<'py>(
+    py: Python<'py>,
+    p: PyReadonlyArray1<'py, f64>,
+    q: PyReadonlyArray1<'py, f64>,
+) -> PyResult<f64> {
+    let a = f64_slice(py, &p, "p")?;
+    let b = f64_slice(py, &q, "q")?;
+    run(py, Some(1), || stats::js_divergence(a, b))
+}
+
+/// A `raters x items` matrix with NaN for missing ratings → long `(unit, rater, value)` triples
+/// in item-major order (each unit's ratings contiguous). Infinite values are an error naming the
+/// cell.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn stats_matrix_to_long<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+) -> PyResult<(
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<f64>>,
+)> {
+    let a = x.as_array();
+    let nu = a.shape()[1];
+    if nu > u32::MAX as usize {
+        return Err(input_error(
+            py,
+            format!("{nu} items is above the 2^32 - 1 supported"),
+        ));
+    }
+    // One row-major pass over the matrix (sequential reads): the present ratings in rater-major
+    // order, then a counting sort by item (stable, so raters stay ascending within an item).
+    let (mut ru, mut rr, mut rv) = (Vec::new(), Vec::new(), Vec::new());
+    for (r, row) in a.outer_iter().enumerate() {
+        for (u, &v) in row.iter().enumerate() {
+            if v.is_nan() {
+                continue;
+            }
+            if v.is_infinite() {
+                return Err(input_error(
+                    py,
+                    format!("rating of rater {r} for item {u} is {v}; values must be finite"),
+                ));
+            }
+            ru.push(u as u32);
+            rr.push(r as i64);
+            rv.push(v);
+        }
+    }
+    let mut cursor = vec![0usize; nu + 1];
+    for &u in &ru {
+        cursor[u as usize + 1] += 1;
+    }
+    for u in 0..nu {
+        cursor[u + 1] += cursor[u];
+    }
+    let total = ru.len();
+    let mut unit = vec![0i64; total];
+    let mut rater = vec![0i64; total];
+    let mut value = vec![0f64; total];
+    for k in 0..total {
+        let u = ru[k] as usize;
+        let dst = cursor[u];
+        cursor[u] += 1;
+        unit[dst] = u as i64;
+        rater[dst] = rr[k];
+        value[dst] = rv[k];
+    }
+    Ok((
+        PyArray1::from_vec(py, unit),
+        PyArray1::from_vec(py, rater),
+        PyArray1::from_vec(py, value),
+    ))
+}
