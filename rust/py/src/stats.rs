@@ -39,6 +39,22 @@ fn bool_slice<'a>(
         .map_err(|_| input_error(py, format!("{what} must be a contiguous bool array")))
 }
 
+/// Borrow coded comparisons (winner / loser codes, optional weights and tie flags) from numpy.
+fn comparisons<'a>(
+    py: Python<'_>,
+    winner: &'a PyReadonlyArray1<'_, i64>,
+    loser: &'a PyReadonlyArray1<'_, i64>,
+    weight: Option<&'a PyReadonlyArray1<'_, f64>>,
+    tie: Option<&'a PyReadonlyArray1<'_, bool>>,
+) -> PyResult<Comparisons<'a>> {
+    Ok(Comparisons {
+        winner: i64_slice(py, winner, "winner")?,
+        loser: i64_slice(py, loser, "loser")?,
+        weight: weight.map(|a| f64_slice(py, a, "weight")).transpose()?,
+        tie: tie.map(|a| bool_slice(py, a, "tie")).transpose()?,
+    })
+}
+
 /// Bradley–Terry fit on coded comparisons; see `pluralign.stats.bradley_terry`.
 #[pyfunction]
 #[pyo3(signature = (winner, loser, n_items, weight=None, tie=None, l2=0.0, ties="half",
@@ -83,22 +99,7 @@ fn stats_bradley_terry<'py>(
             ))
         }
     };
-    let w = i64_slice(py, &winner, "winner")?;
-    let l = i64_slice(py, &loser, "loser")?;
-    let wt = match &weight {
-        Some(a) => Some(f64_slice(py, a, "weight")?),
-        None => None,
-    };
-    let tv = match &tie {
-        Some(a) => Some(bool_slice(py, a, "tie")?),
-        None => None,
-    };
-    let cmp = Comparisons {
-        winner: w,
-        loser: l,
-        weight: wt,
-        tie: tv,
-    };
+    let cmp = comparisons(py, &winner, &loser, weight.as_ref(), tie.as_ref())?;
     let opts = BtOptions {
         l2,
         method,
@@ -156,22 +157,7 @@ fn stats_elo<'py>(
     scale: f64,
     base: f64,
 ) -> PyResult<FloatPair<'py>> {
-    let w = i64_slice(py, &winner, "winner")?;
-    let l = i64_slice(py, &loser, "loser")?;
-    let wt = match &weight {
-        Some(a) => Some(f64_slice(py, a, "weight")?),
-        None => None,
-    };
-    let tv = match &tie {
-        Some(a) => Some(bool_slice(py, a, "tie")?),
-        None => None,
-    };
-    let cmp = Comparisons {
-        winner: w,
-        loser: l,
-        weight: wt,
-        tie: tv,
-    };
+    let cmp = comparisons(py, &winner, &loser, weight.as_ref(), tie.as_ref())?;
     let opts = EloOptions {
         k,
         initial,
