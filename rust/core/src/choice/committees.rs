@@ -891,7 +891,13 @@ struct MesRun {
 }
 
 /// Add the not-yet-chosen candidates with the most approvals until `order` has `k` members.
-fn av_fill(ap: &ApprovalProfile, k: usize, pos: &[usize], order: &mut Vec<usize>, notes: &mut Vec<String>) {
+fn av_fill(
+    ap: &ApprovalProfile,
+    k: usize,
+    pos: &[usize],
+    order: &mut Vec<usize>,
+    notes: &mut Vec<String>,
+) {
     let s = ap.approval_scores();
     let mut chosen = vec![false; ap.m];
     for &c in order.iter() {

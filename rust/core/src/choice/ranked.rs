@@ -1238,7 +1238,10 @@ mod tests {
         // the zero-margin pair is locked in its order, giving a linear order
         let p = strict(3, &[(1, &[0, 1, 2]), (1, &[1, 0, 2])]);
         let pw = p.pairwise().unwrap();
-        assert_eq!(ranked_pairs(pw, &TieBreak::None).unwrap().winners, vec![0, 1]);
+        assert_eq!(
+            ranked_pairs(pw, &TieBreak::None).unwrap().winners,
+            vec![0, 1]
+        );
         let r = ranked_pairs(pw, &TieBreak::Lexicographic).unwrap();
         assert_eq!(r.winners, vec![0]);
         assert_eq!(r.ranking, Some(vec![vec![0], vec![1], vec![2]]));
