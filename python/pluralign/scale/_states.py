@@ -13,6 +13,7 @@ weight sums agree up to floating-point rounding.
 
 from __future__ import annotations
 
+import abc
 import io
 import pickle
 from collections.abc import Iterable, Sequence
@@ -102,7 +103,7 @@ def _from_ipc(b: bytes) -> pl.DataFrame | None:
     return None if not b else pl.read_ipc(io.BytesIO(b))
 
 
-class _State:
+class _State(abc.ABC):
     """Shared machinery: configuration dict, equality of configurations, bytes/pickle."""
 
     _config: dict[str, Any]
@@ -123,11 +124,13 @@ class _State:
         """A new state with the same configuration and no rows."""
         return type(self)(**self._config)
 
-    def _payload(self) -> Any:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _payload(self) -> Any:
+        """The state's content, serialized (each concrete state defines it)."""
 
-    def _load(self, payload: Any) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _load(self, payload: Any) -> None:
+        """Restore the content written by :meth:`_payload`."""
 
     def to_bytes(self) -> bytes:
         """Compact serialization: a small pickled header (class, settings) and the state as
