@@ -14,21 +14,40 @@ comma := ,
 TEST_STAMP := $(VENV)/.pluralign-deps-$(subst $(comma),-,$(EXTRAS))
 DEMO_STAMP := $(VENV)/.pluralign-deps-$(subst $(comma),-,$(DEMO_EXTRAS))
 
-.PHONY: demo test build build-demo setup bench lint clean
+.PHONY: demo test build build-demo extension setup bench lint clean
+
+TOOLS := $(VENV)/.pluralign-tools
+MATURIN := $(VENV)/bin/maturin
 
 setup: $(TEST_STAMP)
 
-$(VENV)/.pluralign-deps-%: pyproject.toml
+# The venv and its installers: uv (parallel downloads; several times faster than pip on a fresh
+# machine, where torch alone is gigabytes) and maturin.
+$(TOOLS):
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
-	$(VPY) -m pip install --quiet --upgrade pip
-	$(VPY) -m pip install --quiet "maturin>=1.9.4,<2" $$($(VPY) scripts/deps.py $(subst -,$(comma),$*))
+	$(VPY) -m pip install --quiet "uv>=0.5" "maturin>=1.9.4,<2"
 	@touch $@
 
-build: setup
-	$(VENV)/bin/maturin develop --release --quiet
+# Dependencies of one extras set; falls back to pip if uv cannot install them.
+$(VENV)/.pluralign-deps-%: pyproject.toml | $(TOOLS)
+	deps="$$($(VPY) scripts/deps.py $(subst -,$(comma),$*))"; \
+	$(VENV)/bin/uv pip install --quiet --python $(VPY) $$deps \
+		|| $(VPY) -m pip install --quiet $$deps
+	@touch $@
 
-build-demo: $(DEMO_STAMP)
-	$(VENV)/bin/maturin develop --release --quiet
+# The release build of the extension into python/pluralign (no install step).
+extension: | $(TOOLS)
+	$(MATURIN) develop --release --skip-install --quiet
+
+# Downloads (network) and the Rust build (CPU) run side by side; the final `maturin develop`
+# finds cargo up to date and only installs the package (editable).
+build: | $(TOOLS)
+	@$(MAKE) --no-print-directory -j2 $(TEST_STAMP) extension
+	$(MATURIN) develop --release --quiet
+
+build-demo: | $(TOOLS)
+	@$(MAKE) --no-print-directory -j2 $(DEMO_STAMP) extension
+	$(MATURIN) develop --release --quiet
 
 demo: build-demo
 	$(VPY) -m pluralign demo

@@ -6,20 +6,23 @@
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::Float64Type;
-use arrow_array::{Array, ArrayRef};
+use arrow_array::types::{
+    ArrowPrimitiveType, Float16Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type,
+    Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+};
+use arrow_array::{Array, ArrayRef, Float64Array};
 use arrow_schema::DataType;
 use numpy::{PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pluralign_core::MatrixView;
 use pyo3::prelude::*;
-use pyo3_arrow::PyChunkedArray;
 
+use crate::arrow_import::ArrowColumn;
 use crate::errors::{input_error, py_error};
 
 #[derive(FromPyObject)]
 pub enum PointsArg<'py> {
     Array(PyReadonlyArray2<'py, f64>),
-    Columns(Vec<PyChunkedArray>),
+    Columns(Vec<ArrowColumn>),
 }
 
 /// Owns (or borrows) the data of a points argument; `slices()` + `view()` give the kernel view.
@@ -86,12 +89,12 @@ fn array_view<'a>(py: Python<'_>, a: &'a PyReadonlyArray2<'_, f64>) -> PyResult<
     MatrixView::new(data, n, m, rs, cs).map_err(|e| crate::errors::to_py(py, e))
 }
 
-/// One Arrow column as a single float64 array without nulls.
-fn column_f64(py: Python<'_>, j: usize, col: PyChunkedArray) -> PyResult<ArrayRef> {
-    let name = col.field().name().clone();
-    let chunks = col.chunks();
+/// One Arrow column as a single float64 array without nulls: borrowed when it is one float64
+/// chunk, converted (exactly for integers up to 2^53) into one buffer otherwise.
+fn column_f64(py: Python<'_>, j: usize, col: ArrowColumn) -> PyResult<ArrayRef> {
+    let name = &col.name;
     let numeric = matches!(
-        col.data_type(),
+        col.data_type,
         DataType::Float64
             | DataType::Float32
             | DataType::Float16
@@ -111,12 +114,12 @@ fn column_f64(py: Python<'_>, j: usize, col: PyChunkedArray) -> PyResult<ArrayRe
             "SchemaError",
             format!(
                 "column '{name}' (objective {j}) has type {} but objectives must be numeric",
-                col.data_type()
+                col.data_type
             ),
         ));
     }
     let mut offset = 0usize;
-    for c in chunks {
+    for c in &col.chunks {
         if c.null_count() > 0 {
             let row = (0..c.len()).find(|&i| c.is_null(i)).unwrap_or(0) + offset;
             return Err(input_error(
@@ -126,28 +129,51 @@ fn column_f64(py: Python<'_>, j: usize, col: PyChunkedArray) -> PyResult<ArrayRe
         }
         offset += c.len();
     }
-    let cast: Vec<ArrayRef> = chunks
-        .iter()
-        .map(|c| arrow_cast::cast(c, &DataType::Float64))
-        .collect::<Result<_, _>>()
-        .map_err(|e| {
-            input_error(
-                py,
-                format!("column '{name}': cannot convert to float64: {e}"),
+    if let [only] = col.chunks.as_slice() {
+        if col.data_type == DataType::Float64 {
+            return Ok(only.clone());
+        }
+    }
+    let mut out: Vec<f64> = Vec::with_capacity(offset);
+    for c in &col.chunks {
+        extend_f64(&mut out, c.as_ref())
+            .map_err(|e| input_error(py, format!("column '{name}': {e}")))?;
+    }
+    Ok(Arc::new(Float64Array::from(out)))
+}
+
+/// Append a null-free numeric or boolean chunk to `out` as float64.
+fn extend_f64(out: &mut Vec<f64>, c: &dyn Array) -> Result<(), String> {
+    fn prim<T: ArrowPrimitiveType>(
+        out: &mut Vec<f64>,
+        c: &dyn Array,
+        f: impl Fn(T::Native) -> f64,
+    ) {
+        out.extend(c.as_primitive::<T>().values().iter().map(|&v| f(v)));
+    }
+    match c.data_type() {
+        DataType::Float64 => prim::<Float64Type>(out, c, |v| v),
+        DataType::Float32 => prim::<Float32Type>(out, c, f64::from),
+        DataType::Float16 => prim::<Float16Type>(out, c, |v| v.to_f64()),
+        DataType::Int8 => prim::<Int8Type>(out, c, f64::from),
+        DataType::Int16 => prim::<Int16Type>(out, c, f64::from),
+        DataType::Int32 => prim::<Int32Type>(out, c, f64::from),
+        DataType::Int64 => prim::<Int64Type>(out, c, |v| v as f64),
+        DataType::UInt8 => prim::<UInt8Type>(out, c, f64::from),
+        DataType::UInt16 => prim::<UInt16Type>(out, c, f64::from),
+        DataType::UInt32 => prim::<UInt32Type>(out, c, f64::from),
+        DataType::UInt64 => prim::<UInt64Type>(out, c, |v| v as f64),
+        DataType::Boolean => {
+            out.extend(
+                c.as_boolean()
+                    .values()
+                    .iter()
+                    .map(|b| if b { 1.0 } else { 0.0 }),
             )
-        })?;
-    if cast.len() == 1 {
-        return Ok(cast
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| Arc::new(arrow_array::Float64Array::from(Vec::<f64>::new()))));
+        }
+        other => return Err(format!("type {other} is not numeric")),
     }
-    let refs: Vec<&dyn Array> = cast.iter().map(|a| a.as_ref()).collect();
-    if refs.is_empty() {
-        return Ok(Arc::new(arrow_array::Float64Array::from(Vec::<f64>::new())));
-    }
-    arrow_select::concat::concat(&refs)
-        .map_err(|e| input_error(py, format!("column '{name}': {e}")))
+    Ok(())
 }
 
 /// An int64 vector argument as a slice.

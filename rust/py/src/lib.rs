@@ -4,6 +4,7 @@
 
 use pyo3::prelude::*;
 
+mod arrow_import;
 mod choice;
 mod convert;
 mod edge;

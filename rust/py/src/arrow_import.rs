@@ -1,0 +1,127 @@
+//! Arrow columns from Python (polars Series, pyarrow arrays) through the Arrow PyCapsule
+//! interface: `__arrow_c_stream__` (preferred: chunked data) or `__arrow_c_array__`. The buffers
+//! are imported with arrow-array's C Data Interface, so nothing is copied here.
+//!
+//! Only arrow-array (with its `ffi` feature) is used: a full Python–Arrow binding (pyo3-arrow,
+//! which pulls arrow-cast/ord/select) more than doubled a fresh build for these few lines.
+
+use std::ffi::CStr;
+
+use arrow_array::ffi::{from_ffi, from_ffi_and_data_type, FFI_ArrowArray, FFI_ArrowSchema};
+use arrow_array::ffi_stream::FFI_ArrowArrayStream;
+use arrow_array::{make_array, ArrayRef};
+use arrow_schema::{DataType, Field};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyCapsule, PyTuple};
+use pyo3::{intern, Borrowed};
+
+const SCHEMA_CAPSULE: &CStr = c"arrow_schema";
+const ARRAY_CAPSULE: &CStr = c"arrow_array";
+const STREAM_CAPSULE: &CStr = c"arrow_array_stream";
+
+/// One Arrow column: its field name and type, and its chunks (in order).
+pub struct ArrowColumn {
+    pub name: String,
+    pub data_type: DataType,
+    pub chunks: Vec<ArrayRef>,
+}
+
+fn import_error(what: &str, e: impl std::fmt::Display) -> PyErr {
+    PyTypeError::new_err(format!("cannot import Arrow data ({what}): {e}"))
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for ArrowColumn {
+    type Error = PyErr;
+
+    fn extract(ob: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        let py = ob.py();
+        if ob.hasattr(intern!(py, "__arrow_c_stream__"))? {
+            let capsule = ob
+                .call_method0(intern!(py, "__arrow_c_stream__"))?
+                .cast_into::<PyCapsule>()?;
+            let ptr = capsule.pointer_checked(Some(STREAM_CAPSULE))?;
+            // SAFETY: the capsule named "arrow_array_stream" holds a valid FFI_ArrowArrayStream
+            // (Arrow PyCapsule protocol); `from_raw` moves it out and leaves a released stream
+            // behind, so the capsule's destructor does not release it a second time.
+            let stream = unsafe { FFI_ArrowArrayStream::from_raw(ptr.cast().as_ptr()) };
+            return read_stream(stream);
+        }
+        if ob.hasattr(intern!(py, "__arrow_c_array__"))? {
+            let pair = ob.call_method0(intern!(py, "__arrow_c_array__"))?;
+            let pair = pair.cast::<PyTuple>()?;
+            let schema_capsule = pair.get_item(0)?.cast_into::<PyCapsule>()?;
+            let array_capsule = pair.get_item(1)?.cast_into::<PyCapsule>()?;
+            let schema_ptr = schema_capsule.pointer_checked(Some(SCHEMA_CAPSULE))?;
+            let array_ptr = array_capsule.pointer_checked(Some(ARRAY_CAPSULE))?;
+            // SAFETY: the capsules hold a valid FFI_ArrowSchema / FFI_ArrowArray; the schema is
+            // only borrowed (its capsule outlives this scope) and the array is moved out
+            // (leaving a released one for the capsule's destructor).
+            let (schema, array) = unsafe {
+                (
+                    schema_ptr.cast::<FFI_ArrowSchema>().as_ref(),
+                    FFI_ArrowArray::from_raw(array_ptr.cast().as_ptr()),
+                )
+            };
+            let field = Field::try_from(schema).map_err(|e| import_error("schema", e))?;
+            // SAFETY: array and schema come from the same producer call, as `from_ffi` requires.
+            let data = unsafe { from_ffi(array, schema) }.map_err(|e| import_error("array", e))?;
+            return Ok(ArrowColumn {
+                name: field.name().clone(),
+                data_type: field.data_type().clone(),
+                chunks: vec![make_array(data)],
+            });
+        }
+        Err(PyTypeError::new_err(format!(
+            "expected an Arrow column (an object with __arrow_c_stream__ or __arrow_c_array__, \
+             e.g. a polars Series or a pyarrow array), got {}",
+            ob.get_type().name()?
+        )))
+    }
+}
+
+/// Read every chunk of a C stream of arrays (not record batches: a polars Series exports its own
+/// field type, not a struct).
+fn read_stream(mut stream: FFI_ArrowArrayStream) -> PyResult<ArrowColumn> {
+    let (Some(get_schema), Some(get_next)) = (stream.get_schema, stream.get_next) else {
+        return Err(import_error("stream", "the stream was already released"));
+    };
+    let mut schema = FFI_ArrowSchema::empty();
+    // SAFETY: `stream` is a live (unreleased) stream and `schema` a valid out-pointer.
+    let rc = unsafe { get_schema(&mut stream, &mut schema) };
+    if rc != 0 {
+        return Err(import_error("stream schema", last_error(&mut stream, rc)));
+    }
+    let field = Field::try_from(&schema).map_err(|e| import_error("schema", e))?;
+    let mut chunks = Vec::new();
+    loop {
+        let mut array = FFI_ArrowArray::empty();
+        // SAFETY: as above; a released `array` after success marks the end of the stream.
+        let rc = unsafe { get_next(&mut stream, &mut array) };
+        if rc != 0 {
+            return Err(import_error("stream chunk", last_error(&mut stream, rc)));
+        }
+        if array.is_released() {
+            break;
+        }
+        // SAFETY: every chunk of the stream has the stream's data type.
+        let data = unsafe { from_ffi_and_data_type(array, field.data_type().clone()) }
+            .map_err(|e| import_error("chunk", e))?;
+        chunks.push(make_array(data));
+    }
+    Ok(ArrowColumn {
+        name: field.name().clone(),
+        data_type: field.data_type().clone(),
+        chunks,
+    })
+}
+
+fn last_error(stream: &mut FFI_ArrowArrayStream, rc: i32) -> String {
+    let msg = stream.get_last_error.and_then(|f| {
+        // SAFETY: get_last_error returns null or a NUL-terminated string owned by the stream,
+        // valid until the next call on it; it is copied right away.
+        let p = unsafe { f(stream) };
+        (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
+    });
+    msg.unwrap_or_else(|| format!("error code {rc}"))
+}
