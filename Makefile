@@ -43,11 +43,11 @@ extension: | $(TOOLS)
 # finds cargo up to date and only installs the package (editable).
 build: | $(TOOLS)
 	@$(MAKE) --no-print-directory -j2 $(TEST_STAMP) extension
-	$(MATURIN) develop --release --quiet
+	$(MATURIN) develop --release --quiet --uv
 
 build-demo: | $(TOOLS)
 	@$(MAKE) --no-print-directory -j2 $(DEMO_STAMP) extension
-	$(MATURIN) develop --release --quiet
+	$(MATURIN) develop --release --quiet --uv
 
 demo: build-demo
 	$(VPY) -m pluralign demo

@@ -136,3 +136,50 @@ def test_agreement_bad_input() -> None:
         agreement(np.zeros(3))
     with pytest.raises(InputError, match="Cohen"):
         agreement(KRIPP, "cohen")
+
+
+@pytest.mark.parametrize("level", ["nominal", "ordinal", "interval", "ratio"])
+def test_dense_matrix_path_matches_long_table_across_blocks_and_threads(level: str) -> None:
+    # 5,000 items span three of the kernel's 2,048-column blocks; an offset of 1e6 checks that
+    # the per-item moments (interval) keep their precision.
+    rng = np.random.default_rng(7)
+    x = rng.integers(1, 6, size=(6, 5000)).astype(float)
+    if level == "interval":
+        x += 1e6
+    x[rng.random(x.shape) < 0.5] = np.nan
+    r, u = np.nonzero(~np.isnan(x))
+    df = pl.DataFrame({"annotator_id": r, "item": u, "value": x[r, u]})
+    long = agreement(df, level=level)
+    dense = [agreement(x, level=level, threads=t) for t in (1, 2)]
+    assert dense[0] == dense[1]  # identical for any thread count
+    assert dense[0].value == pytest.approx(long.value, abs=1e-13)
+    assert dense[0].n_units == long.n_units
+    assert dense[0].value == pytest.approx(krippendorff.alpha(x, level_of_measurement=level),
+                                           abs=1e-9)
+    # F-ordered and strided views read the same ratings
+    assert agreement(np.asfortranarray(x), level=level).value == pytest.approx(dense[0].value,
+                                                                               abs=1e-12)
+    wide = np.full((6, 10000), np.nan)
+    wide[:, ::2] = x
+    assert agreement(wide[:, ::2], level=level).value == pytest.approx(dense[0].value, abs=1e-12)
+
+
+def test_dense_matrix_kappas_match_long_table() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 3, size=(2, 4500)).astype(float)
+    x[0, rng.random(4500) < 0.2] = np.nan
+    r, u = np.nonzero(~np.isnan(x))
+    df = pl.DataFrame({"annotator_id": r, "item": u, "value": x[r, u]})
+    for metric in ("cohen", "percent"):
+        assert agreement(x, metric).value == pytest.approx(agreement(df, metric).value, abs=1e-14)
+
+
+def test_dense_matrix_infinite_value_names_the_first_cell() -> None:
+    x = np.ones((3, 5000))
+    x[2, 4100] = np.inf
+    x[1, 4999] = -np.inf
+    for level in ("interval", "nominal"):
+        with pytest.raises(InputError, match="rater 1 for item 4999"):
+            agreement(x, level=level)
+    with pytest.raises(InputError, match="rater 1 for item 4999"):
+        agreement(x, "fleiss")

@@ -415,7 +415,14 @@ def agreement(
     if metric == "krippendorff" and level not in _LEVELS:
         raise InputError(f"level must be one of {_LEVELS}, got {level!r}")
     if isinstance(ratings, np.ndarray):
-        unit, rat, val = _from_matrix(ratings)
+        x = _dense_matrix(ratings)
+        if metric == "krippendorff":
+            # Straight from the matrix (interval: one pass over per-item moments).
+            r = _core.stats_alpha_dense(x, level=level, threads=threads)
+            return Agreement(value=float(r["value"]), metric=metric, level=level,
+                             observed=r["observed"], expected=r["expected"],
+                             n_units=int(r["n_units"]))
+        unit, rat, val = _core.stats_matrix_to_long(x, threads=threads)
     else:
         df = _as_frame(ratings, "ratings")
         _require(df, [rater, item, value], "ratings")
@@ -444,15 +451,14 @@ def agreement(
     )
 
 
-def _from_matrix(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _dense_matrix(a: np.ndarray) -> np.ndarray:
     if a.ndim != 2:
         raise InputError(f"the ratings array must be 2-D (raters x items), got shape {a.shape}")
     if not np.issubdtype(a.dtype, np.number):
         raise InputError(f"the ratings array must be numeric with NaN for missing, got {a.dtype}")
-    x = np.ascontiguousarray(a, dtype=np.float64)
-    # Rust scans the matrix row by row and returns item-major triples (each item's ratings
-    # contiguous, so the agreement kernel borrows them without regrouping).
-    return _core.stats_matrix_to_long(x)
+    # Rust reads the matrix row by row in column blocks; the long triples it returns for the
+    # kappas are item-major (each item's ratings contiguous, borrowed without regrouping).
+    return np.ascontiguousarray(a, dtype=np.float64)
 
 
 def disagreement(

@@ -1,21 +1,23 @@
 //! Bindings of `pluralign_core::stats`. Ids arrive as int64 codes (the Python layer factorizes
 //! them with polars); results go back as dicts of numpy arrays and numbers.
 
-use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2};
+use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pluralign_core::stats::{
-    self, BootstrapOptions, BtMethod, BtOptions, Comparisons, EloOptions, Metric, Ratings, Ties,
+    self, AlphaResult, BootstrapOptions, BtMethod, BtOptions, Comparisons, DenseRatings,
+    EloOptions, Metric, Ratings, Ties,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::convert::i64_slice;
-use crate::errors::{input_error, run};
+use crate::errors::{input_error, run, to_py};
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stats_bradley_terry, m)?)?;
     m.add_function(wrap_pyfunction!(stats_elo, m)?)?;
     m.add_function(wrap_pyfunction!(stats_agreement, m)?)?;
     m.add_function(wrap_pyfunction!(stats_matrix_to_long, m)?)?;
+    m.add_function(wrap_pyfunction!(stats_alpha_dense, m)?)?;
     m.add_function(wrap_pyfunction!(stats_entropy_segments, m)?)?;
     m.add_function(wrap_pyfunction!(stats_js_divergence, m)?)?;
     Ok(())
@@ -191,26 +193,9 @@ fn stats_agreement<'py>(
     let d = PyDict::new(py);
     match metric {
         "krippendorff" => {
-            let lv = match level {
-                "nominal" => Metric::Nominal,
-                "ordinal" => Metric::Ordinal,
-                "interval" => Metric::Interval,
-                "ratio" => Metric::Ratio,
-                o => {
-                    return Err(input_error(
-                        py,
-                        format!(
-                            "level must be \"nominal\", \"ordinal\", \"interval\" or \"ratio\", got {o:?}"
-                        ),
-                    ))
-                }
-            };
+            let lv = alpha_level(py, level)?;
             let a = run(py, threads, || stats::krippendorff_alpha(&r, lv, threads))?;
-            d.set_item("value", a.alpha)?;
-            d.set_item("observed", a.observed)?;
-            d.set_item("expected", a.expected)?;
-            d.set_item("n_units", a.n_units)?;
-            d.set_item("n_pairable", a.n_pairable)?;
+            return alpha_dict(py, &a);
         }
         "fleiss" | "cohen" => {
             let a = if metric == "fleiss" {
@@ -272,68 +257,78 @@ fn stats_js_divergence<'py>(
     run(py, Some(1), || stats::js_divergence(a, b))
 }
 
+/// Borrow a C-contiguous `raters x items` float64 matrix as dense ratings.
+fn dense<'a>(py: Python<'_>, x: &'a PyReadonlyArray2<'_, f64>) -> PyResult<DenseRatings<'a>> {
+    let (raters, items) = (x.shape()[0], x.shape()[1]);
+    let data = x.as_slice().map_err(|_| {
+        input_error(
+            py,
+            "the ratings matrix must be a C-contiguous float64 array",
+        )
+    })?;
+    DenseRatings::new(data, raters, items).map_err(|e| to_py(py, e))
+}
+
+fn alpha_level(py: Python<'_>, level: &str) -> PyResult<Metric> {
+    match level {
+        "nominal" => Ok(Metric::Nominal),
+        "ordinal" => Ok(Metric::Ordinal),
+        "interval" => Ok(Metric::Interval),
+        "ratio" => Ok(Metric::Ratio),
+        o => Err(input_error(
+            py,
+            format!("level must be \"nominal\", \"ordinal\", \"interval\" or \"ratio\", got {o:?}"),
+        )),
+    }
+}
+
+fn alpha_dict<'py>(py: Python<'py>, a: &AlphaResult) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("value", a.alpha)?;
+    d.set_item("observed", a.observed)?;
+    d.set_item("expected", a.expected)?;
+    d.set_item("n_units", a.n_units)?;
+    d.set_item("n_pairable", a.n_pairable)?;
+    Ok(d)
+}
+
 /// A `raters x items` matrix with NaN for missing ratings → long `(unit, rater, value)` triples
 /// in item-major order (each unit's ratings contiguous). Infinite values are an error naming the
 /// cell.
 #[pyfunction]
+#[pyo3(signature = (x, threads=None))]
 #[allow(clippy::type_complexity)]
 fn stats_matrix_to_long<'py>(
     py: Python<'py>,
     x: PyReadonlyArray2<'py, f64>,
+    threads: Option<usize>,
 ) -> PyResult<(
     Bound<'py, PyArray1<i64>>,
     Bound<'py, PyArray1<i64>>,
     Bound<'py, PyArray1<f64>>,
 )> {
-    let a = x.as_array();
-    let nu = a.shape()[1];
-    if nu > u32::MAX as usize {
-        return Err(input_error(
-            py,
-            format!("{nu} items is above the 2^32 - 1 supported"),
-        ));
-    }
-    // One row-major pass over the matrix (sequential reads): the present ratings in rater-major
-    // order, then a counting sort by item (stable, so raters stay ascending within an item).
-    let (mut ru, mut rr, mut rv) = (Vec::new(), Vec::new(), Vec::new());
-    for (r, row) in a.outer_iter().enumerate() {
-        for (u, &v) in row.iter().enumerate() {
-            if v.is_nan() {
-                continue;
-            }
-            if v.is_infinite() {
-                return Err(input_error(
-                    py,
-                    format!("rating of rater {r} for item {u} is {v}; values must be finite"),
-                ));
-            }
-            ru.push(u as u32);
-            rr.push(r as i64);
-            rv.push(v);
-        }
-    }
-    let mut cursor = vec![0usize; nu + 1];
-    for &u in &ru {
-        cursor[u as usize + 1] += 1;
-    }
-    for u in 0..nu {
-        cursor[u + 1] += cursor[u];
-    }
-    let total = ru.len();
-    let mut unit = vec![0i64; total];
-    let mut rater = vec![0i64; total];
-    let mut value = vec![0f64; total];
-    for k in 0..total {
-        let u = ru[k] as usize;
-        let dst = cursor[u];
-        cursor[u] += 1;
-        unit[dst] = u as i64;
-        rater[dst] = rr[k];
-        value[dst] = rv[k];
-    }
+    let d = dense(py, &x)?;
+    let (unit, rater, value) = run(py, threads, || stats::matrix_to_long(&d, threads))?;
     Ok((
         PyArray1::from_vec(py, unit),
         PyArray1::from_vec(py, rater),
         PyArray1::from_vec(py, value),
     ))
+}
+
+/// Krippendorff's alpha of a dense `raters x items` matrix (NaN = missing).
+#[pyfunction]
+#[pyo3(signature = (x, level="nominal", threads=None))]
+fn stats_alpha_dense<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    level: &str,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let lv = alpha_level(py, level)?;
+    let d = dense(py, &x)?;
+    let a = run(py, threads, || {
+        stats::krippendorff_alpha_dense(&d, lv, threads)
+    })?;
+    alpha_dict(py, &a)
 }

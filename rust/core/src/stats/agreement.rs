@@ -440,16 +440,6 @@ fn marginals(g: &Grouped, c: &Coded, units: &[usize]) -> Vec<f64> {
     n
 }
 
-/// `(count, mean, sum of squared deviations)` merged (Chan et al.).
-fn merge_moments(a: (f64, f64, f64), b: (f64, f64, f64)) -> (f64, f64, f64) {
-    let n = a.0 + b.0;
-    if n == 0.0 {
-        return (0.0, 0.0, 0.0);
-    }
-    let d = b.1 - a.1;
-    (n, a.1 + d * b.0 / n, a.2 + b.2 + d * d * a.0 * b.0 / n)
-}
-
 /// Moments of `(value, count)` pairs.
 fn moments_of(pairs: impl Iterator<Item = (f64, f64)> + Clone) -> (f64, f64, f64) {
     let (m, s) = pairs
@@ -508,24 +498,18 @@ fn alpha_inner(r: &Ratings, metric: Metric) -> Result<AlphaResult> {
     let (obs, exp) = if metric == Metric::Interval {
         let parts = over_units(&units, |chunk| {
             let mut obs = 0.0;
-            let mut mom = (0.0, 0.0, 0.0);
+            let mut items = Vec::with_capacity(chunk.len());
             for &u in chunk {
                 let v = g.vals(u);
-                let m = v.len() as f64;
-                let mean = v.iter().sum::<f64>() / m;
-                let m2: f64 = v.iter().map(|x| (x - mean) * (x - mean)).sum();
-                obs += 2.0 * m * m2 / (m - 1.0);
-                mom = merge_moments(mom, (m, mean, m2));
+                let item = shifted_sums(v.iter().copied());
+                obs += interval_observed(item);
+                items.push(item);
             }
-            (obs, mom)
+            (obs, items)
         });
-        let mut obs = 0.0;
-        let mut mom = (0.0, 0.0, 0.0);
-        for (o, m) in parts {
-            obs += o;
-            mom = merge_moments(mom, m);
-        }
-        (obs, 2.0 * nf * mom.2)
+        let obs: f64 = parts.iter().map(|p| p.0).sum();
+        let (_, _, m2) = pooled_moments(parts.iter().flat_map(|p| p.1.iter().copied()));
+        (obs, 2.0 * nf * m2)
     } else {
         let coded = Coded::new(&g.values)?;
         let nv = coded.nv();
@@ -600,6 +584,48 @@ fn alpha_inner(r: &Ratings, metric: Metric) -> Result<AlphaResult> {
         };
         (obs, exp)
     };
+    alpha_result(obs, exp, n, units.len())
+}
+
+/// One unit's interval statistics: `(count, first value, sum of (v - first), sum of
+/// (v - first)^2)`. Shifting by the unit's first value keeps integer ratings exact however
+/// large their offset.
+type ShiftedSums = (f64, f64, f64, f64);
+
+fn shifted_sums(values: impl Iterator<Item = f64>) -> ShiftedSums {
+    let mut it = values.peekable();
+    let first = it.peek().copied().unwrap_or(0.0);
+    it.fold((0.0, first, 0.0, 0.0), |(m, f, s1, s2), v| {
+        let x = v - f;
+        (m + 1.0, f, s1 + x, s2 + x * x)
+    })
+}
+
+/// A unit's observed interval term `sum_{i != j} (v_i - v_j)^2 / (m - 1) = 2 m M2 / (m - 1)`.
+fn interval_observed((m, _, s1, s2): ShiftedSums) -> f64 {
+    2.0 * m * (s2 - s1 * s1 / m).max(0.0) / (m - 1.0)
+}
+
+/// `(n, units, M2)` of all the units' values pooled, from sums shifted by the first unit's
+/// first value.
+fn pooled_moments(items: impl Iterator<Item = ShiftedSums>) -> (f64, usize, f64) {
+    let (mut n, mut units, mut t1, mut t2, mut k) = (0.0, 0usize, 0.0, 0.0, None);
+    for (m, f, s1, s2) in items {
+        let o = f - *k.get_or_insert(f);
+        n += m;
+        units += 1;
+        t1 += s1 + m * o;
+        t2 += s2 + 2.0 * o * s1 + m * o * o;
+    }
+    if n == 0.0 {
+        return (0.0, 0, 0.0);
+    }
+    (n, units, (t2 - t1 * t1 / n).max(0.0))
+}
+
+/// Alpha from the summed observed term `sum o_ck d2_ck` and expected term `sum n_c n_k d2_ck`.
+fn alpha_result(obs: f64, exp: f64, n: usize, n_units: usize) -> Result<AlphaResult> {
+    let nf = n as f64;
     if exp.is_nan() || exp <= 0.0 {
         return input_err!(
             "alpha is undefined: all {n} pairable values are the same, so there is no expected disagreement"
@@ -610,8 +636,200 @@ fn alpha_inner(r: &Ratings, metric: Metric) -> Result<AlphaResult> {
         observed: obs / nf,
         expected: exp / (nf * (nf - 1.0)),
         n_pairable: n,
-        n_units: units.len(),
+        n_units,
     })
+}
+
+/// Columns per parallel block of a dense ratings matrix (fixed, so results never depend on the
+/// thread count; 2,048 float64 columns are a 16 KiB segment of each row).
+const DENSE_BLOCK: usize = 2048;
+
+/// A row-major `raters x items` matrix of ratings with NaN for missing ratings (Krippendorff's
+/// reliability-data layout). Every other value must be finite.
+#[derive(Clone, Copy, Debug)]
+pub struct DenseRatings<'a> {
+    data: &'a [f64],
+    raters: usize,
+    items: usize,
+}
+
+impl<'a> DenseRatings<'a> {
+    pub fn new(data: &'a [f64], raters: usize, items: usize) -> Result<Self> {
+        if raters.checked_mul(items) != Some(data.len()) {
+            return input_err!(
+                "a {raters} x {items} ratings matrix needs {} values, got {}",
+                raters.saturating_mul(items),
+                data.len()
+            );
+        }
+        if items > u32::MAX as usize {
+            return input_err!("{items} items is above the 2^32 - 1 supported");
+        }
+        Ok(DenseRatings {
+            data,
+            raters,
+            items,
+        })
+    }
+
+    /// Column ranges of the parallel blocks, in order.
+    fn blocks(&self) -> Vec<(usize, usize)> {
+        (0..self.items.div_ceil(DENSE_BLOCK))
+            .map(|b| (b * DENSE_BLOCK, ((b + 1) * DENSE_BLOCK).min(self.items)))
+            .collect()
+    }
+
+    /// Visit the present ratings of columns `c0..c1` row by row: `f(rater, column - c0, value)`.
+    /// Returns the first infinite cell `(rater, item)` of the block in row-major order, if any.
+    fn scan(
+        &self,
+        c0: usize,
+        c1: usize,
+        mut f: impl FnMut(usize, usize, f64),
+    ) -> Option<(usize, usize)> {
+        let mut bad = None;
+        for r in 0..self.raters {
+            let row = &self.data[r * self.items + c0..r * self.items + c1];
+            for (j, &v) in row.iter().enumerate() {
+                if v.is_nan() {
+                    continue;
+                }
+                if v.is_infinite() {
+                    bad = bad.or(Some((r, c0 + j)));
+                    continue;
+                }
+                f(r, j, v);
+            }
+        }
+        bad
+    }
+}
+
+fn first_infinite(
+    d: &DenseRatings,
+    bad: impl Iterator<Item = Option<(usize, usize)>>,
+) -> Result<()> {
+    match bad.flatten().min() {
+        Some((r, u)) => input_err!(
+            "rating of rater {r} for item {u} is {}; values must be finite (NaN marks a missing rating)",
+            d.data[r * d.items + u]
+        ),
+        None => Ok(()),
+    }
+}
+
+/// The present ratings of a dense matrix as long triples in item-major order (each unit's
+/// ratings contiguous, raters ascending), ready for [`krippendorff_alpha`] and the kappas
+/// without regrouping. Two parallel passes over column blocks: count, then fill.
+pub fn matrix_to_long(
+    d: &DenseRatings,
+    threads: Option<usize>,
+) -> Result<(Vec<i64>, Vec<i64>, Vec<f64>)> {
+    with_threads(threads, || {
+        let blocks = d.blocks();
+        let counted: Vec<(Vec<usize>, Option<(usize, usize)>)> = blocks
+            .par_iter()
+            .map(|&(c0, c1)| {
+                let mut cnt = vec![0usize; c1 - c0];
+                let bad = d.scan(c0, c1, |_, j, _| cnt[j] += 1);
+                (cnt, bad)
+            })
+            .collect();
+        first_infinite(d, counted.iter().map(|c| c.1))?;
+        let total: usize = counted.iter().map(|c| c.0.iter().sum::<usize>()).sum();
+        let (mut unit, mut rater, mut value) =
+            (vec![0i64; total], vec![0i64; total], vec![0f64; total]);
+        // Each block fills its own disjoint range of the outputs.
+        let mut parts = Vec::with_capacity(blocks.len());
+        let (mut ut, mut rt, mut vt) = (
+            unit.as_mut_slice(),
+            rater.as_mut_slice(),
+            value.as_mut_slice(),
+        );
+        for ((c0, c1), (cnt, _)) in blocks.iter().zip(&counted) {
+            let len: usize = cnt.iter().sum();
+            let (u, ur) = std::mem::take(&mut ut).split_at_mut(len);
+            let (r, rr) = std::mem::take(&mut rt).split_at_mut(len);
+            let (v, vr) = std::mem::take(&mut vt).split_at_mut(len);
+            (ut, rt, vt) = (ur, rr, vr);
+            parts.push((*c0, *c1, cnt, u, r, v));
+        }
+        parts.into_par_iter().for_each(|(c0, c1, cnt, u, r, v)| {
+            let mut cursor = Vec::with_capacity(cnt.len());
+            let mut at = 0usize;
+            for &c in cnt {
+                cursor.push(at);
+                at += c;
+            }
+            d.scan(c0, c1, |rt, j, x| {
+                let k = cursor[j];
+                cursor[j] += 1;
+                u[k] = (c0 + j) as i64;
+                r[k] = rt as i64;
+                v[k] = x;
+            });
+        });
+        Ok((unit, rater, value))
+    })?
+}
+
+/// Krippendorff's alpha of a dense ratings matrix. The interval metric is computed in one
+/// parallel pass from per-item moments (count, mean, sum of squared deviations, accumulated
+/// around the item's first value so large offsets lose no precision) without building the long
+/// table; the other metrics go through [`matrix_to_long`] and [`krippendorff_alpha`].
+pub fn krippendorff_alpha_dense(
+    d: &DenseRatings,
+    metric: Metric,
+    threads: Option<usize>,
+) -> Result<AlphaResult> {
+    if metric != Metric::Interval {
+        let (unit, rater, value) = matrix_to_long(d, threads)?;
+        let r = Ratings {
+            unit: &unit,
+            rater: &rater,
+            value: &value,
+        };
+        return krippendorff_alpha(&r, metric, threads);
+    }
+    with_threads(threads, || {
+        // Per block: its observed term, the shifted sums of its pairable items, its first
+        // infinite cell.
+        let parts: Vec<(f64, Vec<ShiftedSums>, Option<(usize, usize)>)> = d
+            .blocks()
+            .par_iter()
+            .map(|&(c0, c1)| {
+                let w = c1 - c0;
+                let (mut cnt, mut first) = (vec![0u32; w], vec![0f64; w]);
+                let (mut s1, mut s2) = (vec![0f64; w], vec![0f64; w]);
+                let bad = d.scan(c0, c1, |_, j, v| {
+                    if cnt[j] == 0 {
+                        first[j] = v;
+                    }
+                    let x = v - first[j];
+                    cnt[j] += 1;
+                    s1[j] += x;
+                    s2[j] += x * x;
+                });
+                let mut obs = 0.0;
+                let mut items = Vec::new();
+                for j in (0..w).filter(|&j| cnt[j] >= 2) {
+                    let item = (cnt[j] as f64, first[j], s1[j], s2[j]);
+                    obs += interval_observed(item);
+                    items.push(item);
+                }
+                (obs, items, bad)
+            })
+            .collect();
+        first_infinite(d, parts.iter().map(|p| p.2))?;
+        let obs: f64 = parts.iter().map(|p| p.0).sum();
+        let (n, units, m2) = pooled_moments(parts.iter().flat_map(|p| p.1.iter().copied()));
+        if units == 0 {
+            return input_err!(
+                "no unit has ratings from two or more raters, so there are no pairable values and alpha is undefined"
+            );
+        }
+        alpha_result(obs, 2.0 * n * m2, n as usize, units)
+    })?
 }
 
 /// Fleiss' kappa from a `n_units x n_categories` row-major table of counts (each unit's counts
