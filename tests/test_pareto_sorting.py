@@ -256,6 +256,11 @@ def test_grouped_ranks_int_ids_not_adjacent(prob):
     eq(pareto.ranks(pts, maximize=mx, groups=ids_arr, threads=2), expected)
     eq(pareto.front(pts, maximize=mx, groups=ids_arr), expected == 0)
     eq(pareto.ranks(pts, maximize=mx, groups=pl.Series("g", ids, dtype=pl.Int64)), expected)
+    eq(pareto.ranks(pts, maximize=mx, groups=ids_arr.astype(np.int16)), expected)
+    # sparse ids (hash-like, extremes of int64): the sorting path instead of the counting one
+    sparse = {3: 2**63 - 1, 1: -(2**63), 7: 10**17, 0: 0, -2: -(10**12)}
+    eq(pareto.ranks(pts, maximize=mx, groups=np.array([sparse[i] for i in ids], dtype=np.int64)),
+       expected)
 
 
 @given(grouped_problems(["prompt-b", "prompt-a", "zz", "", "é"]))

@@ -140,6 +140,11 @@ def _group_codes(groups: Any, points: Any, n: int) -> np.ndarray:
         arr = np.asarray(groups)
         if arr.ndim != 1:
             raise InputError(f"groups must be 1-D (one id per row), got shape {arr.shape}")
+        if np.issubdtype(arr.dtype, np.integer) and arr.dtype != np.uint64:
+            # integer ids go to Rust as they are (no nulls possible in a numpy int array)
+            if arr.shape[0] != n:
+                raise InputError(f"groups has {arr.shape[0]} ids but the points have {n} rows")
+            return np.ascontiguousarray(arr, dtype=np.int64)
         s = pl.Series("groups", arr)
     if s.len() != n:
         raise InputError(f"groups has {s.len()} ids but the points have {n} rows")

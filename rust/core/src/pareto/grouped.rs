@@ -66,18 +66,22 @@ impl GroupIndex {
 /// contiguous run (the usual "sorted by prompt" layout) no permutation is made.
 pub fn group_index(ids: &[i64]) -> GroupIndex {
     let n = ids.len();
+    let (lo, hi) = ids
+        .iter()
+        .fold((i64::MAX, i64::MIN), |(lo, hi), &g| (lo.min(g), hi.max(g)));
+    // Compact ids (integer prompt ids, dense codes) are tracked in a flat table, others hashed.
+    let span = (hi as i128 - lo as i128 + 1).max(0) as u128;
+    let compact = span <= 4 * n as u128 + 1024;
     let mut offsets = vec![0usize];
-    let mut seen = HashSet::new();
-    let mut contiguous = true;
-    for i in 0..n {
-        if i > 0 && ids[i] != ids[i - 1] {
-            offsets.push(i);
-        }
-        if (i == 0 || ids[i] != ids[i - 1]) && !seen.insert(ids[i]) {
-            contiguous = false;
-            break;
-        }
-    }
+    let contiguous = if compact {
+        let mut seen = vec![false; span as usize];
+        run_starts_unique(ids, &mut offsets, |g| {
+            !std::mem::replace(&mut seen[(g - lo) as usize], true)
+        })
+    } else {
+        let mut seen = HashSet::new();
+        run_starts_unique(ids, &mut offsets, |g| seen.insert(g))
+    };
     if contiguous {
         if n > 0 {
             offsets.push(n);
@@ -87,15 +91,18 @@ pub fn group_index(ids: &[i64]) -> GroupIndex {
             perm: None,
         };
     }
-    // Sort (id, row) pairs: contiguous keys, and rows keep their order inside a group.
-    let mut keyed: Vec<(i64, u32)> = ids
-        .par_iter()
-        .enumerate()
-        .map(|(i, &g)| (g, i as u32))
-        .collect();
-    keyed.par_sort_unstable();
-    let perm: Vec<u32> = keyed.iter().map(|&(_, i)| i).collect();
-    drop(keyed);
+    let perm = if compact {
+        counting_perm(ids, lo, span as usize)
+    } else {
+        // Sparse ids (e.g. hashes): sort (id, row) pairs; rows keep their order in a group.
+        let mut keyed: Vec<(i64, u32)> = ids
+            .par_iter()
+            .enumerate()
+            .map(|(i, &g)| (g, i as u32))
+            .collect();
+        keyed.par_sort_unstable();
+        keyed.iter().map(|&(_, i)| i).collect()
+    };
     let mut offsets = vec![0usize];
     for k in 1..n {
         if ids[perm[k] as usize] != ids[perm[k - 1] as usize] {
@@ -107,6 +114,47 @@ pub fn group_index(ids: &[i64]) -> GroupIndex {
         offsets,
         perm: Some(perm),
     }
+}
+
+/// Push the start of every run of equal ids after the first to `offsets`; false as soon as an
+/// id starts a second run (`first_run(id)` says whether it is new), i.e. a group is not
+/// contiguous.
+fn run_starts_unique(
+    ids: &[i64],
+    offsets: &mut Vec<usize>,
+    mut first_run: impl FnMut(i64) -> bool,
+) -> bool {
+    for i in 0..ids.len() {
+        if i == 0 || ids[i] != ids[i - 1] {
+            if i > 0 {
+                offsets.push(i);
+            }
+            if !first_run(ids[i]) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Rows ordered by id with a counting sort, for ids within a compact range `lo..lo + span`
+/// (integer prompt ids, dense codes): two linear passes instead of sorting `(id, row)` pairs.
+/// Stable, so rows keep their input order inside a group.
+fn counting_perm(ids: &[i64], lo: i64, span: usize) -> Vec<u32> {
+    let mut start = vec![0u32; span + 1];
+    for &g in ids {
+        start[(g - lo) as usize + 1] += 1;
+    }
+    for k in 1..start.len() {
+        start[k] += start[k - 1];
+    }
+    let mut perm = vec![0u32; ids.len()];
+    for (i, &g) in ids.iter().enumerate() {
+        let slot = &mut start[(g - lo) as usize];
+        perm[*slot as usize] = i as u32;
+        *slot += 1;
+    }
+    perm
 }
 
 /// Groups per parallel task.
