@@ -278,6 +278,213 @@ def test_read_ratings_bad_input() -> None:
         read_ratings(HELPSTEER, format="tall")
 
 
+# ---- ratings: raw UltraFeedback (openbmb/UltraFeedback) -------------------------------------
+def _uf_ann(help_: str, hon: str, inst: str, truth: str | None) -> dict:
+    ann = {
+        "helpfulness": {"Rating": help_, "Rationale": "why h", "Rationale For Rating": "rh",
+                        "Type": ["1", "2"]},
+        "honesty": {"Rating": hon, "Rationale": "why o"},
+        "instruction_following": {"Rating": inst, "Rationale": "why i"},
+    }
+    if truth is not None:  # a completion missing one annotation: the key is absent
+        ann["truthfulness"] = {"Rating": truth, "Rationale": "why t", "Rationale For Rating": "rt",
+                               "Type": ["0"]}
+    return ann
+
+
+def _uf_comp(model: str, text: str, ann: dict, overall: float, fine: float) -> dict:
+    return {"model": model, "response": text, "custom_system_prompt": f"sys {model}",
+            "principle": "helpfulness", "fine-grained_score": fine, "overall_score": overall,
+            "critique": f"crit {text}", "annotations": ann}
+
+
+UF_ROWS = [
+    {"source": "evol", "instruction": "What is 2+2?", "models": ["alpaca", "llama"],
+     "completions": [
+         _uf_comp("alpaca", "4", _uf_ann("5", "4", "5", "5"), 8.5, 4.75),
+         _uf_comp("llama", "Five", _uf_ann("1", "N/A", "2", "1"), 2.0, 1.25),
+     ]},
+    {"source": "sharegpt", "instruction": "Name a colour.", "models": ["gpt", "alpaca", "llama"],
+     "completions": [
+         _uf_comp("gpt", "Blue", _uf_ann("4", "5", "4", None), 7.0, 4.5),
+         _uf_comp("alpaca", "4", _uf_ann("1", "3", "1", "2"), 1.0, 1.75),
+         _uf_comp("llama", "Red", _uf_ann("3", "3", "3", "3"), 6.0, 3.0),
+     ]},
+    {"source": "flan", "instruction": "Say hi", "models": ["gpt"],
+     "completions": [_uf_comp("gpt", "Hi!", _uf_ann("2", "2", "2", "2"), 4.0, 2.0)]},
+]
+UF_OBJS = ["helpfulness", "honesty", "instruction_following", "truthfulness", "overall_score",
+           "fine-grained_score"]
+# (prompt, response, model, objective, score), written out by hand from UF_ROWS, missing="skip":
+# the 'N/A' honesty of "Five" and the absent truthfulness of "Blue" are left out.
+UF_EXPECTED = [
+    ("What is 2+2?", "4", "alpaca", "helpfulness", 5.0),
+    ("What is 2+2?", "4", "alpaca", "honesty", 4.0),
+    ("What is 2+2?", "4", "alpaca", "instruction_following", 5.0),
+    ("What is 2+2?", "4", "alpaca", "truthfulness", 5.0),
+    ("What is 2+2?", "4", "alpaca", "overall_score", 8.5),
+    ("What is 2+2?", "4", "alpaca", "fine-grained_score", 4.75),
+    ("What is 2+2?", "Five", "llama", "helpfulness", 1.0),
+    ("What is 2+2?", "Five", "llama", "instruction_following", 2.0),
+    ("What is 2+2?", "Five", "llama", "truthfulness", 1.0),
+    ("What is 2+2?", "Five", "llama", "overall_score", 2.0),
+    ("What is 2+2?", "Five", "llama", "fine-grained_score", 1.25),
+    ("Name a colour.", "Blue", "gpt", "helpfulness", 4.0),
+    ("Name a colour.", "Blue", "gpt", "honesty", 5.0),
+    ("Name a colour.", "Blue", "gpt", "instruction_following", 4.0),
+    ("Name a colour.", "Blue", "gpt", "overall_score", 7.0),
+    ("Name a colour.", "Blue", "gpt", "fine-grained_score", 4.5),
+    ("Name a colour.", "4", "alpaca", "helpfulness", 1.0),
+    ("Name a colour.", "4", "alpaca", "honesty", 3.0),
+    ("Name a colour.", "4", "alpaca", "instruction_following", 1.0),
+    ("Name a colour.", "4", "alpaca", "truthfulness", 2.0),
+    ("Name a colour.", "4", "alpaca", "overall_score", 1.0),
+    ("Name a colour.", "4", "alpaca", "fine-grained_score", 1.75),
+    ("Name a colour.", "Red", "llama", "helpfulness", 3.0),
+    ("Name a colour.", "Red", "llama", "honesty", 3.0),
+    ("Name a colour.", "Red", "llama", "instruction_following", 3.0),
+    ("Name a colour.", "Red", "llama", "truthfulness", 3.0),
+    ("Name a colour.", "Red", "llama", "overall_score", 6.0),
+    ("Name a colour.", "Red", "llama", "fine-grained_score", 3.0),
+    ("Say hi", "Hi!", "gpt", "helpfulness", 2.0),
+    ("Say hi", "Hi!", "gpt", "honesty", 2.0),
+    ("Say hi", "Hi!", "gpt", "instruction_following", 2.0),
+    ("Say hi", "Hi!", "gpt", "truthfulness", 2.0),
+    ("Say hi", "Hi!", "gpt", "overall_score", 4.0),
+    ("Say hi", "Hi!", "gpt", "fine-grained_score", 2.0),
+]
+UF_SOURCE = {"What is 2+2?": ("evol", ["alpaca", "llama"]),
+             "Name a colour.": ("sharegpt", ["gpt", "alpaca", "llama"]),
+             "Say hi": ("flan", ["gpt"])}
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def _check_uf_output(out: pl.DataFrame) -> None:
+    assert out.columns == ["prompt_id", "response_id", "objective", "score", "prompt", "response",
+                           "source", "models", "model", "custom_system_prompt", "principle",
+                           "critique"]
+    assert out.get_column("score").dtype == pl.Float64
+    assert out.select("prompt", "response", "model", "objective", "score").rows() == UF_EXPECTED
+    for row in out.iter_rows(named=True):
+        assert row["prompt_id"] == content_id(row["prompt"])
+        assert row["response_id"] == content_id(row["response"])
+        assert (row["source"], row["models"]) == UF_SOURCE[row["prompt"]]
+        assert row["custom_system_prompt"] == f"sys {row['model']}"
+        assert row["principle"] == "helpfulness"
+        assert row["critique"] == f"crit {row['response']}"
+    # the same text "4" under two prompts is one response id (response_ids="text")
+    ids = out.filter(pl.col("response") == "4").get_column("response_id").unique()
+    assert ids.to_list() == [content_id("4")]
+
+
+def test_read_ratings_ultrafeedback_jsonl(tmp_path: Path) -> None:
+    path = _write_jsonl(tmp_path / "uf.jsonl", UF_ROWS)
+    # default missing="error": the 'N/A' rating and the absent one are reported, not zeroed
+    with pytest.raises(InputError, match=r"2 missing rating\(s\).*1 'N/A' rating\(s\) and 1 absent"
+                                         r".*prompt row 0, completion 1: 'honesty' is 'N/A'"):
+        read_ratings(path)
+    with pytest.warns(UserWarning, match=r"left out 2 missing .* of 36 \(UltraFeedback: 1 'N/A' "
+                                         r"rating\(s\) and 1 absent"):
+        out = read_ratings(path, missing="skip")
+    assert out.height == 34
+    _check_uf_output(out)
+    with pytest.warns(UserWarning, match="left out 2"):
+        explicit = read_ratings(path, format="ultrafeedback", missing="skip")
+    assert explicit.equals(out)
+
+
+def test_read_ratings_ultrafeedback_options(tmp_path: Path) -> None:
+    path = tmp_path / "uf.jsonl.gz"
+    with gzip.open(path, "wt") as f:
+        f.writelines(json.dumps(r) + "\n" for r in UF_ROWS)
+    # a subset of objectives, in the order asked; nothing missing among them -> no warning
+    sub = read_ratings(path, objectives=["overall_score", "helpfulness"])
+    assert sub.select("response", "objective", "score").rows() == [
+        ("4", "overall_score", 8.5), ("4", "helpfulness", 5.0),
+        ("Five", "overall_score", 2.0), ("Five", "helpfulness", 1.0),
+        ("Blue", "overall_score", 7.0), ("Blue", "helpfulness", 4.0),
+        ("4", "overall_score", 1.0), ("4", "helpfulness", 1.0),
+        ("Red", "overall_score", 6.0), ("Red", "helpfulness", 3.0),
+        ("Hi!", "overall_score", 4.0), ("Hi!", "helpfulness", 2.0)]
+    # only the chosen objectives are checked: honesty's 'N/A' does not matter here
+    with pytest.warns(UserWarning, match=r"left out 1 .* of 6 \(UltraFeedback: 0 'N/A' rating\(s\) "
+                                         r"and 1 absent"):
+        tr = read_ratings(path, objectives=["truthfulness"], missing="skip", annotator="model",
+                          response_ids="prompt_text")
+    assert tr.columns[:5] == ["prompt_id", "response_id", "objective", "score", "annotator_id"]
+    assert tr.select("annotator_id", "score").rows() == [
+        ("alpaca", 5.0), ("llama", 1.0), ("alpaca", 2.0), ("llama", 3.0), ("gpt", 2.0)]
+    assert tr.get_column("response_id").to_list()[2] == content_id(
+        content_id("Name a colour.") + "\x1f" + "4")
+    # some dumps name the prompt column 'prompt'
+    renamed = [{("prompt" if k == "instruction" else k): v for k, v in r.items()} for r in UF_ROWS]
+    with pytest.warns(UserWarning, match="left out 2"):
+        _check_uf_output(read_ratings(renamed, missing="skip"))
+
+
+UF_RATING = pl.Struct({"Rating": pl.String, "Rationale": pl.String})
+UF_TYPED = pl.Struct({"Rating": pl.String, "Rationale": pl.String,
+                      "Rationale For Rating": pl.String, "Type": pl.List(pl.String)})
+UF_SCHEMA = {
+    "source": pl.String, "instruction": pl.String, "models": pl.List(pl.String),
+    "completions": pl.List(pl.Struct({
+        "annotations": pl.Struct({"helpfulness": UF_TYPED, "honesty": UF_RATING,
+                                  "instruction_following": UF_RATING, "truthfulness": UF_TYPED}),
+        "critique": pl.String, "custom_system_prompt": pl.String,
+        "fine-grained_score": pl.Float64, "model": pl.String, "overall_score": pl.Float64,
+        "principle": pl.String, "response": pl.String})),
+}
+
+
+def test_read_ratings_ultrafeedback_parquet(tmp_path: Path) -> None:
+    # the Hugging Face parquet layout: nested struct columns, completion fields in name order
+    df = pl.DataFrame(UF_ROWS, schema=UF_SCHEMA)
+    df.write_parquet(tmp_path / "uf.parquet")
+    back = pl.read_parquet(tmp_path / "uf.parquet")
+    assert back.schema == df.schema
+    with pytest.warns(UserWarning, match=r"left out 2 .* 1 'N/A' rating\(s\) and 1 absent"):
+        out = read_ratings(tmp_path / "uf.parquet", missing="skip")
+    assert out.columns[6:] == ["source", "models", "critique", "custom_system_prompt", "model",
+                               "principle"]
+    _check_uf_output(out.select(["prompt_id", "response_id", "objective", "score", "prompt",
+                                 "response", "source", "models", "model",
+                                 "custom_system_prompt", "principle", "critique"]))
+
+
+def test_read_ratings_ultrafeedback_bad_input(tmp_path: Path) -> None:
+    no_text = pl.DataFrame({"instruction": ["p"], "completions": [[
+        {"model": "m", "text": "x", "overall_score": 1.0}]]})
+    with pytest.raises(SchemaError, match="lack the field 'response'"):
+        read_ratings(no_text)
+    with pytest.raises(SchemaError, match="lack the field 'response'"):
+        read_ratings(no_text, format="ultrafeedback")
+    assert read_ratings(no_text, response="text").get_column("score").to_list() == [1.0]
+    rows = json.loads(json.dumps(UF_ROWS))
+    rows[1]["completions"][2]["annotations"]["honesty"]["Rating"] = "good"
+    path = _write_jsonl(tmp_path / "bad.jsonl", rows)
+    for missing in ("error", "skip"):
+        with pytest.raises(InputError, match=r"'honesty' Rating 'good' at prompt row 1, "
+                                             r"completion 2 is not a number or 'N/A'"):
+            read_ratings(path, missing=missing)
+    rows[1]["completions"][2]["annotations"]["honesty"]["Rating"] = "3"
+    rows[2]["completions"][0]["response"] = None
+    with pytest.raises(InputError, match=r"'response' is null at prompt row 2, completion 0"):
+        read_ratings(_write_jsonl(tmp_path / "null.jsonl", rows), missing="skip")
+    with pytest.raises(SchemaError, match=r"objective\(s\) \['harmlessness'\] not found"):
+        read_ratings(UF_ROWS, objectives=["harmlessness"])
+    with pytest.raises(SchemaError, match="'completions' column"):
+        read_ratings(HELPSTEER, format="ultrafeedback")
+    with pytest.raises(SchemaError, match="list of structs"):
+        read_ratings({"instruction": ["p"], "completions": [["a", "b"]]})
+    with pytest.raises(InputError, match="'instruction' is null at prompt row 1"):
+        read_ratings(pl.DataFrame([{**UF_ROWS[0]}, {**UF_ROWS[2], "instruction": None}],
+                                  schema=UF_SCHEMA))
+
+
 # ---- rankings -------------------------------------------------------------------------------
 def test_read_rankings_forms() -> None:
     nested = read_rankings({"voter_id": ["v1"], "ranking": [[["a"], ["b", "c"]]]})

@@ -223,6 +223,176 @@ def read_pairs(source: Source, *, chosen: str = "chosen", rejected: str = "rejec
 # ----------------------------------------------------------------------------------------------
 _META = ("prompt", "response", "prompt_id", "response_id", "annotator_id", "group", "context",
          "weight")
+UF_ASPECTS = ("helpfulness", "honesty", "instruction_following", "truthfulness")
+UF_SCORES = ("overall_score", "fine-grained_score")
+_NA = "N/A"
+
+
+def _is_ultrafeedback(df: pl.DataFrame) -> bool:
+    return "completions" in df.columns and isinstance(df.schema["completions"], pl.List)
+
+
+def _uf_where(ex: pl.DataFrame, mask: pl.Series) -> str:
+    """``"prompt row 3, completion 1"`` for the first True position of ``mask``."""
+    i = int(mask.arg_true()[0])
+    return f"prompt row {ex.get_column('_row')[i]}, completion {ex.get_column('_idx')[i]}"
+
+
+def _flatten_ultrafeedback(df: pl.DataFrame, prompt: str, response: str,
+                           objectives: Sequence[str] | None, missing: str
+                           ) -> tuple[pl.DataFrame, list[str], str]:
+    """Raw UltraFeedback rows (one per prompt, a ``completions`` list of structs) -> one wide row
+    per completion: ``prompt``, ``response``, the top-level passthrough columns, the scalar
+    completion fields, and one Float64 column per objective (null where the rating is ``"N/A"``
+    or absent). Returns ``(wide, objectives, note)``; ``note`` counts the missing ratings."""
+    where = "read_ratings (ultrafeedback)"
+    dt = df.schema.get("completions")
+    if not isinstance(dt, pl.List):
+        raise SchemaError(f"{where}: need a 'completions' column holding a list of structs; the "
+                          f"table has {df.columns}")
+    inner = dt.inner
+    fields: dict[str, Any] = ({f.name: f.dtype for f in inner.fields}
+                              if isinstance(inner, pl.Struct) else {})
+    if not isinstance(inner, (pl.Struct, pl.Null)):
+        raise SchemaError(f"{where}: 'completions' must be a list of structs, got {dt}")
+    if response not in fields:
+        raise SchemaError(f"{where}: the completions lack the field {response!r} (the completion "
+                          f"text); they have {list(fields)}. Name it with response=")
+    if fields[response] not in (pl.String, pl.Categorical, pl.Null):
+        raise SchemaError(f"{where}: completion field {response!r} must hold text, got "
+                          f"{fields[response]}")
+    # the prompt text column: prompt= when given, else 'instruction', else 'prompt'
+    if prompt != "prompt":
+        pcol: str | None = prompt
+        if prompt not in df.columns:
+            raise SchemaError(f"{where}: prompt column {prompt!r} not found; the table has "
+                              f"{df.columns}")
+    elif "instruction" in df.columns:
+        pcol = "instruction"
+    elif "prompt" in df.columns:
+        pcol = "prompt"
+    elif "prompt_id" in df.columns:
+        pcol = None
+    else:
+        raise SchemaError(f"{where}: need the prompt text ('instruction' or 'prompt') or a "
+                          f"'prompt_id' column; the table has {df.columns}")
+    if pcol is not None and pcol != "prompt" and "prompt" in df.columns:
+        raise SchemaError(f"{where}: the table has both {pcol!r} and 'prompt'; drop one or pick "
+                          f"the prompt text with prompt=")
+    if pcol is not None:
+        ptxt = df.get_column(pcol)
+        if ptxt.dtype not in (pl.String, pl.Categorical):
+            raise SchemaError(f"{where}: prompt column {pcol!r} must hold text, got {ptxt.dtype}")
+        if ptxt.null_count():
+            raise InputError(f"{where}: prompt text {pcol!r} is null at prompt "
+                             f"{rows_text(ptxt.is_null())}")
+    # the objectives this data has: annotation aspects (Rating), then the two float scores
+    ann = fields.get("annotations")
+    aspects: dict[str, Any] = {}
+    if ann is not None:
+        if isinstance(ann, pl.Struct):
+            aspects = {f.name: f.dtype for f in ann.fields}
+        elif ann != pl.Null:
+            raise SchemaError(f"{where}: completion field 'annotations' must be a struct of "
+                              f"aspects, got {ann}")
+    order = [a for a in UF_ASPECTS if a in aspects] + [a for a in aspects if a not in UF_ASPECTS]
+    for a in order:
+        adt = aspects[a]
+        if adt == pl.Null:
+            continue
+        if not (isinstance(adt, pl.Struct) and "Rating" in {f.name for f in adt.fields}):
+            raise SchemaError(f"{where}: 'annotations.{a}' must be a struct with a 'Rating' "
+                              f"field, got {adt}")
+    for s in UF_SCORES:
+        if s in fields:
+            order.append(s)
+            if not (fields[s] == pl.Null or (fields[s].is_numeric() and fields[s] != pl.Boolean)):
+                raise SchemaError(f"{where}: completion field {s!r} must be numeric, got "
+                                  f"{fields[s]}")
+    if objectives is None:
+        objs = order
+    else:
+        objs = list(objectives)
+        absent = [o for o in objs if o not in order]
+        if absent:
+            raise SchemaError(f"{where}: objective(s) {absent} not found; this data has {order}")
+    if not objs:
+        raise SchemaError(f"{where}: the completions hold no ratings (no 'annotations' aspects, "
+                          f"{UF_SCORES[0]!r} or {UF_SCORES[1]!r}); they have {list(fields)}")
+    # one row per completion; _row = prompt row, _idx = position in its completions list
+    top = [c for c in df.columns if c not in ("completions", pcol)]
+    ex = (df.with_row_index("_row")
+          .with_columns(pl.col("completions").list.len().fill_null(0).alias("_n"))
+          .filter(pl.col("_n") > 0)
+          .explode("completions")
+          .with_columns(pl.int_range(pl.len()).over("_row").alias("_idx")))
+    c = ex.get_column("completions")
+    if c.null_count():
+        raise InputError(f"{where}: null completion at {_uf_where(ex, c.is_null())}")
+    comp = pl.col("completions")
+    skip = {response, "annotations", *UF_SCORES}
+    extra = [f for f in fields if f not in skip]
+    cols: list[pl.Expr] = [pl.col("_row"), pl.col("_idx")]
+    if pcol is not None:
+        cols.append(pl.col(pcol).cast(pl.String).alias("prompt"))
+    cols.append(comp.struct.field(response).cast(pl.String).alias("response"))
+    cols += [pl.col(t) for t in top]
+    cols += [comp.struct.field(f).alias(f if f not in top else f"completion_{f}") for f in extra]
+    for o in objs:
+        if o in UF_SCORES:
+            v = comp.struct.field(o).cast(pl.Float64)
+            cols += [v.alias(o), pl.lit(False).alias(f"_na:{o}"), pl.lit(False).alias(f"_bad:{o}")]
+            continue
+        if aspects[o] == pl.Null:
+            r = pl.lit(None, dtype=pl.String)
+            rdt: Any = pl.String
+        else:
+            r = comp.struct.field("annotations").struct.field(o).struct.field("Rating")
+            rdt = {f.name: f.dtype for f in aspects[o].fields}["Rating"]
+        if rdt in (pl.String, pl.Categorical, pl.Null):
+            t = r.cast(pl.String).str.strip_chars()
+            na = (t.str.to_uppercase() == _NA).fill_null(False)
+            v = pl.when(na).then(None).otherwise(t).cast(pl.Float64, strict=False)
+            bad = t.is_not_null() & ~na & (v.is_null() | ~v.is_finite())
+        elif rdt.is_numeric() and rdt != pl.Boolean:
+            v = r.cast(pl.Float64)
+            na = pl.lit(False)
+            bad = pl.lit(False)
+        else:
+            raise SchemaError(f"{where}: 'annotations.{o}.Rating' must be text or a number, got "
+                              f"{rdt}")
+        cols += [v.alias(o), na.alias(f"_na:{o}"), bad.alias(f"_bad:{o}")]
+    wide = ex.select(cols)
+    if "response" in wide.columns:
+        rn = wide.get_column("response").is_null()
+        if rn.any():
+            raise InputError(f"{where}: completion field {response!r} is null at "
+                             f"{_uf_where(wide, rn)}")
+    for o in objs:
+        bad_o = wide.get_column(f"_bad:{o}")
+        if bad_o.any():
+            i = int(bad_o.arg_true()[0])
+            raw = ex.select(comp.struct.field("annotations").struct.field(o)
+                            .struct.field("Rating").gather(i)).item()
+            raise InputError(f"{where}: {o!r} Rating {raw!r} at {_uf_where(wide, bad_o)} is not "
+                             f"a number or {_NA!r} ({int(bad_o.sum())} such rating(s) in all)")
+    gone = {o: wide.get_column(o).is_null() | wide.get_column(o).is_nan() for o in objs}
+    n_miss = sum(int(g.sum()) for g in gone.values())
+    n_na_total = sum(int(wide.get_column(f"_na:{o}").sum()) for o in objs)
+    note = (f" (UltraFeedback: {n_na_total} {_NA!r} rating(s) and {n_miss - n_na_total} absent "
+            f"or null)")
+    if n_miss and missing == "error":
+        first = next(o for o in objs if gone[o].any())
+        g = gone[first]
+        i = int(g.arg_true()[0])
+        what = (f"is {_NA!r}" if wide.get_column(f"_na:{first}")[i] else "is absent or null")
+        raise InputError(f"{where}: {n_miss} missing rating(s){note}; first at "
+                         f"{_uf_where(wide, g)}: {first!r} {what}. Pass missing='skip' to leave "
+                         f"them out (counted in a warning)")
+    wide = wide.drop(["_row", "_idx"] + [f"_{k}:{o}" for o in objs for k in ("na", "bad")])
+    return wide, objs, note
+
+
 
 
 def read_ratings(source: Source, *, format: str = "auto", objectives: Sequence[str] | None = None,
@@ -236,7 +406,21 @@ def read_ratings(source: Source, *, format: str = "auto", objectives: Sequence[s
     objective (HelpSteer: ``helpfulness, correctness, coherence, complexity, verbosity``;
     UltraFeedback flattened: ``helpfulness, honesty, ...``). ``objectives`` names those columns;
     by default every numeric column that is not an id/meta column. ``format="long"``: one row per
-    rating with an ``objective`` and a ``score`` column. ``"auto"`` picks long when both exist.
+    rating with an ``objective`` and a ``score`` column. ``format="ultrafeedback"``: the raw
+    UltraFeedback shape (openbmb/UltraFeedback): one row per prompt with the prompt text in
+    ``instruction`` (or ``prompt``; ``prompt=`` picks another column) and ``completions``, a list
+    of structs with the completion text ``response`` (``response=`` names another field),
+    ``model``, ``annotations`` (``helpfulness``, ``honesty``, ``instruction_following``,
+    ``truthfulness``, each a struct whose ``Rating`` is a string such as ``"4"`` or ``"N/A"``),
+    ``overall_score`` and ``fine-grained_score``. Each completion becomes one response rated on
+    those six objectives (the aspects present, in that order, then the two scores; ``objectives``
+    picks some); a ``"N/A"`` or absent rating is a missing score (see ``missing``; the warning
+    counts the ``"N/A"`` ones), a non-numeric ``Rating`` is an :class:`InputError` naming the
+    prompt row and completion index. Top-level columns (``source``, ``models``...) and the other
+    scalar completion fields (``model``, ``principle``, ``custom_system_prompt``, ``critique``...;
+    ``completion_<name>`` if a top-level column has that name) pass through; the ``Rationale``
+    texts are not kept. ``"auto"`` picks ultrafeedback when there is a ``completions`` list
+    column, else long when both ``objective`` and ``score`` columns exist, else wide.
 
     Ids: ``prompt_id``/``response_id`` columns are used when present, else computed from the
     ``prompt``/``response`` texts with :func:`content_id` (``response_ids="prompt_text"`` hashes
@@ -250,10 +434,15 @@ def read_ratings(source: Source, *, format: str = "auto", objectives: Sequence[s
     emits a ``UserWarning`` with the count.
     """
     df = load_table(source, "read_ratings")
-    if format not in ("auto", "wide", "long"):
-        raise InputError(f"read_ratings: format must be 'auto', 'wide' or 'long', got {format!r}")
+    if format not in ("auto", "wide", "long", "ultrafeedback"):
+        raise InputError(f"read_ratings: format must be 'auto', 'wide', 'long' or "
+                         f"'ultrafeedback', got {format!r}")
     if missing not in ("error", "skip"):
         raise InputError(f"read_ratings: missing must be 'error' or 'skip', got {missing!r}")
+    note = ""
+    if format == "ultrafeedback" or (format == "auto" and _is_ultrafeedback(df)):
+        df, objectives, note = _flatten_ultrafeedback(df, prompt, response, objectives, missing)
+        prompt, response, format = "prompt", "response", "wide"
     if annotator is not None:
         if annotator not in df.columns:
             raise SchemaError(f"read_ratings: annotator column {annotator!r} not found; the table "
@@ -338,7 +527,7 @@ def read_ratings(source: Source, *, format: str = "auto", objectives: Sequence[s
         n = int(gone.sum())
         if n:
             warnings.warn(f"read_ratings: left out {n} missing (null/NaN) rating(s) of "
-                          f"{long.height}", UserWarning, stacklevel=2)
+                          f"{long.height}{note}", UserWarning, stacklevel=2)
             long = long.filter(~gone)
     head = ["prompt_id", "response_id", "objective", "score"]
     opt = [c for c in ("annotator_id", "group", "context", "prompt", "response")

@@ -1,17 +1,22 @@
 //! Bindings of `pluralign_core::prefs`: grouped pair enumeration and pairwise tallies on row
 //! indices / integer codes prepared by `pluralign.prefs.pairs` and `pluralign.prefs.tally`.
 
-use numpy::{PyArray1, PyReadonlyArray1};
+use arrow_array::cast::AsArray;
+use arrow_array::Array;
+use arrow_schema::DataType;
+use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
 use pluralign_core::prefs::{self, PairList};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::errors::{input_error, run};
+use crate::arrow_import::ArrowColumn;
+use crate::errors::{input_error, py_error, run};
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(prefs_rating_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(prefs_pareto_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(prefs_tally, m)?)?;
+    m.add_function(wrap_pyfunction!(prefs_content_ids, m)?)?;
     Ok(())
 }
 
@@ -123,4 +128,68 @@ fn prefs_tally<'py>(
     d.set_item("w_hi", PyArray1::from_vec(py, c.w_hi))?;
     d.set_item("w_tie", PyArray1::from_vec(py, c.w_tie))?;
     Ok(d)
+}
+
+/// Hex content ids (BLAKE2b-64 of the UTF-8 bytes) of an Arrow string column (utf8, large_utf8
+/// or utf8_view, read in place): an `n x 16` uint8 array of ASCII hex digits (zeros for nulls).
+#[pyfunction]
+#[pyo3(signature = (texts, threads=None))]
+fn prefs_content_ids<'py>(
+    py: Python<'py>,
+    texts: ArrowColumn,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray2<u8>>> {
+    if !matches!(
+        texts.data_type,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+    ) {
+        return Err(py_error(
+            py,
+            "SchemaError",
+            format!(
+                "column '{}' has type {}; content ids need text",
+                texts.name, texts.data_type
+            ),
+        ));
+    }
+    let n: usize = texts.chunks.iter().map(|c| c.len()).sum();
+    let mut hex = Vec::with_capacity(n * prefs::content_id::HEX_LEN);
+    for c in &texts.chunks {
+        let c = c.as_ref();
+        let part = match c.data_type() {
+            DataType::Utf8 => {
+                let a = c.as_string::<i32>();
+                run(py, threads, || {
+                    prefs::content_ids_hex(
+                        a.len(),
+                        |i| a.is_valid(i).then(|| a.value(i).as_bytes()),
+                        threads,
+                    )
+                })?
+            }
+            DataType::LargeUtf8 => {
+                let a = c.as_string::<i64>();
+                run(py, threads, || {
+                    prefs::content_ids_hex(
+                        a.len(),
+                        |i| a.is_valid(i).then(|| a.value(i).as_bytes()),
+                        threads,
+                    )
+                })?
+            }
+            _ => {
+                let a = c.as_string_view();
+                run(py, threads, || {
+                    prefs::content_ids_hex(
+                        a.len(),
+                        |i| a.is_valid(i).then(|| a.value(i).as_bytes()),
+                        threads,
+                    )
+                })?
+            }
+        };
+        hex.extend_from_slice(&part);
+    }
+    let arr = PyArray1::from_vec(py, hex);
+    arr.reshape([n, prefs::content_id::HEX_LEN])
 }

@@ -15,6 +15,10 @@
 //! Output pair lists are written in group order and, within a group, in `(i, j)` order with
 //! `i < j` positions, so results never depend on the thread count.
 
+pub mod content_id;
+
+pub use content_id::{blake2b64, content_id_hex, content_ids_hex};
+
 use rayon::prelude::*;
 
 use crate::error::{CoreError, Result};
