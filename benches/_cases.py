@@ -26,7 +26,7 @@ GROUP_M = 4  # objectives in the grouped cases
 
 
 def n_label(n: int) -> str:
-    e = int(round(math.log10(n)))
+    e = round(math.log10(n))
     return f"1e{e}" if 10**e == n else f"{n:.0e}".replace("+0", "").replace("+", "")
 
 

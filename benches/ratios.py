@@ -223,7 +223,7 @@ def build_cases(quick: bool) -> list[dict]:
     cases = []
 
     def case(task, dist, n, m, peers, note=""):
-        cases.append(dict(task=task, dist=dist, n=n, m=m, peers=peers, note=note))
+        cases.append({"task": task, "dist": dist, "n": n, "m": m, "peers": peers, "note": note})
 
     # all-front ranks, n = 1e6, m = 3, uniform: >= 10x moocore.pareto_rank
     case(
@@ -261,9 +261,9 @@ def build_cases(quick: bool) -> list[dict]:
             ("moocore", ("ratio>=", 3.0)),
             (
                 "paretoset",
-                f"skip: quadratic on one front (1.3-1.7 s at n=1e4, est. "
+                (f"skip: quadratic on one front (1.3-1.7 s at n=1e4, est. "
                 f"{fmt_dur(1.6 * (big / 1e4) ** 2)} here); measured at "
-                f"n={n_label(pset_front_n)} below",
+                f"n={n_label(pset_front_n)} below"),
             ),
         ],
     )
@@ -281,13 +281,13 @@ def build_cases(quick: bool) -> list[dict]:
             case("hv", "onefront", n, m, [("moocore", ("ratio>=", 1.0))])
     # grouped: 1e6 prompts x 16 candidates x 4 objectives, under 1 s
     for impl in ("pluralign-offsets", "pluralign-ids"):
-        cases.append(dict(task="grouped-ranks", g=groups, impl=impl, target=("abs<", 1.0)))
-    cases.append(dict(task="grouped-ranks", g=groups, impl="pluralign-ids-shuffled", target=None))
-    cases.append(dict(task="grouped-front", g=groups, impl="pluralign-offsets", target=None))
+        cases.append({"task": "grouped-ranks", "g": groups, "impl": impl, "target": ("abs<", 1.0)})
+    cases.append({"task": "grouped-ranks", "g": groups, "impl": "pluralign-ids-shuffled", "target": None})
+    cases.append({"task": "grouped-front", "g": groups, "impl": "pluralign-offsets", "target": None})
     # grouped vs the per-group moocore loop, at a size where the loop takes about a second
     for sub in ("ranks", "front"):
         cases.append(
-            dict(task=f"grouped-{sub}", g=loop_groups, impl="pluralign-offsets", vs="moocore-loop")
+            {"task": f"grouped-{sub}", "g": loop_groups, "impl": "pluralign-offsets", "vs": "moocore-loop"}
         )
     return cases
 
@@ -395,17 +395,17 @@ def main(argv=None):
         if task.startswith("grouped-"):
             g, impl = c["g"], c["impl"]
             label = f"{task} {n_label(g)} groups x {GROUP_SIZE} x {GROUP_M}, {impl}"
-            r = go(dict(task=task, g=g, impl=impl), label)
+            r = go({"task": task, "g": g, "impl": impl}, label)
             mem_row(label, r)
             t = r.get("best")
             note = r.get("guard") or ""
             if "vs" in c:
-                rp = go(dict(task=task, g=g, impl=c["vs"]), f"{label} vs {c['vs']}")
+                rp = go({"task": task, "g": g, "impl": c["vs"]}, f"{label} vs {c['vs']}")
                 ratio = rp["best"] / t if t and "best" in rp else None
                 speed_rows.append(
                     (
-                        f"{task} {n_label(g)} groups x {GROUP_SIZE} x {GROUP_M} ({impl}) "
-                        f"vs {PEER_LABEL[(task, c['vs'])]}",
+                        (f"{task} {n_label(g)} groups x {GROUP_SIZE} x {GROUP_M} ({impl}) "
+                        f"vs {PEER_LABEL[(task, c['vs'])]}"),
                         fmt_s(t),
                         fmt_s(rp.get("best")),
                         f"{ratio:.1f}x" if ratio else "—",
@@ -433,7 +433,7 @@ def main(argv=None):
 
         dist, n, m = c["dist"], c["n"], c["m"]
         base = f"{task} {dist} m={m} n={n_label(n)}"
-        r_pp = go(dict(task=task, dist=dist, n=n, m=m, impl="pluralign"), f"{base} pluralign")
+        r_pp = go({"task": task, "dist": dist, "n": n, "m": m, "impl": "pluralign"}, f"{base} pluralign")
         mem_row(f"{base} (pluralign)", r_pp)
         t_pp = r_pp.get("best")
         for impl, tg in c["peers"]:
@@ -443,7 +443,7 @@ def main(argv=None):
                     (f"{base} vs {plabel}", fmt_s(t_pp), "skipped", "—", "—", "—", tg[6:], None)
                 )
                 continue
-            r = go(dict(task=task, dist=dist, n=n, m=m, impl=impl), f"{base} {impl}")
+            r = go({"task": task, "dist": dist, "n": n, "m": m, "impl": impl}, f"{base} {impl}")
             mem_row(f"{base} ({impl})", r)
             t = r.get("best")
             ratio = t / t_pp if (t is not None and t_pp) else None
