@@ -839,56 +839,71 @@ impl Cursors {
                 .zip(strict.par_chunks(TALLY_CHUNK))
                 .map(|(((((cur, cached), os), rs), ws), st)| {
                     let mut acc = vec![0.0; m];
-                    for (b, (cu, ca)) in cur.iter_mut().zip(cached.iter_mut()).enumerate() {
-                        let w = ws[b];
-                        let x = *ca;
+                    // Ballots whose cached candidate is still in count add to it; the others
+                    // (the eliminated candidate's ballots) must walk their order rows, which sit
+                    // all over memory: touch a batch of rows first so their cache misses overlap
+                    // instead of stalling one after another.
+                    let mut pending: Vec<usize> = Vec::new();
+                    for (b, &x) in cached.iter().enumerate() {
                         if x != NO_CAND && remaining[x as usize] {
-                            acc[x as usize] += w;
-                            continue;
-                        }
-                        let o = &os[b * m..(b + 1) * m];
-                        let r = &rs[b * m..(b + 1) * m];
-                        let mut c = *cu as usize;
-                        if bottom {
-                            while c > 0 && !remaining[o[c] as usize] {
-                                c -= 1;
-                            }
+                            acc[x as usize] += ws[b];
                         } else {
-                            while c + 1 < m && !remaining[o[c] as usize] {
-                                c += 1;
-                            }
+                            pending.push(b);
                         }
-                        *cu = c as u16;
-                        if st[b] {
-                            acc[o[c] as usize] += w;
-                            *ca = o[c];
-                            continue;
-                        }
-                        let t = r[o[c] as usize];
-                        // the tier is contiguous in `o`
-                        let (lo, hi) = if bottom {
-                            let mut lo = c;
-                            while lo > 0 && r[o[lo - 1] as usize] == t {
-                                lo -= 1;
+                    }
+                    for batch in pending.chunks(16) {
+                        let touch = batch
+                            .iter()
+                            .fold(0u16, |a, &b| a ^ os[b * m + cur[b] as usize]);
+                        std::hint::black_box(touch);
+                        for &b in batch {
+                            let (cu, ca) = (&mut cur[b], &mut cached[b]);
+                            let w = ws[b];
+                            let o = &os[b * m..(b + 1) * m];
+                            let r = &rs[b * m..(b + 1) * m];
+                            let mut c = *cu as usize;
+                            if bottom {
+                                while c > 0 && !remaining[o[c] as usize] {
+                                    c -= 1;
+                                }
+                            } else {
+                                while c + 1 < m && !remaining[o[c] as usize] {
+                                    c += 1;
+                                }
                             }
-                            (lo, c + 1)
-                        } else {
-                            let mut hi = c + 1;
-                            while hi < m && r[o[hi] as usize] == t {
-                                hi += 1;
+                            *cu = c as u16;
+                            if st[b] {
+                                acc[o[c] as usize] += w;
+                                *ca = o[c];
+                                continue;
                             }
-                            (c, hi)
-                        };
-                        if hi - lo == 1 {
-                            acc[o[c] as usize] += w;
-                            *ca = o[c];
-                        } else {
-                            *ca = NO_CAND;
-                            let k = o[lo..hi].iter().filter(|&&x| remaining[x as usize]).count();
-                            let share = w / k as f64;
-                            for &x in &o[lo..hi] {
-                                if remaining[x as usize] {
-                                    acc[x as usize] += share;
+                            let t = r[o[c] as usize];
+                            // the tier is contiguous in `o`
+                            let (lo, hi) = if bottom {
+                                let mut lo = c;
+                                while lo > 0 && r[o[lo - 1] as usize] == t {
+                                    lo -= 1;
+                                }
+                                (lo, c + 1)
+                            } else {
+                                let mut hi = c + 1;
+                                while hi < m && r[o[hi] as usize] == t {
+                                    hi += 1;
+                                }
+                                (c, hi)
+                            };
+                            if hi - lo == 1 {
+                                acc[o[c] as usize] += w;
+                                *ca = o[c];
+                            } else {
+                                *ca = NO_CAND;
+                                let k =
+                                    o[lo..hi].iter().filter(|&&x| remaining[x as usize]).count();
+                                let share = w / k as f64;
+                                for &x in &o[lo..hi] {
+                                    if remaining[x as usize] {
+                                        acc[x as usize] += share;
+                                    }
                                 }
                             }
                         }
