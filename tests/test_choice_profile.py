@@ -105,14 +105,16 @@ def test_from_ranks_matches_from_rankings():
 
 
 @settings(max_examples=60, deadline=None)
-@given(profiles(max_m=6, max_n=12))
-def test_from_ranks_random_equals_from_rankings(data):
+@given(profiles(max_m=6, max_n=12), st.booleans())
+def test_from_ranks_random_equals_from_rankings(data, dense):
     m, ballots, counts = data
     ranks = np.full((len(ballots), m), -1, dtype=np.int64)
     for i, b in enumerate(ballots):
         for t, tier in enumerate(b):
             for c in tier:
-                ranks[i, c] = 3 * t + 1  # non-dense ranks are fine
+                # non-dense ranks are fine; dense ranks of strict full ballots are permutations
+                # of 0..m (the fast path)
+                ranks[i, c] = t if dense else 3 * t + 1
     p = ch.Profile.from_ranks(ranks, weights=counts)
     q = ch.Profile.from_rankings(ballots, candidates=list(range(m)), weights=counts)
     assert p.ballots() == q.ballots()

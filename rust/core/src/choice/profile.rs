@@ -289,6 +289,21 @@ struct RankScratch {
 /// Dense tier ranks of one row of a rank matrix (negative = unranked, below every ranked
 /// value). Values spanning a small range are ranked by counting (no sort); others by sorting.
 fn rank_row(src: &[i64], row: &mut [u16], s: &mut RankScratch) {
+    // Fast path: a strict ranking given as a permutation of 0..m (ranks are already dense).
+    if src.len() <= 64 {
+        let mut seen = 0u64;
+        let mut ok = true;
+        for &v in src {
+            ok &= (0..src.len() as i64).contains(&v);
+            seen |= 1u64.wrapping_shl(v as u32);
+        }
+        if ok && seen.count_ones() as usize == src.len() {
+            for (r, &v) in row.iter_mut().zip(src) {
+                *r = v as u16;
+            }
+            return;
+        }
+    }
     let (mut lo, mut hi) = (i64::MAX, i64::MIN);
     for &v in src {
         if v >= 0 {
