@@ -215,6 +215,10 @@ def prefs_pareto_pairs(
     maximize: Sequence[bool],
     threads: int | None = None,
 ) -> dict[str, Any]: ...
+def prefs_content_ids(texts: Any, threads: int | None = None) -> npt.NDArray[np.uint8]: ...
+def prefs_contiguous_groups(
+    columns: list[Any], threads: int | None = None
+) -> npt.NDArray[np.int64] | None: ...
 def prefs_tally(
     group: npt.NDArray[np.uint32],
     winner: npt.NDArray[np.uint32],

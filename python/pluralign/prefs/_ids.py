@@ -53,11 +53,20 @@ def content_ids(texts: pl.Series, threads: int | None = None) -> pl.Series:
     Hashed in Rust, in parallel, reading the Arrow string buffers in place (no copy of the
     texts); equal to ``hashlib.blake2b(text.encode(), digest_size=8).hexdigest()`` per value.
     """
+    import numpy as np
+    import pyarrow as pa
+
     from pluralign import _core
 
     s = texts if texts.dtype == pl.String else texts.cast(pl.String)
     hexes = _core.prefs_content_ids(s.rechunk(), threads=threads)
-    out = pl.Series(s.name, hexes.view("S16").ravel(), dtype=pl.Binary).cast(pl.String)
+    n = len(s)
+    # The n x 16 hex digits become one Arrow string array without a copy per value.
+    offsets = pa.py_buffer(np.arange(0, DIGEST_SIZE * 2 * (n + 1), DIGEST_SIZE * 2,
+                                     dtype=np.int64))
+    valid = None
     if s.null_count():
-        out = pl.select(pl.when(s.is_not_null()).then(out)).to_series().alias(s.name)
-    return out
+        valid = pa.py_buffer(np.packbits(s.is_not_null().to_numpy(), bitorder="little"))
+    arr = pa.LargeStringArray.from_buffers(n, offsets, pa.py_buffer(hexes), valid,
+                                           s.null_count())
+    return pl.Series(s.name, arr, dtype=pl.String)

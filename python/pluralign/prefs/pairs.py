@@ -55,7 +55,8 @@ def _by(df: pl.DataFrame, by: str | Sequence[str] | None, extra: Sequence[str]) 
     return [by] if isinstance(by, str) else list(by)
 
 
-def _grouping(df: pl.DataFrame, by: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _grouping(df: pl.DataFrame, by: list[str], threads: int | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
     """(offsets int64, rows uint32): rows of group g are rows[offsets[g]:offsets[g + 1]], groups
     in order of first appearance, rows in input order within a group."""
     n = df.height
@@ -63,16 +64,12 @@ def _grouping(df: pl.DataFrame, by: list[str]) -> tuple[np.ndarray, np.ndarray]:
         raise InputError(f"{n} rows is above the 2^32 - 1 rows one call supports; split the input")
     if n == 0:
         return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.uint32)
-    key = pl.struct(by) if len(by) > 1 else pl.col(by[0])
-    probe = df.select(key.rle_id().alias("_run"), key.hash(seed=0).alias("_h"))
-    starts = np.flatnonzero(np.diff(probe["_run"].cast(pl.Int64).to_numpy(), prepend=-1))
-    run_hash = np.sort(probe["_h"].to_numpy()[starts])
-    if bool((run_hash[1:] != run_hash[:-1]).all()):
-        # Every run has a distinct key hash, so distinct keys: the groups are already
-        # contiguous (e.g. sorted by prompt) and the row order is used as is.
-        offsets = np.append(starts, n).astype(np.int64)
+    keys = df.select(by).rechunk()
+    # Already grouped (e.g. sorted by prompt)? Rust reads the key columns in place (Arrow) and
+    # returns the runs when every key forms one run; otherwise polars groups the rows.
+    offsets = _core.prefs_contiguous_groups(keys.get_columns(), threads=threads)
+    if offsets is not None:
         return offsets, np.arange(n, dtype=np.uint32)
-    keys = df.select(by)
     g = (
         keys.with_row_index("_r")
         .group_by(by, maintain_order=True)
@@ -152,7 +149,7 @@ def ratings_to_pairs(
     if not df[score].dtype.is_numeric():
         raise SchemaError(f"column '{score}' has type {df[score].dtype} but scores must be numeric")
     _no_nulls(df, by_cols + [score, response])
-    offsets, rows = _grouping(df, by_cols)
+    offsets, rows = _grouping(df, by_cols, threads)
     s = np.ascontiguousarray(df[score].cast(pl.Float64).to_numpy(), dtype=np.float64)
     r = _core.prefs_rating_pairs(
         offsets, rows, s, min_margin=float(min_margin), keep_ties=ties == "keep", threads=threads
@@ -242,7 +239,7 @@ def pareto_pairs(
     for o in objs:
         if not wide[o].dtype.is_numeric():
             raise SchemaError(f"objective column '{o}' has type {wide[o].dtype}; it must be numeric")
-    offsets, rows = _grouping(wide, by_cols)
+    offsets, rows = _grouping(wide, by_cols, threads)
     cols = [np.ascontiguousarray(wide[o].cast(pl.Float64).to_numpy(), dtype=np.float64) for o in objs]
     r = _core.prefs_pareto_pairs(offsets, rows, cols, mx, threads=threads)
     out = _assemble(wide, by_cols, response, r, with_margin=False)

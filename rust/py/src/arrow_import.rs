@@ -7,9 +7,10 @@
 
 use std::ffi::CStr;
 
+use arrow_array::cast::AsArray;
 use arrow_array::ffi::{from_ffi, from_ffi_and_data_type, FFI_ArrowArray, FFI_ArrowSchema};
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
-use arrow_array::{make_array, ArrayRef};
+use arrow_array::{make_array, Array, ArrayRef, LargeStringArray, StringArray, StringViewArray};
 use arrow_schema::{DataType, Field};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -124,4 +125,59 @@ fn last_error(stream: &mut FFI_ArrowArrayStream, rc: i32) -> String {
         (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
     });
     msg.unwrap_or_else(|| format!("error code {rc}"))
+}
+
+/// One chunk of an Arrow text column (utf8, large_utf8 or utf8_view), read in place.
+pub enum TextCol {
+    Utf8(StringArray),
+    LargeUtf8(LargeStringArray),
+    View(StringViewArray),
+}
+
+impl TextCol {
+    /// The chunk as text, or None if its type is not a string type.
+    pub fn new(c: &ArrayRef) -> Option<Self> {
+        Some(match c.data_type() {
+            DataType::Utf8 => TextCol::Utf8(c.as_string::<i32>().clone()),
+            DataType::LargeUtf8 => TextCol::LargeUtf8(c.as_string::<i64>().clone()),
+            DataType::Utf8View => TextCol::View(c.as_string_view().clone()),
+            _ => return None,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            TextCol::Utf8(a) => a.len(),
+            TextCol::LargeUtf8(a) => a.len(),
+            TextCol::View(a) => a.len(),
+        }
+    }
+
+    /// The bytes of value `i`, or None for a null.
+    #[inline]
+    pub fn bytes(&self, i: usize) -> Option<&[u8]> {
+        match self {
+            TextCol::Utf8(a) => a.is_valid(i).then(|| a.value(i).as_bytes()),
+            TextCol::LargeUtf8(a) => a.is_valid(i).then(|| a.value(i).as_bytes()),
+            TextCol::View(a) => a.is_valid(i).then(|| a.value(i).as_bytes()),
+        }
+    }
+
+    /// Whether values `i` and `j` are equal (nulls equal each other). For views, equal 16-byte
+    /// views are equal strings, and different lengths or short (inline) strings decide without
+    /// touching the data buffers.
+    #[inline]
+    pub fn same(&self, i: usize, j: usize) -> bool {
+        if let TextCol::View(a) = self {
+            let (x, y) = (a.views()[i], a.views()[j]);
+            let both_valid = a.is_valid(i) && a.is_valid(j);
+            if x == y && both_valid {
+                return true;
+            }
+            if both_valid && (x as u32 != y as u32 || x as u32 <= 12) {
+                return false;
+            }
+        }
+        self.bytes(i) == self.bytes(j)
+    }
 }

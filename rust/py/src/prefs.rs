@@ -2,14 +2,19 @@
 //! indices / integer codes prepared by `pluralign.prefs.pairs` and `pluralign.prefs.tally`.
 
 use arrow_array::cast::AsArray;
-use arrow_array::Array;
+use arrow_array::types::{
+    Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type, UInt8Type,
+};
+use arrow_array::{Array, ArrayRef};
 use arrow_schema::DataType;
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
+use pluralign_core::hashing::Hash64;
+use pluralign_core::prefs::RowKeys;
 use pluralign_core::prefs::{self, PairList};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::arrow_import::ArrowColumn;
+use crate::arrow_import::{ArrowColumn, TextCol};
 use crate::errors::{input_error, py_error, run};
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -17,6 +22,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(prefs_pareto_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(prefs_tally, m)?)?;
     m.add_function(wrap_pyfunction!(prefs_content_ids, m)?)?;
+    m.add_function(wrap_pyfunction!(prefs_contiguous_groups, m)?)?;
     Ok(())
 }
 
@@ -155,41 +161,123 @@ fn prefs_content_ids<'py>(
     let n: usize = texts.chunks.iter().map(|c| c.len()).sum();
     let mut hex = Vec::with_capacity(n * prefs::content_id::HEX_LEN);
     for c in &texts.chunks {
-        let c = c.as_ref();
-        let part = match c.data_type() {
-            DataType::Utf8 => {
-                let a = c.as_string::<i32>();
-                run(py, threads, || {
-                    prefs::content_ids_hex(
-                        a.len(),
-                        |i| a.is_valid(i).then(|| a.value(i).as_bytes()),
-                        threads,
-                    )
-                })?
-            }
-            DataType::LargeUtf8 => {
-                let a = c.as_string::<i64>();
-                run(py, threads, || {
-                    prefs::content_ids_hex(
-                        a.len(),
-                        |i| a.is_valid(i).then(|| a.value(i).as_bytes()),
-                        threads,
-                    )
-                })?
-            }
-            _ => {
-                let a = c.as_string_view();
-                run(py, threads, || {
-                    prefs::content_ids_hex(
-                        a.len(),
-                        |i| a.is_valid(i).then(|| a.value(i).as_bytes()),
-                        threads,
-                    )
-                })?
-            }
+        let Some(t) = TextCol::new(c) else {
+            return Err(input_error(
+                py,
+                format!("column '{}': a chunk is not text", texts.name),
+            ));
         };
+        let part = run(py, threads, || {
+            prefs::content_ids_hex(t.len(), |i| t.bytes(i), |i| t.same(i, i - 1), threads)
+        })?;
         hex.extend_from_slice(&part);
     }
     let arr = PyArray1::from_vec(py, hex);
     arr.reshape([n, prefs::content_id::HEX_LEN])
+}
+
+/// One key column of a grouping: text read in place, integers (up to 32 bits unsigned or 64
+/// bits signed) widened to i64.
+enum KeyCol {
+    Text(TextCol),
+    Int(Vec<i64>),
+}
+
+impl KeyCol {
+    /// The column if it is one null-free chunk of a supported type (text or integers).
+    fn new(col: &ArrowColumn) -> Option<Self> {
+        let [c] = col.chunks.as_slice() else {
+            return None;
+        };
+        if c.null_count() > 0 {
+            return None;
+        }
+        fn ints<T: arrow_array::ArrowPrimitiveType>(c: &ArrayRef) -> Vec<i64>
+        where
+            T::Native: Into<i64>,
+        {
+            c.as_primitive::<T>()
+                .values()
+                .iter()
+                .map(|&v| v.into())
+                .collect()
+        }
+        Some(match c.data_type() {
+            DataType::Int8 => KeyCol::Int(ints::<Int8Type>(c)),
+            DataType::Int16 => KeyCol::Int(ints::<Int16Type>(c)),
+            DataType::Int32 => KeyCol::Int(ints::<Int32Type>(c)),
+            DataType::Int64 => KeyCol::Int(ints::<Int64Type>(c)),
+            DataType::UInt8 => KeyCol::Int(ints::<UInt8Type>(c)),
+            DataType::UInt16 => KeyCol::Int(ints::<UInt16Type>(c)),
+            DataType::UInt32 => KeyCol::Int(ints::<UInt32Type>(c)),
+            _ => KeyCol::Text(TextCol::new(c)?),
+        })
+    }
+
+    fn same(&self, i: usize, j: usize) -> bool {
+        match self {
+            KeyCol::Text(t) => t.same(i, j),
+            KeyCol::Int(v) => v[i] == v[j],
+        }
+    }
+
+    fn hash(&self, h: Hash64, i: usize) -> Hash64 {
+        match self {
+            KeyCol::Text(t) => h.bytes(t.bytes(i).unwrap_or_default()),
+            KeyCol::Int(v) => h.word(v[i] as u64),
+        }
+    }
+}
+
+struct KeyCols {
+    cols: Vec<KeyCol>,
+    n: usize,
+}
+
+impl RowKeys for KeyCols {
+    fn n_rows(&self) -> usize {
+        self.n
+    }
+    fn same_as_previous(&self, i: usize) -> bool {
+        self.cols.iter().all(|c| c.same(i, i - 1))
+    }
+    fn hash(&self, i: usize) -> u64 {
+        self.cols
+            .iter()
+            .fold(Hash64::new(0), |h, c| c.hash(h, i))
+            .finish()
+    }
+}
+
+/// CSR offsets of the groups of equal keys over the given columns if the rows are already
+/// grouped (each key's rows adjacent), else None (not grouped, a hash collision, or a column
+/// type this fast path does not read: the caller then groups with polars).
+#[pyfunction]
+#[pyo3(signature = (columns, threads=None))]
+fn prefs_contiguous_groups<'py>(
+    py: Python<'py>,
+    columns: Vec<ArrowColumn>,
+    threads: Option<usize>,
+) -> PyResult<Option<Bound<'py, PyArray1<i64>>>> {
+    let Some(first) = columns.first() else {
+        return Err(input_error(py, "grouping needs at least one key column"));
+    };
+    let n: usize = first.chunks.iter().map(|c| c.len()).sum();
+    let mut cols = Vec::with_capacity(columns.len());
+    for c in &columns {
+        let len: usize = c.chunks.iter().map(|a| a.len()).sum();
+        if len != n {
+            return Err(input_error(
+                py,
+                format!("key column '{}' has {len} rows, not {n}", c.name),
+            ));
+        }
+        match KeyCol::new(c) {
+            Some(k) => cols.push(k),
+            None => return Ok(None),
+        }
+    }
+    let keys = KeyCols { cols, n };
+    let offsets = run(py, threads, || prefs::contiguous_groups(&keys, threads))?;
+    Ok(offsets.map(|o| PyArray1::from_vec(py, o.into_iter().map(|x| x as i64).collect())))
 }

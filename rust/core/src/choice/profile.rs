@@ -13,6 +13,7 @@ use rayon::prelude::*;
 
 use super::check_weight;
 use crate::error::Result;
+use crate::hashing::Hash64;
 use crate::input_err;
 use crate::parallel::with_threads;
 
@@ -135,22 +136,15 @@ where
 }
 
 fn hash_row(row: &[u16]) -> u64 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    let mut h: u64 = row.len() as u64;
+    let mut h = Hash64::new(row.len() as u64);
     let mut it = row.chunks_exact(4);
     for c in &mut it {
-        let w = c[0] as u64 | (c[1] as u64) << 16 | (c[2] as u64) << 32 | (c[3] as u64) << 48;
-        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+        h = h.word(c[0] as u64 | (c[1] as u64) << 16 | (c[2] as u64) << 32 | (c[3] as u64) << 48);
     }
     for &x in it.remainder() {
-        h = (h.rotate_left(5) ^ x as u64).wrapping_mul(K);
+        h = h.word(x as u64);
     }
-    // final avalanche (splitmix64) so the top bits pick shards evenly
-    h ^= h >> 30;
-    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    h ^= h >> 27;
-    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
-    h ^ (h >> 31)
+    h.finish()
 }
 
 /// Dedup the rows of `ranks` (keeping first-occurrence order, summing weights in input order,

@@ -53,6 +53,19 @@ fn mix(v: &mut [u64; 16], a: usize, b: usize, c: usize, d: usize, x: u64, y: u64
     v[b] = (v[b] ^ v[c]).rotate_right(63);
 }
 
+#[inline(always)]
+fn round<const R: usize>(v: &mut [u64; 16], m: &[u64; 16]) {
+    let s = &SIGMA[R % 10];
+    mix(v, 0, 4, 8, 12, m[s[0]], m[s[1]]);
+    mix(v, 1, 5, 9, 13, m[s[2]], m[s[3]]);
+    mix(v, 2, 6, 10, 14, m[s[4]], m[s[5]]);
+    mix(v, 3, 7, 11, 15, m[s[6]], m[s[7]]);
+    mix(v, 0, 5, 10, 15, m[s[8]], m[s[9]]);
+    mix(v, 1, 6, 11, 12, m[s[10]], m[s[11]]);
+    mix(v, 2, 7, 8, 13, m[s[12]], m[s[13]]);
+    mix(v, 3, 4, 9, 14, m[s[14]], m[s[15]]);
+}
+
 /// The compression function F on one 128-byte block; `t` = bytes hashed so far.
 fn compress(h: &mut [u64; 8], block: &[u8; 128], t: u128, last: bool) {
     let mut m = [0u64; 16];
@@ -69,17 +82,20 @@ fn compress(h: &mut [u64; 8], block: &[u8; 128], t: u128, last: bool) {
     if last {
         v[14] = !v[14];
     }
-    for round in 0..12 {
-        let s = &SIGMA[round % 10];
-        mix(&mut v, 0, 4, 8, 12, m[s[0]], m[s[1]]);
-        mix(&mut v, 1, 5, 9, 13, m[s[2]], m[s[3]]);
-        mix(&mut v, 2, 6, 10, 14, m[s[4]], m[s[5]]);
-        mix(&mut v, 3, 7, 11, 15, m[s[6]], m[s[7]]);
-        mix(&mut v, 0, 5, 10, 15, m[s[8]], m[s[9]]);
-        mix(&mut v, 1, 6, 11, 12, m[s[10]], m[s[11]]);
-        mix(&mut v, 2, 7, 8, 13, m[s[12]], m[s[13]]);
-        mix(&mut v, 3, 4, 9, 14, m[s[14]], m[s[15]]);
-    }
+    // Fully unrolled (a const round index) so the schedule is constant and `v` stays in
+    // registers.
+    round::<0>(&mut v, &m);
+    round::<1>(&mut v, &m);
+    round::<2>(&mut v, &m);
+    round::<3>(&mut v, &m);
+    round::<4>(&mut v, &m);
+    round::<5>(&mut v, &m);
+    round::<6>(&mut v, &m);
+    round::<7>(&mut v, &m);
+    round::<8>(&mut v, &m);
+    round::<9>(&mut v, &m);
+    round::<10>(&mut v, &m);
+    round::<11>(&mut v, &m);
     for i in 0..8 {
         h[i] ^= v[i] ^ v[i + 8];
     }
@@ -121,19 +137,34 @@ pub fn content_id_hex(data: &[u8]) -> [u8; HEX_LEN] {
 }
 
 /// Hex content ids of `n` texts, `text(i)` giving the bytes of text `i` (`None` for a null,
-/// whose id is left as 16 zero bytes): `n * 16` bytes, row-major. Parallel over fixed chunks.
-pub fn content_ids_hex<'a, F>(n: usize, text: F, threads: Option<usize>) -> Result<Vec<u8>>
+/// whose id is left as 16 zero bytes): `n * 16` bytes, row-major. A row for which
+/// `same_as_previous(i)` holds copies the previous row's id instead of hashing again (long
+/// tables repeat each prompt on consecutive rows). Parallel over fixed chunks.
+pub fn content_ids_hex<'a, F, S>(
+    n: usize,
+    text: F,
+    same_as_previous: S,
+    threads: Option<usize>,
+) -> Result<Vec<u8>>
 where
     F: Fn(usize) -> Option<&'a [u8]> + Sync + Send,
+    S: Fn(usize) -> bool + Sync + Send,
 {
     let mut out = vec![0u8; n * HEX_LEN];
     with_threads(threads, || {
         out.par_chunks_mut(ROW_CHUNK * HEX_LEN)
             .enumerate()
             .for_each(|(c, chunk)| {
+                let mut prev = [0u8; HEX_LEN];
                 for (j, dst) in chunk.chunks_exact_mut(HEX_LEN).enumerate() {
-                    if let Some(t) = text(c * ROW_CHUNK + j) {
-                        dst.copy_from_slice(&content_id_hex(t));
+                    let i = c * ROW_CHUNK + j;
+                    if j > 0 && same_as_previous(i) {
+                        dst.copy_from_slice(&prev);
+                    } else if let Some(t) = text(i) {
+                        prev = content_id_hex(t);
+                        dst.copy_from_slice(&prev);
+                    } else {
+                        prev = [0u8; HEX_LEN];
                     }
                 }
             })

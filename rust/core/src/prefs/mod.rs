@@ -16,8 +16,10 @@
 //! `i < j` positions, so results never depend on the thread count.
 
 pub mod content_id;
+pub mod grouping;
 
 pub use content_id::{blake2b64, content_id_hex, content_ids_hex};
+pub use grouping::{contiguous_groups, RowKeys};
 
 use rayon::prelude::*;
 
