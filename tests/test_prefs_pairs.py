@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -90,6 +91,28 @@ def test_ratings_to_pairs_matches_reference(rows, min_margin, keep, shuffle_sort
     assert got == ref
     assert dict(s.dropped) == {"ties": ties, "below_margin": below}
     assert s.n_out == len(ref)
+
+
+@pytest.mark.parametrize("dtype", [pl.Int64, pl.UInt32, pl.UInt64, pl.Categorical, "long-text"])
+@pytest.mark.parametrize("grouped", [True, False])
+def test_ratings_to_pairs_key_types(dtype, grouped) -> None:
+    # the already-grouped fast path reads text and int keys in Rust; other key types (and
+    # ungrouped rows) go through polars: the pairs must not depend on which path ran
+    rng = np.random.default_rng(5)
+    pid = np.repeat(np.arange(40), 6) if grouped else rng.integers(0, 40, 240)
+    base = pl.DataFrame({"prompt_id": pid, "response_id": [f"r{i}" for i in range(240)],
+                         "score": rng.integers(0, 4, 240).astype(float)})
+    ref, _ = ratings_to_pairs(base.with_columns(pl.col("prompt_id").cast(pl.String)))
+    if dtype == "long-text":  # longer than the 12 bytes a utf8_view keeps inline
+        keyed = base.with_columns(("a-long-shared-prefix-" + pl.col("prompt_id").cast(pl.String))
+                                  .alias("prompt_id"))
+        ref = ref.with_columns(("a-long-shared-prefix-" + pl.col("prompt_id")).alias("prompt_id"))
+    elif dtype == pl.Categorical:
+        keyed = base.with_columns(pl.col("prompt_id").cast(pl.String).cast(pl.Categorical))
+    else:
+        keyed = base.with_columns(pl.col("prompt_id").cast(dtype))
+    got, _ = ratings_to_pairs(keyed)
+    assert got.with_columns(pl.col("prompt_id").cast(pl.String)).equals(ref)
 
 
 def test_pareto_pairs_hand_case() -> None:
