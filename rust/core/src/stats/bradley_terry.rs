@@ -15,7 +15,8 @@
 //!   negative Hessian is the weighted graph Laplacian `L` with edge weights
 //!   `n_ij s_ij (1 - s_ij)` (`s_ij = P(i beats j)`) plus `l2 I`; each step solves `H d = g` by
 //!   Jacobi-preconditioned conjugate gradients on the sparse graph, followed by a backtracking
-//!   line search on the objective.
+//!   line search on the objective unless a curvature bound already guarantees that the full
+//!   step does not lower it (always, near the optimum). It starts from the log win/loss ratios.
 //! - [`BtMethod::MM`]: the minorization–maximization algorithm of Hunter (2004, Ann. Statist.
 //!   32(1), eq. 3): `p_i <- W_i / sum_j n_ij / (p_i + p_j)`, all items updated at once. With
 //!   `l2 > 0` the same minorizer plus the exact quadratic penalty is maximized per item
@@ -248,8 +249,15 @@ impl View<'_> {
     }
 }
 
-/// Up to this many items the counts are accumulated in a dense `n x n` matrix first.
+/// Up to this many items the counts are merged row by row in a dense length-`n` scratch.
 const DENSE_MAX_ITEMS: usize = 2048;
+/// Comparisons per bucketing chunk (fixed, so results never depend on threads).
+const CMP_CHUNK: usize = 1 << 16;
+
+/// Role of the row item in a bucketed comparison (the low two bits of a bucket entry).
+const LOST: u32 = 0;
+const WON: u32 = 1;
+const TIED: u32 = 2;
 
 #[inline]
 fn used(cmp: &Comparisons, ties: Ties, c: usize) -> bool {
@@ -267,6 +275,193 @@ fn credits(cmp: &Comparisons, c: usize) -> (f64, f64) {
     }
 }
 
+/// The used comparisons of one chunk of the input, counting-sorted by item (at most
+/// [`DENSE_MAX_ITEMS`]): row `r` holds one entry per comparison of `r`, in input order, coded
+/// `column << 2 | role` in 4 bytes, plus the weights when the comparisons are weighted.
+struct Buckets {
+    off: Vec<usize>,
+    entry: Vec<u32>,
+    weight: Option<Vec<f64>>,
+}
+
+impl Buckets {
+    fn new(n: usize, cmp: &Comparisons, ties: Ties, range: std::ops::Range<usize>) -> Self {
+        debug_assert!(n <= DENSE_MAX_ITEMS);
+        let mut off = vec![0usize; n + 1];
+        for c in range.clone() {
+            if used(cmp, ties, c) {
+                off[cmp.winner[c] as usize + 1] += 1;
+                off[cmp.loser[c] as usize + 1] += 1;
+            }
+        }
+        for i in 0..n {
+            off[i + 1] += off[i];
+        }
+        let mut fill = off[..n].to_vec();
+        let mut entry = vec![0u32; off[n]];
+        let mut weight = cmp.weight.map(|_| vec![0.0f64; off[n]]);
+        for c in range {
+            if used(cmp, ties, c) {
+                let (a, b) = (cmp.winner[c] as usize, cmp.loser[c] as usize);
+                let (ra, rb) = if cmp.is_tie(c) {
+                    (TIED, TIED)
+                } else {
+                    (WON, LOST)
+                };
+                for (row, col, role) in [(a, b, ra), (b, a, rb)] {
+                    let k = fill[row];
+                    fill[row] += 1;
+                    entry[k] = (col as u32) << 2 | role;
+                    if let Some(w) = weight.as_mut() {
+                        w[k] = cmp.weight_of(c);
+                    }
+                }
+            }
+        }
+        Self { off, entry, weight }
+    }
+
+    /// `(column, win credit of the row item, win credit of the column item)` per entry of row
+    /// `r` (the credits of [`credits`]; a table instead of a branch on the random roles).
+    #[inline]
+    fn row(&self, r: usize) -> impl Iterator<Item = (usize, f64, f64)> + '_ {
+        const OWN: [f64; 4] = [0.0, 1.0, 0.5, 0.0];
+        const OPP: [f64; 4] = [1.0, 0.0, 0.5, 0.0];
+        (self.off[r]..self.off[r + 1]).map(move |k| {
+            let w = self.weight.as_ref().map_or(1.0, |w| w[k]);
+            let e = self.entry[k];
+            let role = (e & 3) as usize;
+            ((e >> 2) as usize, OWN[role] * w, OPP[role] * w)
+        })
+    }
+}
+
+/// Buckets of all used comparisons, in fixed chunks of the input (their concatenation per row
+/// is the input order).
+fn bucket(n: usize, cmp: &Comparisons, ties: Ties) -> Vec<Buckets> {
+    let m = cmp.len();
+    let ranges: Vec<_> = (0..m.div_ceil(CMP_CHUNK).max(1))
+        .map(|k| (k * CMP_CHUNK).min(m)..((k + 1) * CMP_CHUNK).min(m))
+        .collect();
+    if m >= PAR_MIN_ENTRIES {
+        ranges
+            .into_par_iter()
+            .map(|r| Buckets::new(n, cmp, ties, r))
+            .collect()
+    } else {
+        ranges
+            .into_iter()
+            .map(|r| Buckets::new(n, cmp, ties, r))
+            .collect()
+    }
+}
+
+/// CSR pieces of some rows: entry counts per row, columns (ascending), wins, totals.
+type RowsCsr = (Vec<usize>, Vec<u32>, Vec<f64>, Vec<f64>);
+
+/// Merges rows `rows` of the buckets in a dense scratch: the credits of a pair are summed in
+/// input order and its total is the sum of both sides' credits.
+fn merge_rows(n: usize, buckets: &[Buckets], rows: std::ops::Range<usize>) -> RowsCsr {
+    let len: usize = buckets
+        .iter()
+        .map(|b| b.off[rows.end] - b.off[rows.start])
+        .sum();
+    let mut counts = Vec::with_capacity(rows.len());
+    let (mut cols, mut wins, mut total) = (
+        Vec::with_capacity(len),
+        Vec::with_capacity(len),
+        Vec::with_capacity(len),
+    );
+    if buckets.iter().all(|b| b.weight.is_none()) && len < 1 << 31 {
+        // unweighted: credits are multiples of 1/2, so each side of a pair is summed exactly as
+        // a count of half wins; both counts share one u64 (`own << 32 | opponent`), and a pair
+        // was seen iff its word is not 0
+        const HALVES: [u64; 4] = [2, 2 << 32, 1 << 32 | 1, 0];
+        let mut acc = vec![0u64; n];
+        for r in rows {
+            for b in buckets {
+                for &e in &b.entry[b.off[r]..b.off[r + 1]] {
+                    acc[(e >> 2) as usize] += HALVES[(e & 3) as usize];
+                }
+            }
+            let before = cols.len();
+            for (j, a) in acc.iter_mut().enumerate() {
+                if *a != 0 {
+                    let own = (*a >> 32) as f64 * 0.5;
+                    let opp = (*a & 0xffff_ffff) as f64 * 0.5;
+                    cols.push(j as u32);
+                    wins.push(own);
+                    total.push(own + opp);
+                    *a = 0;
+                }
+            }
+            counts.push(cols.len() - before);
+        }
+        return (counts, cols, wins, total);
+    }
+    let (mut own, mut opp, mut seen) = (vec![0.0f64; n], vec![0.0f64; n], vec![false; n]);
+    let mut touched: Vec<u32> = Vec::new();
+    for r in rows {
+        let len: usize = buckets.iter().map(|b| b.off[r + 1] - b.off[r]).sum();
+        // few entries: list the columns and sort them; many: scan the flags afterwards
+        let list = len * 16 < n;
+        touched.clear();
+        for b in buckets {
+            for (j, a, o) in b.row(r) {
+                if list && !seen[j] {
+                    touched.push(j as u32);
+                }
+                seen[j] = true;
+                own[j] += a;
+                opp[j] += o;
+            }
+        }
+        if list {
+            touched.sort_unstable();
+        } else {
+            touched.extend((0..n as u32).filter(|&j| seen[j as usize]));
+        }
+        for &j in &touched {
+            let j = j as usize;
+            cols.push(j as u32);
+            wins.push(own[j]);
+            total.push(own[j] + opp[j]);
+            (own[j], opp[j], seen[j]) = (0.0, 0.0, false);
+        }
+        counts.push(touched.len());
+    }
+    (counts, cols, wins, total)
+}
+
+/// The symmetric CSR of pair counts from the buckets, merged in fixed row chunks.
+fn merge_dense(n: usize, buckets: &[Buckets]) -> RowsCsr {
+    let starts: Vec<usize> = (0..n).step_by(ROW_CHUNK).collect();
+    let chunk = |&r0: &usize| merge_rows(n, buckets, r0..(r0 + ROW_CHUNK).min(n));
+    let entries: usize = buckets.iter().map(|b| b.entry.len()).sum();
+    let chunks: Vec<RowsCsr> = if entries >= PAR_MIN_ENTRIES {
+        starts.par_iter().map(chunk).collect()
+    } else {
+        starts.iter().map(chunk).collect()
+    };
+    let nnz: usize = chunks.iter().map(|c| c.1.len()).sum();
+    let mut offsets = Vec::with_capacity(n + 1);
+    offsets.push(0usize);
+    let (mut cols, mut wins, mut total) = (
+        Vec::with_capacity(nnz),
+        Vec::with_capacity(nnz),
+        Vec::with_capacity(nnz),
+    );
+    for (counts, c, w, t) in chunks {
+        for k in counts {
+            offsets.push(offsets[offsets.len() - 1] + k);
+        }
+        cols.extend_from_slice(&c);
+        wins.extend_from_slice(&w);
+        total.extend_from_slice(&t);
+    }
+    (offsets, cols, wins, total)
+}
+
 impl PairCounts {
     /// Validates and aggregates comparisons over items `0..n_items`. Comparisons with weight 0
     /// (and ties under [`Ties::Drop`]) are not used.
@@ -281,11 +476,14 @@ impl PairCounts {
             )));
         }
         cmp.validate(n_items)?;
-        let n_used = (0..cmp.len()).filter(|&c| used(cmp, ties, c)).count();
-        let (offsets, cols, wins, total) = if n_items <= DENSE_MAX_ITEMS {
-            Self::aggregate_dense(n_items, cmp, ties)
+        let (n_used, (offsets, cols, wins, total)) = if n_items <= DENSE_MAX_ITEMS {
+            let buckets = bucket(n_items, cmp, ties);
+            // a used comparison has an entry in each of its two rows
+            let n_used = buckets.iter().map(|b| b.entry.len()).sum::<usize>() / 2;
+            (n_used, merge_dense(n_items, &buckets))
         } else {
-            Self::aggregate_sparse(n_items, cmp, ties)
+            let n_used = (0..cmp.len()).filter(|&c| used(cmp, ties, c)).count();
+            (n_used, Self::aggregate_sparse(n_items, cmp, ties))
         };
         Ok(Self {
             n: n_items,
@@ -298,39 +496,10 @@ impl PairCounts {
         })
     }
 
-    /// Directed win matrix, then its non-zero pairs row by row (totals are `W_ij + W_ji`).
-    #[allow(clippy::type_complexity)]
-    fn aggregate_dense(
-        n: usize,
-        cmp: &Comparisons,
-        ties: Ties,
-    ) -> (Vec<usize>, Vec<u32>, Vec<f64>, Vec<f64>) {
-        let mut w = vec![0.0f64; n * n];
-        let mut seen = vec![false; n * n];
-        for c in 0..cmp.len() {
-            if used(cmp, ties, c) {
-                let (a, b) = (cmp.winner[c] as usize, cmp.loser[c] as usize);
-                let (ca, cb) = credits(cmp, c);
-                w[a * n + b] += ca;
-                w[b * n + a] += cb;
-                seen[a * n + b] = true;
-                seen[b * n + a] = true;
-            }
-        }
-        let mut offsets = Vec::with_capacity(n + 1);
-        offsets.push(0);
-        let (mut cols, mut wins, mut total) = (Vec::new(), Vec::new(), Vec::new());
-        for i in 0..n {
-            for j in 0..n {
-                if seen[i * n + j] {
-                    cols.push(j as u32);
-                    wins.push(w[i * n + j]);
-                    total.push(w[i * n + j] + w[j * n + i]);
-                }
-            }
-            offsets.push(cols.len());
-        }
-        (offsets, cols, wins, total)
+    /// Rows merged from comparison buckets in a dense scratch (at most [`DENSE_MAX_ITEMS`]).
+    #[cfg(test)]
+    fn aggregate_dense(n: usize, cmp: &Comparisons, ties: Ties) -> RowsCsr {
+        merge_dense(n, &bucket(n, cmp, ties))
     }
 
     /// Both entries of every comparison bucketed by row, then sorted and merged per row.
@@ -510,23 +679,63 @@ fn per_item<T: Send, F: Fn(usize) -> T + Sync + Send>(n: usize, par: bool, f: F)
     }
 }
 
+fn min_max(x: &[f64]) -> (f64, f64) {
+    x.iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &t| {
+            (a.min(t), b.max(t))
+        })
+}
+
+/// Largest spread of log-strengths for which `exp(theta_i - mid)` stays a normal float.
+const MAX_SHARED_EXP_SPREAD: f64 = 1200.0;
+
+/// `(mid, p)` with `p_i = exp(theta_i - mid)`, so that `P(i beats j) = p_i / (p_i + p_j)` takes
+/// one exponential per item instead of one per entry; `None` when the spread of `theta` is too
+/// wide for every `p_i` to be a normal float (or not finite).
+fn shared_exp(theta: &[f64]) -> Option<(f64, Vec<f64>)> {
+    let (lo, hi) = min_max(theta);
+    let spread = hi - lo;
+    if spread.is_nan() || spread > MAX_SHARED_EXP_SPREAD {
+        return None;
+    }
+    let mid = 0.5 * (lo + hi);
+    Some((mid, theta.iter().map(|t| (t - mid).exp()).collect()))
+}
+
 /// Data log-likelihood (ties as half wins).
 fn log_lik(v: &View, theta: &[f64], par: bool) -> f64 {
-    per_item(v.n, par, |i| {
-        let mut s = 0.0;
-        for e in v.row(i) {
-            let w = v.wins[e];
-            if w > 0.0 {
-                s += w * log_sigmoid(theta[i] - theta[v.cols[e] as usize]);
+    let Some((mid, p)) = shared_exp(theta) else {
+        return per_item(v.n, par, |i| {
+            let mut s = 0.0;
+            for e in v.row(i) {
+                let w = v.wins[e];
+                if w > 0.0 {
+                    s += w * log_sigmoid(theta[i] - theta[v.cols[e] as usize]);
+                }
             }
+            s
+        })
+        .iter()
+        .sum();
+    };
+    // ln s_ij = (theta_i - mid) - ln(p_i + p_j), and the log is shared by both directions of a
+    // pair: row i adds (theta_i - mid) * (its wins) - sum_{j > i} n_ij ln(p_i + p_j)
+    per_item(v.n, par, |i| {
+        let r = v.row(i);
+        let wins: f64 = v.wins[r.clone()].iter().sum();
+        let cols = &v.cols[r.clone()];
+        let above = r.start + cols.partition_point(|&j| j as usize <= i);
+        let mut s = 0.0;
+        for e in above..r.end {
+            s += v.total[e] * (p[i] + p[v.cols[e] as usize]).ln();
         }
-        s
+        (theta[i] - mid) * wins - s
     })
     .iter()
     .sum()
 }
 
-#[cfg(test)]
+/// Penalized log-likelihood.
 fn objective(v: &View, theta: &[f64], l2: f64, par: bool) -> f64 {
     let mut f = log_lik(v, theta, par);
     if l2 > 0.0 {
@@ -564,8 +773,17 @@ fn hess_mul(v: &View, c: &[f64], l2: f64, x: &[f64], par: bool) -> Vec<f64> {
     })
 }
 
-/// Jacobi-preconditioned conjugate gradients for `H d = g`.
-fn pcg(v: &View, c: &[f64], l2: f64, diag: &[f64], g: &[f64], rtol: f64, par: bool) -> Vec<f64> {
+/// Jacobi-preconditioned conjugate gradients for `H d = g`; returns `d` and its residual
+/// `g - H d` (as updated by the iteration).
+fn pcg(
+    v: &View,
+    c: &[f64],
+    l2: f64,
+    diag: &[f64],
+    g: &[f64],
+    rtol: f64,
+    par: bool,
+) -> (Vec<f64>, Vec<f64>) {
     let n = v.n;
     let inv: Vec<f64> = diag
         .iter()
@@ -575,7 +793,7 @@ fn pcg(v: &View, c: &[f64], l2: f64, diag: &[f64], g: &[f64], rtol: f64, par: bo
     let mut r = g.to_vec();
     let gnorm = dot(g, g).sqrt();
     if gnorm == 0.0 {
-        return x;
+        return (x, r);
     }
     let mut z: Vec<f64> = r.iter().zip(&inv).map(|(a, b)| a * b).collect();
     let mut p = z.clone();
@@ -605,7 +823,7 @@ fn pcg(v: &View, c: &[f64], l2: f64, diag: &[f64], g: &[f64], rtol: f64, par: bo
             p[k] = z[k] + beta * p[k];
         }
     }
-    x
+    (x, r)
 }
 
 struct Solve {
@@ -614,9 +832,8 @@ struct Solve {
     converged: bool,
 }
 
-/// Objective, gradient, Hessian diagonal and per-entry curvature at `theta`, in one pass.
+/// Gradient, Hessian diagonal and per-entry curvature at `theta`, in one pass.
 struct State {
-    f: f64,
     grad: Vec<f64>,
     diag: Vec<f64>,
     c: Vec<f64>,
@@ -633,34 +850,51 @@ fn split_rows<'a>(mut buf: &'a mut [f64], off: &[usize]) -> Vec<&'a mut [f64]> {
     out
 }
 
-fn state(v: &View, theta: &[f64], l2: f64, par: bool) -> State {
-    let mut c = vec![0.0; v.cols.len()];
+/// `(s, 1 - s)` for `s = sigmoid(x)`, both without cancellation.
+#[inline]
+fn sigmoid_pair(x: f64) -> (f64, f64) {
+    let t = (-x.abs()).exp();
+    let (big, small) = (1.0 / (1.0 + t), t / (1.0 + t));
+    if x >= 0.0 {
+        (big, small)
+    } else {
+        (small, big)
+    }
+}
+
+/// `won` holds the row sums of the wins (so the pass reads no wins); `c` is a buffer to reuse
+/// (every entry is overwritten).
+fn state(v: &View, won: &[f64], theta: &[f64], l2: f64, par: bool, mut c: Vec<f64>) -> State {
+    let p = shared_exp(theta).map_or_else(Vec::new, |(_, p)| p);
+    if c.len() != v.cols.len() {
+        c = vec![0.0; v.cols.len()];
+    }
     let rows = split_rows(&mut c, v.off);
     let item = |(i, ci): (usize, &mut [f64])| {
-        let (mut f, mut g, mut d) = (0.0, 0.0, l2);
-        let ti = theta[i];
-        for (k, e) in v.row(i).enumerate() {
-            let x = ti - theta[v.cols[e] as usize];
-            // s = sigmoid(x), ls = ln s, with one exp
-            let (s, t) = if x >= 0.0 {
-                let t = (-x).exp();
-                (1.0 / (1.0 + t), t)
-            } else {
-                let t = x.exp();
-                (t / (1.0 + t), t)
-            };
-            let w = v.wins[e];
-            if w > 0.0 {
-                f += w * if x >= 0.0 { -t.ln_1p() } else { x - t.ln_1p() };
+        // expected wins `e`: the gradient is won - e
+        let (mut e, mut d) = (0.0, l2);
+        let r = v.row(i);
+        let entries = v.cols[r.clone()].iter().zip(&v.total[r]).zip(ci.iter_mut());
+        let mut add = |t: f64, (s, sb): (f64, f64), cc: &mut f64| {
+            e += t * s;
+            *cc = t * s * sb;
+            d += *cc;
+        };
+        if p.is_empty() {
+            for ((&j, &t), cc) in entries {
+                add(t, sigmoid_pair(theta[i] - theta[j as usize]), cc);
             }
-            g += w - v.total[e] * s;
-            let cc = v.total[e] * s * (1.0 - s);
-            d += cc;
-            ci[k] = cc;
+        } else {
+            let pi = p[i];
+            for ((&j, &t), cc) in entries {
+                let pj = p[j as usize];
+                let inv = 1.0 / (pi + pj);
+                add(t, (pi * inv, pj * inv), cc);
+            }
         }
-        (f - 0.5 * l2 * ti * ti, g - l2 * ti, d)
+        (won[i] - e - l2 * theta[i], d)
     };
-    let per: Vec<(f64, f64, f64)> = if par {
+    let per: Vec<(f64, f64)> = if par {
         rows.into_par_iter()
             .enumerate()
             .with_min_len(16)
@@ -670,11 +904,21 @@ fn state(v: &View, theta: &[f64], l2: f64, par: bool) -> State {
         rows.into_iter().enumerate().map(item).collect()
     };
     State {
-        f: per.iter().map(|p| p.0).sum(),
-        grad: per.iter().map(|p| p.1).collect(),
-        diag: per.iter().map(|p| p.2).collect(),
+        grad: per.iter().map(|p| p.0).collect(),
+        diag: per.iter().map(|p| p.1).collect(),
         c,
     }
+}
+
+/// Whether the full step `d` provably does not lower the objective, from quantities at
+/// `theta` alone (no logarithms), with `q = d'Hd`. Every curvature `n s (1 - s)` changes by at
+/// most a factor `e^|u|` when its pair's difference moves by `u` (`|(s (1 - s))'| <= s (1 - s)`),
+/// so with `r = max d - min d`: `f(theta + d) >= f(theta) + g'd - phi(r) q`, where
+/// `phi(r) = (e^r - 1 - r) / r^2 <= 1/2 + 0.22 r` on `[0, 1]` (convex, `phi(1) = e - 2`).
+fn full_step_safe(g: &[f64], d: &[f64], q: f64) -> bool {
+    let (lo, hi) = min_max(d);
+    let r = hi - lo;
+    r <= 1.0 && dot(g, d) - (0.5 + 0.22 * r) * q >= 0.0
 }
 
 fn fit_newton(v: &View, l2: f64, tol: f64, max_iter: usize, theta0: Vec<f64>, par: bool) -> Solve {
@@ -682,7 +926,10 @@ fn fit_newton(v: &View, l2: f64, tol: f64, max_iter: usize, theta0: Vec<f64>, pa
     if l2 == 0.0 {
         center(&mut theta);
     }
-    let mut st = state(v, &theta, l2, par);
+    let won: Vec<f64> = (0..v.n).map(|i| v.wins[v.row(i)].iter().sum()).collect();
+    let mut st = state(v, &won, &theta, l2, par, Vec::new());
+    // objective at `theta`, evaluated only when a step needs a line search
+    let mut f: Option<f64> = None;
     let g0 = dot(&st.grad, &st.grad).sqrt().max(f64::MIN_POSITIVE);
     for it in 1..=max_iter {
         let mut grad = std::mem::take(&mut st.grad);
@@ -692,22 +939,32 @@ fn fit_newton(v: &View, l2: f64, tol: f64, max_iter: usize, theta0: Vec<f64>, pa
         // inexact Newton: a loose solve far from the optimum, a tight one near it
         let gn = dot(&grad, &grad).sqrt();
         let rtol = (gn / g0).sqrt().clamp(1e-11, 0.1).min(gn.max(1e-11));
-        let mut step = pcg(v, &st.c, l2, &st.diag, &grad, rtol, par);
+        let (mut step, res) = pcg(v, &st.c, l2, &st.diag, &grad, rtol, par);
         if l2 == 0.0 {
             center(&mut step);
         }
-        let mut s = 1.0;
-        let (new_theta, new_st) = loop {
-            let trial: Vec<f64> = theta.iter().zip(&step).map(|(t, d)| t + s * d).collect();
-            let ts = state(v, &trial, l2, par);
-            if ts.f >= st.f - 1e-12 * (1.0 + st.f.abs()) || s < 1e-12 {
-                break (trial, ts);
+        // d'Hd without another product: H d = g - residual (centering d does not change H d)
+        let q = dot(&step, &grad) - dot(&step, &res);
+        let new_theta = if full_step_safe(&grad, &step, q) {
+            f = None;
+            theta.iter().zip(&step).map(|(t, d)| t + d).collect()
+        } else {
+            // backtracking line search on the objective
+            let f0 = *f.get_or_insert_with(|| objective(v, &theta, l2, par));
+            let mut s = 1.0;
+            loop {
+                let trial: Vec<f64> = theta.iter().zip(&step).map(|(t, d)| t + s * d).collect();
+                let ft = objective(v, &trial, l2, par);
+                if ft >= f0 - 1e-12 * (1.0 + f0.abs()) || s < 1e-12 {
+                    f = Some(ft);
+                    break trial;
+                }
+                s *= 0.5;
             }
-            s *= 0.5;
         };
         let change = max_abs_diff(&new_theta, &theta);
         theta = new_theta;
-        st = new_st;
+        st = state(v, &won, &theta, l2, par, std::mem::take(&mut st.c));
         if change < tol {
             return Solve {
                 theta,
@@ -993,8 +1250,25 @@ pub fn fit(counts: &PairCounts, opts: &BtOptions) -> Result<BtFit> {
     }
     let v = counts.view();
     with_threads(opts.threads, || {
-        fit_view(&v, opts, vec![0.0; counts.n], v.par())
+        let theta0 = match opts.method {
+            BtMethod::Newton => log_win_ratios(&v),
+            BtMethod::MM => vec![0.0; counts.n],
+        };
+        fit_view(&v, opts, theta0, v.par())
     })
+}
+
+/// Starting point for Newton: each item's log ratio of (smoothed) wins to losses, close to the
+/// estimate on well-mixed graphs, so that fewer steps need a line search.
+fn log_win_ratios(v: &View) -> Vec<f64> {
+    (0..v.n)
+        .map(|i| {
+            let r = v.row(i);
+            let w: f64 = v.wins[r.clone()].iter().sum();
+            let t: f64 = v.total[r].iter().sum();
+            ((w + 0.5) / (t - w + 0.5)).ln()
+        })
+        .collect()
 }
 
 /// Standard errors of the log-strengths `theta` (mean-zero normalized) from the inverse observed
