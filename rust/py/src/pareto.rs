@@ -215,7 +215,7 @@ fn matrix<'py>(
     data: Vec<f64>,
     cols: usize,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let rows = if cols == 0 { 0 } else { data.len() / cols };
+    let rows = data.len().checked_div(cols).unwrap_or(0);
     PyArray1::from_vec(py, data).reshape([rows, cols])
 }
 

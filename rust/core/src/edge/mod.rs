@@ -100,7 +100,7 @@ pub fn edge_batch(view: &MatrixView, offsets: &[usize], p: &EdgeParams) -> Resul
             }
         }
     }
-    if p.weights.is_empty() || p.weights.len() % m != 0 {
+    if p.weights.is_empty() || !p.weights.len().is_multiple_of(m) {
         return Err(CoreError::Input(format!(
             "weights must be W x {m} values (W >= 1), got {}",
             p.weights.len()

@@ -195,7 +195,7 @@ fn hypervolume_matches_grid() {
             "m={m} {got} vs {expect} pts={pts:?}"
         );
         let c = contributions(&view, &vec![false; m], &r).unwrap();
-        for i in 0..n {
+        for (i, &ci) in c.iter().enumerate() {
             let rest: Vec<f64> = (0..n)
                 .filter(|&k| k != i)
                 .flat_map(|k| pts[k * m..(k + 1) * m].to_vec())
@@ -206,7 +206,7 @@ fn hypervolume_matches_grid() {
                 grid_hv(&rest, m, &r)
             };
             assert!(
-                (c[i] - (expect - without)).abs() <= 1e-9 * expect.max(1.0),
+                (ci - (expect - without)).abs() <= 1e-9 * expect.max(1.0),
                 "contribution {i}"
             );
         }

@@ -640,6 +640,9 @@ fn alpha_result(obs: f64, exp: f64, n: usize, n_units: usize) -> Result<AlphaRes
     })
 }
 
+/// A cell `(rater, item)` of a dense ratings matrix.
+type Cell = (usize, usize);
+
 /// Columns per parallel block of a dense ratings matrix (fixed, so results never depend on the
 /// thread count; 2,048 float64 columns are a 16 KiB segment of each row).
 const DENSE_BLOCK: usize = 2048;
@@ -727,7 +730,7 @@ pub fn matrix_to_long(
 ) -> Result<(Vec<i64>, Vec<i64>, Vec<f64>)> {
     with_threads(threads, || {
         let blocks = d.blocks();
-        let counted: Vec<(Vec<usize>, Option<(usize, usize)>)> = blocks
+        let counted: Vec<(Vec<usize>, Option<Cell>)> = blocks
             .par_iter()
             .map(|&(c0, c1)| {
                 let mut cnt = vec![0usize; c1 - c0];
@@ -794,7 +797,7 @@ pub fn krippendorff_alpha_dense(
     with_threads(threads, || {
         // Per block: its observed term, the shifted sums of its pairable items, its first
         // infinite cell.
-        let parts: Vec<(f64, Vec<ShiftedSums>, Option<(usize, usize)>)> = d
+        let parts: Vec<(f64, Vec<ShiftedSums>, Option<Cell>)> = d
             .blocks()
             .par_iter()
             .map(|&(c0, c1)| {
