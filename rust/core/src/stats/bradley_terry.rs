@@ -275,6 +275,26 @@ fn credits(cmp: &Comparisons, c: usize) -> (f64, f64) {
     }
 }
 
+/// CSR row offsets of the used comparisons in `range`, each counted in both its items' rows.
+fn row_offsets(
+    n: usize,
+    cmp: &Comparisons,
+    ties: Ties,
+    range: std::ops::Range<usize>,
+) -> Vec<usize> {
+    let mut off = vec![0usize; n + 1];
+    for c in range {
+        if used(cmp, ties, c) {
+            off[cmp.winner[c] as usize + 1] += 1;
+            off[cmp.loser[c] as usize + 1] += 1;
+        }
+    }
+    for i in 0..n {
+        off[i + 1] += off[i];
+    }
+    off
+}
+
 /// The used comparisons of one chunk of the input, counting-sorted by item (at most
 /// [`DENSE_MAX_ITEMS`]): row `r` holds one entry per comparison of `r`, in input order, coded
 /// `column << 2 | role` in 4 bytes, plus the weights when the comparisons are weighted.
@@ -287,16 +307,7 @@ struct Buckets {
 impl Buckets {
     fn new(n: usize, cmp: &Comparisons, ties: Ties, range: std::ops::Range<usize>) -> Self {
         debug_assert!(n <= DENSE_MAX_ITEMS);
-        let mut off = vec![0usize; n + 1];
-        for c in range.clone() {
-            if used(cmp, ties, c) {
-                off[cmp.winner[c] as usize + 1] += 1;
-                off[cmp.loser[c] as usize + 1] += 1;
-            }
-        }
-        for i in 0..n {
-            off[i + 1] += off[i];
-        }
+        let off = row_offsets(n, cmp, ties, range.clone());
         let mut fill = off[..n].to_vec();
         let mut entry = vec![0u32; off[n]];
         let mut weight = cmp.weight.map(|_| vec![0.0f64; off[n]]);
@@ -510,16 +521,7 @@ impl PairCounts {
         ties: Ties,
     ) -> (Vec<usize>, Vec<u32>, Vec<f64>, Vec<f64>) {
         let m = cmp.len();
-        let mut raw_off = vec![0usize; n + 1];
-        for c in 0..m {
-            if used(cmp, ties, c) {
-                raw_off[cmp.winner[c] as usize + 1] += 1;
-                raw_off[cmp.loser[c] as usize + 1] += 1;
-            }
-        }
-        for i in 0..n {
-            raw_off[i + 1] += raw_off[i];
-        }
+        let raw_off = row_offsets(n, cmp, ties, 0..m);
         let mut fill = raw_off[..n].to_vec();
         // (column, win credit of the row item, weight) in input order per row
         let mut raw = vec![(0u32, 0.0f64, 0.0f64); raw_off[n]];
