@@ -176,12 +176,28 @@ fn extend_f64(out: &mut Vec<f64>, c: &dyn Array) -> Result<(), String> {
     Ok(())
 }
 
+/// A 1-D numpy argument as a slice (`what` names it in the error for a non-contiguous array).
+pub fn slice1<'a, T: numpy::Element>(
+    py: Python<'_>,
+    a: &'a PyReadonlyArray1<'_, T>,
+    what: &str,
+) -> PyResult<&'a [T]> {
+    a.as_slice().map_err(|_| {
+        input_error(
+            py,
+            format!(
+                "{what} must be a contiguous {} array",
+                std::any::type_name::<T>()
+            ),
+        )
+    })
+}
+
 /// An int64 vector argument as a slice.
 pub fn i64_slice<'a>(
     py: Python<'_>,
     a: &'a PyReadonlyArray1<'_, i64>,
     what: &str,
 ) -> PyResult<&'a [i64]> {
-    a.as_slice()
-        .map_err(|_| input_error(py, format!("{what} must be a contiguous int64 array")))
+    slice1(py, a, what)
 }

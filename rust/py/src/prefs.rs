@@ -15,6 +15,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::arrow_import::{ArrowColumn, TextCol};
+use crate::convert::slice1;
 use crate::errors::{input_error, py_error, run};
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -24,15 +25,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(prefs_content_ids, m)?)?;
     m.add_function(wrap_pyfunction!(prefs_contiguous_groups, m)?)?;
     Ok(())
-}
-
-fn slice<'a, T: numpy::Element>(
-    py: Python<'_>,
-    a: &'a PyReadonlyArray1<'_, T>,
-    what: &str,
-) -> PyResult<&'a [T]> {
-    a.as_slice()
-        .map_err(|_| input_error(py, format!("{what} must be a contiguous array")))
 }
 
 fn offsets_vec(py: Python<'_>, o: &[i64]) -> PyResult<Vec<usize>> {
@@ -67,9 +59,9 @@ fn prefs_rating_pairs<'py>(
     keep_ties: bool,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let off = offsets_vec(py, slice(py, &offsets, "offsets")?)?;
-    let r = slice(py, &rows, "rows")?;
-    let s = slice(py, &score, "score")?;
+    let off = offsets_vec(py, slice1(py, &offsets, "offsets")?)?;
+    let r = slice1(py, &rows, "rows")?;
+    let s = slice1(py, &score, "score")?;
     let p = run(py, threads, || {
         prefs::rating_pairs(&off, r, s, min_margin, keep_ties, threads)
     })?;
@@ -87,11 +79,11 @@ fn prefs_pareto_pairs<'py>(
     maximize: Vec<bool>,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let off = offsets_vec(py, slice(py, &offsets, "offsets")?)?;
-    let r = slice(py, &rows, "rows")?;
+    let off = offsets_vec(py, slice1(py, &offsets, "offsets")?)?;
+    let r = slice1(py, &rows, "rows")?;
     let cols: Vec<&[f64]> = objectives
         .iter()
-        .map(|a| slice(py, a, "objective"))
+        .map(|a| slice1(py, a, "objective"))
         .collect::<PyResult<_>>()?;
     let p = run(py, threads, || {
         prefs::pareto_pairs(&off, r, &cols, &maximize, threads)
@@ -111,15 +103,15 @@ fn prefs_tally<'py>(
     weight: Option<PyReadonlyArray1<'py, f64>>,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let g = slice(py, &group, "group")?;
-    let w = slice(py, &winner, "winner")?;
-    let l = slice(py, &loser, "loser")?;
+    let g = slice1(py, &group, "group")?;
+    let w = slice1(py, &winner, "winner")?;
+    let l = slice1(py, &loser, "loser")?;
     let t = match &tie {
-        Some(a) => Some(slice(py, a, "tie")?),
+        Some(a) => Some(slice1(py, a, "tie")?),
         None => None,
     };
     let wt = match &weight {
-        Some(a) => Some(slice(py, a, "weight")?),
+        Some(a) => Some(slice1(py, a, "weight")?),
         None => None,
     };
     let c = run(py, threads, || prefs::tally(g, w, l, t, wt, threads))?;

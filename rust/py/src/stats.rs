@@ -9,7 +9,7 @@ use pluralign_core::stats::{
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::i64_slice;
+use crate::convert::{i64_slice, slice1};
 use crate::errors::{input_error, run, to_py};
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -23,24 +23,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
-fn f64_slice<'a>(
-    py: Python<'_>,
-    a: &'a PyReadonlyArray1<'_, f64>,
-    what: &str,
-) -> PyResult<&'a [f64]> {
-    a.as_slice()
-        .map_err(|_| input_error(py, format!("{what} must be a contiguous float64 array")))
-}
-
-fn bool_slice<'a>(
-    py: Python<'_>,
-    a: &'a PyReadonlyArray1<'_, bool>,
-    what: &str,
-) -> PyResult<&'a [bool]> {
-    a.as_slice()
-        .map_err(|_| input_error(py, format!("{what} must be a contiguous bool array")))
-}
-
 /// Borrow coded comparisons (winner / loser codes, optional weights and tie flags) from numpy.
 fn comparisons<'a>(
     py: Python<'_>,
@@ -52,8 +34,8 @@ fn comparisons<'a>(
     Ok(Comparisons {
         winner: i64_slice(py, winner, "winner")?,
         loser: i64_slice(py, loser, "loser")?,
-        weight: weight.map(|a| f64_slice(py, a, "weight")).transpose()?,
-        tie: tie.map(|a| bool_slice(py, a, "tie")).transpose()?,
+        weight: weight.map(|a| slice1(py, a, "weight")).transpose()?,
+        tie: tie.map(|a| slice1(py, a, "tie")).transpose()?,
     })
 }
 
@@ -188,7 +170,7 @@ fn stats_agreement<'py>(
     let r = Ratings {
         unit: i64_slice(py, &unit, "unit")?,
         rater: i64_slice(py, &rater, "rater")?,
-        value: f64_slice(py, &value, "value")?,
+        value: slice1(py, &value, "value")?,
     };
     let d = PyDict::new(py);
     match metric {
@@ -240,7 +222,7 @@ fn stats_entropy_segments<'py>(
         return Err(input_error(py, "offsets must be >= 0"));
     }
     let o: Vec<usize> = o.iter().map(|&x| x as usize).collect();
-    let w = f64_slice(py, &weights, "weights")?;
+    let w = slice1(py, &weights, "weights")?;
     let e = run(py, threads, || stats::entropy_segments(&o, w, threads))?;
     Ok(PyArray1::from_vec(py, e))
 }
@@ -252,8 +234,8 @@ fn stats_js_divergence<'py>(
     p: PyReadonlyArray1<'py, f64>,
     q: PyReadonlyArray1<'py, f64>,
 ) -> PyResult<f64> {
-    let a = f64_slice(py, &p, "p")?;
-    let b = f64_slice(py, &q, "q")?;
+    let a = slice1(py, &p, "p")?;
+    let b = slice1(py, &q, "q")?;
     run(py, Some(1), || stats::js_divergence(a, b))
 }
 
