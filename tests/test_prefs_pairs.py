@@ -115,6 +115,59 @@ def test_ratings_to_pairs_key_types(dtype, grouped) -> None:
     assert got.with_columns(pl.col("prompt_id").cast(pl.String)).equals(ref)
 
 
+_ID_DTYPES = {
+    "int8": pl.Series(np.arange(-120, 120), dtype=pl.Int8),
+    "int16": pl.Series(np.arange(240) * 100, dtype=pl.Int16),
+    "int32": pl.Series(np.arange(240) - 7, dtype=pl.Int32),
+    "uint64": pl.Series(np.arange(240, dtype=np.uint64) + np.uint64(2**63), dtype=pl.UInt64),
+    "float32": pl.Series(np.arange(240) / 4, dtype=pl.Float32),
+    "date": pl.Series(np.arange(240), dtype=pl.Int32).cast(pl.Date),
+    "datetime-tz": pl.Series(np.arange(240) * 10**9, dtype=pl.Int64)
+    .cast(pl.Datetime("ns", "Europe/Berlin")),
+    "decimal": pl.Series([f"{i}.25" for i in range(240)]).cast(pl.Decimal(10, 2)),
+    "short+long text": pl.Series([f"r{i}" if i % 2 else f"response-with-a-long-id-{i}"
+                                  for i in range(240)]),
+    "binary": pl.Series([f"b{i}".encode() * (1 + i % 9) for i in range(240)]),
+    "categorical": pl.Series([f"c{i}" for i in range(240)], dtype=pl.Categorical),
+    "boolean": None,  # two values only: its own case below
+}
+
+
+@pytest.mark.parametrize("name", sorted(_ID_DTYPES))
+@pytest.mark.parametrize("layout", ["one-chunk", "sliced", "chunked"])
+def test_pairs_keep_id_dtype_and_values(name, layout) -> None:
+    # Output columns are gathered in Rust straight from the Arrow buffers (fixed-width values
+    # and string/binary views) or, for other types, by polars from row indices: each id keeps its
+    # dtype and value, whatever the input's chunks and offset.
+    rng = np.random.default_rng(11)
+    if name == "boolean":
+        ids = pl.Series([True, False] * 120)
+        pid = np.repeat(np.arange(120), 2)
+    else:
+        ids = _ID_DTYPES[name]
+        pid = rng.integers(0, 30, 240)
+    score = rng.integers(0, 4, 240).astype(float)
+    text = pl.Series([f"t{i}" for i in range(240)])
+    base = pl.DataFrame({"prompt_id": pid, "response_id": text, "score": score})
+    typed = base.with_columns(ids.alias("response_id"))
+    if layout == "sliced":
+        base, typed = base.slice(17), typed.slice(17)
+    elif layout == "chunked":
+        typed = pl.concat([typed.slice(0, 100), typed.slice(100)], rechunk=False)
+        assert typed.n_chunks() == 2
+    for fn in (ratings_to_pairs,
+               lambda d: pareto_pairs(d.rename({"score": "s"}), ["s"])):
+        ref, _ = fn(base)
+        got, _ = fn(typed)
+        assert got.schema["chosen_id"] == ids.dtype
+        assert got.schema["rejected_id"] == ids.dtype
+        want = ref.with_columns(
+            pl.col(c).replace_strict(text, ids, return_dtype=ids.dtype)
+            for c in ("chosen_id", "rejected_id")
+        )
+        assert got.equals(want), name
+
+
 def test_pareto_pairs_hand_case() -> None:
     df = _ratings(
         [

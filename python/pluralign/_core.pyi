@@ -200,21 +200,31 @@ def stats_alpha_dense(
 ) -> dict[str, Any]: ...
 
 # --- prefs (rust/py/src/prefs.rs): grouped row indices / codes; see pluralign.prefs ---
+class ArrowArray:
+    """An Arrow array from Rust (Arrow PyCapsule interface; ``pl.Series(x)`` reads it)."""
+
+    def __arrow_c_array__(self, requested_schema: object | None = None) -> tuple[object, object]: ...
+    def __len__(self) -> int: ...
+
 def prefs_rating_pairs(
     offsets: npt.NDArray[np.int64],
     rows: npt.NDArray[np.uint32],
     score: npt.NDArray[np.float64],
+    columns: Sequence[Any | None],
+    first: Sequence[bool],
     min_margin: float = 0.0,
     keep_ties: bool = False,
     threads: int | None = None,
-) -> dict[str, Any]: ...
+) -> dict[str, Any] | None: ...
 def prefs_pareto_pairs(
     offsets: npt.NDArray[np.int64],
     rows: npt.NDArray[np.uint32],
     objectives: Sequence[npt.NDArray[np.float64]],
     maximize: Sequence[bool],
+    columns: Sequence[Any | None],
+    first: Sequence[bool],
     threads: int | None = None,
-) -> dict[str, Any]: ...
+) -> dict[str, Any] | None: ...
 def prefs_content_ids(texts: Any, threads: int | None = None) -> npt.NDArray[np.uint8]: ...
 def prefs_contiguous_groups(
     columns: list[Any], threads: int | None = None

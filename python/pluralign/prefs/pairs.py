@@ -11,7 +11,7 @@ counts every pair that was not kept and why (nothing is dropped silently).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -82,31 +82,48 @@ def _grouping(df: pl.DataFrame, by: list[str], threads: int | None = None
     return offsets, np.ascontiguousarray(rows, dtype=np.uint32)
 
 
-def _assemble(
-    df: pl.DataFrame, by: list[str], response: str, r: dict[str, Any], with_margin: bool
-) -> pl.DataFrame:
-    first = pl.Series("_f", r.pop("first"), dtype=pl.UInt32)
-    second = pl.Series("_s", r.pop("second"), dtype=pl.UInt32)
-    n = len(first)
-    # one select: polars gathers the columns in parallel
-    out = df.select(
-        [pl.col(c).gather(first) for c in by if c != response]
-        + [
-            pl.col(response).gather(first).alias("chosen_id"),
-            pl.col(response).gather(second).alias("rejected_id"),
-        ]
-    )
-    del first, second
+def _pair_frame(
+    df: pl.DataFrame, by: list[str], response: str,
+    kernel: Callable[[list[pl.Series | None], list[bool]], dict[str, Any] | None],
+    with_margin: bool,
+) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """Run a pair kernel and build the comparisons table (the ``by`` columns, ``chosen_id``,
+    ``rejected_id``, ``tie``, ``weight``, and ``margin`` if asked) plus the kernel's counts.
+
+    ``kernel(columns, first)`` gathers each output column from the pair's first (or second) row
+    while it lists the pairs: string, numeric and temporal columns cross as Arrow both ways
+    without copies, so no pair-index arrays or separate gathers are needed. For other column
+    types (categorical, boolean, nested...) it returns None, and the row indices are asked for
+    and gathered by polars instead.
+    """
+    keys = [c for c in by if c != response]
+    cols = [df[c].rechunk() for c in keys] + [df[response].rechunk()] * 2
+    r = kernel(cols, [True] * len(keys) + [True, False])
+    names = keys + ["chosen_id", "rejected_id"]
+    if r is not None:
+        del cols
+        out = pl.DataFrame([pl.Series(c).alias(n) for c, n in zip(r.pop("columns"), names, strict=True)])
+    else:
+        r = kernel([None, None], [True, False])
+        first, second = (pl.Series(c, dtype=pl.UInt32) for c in r.pop("columns"))
+        # one select: polars gathers the columns in parallel
+        out = df.select(
+            [pl.col(c).gather(first) for c in keys]
+            + [pl.col(response).gather(first).alias("chosen_id"),
+               pl.col(response).gather(second).alias("rejected_id")]
+        )
+        del first, second
     tie = r.pop("tie")
-    extra = [
-        pl.Series("tie", tie, dtype=pl.Boolean) if tie.any() else pl.repeat(False, n, eager=True),
-        pl.repeat(1.0, n, dtype=pl.Float64, eager=True),
-    ]
+    # Constant columns stay scalar (polars materializes them only when needed).
+    out = out.with_columns(
+        pl.Series("tie", tie, dtype=pl.Boolean) if tie.any() else pl.lit(False).alias("tie"),
+        pl.lit(1.0, dtype=pl.Float64).alias("weight"),
+    )
     del tie
-    extra = [extra[0].alias("tie"), extra[1].alias("weight")]
+    margin = r.pop("margin")
     if with_margin:
-        extra.append(pl.Series("margin", r.pop("margin"), dtype=pl.Float64))
-    return out.hstack(extra)
+        out = out.with_columns(pl.Series("margin", margin, dtype=pl.Float64))
+    return out, r
 
 
 def ratings_to_pairs(
@@ -151,10 +168,13 @@ def ratings_to_pairs(
     _no_nulls(df, by_cols + [score, response])
     offsets, rows = _grouping(df, by_cols, threads)
     s = np.ascontiguousarray(df[score].cast(pl.Float64).to_numpy(), dtype=np.float64)
-    r = _core.prefs_rating_pairs(
-        offsets, rows, s, min_margin=float(min_margin), keep_ties=ties == "keep", threads=threads
+    out, r = _pair_frame(
+        df, by_cols, response,
+        lambda cols, first: _core.prefs_rating_pairs(
+            offsets, rows, s, cols, first, min_margin=float(min_margin),
+            keep_ties=ties == "keep", threads=threads),
+        with_margin=True,
     )
-    out = _assemble(df, by_cols, response, r, with_margin=True)
     summary = DropSummary(
         transform="ratings_to_pairs",
         n_in=int(r["n_considered"]),
@@ -241,8 +261,12 @@ def pareto_pairs(
             raise SchemaError(f"objective column '{o}' has type {wide[o].dtype}; it must be numeric")
     offsets, rows = _grouping(wide, by_cols, threads)
     cols = [np.ascontiguousarray(wide[o].cast(pl.Float64).to_numpy(), dtype=np.float64) for o in objs]
-    r = _core.prefs_pareto_pairs(offsets, rows, cols, mx, threads=threads)
-    out = _assemble(wide, by_cols, response, r, with_margin=False)
+    out, r = _pair_frame(
+        wide, by_cols, response,
+        lambda out_cols, first: _core.prefs_pareto_pairs(
+            offsets, rows, cols, mx, out_cols, first, threads=threads),
+        with_margin=False,
+    )
     summary = DropSummary(
         transform="pareto_pairs",
         n_in=int(r["n_considered"]),

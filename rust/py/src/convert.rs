@@ -16,7 +16,7 @@ use numpy::{PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMe
 use pluralign_core::MatrixView;
 use pyo3::prelude::*;
 
-use crate::arrow_import::ArrowColumn;
+use crate::arrow_ffi::ArrowColumn;
 use crate::errors::{input_error, py_error};
 
 #[derive(FromPyObject)]

@@ -4,7 +4,7 @@
 
 use pyo3::prelude::*;
 
-mod arrow_import;
+mod arrow_ffi;
 mod choice;
 mod convert;
 mod edge;

@@ -10,15 +10,16 @@ use arrow_schema::DataType;
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
 use pluralign_core::hashing::Hash64;
 use pluralign_core::prefs::RowKeys;
-use pluralign_core::prefs::{self, PairList};
+use pluralign_core::prefs::{self, Column, PairColumn, PairTable, Side, Source};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::arrow_import::{ArrowColumn, TextCol};
+use crate::arrow_ffi::{ArrowColumn, ArrowExport, FixedWidthColumn, TextCol};
 use crate::convert::slice1;
 use crate::errors::{input_error, py_error, run};
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<ArrowExport>()?;
     m.add_function(wrap_pyfunction!(prefs_rating_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(prefs_pareto_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(prefs_tally, m)?)?;
@@ -34,61 +35,151 @@ fn offsets_vec(py: Python<'_>, o: &[i64]) -> PyResult<Vec<usize>> {
     Ok(o.iter().map(|&x| x as usize).collect())
 }
 
-fn pair_dict<'py>(py: Python<'py>, p: PairList) -> PyResult<Bound<'py, PyDict>> {
+/// Output columns of a pair transform: `columns[k]` is an Arrow column to gather values from
+/// (see [`FixedWidthColumn`]) or None for the row index itself, taken from the pair's first row
+/// when `first[k]`, else from its second row. None when some column cannot be gathered in Rust
+/// (the caller then asks for row indices and gathers those columns itself).
+fn fixed_columns(
+    py: Python<'_>,
+    columns: &[Option<ArrowColumn>],
+    first: &[bool],
+) -> PyResult<Option<Vec<Option<FixedWidthColumn>>>> {
+    if first.len() != columns.len() {
+        return Err(input_error(py, "one side flag per output column is needed"));
+    }
+    let mut out = Vec::with_capacity(columns.len());
+    for c in columns {
+        match c {
+            None => out.push(None),
+            Some(c) => match FixedWidthColumn::new(c) {
+                Some(f) => out.push(Some(f)),
+                None => return Ok(None),
+            },
+        }
+    }
+    Ok(Some(out))
+}
+
+/// The kernels' view of [`fixed_columns`]; None if a buffer is not aligned for its width.
+fn pair_columns<'a>(
+    cols: &'a [Option<FixedWidthColumn>],
+    first: &[bool],
+) -> Option<Vec<PairColumn<'a>>> {
+    cols.iter()
+        .zip(first)
+        .map(|(c, &f)| {
+            let side = if f { Side::First } else { Side::Second };
+            let source = match c {
+                None => Source::Row,
+                Some(c) => match c.width() {
+                    1 => Source::W1(c.values()?),
+                    2 => Source::W2(c.values()?),
+                    4 => Source::W4(c.values()?),
+                    8 => Source::W8(c.values()?),
+                    _ => Source::W16(c.values()?),
+                },
+            };
+            Some(PairColumn::new(source, side))
+        })
+        .collect()
+}
+
+fn table_dict<'py>(
+    py: Python<'py>,
+    t: PairTable,
+    cols: &[Option<FixedWidthColumn>],
+) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
-    d.set_item("first", PyArray1::from_vec(py, p.first))?;
-    d.set_item("second", PyArray1::from_vec(py, p.second))?;
-    d.set_item("margin", PyArray1::from_vec(py, p.margin))?;
-    d.set_item("tie", PyArray1::from_vec(py, p.tie))?;
-    d.set_item("n_considered", p.n_considered)?;
-    d.set_item("n_ties_dropped", p.n_ties_dropped)?;
-    d.set_item("n_below_margin", p.n_below_margin)?;
-    d.set_item("n_incomparable", p.n_incomparable)?;
+    let mut out: Vec<Bound<'py, PyAny>> = Vec::with_capacity(cols.len());
+    for (col, src) in t.columns.into_iter().zip(cols) {
+        out.push(match (col, src) {
+            (Column::W4(v), None) => PyArray1::from_vec(py, v).into_any(),
+            (Column::W1(v), Some(s)) => Bound::new(py, s.with_values(v)?)?.into_any(),
+            (Column::W2(v), Some(s)) => Bound::new(py, s.with_values(v)?)?.into_any(),
+            (Column::W4(v), Some(s)) => Bound::new(py, s.with_values(v)?)?.into_any(),
+            (Column::W8(v), Some(s)) => Bound::new(py, s.with_values(v)?)?.into_any(),
+            (Column::W16(v), Some(s)) => Bound::new(py, s.with_values(v)?)?.into_any(),
+            _ => {
+                return Err(py_error(
+                    py,
+                    "InternalError",
+                    "row-index column of the wrong width".into(),
+                ))
+            }
+        });
+    }
+    d.set_item("columns", out)?;
+    d.set_item("margin", PyArray1::from_vec(py, t.margin))?;
+    d.set_item("tie", PyArray1::from_vec(py, t.tie))?;
+    d.set_item("n_considered", t.n_considered)?;
+    d.set_item("n_ties_dropped", t.n_ties_dropped)?;
+    d.set_item("n_below_margin", t.n_below_margin)?;
+    d.set_item("n_incomparable", t.n_incomparable)?;
     Ok(d)
 }
 
-/// All pairs within groups with margins; see `pluralign_core::prefs::rating_pairs`.
+/// All pairs within groups with margins; see `pluralign_core::prefs::rating_pairs` and
+/// [`fixed_columns`] for `columns` / `first`.
 #[pyfunction]
-#[pyo3(signature = (offsets, rows, score, min_margin=0.0, keep_ties=false, threads=None))]
+#[pyo3(signature = (offsets, rows, score, columns, first, min_margin=0.0, keep_ties=false, threads=None))]
+#[allow(clippy::too_many_arguments)]
 fn prefs_rating_pairs<'py>(
     py: Python<'py>,
     offsets: PyReadonlyArray1<'py, i64>,
     rows: PyReadonlyArray1<'py, u32>,
     score: PyReadonlyArray1<'py, f64>,
+    columns: Vec<Option<ArrowColumn>>,
+    first: Vec<bool>,
     min_margin: f64,
     keep_ties: bool,
     threads: Option<usize>,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<Option<Bound<'py, PyDict>>> {
     let off = offsets_vec(py, slice1(py, &offsets, "offsets")?)?;
     let r = slice1(py, &rows, "rows")?;
     let s = slice1(py, &score, "score")?;
-    let p = run(py, threads, || {
-        prefs::rating_pairs(&off, r, s, min_margin, keep_ties, threads)
+    let Some(fixed) = fixed_columns(py, &columns, &first)? else {
+        return Ok(None);
+    };
+    let Some(spec) = pair_columns(&fixed, &first) else {
+        return Ok(None);
+    };
+    let t = run(py, threads, || {
+        prefs::rating_pairs(&off, r, s, min_margin, keep_ties, &spec, threads)
     })?;
-    pair_dict(py, p)
+    table_dict(py, t, &fixed).map(Some)
 }
 
-/// Pareto-dominance pairs within groups; see `pluralign_core::prefs::pareto_pairs`.
+/// Pareto-dominance pairs within groups; see `pluralign_core::prefs::pareto_pairs` and
+/// [`fixed_columns`] for `columns` / `first`.
 #[pyfunction]
-#[pyo3(signature = (offsets, rows, objectives, maximize, threads=None))]
+#[pyo3(signature = (offsets, rows, objectives, maximize, columns, first, threads=None))]
+#[allow(clippy::too_many_arguments)]
 fn prefs_pareto_pairs<'py>(
     py: Python<'py>,
     offsets: PyReadonlyArray1<'py, i64>,
     rows: PyReadonlyArray1<'py, u32>,
     objectives: Vec<PyReadonlyArray1<'py, f64>>,
     maximize: Vec<bool>,
+    columns: Vec<Option<ArrowColumn>>,
+    first: Vec<bool>,
     threads: Option<usize>,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<Option<Bound<'py, PyDict>>> {
     let off = offsets_vec(py, slice1(py, &offsets, "offsets")?)?;
     let r = slice1(py, &rows, "rows")?;
-    let cols: Vec<&[f64]> = objectives
+    let objs: Vec<&[f64]> = objectives
         .iter()
         .map(|a| slice1(py, a, "objective"))
         .collect::<PyResult<_>>()?;
-    let p = run(py, threads, || {
-        prefs::pareto_pairs(&off, r, &cols, &maximize, threads)
+    let Some(fixed) = fixed_columns(py, &columns, &first)? else {
+        return Ok(None);
+    };
+    let Some(spec) = pair_columns(&fixed, &first) else {
+        return Ok(None);
+    };
+    let t = run(py, threads, || {
+        prefs::pareto_pairs(&off, r, &objs, &maximize, &spec, threads)
     })?;
-    pair_dict(py, p)
+    table_dict(py, t, &fixed).map(Some)
 }
 
 /// Pairwise counts per (group, lo, hi); see `pluralign_core::prefs::tally`.

@@ -12,14 +12,19 @@
 //! - [`tally`]: per `(group, item_lo, item_hi)` sums of wins, ties and weights (a mergeable
 //!   state of pairwise counts).
 //!
-//! Output pair lists are written in group order and, within a group, in `(i, j)` order with
-//! `i < j` positions, so results never depend on the thread count.
+//! Pairs are written in group order and, within a group, in `(i, j)` order with `i < j`
+//! positions, so results never depend on the thread count. They come out as the columns the
+//! caller asks for (row indices, or values gathered from input columns: [`pair_table`]).
 
 pub mod content_id;
 pub mod grouping;
+pub mod pair_table;
 
 pub use content_id::{blake2b64, content_id_hex, content_ids_hex};
 pub use grouping::{contiguous_groups, RowKeys};
+pub use pair_table::{Column, PairColumn, PairTable, Side, Source};
+
+use pair_table::{check_sources, fill_table};
 
 use rayon::prelude::*;
 
@@ -29,28 +34,6 @@ use crate::parallel::with_threads;
 
 /// Groups per parallel work item.
 const GROUP_CHUNK: usize = 4096;
-
-/// Pairs found by [`rating_pairs`] / [`pareto_pairs`] (row indices into the input columns).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PairList {
-    /// The preferred row ("chosen") and the other row ("rejected"); for a kept tie the earlier
-    /// row comes first.
-    pub first: Vec<u32>,
-    pub second: Vec<u32>,
-    /// Score difference `score[first] - score[second]` (`>= 0`; `0` for ties). Empty for
-    /// [`pareto_pairs`].
-    pub margin: Vec<f64>,
-    /// Whether the pair is a kept tie.
-    pub tie: Vec<bool>,
-    /// Pairs considered (`sum_g m_g (m_g - 1) / 2`).
-    pub n_considered: u64,
-    /// Tied pairs dropped (`ratings`: equal scores; `pareto`: identical vectors).
-    pub n_ties_dropped: u64,
-    /// Pairs dropped because their margin was below `min_margin`.
-    pub n_below_margin: u64,
-    /// Pareto: pairs where each row is better on some objective.
-    pub n_incomparable: u64,
-}
 
 fn check_groups(offsets: &[usize], rows: &[u32], n_values: usize) -> Result<()> {
     if offsets.is_empty() || offsets[0] != 0 || offsets[offsets.len() - 1] != rows.len() {
@@ -78,29 +61,6 @@ fn chunks(n_groups: usize) -> Vec<(usize, usize)> {
         .collect()
 }
 
-/// Concatenates per-chunk pair lists in chunk order.
-fn concat(parts: Vec<PairList>, with_margin: bool) -> PairList {
-    let total: usize = parts.iter().map(|p| p.first.len()).sum();
-    let mut out = PairList {
-        first: Vec::with_capacity(total),
-        second: Vec::with_capacity(total),
-        margin: Vec::with_capacity(if with_margin { total } else { 0 }),
-        tie: Vec::with_capacity(total),
-        ..Default::default()
-    };
-    for p in parts {
-        out.first.extend_from_slice(&p.first);
-        out.second.extend_from_slice(&p.second);
-        out.margin.extend_from_slice(&p.margin);
-        out.tie.extend_from_slice(&p.tie);
-        out.n_considered += p.n_considered;
-        out.n_ties_dropped += p.n_ties_dropped;
-        out.n_below_margin += p.n_below_margin;
-        out.n_incomparable += p.n_incomparable;
-    }
-    out
-}
-
 /// All pairs of rows within each group with their score margin.
 ///
 /// For rows `a` before `b` in a group with `d = score[a] - score[b]`: if `d == 0` the pair is a
@@ -113,9 +73,11 @@ pub fn rating_pairs(
     score: &[f64],
     min_margin: f64,
     keep_ties: bool,
+    columns: &[PairColumn],
     threads: Option<usize>,
-) -> Result<PairList> {
+) -> Result<PairTable> {
     check_groups(offsets, rows, score.len())?;
+    check_sources(columns, score.len())?;
     if !min_margin.is_finite() || min_margin < 0.0 {
         return input_err!("min_margin = {min_margin} must be finite and >= 0");
     }
@@ -125,103 +87,80 @@ pub fn rating_pairs(
             score[r as usize]
         );
     }
-    let ng = offsets.len() - 1;
-    let ch = chunks(ng);
-    // Which pairs a group keeps: 0 = dropped tie, 1 = below margin, 2 = kept.
-    let verdict = |sa: f64, sb: f64| -> u8 {
-        let d = sa - sb;
-        if d == 0.0 {
-            if keep_ties {
-                2
-            } else {
-                0
-            }
-        } else if d.abs() < min_margin {
-            1
-        } else {
-            2
-        }
+    let ch = chunks(offsets.len() - 1);
+    // Per pair: (is a dropped tie, is below the margin); kept when neither. Branch-free: with
+    // random scores the outcome is unpredictable.
+    let verdict = |d: f64| -> (bool, bool) {
+        let tie = d == 0.0;
+        (tie & !keep_ties, !tie & (d.abs() < min_margin))
+    };
+    let pairs_in = |g0: usize, g1: usize| -> usize {
+        (g0..g1)
+            .map(|g| {
+                let m = offsets[g + 1] - offsets[g];
+                m * m.saturating_sub(1) / 2
+            })
+            .sum()
     };
     with_threads(threads, || {
-        // Pass 1: per chunk, pairs considered / kept / tied / below margin.
-        let counts: Vec<[u64; 4]> = ch
+        // Pass 1: per chunk, pairs considered / dropped as ties / below margin.
+        let counts: Vec<[u64; 3]> = ch
             .par_iter()
             .map(|&(g0, g1)| {
-                let mut c = [0u64; 4];
+                let (mut ties, mut below) = (0u64, 0u64);
                 for g in g0..g1 {
                     let rs = &rows[offsets[g]..offsets[g + 1]];
                     for (x, &a) in rs.iter().enumerate() {
                         let sa = score[a as usize];
                         for &b in &rs[x + 1..] {
-                            c[verdict(sa, score[b as usize]) as usize] += 1;
+                            let (t, l) = verdict(sa - score[b as usize]);
+                            ties += t as u64;
+                            below += l as u64;
                         }
                     }
                 }
-                let kept = c[2];
-                [c[0] + c[1] + kept, kept, c[0], c[1]]
+                [pairs_in(g0, g1) as u64, ties, below]
             })
             .collect();
-        let total: usize = counts.iter().map(|c| c[1] as usize).sum();
-        let mut out = PairList {
-            first: vec![0; total],
-            second: vec![0; total],
-            margin: vec![0.0; total],
-            tie: vec![false; total],
-            ..Default::default()
-        };
-        for c in &counts {
-            out.n_considered += c[0];
-            out.n_ties_dropped += c[2];
-            out.n_below_margin += c[3];
-        }
-        // Pass 2: each chunk fills its own slice of the outputs.
-        let mut slices = Vec::with_capacity(ch.len());
-        {
-            let (mut f, mut s2, mut m, mut t) = (
-                &mut out.first[..],
-                &mut out.second[..],
-                &mut out.margin[..],
-                &mut out.tie[..],
-            );
-            for c in &counts {
-                let k = c[1] as usize;
-                let (f0, f1) = f.split_at_mut(k);
-                let (s0, s1) = s2.split_at_mut(k);
-                let (m0, m1) = m.split_at_mut(k);
-                let (t0, t1) = t.split_at_mut(k);
-                slices.push((f0, s0, m0, t0));
-                (f, s2, m, t) = (f1, s1, m1, t1);
-            }
-        }
-        ch.par_iter()
-            .zip(slices.into_par_iter())
-            .for_each(|(&(g0, g1), (f, s2, m, t))| {
-                let mut k = 0usize;
-                for g in g0..g1 {
-                    let rs = &rows[offsets[g]..offsets[g + 1]];
-                    for (x, &a) in rs.iter().enumerate() {
-                        let sa = score[a as usize];
-                        for &b in &rs[x + 1..] {
-                            let sb = score[b as usize];
-                            if verdict(sa, sb) != 2 {
-                                continue;
-                            }
-                            let d = sa - sb;
-                            if d >= 0.0 {
-                                f[k] = a;
-                                s2[k] = b;
-                                m[k] = d;
-                                t[k] = d == 0.0;
-                            } else {
-                                f[k] = b;
-                                s2[k] = a;
-                                m[k] = -d;
-                            }
-                            k += 1;
-                        }
+        let kept: Vec<usize> = counts
+            .iter()
+            .map(|c| (c[0] - c[1] - c[2]) as usize)
+            .collect();
+        // Pass 2: each chunk lists its pairs into its own slice of the output. Every pair is
+        // written at position k, which only advances for kept pairs (no branch per pair).
+        let mut out = fill_table(&ch, &kept, columns, true, keep_ties, |g0, g1, p| {
+            let n = pairs_in(g0, g1);
+            p.first.resize(n, 0);
+            p.second.resize(n, 0);
+            p.margin.resize(n, 0.0);
+            p.tie.resize(n, false);
+            let mut k = 0;
+            for g in g0..g1 {
+                let rs = &rows[offsets[g]..offsets[g + 1]];
+                for (x, &a) in rs.iter().enumerate() {
+                    let sa = score[a as usize];
+                    for &b in &rs[x + 1..] {
+                        let d = sa - score[b as usize];
+                        let (t, l) = verdict(d);
+                        let up = d >= 0.0;
+                        p.first[k] = if up { a } else { b };
+                        p.second[k] = if up { b } else { a };
+                        p.margin[k] = d.abs();
+                        p.tie[k] = d == 0.0;
+                        k += !(t | l) as usize;
                     }
                 }
-            });
+            }
+            p.first.truncate(k);
+            p.second.truncate(k);
+            p.margin.truncate(k);
+            p.tie.truncate(k);
+        });
+        for c in &counts {
+            out.n_considered += c[0];
+            out.n_ties_dropped += c[1];
+            out.n_below_margin += c[2];
+        }
         out
     })
 }
@@ -236,8 +175,9 @@ pub fn pareto_pairs(
     rows: &[u32],
     objectives: &[&[f64]],
     maximize: &[bool],
+    columns: &[PairColumn],
     threads: Option<usize>,
-) -> Result<PairList> {
+) -> Result<PairTable> {
     let m = objectives.len();
     if m == 0 {
         return input_err!("pareto_pairs needs at least one objective");
@@ -253,6 +193,7 @@ pub fn pareto_pairs(
         );
     }
     check_groups(offsets, rows, n)?;
+    check_sources(columns, n)?;
     for (k, col) in objectives.iter().enumerate() {
         if let Some(&r) = rows.iter().find(|&&r| !col[r as usize].is_finite()) {
             return Err(CoreError::Input(format!(
@@ -261,59 +202,71 @@ pub fn pareto_pairs(
             )));
         }
     }
-    let ng = offsets.len() - 1;
-    let parts: Vec<PairList> = with_threads(threads, || {
-        chunks(ng)
-            .into_par_iter()
-            .map(|(g0, g1)| {
-                let mut p = PairList::default();
-                let mut buf: Vec<f64> = Vec::new();
-                for g in g0..g1 {
-                    let rs = &rows[offsets[g]..offsets[g + 1]];
-                    let len = rs.len();
-                    p.n_considered += (len * len.saturating_sub(1) / 2) as u64;
-                    // Row-major copy of the group's (sign-adjusted) vectors.
-                    buf.clear();
-                    for &r in rs {
-                        for k in 0..m {
-                            let v = objectives[k][r as usize];
-                            buf.push(if maximize[k] { v } else { -v });
-                        }
-                    }
-                    for x in 0..len {
-                        let va = &buf[x * m..(x + 1) * m];
-                        for y in x + 1..len {
-                            let vb = &buf[y * m..(y + 1) * m];
-                            let (mut better, mut worse) = (false, false);
-                            for k in 0..m {
-                                if va[k] > vb[k] {
-                                    better = true;
-                                } else if va[k] < vb[k] {
-                                    worse = true;
-                                }
-                            }
-                            match (better, worse) {
-                                (true, false) => {
-                                    p.first.push(rs[x]);
-                                    p.second.push(rs[y]);
-                                    p.tie.push(false);
-                                }
-                                (false, true) => {
-                                    p.first.push(rs[y]);
-                                    p.second.push(rs[x]);
-                                    p.tie.push(false);
-                                }
-                                (false, false) => p.n_ties_dropped += 1,
-                                (true, true) => p.n_incomparable += 1,
-                            }
-                        }
-                    }
+    // Calls `visit(x, y, order)` for every pair `x < y` of group `g` (positions in the group):
+    // order = 0 identical, 1 incomparable, 2 x dominates y, 3 y dominates x.
+    let compare_group =
+        |g: usize, buf: &mut Vec<f64>, visit: &mut dyn FnMut(usize, usize, usize)| {
+            let rs = &rows[offsets[g]..offsets[g + 1]];
+            // Row-major copy of the group's (sign-adjusted) vectors.
+            buf.clear();
+            for &r in rs {
+                for k in 0..m {
+                    let v = objectives[k][r as usize];
+                    buf.push(if maximize[k] { v } else { -v });
                 }
-                p
+            }
+            for x in 0..rs.len() {
+                let va = &buf[x * m..(x + 1) * m];
+                for y in x + 1..rs.len() {
+                    let vb = &buf[y * m..(y + 1) * m];
+                    let (mut better, mut worse) = (false, false);
+                    for k in 0..m {
+                        better |= va[k] > vb[k];
+                        worse |= va[k] < vb[k];
+                    }
+                    visit(x, y, 2 * better as usize + worse as usize);
+                }
+            }
+        };
+    let ch = chunks(offsets.len() - 1);
+    with_threads(threads, || {
+        // Pass 1: per chunk, pairs by order (identical, y dominates, x dominates, incomparable).
+        let counts: Vec<[u64; 4]> = ch
+            .par_iter()
+            .map(|&(g0, g1)| {
+                let (mut c, mut buf) = ([0u64; 4], Vec::new());
+                for g in g0..g1 {
+                    compare_group(g, &mut buf, &mut |_, _, o| c[o] += 1);
+                }
+                c
             })
-            .collect()
-    })?;
-    Ok(concat(parts, false))
+            .collect();
+        let kept: Vec<usize> = counts.iter().map(|c| (c[1] + c[2]) as usize).collect();
+        // Pass 2: each chunk lists its dominated pairs into its own slice of the output.
+        let mut out = fill_table(&ch, &kept, columns, false, false, |g0, g1, p| {
+            let mut buf = Vec::new();
+            for g in g0..g1 {
+                let rs = &rows[offsets[g]..offsets[g + 1]];
+                compare_group(g, &mut buf, &mut |x, y, o| match o {
+                    2 => {
+                        p.first.push(rs[x]);
+                        p.second.push(rs[y]);
+                    }
+                    1 => {
+                        p.first.push(rs[y]);
+                        p.second.push(rs[x]);
+                    }
+                    _ => {}
+                });
+            }
+        });
+        for c in &counts {
+            out.n_considered += c.iter().sum::<u64>();
+            out.n_ties_dropped += c[0];
+            out.n_incomparable += c[3];
+        }
+        out
+    })
 }
 
 /// Aggregated pairwise counts: one entry per distinct `(group, lo, hi)` with `lo < hi`, sorted.
@@ -484,25 +437,86 @@ fn tally_dense(
 mod tests {
     use super::*;
 
+    const ROWS: [PairColumn; 2] = [
+        PairColumn {
+            source: Source::Row,
+            side: Side::First,
+        },
+        PairColumn {
+            source: Source::Row,
+            side: Side::Second,
+        },
+    ];
+
+    fn firsts(p: &PairTable) -> Vec<u32> {
+        p.columns[0].as_u32().unwrap().to_vec()
+    }
+
+    fn seconds(p: &PairTable) -> Vec<u32> {
+        p.columns[1].as_u32().unwrap().to_vec()
+    }
+
     #[test]
     fn prefs_rating_pairs_hand_case() {
         // group 0: rows 0,1,2 scores 3,1,3 ; group 1: rows 3,4 scores 2, 2.5
         let score = [3.0, 1.0, 3.0, 2.0, 2.5];
         let rows = [0u32, 1, 2, 3, 4];
         let off = [0usize, 3, 5];
-        let p = rating_pairs(&off, &rows, &score, 0.0, false, Some(2)).unwrap();
-        assert_eq!(p.first, vec![0, 2, 4]);
-        assert_eq!(p.second, vec![1, 1, 3]);
+        let p = rating_pairs(&off, &rows, &score, 0.0, false, &ROWS, Some(2)).unwrap();
+        assert_eq!(firsts(&p), vec![0, 2, 4]);
+        assert_eq!(seconds(&p), vec![1, 1, 3]);
         assert_eq!(p.margin, vec![2.0, 2.0, 0.5]);
+        assert!(p.tie.is_empty());
         assert_eq!(p.n_ties_dropped, 1);
         assert_eq!(p.n_considered, 4);
-        let p = rating_pairs(&off, &rows, &score, 1.0, true, Some(1)).unwrap();
-        assert_eq!(p.first, vec![0, 0, 2]);
+        let p = rating_pairs(&off, &rows, &score, 1.0, true, &ROWS, Some(1)).unwrap();
+        assert_eq!(firsts(&p), vec![0, 0, 2]);
         assert_eq!(p.tie, vec![false, true, false]);
         assert_eq!(p.n_below_margin, 1);
         let bad = [1.0, f64::NAN, 0.0, 0.0, 0.0];
-        let e = rating_pairs(&off, &rows, &bad, 0.0, false, None).unwrap_err();
+        let e = rating_pairs(&off, &rows, &bad, 0.0, false, &ROWS, None).unwrap_err();
         assert!(e.to_string().contains("row 1"), "{e}");
+    }
+
+    #[test]
+    fn prefs_pairs_gather_columns() {
+        // Values of 1, 2, 8 and 16 bytes gathered from either side, in pair order.
+        let score = [3.0, 1.0, 3.0, 2.0, 2.5];
+        let (rows, off) = ([4u32, 3, 2, 1, 0], [0usize, 2, 5]);
+        let w1: Vec<u8> = (10..15).collect();
+        let w2: Vec<u16> = (20..25).collect();
+        let w8: Vec<u64> = (80..85).collect();
+        let w16: Vec<u128> = (0..5).map(|i| (i as u128) << 100 | 7).collect();
+        let cols = [
+            PairColumn::new(Source::W1(&w1), Side::First),
+            PairColumn::new(Source::W2(&w2), Side::Second),
+            PairColumn::new(Source::W8(&w8), Side::First),
+            PairColumn::new(Source::W16(&w16), Side::Second),
+            PairColumn::new(Source::Row, Side::First),
+        ];
+        for threads in [1, 2] {
+            let p = rating_pairs(&off, &rows, &score, 0.0, false, &cols, Some(threads)).unwrap();
+            // group 0 (rows 4, 3): 4 over 3; group 1 (rows 2, 1, 0): 2 over 1, 0 over 1 (2 = 0)
+            assert_eq!(p.columns[0], Column::W1(vec![14, 12, 10]));
+            assert_eq!(p.columns[1], Column::W2(vec![23, 21, 21]));
+            assert_eq!(p.columns[2], Column::W8(vec![84, 82, 80]));
+            assert_eq!(
+                p.columns[3],
+                Column::W16(vec![3 << 100 | 7, 1 << 100 | 7, 1 << 100 | 7])
+            );
+            assert_eq!(p.columns[4], Column::W4(vec![4, 2, 0]));
+        }
+        let short = [1u64, 2];
+        let e = rating_pairs(
+            &off,
+            &rows,
+            &score,
+            0.0,
+            false,
+            &[PairColumn::new(Source::W8(&short), Side::First)],
+            None,
+        );
+        assert!(e.unwrap_err().to_string().contains("column 0 has 2 values"));
     }
 
     #[test]
@@ -511,15 +525,16 @@ mod tests {
         let b = [1.0, 2.0, 1.0, 0.0];
         let rows = [0u32, 1, 2, 3];
         let off = [0usize, 4];
-        let p = pareto_pairs(&off, &rows, &[&a, &b], &[true, true], None).unwrap();
+        let p = pareto_pairs(&off, &rows, &[&a, &b], &[true, true], &ROWS, None).unwrap();
         // 0 vs 2 identical; 3 vs 0/2: better a, worse b -> incomparable; 1 vs others incomparable
-        assert_eq!(p.first.len(), 0);
+        assert_eq!(firsts(&p).len(), 0);
         assert_eq!(p.n_ties_dropped, 1);
         assert_eq!(p.n_incomparable, 5);
-        let p = pareto_pairs(&off, &rows, &[&a], &[false], None).unwrap();
-        assert_eq!(p.first, vec![1, 0, 1, 1, 2]);
-        assert_eq!(p.second, vec![0, 3, 2, 3, 3]);
+        let p = pareto_pairs(&off, &rows, &[&a], &[false], &ROWS, None).unwrap();
+        assert_eq!(firsts(&p), vec![1, 0, 1, 1, 2]);
+        assert_eq!(seconds(&p), vec![0, 3, 2, 3, 3]);
         assert_eq!(p.n_ties_dropped, 1);
+        assert_eq!(p.n_considered, 6);
     }
 
     #[test]

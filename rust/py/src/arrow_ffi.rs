@@ -1,6 +1,7 @@
-//! Arrow columns from Python (polars Series, pyarrow arrays) through the Arrow PyCapsule
-//! interface: `__arrow_c_stream__` (preferred: chunked data) or `__arrow_c_array__`. The buffers
-//! are imported with arrow-array's C Data Interface, so nothing is copied here.
+//! Arrow columns between Python (polars Series, pyarrow arrays) and Rust through the Arrow
+//! PyCapsule interface, in both directions and without copying buffers: [`ArrowColumn`] imports
+//! `__arrow_c_stream__` (preferred: chunked data) or `__arrow_c_array__`; [`ArrowExport`] hands
+//! an array back through `__arrow_c_array__` (`pl.Series(x)` / `pa.array(x)` read it in place).
 //!
 //! Only arrow-array (with its `ffi` feature) is used: a full Python–Arrow binding (pyo3-arrow,
 //! which pulls arrow-cast/ord/select) more than doubled a fresh build for these few lines.
@@ -11,8 +12,10 @@ use arrow_array::cast::AsArray;
 use arrow_array::ffi::{from_ffi, from_ffi_and_data_type, FFI_ArrowArray, FFI_ArrowSchema};
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use arrow_array::{make_array, Array, ArrayRef, LargeStringArray, StringArray, StringViewArray};
+use arrow_buffer::Buffer;
+use arrow_data::ArrayData;
 use arrow_schema::{DataType, Field};
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyTuple};
 use pyo3::{intern, Borrowed};
@@ -179,5 +182,115 @@ impl TextCol {
             }
         }
         self.bytes(i) == self.bytes(j)
+    }
+}
+
+/// One chunk without nulls of fixed-width values (integers, floats, temporal, decimals) or of
+/// Arrow views (`utf8_view` / `binary_view`: 16-byte views into data buffers): a column that can
+/// be gathered value by value, keeping the view data buffers shared.
+pub struct FixedWidthColumn {
+    field: Field,
+    data: ArrayData,
+    width: usize,
+}
+
+impl FixedWidthColumn {
+    /// The column's only chunk, or None when it has several chunks, nulls or another type.
+    pub fn new(col: &ArrowColumn) -> Option<Self> {
+        let [chunk] = col.chunks.as_slice() else {
+            return None;
+        };
+        let width = match &col.data_type {
+            DataType::Utf8View | DataType::BinaryView => 16,
+            t => t
+                .primitive_width()
+                .filter(|w| [1, 2, 4, 8, 16].contains(w))?,
+        };
+        if chunk.null_count() > 0 {
+            return None;
+        }
+        Some(FixedWidthColumn {
+            field: Field::new(col.name.clone(), col.data_type.clone(), false),
+            data: chunk.to_data(),
+            width,
+        })
+    }
+
+    /// Bytes per value: 1, 2, 4, 8 or 16.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// The values (the views, for view types) as `T` of [`Self::width`] bytes, or None when the
+    /// buffer is not aligned for `T`.
+    pub fn values<T: FixedBits>(&self) -> Option<&[T]> {
+        if std::mem::size_of::<T>() != self.width {
+            return None;
+        }
+        let buf = self.data.buffers().first()?;
+        let (start, len) = (
+            self.data.offset() * self.width,
+            self.data.len() * self.width,
+        );
+        let bytes = buf.as_slice().get(start..start + len)?;
+        // SAFETY: T is a plain integer type (FixedBits): every bit pattern is a valid value.
+        let (head, mid, tail) = unsafe { bytes.align_to::<T>() };
+        (head.is_empty() && tail.is_empty()).then_some(mid)
+    }
+
+    /// An array of this column's type and name holding `values` (gathered from this column),
+    /// sharing this column's view data buffers.
+    pub fn with_values<T: FixedBits>(&self, values: Vec<T>) -> PyResult<ArrowExport> {
+        let len = values.len();
+        let builder = ArrayData::builder(self.field.data_type().clone())
+            .len(len)
+            .add_buffer(Buffer::from_vec(values))
+            .add_buffers(self.data.buffers().iter().skip(1).cloned());
+        // SAFETY: every value is a copy of a value of this (valid) column and the buffers the
+        // views point into come along, so the array is as valid as the input: skip the O(bytes)
+        // UTF-8 re-validation that `build` does for views.
+        let data = unsafe { builder.build_unchecked() };
+        Ok(ArrowExport {
+            field: self.field.clone(),
+            data,
+        })
+    }
+}
+
+/// Plain integer types a fixed-width column can be read as.
+pub trait FixedBits: arrow_buffer::ArrowNativeType {}
+impl FixedBits for u8 {}
+impl FixedBits for u16 {}
+impl FixedBits for u32 {}
+impl FixedBits for u64 {}
+impl FixedBits for u128 {}
+
+/// An Arrow array for Python, exported through the Arrow PyCapsule interface.
+#[pyclass(frozen, name = "ArrowArray", module = "pluralign._core")]
+pub struct ArrowExport {
+    field: Field,
+    data: ArrayData,
+}
+
+#[pymethods]
+impl ArrowExport {
+    /// The (schema, array) capsule pair of the Arrow PyCapsule interface.
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_array__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let _ = requested_schema; // the array is handed over as it is
+        let schema = FFI_ArrowSchema::try_from(&self.field)
+            .map_err(|e| PyValueError::new_err(format!("cannot export Arrow schema: {e}")))?;
+        let array = FFI_ArrowArray::new(&self.data);
+        let schema = PyCapsule::new_with_value(py, schema, SCHEMA_CAPSULE)?;
+        let array = PyCapsule::new_with_value(py, array, ARRAY_CAPSULE)?;
+        PyTuple::new(py, [schema, array])
+    }
+
+    fn __len__(&self) -> usize {
+        self.data.len()
     }
 }
