@@ -214,6 +214,8 @@ def main(argv=None):
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per subprocess")
     ap.add_argument("--skip-checks", action="store_true", help="skip the small agreement checks")
     ap.add_argument("--json", default=None, help="also write raw results here")
+    ap.add_argument("--only", default="",
+                    help="comma-separated sections: margins,kemeny,irv,committees (default all)")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
@@ -233,6 +235,9 @@ def main(argv=None):
         print(*a, file=sys.stderr, flush=True)
 
     raw = []
+
+    def want(section: str) -> bool:
+        return not args.only or section in args.only.split(",")
 
     def go(task, size, impl, cap=None):
         spec = {"task": task, "size": size, "impl": impl, "threads": args.threads, "k": k}
@@ -289,259 +294,263 @@ def main(argv=None):
         return r.get("error") or (f"capped at {r['capped']:g} s" if "capped" in r else None)
 
     # ---------------------------------------------------------------- 1. profile + margins
-    log(f"profile + margins, {n_label(big)} rankings x {M_RANK}")
-    base = f"profile + margins, {n_label(big)} x {M_RANK}"
-    pp = go("margins", big, "pluralign")
-    t_pp = pp.get("best")
-    speed.append(
-        (
-            f"{base}: pluralign Profile.from_ranks(int64 ranks).margins()",
-            fmt_s(t_pp),
-            "—",
-            "—",
-            target_text(("abs<", 0.5)),
-            met(("abs<", 0.5), t_pp),
-            err(pp) or "natural numpy path, the timed one",
-        )
-    )
-    mem_row(f"{base} pluralign from_ranks", pp, judged=True)
-
-    df = go("margins", big, "pluralign-df")
-    mem_row(f"{base} pluralign from_rankings(DataFrame)", df, judged=False)
-    t_df = df.get("best")
-    speed.append(
-        (
-            f"{base}: {PEER_LABEL[('margins', 'pluralign-df')]}",
-            fmt_s(t_pp),
-            fmt_s(t_df),
-            fmt_ratio(t_df / t_pp if t_df and t_pp else None),
-            "—",
-            "—",
-            "; ".join(
-                x
-                for x in (
-                    guard("margins", "pluralign-df", df, pp),
-                    err(df),
-                    "context: the polars rankings-table path",
-                )
-                if x
-            ),
-        )
-    )
-    if t_df is not None:
+    if want("margins"):
+        log(f"profile + margins, {n_label(big)} rankings x {M_RANK}")
+        base = f"profile + margins, {n_label(big)} x {M_RANK}"
+        pp = go("margins", big, "pluralign")
+        t_pp = pp.get("best")
         speed.append(
             (
-                f"{base}: pluralign DataFrame path alone",
-                fmt_s(t_df),
+                f"{base}: pluralign Profile.from_ranks(int64 ranks).margins()",
+                fmt_s(t_pp),
                 "—",
                 "—",
                 target_text(("abs<", 0.5)),
-                met(("abs<", 0.5), t_df),
-                "same target applied to the DataFrame path, for information",
+                met(("abs<", 0.5), t_pp),
+                err(pp) or "natural numpy path, the timed one",
             )
         )
+        mem_row(f"{base} pluralign from_ranks", pp, judged=True)
 
-    sv = go("margins", big, "svvamp")
-    mem_row(f"{base} svvamp", sv, judged=False)
-    t_sv = sv.get("best")
-    ratio = t_sv / t_pp if t_sv and t_pp else None
-    speed.append(
-        (
-            f"{base}: vs {PEER_LABEL[('margins', 'svvamp')]}",
-            fmt_s(t_pp),
-            fmt_s(t_sv),
-            fmt_ratio(ratio),
-            target_text(("ratio>=", 10.0)),
-            met(("ratio>=", 10.0), ratio),
-            "; ".join(x for x in (guard("margins", "svvamp", sv, pp), err(sv)) if x),
-        )
-    )
-
-    pv = go("margins", pv_n, "pref_voting")
-    pp_small = go("margins", pv_n, "pluralign")
-    mem_row(f"profile + margins, {n_label(pv_n)} x {M_RANK} pref_voting", pv, judged=False)
-    t_pv, t_pps = pv.get("best"), pp_small.get("best")
-    ratio = t_pv / t_pps if t_pv and t_pps else None
-    speed.append(
-        (
+        df = go("margins", big, "pluralign-df")
+        mem_row(f"{base} pluralign from_rankings(DataFrame)", df, judged=False)
+        t_df = df.get("best")
+        speed.append(
             (
-                f"profile + margins, {n_label(pv_n)} x {M_RANK}: vs "
-                f"{PEER_LABEL[('margins', 'pref_voting')]} (measured, same n)"
-            ),
-            fmt_s(t_pps),
-            fmt_s(t_pv),
-            fmt_ratio(ratio),
-            "—",
-            "—",
-            "; ".join(
-                x
-                for x in (
-                    guard("margins", "pref_voting", pv, pp_small),
-                    err(pv),
-                    "context for the extrapolated row below",
+                f"{base}: {PEER_LABEL[('margins', 'pluralign-df')]}",
+                fmt_s(t_pp),
+                fmt_s(t_df),
+                fmt_ratio(t_df / t_pp if t_df and t_pp else None),
+                "—",
+                "—",
+                "; ".join(
+                    x
+                    for x in (
+                        guard("margins", "pluralign-df", df, pp),
+                        err(df),
+                        "context: the polars rankings-table path",
+                    )
+                    if x
+                ),
+            )
+        )
+        if t_df is not None:
+            speed.append(
+                (
+                    f"{base}: pluralign DataFrame path alone",
+                    fmt_s(t_df),
+                    "—",
+                    "—",
+                    target_text(("abs<", 0.5)),
+                    met(("abs<", 0.5), t_df),
+                    "same target applied to the DataFrame path, for information",
                 )
-                if x
-            ),
-        )
-    )
-    t_pv_x = t_pv * (big / pv_n) if t_pv else None
-    ratio = t_pv_x / t_pp if t_pv_x and t_pp else None
-    speed.append(
-        (
-            f"{base}: vs {PEER_LABEL[('margins', 'pref_voting')]}",
-            fmt_s(t_pp),
-            f"~{fmt_s(t_pv_x)} (extrapolated)" if t_pv_x else "—",
-            fmt_ratio(ratio, approx=True),
-            target_text(("ratio>=", 100.0)),
-            met(("ratio>=", 100.0), ratio),
-            f"**pref_voting not run at n={n_label(big)}: measured at n={n_label(pv_n)} "
-            f"({fmt_s(t_pv)} s) and extrapolated linearly x{big // pv_n}** (its Profile() does a "
-            "Python loop with np.where per voter and candidate)"
-            + (f"; {err(pv)}" if err(pv) else ""),
-        )
-    )
+            )
 
-    # ---------------------------------------------------------------- 2. Kemeny
-    log(f"exact Kemeny ({KEMENY_VOTERS} rankings)")
-    kp = {}
-    for m in (8, 10, 16):
-        kp[m] = go("kemeny", m, "pluralign")
-        mem_row(f"kemeny m={m} pluralign", kp[m], judged=False)
-    for m, lim in ((10, 0.1), (16, 5.0)):
-        t = kp[m].get("best")
+        sv = go("margins", big, "svvamp")
+        mem_row(f"{base} svvamp", sv, judged=False)
+        t_sv = sv.get("best")
+        ratio = t_sv / t_pp if t_sv and t_pp else None
         speed.append(
             (
-                f"exact Kemeny m={m} ({KEMENY_VOTERS} voters, profile prebuilt): pluralign",
-                fmt_s(t),
-                "—",
-                "—",
-                target_text(("abs<", lim)),
-                met(("abs<", lim), t),
-                err(kp[m]) or "DP over subsets; no Condorcet winner, one SCC",
+                f"{base}: vs {PEER_LABEL[('margins', 'svvamp')]}",
+                fmt_s(t_pp),
+                fmt_s(t_sv),
+                fmt_ratio(ratio),
+                target_text(("ratio>=", 10.0)),
+                met(("ratio>=", 10.0), ratio),
+                "; ".join(x for x in (guard("margins", "svvamp", sv, pp), err(sv)) if x),
             )
         )
-    for peer in ("pref_voting", "svvamp"):
-        r8 = go("kemeny", 8, peer)
-        t8 = r8.get("best")
-        label = PEER_LABEL[("kemeny", peer)]
-        t_pp8 = kp[8].get("best")
-        ratio = t8 / t_pp8 if t8 and t_pp8 else None
+
+        pv = go("margins", pv_n, "pref_voting")
+        pp_small = go("margins", pv_n, "pluralign")
+        mem_row(f"profile + margins, {n_label(pv_n)} x {M_RANK} pref_voting", pv, judged=False)
+        t_pv, t_pps = pv.get("best"), pp_small.get("best")
+        ratio = t_pv / t_pps if t_pv and t_pps else None
         speed.append(
             (
-                f"exact Kemeny m=8: vs {label}",
-                fmt_s(t_pp8),
-                fmt_s(t8),
+                (
+                    f"profile + margins, {n_label(pv_n)} x {M_RANK}: vs "
+                    f"{PEER_LABEL[('margins', 'pref_voting')]} (measured, same n)"
+                ),
+                fmt_s(t_pps),
+                fmt_s(t_pv),
                 fmt_ratio(ratio),
                 "—",
                 "—",
                 "; ".join(
                     x
                     for x in (
-                        guard("kemeny", peer, r8, kp[8]),
-                        err(r8),
-                        "measured directly (context)",
+                        guard("margins", "pref_voting", pv, pp_small),
+                        err(pv),
+                        "context for the extrapolated row below",
                     )
                     if x
                 ),
             )
         )
-        f = brute_force_factor(8, 10)
-        t10x = t8 * f if t8 else None
-        t_pp10 = kp[10].get("best")
-        ratio = t10x / t_pp10 if t10x and t_pp10 else None
-        note = (
-            f"**extrapolated from m=8 ({fmt_s(t8)} s) x 10!·45/(8!·28) = x{f:.0f}, est. "
-            f"{fmt_dur(t10x)}**"
-            if t10x
-            else (err(r8) or "")
-        )
-        if not args.quick:
-            rc = go("kemeny", 10, peer, cap=args.cap)
-            if "capped" in rc:
-                note += f"; a real m=10 run was stopped at the {args.cap:g} s cap (did not finish)"
-            elif "best" in rc:
-                note += (
-                    f"; a real m=10 run finished in {fmt_s(rc['best'])} s "
-                    f"({guard('kemeny', peer, rc, kp[10])})"
-                )
-            elif "error" in rc:
-                note += f"; the m=10 run failed: {rc['error']}"
-        else:
-            note += "; (--quick: no capped m=10 run)"
+        t_pv_x = t_pv * (big / pv_n) if t_pv else None
+        ratio = t_pv_x / t_pp if t_pv_x and t_pp else None
         speed.append(
             (
-                f"exact Kemeny m=10: vs {label}",
-                fmt_s(t_pp10),
-                f"~{fmt_s(t10x)} (extrapolated)" if t10x else "—",
+                f"{base}: vs {PEER_LABEL[('margins', 'pref_voting')]}",
+                fmt_s(t_pp),
+                f"~{fmt_s(t_pv_x)} (extrapolated)" if t_pv_x else "—",
                 fmt_ratio(ratio, approx=True),
-                "—",
-                "—",
-                note,
+                target_text(("ratio>=", 100.0)),
+                met(("ratio>=", 100.0), ratio),
+                f"**pref_voting not run at n={n_label(big)}: measured at n={n_label(pv_n)} "
+                f"({fmt_s(t_pv)} s) and extrapolated linearly x{big // pv_n}** (its Profile() does a "
+                "Python loop with np.where per voter and candidate)"
+                + (f"; {err(pv)}" if err(pv) else ""),
             )
         )
+
+    # ---------------------------------------------------------------- 2. Kemeny
+    if want("kemeny"):
+        log(f"exact Kemeny ({KEMENY_VOTERS} rankings)")
+        kp = {}
+        for m in (8, 10, 16):
+            kp[m] = go("kemeny", m, "pluralign")
+            mem_row(f"kemeny m={m} pluralign", kp[m], judged=False)
+        for m, lim in ((10, 0.1), (16, 5.0)):
+            t = kp[m].get("best")
+            speed.append(
+                (
+                    f"exact Kemeny m={m} ({KEMENY_VOTERS} voters, profile prebuilt): pluralign",
+                    fmt_s(t),
+                    "—",
+                    "—",
+                    target_text(("abs<", lim)),
+                    met(("abs<", lim), t),
+                    err(kp[m]) or "DP over subsets; no Condorcet winner, one SCC",
+                )
+            )
+        for peer in ("pref_voting", "svvamp"):
+            r8 = go("kemeny", 8, peer)
+            t8 = r8.get("best")
+            label = PEER_LABEL[("kemeny", peer)]
+            t_pp8 = kp[8].get("best")
+            ratio = t8 / t_pp8 if t8 and t_pp8 else None
+            speed.append(
+                (
+                    f"exact Kemeny m=8: vs {label}",
+                    fmt_s(t_pp8),
+                    fmt_s(t8),
+                    fmt_ratio(ratio),
+                    "—",
+                    "—",
+                    "; ".join(
+                        x
+                        for x in (
+                            guard("kemeny", peer, r8, kp[8]),
+                            err(r8),
+                            "measured directly (context)",
+                        )
+                        if x
+                    ),
+                )
+            )
+            f = brute_force_factor(8, 10)
+            t10x = t8 * f if t8 else None
+            t_pp10 = kp[10].get("best")
+            ratio = t10x / t_pp10 if t10x and t_pp10 else None
+            note = (
+                f"**extrapolated from m=8 ({fmt_s(t8)} s) x 10!·45/(8!·28) = x{f:.0f}, est. "
+                f"{fmt_dur(t10x)}**"
+                if t10x
+                else (err(r8) or "")
+            )
+            if not args.quick:
+                rc = go("kemeny", 10, peer, cap=args.cap)
+                if "capped" in rc:
+                    note += f"; a real m=10 run was stopped at the {args.cap:g} s cap (did not finish)"
+                elif "best" in rc:
+                    note += (
+                        f"; a real m=10 run finished in {fmt_s(rc['best'])} s "
+                        f"({guard('kemeny', peer, rc, kp[10])})"
+                    )
+                elif "error" in rc:
+                    note += f"; the m=10 run failed: {rc['error']}"
+            else:
+                note += "; (--quick: no capped m=10 run)"
+            speed.append(
+                (
+                    f"exact Kemeny m=10: vs {label}",
+                    fmt_s(t_pp10),
+                    f"~{fmt_s(t10x)} (extrapolated)" if t10x else "—",
+                    fmt_ratio(ratio, approx=True),
+                    "—",
+                    "—",
+                    note,
+                )
+            )
 
     # ---------------------------------------------------------------- 3. IRV
-    log(f"instant runoff, {n_label(big)} rankings x {M_RANK}")
-    base = f"Instant Runoff, {n_label(big)} x {M_RANK}"
-    ie = go("irv", big, "pluralign")
-    ir = go("irv", big, "pluralign-rule")
-    isv = go("irv", big, "svvamp")
-    mem_row(f"{base} pluralign end to end", ie, judged=False)
-    mem_row(f"{base} svvamp", isv, judged=False)
-    t_sv = isv.get("best")
-    for r, what in (
-        (ie, "end to end from the rank array (from_ranks + instant_runoff)"),
-        (ir, "rule only, pluralign profile prebuilt"),
-    ):
-        t = r.get("best")
-        ratio = t_sv / t if t_sv and t else None
-        speed.append(
-            (
-                f"{base}: pluralign {what} vs svvamp RuleIRV",
-                fmt_s(t),
-                fmt_s(t_sv),
-                fmt_ratio(ratio),
-                target_text(("ratio>=", 10.0)),
-                met(("ratio>=", 10.0), ratio),
-                "; ".join(
-                    x
-                    for x in (guard("irv", "svvamp", isv, r), err(r), err(isv), SVVAMP_IRV_NOTE)
-                    if x
-                ),
+    if want("irv"):
+        log(f"instant runoff, {n_label(big)} rankings x {M_RANK}")
+        base = f"Instant Runoff, {n_label(big)} x {M_RANK}"
+        ie = go("irv", big, "pluralign")
+        ir = go("irv", big, "pluralign-rule")
+        isv = go("irv", big, "svvamp")
+        mem_row(f"{base} pluralign end to end", ie, judged=False)
+        mem_row(f"{base} svvamp", isv, judged=False)
+        t_sv = isv.get("best")
+        for r, what in (
+            (ie, "end to end from the rank array (from_ranks + instant_runoff)"),
+            (ir, "rule only, pluralign profile prebuilt"),
+        ):
+            t = r.get("best")
+            ratio = t_sv / t if t_sv and t else None
+            speed.append(
+                (
+                    f"{base}: pluralign {what} vs svvamp RuleIRV",
+                    fmt_s(t),
+                    fmt_s(t_sv),
+                    fmt_ratio(ratio),
+                    target_text(("ratio>=", 10.0)),
+                    met(("ratio>=", 10.0), ratio),
+                    "; ".join(
+                        x
+                        for x in (guard("irv", "svvamp", isv, r), err(r), err(isv), SVVAMP_IRV_NOTE)
+                        if x
+                    ),
+                )
             )
-        )
 
     # ---------------------------------------------------------------- 4. committees
-    log(f"committees, {COMMITTEE_N} voters x {COMMITTEE_M} candidates, k = {COMMITTEE_K}")
-    for task in COMMITTEE_TASKS:
-        base = f"{RULE_LABEL[task]}, {COMMITTEE_N} x {COMMITTEE_M}, k={COMMITTEE_K}"
-        rp = go(task, COMMITTEE_N, "pluralign")
-        ra = go(task, COMMITTEE_N, "abcvoting")
-        mem_row(f"{task} pluralign", rp, judged=False)
-        t, ta = rp.get("best"), ra.get("best")
-        speed.append(
-            (
-                f"{base}: pluralign",
-                fmt_s(t),
-                "—",
-                "—",
-                target_text(("abs<", 1.0)),
-                met(("abs<", 1.0), t),
-                err(rp) or "approval profile prebuilt",
+    if want("committees"):
+        log(f"committees, {COMMITTEE_N} voters x {COMMITTEE_M} candidates, k = {COMMITTEE_K}")
+        for task in COMMITTEE_TASKS:
+            base = f"{RULE_LABEL[task]}, {COMMITTEE_N} x {COMMITTEE_M}, k={COMMITTEE_K}"
+            rp = go(task, COMMITTEE_N, "pluralign")
+            ra = go(task, COMMITTEE_N, "abcvoting")
+            mem_row(f"{task} pluralign", rp, judged=False)
+            t, ta = rp.get("best"), ra.get("best")
+            speed.append(
+                (
+                    f"{base}: pluralign",
+                    fmt_s(t),
+                    "—",
+                    "—",
+                    target_text(("abs<", 1.0)),
+                    met(("abs<", 1.0), t),
+                    err(rp) or "approval profile prebuilt",
+                )
             )
-        )
-        ratio = ta / t if ta and t else None
-        speed.append(
-            (
-                f"{base}: vs {PEER_LABEL[(task, 'abcvoting')]}",
-                fmt_s(t),
-                fmt_s(ta),
-                fmt_ratio(ratio),
-                target_text(("ratio>=", 10.0)),
-                met(("ratio>=", 10.0), ratio),
-                "; ".join(x for x in (guard(task, "abcvoting", ra, rp), err(ra)) if x),
+            ratio = ta / t if ta and t else None
+            speed.append(
+                (
+                    f"{base}: vs {PEER_LABEL[(task, 'abcvoting')]}",
+                    fmt_s(t),
+                    fmt_s(ta),
+                    fmt_ratio(ratio),
+                    target_text(("ratio>=", 10.0)),
+                    met(("ratio>=", 10.0), ratio),
+                    "; ".join(x for x in (guard(task, "abcvoting", ra, rp), err(ra)) if x),
+                )
             )
-        )
 
     # ---------------------------------------------------------------- report
     vers = peer_versions()

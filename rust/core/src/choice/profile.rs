@@ -154,75 +154,138 @@ pub(crate) fn collapse(m: usize, ranks: &[u16], weights: &[f64]) -> (Vec<u16>, V
     collapse_owned(m, ranks.to_vec(), weights.to_vec())
 }
 
-/// For every row: the total weight of its group of identical rows if it is the group's first
-/// occurrence (weights summed in input order), NaN otherwise. Rows are hashed in parallel,
-/// bucketed by the top hash bits (a stable counting scatter, so each bucket is in input
-/// order), each bucket sorted by (hash, index) in parallel, and equality is confirmed only
-/// within runs of equal hashes. Nothing depends on the thread count.
-fn group_sums(m: usize, ranks: &[u16], weights: &[f64]) -> Vec<f64> {
+/// Rows per parallel piece of [`duplicate_updates`].
+const DEDUP_CHUNK: usize = 1 << 16;
+
+/// Where identical rows of `ranks` are: for every group of identical rows, its first row gets
+/// the group's total weight (summed in input order) and every later row NaN; rows without a
+/// twin are not listed (their total is their own weight).
+///
+/// Rows are hashed in parallel and scattered (stably, in parallel: every piece of rows writes
+/// its own slice of each partition) into partitions by their top hash bits, as one `u64` key
+/// per row: the next 32 hash bits above the row index. Each partition is sorted in parallel,
+/// so identical rows end up adjacent in input order, and rows are compared only within runs
+/// of equal hash bits. Nothing depends on the thread count.
+fn duplicate_updates(m: usize, ranks: &[u16], weights: &[f64]) -> Vec<(usize, f64)> {
     let n = weights.len();
+    if n < 2 {
+        return Vec::new();
+    }
     let hashes: Vec<u64> = ranks.par_chunks(m).map(hash_row).collect();
-    let bits = (usize::BITS - (n / 256).max(1).leading_zeros()).min(16);
-    let shift = 64 - bits;
-    let bucket = |h: u64| if bits == 0 { 0 } else { (h >> shift) as usize };
-    let mut start = vec![0usize; (1usize << bits) + 1];
-    for &h in &hashes {
-        start[bucket(h) + 1] += 1;
+    // about 2,048 rows per partition, at most 2^12 partitions
+    let bits = (usize::BITS - (n / 2048).max(1).leading_zeros()).min(12);
+    let part = |h: u64| {
+        if bits == 0 {
+            0
+        } else {
+            (h >> (64 - bits)) as usize
+        }
+    };
+    let key = |h: u64, i: usize| ((h << bits) & !0xFFFF_FFFF) | i as u64;
+    let np = 1usize << bits;
+    let counts: Vec<Vec<usize>> = hashes
+        .par_chunks(DEDUP_CHUNK)
+        .map(|hs| {
+            let mut c = vec![0usize; np];
+            for &h in hs {
+                c[part(h)] += 1;
+            }
+            c
+        })
+        .collect();
+    let mut keys = vec![0u64; n];
+    // Slices of `keys`: partition by partition, piece by piece within each.
+    let mut outs: Vec<Vec<&mut [u64]>> = counts.iter().map(|_| Vec::with_capacity(np)).collect();
+    let mut parts: Vec<&mut [u64]> = Vec::with_capacity(np);
+    let mut rest: &mut [u64] = &mut keys;
+    for p in 0..np {
+        let len: usize = counts.iter().map(|c| c[p]).sum();
+        let (whole, tail) = std::mem::take(&mut rest).split_at_mut(len);
+        rest = tail;
+        parts.push(whole);
     }
-    for b in 1..start.len() {
-        start[b] += start[b - 1];
+    for whole in parts.iter_mut() {
+        let mut whole: &mut [u64] = std::mem::take(whole);
+        let p = outs[0].len();
+        for (out, c) in outs.iter_mut().zip(&counts) {
+            let (head, tail) = whole.split_at_mut(c[p]);
+            out.push(head);
+            whole = tail;
+        }
     }
-    let mut keys: Vec<(u64, usize)> = vec![(0, 0); n];
-    let mut next = start.clone();
-    for (i, &h) in hashes.iter().enumerate() {
-        let b = bucket(h);
-        keys[next[b]] = (h, i);
-        next[b] += 1;
-    }
+    hashes
+        .par_chunks(DEDUP_CHUNK)
+        .zip(outs.into_par_iter())
+        .enumerate()
+        .for_each(|(k, (hs, mut out))| {
+            let mut fill = vec![0usize; np];
+            for (j, &h) in hs.iter().enumerate() {
+                let p = part(h);
+                out[p][fill[p]] = key(h, k * DEDUP_CHUNK + j);
+                fill[p] += 1;
+            }
+        });
     drop(hashes);
-    let mut parts: Vec<&mut [(u64, usize)]> = Vec::with_capacity(start.len());
-    let mut rest: &mut [(u64, usize)] = &mut keys;
-    for b in 1..start.len() {
-        let (head, tail) = rest.split_at_mut(start[b] - start[b - 1]);
-        parts.push(head);
+    let row = |i: usize| &ranks[i * m..(i + 1) * m];
+    let mut bounds = Vec::with_capacity(np + 1);
+    bounds.push(0);
+    for p in 0..np {
+        bounds.push(bounds[p] + counts.iter().map(|c| c[p]).sum::<usize>());
+    }
+    let mut slices: Vec<&mut [u64]> = Vec::with_capacity(np);
+    let mut rest: &mut [u64] = &mut keys;
+    for w in bounds.windows(2) {
+        let (head, tail) = std::mem::take(&mut rest).split_at_mut(w[1] - w[0]);
+        slices.push(head);
         rest = tail;
     }
-    parts.into_par_iter().for_each(|k| k.sort_unstable());
-    let row = |i: usize| &ranks[i * m..(i + 1) * m];
-    let mut sums = vec![f64::NAN; n];
-    let mut reps: Vec<usize> = Vec::new();
-    let mut g = 0;
-    while g < n {
-        let h = keys[g].0;
-        let mut e = g + 1;
-        while e < n && keys[e].0 == h {
-            e += 1;
-        }
-        if e - g == 1 {
-            let i = keys[g].1;
-            sums[i] = weights[i];
-        } else {
-            // entries of a run are in input order (index is the second sort key)
-            reps.clear();
-            for &(_, i) in &keys[g..e] {
-                match reps.iter().find(|&&r| row(r) == row(i)) {
-                    Some(&r) => sums[r] += weights[i],
-                    None => {
-                        reps.push(i);
-                        sums[i] = weights[i];
-                    }
+    let updates: Vec<Vec<(usize, f64)>> = slices
+        .into_par_iter()
+        .map(|ks| {
+            ks.sort_unstable();
+            let mut up = Vec::new();
+            let mut reps: Vec<(usize, f64)> = Vec::new();
+            let mut g = 0;
+            while g < ks.len() {
+                let high = ks[g] >> 32;
+                let mut e = g + 1;
+                while e < ks.len() && ks[e] >> 32 == high {
+                    e += 1;
                 }
+                if e - g > 1 {
+                    // a run of equal hash bits, in input order: group identical rows
+                    reps.clear();
+                    for &k in &ks[g..e] {
+                        let i = (k & 0xFFFF_FFFF) as usize;
+                        match reps.iter_mut().find(|(r, _)| row(*r) == row(i)) {
+                            Some((_, sum)) => {
+                                *sum += weights[i];
+                                up.push((i, f64::NAN));
+                            }
+                            None => reps.push((i, weights[i])),
+                        }
+                    }
+                    up.extend(reps.iter().copied());
+                }
+                g = e;
             }
-        }
-        g = e;
-    }
-    sums
+            up
+        })
+        .collect();
+    updates.concat()
 }
 
 /// [`collapse`] on owned data: when every row is distinct with nonzero weight the input is
 /// returned as is (no copy).
 fn collapse_owned(m: usize, ranks: Vec<u16>, weights: Vec<f64>) -> (Vec<u16>, Vec<f64>) {
-    let sums = group_sums(m, &ranks, &weights);
+    let updates = duplicate_updates(m, &ranks, &weights);
+    if updates.is_empty() && weights.iter().all(|&w| w != 0.0) {
+        return (ranks, weights);
+    }
+    let mut sums = weights;
+    for (i, s) in updates {
+        sums[i] = s;
+    }
     let keep = |s: f64| !s.is_nan() && s != 0.0;
     let kept = sums.iter().filter(|&&s| keep(s)).count();
     if kept == sums.len() {
@@ -253,12 +316,14 @@ where
     S: Default,
     F: Fn(usize, &mut [u16], &mut S) -> Result<()> + Sync + Send,
 {
-    let mut ranks = vec![u16::MAX; n * m];
+    // Zeroed pages come free; each chunk sets its own slice (in parallel, while in cache).
+    let mut ranks = vec![0u16; n * m];
     let results: Vec<Result<()>> = with_threads(threads, || {
         ranks
             .par_chunks_mut(PARSE_CHUNK * m)
             .enumerate()
             .map(|(ci, chunk)| {
+                chunk.fill(u16::MAX);
                 let mut scratch = S::default();
                 for (j, row) in chunk.chunks_mut(m).enumerate() {
                     f(ci * PARSE_CHUNK + j, row, &mut scratch)?;
@@ -284,17 +349,16 @@ struct RankScratch {
 /// value). Values spanning a small range are ranked by counting (no sort); others by sorting.
 fn rank_row(src: &[i64], row: &mut [u16], s: &mut RankScratch) {
     // Fast path: a strict ranking given as a permutation of 0..m (ranks are already dense).
+    // One pass that converts while it checks; the other paths overwrite the whole row.
     if src.len() <= 64 {
-        let mut seen = 0u64;
-        let mut ok = true;
-        for &v in src {
-            ok &= (0..src.len() as i64).contains(&v);
-            seen |= 1u64.wrapping_shl(v as u32);
+        let m = src.len() as u64;
+        let (mut seen, mut bad) = (0u64, false);
+        for (r, &v) in row.iter_mut().zip(src) {
+            bad |= v as u64 >= m; // negative values wrap to huge ones
+            seen |= 1u64 << (v as u64 & 63);
+            *r = v as u16;
         }
-        if ok && seen.count_ones() as usize == src.len() {
-            for (r, &v) in row.iter_mut().zip(src) {
-                *r = v as u16;
-            }
+        if !bad && seen.count_ones() as u64 == m {
             return;
         }
     }
@@ -371,6 +435,13 @@ impl Profile {
     }
 
     fn build(m: usize, ranks: Vec<u16>, weights: Vec<f64>, threads: Option<usize>) -> Result<Self> {
+        if weights.len() > u32::MAX as usize {
+            return input_err!(
+                "{} ballots is more than the 2^32 - 1 one profile holds; build several and \
+                 merge their margins",
+                weights.len()
+            );
+        }
         let (ranks, weights) = with_threads(threads, || collapse_owned(m, ranks, weights))?;
         Ok(Self {
             m,
@@ -1062,7 +1133,12 @@ pub(crate) mod tests {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
         for round in 0..40 {
             let m = rng.random_range(1..7);
-            let n = rng.random_range(0..3000);
+            // round 0: several dedup pieces and partitions, many duplicates per group
+            let n = if round == 0 {
+                140_000
+            } else {
+                rng.random_range(0..3000)
+            };
             let scale: i64 = if round % 2 == 0 { 1 } else { 1_000_000_007 };
             let vals: Vec<i64> = (0..n * m)
                 .map(|_| {
