@@ -334,6 +334,8 @@ def main(argv=None):
         "--budget", type=float, default=None, help="seconds of repeats per run (20, quick 5)"
     )
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per subprocess")
+    ap.add_argument("--only", default="",
+                    help="comma-separated task[:dist[:m]] filters, e.g. ranks:uniform:3,hv (default all)")
     ap.add_argument("--json", default=None, help="also write raw results here")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -390,7 +392,17 @@ def main(argv=None):
 
     load0 = _loadavg()
     log(f"pluralign ratios ({'quick' if args.quick else 'full'}), best of {k}; load {load0}")
-    for c in build_cases(args.quick):
+    def wanted(c: dict) -> bool:
+        if not args.only:
+            return True
+        for f in args.only.split(","):
+            parts = f.split(":")
+            keys = [c["task"], c.get("dist"), str(c.get("m"))]
+            if all(p == k for p, k in zip(parts, keys)):
+                return True
+        return False
+
+    for c in filter(wanted, build_cases(args.quick)):
         task = c["task"]
         if task.startswith("grouped-"):
             g, impl = c["g"], c["impl"]

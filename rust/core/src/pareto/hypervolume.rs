@@ -17,18 +17,14 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use super::kdtree::KdTree;
-use super::sort::{front_prepared, prepare};
+use super::sort::{front_prepared, lex_order, prepare, row_of};
 use super::{lex_cmp, weakly_dominates};
 use crate::error::{CoreError, Result};
 use crate::matrix::{check_directions, MatrixView, NanPolicy};
 
-/// Points and reference in minimization space, validated: finite, and no point worse than the
-/// reference in any objective.
-fn prepare_hv(
-    view: &MatrixView,
-    maximize: &[bool],
-    reference: &[f64],
-) -> Result<(Vec<f64>, Vec<f64>)> {
+/// The reference point in minimization space, after checking that the points are finite and
+/// none is worse than the reference in any objective (errors name the row).
+fn check_hv_input(view: &MatrixView, maximize: &[bool], reference: &[f64]) -> Result<Vec<f64>> {
     let m = view.ncols();
     check_directions(maximize, m)?;
     if m == 0 {
@@ -48,23 +44,39 @@ fn prepare_hv(
             reference[j]
         )));
     }
-    let pts = view.to_minimization(maximize, NanPolicy::Error)?;
+    view.check_finite()?;
     let r: Vec<f64> = reference
         .iter()
         .zip(maximize)
-        .map(|(&v, &mx)| (if mx { -v } else { v }) + 0.0)
+        .map(|(&v, &mx)| min_value(v, mx))
         .collect();
-    for (i, row) in pts.chunks_exact(m).enumerate() {
-        if let Some(j) = (0..m).find(|&j| row[j] > r[j]) {
-            let shown = if maximize[j] { -row[j] } else { row[j] };
+    for i in 0..view.nrows() {
+        if let Some(j) = (0..m).find(|&j| min_value(view.get(i, j), maximize[j]) > r[j]) {
             return Err(CoreError::Input(format!(
-                "row {i} is worse than the reference point in objective {j} ({shown} vs {}); \
+                "row {i} is worse than the reference point in objective {j} ({} vs {}); \
                  the reference point must be weakly dominated by every point: choose a worse reference or drop the row",
+                view.get(i, j),
                 reference[j]
             )));
         }
     }
-    Ok((pts, r))
+    Ok(r)
+}
+
+/// A value in minimization space.
+#[inline]
+fn min_value(v: f64, maximize: bool) -> f64 {
+    (if maximize { -v } else { v }) + 0.0
+}
+
+/// Points and reference in minimization space, validated as in [`check_hv_input`].
+fn prepare_hv(
+    view: &MatrixView,
+    maximize: &[bool],
+    reference: &[f64],
+) -> Result<(Vec<f64>, Vec<f64>)> {
+    let r = check_hv_input(view, maximize, reference)?;
+    Ok((view.to_minimization(maximize, NanPolicy::Error)?, r))
 }
 
 /// Distinct non-dominated points with a non-empty box (minimization space).
@@ -90,32 +102,38 @@ fn useful_front(pts: &[f64], m: usize, r: &[f64]) -> Result<Vec<f64>> {
 
 /// Exact hypervolume.
 pub fn hypervolume(view: &MatrixView, maximize: &[bool], reference: &[f64]) -> Result<f64> {
-    let (pts, r) = prepare_hv(view, maximize, reference)?;
-    let m = r.len();
-    if m <= 3 {
-        // The sweeps skip dominated points themselves; filtering them first would cost a
-        // second sort of the whole set.
-        let kept: Vec<f64> = pts
-            .chunks_exact(m)
-            .filter(|row| row.iter().zip(&r).all(|(a, b)| a < b))
-            .flatten()
-            .copied()
-            .collect();
-        return Ok(hv(kept, m, &r));
+    let m = view.ncols();
+    if (2..=3).contains(&m) && view.nrows() < u32::MAX as usize {
+        // The sweeps read the points in place, in an order found on 8 bytes per point, and
+        // skip dominated points themselves.
+        let r = check_hv_input(view, maximize, reference)?;
+        return Ok(if m == 2 {
+            hv2d(view, maximize, &r)
+        } else {
+            hv3d(view, maximize, &r)
+        });
     }
+    let (pts, r) = prepare_hv(view, maximize, reference)?;
     let front = useful_front(&pts, m, &r)?;
     Ok(hv(front, m, &r))
 }
 
 /// Hypervolume of a set in minimization space with every point weakly better than `r`.
-fn hv(mut pts: Vec<f64>, m: usize, r: &[f64]) -> f64 {
+fn hv(pts: Vec<f64>, m: usize, r: &[f64]) -> f64 {
     let n = pts.len() / m;
     match (n, m) {
         (0, _) => 0.0,
         (1, _) => boxvol(&pts, r),
         (_, 1) => r[0] - pts.iter().cloned().fold(f64::INFINITY, f64::min),
-        (_, 2) => hv2d(&mut pts, r),
-        (_, 3) => hv3d(&mut pts, r),
+        (_, 2) | (_, 3) => {
+            let view = MatrixView::row_major(&pts, n, m).expect("n x m row-major points");
+            let keep = vec![false; m];
+            if m == 2 {
+                hv2d(&view, &keep, r)
+            } else {
+                hv3d(&view, &keep, r)
+            }
+        }
         _ => wfg(pts, m, r),
     }
 }
@@ -124,12 +142,17 @@ fn boxvol(p: &[f64], r: &[f64]) -> f64 {
     p.iter().zip(r).map(|(a, b)| (b - a).max(0.0)).product()
 }
 
-fn hv2d(pts: &mut [f64], r: &[f64]) -> f64 {
-    let mut rows: Vec<[f64; 2]> = pts.chunks_exact(2).map(|c| [c[0], c[1]]).collect();
-    rows.sort_unstable_by(|a, b| lex_cmp(a, b));
+/// 2-D hypervolume of finite points weakly better than `r` (minimization space): sweep in
+/// (x, y) order.
+fn hv2d(view: &MatrixView, maximize: &[bool], r: &[f64]) -> f64 {
     let mut area = 0.0;
     let mut level = r[1];
-    for [x, y] in rows {
+    for e in lex_order(view, maximize, &[0, 1]) {
+        let i = row_of(e);
+        let (x, y) = (
+            min_value(view.get(i, 0), maximize[0]),
+            min_value(view.get(i, 1), maximize[1]),
+        );
         if y < level {
             area += (r[0] - x) * (level - y);
             level = y;
@@ -186,24 +209,30 @@ impl AreaStaircase {
     }
 }
 
-fn hv3d(pts: &mut [f64], r: &[f64]) -> f64 {
-    let mut rows: Vec<[f64; 3]> = pts.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect();
-    rows.sort_unstable_by(|a, b| a[2].total_cmp(&b[2]).then(lex_cmp(a, b)));
+/// 3-D hypervolume of finite points weakly better than `r` (minimization space): sweep in
+/// (z, x, y) order over the area staircase; points on the reference box's boundary add
+/// nothing and are skipped.
+fn hv3d(view: &MatrixView, maximize: &[bool], r: &[f64]) -> f64 {
     let mut stair = AreaStaircase {
         xs: Vec::new(),
         ys: Vec::new(),
         rx: r[0],
         ry: r[1],
     };
-    let mut area = 0.0;
-    let mut vol = 0.0;
-    let mut prev_z = rows.first().map_or(r[2], |p| p[2]);
-    for [x, y, z] in rows {
-        vol += area * (z - prev_z);
-        prev_z = z;
+    let (mut area, mut vol) = (0.0, 0.0);
+    let mut prev_z = None;
+    for e in lex_order(view, maximize, &[2, 0, 1]) {
+        let i = row_of(e);
+        let p: [f64; 3] = std::array::from_fn(|j| min_value(view.get(i, j), maximize[j]));
+        if p.iter().zip(r).any(|(a, b)| a >= b) {
+            continue;
+        }
+        let [x, y, z] = p;
+        vol += area * (z - prev_z.unwrap_or(z));
+        prev_z = Some(z);
         area += stair.insert(x, y);
     }
-    vol + area * (r[2] - prev_z)
+    vol + area * (r[2] - prev_z.unwrap_or(r[2]))
 }
 
 /// Distinct points not weakly dominated by another (row-major, `m` columns).
@@ -345,7 +374,7 @@ fn contributions_2d(pts: &[f64], r: &[f64]) -> Vec<f64> {
         let covered = if inside[t].is_empty() {
             0.0
         } else {
-            hv2d(&mut inside[t], &[next_x, prev_y])
+            hv(std::mem::take(&mut inside[t]), 2, &[next_x, prev_y])
         };
         out[row] = (own - covered).max(0.0);
     }

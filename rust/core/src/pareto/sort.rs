@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use super::kdtree::KdTree;
 use crate::error::{CoreError, Result};
-use crate::matrix::{check_directions, MatrixView, NanPolicy};
+use crate::matrix::{check_directions, to_min, MatrixView, NanPolicy};
 
 /// Distinct points in minimization space, sorted lexicographically.
 pub struct Prepared {
@@ -109,6 +109,59 @@ pub(crate) fn ord_bits(v: f64) -> u64 {
     } else {
         b | (1 << 63)
     }
+}
+
+/// Order key of value `(i, j)` in minimization space: [`ord_bits`] of the value (negated when
+/// maximized); non-finite values sort last.
+#[inline]
+pub(crate) fn min_key(view: &MatrixView, maximize: &[bool], i: usize, j: usize) -> u64 {
+    let v = view.get(i, j);
+    ord_bits(if !v.is_finite() {
+        f64::INFINITY
+    } else if maximize[j] {
+        -v + 0.0
+    } else {
+        v + 0.0
+    })
+}
+
+/// The row of an entry of [`lex_order`].
+#[inline]
+pub(crate) fn row_of(entry: u64) -> usize {
+    (entry & 0xFFFF_FFFF) as usize
+}
+
+/// Rows (fewer than 2^32) in lexicographic order of their [`min_key`]s on columns `cols` (at
+/// most 3), ties in row order, as 8 bytes per row (read the row with [`row_of`]): the top 32
+/// bits of the first column's key above the row index. Sorting these packed entries and then
+/// each run whose top bits tie on the full keys (read from the view again) orders the rows
+/// without copying the points.
+pub(crate) fn lex_order(view: &MatrixView, maximize: &[bool], cols: &[usize]) -> Vec<u64> {
+    let n = view.nrows();
+    let full = |i: usize| {
+        let mut k = [0u64; 3];
+        for (x, &j) in k.iter_mut().zip(cols) {
+            *x = min_key(view, maximize, i, j);
+        }
+        k
+    };
+    let mut order: Vec<u64> = (0..n)
+        .into_par_iter()
+        .map(|i| (min_key(view, maximize, i, cols[0]) >> 32) << 32 | i as u64)
+        .collect();
+    order.par_sort_unstable();
+    let mut g = 0;
+    while g < n {
+        let mut e = g + 1;
+        while e < n && order[e] >> 32 == order[g] >> 32 {
+            e += 1;
+        }
+        if e - g > 1 {
+            order[g..e].sort_unstable_by_key(|&x| (full(row_of(x)), x));
+        }
+        g = e;
+    }
+    order
 }
 
 /// Front index (0 = non-dominated) of every input row.
@@ -218,24 +271,15 @@ fn sweep_small_m(
     if nan == NanPolicy::Error {
         view.check_finite()?;
     }
-    let key = |i: usize, j: usize| -> u64 {
-        if j >= m {
-            return 0;
+    let cols: Vec<usize> = (0..m).collect();
+    let keys = |i: usize| {
+        let mut k = [0u64; 3];
+        for (j, x) in k.iter_mut().enumerate().take(m) {
+            *x = min_key(view, maximize, i, j);
         }
-        let v = view.get(i, j);
-        ord_bits(if !v.is_finite() {
-            f64::INFINITY
-        } else if maximize[j] {
-            -v + 0.0
-        } else {
-            v + 0.0
-        })
+        k
     };
-    let mut keyed: Vec<([u64; 3], u32)> = (0..n)
-        .into_par_iter()
-        .map(|i| ([key(i, 0), key(i, 1), key(i, 2)], i as u32))
-        .collect();
-    keyed.par_sort_unstable();
+    let order = lex_order(view, maximize, &cols);
     let mut out = vec![0u32; n];
     let mut prev: Option<([u64; 3], u32)> = None;
     // m = 2: best second objective per front (non-decreasing in the front index).
@@ -243,7 +287,9 @@ fn sweep_small_m(
     // m = 3: one staircase per front.
     let mut fronts: Vec<Staircase> = Vec::new();
     let mut distinct = 0u32;
-    for &(k, i) in &keyed {
+    for &x in &order {
+        let i = row_of(x);
+        let k = keys(i);
         let r = match prev {
             Some((pk, pr)) if pk == k => pr,
             _ => {
@@ -278,7 +324,7 @@ fn sweep_small_m(
                 }
             }
         };
-        out[i as usize] = if first_only { r.min(1) } else { r };
+        out[i] = if first_only { r.min(1) } else { r };
         prev = Some((k, r));
     }
     Ok((out,))
@@ -295,33 +341,76 @@ fn front_kd(view: &MatrixView, maximize: &[bool], nan: NanPolicy) -> Result<Vec<
     if nan == NanPolicy::Error {
         view.check_finite()?;
     }
-    let pts = view.to_minimization(maximize, NanPolicy::Worst)?;
-    Ok(front_rows(&pts, view.ncols()))
+    // Rows are read from the view in minimization space (non-finite: worst), not copied.
+    Ok(front_by(view.nrows(), view.ncols(), |i, out| {
+        for (j, (o, &mx)) in out.iter_mut().zip(maximize).enumerate() {
+            *o = to_min(view.get(i, j), mx, NanPolicy::Worst, i, j).unwrap_or(f64::INFINITY);
+        }
+    }))
 }
 
 /// First-front mask of row-major points in minimization space (duplicates share the front).
 fn front_rows(pts: &[f64], m: usize) -> Vec<bool> {
-    let n = pts.len() / m;
-    let row = |i: usize| &pts[i * m..(i + 1) * m];
-    let mut by_sum: Vec<(f64, u32)> = (0..n)
+    front_by(pts.len() / m, m, |i, out| {
+        out.copy_from_slice(&pts[i * m..(i + 1) * m])
+    })
+}
+
+/// Rows per piece when the pivots are chosen.
+const PIVOT_CHUNK: usize = 1 << 16;
+
+/// First-front mask of `n` points in minimization space, point `i` written into a buffer by
+/// `row(i, buf)`. Only the points that survive the pivots are copied (for the k-d tree).
+fn front_by<F>(n: usize, m: usize, row: F) -> Vec<bool>
+where
+    F: Fn(usize, &mut [f64]) + Sync,
+{
+    // The PIVOTS rows of smallest coordinate sum (ties by row), chosen piece by piece.
+    let by_sum = |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+    let smallest = |mut v: Vec<(f64, usize)>| {
+        if v.len() > PIVOTS {
+            v.select_nth_unstable_by(PIVOTS, by_sum);
+            v.truncate(PIVOTS);
+        }
+        v
+    };
+    let candidates: Vec<(f64, usize)> = (0..n.div_ceil(PIVOT_CHUNK))
         .into_par_iter()
-        .map(|i| (row(i).iter().sum::<f64>(), i as u32))
+        .flat_map_iter(|c| {
+            let mut buf = vec![0.0; m];
+            let sums = (c * PIVOT_CHUNK..((c + 1) * PIVOT_CHUNK).min(n))
+                .map(|i| {
+                    row(i, &mut buf);
+                    (buf.iter().sum::<f64>(), i)
+                })
+                .collect();
+            smallest(sums)
+        })
         .collect();
-    let k = PIVOTS.min(n);
-    if k < n {
-        by_sum.select_nth_unstable_by(k, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    }
-    let pivots: Vec<&[f64]> = by_sum[..k].iter().map(|&(_, i)| row(i as usize)).collect();
-    drop(by_sum);
+    let pivots: Vec<Vec<f64>> = smallest(candidates)
+        .into_iter()
+        .map(|(_, i)| {
+            let mut p = vec![0.0; m];
+            row(i, &mut p);
+            p
+        })
+        .collect();
     let survivors: Vec<u32> = (0..n as u32)
         .into_par_iter()
         .with_min_len(4096)
-        .filter(|&i| !pivots.iter().any(|q| super::dominates(q, row(i as usize))))
+        .map_init(
+            || vec![0.0; m],
+            |buf, i| {
+                row(i as usize, buf);
+                (!pivots.iter().any(|q| super::dominates(q, buf))).then_some(i)
+            },
+        )
+        .flatten()
         .collect();
-    let sub: Vec<f64> = survivors
-        .iter()
-        .flat_map(|&i| row(i as usize).iter().copied())
-        .collect();
+    let mut sub = vec![0.0; survivors.len() * m];
+    sub.par_chunks_mut(m)
+        .zip(survivors.par_iter())
+        .for_each(|(out, &i)| row(i as usize, out));
     let tree = KdTree::build(&sub, m);
     let keep: Vec<bool> = (0..survivors.len())
         .into_par_iter()
