@@ -194,16 +194,20 @@ fn ranks_by_peeling(view: &MatrixView, maximize: &[bool], nan: NanPolicy) -> Res
     if nan == NanPolicy::Error {
         view.check_finite()?;
     }
-    let pts = view.to_minimization(maximize, NanPolicy::Worst)?;
+    // Rows are read from the view in minimization space (non-finite: worst), not copied.
+    let value = |i: usize, j: usize| {
+        to_min(view.get(i, j), maximize[j], NanPolicy::Worst, i, j).unwrap_or(f64::INFINITY)
+    };
     let mut out = vec![0u32; n];
     let mut alive: Vec<u32> = (0..n as u32).collect();
     let mut level = 0u32;
     while !alive.is_empty() {
-        let sub: Vec<f64> = alive
-            .iter()
-            .flat_map(|&i| pts[i as usize * m..(i as usize + 1) * m].iter().copied())
-            .collect();
-        let first = front_rows(&sub, m);
+        let first = front_by(alive.len(), m, |k, buf| {
+            let i = alive[k] as usize;
+            for (j, b) in buf.iter_mut().enumerate() {
+                *b = value(i, j);
+            }
+        });
         let removed = first.iter().filter(|&&f| f).count();
         let next: Vec<u32> = alive
             .iter()
@@ -220,7 +224,7 @@ fn ranks_by_peeling(view: &MatrixView, maximize: &[bool], nan: NanPolicy) -> Res
             // Small fronts from here on: one k-d tree sweep over what is left.
             let rest: Vec<f64> = alive
                 .iter()
-                .flat_map(|&i| pts[i as usize * m..(i as usize + 1) * m].iter().copied())
+                .flat_map(|&i| (0..m).map(move |j| value(i as usize, j)))
                 .collect();
             let v = MatrixView::row_major(&rest, alive.len(), m)?;
             let prep = prepare(&v, &vec![false; m], NanPolicy::Worst)?;
@@ -347,13 +351,6 @@ fn front_kd(view: &MatrixView, maximize: &[bool], nan: NanPolicy) -> Result<Vec<
             *o = to_min(view.get(i, j), mx, NanPolicy::Worst, i, j).unwrap_or(f64::INFINITY);
         }
     }))
-}
-
-/// First-front mask of row-major points in minimization space (duplicates share the front).
-fn front_rows(pts: &[f64], m: usize) -> Vec<bool> {
-    front_by(pts.len() / m, m, |i, out| {
-        out.copy_from_slice(&pts[i * m..(i + 1) * m])
-    })
 }
 
 /// Rows per piece when the pivots are chosen.
