@@ -814,6 +814,9 @@ struct StrictTally {
     cur: Vec<u8>,
     /// Its position on the ballot (rank; `m - 1 - rank` for bottom tallies).
     pos: Vec<u8>,
+    /// The candidates at each ballot's first [`HEAD`] positions, a byte each: most moves find
+    /// the next candidate here (8 bytes per ballot, cache friendly) instead of in the rank row.
+    head: Vec<u64>,
     tally: Vec<f64>,
     /// The remaining set `tally` is for.
     counted: Vec<bool>,
@@ -824,8 +827,11 @@ struct StrictTally {
 /// Ballots per parallel piece of a [`StrictTally`].
 const STRICT_CHUNK: usize = 1 << 14;
 
-/// Moving ballots whose rank rows are prefetched together.
+/// Moving ballots whose heads are prefetched together.
 const MOVE_BATCH: usize = 32;
+
+/// Positions kept in [`StrictTally::head`].
+const HEAD: usize = 8;
 
 /// Hint the CPU to start loading `v[i]` (nothing where unsupported or out of range).
 #[inline]
@@ -890,24 +896,33 @@ impl StrictTally {
         let (ranks, weights) = (p.all_ranks(), p.weights());
         let rem = remaining_mask(remaining);
         let full = if m == 64 { u64::MAX } else { (1u64 << m) - 1 };
-        let (mut cur, mut pos) = (vec![0u8; n], vec![0u8; n]);
+        let (mut cur, mut pos, mut head) = (vec![0u8; n], vec![0u8; n], vec![0u64; n]);
         let sums: Vec<Option<Vec<f64>>> = with_threads(p.threads(), || {
             cur.par_chunks_mut(STRICT_CHUNK)
                 .zip(pos.par_chunks_mut(STRICT_CHUNK))
+                .zip(head.par_chunks_mut(STRICT_CHUNK))
                 .zip(ranks.par_chunks(STRICT_CHUNK * m))
                 .zip(weights.par_chunks(STRICT_CHUNK))
-                .map(|(((cs, ps), rs), ws)| {
+                .map(|((((cs, ps), hs), rs), ws)| {
                     let mut sums = vec![0.0; m];
-                    // the candidate at position 0 (rank 0, or m - 1 for bottom tallies)
-                    let target = if bottom { m - 1 } else { 0 };
-                    for (((c, t), r), &w) in cs.iter_mut().zip(ps).zip(rs.chunks_exact(m)).zip(ws) {
-                        let (mut seen, mut bad, mut at0) = (0u64, false, 0u8);
+                    let flip = if bottom { m - 1 } else { 0 };
+                    let rows = cs
+                        .iter_mut()
+                        .zip(ps)
+                        .zip(hs)
+                        .zip(rs.chunks_exact(m))
+                        .zip(ws);
+                    for ((((c, t), h), r), &w) in rows {
+                        let (mut seen, mut bad, mut at0, mut code) = (0u64, false, 0u8, 0u64);
                         for (k, &t) in r.iter().enumerate() {
                             let t = t as usize;
                             bad |= t >= m;
                             seen |= 1u64 << (t & 63);
-                            at0 = if t == target { k as u8 } else { at0 };
+                            let i = t.abs_diff(flip); // position on the ballot
+                            at0 = if i == 0 { k as u8 } else { at0 };
+                            code |= if i < HEAD { (k as u64) << (8 * i) } else { 0 };
                         }
+                        *h = code;
                         if bad || seen != full {
                             return None;
                         }
@@ -936,6 +951,7 @@ impl StrictTally {
             bottom,
             cur,
             pos,
+            head,
             tally,
             counted: remaining.to_vec(),
             unit: weights.iter().all(|&w| w == 1.0),
@@ -960,9 +976,10 @@ impl StrictTally {
                 self.cur
                     .par_chunks_mut(STRICT_CHUNK)
                     .zip(self.pos.par_chunks_mut(STRICT_CHUNK))
+                    .zip(self.head.par_chunks(STRICT_CHUNK))
                     .zip(ranks.par_chunks(STRICT_CHUNK * m))
                     .zip(weights.par_chunks(STRICT_CHUNK))
-                    .map(|(((cs, ps), rs), ws)| {
+                    .map(|((((cs, ps), hs), rs), ws)| {
                         let mut delta = vec![0.0; m];
                         // Moving ballots are gathered a batch at a time and their rank rows
                         // prefetched together, so the cache misses overlap.
@@ -970,14 +987,21 @@ impl StrictTally {
                         let mut k = 0;
                         let mut flush = |batch: &[u32], cs: &mut [u8]| {
                             for &b in batch {
-                                prefetch(rs, b as usize * m);
+                                prefetch(hs, b as usize);
                             }
                             for &b in batch {
                                 let b = b as usize;
                                 // the ballot's candidates up to `pos` are eliminated, some
-                                // after it remain
-                                let r = &rs[b * m..(b + 1) * m];
-                                let (d, t) = next_remaining(r, rem, ps[b] as u16 + 1, bottom);
+                                // after it remain: first look in its head
+                                let from = ps[b] as usize + 1;
+                                let found = (from..HEAD.min(m)).find_map(|i| {
+                                    let c = (hs[b] >> (8 * i)) as u8;
+                                    ((rem >> c) & 1 == 1).then_some((c, i as u8))
+                                });
+                                let (d, t) = found.unwrap_or_else(|| {
+                                    let r = &rs[b * m..(b + 1) * m];
+                                    next_remaining(r, rem, from.max(HEAD) as u16, bottom)
+                                });
                                 (cs[b], ps[b]) = (d, t);
                                 delta[d as usize] += if unit { 1.0 } else { ws[b] };
                             }
