@@ -1018,6 +1018,21 @@ impl Pairwise {
 pub(crate) mod tests {
     use super::*;
 
+    /// `n` uniformly random permutations of `0..m`, row after row (Fisher-Yates, seeded).
+    pub(crate) fn random_permutations(n: usize, m: usize, seed: u64) -> Vec<i64> {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let mut vals = Vec::with_capacity(n * m);
+        for _ in 0..n {
+            let mut o: Vec<i64> = (0..m as i64).collect();
+            for i in (1..m).rev() {
+                o.swap(i, rng.random_range(0..=i));
+            }
+            vals.extend(o);
+        }
+        vals
+    }
+
     /// Profile from (count, strict order) pairs.
     pub fn strict(m: usize, groups: &[(usize, &[usize])]) -> Profile {
         let ballots: Vec<Vec<Vec<usize>>> = groups
@@ -1186,17 +1201,8 @@ pub(crate) mod tests {
 
     #[test]
     fn large_parallel_is_thread_independent() {
-        use rand::{Rng, SeedableRng};
         let (n, m) = (70_000, 6);
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
-        let mut vals = Vec::with_capacity(n * m);
-        for _ in 0..n {
-            let mut o: Vec<i64> = (0..m as i64).collect();
-            for i in (1..m).rev() {
-                o.swap(i, rng.random_range(0..=i));
-            }
-            vals.extend(o);
-        }
+        let vals = random_permutations(n, m, 1);
         let w: Vec<f64> = (0..n).map(|i| 0.1 + (i % 7) as f64 * 0.3).collect();
         let p1 = Profile::from_order_matrix(n, m, m, &vals, Some(&w), Some(1)).unwrap();
         let p2 = Profile::from_order_matrix(n, m, m, &vals, Some(&w), Some(2))

@@ -1792,14 +1792,7 @@ mod tests {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
         let (m, n) = (9, 3 * STRICT_CHUNK + 17);
-        let mut ranks = Vec::with_capacity(n * m);
-        for _ in 0..n {
-            let mut o: Vec<i64> = (0..m as i64).collect();
-            for i in (1..m).rev() {
-                o.swap(i, rng.random_range(0..=i));
-            }
-            ranks.extend(o);
-        }
+        let ranks = crate::choice::profile::tests::random_permutations(n, m, 9);
         let w: Vec<f64> = (0..n)
             .map(|_| rng.random_range(1..5) as f64 / 3.0)
             .collect();
