@@ -126,7 +126,8 @@ fn hv(pts: Vec<f64>, m: usize, r: &[f64]) -> f64 {
         (1, _) => boxvol(&pts, r),
         (_, 1) => r[0] - pts.iter().cloned().fold(f64::INFINITY, f64::min),
         (_, 2) | (_, 3) => {
-            let view = MatrixView::row_major(&pts, n, m).expect("n x m row-major points");
+            // exactly n x m values: this view always fits
+            let view = MatrixView::row_major(&pts[..n * m], n, m).expect("n x m values");
             let keep = vec![false; m];
             if m == 2 {
                 hv2d(&view, &keep, r)
