@@ -802,11 +802,11 @@ impl Cursors {
 /// their ballots move on to their next remaining candidate, adding their weight there (about
 /// `n ln m` moves over a whole count, instead of re-tallying all `n` ballots every round).
 ///
-/// A round finds the moving ballots by scanning the one-byte `cur` array, so their rank rows
-/// are read in ballot order, in one pass: few TLB and cache misses, and only 2 bytes of state
-/// per ballot (fresh pages are expensive). Ballots are processed in parallel in fixed pieces
-/// whose partial tallies are added in piece order: the result does not depend on the thread
-/// count.
+/// A round finds the moving ballots by scanning the one-byte `cur` array, in ballot order and
+/// in one pass, and usually finds their next candidate in the 8-byte `head` word rather than
+/// the rank row: few TLB and cache misses, and 10 bytes of state per ballot (fresh pages are
+/// expensive). Ballots are processed in parallel in fixed pieces whose partial tallies are
+/// added in piece order: the result does not depend on the thread count.
 struct StrictTally {
     m: usize,
     bottom: bool,
