@@ -454,6 +454,11 @@ fn merge_dense(n: usize, buckets: &[Buckets]) -> RowsCsr {
     } else {
         starts.iter().map(chunk).collect()
     };
+    concat_row_chunks(n, chunks)
+}
+
+/// One CSR from row chunks given as (entries per row, cols, wins, totals), in chunk order.
+fn concat_row_chunks(n: usize, chunks: Vec<RowsCsr>) -> RowsCsr {
     let nnz: usize = chunks.iter().map(|c| c.1.len()).sum();
     let mut offsets = Vec::with_capacity(n + 1);
     offsets.push(0usize);
@@ -561,23 +566,12 @@ impl PairCounts {
             (counts, cols, wins, total)
         };
         let starts: Vec<usize> = (0..n).step_by(ROW_CHUNK).collect();
-        let chunks: Vec<_> = if raw.len() >= PAR_MIN_ENTRIES {
+        let chunks: Vec<RowsCsr> = if raw.len() >= PAR_MIN_ENTRIES {
             starts.par_iter().map(|&r0| chunk(r0)).collect()
         } else {
             starts.iter().map(|&r0| chunk(r0)).collect()
         };
-        let mut offsets = Vec::with_capacity(n + 1);
-        offsets.push(0usize);
-        let (mut cols, mut wins, mut total) = (Vec::new(), Vec::new(), Vec::new());
-        for (counts, c, w, t) in chunks {
-            for k in counts {
-                offsets.push(offsets[offsets.len() - 1] + k);
-            }
-            cols.extend_from_slice(&c);
-            wins.extend_from_slice(&w);
-            total.extend_from_slice(&t);
-        }
-        (offsets, cols, wins, total)
+        concat_row_chunks(n, chunks)
     }
 
     /// Slot of column `j` in row `i`.
