@@ -419,7 +419,10 @@ pub fn hypervolume_mc(
         }
     }
     let box_volume = boxvol(&ideal, &r);
-    let tree = KdTree::build(&front, m);
+    let k = front.len() / m;
+    let tree = KdTree::build((0..k as u32).collect(), m, |u, buf: &mut [f64]| {
+        buf.copy_from_slice(&front[u * m..(u + 1) * m])
+    });
     const CHUNK: u64 = 1 << 15;
     let hits: u64 = (0..samples.div_ceil(CHUNK))
         .into_par_iter()
@@ -428,13 +431,13 @@ pub fn hypervolume_mc(
             rng.set_stream(c);
             let count = CHUNK.min(samples - c * CHUNK);
             let mut s = vec![0.0; m];
-            let mut stack = Vec::new();
+            let mut scratch = tree.scratch();
             let mut hits = 0u64;
             for _ in 0..count {
                 for j in 0..m {
                     s[j] = ideal[j] + rng.random::<f64>() * (r[j] - ideal[j]);
                 }
-                hits += u64::from(tree.any_leq(&s, u32::MAX, &mut stack));
+                hits += u64::from(tree.any_leq(&s, &mut scratch));
             }
             hits
         })

@@ -8,8 +8,9 @@
 //! - m = 3: one 2-D staircase (ordered map) per front, binary search over fronts (a point not
 //!   dominated by front k is not dominated by any later front: every point of front k+1 has a
 //!   dominator in front k), O(n log^2 n);
-//! - m >= 4: a k-d tree that keeps the best rank of each subtree, O(n) queries that prune on
-//!   bounding boxes (see [`super::kdtree`]).
+//! - m >= 4: first fronts are peeled off while they are large (no sorting, see
+//!   `ranks_by_peeling`); what is left goes to a k-d tree that keeps the best rank of each
+//!   subtree, O(n) queries that prune on bounding boxes (see [`super::kdtree`]).
 
 use rayon::prelude::*;
 
@@ -176,13 +177,17 @@ pub fn ranks(view: &MatrixView, maximize: &[bool], nan: NanPolicy) -> Result<Vec
     ranks_by_peeling(view, maximize, nan)
 }
 
-/// Stop peeling when a pass removes less than this fraction of the remaining points.
+/// Peel at least this many fronts; after that, stop when a pass removes less than
+/// 1/PEEL_MIN_SHARE of the remaining points.
+const MIN_PEELS: u32 = 8;
 const PEEL_MIN_SHARE: usize = 32;
 
 /// All-front ranks for m >= 4: peel first fronts with the fast parallel first-front kernel
-/// while fronts are large (random data has few, large fronts), then finish the rest with the
-/// k-d tree rank sweep (which stays fast when there are many small fronts, e.g. long chains).
-/// Removing fronts 0..k-1 leaves every remaining point's rank shifted by exactly k.
+/// while fronts are large (random data has a few dozen fronts, growing from a small first
+/// one), then finish the rest with the k-d tree rank sweep (which stays fast when there are
+/// many small fronts, e.g. long chains). Removing fronts 0..k-1 leaves every remaining
+/// point's rank shifted by exactly k. Peeling needs little memory: the first-front kernel
+/// copies no points, and the remaining rows are a list of u32.
 fn ranks_by_peeling(view: &MatrixView, maximize: &[bool], nan: NanPolicy) -> Result<Vec<u32>> {
     let (n, m) = (view.nrows(), view.ncols());
     check_directions(maximize, m)?;
@@ -198,29 +203,22 @@ fn ranks_by_peeling(view: &MatrixView, maximize: &[bool], nan: NanPolicy) -> Res
     let value = |i: usize, j: usize| {
         to_min(view.get(i, j), maximize[j], NanPolicy::Worst, i, j).unwrap_or(f64::INFINITY)
     };
-    let mut out = vec![0u32; n];
-    let mut alive: Vec<u32> = (0..n as u32).collect();
-    let mut level = 0u32;
-    while !alive.is_empty() {
-        let first = front_by(alive.len(), m, |k, buf| {
-            let i = alive[k] as usize;
-            for (j, b) in buf.iter_mut().enumerate() {
-                *b = value(i, j);
-            }
-        });
-        let removed = first.iter().filter(|&&f| f).count();
-        let next: Vec<u32> = alive
-            .iter()
-            .zip(&first)
-            .filter(|(_, &f)| !f)
-            .map(|(&i, _)| i)
-            .collect();
-        for (&i, _) in alive.iter().zip(&first).filter(|(_, &f)| f) {
-            out[i as usize] = level;
+    let fill = |i: usize, buf: &mut [f64]| {
+        for (j, b) in buf.iter_mut().enumerate() {
+            *b = value(i, j);
         }
-        level += 1;
-        alive = next;
-        if removed * PEEL_MIN_SHARE < alive.len() + removed && !alive.is_empty() {
+    };
+    // The first pass peels every row, without a list of them.
+    let first = front_by(n, m, fill);
+    let mut out = vec![0u32; n];
+    let removed_first = first.iter().filter(|&&f| f).count();
+    let mut alive = Vec::with_capacity(n - removed_first);
+    alive.extend((0..n as u32).filter(|&i| !first[i as usize]));
+    drop(first);
+    let mut removed = removed_first;
+    let mut level = 1u32;
+    while !alive.is_empty() {
+        if level >= MIN_PEELS && removed * PEEL_MIN_SHARE < alive.len() + removed {
             // Small fronts from here on: one k-d tree sweep over what is left.
             let rest: Vec<f64> = alive
                 .iter()
@@ -234,6 +232,19 @@ fn ranks_by_peeling(view: &MatrixView, maximize: &[bool], nan: NanPolicy) -> Res
             }
             break;
         }
+        let first = front_by(alive.len(), m, |k, buf| fill(alive[k] as usize, buf));
+        let before = alive.len();
+        let mut k = 0;
+        alive.retain(|&i| {
+            let on_front = first[k];
+            k += 1;
+            if on_front {
+                out[i as usize] = level;
+            }
+            !on_front
+        });
+        removed = before - alive.len();
+        level += 1;
     }
     Ok(out)
 }
@@ -357,7 +368,8 @@ fn front_kd(view: &MatrixView, maximize: &[bool], nan: NanPolicy) -> Result<Vec<
 const PIVOT_CHUNK: usize = 1 << 16;
 
 /// First-front mask of `n` points in minimization space, point `i` written into a buffer by
-/// `row(i, buf)`. Only the points that survive the pivots are copied (for the k-d tree).
+/// `row(i, buf)`. No point is copied: the k-d tree over the pivots' survivors keeps their
+/// values rounded to f32 and reads exact rows through `row`.
 fn front_by<F>(n: usize, m: usize, row: F) -> Vec<bool>
 where
     F: Fn(usize, &mut [f64]) + Sync,
@@ -392,35 +404,24 @@ where
             p
         })
         .collect();
-    let survivors: Vec<u32> = (0..n as u32)
+    // A mask first, then the ids: a parallel collect of filtered items would hold many
+    // partial vectors at once (tens of bytes per point).
+    let dominated: Vec<bool> = (0..n)
         .into_par_iter()
         .with_min_len(4096)
         .map_init(
             || vec![0.0; m],
             |buf, i| {
-                row(i as usize, buf);
-                (!pivots.iter().any(|q| super::dominates(q, buf))).then_some(i)
+                row(i, buf);
+                pivots.iter().any(|q| super::dominates(q, buf))
             },
         )
-        .flatten()
         .collect();
-    let mut sub = vec![0.0; survivors.len() * m];
-    sub.par_chunks_mut(m)
-        .zip(survivors.par_iter())
-        .for_each(|(out, &i)| row(i as usize, out));
-    let tree = KdTree::build(&sub, m);
-    let keep: Vec<bool> = (0..survivors.len())
-        .into_par_iter()
-        .with_min_len(1024)
-        .map_init(Vec::new, |stack, s| {
-            !tree.has_dominator(&sub[s * m..(s + 1) * m], stack)
-        })
-        .collect();
-    let mut out = vec![false; n];
-    for (s, &i) in survivors.iter().enumerate() {
-        out[i as usize] = keep[s];
-    }
-    out
+    let mut survivors = Vec::with_capacity(dominated.iter().filter(|&&d| !d).count());
+    survivors.extend((0..n as u32).filter(|&i| !dominated[i as usize]));
+    drop(dominated);
+    // The survivors' ids become the tree's; the tree reads their rows through `row`.
+    KdTree::build(survivors, m, &row).front_mask(n)
 }
 
 /// Ranks of the distinct, sorted points.
@@ -429,7 +430,10 @@ pub fn ranks_prepared(p: &Prepared) -> Vec<u32> {
         1 => (0..p.len() as u32).collect(),
         2 => ranks_2d(p),
         3 => ranks_3d(p),
-        _ => KdTree::build(&p.pts, p.m).ranks(),
+        _ => KdTree::build((0..p.len() as u32).collect(), p.m, |u, buf: &mut [f64]| {
+            buf.copy_from_slice(p.row(u))
+        })
+        .ranks(),
     }
 }
 
@@ -465,7 +469,10 @@ pub fn front_prepared(p: &Prepared) -> Vec<bool> {
                 })
                 .collect()
         }
-        _ => KdTree::build(&p.pts, p.m).front(),
+        _ => KdTree::build((0..n as u32).collect(), p.m, |u, buf: &mut [f64]| {
+            buf.copy_from_slice(p.row(u))
+        })
+        .front_mask(n),
     }
 }
 

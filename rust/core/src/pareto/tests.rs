@@ -6,7 +6,9 @@ use rand_chacha::ChaCha8Rng;
 
 use super::grouped::{group_index, ranks_grouped, GroupIndex};
 use super::hypervolume::{contributions, hypervolume};
-use super::{dominates, front, ranks};
+use super::kdtree::KdTree;
+use super::sort::{prepare, ranks_prepared};
+use super::{dominates, front, ranks, weakly_dominates};
 use crate::matrix::{MatrixView, NanPolicy};
 
 /// Peel fronts by the definition.
@@ -219,4 +221,178 @@ fn hypervolume_rejects_points_beyond_reference() {
     let view = MatrixView::row_major(&pts, 2, 2).unwrap();
     let err = hypervolume(&view, &[true, true], &[0.0, 1.0]).unwrap_err();
     assert!(err.to_string().contains("row 1"), "{err}");
+}
+
+/// Coarse levels, each with neighbours 2^-30 apart: the k-d tree's f32 copy (one step at 1.0
+/// is 2^-23) cannot tell them apart, so every decision between them needs the exact rows.
+fn near_ties(rng: &mut ChaCha8Rng, n: usize, m: usize) -> Vec<f64> {
+    (0..n * m)
+        .map(|_| {
+            [0.5, 1.0, 2.0, 3.0][rng.random_range(0..4)]
+                + rng.random_range(0..4) as f64 * 2f64.powi(-30)
+        })
+        .collect()
+}
+
+/// First front by the definition.
+fn naive_front(pts: &[f64], m: usize) -> Vec<bool> {
+    let n = pts.len() / m;
+    let row = |i: usize| &pts[i * m..(i + 1) * m];
+    (0..n)
+        .map(|i| !(0..n).any(|j| dominates(row(j), row(i))))
+        .collect()
+}
+
+#[test]
+fn kd_tree_is_exact_below_f32_resolution() {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    for &(n, m) in &[(1200, 4), (900, 5)] {
+        let mut pts = near_ties(&mut rng, n, m);
+        // 100 copies of a non-dominated row whose values no f32 holds (a leaf of equal
+        // points), and 100 copies of a row it dominates by 2^-30 in one objective.
+        let best: Vec<f64> = (0..m)
+            .map(|j| {
+                if j == 0 {
+                    0.3 + 2f64.powi(-30)
+                } else {
+                    3.1 + 0.1 * j as f64
+                }
+            })
+            .collect();
+        let mut worse = best.clone();
+        worse[1] += 2f64.powi(-30);
+        // And 100 rows equal to `best` in f32 but not exactly (a leaf of unequal points).
+        // Apart from those, 100 copies of another non-dominated row (a leaf of equal points)
+        // and 100 copies of a row it dominates.
+        let solo: Vec<f64> = (0..m)
+            .map(|j| {
+                if j == 1 {
+                    0.2 + 2f64.powi(-30)
+                } else {
+                    3.3 + 0.1 * j as f64
+                }
+            })
+            .collect();
+        let mut solo_worse = solo.clone();
+        solo_worse[m - 1] += 1.0;
+        for k in 0..500 {
+            let at = rng.random_range(0..n);
+            let mut row = match k % 5 {
+                0 | 2 => best.clone(),
+                1 => worse.clone(),
+                3 => solo.clone(),
+                _ => solo_worse.clone(),
+            };
+            if k % 5 == 2 {
+                row[2] += rng.random_range(0..4) as f64 * 2f64.powi(-30);
+            }
+            pts[at * m..(at + 1) * m].copy_from_slice(&row);
+        }
+        let view = MatrixView::row_major(&pts, n, m).unwrap();
+        let expect = naive_ranks(&pts, m);
+        assert_eq!(
+            ranks(&view, &vec![false; m], NanPolicy::Error).unwrap(),
+            expect
+        );
+        let f = front(&view, &vec![false; m], NanPolicy::Error).unwrap();
+        assert_eq!(f, expect.iter().map(|&r| r == 0).collect::<Vec<_>>());
+        // The rank sweep on its own (peeling normally finishes random data first).
+        let prep = prepare(&view, &vec![false; m], NanPolicy::Error).unwrap();
+        let r = ranks_prepared(&prep);
+        let by_row: Vec<u32> = prep.of_row.iter().map(|&u| r[u as usize]).collect();
+        assert_eq!(by_row, expect);
+    }
+}
+
+#[test]
+fn one_large_front_and_chains_match_definition() {
+    // Large enough for the parallel tree build; points on one front (up to rounding), then a
+    // set of many small fronts, which ends the peeling and goes to the rank sweep.
+    let mut rng = ChaCha8Rng::seed_from_u64(8);
+    let (n, m) = (20_000, 4);
+    let mut pts: Vec<f64> = (0..n * m).map(|_| rng.random::<f64>() + 1e-9).collect();
+    for row in pts.chunks_exact_mut(m) {
+        let s: f64 = row.iter().sum();
+        row.iter_mut().for_each(|v| *v /= s);
+    }
+    let view = MatrixView::row_major(&pts, n, m).unwrap();
+    let expect = naive_front(&pts, m);
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let f = pool.install(|| front(&view, &vec![false; m], NanPolicy::Error).unwrap());
+        assert_eq!(f, expect, "threads={threads}");
+    }
+    // 60 chains of 40 points each, interleaved: 40 fronts of 60 points.
+    let (chains, len) = (60, 40);
+    let mut pts = Vec::new();
+    for _ in 0..chains {
+        let base: Vec<f64> = (0..m).map(|_| rng.random::<f64>()).collect();
+        for k in 0..len {
+            pts.extend(base.iter().map(|b| b + k as f64));
+        }
+    }
+    let n = chains * len;
+    let view = MatrixView::row_major(&pts, n, m).unwrap();
+    let got = ranks(&view, &vec![false; m], NanPolicy::Error).unwrap();
+    assert_eq!(got, naive_ranks(&pts, m));
+}
+
+#[test]
+fn kd_tree_any_leq_matches_definition() {
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let (n, m) = (3000, 4);
+    let pts = near_ties(&mut rng, n, m);
+    let tree = KdTree::build((0..n as u32).collect(), m, |i: usize, buf: &mut [f64]| {
+        buf.copy_from_slice(&pts[i * m..(i + 1) * m])
+    });
+    let mut s = tree.scratch();
+    for _ in 0..2000 {
+        let q: Vec<f64> = near_ties(&mut rng, 1, m);
+        let expect = pts.chunks_exact(m).any(|p| weakly_dominates(p, &q));
+        assert_eq!(tree.any_leq(&q, &mut s), expect, "q={q:?}");
+    }
+}
+
+#[test]
+fn kd_tree_leaf_of_copies_is_decided_by_one_row() {
+    // 100 copies of one row no f32 holds: the tree is a single leaf of equal points.
+    let m = 4;
+    let row: Vec<f64> = (0..m).map(|j| 0.1 * (j + 1) as f64).collect();
+    let pts: Vec<f64> = (0..100).flat_map(|_| row.clone()).collect();
+    let tree = KdTree::build((0..100).collect(), m, |i: usize, buf: &mut [f64]| {
+        buf.copy_from_slice(&pts[i * m..(i + 1) * m])
+    });
+    let mut s = tree.scratch();
+    let mut worse = row.clone();
+    worse[3] += 2f64.powi(-40);
+    assert!(tree.has_dominator(&worse, u32::MAX, &mut s));
+    assert!(!tree.has_dominator(&row, u32::MAX, &mut s));
+    assert!(tree.any_leq(&row, &mut s));
+    let mut better = row.clone();
+    better[0] -= 2f64.powi(-40);
+    assert!(!tree.any_leq(&better, &mut s));
+    assert_eq!(tree.front_mask(100), vec![true; 100]);
+    // Rows equal in f32 but not exactly: one leaf too, decided row by row. Even rows trade
+    // objective 0 against 1 (one of them is `row`), odd rows are `row` made worse in 2.
+    let d = 2f64.powi(-40);
+    let pts: Vec<f64> = (0..100)
+        .flat_map(|k| {
+            let mut r = row.clone();
+            if k % 2 == 0 {
+                let a = if k == 2 { 0.0 } else { (k / 2 % 5 + 1) as f64 };
+                r[0] += a * d;
+                r[1] -= a * d;
+            } else {
+                r[2] += (k % 7 + 1) as f64 * d;
+            }
+            r
+        })
+        .collect();
+    let tree = KdTree::build((0..100).collect(), m, |i: usize, buf: &mut [f64]| {
+        buf.copy_from_slice(&pts[i * m..(i + 1) * m])
+    });
+    assert_eq!(tree.front_mask(100), naive_front(&pts, m));
 }
