@@ -182,6 +182,24 @@ impl<R: RowAccess> KdTree<R> {
     /// Does some point of the tree, other than tree position `skip`, dominate `q`?
     /// (Duplicates of `q` do not.)
     pub fn has_dominator(&self, q: &[f64], skip: u32, s: &mut Scratch) -> bool {
+        self.find_better::<true>(q, skip, s)
+    }
+
+    /// Is some point of the tree weakly better than `q` everywhere?
+    pub fn any_leq(&self, q: &[f64], s: &mut Scratch) -> bool {
+        self.find_better::<false>(q, NONE, s)
+    }
+
+    /// Is some point other than tree position `skip` better than `q`: dominating it
+    /// (`STRICT`) or weakly better everywhere?
+    fn find_better<const STRICT: bool>(&self, q: &[f64], skip: u32, s: &mut Scratch) -> bool {
+        let better = |p: &[f64]| {
+            if STRICT {
+                super::dominates(p, q)
+            } else {
+                super::weakly_dominates(p, q)
+            }
+        };
         if self.nodes.is_empty() {
             return false;
         }
@@ -193,14 +211,16 @@ impl<R: RowAccess> KdTree<R> {
             if lo.iter().zip(q).any(|(&a, &b)| a as f64 > b) {
                 continue;
             }
-            let all_leq = hi.iter().zip(q).all(|(&a, &b)| a as f64 <= b);
-            if all_leq && hi.iter().zip(q).any(|(&a, &b)| (a as f64) < b) {
-                // Every point here is <= q everywhere and < q somewhere.
+            // Every point here is <= q everywhere (and < q somewhere). Never true of the node
+            // holding `skip`: the upper bound of q's own values is above q everywhere.
+            if hi.iter().zip(q).all(|(&a, &b)| a as f64 <= b)
+                && (!STRICT || hi.iter().zip(q).any(|(&a, &b)| (a as f64) < b))
+            {
                 return true;
             }
             if node.same {
                 (self.row)(self.id[node.start as usize] as usize, &mut s.row);
-                if super::dominates(&s.row, q) {
+                if better(&s.row) {
                     return true;
                 }
                 continue;
@@ -209,47 +229,13 @@ impl<R: RowAccess> KdTree<R> {
                 for t in node.start..node.end {
                     if t != skip && self.maybe_leq(t as usize, q) {
                         (self.row)(self.id[t as usize] as usize, &mut s.row);
-                        if super::dominates(&s.row, q) {
+                        if better(&s.row) {
                             return true;
                         }
                     }
                 }
             } else {
                 // Lower half first: dominators have small values.
-                s.stack.push(node.right);
-                s.stack.push(nd + 1);
-            }
-        }
-        false
-    }
-
-    /// Is some point of the tree weakly better than `q` everywhere?
-    pub fn any_leq(&self, q: &[f64], s: &mut Scratch) -> bool {
-        if self.nodes.is_empty() {
-            return false;
-        }
-        s.stack.clear();
-        s.stack.push(0);
-        while let Some(nd) = s.stack.pop() {
-            let node = self.nodes[nd as usize];
-            let (lo, hi) = self.boxes(nd as usize);
-            if lo.iter().zip(q).any(|(&a, &b)| a as f64 > b) {
-                continue;
-            }
-            if hi.iter().zip(q).all(|(&a, &b)| a as f64 <= b) {
-                return true;
-            }
-            if node.right == NONE {
-                let end = if node.same { node.start + 1 } else { node.end };
-                for t in node.start..end {
-                    if self.maybe_leq(t as usize, q) {
-                        (self.row)(self.id[t as usize] as usize, &mut s.row);
-                        if super::weakly_dominates(&s.row, q) {
-                            return true;
-                        }
-                    }
-                }
-            } else {
                 s.stack.push(node.right);
                 s.stack.push(nd + 1);
             }

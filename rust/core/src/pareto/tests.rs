@@ -243,6 +243,13 @@ fn naive_front(pts: &[f64], m: usize) -> Vec<bool> {
         .collect()
 }
 
+/// A row with `v` in objective `j` and `rest + 0.1 k` in every other objective k.
+fn special_row(m: usize, j: usize, v: f64, rest: f64) -> Vec<f64> {
+    (0..m)
+        .map(|k| if k == j { v } else { rest + 0.1 * k as f64 })
+        .collect()
+}
+
 #[test]
 fn kd_tree_is_exact_below_f32_resolution() {
     let mut rng = ChaCha8Rng::seed_from_u64(7);
@@ -250,29 +257,13 @@ fn kd_tree_is_exact_below_f32_resolution() {
         let mut pts = near_ties(&mut rng, n, m);
         // 100 copies of a non-dominated row whose values no f32 holds (a leaf of equal
         // points), and 100 copies of a row it dominates by 2^-30 in one objective.
-        let best: Vec<f64> = (0..m)
-            .map(|j| {
-                if j == 0 {
-                    0.3 + 2f64.powi(-30)
-                } else {
-                    3.1 + 0.1 * j as f64
-                }
-            })
-            .collect();
+        let best = special_row(m, 0, 0.3 + 2f64.powi(-30), 3.1);
         let mut worse = best.clone();
         worse[1] += 2f64.powi(-30);
         // And 100 rows equal to `best` in f32 but not exactly (a leaf of unequal points).
         // Apart from those, 100 copies of another non-dominated row (a leaf of equal points)
         // and 100 copies of a row it dominates.
-        let solo: Vec<f64> = (0..m)
-            .map(|j| {
-                if j == 1 {
-                    0.2 + 2f64.powi(-30)
-                } else {
-                    3.3 + 0.1 * j as f64
-                }
-            })
-            .collect();
+        let solo = special_row(m, 1, 0.2 + 2f64.powi(-30), 3.3);
         let mut solo_worse = solo.clone();
         solo_worse[m - 1] += 1.0;
         for k in 0..500 {
