@@ -376,7 +376,10 @@ fn split<R: RowAccess>(part: Part<'_>, m: usize, row: &R) {
     for h in hi_box.iter_mut() {
         *h = h.next_up();
     }
-    let (node, children) = nodes.split_first_mut().expect("a subtree owns its node");
+    // `node_count` reserves at least one node for every subtree.
+    let Some((node, children)) = nodes.split_first_mut() else {
+        return;
+    };
     *node = Node {
         start: pos0 as u32,
         end: (pos0 + len) as u32,

@@ -30,6 +30,17 @@ fn naive_ranks(pts: &[f64], m: usize) -> Vec<u32> {
     rank
 }
 
+/// Assert `ranks` and `front` agree with the definition; the view and the expected ranks.
+fn check_against_definition(pts: &[f64], n: usize, m: usize) -> (MatrixView<'_>, Vec<u32>) {
+    let view = MatrixView::row_major(pts, n, m).unwrap();
+    let expect = naive_ranks(pts, m);
+    let got = ranks(&view, &vec![false; m], NanPolicy::Error).unwrap();
+    assert_eq!(got, expect, "m={m} n={n} pts={pts:?}");
+    let f = front(&view, &vec![false; m], NanPolicy::Error).unwrap();
+    assert_eq!(f, expect.iter().map(|&r| r == 0).collect::<Vec<_>>());
+    (view, expect)
+}
+
 fn random_points(rng: &mut ChaCha8Rng, n: usize, m: usize, levels: u32) -> Vec<f64> {
     (0..n * m)
         .map(|_| rng.random_range(0..levels) as f64)
@@ -44,12 +55,7 @@ fn ranks_and_front_match_definition() {
         let n = rng.random_range(0..=60);
         let levels = rng.random_range(2..=8);
         let pts = random_points(&mut rng, n, m, levels);
-        let view = MatrixView::row_major(&pts, n, m).unwrap();
-        let expect = naive_ranks(&pts, m);
-        let got = ranks(&view, &vec![false; m], NanPolicy::Error).unwrap();
-        assert_eq!(got, expect, "m={m} n={n} pts={pts:?}");
-        let f = front(&view, &vec![false; m], NanPolicy::Error).unwrap();
-        assert_eq!(f, expect.iter().map(|&r| r == 0).collect::<Vec<_>>());
+        check_against_definition(&pts, n, m);
     }
 }
 
@@ -59,14 +65,7 @@ fn larger_sets_match_definition() {
     let mut rng = ChaCha8Rng::seed_from_u64(2);
     for &(n, m) in &[(700, 2), (700, 3), (600, 4), (500, 5)] {
         let pts: Vec<f64> = (0..n * m).map(|_| rng.random::<f64>()).collect();
-        let view = MatrixView::row_major(&pts, n, m).unwrap();
-        let expect = naive_ranks(&pts, m);
-        assert_eq!(
-            ranks(&view, &vec![false; m], NanPolicy::Error).unwrap(),
-            expect
-        );
-        let f = front(&view, &vec![false; m], NanPolicy::Error).unwrap();
-        assert_eq!(f, expect.iter().map(|&r| r == 0).collect::<Vec<_>>());
+        check_against_definition(&pts, n, m);
     }
 }
 
@@ -279,14 +278,7 @@ fn kd_tree_is_exact_below_f32_resolution() {
             }
             pts[at * m..(at + 1) * m].copy_from_slice(&row);
         }
-        let view = MatrixView::row_major(&pts, n, m).unwrap();
-        let expect = naive_ranks(&pts, m);
-        assert_eq!(
-            ranks(&view, &vec![false; m], NanPolicy::Error).unwrap(),
-            expect
-        );
-        let f = front(&view, &vec![false; m], NanPolicy::Error).unwrap();
-        assert_eq!(f, expect.iter().map(|&r| r == 0).collect::<Vec<_>>());
+        let (view, expect) = check_against_definition(&pts, n, m);
         // The rank sweep on its own (peeling normally finishes random data first).
         let prep = prepare(&view, &vec![false; m], NanPolicy::Error).unwrap();
         let r = ranks_prepared(&prep);
