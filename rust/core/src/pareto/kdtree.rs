@@ -275,7 +275,9 @@ impl<R: RowAccess> KdTree<R> {
             pos[i as usize] = t as u32;
         }
         let mut best_in: Vec<i64> = vec![-1; self.nodes.len()];
-        let mut rank_at: Vec<i64> = vec![-1; n];
+        // Rank by tree position; UNRANKED until the point's turn.
+        const UNRANKED: u32 = u32::MAX;
+        let mut rank_at: Vec<u32> = vec![UNRANKED; n];
         let mut out = vec![0u32; n];
         let mut s = self.scratch();
         let mut q = vec![0.0; self.m];
@@ -302,6 +304,7 @@ impl<R: RowAccess> KdTree<R> {
                 if node.right == NONE {
                     for t in node.start..node.end {
                         let r = rank_at[t as usize];
+                        let r = if r == UNRANKED { -1 } else { r as i64 };
                         if r > best && self.maybe_leq(t as usize, &q) {
                             (self.row)(self.id[t as usize] as usize, &mut s.row);
                             if super::weakly_dominates(&s.row, &q) {
@@ -323,7 +326,7 @@ impl<R: RowAccess> KdTree<R> {
             }
             let r = best + 1;
             out[u] = r as u32;
-            rank_at[p as usize] = r;
+            rank_at[p as usize] = r as u32;
             // Raise the maxima on the path from the root to p's leaf.
             let mut nd = 0usize;
             loop {

@@ -57,7 +57,7 @@ pub fn prepare(view: &MatrixView, maximize: &[bool], nan: NanPolicy) -> Result<P
     if nan == NanPolicy::Error {
         view.check_finite()?;
     }
-    let key = |i: usize, j: usize| -> f64 {
+    Ok(prepare_by(n, m, |i, j| {
         let v = view.get(i, j);
         if !v.is_finite() {
             f64::INFINITY
@@ -66,7 +66,15 @@ pub fn prepare(view: &MatrixView, maximize: &[bool], nan: NanPolicy) -> Result<P
         } else {
             v + 0.0
         }
-    };
+    }))
+}
+
+/// Sort and de-duplicate `n` points given by `key(i, j)`, already validated and in
+/// minimization space (n < u32::MAX).
+fn prepare_by<K>(n: usize, m: usize, key: K) -> Prepared
+where
+    K: Fn(usize, usize) -> f64 + Sync,
+{
     // Sort by the first objective's order-preserving bits; only ties look further.
     let mut keyed: Vec<(u64, u32)> = (0..n)
         .into_par_iter()
@@ -98,7 +106,7 @@ pub fn prepare(view: &MatrixView, maximize: &[bool], nan: NanPolicy) -> Result<P
         of_row[r] = (count - 1) as u32;
     }
     pts.shrink_to_fit();
-    Ok(Prepared { m, pts, of_row })
+    Prepared { m, pts, of_row }
 }
 
 /// Bits of a non-NaN float whose unsigned order is the float order.
@@ -220,12 +228,7 @@ fn ranks_by_peeling(view: &MatrixView, maximize: &[bool], nan: NanPolicy) -> Res
     while !alive.is_empty() {
         if level >= MIN_PEELS && removed * PEEL_MIN_SHARE < alive.len() + removed {
             // Small fronts from here on: one k-d tree sweep over what is left.
-            let rest: Vec<f64> = alive
-                .iter()
-                .flat_map(|&i| (0..m).map(move |j| value(i as usize, j)))
-                .collect();
-            let v = MatrixView::row_major(&rest, alive.len(), m)?;
-            let prep = prepare(&v, &vec![false; m], NanPolicy::Worst)?;
+            let prep = prepare_by(alive.len(), m, |k, j| value(alive[k] as usize, j));
             let r = ranks_prepared(&prep);
             for (k, &i) in alive.iter().enumerate() {
                 out[i as usize] = level + r[prep.of_row[k] as usize];
@@ -424,17 +427,13 @@ where
     KdTree::build(survivors, m, &row).front_mask(n)
 }
 
-/// Ranks of the distinct, sorted points.
+/// Ranks of the distinct, sorted points by the k-d tree rank sweep (any m; the m >= 4 rank
+/// path uses it once peeling stops paying off).
 pub fn ranks_prepared(p: &Prepared) -> Vec<u32> {
-    match p.m {
-        1 => (0..p.len() as u32).collect(),
-        2 => ranks_2d(p),
-        3 => ranks_3d(p),
-        _ => KdTree::build((0..p.len() as u32).collect(), p.m, |u, buf: &mut [f64]| {
-            buf.copy_from_slice(p.row(u))
-        })
-        .ranks(),
-    }
+    KdTree::build((0..p.len() as u32).collect(), p.m, |u, buf: &mut [f64]| {
+        buf.copy_from_slice(p.row(u))
+    })
+    .ranks()
 }
 
 /// First-front mask of the distinct, sorted points.
@@ -474,39 +473,6 @@ pub fn front_prepared(p: &Prepared) -> Vec<bool> {
         })
         .front_mask(n),
     }
-}
-
-fn ranks_2d(p: &Prepared) -> Vec<u32> {
-    // best_y[k]: smallest second objective seen on front k; non-decreasing in k.
-    let mut best_y: Vec<f64> = Vec::new();
-    (0..p.len())
-        .map(|u| {
-            let y = p.pts[2 * u + 1];
-            let k = best_y.partition_point(|&b| b <= y);
-            if k == best_y.len() {
-                best_y.push(y);
-            } else {
-                best_y[k] = y;
-            }
-            k as u32
-        })
-        .collect()
-}
-
-fn ranks_3d(p: &Prepared) -> Vec<u32> {
-    let mut fronts: Vec<Staircase> = Vec::new();
-    (0..p.len())
-        .map(|u| {
-            let q = p.row(u);
-            let (y, z) = (ord_bits(q[1]), ord_bits(q[2]));
-            let k = fronts.partition_point(|f| f.covers(y, z));
-            if k == fronts.len() {
-                fronts.push(Staircase::default());
-            }
-            fronts[k].insert(y, z);
-            k as u32
-        })
-        .collect()
 }
 
 /// The minimal elements of a set of (y, z) pairs (order-preserving bits) under "weakly

@@ -30,15 +30,19 @@ fn naive_ranks(pts: &[f64], m: usize) -> Vec<u32> {
     rank
 }
 
-/// Assert `ranks` and `front` agree with the definition; the view and the expected ranks.
-fn check_against_definition(pts: &[f64], n: usize, m: usize) -> (MatrixView<'_>, Vec<u32>) {
+/// Assert `ranks`, `front` and the rank sweep agree with the definition.
+fn check_against_definition(pts: &[f64], n: usize, m: usize) {
     let view = MatrixView::row_major(pts, n, m).unwrap();
     let expect = naive_ranks(pts, m);
     let got = ranks(&view, &vec![false; m], NanPolicy::Error).unwrap();
     assert_eq!(got, expect, "m={m} n={n} pts={pts:?}");
     let f = front(&view, &vec![false; m], NanPolicy::Error).unwrap();
     assert_eq!(f, expect.iter().map(|&r| r == 0).collect::<Vec<_>>());
-    (view, expect)
+    // The k-d tree rank sweep on its own (for m >= 4, peeling usually finishes first).
+    let prep = prepare(&view, &vec![false; m], NanPolicy::Error).unwrap();
+    let r = ranks_prepared(&prep);
+    let by_row: Vec<u32> = prep.of_row.iter().map(|&u| r[u as usize]).collect();
+    assert_eq!(by_row, expect, "rank sweep, m={m} n={n}");
 }
 
 fn random_points(rng: &mut ChaCha8Rng, n: usize, m: usize, levels: u32) -> Vec<f64> {
@@ -278,12 +282,7 @@ fn kd_tree_is_exact_below_f32_resolution() {
             }
             pts[at * m..(at + 1) * m].copy_from_slice(&row);
         }
-        let (view, expect) = check_against_definition(&pts, n, m);
-        // The rank sweep on its own (peeling normally finishes random data first).
-        let prep = prepare(&view, &vec![false; m], NanPolicy::Error).unwrap();
-        let r = ranks_prepared(&prep);
-        let by_row: Vec<u32> = prep.of_row.iter().map(|&u| r[u as usize]).collect();
-        assert_eq!(by_row, expect);
+        check_against_definition(&pts, n, m);
     }
 }
 
