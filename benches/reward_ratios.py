@@ -46,13 +46,15 @@ import sys
 import tempfile
 import time
 import warnings
+from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-DATA = "/work/shared/data/hh-rlhf/harmless-base-test.jsonl.gz"
+DATA = str(Path(__file__).resolve().parents[1] / "tests" / "data" / "hh-rlhf"
+           / "harmless-base-test.jsonl.gz")
 OBJECTIVES5 = ["harmless", "helpful", "honest", "concise", "polite"]
 IMPLS = ["pluralign-1obj", "pluralign-5obj", "trl"]
 

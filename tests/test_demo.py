@@ -27,13 +27,13 @@ def test_shipped_data_and_attribution() -> None:
     text = data.attribution()
     assert "CC BY 4.0" in text and "The Computational Democracy Project" in text
     assert "MIT License" in text and "Anthropic" in text
-    shared = Path(__file__).resolve().parents[2] / "shared" / "data"
-    if shared.is_dir():  # the shipped copies are unchanged slices of the shared originals
-        src = shared / "polis" / data.POLIS_CONVERSATION / "votes.csv"
-        assert (data.polis_dir() / "votes.csv").read_bytes() == src.read_bytes()
-        with gzip.open(shared / "hh-rlhf" / "harmless-base-test.jsonl.gz", "rt") as fh:
-            first = [json.loads(next(fh)) for _ in range(600)]
-        assert first == rows
+    shared = Path(__file__).resolve().parent / "data"
+    # the shipped copies are unchanged slices of the originals in tests/data
+    src = shared / "polis" / data.POLIS_CONVERSATION / "votes.csv"
+    assert (data.polis_dir() / "votes.csv").read_bytes() == src.read_bytes()
+    with gzip.open(shared / "hh-rlhf" / "harmless-base-test.jsonl.gz", "rt") as fh:
+        first = [json.loads(next(fh)) for _ in range(600)]
+    assert first == rows
 
 
 def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

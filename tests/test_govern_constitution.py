@@ -11,7 +11,7 @@ from pluralign.errors import InputError
 from pluralign.govern import compare_rules, constitution, opinion_groups
 from pluralign.prefs import read_polis
 
-POLIS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "polis"
+POLIS = Path(__file__).resolve().parent / "data" / "polis"
 CONVERSATIONS = [
     "brexit-consensus",
     "15-per-hour-seattle",
@@ -23,8 +23,6 @@ CONVERSATIONS = [
 
 def polis(name: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(votes, statements) of a shared conversation."""
-    if not (POLIS / name).is_dir():
-        pytest.skip("../shared/data/polis is not present")
     conv = read_polis(POLIS / name)
     return conv.votes, conv.statements
 

@@ -17,7 +17,7 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import adjusted_rand_score
 from sklearn.metrics import silhouette_score as sk_silhouette
 
-POLIS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "polis"
+POLIS = Path(__file__).resolve().parent / "data" / "polis"
 CONVERSATIONS = [
     "brexit-consensus",
     "15-per-hour-seattle",
@@ -29,8 +29,6 @@ CONVERSATIONS = [
 
 def polis(name: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(votes, statements, Polis' own participant groups) of a shared conversation."""
-    if not (POLIS / name).is_dir():
-        pytest.skip("../shared/data/polis is not present")
     conv = read_polis(POLIS / name)
     groups = (conv.participant_groups.drop_nulls("group_id")
               .select("participant_id", polis_group="group_id"))

@@ -25,12 +25,11 @@ from pluralign.prefs import (
     split_dialogue,
 )
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = Path(__file__).resolve().parent / "data"
 HH = DATA / "hh-rlhf" / "harmless-base-test.jsonl.gz"
 POLIS = DATA / "polis"
 CONVERSATIONS = ["brexit-consensus", "15-per-hour-seattle", "canadian-electoral-reform",
                  "scoop-hivemind.biodiversity", "football-concussions"]
-need_data = pytest.mark.skipif(not HH.exists(), reason="../shared/data not present")
 
 
 # ---- ids ------------------------------------------------------------------------------------
@@ -96,7 +95,6 @@ def test_read_pairs_vectorized_split_equals_split_dialogue(rows) -> None:
     assert out.select("prompt", "chosen", "rejected").rows() == expected
 
 
-@need_data
 def test_read_pairs_hh_rlhf_file() -> None:
     df = read_pairs(HH)
     assert df.height == 2312
@@ -612,7 +610,6 @@ def _last_votes_reference(path: Path) -> tuple[dict[tuple[int, int], tuple[int, 
     return {k: (v[2], v[0]) for k, v in last.items()}, n
 
 
-@need_data
 @pytest.mark.parametrize("name", CONVERSATIONS)
 def test_read_polis_matches_raw_csv(name: str) -> None:
     folder = POLIS / name
@@ -644,7 +641,6 @@ def test_read_polis_matches_raw_csv(name: str) -> None:
     assert conv.participant_groups.height == int(conv.metadata["voters"])
 
 
-@need_data
 def test_read_polis_known_counts() -> None:
     conv = read_polis(POLIS / "brexit-consensus")
     assert (conv.votes.height, conv.superseded, conv.statements.height) == (5303, 9, 50)

@@ -15,8 +15,7 @@ torch = pytest.importorskip("torch")
 from pluralign.errors import InputError
 from pluralign.reward import HFEncoder, TrainConfig, embed_texts, quick_fit
 
-HH = Path(__file__).resolve().parents[2] / "shared" / "data" / "hh-rlhf" / \
-    "harmless-base-test.jsonl.gz"
+HH = Path(__file__).resolve().parent / "data" / "hh-rlhf" / "harmless-base-test.jsonl.gz"
 TEXTS = ["The cat sat on the mat.", "I can't help with that request.",
          "Here is how to bake bread: mix flour, water, salt and yeast."]
 
@@ -74,7 +73,6 @@ def _hh_pairs(n: int) -> tuple[pl.DataFrame, list[str], list[str]]:
     return df, ids, texts
 
 
-@pytest.mark.skipif(not HH.is_file(), reason="../shared/data/hh-rlhf is not present")
 def test_hh_rlhf_frozen_minilm_above_chance(minilm: HFEncoder) -> None:
     torch.set_num_threads(1)
     df, ids, texts = _hh_pairs(400)
