@@ -13,13 +13,16 @@ Definitions (Polis; Small et al., 2021, and the ``polis-math`` code):
   to the smoothed agree rate of everyone outside g (``ra`` in Polis), with a two-proportion
   z-test of the raw rates (pooled standard error; two-sided p-value). The same is reported for
   disagreement.
+- **Polis's representative statements** (:meth:`Consensus.representative`) and **consensus
+  statements** (:meth:`Consensus.polis_consensus`): Polis's own selection rules
+  (``repness.clj``), see :mod:`pluralign.govern.polis`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,6 +30,7 @@ import polars as pl
 
 from pluralign.errors import InputError, SchemaError
 
+from . import polis
 from .groups import OpinionGroups, VoteMatrix, vote_matrix_for
 
 __all__ = ["Consensus", "consensus"]
@@ -117,6 +121,11 @@ class Consensus:
     groups: list[Hashable]
     n_ungrouped_votes: int
     n_votes_excluded: int
+    # Polis's per-(group, statement) statistics (polis.repness_stats) and the all-voter
+    # agree / disagree / seen counts, in the order of statements["statement_id"]
+    _polis: dict[str, np.ndarray] | None = field(default=None, repr=False, compare=False)
+    _totals: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(
+        default=None, repr=False, compare=False)
 
     def top(self, n: int = 10, by: str = "gic") -> pl.DataFrame:
         """The ``n`` statements with the highest ``by`` (ties by statement_id)."""
@@ -124,9 +133,59 @@ class Consensus:
             raise InputError(f"unknown column {by!r}; choose one of {self.statements.columns}")
         return self.statements.sort([by, "statement_id"], descending=[True, False]).head(n)
 
-    def representative(self, group: Hashable, n: int = 5, alpha: float = 0.05) -> pl.DataFrame:
-        """Statements that group ``group`` agrees with significantly more than the rest
-        (``p_value_agree < alpha`` and ``agree_ratio > 1``), highest ratio first."""
+    def representative(self, group: Hashable, n: int = 5) -> pl.DataFrame:
+        """Polis's representative statements of ``group`` (``repness.clj
+        select-rep-comments``): at most ``n``, the best-agree statement first, then by
+        ``repness * repness_test * p_success * p_test``; agrees listed before disagrees.
+
+        A statement qualifies when the group agrees (or disagrees) significantly more than the
+        other groups together *and* more often than not (both one-sided z > 1.2816, with
+        Polis's pseudocount of 1 on each count); ``repful_for`` says which. Columns:
+        ``statement_id``, ``repful_for``, ``n_success``, ``n_trials``, ``p_success``,
+        ``p_test``, ``repness``, ``repness_test``, ``best_agree``. "The other groups" are the
+        other groups of ``groups`` (Polis counts only clustered participants: pass
+        ``OpinionGroups.assignments.filter(pl.col("clustered"))`` for its exact figures)."""
+        if group not in self.groups:
+            raise InputError(f"unknown group {group!r}; groups are {self.groups}")
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise InputError(f"n must be a positive int, got {n!r}")
+        assert self._polis is not None
+        rows = polis.select_representative(self._polis, self.groups.index(group), n)
+        ids = self.statements["statement_id"].to_list()
+        return pl.DataFrame(
+            [{"statement_id": ids[r["column"]], "repful_for": r["repful_for"],
+              "n_success": r["n_success"], "n_trials": r["n_trials"],
+              "p_success": r["p_success"], "p_test": r["p_test"], "repness": r["repness"],
+              "repness_test": r["repness_test"], "best_agree": bool(r.get("best_agree", False))}
+             for r in rows],
+            schema={"statement_id": self.statements["statement_id"].dtype, "repful_for": pl.String,
+                    "n_success": pl.Int64, "n_trials": pl.Int64, "p_success": pl.Float64,
+                    "p_test": pl.Float64, "repness": pl.Float64, "repness_test": pl.Float64,
+                    "best_agree": pl.Boolean})
+
+    def polis_consensus(self, n: int = 5) -> pl.DataFrame:
+        """Polis's consensus statements over all voters (``repness.clj consensus-stats``):
+        up to ``n`` that most voters agree with (smoothed ``p_success > 1/2`` and a one-sided
+        z > 1.2816), by ``p_success * p_test``, then likewise up to ``n`` for disagreement.
+        Columns: ``statement_id``, ``direction`` (agree / disagree), ``n_success``,
+        ``n_trials``, ``p_success``, ``p_test``."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise InputError(f"n must be a positive int, got {n!r}")
+        assert self._totals is not None
+        sel = polis.select_consensus(*self._totals, n=n)
+        ids = self.statements["statement_id"].to_list()
+        return pl.DataFrame(
+            [{"statement_id": ids[r["column"]], "direction": d, "n_success": r["n_success"],
+              "n_trials": r["n_trials"], "p_success": r["p_success"], "p_test": r["p_test"]}
+             for d in ("agree", "disagree") for r in sel[d]],
+            schema={"statement_id": self.statements["statement_id"].dtype, "direction": pl.String,
+                    "n_success": pl.Int64, "n_trials": pl.Int64, "p_success": pl.Float64,
+                    "p_test": pl.Float64})
+
+    def distinctive(self, group: Hashable, n: int = 5, alpha: float = 0.05) -> pl.DataFrame:
+        """Statements that group ``group`` agrees with significantly more than everyone outside
+        it (two-sided ``p_value_agree < alpha`` and ``agree_ratio > 1``), highest ratio first
+        (pluralign's simpler test; :meth:`representative` is Polis's)."""
         return (
             self.by_group.filter(
                 (pl.col("group") == group) & (pl.col("p_value_agree") < alpha)
@@ -226,4 +285,6 @@ def consensus(
         groups=labels,
         n_ungrouped_votes=int((~grouped).sum()),
         n_votes_excluded=vm.n_excluded,
+        _polis=polis.repness_stats(per["agree"], per["disagree"], seen),
+        _totals=(total["agree"], total["disagree"], n_votes),
     )

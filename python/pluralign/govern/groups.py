@@ -14,9 +14,9 @@ functions, and :func:`adjusted_rand_index` (Hubert & Arabie, 1985) to compare gr
 from __future__ import annotations
 
 import itertools
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -24,7 +24,9 @@ import polars as pl
 
 from pluralign.errors import InputError, SchemaError
 
-__all__ = ["OpinionGroups", "adjusted_rand_index", "opinion_groups"]
+from . import polis
+
+__all__ = ["OpinionGroups", "Stability", "adjusted_rand_index", "opinion_groups"]
 
 VOTE_COLUMNS = ("statement_id", "participant_id", "vote")
 
@@ -41,6 +43,10 @@ class VoteMatrix:
     vals: np.ndarray  # vote in {-1, 0, 1} (float64)
     n_excluded: int  # votes dropped because their statement was moderated out
     participant_ids: pl.Series | None = None  # ``participants`` as a typed Series
+    # votes per participant including those on moderated-out statements (Polis's in-conv
+    # counts), and how many moderated-out statements have a vote (Polis zeroes their columns)
+    raw_counts: np.ndarray | None = None
+    n_out_columns: int = 0
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -106,6 +112,8 @@ def vote_matrix(votes: pl.DataFrame, statements: pl.DataFrame | None = None) -> 
             "-1 (disagree), 0 (pass) or 1 (agree)"
         )
     n_excluded = 0
+    n_out_columns = 0
+    moderated_votes: pl.DataFrame | None = None
     if statements is not None:
         out = moderated_out(statements)
         known = set(statements["statement_id"].to_list())
@@ -119,6 +127,9 @@ def vote_matrix(votes: pl.DataFrame, statements: pl.DataFrame | None = None) -> 
         if out:
             keep = ~votes["statement_id"].is_in(list(out))
             n_excluded = votes.height - int(keep.sum())
+            if n_excluded:
+                moderated_votes = votes.filter(~keep).select("participant_id", "statement_id")
+                n_out_columns = moderated_votes["statement_id"].n_unique()
             votes = votes.filter(keep)
             if votes.height == 0:
                 raise InputError("every vote is on a moderated-out statement (moderated == -1)")
@@ -138,6 +149,12 @@ def vote_matrix(votes: pl.DataFrame, statements: pl.DataFrame | None = None) -> 
             "per pair, e.g. the latest: votes.sort('timestamp').unique(['statement_id', "
             "'participant_id'], keep='last') (pluralign.prefs.read_polis does this)"
         )
+    raw_counts = np.bincount(rows, minlength=len(p_codes)).astype(np.int64)
+    if moderated_votes is not None:
+        extra = (pl.DataFrame({"participant_id": p_codes, "_pos": np.arange(len(p_codes))})
+                 .join(moderated_votes.group_by("participant_id").len(), on="participant_id",
+                       how="left", maintain_order="left"))
+        raw_counts += extra["len"].fill_null(0).to_numpy().astype(np.int64)
     return VoteMatrix(
         p_codes.to_list(),
         s_codes.to_list(),
@@ -146,6 +163,8 @@ def vote_matrix(votes: pl.DataFrame, statements: pl.DataFrame | None = None) -> 
         vals[order],
         n_excluded,
         p_codes,
+        raw_counts,
+        n_out_columns,
     )
 
 
@@ -568,15 +587,42 @@ def adjusted_rand_index(a: Any, b: Any) -> float:
 
 # -- the public function ------------------------------------------------------------------
 @dataclass(frozen=True)
+class Stability:
+    """How solid the groups are under a seeded bootstrap over votes (see
+    :func:`opinion_groups`, ``bootstrap=``).
+
+    ``resamples``: number of resamples; ``k_counts``: how often each k was chosen;
+    ``k_agreement``: share of resamples whose k equals the full data's; ``group_jaccard``:
+    per group, the mean over resamples of the best Jaccard overlap between the group and a
+    resample's group (Hennig, 2007, "Cluster-wise assessment of cluster stability"; below about
+    0.6 a group is usually an artefact, above 0.75 it is stable). The per-participant share of
+    resamples that put a participant in its own group is the ``stability`` column of
+    ``assignments``.
+    """
+
+    resamples: int
+    k_counts: dict[int, int]
+    k_agreement: float
+    group_jaccard: dict[int, float]
+    seed: int
+
+
+@dataclass(frozen=True)
 class OpinionGroups:
     """Result of :func:`opinion_groups`.
 
     ``assignments``: one row per participant: ``participant_id``, ``group`` (0..k-1, group 0 the
-    largest), ``n_votes``, ``clustered`` (True if the participant had >= ``min_votes`` votes and
-    took part in k-means; the others were assigned to the nearest centroid), ``x``, ``y`` (the
-    2-D projection used for clustering).
+    largest), ``n_votes`` (votes on kept statements), ``clustered`` (True if the participant
+    took part in the clustering: with ``method="polis"``, Polis's in-conv rule; the others are
+    given the nearest group center and are not in Polis's groups), ``x``, ``y`` (the 2-D
+    projection used for clustering); with ``method="polis"`` also ``base_cluster`` (-1 when
+    not clustered); with ``bootstrap > 0`` also ``stability`` (share of resamples, among those
+    in which the participant voted, that put the participant in the group matched to its own).
     ``centroids``: k x 2 group centers; ``components``: 2 x m statement loadings, columns in the
-    order of ``statements``; ``silhouettes``: silhouette per k tried.
+    order of ``statements``; ``silhouettes``: silhouette per k tried (over base clusters with
+    ``method="polis"``, over participants with ``"kmeans"``). ``base_centroids`` /
+    ``base_sizes``: Polis's base clusters (``method="polis"``). ``stability``: a
+    :class:`Stability` when ``bootstrap > 0``.
     """
 
     assignments: pl.DataFrame
@@ -591,6 +637,10 @@ class OpinionGroups:
     n_votes_excluded: int
     seed: int
     params: dict[str, Any] = field(default_factory=dict)
+    method: str = "kmeans"
+    base_centroids: np.ndarray | None = None
+    base_sizes: np.ndarray | None = None
+    stability: Stability | None = None
     # (votes, statements, VoteMatrix) this was computed from, so that consensus / constitution
     # called with the very same DataFrame objects skip re-validating and re-indexing them
     _source: tuple[Any, Any, VoteMatrix] | None = field(default=None, repr=False, compare=False)
@@ -605,7 +655,322 @@ class OpinionGroups:
         return self.assignments.select("participant_id", "group")
 
 
+METHODS = ("polis", "kmeans")
+
+
 def opinion_groups(
+    votes: pl.DataFrame,
+    k: int | None = None,
+    *,
+    method: str = "polis",
+    seed: int = 0,
+    min_votes: int | None = None,
+    statements: pl.DataFrame | None = None,
+    k_range: tuple[int, int] = (2, 5),
+    n_init: int = 10,
+    in_conv: Iterable[Hashable] | None = None,
+    base_k: int = polis.BASE_K,
+    k_margin: float = polis.K_MARGIN,
+    bootstrap: int = 0,
+    threads: int | None = None,
+    scale: bool = False,
+    silhouette_sample: int = 3000,
+    kmeans_sample: int = 20_000,
+) -> OpinionGroups:
+    """Find opinion groups in a votes table (``statement_id``, ``participant_id``, ``vote``).
+
+    ``method="polis"`` (default) is the Polis math (compdemocracy/polis,
+    ``math/src/polismath/math``), re-implemented in :mod:`pluralign.govern.polis`:
+
+    1. **Who is clustered** (Polis's in-conv): participants with at least
+       ``min(min_votes, n_statements)`` votes (``min_votes`` default 7; passes and votes on
+       moderated-out statements count, and so do moderated-out statements in
+       ``n_statements``); while fewer than 15 qualify, those with the most votes are added.
+       ``in_conv`` adds participants Polis keeps from its history (e.g. the participants an
+       export shows in a group: :attr:`pluralign.prefs.PolisConversation.in_conv`).
+    2. **Projection**: column-mean imputation, 2-component PCA over all participants, and
+       each participant's coordinates scaled by ``sqrt(n_statements / n_seen)`` where
+       moderated-out statements count as seen by everyone (Polis zeroes their columns).
+    3. **Base clusters**: k-means with ``base_k`` (100) centers, started at the first distinct
+       clustered participants in first-vote order (``timestamp`` column; participant id order
+       without it), at most 100 iterations, empty clusters dropped.
+    4. **Group clusters**: k-means over the base centers weighted by their sizes for k in
+       ``k_range`` up to Polis's ``min(5, 2 + n_base // 12)``; the best of Polis's start and
+       ``n_init - 1`` seeded k-means++ starts (least weighted inertia) is kept.
+    5. **k**: from Polis's silhouette over the base clusters (unweighted; singletons 0), unless
+       ``k`` is given. Polis keeps k = 2 until another k wins four updates in a row; a batch run
+       has no updates, so a larger k is taken only when it raises the silhouette by at least
+       ``k_margin`` over the k chosen so far, from the smallest up (0.045 by default; see
+       ``docs/govern.md`` for how it was set and what it gives; ``k_margin=0`` is Polis's
+       cold-update argmax, ties to the larger k).
+    6. Each clustered participant gets its base cluster's group; the others the nearest group
+       center (``clustered`` False). Groups are relabeled by size (0 = largest).
+
+    Departures from Polis (Polis updates incrementally and carries clusters and a 4-update k
+    smoother from one update to the next; a batch run has no history) are listed in
+    ``docs/govern.md``, with the agreement with Polis's own groups measured on real exports.
+    If every clustered participant sits on one point (e.g. all passes, everyone identical),
+    there is one group (k = 1, silhouette NaN).
+
+    ``method="kmeans"``: k-means with k-means++ restarts over all participants and a
+    participant-level silhouette (the earlier pluralign method; ``scale``,
+    ``silhouette_sample`` and ``kmeans_sample`` apply to it only).
+
+    ``bootstrap=B`` (B > 0) re-runs the same method on B seeded bootstrap resamples of the
+    votes (votes drawn with replacement, repeated draws of a vote counted once) and reports how
+    often each participant lands in its group, per-group Jaccard stability and how often k
+    changes (:class:`Stability`).
+
+    Deterministic for a ``seed``; the same for any ``threads``; independent of the row order
+    of ``votes``. Votes on statements with ``moderated == -1`` in ``statements`` are excluded
+    (counted in ``n_votes_excluded``).
+    """
+    if method not in METHODS:
+        raise InputError(f"method must be one of {list(METHODS)}, got {method!r}")
+    if k is not None and (isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1):
+        raise InputError(f"k must be a positive int or None, got {k!r}")
+    if not (isinstance(k_range, tuple) and len(k_range) == 2):
+        raise InputError(f"k_range must be (lo, hi) with 2 <= lo <= hi, got {k_range!r}")
+    lo, hi = k_range
+    if not (isinstance(lo, int) and isinstance(hi, int) and not isinstance(lo, bool)
+            and not isinstance(hi, bool) and 2 <= lo <= hi):
+        raise InputError(f"k_range must be (lo, hi) with 2 <= lo <= hi, got {k_range!r}")
+    for name, v, least in (("n_init", n_init, 1), ("base_k", base_k, 2), ("bootstrap", bootstrap, 0)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < least:
+            raise InputError(f"{name} must be an int >= {least}, got {v!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError(f"seed must be a non-negative int, got {seed!r}")
+    if min_votes is not None and (isinstance(min_votes, bool)
+                                  or not isinstance(min_votes, (int, np.integer)) or min_votes < 1):
+        raise InputError(f"min_votes must be an int >= 1 or None, got {min_votes!r}")
+    if isinstance(k_margin, bool) or not isinstance(k_margin, (int, float)) or \
+            not (0.0 <= float(k_margin) <= 2.0):
+        raise InputError(f"k_margin must be a number in [0, 2], got {k_margin!r}")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
+                                or not 1 <= threads <= 1024):
+        raise InputError(f"threads must be None or an int in 1..1024, got {threads!r}")
+    if method == "kmeans":
+        if in_conv is not None:
+            raise InputError("in_conv applies to method='polis' only")
+        result = _kmeans_groups(votes, k, seed=seed, min_votes=min_votes, statements=statements,
+                                k_range=k_range, n_init=n_init, scale=scale,
+                                silhouette_sample=silhouette_sample,
+                                kmeans_sample=kmeans_sample)
+        vm = result._source[2] if result._source else vote_matrix(votes, statements)
+        fit = None
+    else:
+        vm = vote_matrix(votes, statements)
+        order = polis.participant_order(votes, vm.participant_ids)
+        forced = polis.ids_in(in_conv, vm.participants)
+        fit = _polis_fit(vm, order, forced, k=k, k_range=(lo, hi), n_init=int(n_init),
+                         seed=int(seed), k_margin=float(k_margin),
+                         min_votes=polis.MIN_VOTES if min_votes is None else int(min_votes),
+                         base_k=int(base_k), threads=threads)
+        result = _polis_result(fit, vm, votes, statements, seed=int(seed), params={
+            "method": "polis", "k_range": (lo, hi), "n_init": int(n_init), "base_k": int(base_k),
+            "k_margin": float(k_margin),
+            "min_votes": polis.MIN_VOTES if min_votes is None else int(min_votes),
+            "in_conv": None if in_conv is None else int(forced.sum())})
+    if bootstrap:
+        result = _with_stability(result, vm, votes, k=k, method=method, seed=int(seed),
+                                 resamples=int(bootstrap), kw={
+                                     "k_range": (lo, hi), "n_init": int(n_init),
+                                     "min_votes": min_votes, "base_k": int(base_k),
+                                     "k_margin": float(k_margin),
+                                     "threads": threads, "in_conv": in_conv, "scale": scale,
+                                     "silhouette_sample": silhouette_sample,
+                                     "kmeans_sample": kmeans_sample})
+    return result
+
+
+@dataclass(frozen=True)
+class _PolisFit:
+    xy: np.ndarray
+    components: np.ndarray
+    explained_variance: np.ndarray
+    clustered: np.ndarray
+    base_label: np.ndarray  # per participant, -1 when not clustered
+    base_centers: np.ndarray
+    base_sizes: np.ndarray
+    group: np.ndarray  # per participant, 0 = largest
+    centers: np.ndarray
+    silhouettes: dict[int, float]
+    k: int
+    threshold: int
+
+
+def _polis_fit(vm: VoteMatrix, order: np.ndarray, forced: np.ndarray, *, k: int | None,
+               k_range: tuple[int, int], n_init: int, seed: int, min_votes: int, base_k: int,
+               threads: int | None, k_margin: float = 0.0) -> _PolisFit:
+    """The Polis pipeline on a validated vote matrix (see :func:`opinion_groups`)."""
+    n, m = vm.shape
+    n_columns = m + vm.n_out_columns
+    scores, comps, var, _mean = _pca2(vm)
+    n_kept = np.bincount(vm.rows, minlength=n)
+    xy = polis.project(scores, n_kept, n_columns, vm.n_out_columns)
+    raw = vm.raw_counts if vm.raw_counts is not None else n_kept
+    clustered = polis.in_conversation(raw, n_columns, min_votes=min_votes, order=order) | forced
+    rows = order[clustered[order]]  # clustered participants in Polis's row order
+    blab, bcent = polis.base_clusters(xy[rows], base_k, threads)
+    bsize = np.bincount(blab, minlength=len(bcent))
+    lo, hi = k_range
+    sil: dict[int, float] = {}
+    fits: dict[int, np.ndarray] = {}
+    if len(bcent) < 2 or k == 1:
+        best_k, glab = 1, np.zeros(len(bcent), dtype=np.int64)
+    else:
+        ks = [int(k)] if k is not None else \
+            list(range(lo, max(lo, polis.max_k(len(bcent), hi)) + 1))
+        for kk in ks:
+            fits[kk] = polis.group_clusters(bcent, bsize, min(kk, len(bcent)), n_init=n_init,
+                                            seed=seed)
+            sil[kk] = polis.silhouette(bcent, fits[kk])
+        best_k = int(k) if k is not None else polis.choose_k(sil, k_margin)
+        glab = fits[best_k]
+    # group centers = size-weighted means of their base centers (= means of their members)
+    groups = np.unique(glab)
+    centers = np.array([np.average(bcent[glab == g], axis=0, weights=bsize[glab == g])
+                        for g in groups])
+    gsize = np.array([bsize[glab == g].sum() for g in groups])
+    order_g = sorted(range(len(groups)), key=lambda j: (-gsize[j], centers[j, 0], centers[j, 1]))
+    remap = np.empty(int(groups.max()) + 1, dtype=np.int64)
+    remap[groups[order_g]] = np.arange(len(groups))
+    centers = centers[order_g]
+    base_label = np.full(n, -1, dtype=np.int64)
+    base_label[rows] = blab
+    group = np.empty(n, dtype=np.int64)
+    group[rows] = remap[glab[blab]]
+    out = np.flatnonzero(~clustered)
+    if len(out):
+        group[out] = _sq_dists(xy[out], centers).argmin(axis=1)
+    return _PolisFit(xy, comps, var, clustered, base_label, bcent, bsize, group, centers, sil,
+                     len(groups), min(min_votes, n_columns))
+
+
+def _polis_result(fit: _PolisFit, vm: VoteMatrix, votes: Any, statements: Any, *, seed: int,
+                  params: dict[str, Any]) -> OpinionGroups:
+    n_votes = np.bincount(vm.rows, minlength=vm.shape[0])
+    assignments = pl.DataFrame({
+        "participant_id": vm.participant_ids if vm.participant_ids is not None
+        else vm.participants,
+        "group": fit.group,
+        "n_votes": n_votes.astype(np.int64),
+        "clustered": fit.clustered,
+        "x": fit.xy[:, 0],
+        "y": fit.xy[:, 1],
+        "base_cluster": fit.base_label,
+    })
+    return OpinionGroups(
+        assignments=assignments, k=fit.k,
+        silhouette=fit.silhouettes.get(fit.k, float("nan")), silhouettes=fit.silhouettes,
+        centroids=fit.centers, components=fit.components,
+        explained_variance=fit.explained_variance, statements=vm.statements,
+        min_votes=fit.threshold, n_votes_excluded=vm.n_excluded, seed=seed, params=params,
+        method="polis", base_centroids=fit.base_centers, base_sizes=fit.base_sizes,
+        _source=(votes, statements, vm))
+
+
+def _resample(vm: VoteMatrix, rng: np.random.Generator) -> tuple[VoteMatrix, np.ndarray]:
+    """A bootstrap resample of the votes (drawn with replacement; a vote drawn again counts
+    once) as a vote matrix over the participants who kept a vote, and their positions in
+    ``vm``."""
+    total = len(vm.rows)
+    keep = np.zeros(total, dtype=bool)
+    keep[rng.integers(0, total, size=total)] = True
+    rows, cols, vals = vm.rows[keep], vm.cols[keep], vm.vals[keep]
+    present = np.unique(rows)
+    remap = np.full(vm.shape[0], -1, dtype=np.int64)
+    remap[present] = np.arange(len(present))
+    raw = None
+    if vm.raw_counts is not None:  # votes on moderated-out statements are not resampled
+        kept_before = np.bincount(vm.rows, minlength=vm.shape[0])
+        raw = (vm.raw_counts - kept_before)[present] + np.bincount(rows, minlength=vm.shape[0])[present]
+    sub = VoteMatrix(
+        [vm.participants[i] for i in present], vm.statements, remap[rows], cols, vals,
+        vm.n_excluded, None if vm.participant_ids is None else vm.participant_ids.gather(present),
+        raw, vm.n_out_columns)
+    return sub, present
+
+
+def _match(full: np.ndarray, part: np.ndarray, k_full: int) -> np.ndarray:
+    """Map each group label of ``part`` to the label of ``full`` it overlaps most, one to one
+    (Hungarian assignment on the contingency table; scipy's when installed, else greedy)."""
+    k_part = int(part.max()) + 1
+    table = np.zeros((k_part, k_full))
+    np.add.at(table, (part, full), 1.0)
+    mapping = np.full(k_part, -1, dtype=np.int64)
+    try:
+        from scipy.optimize import linear_sum_assignment
+    except ImportError:  # pragma: no cover - optional
+        used: set[int] = set()
+        for flat in np.argsort(-table, axis=None, kind="stable"):
+            a, b = divmod(int(flat), k_full)
+            if mapping[a] < 0 and b not in used and table[a, b] > 0:
+                mapping[a] = b
+                used.add(b)
+        return mapping
+    r, c = linear_sum_assignment(-table)
+    mapping[r] = c
+    return mapping
+
+
+def _with_stability(result: OpinionGroups, vm: VoteMatrix, votes: Any, *, k: int | None,
+                    method: str, seed: int, resamples: int, kw: dict[str, Any]) -> OpinionGroups:
+    """``result`` with the bootstrap stability of its groups (see :class:`Stability`)."""
+    n = vm.shape[0]
+    full = result.assignments["group"].to_numpy()
+    same = np.zeros(n)
+    seen = np.zeros(n)
+    k_counts: dict[int, int] = {}
+    jacc = np.zeros(result.k)
+    rng = np.random.default_rng([seed, 0x5EED])
+    order = polis.participant_order(votes, vm.participant_ids) if method == "polis" else None
+    forced = polis.ids_in(kw["in_conv"], vm.participants) if method == "polis" else None
+    for _ in range(resamples):
+        sub, present = _resample(vm, rng)
+        if method == "polis":
+            assert order is not None and forced is not None
+            pos = np.full(n, -1, dtype=np.int64)
+            pos[present] = np.arange(len(present))
+            sub_order = pos[order][pos[order] >= 0]
+            fit = _polis_fit(sub, sub_order, forced[present], k=k, k_range=kw["k_range"],
+                             n_init=kw["n_init"], seed=seed, k_margin=kw["k_margin"],
+                             min_votes=polis.MIN_VOTES if kw["min_votes"] is None
+                             else int(kw["min_votes"]), base_k=kw["base_k"],
+                             threads=kw["threads"])
+            part, kk = fit.group, fit.k
+        else:
+            frame = pl.DataFrame({"statement_id": [sub.statements[c] for c in sub.cols],
+                                  "participant_id": [sub.participants[r] for r in sub.rows],
+                                  "vote": sub.vals})
+            res = _kmeans_groups(frame, k, seed=seed, min_votes=kw["min_votes"],
+                                 k_range=kw["k_range"], n_init=kw["n_init"], scale=kw["scale"],
+                                 silhouette_sample=kw["silhouette_sample"],
+                                 kmeans_sample=kw["kmeans_sample"])
+            part, kk = res.assignments["group"].to_numpy(), res.k
+        k_counts[kk] = k_counts.get(kk, 0) + 1
+        mapped = _match(full[present], part, result.k)[part]
+        seen[present] += 1
+        same[present] += mapped == full[present]
+        for g in range(result.k):
+            mine = full[present] == g
+            best = 0.0
+            for h in range(int(part.max()) + 1):
+                theirs = part == h
+                union = int((mine | theirs).sum())
+                if union:
+                    best = max(best, int((mine & theirs).sum()) / union)
+            jacc[g] += best
+    share = np.where(seen > 0, same / np.maximum(seen, 1), np.nan)
+    stab = Stability(resamples=resamples, k_counts=dict(sorted(k_counts.items())),
+                     k_agreement=k_counts.get(result.k, 0) / resamples,
+                     group_jaccard={g: float(jacc[g] / resamples) for g in range(result.k)},
+                     seed=seed)
+    return replace(result, assignments=result.assignments.with_columns(
+        pl.Series("stability", share)), stability=stab)
+
+
+def _kmeans_groups(
     votes: pl.DataFrame,
     k: int | None = None,
     *,
@@ -618,9 +983,10 @@ def opinion_groups(
     silhouette_sample: int = 3000,
     kmeans_sample: int = 20_000,
 ) -> OpinionGroups:
-    """Find opinion groups in a votes table (``statement_id``, ``participant_id``, ``vote``).
+    """``method="kmeans"`` of :func:`opinion_groups` (a departure from Polis, kept under its own
+    name): k-means over all participants instead of Polis's base and group clusters.
 
-    Method (after Polis; Small et al., 2021):
+    Method:
 
     1. Participant x statement matrix; a missing vote is imputed with the statement's mean vote
        over the participants who voted on it (passes count as 0). Columns are centered, so an
@@ -742,7 +1108,7 @@ def opinion_groups(
         min_votes=threshold,
         n_votes_excluded=vm.n_excluded,
         seed=seed,
-        params={"k_range": (lo, hi), "n_init": n_init, "scale": scale,
+        params={"method": "kmeans", "k_range": (lo, hi), "n_init": n_init, "scale": scale,
                 "silhouette_sample": silhouette_sample, "kmeans_sample": kmeans_sample},
         _source=(votes, statements, vm),
     )

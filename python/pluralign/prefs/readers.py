@@ -856,7 +856,8 @@ class PolisConversation:
       -1 rejected), ``author_id, timestamp`` and the export's ``agrees, disagrees`` counts;
     - ``participant_groups``: ``participant_id, group_id`` (the opinion group Polis assigned, from
       ``participants-votes.csv``; null when that file is absent or lacks the participant);
-    - ``name`` (folder name) and ``metadata`` (``summary.csv`` key/value pairs).
+    - ``name`` (folder name) and ``metadata`` (``summary.csv`` key/value pairs);
+    - ``in_conv``: the participants Polis clustered (those with a group id).
     """
 
     name: str
@@ -865,6 +866,14 @@ class PolisConversation:
     participant_groups: pl.DataFrame
     superseded: int
     metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def in_conv(self) -> list[Any]:
+        """The participants Polis clustered when the export was made (a group id in
+        ``participants-votes.csv``): Polis's persisted in-conv set, which can hold participants
+        admitted under earlier rules. Pass it to ``govern.opinion_groups(in_conv=...)`` to
+        cluster the same people as Polis."""
+        return self.participant_groups.drop_nulls("group_id")["participant_id"].to_list()
 
 
 def _polis_csv(path: Path, need: Sequence[str], **kw: Any) -> pl.DataFrame:

@@ -599,7 +599,7 @@ def _consensus_section(state: dict, text: dict, cfg: PipelineConfig) -> Section:
         Table("Highest group-informed consensus", ["id", "statement", "consensus", "bridging",
                                                    "polarization"], rows)])
     for g in c.groups:
-        rep = c.representative(g, n=3)
+        rep = c.representative(g, n=3).filter(pl.col("repful_for") == "agree")
         if rep.height:
             ids = rep.get_column("statement_id").to_list()
             sec.notes.append(f"group {g} stands out by agreeing with " + "; ".join(

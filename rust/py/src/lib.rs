@@ -9,6 +9,7 @@ mod choice;
 mod convert;
 mod edge;
 mod errors;
+mod govern;
 mod pareto;
 mod prefs;
 mod stats;
@@ -19,6 +20,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     pareto::register(m)?;
     choice::register(m)?;
     edge::register(m)?;
+    govern::register(m)?;
     stats::register(m)?;
     prefs::register(m)?;
     m.add_function(wrap_pyfunction!(default_threads, m)?)?;
