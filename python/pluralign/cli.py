@@ -287,10 +287,18 @@ def _cmd_govern(args: argparse.Namespace) -> int:
     constitution = _api("govern", "constitution")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    g = opinion_groups(votes, args.groups, seed=args.seed, statements=statements)
+    g = opinion_groups(votes, args.groups, seed=args.seed, statements=statements,
+                       method=args.method, bootstrap=args.bootstrap)
     write_table(g.assignments, out / "groups.parquet")
-    print(f"opinion groups: k = {g.k} (silhouette {g.silhouette:.2f}), sizes {g.sizes()} "
+    print(f"opinion groups ({g.method}): k = {g.k} (silhouette {g.silhouette:.2f}), sizes "
+          f"{g.sizes()}, {int(g.assignments['clustered'].sum())} clustered "
           f"-> {out / 'groups.parquet'}")
+    if g.stability is not None:
+        s = g.stability
+        jac = ", ".join(f"{k}: {v:.2f}" for k, v in s.group_jaccard.items())
+        shaky = int((g.assignments["stability"] < 0.6).sum())
+        print(f"stability over {s.resamples} resamples: k {s.k_counts}, group Jaccard {{{jac}}}, "
+              f"{shaky} participants in their group in < 60% of resamples")
     c = consensus(votes, g.table(), statements=statements)
     write_table(c.statements, out / "consensus.parquet")
     write_table(c.by_group, out / "consensus_by_group.parquet")
@@ -454,6 +462,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--groups", type=int, default=None,
                    help="number of opinion groups (default: chosen by silhouette)")
     g.add_argument("--seed", type=int, default=0, help="seed of the k-means restarts")
+    g.add_argument("--method", choices=["polis", "kmeans"], default="polis",
+                   help="polis = the Polis math; kmeans = k-means over all participants")
+    g.add_argument("--bootstrap", type=int, default=0,
+                   help="resamples for the stability of the groups (0 = off)")
     g.add_argument("--ledger", help="append the decision to this SQLite ledger file (created if missing)")
     g.add_argument("--actor", default="pluralign govern", help="who made the decision (ledger)")
     g.set_defaults(func=_cmd_govern)

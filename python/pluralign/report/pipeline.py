@@ -51,6 +51,7 @@ class PipelineConfig:
     threads: int | None = None
     min_votes: int = 30
     committee_size: int = 5
+    bootstrap: int = 30  # resamples for the stability of the opinion groups (0 = off)
     max_length: int = 128
     progress: bool = True
     debug: bool = False
@@ -221,19 +222,32 @@ def _opinion_groups(votes: pl.DataFrame, statements: pl.DataFrame | None,
         opinion_groups = None
     if opinion_groups is not None:
         st = statements if statements is not None and "statement_id" in statements.columns else None
-        res = opinion_groups(votes, seed=cfg.seed, statements=st)
+        res = opinion_groups(votes, seed=cfg.seed, statements=st, bootstrap=cfg.bootstrap)
         assign = res.assignments
-        how = (f"opinion groups from pluralign.govern.opinion_groups (PCA + k-means as in Polis; "
-               f"k = {res.k} chosen by silhouette {res.silhouette:.2f}); map = the same 2-D "
-               "projection")
+        how = (f"opinion groups from pluralign.govern.opinion_groups (the Polis math: 100 base "
+               f"clusters, group clusters over them, k by silhouette; k = {res.k}, "
+               f"{int(assign.get_column('clustered').sum())} of {assign.height} participants "
+               "voted enough to be clustered, the others are placed at the nearest group); "
+               "map = the same 2-D projection")
+        if res.stability is not None:
+            s = res.stability
+            shaky = int((assign.get_column("stability") < 0.6).sum())
+            jac = ", ".join(f"group {g} {v:.2f}" for g, v in s.group_jaccard.items())
+            how += (f"; stability over {s.resamples} bootstrap resamples of the votes: the same "
+                    f"k in {s.k_agreement:.0%} of them, group Jaccard stability {jac} (above 0.75 "
+                    f"is solid, below 0.6 an artefact), {shaky} participants in their group in "
+                    "fewer than 60% of resamples")
         if polis_groups is not None:
             try:
                 (ari,) = _api("govern", "adjusted_rand_index")
                 j = assign.join(polis_groups.rename({"group": "polis_group"}), on="participant_id")
                 if j.height:
                     a = ari(j.get_column("group").to_numpy(), j.get_column("polis_group").to_numpy())
-                    how += (f"; agreement with the groups Polis itself assigned: adjusted Rand "
-                            f"index {a:.2f} over {j.height} participants")
+                    kp = j.get_column("polis_group").n_unique()
+                    how += (f"; agreement with the groups Polis itself assigned in this export: "
+                            f"adjusted Rand index {a:.2f} over {j.height} participants (Polis: "
+                            f"k = {kp}). Polis computes incrementally and its groups carry the "
+                            "conversation's history, so a batch run can differ (docs/govern.md)")
             except ImportError:
                 pass
         coords = assign.select("x", "y").to_numpy()
