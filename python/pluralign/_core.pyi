@@ -259,3 +259,15 @@ def edge_batch(
     npt.NDArray[np.float64],
     npt.NDArray[np.int64],
 ]: ...
+
+# --- govern (rust/py/src/govern.rs): the k-means of the Polis math; see pluralign.govern.polis ---
+def kmeans_first_distinct(points: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.int64]: ...
+def kmeans_lloyd(
+    points: npt.NDArray[np.float64],
+    init: npt.NDArray[np.float64],
+    weights: npt.NDArray[np.float64] | None = None,
+    max_iter: int = 20,
+    tol: float = 0.01,
+    drop_empty: bool = True,
+    threads: int | None = None,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int64], int]: ...

@@ -135,8 +135,11 @@ def group_clusters(centers: np.ndarray, sizes: np.ndarray, k: int, *, n_init: in
     sizes. Polis starts from the first ``k`` distinct centers (in base order) and tracks that
     clustering across updates; without updates to track, the best (least weighted inertia) of
     that start and ``n_init - 1`` seeded k-means++ starts, each iterated to convergence, is
-    kept. Returns the group of each base cluster (0..k'-1)."""
+    kept. ``n_init=1`` is Polis's cold update exactly (its start, at most 21 steps, 0.01 rule).
+    Returns the group of each base cluster (0..k'-1)."""
     w = sizes.astype(np.float64)
+    if n_init == 1:  # exactly Polis's cold update: its start, 20 iterations, 0.01 rule
+        return kmeans(centers, centers[first_distinct(centers, k)], weights=w, threads=1)[0]
     starts = [centers[first_distinct(centers, k)]]
     rng = np.random.default_rng([int(seed), k])
     starts += [_kmeanspp(centers, w, k, rng) for _ in range(max(0, n_init - 1))]
