@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pluralign.errors import InputError
-from pluralign.govern import Ledger, LedgerIntegrityError
+from pluralign.govern import Ledger, LedgerHead, LedgerIntegrityError, LedgerKeyError
 from pluralign.govern.ledger import GENESIS, canonical_json, entry_hash
 
 COLS = ("idx", "time", "kind", "actor", "payload", "prev", "hash", "mac")
@@ -76,9 +76,9 @@ def test_hash_is_sha256_of_canonical_json() -> None:
     text = json.dumps(content, sort_keys=True, separators=(",", ":"))
     assert e.hash == hashlib.sha256(text.encode()).hexdigest()
     assert led[1].prev == e.hash and led[1].index == 1
-    assert led.head() == led[1].hash
+    assert led.head() == (1, led[1].hash) == LedgerHead(index=1, hash=led[1].hash)
     assert led.verify() == 2
-    assert Ledger().head() == GENESIS
+    assert Ledger().head() == (-1, GENESIS)
 
 
 def test_file_is_sqlite_in_wal_mode(tmp_path: Path) -> None:
@@ -175,14 +175,23 @@ def test_modified_deleted_swapped_inserted_rows_are_named(tmp_path: Path) -> Non
     reset()
     sql(p, ("UPDATE entries SET payload = replace(payload, '\":', '\": ') WHERE idx = 4", ()))
     assert named(p) == 4
-    # remove whole entries from the end: a valid shorter chain, caught by a pinned head
+    # remove whole entries from the end: a valid shorter chain, caught by the head the file
+    # records (and by a published anchor, even when the head row was rolled back too)
     reset()
     head = Ledger(p).head()
     sql(p, ("DELETE FROM entries WHERE idx >= 3", ()))
-    assert Ledger(p).verify() == 3
+    with pytest.raises(LedgerIntegrityError, match="removed from the end") as e:
+        Ledger(p)
+    assert e.value.index == 3
+    short = json.dumps({"hash": orig[2][6], "index": 2}, separators=(",", ":"))
+    sql(p, ("UPDATE meta SET value = ? WHERE key = 'head'", (short,)))
+    assert Ledger(p).verify() == 3  # the file alone cannot tell
     with pytest.raises(LedgerIntegrityError, match="expected head") as e:
         Ledger(p).verify(expected_head=head)
     assert e.value.index == 3
+    rewrite(p, orig)
+    head5 = json.dumps({"hash": orig[4][6], "index": 4}, separators=(",", ":"))
+    sql(p, ("UPDATE meta SET value = ? WHERE key = 'head'", (head5,)))
     # opening a broken file verifies by default
     rewrite(p, orig[:1] + orig[2:])
     with pytest.raises(LedgerIntegrityError):
@@ -259,19 +268,25 @@ def test_hmac_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     p = tmp_path / "l.sqlite"
     filled(p, key="secret")
     assert Ledger(p, key="secret").verify() == 5
-    with pytest.raises(LedgerIntegrityError, match="HMAC") as e:
+    with pytest.raises(LedgerKeyError, match="wrong key"):
         Ledger(p, key="other")
-    assert e.value.index == 0
     monkeypatch.setenv("PLURALIGN_LEDGER_KEY", "secret")
     assert Ledger.load(p, key_env="PLURALIGN_LEDGER_KEY").verify() == 5
-    # a forger without the key rebuilds a consistent chain: the hashes check, the MACs do not
+    # a forger without the key rewrites the keyed file with a consistent chain (the meta rows
+    # kept): the hashes check, the MACs do not
     forged = tmp_path / "forged.sqlite"
-    led = Ledger(forged)
-    for e in Ledger(p, key="secret"):
-        led.append(e.kind, {**e.payload, "result": "z"}, actor=e.actor, time=e.time)
-    assert Ledger(forged).verify() == 5
-    with pytest.raises(LedgerIntegrityError, match="HMAC"):
+    Ledger(p, key="secret").save(forged)
+    prev, new_rows = GENESIS, []
+    for r in rows(forged):
+        d = dict(zip(("index", "time", "kind", "actor", "payload", "prev"), r[:6]))
+        d["payload"], d["prev"] = {**json.loads(d["payload"]), "result": "z"}, prev
+        prev = entry_hash(d)
+        new_rows.append((r[0], r[1], r[2], r[3], canonical_json(d["payload"]).decode(), d["prev"],
+                         prev, r[7]))
+    rewrite(forged, new_rows)
+    with pytest.raises(LedgerIntegrityError, match="HMAC") as e:
         Ledger(forged, key="secret")
+    assert e.value.index == 0
     # a keyed writer refuses to chain onto a head whose MAC is wrong
     with pytest.raises(LedgerIntegrityError, match="HMAC") as e:
         Ledger(forged, key="secret", verify=False).append("x", {})
@@ -364,3 +379,175 @@ def test_append_onto_a_tampered_head_is_refused(tmp_path: Path) -> None:
         Ledger(p, verify=False).append("x", {})
     assert e.value.index == 2
     assert len(Ledger(p, verify=False)) == 3  # nothing was appended
+
+
+# -- issue 17: keyed flag, anchors, missing tables, integrity_check ---------------------------
+
+def test_the_file_records_that_it_is_keyed(tmp_path: Path) -> None:
+    p = tmp_path / "k.sqlite"
+    filled(p, key="secret")
+    con = sqlite3.connect(p)
+    meta = dict(con.execute("SELECT key, value FROM meta"))
+    con.close()
+    assert meta["keyed"] == "1" and len(meta["key_check"]) == 64
+    # a keyless open, verify or append of a keyed file is refused
+    with pytest.raises(LedgerKeyError, match="keyed"):
+        Ledger(p)
+    with pytest.raises(LedgerKeyError, match="keyed"):
+        Ledger.load(p)
+    with pytest.raises(LedgerKeyError, match="keyed"):
+        Ledger(p, verify=False).verify()
+    with pytest.raises(LedgerKeyError, match="keyed"):
+        Ledger(p, verify=False).append("x", {})
+    # a wrong key is refused at once, before any entry is read
+    with pytest.raises(LedgerKeyError, match="wrong key"):
+        Ledger(p, key="other", verify=False)
+    # keyed operations on an unkeyed file are refused too
+    q = tmp_path / "plain.sqlite"
+    filled(q)
+    with pytest.raises(LedgerKeyError, match="not a keyed ledger"):
+        Ledger(q, key="secret")
+    # an empty keyed ledger keeps its mode: a keyless writer cannot start its chain
+    e = tmp_path / "empty-keyed.sqlite"
+    Ledger(e, key="secret")
+    with pytest.raises(LedgerKeyError):
+        Ledger(e, verify=False).append("x", {})
+    assert len(Ledger(e, key="secret")) == 0
+    # stripping the key record and the MACs does not fool a verifier that holds the key
+    sql(p, ("UPDATE entries SET mac = NULL", ()), ("UPDATE meta SET value = '0' WHERE key = 'keyed'", ()),
+        ("DELETE FROM meta WHERE key = 'key_check'", ()))
+    with pytest.raises(LedgerKeyError, match="stripped"):
+        Ledger(p, key="secret")
+    # reading is still possible without the key (verify=False), the MACs are visible
+    assert len(Ledger(q, verify=False)) == 5
+
+
+def test_jsonl_export_of_a_keyed_ledger_needs_the_key(tmp_path: Path) -> None:
+    led = filled(key="secret")
+    text = led.to_jsonl()
+    assert Ledger.verify_jsonl(text, key="secret", expected_head=led.head()) == 5
+    with pytest.raises(LedgerKeyError, match="line 1"):
+        Ledger.verify_jsonl(text)
+
+
+def test_head_is_an_anchor_that_pins_the_tail(tmp_path: Path) -> None:
+    p = tmp_path / "a.sqlite"
+    led = filled(p, n=5)
+    anchor = led.head()
+    assert anchor.index == 4 and anchor.length == 5 and anchor.hash == led[4].hash
+    assert str(anchor) == f"4:{anchor.hash}" and LedgerHead.parse(str(anchor)) == anchor
+    led.append("later", {"x": 1})  # the chain may grow past a published anchor
+    assert led.verify(expected_head=anchor) == 6
+    assert led.verify(expected_head=str(anchor)) == 6
+    assert led.verify(expected_head=(anchor.index, anchor.hash)) == 6
+    assert led.verify(expected_head=Ledger().head()) == 6  # the empty anchor pins nothing
+    for bad in ("nope", anchor.hash, (4,), ("4", anchor.hash), (4, "x" * 64), (-2, GENESIS),
+                (True, anchor.hash), 4):
+        with pytest.raises(InputError, match="expected_head"):
+            led.verify(expected_head=bad)
+
+
+def test_deleting_the_last_entry_and_appending_is_detected(tmp_path: Path) -> None:
+    p = tmp_path / "t.sqlite"
+    filled(p, n=5)
+    anchor = Ledger(p).head()
+    old = rows(p)
+    # (1) delete entry 4 with plain SQL: the next append refuses to re-use index 4
+    sql(p, ("DELETE FROM entries WHERE idx = 4", ()))
+    with pytest.raises(LedgerIntegrityError, match="removed from the end") as e:
+        Ledger(p, verify=False).append("replacement", {"x": 1})
+    assert e.value.index == 4 and len(Ledger(p, verify=False)) == 4
+    # (2) the forger also rolls the file's head row back: the append goes through, and only
+    # the published anchor tells that entry 4 was replaced
+    head3 = json.dumps({"hash": old[3][6], "index": 3}, separators=(",", ":"))
+    sql(p, ("UPDATE meta SET value = ? WHERE key = 'head'", (head3,)))
+    new = Ledger(p).append("replacement", {"x": 1})
+    assert new.index == 4 and Ledger(p).verify() == 5
+    with pytest.raises(LedgerIntegrityError, match="replaced") as e:
+        Ledger(p).verify(expected_head=anchor)
+    assert e.value.index == 4
+    # and cutting it again below the anchor is named as a cut tail
+    sql(p, ("DELETE FROM entries WHERE idx >= 3", ()),
+        ("UPDATE meta SET value = ? WHERE key = 'head'",
+         (json.dumps({"hash": old[2][6], "index": 2}, separators=(",", ":")),)))
+    with pytest.raises(LedgerIntegrityError, match="removed from the end") as e:
+        Ledger(p).verify(expected_head=anchor)
+    assert e.value.index == 3
+    # entries added behind the ledger's back (raw SQL, head row not updated) are named too
+    q = tmp_path / "u.sqlite"
+    filled(q, n=2)
+    r = rows(q)[1]
+    fake = {"index": 2, "time": r[1], "kind": "x", "actor": None, "payload": {}, "prev": r[6]}
+    sql(q, (f"INSERT INTO entries ({', '.join(COLS)}) VALUES (?,?,?,?,?,?,?,?)",
+            (2, r[1], "x", None, "{}", r[6], entry_hash(fake), None)))
+    with pytest.raises(LedgerIntegrityError, match="added outside") as e:
+        Ledger(q)
+    assert e.value.index == 2
+
+
+def test_keyed_head_record_needs_the_key(tmp_path: Path) -> None:
+    p = tmp_path / "kh.sqlite"
+    filled(p, n=3, key="secret")
+    old = rows(p)
+    sql(p, ("DELETE FROM entries WHERE idx = 2", ()),
+        ("UPDATE meta SET value = ? WHERE key = 'head'",
+         (json.dumps({"hash": old[1][6], "index": 1}, separators=(",", ":")),)))
+    with pytest.raises(LedgerIntegrityError, match="HMAC on the recorded head"):
+        Ledger(p, key="secret")
+
+
+def test_an_existing_file_without_the_ledger_table_is_an_error(tmp_path: Path) -> None:
+    p = tmp_path / "d.sqlite"
+    filled(p, n=3)
+    sql(p, ("DROP TABLE entries", ()))
+    for verify in (True, False):
+        with pytest.raises(LedgerIntegrityError, match="no entries table"):
+            Ledger(p, verify=verify).verify()
+    with pytest.raises(LedgerIntegrityError, match="no entries table"):
+        Ledger(p, verify=False).append("x", {})
+    con = sqlite3.connect(p)
+    assert "entries" not in {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+    con.close()
+    # the meta table gone
+    q = tmp_path / "m.sqlite"
+    filled(q, n=1)
+    sql(q, ("DROP TABLE meta", ()))
+    with pytest.raises(LedgerIntegrityError, match="no meta table"):
+        Ledger(q)
+    # a 0-byte file is not a fresh ledger either, and stays 0 bytes
+    z = tmp_path / "zero.sqlite"
+    z.write_bytes(b"")
+    with pytest.raises(LedgerIntegrityError, match="0-byte"):
+        Ledger(z)
+    with pytest.raises(LedgerIntegrityError, match="0-byte"):
+        Ledger(z, verify=False).append("x", {})
+    assert z.stat().st_size == 0
+    # an SQLite file made by something else
+    o = tmp_path / "other.sqlite"
+    sql(o, ("CREATE TABLE t (x)", ()))
+    with pytest.raises(LedgerIntegrityError, match="not a pluralign ledger"):
+        Ledger(o)
+
+
+def test_verify_runs_integrity_check(tmp_path: Path) -> None:
+    """A damaged UNIQUE index (quick_check passes it) is reported by verify()."""
+    p = tmp_path / "i.sqlite"
+    filled(p, n=4)
+    con = sqlite3.connect(p)
+    root = con.execute("SELECT rootpage FROM sqlite_master WHERE type = 'index' AND tbl_name = "
+                       "'entries' AND name LIKE 'sqlite_autoindex_entries_3'").fetchone()[0]
+    page = con.execute("PRAGMA page_size").fetchone()[0]
+    last = con.execute("SELECT hash FROM entries WHERE idx = 3").fetchone()[0]
+    con.close()
+    raw = bytearray(p.read_bytes())
+    lo = (root - 1) * page
+    at = raw.find(last.encode(), lo, lo + page)
+    assert at >= 0
+    raw[at + 63] = ord("0" if last[63] != "0" else "1")  # the index copy of the hash only
+    p.write_bytes(bytes(raw))
+    con = sqlite3.connect(p)
+    assert con.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] != "ok"
+    con.close()
+    with pytest.raises(LedgerIntegrityError, match="damaged"):
+        Ledger(p)

@@ -19,9 +19,19 @@ timestamping") construction of Haber & Stornetta (1991): changing, deleting, ins
 reordering any entry breaks the ``hash`` of that entry or the ``idx`` / ``prev`` link at that
 position, and :meth:`Ledger.verify` names the first entry where the chain breaks (a stored
 payload that is not byte-for-byte canonical JSON is named too). Rows that SQLite cannot read
-(a truncated or corrupted file) are named by the position where reading stopped. Removing
-entries from the *end* leaves a valid shorter chain; to detect that, keep :meth:`Ledger.head`
-elsewhere and pass it to ``verify(expected_head=...)``.
+(a truncated or corrupted file) are named by the position where reading stopped.
+
+The table ``meta`` records the file's format, whether the ledger is **keyed** (``keyed`` =
+``1``/``0``; a keyed file also stores ``key_check`` = HMAC(key, a fixed label), so a wrong key
+is refused at once) and the chain's **head** (``{"index", "hash"[, "mac"]}``, updated in the
+same transaction as each append; MACed when keyed). A keyless open, append or verify of a keyed
+file is refused, and so is a keyed one of an unkeyed file (:class:`LedgerKeyError`). Removing
+entries from the *end* by SQL leaves a valid shorter chain; the recorded head catches that
+unless the meta row was rewritten too, and only an **external anchor** catches it against
+someone who can write the whole file: publish :meth:`Ledger.head` (an ``(index, hash)`` pair)
+elsewhere and pass it to ``verify(expected_head=...)``. Threat model: without an anchor, only
+the HMAC key stops a forger from rewriting the chain, and nothing stops a writer with file
+access from cutting the tail and rolling the head row back to an older value.
 
 Appends run in a ``BEGIN IMMEDIATE`` transaction (the database write lock is taken first), read
 the chain's head inside it and insert the next entry, so several processes appending to one
@@ -42,13 +52,14 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from pluralign.errors import InputError
 
-__all__ = ["GENESIS", "Ledger", "LedgerEntry", "LedgerIntegrityError"]
+__all__ = ["GENESIS", "Ledger", "LedgerEntry", "LedgerHead", "LedgerIntegrityError",
+           "LedgerKeyError"]
 
 GENESIS = "0" * 64
 _FIELDS = ("index", "time", "kind", "actor", "payload", "prev")
@@ -65,8 +76,9 @@ CREATE TABLE IF NOT EXISTS entries (
     mac TEXT
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-INSERT OR IGNORE INTO meta VALUES ('format', 'pluralign-ledger-1');
 """
+_FORMAT = "pluralign-ledger-2"  # -1: no keyed / head rows in meta (inferred, added on append)
+_KEY_LABEL = b"pluralign-ledger key check"
 _COLUMNS = "idx, time, kind, actor, payload, prev, hash, mac"
 
 
@@ -78,6 +90,56 @@ class LedgerIntegrityError(InputError):
         super().__init__(f"ledger entry {index} is invalid: {reason}")
         self.index = index
         self.reason = reason
+
+
+class LedgerKeyError(InputError):
+    """The key given does not fit the ledger: a keyed (HMAC) ledger opened, appended to or
+    verified without its key or with a wrong one, or a key given for an unkeyed ledger."""
+
+
+class LedgerHead(NamedTuple):
+    """An anchor to publish outside the file: the last entry's ``index`` (``-1`` for an
+    empty ledger) and ``hash``. ``str(head)`` is ``"index:hash"``; :meth:`parse` reads it back.
+    ``verify(expected_head=head)`` then proves that the chain still holds that entry at that
+    position (it may have grown since)."""
+
+    index: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.index}:{self.hash}"
+
+    @property
+    def length(self) -> int:
+        """Number of entries the anchor pins."""
+        return self.index + 1
+
+    @classmethod
+    def parse(cls, value: Any, *, name: str = "expected_head") -> LedgerHead:
+        """A ``LedgerHead``, an ``(index, hash)`` pair or its ``"index:hash"`` text."""
+        if isinstance(value, str) and value.count(":") == 1:
+            i, h = value.split(":")
+            try:
+                value = (int(i), h)
+            except ValueError:
+                raise InputError(f"{name}: {value!r} is not 'index:hash'") from None
+        if isinstance(value, str):
+            raise InputError(
+                f"{name}: a bare hash no longer pins a position; pass ledger.head() (an "
+                f"(index, hash) pair) or its text 'index:hash', got {value!r}")
+        if not (isinstance(value, tuple) and len(value) == 2):
+            raise InputError(f"{name} must be ledger.head(), an (index, hash) pair or "
+                             f"'index:hash', got {value!r}")
+        i, h = value
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or int(i) < -1:
+            raise InputError(f"{name}: index must be an int >= -1, got {i!r}")
+        if not (isinstance(h, str) and len(h) == 64
+                and all(c in "0123456789abcdef" for c in h)):
+            raise InputError(f"{name}: hash must be 64 lowercase hex digits, got {h!r}")
+        if int(i) == -1 and h != GENESIS:
+            raise InputError(f"{name}: index -1 (empty ledger) goes with the genesis hash "
+                             "(64 zeros)")
+        return cls(int(i), h)
 
 
 def _plain(x: Any) -> Any:
@@ -176,43 +238,94 @@ class Ledger:
         if key is not None and key_env is not None:
             raise InputError("pass key or key_env, not both")
         if key_env is not None:
-            if key_env not in os.environ:
+            if not isinstance(key_env, str) or key_env not in os.environ:
                 raise InputError(f"environment variable {key_env!r} (the ledger key) is not set")
             key = os.environ[key_env]
         self._key = _key_bytes(key)
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or \
+                not math.isfinite(timeout) or timeout < 0:
+            raise InputError(f"timeout must be a finite number of seconds >= 0, got {timeout!r}")
+        if path is not None and not isinstance(path, (str, os.PathLike)):
+            raise InputError(f"path must be a str or os.PathLike, got {type(path).__name__}")
         self.path = None if path is None else Path(path)
         self._timeout = float(timeout)
         self._mem: sqlite3.Connection | None = None
         if self.path is None:
             self._mem = sqlite3.connect(":memory:", isolation_level=None)
-            self._mem.executescript(_SCHEMA)
-        else:
-            if self.path.exists() and self.path.is_dir():
-                raise InputError(f"ledger path {self.path} is a directory; give a file path")
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                with self._connect(create=True):
-                    pass
-            except LedgerIntegrityError:
-                if verify:
-                    self.verify()  # names the first lost entry
-                    raise
+            self._init_schema(self._mem)
+            return
+        if self.path.is_dir():
+            raise InputError(f"ledger path {self.path} is a directory; give a file path")
+        if not self.path.exists():
+            self._create_file()
+        try:
+            with self._connect() as con:
+                self._check_key(self._meta(con))
+        except LedgerIntegrityError:
             if verify:
-                self.verify()
+                self.verify()  # names the first lost entry of a damaged file
+                raise
+        if verify:
+            self.verify()
 
     # -- connections ---------------------------------------------------------------------
-    def _open(self, create: bool = False) -> sqlite3.Connection:
+    def _init_schema(self, con: sqlite3.Connection) -> None:
+        con.executescript(_SCHEMA)
+        rows = [("format", _FORMAT), ("keyed", "1" if self._key is not None else "0"),
+                ("head", canonical_json(self._head_record(-1, GENESIS)).decode("ascii"))]
+        if self._key is not None:
+            rows.append(("key_check", _mac(self._key, _KEY_LABEL.decode("ascii"))))
+        con.executemany("INSERT INTO meta VALUES (?, ?)", rows)
+
+    def _create_file(self) -> None:
+        """Create a new ledger file atomically: the schema is written to a private file next
+        to ``path`` and hard-linked into place (``os.link`` never overwrites), so another
+        process never sees a half-made ledger, and an existing file is never reinitialised."""
+        import secrets
+
+        assert self.path is not None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
+        try:
+            con = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                con.execute("PRAGMA journal_mode=WAL")
+                self._init_schema(con)
+            finally:
+                con.close()
+            try:
+                os.link(tmp, self.path)
+            except FileExistsError:
+                pass  # another process created it first: use theirs
+            except OSError:  # no hard links on this file system
+                if not self.path.exists():
+                    os.replace(tmp, self.path)
+        except OSError as e:
+            raise InputError(f"cannot create the ledger file {self.path}: {e}") from None
+        finally:
+            for q in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+                try:
+                    q.unlink()
+                except OSError:
+                    pass
+
+    def _open(self) -> sqlite3.Connection:
         if self._mem is not None:
             return self._mem
         assert self.path is not None
         try:
+            size = self.path.stat().st_size
+        except OSError:
+            raise InputError(f"the ledger file {self.path} no longer exists") from None
+        if size == 0:  # checked before connecting: setting WAL mode would write a header
+            raise LedgerIntegrityError(
+                0, f"{self.path} is an empty (0-byte) file, not a pluralign ledger (emptied, or "
+                   "made by something else); refusing to start a new ledger over it: move it "
+                   "away to start one")
+        try:
             con = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
             con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA synchronous=FULL")
-            if create:
-                con.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")
-            else:
-                con.execute("SELECT 1 FROM entries LIMIT 1").fetchall()
         except sqlite3.DatabaseError as e:
             raise LedgerIntegrityError(
                 0, f"SQLite: {e}: {self.path} was truncated or corrupted, or is not a pluralign "
@@ -220,14 +333,104 @@ class Ledger:
         return con
 
     @contextmanager
-    def _connect(self, create: bool = False) -> Iterator[sqlite3.Connection]:
+    def _connect(self) -> Iterator[sqlite3.Connection]:
         """A connection for one operation (closed after it; the in-memory one is kept)."""
-        con = self._open(create)
+        con = self._open()
         try:
             yield con
         finally:
             if con is not self._mem:
                 con.close()
+
+    def _where(self) -> str:
+        return "the in-memory ledger" if self.path is None else str(self.path)
+
+    def _meta(self, con: sqlite3.Connection) -> dict[str, str]:
+        """The ``meta`` rows, after checking that both tables exist (an existing file whose
+        tables are gone, or a 0-byte file, is refused: it is never re-created silently)."""
+        try:
+            return self._meta_rows(con)
+        except sqlite3.DatabaseError as e:
+            raise LedgerIntegrityError(
+                0, f"SQLite: {e}: {self._where()} was truncated or corrupted, or is not a "
+                   "pluralign ledger") from None
+
+    def _meta_rows(self, con: sqlite3.Connection) -> dict[str, str]:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        missing = {"entries", "meta"} - tables
+        if missing:
+            raise LedgerIntegrityError(
+                0, f"{self._where()} has no {' / '.join(sorted(missing))} table: it is not a "
+                   "pluralign ledger, or its table was dropped; refusing to start a new ledger "
+                   "over it")
+        meta = {str(k): str(v) for k, v in con.execute("SELECT key, value FROM meta")}
+        fmt = meta.get("format")
+        if fmt not in ("pluralign-ledger-1", _FORMAT):
+            raise LedgerIntegrityError(
+                0, f"{self._where()}: unknown or missing ledger format {fmt!r} in table meta")
+        if fmt == _FORMAT and not {"keyed", "head"} <= set(meta):
+            raise LedgerIntegrityError(
+                0, f"{self._where()}: the meta rows 'keyed' / 'head' were removed (tampered)")
+        if "keyed" not in meta:  # format 1: infer from the stored MACs
+            row = con.execute("SELECT mac FROM entries ORDER BY id LIMIT 1").fetchone()
+            meta["keyed"] = ("1" if row[0] is not None else "0") if row is not None else \
+                ("1" if self._key is not None else "0")
+        return meta
+
+    def _check_key(self, meta: Mapping[str, str]) -> None:
+        keyed = meta.get("keyed")
+        if keyed not in ("0", "1"):
+            raise LedgerIntegrityError(0, f"meta 'keyed' is {keyed!r}, not 0 or 1 (tampered)")
+        if keyed == "1" and self._key is None:
+            raise LedgerKeyError(
+                f"{self._where()} is a keyed (HMAC) ledger: pass key= or key_env= to open, "
+                "append to or verify it (without the key its MACs cannot be checked)")
+        if keyed == "0" and self._key is not None:
+            raise LedgerKeyError(
+                f"{self._where()} is not a keyed ledger (meta 'keyed' = 0) but a key was "
+                "given: open it without a key; if it was created with a key, its key record "
+                "and MACs were stripped (tampered)")
+        check = meta.get("key_check")
+        if self._key is not None and check is not None and not hmac.compare_digest(
+                check, _mac(self._key, _KEY_LABEL.decode("ascii"))):
+            raise LedgerKeyError(
+                f"wrong key for {self._where()}: its key check (an HMAC of a fixed label) does "
+                "not match")
+
+    def _head_record(self, index: int, digest: str) -> dict[str, Any]:
+        rec: dict[str, Any] = {"index": index, "hash": digest}
+        if self._key is not None:
+            rec["mac"] = _mac(self._key, f"head:{index}:{digest}")
+        return rec
+
+    def _check_head_record(self, meta: Mapping[str, str], n: int, last: str) -> None:
+        """The chain (``n`` entries ending in hash ``last``) against the head row in meta."""
+        text = meta.get("head")
+        if text is None:
+            return  # format 1 (written before the head row existed)
+        try:
+            rec = json.loads(text)
+            index, digest = int(rec["index"]), str(rec["hash"])
+        except (ValueError, TypeError, KeyError):
+            raise LedgerIntegrityError(n, f"meta 'head' is not a head record: {text[:80]!r} "
+                                          "(tampered)") from None
+        if self._key is not None and not (
+                isinstance(rec.get("mac"), str)
+                and hmac.compare_digest(rec["mac"], _mac(self._key, f"head:{index}:{digest}"))):
+            raise LedgerIntegrityError(
+                min(n, max(index, 0)), "missing or wrong HMAC on the recorded head (forged)")
+        if index > n - 1:
+            raise LedgerIntegrityError(
+                n, f"the file recorded its head at entry {index} but the chain ends after "
+                   f"{n} entries: entries {n}..{index} were removed from the end")
+        if index < n - 1:
+            raise LedgerIntegrityError(
+                index + 1, f"the chain has {n} entries but the file recorded its head at "
+                           f"entry {index}: entries after it were added outside the ledger")
+        if digest != last:
+            raise LedgerIntegrityError(
+                max(index, 0), f"entry {index} is not the one recorded as the head (the last "
+                               "entry was replaced)")
 
     # -- reading / checking --------------------------------------------------------------
     @staticmethod
@@ -320,20 +523,30 @@ class Ledger:
                 pass
         return n
 
-    def verify(self, *, expected_head: str | None = None) -> int:
+    def verify(self, *, expected_head: Any = None) -> int:
         """Check the whole chain and return the number of entries.
 
         Raises :class:`LedgerIntegrityError` naming the first bad entry (``.index``): a
         modified entry fails its own hash (or, if its hash was recomputed, the next entry's
         ``prev``); a deleted, inserted or reordered one breaks the index / prev link at that
         position; a row SQLite cannot read (truncated / corrupted file) is named where reading
-        stopped, and a final ``PRAGMA quick_check`` catches damage outside the rows.
-        ``expected_head``: a previously recorded :meth:`head`, to also detect entries removed
-        from the end."""
-        prev, n = GENESIS, 0
+        stopped, a final ``PRAGMA integrity_check`` catches damage outside the rows (a broken
+        index), and the chain's end must match the head recorded in the file.
+        ``expected_head``: an anchor published earlier (:meth:`head`: ``(index, hash)``, or its
+        text ``"index:hash"``): the chain must still hold that entry at that position, which
+        detects entries removed from the end, or removed and re-appended, even by someone who
+        also rewrote the file's own head record. Raises :class:`LedgerKeyError` when the key
+        does not fit the ledger."""
+        anchor = None if expected_head is None else LedgerHead.parse(expected_head)
+        prev, n, at_anchor = GENESIS, 0, None
         try:
+            with self._connect() as con:
+                meta = self._meta(con)
+            self._check_key(meta)
             for e in self._rows():
                 self._check_one(n, e, prev)
+                if anchor is not None and n == anchor.index:
+                    at_anchor = e.hash
                 prev, n = e.hash, n + 1
         except LedgerIntegrityError as err:
             if not (self.path is not None and n == 0 and err.reason.startswith("SQLite:")):
@@ -345,17 +558,24 @@ class Ledger:
                 k, f"cannot be read: {err.reason}; {kept}, entry {k} onward is lost") from None
         try:
             with self._connect() as con:
-                problems = [r[0] for r in con.execute("PRAGMA quick_check")]
+                problems = [r[0] for r in con.execute("PRAGMA integrity_check")]
         except sqlite3.DatabaseError as e:
             problems = [str(e)]
         if problems != ["ok"]:
             raise LedgerIntegrityError(
                 n, f"the SQLite file is damaged ({'; '.join(problems[:3])}); entries from here "
                    "on may be lost")
-        if expected_head is not None and prev != expected_head:
-            raise LedgerIntegrityError(
-                n, "the chain ends before the expected head hash (entries removed from the "
-                   "end) or continues past it")
+        if anchor is not None:
+            if anchor.index >= n:
+                raise LedgerIntegrityError(
+                    n, f"the chain has {n} entries but the expected head (anchor) pins entry "
+                       f"{anchor.index}: entries {n}..{anchor.index} were removed from the end")
+            if anchor.index >= 0 and at_anchor != anchor.hash:
+                raise LedgerIntegrityError(
+                    anchor.index, f"entry {anchor.index} does not match the expected head "
+                                  "(anchor): it was replaced (the tail cut and re-appended, or "
+                                  "the chain rewritten)")
+        self._check_head_record(meta, n, prev)
         return n
 
     def first_bad(self) -> int | None:
@@ -383,10 +603,13 @@ class Ledger:
         stamp = time or _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds")
         if not isinstance(stamp, str):
             raise InputError(f"time must be an ISO 8601 string, got {stamp!r}")
+        n = 0
         with self._connect() as con:
             try:
                 con.execute("BEGIN IMMEDIATE")
                 try:
+                    meta = self._meta(con)
+                    self._check_key(meta)
                     n = con.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
                     row = con.execute(f"SELECT {_COLUMNS} FROM entries ORDER BY id DESC LIMIT 1"
                                       ).fetchone()
@@ -395,12 +618,18 @@ class Ledger:
                         tail = self._entry(n - 1, row)
                         self._check_one(n - 1, tail, tail.prev)  # its own hash / MAC / index
                         prev = tail.hash
+                    # a tail removed (and about to be re-used) is refused here, not overwritten
+                    self._check_head_record(meta, n, prev)
                     fields = {"index": n, "time": stamp, "kind": kind, "actor": actor,
                               "payload": body, "prev": prev}
                     digest = entry_hash(fields)
                     mac = _mac(self._key, digest) if self._key is not None else None
                     con.execute(f"INSERT INTO entries ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
                                 (n, stamp, kind, actor, text, prev, digest, mac))
+                    head = canonical_json(self._head_record(n, digest)).decode("ascii")
+                    con.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (head,))
+                    con.execute("INSERT OR IGNORE INTO meta VALUES ('keyed', ?)",
+                                ("1" if self._key is not None else "0",))
                 except BaseException:
                     con.execute("ROLLBACK")
                     raise
@@ -451,8 +680,11 @@ class Ledger:
         return list(self._rows())
 
     def __len__(self) -> int:
-        with self._connect() as con:
-            return int(con.execute("SELECT COUNT(*) FROM entries").fetchone()[0])
+        try:
+            with self._connect() as con:
+                return int(con.execute("SELECT COUNT(*) FROM entries").fetchone()[0])
+        except sqlite3.DatabaseError as e:
+            raise LedgerIntegrityError(0, f"SQLite cannot read the ledger ({e})") from None
 
     def __iter__(self) -> Iterator[LedgerEntry]:
         return iter(self.entries)
@@ -460,11 +692,19 @@ class Ledger:
     def __getitem__(self, i: int) -> LedgerEntry:
         return self.entries[i]
 
-    def head(self) -> str:
-        """Hash of the last entry (64 zeros when empty): record it elsewhere to pin the chain."""
-        with self._connect() as con:
-            row = con.execute("SELECT hash FROM entries ORDER BY id DESC LIMIT 1").fetchone()
-        return GENESIS if row is None else str(row[0])
+    def head(self) -> LedgerHead:
+        """The anchor to publish elsewhere: ``LedgerHead(index, hash)`` of the last entry
+        (``(-1, 64 zeros)`` when empty; ``str()`` gives ``"index:hash"``). Pass it later to
+        ``verify(expected_head=...)`` to detect a cut or replaced tail (not verified here)."""
+        try:
+            with self._connect() as con:
+                row = con.execute(
+                    "SELECT idx, hash FROM entries ORDER BY id DESC LIMIT 1").fetchone()
+        except sqlite3.DatabaseError as e:
+            raise LedgerIntegrityError(0, f"SQLite cannot read the ledger ({e})") from None
+        if row is None:
+            return LedgerHead(-1, GENESIS)
+        return LedgerHead(int(row[0]), str(row[1]))
 
     def to_jsonl(self) -> str:
         """The ledger as JSON lines: one canonical JSON object per entry (index, time, kind,
@@ -483,10 +723,15 @@ class Ledger:
 
     @staticmethod
     def verify_jsonl(text: str, *, key: str | bytes | None = None,
-                     expected_head: str | None = None) -> int:
+                     expected_head: Any = None) -> int:
         """Verify a JSON-lines export (as written by :meth:`to_jsonl`): same checks as
-        :meth:`verify`, plus each line must be exactly the canonical JSON of its entry."""
+        :meth:`verify`, plus each line must be exactly the canonical JSON of its entry. An
+        export whose entries carry MACs needs the ``key`` (:class:`LedgerKeyError`)."""
+        if not isinstance(text, str):
+            raise InputError(f"text must be the export as a str, got {type(text).__name__}")
+        anchor = None if expected_head is None else LedgerHead.parse(expected_head)
         mem = Ledger(key=key)
+        at_anchor = None
         prev, n = GENESIS, 0
         lines = text.split("\n")
         if lines and lines[-1] == "":
@@ -502,12 +747,30 @@ class Ledger:
                     any(f not in d for f in (*_FIELDS, "hash")):
                 raise LedgerIntegrityError(i, "not a ledger entry object (fields changed)")
             e = LedgerEntry(**d)
-            if e.to_json() != line:
+            try:
+                canonical = e.to_json()
+            except (ValueError, TypeError):
+                raise LedgerIntegrityError(i, "holds a value canonical JSON refuses (NaN or "
+                                              "Infinity)") from None
+            if canonical != line:
                 raise LedgerIntegrityError(i, "the line is not in canonical JSON form")
+            if key is None and e.mac is not None:
+                raise LedgerKeyError(
+                    f"line {i + 1} of the export carries an HMAC: it comes from a keyed ledger; "
+                    "pass key= to verify it")
             mem._check_one(i, e, prev)
+            if anchor is not None and i == anchor.index:
+                at_anchor = e.hash
             prev, n = e.hash, n + 1
-        if expected_head is not None and prev != expected_head:
-            raise LedgerIntegrityError(n, "the chain ends before the expected head hash")
+        if anchor is not None:
+            if anchor.index >= n:
+                raise LedgerIntegrityError(
+                    n, f"the export has {n} entries but the expected head pins entry "
+                       f"{anchor.index}: entries were removed from the end")
+            if anchor.index >= 0 and at_anchor != anchor.hash:
+                raise LedgerIntegrityError(
+                    anchor.index, f"entry {anchor.index} does not match the expected head "
+                                  "(replaced)")
         return n
 
     def save(self, path: str | os.PathLike[str]) -> None:
