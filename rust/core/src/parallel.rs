@@ -1,18 +1,38 @@
 //! Rayon pools for the kernels. `threads=None` means all cores; results never depend on the
 //! thread count (kernels split work into fixed-size chunks, not per-thread shares).
 //!
-//! Pools are cached per size. A pool's worker threads do not survive `fork()` (torch
-//! DataLoader, multiprocessing, Ray workers), so the cache remembers the pid that built it and
-//! a forked child builds fresh pools instead of waiting forever on threads that don't exist.
+//! Pools are cached per size, at most [`MAX_CACHED_POOLS`] of them: asking for another size
+//! drops the least recently used pool (its threads exit once the work running on it is done),
+//! so calls with `threads = 1, 2, ..., 100` leave a bounded number of threads behind. A
+//! thread count above [`max_threads`] (8 x the cores, at least 64, at most 1024) is refused
+//! with a `LimitError` before any thread starts.
+//!
+//! A pool's worker threads do not survive `fork()` (torch DataLoader, multiprocessing, Ray
+//! workers), so the cache remembers the pid that built it and a forked child builds fresh
+//! pools instead of waiting forever on threads that don't exist.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::error::{CoreError, Result};
 
+/// Most pools kept alive at once (the rest are dropped, least recently used first).
+pub const MAX_CACHED_POOLS: usize = 4;
+
+/// The largest `threads` a kernel accepts: 8 x the available cores, at least 64 and at most
+/// 1024 (more threads than that only oversubscribe the machine; an absurd count such as 10**9
+/// would otherwise start threads until the OS refuses).
+pub fn max_threads() -> usize {
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    cores.saturating_mul(8).clamp(64, 1024)
+}
+
 struct Pools {
     pid: u32,
-    by_size: HashMap<usize, Arc<rayon::ThreadPool>>,
+    by_size: HashMap<usize, (u64, Arc<rayon::ThreadPool>)>,
+    clock: u64,
 }
 
 fn pools() -> &'static Mutex<Pools> {
@@ -21,6 +41,7 @@ fn pools() -> &'static Mutex<Pools> {
         Mutex::new(Pools {
             pid: std::process::id(),
             by_size: HashMap::new(),
+            clock: 0,
         })
     })
 }
@@ -34,7 +55,7 @@ pub fn default_threads() -> usize {
             .and_then(|s| s.trim().parse::<usize>().ok())
         {
             if n > 0 {
-                return n;
+                return n.min(max_threads());
             }
         }
     }
@@ -54,8 +75,26 @@ fn pool(threads: usize) -> Result<Arc<rayon::ThreadPool>> {
         std::mem::forget(old);
         guard.pid = pid;
     }
-    if let Some(p) = guard.by_size.get(&threads) {
+    guard.clock += 1;
+    let now = guard.clock;
+    if let Some((used, p)) = guard.by_size.get_mut(&threads) {
+        *used = now;
         return Ok(p.clone());
+    }
+    while guard.by_size.len() >= MAX_CACHED_POOLS {
+        // Drop the least recently used pool. A kernel still running on it holds its own Arc,
+        // so the threads finish that work first and then exit.
+        let oldest = guard
+            .by_size
+            .iter()
+            .min_by_key(|(_, (used, _))| *used)
+            .map(|(k, _)| *k);
+        match oldest {
+            Some(k) => {
+                guard.by_size.remove(&k);
+            }
+            None => break,
+        }
     }
     let p = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -63,7 +102,7 @@ fn pool(threads: usize) -> Result<Arc<rayon::ThreadPool>> {
         .build()
         .map_err(|e| CoreError::Input(format!("could not start {threads} threads: {e}")))?;
     let p = Arc::new(p);
-    guard.by_size.insert(threads, p.clone());
+    guard.by_size.insert(threads, (now, p.clone()));
     Ok(p)
 }
 
@@ -76,7 +115,45 @@ pub fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Sen
                 "threads must be at least 1 (or None for all cores)".into(),
             ))
         }
+        Some(n) if n > max_threads() => {
+            return Err(CoreError::Limit(format!(
+                "threads={n} is above the limit of {} (8 x the {} available cores, at least 64, at most 1024); pass fewer threads or None for all cores",
+                max_threads(),
+                std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(1)
+            )))
+        }
         Some(n) => n,
     };
     Ok(pool(n)?.install(f))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absurd_thread_counts_are_refused_before_starting_threads() {
+        let r = with_threads(Some(1_000_000_000), || 1);
+        assert!(matches!(r, Err(CoreError::Limit(ref m)) if m.contains("1000000000")));
+        assert!(matches!(
+            with_threads(Some(usize::MAX), || 1),
+            Err(CoreError::Limit(_))
+        ));
+        assert!((64..=1024).contains(&max_threads()));
+        assert_eq!(with_threads(Some(max_threads()), || 7).unwrap(), 7);
+    }
+
+    #[test]
+    fn the_pool_cache_is_bounded() {
+        for k in 1..=20 {
+            assert_eq!(
+                with_threads(Some(k), rayon::current_num_threads).unwrap(),
+                k
+            );
+        }
+        let guard = pools().lock().unwrap_or_else(|e| e.into_inner());
+        assert!(guard.by_size.len() <= MAX_CACHED_POOLS);
+    }
 }

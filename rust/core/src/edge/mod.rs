@@ -58,6 +58,11 @@ pub struct EdgeOut {
 
 const BLOCK: usize = 2048;
 
+/// Most bytes the pairwise comparison of one prompt's candidates may take: the kernel keeps
+/// `k (k - 1) / 2 x (m + 2)` bytes of pair signs for a prompt with `k` candidates and `m`
+/// objectives, per thread. 256 MiB allows about 9,400 candidates in one prompt at m = 4.
+pub const MAX_PAIR_BYTES: u128 = 256 << 20;
+
 /// Validate parameters, then run every prompt.
 pub fn edge_batch(view: &MatrixView, offsets: &[usize], p: &EdgeParams) -> Result<EdgeOut> {
     let (n, m) = (view.nrows(), view.ncols());
@@ -112,6 +117,20 @@ pub fn edge_batch(view: &MatrixView, offsets: &[usize], p: &EdgeParams) -> Resul
         )));
     }
     view.check_finite()?;
+    if let Some((g, k)) = offsets
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .enumerate()
+        .max_by_key(|&(_, k)| k)
+    {
+        let bytes = pair_bytes(k, m);
+        if bytes > MAX_PAIR_BYTES {
+            return Err(CoreError::Limit(format!(
+                "prompt {g} has {k} candidates: comparing them pairwise over {m} objectives needs {bytes} bytes, above the limit of {MAX_PAIR_BYTES} bytes (about {} candidates per prompt); split the prompt or pre-filter its candidates",
+                max_candidates(m)
+            )));
+        }
+    }
 
     let n_groups = offsets.len() - 1;
     let blocks: Vec<(usize, usize)> = (0..n_groups)
@@ -188,6 +207,26 @@ fn run_block(
         one_prompt(view, offsets[g], offsets[g + 1], m, p, &mut s, &mut out);
     }
     out
+}
+
+/// Bytes of pair signs for one prompt of `k` candidates and `m` objectives.
+fn pair_bytes(k: usize, m: usize) -> u128 {
+    let k = k as u128;
+    k * k.saturating_sub(1) / 2 * (m as u128 + 2)
+}
+
+/// The most candidates one prompt may have at `m` objectives.
+fn max_candidates(m: usize) -> usize {
+    let (mut lo, mut hi) = (1usize, 1usize << 32);
+    while lo < hi {
+        let mid = lo + (hi - lo).div_ceil(2);
+        if pair_bytes(mid, m) <= MAX_PAIR_BYTES {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    lo
 }
 
 fn one_prompt(
@@ -436,6 +475,33 @@ mod tests {
             weights: w,
         };
         edge_batch(&view, offsets, &p).unwrap()
+    }
+
+    #[test]
+    fn a_prompt_too_large_for_pairwise_signals_is_a_limit_error() {
+        let n = 100_000;
+        let data = vec![0.5; n * 2];
+        let view = MatrixView::row_major(&data, n, 2).unwrap();
+        let p = EdgeParams {
+            maximize: &[true, true],
+            tiers: &[],
+            weights: &[0.5, 0.5],
+        };
+        match edge_batch(&view, &[0, n], &p) {
+            Err(CoreError::Limit(msg)) => {
+                assert!(msg.contains("100000 candidates"), "{msg}");
+                assert!(msg.contains("limit"), "{msg}");
+            }
+            other => panic!("expected a LimitError, got {:?}", other.map(|o| o.chosen)),
+        }
+        let k = max_candidates(2);
+        assert!(pair_bytes(k, 2) <= MAX_PAIR_BYTES && pair_bytes(k + 1, 2) > MAX_PAIR_BYTES);
+        // many small prompts with the same total are fine
+        let offsets: Vec<usize> = (0..=n / 10).map(|g| g * 10).collect();
+        assert_eq!(
+            edge_batch(&view, &offsets, &p).unwrap().chosen.len(),
+            n / 10
+        );
     }
 
     #[test]
