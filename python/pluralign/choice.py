@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 
 from . import _core
-from .errors import InputError, SchemaError
+from .errors import InputError, LimitError, SchemaError
 
 __all__ = [
     "ApprovalProfile",
@@ -887,8 +887,17 @@ def is_ejr(ap: ApprovalProfile, committee: Iterable[Hashable]) -> bool:
 # -- axioms -----------------------------------------------------------------------------
 def random_profile(n: int, m: int, *, seed: int = 0, ties: bool = False, truncate: bool = False) -> Profile:
     """An impartial-culture profile (uniform random rankings), optionally with random ties and
-    truncation, for axiom checks and tests."""
-    rng = _random.Random(seed)
+    truncation, for axiom checks and tests. ``n * m`` is limited to 10**7 (a LimitError)."""
+    from . import _validate as _v
+
+    n = _v.count(n, "n", 0)
+    m = _v.count(m, "m", 1)
+    if n * m > 10**7:
+        raise LimitError(f"random_profile({n}, {m}) would draw {n * m} ranked candidates, above "
+                         "the limit of 10**7; use fewer voters (n) or candidates (m)")
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise InputError(f"seed must be an int, got {seed!r}")
+    rng = _random.Random(int(seed))
     ballots = []
     for _ in range(n):
         order = list(range(m))

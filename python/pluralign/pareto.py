@@ -23,7 +23,8 @@ import numpy as np
 import polars as pl
 
 from . import _core
-from .errors import InputError, SchemaError
+from . import _validate as _v
+from .errors import InputError, LimitError, SchemaError
 
 __all__ = [
     "HypervolumeEstimate",
@@ -80,10 +81,7 @@ def _points(points: Any, objectives: Sequence[str] | None = None, what: str = "p
         raise InputError(f"objectives= selects DataFrame columns, but {what} is a {type(points).__name__}")
     if isinstance(points, (pl.Series, pl.LazyFrame)):
         raise InputError(f"{what} must be a 2-D array or a polars DataFrame, got a {type(points).__name__}")
-    try:
-        arr = np.asarray(points, dtype=np.float64)
-    except (TypeError, ValueError) as e:
-        raise InputError(f"{what} must be a 2-D array of numbers: {e}") from None
+    arr = _v.numeric_array(points, what)
     if arr.ndim != 2:
         raise InputError(
             f"{what} must be 2-D (n points x m objectives), got an array of shape {arr.shape}; "
@@ -119,11 +117,7 @@ def _maximize(maximize: Maximize, p: _Points) -> list[bool]:
 
 
 def _check_threads(threads: int | None) -> int | None:
-    if threads is None:
-        return None
-    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
-        raise InputError(f"threads must be a positive int or None (all cores), got {threads!r}")
-    return int(threads)
+    return _v.threads(threads)
 
 
 def _group_codes(groups: Any, points: Any, n: int) -> np.ndarray:
@@ -137,21 +131,19 @@ def _group_codes(groups: Any, points: Any, n: int) -> np.ndarray:
     elif isinstance(groups, pl.Series):
         s = groups
     else:
-        arr = np.asarray(groups)
-        if arr.ndim != 1:
-            raise InputError(f"groups must be 1-D (one id per row), got shape {arr.shape}")
+        arr = _v.id_array(groups, "groups")
         if np.issubdtype(arr.dtype, np.integer) and arr.dtype != np.uint64:
             # integer ids go to Rust as they are (no nulls possible in a numpy int array)
             if arr.shape[0] != n:
                 raise InputError(f"groups has {arr.shape[0]} ids but the points have {n} rows")
             return np.ascontiguousarray(arr, dtype=np.int64)
-        s = pl.Series("groups", arr)
+        s = _v.id_series(arr, "groups")
     if s.len() != n:
         raise InputError(f"groups has {s.len()} ids but the points have {n} rows")
     if s.null_count():
         row = int(s.is_null().arg_max() or 0)
         raise InputError(f"groups has a null id at row {row}; every row needs a group")
-    if s.dtype.is_integer():
+    if s.dtype.is_integer() and s.dtype != pl.UInt64:
         codes = s.cast(pl.Int64)
     else:
         codes = s.rank("dense").cast(pl.Int64)
@@ -159,10 +151,13 @@ def _group_codes(groups: Any, points: Any, n: int) -> np.ndarray:
 
 
 def _offsets(offsets: Any) -> np.ndarray:
-    arr = np.asarray(offsets)
-    if arr.ndim != 1 or not np.issubdtype(arr.dtype, np.integer):
+    try:
+        arr = np.asarray(offsets)
+    except (TypeError, ValueError) as e:
+        raise InputError(f"offsets must be a 1-D integer array: {e}") from None
+    if arr.ndim != 1 or arr.dtype.kind not in "iu":
         raise InputError(f"offsets must be a 1-D integer array, got dtype {arr.dtype} shape {arr.shape}")
-    return np.ascontiguousarray(arr, dtype=np.int64)
+    return np.ascontiguousarray(_v.numeric_array(arr, "offsets", dtype=np.int64))
 
 
 def _sorted(
@@ -265,6 +260,39 @@ def _reference(ref: Any, m: int, what: str = "ref") -> list[float]:
     return r.tolist()
 
 
+#: Work limit of the exact hypervolume for m >= 4 objectives: the estimated work
+#: ``k ** max(2, (m - 2) / 2)`` (``k`` non-dominated points, ``m`` objectives) above which
+#: :func:`hypervolume` / :func:`hypervolume_contributions` raise ``LimitError`` instead of
+#: running for hours. Measured (WFG, points on a sphere, one core): m = 8, 800 points, 5.5 s;
+#: m = 10, 200 points, 6.5 s; m = 15, 50 points, 14 s; at the limit about a minute. Raise it
+#: (``pareto.HV_EXACT_MAX_WORK = ...``) to wait longer, or use :func:`hypervolume_mc`.
+HV_EXACT_MAX_WORK = 1e10
+
+
+def _hv_work(k: int, m: int) -> float:
+    return float(k) ** max(2.0, (m - 2) / 2)
+
+
+def _check_hv_work(p: _Points, mx: list[bool], threads: int | None, name: str) -> None:
+    """Refuse an exact hypervolume whose estimated work is above ``HV_EXACT_MAX_WORK``
+    (m <= 3 runs in O(n log n) and is never refused). The non-dominated points are counted
+    only when all the points together would be refused."""
+    if p.m <= 3 or _hv_work(p.n, p.m) <= HV_EXACT_MAX_WORK:
+        return
+    try:
+        k = int(np.count_nonzero(_core.pareto_front(p.arg, mx, "error", threads)))
+    except InputError:
+        return  # NaN and the like: the kernel itself names the row
+    work = _hv_work(k, p.m)
+    if work > HV_EXACT_MAX_WORK:
+        raise LimitError(
+            f"{name}: {k} non-dominated points in {p.m} objectives need about {work:.3g} "
+            f"units of work (k ** max(2, (m - 2) / 2)), above the limit of "
+            f"pareto.HV_EXACT_MAX_WORK = {HV_EXACT_MAX_WORK:.3g}; use hypervolume_mc (a "
+            "Monte-Carlo estimate with an interval), fewer points, or raise "
+            "pareto.HV_EXACT_MAX_WORK to wait longer")
+
+
 def hypervolume(
     points: Any,
     ref: Any,
@@ -283,7 +311,9 @@ def hypervolume(
     3.0
     """
     p = _points(points, objectives)
-    return _core.hypervolume(p.arg, _maximize(maximize, p), _reference(ref, p.m), _check_threads(threads))
+    mx, threads = _maximize(maximize, p), _check_threads(threads)
+    _check_hv_work(p, mx, threads, "hypervolume")
+    return _core.hypervolume(p.arg, mx, _reference(ref, p.m), threads)
 
 
 def hypervolume_contributions(
@@ -299,9 +329,9 @@ def hypervolume_contributions(
     Dominated points and points that appear more than once contribute 0.
     """
     p = _points(points, objectives)
-    return _core.hypervolume_contributions(
-        p.arg, _maximize(maximize, p), _reference(ref, p.m), _check_threads(threads)
-    )
+    mx, threads = _maximize(maximize, p), _check_threads(threads)
+    _check_hv_work(p, mx, threads, "hypervolume_contributions")
+    return _core.hypervolume_contributions(p.arg, mx, _reference(ref, p.m), threads)
 
 
 class HypervolumeEstimate(NamedTuple):
@@ -312,6 +342,10 @@ class HypervolumeEstimate(NamedTuple):
     high: float
     stderr: float
     samples: int
+
+
+#: Most samples ``hypervolume_mc`` draws in one call (at ~10-100 ns per sample, minutes).
+MAX_MC_SAMPLES = 1_000_000_000
 
 
 def hypervolume_mc(
@@ -328,15 +362,15 @@ def hypervolume_mc(
     """Monte-Carlo hypervolume for many objectives: uniform samples in the box between the
     ideal point and ``ref``; ``value`` is unbiased, ``[low, high]`` a Wilson interval at
     ``confidence``. Reproducible from ``seed`` whatever the thread count."""
-    if not 0 < confidence < 1:
-        raise InputError(f"confidence must be in (0, 1), got {confidence}")
-    if int(samples) < 1:
-        raise InputError(f"samples must be at least 1, got {samples}")
-    if int(seed) < 0:
-        raise InputError(f"seed must be >= 0, got {seed}")
+    if isinstance(confidence, (bool, np.bool_)) or not isinstance(
+            confidence, (int, float, np.integer, np.floating)) or not 0 < confidence < 1:
+        raise InputError(f"confidence must be in (0, 1), got {confidence!r}")
+    samples = _v.count(samples, "samples", 1, MAX_MC_SAMPLES,
+                       hint="the estimate's standard error shrinks as 1/sqrt(samples)")
+    seed = _v.seed(seed)
     p = _points(points, objectives)
     hits, n, box = _core.hypervolume_mc(
-        p.arg, _maximize(maximize, p), _reference(ref, p.m), int(samples), int(seed), _check_threads(threads)
+        p.arg, _maximize(maximize, p), _reference(ref, p.m), samples, seed, _check_threads(threads)
     )
     frac = hits / n
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
@@ -359,21 +393,37 @@ def weights(m: int, partitions: int) -> np.ndarray:
     >>> weights(2, 2).tolist()
     [[1.0, 0.0], [0.5, 0.5], [0.0, 1.0]]
     """
-    return _core.das_dennis(_count(m, "m"), _count(partitions, "partitions"))
+    return _core.das_dennis(_count(m, "m", most=MAX_WEIGHT_VALUES),
+                            _count(partitions, "partitions", most=2**62))
 
 
 def weights_random(m: int, n: int, *, seed: int = 0, alpha: float = 1.0) -> np.ndarray:
     """``n`` weight vectors drawn from Dirichlet(alpha, ..., alpha) (alpha = 1: uniform on
     the simplex), reproducible from ``seed``."""
-    if int(seed) < 0:
-        raise InputError(f"seed must be >= 0, got {seed}")
-    return _core.dirichlet(_count(m, "m"), _count(n, "n", 0), int(seed), float(alpha))
+    m = _count(m, "m", most=MAX_WEIGHT_VALUES)
+    n = _count(n, "n", 0, most=MAX_WEIGHT_VALUES)
+    if n * m > MAX_WEIGHT_VALUES:
+        raise LimitError(
+            f"weights_random({m}, {n}) would hold {n * m} values, above the limit of "
+            f"{MAX_WEIGHT_VALUES}; draw fewer vectors (n) or draw them in batches with different seeds")
+    return _core.dirichlet(m, n, _v.seed(seed), _positive_real(alpha, "alpha"))
 
 
-def _count(v: Any, name: str, least: int = 1) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < least:
-        raise InputError(f"{name} must be an int >= {least}, got {v!r}")
-    return int(v)
+#: Most values (vectors x objectives) ``weights`` / ``weights_random`` return (800 MB of f64).
+MAX_WEIGHT_VALUES = 100_000_000
+
+
+def _count(v: Any, name: str, least: int = 1, most: int | None = None) -> int:
+    return _v.count(v, name, least, most)
+
+
+def _positive_real(v: Any, name: str) -> float:
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+        raise InputError(f"{name} must be a finite number > 0, got {v!r}")
+    x = float(v)
+    if not (np.isfinite(x) and x > 0):
+        raise InputError(f"{name} must be a finite number > 0, got {v!r}")
+    return x
 
 
 def _weights(w: Any, m: int) -> tuple[np.ndarray, bool]:

@@ -75,11 +75,9 @@ class _Batch:
 
 
 def _check_threads(threads: int | None) -> int | None:
-    if threads is None:
-        return None
-    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
-        raise InputError(f"threads must be a positive int or None (all cores), got {threads!r}")
-    return int(threads)
+    from .._validate import threads as check
+
+    return check(threads)
 
 
 def _require(df: pl.DataFrame, cols: Sequence[str], what: str) -> None:

@@ -1,0 +1,206 @@
+"""Shared checks for the values every public function takes (counts, seeds, thread counts,
+arrays and ids), so each caller gets the same named error instead of a foreign exception
+(``OverflowError`` from a too-large int, a polars ``PanicException``, a silent cast).
+
+Everything here runs once per call, never per element in Python (array checks are numpy
+reductions).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+import numpy as np
+
+from .errors import InputError, InternalError, LimitError
+
+__all__ = [
+    "MAX_THREADS_ARG",
+    "count",
+    "guard_panics",
+    "id_array",
+    "id_series",
+    "numeric_array",
+    "seed",
+    "threads",
+]
+
+# The binding's own bound (8 x cores, at least 64, at most 1024) is checked in Rust
+# (`parallel::max_threads`); this one only keeps absurd ints from overflowing the conversion.
+MAX_THREADS_ARG = 1024
+_U64 = 2**64
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def count(v: Any, name: str, least: int = 1, most: int | None = None, *,
+          hint: str = "") -> int:
+    """An int ``>= least`` (bools refused); above ``most`` a :class:`LimitError` naming the
+    value asked for and the limit."""
+    if not _is_int(v) or v < least:
+        raise InputError(f"{name} must be an int >= {least}, got {v!r}")
+    v = int(v)
+    if most is not None and v > most:
+        raise LimitError(f"{name}={v} is above the limit of {most}{'; ' + hint if hint else ''}")
+    return v
+
+
+def seed(v: Any, name: str = "seed") -> int:
+    """A seed: an int in [0, 2**64)."""
+    if not _is_int(v):
+        raise InputError(f"{name} must be an int in [0, 2**64), got {v!r}")
+    v = int(v)
+    if not 0 <= v < _U64:
+        raise InputError(f"{name} must be an int in [0, 2**64), got {v}")
+    return v
+
+
+def threads(v: Any) -> int | None:
+    """``None`` (all cores) or a positive int; absurd counts are a :class:`LimitError`."""
+    if v is None:
+        return None
+    if not _is_int(v) or v < 1:
+        raise InputError(f"threads must be a positive int or None (all cores), got {v!r}")
+    v = int(v)
+    if v > MAX_THREADS_ARG:
+        raise LimitError(f"threads={v} is above the limit of {MAX_THREADS_ARG}; pass fewer "
+                         "threads or None for all cores")
+    return v
+
+
+def _dtype_problem(arr: np.ndarray) -> str | None:
+    kind = arr.dtype.kind
+    if kind == "c":
+        return "complex numbers (the imaginary part would be lost); pass the real part explicitly"
+    if kind == "O":
+        return "Python objects (dtype=object); convert it to a numeric dtype first"
+    if kind in "USV":
+        return f"text or bytes (dtype {arr.dtype}); convert it to numbers first"
+    if kind in "mM":
+        return f"dates or durations (dtype {arr.dtype}); convert them to numbers first"
+    return None
+
+
+def numeric_array(x: Any, name: str, *, dtype: Any = np.float64) -> np.ndarray:
+    """``x`` as a numpy array of ``dtype``. Complex, object, text and datetime inputs are
+    refused (numpy would drop the imaginary part or parse strings silently); for an integer
+    ``dtype``, unsigned values beyond its range are refused instead of wrapping."""
+    try:
+        arr = x if isinstance(x, np.ndarray) else np.asarray(x)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise InputError(f"{name} must be an array of numbers: {e}") from None
+    problem = _dtype_problem(arr)
+    if problem is not None:
+        raise InputError(f"{name} holds {problem}")
+    target = np.dtype(dtype)
+    if target.kind == "i" and arr.dtype.kind == "u" and arr.size:
+        hi = np.iinfo(target).max
+        big = arr > hi
+        if big.any():
+            at = np.unravel_index(int(np.argmax(big)), arr.shape)
+            where = at[0] if len(at) == 1 else tuple(int(i) for i in at)
+            raise InputError(
+                f"{name}: value {arr[at]} at {where} is above the largest {target} ({hi}); "
+                "it would wrap around")
+    if target.kind == "i" and arr.dtype.kind == "f" and arr.size:
+        if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
+            raise InputError(f"{name} must hold whole numbers, got non-integral floats")
+    try:
+        return np.asarray(arr, dtype=target)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise InputError(f"{name} must be an array of numbers: {e}") from None
+
+
+def id_array(values: Any, name: str) -> np.ndarray:
+    """Check 1-D ids before they reach polars: hashable scalars, no ``None`` / NaN, no nested
+    lists, no complex numbers. Returns the numpy array (object dtype for mixed ids)."""
+    if isinstance(values, (str, bytes)):
+        raise InputError(f"{name} must be a sequence of ids (one per row), got the text "
+                         f"{values!r}; wrap a single id in a list")
+    try:
+        arr = values if isinstance(values, np.ndarray) else np.asarray(values)
+    except (TypeError, ValueError) as e:
+        raise InputError(f"{name} must be a 1-D sequence of ids: {e}") from None
+    if arr.ndim != 1:
+        raise InputError(f"{name} must be 1-D (one id per row), got shape {arr.shape}")
+    kind = arr.dtype.kind
+    if kind == "c":
+        raise InputError(f"{name} holds complex numbers; ids must be ints or strings")
+    if kind == "f":
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            raise InputError(f"{name} has a missing id (NaN) at row {int(np.argmax(bad))}")
+    if kind == "O":
+        for i, v in enumerate(arr.tolist()):
+            if v is None or (isinstance(v, float) and v != v):
+                raise InputError(f"{name} has a missing id ({v!r}) at row {i}; every row "
+                                 "needs an id")
+            if not isinstance(v, Hashable) or isinstance(v, (list, tuple, set, dict, complex)):
+                raise InputError(f"{name}: the id at row {i} is a {type(v).__name__} ({v!r}); "
+                                 "ids must be ints or strings")
+        kinds = {type(v) for v in arr.tolist()}
+        if len({bool if issubclass(t, (bool, np.bool_)) else
+                int if issubclass(t, (int, np.integer)) else
+                float if issubclass(t, (float, np.floating)) else str if issubclass(t, str)
+                else t for t in kinds}) > 1:
+            raise InputError(f"{name} mixes id types ({sorted(t.__name__ for t in kinds)}); "
+                             "use one type (all ints or all strings)")
+        t = next(iter(kinds), str)
+        if not issubclass(t, (str, int, float, np.integer, np.floating, bool, np.bool_)):
+            raise InputError(f"{name}: ids of type {t.__name__} are not supported; use ints "
+                             "or strings")
+    return arr
+
+
+def id_series(values: Any, name: str) -> Any:
+    """Checked ids (:func:`id_array`) as a polars Series of a plain dtype (never ``Object``):
+    an object array of strings becomes ``String``, of ints ``Int64`` (or ``UInt64`` /
+    ``String`` beyond), so polars never sees Python objects."""
+    import polars as pl
+
+    arr = id_array(values, name)
+    if arr.dtype.kind != "O":
+        return pl.Series(name, arr)
+    items = arr.tolist()
+    if items and all(isinstance(v, str) for v in items):
+        return pl.Series(name, items, dtype=pl.String)
+    if items and all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+                     for v in items):
+        lo, hi = min(items), max(items)
+        if -(2**63) <= lo and hi < 2**63:
+            return pl.Series(name, items, dtype=pl.Int64)
+        if 0 <= lo and hi < 2**64:
+            return pl.Series(name, items, dtype=pl.UInt64)
+        return pl.Series(name, [str(v) for v in items], dtype=pl.String)
+    try:
+        return pl.Series(name, items, strict=True)
+    except Exception as e:  # noqa: BLE001 - polars' own type errors, renamed
+        raise InputError(f"{name}: ids of these types cannot be used together ({e})") from None
+
+
+def guard_panics(fn: F) -> F:
+    """Turn a panic of a dependency (polars' ``PanicException``, a ``BaseException``) that
+    escapes ``fn`` into :class:`InternalError`; pluralign errors and ordinary exceptions pass
+    through unchanged."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (Exception, KeyboardInterrupt, SystemExit, GeneratorExit):
+            raise
+        except BaseException as e:
+            if type(e).__name__ != "PanicException":
+                raise
+            raise InternalError(
+                f"{fn.__qualname__}: a dependency panicked ({str(e)[:200]}); this is a bug in "
+                "pluralign's input checks, please report it with the input") from e
+
+    return wrapper  # type: ignore[return-value]
+

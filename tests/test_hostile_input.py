@@ -1,0 +1,172 @@
+"""Issue 17: hostile but realistic input gets a pluralign error (or the right answer), never a
+hang, an abort, a foreign exception or a silent change. One regression test per class."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import polars as pl
+import pytest
+from pluralign import choice, edge, pareto
+from pluralign.errors import InputError, LimitError, PluralignError
+from pluralign.govern import Context
+
+
+def quick(fn, limit: float = 5.0):
+    """Run ``fn`` and assert it returns or raises within ``limit`` seconds."""
+    t0 = time.perf_counter()
+    try:
+        return fn()
+    finally:
+        assert time.perf_counter() - t0 < limit
+
+
+# -- sizes that would explode are refused before allocating -----------------------------------
+
+def test_weights_random_huge_n_is_a_limit_error() -> None:
+    with pytest.raises(LimitError, match="1000000000000.*limit"):
+        quick(lambda: pareto.weights_random(3, 10**12))
+    with pytest.raises(LimitError, match="limit"):
+        quick(lambda: pareto.weights_random(10**6, 10**3))
+    with pytest.raises(LimitError):
+        quick(lambda: pareto.weights_random(3, 2**80))  # beyond u64: no OverflowError
+
+
+def test_weights_random_tiny_alpha_terminates_on_the_simplex() -> None:
+    for alpha in (1e-30, 1e-300, 5e-324):
+        w = quick(lambda a=alpha: pareto.weights_random(4, 200, alpha=a, seed=3))
+        assert w.shape == (200, 4) and np.all(np.isfinite(w)) and np.all(w >= 0)
+        np.testing.assert_allclose(w.sum(axis=1), 1.0)
+    # alpha = 1 keeps its stream (no fallback): a pinned value
+    assert pareto.weights_random(3, 2, seed=0).tolist() == pareto.weights_random(3, 2, seed=0).tolist()
+    for bad in (0.0, -1.0, float("nan"), float("inf"), "1", True, 1 + 0j):
+        with pytest.raises(InputError, match="alpha"):
+            pareto.weights_random(3, 2, alpha=bad)
+
+
+def test_weights_lattice_count_is_exact() -> None:
+    w = pareto.weights(64, 2)  # C(65, 63) = 2080, once wrongly refused as 31,966,749,880
+    assert w.shape == (2080, 64)
+    np.testing.assert_allclose(w.sum(axis=1), 1.0)
+    with pytest.raises(LimitError, match="limit"):
+        quick(lambda: pareto.weights(10**7, 3))
+    with pytest.raises(LimitError):
+        quick(lambda: pareto.weights(2, 2**70))
+
+
+def test_hypervolume_mc_huge_samples_is_a_limit_error() -> None:
+    pts = [[1.0, 2.0], [2.0, 1.0]]
+    with pytest.raises(LimitError, match="samples=9223372036854775808.*limit of 1000000000"):
+        quick(lambda: pareto.hypervolume_mc(pts, [0, 0], samples=2**63))
+    for bad_seed in (-1, 2**64, 1.5, "0"):
+        with pytest.raises(InputError, match="seed"):
+            pareto.hypervolume_mc(pts, [0, 0], samples=10, seed=bad_seed)
+    est = pareto.hypervolume_mc(pts, [0, 0], samples=10_000, seed=2**64 - 1)
+    assert 2.5 < est.value < 3.5
+
+
+def test_exact_hypervolume_work_is_bounded() -> None:
+    rng = np.random.default_rng(0)
+    x = np.abs(rng.normal(size=(2000, 10)))
+    x /= np.linalg.norm(x, axis=1, keepdims=True)  # all 2000 on the front
+    with pytest.raises(LimitError, match="2000 non-dominated points in 10 objectives.*HV_EXACT_MAX_WORK"):
+        quick(lambda: pareto.hypervolume(x, [0] * 10))
+    with pytest.raises(LimitError):
+        quick(lambda: pareto.hypervolume_contributions(x, [0] * 10))
+    # dominated points do not count: 60 front points + 1940 dominated ones run
+    y = np.vstack([x[:60], x[60:] * 0.01])
+    assert quick(lambda: pareto.hypervolume(y, [0] * 10), 30) > 0
+    # m <= 3 is never refused
+    z = np.abs(rng.normal(size=(20_000, 3)))
+    assert pareto.hypervolume(z, [0, 0, 0]) > 0
+
+
+def test_random_profile_huge_is_a_limit_error() -> None:
+    with pytest.raises(LimitError, match="random_profile"):
+        quick(lambda: choice.random_profile(10**12, 3))
+    with pytest.raises(InputError, match="m must be"):
+        choice.random_profile(3, 0)
+    with pytest.raises(InputError, match="seed"):
+        choice.random_profile(3, 3, seed="x")
+
+
+def test_thread_counts_are_bounded() -> None:
+    pts = np.random.default_rng(1).random((50, 2))
+    want = pareto.ranks(pts)
+    for bad in (10**9, 10**30, 2**64):
+        with pytest.raises(LimitError, match="threads"):
+            quick(lambda b=bad: pareto.ranks(pts, threads=b))
+    with pytest.raises(LimitError, match="threads=1000 is above the limit"):
+        pareto.ranks(pts, threads=1000)  # over 8 x cores (1000 > 64 on a small machine)
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(InputError, match="threads"):
+            pareto.ranks(pts, threads=bad)
+    for k in range(1, 17):  # many distinct sizes: results equal, threads do not pile up
+        assert np.array_equal(pareto.ranks(pts, threads=k), want)
+    import threading
+    assert threading.active_count() < 50
+
+
+def test_decide_batch_with_a_huge_prompt_is_a_limit_error() -> None:
+    arb = edge.Arbiter(Context.builtin("medical_advice"))
+    n = 100_000
+    m = len(Context.builtin("medical_advice").objectives)
+    rng = np.random.default_rng(0)
+    cols = {f"o{j}": rng.random(n) for j in range(m)}
+    names = [o.name for o in Context.builtin("medical_advice").objectives]
+    df = pl.DataFrame({"prompt_id": np.zeros(n, dtype=np.int64),
+                       **{names[j]: cols[f"o{j}"] for j in range(m)}})
+    with pytest.raises(LimitError, match="100000 candidates.*limit"):
+        quick(lambda: arb.decide_batch(df), 20)
+
+
+# -- dtypes and ids are checked before they reach polars or Rust -------------------------------
+
+def test_object_dtype_group_ids() -> None:
+    pts = np.random.default_rng(2).random((4, 2))
+    with pytest.raises(InputError, match="groups"):
+        pareto.ranks(pts, groups=np.array([1, "a", object(), 2], dtype=object))
+    with pytest.raises(InputError, match="groups.*row 1"):
+        pareto.ranks(pts, groups=np.array(["a", None, "b", "a"], dtype=object))
+    lists = np.empty(4, dtype=object)
+    lists[:] = [[1], [2], [1], [2]]
+    with pytest.raises(InputError, match="groups: the id at row 0 is a list"):
+        pareto.ranks(pts, groups=lists)
+    # strings in an object array are fine and equal to the same ids as str dtype
+    ok = pareto.ranks(pts, groups=np.array(["a", "b", "a", "b"], dtype=object))
+    assert np.array_equal(ok, pareto.ranks(pts, groups=["a", "b", "a", "b"]))
+
+
+def test_complex_and_text_arrays_are_refused() -> None:
+    pts = np.random.default_rng(3).random((4, 2))
+    with pytest.raises(InputError, match="complex"):
+        pareto.ranks(pts + 1j)
+    with pytest.raises(InputError, match="complex"):
+        pareto.hypervolume(pts.astype(complex), [0, 0])
+    with pytest.raises(InputError, match="text"):
+        pareto.ranks(np.array([["1", "2"], ["3", "4"]]))
+    with pytest.raises(InputError, match="object"):
+        pareto.ranks(np.array([[1, 2], [3, 4]], dtype=object))
+    with pytest.raises(InputError, match="complex"):
+        pareto.ranks(pts, groups=np.array([1, 2, 1, 2]) + 0j)
+
+
+def test_uint64_ids_and_offsets_beyond_int64() -> None:
+    pts = np.random.default_rng(4).random((4, 2))
+    big = np.array([2**63 + 5, 1, 2**63 + 5, 1], dtype=np.uint64)
+    assert np.array_equal(pareto.ranks(pts, groups=big),
+                          pareto.ranks(pts, groups=np.array([7, 1, 7, 1])))
+    with pytest.raises(InputError, match="offsets.*wrap"):
+        pareto.ranks(pts, offsets=np.array([0, 2**63 + 1], dtype=np.uint64))
+
+
+def test_no_panic_escapes_as_base_exception() -> None:
+    pts = np.random.default_rng(5).random((3, 2))
+    weird = [np.array([{1}, {2}, {3}], dtype=object), np.array([b"a", "b", 3], dtype=object),
+             np.array([1.0, float("nan"), 2.0]), np.array([1 + 2j, 3, 4], dtype=object)]
+    for g in weird:
+        try:
+            pareto.ranks(pts, groups=g)
+        except PluralignError:
+            pass
