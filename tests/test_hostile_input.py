@@ -170,3 +170,58 @@ def test_no_panic_escapes_as_base_exception() -> None:
             pareto.ranks(pts, groups=g)
         except PluralignError:
             pass
+
+
+def test_uint64_ranks_beyond_int64_are_refused_not_wrapped() -> None:
+    r = np.array([[0, 1], [1, 2**63 + 3]], dtype=np.uint64)
+    with pytest.raises(InputError, match="ranks.*wrap"):
+        choice.Profile.from_ranks(r)
+    ok = choice.Profile.from_ranks(np.array([[0, 1], [1, 0]], dtype=np.uint64))
+    assert ok.candidates == [0, 1]
+
+
+def test_none_is_not_a_candidate() -> None:
+    with pytest.raises(InputError, match="None.*not a valid candidate"):
+        choice.Profile.from_rankings([["a", None, "b"], ["b", "a"]])
+    with pytest.raises(InputError, match="candidates\\[1\\]"):
+        choice.Profile.from_rankings([["a", "b"]], candidates=["a", None, "b"])
+    with pytest.raises(InputError, match="not a valid candidate"):
+        choice.ApprovalProfile.from_sets([{"a", None}, {"b"}])
+    with pytest.raises(InputError, match="nan is not a valid candidate"):
+        choice.Profile.from_rankings([["a", float("nan")]])
+    with pytest.raises(InputError, match="dict"):
+        choice.Profile.from_rankings([["a", [{"x": 1}]]])
+
+
+def test_a_string_is_not_an_approval_set() -> None:
+    with pytest.raises(InputError, match="ballot 1 is the text 'xyz'"):
+        choice.ApprovalProfile.from_sets([{"x"}, "xyz"])
+    with pytest.raises(InputError, match="text"):
+        choice.ApprovalProfile.from_sets("xyz")
+    with pytest.raises(InputError, match="ballot 0 must be a set"):
+        choice.ApprovalProfile.from_sets([5])
+    ap = choice.ApprovalProfile.from_sets([{"xyz"}, ["xyz", "w"]])
+    assert sorted(ap.candidates) == ["w", "xyz"]
+
+
+def test_choice_weights_are_checked() -> None:
+    for bad in ([1 + 1j, 1], ["a", "b"], [object(), 1]):
+        with pytest.raises(InputError, match="weights"):
+            choice.Profile.from_rankings([["a"], ["b"]], weights=bad)
+
+
+def test_a_dependency_panic_becomes_internal_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pluralign.errors import InternalError
+
+    panic = pl.exceptions.PanicException
+    assert not issubclass(panic, Exception)  # it would pass `except Exception` in user code
+
+    def boom(*a, **k):
+        raise panic("index out of bounds")
+
+    monkeypatch.setattr(pareto._core, "pareto_ranks", boom)
+    with pytest.raises(InternalError, match="ranks: a dependency panicked"):
+        pareto.ranks(np.zeros((2, 2)))
+    monkeypatch.setattr(choice._core._Profile, "from_nested", boom, raising=False)
+    with pytest.raises(InternalError, match="from_rankings"):
+        choice.Profile.from_rankings([["a", "b"]])

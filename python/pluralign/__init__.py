@@ -8,6 +8,13 @@ from __future__ import annotations
 
 from . import choice, edge, errors, govern, metrics, pareto, prefs, reward, scale, stats
 from ._core import __version__, default_threads
+from ._validate import guard_module as _guard_module
+
+# The boundary: a panic of a dependency (polars' PanicException is a BaseException) that an
+# input check missed surfaces as pluralign.errors.InternalError from every public function.
+for _m in (choice, edge, metrics, pareto, prefs, stats):
+    _guard_module(_m)
+del _m
 
 __all__ = [
     "__version__",

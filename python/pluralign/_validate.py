@@ -8,7 +8,9 @@ reductions).
 
 from __future__ import annotations
 
+import enum
 import functools
+import inspect
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -19,6 +21,7 @@ from .errors import InputError, InternalError, LimitError
 __all__ = [
     "MAX_THREADS_ARG",
     "count",
+    "guard_module",
     "guard_panics",
     "id_array",
     "id_series",
@@ -204,3 +207,34 @@ def guard_panics(fn: F) -> F:
 
     return wrapper  # type: ignore[return-value]
 
+
+
+def guard_module(module: Any) -> None:
+    """Apply :func:`guard_panics` to the public functions of ``module`` (its ``__all__``, or
+    every public name) and to the public methods of its public classes, once. This is the
+    boundary that keeps a dependency's panic from passing ``except Exception`` in user code."""
+    names = getattr(module, "__all__", None) or [n for n in vars(module) if not n.startswith("_")]
+    for name in names:
+        obj = getattr(module, name, None)
+        if getattr(obj, "__pluralign_guarded__", False):
+            continue
+        if inspect.isfunction(obj):
+            wrapped = guard_panics(obj)
+            wrapped.__pluralign_guarded__ = True  # type: ignore[attr-defined]
+            setattr(module, name, wrapped)
+        elif inspect.isclass(obj) and not issubclass(obj, (BaseException, enum.Enum)) \
+                and obj.__module__.startswith("pluralign") \
+                and not getattr(obj, "__pluralign_guarded__", False):
+            for attr, value in list(vars(obj).items()):
+                if attr.startswith("_"):
+                    continue
+                if isinstance(value, classmethod):
+                    setattr(obj, attr, classmethod(guard_panics(value.__func__)))
+                elif isinstance(value, staticmethod):
+                    setattr(obj, attr, staticmethod(guard_panics(value.__func__)))
+                elif inspect.isfunction(value):
+                    setattr(obj, attr, guard_panics(value))
+            try:
+                obj.__pluralign_guarded__ = True  # type: ignore[attr-defined]
+            except (AttributeError, TypeError):
+                pass

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import builtins
 import random as _random
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,9 +78,33 @@ __all__ = [
 TieBreak = None | str | Sequence[Hashable] | int
 
 
+def _check_candidate(c: Any, where: str) -> None:
+    """A candidate id is a hashable scalar: not None / NaN, not a list, set or dict."""
+    if c is None or (isinstance(c, float) and c != c):
+        raise InputError(f"{where}: {c!r} is not a valid candidate id (missing value)")
+    if isinstance(c, (list, set, frozenset, dict, tuple, np.ndarray)) or not isinstance(c, Hashable):
+        raise InputError(f"{where}: a {type(c).__name__} ({c!r}) is not a valid candidate id; "
+                         "ids must be strings or numbers")
+    if isinstance(c, complex):
+        raise InputError(f"{where}: a complex number ({c!r}) is not a valid candidate id")
+
+
+def _id_set(ids: Iterable[Any]) -> set[Hashable]:
+    """The distinct candidate ids of ballots, each checked (no None, lists, ...)."""
+    out: set[Hashable] = set()
+    for c in ids:
+        if c not in out if isinstance(c, Hashable) else True:
+            _check_candidate(c, "ballots")
+            out.add(c)
+    return out
+
+
 def _candidate_index(candidates: Sequence[Hashable]) -> dict[Hashable, int]:
     index: dict[Hashable, int] = {}
+    if isinstance(candidates, (str, bytes)):
+        raise InputError(f"candidates must be a list of ids, got the text {candidates!r}")
     for i, c in enumerate(candidates):
+        _check_candidate(c, f"candidates[{i}]")
         if c in index:
             raise InputError(f"candidates lists {c!r} twice")
         index[c] = i
@@ -92,7 +116,9 @@ def _candidate_index(candidates: Sequence[Hashable]) -> dict[Hashable, int]:
 def _weights_array(weights: Any, n: int) -> np.ndarray | None:
     if weights is None:
         return None
-    w = np.ascontiguousarray(np.asarray(weights, dtype=np.float64))
+    from . import _validate as _v
+
+    w = np.ascontiguousarray(_v.numeric_array(weights, "weights"))
     if w.ndim != 1 or w.shape[0] != n:
         raise InputError(f"weights must have one value per ballot ({n}), got shape {w.shape}")
     bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
@@ -174,7 +200,8 @@ def _ballot_arrays(ballots: Sequence[Any], index: dict[Hashable, int]) -> tuple[
             if not members:
                 raise InputError(f"ballot {b} has an empty tier")
             for c in members:
-                if c not in index:
+                if not isinstance(c, Hashable) or c not in index:
+                    _check_candidate(c, f"ballot {b}")
                     raise InputError(f"ballot {b} ranks unknown candidate {c!r}; candidates are {list(index)}")
                 if index[c] in values[ballot_start:]:
                     raise InputError(f"ballot {b} lists candidate {c!r} more than once")
@@ -271,8 +298,8 @@ class Profile:
         else:
             ballots = list(rankings)
             if candidates is None:
-                seen = {c for b in ballots if isinstance(b, Iterable) and not isinstance(b, (str, bytes))
-                        for t in b for c in ([t] if isinstance(t, (str, bytes)) or not isinstance(t, Iterable) else t)}
+                seen = _id_set(c for b in ballots if isinstance(b, Iterable) and not isinstance(b, (str, bytes))
+                               for t in b for c in ([t] if isinstance(t, (str, bytes)) or not isinstance(t, Iterable) else t))
                 candidates = _sorted_ids(seen)
             index = _candidate_index(candidates)
             values, toff, boff = _ballot_arrays(ballots, index)
@@ -287,9 +314,16 @@ class Profile:
                    weights: Any = None, threads: int | None = None) -> Profile:
         """From an n x m array: ``ranks[i, c]`` is the rank voter i gives candidate c (smaller is
         better, equal values tie, negative = unranked, below every ranked candidate)."""
-        r = np.asarray(ranks)
+        try:
+            r = np.asarray(ranks)
+        except (TypeError, ValueError) as e:
+            raise InputError(f"ranks must be a 2-D integer array (voters x candidates): {e}") from None
         if r.ndim != 2 or not (np.issubdtype(r.dtype, np.integer) or r.size == 0):
             raise InputError(f"ranks must be a 2-D integer array (voters x candidates), got {r.dtype} {r.shape}")
+        if r.dtype.kind == "u":  # beyond int64 a rank would wrap to a negative (unranked) value
+            from . import _validate as _v
+
+            r = _v.numeric_array(r, "ranks", dtype=np.int64)
         if r.shape[0] == 0:
             raise InputError("ranks has no rows: a profile needs at least one ballot")
         cands = list(range(r.shape[1])) if candidates is None else list(candidates)
@@ -669,11 +703,27 @@ class ApprovalProfile:
     def from_sets(cls, ballots: Any, *, candidates: Sequence[Hashable] | None = None,
                   weights: Any = None) -> ApprovalProfile:
         """From approval sets: a list of iterables of candidate ids, or a polars list Series."""
-        rows = ballots.to_list() if isinstance(ballots, pl.Series) else [list(b) for b in ballots]
+        if isinstance(ballots, (str, bytes)):
+            raise InputError(f"ballots must be a list of approval sets, got the text {ballots!r}")
+        if isinstance(ballots, pl.Series):
+            rows = ballots.to_list()
+        else:
+            rows = []
+            for b, r in enumerate(ballots):
+                if isinstance(r, (str, bytes)):
+                    raise InputError(
+                        f"approval ballot {b} is the text {r!r}, not a set of ids (it would "
+                        f"become its characters); write {{{r!r}}} or [{r!r}]")
+                if r is None:
+                    raise InputError(f"approval ballot {b} is null")
+                if isinstance(r, Mapping) or not isinstance(r, Iterable):
+                    raise InputError(f"approval ballot {b} must be a set or list of ids, got "
+                                     f"{type(r).__name__} {r!r}")
+                rows.append(list(r))
         if not rows:
             raise InputError("no approval ballots: a profile needs at least one voter")
         if candidates is None:
-            candidates = _sorted_ids({c for r in rows for c in (r or [])})
+            candidates = _sorted_ids(_id_set(c for r in rows for c in (r or [])))
         index = _candidate_index(candidates)
         values, offsets = [], [0]
         for b, r in enumerate(rows):
@@ -681,7 +731,8 @@ class ApprovalProfile:
                 raise InputError(f"approval ballot {b} is null")
             start = len(values)
             for c in r:
-                if c not in index:
+                if not isinstance(c, Hashable) or c not in index:
+                    _check_candidate(c, f"approval ballot {b}")
                     raise InputError(f"approval ballot {b} names unknown candidate {c!r}")
                 if index[c] in values[start:]:
                     raise InputError(f"approval ballot {b} approves candidate {c!r} more than once")

@@ -1,13 +1,27 @@
-"""Loading tables from paths or in-memory objects for the readers."""
+"""Loading tables from paths or in-memory objects for the readers.
+
+Files are read as bytes first, so that every problem is named with the file and the 1-based
+line (and column where known): a UTF-8 byte-order mark is dropped, CRLF line ends are fine,
+bytes that are not UTF-8, a truncated or corrupt ``.gz``, a line that is not JSON and a JSON
+value of the wrong type (``{"chosen": 5}`` where the column holds text) are an
+:class:`InputError` naming ``file, line L, column C``. While a reader runs, row numbers in its
+errors (:func:`pluralign.prefs.validate.rows_text`) also give the file's line numbers.
+"""
 
 from __future__ import annotations
 
+import contextvars
+import csv
+import functools
 import gzip
 import io
 import json
-from collections.abc import Mapping, Sequence
+import re
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -17,6 +31,108 @@ Source = Any  # str | Path | pl.DataFrame | pl.LazyFrame | Sequence[Mapping] | M
 
 _SUFFIXES = (".parquet", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".json", ".json.gz",
              ".csv", ".csv.gz", ".tsv")
+_BOM = b"\xef\xbb\xbf"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class _FileSource:
+    """The file a reader is reading, to turn table rows into file lines in its errors."""
+
+    path: Path
+    kind: str  # "jsonl", "json", "csv", "tsv" or "parquet"
+    data: bytes | None = None
+    _lines: list[int] | None = field(default=None, repr=False)
+
+    def row_lines(self) -> list[int] | None:
+        """1-based file line of each table row (None when the format has no lines)."""
+        if self._lines is None and self.data is not None:
+            try:
+                self._lines = _row_lines(self.kind, self.data)
+            except Exception:  # noqa: BLE001 - only used to decorate an error message
+                self._lines = []
+        return self._lines or None
+
+
+_SOURCE: contextvars.ContextVar[_FileSource | None] = contextvars.ContextVar(
+    "pluralign_reader_source", default=None)
+_IN_READER: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "pluralign_in_reader", default=False)
+
+
+def _remember(src: _FileSource) -> None:
+    """Note the file being read, only inside a :func:`reader` (which forgets it after)."""
+    if _IN_READER.get():
+        _SOURCE.set(src)
+
+
+def _row_lines(kind: str, data: bytes) -> list[int]:
+    if kind == "jsonl":
+        return [i for i, ln in enumerate(data.split(b"\n"), 1) if ln.strip()]
+    if kind in ("csv", "tsv"):
+        text = data.decode("utf-8")
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if kind == "tsv" else ",")
+        starts, prev = [], 0
+        for _ in reader:
+            starts.append(prev + 1)
+            prev = reader.line_num
+        return starts[1:]  # the header is not a row
+    if kind == "json":
+        text = data.decode("utf-8")
+        dec = json.JSONDecoder()
+        pos = text.index("[") + 1
+        out = []
+        ws = re.compile(r"[\s,]*")
+        while True:
+            pos = ws.match(text, pos).end()  # type: ignore[union-attr]
+            if pos >= len(text) or text[pos] == "]":
+                return out
+            out.append(text.count("\n", 0, pos) + 1)
+            _, pos = dec.raw_decode(text, pos)
+    return []
+
+
+def lines_note(rows: Sequence[int]) -> str:
+    """``" (file 'x.jsonl', lines 4, 9)"`` for 0-based table rows while a reader reads a file
+    with lines; ``""`` otherwise."""
+    src = _SOURCE.get()
+    if src is None or not rows:
+        return ""
+    lines = src.row_lines()
+    if not lines:
+        return f" (file {str(src.path)!r})"
+    shown = [str(lines[r]) for r in rows if 0 <= r < len(lines)]
+    if not shown:
+        return f" (file {str(src.path)!r})"
+    return f" (file {str(src.path)!r}, line{'s' if len(shown) > 1 else ''} {', '.join(shown)})"
+
+
+def reader(what: str) -> Callable[[F], F]:
+    """Decorate a reader: errors raised after it loaded a file name that file."""
+
+    def deco(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            token = _SOURCE.set(None)
+            active = _IN_READER.set(True)
+            try:
+                return fn(*args, **kwargs)
+            except (InputError, SchemaError) as e:
+                src = _SOURCE.get()
+                msg = str(e)
+                if src is None or str(src.path) in msg or type(e) not in (InputError, SchemaError):
+                    raise
+                prefix = f"{what}: "
+                body = msg[len(prefix):] if msg.startswith(prefix) else msg
+                raise type(e)(f"{what}: file {str(src.path)!r}: {body}") from None
+            finally:
+                _SOURCE.reset(token)
+                _IN_READER.reset(active)
+
+        return wrapper  # type: ignore[return-value]
+
+    return deco
 
 
 def _suffix(path: Path) -> str:
@@ -39,23 +155,140 @@ def load_table(source: Source, what: str) -> pl.DataFrame:
     if isinstance(source, pl.DataFrame):
         return source
     if isinstance(source, pl.LazyFrame):
-        return source.collect()
+        try:
+            return source.collect()
+        except pl.exceptions.PolarsError as e:
+            raise InputError(f"{what}: the LazyFrame could not be collected: {e}") from None
     if isinstance(source, (str, Path)):
         return _read_path(Path(source), what)
-    if type(source).__module__.split(".")[0] == "pandas":
-        return pl.from_pandas(source)
-    if hasattr(source, "__arrow_c_stream__"):  # pyarrow Table, Arrow-capable frames
-        return pl.DataFrame(source)
-    if isinstance(source, Mapping):
-        return pl.DataFrame(dict(source))
-    if isinstance(source, Sequence) and not isinstance(source, (bytes, bytearray)):
-        if source and not all(isinstance(r, Mapping) for r in source):
-            raise InputError(f"{what}: a list source must hold one dict per row")
-        return pl.DataFrame(list(source))
+    try:
+        if type(source).__module__.split(".")[0] == "pandas":
+            return pl.from_pandas(source)
+        if hasattr(source, "__arrow_c_stream__"):  # pyarrow Table, Arrow-capable frames
+            return pl.DataFrame(source)
+        if isinstance(source, Mapping):
+            return pl.DataFrame(dict(source))
+        if isinstance(source, Sequence) and not isinstance(source, (bytes, bytearray)):
+            if source and not all(isinstance(r, Mapping) for r in source):
+                raise InputError(f"{what}: a list source must hold one dict per row")
+            return pl.DataFrame(list(source))
+    except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError) as e:
+        if isinstance(e, (InputError, SchemaError)):
+            raise
+        raise InputError(f"{what}: cannot build a table from the {type(source).__name__}: "
+                         f"{e}") from None
     raise InputError(
         f"{what}: cannot read a {type(source).__name__}; pass a polars DataFrame, a list of row "
         f"dicts or a path ending in one of {', '.join(_SUFFIXES)}"
     )
+
+
+def _line_col(data: bytes, pos: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of byte offset ``pos``."""
+    start = data.rfind(b"\n", 0, pos) + 1
+    return data.count(b"\n", 0, pos) + 1, len(data[start:pos].decode("utf-8", "replace")) + 1
+
+
+def _read_bytes(path: Path, what: str, gz: bool) -> bytes:
+    try:
+        if gz:
+            with gzip.open(path, "rb") as f:
+                data = f.read()
+        else:
+            data = path.read_bytes()
+    except (EOFError, gzip.BadGzipFile, zlib.error) as e:
+        raise InputError(f"{what}: file {str(path)!r}: the gzip data is truncated or corrupt "
+                         f"({e}); re-download or re-compress the file") from None
+    except OSError as e:
+        raise InputError(f"{what}: cannot read {str(path)!r}: {e}") from None
+    if data.startswith(_BOM):
+        data = data[len(_BOM):]
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line, col = _line_col(data, e.start)
+        raise InputError(
+            f"{what}: file {str(path)!r}, line {line}, column {col}: bytes "
+            f"{data[e.start:e.end]!r} are not UTF-8 text; re-encode the file as UTF-8") from None
+    return data
+
+
+def _json_kind(v: Any) -> str:
+    if isinstance(v, bool):
+        return "a boolean"
+    if isinstance(v, (int, float)):
+        return "a number"
+    if isinstance(v, str):
+        return "text"
+    if isinstance(v, list):
+        return "a list"
+    if isinstance(v, dict):
+        return "an object"
+    return "null"
+
+
+def _jsonl_error(data: bytes, path: Path, what: str, err: Exception) -> InputError:
+    """The first bad line of a JSON-lines file polars refused, as an InputError."""
+    seen: dict[str, tuple[str, int]] = {}
+    for lineno, raw in enumerate(data.split(b"\n"), 1):
+        if not raw.strip():
+            continue
+        try:
+            row = json.loads(raw)
+        except json.JSONDecodeError as e:
+            return InputError(f"{what}: file {str(path)!r}, line {lineno}, column {e.colno}: "
+                              f"not valid JSON ({e.msg})")
+        if not isinstance(row, dict):
+            return InputError(f"{what}: file {str(path)!r}, line {lineno}: expected one JSON "
+                              f"object per line, got {_json_kind(row)}")
+        for k, v in row.items():
+            kind = _json_kind(v)
+            if kind == "null":
+                continue
+            if k in seen and seen[k][0] != kind:
+                return InputError(
+                    f"{what}: file {str(path)!r}, line {lineno}: field {k!r} holds {kind} but "
+                    f"line {seen[k][1]} has {seen[k][0]}; one field must hold one type")
+            seen.setdefault(k, (kind, lineno))
+    return InputError(f"{what}: could not parse {str(path)!r} as JSON lines: {err}")
+
+
+def _check_text_columns(df: pl.DataFrame, data: bytes, path: Path, what: str) -> None:
+    """A JSON number, boolean, list or object where a column holds text is an error (polars
+    would store ``{"chosen": 5}`` as the text ``"5"``)."""
+    for name, dtype in df.schema.items():
+        if dtype != pl.String:
+            continue
+        key = re.escape(json.dumps(name, ensure_ascii=False)).encode("utf-8")
+        m = re.search(rb'(?<!\\)' + key + rb'\s*:\s*(?!null\b)(?=[-0-9tf\[{])', data)
+        if m is None and not name.isascii():
+            key = re.escape(json.dumps(name)).encode("ascii")
+            m = re.search(rb'(?<!\\)' + key + rb'\s*:\s*(?!null\b)(?=[-0-9tf\[{])', data)
+        if m is not None:
+            line, col = _line_col(data, m.end())
+            value = data[m.end():m.end() + 20].split(b",")[0].split(b"}")[0].decode("utf-8",
+                                                                                     "replace")
+            raise InputError(
+                f"{what}: file {str(path)!r}, line {line}, column {col}: field {name!r} holds "
+                f"the non-text value {value.strip()} but the column holds text; quote it or fix "
+                "the value")
+
+
+def _csv_error(data: bytes, path: Path, what: str, sep: str, err: Exception) -> InputError:
+    text = data.decode("utf-8")
+    rd = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    width, prev = None, 0
+    try:
+        for rec in rd:
+            if width is None:
+                width = len(rec)
+            elif rec and len(rec) != width:
+                return InputError(f"{what}: file {str(path)!r}, line {prev + 1}: {len(rec)} "
+                                  f"fields but the header has {width}")
+            prev = rd.line_num
+    except csv.Error as e:
+        return InputError(f"{what}: file {str(path)!r}, line {rd.line_num}: {e}")
+    return InputError(f"{what}: could not parse {str(path)!r} as CSV: {err}")
 
 
 def _read_path(path: Path, what: str) -> pl.DataFrame:
@@ -64,29 +297,56 @@ def _read_path(path: Path, what: str) -> pl.DataFrame:
     if path.is_dir():
         raise InputError(f"{what}: {str(path)!r} is a folder, expected a file")
     suf = _suffix(path)
-    try:
-        if suf == ".parquet":
+    gz = suf.endswith(".gz")
+    if suf == ".parquet":
+        _remember(_FileSource(path, "parquet"))
+        try:
             return pl.read_parquet(path)
-        if suf in (".jsonl", ".ndjson"):
-            return pl.read_ndjson(path)
-        if suf in (".jsonl.gz", ".ndjson.gz"):
-            with gzip.open(path, "rb") as f:
-                return pl.read_ndjson(io.BytesIO(f.read()))
-        if suf in (".json", ".json.gz"):
-            opener = gzip.open if suf.endswith(".gz") else open
-            with opener(path, "rb") as f:
-                data = json.loads(f.read())
-            if not isinstance(data, list):
-                raise InputError(f"{what}: {str(path)!r} must hold a JSON array of row objects")
-            return pl.DataFrame(data)
-        if suf in (".csv", ".csv.gz"):
-            return pl.read_csv(path)
-        if suf == ".tsv":
-            return pl.read_csv(path, separator="\t")
-    except (pl.exceptions.PolarsError, OSError, ValueError) as e:
-        if isinstance(e, (InputError, SchemaError)):
-            raise
-        raise InputError(f"{what}: could not parse {str(path)!r} as {suf}: {e}") from None
+        except (pl.exceptions.PolarsError, OSError, ValueError) as e:
+            raise InputError(f"{what}: could not read {str(path)!r} as Parquet: {e}") from None
+    if suf in (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz"):
+        data = _read_bytes(path, what, gz)
+        _remember(_FileSource(path, "jsonl", data))
+        if not data.strip():
+            return pl.DataFrame()
+        try:
+            df = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
+        except (pl.exceptions.PolarsError, ValueError, OverflowError) as e:
+            raise _jsonl_error(data, path, what, e) from None
+        _check_text_columns(df, data, path, what)
+        return df
+    if suf in (".json", ".json.gz"):
+        data = _read_bytes(path, what, gz)
+        _remember(_FileSource(path, "json", data))
+        try:
+            rows = json.loads(data)
+        except json.JSONDecodeError as e:
+            raise InputError(f"{what}: file {str(path)!r}, line {e.lineno}, column {e.colno}: "
+                             f"not valid JSON ({e.msg})") from None
+        except RecursionError:
+            raise InputError(f"{what}: file {str(path)!r}: JSON nested too deeply") from None
+        if not isinstance(rows, list):
+            raise InputError(f"{what}: {str(path)!r} must hold a JSON array of row objects")
+        bad = next((i for i, r in enumerate(rows) if not isinstance(r, dict)), None)
+        if bad is not None:
+            lines = _FileSource(path, "json", data).row_lines() or []
+            at = f", line {lines[bad]}" if bad < len(lines) else ""
+            raise InputError(f"{what}: file {str(path)!r}{at}: array element {bad} is "
+                             f"{_json_kind(rows[bad])}, expected an object (one per row)")
+        try:
+            df = pl.DataFrame(rows, infer_schema_length=None)
+        except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError) as e:
+            raise InputError(f"{what}: could not build a table from {str(path)!r}: {e}") from None
+        _check_text_columns(df, data, path, what)
+        return df
+    if suf in (".csv", ".csv.gz", ".tsv"):
+        data = _read_bytes(path, what, gz)
+        sep = "\t" if suf == ".tsv" else ","
+        _remember(_FileSource(path, "tsv" if suf == ".tsv" else "csv", data))
+        try:
+            return pl.read_csv(io.BytesIO(data), separator=sep)
+        except (pl.exceptions.PolarsError, ValueError, OverflowError) as e:
+            raise _csv_error(data, path, what, sep, e) from None
     raise InputError(
         f"{what}: unknown file type {path.name!r}; expected one of {', '.join(_SUFFIXES)}"
     )

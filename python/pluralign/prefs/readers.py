@@ -21,7 +21,7 @@ import polars as pl
 
 from ..errors import InputError, SchemaError
 from ._ids import content_ids
-from ._io import Source, load_table
+from ._io import Source, _read_bytes, load_table, reader
 from .validate import rows_text, validate
 
 ASSISTANT = "\n\nAssistant:"
@@ -128,6 +128,7 @@ def _split_dialogues(c: pl.Series, r: pl.Series, prompt: str, chosen: str, rejec
     return p_out.alias(prompt), c_out.alias(chosen), r_out.alias(rejected)
 
 
+@reader("read_pairs")
 def read_pairs(source: Source, *, chosen: str = "chosen", rejected: str = "rejected",
                prompt: str = "prompt", margin: str = "margin", objective: str = "overall",
                dialogue: str = "auto", response_ids: str = "text") -> pl.DataFrame:
@@ -395,6 +396,7 @@ def _flatten_ultrafeedback(df: pl.DataFrame, prompt: str, response: str,
 
 
 
+@reader("read_ratings")
 def read_ratings(source: Source, *, format: str = "auto", objectives: Sequence[str] | None = None,
                  prompt: str = "prompt", response: str = "response",
                  annotator: str | None = None, objective: str = "objective",
@@ -543,6 +545,7 @@ def _parse_ranking_text(text: str, sep: str, tie: str) -> list[list[str]]:
     return [[c.strip() for c in t.split(tie) if c.strip()] for t in text.split(sep) if t.strip()]
 
 
+@reader("read_rankings")
 def read_rankings(source: Source, *, voter: str = "voter_id", ranking: str = "ranking",
                   weight: str = "weight", candidate: str | None = None, rank: str | None = None,
                   separator: str = ">", tie: str = "=") -> pl.DataFrame:
@@ -779,12 +782,28 @@ def read_preflib(source: str | Path | None = None, *, text: str | None = None,
     if (source is None) == (text is None):
         raise InputError("read_preflib: pass exactly one of a path or text=")
     if text is None:
-        path = Path(source)  # type: ignore[arg-type]
+        if not isinstance(source, (str, os.PathLike)):
+            raise InputError(f"read_preflib: source must be a path, got {type(source).__name__}")
+        path = Path(source)
         if not path.is_file():
             raise InputError(f"read_preflib: file {str(path)!r} does not exist")
-        text = path.read_text(encoding="utf-8")
+        text = _read_bytes(path, "read_preflib", path.name.lower().endswith(".gz")).decode("utf-8")
         if data_type is None and path.suffix.lower().lstrip(".") in _TYPES:
             data_type = path.suffix.lower().lstrip(".")
+        try:
+            return _read_preflib_text(text, data_type)
+        except InputError as e:  # name the file in every parse error
+            msg = str(e)
+            body = msg[len("read_preflib: "):] if msg.startswith("read_preflib: ") else msg
+            raise InputError(f"read_preflib: file {str(path)!r}, {body}") from None
+    if not isinstance(text, str):
+        raise InputError(f"read_preflib: text must be a str, got {type(text).__name__}")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return _read_preflib_text(text, data_type)
+
+
+def _read_preflib_text(text: str, data_type: str | None) -> PreflibData:
     first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
     if re.fullmatch(r"\d+", first):
         meta, alts, orders = _parse_preflib_old(text)
@@ -797,7 +816,12 @@ def read_preflib(source: str | Path | None = None, *, text: str | None = None,
     if data_type is not None and meta.get("DATA TYPE") and data_type.lower() != dtype:
         raise InputError(f"read_preflib: data_type={data_type!r} but the header says {dtype!r}")
     if "NUMBER ALTERNATIVES" in meta:
-        m_alt = int(_header_num(meta, "NUMBER ALTERNATIVES"))
+        num = _header_num(meta, "NUMBER ALTERNATIVES")
+        if not (num == num and 1 <= num <= 1_000_000 and num == int(num)):
+            raise InputError(f"read_preflib: header 'NUMBER ALTERNATIVES: "
+                             f"{meta['NUMBER ALTERNATIVES']}' must be a whole number in "
+                             "1..1,000,000")
+        m_alt = int(num)
     elif alts:
         m_alt = max(alts)
     else:
@@ -877,10 +901,15 @@ class PolisConversation:
 
 
 def _polis_csv(path: Path, need: Sequence[str], **kw: Any) -> pl.DataFrame:
+    import io
+
+    from ._io import _csv_error
+
+    data = _read_bytes(path, "read_polis", False)
     try:
-        df = pl.read_csv(path, **kw)
-    except pl.exceptions.PolarsError as e:
-        raise InputError(f"read_polis: could not parse {str(path)!r}: {e}") from None
+        df = pl.read_csv(io.BytesIO(data), **kw)
+    except (pl.exceptions.PolarsError, ValueError, OverflowError) as e:
+        raise _csv_error(data, path, "read_polis", ",", e) from None
     miss = [c for c in need if c not in df.columns]
     if miss:
         raise SchemaError(f"read_polis: {path.name} lacks column(s) {miss}; it has {df.columns}")

@@ -24,7 +24,9 @@ def rows_text(mask: pl.Series) -> str:
     idx = mask.fill_null(True).arg_true().to_list()
     shown = ", ".join(str(i) for i in idx[:_MAX_SHOWN])
     more = f" (and {len(idx) - _MAX_SHOWN} more)" if len(idx) > _MAX_SHOWN else ""
-    return f"row{'s' if len(idx) > 1 else ''} {shown}{more}"
+    from ._io import lines_note  # while a reader reads a file: its 1-based lines too
+
+    return f"row{'s' if len(idx) > 1 else ''} {shown}{more}{lines_note(idx[:_MAX_SHOWN])}"
 
 
 def _is_id_dtype(dt: DType) -> bool:
