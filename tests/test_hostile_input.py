@@ -83,7 +83,7 @@ def test_exact_hypervolume_work_is_bounded() -> None:
 
 
 def test_random_profile_huge_is_a_limit_error() -> None:
-    with pytest.raises(LimitError, match="random_profile"):
+    with pytest.raises(LimitError, match="n=1000000000000 is above the limit"):
         quick(lambda: choice.random_profile(10**12, 3))
     with pytest.raises(InputError, match="m must be"):
         choice.random_profile(3, 0)
@@ -225,3 +225,23 @@ def test_a_dependency_panic_becomes_internal_error(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(choice._core._Profile, "from_nested", boom, raising=False)
     with pytest.raises(InternalError, match="from_rankings"):
         choice.Profile.from_rankings([["a", "b"]])
+
+
+def test_non_iterables_and_bad_numbers_are_named() -> None:
+    """Found by the fuzz harness: TypeError / OverflowError leaked from these."""
+    from pluralign.govern import Ledger
+
+    with pytest.raises(InputError, match="rankings must be"):
+        choice.Profile.from_rankings(None)
+    with pytest.raises(InputError, match="ballots must be"):
+        choice.ApprovalProfile.from_sets(5)
+    with pytest.raises(LimitError, match="m=18446744073709551616"):
+        choice.random_profile(0, 2**64)
+    with pytest.raises(InputError, match="order must be"):
+        pareto.lexicographic([[1.0, 2.0]], order=3)
+    with pytest.raises(InputError, match="tolerances"):
+        pareto.lexicographic([[1.0, 2.0]], tolerances=1 + 2j)
+    with pytest.raises(InputError, match="rho"):
+        pareto.chebyshev([[1.0, 2.0]], [0.5, 0.5], rho=[])
+    with pytest.raises(InputError, match="payload must be a mapping"):
+        Ledger().append("x", "text")

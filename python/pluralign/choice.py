@@ -296,6 +296,9 @@ class Profile:
                 weights = rankings.get_column(weight).cast(pl.Float64).to_numpy()
             n = rankings.height
         else:
+            if isinstance(rankings, (str, bytes, Mapping)) or not isinstance(rankings, Iterable):
+                raise InputError(f"rankings must be a polars DataFrame or a list of ballots, got "
+                                 f"{type(rankings).__name__}")
             ballots = list(rankings)
             if candidates is None:
                 seen = _id_set(c for b in ballots if isinstance(b, Iterable) and not isinstance(b, (str, bytes))
@@ -705,6 +708,9 @@ class ApprovalProfile:
         """From approval sets: a list of iterables of candidate ids, or a polars list Series."""
         if isinstance(ballots, (str, bytes)):
             raise InputError(f"ballots must be a list of approval sets, got the text {ballots!r}")
+        if isinstance(ballots, Mapping) or not isinstance(ballots, (Iterable, pl.Series)):
+            raise InputError(f"ballots must be a list of approval sets or a polars list Series, "
+                             f"got {type(ballots).__name__}")
         if isinstance(ballots, pl.Series):
             rows = ballots.to_list()
         else:
@@ -941,8 +947,8 @@ def random_profile(n: int, m: int, *, seed: int = 0, ties: bool = False, truncat
     truncation, for axiom checks and tests. ``n * m`` is limited to 10**7 (a LimitError)."""
     from . import _validate as _v
 
-    n = _v.count(n, "n", 0)
-    m = _v.count(m, "m", 1)
+    n = _v.count(n, "n", 0, 10**7)
+    m = _v.count(m, "m", 1, 10**7)
     if n * m > 10**7:
         raise LimitError(f"random_profile({n}, {m}) would draw {n * m} ranked candidates, above "
                          "the limit of 10**7; use fewer voters (n) or candidates (m)")

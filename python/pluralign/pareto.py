@@ -417,6 +417,16 @@ def _count(v: Any, name: str, least: int = 1, most: int | None = None) -> int:
     return _v.count(v, name, least, most)
 
 
+def _real(v: Any, name: str) -> float:
+    """A finite real number (bools, complex, text and containers refused)."""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+        raise InputError(f"{name} must be a finite number, got {v!r}")
+    x = float(v)
+    if not np.isfinite(x):
+        raise InputError(f"{name} must be a finite number, got {v!r}")
+    return x
+
+
 def _positive_real(v: Any, name: str) -> float:
     if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
         raise InputError(f"{name} must be a finite number > 0, got {v!r}")
@@ -475,7 +485,7 @@ def chebyshev(
     mx = _maximize(maximize, p)
     w, single = _weights(weights, p.m)
     z = _core.ideal_point(p.arg, mx) if ideal is None else _reference(ideal, p.m, "ideal")
-    out = _core.chebyshev(p.arg, w, z, float(rho), _check_threads(threads))
+    out = _core.chebyshev(p.arg, w, z, _real(rho, "rho"), _check_threads(threads))
     return out[:, 0] if single else out
 
 
@@ -490,7 +500,7 @@ def augmented_chebyshev(
     threads: int | None = None,
 ) -> np.ndarray:
     """Augmented Chebyshev distance (``rho > 0`` avoids weakly Pareto-optimal choices)."""
-    if not rho > 0:
+    if not _real(rho, "rho") > 0:
         raise InputError(f"augmented_chebyshev needs rho > 0, got {rho}")
     return chebyshev(
         points, weights, ideal=ideal, maximize=maximize, rho=rho, objectives=objectives, threads=threads
@@ -517,6 +527,8 @@ def lexicographic(
     if order is None:
         idx = list(range(p.m))
     else:
+        if isinstance(order, (str, bytes)) or not isinstance(order, (Sequence, np.ndarray)):
+            raise InputError(f"order must be a list of objective indices or column names, got {order!r}")
         idx = []
         for o in order:
             if isinstance(o, str):
@@ -529,10 +541,12 @@ def lexicographic(
                 idx.append(int(o))
             else:
                 raise InputError(f"order entry {o!r} is not an objective index in 0..{p.m - 1}")
-    if isinstance(tolerances, (int, float, np.number)):
-        tol = [float(tolerances)] * len(idx)
+    if isinstance(tolerances, (int, float, np.number)) and not isinstance(tolerances, (complex, np.complexfloating)):
+        tol = [_real(tolerances, "tolerances")] * len(idx)
     else:
-        tol = [float(t) for t in tolerances]
+        if isinstance(tolerances, (str, bytes)) or not isinstance(tolerances, (Sequence, np.ndarray)):
+            raise InputError(f"tolerances must be a number or one number per order entry, got {tolerances!r}")
+        tol = [_real(t, "tolerances") for t in tolerances]
     return _core.lexicographic(p.arg, mx, idx, tol, bool(relative))
 
 

@@ -598,6 +598,9 @@ class Ledger:
             raise InputError(f"kind must be a non-empty string, got {kind!r}")
         if actor is not None and not isinstance(actor, str):
             raise InputError(f"actor must be a string or None, got {actor!r}")
+        if payload is not None and not isinstance(payload, Mapping):
+            raise InputError(f"payload must be a mapping (dict) or None, got "
+                             f"{type(payload).__name__}")
         body = _plain(dict(payload or {}))
         text = canonical_json(body).decode("utf-8")
         stamp = time or _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds")
