@@ -91,11 +91,15 @@ def _check_candidate(c: Any, where: str) -> None:
 
 def _id_set(ids: Iterable[Any]) -> set[Hashable]:
     """The distinct candidate ids of ballots, each checked (no None, lists, ...)."""
-    out: set[Hashable] = set()
-    for c in ids:
-        if c not in out if isinstance(c, Hashable) else True:
+    items = list(ids)
+    try:
+        out = set(items)
+    except TypeError:  # an unhashable id: name it
+        for c in items:
             _check_candidate(c, "ballots")
-            out.add(c)
+        raise
+    for c in out:
+        _check_candidate(c, "ballots")
     return out
 
 
@@ -200,7 +204,11 @@ def _ballot_arrays(ballots: Sequence[Any], index: dict[Hashable, int]) -> tuple[
             if not members:
                 raise InputError(f"ballot {b} has an empty tier")
             for c in members:
-                if not isinstance(c, Hashable) or c not in index:
+                try:
+                    known = c in index
+                except TypeError:  # unhashable
+                    known = False
+                if not known:
                     _check_candidate(c, f"ballot {b}")
                     raise InputError(f"ballot {b} ranks unknown candidate {c!r}; candidates are {list(index)}")
                 if index[c] in values[ballot_start:]:
@@ -737,7 +745,11 @@ class ApprovalProfile:
                 raise InputError(f"approval ballot {b} is null")
             start = len(values)
             for c in r:
-                if not isinstance(c, Hashable) or c not in index:
+                try:
+                    known = c in index
+                except TypeError:  # unhashable
+                    known = False
+                if not known:
                     _check_candidate(c, f"approval ballot {b}")
                     raise InputError(f"approval ballot {b} names unknown candidate {c!r}")
                 if index[c] in values[start:]:
