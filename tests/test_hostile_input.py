@@ -245,3 +245,35 @@ def test_non_iterables_and_bad_numbers_are_named() -> None:
         pareto.chebyshev([[1.0, 2.0]], [0.5, 0.5], rho=[])
     with pytest.raises(InputError, match="payload must be a mapping"):
         Ledger().append("x", "text")
+
+
+def test_prefs_and_stats_parameters_found_by_fuzzing() -> None:
+    from pluralign import prefs, stats
+    from pluralign.errors import SchemaError
+
+    comps = pl.DataFrame({"prompt_id": ["p"], "chosen_id": ["a"], "rejected_id": ["b"]})
+    with pytest.raises(InputError, match="comparisons must be"):
+        prefs.tally(5)
+    with pytest.raises(InputError, match="batch 1"):
+        prefs.tally([comps, "x"])
+    with pytest.raises(InputError, match="kind must be a string"):
+        prefs.validate(comps, ["comparisons"])
+    with pytest.raises(InputError, match="objectives must be"):
+        prefs.pareto_pairs(pl.DataFrame({"prompt_id": ["p"]}), objectives=3)
+    df = pl.DataFrame({"prompt_id": ["a", "b"], "x": [1, 2]})
+    for bad in (float("nan"), "x", 1.5, True, None):
+        with pytest.raises(InputError, match="seed"):
+            prefs.split(df, seed=bad)
+    assert sum(p.height for p in prefs.split(df, seed=2**100).values()) == 2  # any int
+    for bad in ("", 5, None):
+        with pytest.raises(InputError, match="separator"):
+            prefs.read_rankings([{"voter_id": 1, "ranking": "a > b"}], separator=bad)
+    with pytest.raises(InputError, match="empty tier"):  # 'a > > b' no longer loses a tier
+        prefs.read_rankings([{"voter_id": 1, "ranking": "a > > b"}])
+    with pytest.raises(InputError, match="complex"):
+        stats.agreement(np.array([[1, 2], [1, 2]]) + 0j)
+    votes = pl.DataFrame({"item": [0, 0], "group": ["g", "h"], "label": [1, -1]})
+    with pytest.raises(InputError, match="group must be a column name"):
+        stats.disagreement(votes, group=0)
+    with pytest.raises(SchemaError, match="group column ''"):
+        stats.disagreement(votes, group="")

@@ -415,7 +415,9 @@ def agreement(
     if metric == "krippendorff" and level not in _LEVELS:
         raise InputError(f"level must be one of {_LEVELS}, got {level!r}")
     if isinstance(ratings, np.ndarray):
-        x = _dense_matrix(ratings)
+        from . import _validate as _v
+
+        x = _dense_matrix(_v.numeric_array(ratings, "ratings"))
         if metric == "krippendorff":
             # Straight from the matrix (interval: one pass over per-item moments).
             r = _core.stats_alpha_dense(x, level=level, threads=threads)
@@ -490,6 +492,14 @@ def disagreement(
         (whether the groups' sets of modal labels are not all the same).
     """
     df = _as_frame(votes_or_ratings, "votes_or_ratings")
+    for name, v in (("by", by), ("group", group), ("label", label), ("weight", weight)):
+        if v is not None and not isinstance(v, str) and not (
+                name == "by" and isinstance(v, (list, tuple)) and all(isinstance(x, str) for x in v)):
+            raise InputError(f"disagreement: {name} must be a column name (str) or None, got {v!r}")
+        for c in ([] if v is None else [v] if isinstance(v, str) else v):
+            if c not in df.columns:
+                raise SchemaError(f"disagreement: {name} column {c!r} not found; columns are "
+                                  f"{df.columns}")
     if label is None:
         label = next((c for c in ("vote", "label", "value", "score") if c in df.columns), None)
         if label is None:

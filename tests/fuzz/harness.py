@@ -191,8 +191,35 @@ def _targets(family: str) -> list[Target]:
             return {"source": [{"prompt": f"q{i}", "chosen": f"c{i}", "rejected": f"r{i}"}
                                for i in range(n)]}
 
+        def comps(draw: Any) -> dict[str, Any]:
+            n = draw(st.integers(1, 6))
+            return {"comparisons": pl.DataFrame({
+                "prompt_id": [f"p{i % 2}" for i in range(n)],
+                "chosen_id": [f"a{i % 3}" for i in range(n)],
+                "rejected_id": [f"b{i % 3}" for i in range(n)]})}
+
+        def table(draw: Any) -> dict[str, Any]:
+            n = draw(st.integers(2, 8))
+            return {"df": pl.DataFrame({"prompt_id": [f"p{i}" for i in range(n)],
+                                        "chosen": [f"c{i % 3}" for i in range(n)],
+                                        "rejected": [f"r{i}" for i in range(n)]})}
+
+        def rk(draw: Any) -> dict[str, Any]:
+            n = draw(st.integers(1, 4))
+            return {"source": [{"voter_id": i, "ranking": "a > b = c"} for i in range(n)],
+                    "separator": ">", "tie": "="}
+
         return [
             Target("prefs.ratings_to_pairs", lambda a: prefs.ratings_to_pairs(**a), ratings),
+            Target("prefs.pareto_pairs", lambda a: prefs.pareto_pairs(**a),
+                   lambda d: {**ratings(d), "objectives": ["o"]}),
+            Target("prefs.tally", lambda a: prefs.tally(**a), comps),
+            Target("prefs.validate", lambda a: prefs.validate(a["comparisons"], a["kind"]),
+                   lambda d: {**comps(d), "kind": "comparisons"}),
+            Target("prefs.dedupe", lambda a: prefs.dedupe(**a), table),
+            Target("prefs.split", lambda a: prefs.split(**a),
+                   lambda d: {**table(d), "seed": d(st.integers(0, 5))}),
+            Target("prefs.read_rankings", lambda a: prefs.read_rankings(**a), rk),
             Target("prefs.read_pairs", lambda a: prefs.read_pairs(**a), pairs),
             Target("prefs.read_preflib", lambda a: prefs.read_preflib(**a),
                    lambda d: {"text": "# DATA TYPE: soc\n# NUMBER ALTERNATIVES: 2\n1: 1, 2\n"}),
@@ -227,9 +254,25 @@ def _targets(family: str) -> list[Target]:
             return {"comparisons": pl.DataFrame({"prompt_id": [str(i) for i in range(n)],
                                                  "chosen_id": ch, "rejected_id": rj})}
 
+        def ratings(draw: Any) -> dict[str, Any]:
+            n = draw(st.integers(2, 6))
+            return {"ratings": pl.DataFrame({
+                "annotator_id": [f"r{i % 2}" for i in range(2 * n)],
+                "item": [i // 2 for i in range(2 * n)],
+                "value": draw(st.lists(st.integers(0, 2), min_size=2 * n, max_size=2 * n))})}
+
+        def votes(draw: Any) -> dict[str, Any]:
+            n = draw(st.integers(2, 8))
+            return {"votes_or_ratings": pl.DataFrame({
+                "item": [i % 2 for i in range(n)], "group": [f"g{i % 3}" for i in range(n)],
+                "label": draw(st.lists(st.integers(-1, 1), min_size=n, max_size=n))}),
+                "group": "group", "label": "label"}
+
         return [
             Target("stats.bradley_terry", lambda a: stats.bradley_terry(**a), comps),
             Target("stats.elo", lambda a: stats.elo(**a), comps),
+            Target("stats.agreement", lambda a: stats.agreement(**a), ratings),
+            Target("stats.disagreement", lambda a: stats.disagreement(**a), votes),
         ]
     if family == "ledger":
         import tempfile

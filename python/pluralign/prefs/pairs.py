@@ -216,6 +216,11 @@ def pareto_pairs(
         duplicate (response, objective) ratings, non-finite scores, nulls.
     """
     df = _frame(ratings)
+    if not isinstance(objectives, str) and (
+            not isinstance(objectives, Sequence) or
+            not all(isinstance(o, str) for o in objectives)):
+        raise InputError(f"objectives must be a column name or a list of column names, got "
+                         f"{objectives!r}")
     objs = [objectives] if isinstance(objectives, str) else list(objectives)
     if not objs:
         raise InputError("objectives must name at least one objective")

@@ -542,7 +542,15 @@ def read_ratings(source: Source, *, format: str = "auto", objectives: Sequence[s
 # rankings
 # ----------------------------------------------------------------------------------------------
 def _parse_ranking_text(text: str, sep: str, tie: str) -> list[list[str]]:
-    return [[c.strip() for c in t.split(tie) if c.strip()] for t in text.split(sep) if t.strip()]
+    tiers = [[c.strip() for c in t.split(tie)] for t in text.split(sep)]
+    for k, t in enumerate(tiers):
+        if not any(t):
+            raise InputError(f"read_rankings: ranking {text!r} has an empty tier (position {k}); "
+                             f"remove the extra {sep!r}")
+        if not all(t):
+            raise InputError(f"read_rankings: ranking {text!r} has an empty candidate in tier {k}; "
+                             f"remove the extra {tie!r}")
+    return tiers
 
 
 @reader("read_rankings")
@@ -566,6 +574,11 @@ def read_rankings(source: Source, *, voter: str = "voter_id", ranking: str = "ra
     The result is validated (empty ballots, empty tiers and repeated candidates are
     :class:`InputError` naming the row).
     """
+    for name, v in (("separator", separator), ("tie", tie)):
+        if not isinstance(v, str) or not v.strip():
+            raise InputError(f"read_rankings: {name} must be a non-empty string, got {v!r}")
+    if separator == tie:
+        raise InputError(f"read_rankings: separator and tie are both {tie!r}; they must differ")
     df = load_table(source, "read_rankings")
     if (candidate is None) != (rank is None):
         raise InputError("read_rankings: long format needs both candidate= and rank=")

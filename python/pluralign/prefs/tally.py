@@ -11,7 +11,7 @@ code runs as a fold over files on one machine or as ``map_batches`` + merge on a
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -174,6 +174,16 @@ def tally(
     """
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
     if not isinstance(comparisons, (pl.DataFrame, pl.LazyFrame)):
+        if isinstance(comparisons, (str, bytes, Mapping, np.ndarray)) or \
+                not isinstance(comparisons, Iterable):
+            raise InputError(f"comparisons must be a polars DataFrame or an iterable of "
+                             f"DataFrames, got {type(comparisons).__name__}")
+        comparisons = list(comparisons)
+        bad = next((i for i, b in enumerate(comparisons)
+                    if not isinstance(b, (pl.DataFrame, pl.LazyFrame))), None)
+        if bad is not None:
+            raise InputError(f"comparisons batch {bad} is a {type(comparisons[bad]).__name__}, "
+                             "not a polars DataFrame")
         batches = [tally(b, by_cols, chosen=chosen, rejected=rejected, tie=tie, weight=weight,
                          threads=threads) for b in comparisons]
         if not batches:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import polars as pl
 
 from ..errors import InputError, SchemaError
@@ -174,6 +175,8 @@ def split(df: pl.DataFrame, by: str | Sequence[str] = "prompt_id",
     """
     if not isinstance(df, pl.DataFrame):
         raise InputError(f"split: expected a polars DataFrame, got {type(df).__name__}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise InputError(f"split: seed must be an int (any size), got {seed!r}")
     fr = dict(fractions) if fractions is not None else {"train": 0.8, "eval": 0.2}
     if not fr:
         raise InputError("split: fractions is empty; give e.g. {'train': 0.8, 'eval': 0.2}")
@@ -203,7 +206,7 @@ def split(df: pl.DataFrame, by: str | Sequence[str] = "prompt_id",
             raise InputError(f"split: stratify column {stratify!r} varies within group "
                              f"{bad.select(cols).row(0)} of {cols}; it must be constant per group")
         groups = per.select(*cols, pl.col("_s"))
-    keys = [_group_hash(row, seed) for row in groups.select(cols).iter_rows()]
+    keys = [_group_hash(row, seed) for row in groups.select(cols).iter_rows()]  # seed: checked above
     groups = groups.with_columns(pl.Series("_key", keys, dtype=pl.UInt64))
     names = list(fr)
     if method == "hash":

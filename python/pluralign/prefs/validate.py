@@ -214,6 +214,8 @@ def validate(df: pl.DataFrame, kind: str, *, objectives: Sequence[str] | None = 
     """
     if not isinstance(df, pl.DataFrame):
         raise InputError(f"validate: expected a polars DataFrame, got {type(df).__name__}")
+    if not isinstance(kind, str):
+        raise InputError(f"validate: kind must be a string such as 'comparisons', got {kind!r}")
     if kind == "comparisons":
         return _comparisons(df)
     if kind == "ratings":
