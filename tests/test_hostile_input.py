@@ -277,3 +277,22 @@ def test_prefs_and_stats_parameters_found_by_fuzzing() -> None:
         stats.disagreement(votes, group=0)
     with pytest.raises(SchemaError, match="group column ''"):
         stats.disagreement(votes, group="")
+
+
+def test_ratings_silent_changes_are_errors() -> None:
+    from pluralign import prefs
+    from pluralign.errors import SchemaError
+
+    r = pl.DataFrame({"prompt_id": ["p"] * 3, "response_id": ["a", "a", "b"],
+                      "objective": ["o"] * 3, "score": [1.0, 2.0, 0.0]})
+    with pytest.raises(InputError, match="'a' is rated more than once.*rows 0, 1"):
+        prefs.ratings_to_pairs(r)  # once emitted the pair (a, a)
+    by_rater = r.with_columns(pl.Series("annotator_id", ["x", "y", "x"]))
+    pairs, _ = prefs.ratings_to_pairs(by_rater)
+    assert (pairs["chosen_id"] != pairs["rejected_id"]).all()
+    long = pl.DataFrame({"prompt_id": ["p", "p"], "response_id": ["a", "a"],
+                         "objective": ["safe", "helpful"], "score": [1.0, 2.0]})
+    with pytest.raises(SchemaError, match="'nope'"):  # once ignored
+        prefs.read_ratings(long, objectives=["nope"])
+    only = prefs.read_ratings(long, objectives=["safe"])
+    assert only["objective"].to_list() == ["safe"]

@@ -20,6 +20,7 @@ import polars as pl
 from .. import _core
 from ..errors import InputError, SchemaError
 from .transforms import DropSummary
+from .validate import rows_text
 
 __all__ = ["pareto_pairs", "ratings_to_pairs"]
 
@@ -175,6 +176,13 @@ def ratings_to_pairs(
             keep_ties=ties == "keep", threads=threads),
         with_margin=True,
     )
+    same = out.get_column("chosen_id") == out.get_column("rejected_id")
+    if same.any():  # a response rated twice in one group would be paired with itself
+        dup = df.select([*by_cols, response]).is_duplicated()
+        raise InputError(
+            f"ratings_to_pairs: response {out['chosen_id'][int(same.arg_max() or 0)]!r} is rated "
+            f"more than once in one group (by {by_cols}) at {rows_text(dup)}; add the column that "
+            "tells the ratings apart to by= (e.g. annotator_id), or aggregate them first")
     summary = DropSummary(
         transform="ratings_to_pairs",
         n_in=int(r["n_considered"]),

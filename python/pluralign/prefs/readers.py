@@ -488,6 +488,16 @@ def read_ratings(source: Source, *, format: str = "auto", objectives: Sequence[s
         if not (sc.dtype.is_numeric() and sc.dtype != pl.Boolean):
             raise SchemaError(f"read_ratings: column {score!r} must be numeric, got {sc.dtype}")
         long = long.with_columns(sc.cast(pl.Float64), pl.col("objective").cast(pl.String))
+        if objectives is not None:  # keep only these objectives; each must be present
+            if isinstance(objectives, str) or not all(isinstance(o, str) for o in objectives):
+                raise InputError(f"read_ratings: objectives must be a list of objective names, "
+                                 f"got {objectives!r}")
+            have = set(long.get_column("objective").unique().to_list())
+            absent = [o for o in objectives if o not in have]
+            if absent:
+                raise SchemaError(f"read_ratings: objective(s) {absent} not found in column "
+                                  f"{objective!r}; it holds {sorted(have)}")
+            long = long.filter(pl.col("objective").is_in(list(objectives)))
     else:
         if objectives is None:
             objectives = [c for c, t in df.schema.items()
