@@ -296,3 +296,18 @@ def test_ratings_silent_changes_are_errors() -> None:
         prefs.read_ratings(long, objectives=["nope"])
     only = prefs.read_ratings(long, objectives=["safe"])
     assert only["objective"].to_list() == ["safe"]
+
+
+def test_context_numbers_are_not_coerced_from_booleans_or_text() -> None:
+    import tomllib
+    from importlib import resources
+
+    text = resources.files("pluralign").joinpath("contexts", "medical_advice.toml").read_text()
+    for bad, what in ((True, "boolean"), ("0.9", "text")):
+        d = tomllib.loads(text)
+        d["tiers"][0]["threshold"] = bad
+        with pytest.raises(InputError, match=f"tiers\\[0\\].threshold: must be a number, not the {what}"):
+            Context.from_dict(d)
+    d = tomllib.loads(text)
+    d["tiers"][0]["threshold"] = 1  # an int is a number
+    assert Context.from_dict(d).tiers[0].threshold == 1.0

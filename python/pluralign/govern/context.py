@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import re
+import typing
 import tomllib
 from collections.abc import Mapping, Sequence
 from importlib import resources
@@ -66,8 +67,36 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 _WEIGHT_SUM_TOL = 1e-9
 
 
+def _types_in(ann: Any) -> set[Any]:
+    args = typing.get_args(ann)
+    if not args:
+        return {ann}
+    out: set[Any] = set()
+    for a in args:
+        out |= _types_in(a)
+    return out
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_coercion_to_numbers(cls, v: Any, info: Any) -> Any:
+        """pydantic's lax mode would turn TOML ``threshold = true`` into 1.0 and ``"0.5"``
+        into 0.5; a number field takes numbers only."""
+        field = cls.model_fields.get(info.field_name)
+        if field is None or not isinstance(v, (bool, str)):
+            return v
+        kinds = _types_in(field.annotation)
+        if Any in kinds or not kinds & {float, int}:
+            return v
+        if isinstance(v, bool) and bool not in kinds:
+            raise ValueError(f"must be a number, not the boolean {v!r}")
+        if isinstance(v, str) and str not in kinds and not any(
+                typing.get_origin(k) is Literal for k in kinds):
+            raise ValueError(f"must be a number, not the text {v!r}")
+        return v
 
 
 def _check_name(v: str, what: str) -> str:
