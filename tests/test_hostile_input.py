@@ -311,3 +311,15 @@ def test_context_numbers_are_not_coerced_from_booleans_or_text() -> None:
     d = tomllib.loads(text)
     d["tiers"][0]["threshold"] = 1  # an int is a number
     assert Context.from_dict(d).tiers[0].threshold == 1.0
+
+
+def test_zero_total_weight_is_an_error_not_nan_shares() -> None:
+    from pluralign import stats
+
+    d = pl.DataFrame({"item": [0, 0, 1], "group": ["g", "h", "g"], "label": [1, -1, 1],
+                      "w": [0.0, 1.0, 1.0]})
+    with pytest.raises(InputError, match="item 0, group 'g' has total weight 0"):
+        stats.disagreement(d, group="group", label="label", weight="w")
+    out = stats.disagreement(d.with_columns(pl.lit(1.0).alias("w")), group="group", label="label",
+                             weight="w")
+    assert not out.select(pl.col(pl.Float64).is_nan().any()).row(0)[0]

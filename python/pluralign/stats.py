@@ -523,6 +523,16 @@ def disagreement(
     else:
         wsum = pl.len().cast(pl.Float64)
     keys = [by] + ([group] if group else [])
+    if weight is not None:  # a zero total weight would give NaN shares
+        zero = (df.group_by(keys, maintain_order=True)
+                .agg(pl.col(weight).cast(pl.Float64).sum().alias("_t"))
+                .filter(pl.col("_t") <= 0))
+        if zero.height:
+            what = ", ".join(f"{k} {v!r}" for k, v in zip(keys, zero.row(0)[:-1], strict=True))
+            raise InputError(
+                f"disagreement: {what} has total weight 0 in column '{weight}', so its label "
+                f"shares are undefined ({zero.height} such group(s)); drop those rows or give "
+                "them weight")
     counts = df.group_by(keys + [label]).agg(wsum.alias("_w"))
     item_counts = counts.group_by([by, label]).agg(pl.col("_w").sum()) if group else counts
     per_item = _dist_stats(item_counts, [by], label)
