@@ -123,3 +123,14 @@ def test_preflib_errors_name_the_file_and_line(tmp_path: Path) -> None:
     huge = text.replace("NUMBER ALTERNATIVES: 3", "NUMBER ALTERNATIVES: 1e300")
     with pytest.raises(InputError, match="NUMBER ALTERNATIVES"):
         prefs.read_preflib(write(tmp_path, "h.soc", huge.encode()))
+
+
+def test_nul_bytes_and_deep_nesting_are_named(tmp_path: Path) -> None:
+    """Found by the fuzz harness: a leading NUL made json sniff UTF-16 (UnicodeDecodeError);
+    deep nesting raised RecursionError."""
+    for name, data in (("nul.json", b"\x00" + json.dumps(ROWS).encode()),
+                       ("nul.jsonl", b"\x00" + jsonl(ROWS)),
+                       ("deep.jsonl", b"[" * 5000 + jsonl(ROWS)),
+                       ("deep.json", b"[" * 5000 + json.dumps(ROWS).encode())):
+        with pytest.raises(InputError, match=name.replace(".", r"\.")):
+            prefs.read_pairs(write(tmp_path, name, data))

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 OUTCOMES = ("pluralign", "ok", "silent", "other", "abort", "hang")
-FAMILIES = ("pareto", "choice", "prefs", "edge", "stats", "ledger")
+FAMILIES = ("pareto", "choice", "prefs", "edge", "stats", "ledger", "files")
 
 
 # -- faults ---------------------------------------------------------------------------------
@@ -302,6 +302,69 @@ def _targets(family: str) -> list[Target]:
             Target("govern.Ledger.verify", lambda a: Ledger().verify(**a),
                    lambda d: {"expected_head": None}),
         ]
+    if family == "files":
+        import gzip
+        import tempfile
+
+        from pluralign import prefs
+
+        rows = [{"prompt": f"q{i}", "chosen": f"good {i}", "rejected": f"bad {i}"} for i in range(5)]
+        bases = {
+            "jsonl": "".join(json.dumps(r) + "\n" for r in rows).encode(),
+            "json": json.dumps(rows, indent=1).encode(),
+            "csv": ("prompt,chosen,rejected\n" + "".join(
+                f"{r['prompt']},{r['chosen']},{r['rejected']}\n" for r in rows)).encode(),
+            "soc": b"# DATA TYPE: soc\n# NUMBER ALTERNATIVES: 3\n# NUMBER VOTERS: 3\n"
+                   b"# NUMBER UNIQUE ORDERS: 2\n2: 1, 2, 3\n1: 3, 2, 1\n",
+        }
+
+        def mutate(draw: Any, data: bytes) -> bytes:
+            op = draw(st.sampled_from(["truncate", "flip", "bom", "crlf", "nul", "empty", "dup",
+                                       "drop-line", "number", "deep"]))
+            k = draw(st.integers(0, max(len(data) - 1, 0)))
+            if op == "truncate":
+                return data[:k]
+            if op == "flip":
+                return data[:k] + bytes([draw(st.integers(0, 255))]) + data[k + 1:]
+            if op == "bom":
+                return b"\xef\xbb\xbf" + data
+            if op == "crlf":
+                return data.replace(b"\n", b"\r\n")
+            if op == "nul":
+                return data[:k] + b"\x00" + data[k:]
+            if op == "empty":
+                return b""
+            if op == "dup":
+                return data + data
+            if op == "drop-line":
+                lines = data.split(b"\n")
+                del lines[k % len(lines)]
+                return b"\n".join(lines)
+            if op == "number":
+                return data.replace(b'"good 1"', b"5").replace(b"good 1", b"5")
+            return b"[" * 5000 + data
+
+        def case(draw: Any) -> dict[str, Any]:
+            kind = draw(st.sampled_from(sorted(bases)))
+            gz = kind != "soc" and draw(st.booleans())
+            data = bases[kind]
+            if gz:
+                data = gzip.compress(data)
+            return {"kind": kind, "gz": gz, "data": mutate(draw, data)}
+
+        def read(a: dict[str, Any]) -> Any:
+            if not isinstance(a.get("data"), bytes) or a.get("kind") not in bases:
+                raise TypeError("fault injected into the harness's own arguments")
+            with tempfile.TemporaryDirectory() as tmp:
+                name = f"x.{a['kind']}" + (".gz" if a.get("gz") is True else "")
+                path = os.path.join(tmp, name)
+                with open(path, "wb") as f:
+                    f.write(a["data"])
+                if a["kind"] == "soc":
+                    return prefs.read_preflib(path)
+                return prefs.read_pairs(path)
+
+        return [Target("prefs.read_*(malformed file)", read, case)]
     raise ValueError(f"unknown family {family!r}")
 
 
@@ -337,6 +400,8 @@ def _worker(family: str, calls: int, seed: int, skip: int) -> None:
             return
         p = data.draw(st.sampled_from(params))
         label, value, never = data.draw(st.sampled_from(faults))
+        if family == "files":
+            p, label, value, never = "data", "mutated", args["data"], False
         i = state["i"]
         state["i"] += 1
         if i < skip or i >= calls:

@@ -234,10 +234,13 @@ def _jsonl_error(data: bytes, path: Path, what: str, err: Exception) -> InputErr
         if not raw.strip():
             continue
         try:
-            row = json.loads(raw)
+            row = json.loads(raw.decode("utf-8"))  # str: bytes would be sniffed as UTF-16
         except json.JSONDecodeError as e:
             return InputError(f"{what}: file {str(path)!r}, line {lineno}, column {e.colno}: "
                               f"not valid JSON ({e.msg})")
+        except RecursionError:
+            return InputError(f"{what}: file {str(path)!r}, line {lineno}: JSON nested too "
+                              "deeply")
         if not isinstance(row, dict):
             return InputError(f"{what}: file {str(path)!r}, line {lineno}: expected one JSON "
                               f"object per line, got {_json_kind(row)}")
@@ -319,7 +322,7 @@ def _read_path(path: Path, what: str) -> pl.DataFrame:
         data = _read_bytes(path, what, gz)
         _remember(_FileSource(path, "json", data))
         try:
-            rows = json.loads(data)
+            rows = json.loads(data.decode("utf-8"))  # str: bytes would be sniffed as UTF-16
         except json.JSONDecodeError as e:
             raise InputError(f"{what}: file {str(path)!r}, line {e.lineno}, column {e.colno}: "
                              f"not valid JSON ({e.msg})") from None
