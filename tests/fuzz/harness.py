@@ -470,8 +470,12 @@ def run_family(family: str, calls: int, *, seed: int = 0, timeout: float = 20.0,
                mem_mb: int = 4096, report: Report | None = None) -> Report:
     """Run ``calls`` generated calls of one family in subprocesses; restart after an abort or
     a hang, skipping the calls already classified."""
+    import tempfile
+
     rep = report or Report()
     done = 0
+    scratch_dir = tempfile.TemporaryDirectory(prefix="pluralign-fuzz-")
+    scratch = scratch_dir.name
     env = {**os.environ, "PYTHONFAULTHANDLER": "0", "RUST_BACKTRACE": "0",
            "PLURALIGN_NUM_THREADS": os.environ.get("PLURALIGN_NUM_THREADS", "2")}
     here = os.path.dirname(os.path.abspath(__file__))
@@ -480,7 +484,8 @@ def run_family(family: str, calls: int, *, seed: int = 0, timeout: float = 20.0,
                f"import sys; sys.path.insert(0, {here!r}); import harness; "
                f"harness._worker({family!r}, {calls}, {seed}, {done})"]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
-                                preexec_fn=_limit(mem_mb), text=True, bufsize=1)
+                                preexec_fn=_limit(mem_mb), text=True, bufsize=1,
+                                cwd=scratch)  # faults such as path='x' write files here
         inflight: tuple[int, str] | None = None
         finished = False
         import selectors
@@ -531,6 +536,7 @@ def run_family(family: str, calls: int, *, seed: int = 0, timeout: float = 20.0,
             # died outside a call (start-up): do not loop forever
             rep.add("abort", f"{family} worker", f"exit status {proc.returncode}")
             break
+    scratch_dir.cleanup()
     return rep
 
 
