@@ -323,3 +323,17 @@ def test_zero_total_weight_is_an_error_not_nan_shares() -> None:
     out = stats.disagreement(d.with_columns(pl.lit(1.0).alias("w")), group="group", label="label",
                              weight="w")
     assert not out.select(pl.col(pl.Float64).is_nan().any()).row(0)[0]
+
+
+def test_complex_weights_refs_and_candidates_are_refused() -> None:
+    """Found by the 100k fuzz run: complex weights lost their imaginary part."""
+    pts = [[1.0, 2.0], [2.0, 1.0]]
+    with pytest.raises(InputError, match="weights holds complex"):
+        pareto.chebyshev(pts, np.array([0.5, 0.5]) + 1j)
+    with pytest.raises(InputError, match="ref holds complex"):
+        pareto.hypervolume(pts, np.array([0, 0]) + 0j)
+    arb = edge.Arbiter(Context.builtin("medical_advice"))
+    with pytest.raises(InputError, match="candidates holds complex"):
+        arb.decide(np.ones((2, 4)) + 1j)
+    with pytest.raises(InputError, match="ids must be hashable"):
+        arb.decide(np.ones((2, 4)) * 0.95, ids=[[1], [2]])

@@ -642,7 +642,9 @@ def _cardinal(name: str, utilities: Any, candidates: Sequence[Hashable] | None, 
         arr = utilities.to_numpy().astype(np.float64)
     else:
         try:
-            arr = np.asarray(utilities, dtype=np.float64)
+            from . import _validate as _v
+
+            arr = _v.numeric_array(utilities, "utilities")
         except (TypeError, ValueError) as e:
             raise InputError(f"utilities must be a numeric voters x candidates matrix: {e}") from None
         cands = list(builtins.range(arr.shape[1])) if candidates is None and arr.ndim == 2 else list(candidates or [])

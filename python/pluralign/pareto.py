@@ -252,7 +252,7 @@ def crowding_distance(
 
 def _reference(ref: Any, m: int, what: str = "ref") -> list[float]:
     try:
-        r = np.asarray(ref, dtype=np.float64)
+        r = _v.numeric_array(ref, what)
     except (TypeError, ValueError) as e:
         raise InputError(f"{what} must be {m} numbers: {e}") from None
     if r.ndim != 1 or r.shape[0] != m:
@@ -438,7 +438,7 @@ def _positive_real(v: Any, name: str) -> float:
 
 def _weights(w: Any, m: int) -> tuple[np.ndarray, bool]:
     try:
-        arr = np.asarray(w, dtype=np.float64)
+        arr = _v.numeric_array(w, "weights")
     except (TypeError, ValueError) as e:
         raise InputError(f"weights must be numbers: {e}") from None
     single = arr.ndim == 1

@@ -31,6 +31,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from .. import _validate as _v
 from ..errors import InputError, SchemaError
 from ..govern.context import Context
 from .signals import _DISAGREE_MASK, _UNCERTAIN_MASK, REASONS, _signals
@@ -198,12 +199,12 @@ class Arbiter:
             if _missing:
                 raise SchemaError(f"candidates: objective(s) {_missing} missing; got {list(candidates)}")
             try:
-                df = pl.DataFrame({c: np.asarray(candidates[c], dtype=np.float64) for c in objs})
+                df = pl.DataFrame({c: _v.numeric_array(candidates[c], f"candidates[{c!r}]") for c in objs})
             except (TypeError, ValueError) as e:
                 raise InputError(f"candidates: values must be numbers of equal length: {e}") from None
         else:
             try:
-                arr = np.asarray(candidates, dtype=np.float64)
+                arr = _v.numeric_array(candidates, "candidates")
             except (TypeError, ValueError) as e:
                 raise InputError(f"candidates must be numeric (k x {len(objs)}): {e}") from None
             if arr.ndim != 2 or arr.shape[1] != len(objs):
@@ -217,12 +218,16 @@ class Arbiter:
         id_list = list(range(k)) if ids is None else list(ids)
         if len(id_list) != k:
             raise InputError(f"ids has {len(id_list)} entries for {k} candidates")
-        if len(set(id_list)) != k:
+        try:
+            distinct = len(set(id_list))
+        except TypeError:
+            raise InputError("ids must be hashable scalars (strings or numbers)") from None
+        if distinct != k:
             raise InputError("ids must be unique")
         df = df.with_columns(pl.lit(0).alias("__prompt"), pl.Series("__rid", list(range(k)), pl.Int64))
         std_col = None
         if std is not None:
-            sd = np.asarray(std, dtype=np.float64)
+            sd = _v.numeric_array(std, "std")
             if sd.shape != (k,):
                 raise InputError(f"std must have one value per candidate ({k}), got shape {sd.shape}")
             df = df.with_columns(pl.Series("__std", sd))
@@ -231,7 +236,7 @@ class Arbiter:
         if groups is not None:
             rows: dict[str, list[Any]] = {"__prompt": [], "__rid": [], "__group": [], "__support": []}
             for gname, vals in groups.items():
-                v = np.asarray(vals, dtype=np.float64)
+                v = _v.numeric_array(vals, f"groups[{gname!r}]")
                 if v.shape != (k,):
                     raise InputError(f"groups[{gname!r}] must have one support value per candidate ({k})")
                 rows["__prompt"] += [0] * k
