@@ -189,7 +189,7 @@ def _line_col(data: bytes, pos: int) -> tuple[int, int]:
     return data.count(b"\n", 0, pos) + 1, len(data[start:pos].decode("utf-8", "replace")) + 1
 
 
-def _read_bytes(path: Path, what: str, gz: bool) -> bytes:
+def _read_bytes(path: Path, what: str, gz: bool, *, check_utf8: bool = True) -> bytes:
     try:
         if gz:
             with gzip.open(path, "rb") as f:
@@ -203,6 +203,12 @@ def _read_bytes(path: Path, what: str, gz: bool) -> bytes:
         raise InputError(f"{what}: cannot read {str(path)!r}: {e}") from None
     if data.startswith(_BOM):
         data = data[len(_BOM):]
+    if check_utf8:
+        _check_utf8(data, path, what)
+    return data
+
+
+def _check_utf8(data: bytes, path: Path, what: str) -> None:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -210,7 +216,6 @@ def _read_bytes(path: Path, what: str, gz: bool) -> bytes:
         raise InputError(
             f"{what}: file {str(path)!r}, line {line}, column {col}: bytes "
             f"{data[e.start:e.end]!r} are not UTF-8 text; re-encode the file as UTF-8") from None
-    return data
 
 
 def _json_kind(v: Any) -> str:
@@ -259,18 +264,31 @@ def _jsonl_error(data: bytes, path: Path, what: str, err: Exception) -> InputErr
 def _check_text_columns(df: pl.DataFrame, data: bytes, path: Path, what: str) -> None:
     """A JSON number, boolean, list or object where a column holds text is an error (polars
     would store ``{"chosen": 5}`` as the text ``"5"``)."""
+    head = data[:data.find(b"\n") if b"\n" in data[:1 << 16] else 1 << 16]
     for name, dtype in df.schema.items():
         if dtype != pl.String:
             continue
-        key = re.escape(json.dumps(name, ensure_ascii=False)).encode("utf-8")
-        m = re.search(rb'(?<!\\)' + key + rb'\s*:\s*(?!null\b)(?=[-0-9tf\[{])', data)
-        if m is None and not name.isascii():
-            key = re.escape(json.dumps(name)).encode("ascii")
-            m = re.search(rb'(?<!\\)' + key + rb'\s*:\s*(?!null\b)(?=[-0-9tf\[{])', data)
-        if m is not None:
-            line, col = _line_col(data, m.end())
-            value = data[m.end():m.end() + 20].split(b",")[0].split(b"}")[0].decode("utf-8",
-                                                                                     "replace")
+        keys = {json.dumps(name, ensure_ascii=False).encode("utf-8"), json.dumps(name).encode()}
+        col = df.get_column(name)
+        texts = col.len() - col.null_count()
+        # The common case, every value a JSON string, is settled by one fast count of the
+        # key followed by a quote (in the spacing the first line uses); only a mismatch runs
+        # the regex that finds the offending value.
+        seps = [sep for sep in (b": ", b":") if any(k + sep + b'"' in head for k in keys)][:1]
+        if seps and sum(data.count(k + seps[0] + b'"') for k in keys) == texts:
+            continue
+        for key in keys:
+            # A literal-prefixed pattern (fast); a match right after a backslash is an escaped
+            # quote inside some text, not a key.
+            pat = re.compile(re.escape(key) + rb"\s*:\s*[-0-9tf\[{]")
+            m = pat.search(data)
+            while m is not None and m.start() > 0 and data[m.start() - 1:m.start()] == b"\\":
+                m = pat.search(data, m.end())
+            if m is None:
+                continue
+            at = m.end() - 1
+            line, col = _line_col(data, at)
+            value = data[at:at + 20].split(b",")[0].split(b"}")[0].decode("utf-8", "replace")
             raise InputError(
                 f"{what}: file {str(path)!r}, line {line}, column {col}: field {name!r} holds "
                 f"the non-text value {value.strip()} but the column holds text; quote it or fix "
@@ -308,13 +326,16 @@ def _read_path(path: Path, what: str) -> pl.DataFrame:
         except (pl.exceptions.PolarsError, OSError, ValueError) as e:
             raise InputError(f"{what}: could not read {str(path)!r} as Parquet: {e}") from None
     if suf in (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz"):
-        data = _read_bytes(path, what, gz)
+        # polars validates UTF-8 itself: the (slower) check that names the line runs only when
+        # polars refuses the file
+        data = _read_bytes(path, what, gz, check_utf8=False)
         _remember(_FileSource(path, "jsonl", data))
         if not data.strip():
             return pl.DataFrame()
         try:
-            df = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
+            df = pl.read_ndjson(io.BytesIO(data))
         except (pl.exceptions.PolarsError, ValueError, OverflowError) as e:
+            _check_utf8(data, path, what)
             raise _jsonl_error(data, path, what, e) from None
         _check_text_columns(df, data, path, what)
         return df
