@@ -134,3 +134,9 @@ def test_nul_bytes_and_deep_nesting_are_named(tmp_path: Path) -> None:
                        ("deep.json", b"[" * 5000 + json.dumps(ROWS).encode())):
         with pytest.raises(InputError, match=name.replace(".", r"\.")):
             prefs.read_pairs(write(tmp_path, name, data))
+
+
+def test_non_utf8_csv_names_line_and_column(tmp_path: Path) -> None:
+    p = write(tmp_path, "bad.csv", b"prompt,chosen,rejected\nq0,go\xffod,bad\n")
+    with pytest.raises(InputError, match=r"bad\.csv', line 2, column 6: bytes b'\\xff'"):
+        prefs.read_pairs(p)

@@ -364,12 +364,13 @@ def _read_path(path: Path, what: str) -> pl.DataFrame:
         _check_text_columns(df, data, path, what)
         return df
     if suf in (".csv", ".csv.gz", ".tsv"):
-        data = _read_bytes(path, what, gz)
+        data = _read_bytes(path, what, gz, check_utf8=False)  # polars checks UTF-8 itself
         sep = "\t" if suf == ".tsv" else ","
         _remember(_FileSource(path, "tsv" if suf == ".tsv" else "csv", data))
         try:
             return pl.read_csv(io.BytesIO(data), separator=sep)
         except (pl.exceptions.PolarsError, ValueError, OverflowError) as e:
+            _check_utf8(data, path, what)
             raise _csv_error(data, path, what, sep, e) from None
     raise InputError(
         f"{what}: unknown file type {path.name!r}; expected one of {', '.join(_SUFFIXES)}"
