@@ -17,7 +17,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fuzz"))
-import harness  # noqa: E402
+import harness
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import functools
 import inspect
+import math
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -111,9 +112,9 @@ def numeric_array(x: Any, name: str, *, dtype: Any = np.float64) -> np.ndarray:
             raise InputError(
                 f"{name}: value {arr[at]} at {where} is above the largest {target} ({hi}); "
                 "it would wrap around")
-    if target.kind == "i" and arr.dtype.kind == "f" and arr.size:
-        if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
-            raise InputError(f"{name} must hold whole numbers, got non-integral floats")
+    if target.kind == "i" and arr.dtype.kind == "f" and arr.size and (
+            not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr))):
+        raise InputError(f"{name} must hold whole numbers, got non-integral floats")
     try:
         return np.asarray(arr, dtype=target)
     except (TypeError, ValueError, OverflowError) as e:
@@ -141,7 +142,7 @@ def id_array(values: Any, name: str) -> np.ndarray:
             raise InputError(f"{name} has a missing id (NaN) at row {int(np.argmax(bad))}")
     if kind == "O":
         for i, v in enumerate(arr.tolist()):
-            if v is None or (isinstance(v, float) and v != v):
+            if v is None or (isinstance(v, float) and math.isnan(v)):
                 raise InputError(f"{name} has a missing id ({v!r}) at row {i}; every row "
                                  "needs an id")
             if not isinstance(v, Hashable) or isinstance(v, (list, tuple, set, dict, complex)):

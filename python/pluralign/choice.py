@@ -80,7 +80,7 @@ TieBreak = None | str | Sequence[Hashable] | int
 
 def _check_candidate(c: Any, where: str) -> None:
     """A candidate id is a hashable scalar: not None / NaN, not a list, set or dict."""
-    if c is None or (isinstance(c, float) and c != c):
+    if c is None or (isinstance(c, float) and np.isnan(c)):
         raise InputError(f"{where}: {c!r} is not a valid candidate id (missing value)")
     if isinstance(c, (list, set, frozenset, dict, tuple, np.ndarray)) or not isinstance(c, Hashable):
         raise InputError(f"{where}: a {type(c).__name__} ({c!r}) is not a valid candidate id; "

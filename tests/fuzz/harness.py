@@ -374,10 +374,9 @@ def _worker(family: str, calls: int, seed: int, skip: int) -> None:
     import warnings
 
     import numpy as np
+    import pluralign  # noqa: F401 - import cost outside the timed calls
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
-
-    import pluralign  # noqa: F401 - import cost outside the timed calls
     from pluralign.errors import PluralignError
 
     warnings.simplefilter("ignore")
@@ -392,7 +391,7 @@ def _worker(family: str, calls: int, seed: int, skip: int) -> None:
     @settings(max_examples=calls, database=None, deadline=None,
               suppress_health_check=list(HealthCheck), phases=[hypothesis.Phase.generate])
     @given(st.data())
-    def one(data: Any) -> None:  # noqa: C901
+    def one(data: Any) -> None:
         t = data.draw(st.sampled_from(targets))
         args = t.args(data.draw)
         params = sorted(args)
@@ -480,11 +479,12 @@ def run_family(family: str, calls: int, *, seed: int = 0, timeout: float = 20.0,
            "PLURALIGN_NUM_THREADS": os.environ.get("PLURALIGN_NUM_THREADS", "2")}
     here = os.path.dirname(os.path.abspath(__file__))
     while done < calls:
-        cmd = [sys.executable, "-c",
-               f"import sys; sys.path.insert(0, {here!r}); import harness; "
-               f"harness._worker({family!r}, {calls}, {seed}, {done})"]
+        code = (f"import sys; sys.path.insert(0, {here!r}); import harness; "
+                f"harness._worker({family!r}, {calls}, {seed}, {done})")
+        cmd = [sys.executable, "-c", code]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
-                                preexec_fn=_limit(mem_mb), text=True, bufsize=1,
+                                preexec_fn=_limit(mem_mb),  # noqa: PLW1509 - setrlimit only
+                                text=True, bufsize=1,
                                 cwd=scratch)  # faults such as path='x' write files here
         inflight: tuple[int, str] | None = None
         finished = False

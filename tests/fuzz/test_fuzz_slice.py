@@ -9,7 +9,7 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import harness  # noqa: E402
+import harness
 
 CALLS = int(os.environ.get("PLURALIGN_FUZZ_SLICE", "60"))
 

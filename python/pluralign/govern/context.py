@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import math
 import re
-import typing
 import tomllib
+import typing
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path

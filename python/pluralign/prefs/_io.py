@@ -124,7 +124,7 @@ def reader(what: str) -> Callable[[F], F]:
                 if src is None or str(src.path) in msg or type(e) not in (InputError, SchemaError):
                     raise
                 prefix = f"{what}: "
-                body = msg[len(prefix):] if msg.startswith(prefix) else msg
+                body = msg.removeprefix(prefix)
                 raise type(e)(f"{what}: file {str(src.path)!r}: {body}") from None
             finally:
                 _SOURCE.reset(token)
@@ -201,8 +201,7 @@ def _read_bytes(path: Path, what: str, gz: bool, *, check_utf8: bool = True) -> 
                          f"({e}); re-download or re-compress the file") from None
     except OSError as e:
         raise InputError(f"{what}: cannot read {str(path)!r}: {e}") from None
-    if data.startswith(_BOM):
-        data = data[len(_BOM):]
+    data = data.removeprefix(_BOM)
     if check_utf8:
         _check_utf8(data, path, what)
     return data

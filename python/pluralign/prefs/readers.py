@@ -817,12 +817,11 @@ def read_preflib(source: str | Path | None = None, *, text: str | None = None,
             return _read_preflib_text(text, data_type)
         except InputError as e:  # name the file in every parse error
             msg = str(e)
-            body = msg[len("read_preflib: "):] if msg.startswith("read_preflib: ") else msg
+            body = msg.removeprefix("read_preflib: ")
             raise InputError(f"read_preflib: file {str(path)!r}, {body}") from None
     if not isinstance(text, str):
         raise InputError(f"read_preflib: text must be a str, got {type(text).__name__}")
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     return _read_preflib_text(text, data_type)
 
 
@@ -840,7 +839,7 @@ def _read_preflib_text(text: str, data_type: str | None) -> PreflibData:
         raise InputError(f"read_preflib: data_type={data_type!r} but the header says {dtype!r}")
     if "NUMBER ALTERNATIVES" in meta:
         num = _header_num(meta, "NUMBER ALTERNATIVES")
-        if not (num == num and 1 <= num <= 1_000_000 and num == int(num)):
+        if not (1 <= num <= 1_000_000 and num == int(num)):  # NaN fails the range
             raise InputError(f"read_preflib: header 'NUMBER ALTERNATIVES: "
                              f"{meta['NUMBER ALTERNATIVES']}' must be a whole number in "
                              "1..1,000,000")
