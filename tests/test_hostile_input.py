@@ -337,3 +337,17 @@ def test_complex_weights_refs_and_candidates_are_refused() -> None:
         arb.decide(np.ones((2, 4)) + 1j)
     with pytest.raises(InputError, match="ids must be hashable"):
         arb.decide(np.ones((2, 4)) * 0.95, ids=[[1], [2]])
+
+
+def test_metrics_and_signals_check_context_and_options() -> None:
+    from pluralign import metrics
+
+    df = pl.DataFrame({"prompt_id": [0], **{o.name: [0.5] for o in
+                                             Context.builtin("medical_advice").objectives}})
+    for bad in (None, "medical_advice", 5):
+        with pytest.raises(InputError, match="context must be a pluralign.govern.Context"):
+            metrics.scalar_choice(df, bad)
+        with pytest.raises(InputError, match="context must be"):
+            edge.edge_signals(df, bad)
+    with pytest.raises(InputError, match="how"):
+        metrics.value_flattening(df, Context.builtin("medical_advice"), how=np.array(["a", "b"]))

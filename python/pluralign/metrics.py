@@ -99,7 +99,7 @@ def scalar_choice(
     (position within the prompt's rows) and ``scalar_margin`` (best minus second-best scalar
     reward; null with one candidate). Prompts are ordered as in
     :func:`pluralign.edge.edge_signals`."""
-    if how not in ("mean", "sum"):
+    if not isinstance(how, str) or how not in ("mean", "sum"):
         raise InputError(f"how must be 'mean' or 'sum', got {how!r}")
     scores = _as_scores(scores, context, prompt_id)
     _reward_col(scores, reward)
@@ -128,7 +128,7 @@ def value_flattening(
     prompt with the flags. The scalar choice is the argmax of the mean / sum of the objectives
     (never dominated, but possibly inadmissible) or of the column ``reward``.
     """
-    if how not in ("mean", "sum"):
+    if not isinstance(how, str) or how not in ("mean", "sum"):
         raise InputError(f"how must be 'mean' or 'sum', got {how!r}")
     scores = _as_scores(scores, context, prompt_id)
     _reward_col(scores, reward)

@@ -237,8 +237,16 @@ def _targets(family: str) -> list[Target]:
             return {"scores": pl.DataFrame({"prompt_id": [0] * n, **cols}),
                     "threads": draw(st.sampled_from([None, 1]))}
 
+        from pluralign import metrics
+
         arb = edge.Arbiter(ctx)
         return [
+            Target("edge.edge_signals", lambda a: edge.edge_signals(**a),
+                   lambda d: {**scores(d), "context": ctx}),
+            Target("metrics.value_flattening", lambda a: metrics.value_flattening(**a),
+                   lambda d: {**scores(d), "context": ctx, "how": d(st.sampled_from(["mean", "sum"]))}),
+            Target("metrics.scalar_choice", lambda a: metrics.scalar_choice(**a),
+                   lambda d: {"scores": scores(d)["scores"], "context": ctx}),
             Target("edge.Arbiter.decide_batch", lambda a: arb.decide_batch(**a), scores),
             Target("edge.Arbiter.decide", lambda a: arb.decide(**a),
                    lambda d: {"candidates": floats(d, d(st.integers(1, 4)), len(names)).clip(0, 1)}),

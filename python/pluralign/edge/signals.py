@@ -126,6 +126,11 @@ def _as_scores(scores: Any, context: Context, prompt_id: str) -> pl.DataFrame:
         scores = scores.collect()
     if not isinstance(scores, pl.DataFrame):
         raise InputError(f"scores must be a polars DataFrame, got {type(scores).__name__}")
+    if not isinstance(context, Context):
+        raise InputError(f"context must be a pluralign.govern.Context (e.g. Context.builtin("
+                         f"'medical_advice')), got {type(context).__name__}")
+    if not isinstance(prompt_id, str):
+        raise InputError(f"prompt_id must be a column name (str), got {prompt_id!r}")
     objs = context.objective_names
     _require(scores, [prompt_id, *objs], "scores")
     if scores[prompt_id].null_count():
