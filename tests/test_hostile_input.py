@@ -351,3 +351,14 @@ def test_metrics_and_signals_check_context_and_options() -> None:
             edge.edge_signals(df, bad)
     with pytest.raises(InputError, match="how"):
         metrics.value_flattening(df, Context.builtin("medical_advice"), how=np.array(["a", "b"]))
+
+
+def test_constitution_rule_must_be_a_name() -> None:
+    from pluralign import govern
+
+    rows = [(s, p, 1 if (s + p) % 2 else -1) for p in range(6) for s in range(4)]
+    v = pl.DataFrame(rows, schema=["statement_id", "participant_id", "vote"], orient="row")
+    for bad in ([], {}, np.array(["mes"])):
+        with pytest.raises(InputError, match="rule must be one of"):
+            govern.constitution(v, 2, bad)
+    assert len(govern.constitution(v, 2, "mes").chosen) == 2

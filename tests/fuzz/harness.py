@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 OUTCOMES = ("pluralign", "ok", "silent", "other", "abort", "hang")
-FAMILIES = ("pareto", "choice", "prefs", "edge", "stats", "ledger", "files")
+FAMILIES = ("pareto", "choice", "prefs", "edge", "stats", "ledger", "files", "govern")
 
 
 # -- faults ---------------------------------------------------------------------------------
@@ -310,6 +310,17 @@ def _targets(family: str) -> list[Target]:
             Target("govern.Ledger.verify", lambda a: Ledger().verify(**a),
                    lambda d: {"expected_head": None}),
         ]
+    if family == "govern":
+        from pluralign import govern
+
+        def votes(draw: Any) -> dict[str, Any]:
+            n_p, n_s = draw(st.integers(2, 8)), draw(st.integers(2, 5))
+            rows = [(s, p, draw(st.sampled_from([-1, 0, 1]))) for p in range(n_p) for s in range(n_s)]
+            return {"votes": pl.DataFrame(rows, schema=["statement_id", "participant_id", "vote"],
+                                          orient="row"),
+                    "k": draw(st.integers(1, 3)), "rule": draw(st.sampled_from(["mes", "av", "pav"]))}
+
+        return [Target("govern.constitution", lambda a: govern.constitution(**a), votes)]
     if family == "files":
         import gzip
         import tempfile

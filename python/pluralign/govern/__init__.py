@@ -42,7 +42,11 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'pluralign.govern' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    sub = importlib.import_module(f"{__name__}.{module}")
+    from .._validate import guard_module
+
+    guard_module(sub)  # the boundary: a dependency's panic becomes InternalError
+    value = getattr(sub, name)
     globals()[name] = value
     return value
 

@@ -101,7 +101,7 @@ def constitution(
     """
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise InputError(f"k must be a positive int, got {k!r}")
-    if rule not in RULES:
+    if not isinstance(rule, str) or rule not in RULES:
         raise InputError(f"rule must be one of {sorted(RULES)}, got {rule!r}")
     vm = vote_matrix_for(votes, statements, groups)
     n, m = vm.shape
