@@ -66,6 +66,21 @@ def test_kmeans_stops_when_centers_move_less_than_the_tolerance() -> None:
     assert centers.tolist() == [[0.5, 0.0], [10.5, 0.0]]
 
 
+def test_base_clusters_hand_case() -> None:
+    # fewer distinct points than base clusters: each distinct point is its own base cluster and
+    # identical participants share one (Polis's first-distinct start)
+    x = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 0.0], [5.0, 5.0], [1.0, 0.0]])
+    labels, centers = polis.base_clusters(x, 100)
+    assert labels.tolist() == [0, 1, 0, 2, 1]
+    assert centers.tolist() == [[0.0, 0.0], [1.0, 0.0], [5.0, 5.0]]
+    # two base clusters from the first two distinct points (0,0) and (1,0): step 1 puts (5,5)
+    # with the (1,0)s, center (7/3, 5/3); step 2 moves the (1,0)s to (0,0) (distance 1 against
+    # sqrt(41)/3), centers (1/2, 0) and (5, 5); step 3 changes nothing
+    labels, centers = polis.base_clusters(x, 2)
+    assert labels.tolist() == [0, 0, 0, 1, 0]
+    assert centers.tolist() == [[0.5, 0.0], [5.0, 5.0]]
+
+
 def test_silhouette_over_base_clusters_hand_case() -> None:
     centers = np.array([[0.0, 0.0], [1.0, 0.0], [10.0, 0.0]])
     # point 0: a = 1, b = 10 -> 0.9; point 1: a = 1, b = 9 -> 8/9; point 2 alone -> 0

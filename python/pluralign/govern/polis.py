@@ -340,7 +340,11 @@ def ids_in(ids: Iterable[Hashable] | None, participants: list[Hashable]) -> np.n
     """Boolean mask of ``participants`` found in ``ids`` (None: nobody)."""
     if ids is None:
         return np.zeros(len(participants), dtype=bool)
-    if isinstance(ids, (str, bytes)):
-        raise InputError("in_conv must be a collection of participant ids, not a string")
-    wanted = set(ids)
+    if isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable):
+        raise InputError("in_conv must be a collection of participant ids, got "
+                         f"{type(ids).__name__}")
+    try:
+        wanted = set(ids)
+    except TypeError as e:
+        raise InputError(f"in_conv holds an id that is not hashable: {e}") from None
     return np.array([p in wanted for p in participants], dtype=bool)
