@@ -10,10 +10,8 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from pluralign.errors import InputError
-from pluralign.govern import adjusted_rand_index, consensus, opinion_groups
-from pluralign.govern import polis
+from pluralign.govern import adjusted_rand_index, consensus, opinion_groups, polis
 
 
 def planted(n_per: list[int], m: int, *, missing: float, noise: float, seed: int
