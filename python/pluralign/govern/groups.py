@@ -52,6 +52,12 @@ class VoteMatrix:
     def shape(self) -> tuple[int, int]:
         return len(self.participants), len(self.statements)
 
+    def participant_series(self) -> pl.Series:
+        """``participants`` as a typed Series (sorted by id)."""
+        if self.participant_ids is not None:
+            return self.participant_ids
+        return pl.Series("participant_id", self.participants)
+
 
 def _require_frame(df: Any, what: str) -> pl.DataFrame:
     if not isinstance(df, pl.DataFrame):
@@ -179,8 +185,8 @@ def _codes(ids: pl.Series) -> tuple[pl.Series, np.ndarray]:
             present = np.zeros(span, dtype=bool)
             present[a - lo] = True
             position = np.cumsum(present, dtype=np.int64) - 1
-            distinct = np.flatnonzero(present) + lo
-            return pl.Series(ids.name, distinct).cast(ids.dtype), position[a - lo]
+            values = np.flatnonzero(present) + lo
+            return pl.Series(ids.name, values).cast(ids.dtype), position[a - lo]
     distinct = ids.unique().sort()
     return distinct, (ids.rank("dense") - 1).to_numpy().astype(np.int64)
 
@@ -765,7 +771,7 @@ def opinion_groups(
         fit = None
     else:
         vm = vote_matrix(votes, statements)
-        order = polis.participant_order(votes, vm.participant_ids, row_order)
+        order = polis.participant_order(votes, vm.participant_series(), row_order)
         forced = polis.ids_in(in_conv, vm.participants)
         fit = _polis_fit(vm, order, forced, k=k, k_range=(lo, hi), n_init=int(n_init),
                          seed=int(seed), k_margin=float(k_margin),
@@ -856,8 +862,7 @@ def _polis_result(fit: _PolisFit, vm: VoteMatrix, votes: Any, statements: Any, *
                   params: dict[str, Any]) -> OpinionGroups:
     n_votes = np.bincount(vm.rows, minlength=vm.shape[0])
     assignments = pl.DataFrame({
-        "participant_id": vm.participant_ids if vm.participant_ids is not None
-        else vm.participants,
+        "participant_id": vm.participant_series(),
         "group": fit.group,
         "n_votes": n_votes.astype(np.int64),
         "clustered": fit.clustered,
@@ -929,7 +934,7 @@ def _with_stability(result: OpinionGroups, vm: VoteMatrix, votes: Any, *, k: int
     k_counts: dict[int, int] = {}
     jacc = np.zeros(result.k)
     rng = np.random.default_rng([seed, 0x5EED])
-    order = polis.participant_order(votes, vm.participant_ids, kw["row_order"]) \
+    order = polis.participant_order(votes, vm.participant_series(), kw["row_order"]) \
         if method == "polis" else None
     forced = polis.ids_in(kw["in_conv"], vm.participants) if method == "polis" else None
     for _ in range(resamples):
