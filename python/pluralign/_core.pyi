@@ -36,7 +36,11 @@ def hypervolume(
     points: Points, maximize: Sequence[bool], reference: Sequence[float], threads: int | None = None
 ) -> float: ...
 def hypervolume_contributions(
-    points: Points, maximize: Sequence[bool], reference: Sequence[float], threads: int | None = None
+    points: Points,
+    maximize: Sequence[bool],
+    reference: Sequence[float],
+    ignore_dominated: bool = False,
+    threads: int | None = None,
 ) -> npt.NDArray[np.float64]: ...
 def hypervolume_mc(
     points: Points,
