@@ -490,7 +490,14 @@ def minimax(profile: Profile, strength: str = "margins") -> Result:
 
 
 def schulze(profile: Profile, strength: str = "margin") -> Result:
-    """Schulze beat-path method (Schulze 2011)."""
+    """Schulze beat-path method (Schulze 2011).
+
+    ``strength`` measures a link ``a -> b`` (only where a majority prefers a to b):
+    ``"margin"`` (default; also ``"margins"``) ``support(a,b) - support(b,a)``,
+    ``"winning"`` (also ``"winning_votes"``; Schulze's own default) ``support(a,b)``,
+    ``"ratio"`` ``support(a,b) / support(b,a)`` (infinite when nobody prefers b to a).
+    On linear orders without ties all three give the same winners; they differ when ballots
+    are truncated or have ties."""
     return _rule("schulze", profile, variant=strength)
 
 

@@ -373,8 +373,9 @@ fn choice_rule(
             "schulze" => ch::schulze(
                 profile.pairwise()?,
                 match variant.as_str() {
-                    "margin" => ch::SchulzeStrength::Margin,
-                    "winning_votes" => ch::SchulzeStrength::WinningVotes,
+                    "margin" | "margins" => ch::SchulzeStrength::Margin,
+                    "winning" | "winning_votes" => ch::SchulzeStrength::WinningVotes,
+                    "ratio" => ch::SchulzeStrength::Ratio,
                     _ => return Err(bad("strength")),
                 },
             ),
