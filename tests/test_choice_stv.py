@@ -238,4 +238,7 @@ def test_wigm_matches_votekit(prob, quota):
         assume(False)  # VoteKit fails on some profiles where ballots run out
         return
     assume(not by_chance)
+    # VoteKit leaves candidates nobody ranks out of the count; pluralign keeps them (at 0), so
+    # a tie among zeros that the candidate order broke can differ
+    assume(len({c for b in ballots for c in b}) == m or not any(rd.tie for rd in ours.rounds))
     assert set(theirs) == set(ours.elected), (ours.rounds, theirs)
