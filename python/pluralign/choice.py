@@ -44,6 +44,11 @@ __all__ = [
     "ejr_violation",
     "equal_shares",
     "instant_runoff",
+    "maximin_support",
+    "minimax_av",
+    "monroe",
+    "phragmen_enestrom",
+    "rev_seq_pav",
     "stv",
     "is_ejr",
     "is_jr",
@@ -967,6 +972,38 @@ def equal_shares(ap: ApprovalProfile, k: int, completion: str | None = "seq_phra
     ``"increment"`` (rerun with the budget of a virtual committee of size k+1, k+2, ... until k
     seats are bought; Peters, Pierczyński & Skowron 2021), or ``None`` (may return < k members)."""
     return _committee("equal_shares", ap, k, "none" if completion is None else completion, tie_break)
+
+
+def rev_seq_pav(ap: ApprovalProfile, k: int, tie_break: TieBreak = None) -> CommitteeResult:
+    """Reverse sequential PAV: start from all candidates and repeatedly remove the one whose
+    removal lowers the PAV score least (ties: the latest in the tie-break order goes)."""
+    return _committee("rev_seq_pav", ap, k, tie_break=tie_break)
+
+
+def phragmen_enestrom(ap: ApprovalProfile, k: int, tie_break: TieBreak = None) -> CommitteeResult:
+    """Phragmén–Eneström: voters start with their weight as budget, a seat costs total / k;
+    the candidate whose supporters hold the most budget is elected and their budgets shrink
+    by ``(support - price) / support`` (to 0 when they cannot afford it)."""
+    return _committee("phragmen_enestrom", ap, k, tie_break=tie_break)
+
+
+def minimax_av(ap: ApprovalProfile, k: int, tie_break: TieBreak = None) -> CommitteeResult:
+    """Minimax Approval Voting: the committee minimizing the largest Hamming distance to a
+    ballot. Exact search over all committees (LimitError above 2e9 ballot-committee checks)."""
+    return _committee("minimax_av", ap, k, tie_break=tie_break)
+
+
+def maximin_support(ap: ApprovalProfile, k: int, tie_break: TieBreak = None) -> CommitteeResult:
+    """Maximin support method: add, one at a time, the candidate maximizing the maximin
+    support of the committee (exact; LimitError above k = 24)."""
+    return _committee("maximin_support", ap, k, tie_break=tie_break)
+
+
+def monroe(ap: ApprovalProfile, k: int, tie_break: TieBreak = None) -> CommitteeResult:
+    """Monroe: split the voters into k equal districts, one per member, maximizing the voters
+    who approve their member. Integer weights (a ballot of weight w is w voters); exact search
+    over all committees with a max-flow per committee (LimitError above 2e9 steps)."""
+    return _committee("monroe", ap, k, tie_break=tie_break)
 
 
 @dataclass(frozen=True)

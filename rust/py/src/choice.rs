@@ -701,6 +701,11 @@ fn committee_rule(
             "pav" => ch::pav(ap, k, thiele(method)?, &tb),
             "chamberlin_courant" => ch::chamberlin_courant(ap, k, thiele(method)?, &tb),
             "seq_phragmen" => ch::seq_phragmen(ap, k, &tb),
+            "rev_seq_pav" => ch::rev_seq_pav(ap, k, &tb),
+            "phragmen_enestrom" => ch::phragmen_enestrom(ap, k, &tb),
+            "minimax_av" => ch::minimax_av(ap, k, &tb),
+            "maximin_support" => ch::maximin_support(ap, k, &tb),
+            "monroe" => ch::monroe(ap, k, &tb),
             "equal_shares" => ch::equal_shares(
                 ap,
                 k,
