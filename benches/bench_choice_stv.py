@@ -154,7 +154,7 @@ def main() -> None:
         ranks = data(n)
         t_pp, el = _time(run_pluralign, ranks, repeat=3)
         p = ch.Profile.from_ranks(ranks)
-        t_rule, _ = _time(lambda: ch.stv(p, SEATS).elected, repeat=5)
+        t_rule, _ = _time(lambda p=p: ch.stv(p, SEATS).elected, repeat=5)
         ballots = ballots_of(ranks)
         if n in vk_sizes:
             prof = votekit_profile(ballots)

@@ -14,7 +14,6 @@ import itertools
 from fractions import Fraction
 
 import pluralign.choice as ch
-from pluralign import errors
 import pytest
 from choice_reference import (
     approval_profiles,
@@ -28,6 +27,7 @@ from choice_reference import (
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pluralign import errors
 
 abcrules = pytest.importorskip("abcvoting.abcrules")
 abcprops = pytest.importorskip("abcvoting.properties")
