@@ -268,6 +268,7 @@ def choice_stv(
     seats: int,
     quota: str = "droop",
     transfer: str = "wigm",
+    surplus_order: str = "largest",
     look: str = "backward",
     tb_kind: str = "lexicographic",
     tb_order: list[int] = ...,

@@ -589,6 +589,7 @@ def stv(
     *,
     quota: str = "droop",
     transfer: str = "wigm",
+    surplus_order: str = "largest",
     tie_break: TieBreak = "backward",
 ) -> StvResult:
     """Single transferable vote (proportional, multi-winner) from ranked ballots.
@@ -624,6 +625,8 @@ def stv(
         raise InputError(f"quota must be 'droop' or 'hare', got {quota!r}")
     if transfer not in ("wigm", "gregory", "meek"):
         raise InputError(f"transfer must be 'wigm', 'gregory' or 'meek', got {transfer!r}")
+    if surplus_order not in ("largest", "simultaneous"):
+        raise InputError(f"surplus_order must be 'largest' or 'simultaneous', got {surplus_order!r}")
     look = "none"
     if isinstance(tie_break, str) and tie_break in ("backward", "forward"):
         look, tb_kw = tie_break, {"tb_kind": "lexicographic"}
@@ -634,7 +637,7 @@ def stv(
             raise InputError(f"{_STV_TIE_HELP}; {e}") from None
     c = p.candidates
     elected, rounds, total, exhausted, tb = _core.choice_stv(
-        p._inner, int(seats), quota, transfer, look, **tb_kw
+        p._inner, int(seats), quota, transfer, surplus_order, look, **tb_kw
     )
     out_rounds = []
     for i, (tallies, ex, q, el, elim, transfers, keep, tie) in enumerate(rounds):

@@ -37,7 +37,7 @@ type StvRoundTuple = (
 
 /// Single transferable vote: (elected in order, rounds, total, exhausted, tie-break or None).
 #[pyfunction]
-#[pyo3(signature = (profile, seats, quota="droop", transfer="wigm", look="backward", tb_kind="lexicographic", tb_order=vec![], tb_seed=0))]
+#[pyo3(signature = (profile, seats, quota="droop", transfer="wigm", surplus_order="largest", look="backward", tb_kind="lexicographic", tb_order=vec![], tb_seed=0))]
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
 fn choice_stv(
     py: Python<'_>,
@@ -45,11 +45,22 @@ fn choice_stv(
     seats: usize,
     quota: &str,
     transfer: &str,
+    surplus_order: &str,
     look: &str,
     tb_kind: &str,
     tb_order: Vec<usize>,
     tb_seed: u64,
 ) -> PyResult<(Vec<usize>, Vec<StvRoundTuple>, f64, f64, Option<String>)> {
+    let order = match surplus_order {
+        "largest" => ch::SurplusOrder::Largest,
+        "simultaneous" => ch::SurplusOrder::Simultaneous,
+        other => {
+            return Err(input_error(
+                py,
+                format!("unknown surplus_order {other:?}; use \"largest\" or \"simultaneous\""),
+            ))
+        }
+    };
     let quota = match quota {
         "droop" => ch::Quota::Droop,
         "hare" => ch::Quota::Hare,
@@ -98,7 +109,7 @@ fn choice_stv(
             positions,
             name,
         };
-        let r = ch::stv(profile.whole()?, seats, quota, transfer, &stb)?;
+        let r = ch::stv(profile.whole()?, seats, quota, transfer, order, &stb)?;
         let rounds = r
             .rounds
             .into_iter()

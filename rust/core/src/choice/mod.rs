@@ -30,7 +30,7 @@ pub use lottery::*;
 pub use profile::*;
 pub use ranked::*;
 pub use sets::*;
-pub use stv::{stv, LookBack, Quota, StvResult, StvRound, StvTieBreak, Transfer};
+pub use stv::{stv, LookBack, Quota, StvResult, StvRound, StvTieBreak, SurplusOrder, Transfer};
 
 use crate::error::Result;
 use crate::input_err;

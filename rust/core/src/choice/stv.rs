@@ -52,6 +52,16 @@ pub enum Transfer {
     Meek,
 }
 
+/// In which order surpluses move on (WIGM and Gregory).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SurplusOrder {
+    /// One surplus per round, the largest first; a candidate reaching the quota meanwhile is
+    /// elected and receives nothing more (Scottish STV rules 2007, ERS97).
+    Largest,
+    /// Every surplus of the candidates elected in a round moves on at once (VoteKit's STV).
+    Simultaneous,
+}
+
 /// Which earlier rounds decide a tie before the fixed priority order does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LookBack {
@@ -192,6 +202,7 @@ pub fn stv(
     seats: usize,
     quota: Quota,
     transfer: Transfer,
+    order: SurplusOrder,
     tb: &StvTieBreak,
 ) -> Result<StvResult> {
     p.check_nonempty()?;
@@ -224,7 +235,7 @@ pub fn stv(
     let mut count = Count::new(m, seats, total, tb);
     match transfer {
         Transfer::Meek => count.run_meek(&ballots, quota)?,
-        _ => count.run_piles(&ballots, quota, transfer)?,
+        _ => count.run_piles(&ballots, quota, transfer, order)?,
     }
     Ok(count.finish())
 }
@@ -348,8 +359,19 @@ impl<'a> Count<'a> {
         Ok((Decision::Exclude(pick), true))
     }
 
-    /// WIGM and Gregory: ballots sit in piles, one per continuing candidate.
-    fn run_piles(&mut self, bs: &Ballots, quota: Quota, transfer: Transfer) -> Result<()> {
+    /// WIGM and Gregory: ballots sit in piles, one per continuing candidate. Each round first
+    /// elects every continuing candidate at the quota; then, with `SurplusOrder::Largest`, the
+    /// largest untransferred surplus moves on (candidates reaching the quota through it are
+    /// elected at the start of the next round and receive nothing more), with
+    /// `SurplusOrder::Simultaneous` every surplus of the candidates just elected moves on at
+    /// once; when no surplus is left, the lowest continuing candidate is excluded.
+    fn run_piles(
+        &mut self,
+        bs: &Ballots,
+        quota: Quota,
+        transfer: Transfer,
+        order: SurplusOrder,
+    ) -> Result<()> {
         let m = self.m;
         let q = match quota {
             Quota::Droop => (self.total / (self.seats as f64 + 1.0)).floor() + 1.0,
@@ -366,84 +388,137 @@ impl<'a> Count<'a> {
                 tallies[c as usize] += w;
             }
         }
+        // elected candidates whose surplus has not moved yet
+        let mut pending: Vec<usize> = Vec::new();
         while !self.done() {
-            let (decision, tie) = self.decide(&tallies, q)?;
+            let snapshot = tallies.clone();
+            let hope = self.hopefuls();
+            let left = self.seats - self.elected.len();
+            let reached: Vec<usize> = hope
+                .iter()
+                .copied()
+                .filter(|&c| tallies[c] >= q - self.tol)
+                .collect();
             let mut round = StvRound {
-                tallies: tallies.clone(),
+                tallies: snapshot,
                 exhausted: self.exhausted,
                 quota: q,
                 elected: Vec::new(),
                 eliminated: Vec::new(),
                 transfers: Vec::new(),
                 keep: Vec::new(),
-                tie,
+                tie: false,
             };
-            // (from, factor or None for unweighted Gregory with its share per original weight)
             let mut moves: Vec<(usize, Mode)> = Vec::new();
-            match decision {
-                Decision::Elect(cs) => {
-                    for &c in &cs {
-                        self.state[c] = State::Elected;
-                        self.elected.push(c);
-                        let t = tallies[c];
-                        let surplus = (t - q).max(0.0);
-                        if surplus > 0.0 && t > 0.0 {
-                            moves.push((
-                                c,
-                                match transfer {
-                                    Transfer::Gregory => {
-                                        let w: f64 =
-                                            piles[c].iter().map(|&b| bs.weight[b as usize]).sum();
-                                        Mode::PerWeight(if w > 0.0 { surplus / w } else { 0.0 })
-                                    }
-                                    _ => Mode::Factor(surplus / t),
-                                },
-                            ));
-                        } else {
-                            piles[c].clear();
-                        }
-                        tallies[c] = t.min(q);
+            let surplus_mode = |c: usize, piles: &[Vec<u32>], tallies: &[f64]| -> Option<Mode> {
+                let t = tallies[c];
+                let surplus = t - q;
+                if surplus <= 0.0 || t <= 0.0 {
+                    return None;
+                }
+                Some(match transfer {
+                    Transfer::Gregory => {
+                        let w: f64 = piles[c].iter().map(|&b| bs.weight[b as usize]).sum();
+                        Mode::PerWeight(if w > 0.0 { surplus / w } else { 0.0 })
                     }
-                    round.elected = cs;
+                    _ => Mode::Factor(surplus / t),
+                })
+            };
+            if !reached.is_empty() || (pending.is_empty() && hope.len() <= left) {
+                let (Decision::Elect(cs), tie) = self.decide(&tallies, q)? else {
+                    return input_err!("internal: expected an election");
+                };
+                round.tie |= tie;
+                for &c in &cs {
+                    self.state[c] = State::Elected;
+                    self.elected.push(c);
+                    pending.push(c);
                 }
-                Decision::Exclude(c) => {
-                    self.state[c] = State::Excluded;
-                    tallies[c] = 0.0;
-                    moves.push((c, Mode::Factor(1.0)));
-                    round.eliminated = vec![c];
-                }
+                round.elected = cs;
             }
-            if !self.done() {
-                for (c, mode) in moves {
-                    let pile = std::mem::take(&mut piles[c]);
-                    let mut flow = vec![0.0; m + 1];
-                    for &b in &pile {
-                        let b = b as usize;
-                        let v = match mode {
-                            Mode::Factor(f) => value[b] * f,
-                            Mode::PerWeight(s) => bs.weight[b] * s,
-                        };
-                        value[b] = v;
-                        let prefs = bs.prefs(b);
-                        let mut i = pos[b] as usize + 1;
-                        while i < prefs.len() && self.state[prefs[i] as usize] != State::Hopeful {
-                            i += 1;
-                        }
-                        pos[b] = i.min(u16::MAX as usize) as u16;
-                        if i < prefs.len() {
-                            let d = prefs[i] as usize;
-                            piles[d].push(b as u32);
-                            tallies[d] += v;
-                            flow[d] += v;
+            if !self.done() && self.hopefuls().len() <= self.seats - self.elected.len() {
+                // as many continuing candidates as seats: no transfer can change the outcome
+                let mut rest = self.hopefuls();
+                rest.sort_by(|&a, &b| tallies[b].total_cmp(&tallies[a]).then(a.cmp(&b)));
+                for &c in &rest {
+                    self.state[c] = State::Elected;
+                    self.elected.push(c);
+                }
+                round.elected.extend(rest);
+            }
+            if self.done() {
+                self.rounds.push(round);
+                break;
+            }
+            // elected with no surplus: nothing to move
+            pending.retain(|&c| {
+                let keep = tallies[c] > q;
+                if !keep {
+                    piles[c].clear();
+                }
+                keep
+            });
+            if !pending.is_empty() {
+                let now: Vec<usize> = match order {
+                    SurplusOrder::Simultaneous => std::mem::take(&mut pending),
+                    SurplusOrder::Largest => {
+                        let top = extreme(&pending, &tallies, false, self.tol);
+                        let c = if top.len() == 1 {
+                            top[0]
                         } else {
-                            flow[m] += v;
-                        }
+                            round.tie = true;
+                            self.break_tie(&top, false, "for the largest surplus")?
+                        };
+                        pending.retain(|&x| x != c);
+                        vec![c]
                     }
-                    self.exhausted += flow[m];
-                    for (d, &f) in flow.iter().enumerate() {
-                        if f > 0.0 {
-                            round.transfers.push((c, (d < m).then_some(d), f));
-                        }
+                };
+                for c in now {
+                    match surplus_mode(c, &piles, &tallies) {
+                        Some(mode) => moves.push((c, mode)),
+                        None => piles[c].clear(),
+                    }
+                    tallies[c] = tallies[c].min(q);
+                }
+            } else if round.elected.is_empty() {
+                let (Decision::Exclude(c), tie) = self.decide(&tallies, q)? else {
+                    return input_err!("internal: expected an exclusion");
+                };
+                round.tie |= tie;
+                self.state[c] = State::Excluded;
+                tallies[c] = 0.0;
+                moves.push((c, Mode::Factor(1.0)));
+                round.eliminated = vec![c];
+            }
+            for (c, mode) in moves {
+                let pile = std::mem::take(&mut piles[c]);
+                let mut flow = vec![0.0; m + 1];
+                for &b in &pile {
+                    let b = b as usize;
+                    let v = match mode {
+                        Mode::Factor(f) => value[b] * f,
+                        Mode::PerWeight(s) => bs.weight[b] * s,
+                    };
+                    value[b] = v;
+                    let prefs = bs.prefs(b);
+                    let mut i = pos[b] as usize + 1;
+                    while i < prefs.len() && self.state[prefs[i] as usize] != State::Hopeful {
+                        i += 1;
+                    }
+                    pos[b] = i.min(u16::MAX as usize) as u16;
+                    if i < prefs.len() {
+                        let d = prefs[i] as usize;
+                        piles[d].push(b as u32);
+                        tallies[d] += v;
+                        flow[d] += v;
+                    } else {
+                        flow[m] += v;
+                    }
+                }
+                self.exhausted += flow[m];
+                for (d, &f) in flow.iter().enumerate() {
+                    if f > 0.0 {
+                        round.transfers.push((c, (d < m).then_some(d), f));
                     }
                 }
             }
@@ -633,7 +708,15 @@ mod tests {
             4,
             &[(7.0, &[0, 1]), (2.0, &[0]), (2.0, &[2, 3]), (1.0, &[3, 2])],
         );
-        let r = stv(&p, 2, Quota::Droop, Transfer::Wigm, &tb_lex(4)).unwrap();
+        let r = stv(
+            &p,
+            2,
+            Quota::Droop,
+            Transfer::Wigm,
+            SurplusOrder::Largest,
+            &tb_lex(4),
+        )
+        .unwrap();
         let r1 = &r.rounds[0];
         assert_eq!(r1.quota, 5.0);
         assert_eq!(r1.tallies, vec![9.0, 0.0, 2.0, 1.0]);
