@@ -9,8 +9,9 @@ Data: n voters, 20 candidates, 5 seats; each voter ranks the candidates by a ran
 truncates the ranking at a uniform random length (never leaving out exactly one candidate).
 
 What each implementation is asked to do:
-- ``pluralign``: ``Profile.from_ranks`` on the int64 rank matrix, then ``stv(p, 5)`` (Droop,
-  weighted inclusive Gregory); ``pluralign-rule``: ``stv`` on the prebuilt profile.
+- ``pluralign``: ``Profile.from_ranks`` on the int64 rank matrix, then
+  ``stv(p, 5, surplus_order="simultaneous")`` (Droop, weighted inclusive Gregory, VoteKit's order
+  of surplus transfers); ``pluralign-rule``: ``stv`` on the prebuilt profile.
 - ``votekit``: ``STV(PreferenceProfile(...), m=5)`` (Droop, ``fractional_transfer``: the same
   count), profile built from the ballots inside the timing; ``votekit-rule`` excludes the build.
 - ``pyrankvote``: ``single_transferable_vote`` from its ``Ballot`` objects (a different count:
@@ -30,6 +31,7 @@ import numpy as np
 import pytest
 
 M, SEATS = 20, 5
+ORDER = "simultaneous"  # VoteKit's order of surplus transfers (the default "largest" is Scotland's)
 
 
 def data(n: int, m: int = M, seed: int = 0) -> np.ndarray:
@@ -56,7 +58,7 @@ def ballots_of(ranks: np.ndarray) -> list[list[int]]:
 def run_pluralign(ranks):
     import pluralign.choice as ch
 
-    return ch.stv(ch.Profile.from_ranks(ranks), SEATS).elected
+    return ch.stv(ch.Profile.from_ranks(ranks), SEATS, surplus_order=ORDER).elected
 
 
 def votekit_profile(ballots):
@@ -117,7 +119,9 @@ def test_stv(benchmark, impl, n):
         got = benchmark.pedantic(run_pluralign, args=(ranks,), rounds=3, iterations=1)
     elif impl == "pluralign-rule":
         p = ch.Profile.from_ranks(ranks)
-        got = benchmark.pedantic(lambda: ch.stv(p, SEATS).elected, rounds=5, iterations=1)
+        got = benchmark.pedantic(
+            lambda: ch.stv(p, SEATS, surplus_order=ORDER).elected, rounds=5, iterations=1
+        )
     elif impl == "votekit":
         pytest.importorskip("votekit")
         got = benchmark.pedantic(run_votekit, args=(ballots_of(ranks),), **once)
@@ -154,7 +158,7 @@ def main() -> None:
         ranks = data(n)
         t_pp, el = _time(run_pluralign, ranks, repeat=3)
         p = ch.Profile.from_ranks(ranks)
-        t_rule, _ = _time(lambda p=p: ch.stv(p, SEATS).elected, repeat=5)
+        t_rule, _ = _time(lambda p=p: ch.stv(p, SEATS, surplus_order=ORDER).elected, repeat=5)
         ballots = ballots_of(ranks)
         if n in vk_sizes:
             prof = votekit_profile(ballots)
