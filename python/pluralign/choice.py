@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import random as _random
+import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -636,9 +637,18 @@ def stv(
         except InputError as e:
             raise InputError(f"{_STV_TIE_HELP}; {e}") from None
     c = p.candidates
-    elected, rounds, total, exhausted, tb = _core.choice_stv(
-        p._inner, int(seats), quota, transfer, surplus_order, look, **tb_kw
-    )
+    try:
+        elected, rounds, total, exhausted, tb = _core.choice_stv(
+            p._inner, int(seats), quota, transfer, surplus_order, look, **tb_kw
+        )
+    except InputError as e:
+        # the core names candidates by index and distinct ballots by position: use the ids
+        def ids(mt: re.Match) -> str:
+            return "candidates " + repr([c[int(i)] for i in mt.group(1).split(",")])
+
+        msg = re.sub(r"candidates \[([\d, ]+)\]", ids, str(e))
+        msg = re.sub(r"^ballot \d+ ranks", "a ballot ranks", msg)
+        raise InputError(msg) from None
     out_rounds = []
     for i, (tallies, ex, q, el, elim, transfers, keep, tie) in enumerate(rounds):
         out_rounds.append(
