@@ -629,6 +629,7 @@ def stv(
     if surplus_order not in ("largest", "simultaneous"):
         raise InputError(f"surplus_order must be 'largest' or 'simultaneous', got {surplus_order!r}")
     look = "none"
+    tb_kw: dict[str, Any]
     if isinstance(tie_break, str) and tie_break in ("backward", "forward"):
         look, tb_kw = tie_break, {"tb_kind": "lexicographic"}
     else:
