@@ -275,3 +275,174 @@ def test_surplus_order_largest_first_vs_simultaneous():
     assert s.elected == ["c", "d", "a", "b"]
     with pytest.raises(errors.InputError, match="surplus_order"):
         ch.stv(p, 4, surplus_order="smallest")
+
+
+# ---------------------------------------------------------------------------------------------
+# a slow reference count written from the definitions (exact fractions for WIGM and Gregory),
+# compared with the Rust count in every mode, including the default largest-surplus-first order
+# that VoteKit does not implement
+# ---------------------------------------------------------------------------------------------
+class _Tie(Exception):
+    pass
+
+
+def _unique(cands, key, lowest):
+    best = min(key(c) for c in cands) if lowest else max(key(c) for c in cands)
+    tied = [c for c in cands if key(c) == best]
+    if len(tied) > 1:
+        raise _Tie
+    return tied[0]
+
+
+def stv_reference(m, ballots, counts, seats, quota="droop", transfer="wigm", order="largest"):
+    """Elected candidates in order; raises _Tie when a tie-break would be needed."""
+    from fractions import Fraction
+
+    papers = [(b, Fraction(w)) for b, w in zip(ballots, counts) if b]
+    total = sum(w for _, w in papers)
+    q = Fraction(int(total // (seats + 1)) + 1) if quota == "droop" else total / seats
+    value = [w for _, w in papers]
+    where = [0] * len(papers)  # position on the ballot
+    state = ["hopeful"] * m
+    held = [Fraction(0)] * m  # value held by elected candidates after their surplus moved
+    pile = {c: [] for c in range(m)}
+    for i, (b, _) in enumerate(papers):
+        pile[b[0]].append(i)
+    elected, pending = [], []
+
+    def tally(c):
+        if state[c] == "hopeful" or c in pending:
+            return sum(value[i] for i in pile[c])
+        return held[c] if state[c] == "elected" else Fraction(0)
+
+    def move(c, new_value):
+        for i in pile[c]:
+            value[i] = new_value(i)
+            b = papers[i][0]
+            j = where[i] + 1
+            while j < len(b) and state[b[j]] != "hopeful":
+                j += 1
+            where[i] = j
+            if j < len(b):
+                pile[b[j]].append(i)
+        pile[c] = []
+
+    while len(elected) < seats:
+        t = [tally(c) for c in range(m)]
+        hope = [c for c in range(m) if state[c] == "hopeful"]
+        left = seats - len(elected)
+        reached = [c for c in hope if t[c] >= q]
+        new = []
+        if reached or (not pending and len(hope) <= left):
+            pool = reached or hope
+            pool = sorted(pool, key=lambda c: (-t[c], c))
+            if len(pool) > left and t[pool[left - 1]] == t[pool[left]]:
+                raise _Tie
+            new = pool[:left]
+        for c in new:
+            state[c] = "elected"
+            elected.append(c)
+            pending.append(c)
+            held[c] = t[c]
+        hope = [c for c in range(m) if state[c] == "hopeful"]
+        if len(elected) < seats and len(hope) <= seats - len(elected):
+            elected += sorted(hope, key=lambda c: (-t[c], c))
+        if len(elected) >= seats:
+            break
+        pending = [c for c in pending if t[c] > q]
+        if pending:
+            now = pending[:] if order == "simultaneous" else [_unique(pending, t.__getitem__, False)]
+            for c in now:
+                pending.remove(c)
+                surplus = t[c] - q
+                if transfer == "wigm":
+                    move(c, lambda i, f=surplus / t[c]: value[i] * f)
+                else:
+                    w = sum(papers[i][1] for i in pile[c])
+                    move(c, lambda i, s=surplus / w: papers[i][1] * s)
+                held[c] = q
+        elif not new:
+            c = _unique(hope, t.__getitem__, True)
+            state[c] = "excluded"
+            move(c, lambda i: value[i])
+    return elected
+
+
+@settings(max_examples=300, deadline=None)
+@given(stv_profiles(max_m=6, max_n=10), st.sampled_from(["droop", "hare"]),
+       st.sampled_from(["wigm", "gregory"]), st.sampled_from(["largest", "simultaneous"]))
+def test_count_matches_reference(prob, quota, transfer, order):
+    m, ballots, counts, seats = prob
+    try:
+        expected = stv_reference(m, ballots, counts, seats, quota, transfer, order)
+    except _Tie:
+        assume(False)
+        return
+    ours = ch.stv(_ours(m, ballots, counts), seats, quota=quota, transfer=transfer,
+                  surplus_order=order, tie_break=None)
+    assert set(ours.elected) == set(expected), (ours.rounds, expected)
+    # the same rounds elect the same candidates (order inside a round may differ on equal tallies)
+    assert len(ours.elected) == len(expected)
+
+
+def meek_reference(m, ballots, counts, seats, quota="droop"):
+    """Meek's method from its definition (floats; _Tie on decisions closer than 1e-7)."""
+    total = float(sum(w for b, w in zip(ballots, counts) if b))
+    div = seats + 1 if quota == "droop" else seats
+    keep = [1.0] * m
+    state = ["hopeful"] * m
+    elected = []
+    near = lambda a, b: abs(a - b) <= 1e-7 * max(1.0, abs(a), abs(b))
+    while len(elected) < seats:
+        for _ in range(100_000):
+            t, ex = [0.0] * m, 0.0
+            for b, w in zip(ballots, counts):
+                v = float(w)
+                for c in b:
+                    if state[c] == "hopeful":
+                        t[c] += v
+                        v = 0.0
+                        break
+                    if state[c] == "elected":
+                        t[c] += v * keep[c]
+                        v *= 1 - keep[c]
+                ex += v if b else 0.0
+            q = (total - ex) / div
+            if all(abs(t[c] - q) <= 1e-13 * q for c in elected if t[c] > 0):
+                break
+            for c in elected:
+                if t[c] > 0:
+                    keep[c] = min(1.0, keep[c] * q / t[c])
+        hope = [c for c in range(m) if state[c] == "hopeful"]
+        left = seats - len(elected)
+        if any(near(t[c], q) for c in hope):
+            raise _Tie
+        reached = sorted((c for c in hope if t[c] > q), key=lambda c: -t[c])
+        if reached or len(hope) <= left:
+            pool = reached or sorted(hope, key=lambda c: -t[c])
+            if len(pool) > left and near(t[pool[left - 1]], t[pool[left]]):
+                raise _Tie
+            for c in pool[:left]:
+                state[c] = "elected"
+                elected.append(c)
+        else:
+            low = min(t[c] for c in hope)
+            if sum(near(t[c], low) for c in hope) > 1:
+                raise _Tie
+            c = min(hope, key=lambda c: t[c])
+            state[c] = "excluded"
+            keep[c] = 0.0
+    return elected
+
+
+@settings(max_examples=200, deadline=None)
+@given(stv_profiles(max_m=6, max_n=10), st.sampled_from(["droop", "hare"]))
+def test_meek_matches_reference(prob, quota):
+    m, ballots, counts, seats = prob
+    try:
+        expected = meek_reference(m, ballots, counts, seats, quota)
+    except _Tie:
+        assume(False)
+        return
+    ours = ch.stv(_ours(m, ballots, counts), seats, quota=quota, transfer="meek")
+    assert set(ours.elected) == set(expected), (ours.rounds, expected)
