@@ -9,7 +9,7 @@ at least one. Unit weights (abcvoting's Monroe needs them). Sizes are chosen so 
 takes from a fraction of a second to a few seconds.
 
 What each implementation is asked to do: pluralign ``rev_seq_pav`` / ``phragmen_enestrom`` /
-``minimax_av`` / ``maximin_support`` / ``monroe`` on a prebuilt ``ApprovalProfile`` (building
+``minimax_av`` / ``lex_minimax_av`` / ``maximin_support`` / ``monroe`` on a prebuilt ``ApprovalProfile`` (building
 it takes well under a millisecond at these sizes); abcvoting ``abcrules.compute(rule, profile,
 k, resolute=True)`` with the algorithm named in the case (``brute-force`` for the exact rules,
 ``nx-max-flow`` for maximin support, ``float-fractions`` for Phragmén–Eneström, the only one for
@@ -29,6 +29,7 @@ CASES = [
     ("rev_seq_pav", "revseqpav", None, 2000, 60, 10),
     ("phragmen_enestrom", "phragmen-enestroem", "float-fractions", 20000, 100, 20),
     ("minimax_av", "minimaxav", "brute-force", 100, 14, 5),
+    ("lex_minimax_av", "lexminimaxav", "brute-force", 100, 14, 5),
     ("maximin_support", "maximin-support", "nx-max-flow", 200, 20, 6),
     ("monroe", "monroe", "brute-force", 40, 10, 3),
 ]
@@ -68,6 +69,13 @@ def same(name, prof, a: frozenset, b: frozenset) -> bool:
 
     if name == "minimax_av":
         return scores.minimaxav_score(prof, a) == scores.minimaxav_score(prof, b)
+    if name == "lex_minimax_av":
+        from abcvoting import misc
+
+        def key(c):
+            return sorted((misc.hamming(v.approved, c) for v in prof), reverse=True)
+
+        return key(a) == key(b)
     if name == "monroe":
         return scores.monroescore(prof, a) == scores.monroescore(prof, b)
     return False

@@ -244,6 +244,7 @@ MORE_RULES = {
     "rev_seq_pav": (ch.rev_seq_pav, "revseqpav", None, False),
     "phragmen_enestrom": (ch.phragmen_enestrom, "phragmen-enestroem", "standard-fractions", False),
     "minimax_av": (ch.minimax_av, "minimaxav", "brute-force", False),
+    "lex_minimax_av": (ch.lex_minimax_av, "lexminimaxav", "brute-force", True),
     "maximin_support": (ch.maximin_support, "maximin-support", "nx-max-flow", False),
     "monroe": (ch.monroe, "monroe", "brute-force", True),
 }
@@ -278,6 +279,13 @@ def test_more_committee_rules_known_answers():
     ap = ch.ApprovalProfile.from_sets([["a", "b"], ["a", "b"], ["c"]])
     r = ch.minimax_av(ap, 2)
     assert r.committee == {"a", "c"} and r.value == 2
+    # lexicographic MAV: distances sorted from largest: {a,b} (3,0,0), {a,c} and {b,c} (2,2,1):
+    # the largest decides, {a,c} and {b,c} tie all the way, the first in the order is returned
+    assert ch.lex_minimax_av(ap, 2).committee == {"a", "c"}
+    # {a}, {b}, {a,b}, k=1: {a} gives distances 0,2,1 and {b} 2,0,1: equal vectors, first wins
+    ap2 = ch.ApprovalProfile.from_sets([["a"], ["b"], ["a", "b"]])
+    r = ch.lex_minimax_av(ap2, 1)
+    assert r.committee == {"a"} and r.value == 2 and r.tie_break is not None
     # Monroe: districts of 2 for voters {a},{a},{b},{c}: a plus one of b, c satisfies 3
     ap = ch.ApprovalProfile.from_sets([["a"], ["a"], ["b"], ["c"]])
     r = ch.monroe(ap, 2)

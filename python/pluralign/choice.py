@@ -51,6 +51,7 @@ __all__ = [
     "jr_violation",
     "kemeny",
     "leximin",
+    "lex_minimax_av",
     "llull",
     "majority_judgment",
     "maximal_lottery",
@@ -1005,6 +1006,13 @@ def minimax_av(ap: ApprovalProfile, k: int, tie_break: TieBreak = None) -> Commi
     """Minimax Approval Voting: the committee minimizing the largest Hamming distance to a
     ballot. Exact search over all committees (LimitError above 2e9 ballot-committee checks)."""
     return _committee("minimax_av", ap, k, tie_break=tie_break)
+
+
+def lex_minimax_av(ap: ApprovalProfile, k: int, tie_break: TieBreak = None) -> CommitteeResult:
+    """Lexicographic Minimax AV: minimize the largest Hamming distance to a voter, then the
+    second largest, and so on. Integer weights (a ballot of weight w is w voters); exact
+    search (LimitError above 2e9 steps)."""
+    return _committee("lex_minimax_av", ap, k, tie_break=tie_break)
 
 
 def maximin_support(ap: ApprovalProfile, k: int, tie_break: TieBreak = None) -> CommitteeResult:

@@ -715,6 +715,7 @@ fn committee_rule(
             "rev_seq_pav" => ch::rev_seq_pav(ap, k, &tb),
             "phragmen_enestrom" => ch::phragmen_enestrom(ap, k, &tb),
             "minimax_av" => ch::minimax_av(ap, k, &tb),
+            "lex_minimax_av" => ch::lex_minimax_av(ap, k, &tb),
             "maximin_support" => ch::maximin_support(ap, k, &tb),
             "monroe" => ch::monroe(ap, k, &tb),
             "equal_shares" => ch::equal_shares(

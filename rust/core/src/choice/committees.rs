@@ -20,7 +20,8 @@ use crate::parallel::with_threads;
 
 mod more;
 pub use more::{
-    maximin_support, minimax_av, monroe, phragmen_enestrom, rev_seq_pav, EXACT_MAX_WORK,
+    lex_minimax_av, maximin_support, minimax_av, monroe, phragmen_enestrom, rev_seq_pav,
+    EXACT_MAX_WORK,
 };
 
 /// A weighted approval profile with identical ballots collapsed.

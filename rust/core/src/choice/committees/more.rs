@@ -161,28 +161,29 @@ pub fn phragmen_enestrom(ap: &ApprovalProfile, k: usize, tb: &TieBreak) -> Resul
 }
 
 /// Enumerate all `k`-subsets of the candidates in tie-break order (lexicographically in that
-/// order) and keep the first one with the best `eval` (minimized). Returns (value, committee in
+/// order) and keep the first one with the smallest key (`cmp`). Returns (key, committee in
 /// tie-break order, whether another committee tied).
-fn exact_search(
+fn exact_search_by<K>(
     ap: &ApprovalProfile,
     k: usize,
     pos: &[usize],
     cost_per_committee: f64,
     what: &str,
-    mut eval: impl FnMut(&[usize]) -> f64,
-) -> Result<(f64, Vec<usize>, bool)> {
+    mut eval: impl FnMut(&[usize]) -> K,
+    cmp: impl Fn(&K, &K) -> std::cmp::Ordering,
+) -> Result<(K, Vec<usize>, bool)> {
     let m = ap.m;
     let work = binom(m, k) * cost_per_committee.max(1.0);
     if work > EXACT_MAX_WORK {
         return Err(CoreError::Limit(format!(
-            "{what}: C({m}, {k}) committees x {} ballots is above the bound {EXACT_MAX_WORK:e} this exact search can finish",
+            "{what}: k = {k} of {m} candidates is C({m}, {k}) committees x {} ballots, above the bound {EXACT_MAX_WORK:e} this exact search can finish; use a smaller k",
             ap.num_ballots()
         )));
     }
     let mut by_pos: Vec<usize> = (0..m).collect();
     by_pos.sort_by_key(|&c| pos[c]);
     let mut idx: Vec<usize> = (0..k).collect();
-    let mut best: Option<(f64, Vec<usize>)> = None;
+    let mut best: Option<(K, Vec<usize>)> = None;
     let mut ties = false;
     let mut comm = vec![0usize; k];
     loop {
@@ -191,15 +192,14 @@ fn exact_search(
         }
         let v = eval(&comm);
         match &best {
-            Some((bv, _)) => {
-                let tol = 1e-9 * bv.abs().max(1.0);
-                if v < *bv - tol {
+            Some((bv, _)) => match cmp(&v, bv) {
+                std::cmp::Ordering::Less => {
                     best = Some((v, comm.clone()));
                     ties = false;
-                } else if (v - *bv).abs() <= tol {
-                    ties = true;
                 }
-            }
+                std::cmp::Ordering::Equal => ties = true,
+                std::cmp::Ordering::Greater => {}
+            },
             None => best = Some((v, comm.clone())),
         }
         // next combination
@@ -220,8 +220,107 @@ fn exact_search(
             idx[j] = idx[j - 1] + 1;
         }
     }
-    let (v, c) = best.unwrap_or((0.0, Vec::new()));
-    Ok((v, c, ties))
+    match best {
+        Some((v, c)) => Ok((v, c, ties)),
+        None => input_err!("{what}: no committee to search"),
+    }
+}
+
+/// [`exact_search_by`] on a float key, equal within a relative 1e-9.
+fn exact_search(
+    ap: &ApprovalProfile,
+    k: usize,
+    pos: &[usize],
+    cost_per_committee: f64,
+    what: &str,
+    eval: impl FnMut(&[usize]) -> f64,
+) -> Result<(f64, Vec<usize>, bool)> {
+    exact_search_by(
+        ap,
+        k,
+        pos,
+        cost_per_committee,
+        what,
+        eval,
+        |a: &f64, b: &f64| {
+            let tol = 1e-9 * b.abs().max(1.0);
+            if *a < *b - tol {
+                std::cmp::Ordering::Less
+            } else if *a > *b + tol {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        },
+    )
+}
+
+fn integer_weights(ap: &ApprovalProfile, what: &str) -> Result<()> {
+    if let Some(b) = (0..ap.num_ballots()).find(|&b| ap.weights[b].fract() != 0.0) {
+        return input_err!(
+            "{what} needs integer weights (a ballot of weight w is w voters); ballot {b} has weight {}",
+            ap.weights[b]
+        );
+    }
+    Ok(())
+}
+
+/// Lexicographic Minimax Approval Voting (abcvoting `lexminimaxav`): among committees, minimize
+/// the largest Hamming distance to a voter, then the second largest, and so on (the distances
+/// of all voters sorted from largest down, compared lexicographically). Integer weights (a
+/// ballot of weight `w` is `w` voters). Exact search (`LimitError` above [`EXACT_MAX_WORK`]);
+/// ties: the first committee in tie-break order. Scores: approval counts. Value: the largest
+/// distance.
+pub fn lex_minimax_av(ap: &ApprovalProfile, k: usize, tb: &TieBreak) -> Result<CommitteeResult> {
+    ap.check_rule(k)?;
+    integer_weights(ap, "lex_minimax_av")?;
+    let pos = tb.positions_or_lex(ap.m)?;
+    let active: Vec<usize> = (0..ap.num_ballots())
+        .filter(|&b| ap.weights[b] > 0.0)
+        .collect();
+    let sizes: Vec<usize> = (0..ap.num_ballots()).map(|b| ap.set_size(b)).collect();
+    let mut mask = vec![0u64; ap.words];
+    let m = ap.m;
+    // key: (voters at distance d) for d = m + k down to 0; smaller lexicographically is better
+    let (key, order, ties) = exact_search_by(
+        ap,
+        k,
+        &pos,
+        active.len() as f64 + (m + k) as f64,
+        "lex_minimax_av",
+        |comm| {
+            mask.fill(0);
+            for &c in comm {
+                mask[c / 64] |= 1 << (c % 64);
+            }
+            let mut hist = vec![0.0f64; m + k + 1];
+            for &b in &active {
+                hist[sizes[b] + k - 2 * ap.overlap(b, &mask)] += ap.weights[b];
+            }
+            hist.reverse();
+            hist
+        },
+        |a: &Vec<f64>, b: &Vec<f64>| {
+            for (x, y) in a.iter().zip(b) {
+                // the count of voters at a larger distance decides; fewer is better
+                match x.total_cmp(y) {
+                    std::cmp::Ordering::Equal => continue,
+                    o => return o,
+                }
+            }
+            std::cmp::Ordering::Equal
+        },
+    )?;
+    let worst = key
+        .iter()
+        .position(|&x| x > 0.0)
+        .map_or(0.0, |i| (m + k - i) as f64);
+    let notes = if ties {
+        vec!["several optimal committees; the first in that order returned".to_string()]
+    } else {
+        Vec::new()
+    };
+    Ok(finish(order, ap.approval_scores(), Some(worst), notes, tb))
 }
 
 /// Minimax Approval Voting (Brams, Kilgour & Sanver 2007; abcvoting `minimaxav`): the
@@ -327,7 +426,7 @@ pub fn maximin_support(ap: &ApprovalProfile, k: usize, tb: &TieBreak) -> Result<
     ap.check_rule(k)?;
     if k > 24 {
         return Err(CoreError::Limit(format!(
-            "maximin_support enumerates the subsets of the committee: k = {k} is above 24"
+            "maximin_support enumerates the subsets of the committee: k = {k} is above 24; use a smaller k"
         )));
     }
     let m = ap.m;
@@ -335,7 +434,7 @@ pub fn maximin_support(ap: &ApprovalProfile, k: usize, tb: &TieBreak) -> Result<
     let work = (m as f64) * 2f64.powi(k as i32) * (n as f64 / 64.0).max(1.0);
     if work > EXACT_MAX_WORK * 10.0 {
         return Err(CoreError::Limit(format!(
-            "maximin_support: {m} candidates x 2^{k} subsets x {n} ballots is above the bound"
+            "maximin_support: {m} candidates x 2^{k} subsets (k = {k}) x {n} ballots is above the bound; use a smaller k"
         )));
     }
     let pos = tb.positions_or_lex(m)?;
@@ -477,12 +576,7 @@ impl Flow {
 /// Scores: approval counts. Value: the Monroe score.
 pub fn monroe(ap: &ApprovalProfile, k: usize, tb: &TieBreak) -> Result<CommitteeResult> {
     ap.check_rule(k)?;
-    if let Some(b) = (0..ap.num_ballots()).find(|&b| ap.weights[b].fract() != 0.0) {
-        return input_err!(
-            "monroe needs integer weights (a ballot of weight w is w voters); ballot {b} has weight {}",
-            ap.weights[b]
-        );
-    }
+    integer_weights(ap, "monroe")?;
     let pos = tb.positions_or_lex(ap.m)?;
     let total = ap.total_weight();
     if k == 0 {
