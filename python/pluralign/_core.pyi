@@ -142,6 +142,27 @@ def cardinal_rule(
     tb_order: Sequence[int] = ...,
     tb_seed: int = 0,
 ) -> RuleTuple: ...
+def choice_stv(
+    profile: Any,
+    seats: int,
+    quota: str = "droop",
+    transfer: str = "wigm",
+    surplus_order: str = "largest",
+    look: str = "backward",
+    tb_kind: str = "lexicographic",
+    tb_order: list[int] = ...,
+    tb_seed: int = 0,
+) -> tuple[
+    list[int],
+    list[
+        tuple[
+            list[float], float, float, list[int], list[int], list[tuple[int, int, float]], list[float], bool
+        ]
+    ],
+    float,
+    float,
+    str | None,
+]: ...
 def committee_rule(
     profile: _ApprovalProfile,
     name: str,
@@ -262,25 +283,4 @@ def edge_batch(
     npt.NDArray[np.float64],
     npt.NDArray[np.float64],
     npt.NDArray[np.int64],
-]: ...
-def choice_stv(
-    profile: Any,
-    seats: int,
-    quota: str = "droop",
-    transfer: str = "wigm",
-    surplus_order: str = "largest",
-    look: str = "backward",
-    tb_kind: str = "lexicographic",
-    tb_order: list[int] = ...,
-    tb_seed: int = 0,
-) -> tuple[
-    list[int],
-    list[
-        tuple[
-            list[float], float, float, list[int], list[int], list[tuple[int, int, float]], list[float], bool
-        ]
-    ],
-    float,
-    float,
-    str | None,
 ]: ...
