@@ -222,6 +222,12 @@ def test_single_group_outcomes_and_bad_input() -> None:
         opinion_groups(everyone_passes, in_conv="12")
     with pytest.raises(InputError, match="in_conv applies"):
         opinion_groups(everyone_passes, method="kmeans", in_conv=[1])
+    with pytest.raises(InputError, match="k = 3 but"):
+        opinion_groups(one_statement, k=3)  # 30 participants at 2 distinct places
+    floats = one_statement.with_columns(pl.col("vote").cast(pl.Float64))
+    assert opinion_groups(floats).sizes() == opinion_groups(one_statement).sizes()
+    with pytest.raises(InputError, match="row 0"):
+        opinion_groups(floats.with_columns(vote=pl.Series([float("nan")] + [1.0] * 29)))
 
 
 def test_bootstrap_stability() -> None:

@@ -110,7 +110,7 @@ def vote_matrix(votes: pl.DataFrame, statements: pl.DataFrame | None = None) -> 
         raise SchemaError(
             f"votes column 'vote' must be numeric (-1, 0, 1), got {votes['vote'].dtype}"
         )
-    bad = ~votes["vote"].is_in([-1, 0, 1])
+    bad = ~votes["vote"].cast(pl.Float64).is_in([-1.0, 0.0, 1.0])  # NaN is not a vote
     if bad.any():
         row = int(bad.arg_true()[0])
         raise InputError(
@@ -827,6 +827,10 @@ def _polis_fit(vm: VoteMatrix, order: np.ndarray, forced: np.ndarray, *, k: int 
     lo, hi = k_range
     sil: dict[int, float] = {}
     fits: dict[int, np.ndarray] = {}
+    if k is not None and k > len(bcent):
+        raise InputError(
+            f"k = {k} but the clustered participants sit at only {len(bcent)} distinct base "
+            "cluster(s); lower k or pass k=None")
     if len(bcent) < 2 or k == 1:
         best_k, glab = 1, np.zeros(len(bcent), dtype=np.int64)
     else:
