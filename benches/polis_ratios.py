@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "tests" / "data" / "polis"
 
 
-def best_of(k: int, fn):  # noqa: ANN001, ANN201 - a bench helper
+def best_of(k: int, fn):  # a bench helper
     best, out = float("inf"), None
     for _ in range(k):
         t = time.perf_counter()
@@ -65,15 +65,15 @@ def conversation_rows(folders: list[Path], k: int) -> list[list[str]]:
 
     rows = []
     for folder in folders:
-        conv = read_polis(folder)
-        theirs = dict(conv.participant_groups.drop_nulls("group_id").iter_rows())
-        t_pl, g = best_of(k, lambda: opinion_groups(conv.votes, statements=conv.statements))
+        c = read_polis(folder)
+        theirs = dict(c.participant_groups.drop_nulls("group_id").iter_rows())
+        t_pl, g = best_of(k, lambda c=c: opinion_groups(c.votes, statements=c.statements))
         ours = dict(g.assignments.select("participant_id", "group").iter_rows())
-        _, g2 = best_of(1, lambda: opinion_groups(conv.votes, statements=conv.statements,
-                                                  in_conv=conv.in_conv))
+        _, g2 = best_of(1, lambda c=c: opinion_groups(c.votes, statements=c.statements,
+                                                      in_conv=c.in_conv))
         ours2 = dict(g2.assignments.select("participant_id", "group").iter_rows())
         try:
-            t_rd, rd = best_of(k, lambda: reddwarf_groups(conv.votes, conv.statements))
+            t_rd, rd = best_of(k, lambda c=c: reddwarf_groups(c.votes, c.statements))
             rd_k = len(set(rd.values()))
             rd_cells = [f"{t_rd:.3f}", f"{t_rd / t_pl:.0f}x", str(rd_k),
                         f"{ari_against(theirs, rd):.3f}"]

@@ -176,6 +176,11 @@ def make(task: str, impl: str, size: dict, threads=None):
             from pluralign.stats import bradley_terry
 
             df = pl.DataFrame({"chosen_id": w, "rejected_id": lo})
+            if impl in ("pluralign-str", "pluralign-cat"):  # the ids real data has: strings
+                names = np.array([f"model-{i:06d}-{(i * 7919) % 100003:x}" for i in range(n)])
+                df = pl.DataFrame({"chosen_id": names[w], "rejected_id": names[lo]})
+                if impl == "pluralign-cat":
+                    df = df.with_columns(pl.all().cast(pl.Categorical))
             se = impl == "pluralign+se"
             return (lambda: bradley_terry(df, tol=1e-8, standard_errors=se, threads=threads),
                     df.estimated_size(),
@@ -301,7 +306,8 @@ def main(argv: list[str] | None = None) -> int:
         ("ratings_to_pairs", "r2p", {"prompts": a.r2p_prompts // q}, ["pluralign", "polars-selfjoin"],
          f"{a.r2p_prompts // q:,} prompts x 8 x 4"),
         ("bradley_terry", "bt", {"cmp": a.bt_cmp // q, "items": a.bt_items},
-         ["pluralign", "pluralign+se", "choix-ilsr"], f"{a.bt_cmp // q:,} cmp, {a.bt_items} items"),
+         ["pluralign", "pluralign-str", "pluralign-cat", "pluralign+se", "choix-ilsr"],
+         f"{a.bt_cmp // q:,} cmp, {a.bt_items} items"),
         ("bradley_terry (opt)", "bt", {"cmp": a.opt_cmp // q, "items": a.bt_items},
          ["pluralign", "choix-opt"], f"{a.opt_cmp // q:,} cmp, {a.bt_items} items"),
         ("krippendorff interval", "kripp", {"raters": a.kripp_raters, "items": a.kripp_items // q},

@@ -199,7 +199,7 @@ def _child(spec: dict) -> dict:
 def run_child(spec: dict, timeout: float) -> dict:
     cmd = [sys.executable, os.path.abspath(__file__), "--child", json.dumps(spec)]
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         return {"error": f"timeout after {timeout:.0f} s"}
     if p.returncode != 0:

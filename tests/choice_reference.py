@@ -155,7 +155,12 @@ def schulze_winners(s: np.ndarray, candidates, strength: str) -> frozenset:
     for a in range(m):
         for b in range(m):
             if a != b and mg[a, b] > 0:
-                d[a, b] = mg[a, b] if strength == "margin" else s[a, b]
+                if strength == "margin":
+                    d[a, b] = mg[a, b]
+                elif strength in ("winning", "winning_votes"):
+                    d[a, b] = s[a, b]
+                else:  # ratio
+                    d[a, b] = s[a, b] / s[b, a] if s[b, a] > 0 else np.inf
     p = d.copy()
     for k in range(m):
         for i in range(m):

@@ -27,6 +27,7 @@ from choice_reference import (
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pluralign import errors
 
 abcrules = pytest.importorskip("abcvoting.abcrules")
 abcprops = pytest.importorskip("abcvoting.properties")
@@ -232,3 +233,67 @@ def test_mes_increment_completion_fills_the_committee_by_larger_budgets():
     res = ch.equal_shares(ap, 3, completion="increment")
     assert res.committee == {"a", "b", "c"}
     assert "increment completion" in res.tie_break
+
+
+# ---------------------------------------------------------------------------------------------
+# rules added for issue 21: reverse sequential PAV, Phragmén–Eneström, Minimax AV, maximin
+# support and Monroe. abcvoting defines Monroe only for unit weights, so its profile gets one
+# voter per unit of weight (pluralign collapses them back into weights).
+# ---------------------------------------------------------------------------------------------
+MORE_RULES = {
+    "rev_seq_pav": (ch.rev_seq_pav, "revseqpav", None, False),
+    "phragmen_enestrom": (ch.phragmen_enestrom, "phragmen-enestroem", "standard-fractions", False),
+    "minimax_av": (ch.minimax_av, "minimaxav", "brute-force", False),
+    "lex_minimax_av": (ch.lex_minimax_av, "lexminimaxav", "brute-force", True),
+    "maximin_support": (ch.maximin_support, "maximin-support", "nx-max-flow", False),
+    "monroe": (ch.monroe, "monroe", "brute-force", True),
+}
+
+
+@pytest.mark.parametrize("name", list(MORE_RULES))
+@settings(max_examples=160, deadline=None)
+@given(data=approval_profiles(max_m=6, max_n=8, max_count=2))
+def test_more_committee_rules_match_abcvoting(name, data):
+    m, sets, weights, k = data
+    ours_fn, rule_id, algorithm, unit = MORE_RULES[name]
+    res = ours_fn(_ours(m, sets, weights), k)
+    assert len(res.committee) == k and sorted(res.order) == sorted(res.committee)
+    if unit:
+        sets, weights = expand_unit(sets, weights), [1] * sum(weights)
+    theirs = _abc_committees(rule_id, algorithm, m, sets, weights, k)
+    assert res.committee in theirs, (sorted(res.committee), sorted(map(sorted, theirs)))
+
+
+def test_more_committee_rules_known_answers():
+    # maximin support, abcvoting's documented example: voters {1,3}, {2,0}, {0,3}, {4,3,1};
+    # alone, 3 has support 3 (three approvers); with 0 added the committee {3, 0} keeps 2
+    ap = ch.ApprovalProfile.from_sets([[1, 3], [2, 0], [0, 3], [4, 3, 1]], candidates=range(5))
+    r = ch.maximin_support(ap, 2)
+    assert r.order == [3, 0] and r.value == 2.0 and r.scores[3] == 3.0
+    # Phragmén–Eneström: 4 voters {a}, 2 voters {b}, k = 2, price 3: a (support 4) first, its
+    # voters keep 1/4 of their budget (total 1); then b (support 2) beats a's leftovers
+    ap = ch.ApprovalProfile.from_sets([["a"]] * 4 + [["b"]] * 2)
+    r = ch.phragmen_enestrom(ap, 2)
+    assert r.order == ["a", "b"] and r.scores == {"a": 4.0, "b": 2.0}
+    # Minimax AV: {a,b} x2 and {c}: {a,b} is at distance 0/0/3, {a,c} at 2/2/1 -> {a, c}
+    ap = ch.ApprovalProfile.from_sets([["a", "b"], ["a", "b"], ["c"]])
+    r = ch.minimax_av(ap, 2)
+    assert r.committee == {"a", "c"} and r.value == 2
+    # lexicographic MAV: distances sorted from largest: {a,b} (3,0,0), {a,c} and {b,c} (2,2,1):
+    # the largest decides, {a,c} and {b,c} tie all the way, the first in the order is returned
+    assert ch.lex_minimax_av(ap, 2).committee == {"a", "c"}
+    # {a}, {b}, {a,b}, k=1: {a} gives distances 0,2,1 and {b} 2,0,1: equal vectors, first wins
+    ap2 = ch.ApprovalProfile.from_sets([["a"], ["b"], ["a", "b"]])
+    r = ch.lex_minimax_av(ap2, 1)
+    assert r.committee == {"a"} and r.value == 2 and r.tie_break is not None
+    # Monroe: districts of 2 for voters {a},{a},{b},{c}: a plus one of b, c satisfies 3
+    ap = ch.ApprovalProfile.from_sets([["a"], ["a"], ["b"], ["c"]])
+    r = ch.monroe(ap, 2)
+    assert r.committee == {"a", "b"} and r.value == 3
+    with pytest.raises(errors.InputError, match="integer weights"):
+        ch.monroe(ch.ApprovalProfile.from_sets([["a"], ["b"]], weights=[0.5, 1]), 1)
+    # reverse seq-PAV: 3 x {a,b}, 1 x {c}: removing c costs 1, a or b 3/2 each -> {a, b}
+    ap = ch.ApprovalProfile.from_sets([["a", "b"]] * 3 + [["c"]])
+    r = ch.rev_seq_pav(ap, 2)
+    assert r.committee == {"a", "b"} and r.scores["c"] == 1.0
+    assert r.value == pytest.approx(4.5)

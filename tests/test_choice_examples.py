@@ -513,3 +513,23 @@ def test_kemeny_tie_break_decides_the_winner():
     assert r.winners == {"c"} and r.winner == "c"
     assert r.ranking[0] == {"c"}
     assert r.tie_break is not None
+
+
+def test_schulze_strengths_differ_on_truncated_ballots():
+    # 2 x (1 > 2, rest unranked), 1 x (2 > 3 > 0 > 1), 2 x (3, rest unranked). Supports:
+    # 1>2: 2 vs 1, 1>0: 2 vs 1, 3>1: 3 vs 2... links 1->2, 2->3, 3->1 form a cycle with
+    #   margins    1, 1, 1          -> all tied: winners {1, 2, 3}
+    #   winning    2, 3, 3          -> 2 beats 1 (3 > 2) and 3 (3 > 2), 3 beats 1: winner {2}
+    #   ratio      2, 1.5, 1.5      -> 1 beats 2 (2 > 1.5), 2 ~ 3 and 3 ~ 1 tie: winners {1, 3}
+    # (0 is beaten by everyone; 2->0 and 3->0 have ratio infinity).
+    p = ch.Profile.from_rankings(
+        [[1, 2], [2, 3, 0, 1], [3]], candidates=[0, 1, 2, 3], weights=[2, 1, 2]
+    )
+    s = p.support()
+    assert (s[1, 2], s[2, 1], s[2, 3], s[3, 2], s[3, 1], s[1, 3]) == (2, 1, 3, 2, 3, 2)
+    assert ch.schulze(p).winners == {1, 2, 3}
+    assert ch.schulze(p, strength="margin").winners == {1, 2, 3}
+    assert ch.schulze(p, strength="margins").winners == {1, 2, 3}
+    assert ch.schulze(p, strength="winning").winners == {2}
+    assert ch.schulze(p, strength="winning_votes").winners == {2}
+    assert ch.schulze(p, strength="ratio").winners == {1, 3}

@@ -177,10 +177,36 @@ def test_rules_match_slow_references_on_weak_orders(data):
         assert ch.minimax(p, strength=strength).winners == minimax_winners(s, cands, strength), (
             strength
         )
-    for strength in ("margin", "winning_votes"):
+    for strength in ("margin", "winning_votes", "winning", "ratio"):
         assert ch.schulze(p, strength=strength).winners == schulze_winners(s, cands, strength), (
             strength
         )
+
+
+def _ratio(q):
+    def f(a, b):
+        against = q.support(b, a)
+        return q.support(a, b) / against if against > 0 else float("inf")
+
+    return f
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=profiles(max_m=6, max_n=15))
+def test_schulze_strengths_match_pref_voting(data):
+    # pref_voting's beat_path takes the link strength as a function: support(a, b) is winning
+    # votes, support(a, b) / support(b, a) the ratio (Schulze 2011, section 2.1)
+    m, ballots, counts = data
+    p = _ours(m, ballots, counts)
+    q = to_pref_voting(m, ballots, counts)
+    for strength, fn in (
+        ("margin", None),
+        ("winning", q.support),
+        ("winning_votes", q.support),
+        ("ratio", _ratio(q)),
+    ):
+        theirs = _set(vm.beat_path(q, strength_function=fn))
+        assert ch.schulze(p, strength=strength).winners == theirs, strength
 
 
 @settings(max_examples=200, deadline=None)

@@ -10,10 +10,8 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from pluralign.errors import InputError
-from pluralign.govern import adjusted_rand_index, consensus, opinion_groups
-from pluralign.govern import polis
+from pluralign.govern import adjusted_rand_index, consensus, opinion_groups, polis
 
 
 def planted(n_per: list[int], m: int, *, missing: float, noise: float, seed: int
@@ -64,6 +62,21 @@ def test_kmeans_stops_when_centers_move_less_than_the_tolerance() -> None:
     x = np.array([[0.0, 0.0], [1.0, 0.0], [10.0, 0.0], [11.0, 0.0]])
     _, centers = polis.kmeans(x, np.array([[0.0, 0.0], [11.0, 0.0]]), tol=1.0)
     assert centers.tolist() == [[0.5, 0.0], [10.5, 0.0]]
+
+
+def test_base_clusters_hand_case() -> None:
+    # fewer distinct points than base clusters: each distinct point is its own base cluster and
+    # identical participants share one (Polis's first-distinct start)
+    x = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 0.0], [5.0, 5.0], [1.0, 0.0]])
+    labels, centers = polis.base_clusters(x, 100)
+    assert labels.tolist() == [0, 1, 0, 2, 1]
+    assert centers.tolist() == [[0.0, 0.0], [1.0, 0.0], [5.0, 5.0]]
+    # two base clusters from the first two distinct points (0,0) and (1,0): step 1 puts (5,5)
+    # with the (1,0)s, center (7/3, 5/3); step 2 moves the (1,0)s to (0,0) (distance 1 against
+    # sqrt(41)/3), centers (1/2, 0) and (5, 5); step 3 changes nothing
+    labels, centers = polis.base_clusters(x, 2)
+    assert labels.tolist() == [0, 0, 0, 1, 0]
+    assert centers.tolist() == [[0.5, 0.0], [5.0, 5.0]]
 
 
 def test_silhouette_over_base_clusters_hand_case() -> None:
@@ -209,6 +222,12 @@ def test_single_group_outcomes_and_bad_input() -> None:
         opinion_groups(everyone_passes, in_conv="12")
     with pytest.raises(InputError, match="in_conv applies"):
         opinion_groups(everyone_passes, method="kmeans", in_conv=[1])
+    with pytest.raises(InputError, match="k = 3 but"):
+        opinion_groups(one_statement, k=3)  # 30 participants at 2 distinct places
+    floats = one_statement.with_columns(pl.col("vote").cast(pl.Float64))
+    assert opinion_groups(floats).sizes() == opinion_groups(one_statement).sizes()
+    with pytest.raises(InputError, match="row 0"):
+        opinion_groups(floats.with_columns(vote=pl.Series([float("nan")] + [1.0] * 29)))
 
 
 def test_bootstrap_stability() -> None:

@@ -172,21 +172,25 @@ def test_threads_zero():
         assert "threads" in _msg(ei), _msg(ei)
 
 
-def test_hypervolume_reference_must_be_dominated():
+def test_hypervolume_points_beyond_reference_add_nothing():
+    # Behaviour change (issue 21): these used to raise InputError; now, as in moocore, pygmo,
+    # optuna and botorch, a point that does not strictly dominate the reference adds nothing.
     pts = [[1.0, 1.0], [2.0, 0.5], [3.0, -1.0], [0.5, 3.0]]
+    inside = [[1.0, 1.0], [2.0, 0.5], [0.5, 3.0]]
+    assert pareto.hypervolume(pts, [0.0, 0.0]) == pareto.hypervolume(inside, [0.0, 0.0]) == 2.5
+    # minimizing, ref (0, 0) is better than every point: nothing is dominated
+    assert pareto.hypervolume(pts, [0.0, 0.0], maximize=False) == 0.0
+    np.testing.assert_array_equal(
+        pareto.hypervolume_contributions(pts, [0.0, 0.0]), [0.25, 0.5, 0.0, 1.0]
+    )
+    est = pareto.hypervolume_mc(pts, [0.0, 0.0], samples=1000)
+    assert est.low <= 2.5 <= est.high
+    # validation of values is unchanged: non-finite points still name the row
     with pytest.raises(errors.InputError) as ei:
-        pareto.hypervolume(pts, [0.0, 0.0])  # row 2 is worse than ref in objective 1
-    msg = _msg(ei)
-    assert "ref" in msg.lower() and names_row(msg, 2), msg
-    with pytest.raises(errors.InputError) as ei:
-        pareto.hypervolume(pts, [0.0, 0.0], maximize=False)
-    assert "ref" in _msg(ei).lower()
-    with pytest.raises(errors.InputError) as ei:
-        pareto.hypervolume_contributions(pts, [0.0, 0.0])
-    assert "ref" in _msg(ei).lower()
-    with pytest.raises(errors.InputError) as ei:
-        pareto.hypervolume_mc(pts, [0.0, 0.0], samples=1000)
-    assert "ref" in _msg(ei).lower()
+        pareto.hypervolume([[1.0, 1.0], [np.nan, 1.0]], [0.0, 0.0])
+    assert names_row(_msg(ei), 1), _msg(ei)
+    with pytest.raises(errors.InputError):
+        pareto.hypervolume_contributions([[1.0, np.inf]], [0.0, 0.0], ignore_dominated=True)
 
 
 def test_hypervolume_reference_length_and_finiteness():

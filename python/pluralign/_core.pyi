@@ -36,7 +36,11 @@ def hypervolume(
     points: Points, maximize: Sequence[bool], reference: Sequence[float], threads: int | None = None
 ) -> float: ...
 def hypervolume_contributions(
-    points: Points, maximize: Sequence[bool], reference: Sequence[float], threads: int | None = None
+    points: Points,
+    maximize: Sequence[bool],
+    reference: Sequence[float],
+    ignore_dominated: bool = False,
+    threads: int | None = None,
 ) -> npt.NDArray[np.float64]: ...
 def hypervolume_mc(
     points: Points,
@@ -138,6 +142,27 @@ def cardinal_rule(
     tb_order: Sequence[int] = ...,
     tb_seed: int = 0,
 ) -> RuleTuple: ...
+def choice_stv(
+    profile: Any,
+    seats: int,
+    quota: str = "droop",
+    transfer: str = "wigm",
+    surplus_order: str = "largest",
+    look: str = "backward",
+    tb_kind: str = "lexicographic",
+    tb_order: list[int] = ...,
+    tb_seed: int = 0,
+) -> tuple[
+    list[int],
+    list[
+        tuple[
+            list[float], float, float, list[int], list[int], list[tuple[int, int, float]], list[float], bool
+        ]
+    ],
+    float,
+    float,
+    str | None,
+]: ...
 def committee_rule(
     profile: _ApprovalProfile,
     name: str,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import random as _random
+import re
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,8 @@ __all__ = [
     "CommitteeResult",
     "Profile",
     "Result",
+    "StvResult",
+    "StvRound",
     "Violation",
     "anti_plurality",
     "approval",
@@ -47,14 +50,19 @@ __all__ = [
     "is_pjr",
     "jr_violation",
     "kemeny",
+    "lex_minimax_av",
     "leximin",
     "llull",
     "majority_judgment",
     "maximal_lottery",
+    "maximin_support",
     "minimax",
+    "minimax_av",
+    "monroe",
     "nanson",
     "nash",
     "pav",
+    "phragmen_enestrom",
     "pjr_violation",
     "plurality",
     "positional",
@@ -62,6 +70,7 @@ __all__ = [
     "random_profile",
     "ranked_pairs",
     "ranked_pairs_all",
+    "rev_seq_pav",
     "sav",
     "schulze",
     "schwartz_set",
@@ -71,6 +80,7 @@ __all__ = [
     "split_cycle",
     "stable_voting",
     "star",
+    "stv",
     "uncovered_set",
     "utilitarian",
 ]
@@ -535,7 +545,14 @@ def minimax(profile: Profile, strength: str = "margins") -> Result:
 
 
 def schulze(profile: Profile, strength: str = "margin") -> Result:
-    """Schulze beat-path method (Schulze 2011)."""
+    """Schulze beat-path method (Schulze 2011).
+
+    ``strength`` measures a link ``a -> b`` (only where a majority prefers a to b):
+    ``"margin"`` (default; also ``"margins"``) ``support(a,b) - support(b,a)``,
+    ``"winning"`` (also ``"winning_votes"``; Schulze's own default) ``support(a,b)``,
+    ``"ratio"`` ``support(a,b) / support(b,a)`` (infinite when nobody prefers b to a).
+    On linear orders without ties all three give the same winners; they differ when ballots
+    are truncated or have ties."""
     return _rule("schulze", profile, variant=strength)
 
 
@@ -561,6 +578,148 @@ def kemeny(profile: Profile, method: str = "exact", tie_break: TieBreak = None) 
 def instant_runoff(profile: Profile, tie_break: TieBreak = None) -> Result:
     """Instant Runoff (Hare): repeatedly eliminate the candidate with fewest first choices."""
     return _rule("instant_runoff", profile, tie_break=tie_break)
+
+
+@dataclass(frozen=True)
+class StvRound:
+    """One round of an STV count (numbered from 1).
+
+    ``tallies``: value each candidate holds when the round's decision is taken (candidate id ->
+    float; elected candidates hold the quota, excluded ones 0); ``exhausted``: exhausted value
+    so far; ``quota`` in force; ``elected`` (highest tally first) or ``eliminated`` this round;
+    ``transfers``: the value moved after the decision as ``(from, to, value)`` with
+    ``to=None`` for exhausted (empty for Meek, whose ``keep`` factors move value instead);
+    ``tie``: whether the tie-break decided this round."""
+
+    number: int
+    tallies: dict
+    exhausted: float
+    quota: float
+    elected: list
+    eliminated: list
+    transfers: list
+    keep: dict | None
+    tie: bool
+
+
+@dataclass(frozen=True)
+class StvResult:
+    """An STV count: who was elected (in order), every round, the total valid weight, the
+    exhausted value at the end, and the tie-break applied (None if no tie had to be broken)."""
+
+    rule: str
+    elected: list
+    rounds: list
+    quota: float
+    total: float
+    exhausted: float
+    tie_break: str | None
+
+    @property
+    def committee(self) -> frozenset:
+        return frozenset(self.elected)
+
+    @property
+    def winners(self) -> frozenset:
+        return frozenset(self.elected)
+
+
+_STV_TIE_HELP = (
+    "tie_break must be 'backward', 'forward', 'lexicographic', None, a list of candidates or an "
+    "int seed"
+)
+
+
+def stv(
+    profile: Profile,
+    seats: int,
+    *,
+    quota: str = "droop",
+    transfer: str = "wigm",
+    surplus_order: str = "largest",
+    tie_break: TieBreak = "backward",
+) -> StvResult:
+    """Single transferable vote (proportional, multi-winner) from ranked ballots.
+
+    In each round every continuing candidate whose tally reaches the quota is elected and
+    their surpluses move on; when nobody reaches it the lowest continuing candidate is
+    excluded and its ballots move on at their current value; when no more continuing
+    candidates are left than seats, they are all elected. Ballots skip elected and excluded
+    candidates; a ballot with nobody left is exhausted (counted in every round).
+
+    ``quota``: ``"droop"`` (``floor(total / (seats + 1)) + 1``) or ``"hare"`` (``total /
+    seats``), ``total`` the weight of the ballots that rank someone (for Meek both follow the
+    exhausted value: ``(total - exhausted) / (seats + 1)`` or ``/ seats``).
+    ``transfer``: ``"wigm"`` (default: weighted inclusive Gregory, every ballot moves at its
+    value times surplus / tally), ``"gregory"`` (unweighted inclusive Gregory: every ballot
+    moves at its original weight times surplus / total original weight held) or ``"meek"``.
+    ``tie_break`` (ties for exclusion, or for the last seat): ``"backward"`` (default: the
+    most recent earlier round where the tied candidates differ, then the candidate order),
+    ``"forward"`` (the earliest such round, then the candidate order), ``"lexicographic"``,
+    a list of candidates (earlier preferred: the latest is excluded first), an int seed, or
+    ``None`` (a tie is an ``InputError``).
+
+    Ballots must rank strictly; a ballot's unranked rest (its bottom tier when that has
+    several candidates) is never transferred to. A ballot leaving out exactly one candidate
+    cannot be told apart from one ranking it last, so it counts as ranking it last.
+    """
+    p = _profile(profile)
+    if isinstance(seats, bool) or not isinstance(seats, (int, np.integer)) or seats < 1:
+        raise InputError(f"seats must be a positive int, got {seats!r}")
+    if seats > p.n_candidates:
+        raise InputError(f"seats = {seats} is more than the {p.n_candidates} candidates")
+    if quota not in ("droop", "hare"):
+        raise InputError(f"quota must be 'droop' or 'hare', got {quota!r}")
+    if transfer not in ("wigm", "gregory", "meek"):
+        raise InputError(f"transfer must be 'wigm', 'gregory' or 'meek', got {transfer!r}")
+    if surplus_order not in ("largest", "simultaneous"):
+        raise InputError(f"surplus_order must be 'largest' or 'simultaneous', got {surplus_order!r}")
+    look = "none"
+    tb_kw: dict[str, Any]
+    if isinstance(tie_break, str) and tie_break in ("backward", "forward"):
+        look, tb_kw = tie_break, {"tb_kind": "lexicographic"}
+    else:
+        try:
+            tb_kw = _tie_break(tie_break, p.candidates)
+        except InputError as e:
+            raise InputError(f"{_STV_TIE_HELP}; {e}") from None
+    c = p.candidates
+    try:
+        elected, rounds, total, exhausted, tb = _core.choice_stv(
+            p._inner, int(seats), quota, transfer, surplus_order, look, **tb_kw
+        )
+    except InputError as e:
+        # the core names candidates by index and distinct ballots by position: use the ids
+        def ids(mt: re.Match) -> str:
+            return "candidates " + repr([c[int(i)] for i in mt.group(1).split(",")])
+
+        msg = re.sub(r"candidates \[([\d, ]+)\]", ids, str(e))
+        msg = re.sub(r"^ballot \d+ ranks", "a ballot ranks", msg)
+        raise InputError(msg) from None
+    out_rounds = []
+    for i, (tallies, ex, q, el, elim, transfers, keep, tie) in enumerate(rounds):
+        out_rounds.append(
+            StvRound(
+                number=i + 1,
+                tallies={c[j]: float(v) for j, v in enumerate(tallies)},
+                exhausted=float(ex),
+                quota=float(q),
+                elected=[c[j] for j in el],
+                eliminated=[c[j] for j in elim],
+                transfers=[(c[a], None if b < 0 else c[b], float(v)) for a, b, v in transfers],
+                keep={c[j]: float(v) for j, v in enumerate(keep)} if keep else None,
+                tie=bool(tie),
+            )
+        )
+    return StvResult(
+        rule="stv",
+        elected=[c[j] for j in elected],
+        rounds=out_rounds,
+        quota=out_rounds[0].quota if out_rounds else float("nan"),
+        total=float(total),
+        exhausted=float(exhausted),
+        tie_break=tb,
+    )
 
 
 def coombs(profile: Profile, tie_break: TieBreak = None) -> Result:
@@ -899,6 +1058,45 @@ def equal_shares(ap: ApprovalProfile, k: int, completion: str | None = "seq_phra
     ``"increment"`` (rerun with the budget of a virtual committee of size k+1, k+2, ... until k
     seats are bought; Peters, Pierczyński & Skowron 2021), or ``None`` (may return < k members)."""
     return _committee("equal_shares", ap, k, "none" if completion is None else completion, tie_break)
+
+
+def rev_seq_pav(ap: ApprovalProfile, k: int, tie_break: TieBreak = None) -> CommitteeResult:
+    """Reverse sequential PAV: start from all candidates and repeatedly remove the one whose
+    removal lowers the PAV score least (ties: the latest in the tie-break order goes)."""
+    return _committee("rev_seq_pav", ap, k, tie_break=tie_break)
+
+
+def phragmen_enestrom(ap: ApprovalProfile, k: int, tie_break: TieBreak = None) -> CommitteeResult:
+    """Phragmén–Eneström: voters start with their weight as budget, a seat costs total / k;
+    the candidate whose supporters hold the most budget is elected and their budgets shrink
+    by ``(support - price) / support`` (to 0 when they cannot afford it)."""
+    return _committee("phragmen_enestrom", ap, k, tie_break=tie_break)
+
+
+def minimax_av(ap: ApprovalProfile, k: int, tie_break: TieBreak = None) -> CommitteeResult:
+    """Minimax Approval Voting: the committee minimizing the largest Hamming distance to a
+    ballot. Exact search over all committees (LimitError above 2e9 ballot-committee checks)."""
+    return _committee("minimax_av", ap, k, tie_break=tie_break)
+
+
+def lex_minimax_av(ap: ApprovalProfile, k: int, tie_break: TieBreak = None) -> CommitteeResult:
+    """Lexicographic Minimax AV: minimize the largest Hamming distance to a voter, then the
+    second largest, and so on. Integer weights (a ballot of weight w is w voters); exact
+    search (LimitError above 2e9 steps)."""
+    return _committee("lex_minimax_av", ap, k, tie_break=tie_break)
+
+
+def maximin_support(ap: ApprovalProfile, k: int, tie_break: TieBreak = None) -> CommitteeResult:
+    """Maximin support method: add, one at a time, the candidate maximizing the maximin
+    support of the committee (exact; LimitError above k = 24)."""
+    return _committee("maximin_support", ap, k, tie_break=tie_break)
+
+
+def monroe(ap: ApprovalProfile, k: int, tie_break: TieBreak = None) -> CommitteeResult:
+    """Monroe: split the voters into k equal districts, one per member, maximizing the voters
+    who approve their member. Integer weights (a ballot of weight w is w voters); exact search
+    over all committees with a max-flow per committee (LimitError above 2e9 steps)."""
+    return _committee("monroe", ap, k, tie_break=tie_break)
 
 
 @dataclass(frozen=True)

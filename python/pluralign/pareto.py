@@ -303,9 +303,10 @@ def hypervolume(
 ) -> float:
     """Exact hypervolume dominated by ``points`` and bounded by the reference point ``ref``.
 
-    Every point must be at least as good as ``ref`` in every objective (a point equal to
-    ``ref`` somewhere adds nothing). Two and three objectives use O(n log n) sweeps, more use
-    the WFG algorithm.
+    A point that does not strictly dominate ``ref`` (equal to or worse than ``ref`` in some
+    objective) adds nothing, as in moocore, pygmo, optuna and botorch, so one fixed ``ref``
+    can be used over many sets. Two and three objectives use O(n log n) sweeps, more use the
+    WFG algorithm.
 
     >>> hypervolume([[1, 2], [2, 1]], ref=[0, 0])
     3.0
@@ -322,16 +323,32 @@ def hypervolume_contributions(
     *,
     maximize: Maximize = True,
     objectives: Sequence[str] | None = None,
+    ignore_dominated: bool = False,
     threads: int | None = None,
 ) -> np.ndarray:
-    """Exclusive hypervolume contribution ``HV(S) - HV(S without p)`` of every point.
+    """Hypervolume contribution of every point.
 
-    Dominated points and points that appear more than once contribute 0.
+    ``ignore_dominated=False`` (default): the exclusive contribution ``HV(S) - HV(S without p)``.
+    Dominated points and points that appear more than once contribute 0, but a point dominated
+    by one point alone reduces that point's contribution (removing it uncovers the other).
+
+    ``ignore_dominated=True`` (moocore's default): points strictly dominated by another point
+    are dropped first, so they get 0 and do not reduce anyone's contribution; duplicated
+    points still get 0. On mutually non-dominated points both give the same numbers.
+
+    Points that do not strictly dominate ``ref`` contribute 0 either way.
+
+    >>> hypervolume_contributions([[5, 1], [1, 5], [4, 2], [4, 4]], [6, 6], maximize=False).tolist()
+    [1.0, 3.0, 2.0, 0.0]
+    >>> hypervolume_contributions([[5, 1], [1, 5], [4, 2], [4, 4]], [6, 6], maximize=False,
+    ...                           ignore_dominated=True).tolist()
+    [1.0, 3.0, 3.0, 0.0]
     """
     p = _points(points, objectives)
     mx, threads = _maximize(maximize, p), _check_threads(threads)
     _check_hv_work(p, mx, threads, "hypervolume_contributions")
-    return _core.hypervolume_contributions(p.arg, mx, _reference(ref, p.m), threads)
+    return _core.hypervolume_contributions(p.arg, mx, _reference(ref, p.m), bool(ignore_dominated),
+                                           threads)
 
 
 class HypervolumeEstimate(NamedTuple):

@@ -91,7 +91,24 @@ def _factorize(*cols: pl.Series) -> tuple[pl.Series, list[np.ndarray]]:
             items = pl.Series("item", np.flatnonzero(present) + mn).cast(dtype)
             return items, [lut[r] for r in raw]
     allv = pl.concat([c.rename("item") for c in cols]) if len(cols) > 1 else cols[0].rename("item")
+    if dtype == pl.Categorical and allv.null_count() == 0:
+        # categorical codes through a lookup table from each distinct code to the position of
+        # its string among the sorted distinct strings (no string is materialized per row)
+        distinct = allv.unique()
+        phys = distinct.to_physical().to_numpy().astype(np.int64)
+        if len(phys) and int(phys.max()) < max(4 * n, 1 << 20):
+            order = np.argsort(distinct.cast(pl.String).to_numpy(), kind="stable")
+            lut = np.full(int(phys.max()) + 1, -1, dtype=np.int64)
+            lut[phys[order]] = np.arange(len(phys))
+            items = distinct.gather(order)
+            return items, [lut[c.to_physical().to_numpy().astype(np.int64)] for c in cols]
     items = allv.unique().sort()
+    if dtype in (pl.String, pl.Categorical) and allv.null_count() == 0:
+        # a hash cast to an Enum of the sorted distinct strings gives each value's position
+        # among them: 4x faster than two binary searches over 1e6 strings
+        enum = pl.Enum(items.cast(pl.String))
+        return items, [c.cast(pl.String).cast(enum).to_physical().to_numpy().astype(np.int64)
+                       for c in cols]
     codes = [
         items.search_sorted(c).cast(pl.Int64).to_numpy(allow_copy=True).astype(np.int64)
         for c in cols

@@ -52,6 +52,12 @@ class VoteMatrix:
     def shape(self) -> tuple[int, int]:
         return len(self.participants), len(self.statements)
 
+    def participant_series(self) -> pl.Series:
+        """``participants`` as a typed Series (sorted by id)."""
+        if self.participant_ids is not None:
+            return self.participant_ids
+        return pl.Series("participant_id", self.participants)
+
 
 def _require_frame(df: Any, what: str) -> pl.DataFrame:
     if not isinstance(df, pl.DataFrame):
@@ -104,7 +110,7 @@ def vote_matrix(votes: pl.DataFrame, statements: pl.DataFrame | None = None) -> 
         raise SchemaError(
             f"votes column 'vote' must be numeric (-1, 0, 1), got {votes['vote'].dtype}"
         )
-    bad = ~votes["vote"].is_in([-1, 0, 1])
+    bad = ~votes["vote"].cast(pl.Float64).is_in([-1.0, 0.0, 1.0])  # NaN is not a vote
     if bad.any():
         row = int(bad.arg_true()[0])
         raise InputError(
@@ -179,8 +185,8 @@ def _codes(ids: pl.Series) -> tuple[pl.Series, np.ndarray]:
             present = np.zeros(span, dtype=bool)
             present[a - lo] = True
             position = np.cumsum(present, dtype=np.int64) - 1
-            distinct = np.flatnonzero(present) + lo
-            return pl.Series(ids.name, distinct).cast(ids.dtype), position[a - lo]
+            values = np.flatnonzero(present) + lo
+            return pl.Series(ids.name, values).cast(ids.dtype), position[a - lo]
     distinct = ids.unique().sort()
     return distinct, (ids.rank("dense") - 1).to_numpy().astype(np.int64)
 
@@ -671,6 +677,7 @@ def opinion_groups(
     in_conv: Iterable[Hashable] | None = None,
     base_k: int = polis.BASE_K,
     k_margin: float = polis.K_MARGIN,
+    row_order: str = "time",
     bootstrap: int = 0,
     threads: int | None = None,
     scale: bool = False,
@@ -692,8 +699,10 @@ def opinion_groups(
        each participant's coordinates scaled by ``sqrt(n_statements / n_seen)`` where
        moderated-out statements count as seen by everyone (Polis zeroes their columns).
     3. **Base clusters**: k-means with ``base_k`` (100) centers, started at the first distinct
-       clustered participants in first-vote order (``timestamp`` column; participant id order
-       without it), at most 100 iterations, empty clusters dropped.
+       clustered participants in Polis's row order, at most 100 iterations, empty clusters
+       dropped. ``row_order="time"``: by first vote (``timestamp`` column; participant id
+       without one), as in a live Polis server; ``"statement"``: by the smallest statement
+       voted on, then id, as Polis loads a whole conversation at once (cold start); ``"id"``.
     4. **Group clusters**: k-means over the base centers weighted by their sizes for k in
        ``k_range`` up to Polis's ``min(5, 2 + n_base // 12)``; the best of Polis's start and
        ``n_init - 1`` seeded k-means++ starts (least weighted inertia) is kept.
@@ -749,6 +758,8 @@ def opinion_groups(
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
                                 or not 1 <= threads <= 1024):
         raise InputError(f"threads must be None or an int in 1..1024, got {threads!r}")
+    if row_order not in polis.ROW_ORDERS:
+        raise InputError(f"row_order must be one of {list(polis.ROW_ORDERS)}, got {row_order!r}")
     if method == "kmeans":
         if in_conv is not None:
             raise InputError("in_conv applies to method='polis' only")
@@ -760,7 +771,7 @@ def opinion_groups(
         fit = None
     else:
         vm = vote_matrix(votes, statements)
-        order = polis.participant_order(votes, vm.participant_ids)
+        order = polis.participant_order(votes, vm.participant_series(), row_order)
         forced = polis.ids_in(in_conv, vm.participants)
         fit = _polis_fit(vm, order, forced, k=k, k_range=(lo, hi), n_init=int(n_init),
                          seed=int(seed), k_margin=float(k_margin),
@@ -768,7 +779,7 @@ def opinion_groups(
                          base_k=int(base_k), threads=threads)
         result = _polis_result(fit, vm, votes, statements, seed=int(seed), params={
             "method": "polis", "k_range": (lo, hi), "n_init": int(n_init), "base_k": int(base_k),
-            "k_margin": float(k_margin),
+            "k_margin": float(k_margin), "row_order": row_order,
             "min_votes": polis.MIN_VOTES if min_votes is None else int(min_votes),
             "in_conv": None if in_conv is None else int(forced.sum())})
     if bootstrap:
@@ -776,7 +787,7 @@ def opinion_groups(
                                  resamples=int(bootstrap), kw={
                                      "k_range": (lo, hi), "n_init": int(n_init),
                                      "min_votes": min_votes, "base_k": int(base_k),
-                                     "k_margin": float(k_margin),
+                                     "k_margin": float(k_margin), "row_order": row_order,
                                      "threads": threads, "in_conv": in_conv, "scale": scale,
                                      "silhouette_sample": silhouette_sample,
                                      "kmeans_sample": kmeans_sample})
@@ -816,6 +827,10 @@ def _polis_fit(vm: VoteMatrix, order: np.ndarray, forced: np.ndarray, *, k: int 
     lo, hi = k_range
     sil: dict[int, float] = {}
     fits: dict[int, np.ndarray] = {}
+    if k is not None and k > len(bcent):
+        raise InputError(
+            f"k = {k} but the clustered participants sit at only {len(bcent)} distinct base "
+            "cluster(s); lower k or pass k=None")
     if len(bcent) < 2 or k == 1:
         best_k, glab = 1, np.zeros(len(bcent), dtype=np.int64)
     else:
@@ -851,8 +866,7 @@ def _polis_result(fit: _PolisFit, vm: VoteMatrix, votes: Any, statements: Any, *
                   params: dict[str, Any]) -> OpinionGroups:
     n_votes = np.bincount(vm.rows, minlength=vm.shape[0])
     assignments = pl.DataFrame({
-        "participant_id": vm.participant_ids if vm.participant_ids is not None
-        else vm.participants,
+        "participant_id": vm.participant_series(),
         "group": fit.group,
         "n_votes": n_votes.astype(np.int64),
         "clustered": fit.clustered,
@@ -924,7 +938,8 @@ def _with_stability(result: OpinionGroups, vm: VoteMatrix, votes: Any, *, k: int
     k_counts: dict[int, int] = {}
     jacc = np.zeros(result.k)
     rng = np.random.default_rng([seed, 0x5EED])
-    order = polis.participant_order(votes, vm.participant_ids) if method == "polis" else None
+    order = polis.participant_order(votes, vm.participant_series(), kw["row_order"]) \
+        if method == "polis" else None
     forced = polis.ids_in(kw["in_conv"], vm.participants) if method == "polis" else None
     for _ in range(resamples):
         sub, present = _resample(vm, rng)

@@ -320,16 +320,31 @@ def select_consensus(agree: np.ndarray, disagree: np.ndarray, seen: np.ndarray, 
     return out
 
 
-def participant_order(votes: pl.DataFrame, participants: pl.Series) -> np.ndarray:
-    """Row order of the participants as Polis's matrix has it in a live process: by first vote
-    (``timestamp`` column, when present and without nulls), ties and the no-timestamp case by
-    participant id. Returns positions into ``participants`` (which is sorted by id)."""
+ROW_ORDERS = ("time", "statement", "id")
+
+
+def participant_order(votes: pl.DataFrame, participants: pl.Series, how: str = "time"
+                      ) -> np.ndarray:
+    """Row order of the participants in Polis's matrix, which decides where its k-means
+    starts. ``"time"``: by first vote (the ``timestamp`` column), as rows are added in a live
+    server; ``"statement"``: by the smallest statement id voted on, then participant id, as
+    Polis orders rows when it loads a whole conversation at once (a cold start or a restart,
+    which reads votes sorted by statement); ``"id"``: by participant id. ``"time"`` without a
+    usable ``timestamp`` column (absent, nulls, not a time or number) falls back to ``"id"``.
+    Returns positions into ``participants`` (sorted by id)."""
     n = len(participants)
-    if "timestamp" not in votes.columns or votes["timestamp"].null_count() > 0 or \
-            not (votes["timestamp"].dtype.is_temporal() or votes["timestamp"].dtype.is_numeric()):
+    if how == "id":
         return np.arange(n)
-    first = (votes.lazy().group_by("participant_id").agg(pl.col("timestamp").min().alias("_t"))
-             .collect())
+    if how == "time":
+        if "timestamp" not in votes.columns or votes["timestamp"].null_count() > 0 or not (
+                votes["timestamp"].dtype.is_temporal() or votes["timestamp"].dtype.is_numeric()):
+            return np.arange(n)
+        key = pl.col("timestamp").min().alias("_t")
+    elif how == "statement":
+        key = pl.col("statement_id").min().alias("_t")
+    else:
+        raise InputError(f"row_order must be one of {list(ROW_ORDERS)}, got {how!r}")
+    first = votes.lazy().group_by("participant_id").agg(key).collect()
     pos = pl.DataFrame({"participant_id": participants, "_pos": np.arange(n)})
     joined = pos.join(first, on="participant_id", how="left", maintain_order="left")
     t = joined["_t"].to_physical().to_numpy()
@@ -340,7 +355,11 @@ def ids_in(ids: Iterable[Hashable] | None, participants: list[Hashable]) -> np.n
     """Boolean mask of ``participants`` found in ``ids`` (None: nobody)."""
     if ids is None:
         return np.zeros(len(participants), dtype=bool)
-    if isinstance(ids, (str, bytes)):
-        raise InputError("in_conv must be a collection of participant ids, not a string")
-    wanted = set(ids)
+    if isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable):
+        raise InputError("in_conv must be a collection of participant ids, got "
+                         f"{type(ids).__name__}")
+    try:
+        wanted = set(ids)
+    except TypeError as e:
+        raise InputError(f"in_conv holds an id that is not hashable: {e}") from None
     return np.array([p in wanted for p in participants], dtype=bool)

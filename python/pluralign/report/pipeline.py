@@ -124,8 +124,8 @@ def _read_polis_dir(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFram
         if pg is not None and "group_id" in pg.columns:
             groups = pg.select("participant_id", pl.col("group_id").alias("group")).drop_nulls()
             groups = groups if groups.height else None
-        votes = conv.votes.select("statement_id", "participant_id", "vote")
-        return votes, conv.statements, groups
+        # the timestamp stays: the Polis math orders participants by first vote
+        return conv.votes, conv.statements, groups
     return _read_polis_plain(path)
 
 
@@ -157,7 +157,10 @@ def _read_polis_plain(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFr
     return votes, statements, groups
 
 
-def _load_votes(cfg: PipelineConfig) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None, list[str]]:
+def _load_votes(cfg: PipelineConfig) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None,
+                                              list[str], pl.DataFrame]:
+    """(votes after the moderation and min_votes filters, statements, Polis's groups, notes,
+    all votes)."""
     assert cfg.polis is not None
     p = Path(cfg.polis)
     notes: list[str] = []
@@ -171,6 +174,9 @@ def _load_votes(cfg: PipelineConfig) -> tuple[pl.DataFrame, pl.DataFrame, pl.Dat
     for col in ("statement_id", "participant_id", "vote"):
         if col not in votes.columns:
             raise InputError(f"votes table has no column '{col}' (columns: {votes.columns})")
+    # the whole conversation, before the filters below: the Polis math takes every vote and
+    # the moderation table itself (moderated-out statements count in its projection)
+    all_votes = votes
     bad = votes.filter(~pl.col("vote").is_in([-1, 0, 1]))
     if bad.height:
         raise InputError(f"votes: column 'vote' must be -1, 0 or 1; row with {bad.row(0, named=True)}")
@@ -193,7 +199,8 @@ def _load_votes(cfg: PipelineConfig) -> tuple[pl.DataFrame, pl.DataFrame, pl.Dat
                      f"{cfg.min_votes} votes (min_votes)")
     if votes.height == 0:
         raise InputError(f"no statement has at least {cfg.min_votes} votes; lower min_votes")
-    return votes, statements, groups, notes
+    return votes.select("statement_id", "participant_id", "vote"), statements, groups, notes, \
+        all_votes
 
 
 def votes_to_comparisons(votes: pl.DataFrame) -> pl.DataFrame:
@@ -278,7 +285,7 @@ def _pca2(m: np.ndarray) -> np.ndarray:
 def _votes_sections(cfg: PipelineConfig, res: PipelineResult, report: Report,
                     state: dict[str, Any]) -> None:
     plt = _plt()
-    votes, statements, polis_groups, notes = _load_votes(cfg)
+    votes, statements, polis_groups, notes, all_votes = _load_votes(cfg)
     res.notes.extend(notes)
     state.update({"votes": votes, "statements": statements})
     out = Path(cfg.out)
@@ -296,7 +303,7 @@ def _votes_sections(cfg: PipelineConfig, res: PipelineResult, report: Report,
                   intro="Participants who vote alike form opinion groups; a pluralistic pipeline "
                         "keeps the groups apart instead of averaging them into one crowd.")
     try:
-        assign, coords, pids, how = _opinion_groups(votes, statements, polis_groups, cfg)
+        assign, coords, pids, how = _opinion_groups(all_votes, statements, polis_groups, cfg)
         gv = votes.join(assign, on="participant_id", how="inner")
         state["groups"] = assign
         groups = sorted(gv.get_column("group").unique().to_list())

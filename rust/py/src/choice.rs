@@ -18,7 +18,119 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cardinal_rule, m)?)?;
     m.add_function(wrap_pyfunction!(committee_rule, m)?)?;
     m.add_function(wrap_pyfunction!(committee_check, m)?)?;
+    m.add_function(wrap_pyfunction!(choice_stv, m)?)?;
     Ok(())
+}
+
+/// One STV round: (tallies, exhausted, quota, elected, eliminated, transfers (from, to or -1,
+/// value), keep factors, tie).
+type StvRoundTuple = (
+    Vec<f64>,
+    f64,
+    f64,
+    Vec<usize>,
+    Vec<usize>,
+    Vec<(usize, i64, f64)>,
+    Vec<f64>,
+    bool,
+);
+
+/// Single transferable vote: (elected in order, rounds, total, exhausted, tie-break or None).
+#[pyfunction]
+#[pyo3(signature = (profile, seats, quota="droop", transfer="wigm", surplus_order="largest", look="backward", tb_kind="lexicographic", tb_order=vec![], tb_seed=0))]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+fn choice_stv(
+    py: Python<'_>,
+    profile: &PyProfile,
+    seats: usize,
+    quota: &str,
+    transfer: &str,
+    surplus_order: &str,
+    look: &str,
+    tb_kind: &str,
+    tb_order: Vec<usize>,
+    tb_seed: u64,
+) -> PyResult<(Vec<usize>, Vec<StvRoundTuple>, f64, f64, Option<String>)> {
+    let order = match surplus_order {
+        "largest" => ch::SurplusOrder::Largest,
+        "simultaneous" => ch::SurplusOrder::Simultaneous,
+        other => {
+            return Err(input_error(
+                py,
+                format!("unknown surplus_order {other:?}; use \"largest\" or \"simultaneous\""),
+            ))
+        }
+    };
+    let quota = match quota {
+        "droop" => ch::Quota::Droop,
+        "hare" => ch::Quota::Hare,
+        other => {
+            return Err(input_error(
+                py,
+                format!("unknown quota {other:?}; use \"droop\" or \"hare\""),
+            ))
+        }
+    };
+    let transfer = match transfer {
+        "wigm" => ch::Transfer::Wigm,
+        "gregory" => ch::Transfer::Gregory,
+        "meek" => ch::Transfer::Meek,
+        other => {
+            return Err(input_error(
+                py,
+                format!("unknown transfer {other:?}; use \"wigm\", \"gregory\" or \"meek\""),
+            ))
+        }
+    };
+    let look = match look {
+        "none" => ch::LookBack::None,
+        "backward" => ch::LookBack::Backward,
+        "forward" => ch::LookBack::Forward,
+        other => {
+            return Err(input_error(
+                py,
+                format!("unknown tie-break look-back {other:?}"),
+            ))
+        }
+    };
+    let tb = tie_break(py, tb_kind, tb_order, tb_seed)?;
+    run(py, None, move || {
+        let m = profile.whole()?.num_candidates();
+        let positions = tb.positions(m)?;
+        let name = match (look, &positions) {
+            (ch::LookBack::None, _) => tb.describe(),
+            (ch::LookBack::Backward, Some(_)) => format!("backward, then {}", tb.describe()),
+            (ch::LookBack::Forward, Some(_)) => format!("forward, then {}", tb.describe()),
+            (ch::LookBack::Backward, None) => "backward".into(),
+            (ch::LookBack::Forward, None) => "forward".into(),
+        };
+        let stb = ch::StvTieBreak {
+            look,
+            positions,
+            name,
+        };
+        let r = ch::stv(profile.whole()?, seats, quota, transfer, order, &stb)?;
+        let rounds = r
+            .rounds
+            .into_iter()
+            .map(|rd| {
+                (
+                    rd.tallies,
+                    rd.exhausted,
+                    rd.quota,
+                    rd.elected,
+                    rd.eliminated,
+                    rd.transfers
+                        .into_iter()
+                        .map(|(a, b, v)| (a, b.map_or(-1, |b| b as i64), v))
+                        .collect(),
+                    rd.keep,
+                    rd.tie,
+                )
+            })
+            .collect();
+        Ok((r.elected, rounds, r.total, r.exhausted, r.tie_break))
+    })
 }
 
 /// (winners, ranking as tiers or None, scores, tie-break description or None)
@@ -373,8 +485,9 @@ fn choice_rule(
             "schulze" => ch::schulze(
                 profile.pairwise()?,
                 match variant.as_str() {
-                    "margin" => ch::SchulzeStrength::Margin,
-                    "winning_votes" => ch::SchulzeStrength::WinningVotes,
+                    "margin" | "margins" => ch::SchulzeStrength::Margin,
+                    "winning" | "winning_votes" => ch::SchulzeStrength::WinningVotes,
+                    "ratio" => ch::SchulzeStrength::Ratio,
                     _ => return Err(bad("strength")),
                 },
             ),
@@ -599,6 +712,12 @@ fn committee_rule(
             "pav" => ch::pav(ap, k, thiele(method)?, &tb),
             "chamberlin_courant" => ch::chamberlin_courant(ap, k, thiele(method)?, &tb),
             "seq_phragmen" => ch::seq_phragmen(ap, k, &tb),
+            "rev_seq_pav" => ch::rev_seq_pav(ap, k, &tb),
+            "phragmen_enestrom" => ch::phragmen_enestrom(ap, k, &tb),
+            "minimax_av" => ch::minimax_av(ap, k, &tb),
+            "lex_minimax_av" => ch::lex_minimax_av(ap, k, &tb),
+            "maximin_support" => ch::maximin_support(ap, k, &tb),
+            "monroe" => ch::monroe(ap, k, &tb),
             "equal_shares" => ch::equal_shares(
                 ap,
                 k,

@@ -172,19 +172,20 @@ fn hypervolume<'py>(
 }
 
 #[pyfunction]
-#[pyo3(signature = (points, maximize, reference, threads=None))]
+#[pyo3(signature = (points, maximize, reference, ignore_dominated=false, threads=None))]
 fn hypervolume_contributions<'py>(
     py: Python<'py>,
     points: PointsArg<'py>,
     maximize: Vec<bool>,
     reference: Vec<f64>,
+    ignore_dominated: bool,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let pts = Points::new(py, points)?;
     let s = pts.slices();
     let view = pts.view(py, &s)?;
     let r = run(py, threads, || {
-        hvm::contributions(&view, &maximize, &reference)
+        hvm::contributions(&view, &maximize, &reference, ignore_dominated)
     })?;
     Ok(PyArray1::from_vec(py, r))
 }

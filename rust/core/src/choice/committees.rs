@@ -18,6 +18,12 @@ use crate::error::{CoreError, Result};
 use crate::input_err;
 use crate::parallel::with_threads;
 
+mod more;
+pub use more::{
+    lex_minimax_av, maximin_support, minimax_av, monroe, phragmen_enestrom, rev_seq_pav,
+    EXACT_MAX_WORK,
+};
+
 /// A weighted approval profile with identical ballots collapsed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ApprovalProfile {

@@ -18,6 +18,7 @@ pub mod lottery;
 pub mod profile;
 pub mod ranked;
 pub mod sets;
+pub mod stv;
 
 #[cfg(test)]
 mod perf;
@@ -29,6 +30,7 @@ pub use lottery::*;
 pub use profile::*;
 pub use ranked::*;
 pub use sets::*;
+pub use stv::{stv, LookBack, Quota, StvResult, StvRound, StvTieBreak, SurplusOrder, Transfer};
 
 use crate::error::Result;
 use crate::input_err;

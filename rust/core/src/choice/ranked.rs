@@ -252,6 +252,8 @@ pub enum SchulzeStrength {
     Margin,
     /// `support(a, b)` (winning votes, Schulze's own default).
     WinningVotes,
+    /// `support(a, b) / support(b, a)` (infinite when nobody prefers `b` to `a`).
+    Ratio,
 }
 
 /// Widest-path (Floyd–Warshall) strengths over the given link strengths `d` (0 = no link).
@@ -280,7 +282,8 @@ fn widest_paths(m: usize, mut p: Vec<f64>) -> Vec<f64> {
 
 /// Schulze's beat-path method (M. Schulze 2011, "A new monotonic, clone-independent, reversal
 /// symmetric, and Condorcet-consistent single-winner election method", Social Choice and
-/// Welfare 36): `p[a][b]` is the strength of the strongest (widest) path from `a` to `b`
+/// Welfare 36; the link strengths margin, winning votes and ratio are those of its section 2.1):
+/// `p[a][b]` is the strength of the strongest (widest) path from `a` to `b`
 /// computed by Floyd–Warshall; `a` beats `b` iff `p[a][b] > p[b][a]`. Winners are the unbeaten
 /// candidates; the ranking layers the (transitive) beat relation; scores count beaten candidates.
 pub fn schulze(pw: &Pairwise, strength: SchulzeStrength) -> Result<RuleResult> {
@@ -293,6 +296,14 @@ pub fn schulze(pw: &Pairwise, strength: SchulzeStrength) -> Result<RuleResult> {
                 d[a * m + b] = match strength {
                     SchulzeStrength::Margin => pw.margin(a, b),
                     SchulzeStrength::WinningVotes => pw.support(a, b),
+                    SchulzeStrength::Ratio => {
+                        let against = pw.support(b, a);
+                        if against > 0.0 {
+                            pw.support(a, b) / against
+                        } else {
+                            f64::INFINITY
+                        }
+                    }
                 };
             }
         }
@@ -302,7 +313,13 @@ pub fn schulze(pw: &Pairwise, strength: SchulzeStrength) -> Result<RuleResult> {
     let mut beats = vec![false; m * m];
     for a in 0..m {
         for b in 0..m {
-            beats[a * m + b] = a != b && p[a * m + b] > p[b * m + a] + tol;
+            let (ab, ba) = (p[a * m + b], p[b * m + a]);
+            beats[a * m + b] = a != b
+                && match strength {
+                    // ratios are scale-free: compare them with a relative tolerance
+                    SchulzeStrength::Ratio => ab > ba + 1e-9 * ba.max(1.0),
+                    _ => ab > ba + tol,
+                };
         }
     }
     finish_relation(m, beats)
@@ -1495,6 +1512,18 @@ mod tests {
                 .unwrap(),
             vec![vec![3], vec![0], vec![1], vec![2]]
         );
+    }
+
+    #[test]
+    fn schulze_strengths_differ_on_truncated_ballots() {
+        // 2 x (1 > 2), 1 x (2 > 3 > 0 > 1), 2 x (3): the cycle 1 -> 2 -> 3 -> 1 has margins
+        // (1, 1, 1), winning votes (2, 3, 3) and ratios (2, 1.5, 1.5).
+        let p = strict(4, &[(2, &[1, 2]), (1, &[2, 3, 0, 1]), (2, &[3])]);
+        let pw = p.pairwise().unwrap();
+        let w = |s| schulze(pw, s).unwrap().winners;
+        assert_eq!(w(SchulzeStrength::Margin), vec![1, 2, 3]);
+        assert_eq!(w(SchulzeStrength::WinningVotes), vec![2]);
+        assert_eq!(w(SchulzeStrength::Ratio), vec![1, 3]);
     }
 
     #[test]

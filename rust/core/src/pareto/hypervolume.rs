@@ -17,13 +17,15 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use super::kdtree::KdTree;
-use super::sort::{front_prepared, lex_order, prepare, row_of};
+use super::sort::{front, front_prepared, lex_order, prepare, row_of};
 use super::{lex_cmp, weakly_dominates};
 use crate::error::{CoreError, Result};
 use crate::matrix::{check_directions, MatrixView, NanPolicy};
 
-/// The reference point in minimization space, after checking that the points are finite and
-/// none is worse than the reference in any objective (errors name the row).
+/// The reference point in minimization space, after checking the shapes and that the points
+/// and the reference are finite (errors name the row). Points that do not strictly dominate the
+/// reference point are allowed: they contribute nothing (the convention of moocore, pygmo,
+/// optuna and botorch).
 fn check_hv_input(view: &MatrixView, maximize: &[bool], reference: &[f64]) -> Result<Vec<f64>> {
     let m = view.ncols();
     check_directions(maximize, m)?;
@@ -45,22 +47,18 @@ fn check_hv_input(view: &MatrixView, maximize: &[bool], reference: &[f64]) -> Re
         )));
     }
     view.check_finite()?;
-    let r: Vec<f64> = reference
+    Ok(reference
         .iter()
         .zip(maximize)
         .map(|(&v, &mx)| min_value(v, mx))
-        .collect();
-    for i in 0..view.nrows() {
-        if let Some(j) = (0..m).find(|&j| min_value(view.get(i, j), maximize[j]) > r[j]) {
-            return Err(CoreError::Input(format!(
-                "row {i} is worse than the reference point in objective {j} ({} vs {}); \
-                 the reference point must be weakly dominated by every point: choose a worse reference or drop the row",
-                view.get(i, j),
-                reference[j]
-            )));
-        }
-    }
-    Ok(r)
+        .collect())
+}
+
+/// True when a point (minimization space) strictly dominates the reference point, i.e. its
+/// box is not empty.
+#[inline]
+fn inside(p: &[f64], r: &[f64]) -> bool {
+    p.iter().zip(r).all(|(a, b)| a < b)
 }
 
 /// A value in minimization space.
@@ -83,7 +81,7 @@ fn prepare_hv(
 fn useful_front(pts: &[f64], m: usize, r: &[f64]) -> Result<Vec<f64>> {
     let kept: Vec<f64> = pts
         .chunks_exact(m)
-        .filter(|row| row.iter().zip(r).all(|(a, b)| a < b))
+        .filter(|row| inside(row, r))
         .flatten()
         .copied()
         .collect();
@@ -118,13 +116,14 @@ pub fn hypervolume(view: &MatrixView, maximize: &[bool], reference: &[f64]) -> R
     Ok(hv(front, m, &r))
 }
 
-/// Hypervolume of a set in minimization space with every point weakly better than `r`.
+/// Hypervolume of a set in minimization space (points that do not strictly dominate `r` add
+/// nothing).
 fn hv(pts: Vec<f64>, m: usize, r: &[f64]) -> f64 {
     let n = pts.len() / m;
     match (n, m) {
         (0, _) => 0.0,
         (1, _) => boxvol(&pts, r),
-        (_, 1) => r[0] - pts.iter().cloned().fold(f64::INFINITY, f64::min),
+        (_, 1) => (r[0] - pts.iter().cloned().fold(f64::INFINITY, f64::min)).max(0.0),
         (_, 2) | (_, 3) => {
             // exactly n x m values: this view always fits
             let view = MatrixView::row_major(&pts[..n * m], n, m).expect("n x m values");
@@ -143,8 +142,8 @@ fn boxvol(p: &[f64], r: &[f64]) -> f64 {
     p.iter().zip(r).map(|(a, b)| (b - a).max(0.0)).product()
 }
 
-/// 2-D hypervolume of finite points weakly better than `r` (minimization space): sweep in
-/// (x, y) order.
+/// 2-D hypervolume of finite points (minimization space): sweep in (x, y) order; points that
+/// do not strictly dominate `r` add nothing (`level` starts at `r[1]`, and `x < r[0]` is checked).
 fn hv2d(view: &MatrixView, maximize: &[bool], r: &[f64]) -> f64 {
     let mut area = 0.0;
     let mut level = r[1];
@@ -154,7 +153,7 @@ fn hv2d(view: &MatrixView, maximize: &[bool], r: &[f64]) -> f64 {
             min_value(view.get(i, 0), maximize[0]),
             min_value(view.get(i, 1), maximize[1]),
         );
-        if y < level {
+        if x < r[0] && y < level {
             area += (r[0] - x) * (level - y);
             level = y;
         }
@@ -210,9 +209,8 @@ impl AreaStaircase {
     }
 }
 
-/// 3-D hypervolume of finite points weakly better than `r` (minimization space): sweep in
-/// (z, x, y) order over the area staircase; points on the reference box's boundary add
-/// nothing and are skipped.
+/// 3-D hypervolume of finite points (minimization space): sweep in (z, x, y) order over the
+/// area staircase; points that do not strictly dominate `r` add nothing and are skipped.
 fn hv3d(view: &MatrixView, maximize: &[bool], r: &[f64]) -> f64 {
     let mut stair = AreaStaircase {
         xs: Vec::new(),
@@ -291,20 +289,66 @@ fn wfg(mut pts: Vec<f64>, m: usize, r: &[f64]) -> f64 {
     total
 }
 
-/// Exclusive contribution `HV(S) - HV(S without p)` of every row; 0 for dominated rows and
-/// for rows that appear more than once.
-pub fn contributions(view: &MatrixView, maximize: &[bool], reference: &[f64]) -> Result<Vec<f64>> {
+/// Hypervolume contribution of every row.
+///
+/// - `ignore_dominated = false`: the exclusive contribution `HV(S) - HV(S without p)`; 0 for
+///   dominated rows and for rows that appear more than once, but a dominated row still reduces
+///   the contribution of the one point that dominates it alone (removing that point uncovers it).
+/// - `ignore_dominated = true` (moocore's default): rows strictly dominated by another row are
+///   dropped first, so they get 0 and leave the others' contributions alone; the exclusive
+///   contribution is then taken over the rest (duplicated rows still get 0).
+///
+/// Rows that do not strictly dominate the reference point get 0 and take no part either way.
+pub fn contributions(
+    view: &MatrixView,
+    maximize: &[bool],
+    reference: &[f64],
+    ignore_dominated: bool,
+) -> Result<Vec<f64>> {
     let (pts, r) = prepare_hv(view, maximize, reference)?;
     let m = r.len();
     let n = pts.len() / m;
-    if m == 2 {
-        return Ok(contributions_2d(&pts, &r));
+    // The rows that take part, in input order.
+    let mut rows: Vec<usize> = (0..n)
+        .filter(|&i| inside(&pts[i * m..(i + 1) * m], &r))
+        .collect();
+    if ignore_dominated && rows.len() > 1 {
+        let sub: Vec<f64> = rows
+            .iter()
+            .flat_map(|&i| pts[i * m..(i + 1) * m].iter().copied())
+            .collect();
+        let sv = MatrixView::row_major(&sub, rows.len(), m)?;
+        let first = front(&sv, &vec![false; m], NanPolicy::Error)?;
+        rows = rows
+            .into_iter()
+            .zip(first)
+            .filter_map(|(i, f)| f.then_some(i))
+            .collect();
     }
-    Ok((0..n)
+    let sub: Vec<f64> = rows
+        .iter()
+        .flat_map(|&i| pts[i * m..(i + 1) * m].iter().copied())
+        .collect();
+    let got = if m == 2 {
+        contributions_2d(&sub, &r)
+    } else {
+        contributions_exclusive(&sub, m, &r)
+    };
+    let mut out = vec![0.0; n];
+    for (&i, v) in rows.iter().zip(got) {
+        out[i] = v;
+    }
+    Ok(out)
+}
+
+/// Exclusive contributions of points that all strictly dominate `r` (minimization space).
+fn contributions_exclusive(pts: &[f64], m: usize, r: &[f64]) -> Vec<f64> {
+    let n = pts.len() / m;
+    (0..n)
         .into_par_iter()
         .map(|i| {
             let p = &pts[i * m..(i + 1) * m];
-            let own = boxvol(p, &r);
+            let own = boxvol(p, r);
             if own == 0.0 {
                 return 0.0;
             }
@@ -318,9 +362,9 @@ pub fn contributions(view: &MatrixView, maximize: &[bool], reference: &[f64]) ->
                 }
                 limit.extend(p.iter().zip(q).map(|(a, b)| a.max(*b)));
             }
-            (own - hv(nondominated(&limit, m), m, &r)).max(0.0)
+            (own - hv(nondominated(&limit, m), m, r)).max(0.0)
         })
-        .collect())
+        .collect()
 }
 
 fn contributions_2d(pts: &[f64], r: &[f64]) -> Vec<f64> {

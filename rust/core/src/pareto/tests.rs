@@ -147,8 +147,15 @@ fn grouped_equals_per_group() {
     assert!(GroupIndex::from_offsets(&[0, 199], n).is_err());
 }
 
-/// Exact hypervolume by coordinate-compressed grid cells (minimization, small n).
+/// Exact hypervolume by coordinate-compressed grid cells (minimization, small n); points that
+/// do not strictly dominate `r` are dropped first.
 fn grid_hv(pts: &[f64], m: usize, r: &[f64]) -> f64 {
+    let pts: Vec<f64> = pts
+        .chunks_exact(m)
+        .filter(|p| p.iter().zip(r).all(|(a, b)| a < b))
+        .flatten()
+        .copied()
+        .collect();
     let n = pts.len() / m;
     let axes: Vec<Vec<f64>> = (0..m)
         .map(|j| {
@@ -187,11 +194,12 @@ fn grid_hv(pts: &[f64], m: usize, r: &[f64]) -> f64 {
 #[test]
 fn hypervolume_matches_grid() {
     let mut rng = ChaCha8Rng::seed_from_u64(4);
-    for _ in 0..300 {
+    for t in 0..400 {
         let m = rng.random_range(1..=5);
         let n = rng.random_range(1..=if m >= 5 { 7 } else { 12 });
         let pts = random_points(&mut rng, n, m, 6);
-        let r = vec![6.0; m];
+        // every other case has points on or beyond the reference: they add nothing
+        let r = vec![if t % 2 == 0 { 6.0 } else { 4.0 }; m];
         let view = MatrixView::row_major(&pts, n, m).unwrap();
         let got = hypervolume(&view, &vec![false; m], &r).unwrap();
         let expect = grid_hv(&pts, m, &r);
@@ -199,7 +207,7 @@ fn hypervolume_matches_grid() {
             (got - expect).abs() <= 1e-9 * expect.max(1.0),
             "m={m} {got} vs {expect} pts={pts:?}"
         );
-        let c = contributions(&view, &vec![false; m], &r).unwrap();
+        let c = contributions(&view, &vec![false; m], &r, false).unwrap();
         for (i, &ci) in c.iter().enumerate() {
             let rest: Vec<f64> = (0..n)
                 .filter(|&k| k != i)
@@ -215,15 +223,58 @@ fn hypervolume_matches_grid() {
                 "contribution {i}"
             );
         }
+        // ignore_dominated: the exclusive contribution within the rows no other row dominates
+        let row = |i: usize| &pts[i * m..(i + 1) * m];
+        let keep: Vec<usize> = (0..n)
+            .filter(|&i| !(0..n).any(|j| dominates(row(j), row(i))))
+            .collect();
+        let kept: Vec<f64> = keep.iter().flat_map(|&i| row(i).to_vec()).collect();
+        let hv_kept = grid_hv(&kept, m, &r);
+        let c = contributions(&view, &vec![false; m], &r, true).unwrap();
+        for (i, &ci) in c.iter().enumerate() {
+            let expect_i = if keep.contains(&i) {
+                let rest: Vec<f64> = keep
+                    .iter()
+                    .filter(|&&k| k != i)
+                    .flat_map(|&k| row(k).to_vec())
+                    .collect();
+                hv_kept - grid_hv(&rest, m, &r)
+            } else {
+                0.0
+            };
+            assert!(
+                (ci - expect_i).abs() <= 1e-9 * hv_kept.max(1.0),
+                "ignore_dominated contribution {i}: {ci} vs {expect_i}"
+            );
+        }
     }
 }
 
 #[test]
-fn hypervolume_rejects_points_beyond_reference() {
+fn hypervolume_points_beyond_reference_add_nothing() {
+    // maximize: row 1 is worse than the reference in objective 1
     let pts = [1.0, 2.0, 3.0, 0.5];
     let view = MatrixView::row_major(&pts, 2, 2).unwrap();
-    let err = hypervolume(&view, &[true, true], &[0.0, 1.0]).unwrap_err();
-    assert!(err.to_string().contains("row 1"), "{err}");
+    assert_eq!(hypervolume(&view, &[true, true], &[0.0, 1.0]).unwrap(), 1.0);
+    let c = contributions(&view, &[true, true], &[0.0, 1.0], false).unwrap();
+    assert_eq!(c, vec![1.0, 0.0]);
+    // nothing inside: 0 in every dimension count
+    for m in 1..=5 {
+        let pts = vec![2.0; 3 * m];
+        let view = MatrixView::row_major(&pts, 3, m).unwrap();
+        assert_eq!(
+            hypervolume(&view, &vec![false; m], &vec![1.0; m]).unwrap(),
+            0.0
+        );
+        assert_eq!(
+            contributions(&view, &vec![false; m], &vec![1.0; m], true).unwrap(),
+            vec![0.0; 3]
+        );
+    }
+    // a non-finite value is still an error naming the row
+    let pts = [1.0, f64::NAN];
+    let view = MatrixView::row_major(&pts, 1, 2).unwrap();
+    assert!(hypervolume(&view, &[true, true], &[0.0, 0.0]).is_err());
 }
 
 /// Coarse levels, each with neighbours 2^-30 apart: the k-d tree's f32 copy (one step at 1.0
