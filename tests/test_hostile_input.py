@@ -362,3 +362,11 @@ def test_constitution_rule_must_be_a_name() -> None:
         with pytest.raises(InputError, match="rule must be one of"):
             govern.constitution(v, 2, bad)
     assert len(govern.constitution(v, 2, "mes").chosen) == 2
+
+
+def test_pav_and_cc_check_k_before_sizing_the_search() -> None:
+    ap = choice.ApprovalProfile.from_sets([{"a", "b"}, {"c"}])
+    for rule in (choice.pav, choice.chamberlin_courant):
+        for bad in (-1, None, 1.5, [1]):
+            with pytest.raises(InputError, match="k must be a non-negative int"):
+                rule(ap, bad)

@@ -992,10 +992,14 @@ def _approval_profile(ap: Any) -> ApprovalProfile:
     return ap
 
 
-def _committee(name: str, ap: ApprovalProfile, k: int, method: str = "", tie_break: TieBreak = None) -> CommitteeResult:
-    ap = _approval_profile(ap)
+def _check_k(k: Any) -> None:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
         raise InputError(f"k must be a non-negative int, got {k!r}")
+
+
+def _committee(name: str, ap: ApprovalProfile, k: int, method: str = "", tie_break: TieBreak = None) -> CommitteeResult:
+    ap = _approval_profile(ap)
+    _check_k(k)
     if k > ap.n_candidates:
         raise InputError(f"k = {k} is larger than the number of candidates ({ap.n_candidates})")
     c = ap.candidates
@@ -1037,12 +1041,14 @@ def pav(ap: ApprovalProfile, k: int, method: str = "auto", tie_break: TieBreak =
     """Proportional Approval Voting (Thiele weights 1, 1/2, 1/3, ...): exact for small
     instances (``auto``), sequential PAV for large ones."""
     ap = _approval_profile(ap)
+    _check_k(k)  # before _thiele_method sizes the exact search with it
     return _committee("pav", ap, k, _thiele_method(ap, k, method), tie_break)
 
 
 def chamberlin_courant(ap: ApprovalProfile, k: int, method: str = "auto", tie_break: TieBreak = None) -> CommitteeResult:
     """Approval Chamberlin–Courant: maximize the weight of voters with an approved member."""
     ap = _approval_profile(ap)
+    _check_k(k)
     return _committee("chamberlin_courant", ap, k, _thiele_method(ap, k, method), tie_break)
 
 

@@ -172,6 +172,14 @@ def _targets(family: str) -> list[Target]:
             Target("choice.random_profile", lambda a: choice.random_profile(**a),
                    lambda d: {"n": d(st.integers(0, 20)), "m": d(st.integers(1, 5)),
                               "seed": d(st.integers(0, 9))}),
+            Target("choice.stv", lambda a: choice.stv(choice.random_profile(a.pop("n"), 4, seed=a.pop("seed")), **a),
+                   lambda d: {"n": d(st.integers(1, 20)), "seed": d(st.integers(0, 9)),
+                              "seats": d(st.integers(1, 3))}),
+            *[Target(f"choice.{rule}", lambda a, r=rule: getattr(choice, r)(
+                       choice.ApprovalProfile.from_sets(a.pop("ballots")), **a),
+                     lambda d: {**approvals(d), "k": d(st.integers(1, 3))}, frozenset({"ballots"}))
+              for rule in ("av", "pav", "chamberlin_courant", "equal_shares", "seq_phragmen",
+                           "minimax_av")],
             Target("choice.schulze", lambda a: choice.schulze(choice.random_profile(**a)),
                    lambda d: {"n": d(st.integers(1, 20)), "m": d(st.integers(1, 5)),
                               "seed": d(st.integers(0, 9))}),
