@@ -11,6 +11,9 @@ say() { printf '%s\n' "$@" >&2; }
 if [ -r /etc/os-release ]; then . /etc/os-release; fi
 like=" ${ID:-} ${ID_LIKE:-} "
 if [[ "$like" == *" debian "* || "$like" == *" ubuntu "* ]] && command -v apt-get >/dev/null 2>&1; then
+    # Debian ships `chromium`; Ubuntu only `chromium-browser` (a wrapper that installs the snap)
+    PKG=chromium
+    if [[ "${ID:-}" == ubuntu ]]; then PKG=chromium-browser; fi
     SUDO=""
     if [ "$(id -u)" -ne 0 ]; then
         if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
@@ -19,19 +22,19 @@ if [[ "$like" == *" debian "* || "$like" == *" ubuntu "* ]] && command -v apt-ge
             say "make test: the report tests need headless Chromium, which is not installed," \
                 "and installing it needs root. Run:" \
                 "" \
-                "    sudo apt-get update && sudo apt-get install -y chromium" \
+                "    sudo apt-get update && sudo apt-get install -y $PKG" \
                 "" \
                 "then run make test again."
             exit 1
         fi
     fi
-    say "make test: installing Chromium (apt-get install chromium) for the report tests"
+    say "make test: installing Chromium (apt-get install $PKG) for the report tests"
     $SUDO apt-get update -qq
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$PKG" >/dev/null
     for b in chromium chromium-browser; do
         if command -v "$b" >/dev/null 2>&1; then exit 0; fi
     done
-    say "make test: apt-get installed 'chromium' but no chromium binary is on PATH" \
+    say "make test: apt-get installed '$PKG' but no chromium binary is on PATH" \
         "(on Ubuntu the deb may be a snap stub: install Chromium or Google Chrome another way" \
         "so that 'chromium', 'chromium-browser' or 'google-chrome' is on PATH)."
     exit 1
