@@ -54,22 +54,7 @@ def test_every_doc_has_its_python_blocks_tested() -> None:
         "choice.md", "edge.md", "govern.md", "prefs.md", "reward.md", "scale.md", "stats.md"}
 
 
-def _doc_params() -> list:
-    params = []
-    for d in DOCS:
-        if not _blocks(d):
-            continue
-        marks = []
-        # docs/govern.md is being rewritten (issue 16): until then its example reads the data
-        # from ../shared/data instead of tests/data. Expected to fail only while it does.
-        if d.name == "govern.md" and any("../shared/data" in b for b in _blocks(d)):
-            marks.append(pytest.mark.xfail(reason="docs/govern.md still reads ../shared/data "
-                                                  "(rewrite in progress, issue 16)", strict=True))
-        params.append(pytest.param(d.name, marks=marks))
-    return params
-
-
-@pytest.mark.parametrize("doc", _doc_params())
+@pytest.mark.parametrize("doc", [d.name for d in DOCS if _blocks(d)])
 def test_doc_blocks_run(doc: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The Python blocks of one page run in order in one namespace (a page builds on its earlier
     blocks), in a scratch folder where ``tests/data`` is the repository's test data."""
