@@ -77,9 +77,10 @@ def test_choice_doc_signatures_match_the_code() -> None:
     checked = 0
     for code in _blocks(ROOT / "docs" / "choice.md", "text"):
         for line in code.splitlines():
-            m = re.match(r"^(\w+)\.(\w+)\((.*?)\)\s*(#.*)?$", line)
+            m = re.match(r"^(?:(\w+)\.)?(\w+)\((.*?)\)\s*(->.*?)?\s*(#.*)?$", line)
             if m:
-                fn = getattr(getattr(pluralign.choice, m.group(1)), m.group(2))
+                owner = getattr(pluralign.choice, m.group(1)) if m.group(1) else pluralign.choice
+                fn = getattr(owner, m.group(2))
                 shown = [a.split("=")[0].strip() for a in m.group(3).split(",")]
                 shown = [a for a in shown if a not in ("*", "...")]
                 real = [n for n in inspect.signature(fn).parameters if n != "cls"]
