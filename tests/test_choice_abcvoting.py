@@ -297,3 +297,35 @@ def test_more_committee_rules_known_answers():
     r = ch.rev_seq_pav(ap, 2)
     assert r.committee == {"a", "b"} and r.scores["c"] == 1.0
     assert r.value == pytest.approx(4.5)
+
+
+# ---------------------------------------------------------------------------------------------
+# lexicographic Chamberlin–Courant (abcvoting "lexcc"; abcvoting solves it with gurobi, pulp or
+# brute force, pluralign by branch and bound): the optimal committees are exactly abcvoting's,
+# so pluralign's must be the first of them in the (lexicographic) tie-break order
+# ---------------------------------------------------------------------------------------------
+@settings(max_examples=160, deadline=None)
+@given(data=approval_profiles(max_m=7, max_n=9, max_count=3))
+def test_lex_cc_is_abcvotings_first_optimal_committee(data):
+    m, sets, weights, k = data
+    res = ch.lex_cc(_ours(m, sets, weights), k)
+    theirs = _abc_committees("lexcc", "brute-force", m, sets, weights, k)
+    assert sorted(res.committee) == min(sorted(c) for c in theirs)
+    assert (res.tie_break is not None) == (len(theirs) > 1)
+    assert res.value == cc_score(sets, weights, res.committee)
+
+
+def test_lex_cc_known_answers_and_limit():
+    # {a,b}, {c}, {b,c}, k = 2: {a,c} and {b,c} cover all three voters (CC returns {a,c}, the
+    # first), {b,c} also gives the {b,c} voter two members: lex-CC = {b, c}
+    ap = ch.ApprovalProfile.from_sets([["a", "b"], ["c"], ["b", "c"]])
+    assert ch.chamberlin_courant(ap, 2, method="exact").committee == {"a", "c"}
+    r = ch.lex_cc(ap, 2)
+    assert r.committee == {"b", "c"} and r.value == 3 and r.tie_break is None
+    # {a,b} x2, {c}: covering everyone ({a,c} or {b,c}) beats two members for two voters
+    r = ch.lex_cc(ch.ApprovalProfile.from_sets([["a", "b"], ["a", "b"], ["c"]]), 2)
+    assert r.committee == {"a", "c"} and r.tie_break is not None
+    # 60 candidates, k = 30 and 200 distinct ballots: the search cannot finish, and says so
+    sets = [[c for c in range(60) if (c * 7 + i * 13) % 5 < 2] for i in range(200)]
+    with pytest.raises(errors.LimitError, match="k = 30"):
+        ch.lex_cc(ch.ApprovalProfile.from_sets(sets, candidates=range(60)), 30)

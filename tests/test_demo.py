@@ -85,3 +85,28 @@ def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert answered["chosen_label"].is_in(["chosen", "rejected"]).all()
     assert dec.filter(pl.col("action") != "answer")["chosen"].null_count() == dec.filter(
         pl.col("action") != "answer").height
+    # the bundled MiniLM embedded the texts: the report credits it (Apache-2.0)
+    assert "all-MiniLM-L6-v2" in html and "Apache License 2.0" in html
+    # run again into the same folder: it replaces its own output (a fresh ledger), no refusal
+    assert main(["demo", "--out", str(out), "--pairs", "120", "--epochs", "1", "--quiet",
+                 "--no-train"]) == 0
+    again = Ledger.load(out / "ledger.sqlite").entries
+    assert [e.kind for e in again] == ["constitution", "arbiter_policy"]
+    assert Ledger.verify_jsonl((out / "ledger.jsonl").read_text()) == 2
+
+
+def test_demo_keeps_a_ledger_it_did_not_make(tmp_path: Path) -> None:
+    from pluralign.demo import MARKER, run_demo
+    from pluralign.errors import InputError
+    from pluralign.govern import Ledger
+
+    out = tmp_path / "mine"
+    out.mkdir()
+    led = Ledger(out / "ledger.sqlite")
+    led.append("mine", {"x": 1}, actor="user")
+    with pytest.raises(InputError, match="exists"):
+        led.export_jsonl(out / "ledger.sqlite")  # the library never overwrites unless asked
+    run_demo(out, n_pairs=60, train=False, progress=False)
+    kinds = [e.kind for e in Ledger.load(out / "ledger.sqlite").entries]
+    assert kinds[0] == "mine" and len(kinds) == 3  # appended to, not replaced
+    assert not (out / MARKER).exists()

@@ -595,6 +595,123 @@ def test_read_preflib_bad_input(text: str, match: str) -> None:
         read_preflib(text=text)
 
 
+CAT = """# FILE NAME: 00026-00000099.cat
+# TITLE: hand example
+# DESCRIPTION:
+# DATA TYPE: cat
+# MODIFICATION TYPE: original
+# NUMBER ALTERNATIVES: 4
+# NUMBER VOTERS: 7
+# NUMBER UNIQUE PREFERENCES: 3
+# NUMBER CATEGORIES: 2
+# CATEGORY NAME 1: Yes
+# CATEGORY NAME 2: No
+# ALTERNATIVE NAME 1: Ann
+# ALTERNATIVE NAME 2: Bo
+# ALTERNATIVE NAME 3: Cy
+# ALTERNATIVE NAME 4: Di
+4: {1,3},{2,4}
+2: {},{1,2,3,4}
+1: 2,{1}
+"""
+
+
+def test_read_preflib_cat_categories_rankings_and_approvals(tmp_path: Path) -> None:
+    from pluralign import choice
+
+    p = tmp_path / "hand.cat"
+    p.write_text(CAT)
+    d = read_preflib(p)
+    assert d.data_type == "cat"
+    assert d.categories == {1: "Yes", 2: "No"}
+    assert d.metadata["NUMBER CATEGORIES"] == "2" and d.metadata["TITLE"] == "hand example"
+    assert d.alternatives == {1: "Ann", 2: "Bo", 3: "Cy", 4: "Di"}
+    assert d.categorical is not None
+    assert d.categorical.get_column("categories").to_list() == [
+        [[1, 3], [2, 4]], [[], [1, 2, 3, 4]], [[2], [1]]]
+    # rankings: the non-empty categories as tiers (3 and 4 are uncategorised on the last line)
+    assert d.rankings.get_column("ranking").to_list() == [
+        [[1, 3], [2, 4]], [[1, 2, 3, 4]], [[2], [1]]]
+    assert d.rankings.get_column("weight").to_list() == [4.0, 2.0, 1.0]
+    # approval ballots: Ann and Cy approved by 4, nobody by the 2, Bo by 1
+    ap = d.approval_profile()
+    assert ap.candidates == [1, 2, 3, 4]
+    assert choice.av(ap, 2).committee == {1, 3}
+    assert choice.av(ap, 2).scores == {1: 4.0, 2: 1.0, 3: 4.0, 4: 0.0}
+    # both categories approved: everyone listed approves everything they categorised
+    assert choice.av(d.approval_profile(2), 1).scores == {1: 7.0, 2: 7.0, 3: 6.0, 4: 6.0}
+    assert d.approval_profile(named=True).candidates == ["Ann", "Bo", "Cy", "Di"]
+    with pytest.raises(InputError, match=r"approved must be in 1\.\.2"):
+        d.approval_profile(3)
+    with pytest.raises(InputError, match="categorical"):
+        read_preflib(text=TOC).approval_profile()
+
+
+def test_read_preflib_cat_matches_preflibtools(tmp_path: Path) -> None:
+    # PrefLib's own reader (preflibtools.instances.CategoricalInstance) on the same file
+    inst_mod = pytest.importorskip("preflibtools.instances")
+    p = tmp_path / "hand.cat"
+    p.write_text(CAT)
+    inst = inst_mod.CategoricalInstance()
+    inst.parse_file(str(p))
+    d = read_preflib(p)
+    assert d.categories == inst.categories_name
+    assert d.alternatives == inst.alternatives_name
+    assert d.categorical is not None
+    ours = {tuple(tuple(c) for c in cats): w for cats, w in zip(
+        d.categorical.get_column("categories").to_list(), d.categorical.get_column("weight"))}
+    assert ours == {tuple(tuple(c) for c in pref): float(n)
+                    for pref, n in inst.multiplicity.items()}
+
+
+def test_read_preflib_cat_without_category_headers() -> None:
+    # NUMBER CATEGORIES and the names missing: the first line decides, names are the numbers
+    d = read_preflib(text="# NUMBER ALTERNATIVES: 2\n1: 1,{},2\n", data_type="cat")
+    assert d.categories == {1: "1", 2: "2", 3: "3"}
+    assert d.categorical.get_column("categories").to_list() == [[[1], [], [2]]]
+    # a line that categorises nothing stays in categorical and the approvals, not in rankings
+    d = read_preflib(text="# NUMBER ALTERNATIVES: 2\n3: {},{}\n1: 1,2\n", data_type="cat")
+    assert d.rankings.get_column("voter_id").to_list() == [1]
+    assert d.categorical.height == 2
+    assert d.approval_profile().ballots() == [(frozenset(), 3.0), (frozenset({1}), 1.0)]
+
+
+def test_read_preflib_errors_name_file_and_line(tmp_path: Path) -> None:
+    # one malformed data line per format, in a file: the message names the file and the line
+    bad = {
+        "soc": "# DATA TYPE: soc\n# NUMBER ALTERNATIVES: 2\n1: 1,2\n1: 2\n",
+        "soi": "# DATA TYPE: soi\n# NUMBER ALTERNATIVES: 2\n1: 1\n1: 2,,1\n",
+        "toc": "# DATA TYPE: toc\n# NUMBER ALTERNATIVES: 2\n1: {1,2}\n1 {1,2}\n",
+        "toi": "# DATA TYPE: toi\n# NUMBER ALTERNATIVES: 2\n1: 1\n1: {1,2}{3}\n",
+        "cat": "# DATA TYPE: cat\n# NUMBER ALTERNATIVES: 2\n# NUMBER CATEGORIES: 2\n"
+               "1: 1,2\n3: {1,2}\n",
+    }
+    expected = {"soc": "line 4: soc orders must rank all 2", "soi": "line 4: empty entry",
+                "toc": "line 4: expected 'count: order'", "toi": "line 4: missing ','",
+                "cat": "line 5: 1 categories, expected 2"}
+    for ext, body in bad.items():
+        p = tmp_path / f"bad.{ext}"
+        p.write_text(body)
+        with pytest.raises(InputError) as e:
+            read_preflib(p)
+        assert str(p) in str(e.value) and expected[ext] in str(e.value), str(e.value)
+    # header counts name their header line; the text= form says "text"
+    with pytest.raises(InputError, match=r"read_preflib: text, line 3: header says 2 voters"):
+        read_preflib(text="# DATA TYPE: toi\n# NUMBER ALTERNATIVES: 2\n# NUMBER VOTERS: 2\n"
+                          "1: 1\n")
+    with pytest.raises(InputError, match=r"line 8: header says 2 unique preferences"):
+        read_preflib(text=CAT.replace("PREFERENCES: 3", "PREFERENCES: 2"))
+    with pytest.raises(InputError, match="line 18: alternative 1 listed twice"):
+        read_preflib(text=CAT.replace("1: 2,{1}", "1: 1,{1}"))
+    with pytest.raises(InputError, match="no header-less layout"):
+        read_preflib(text="2\n1,a\n2,b\n1,1,1\n1,1,2\n", data_type="cat")
+    # the old header-less layout names the file too
+    p = tmp_path / "old.soi"
+    p.write_text("2\n1,a\n2,b\n1,1,1\nx,1\n")
+    with pytest.raises(InputError, match=r"old\.soi, line 5: count 'x'"):
+        read_preflib(p)
+
+
 # ---- Polis ----------------------------------------------------------------------------------
 def _last_votes_reference(path: Path) -> tuple[dict[tuple[int, int], tuple[int, int]], int]:
     """Independent: csv module, keep the vote with the largest (timestamp, file position)."""

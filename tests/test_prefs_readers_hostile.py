@@ -115,7 +115,7 @@ def test_preflib_errors_name_the_file_and_line(tmp_path: Path) -> None:
     text = ("# DATA TYPE: soc\n# NUMBER ALTERNATIVES: 3\n# NUMBER VOTERS: 2\n"
             "# NUMBER UNIQUE ORDERS: 2\n1: 1, 2, 3\n1: 1, 2, 9\n")
     p = write(tmp_path, "e.soc", text.encode())
-    with pytest.raises(InputError, match=r"read_preflib: file '.*e\.soc', line 6: alternative"):
+    with pytest.raises(InputError, match=r"read_preflib: .*e\.soc.*line 6"):
         prefs.read_preflib(p)
     ok = write(tmp_path, "ok.soc", b"\xef\xbb\xbf" + text.replace("9", "3").replace(
         "1: 1, 2, 3\n1: 1, 2, 3", "1: 1, 2, 3\n1: 2, 1, 3").encode())

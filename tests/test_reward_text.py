@@ -25,12 +25,50 @@ def minilm() -> HFEncoder:
     return HFEncoder(normalize=True, truncation_side="left")
 
 
+# sentence-transformers' own SentenceTransformer(<the pinned MiniLM folder>).encode(TEXTS)
+# (sentence-transformers 5, CPU), recorded once so the tests need not install it: the first 8
+# components of each embedding, and the projection of each on a fixed random direction.
+ST_FIRST8 = np.array([
+    [0.130237, -0.015773, -0.036717, 0.057986, -0.059792, 0.033054, 0.030124, 0.028927],
+    [-0.069134, 0.016485, -0.067283, -0.068795, -0.024222, 0.056626, 0.020059, 0.046815],
+    [0.022222, 0.00004, 0.034437, -0.051981, -0.10688, 0.022564, -0.039781, 0.01191],
+])
+ST_PROJ = np.array([0.238164, 0.035427, -0.963178])  # @ default_rng(0).standard_normal(384)
+
+
 def test_minilm_matches_sentence_transformers(minilm: HFEncoder) -> None:
-    st = pytest.importorskip("sentence_transformers")
-    ref = st.SentenceTransformer(str(minilm.path), device="cpu").encode(TEXTS)
     ours = embed_texts(TEXTS, minilm, progress=False)
     assert ours.shape == (3, 384) and ours.dtype == np.float32
-    np.testing.assert_allclose(ours, ref, atol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(ours[:, :8], ST_FIRST8, atol=2e-5)
+    proj = ours.astype(np.float64) @ np.random.default_rng(0).standard_normal(384)
+    np.testing.assert_allclose(proj, ST_PROJ, atol=1e-4)
+
+
+def test_minilm_is_the_pinned_upstream_model(tmp_path: Path) -> None:
+    from pluralign.errors import IntegrityError
+    from pluralign.reward import _minilm, minilm_path
+
+    path = minilm_path()
+    assert _minilm.SHA256["model.safetensors"] == \
+        "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+    for name, digest in _minilm.SHA256.items():
+        assert _minilm.sha256_file(path / name) == digest
+    # A copy with one changed byte in the weights is refused before anything loads it.
+    bad = tmp_path / "model"
+    bad.mkdir()
+    for name in _minilm.SHA256:
+        data = (path / name).read_bytes()
+        if name == "model.safetensors":
+            data = data[:-1] + bytes([data[-1] ^ 1])
+        (bad / name).write_bytes(data)
+    with pytest.raises(IntegrityError, match="model.safetensors has SHA-256"):
+        _minilm.verify(bad)
+    (bad / "model.safetensors").write_bytes((path / "model.safetensors").read_bytes())
+    _minilm.verify(bad)  # the upstream files again
+    (bad / "vocab.txt").unlink()
+    with pytest.raises(IntegrityError, match="missing"):
+        _minilm.verify(bad)
 
 
 def test_embed_cache_and_last_token_pooling(minilm: HFEncoder, tmp_path: Path) -> None:

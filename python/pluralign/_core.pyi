@@ -163,6 +163,8 @@ def choice_stv(
     float,
     str | None,
 ]: ...
+# name: approval, av, sav, pav, chamberlin_courant, seq_phragmen, equal_shares, rev_seq_pav,
+# phragmen_enestrom, minimax_av, lex_minimax_av, lex_cc, maximin_support, monroe
 def committee_rule(
     profile: _ApprovalProfile,
     name: str,

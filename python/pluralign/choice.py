@@ -50,6 +50,7 @@ __all__ = [
     "is_pjr",
     "jr_violation",
     "kemeny",
+    "lex_cc",
     "lex_minimax_av",
     "leximin",
     "llull",
@@ -1090,6 +1091,15 @@ def lex_minimax_av(ap: ApprovalProfile, k: int, tie_break: TieBreak = None) -> C
     second largest, and so on. Integer weights (a ballot of weight w is w voters); exact
     search (LimitError above 2e9 steps)."""
     return _committee("lex_minimax_av", ap, k, tie_break=tie_break)
+
+
+def lex_cc(ap: ApprovalProfile, k: int, tie_break: TieBreak = None) -> CommitteeResult:
+    """Lexicographic Chamberlin–Courant (abcvoting ``lexcc``): maximize the weight of voters
+    with at least one approved member, then with at least two, ..., up to k. Exact by branch
+    and bound, no MIP solver (LimitError when the search has not finished within 2e9
+    ballot-node steps). Ties: the first optimal committee in tie-break order. Value: the
+    Chamberlin–Courant score (weight of voters with >= 1 member)."""
+    return _committee("lex_cc", ap, k, tie_break=tie_break)
 
 
 def maximin_support(ap: ApprovalProfile, k: int, tie_break: TieBreak = None) -> CommitteeResult:

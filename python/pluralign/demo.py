@@ -12,7 +12,7 @@ from pathlib import Path
 from . import data
 from .report.pipeline import PipelineConfig, PipelineResult, run_pipeline
 
-__all__ = ["demo_config", "run_demo"]
+__all__ = ["MARKER", "demo_config", "run_demo"]
 
 
 def demo_config(out: str | Path = "out/demo", *, n_pairs: int | None = None,
@@ -27,7 +27,27 @@ def demo_config(out: str | Path = "out/demo", *, n_pairs: int | None = None,
     )
 
 
+#: written into the output folder by :func:`run_demo`, so the next run knows the folder is its own
+MARKER = ".pluralign-demo"
+#: what a demo run replaces from its previous run in the same folder (the embeddings cache stays:
+#: it is keyed by content and only saves time)
+_OWN_FILES = ("ledger.sqlite", "ledger.jsonl")
+
+
 def run_demo(out: str | Path = "out/demo", **kw: object) -> PipelineResult:
     """Run the demo into ``out`` and return the :class:`~pluralign.report.pipeline.PipelineResult`
-    (``.html`` is the report's path). Keyword arguments go to :func:`demo_config`."""
+    (``.html`` is the report's path). Keyword arguments go to :func:`demo_config`.
+
+    Can be run again and again: a folder that holds an earlier demo run (it has the
+    :data:`MARKER` file) gets a fresh decision ledger and its other files overwritten. The
+    ledger of a folder the demo did not make is appended to, never removed."""
+    folder = Path(out)
+    own = (folder / MARKER).is_file()
+    if own:
+        for name in _OWN_FILES:
+            (folder / name).unlink(missing_ok=True)
+    if own or not any((folder / name).exists() for name in _OWN_FILES):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / MARKER).write_text("pluralign demo output; `pluralign demo` replaces it\n",
+                                     encoding="utf-8")
     return run_pipeline(demo_config(out, **kw))  # type: ignore[arg-type]

@@ -7,7 +7,10 @@ Every error names what is wrong (the column, the row, the parameter) and how to 
 - ``InputError``: values, shapes or parameters are invalid (NaN where not allowed, wrong
   length, unknown option, ...).
 - ``LimitError``: the problem is larger than a stated bound of an exact algorithm.
-- ``MissingDependencyError``: an optional extra (e.g. ``pluralign[torch]``) is not installed.
+- ``MissingDependencyError``: an optional extra (e.g. ``pluralign[torch]``) is not installed;
+  the message is one line naming the extra and the ``pip install`` command.
+- ``IntegrityError``: a file pluralign checks (the pinned MiniLM weights) does not match its
+  recorded SHA-256.
 - ``InternalError``: a bug in pluralign (for example a Rust panic caught at the boundary).
 """
 
@@ -31,7 +34,11 @@ class LimitError(PluralignError, ValueError):
 
 
 class MissingDependencyError(PluralignError, ImportError):
-    """An optional dependency is not installed."""
+    """An optional dependency is not installed (the message names the extra to install)."""
+
+
+class IntegrityError(PluralignError, ValueError):
+    """A file does not match the SHA-256 pluralign pinned for it."""
 
 
 class InternalError(PluralignError, RuntimeError):
@@ -40,6 +47,7 @@ class InternalError(PluralignError, RuntimeError):
 
 __all__ = [
     "InputError",
+    "IntegrityError",
     "InternalError",
     "LimitError",
     "MissingDependencyError",

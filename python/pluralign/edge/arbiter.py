@@ -29,7 +29,6 @@ from typing import Any, Literal
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
 from .. import _validate as _v
 from ..errors import InputError, SchemaError
@@ -79,17 +78,21 @@ def _actions(mask: np.ndarray, context: Context) -> tuple[pl.Series, np.ndarray]
 
 def _front_lists(b: Any, response_id: str | None) -> pl.Series:
     """Per prompt, the list of front members (ids, or positions within the prompt), built
-    from the kernel's contiguous row order with one Arrow list array (no group_by)."""
+    from the kernel's contiguous row order (prompts in order, one list each)."""
     rows = np.flatnonzero(b.front)
     counts = np.asarray(b.n_front, dtype=np.int64)
-    list_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    prompt_of = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
     if response_id is None:
-        prompt_of = np.repeat(np.arange(len(counts)), counts)
-        values: Any = pa.array(rows - b.offsets[:-1][prompt_of], type=pa.int64())
+        values = pl.Series("front", rows - b.offsets[:-1][prompt_of], dtype=pl.Int64)
     else:
-        values = b.table.get_column(response_id).gather(pl.Series(rows)).to_arrow()
-    arr = pa.LargeListArray.from_arrays(pa.array(list_offsets, type=pa.int64()), values)
-    return pl.Series("front", arr)
+        values = b.table.get_column(response_id).gather(pl.Series(rows)).alias("front")
+    lists = (pl.DataFrame({"_prompt": prompt_of}).with_columns(values)
+             .group_by("_prompt", maintain_order=True).agg("front"))
+    if lists.height != len(counts):  # a prompt without front members gets an empty list
+        lists = (pl.DataFrame({"_prompt": np.arange(len(counts), dtype=np.int64)})
+                 .join(lists, on="_prompt", how="left", maintain_order="left")
+                 .with_columns(pl.col("front").fill_null(pl.lit([], dtype=lists["front"].dtype))))
+    return lists.get_column("front")
 
 
 class Arbiter:

@@ -714,14 +714,18 @@ class Ledger:
         actor, payload, prev, hash[, mac]), in chain order."""
         return "".join(e.to_json() + "\n" for e in self._rows())
 
-    def export_jsonl(self, path: str | os.PathLike[str]) -> int:
-        """Write :meth:`to_jsonl` to ``path`` (refuses to overwrite); returns the entry count.
+    def export_jsonl(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> int:
+        """Write :meth:`to_jsonl` to ``path``; returns the entry count. Refuses to overwrite an
+        existing file unless ``overwrite=True`` (then the file is replaced atomically).
         Anyone can re-check the exported chain with :meth:`verify_jsonl`."""
         p = Path(path)
-        if p.exists():
-            raise InputError(f"{p} exists; choose a new path for the export")
+        if p.exists() and not overwrite:
+            raise InputError(f"{p} exists; choose a new path for the export "
+                             "(or pass overwrite=True)")
         text = self.to_jsonl()
-        p.write_text(text, encoding="utf-8")
+        tmp = p.with_name(p.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(p)
         return text.count("\n")
 
     @staticmethod

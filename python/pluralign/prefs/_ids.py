@@ -54,19 +54,16 @@ def content_ids(texts: pl.Series, threads: int | None = None) -> pl.Series:
     texts); equal to ``hashlib.blake2b(text.encode(), digest_size=8).hexdigest()`` per value.
     """
     import numpy as np
-    import pyarrow as pa
 
     from pluralign import _core
 
     s = texts if texts.dtype == pl.String else texts.cast(pl.String)
     hexes = _core.prefs_content_ids(s.rechunk(), threads=threads)
-    n = len(s)
-    # The n x 16 hex digits become one Arrow string array without a copy per value.
-    offsets = pa.py_buffer(np.arange(0, DIGEST_SIZE * 2 * (n + 1), DIGEST_SIZE * 2,
-                                     dtype=np.int64))
-    valid = None
+    width = DIGEST_SIZE * 2
+    # The n x 16 hex digits become fixed-width byte strings, one binary column, then text
+    # (a cast of ASCII, no per-value Python objects).
+    fixed = np.ascontiguousarray(hexes, dtype=np.uint8).reshape(-1, width).view(f"S{width}")
+    out = pl.Series(s.name, fixed.ravel(), dtype=pl.Binary).cast(pl.String)
     if s.null_count():
-        valid = pa.py_buffer(np.packbits(s.is_not_null().to_numpy(), bitorder="little"))
-    arr = pa.LargeStringArray.from_buffers(n, offsets, pa.py_buffer(hexes), valid,
-                                           s.null_count())
-    return pl.Series(s.name, arr, dtype=pl.String)
+        out = pl.select(pl.when(s.is_not_null()).then(out)).to_series().alias(s.name)
+    return out

@@ -653,15 +653,26 @@ def read_rankings(source: Source, *, voter: str = "voter_id", ranking: str = "ra
 # ----------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PreflibData:
-    """A PrefLib election: ``rankings`` (canonical: ``voter_id, ranking, weight``; ``voter_id``
+    """A PrefLib data file: ``rankings`` (canonical: ``voter_id, ranking, weight``; ``voter_id``
     is the 0-based data line, ``weight`` its count, candidates are the PrefLib integers),
-    ``alternatives`` (``{id: name}``), ``data_type`` (``soc``/``soi``/``toc``/``toi``) and the
-    other ``# KEY: value`` header lines in ``metadata``."""
+    ``alternatives`` (``{id: name}``), ``data_type`` (``soc``/``soi``/``toc``/``toi``/``cat``)
+    and the other ``# KEY: value`` header lines in ``metadata``.
+
+    For categorical files (``cat``) also ``categories`` (``{number: name}``, best first, e.g.
+    ``{1: "Yes", 2: "No"}``) and ``categorical`` (``voter_id, categories, weight``:
+    ``categories`` is one list of alternatives per category, in category order, empty lists
+    kept); ``rankings`` then holds the non-empty categories as tiers, best first (alternatives
+    left out of every category count below all listed ones, as for any ranking; a line that
+    categorises nothing has no ranking row), and :meth:`approval_profile` gives approval
+    ballots.
+    """
 
     rankings: pl.DataFrame
     alternatives: dict[int, str]
     data_type: str
     metadata: dict[str, str] = field(default_factory=dict)
+    categories: dict[int, str] = field(default_factory=dict)
+    categorical: pl.DataFrame | None = None
 
     def named(self) -> pl.DataFrame:
         """``rankings`` with candidate names instead of integer ids."""
@@ -671,49 +682,95 @@ class PreflibData:
                         for b in self.rankings.get_column("ranking").to_list()],
             dtype=pl.List(pl.List(pl.String))))
 
+    def approval_profile(self, approved: int = 1, *, named: bool = False) -> Any:
+        """Approval ballots of a ``cat`` file: each voter approves the alternatives in the first
+        ``approved`` categories (default 1: the first category, "Yes" in the French approval
+        data), weighted by the line's count. Returns a :class:`pluralign.choice.ApprovalProfile`
+        over all ``NUMBER ALTERNATIVES`` alternatives (PrefLib integers, or their names with
+        ``named=True``), so alternatives nobody approves stay candidates."""
+        from ..choice import ApprovalProfile
 
-_TYPES = ("soc", "soi", "toc", "toi")
+        if self.categorical is None:
+            raise InputError(f"approval_profile: this is a {self.data_type} file; approval "
+                             f"ballots come from categorical (.cat) files")
+        ncat = len(self.categories)
+        if not 1 <= approved <= ncat:
+            raise InputError(f"approval_profile: approved must be in 1..{ncat} (the number of "
+                             f"categories), got {approved}")
+        sets = [[c for cat in cats[:approved] for c in cat]
+                for cats in self.categorical.get_column("categories").to_list()]
+        cands: list[Any] = sorted(self.alternatives)
+        if named:
+            sets = [[self.alternatives[c] for c in s] for s in sets]
+            cands = [self.alternatives[c] for c in cands]
+        return ApprovalProfile.from_sets(sets, candidates=cands,
+                                         weights=self.categorical.get_column("weight").to_numpy())
+
+
+_TYPES = ("soc", "soi", "toc", "toi", "cat")
 _ALT = re.compile(r"^ALTERNATIVE NAME (\d+)$")
+_CAT = re.compile(r"^CATEGORY NAME (\d+)$")
 
 
-def _parse_order(text: str, lineno: int) -> list[list[int]]:
+def _parse_order(text: str, lineno: int, where: str, empty_ok: bool = False) -> list[list[int]]:
+    """``a, b, {c, d}, e`` -> ``[[a], [b], [c, d], [e]]``; ``{}`` is an empty group when
+    ``empty_ok`` (categorical files), an error otherwise."""
     tiers: list[list[int]] = []
     i, n = 0, len(text)
+    expect_item = True
     while i < n:
         ch = text[i]
-        if ch in " \t,":
+        if ch in " \t":
             i += 1
             continue
+        if ch == ",":
+            if expect_item:
+                raise InputError(f"{where}, line {lineno}: empty entry before ',' in {text.strip()!r}")
+            expect_item = True
+            i += 1
+            continue
+        if not expect_item:
+            raise InputError(f"{where}, line {lineno}: missing ',' before {text[i:].strip()!r}")
         if ch == "{":
             j = text.find("}", i)
             if j < 0:
-                raise InputError(f"read_preflib: line {lineno}: '{{' without matching '}}'")
-            body = [t.strip() for t in text[i + 1:j].split(",")]
-            if not all(body):
-                raise InputError(f"read_preflib: line {lineno}: empty entry inside {{...}}")
-            tiers.append([_int(t, lineno) for t in body])
+                raise InputError(f"{where}, line {lineno}: '{{' without matching '}}'")
+            inner = text[i + 1:j].strip()
+            if not inner and empty_ok:
+                tiers.append([])
+            else:
+                body = [t.strip() for t in inner.split(",")]
+                if not all(body):
+                    raise InputError(f"{where}, line {lineno}: empty entry inside {{...}}")
+                tiers.append([_int(t, lineno, where) for t in body])
             i = j + 1
-            continue
-        j = i
-        while j < n and text[j] not in ",{":
-            j += 1
-        tiers.append([_int(text[i:j].strip(), lineno)])
-        i = j
+        else:
+            j = i
+            while j < n and text[j] not in ",{":
+                j += 1
+            tiers.append([_int(text[i:j].strip(), lineno, where)])
+            i = j
+        expect_item = False
+    if expect_item and tiers:
+        raise InputError(f"{where}, line {lineno}: trailing ',' in {text.strip()!r}")
     return tiers
 
 
-def _int(tok: str, lineno: int) -> int:
+def _int(tok: str, lineno: int, where: str) -> int:
     try:
         return int(tok)
     except ValueError:
-        raise InputError(f"read_preflib: line {lineno}: {tok!r} is not an alternative "
+        raise InputError(f"{where}, line {lineno}: {tok!r} is not an alternative "
                          f"number") from None
 
 
-def _parse_preflib_new(text: str) -> tuple[dict[str, str], dict[int, str],
-                                          list[tuple[float, list[list[int]], int]]]:
+def _parse_preflib_new(text: str, where: str, empty_ok: bool
+                       ) -> tuple[dict[str, str], dict[str, int], dict[int, str], dict[int, str],
+                                  list[tuple[float, list[list[int]], int]]]:
     meta: dict[str, str] = {}
+    meta_line: dict[str, int] = {}
     alts: dict[int, str] = {}
+    cats: dict[int, str] = {}
     orders: list[tuple[float, list[list[int]], int]] = []
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
@@ -725,82 +782,103 @@ def _parse_preflib_new(text: str) -> tuple[dict[str, str], dict[int, str],
             if not sep:
                 continue
             key, val = key.strip(), val.strip()
-            m = _ALT.match(key)
-            if m:
+            if m := _ALT.match(key):
                 alts[int(m.group(1))] = val
+            elif m := _CAT.match(key):
+                cats[int(m.group(1))] = val
             else:
                 meta[key] = val
+                meta_line[key] = lineno
             continue
         cnt, sep, order = line.partition(":")
         if not sep:
-            raise InputError(f"read_preflib: line {lineno}: expected 'count: order', got "
-                             f"{line!r}")
-        orders.append((_count(cnt, lineno), _parse_order(order, lineno), lineno))
-    return meta, alts, orders
+            raise InputError(f"{where}, line {lineno}: expected 'count: order', got {line!r}")
+        orders.append((_count(cnt, lineno, where), _parse_order(order, lineno, where, empty_ok),
+                       lineno))
+    return meta, meta_line, alts, cats, orders
 
 
-def _header_num(meta: dict[str, str], key: str) -> float:
+def _header_num(meta: dict[str, str], meta_line: dict[str, int], key: str, where: str) -> float:
     try:
         return float(meta[key])
     except ValueError:
-        raise InputError(f"read_preflib: header '{key}: {meta[key]}' is not a number") from None
+        at = f", line {meta_line[key]}" if key in meta_line else ""
+        raise InputError(f"{where}{at}: header '{key}: {meta[key]}' is not a number") from None
 
 
-def _count(tok: str, lineno: int) -> float:
+def _count(tok: str, lineno: int, where: str) -> float:
     try:
         count = float(tok.strip())
     except ValueError:
-        raise InputError(f"read_preflib: line {lineno}: count {tok.strip()!r} is not a "
+        raise InputError(f"{where}, line {lineno}: count {tok.strip()!r} is not a "
                          f"number") from None
     if not count > 0:
-        raise InputError(f"read_preflib: line {lineno}: count must be > 0, got {count:g}")
+        raise InputError(f"{where}, line {lineno}: count must be > 0, got {count:g}")
     return count
 
 
-def _parse_preflib_old(text: str) -> tuple[dict[str, str], dict[int, str],
-                                          list[tuple[float, list[list[int]], int]]]:
+def _parse_preflib_old(text: str, where: str
+                       ) -> tuple[dict[str, str], dict[str, int], dict[int, str],
+                                  list[tuple[float, list[list[int]], int]]]:
     """Pre-2022 PrefLib layout: m; m lines ``i,name``; ``voters,sum,unique``; ``count,order``."""
     lines = [(i, ln.strip()) for i, ln in enumerate(text.splitlines(), start=1) if ln.strip()]
     m = int(lines[0][1])
     if len(lines) < m + 2:
-        raise InputError(f"read_preflib: old-style file announces {m} alternatives but has only "
+        raise InputError(f"{where}: old-style file announces {m} alternatives but has only "
                          f"{len(lines) - 1} more lines")
     alts: dict[int, str] = {}
     for lineno, ln in lines[1:m + 1]:
         k, sep, name = ln.partition(",")
         if not sep:
-            raise InputError(f"read_preflib: line {lineno}: expected 'number,name', got {ln!r}")
-        alts[_int(k.strip(), lineno)] = name.strip()
+            raise InputError(f"{where}, line {lineno}: expected 'number,name', got {ln!r}")
+        alts[_int(k.strip(), lineno, where)] = name.strip()
     lineno, ln = lines[m + 1]
     parts = [p.strip() for p in ln.split(",")]
     if len(parts) != 3:
-        raise InputError(f"read_preflib: line {lineno}: expected 'voters,sum of counts,unique "
+        raise InputError(f"{where}, line {lineno}: expected 'voters,sum of counts,unique "
                          f"orders', got {ln!r}")
     meta = {"NUMBER ALTERNATIVES": str(m), "NUMBER VOTERS": parts[0],
             "NUMBER UNIQUE ORDERS": parts[2]}
+    meta_line = {"NUMBER ALTERNATIVES": lines[0][0], "NUMBER VOTERS": lineno,
+                 "NUMBER UNIQUE ORDERS": lineno}
     orders = []
     for lineno, ln in lines[m + 2:]:
         cnt, sep, order = ln.partition(",")
         if not sep:
-            raise InputError(f"read_preflib: line {lineno}: expected 'count,order', got {ln!r}")
-        orders.append((_count(cnt, lineno), _parse_order(order, lineno), lineno))
-    return meta, alts, orders
+            raise InputError(f"{where}, line {lineno}: expected 'count,order', got {ln!r}")
+        orders.append((_count(cnt, lineno, where), _parse_order(order, lineno, where), lineno))
+    return meta, meta_line, alts, orders
 
 
 def read_preflib(source: str | Path | None = None, *, text: str | None = None,
                  data_type: str | None = None) -> PreflibData:
-    """Read a PrefLib ordinal file (``.soc``, ``.soi``, ``.toc``, ``.toi``).
+    """Read a PrefLib data file: ordinal (``.soc``, ``.soi``, ``.toc``, ``.toi``) or
+    categorical (``.cat``).
 
-    Format (PrefLib, Mattei & Walsh 2013; current header format of preflib.org): header lines
-    ``# KEY: value`` (``# DATA TYPE: soc``, ``# NUMBER ALTERNATIVES: m``, ``# NUMBER VOTERS``,
-    ``# NUMBER UNIQUE ORDERS``, ``# ALTERNATIVE NAME i: name``, ...), then one line per distinct
-    order ``count: a, b, {c, d}, e`` (best first; ``{...}`` is a tie). ``soc``: complete strict
-    orders; ``soi``: incomplete strict; ``toc``: complete with ties; ``toi``: incomplete with
-    ties. Pass a path, or the file contents as ``text=``.
+    Format (PrefLib format specification, PrefLib-Data ``FORMAT_SPECIFICATION.md``; Mattei &
+    Walsh 2013): header lines ``# KEY: value`` (``# FILE NAME``, ``# TITLE``, ``# DATA TYPE``,
+    ``# NUMBER ALTERNATIVES: m``, ``# ALTERNATIVE NAME i: name``, ``# NUMBER VOTERS``,
+    ``# NUMBER UNIQUE ORDERS``, and for ``cat`` ``# NUMBER UNIQUE PREFERENCES``,
+    ``# NUMBER CATEGORIES``, ``# CATEGORY NAME i: name``; all kept in ``metadata``), then one
+    line per distinct preference ``count: a, b, {c, d}, e``.
 
-    Checks (each an :class:`InputError` naming the line): unknown alternatives, an alternative
-    listed twice, ties in soc/soi, missing alternatives in soc/toc, and the header counts
-    (voters = sum of counts, unique orders = number of lines) when given.
+    - Ordinal: best first, ``{...}`` is a tie. ``soc``: complete strict orders; ``soi``:
+      incomplete strict; ``toc``: complete with ties; ``toi``: incomplete with ties.
+    - ``cat``: one entry per category, best category first: a single alternative, ``{a, b}``
+      or ``{}`` (empty category); not every alternative has to be categorised. The result has
+      ``categories`` (names), ``categorical`` (one list per category per line),
+      ``rankings`` (the non-empty categories as tiers) and
+      :meth:`PreflibData.approval_profile` (approval ballots: the first category approved).
+
+    The pre-2022 header-less layout (``m``, ``m`` lines ``i,name``, ``voters,sum,unique``, then
+    ``count,order`` lines) is read too (ordinal types only). Pass a path, or the file contents
+    as ``text=``; the type comes from ``# DATA TYPE``, else the extension, else ``data_type=``.
+
+    Errors are :class:`pluralign.errors.InputError` naming the file (``text`` for ``text=``)
+    and the 1-based line: malformed lines, unknown alternatives, an alternative listed twice,
+    ties in soc/soi, missing alternatives in soc/toc, a cat line with the wrong number of
+    categories, and the header counts (voters = sum of counts, unique orders/preferences =
+    number of lines, categories) when given.
     """
     if (source is None) == (text is None):
         raise InputError("read_preflib: pass exactly one of a path or text=")
@@ -808,83 +886,114 @@ def read_preflib(source: str | Path | None = None, *, text: str | None = None,
         if not isinstance(source, (str, os.PathLike)):
             raise InputError(f"read_preflib: source must be a path, got {type(source).__name__}")
         path = Path(source)
+        where = f"read_preflib: {path}"
         if not path.is_file():
             raise InputError(f"read_preflib: file {str(path)!r} does not exist")
         text = _read_bytes(path, "read_preflib", path.name.lower().endswith(".gz")).decode("utf-8")
         if data_type is None and path.suffix.lower().lstrip(".") in _TYPES:
             data_type = path.suffix.lower().lstrip(".")
-        try:
-            return _read_preflib_text(text, data_type)
-        except InputError as e:  # name the file in every parse error
-            msg = str(e)
-            body = msg.removeprefix("read_preflib: ")
-            raise InputError(f"read_preflib: file {str(path)!r}, {body}") from None
-    if not isinstance(text, str):
-        raise InputError(f"read_preflib: text must be a str, got {type(text).__name__}")
-    text = text.removeprefix("\ufeff")
-    return _read_preflib_text(text, data_type)
-
-
-def _read_preflib_text(text: str, data_type: str | None) -> PreflibData:
-    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
-    if re.fullmatch(r"\d+", first):
-        meta, alts, orders = _parse_preflib_old(text)
     else:
-        meta, alts, orders = _parse_preflib_new(text)
+        if not isinstance(text, str):
+            raise InputError(f"read_preflib: text must be a str, got {type(text).__name__}")
+        where = "read_preflib: text"
+    text = text.removeprefix("\ufeff")
+    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    cats: dict[int, str] = {}
+    if re.fullmatch(r"\d+", first):
+        if (data_type or "").lower() == "cat":
+            raise InputError(f"{where}: categorical (cat) files have no header-less layout; "
+                             f"expected '# KEY: value' header lines")
+        meta, meta_line, alts, orders = _parse_preflib_old(text, where)
+    else:
+        header_type = next((ln.strip()[1:].partition(":")[2].strip().lower()
+                            for ln in text.splitlines() if ln.strip().startswith("#")
+                            and ln.strip()[1:].partition(":")[0].strip() == "DATA TYPE"), None)
+        is_cat = (header_type or (data_type or "").lower()) == "cat"
+        meta, meta_line, alts, cats, orders = _parse_preflib_new(text, where, is_cat)
     dtype = (meta.get("DATA TYPE") or data_type or "").lower()
     if dtype not in _TYPES:
-        raise InputError(f"read_preflib: unknown data type {dtype!r}; expected one of {_TYPES} "
+        raise InputError(f"{where}: unknown data type {dtype!r}; expected one of {_TYPES} "
                          f"(from '# DATA TYPE:' or the file extension, or pass data_type=)")
     if data_type is not None and meta.get("DATA TYPE") and data_type.lower() != dtype:
-        raise InputError(f"read_preflib: data_type={data_type!r} but the header says {dtype!r}")
+        raise InputError(f"{where}: data_type={data_type!r} but the header says {dtype!r}")
     if "NUMBER ALTERNATIVES" in meta:
-        num = _header_num(meta, "NUMBER ALTERNATIVES")
+        num = _header_num(meta, meta_line, "NUMBER ALTERNATIVES", where)
         if not (1 <= num <= 1_000_000 and num == int(num)):  # NaN fails the range
-            raise InputError(f"read_preflib: header 'NUMBER ALTERNATIVES: "
+            raise InputError(f"{where}: header 'NUMBER ALTERNATIVES: "
                              f"{meta['NUMBER ALTERNATIVES']}' must be a whole number in "
                              "1..1,000,000")
         m_alt = int(num)
     elif alts:
         m_alt = max(alts)
     else:
-        raise InputError("read_preflib: no '# NUMBER ALTERNATIVES:' or '# ALTERNATIVE NAME' lines")
+        raise InputError(f"{where}: no '# NUMBER ALTERNATIVES:' or '# ALTERNATIVE NAME' lines")
     universe = set(range(1, m_alt + 1))
     for k in alts:
         if k not in universe:
-            raise InputError(f"read_preflib: ALTERNATIVE NAME {k} is outside 1..{m_alt}")
+            raise InputError(f"{where}: ALTERNATIVE NAME {k} is outside 1..{m_alt}")
+    n_cat = 0
+    if dtype == "cat":
+        if "NUMBER CATEGORIES" in meta:
+            n_cat = int(_header_num(meta, meta_line, "NUMBER CATEGORIES", where))
+        elif cats:
+            n_cat = max(cats)
+        elif orders:
+            n_cat = len(orders[0][1])
+        for k in cats:
+            if not 1 <= k <= n_cat:
+                raise InputError(f"{where}: CATEGORY NAME {k} is outside 1..{n_cat}")
     for count, tiers, lineno in orders:
         flat = [c for t in tiers for c in t]
-        if not flat:
-            raise InputError(f"read_preflib: line {lineno}: empty order")
+        if dtype == "cat":
+            if len(tiers) != n_cat:
+                raise InputError(f"{where}, line {lineno}: {len(tiers)} categories, expected "
+                                 f"{n_cat} (one entry per category, '{{}}' for an empty one)")
+        elif not flat:
+            raise InputError(f"{where}, line {lineno}: empty order")
         unknown = sorted(set(flat) - universe)
         if unknown:
-            raise InputError(f"read_preflib: line {lineno}: alternative(s) {unknown} outside "
+            raise InputError(f"{where}, line {lineno}: alternative(s) {unknown} outside "
                              f"1..{m_alt}")
         if len(set(flat)) != len(flat):
             dup = next(c for c in flat if flat.count(c) > 1)
-            raise InputError(f"read_preflib: line {lineno}: alternative {dup} listed twice")
+            raise InputError(f"{where}, line {lineno}: alternative {dup} listed twice")
         if dtype in ("soc", "soi") and any(len(t) > 1 for t in tiers):
-            raise InputError(f"read_preflib: line {lineno}: ties are not allowed in {dtype} "
+            raise InputError(f"{where}, line {lineno}: ties are not allowed in {dtype} "
                              f"(strict orders); is this a toc/toi file?")
         if dtype in ("soc", "toc") and len(flat) != m_alt:
-            raise InputError(f"read_preflib: line {lineno}: {dtype} orders must rank all {m_alt} "
+            raise InputError(f"{where}, line {lineno}: {dtype} orders must rank all {m_alt} "
                              f"alternatives, this one ranks {len(flat)}")
     total = sum(c for c, _, _ in orders)
-    if "NUMBER VOTERS" in meta and _header_num(meta, "NUMBER VOTERS") != total:
-        raise InputError(f"read_preflib: header says {meta['NUMBER VOTERS']} voters but the counts "
-                         f"sum to {total:g}")
-    if "NUMBER UNIQUE ORDERS" in meta and _header_num(meta, "NUMBER UNIQUE ORDERS") != len(orders):
-        raise InputError(f"read_preflib: header says {meta['NUMBER UNIQUE ORDERS']} unique orders "
-                         f"but there are {len(orders)} order lines")
+    if "NUMBER VOTERS" in meta and _header_num(meta, meta_line, "NUMBER VOTERS", where) != total:
+        raise InputError(f"{where}, line {meta_line['NUMBER VOTERS']}: header says "
+                         f"{meta['NUMBER VOTERS']} voters but the counts sum to {total:g}")
+    for key in ("NUMBER UNIQUE ORDERS", "NUMBER UNIQUE PREFERENCES"):
+        if key in meta and _header_num(meta, meta_line, key, where) != len(orders):
+            raise InputError(f"{where}, line {meta_line[key]}: header says {meta[key]} "
+                             f"{key[7:].lower()} but there are {len(orders)} data lines")
     if not orders:
-        raise InputError("read_preflib: no order lines ('count: order') found")
+        raise InputError(f"{where}: no data lines ('count: order') found")
+    ids = pl.Series(range(len(orders)), dtype=pl.Int64)
+    weights = pl.Series([c for c, _, _ in orders], dtype=pl.Float64)
     rankings = pl.DataFrame({
-        "voter_id": pl.Series(range(len(orders)), dtype=pl.Int64),
-        "ranking": pl.Series([t for _, t, _ in orders], dtype=pl.List(pl.List(pl.Int64))),
-        "weight": pl.Series([c for c, _, _ in orders], dtype=pl.Float64),
+        "voter_id": ids,
+        "ranking": pl.Series([[t for t in tiers if t] for _, tiers, _ in orders],
+                             dtype=pl.List(pl.List(pl.Int64))),
+        "weight": weights,
     })
+    if dtype == "cat":  # a line that categorises nothing ranks nothing: not a ballot
+        rankings = rankings.filter(pl.col("ranking").list.len() > 0)
     names = {i: alts.get(i, str(i)) for i in sorted(universe)}
-    return PreflibData(validate(rankings, "rankings"), names, dtype, meta)
+    categorical = None
+    cat_names: dict[int, str] = {}
+    if dtype == "cat":
+        categorical = pl.DataFrame({
+            "voter_id": ids,
+            "categories": pl.Series([t for _, t, _ in orders], dtype=pl.List(pl.List(pl.Int64))),
+            "weight": weights,
+        })
+        cat_names = {i: cats.get(i, str(i)) for i in range(1, n_cat + 1)}
+    return PreflibData(validate(rankings, "rankings"), names, dtype, meta, cat_names, categorical)
 
 
 # ----------------------------------------------------------------------------------------------

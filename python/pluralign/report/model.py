@@ -117,7 +117,9 @@ def _json_default(o: Any) -> Any:
 
 def figure_png(fig: Any, dpi: int = 110) -> bytes:
     """Render a matplotlib figure to PNG bytes and close it (so pipelines do not leak figures)."""
-    import matplotlib.pyplot as plt
+    from .._extras import require
+
+    plt = require("matplotlib.pyplot", extra="report", what="figure_png")
 
     buf = io.BytesIO()
     try:

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from .._extras import require, tqdm_or_none
 from ..errors import InputError, MissingDependencyError
 from .model import Figure, Report, Section, Table, figure_png, table_from_frame, unavailable
 
@@ -75,7 +76,7 @@ class PipelineResult:
 
 
 def _plt() -> Any:
-    import matplotlib
+    matplotlib = require("matplotlib", extra="report", what="the report's figures")
 
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
@@ -1000,7 +1001,8 @@ def _ledger_section(cfg: PipelineConfig, res: PipelineResult, report: Report,
                                            intro))
         return
     n = led.verify()
-    led.export_jsonl(Path(cfg.out) / "ledger.jsonl")
+    # The export is derived from ledger.sqlite beside it: rewrite it on every run.
+    led.export_jsonl(Path(cfg.out) / "ledger.jsonl", overwrite=True)
     res.tables["ledger"] = path
     rows = [[e.index, e.time[:19].replace("T", " "), e.kind, e.actor or "",
              _short(", ".join(f"{k}={v}" for k, v in e.payload.items() if k != "source"), 90),
@@ -1150,6 +1152,8 @@ def run_pipeline(cfg: PipelineConfig) -> PipelineResult:
     for what, p in (("votes", cfg.polis), ("pairs", cfg.pairs)):
         if p is not None and not Path(p).exists():
             raise InputError(f"{what} input {p} does not exist")
+    # The figures need matplotlib (the `report` extra): say so before any work, in one line.
+    require("matplotlib", extra="report", what="the report (pluralign report / demo)")
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     report = Report(cfg.title, "Pluralistic alignment analysis: values as vectors, groups kept "
@@ -1179,6 +1183,10 @@ def run_pipeline(cfg: PipelineConfig) -> PipelineResult:
         _step(name, fn, cfg, res, report, keys)
         bar.update(1)
     bar.close()
+    if "encoder" in _CACHE:  # the bundled MiniLM embedded the texts: credit it (Apache-2.0)
+        from ..reward._minilm import ATTRIBUTION
+
+        report.attribution = "\n\n".join(a for a in (report.attribution, ATTRIBUTION) if a)
     order = [k for k, _ in vote_keys + pair_keys] + ["ledger"]
     report.sections.sort(key=lambda s: order.index(s.key) if s.key in order else len(order))
     if res.notes:
@@ -1199,8 +1207,5 @@ class _NoBar:
 
 
 def _progress(total: int, on: bool) -> Any:
-    if not on:
-        return _NoBar()
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, unit="step", file=sys.stderr, leave=False)
+    bar = tqdm_or_none(total=total, unit="step", file=sys.stderr, leave=False) if on else None
+    return _NoBar() if bar is None else bar

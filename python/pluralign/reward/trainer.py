@@ -333,11 +333,11 @@ class RewardTrainer:
                 return np.fromiter(iter(s), dtype=np.int64)
             return torch.randperm(n, generator=g).numpy()
 
-        bar = None
+        bar: Any = None
         if cfg.progress and rank == 0:
-            from tqdm.auto import tqdm
+            from pluralign._extras import tqdm_or_none
 
-            bar = tqdm(total=total, desc="reward fit", leave=False)
+            bar = tqdm_or_none(total=total, desc="reward fit", leave=False)
         best, best_state, bad, step, epoch = math.inf, None, 0, 0, 0
         best_enc: dict | None = None
         rat_perm: Any = order(rat.n, rat_gen, 0) if rat is not None else None

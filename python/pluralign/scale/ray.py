@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from ..errors import InputError, MissingDependencyError
+from ..errors import InputError
 from ._states import as_frame, state_from_bytes
 
 __all__ = ["aggregate", "pareto_ranks"]
@@ -29,12 +29,10 @@ S = TypeVar("S")
 
 
 def _ray() -> Any:
-    try:
-        import ray
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise MissingDependencyError(
-            "pluralign.scale.ray needs Ray Data: pip install 'pluralign[ray]' (or 'ray[data]')"
-        ) from None
+    from .._extras import require
+
+    ray = require("ray", extra="ray", what="pluralign.scale.ray")
+    require("ray.data", extra="ray", what="pluralign.scale.ray")
     return ray
 
 

@@ -716,6 +716,7 @@ fn committee_rule(
             "phragmen_enestrom" => ch::phragmen_enestrom(ap, k, &tb),
             "minimax_av" => ch::minimax_av(ap, k, &tb),
             "lex_minimax_av" => ch::lex_minimax_av(ap, k, &tb),
+            "lex_cc" => ch::lex_cc(ap, k, &tb),
             "maximin_support" => ch::maximin_support(ap, k, &tb),
             "monroe" => ch::monroe(ap, k, &tb),
             "equal_shares" => ch::equal_shares(

@@ -20,8 +20,8 @@ use crate::parallel::with_threads;
 
 mod more;
 pub use more::{
-    lex_minimax_av, maximin_support, minimax_av, monroe, phragmen_enestrom, rev_seq_pav,
-    EXACT_MAX_WORK,
+    lex_cc, lex_minimax_av, maximin_support, minimax_av, monroe, phragmen_enestrom, rev_seq_pav,
+    EXACT_MAX_WORK, LEX_CC_MAX_WORK,
 };
 
 /// A weighted approval profile with identical ballots collapsed.

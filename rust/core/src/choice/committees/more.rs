@@ -626,6 +626,257 @@ pub fn monroe(ap: &ApprovalProfile, k: usize, tb: &TieBreak) -> Result<Committee
     Ok(finish(order, ap.approval_scores(), Some(-v), notes, tb))
 }
 
+/// `s[l-1]` = weight of the ballots with at least `l` of `sat` approved members, `l = 1..=k`
+/// (`sat[b] + extra(b)` members for ballot `b`, capped at `k`).
+fn atleast_vector(
+    ap: &ApprovalProfile,
+    k: usize,
+    active: &[usize],
+    count: impl Fn(usize) -> usize,
+    hist: &mut [f64],
+) -> Vec<f64> {
+    hist.fill(0.0);
+    for &b in active {
+        hist[count(b).min(k)] += ap.weights[b];
+    }
+    let mut out = vec![0.0; k];
+    let mut acc = 0.0;
+    for l in (1..=k).rev() {
+        acc += hist[l];
+        out[l - 1] = acc;
+    }
+    out
+}
+
+/// Lexicographic comparison of two at-least vectors, equal within a relative 1e-9 per entry.
+fn lex_cmp(a: &[f64], b: &[f64]) -> std::cmp::Ordering {
+    for (x, y) in a.iter().zip(b) {
+        let tol = 1e-9 * x.abs().max(y.abs()).max(1.0);
+        if *x < *y - tol {
+            return std::cmp::Ordering::Less;
+        }
+        if *x > *y + tol {
+            return std::cmp::Ordering::Greater;
+        }
+    }
+    std::cmp::Ordering::Equal
+}
+
+struct LexCc<'a> {
+    ap: &'a ApprovalProfile,
+    k: usize,
+    by_pos: Vec<usize>,
+    sup: Vec<Vec<u32>>,
+    active: Vec<usize>,
+    sat: Vec<usize>,
+    rem: Vec<usize>,
+    hist: Vec<f64>,
+    gain: Vec<f64>,
+    chosen: Vec<usize>,
+    best: Vec<f64>,
+    best_comm: Option<Vec<usize>>,
+    ties: bool,
+    nodes: f64,
+    work: f64,
+    over: bool,
+}
+
+impl LexCc<'_> {
+    fn dfs(&mut self, i: usize, r: usize) {
+        if self.over {
+            return;
+        }
+        self.nodes += 1.0;
+        self.work += self.active.len() as f64;
+        if self.work > LEX_CC_MAX_WORK {
+            self.over = true;
+            return;
+        }
+        let (ap, k) = (self.ap, self.k);
+        if r == 0 {
+            let sat = &self.sat;
+            let v = atleast_vector(ap, k, &self.active, |b| sat[b], &mut self.hist);
+            match lex_cmp(&v, &self.best) {
+                std::cmp::Ordering::Greater => {
+                    self.best = v;
+                    self.best_comm = Some(self.chosen.clone());
+                    self.ties = false;
+                }
+                std::cmp::Ordering::Equal => {
+                    if self.best_comm.is_none() {
+                        self.best_comm = Some(self.chosen.clone());
+                    } else {
+                        self.ties = true;
+                    }
+                }
+                std::cmp::Ordering::Less => {}
+            }
+            return;
+        }
+        if self.by_pos.len() - i < r {
+            return;
+        }
+        // bound: every ballot gets all its remaining approved candidates, up to r of them;
+        // each entry of the vector is an upper bound, so the vector bounds lexicographically
+        let (sat, rem) = (&self.sat, &self.rem);
+        let mut ub = atleast_vector(
+            ap,
+            k,
+            &self.active,
+            |b| sat[b] + rem[b].min(r),
+            &mut self.hist,
+        );
+        if lex_cmp(&ub, &self.best) != std::cmp::Ordering::Less {
+            // second bound: a voter with `s` members reaching level `l` needs `l - s` of the
+            // added candidates, so credit `w / (l - s)` to each remaining candidate it
+            // approves; level `l` gains at most the `r` largest credits
+            let cur = atleast_vector(ap, k, &self.active, |b| sat[b], &mut self.hist);
+            let nr = self.by_pos.len() - i;
+            let mut steps = self.active.len() + k * nr * (1 + nr.ilog2() as usize);
+            self.gain.clear();
+            self.gain.resize(k * nr, 0.0);
+            for (j, &c) in self.by_pos[i..].iter().enumerate() {
+                for &b in &self.sup[c] {
+                    let b = b as usize;
+                    let s = sat[b];
+                    let top = (s + rem[b].min(r)).min(k);
+                    let w = ap.weights[b];
+                    steps += 1 + top.saturating_sub(s);
+                    for l in s + 1..=top {
+                        self.gain[(l - 1) * nr + j] += w / (l - s) as f64;
+                    }
+                }
+            }
+            for l in 0..k {
+                let row = &mut self.gain[l * nr..(l + 1) * nr];
+                row.sort_unstable_by(|a, b| b.total_cmp(a));
+                let add: f64 = row.iter().take(r).sum();
+                ub[l] = ub[l].min(cur[l] + add);
+            }
+            self.work += steps as f64;
+        }
+        match lex_cmp(&ub, &self.best) {
+            std::cmp::Ordering::Less => return,
+            std::cmp::Ordering::Equal if self.best_comm.is_some() && self.ties => return,
+            _ => {}
+        }
+        let c = self.by_pos[i];
+        for j in 0..self.sup[c].len() {
+            let b = self.sup[c][j] as usize;
+            self.rem[b] -= 1;
+            self.sat[b] += 1;
+        }
+        self.chosen.push(c);
+        self.dfs(i + 1, r - 1);
+        self.chosen.pop();
+        for j in 0..self.sup[c].len() {
+            self.sat[self.sup[c][j] as usize] -= 1;
+        }
+        self.dfs(i + 1, r);
+        for j in 0..self.sup[c].len() {
+            self.rem[self.sup[c][j] as usize] += 1;
+        }
+    }
+}
+
+/// Bound on the steps (ballots and credits visited) of the [`lex_cc`] branch and bound.
+pub const LEX_CC_MAX_WORK: f64 = 1e9;
+
+/// Lexicographic Chamberlin–Courant (abcvoting `lexcc`; Lackner & Skowron 2023): among
+/// committees of size `k`, maximize the weight of voters with at least one approved member,
+/// then with at least two, ..., up to `k` (the vector compared lexicographically). Exact, by
+/// branch and bound over the candidates in tie-break order, seeded with the greedy committee's
+/// vector; each level's bound is the smaller of "every ballot gets all its approved candidates
+/// not yet decided, up to the seats left" and "the current level plus the `r` largest
+/// per-candidate credits" (a ballot `d` members short of the level credits `w / d` to each
+/// undecided candidate it approves). `LimitError` when the search has not finished within
+/// [`LEX_CC_MAX_WORK`] steps (ballots and credits visited). Ties: the first optimal committee
+/// in tie-break order. Scores: approval counts. Value: the Chamberlin–Courant score (weight of
+/// the voters with at least one member).
+pub fn lex_cc(ap: &ApprovalProfile, k: usize, tb: &TieBreak) -> Result<CommitteeResult> {
+    ap.check_rule(k)?;
+    let pos = tb.positions_or_lex(ap.m)?;
+    let m = ap.m;
+    let mut by_pos: Vec<usize> = (0..m).collect();
+    by_pos.sort_by_key(|&c| pos[c]);
+    let active: Vec<usize> = (0..ap.num_ballots())
+        .filter(|&b| ap.weights[b] > 0.0)
+        .collect();
+    let sup = ap.supporters();
+    let nb = ap.num_ballots();
+    // greedy seed: add the candidate whose committee has the best vector (earliest on ties)
+    let mut hist = vec![0.0; k + 1];
+    let mut sat = vec![0usize; nb];
+    let mut taken = vec![false; m];
+    let mut seed = vec![0.0; k];
+    for _ in 0..k {
+        let mut pick: Option<(usize, Vec<f64>)> = None;
+        for &c in &by_pos {
+            if taken[c] {
+                continue;
+            }
+            for &b in &sup[c] {
+                sat[b as usize] += 1;
+            }
+            let s = &sat;
+            let v = atleast_vector(ap, k, &active, |b| s[b], &mut hist);
+            for &b in &sup[c] {
+                sat[b as usize] -= 1;
+            }
+            if pick
+                .as_ref()
+                .is_none_or(|(_, pv)| lex_cmp(&v, pv) == std::cmp::Ordering::Greater)
+            {
+                pick = Some((c, v));
+            }
+        }
+        if let Some((c, v)) = pick {
+            taken[c] = true;
+            for &b in &sup[c] {
+                sat[b as usize] += 1;
+            }
+            seed = v;
+        }
+    }
+    let rem: Vec<usize> = (0..nb).map(|b| ap.set_size(b)).collect();
+    let mut s = LexCc {
+        ap,
+        k,
+        by_pos,
+        sup,
+        active,
+        sat: vec![0; nb],
+        rem,
+        hist,
+        gain: Vec::new(),
+        chosen: Vec::with_capacity(k),
+        best: seed,
+        best_comm: None,
+        ties: false,
+        nodes: 0.0,
+        work: 0.0,
+        over: false,
+    };
+    s.dfs(0, k);
+    if s.over {
+        return Err(CoreError::Limit(format!(
+            "lex_cc: k = {k} of {m} candidates with {} ballots: the branch and bound did not prove the optimum within {LEX_CC_MAX_WORK:e} steps ({:e} nodes); use a smaller k or fewer candidates",
+            ap.num_ballots(),
+            s.nodes
+        )));
+    }
+    let Some(order) = s.best_comm else {
+        return input_err!("lex_cc: no committee found (internal: the seed was not reached)");
+    };
+    let notes = if s.ties {
+        vec!["several optimal committees; the first in that order returned".to_string()]
+    } else {
+        Vec::new()
+    };
+    let value = s.best.first().copied().unwrap_or(0.0);
+    Ok(finish(order, ap.approval_scores(), Some(value), notes, tb))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -663,5 +914,102 @@ mod tests {
         let r = monroe(&p, 2, &TieBreak::Lexicographic).unwrap();
         assert_eq!(r.value, Some(3.0));
         assert_eq!(r.committee, vec![0, 1]);
+    }
+    /// Brute force: every k-subset in tie-break (index) order, the first best vector.
+    fn lex_cc_brute(p: &ApprovalProfile, k: usize) -> (Vec<usize>, Vec<f64>) {
+        let mut best: Option<(Vec<usize>, Vec<f64>)> = None;
+        let m = p.m;
+        for bits in 0u64..(1 << m) {
+            if bits.count_ones() as usize != k {
+                continue;
+            }
+            let comm: Vec<usize> = (0..m).filter(|&c| bits >> c & 1 == 1).collect();
+            let mask = p.committee_mask(&comm).unwrap();
+            let v: Vec<f64> = (1..=k)
+                .map(|l| {
+                    (0..p.num_ballots())
+                        .filter(|&b| p.overlap(b, &mask) >= l)
+                        .map(|b| p.weights[b])
+                        .sum()
+                })
+                .collect();
+            let better = match &best {
+                None => true,
+                Some((bc, bv)) => match lex_cmp(&v, bv) {
+                    std::cmp::Ordering::Greater => true,
+                    std::cmp::Ordering::Equal => comm < *bc,
+                    std::cmp::Ordering::Less => false,
+                },
+            };
+            if better {
+                best = Some((comm, v));
+            }
+        }
+        best.unwrap()
+    }
+
+    #[test]
+    fn lex_cc_hand_example() {
+        // {0,1} x2, {2}: CC alone ties {0,2} and {1,2} (all 3 covered); CC's second level
+        // cannot be raised without losing {2}, so lex-CC = {0, 2} (first in order), tie noted
+        let p = ApprovalProfile::new(3, &[vec![0, 1], vec![0, 1], vec![2]], None).unwrap();
+        let r = lex_cc(&p, 2, &TieBreak::Lexicographic).unwrap();
+        assert_eq!(r.committee, vec![0, 2]);
+        assert_eq!(r.value, Some(3.0));
+        assert!(r.tie_break.is_some());
+        // {0,1}, {2}, {1,2}, k = 2: {0,2} and {1,2} both cover all three voters (CC ties and
+        // takes {0,2}, the first), but {1,2} gives the {1,2} voter two members: lex-CC = {1,2}
+        let p = ApprovalProfile::new(3, &[vec![0, 1], vec![2], vec![1, 2]], None).unwrap();
+        let r = lex_cc(&p, 2, &TieBreak::Lexicographic).unwrap();
+        assert_eq!(r.committee, vec![1, 2]);
+        assert_eq!(r.value, Some(3.0));
+        assert!(r.tie_break.is_none());
+        let cc = crate::choice::chamberlin_courant(
+            &p,
+            2,
+            crate::choice::ThieleMethod::Exact,
+            &TieBreak::Lexicographic,
+        )
+        .unwrap();
+        assert_eq!(cc.committee, vec![0, 2]);
+    }
+
+    #[test]
+    fn lex_cc_matches_brute_force() {
+        let mut state = 0x9e3779b97f4a7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..300 {
+            let m = 2 + (next() % 8) as usize;
+            let n = 1 + (next() % 10) as usize;
+            let sets: Vec<Vec<usize>> = (0..n)
+                .map(|_| (0..m).filter(|_| next() % 3 == 0).collect())
+                .collect();
+            let w: Vec<f64> = (0..n).map(|_| (1 + next() % 3) as f64).collect();
+            let p = ApprovalProfile::new(m, &sets, Some(&w)).unwrap();
+            let k = 1 + (next() as usize) % m;
+            let r = lex_cc(&p, k, &TieBreak::Lexicographic).unwrap();
+            let (bc, bv) = lex_cc_brute(&p, k);
+            assert_eq!(r.committee, bc, "{sets:?} {w:?} k={k}");
+            assert_eq!(r.value, Some(bv[0]));
+        }
+    }
+
+    #[test]
+    fn lex_cc_limit() {
+        // 60 candidates, k = 30, many distinct ballots with the same structure: no pruning
+        // can prove the optimum quickly among C(60, 30) committees
+        let sets: Vec<Vec<usize>> = (0..200)
+            .map(|i| (0..60).filter(|c| (c * 7 + i * 13) % 5 < 2).collect())
+            .collect();
+        let p = ApprovalProfile::new(60, &sets, None).unwrap();
+        match lex_cc(&p, 30, &TieBreak::Lexicographic) {
+            Err(CoreError::Limit(msg)) => assert!(msg.contains("k = 30"), "{msg}"),
+            other => panic!("expected LimitError, got {other:?}"),
+        }
     }
 }
