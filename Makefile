@@ -18,7 +18,7 @@ TEST_STAMP := $(VENV)/.pluralign-deps-$(subst $(comma),-,$(EXTRAS))
 DEMO_STAMP := $(VENV)/.pluralign-deps-$(subst $(comma),-,$(DEMO_EXTRAS))
 DIST := dist
 
-.PHONY: demo test build build-demo extension setup chromium bench lint clean wheel sdist \
+.PHONY: demo test build build-demo extension setup chromium bench fuzz lint clean wheel sdist \
 	wheel-check
 
 TOOLS := $(VENV)/.pluralign-tools
@@ -88,6 +88,14 @@ sdist: | $(TOOLS)
 # README's tour and a smoke test of every module, run from outside the source tree.
 wheel-check: wheel
 	bash scripts/wheel-check.sh "$$(ls -t $(DIST)/pluralign-*.whl | head -1)"
+
+# Fault-injection fuzzing of every public function family (issue 17): FUZZ_CALLS generated calls,
+# one bad parameter each, a subprocess per family with a memory cap and a per-call timeout; fails
+# on any leaked exception, abort, hang or silently accepted input. A 60-call slice per family runs
+# in `make test`.
+FUZZ_CALLS ?= 100000
+fuzz: build
+	$(VPY) scripts/fuzz.py --calls $(FUZZ_CALLS)
 
 bench: build
 	$(VPY) -m pytest benches --benchmark-only --benchmark-columns=min,median,mean,rounds -q
