@@ -497,3 +497,10 @@ def test_hypervolume_fixed_reference_over_sets_matches_moocore(m):
                 moocore.hv_contributions(pts, ref=ref, ignore_dominated=ignore),
                 rtol=1e-9, atol=1e-12,
             )
+
+
+def test_ignore_dominated_must_be_a_bool() -> None:
+    from pluralign.errors import InputError
+
+    with pytest.raises(InputError, match="ignore_dominated"):
+        pareto.hypervolume_contributions([[1, 2], [2, 1]], [0, 0], ignore_dominated="yes")

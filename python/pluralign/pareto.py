@@ -344,6 +344,8 @@ def hypervolume_contributions(
     ...                           ignore_dominated=True).tolist()
     [1.0, 3.0, 3.0, 0.0]
     """
+    if not isinstance(ignore_dominated, (bool, np.bool_)):
+        raise InputError(f"ignore_dominated must be True or False, got {ignore_dominated!r}")
     p = _points(points, objectives)
     mx, threads = _maximize(maximize, p), _check_threads(threads)
     _check_hv_work(p, mx, threads, "hypervolume_contributions")
