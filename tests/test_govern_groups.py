@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from govern_reference import planted
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pluralign.errors import InputError, SchemaError
@@ -35,21 +36,6 @@ def polis(name: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     return conv.votes, conv.statements, groups
 
 
-def planted(n_per: list[int], m: int, *, missing: float, noise: float, seed: int
-            ) -> tuple[pl.DataFrame, np.ndarray]:
-    """Votes from len(n_per) planted groups, each with its own random +-1 opinion vector."""
-    rng = np.random.default_rng(seed)
-    profiles = rng.choice([-1, 1], size=(len(n_per), m))
-    truth = np.repeat(np.arange(len(n_per)), n_per)
-    rows = []
-    for p, g in enumerate(truth):
-        for s in range(m):
-            if rng.random() < missing:
-                continue
-            v = profiles[g, s] if rng.random() >= noise else rng.choice([-1, 0, 1])
-            rows.append((s, p, int(v)))
-    votes = pl.DataFrame(rows, schema=["statement_id", "participant_id", "vote"], orient="row")
-    return votes, truth
 
 
 # -- adjusted Rand index -------------------------------------------------------------------

@@ -8,27 +8,11 @@ import math
 import numpy as np
 import polars as pl
 import pytest
+from govern_reference import planted
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pluralign.errors import InputError
 from pluralign.govern import adjusted_rand_index, consensus, opinion_groups, polis
-
-
-def planted(n_per: list[int], m: int, *, missing: float, noise: float, seed: int
-            ) -> tuple[pl.DataFrame, np.ndarray]:
-    """Votes from planted groups, each with its own random +-1 opinion vector."""
-    rng = np.random.default_rng(seed)
-    profiles = rng.choice([-1, 1], size=(len(n_per), m))
-    truth = np.repeat(np.arange(len(n_per)), n_per)
-    rows = []
-    for p, g in enumerate(truth):
-        for s in range(m):
-            if rng.random() < missing:
-                continue
-            v = profiles[g, s] if rng.random() >= noise else rng.choice([-1, 0, 1])
-            rows.append((s, p, int(v)))
-    return pl.DataFrame(rows, schema=["statement_id", "participant_id", "vote"],
-                        orient="row"), truth
 
 
 # -- k-means as Polis runs it ----------------------------------------------------------------
