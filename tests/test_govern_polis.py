@@ -11,7 +11,7 @@ import pytest
 from govern_reference import planted
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pluralign.errors import InputError
+from pluralign.errors import InputError, LimitError
 from pluralign.govern import adjusted_rand_index, consensus, opinion_groups, polis
 
 
@@ -202,6 +202,14 @@ def test_single_group_outcomes_and_bad_input() -> None:
         opinion_groups(everyone_passes, bootstrap=-2)
     with pytest.raises(InputError, match="threads"):
         opinion_groups(everyone_passes, threads=10**9)
+    with pytest.raises(InputError, match="row_order"):
+        opinion_groups(everyone_passes, row_order="alphabetical")
+    with pytest.raises(LimitError, match="bootstrap"):
+        opinion_groups(everyone_passes, bootstrap=10**9)
+    with pytest.raises(LimitError, match="n_init"):
+        opinion_groups(everyone_passes, n_init=10**9)
+    with pytest.raises(InputError, match="k_margin"):
+        opinion_groups(everyone_passes, k_margin=float("nan"))
     with pytest.raises(InputError, match="in_conv"):
         opinion_groups(everyone_passes, in_conv="12")
     with pytest.raises(InputError, match="in_conv applies"):

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from pluralign.errors import InputError, SchemaError
+from pluralign.errors import InputError, LimitError, SchemaError
 
 from . import polis
 
@@ -747,6 +747,10 @@ def opinion_groups(
     for name, v, least in (("n_init", n_init, 1), ("base_k", base_k, 2), ("bootstrap", bootstrap, 0)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < least:
             raise InputError(f"{name} must be an int >= {least}, got {v!r}")
+    for name, v, most in (("n_init", n_init, 1000), ("bootstrap", bootstrap, 10_000)):
+        if v > most:  # each is a full re-run: refuse what would not finish
+            raise LimitError(f"{name} = {v} is above the limit of {most} (each one is another "
+                             "full clustering run)")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError(f"seed must be a non-negative int, got {seed!r}")
     if min_votes is not None and (isinstance(min_votes, bool)

@@ -125,8 +125,11 @@ fn hv(pts: Vec<f64>, m: usize, r: &[f64]) -> f64 {
         (1, _) => boxvol(&pts, r),
         (_, 1) => (r[0] - pts.iter().cloned().fold(f64::INFINITY, f64::min)).max(0.0),
         (_, 2) | (_, 3) => {
-            // exactly n x m values: this view always fits
-            let view = MatrixView::row_major(&pts[..n * m], n, m).expect("n x m values");
+            // exactly n x m values, so the view always fits; the general algorithm is the
+            // fallback rather than a panic path
+            let Ok(view) = MatrixView::row_major(&pts[..n * m], n, m) else {
+                return wfg(pts, m, r);
+            };
             let keep = vec![false; m];
             if m == 2 {
                 hv2d(&view, &keep, r)
