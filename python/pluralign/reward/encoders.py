@@ -101,7 +101,9 @@ class HFEncoder(torch.nn.Module):  # type: ignore[name-defined,misc]
     arguments, or a ``LoraConfig``; the base weights stay frozen. ``gradient_checkpointing``:
     recompute activations in the backward pass (less memory, same gradients).
     ``dtype``: "float32", "bfloat16" or "float16" weights (None: as saved). ``seed`` fixes the
-    LoRA initialisation. Models load with ``local_files_only=True``: never from the hub.
+    LoRA initialisation. ``prompt_aware=False``: the trainer and :func:`evaluate` embed
+    responses without their prompts (the old behaviour, kept for comparison). Models load
+    with ``local_files_only=True``: never from the hub.
     """
 
     def __init__(
@@ -118,6 +120,7 @@ class HFEncoder(torch.nn.Module):  # type: ignore[name-defined,misc]
         gradient_checkpointing: bool = False,
         dtype: str | None = None,
         seed: int = 0,
+        prompt_aware: bool = True,
         device: str | None = None,
     ) -> None:
         super().__init__()
@@ -145,6 +148,7 @@ class HFEncoder(torch.nn.Module):  # type: ignore[name-defined,misc]
             self.model.config.use_cache = False  # one forward pass per text: no KV cache
         self.pooling = ("last" if self.decoder else "mean") if pooling == "auto" else pooling
         self.max_length, self.normalize, self.dtype = int(max_length), bool(normalize), dtype
+        self.prompt_aware = bool(prompt_aware)
         self.template = _resolve_template(template, self.decoder, self.tokenizer)
         if self.model.config.pad_token_id is None:
             self.model.config.pad_token_id = self.tokenizer.pad_token_id
@@ -464,41 +468,92 @@ def _loop(enc: HFEncoder, texts: list[Any], keys: list[str], todo: list[int], ba
     return new
 
 
-def embeddings_from_texts(encoder: Any, comparisons: Any, ratings: Any, extra: Any) -> Any:
-    """Embed the text columns of comparisons/ratings tables into ``(ids, matrix)``."""
-    ids, texts = texts_by_id(comparisons, ratings, extra)
+def embeddings_from_texts(encoder: Any, comparisons: Any, ratings: Any, extra: Any,
+                          prompt_aware: bool | None = None) -> Any:
+    """Embed the text columns of comparisons/ratings tables into ``(ids, matrix)``.
+
+    ``prompt_aware`` (default: the encoder's ``prompt_aware``, True for the bundled MiniLM):
+    each response is embedded together with its ``prompt`` text when the table has one."""
+    if prompt_aware is None:
+        prompt_aware = getattr(encoder, "prompt_aware", True)
+    ids, items = texts_by_id(comparisons, ratings, extra, prompt_aware=prompt_aware)
+    texts = [t[1] if isinstance(t, tuple) else t for t in items]
+    if prompt_aware and any(isinstance(t, tuple) for t in items):
+        # one call per kind keeps the cache keys of plain texts (prompts) unchanged
+        pairs = [i for i, t in enumerate(items) if isinstance(t, tuple)]
+        plain = [i for i, t in enumerate(items) if not isinstance(t, tuple)]
+        enc = _as_encoder(encoder)
+        out = np.zeros((len(items), enc.dim), np.float32)
+        out[pairs] = embed_texts([texts[i] for i in pairs], enc,
+                                 prompts=[items[i][0] for i in pairs])
+        if plain:
+            out[plain] = embed_texts([texts[i] for i in plain], enc)
+        return ids, out
     return ids, embed_texts(texts, encoder)
 
 
-def texts_by_id(comparisons: Any, ratings: Any, extra: Any) -> tuple[list[str], list[str]]:
-    """The texts of comparisons/ratings tables by id.
+def texts_by_id(comparisons: Any, ratings: Any, extra: Any, *,
+                prompt_aware: bool = True) -> tuple[list[str], list[Any]]:
+    """What the encoder reads for each id of comparisons/ratings tables.
 
     Comparisons: ``chosen``/``rejected`` texts for ``chosen_id``/``rejected_id`` and
-    ``prompt`` for ``prompt_id`` when present; ratings: ``response`` for ``response_id``.
+    ``prompt`` for ``prompt_id`` when present; ratings: ``response`` for ``response_id``
+    (and ``prompt`` when present). With ``prompt_aware`` and a ``prompt`` column a response is
+    a ``(prompt, response)`` pair; a response id met under two different prompts is an error
+    (give each response its own id).
     """
     from pluralign.errors import SchemaError
 
-    pairs: dict[str, str] = {}
-    for df in (comparisons, extra):
+    out: dict[str, Any] = {}
+
+    def put(key: Any, item: Any, table: str, row: int) -> None:
+        k = str(key)
+        old = out.setdefault(k, item)
+        if old != item and isinstance(item, tuple) and isinstance(old, tuple) \
+                and old[1] == item[1]:
+            raise InputError(f"{table} row {row}: response id {k!r} appears under two different "
+                             "prompts; prompt-aware embedding needs one id per (prompt, "
+                             "response)")
+
+    for name, df in (("comparisons", comparisons), ("eval_comparisons", extra)):
         if df is None:
             continue
         if "chosen" not in df.columns or "rejected" not in df.columns:
             raise SchemaError("to embed with an encoder, comparisons need text columns "
                               "'chosen' and 'rejected' (or pass embeddings=...)")
-        cols = [("chosen_id", "chosen"), ("rejected_id", "rejected")]
-        if "prompt" in df.columns:
-            cols.append(("prompt_id", "prompt"))
-        for idc, tc in cols:
-            for k, t in zip(df[idc].to_list(), df[tc].to_list(), strict=True):
-                pairs.setdefault(str(k), t)
+        prompts = df["prompt"].to_list() if "prompt" in df.columns else None
+        for idc, tc in (("chosen_id", "chosen"), ("rejected_id", "rejected")):
+            for r, (k, t) in enumerate(zip(df[idc].to_list(), df[tc].to_list(), strict=True)):
+                _need_str(t, name, tc, r)
+                if prompt_aware and prompts is not None:
+                    _need_str(prompts[r], name, "prompt", r)
+                    put(k, (prompts[r], t), name, r)
+                else:
+                    put(k, t, name, r)
+        if prompts is not None:
+            for r, (k, t) in enumerate(zip(df["prompt_id"].to_list(), prompts, strict=True)):
+                _need_str(t, name, "prompt", r)
+                put(k, t, name, r)
     if ratings is not None:
         if "response" not in ratings.columns:
             raise SchemaError("to embed ratings with an encoder, add a 'response' text column")
-        for k, t in zip(ratings["response_id"].to_list(), ratings["response"].to_list(),
-                        strict=True):
-            pairs.setdefault(str(k), t)
-    ids = list(pairs)
-    return ids, [pairs[i] for i in ids]
+        prompts = ratings["prompt"].to_list() if "prompt" in ratings.columns else None
+        for r, (k, t) in enumerate(zip(ratings["response_id"].to_list(),
+                                       ratings["response"].to_list(), strict=True)):
+            _need_str(t, "ratings", "response", r)
+            if prompt_aware and prompts is not None:
+                _need_str(prompts[r], "ratings", "prompt", r)
+                put(k, (prompts[r], t), "ratings", r)
+            else:
+                put(k, t, "ratings", r)
+    ids = list(out)
+    return ids, [out[i] for i in ids]
+
+
+def _need_str(value: Any, table: str, column: str, row: int) -> None:
+    if not isinstance(value, str):
+        raise InputError(f"{table} row {row}: column {column!r} is not a string "
+                         f"({type(value).__name__}); fill or drop the row")
 
 
 __all__ = ["HFEncoder", "embed_texts", "minilm_path"]
