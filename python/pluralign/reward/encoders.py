@@ -129,6 +129,7 @@ class HFEncoder(torch.nn.Module):  # type: ignore[name-defined,misc]
         dtype: str | None = None,
         seed: int = 0,
         prompt_aware: bool = True,
+        pair_features: str = "auto",
         device: str | None = None,
     ) -> None:
         super().__init__()
@@ -157,6 +158,12 @@ class HFEncoder(torch.nn.Module):  # type: ignore[name-defined,misc]
         self.pooling = ("last" if self.decoder else "mean") if pooling == "auto" else pooling
         self.max_length, self.normalize, self.dtype = int(max_length), bool(normalize), dtype
         self.prompt_aware = bool(prompt_aware)
+        if pair_features not in ("auto", "context", "both"):
+            raise InputError("pair_features must be 'auto', 'context' or 'both', got "
+                             f"{pair_features!r}")
+        if pair_features == "auto":
+            pair_features = "both" if self.pooling == "mean" else "context"
+        self.pair_features = pair_features
         self.template = _resolve_template(template, self.decoder, self.tokenizer)
         if self.model.config.pad_token_id is None:
             self.model.config.pad_token_id = self.tokenizer.pad_token_id
@@ -180,15 +187,21 @@ class HFEncoder(torch.nn.Module):  # type: ignore[name-defined,misc]
 
     @property
     def dim(self) -> int:
-        """Width of the pooled embedding."""
+        """Width of the pooled embedding of a text."""
         return int(self.model.config.hidden_size)
+
+    @property
+    def pair_dim(self) -> int:
+        """Width of the embedding of a ``(prompt, response)`` pair (``2 * dim`` with
+        ``pair_features="both"``)."""
+        return self.dim * (2 if self.pair_features == "both" else 1)
 
     @property
     def identity(self) -> str:
         """A string naming the encoder settings (used as part of cache keys)."""
         return _identity(self.path, self.pooling, self.max_length, self.normalize,
-                         self.tokenizer.truncation_side, self.template, self.dtype) + \
-            ("|lora" if self.lora else "")
+                         self.tokenizer.truncation_side, self.template, self.dtype,
+                         self.pair_features) + ("|lora" if self.lora else "")
 
     def format(self, prompt: str, response: str) -> str:
         """The text the model reads for ``(prompt, response)`` (before truncation)."""
@@ -214,9 +227,18 @@ class HFEncoder(torch.nn.Module):  # type: ignore[name-defined,misc]
         return list(self.tokenizer(text, add_special_tokens=self.template != "chat")["input_ids"])
 
     def forward(self, texts: Any) -> Any:
-        """Pooled embeddings ``(len(texts), dim)`` of texts or ``(prompt, response)`` pairs
-        (keeps gradients unless frozen)."""
+        """Pooled embeddings of texts ``(n, dim)`` or of ``(prompt, response)`` pairs
+        ``(n, pair_dim)`` (keeps gradients unless frozen). With ``pair_features="both"`` a pair
+        is ``[response alone, response read after the prompt]`` (a text in a mixed batch is
+        repeated twice)."""
         items = list(texts)
+        ctx = self._pool(items)
+        if self.pair_features != "both" or not any(isinstance(t, tuple) for t in items):
+            return ctx
+        alone = self._pool([t[1] if isinstance(t, tuple) else t for t in items])
+        return torch.cat([alone, ctx], dim=1)
+
+    def _pool(self, items: list[Any]) -> Any:
         strs = [self._fit_pair(*t) if isinstance(t, tuple) else t for t in items]
         dev = next(self.model.parameters()).device
         chat = self.template == "chat" and any(isinstance(t, tuple) for t in items)
@@ -337,9 +359,9 @@ def _with_lora(model: Any, lora: Any, seed: int) -> Any:
 
 
 def _identity(path: Path, pooling: str, max_length: int, normalize: bool, truncation_side: str,
-              template: str, dtype: str | None) -> str:
+              template: str, dtype: str | None, pair_features: str) -> str:
     return f"{path.resolve()}|{pooling}|{max_length}|{normalize}|{truncation_side}|" \
-           f"{template}|{dtype}"
+           f"{template}|{dtype}|{pair_features}"
 
 
 def _as_encoder(encoder: Any) -> HFEncoder:
@@ -382,7 +404,8 @@ def _default_identity(encoder: Any) -> str | None:
         sep = sep.get("content")
     template = "chat" if decoder and has_chat else \
         "{prompt}" + (f" {sep} " if sep else "\n\n") + "{response}"
-    return _identity(path, "last" if decoder else "mean", 256, False, "right", template, None)
+    return _identity(path, "last" if decoder else "mean", 256, False, "right", template, None,
+                     "context" if decoder else "both")
 
 
 def _pair_key(identity: str, text: str, prompt: str | None) -> str:
@@ -456,7 +479,8 @@ def embed_texts(
         np.savez(tmp, keys=np.array(ks), emb=np.stack([known[k] for k in ks]))
         tmp.replace(cpath)
     if not texts:
-        return np.zeros((0, (enc or _as_encoder(encoder)).dim), dtype=np.float32)
+        e = enc or _as_encoder(encoder)
+        return np.zeros((0, e.pair_dim if prompts is not None else e.dim), dtype=np.float32)
     return np.stack([known[k] for k in keys]).astype(np.float32)
 
 
@@ -500,35 +524,38 @@ def _loop(enc: HFEncoder, texts: list[Any], keys: list[str], todo: list[int], ba
 
 
 def embeddings_from_texts(encoder: Any, comparisons: Any, ratings: Any, extra: Any,
-                          prompt_aware: bool | None = None) -> Any:
+                          prompt_aware: bool | None = None, prompts: bool = False) -> Any:
     """Embed the text columns of comparisons/ratings tables into ``(ids, matrix)``.
 
     ``prompt_aware`` (default: the encoder's ``prompt_aware``, True for the bundled MiniLM):
-    each response is embedded together with its ``prompt`` text when the table has one."""
+    each response is embedded together with its ``prompt`` text when the table has one.
+    ``prompts``: also embed each ``prompt`` alone under its ``prompt_id`` (for a prompt gate)."""
     if prompt_aware is None:
         prompt_aware = getattr(encoder, "prompt_aware", True)
-    ids, items = texts_by_id(comparisons, ratings, extra, prompt_aware=prompt_aware)
+    ids, items = texts_by_id(comparisons, ratings, extra, prompt_aware=prompt_aware,
+                             prompts=prompts)
     texts = [t[1] if isinstance(t, tuple) else t for t in items]
     if prompt_aware and any(isinstance(t, tuple) for t in items):
         # one call per kind keeps the cache keys of plain texts (prompts) unchanged
         pairs = [i for i, t in enumerate(items) if isinstance(t, tuple)]
         plain = [i for i, t in enumerate(items) if not isinstance(t, tuple)]
         enc = _as_encoder(encoder)
-        out = np.zeros((len(items), enc.dim), np.float32)
+        out = np.zeros((len(items), enc.pair_dim), np.float32)
         out[pairs] = embed_texts([texts[i] for i in pairs], enc,
                                  prompts=[items[i][0] for i in pairs])
-        if plain:
-            out[plain] = embed_texts([texts[i] for i in plain], enc)
+        if plain:  # prompts (for a prompt gate), widened like a pair: [text, text]
+            x = embed_texts([texts[i] for i in plain], enc)
+            out[plain] = np.hstack([x] * (enc.pair_dim // enc.dim))
         return ids, out
     return ids, embed_texts(texts, encoder)
 
 
-def texts_by_id(comparisons: Any, ratings: Any, extra: Any, *,
-                prompt_aware: bool = True) -> tuple[list[str], list[Any]]:
+def texts_by_id(comparisons: Any, ratings: Any, extra: Any, *, prompt_aware: bool = True,
+                prompts: bool = False) -> tuple[list[str], list[Any]]:
     """What the encoder reads for each id of comparisons/ratings tables.
 
-    Comparisons: ``chosen``/``rejected`` texts for ``chosen_id``/``rejected_id`` and
-    ``prompt`` for ``prompt_id`` when present; ratings: ``response`` for ``response_id``
+    Comparisons: ``chosen``/``rejected`` texts for ``chosen_id``/``rejected_id``, and with
+    ``prompts`` the ``prompt`` text for ``prompt_id`` (only a prompt gate reads it); ratings: ``response`` for ``response_id``
     (and ``prompt`` when present). With ``prompt_aware`` and a ``prompt`` column a response is
     a ``(prompt, response)`` pair; a response id met under two different prompts is an error
     (give each response its own id).
@@ -552,29 +579,29 @@ def texts_by_id(comparisons: Any, ratings: Any, extra: Any, *,
         if "chosen" not in df.columns or "rejected" not in df.columns:
             raise SchemaError("to embed with an encoder, comparisons need text columns "
                               "'chosen' and 'rejected' (or pass embeddings=...)")
-        prompts = df["prompt"].to_list() if "prompt" in df.columns else None
+        ptexts = df["prompt"].to_list() if "prompt" in df.columns else None
         for idc, tc in (("chosen_id", "chosen"), ("rejected_id", "rejected")):
             for r, (k, t) in enumerate(zip(df[idc].to_list(), df[tc].to_list(), strict=True)):
                 _need_str(t, name, tc, r)
-                if prompt_aware and prompts is not None:
-                    _need_str(prompts[r], name, "prompt", r)
-                    put(k, (prompts[r], t), name, r)
+                if prompt_aware and ptexts is not None:
+                    _need_str(ptexts[r], name, "prompt", r)
+                    put(k, (ptexts[r], t), name, r)
                 else:
                     put(k, t, name, r)
-        if prompts is not None:
-            for r, (k, t) in enumerate(zip(df["prompt_id"].to_list(), prompts, strict=True)):
+        if prompts and ptexts is not None:
+            for r, (k, t) in enumerate(zip(df["prompt_id"].to_list(), ptexts, strict=True)):
                 _need_str(t, name, "prompt", r)
                 put(k, t, name, r)
     if ratings is not None:
         if "response" not in ratings.columns:
             raise SchemaError("to embed ratings with an encoder, add a 'response' text column")
-        prompts = ratings["prompt"].to_list() if "prompt" in ratings.columns else None
+        ptexts = ratings["prompt"].to_list() if "prompt" in ratings.columns else None
         for r, (k, t) in enumerate(zip(ratings["response_id"].to_list(),
                                        ratings["response"].to_list(), strict=True)):
             _need_str(t, "ratings", "response", r)
-            if prompt_aware and prompts is not None:
-                _need_str(prompts[r], "ratings", "prompt", r)
-                put(k, (prompts[r], t), "ratings", r)
+            if prompt_aware and ptexts is not None:
+                _need_str(ptexts[r], "ratings", "prompt", r)
+                put(k, (ptexts[r], t), "ratings", r)
             else:
                 put(k, t, "ratings", r)
     ids = list(out)

@@ -122,7 +122,11 @@ class _Joint(torch.nn.Module):  # type: ignore[name-defined,misc]
     def _embed(self, rows: Any) -> Any:
         if rows is None:
             return None
-        return self.encoder([self.items[i] for i in rows.tolist()])
+        out = self.encoder([self.items[i] for i in rows.tolist()])
+        wide = getattr(self.encoder, "pair_dim", out.shape[1])
+        if out.shape[1] < wide and any(isinstance(t, tuple) for t in self.items):
+            out = torch.cat([out] * (wide // out.shape[1]), dim=1)  # texts as wide as pairs
+        return out
 
     def forward(self, x: Any, slot: Any = None, gate_x: Any = None, context: Any = None,
                 also_population: bool = False) -> Any:
@@ -293,11 +297,14 @@ class RewardTrainer:
         if tuned is not None:
             from pluralign.reward.encoders import texts_by_id
 
-            if tuned.dim != mcfg.input_dim:
-                raise InputError(f"encoder width {tuned.dim} != ModelConfig.input_dim "
-                                 f"{mcfg.input_dim}")
             ids, items = texts_by_id(comparisons, ratings, eval_comparisons,
-                                     prompt_aware=getattr(tuned, "prompt_aware", True))
+                                     prompt_aware=getattr(tuned, "prompt_aware", True),
+                                     prompts=mcfg.gate == "prompt")
+            width = tuned.pair_dim if any(isinstance(t, tuple) for t in items) else tuned.dim
+            if width != mcfg.input_dim:
+                raise InputError(f"encoder width {width} != ModelConfig.input_dim "
+                                 f"{mcfg.input_dim} (a (prompt, response) pair is "
+                                 "encoder.pair_dim wide, a text encoder.dim)")
             table = EmbeddingTable({k: i for i, k in enumerate(ids)},
                                    np.zeros((len(ids), 0), np.float32))
         else:
@@ -308,7 +315,8 @@ class RewardTrainer:
                 from pluralign.reward.encoders import embeddings_from_texts
 
                 embeddings = embeddings_from_texts(encoder, comparisons, ratings,
-                                                   eval_comparisons)
+                                                   eval_comparisons,
+                                                   prompts=mcfg.gate == "prompt")
             table = embedding_table(embeddings, mcfg.input_dim)
         if not getattr(self.model, "trained", True):
             self.model.reset_parameters(cfg.seed)  # the seed alone fixes the initial weights
@@ -593,7 +601,8 @@ def evaluate(
             raise InputError("pass embeddings (id -> vector) or an encoder with text columns")
         from pluralign.reward.encoders import embeddings_from_texts
 
-        embeddings = embeddings_from_texts(encoder, comparisons, None, None)
+        embeddings = embeddings_from_texts(encoder, comparisons, None, None,
+                                           prompts=mcfg.gate == "prompt")
     table = embedding_table(embeddings, mcfg.input_dim)
     enc = encode(comparisons, mcfg, table, "comparisons")
     dev = next(model.parameters()).device
