@@ -107,3 +107,35 @@ def test_texts_by_id_prompt_aware_pairs() -> None:
         texts_by_id(clash, None, None)
     with pytest.raises(InputError, match="'prompt' is not a string"):
         texts_by_id(df.with_columns(pl.Series("prompt", ["q1", None])), None, None)
+
+
+def test_prompt_input_learns_a_prompt_dependent_preference() -> None:
+    # half the prompts want a high first feature, half a low one: the response alone says
+    # nothing (accuracy ~0.5); response + prompt embedding does
+    rng = np.random.default_rng(0)
+
+    def data(n: int, tag: str) -> tuple:
+        sign = rng.choice([-1.0, 1.0], size=n)
+        p = np.stack([sign, rng.normal(size=n)], 1).astype(np.float32)
+        r = rng.normal(size=(2 * n, 2)).astype(np.float32)
+        first = sign * (r[0::2, 0] - r[1::2, 0]) > 0
+        rid = np.array([f"{tag}r{k}" for k in range(2 * n)])
+        df = pl.DataFrame({"prompt_id": [f"{tag}p{k}" for k in range(n)],
+                           "chosen_id": np.where(first, rid[0::2], rid[1::2]),
+                           "rejected_id": np.where(first, rid[1::2], rid[0::2])})
+        return df, [*rid, *df["prompt_id"]], np.concatenate([r, p])
+
+    train, i1, x1 = data(1500, "a")
+    test, i2, x2 = data(400, "b")
+    emb = (i1 + i2, np.concatenate([x1, x2]))
+    accs = {}
+    for aware in (False, True):
+        m = RewardModel(ModelConfig(input_dim=2, hidden=[16], prompt_input=aware))
+        RewardTrainer(m, TrainConfig(lr=0.01, epochs=15, batch_size=32, progress=False,
+                                     threads=1)).fit(train, emb)
+        accs[aware] = evaluate(m, test, emb)["accuracy"]
+    assert accs[False] < 0.6 and accs[True] > 0.9, accs
+    m = RewardModel(ModelConfig(input_dim=2, prompt_input=True))
+    with pytest.raises(InputError, match="prompt_embeddings"):
+        m.predict(x2[:3])
+    assert m.predict(x2[:3], prompt_embeddings=x2[:3])[0].shape == (3, 1)

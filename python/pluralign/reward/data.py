@@ -214,7 +214,10 @@ def encode(df: pl.DataFrame, cfg: Any, table: EmbeddingTable, kind: str,
         if "context" not in df.columns:
             raise SchemaError(f"{kind} table lacks column 'context' needed by gate='context'")
         context = _index(_names(df, "context", None), cfg.contexts, "context", null=None)
-    elif cfg.gate == "prompt":
+    if cfg.reads_prompt:
+        if "prompt_id" not in df.columns:
+            raise SchemaError(f"{kind} table lacks column 'prompt_id': the model reads the "
+                              "prompt embedding (gate='prompt' or prompt_input=True)")
         prompt = table.rows(df["prompt_id"].to_list(), "prompt_id")
     weight = _column(df, "weight", 1.0, np.float32)
     if (weight < 0).any() or not np.isfinite(weight).all():

@@ -44,6 +44,9 @@ class ModelConfig:
     groups: group names for a group-conditioned head (empty: not group-conditioned).
     population_head: with groups, also learn a population reward used when the group is null.
     gate: "none", "prompt" or "context"; contexts: names for ``gate="context"``;
+    prompt_input: the trunk reads ``[response embedding, prompt embedding]`` (the ``prompt_id``
+    embedding), for precomputed embeddings that carry the prompt separately; a linear model
+    (``hidden=[]``) cannot use it (the prompt part cancels in ``r_chosen - r_rejected``).
     gate_input_dim: width of the prompt embedding (default input_dim); gated_name: name of the
     mixed output. uncertainty: "none", "ensemble", "gaussian" or "ensemble+gaussian";
     n_members: ensemble size (default 5 for ensembles, else 1).
@@ -58,6 +61,7 @@ class ModelConfig:
     gate: str = "none"
     contexts: list[str] = field(default_factory=list)
     gate_input_dim: int | None = None
+    prompt_input: bool = False
     gated_name: str = "gated"
     uncertainty: str = "none"
     n_members: int | None = None
@@ -95,6 +99,11 @@ class ModelConfig:
             raise InputError(f"ModelConfig.dropout must be in [0, 1), got {self.dropout}")
 
     @property
+    def reads_prompt(self) -> bool:
+        """Whether rows need a prompt embedding (prompt gate or prompt input)."""
+        return self.gate == "prompt" or bool(self.prompt_input)
+
+    @property
     def gaussian(self) -> bool:
         return self.uncertainty.endswith("gaussian")
 
@@ -115,7 +124,7 @@ class _Member(nn.Module):  # type: ignore[name-defined,misc]
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
         layers: list[Any] = []
-        width = cfg.input_dim
+        width = cfg.input_dim + ((cfg.gate_input_dim or cfg.input_dim) if cfg.prompt_input else 0)
         for h in cfg.hidden:
             layers += [nn.Linear(width, h), nn.GELU()]
             if cfg.dropout > 0:
@@ -171,6 +180,11 @@ class RewardModel(nn.Module):  # type: ignore[name-defined,misc]
         """``(mean, logvar)``; with ``also_population`` a second pair from the population head
         (one trunk pass for both: training uses it so the population head learns from every
         row, grouped or not)."""
+        if self.config.prompt_input:
+            if gate_x is None:
+                raise InputError("this model reads the prompt (prompt_input=True): pass "
+                                 "prompt embeddings")
+            x = torch.cat([x, gate_x], dim=1)
         raw = torch.stack([m(x) for m in self.members], dim=1)  # (B, K, S, O, P)
         out = self._outputs(raw, slot, gate_x, context)
         if also_population:
@@ -233,9 +247,10 @@ class RewardModel(nn.Module):  # type: ignore[name-defined,misc]
                 raise InputError("this model gates on the context: pass contexts=[...]")
             kw["context"] = torch.as_tensor(_lookup(contexts, cfg.contexts, "context", n),
                                             device=dev)
-        if cfg.gate == "prompt":
+        if cfg.reads_prompt:
             if prompt_embeddings is None:
-                raise InputError("this model gates on the prompt: pass prompt_embeddings=...")
+                raise InputError("this model reads the prompt (gate='prompt' or "
+                                 "prompt_input=True): pass prompt_embeddings=...")
             p = as_matrix(prompt_embeddings, "prompt_embeddings",
                           cfg.gate_input_dim or cfg.input_dim)
             if p.shape[0] != n:

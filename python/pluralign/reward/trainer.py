@@ -299,7 +299,7 @@ class RewardTrainer:
 
             ids, items = texts_by_id(comparisons, ratings, eval_comparisons,
                                      prompt_aware=getattr(tuned, "prompt_aware", True),
-                                     prompts=mcfg.gate == "prompt")
+                                     prompts=mcfg.reads_prompt)
             width = tuned.pair_dim if any(isinstance(t, tuple) for t in items) else tuned.dim
             if width != mcfg.input_dim:
                 raise InputError(f"encoder width {width} != ModelConfig.input_dim "
@@ -316,7 +316,7 @@ class RewardTrainer:
 
                 embeddings = embeddings_from_texts(encoder, comparisons, ratings,
                                                    eval_comparisons,
-                                                   prompts=mcfg.gate == "prompt")
+                                                   prompts=mcfg.reads_prompt)
             table = embedding_table(embeddings, mcfg.input_dim)
         if not getattr(self.model, "trained", True):
             self.model.reset_parameters(cfg.seed)  # the seed alone fixes the initial weights
@@ -602,7 +602,7 @@ def evaluate(
         from pluralign.reward.encoders import embeddings_from_texts
 
         embeddings = embeddings_from_texts(encoder, comparisons, None, None,
-                                           prompts=mcfg.gate == "prompt")
+                                           prompts=mcfg.reads_prompt)
     table = embedding_table(embeddings, mcfg.input_dim)
     enc = encode(comparisons, mcfg, table, "comparisons")
     dev = next(model.parameters()).device
