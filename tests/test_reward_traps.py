@@ -139,3 +139,14 @@ def test_prompt_input_learns_a_prompt_dependent_preference() -> None:
     with pytest.raises(InputError, match="prompt_embeddings"):
         m.predict(x2[:3])
     assert m.predict(x2[:3], prompt_embeddings=x2[:3])[0].shape == (3, 1)
+
+
+def test_hostile_settings_are_named() -> None:
+    with pytest.raises(InputError, match="seed"):
+        TrainConfig(seed=-1)
+    with pytest.raises(InputError, match="seed"):
+        TrainConfig(seed=2**63)
+    with pytest.raises(InputError, match="seed"):
+        RewardModel(ModelConfig(input_dim=2)).reset_parameters("x")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="grad_accum"):
+        TrainConfig(grad_accum=1.5)  # type: ignore[arg-type]

@@ -139,6 +139,14 @@ class HFEncoder(torch.nn.Module):  # type: ignore[name-defined,misc]
             raise InputError(f"encoder path {self.path} is not a local folder (no hub access: "
                              "download the model first and pass its folder)")
         _check_settings(pooling, max_length, truncation_side, template, dtype)
+        from pluralign import _validate
+
+        seed = _validate.seed(seed, "seed")
+        for name, flag in (("freeze", freeze), ("normalize", normalize),
+                           ("gradient_checkpointing", gradient_checkpointing),
+                           ("prompt_aware", prompt_aware)):
+            if not isinstance(flag, bool):
+                raise InputError(f"{name} must be True or False, got {flag!r}")
         self.tokenizer = transformers.AutoTokenizer.from_pretrained(self.path,
                                                                     local_files_only=True)
         self.tokenizer.truncation_side = truncation_side

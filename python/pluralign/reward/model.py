@@ -217,8 +217,11 @@ class RewardModel(nn.Module):  # type: ignore[name-defined,misc]
 
     def reset_parameters(self, seed: int) -> RewardModel:
         """Re-draw every weight from ``seed`` (the global torch RNG is left untouched)."""
+        from pluralign import _validate
+
+        seed = _validate.seed(seed, "seed")
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(int(seed))
+            torch.manual_seed(seed)
             for mod in self.modules():
                 if mod is not self and hasattr(mod, "reset_parameters"):
                     mod.reset_parameters()

@@ -52,6 +52,8 @@ def quick_fit(
     """
     if not isinstance(comparisons, pl.DataFrame):
         raise InputError("comparisons must be a polars DataFrame")
+    if not isinstance(prompt_aware, bool):
+        raise InputError(f"prompt_aware must be True or False, got {prompt_aware!r}")
     if not 0 <= test_frac < 1:
         raise InputError(f"test_frac must be in [0, 1), got {test_frac}")
     if comparisons.height == 0:

@@ -94,7 +94,10 @@ class TrainConfig:
                   ("device", self.device in ("auto", "cpu", "cuda")),
                   ("threads", self.threads is None or self.threads >= 1),
                   ("encoder_lr", self.encoder_lr > 0),
-                  ("grad_accum", isinstance(self.grad_accum, int) and self.grad_accum >= 1)]
+                  ("grad_accum", isinstance(self.grad_accum, int) and self.grad_accum >= 1),
+                  # seeds are offset per epoch: keep them well inside torch's 64-bit range
+                  ("seed", isinstance(self.seed, int) and not isinstance(self.seed, bool)
+                   and 0 <= self.seed < 2**62)]
         for name, ok in checks:
             if not ok:
                 raise InputError(f"TrainConfig.{name}={getattr(self, name)!r} is out of range")
