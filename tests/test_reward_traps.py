@@ -150,3 +150,29 @@ def test_hostile_settings_are_named() -> None:
         RewardModel(ModelConfig(input_dim=2)).reset_parameters("x")  # type: ignore[arg-type]
     with pytest.raises(InputError, match="grad_accum"):
         TrainConfig(grad_accum=1.5)  # type: ignore[arg-type]
+
+
+def test_minilm_pair_embedding_is_response_alone_and_in_context(tmp_path: Path) -> None:
+    from pluralign.reward import HFEncoder, embed_texts
+
+    enc = HFEncoder(normalize=True)
+    assert enc.pooling == "mean" and enc.pair_features == "both" and enc.pair_dim == 768
+    texts = ["Sure, here is how to do it.", "No."]
+    prompts = ["How do I bake bread? Please explain the steps.", "Can you help me?"]
+    cache = tmp_path / "emb.npz"
+    x = embed_texts(texts, enc, prompts=prompts, cache=cache, progress=False)
+    assert x.shape == (2, 768)
+    np.testing.assert_allclose(x[:, :384], embed_texts(texts, enc, progress=False), atol=1e-6)
+    with torch.inference_mode():
+        direct = enc(list(zip(prompts, texts, strict=True))).numpy()
+    np.testing.assert_allclose(x, direct, atol=1e-5)
+    # the in-context half differs from the response alone and depends on the prompt; the
+    # first half does not
+    assert not np.allclose(x[:, :384], x[:, 384:], atol=1e-3)
+    other = embed_texts(texts, enc, prompts=["Tell me a story.", "Tell me a story."],
+                        progress=False)
+    np.testing.assert_allclose(other[:, :384], x[:, :384], atol=1e-6)
+    assert not np.allclose(other[:, 384:], x[:, 384:], atol=1e-3)
+    # cached: same numbers, and a prompt-free text is still the plain embedding
+    np.testing.assert_array_equal(embed_texts(texts, enc, prompts=prompts, cache=cache,
+                                              progress=False), x)

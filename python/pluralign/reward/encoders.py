@@ -450,6 +450,28 @@ def embed_texts(
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
                                 or threads < 1):
         raise InputError(f"threads must be an int >= 1, got {threads!r}")
+    if prompts is not None and _pair_features(encoder) == "both":
+        # [response alone, response in context]: the first half is the plain embedding (and
+        # shares its cache entries), the second half is computed and cached on its own
+        alone = _embed(texts, encoder, None, batch_size, cache, progress, threads, False)
+        ctx = _embed(texts, encoder, prompts, batch_size, cache, progress, threads, True)
+        return np.hstack([alone, ctx])
+    return _embed(texts, encoder, prompts, batch_size, cache, progress, threads, False)
+
+
+def _pair_features(encoder: Any) -> str:
+    """``HFEncoder(encoder).pair_features`` without loading the model where possible."""
+    if isinstance(encoder, HFEncoder):
+        return encoder.pair_features
+    path = minilm_path(verify=False) if encoder is None else Path(encoder) \
+        if isinstance(encoder, (str, Path)) else None
+    cfg = _read_config(path) if path is not None else {}
+    return "context" if cfg and _is_decoder(SimpleNamespace(**cfg)) else "both"
+
+
+def _embed(texts: list[str], encoder: Any, prompts: list[str] | None, batch_size: int,
+           cache: Any, progress: bool, threads: int | None, context_only: bool) -> np.ndarray:
+    """embed_texts after validation; ``context_only``: the in-context half of a "both" pair."""
     known: dict[str, np.ndarray] = {}
     cpath = Path(cache) if cache is not None else None
     if cpath is not None and cpath.is_file():
@@ -459,16 +481,17 @@ def embed_texts(
         except (OSError, ValueError, KeyError) as exc:
             raise InputError(f"cache {cpath} is not an embedding cache written by embed_texts "
                              f"({exc}); delete it or pass another file") from exc
+    part = "|context-half" if context_only else ""
     ident = _default_identity(encoder) if known else None
     enc: HFEncoder | None = None
     if ident is None:
         enc = _as_encoder(encoder)
         ident = enc.identity
     pr = prompts if prompts is not None else [None] * len(texts)
-    keys = [_pair_key(ident, t, p) for t, p in zip(texts, pr, strict=True)]
+    keys = [_pair_key(ident + part, t, p) for t, p in zip(texts, pr, strict=True)]
     if enc is None and any(k not in known for k in keys):
         enc = _as_encoder(encoder)  # the settings read from the folder may differ: recompute
-        keys = [_pair_key(enc.identity, t, p) for t, p in zip(texts, pr, strict=True)]
+        keys = [_pair_key(enc.identity + part, t, p) for t, p in zip(texts, pr, strict=True)]
     todo = sorted({k: i for i, k in enumerate(keys) if k not in known}.values(),
                   key=lambda i: len(texts[i]) + len(pr[i] or ""))
     items = [t if p is None else (p, t) for t, p in zip(texts, pr, strict=True)]
@@ -476,7 +499,8 @@ def embed_texts(
     if todo and threads is not None:
         torch.set_num_threads(threads)
     try:
-        new = _run(enc, items, keys, todo, batch_size, progress) if enc is not None else {}
+        new = _run(enc, items, keys, todo, batch_size, progress, context_only) \
+            if enc is not None else {}
     finally:
         torch.set_num_threads(before)
     known.update(new)
@@ -488,7 +512,8 @@ def embed_texts(
         tmp.replace(cpath)
     if not texts:
         e = enc or _as_encoder(encoder)
-        return np.zeros((0, e.pair_dim if prompts is not None else e.dim), dtype=np.float32)
+        wide = prompts is not None and not context_only
+        return np.zeros((0, e.pair_dim if wide else e.dim), dtype=np.float32)
     return np.stack([known[k] for k in keys]).astype(np.float32)
 
 
@@ -503,25 +528,27 @@ def _strings(values: Any, what: str) -> list[str]:
 
 
 def _run(enc: HFEncoder, texts: list[Any], keys: list[str], todo: list[int], batch_size: int,
-         progress: bool) -> dict[str, np.ndarray]:
+         progress: bool, context_only: bool = False) -> dict[str, np.ndarray]:
     new: dict[str, np.ndarray] = {}
     if not todo:
         return new
     was_training = enc.model.training
     enc.model.eval()
     try:
-        return _loop(enc, texts, keys, todo, batch_size, progress, new)
+        return _loop(enc, texts, keys, todo, batch_size, progress, new, context_only)
     finally:
         enc.model.train(was_training)
 
 
 def _loop(enc: HFEncoder, texts: list[Any], keys: list[str], todo: list[int], batch_size: int,
-          progress: bool, new: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+          progress: bool, new: dict[str, np.ndarray],
+          context_only: bool = False) -> dict[str, np.ndarray]:
     bar: Any = tqdm_or_none(total=len(todo), desc="embed", leave=False) if progress else None
     with torch.inference_mode():
         for s in range(0, len(todo), batch_size):
             idx = todo[s:s + batch_size]
-            out = enc([texts[i] for i in idx]).float().cpu().numpy()
+            batch = [texts[i] for i in idx]
+            out = (enc._pool(batch) if context_only else enc(batch)).float().cpu().numpy()
             for i, row in zip(idx, out, strict=True):
                 new[keys[i]] = row
             if bar is not None:
