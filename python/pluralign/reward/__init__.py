@@ -19,8 +19,10 @@ Speed on a busy 2-core CPU: pass ``threads=1`` to ``embed_texts`` and ``TrainCon
 times faster for these small models there) and a ``cache="....npz"`` to ``embed_texts``.
 
 Texts instead of embeddings: ``quick_fit(comparisons, texts=True)`` embeds the ``chosen`` /
-``rejected`` columns with the bundled MiniLM (or ``encoder=HFEncoder(path)``); for ~1,000 texts
-prefer ``embed_texts(texts, batch_size=32, cache="emb.npz")`` once and pass ``(ids, matrix)``.
+``rejected`` columns, each after its ``prompt`` (prompt-aware, as reward models read them;
+``prompt_aware=False`` for responses alone), with the bundled MiniLM (or
+``encoder=HFEncoder(path)``, e.g. a decoder LM with ``lora=True``); for ~1,000 texts prefer
+``embed_texts(responses, prompts=prompts, cache="emb.npz")`` once and pass ``(ids, matrix)``.
 
 Full control: ``RewardModel(ModelConfig(...))``, ``RewardTrainer(model, TrainConfig(...)).fit``,
 ``evaluate(model, comparisons, embeddings)``; losses in ``pluralign.reward.losses``.
