@@ -68,7 +68,11 @@ def pairs(n: int = 8) -> pl.DataFrame:
 
 
 def test_decoder_defaults_last_token_and_chat(tiny: Path) -> None:
+    import os
+
+    env = dict(os.environ)
     enc = HFEncoder(tiny)
+    assert dict(os.environ) == env  # no process-wide HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE
     assert enc.decoder and enc.pooling == "last" and enc.template == "chat" and enc.frozen
     assert enc.format("hi", "yo") == "<user> hi <assistant> yo "
     mini = HFEncoder()  # an encoder model: mean pooling, "prompt [SEP] response"
