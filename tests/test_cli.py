@@ -13,7 +13,8 @@ import numpy as np
 import polars as pl
 import pytest
 from pluralign import data
-from pluralign.cli import build_parser, main, read_table, write_table
+from pluralign.cli import build_parser, main
+from pluralign.prefs import read_table, write_table
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -239,6 +240,19 @@ def test_table_roundtrip(tmp_path: Path) -> None:
     nested = pl.DataFrame({"r": [[["a"], ["b"]]]})
     write_table(nested, tmp_path / "n.csv")
     assert json.loads(pl.read_csv(tmp_path / "n.csv")["r"][0]) == [["a"], ["b"]]
+
+
+def test_old_table_io_names_warn_and_still_work(tmp_path: Path) -> None:
+    from pluralign import cli
+
+    df = pl.DataFrame({"a": [1, 2], "b": ["x", "y"]})
+    with pytest.warns(DeprecationWarning, match="pluralign.cli.write_table is deprecated"):
+        old_write = cli.write_table
+    with pytest.warns(DeprecationWarning, match=r"use pluralign\.prefs\.read_table"):
+        old_read = cli.read_table
+    assert old_write is write_table and old_read is read_table
+    old_write(df, tmp_path / "t.csv")
+    assert old_read(tmp_path / "t.csv").equals(df)
 
 
 @pytest.mark.parametrize("cmd", ["demo", "prepare", "aggregate", "pareto", "edges", "govern",

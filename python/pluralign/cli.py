@@ -12,75 +12,33 @@ one-line message naming the problem; ``--debug`` shows the traceback instead.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
 
-from . import __version__, pareto
-from .errors import InputError, MissingDependencyError, PluralignError
+from . import __version__, choice, edge, govern, pareto, prefs, reward, stats
+from .errors import InputError, PluralignError
+from .prefs import TABLE_FORMATS as _TABLE_IN
 
-__all__ = ["build_parser", "main", "read_table", "write_table"]
-
-_TABLE_IN = ".parquet, .csv, .jsonl/.ndjson (optionally .gz)"
-
-
-def read_table(path: str | Path) -> pl.DataFrame:
-    """Read a table by its extension (parquet, csv, json lines, gzipped json lines);
-    InputError for a missing file or an unknown extension."""
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"input file {path} does not exist")
-    if p.is_dir():
-        raise InputError(f"{path} is a folder; expected a table file ({_TABLE_IN})")
-    name = p.name.lower()
-    if name.endswith(".parquet"):
-        return pl.read_parquet(p)
-    if name.endswith(".csv"):
-        return pl.read_csv(p)
-    if name.endswith((".jsonl", ".ndjson")):
-        return pl.read_ndjson(p)
-    if name.endswith((".jsonl.gz", ".ndjson.gz")):
-        import gzip
-
-        with gzip.open(p, "rb") as f:
-            return pl.read_ndjson(f.read())
-    raise InputError(f"{path}: unknown file type; use {_TABLE_IN}")
+__all__ = ["build_parser", "main"]
 
 
-def write_table(df: pl.DataFrame, path: str | Path) -> None:
-    """Write a table by its extension (parquet, csv, jsonl); nested columns are JSON-encoded
-    for csv. Parent folders are created."""
-    p = Path(path)
-    name = p.name.lower()
-    if not name.endswith((".parquet", ".csv", ".jsonl", ".ndjson")):
-        raise InputError(f"{path}: unknown output type; use .parquet, .csv or .jsonl")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    if name.endswith(".parquet"):
-        df.write_parquet(p)
-    elif name.endswith(".csv"):
-        nested = [c for c, t in df.schema.items() if t.is_nested()]
-        if nested:
-            df = df.with_columns(pl.col(c).map_elements(
-                lambda v: json.dumps(v.to_list() if hasattr(v, "to_list") else v, default=str),
-                return_dtype=pl.String) for c in nested)
-        df.write_csv(p)
-    else:
-        df.write_ndjson(p)
+# names that moved to pluralign.prefs (kept one release)
+_MOVED = ("read_table", "write_table")
 
 
-def _api(module: str, name: str) -> Any:
-    """``pluralign.<module>.<name>``, or MissingDependencyError saying this build lacks it."""
-    try:
-        return getattr(importlib.import_module(f"pluralign.{module}"), name)
-    except (ImportError, AttributeError):
-        raise MissingDependencyError(
-            f"pluralign.{module}.{name} is not available in this build") from None
+def __getattr__(name: str) -> Any:
+    if name not in _MOVED:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    warnings.warn(f"pluralign.cli.{name} is deprecated and will be removed in the next release; "
+                  f"use pluralign.prefs.{name}", DeprecationWarning, stacklevel=2)
+    return prefs.read_table if name == "read_table" else prefs.write_table
 
 
 def _split(v: str | None) -> list[str] | None:
@@ -89,7 +47,7 @@ def _split(v: str | None) -> list[str] | None:
 
 def _out(args: argparse.Namespace, df: pl.DataFrame, what: str) -> None:
     if args.output:
-        write_table(df, args.output)
+        prefs.write_table(df, args.output)
         print(f"wrote {df.height} {what} to {args.output}")
     else:
         with pl.Config(tbl_rows=30, tbl_cols=12, fmt_str_lengths=60):
@@ -108,24 +66,24 @@ def _cmd_prepare(args: argparse.Namespace) -> int:
     if kind == "auto":
         kind = "polis" if src.is_dir() else "pairs"
     if kind == "polis":
-        conv = _api("prefs", "read_polis")(src)
+        conv = prefs.read_polis(src)
         out = conv.votes
         print(f"read Polis conversation {conv.name}: {out.height} votes by "
               f"{out.get_column('participant_id').n_unique()} participants on "
               f"{conv.statements.height} statements ({conv.superseded} superseded votes dropped: "
               "the latest vote counts)")
         if args.statements:
-            write_table(conv.statements, args.statements)
+            prefs.write_table(conv.statements, args.statements)
             print(f"wrote {conv.statements.height} statements to {args.statements}")
         what = "votes"
     elif kind == "pairs":
-        out = _api("prefs", "read_pairs")(src)
+        out = prefs.read_pairs(src)
         what = "comparisons"
     elif kind == "ratings":
-        out = _api("prefs", "read_ratings")(src)
+        out = prefs.read_ratings(src)
         what = "ratings"
     else:
-        out = _api("prefs", "read_rankings")(src)
+        out = prefs.read_rankings(src)
         what = "rankings"
     if args.limit is not None:
         if args.limit < 1:
@@ -141,8 +99,13 @@ def _cmd_prepare(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------------------
 # aggregate
 
-_RANKED = ("schulze", "ranked_pairs", "copeland", "minimax", "split_cycle", "borda", "plurality",
-           "instant_runoff", "kemeny", "bradley_terry")
+# rule name -> function of a Profile (bradley_terry fits the comparisons themselves)
+_RULES: dict[str, Callable[..., Any]] = {
+    "schulze": choice.schulze, "ranked_pairs": choice.ranked_pairs, "copeland": choice.copeland,
+    "minimax": choice.minimax, "split_cycle": choice.split_cycle, "borda": choice.borda,
+    "plurality": choice.plurality, "instant_runoff": choice.instant_runoff,
+    "kemeny": choice.kemeny}
+_RANKED = (*_RULES, "bradley_terry")
 _PAIRWISE_OK = {"schulze", "ranked_pairs", "copeland", "minimax", "split_cycle", "bradley_terry"}
 
 
@@ -158,17 +121,14 @@ def _positions(ranking: list[frozenset] | None, cands: list[Any]) -> dict[Any, i
 
 
 def _cmd_aggregate(args: argparse.Namespace) -> int:
-    from . import choice
-    from .report.pipeline import votes_to_comparisons
-
-    df = read_table(args.input)
+    df = prefs.read_table(args.input)
     rules = _split(args.rules) or ["schulze", "ranked_pairs", "copeland", "minimax"]
     unknown = [r for r in rules if r not in _RANKED]
     if unknown:
         raise InputError(f"--rules: unknown rule(s) {unknown}; choose from {list(_RANKED)}")
     cols = set(df.columns)
     if {"statement_id", "participant_id", "vote"} <= cols:
-        df = votes_to_comparisons(df)
+        df = prefs.votes_to_comparisons(df)
         cols = set(df.columns)
         print(f"votes turned into {df.height} pairwise comparisons (agree > pass > disagree)")
     if "ranking" in cols:
@@ -191,14 +151,14 @@ def _cmd_aggregate(args: argparse.Namespace) -> int:
         if r == "bradley_terry":
             if comps is None:
                 raise InputError("bradley_terry needs pairwise comparisons, not rankings")
-            bt = _api("stats", "bradley_terry")(comps, l2=args.l2)
+            bt = stats.bradley_terry(comps, l2=args.l2)
             s = dict(zip(bt.get_column("item").to_list(), bt.get_column("strength").to_list()))
             order = sorted(cands, key=lambda c: (-s.get(c, -np.inf), str(c)))
             pos = {c: i + 1 for i, c in enumerate(order)}
             table[f"{r}_rank"] = [pos[c] for c in cands]
             table[f"{r}_score"] = [s.get(c) for c in cands]
             continue
-        res = getattr(choice, r)(prof)
+        res = _RULES[r](prof)
         pos = _positions(res.ranking, cands)
         table[f"{r}_rank"] = [pos.get(c) for c in cands]
         table[f"{r}_score"] = [res.scores.get(c) for c in cands]
@@ -217,7 +177,7 @@ def _cmd_aggregate(args: argparse.Namespace) -> int:
 
 
 def _cmd_pareto(args: argparse.Namespace) -> int:
-    df = read_table(args.input)
+    df = prefs.read_table(args.input)
     objectives = _split(args.objectives)
     if objectives is None:
         objectives = [c for c, t in df.schema.items() if t.is_numeric() and c != args.group]
@@ -236,7 +196,7 @@ def _cmd_pareto(args: argparse.Namespace) -> int:
         r = pareto.ranks(df, **kw)
     out = df.with_columns(pl.Series("pareto_rank", r), pl.Series("nondominated", r == 0))
     if args.output:
-        write_table(out, args.output)
+        prefs.write_table(out, args.output)
         print(f"wrote {out.height} rows with pareto_rank and nondominated to {args.output}")
     else:
         print(out)
@@ -248,19 +208,15 @@ def _cmd_pareto(args: argparse.Namespace) -> int:
 
 
 def _cmd_edges(args: argparse.Namespace) -> int:
-    from .report import pipeline
-
-    df = read_table(args.input)
-    out = pipeline.edge_table(df, context=args.context, objectives=_split(args.objectives))
+    df = prefs.read_table(args.input)
+    out = edge.edge_table(df, context=args.context, objectives=_split(args.objectives))
     _out(args, out, "rows with edge signals and arbiter decisions")
     return 0
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from .report import pipeline
-
-    df = read_table(args.input)
-    summary = pipeline.train_reward(df, out=Path(args.out), epochs=args.epochs, seed=args.seed,
+    df = prefs.read_table(args.input)
+    summary = reward.train_reward(df, out=Path(args.out), epochs=args.epochs, seed=args.seed,
                                     groups=args.group, progress=not args.quiet)
     for k, v in summary.items():
         print(f"{k}: {v}")
@@ -272,24 +228,22 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_govern(args: argparse.Namespace) -> int:
-    from .report.pipeline import _read_polis_dir
-
     src = Path(args.input)
     if not src.exists():
         raise InputError(f"input {args.input} does not exist")
     statements = None
     if src.is_dir():
-        votes, statements, _ = _read_polis_dir(src)
+        conv = prefs.read_polis(src)
+        votes, statements = conv.votes, conv.statements
     else:
-        votes = read_table(src)
-    opinion_groups = _api("govern", "opinion_groups")
-    consensus = _api("govern", "consensus")
-    constitution = _api("govern", "constitution")
+        votes = prefs.read_table(src)
+    opinion_groups, consensus, constitution = (govern.opinion_groups, govern.consensus,
+                                               govern.constitution)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     g = opinion_groups(votes, args.groups, seed=args.seed, statements=statements,
                        method=args.method, bootstrap=args.bootstrap)
-    write_table(g.assignments, out / "groups.parquet")
+    prefs.write_table(g.assignments, out / "groups.parquet")
     print(f"opinion groups ({g.method}): k = {g.k} (silhouette {g.silhouette:.2f}), sizes "
           f"{g.sizes()}, {int(g.assignments['clustered'].sum())} clustered "
           f"-> {out / 'groups.parquet'}")
@@ -300,20 +254,19 @@ def _cmd_govern(args: argparse.Namespace) -> int:
         print(f"stability over {s.resamples} resamples: k {s.k_counts}, group Jaccard {{{jac}}}, "
               f"{shaky} participants in their group in < 60% of resamples")
     c = consensus(votes, g.table(), statements=statements)
-    write_table(c.statements, out / "consensus.parquet")
-    write_table(c.by_group, out / "consensus_by_group.parquet")
+    prefs.write_table(c.statements, out / "consensus.parquet")
+    prefs.write_table(c.by_group, out / "consensus_by_group.parquet")
     top = c.top(5).get_column("statement_id").to_list()
     print(f"bridging consensus: top statements {top} -> {out / 'consensus.parquet'}")
     con = constitution(votes, args.k, args.rule, groups=g.table(), statements=statements)
     decision = {"rule": con.rule, "k": con.k, "chosen": con.chosen, "jr": con.jr, "ejr": con.ejr,
                 "n_participants": con.n_participants, "source": str(src)}
     (out / "constitution.json").write_text(json.dumps(decision, default=str, indent=1) + "\n")
-    write_table(con.coverage, out / "constitution_coverage.parquet")
+    prefs.write_table(con.coverage, out / "constitution_coverage.parquet")
     print(f"constitution ({con.rule}, k = {con.k}): {con.chosen}; JR {con.jr}, EJR {con.ejr} "
           f"-> {out / 'constitution.json'}")
     if args.ledger:
-        Ledger = _api("govern", "Ledger")
-        led = Ledger(args.ledger)
+        led = govern.Ledger(args.ledger)
         e = led.append("constitution", decision, actor=args.actor)
         print(f"ledger {args.ledger}: entry {e.index}, hash {e.hash[:16]}…")
     return 0

@@ -26,7 +26,9 @@ import numpy as np
 import polars as pl
 
 from . import _core
-from .edge.signals import _as_scores, _check_numeric, _require, _run_kernel
+from . import _validate as _v
+from ._edge_batch import run_kernel as _run_kernel
+from ._edge_batch import scores_frame as _as_scores
 from .errors import InputError
 from .govern.context import Context
 
@@ -81,8 +83,8 @@ def _scalar(
 
 def _reward_col(scores: pl.DataFrame, reward: str | None) -> None:
     if reward is not None:
-        _require(scores, [reward], "scores")
-        _check_numeric(scores, [reward], "scores")
+        _v.require_columns(scores, [reward], "scores")
+        _v.finite_columns(scores, [reward], "scores")
 
 
 def scalar_choice(
@@ -204,8 +206,8 @@ def representation_loss(
     ):
         if not isinstance(df, pl.DataFrame):
             raise InputError(f"{what} must be a polars DataFrame, got {type(df).__name__}")
-        _require(df, cols, what)
-    _check_numeric(group_support, [support], "group_support", nonneg=True)
+        _v.require_columns(df, cols, what)
+    _v.finite_columns(group_support, [support], "group_support", nonneg=True)
     if chosen[prompt_id].n_unique() != chosen.height:
         raise InputError(f"chosen has repeated {prompt_id} values; give one choice per prompt")
     skipped = int(chosen[chosen_col].null_count())
@@ -255,8 +257,8 @@ def uncertainty_blindness(
     the scalar pipeline answers with confidence (``scalar_margin > margin`` in ``scalar``, from
     :func:`scalar_choice`; a single candidate counts as confident). ``detail``: ``edge_cases``,
     ``edge_share`` (edge cases / prompts), ``blind`` (count)."""
-    _require(decisions, [prompt_id, "action"], "decisions")
-    _require(scalar, [prompt_id, "scalar_margin"], "scalar")
+    _v.require_columns(decisions, [prompt_id, "action"], "decisions")
+    _v.require_columns(scalar, [prompt_id, "scalar_margin"], "scalar")
     if not np.isfinite(margin):
         raise InputError(f"margin must be finite, got {margin}")
     j = decisions.select(prompt_id, "action").join(

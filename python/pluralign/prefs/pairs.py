@@ -18,28 +18,15 @@ import numpy as np
 import polars as pl
 
 from .. import _core
+from .. import _validate as _v
 from ..errors import InputError, SchemaError
 from .transforms import DropSummary
 from .validate import rows_text
 
-__all__ = ["pareto_pairs", "ratings_to_pairs"]
+__all__ = ["pareto_pairs", "ratings_to_pairs", "votes_to_comparisons"]
 
 
-def _frame(df: Any) -> pl.DataFrame:
-    if isinstance(df, pl.LazyFrame):
-        return df.collect()
-    if isinstance(df, pl.DataFrame):
-        return df
-    raise InputError(f"ratings must be a polars DataFrame, got {type(df).__name__}")
-
-
-def _require(df: pl.DataFrame, cols: Sequence[str]) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise SchemaError(
-            f"ratings lack column(s) {missing}; they have {df.columns}. Rename the columns or "
-            "pass by= / score= / response= with your names"
-        )
+_HINT = "Rename the columns or pass groups= / score= / response= with your names"
 
 
 def _no_nulls(df: pl.DataFrame, cols: Sequence[str]) -> None:
@@ -157,13 +144,13 @@ def ratings_to_pairs(
         SchemaError: missing columns or a non-numeric score.
         InputError: nulls, non-finite scores (naming the row), a bad ``ties`` / ``min_margin``.
     """
-    df = _frame(ratings)
+    df = _v.frame(ratings, "ratings")
     if ties not in ("drop", "keep"):
         raise InputError(f'ties must be "drop" or "keep", got {ties!r}')
     if not (isinstance(min_margin, (int, float)) and np.isfinite(min_margin) and min_margin >= 0):
         raise InputError(f"min_margin = {min_margin!r} must be a finite number >= 0")
     by_cols = _by(df, by, ("objective", "annotator_id"))
-    _require(df, by_cols + [score, response])
+    _v.require_columns(df, by_cols + [score, response], "ratings", hint=_HINT)
     if not df[score].dtype.is_numeric():
         raise SchemaError(f"column '{score}' has type {df[score].dtype} but scores must be numeric")
     _no_nulls(df, by_cols + [score, response])
@@ -223,7 +210,7 @@ def pareto_pairs(
         SchemaError: missing columns; InputError: a response lacking an objective's score,
         duplicate (response, objective) ratings, non-finite scores, nulls.
     """
-    df = _frame(ratings)
+    df = _v.frame(ratings, "ratings")
     if not isinstance(objectives, str) and (
             not isinstance(objectives, Sequence) or
             not all(isinstance(o, str) for o in objectives)):
@@ -239,7 +226,7 @@ def pareto_pairs(
         raise InputError(f"maximize has {len(mx)} entries for {len(objs)} objectives")
     by_cols = _by(df, by, ("annotator_id",))
     if objective in df.columns and score in df.columns:
-        _require(df, by_cols + [response])
+        _v.require_columns(df, by_cols + [response], "ratings", hint=_HINT)
         _no_nulls(df, by_cols + [response, objective, score])
         if not df[score].dtype.is_numeric():
             raise SchemaError(f"column '{score}' has type {df[score].dtype}; scores must be numeric")
@@ -266,7 +253,7 @@ def pareto_pairs(
                     f"score for objective {o!r}; every response needs every objective"
                 )
     else:
-        _require(df, by_cols + [response] + objs)
+        _v.require_columns(df, by_cols + [response] + objs, "ratings", hint=_HINT)
         _no_nulls(df, by_cols + [response] + objs)
         wide = df
     for o in objs:
@@ -287,3 +274,44 @@ def pareto_pairs(
         dropped={"incomparable": int(r["n_incomparable"]), "equal": int(r["n_ties_dropped"])},
     )
     return out, summary
+
+
+def votes_to_comparisons(votes: Any) -> pl.DataFrame:
+    """Pairwise comparisons implied by participatory votes.
+
+    For each participant and each two statements they both voted on with different votes, the
+    statement voted higher (agree 1 > pass 0 > disagree -1) is chosen. Equal votes give no
+    comparison.
+
+    Parameters
+    ----------
+    votes : polars.DataFrame
+        A canonical votes table: ``statement_id``, ``participant_id``, ``vote`` in {-1, 0, 1}.
+
+    Returns
+    -------
+    polars.DataFrame
+        Columns ``chosen_id``, ``rejected_id`` (statement ids), ``annotator_id`` (the
+        participant) and ``weight`` (1.0).
+
+    Raises
+    ------
+    SchemaError
+        A column is missing.
+    InputError
+        ``votes`` is not a table, or a vote is not -1, 0 or 1 (the row is named).
+    """
+    v = _v.frame(votes, "votes")
+    _v.require_columns(v, ["statement_id", "participant_id", "vote"], "votes")
+    bad = v.with_row_index("_row").filter(~pl.col("vote").is_in([-1, 0, 1]) | pl.col("vote").is_null())
+    if bad.height:
+        r = bad.row(0, named=True)
+        raise InputError(f"votes: column 'vote' must be -1, 0 or 1; row {r.pop('_row')} has {r}")
+    v = v.select("statement_id", "participant_id", pl.col("vote").cast(pl.Int8))
+    j = v.join(v, on="participant_id", suffix="_b").filter(pl.col("vote") > pl.col("vote_b"))
+    return j.select(
+        pl.col("statement_id").alias("chosen_id"),
+        pl.col("statement_id_b").alias("rejected_id"),
+        pl.col("participant_id").alias("annotator_id"),
+        pl.lit(1.0).alias("weight"),
+    )
