@@ -29,6 +29,7 @@ import numpy as np
 import polars as pl
 
 from . import _core
+from . import _validate as _v
 from .errors import InputError, SchemaError
 
 __all__ = [
@@ -42,21 +43,9 @@ __all__ = [
 _COMPARISON_COLUMNS = ("chosen_id", "rejected_id")
 
 
-def _as_frame(df: Any, what: str) -> pl.DataFrame:
-    if isinstance(df, pl.LazyFrame):
-        return df.collect()
-    if isinstance(df, pl.DataFrame):
-        return df
-    raise InputError(f"{what} must be a polars DataFrame, got {type(df).__name__}")
-
-
-def _require(df: pl.DataFrame, cols: Sequence[str], what: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise SchemaError(
-            f"{what} lacks column(s) {missing}; it has {df.columns}. Rename your columns or pass "
-            "the column names as parameters"
-        )
+# one frame coercion and one column check for the whole package
+_as_frame = _v.frame
+_require = _v.require_columns
 
 
 def _check_no_nulls(df: pl.DataFrame, cols: Sequence[str], what: str) -> None:

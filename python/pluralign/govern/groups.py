@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from pluralign import _validate as _v
 from pluralign.errors import InputError, LimitError, SchemaError
 
 from . import polis
@@ -59,20 +60,11 @@ class VoteMatrix:
         return pl.Series("participant_id", self.participants)
 
 
-def _require_frame(df: Any, what: str) -> pl.DataFrame:
-    if not isinstance(df, pl.DataFrame):
-        raise InputError(
-            f"{what} must be a polars DataFrame, got {type(df).__name__}; "
-            "convert with polars.from_pandas(...) or polars.DataFrame(...)"
-        )
-    return df
-
-
 def moderated_out(statements: pl.DataFrame | None) -> set[Hashable]:
     """Statement ids whose ``moderated`` flag is -1 (removed by the moderators)."""
     if statements is None:
         return set()
-    statements = _require_frame(statements, "statements")
+    statements = _v.frame(statements, "statements")
     if "statement_id" not in statements.columns:
         raise SchemaError(
             "statements table has no 'statement_id' column; "
@@ -91,7 +83,7 @@ def vote_matrix(votes: pl.DataFrame, statements: pl.DataFrame | None = None) -> 
     from ``statements`` (when given) or an empty table. Votes on statements with
     ``moderated == -1`` in ``statements`` are excluded and counted in ``n_excluded``.
     """
-    votes = _require_frame(votes, "votes")
+    votes = _v.frame(votes, "votes")
     missing = [c for c in VOTE_COLUMNS if c not in votes.columns]
     if missing:
         raise SchemaError(

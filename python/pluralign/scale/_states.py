@@ -22,7 +22,10 @@ from typing import Any, Protocol, Self, TypeVar, runtime_checkable
 import numpy as np
 import polars as pl
 
+from .. import _validate as _v
 from ..errors import InputError, SchemaError
+
+_HINT = "Rename the columns or pass their names to the state"
 
 __all__ = [
     "BradleyTerryState",
@@ -69,26 +72,14 @@ S = TypeVar("S", bound="_State")
 
 
 def as_frame(batch: Any) -> pl.DataFrame:
-    """A batch as a polars DataFrame (accepts polars, pyarrow Table/RecordBatch, dict of
-    columns); raises :class:`InputError` for anything else."""
-    if isinstance(batch, pl.DataFrame):
-        return batch
-    if isinstance(batch, pl.LazyFrame):
-        return batch.collect()
+    """A batch as a polars DataFrame: polars, pyarrow Table/RecordBatch and other Arrow frames
+    (:func:`pluralign._validate.frame`), a dict of columns, or a pandas DataFrame (Ray's
+    ``batch_format="pandas"`` hands those over, so they are converted here, not refused)."""
     if isinstance(batch, dict):
         return pl.DataFrame(batch)
-    mod = type(batch).__module__
-    if mod.startswith("pyarrow"):
-        out = pl.from_arrow(batch)
-        if not isinstance(out, pl.DataFrame):
-            raise InputError(f"a pyarrow {type(batch).__name__} is not a table of rows")
-        return out
-    if mod.startswith("pandas"):
+    if type(batch).__module__.startswith("pandas"):
         return pl.from_pandas(batch)
-    raise InputError(
-        f"a batch must be a polars DataFrame, a pyarrow Table/RecordBatch or a dict of columns; "
-        f"got {type(batch).__name__}"
-    )
+    return _v.frame(batch, "batch")
 
 
 def _ipc(df: pl.DataFrame | None) -> bytes:
@@ -187,15 +178,6 @@ def merge_all(states: Sequence[S] | Iterable[S]) -> S:
 
 def _cols(by: str | Sequence[str] | None) -> list[str]:
     return [] if by is None else ([by] if isinstance(by, str) else list(by))
-
-
-def _require(df: pl.DataFrame, cols: Sequence[str], what: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise SchemaError(
-            f"{what}: batch lacks column(s) {missing}; it has {df.columns}. Rename the columns "
-            "or pass their names to the state"
-        )
 
 
 # -- pairwise tallies ----------------------------------------------------------------------
@@ -516,7 +498,7 @@ class VoteMatrixState(_State):
         cols = [c["statement"], c["participant"], c["vote"]]
         if c["timestamp"] is not None:
             cols.append(c["timestamp"])
-        _require(df, cols, "votes")
+        _v.require_columns(df, cols, "votes", hint=_HINT)
         if df.height == 0:
             return self
         for col in cols:
@@ -657,7 +639,7 @@ class ParetoFrontState(_State):
         df = as_frame(batch)
         c = self._config
         cols = c["by"] + c["keep"] + c["objectives"]
-        _require(df, cols, "scores")
+        _v.require_columns(df, cols, "scores", hint=_HINT)
         df = df.select(cols)
         if df.height == 0:
             return self
