@@ -72,12 +72,13 @@ def test_instance_refuses_bools_for_ints() -> None:
 
 
 def test_renamed_keyword() -> None:
-    unset = _v._UNSET
+    unset = _v.UNSET
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert _v.renamed("f", "groups", "g", "by", unset) == "g"
-        assert _v.renamed("f", "groups", unset, "by", unset, default="d") == "d"
-    with pytest.warns(DeprecationWarning, match="f: by= is deprecated .* use groups="):
-        assert _v.renamed("f", "groups", unset, "by", "old") == "old"
+        assert _v.renamed("f", "groups", None, "by", unset) is None
+    with pytest.warns(DeprecationWarning, match="f: by= is deprecated .* use groups=") as rec:
+        assert _v.renamed("f", "groups", None, "by", "old") == "old"
+    assert rec[0].filename == __file__  # points at the caller, not into pluralign
     with pytest.raises(InputError, match="pass groups= only"):
         _v.renamed("f", "groups", "a", "by", "b")

@@ -361,20 +361,37 @@ def finite_columns(df: Any, cols: Sequence[str], what: str, nonneg: bool = False
 # ---------------------------------------------------------------------------------------------
 # renamed keywords (kept one release with a DeprecationWarning)
 
-_UNSET: Any = object()
+class _Unset:
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+#: the default of a deprecated keyword: tells "not passed" from any value
+UNSET: Any = _Unset()
+
+
+def _outside_stacklevel() -> int:
+    """The ``stacklevel`` of the first caller outside pluralign (wrappers and public functions
+    in between vary), so that a warning points at the user's line."""
+    import sys
+
+    level, f = 1, sys._getframe(1)
+    while f is not None and f.f_globals.get("__name__", "").split(".")[0] == "pluralign":
+        f, level = f.f_back, level + 1  # type: ignore[assignment]
+    return level
 
 
 def renamed(where: str, new: str, new_value: Any, old: str, old_value: Any,
-            default: Any = None, *, stacklevel: int = 3) -> Any:
+            default: Any = None) -> Any:
     """The value of keyword ``new`` when the caller may still use its old name ``old``.
 
-    Passing ``old`` warns (``DeprecationWarning`` naming both and ``where``) and its value is
-    used; passing both is an :class:`InputError`. ``new_value``/``old_value`` are what the
-    caller received, with :data:`_UNSET` (the signature default of both) for "not given"."""
-    if old_value is _UNSET:
-        return default if new_value is _UNSET else new_value
-    if new_value is not _UNSET:
+    ``old_value`` is :data:`UNSET` unless the caller passed ``old``; then it warns
+    (``DeprecationWarning`` naming both and ``where``) and its value is used. Passing both
+    (``new_value`` other than its ``default``) is an :class:`InputError`."""
+    if old_value is UNSET:
+        return new_value
+    if new_value is not UNSET and new_value is not default:
         raise InputError(f"{where}: pass {new}= only ({old}= is its old name)")
     warnings.warn(f"{where}: {old}= is deprecated and will be removed in the next release; "
-                  f"use {new}=", DeprecationWarning, stacklevel=stacklevel)
+                  f"use {new}=", DeprecationWarning, stacklevel=_outside_stacklevel())
     return old_value

@@ -13,12 +13,13 @@ import random as _random
 import re
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
 
 from . import _core
+from . import _validate as _v
 from .errors import InputError, LimitError, SchemaError
 
 __all__ = [
@@ -400,15 +401,19 @@ class Profile:
     def by(
         cls,
         rankings: pl.DataFrame,
-        group: str,
+        groups: str | None = None,
         *,
         candidates: Sequence[Hashable] | None = None,
         ranking: str = "ranking",
         weight: str = "weight",
         threads: int | None = None,
+        group: Any = _v.UNSET,
     ) -> dict[Any, Profile]:
-        """One profile per value of the ``group`` column, parsed in one pass; all share the
-        candidate list."""
+        """One profile per value of the ``groups`` column, parsed in one pass; all share the
+        candidate list (``group=`` is the old name of ``groups=``, deprecated)."""
+        group = _v.renamed("Profile.by", "groups", groups, "group", group)
+        if not isinstance(group, str):
+            raise InputError(f"Profile.by: groups must be a column name (str), got {group!r}")
         if not isinstance(rankings, pl.DataFrame):
             raise InputError("Profile.by needs a polars DataFrame")
         s = _df_column(rankings, ranking, "rankings")
@@ -540,9 +545,27 @@ def llull(profile: Profile) -> Result:
     return _rule("llull", profile)
 
 
-def minimax(profile: Profile, strength: str = "margins") -> Result:
-    """Minimax (Simpson–Kramer): the candidate whose worst defeat is smallest."""
-    return _rule("minimax", profile, variant=strength)
+MinimaxStrength = Literal["margin", "winning", "pairwise_opposition"]
+# the kernel's names of the strengths (it predates the shared vocabulary of schulze)
+_MINIMAX_KERNEL = {"margin": "margins", "winning": "winning_votes",
+                   "winning_votes": "winning_votes", "pairwise_opposition": "pairwise_opposition"}
+
+
+def minimax(profile: Profile, strength: MinimaxStrength = "margin") -> Result:
+    """Minimax (Simpson–Kramer): the candidate whose worst defeat is smallest.
+
+    ``strength`` measures a defeat as in :func:`schulze`: ``"margin"`` (default),
+    ``"winning"`` (also ``"winning_votes"``) or ``"pairwise_opposition"`` (the opponent's
+    support, defeat or not). ``"margins"`` is the old name of ``"margin"`` (deprecated)."""
+    if strength == "margins":
+        import warnings
+
+        warnings.warn('minimax: strength="margins" is deprecated and will be removed in the next '
+                      'release; use strength="margin"', DeprecationWarning,
+                      stacklevel=_v._outside_stacklevel())
+        strength = "margin"
+    _v.option(strength, "strength", (*MinimaxStrength.__args__, "winning_votes"))
+    return _rule("minimax", profile, variant=_MINIMAX_KERNEL[strength])
 
 
 def schulze(profile: Profile, strength: str = "margin") -> Result:

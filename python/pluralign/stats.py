@@ -156,7 +156,7 @@ def _groups(df: pl.DataFrame, by: str | Sequence[str] | None) -> list[tuple[dict
 
 def bradley_terry(
     comparisons: pl.DataFrame,
-    by: str | Sequence[str] | None = None,
+    groups: str | Sequence[str] | None = None,
     *,
     l2: float = 0.0,
     ties: str = "half",
@@ -173,8 +173,9 @@ def bradley_terry(
     tie: str | None = "tie",
     weight: str | None = "weight",
     threads: int | None = None,
+    by: Any = _v.UNSET,
 ) -> pl.DataFrame:
-    """Bradley–Terry strengths per item (and per ``by`` group) from pairwise comparisons.
+    """Bradley–Terry strengths per item (and per ``groups`` group) from pairwise comparisons.
 
     Model: ``P(i beats j) = p_i / (p_i + p_j)`` (Bradley & Terry 1952). ``strength`` is the
     log-strength ``ln p_i`` normalized to mean 0 over the items of the group. Fitted by Newton's
@@ -184,7 +185,8 @@ def bradley_terry(
     Parameters:
         comparisons: the canonical comparisons table (``chosen_id``, ``rejected_id``, optional
             ``tie`` (bool) and ``weight`` (float)). Ids may be of any type.
-        by: optional group columns; one independent fit per group.
+        groups: optional group columns; one independent fit per group (``by=`` is the old
+            name, deprecated).
         l2: Gaussian prior precision on log-strengths (``-(l2/2) sum theta^2``); with
             ``l2 > 0`` every comparison graph has finite strengths.
         ties: ``"half"`` counts a tie as half a win for each side (Zermelo 1929), ``"drop"``
@@ -200,7 +202,7 @@ def bradley_terry(
             2,000 items per group; pass ``False`` above that).
 
     Returns:
-        a table with the ``by`` columns, ``item``, ``strength``, ``se``, ``ci_low``,
+        a table with the ``groups`` columns, ``item``, ``strength``, ``se``, ``ci_low``,
         ``ci_high``, ``n_comparisons`` (rows the item appears in and that the fit used), sorted
         by group and item.
 
@@ -210,6 +212,7 @@ def bradley_terry(
             item id), on ``chosen == rejected``, negative or non-finite weights, nulls.
         SchemaError: on missing or mistyped columns.
     """
+    by = _v.renamed("bradley_terry", "groups", groups, "by", by)
     df = _as_frame(comparisons, "comparisons")
     _require(df, [chosen, rejected], "comparisons")
     if not (isinstance(prior, (int, float)) and math.isfinite(prior) and prior >= 0):
@@ -471,36 +474,41 @@ def _dense_matrix(a: np.ndarray) -> np.ndarray:
 
 def disagreement(
     votes_or_ratings: pl.DataFrame,
-    by: str = "item",
-    group: str | None = None,
+    item: str = "item",
+    groups: str | None = None,
     *,
     label: str | None = None,
     weight: str | None = None,
+    by: Any = _v.UNSET,
+    group: Any = _v.UNSET,
 ) -> pl.DataFrame:
     """Per-item disagreement: entropy of the label distribution and, across groups, the
     Jensen–Shannon divergence of the groups' label distributions.
 
     Parameters:
         votes_or_ratings: a long table, one row per vote / rating, with the item column
-            ``by`` (``"item"``; e.g. ``"statement_id"`` for Polis votes) and a label column.
+            ``item`` (``"item"``; e.g. ``"statement_id"`` for Polis votes) and a label column.
         label: the label column; default ``"vote"`` if present, else ``"label"``, ``"value"``,
             ``"score"`` (the first one present). Labels are compared as categories.
-        group: optional column with the rater's group (e.g. an opinion group).
+        groups: optional column with the rater's group (e.g. an opinion group).
+        by, group: the old names of ``item`` and ``groups`` (deprecated, one release).
         weight: optional weight column (default: every row counts 1).
 
     Returns:
-        one row per item, sorted: ``by``, ``n`` (total weight), ``entropy`` (Shannon, nats,
+        one row per item, sorted: ``item``, ``n`` (total weight), ``entropy`` (Shannon, nats,
         ``-sum p ln p``), ``majority`` (the most frequent label; ties go to the smallest label),
-        ``majority_share``; with ``group`` also ``n_groups`` (groups that rated the item),
+        ``majority_share``; with ``groups`` also ``n_groups`` (groups that rated the item),
         ``js_divergence`` (generalized JSD with equal group weights, Lin 1991:
         ``H(mean_g p_g) - mean_g H(p_g)``, equal to the two-distribution JSD for two groups, in
         ``[0, ln n_groups]``; 0 when only one group rated the item) and ``majorities_differ``
         (whether the groups' sets of modal labels are not all the same).
     """
+    by = _v.renamed("disagreement", "item", item, "by", by, default="item")
+    group = _v.renamed("disagreement", "groups", groups, "group", group)
     df = _as_frame(votes_or_ratings, "votes_or_ratings")
-    for name, v in (("by", by), ("group", group), ("label", label), ("weight", weight)):
+    for name, v in (("item", by), ("groups", group), ("label", label), ("weight", weight)):
         if v is not None and not isinstance(v, str) and not (
-                name == "by" and isinstance(v, (list, tuple)) and all(isinstance(x, str) for x in v)):
+                name == "item" and isinstance(v, (list, tuple)) and all(isinstance(x, str) for x in v)):
             raise InputError(f"disagreement: {name} must be a column name (str) or None, got {v!r}")
         for c in ([] if v is None else [v] if isinstance(v, str) else v):
             if c not in df.columns:

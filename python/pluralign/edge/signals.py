@@ -62,10 +62,11 @@ def group_signals(
     group_support: pl.DataFrame,
     *,
     prompt_id: str = "prompt_id",
-    response_id: str = "response_id",
+    response: str = "response_id",
     group: str = "group",
     support: str = "support",
     groups: Sequence[str] | None = None,
+    response_id: Any = _v.UNSET,
 ) -> pl.DataFrame:
     """Plural-disagreement signals per prompt from a long table of group support.
 
@@ -78,6 +79,8 @@ def group_signals(
     top choice, ties included, of every group); prompts with fewer
     than two groups get 0 / 0 / false.
     """
+    response_id = _v.renamed("group_signals", "response", response, "response_id", response_id,
+                             default="response_id")
     if not isinstance(group_support, pl.DataFrame):
         raise InputError(f"group_support must be a polars DataFrame, got {type(group_support).__name__}")
     _v.require_columns(group_support, [prompt_id, response_id, group, support], "group_support")
@@ -289,28 +292,31 @@ def edge_signals(
     context: Context,
     *,
     prompt_id: str = "prompt_id",
-    response_id: str | None = None,
+    response: str | None = None,
     std: str | None = None,
     group_support: pl.DataFrame | None = None,
     group: str = "group",
     support: str = "support",
     prompt_signals: pl.DataFrame | None = None,
     threads: int | None = None,
+    response_id: Any = _v.UNSET,
 ) -> pl.DataFrame:
     """Edge signals for every prompt of ``scores`` (one row per candidate) under ``context``.
 
     Returns one row per prompt (order of first appearance when each prompt's rows are
     contiguous, otherwise sorted by ``prompt_id``) with ``n_candidates``, ``n_admissible``,
     ``n_front``, ``chosen_index`` (position of the trade-off choice within the prompt's rows,
-    null when nothing is admissible), ``chosen_id`` (when ``response_id`` is given),
+    null when nothing is admissible), ``chosen_id`` (when ``response``, the column of candidate
+    ids, is given; ``response_id=`` is its old name, deprecated),
     ``conflict``, ``rank_corr``, ``tradeoff_choices``, ``uncertainty``, ``n_groups``,
     ``disagreement``, ``polarization``, ``winners_differ``, ``interval_width``, ``agreement``,
     ``edge`` and ``reasons`` (see the module docstring and ``docs/edge.md``).
 
     ``group_support`` (columns ``prompt_id``, ``response_id``, ``group``, ``support``) needs
-    ``response_id``; ``prompt_signals`` has ``prompt_id`` and ``interval_width`` and/or
+    ``response``; ``prompt_signals`` has ``prompt_id`` and ``interval_width`` and/or
     ``agreement``.
     """
+    response_id = _v.renamed("edge_signals", "response", response, "response_id", response_id)
     return _signals(
         scores, context, prompt_id, response_id, std, group_support, group, support, prompt_signals, threads
     )[0]

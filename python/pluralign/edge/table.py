@@ -84,4 +84,4 @@ def edge_table(scores: Any, *, context: str | Path | Context | None = None,
             "weights": {"values": {o: 1 / len(objectives) for o in objectives}, "radius": 0.2}})
     rid = "response_id" if "response_id" in scores.columns else None
     std = "std" if "std" in scores.columns else None
-    return Arbiter(ctx).decide_batch(scores, response_id=rid, std=std)
+    return Arbiter(ctx).decide_batch(scores, response=rid, std=std)

@@ -12,7 +12,7 @@ counts every pair that was not kept and why (nothing is dropped silently).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
@@ -75,7 +75,7 @@ def _pair_frame(
     kernel: Callable[[list[pl.Series | None], list[bool]], dict[str, Any] | None],
     with_margin: bool,
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
-    """Run a pair kernel and build the comparisons table (the ``by`` columns, ``chosen_id``,
+    """Run a pair kernel and build the comparisons table (the ``groups`` columns, ``chosen_id``,
     ``rejected_id``, ``tie``, ``weight``, and ``margin`` if asked) plus the kernel's counts.
 
     ``kernel(columns, first)`` gathers each output column from the pair's first (or second) row
@@ -116,17 +116,18 @@ def _pair_frame(
 
 def ratings_to_pairs(
     ratings: pl.DataFrame,
-    by: str | Sequence[str] | None = None,
+    groups: str | Sequence[str] | None = None,
     min_margin: float = 0.0,
-    ties: str = "drop",
+    ties: Literal["drop", "keep"] = "drop",
     *,
     score: str = "score",
     response: str = "response_id",
     threads: int | None = None,
+    by: Any = _v.UNSET,
 ) -> tuple[pl.DataFrame, DropSummary]:
     """All pairs of responses rated within each group, as comparisons with their margin.
 
-    Within every group of rows sharing the ``by`` values (default: ``prompt_id`` plus
+    Within every group of rows sharing the ``groups`` values (``by=`` is the old name, deprecated) (default: ``prompt_id`` plus
     ``objective`` and ``annotator_id`` where those columns exist), every unordered pair of rows
     ``(a, b)`` with ``d = score_a - score_b`` becomes a comparison: the higher-scored response
     is ``chosen_id``, ``margin = |d|``. Pairs with ``d == 0`` are dropped (``ties="drop"``) or
@@ -135,7 +136,7 @@ def ratings_to_pairs(
     rating data (HelpSteer, UltraFeedback) is turned into preference pairs.
 
     Returns:
-        ``(pairs, summary)``: the comparisons table (the ``by`` columns, ``chosen_id``,
+        ``(pairs, summary)``: the comparisons table (the ``groups`` columns, ``chosen_id``,
         ``rejected_id``, ``tie``, ``weight`` = 1, ``margin``), in group order of first
         appearance and row order within a group; and a :class:`DropSummary` over the
         ``n_in`` candidate pairs with ``dropped = {"ties": ..., "below_margin": ...}``.
@@ -149,6 +150,7 @@ def ratings_to_pairs(
         raise InputError(f'ties must be "drop" or "keep", got {ties!r}')
     if not (isinstance(min_margin, (int, float)) and np.isfinite(min_margin) and min_margin >= 0):
         raise InputError(f"min_margin = {min_margin!r} must be a finite number >= 0")
+    by = _v.renamed("ratings_to_pairs", "groups", groups, "by", by)
     by_cols = _by(df, by, ("objective", "annotator_id"))
     _v.require_columns(df, by_cols + [score, response], "ratings", hint=_HINT)
     if not df[score].dtype.is_numeric():
@@ -169,7 +171,7 @@ def ratings_to_pairs(
         raise InputError(
             f"ratings_to_pairs: response {out['chosen_id'][int(same.arg_max() or 0)]!r} is rated "
             f"more than once in one group (by {by_cols}) at {rows_text(dup)}; add the column that "
-            "tells the ratings apart to by= (e.g. annotator_id), or aggregate them first")
+            "tells the ratings apart to groups= (e.g. annotator_id), or aggregate them first")
     summary = DropSummary(
         transform="ratings_to_pairs",
         n_in=int(r["n_considered"]),
@@ -182,13 +184,14 @@ def ratings_to_pairs(
 def pareto_pairs(
     ratings: pl.DataFrame,
     objectives: Sequence[str],
-    by: str | Sequence[str] | None = None,
+    groups: str | Sequence[str] | None = None,
     *,
     maximize: bool | Sequence[bool] = True,
     score: str = "score",
     response: str = "response_id",
     objective: str = "objective",
     threads: int | None = None,
+    by: Any = _v.UNSET,
 ) -> tuple[pl.DataFrame, DropSummary]:
     """The unambiguous pairs: where one response Pareto-dominates another.
 
@@ -202,7 +205,7 @@ def pareto_pairs(
     and objective) or wide (one column per objective, named as in ``objectives``).
 
     Returns:
-        ``(pairs, summary)``: the comparisons table (the ``by`` columns, ``chosen_id``,
+        ``(pairs, summary)``: the comparisons table (the ``groups`` columns, ``chosen_id``,
         ``rejected_id``, ``tie`` = False, ``weight`` = 1) and a :class:`DropSummary` with
         ``dropped = {"incomparable": ..., "equal": ...}``.
 
@@ -224,6 +227,7 @@ def pareto_pairs(
     mx = [bool(maximize)] * len(objs) if isinstance(maximize, bool) else [bool(x) for x in maximize]
     if len(mx) != len(objs):
         raise InputError(f"maximize has {len(mx)} entries for {len(objs)} objectives")
+    by = _v.renamed("pareto_pairs", "groups", groups, "by", by)
     by_cols = _by(df, by, ("annotator_id",))
     if objective in df.columns and score in df.columns:
         _v.require_columns(df, by_cols + [response], "ratings", hint=_HINT)

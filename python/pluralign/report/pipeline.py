@@ -778,7 +778,7 @@ def _edges_section(cfg: PipelineConfig, pairs: pl.DataFrame, state: dict,
         "objectives": [{"name": "harmlessness", "direction": "max"}],
         "arbiter": {"uncertainty": thr, "on_uncertain": "abstain"},
     })
-    dec = Arbiter(ctx).decide_batch(long, response_id="response_id", std="std")
+    dec = Arbiter(ctx).decide_batch(long, response="response_id", std="std")
     prompts = test.select("prompt_id", "prompt").unique("prompt_id", keep="first")
     dec = dec.join(prompts, on="prompt_id", how="left")
     labels = dict(zip(long["response_id"].to_list(), long["label"].to_list()))
