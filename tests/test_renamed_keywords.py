@@ -41,6 +41,8 @@ CASES: list[tuple[str, Call, Call, str]] = [
      lambda: prefs.ratings_to_pairs(RATINGS, by="prompt_id")[0], "by"),
     ("pareto_pairs", lambda: prefs.pareto_pairs(RATINGS, ["help"], groups="prompt_id")[0],
      lambda: prefs.pareto_pairs(RATINGS, ["help"], by="prompt_id")[0], "by"),
+    ("split", lambda: prefs.split(RATINGS, groups="response_id", fractions={"a": 0.5, "b": 0.5}),
+     lambda: prefs.split(RATINGS, by="response_id", fractions={"a": 0.5, "b": 0.5}), "by"),
     ("Profile.by", lambda: {k: p.support().tolist() for k, p in
                             choice.Profile.by(RANKINGS, groups="group").items()},
      lambda: {k: p.support().tolist() for k, p in
@@ -66,6 +68,8 @@ CASES: list[tuple[str, Call, Call, str]] = [
 
 
 def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, dict) and a and isinstance(next(iter(a.values())), pl.DataFrame):
+        return a.keys() == b.keys() and all(a[k].equals(b[k]) for k in a)
     return a.equals(b) if isinstance(a, pl.DataFrame) else a == b
 
 

@@ -23,7 +23,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
@@ -159,8 +159,8 @@ def bradley_terry(
     groups: str | Sequence[str] | None = None,
     *,
     l2: float = 0.0,
-    ties: str = "half",
-    method: str = "newton",
+    ties: Literal["half", "drop"] = "half",
+    method: Literal["newton", "mm"] = "newton",
     bootstrap: int = 0,
     level: float = 0.95,
     seed: int = 0,
@@ -387,8 +387,8 @@ _LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
 def agreement(
     ratings: pl.DataFrame | np.ndarray,
-    metric: str = "krippendorff",
-    level: str = "nominal",
+    metric: Literal["krippendorff", "fleiss", "cohen", "percent"] = "krippendorff",
+    level: Literal["nominal", "ordinal", "interval", "ratio"] = "nominal",
     *,
     rater: str = "annotator_id",
     item: str = "item",

@@ -17,7 +17,7 @@ import itertools
 from collections.abc import Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
@@ -660,7 +660,7 @@ def opinion_groups(
     votes: pl.DataFrame,
     k: int | None = None,
     *,
-    method: str = "polis",
+    method: Literal["polis", "kmeans"] = "polis",
     seed: int = 0,
     min_votes: int | None = None,
     statements: pl.DataFrame | None = None,
@@ -669,7 +669,7 @@ def opinion_groups(
     in_conv: Iterable[Hashable] | None = None,
     base_k: int = polis.BASE_K,
     k_margin: float = polis.K_MARGIN,
-    row_order: str = "time",
+    row_order: Literal["time", "statement", "id"] = "time",
     bootstrap: int = 0,
     threads: int | None = None,
     scale: bool = False,

@@ -17,7 +17,7 @@ import abc
 import io
 import pickle
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol, Self, TypeVar, runtime_checkable
+from typing import Any, Literal, Protocol, Self, TypeVar, runtime_checkable
 
 import numpy as np
 import polars as pl
@@ -387,7 +387,7 @@ class ProfileState(_State):
         self,
         candidates: Sequence[Any],
         *,
-        kind: str = "rankings",
+        kind: Literal["rankings", "comparisons"] = "rankings",
         ranking: str = "ranking",
         chosen: str = "chosen_id",
         rejected: str = "rejected_id",

@@ -16,7 +16,7 @@ Ray's blocks split groups arbitrarily.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 
@@ -52,7 +52,7 @@ def aggregate(
     ds: Any,
     state: S,
     *,
-    merge: str = "driver",
+    merge: Literal["driver", "tree"] = "driver",
     num_cpus: float | None = None,
     concurrency: int | None = None,
 ) -> S:
