@@ -174,7 +174,7 @@ def test_split_multi_column_key() -> None:
     ({"fractions": {"a": 0.5, "b": 0.6}}, InputError, "sum to 1"),
     ({"fractions": {"a": -0.5, "b": 1.5}}, InputError, ">= 0"),
     ({"fractions": {}}, InputError, "empty"),
-    ({"by": "nope"}, SchemaError, "'nope'"),
+    ({"groups": "nope"}, SchemaError, "'nope'"),
     ({"stratify": "nope"}, SchemaError, "'nope'"),
     ({"method": "random"}, InputError, "method"),
 ])

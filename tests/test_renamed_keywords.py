@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 from pluralign import choice, edge, govern, metrics, prefs, stats
 from pluralign.errors import InputError
+from pluralign.scale import BradleyTerryState, ParetoFrontState, TallyState
 
 CMP = pl.DataFrame({"chosen_id": ["a", "a", "b", "c", "a"], "rejected_id": ["b", "c", "c", "a", "b"],
                     "group": ["x", "x", "y", "y", "y"]})
@@ -43,6 +44,12 @@ CASES: list[tuple[str, Call, Call, str]] = [
      lambda: prefs.pareto_pairs(RATINGS, ["help"], by="prompt_id")[0], "by"),
     ("split", lambda: prefs.split(RATINGS, groups="response_id", fractions={"a": 0.5, "b": 0.5}),
      lambda: prefs.split(RATINGS, by="response_id", fractions={"a": 0.5, "b": 0.5}), "by"),
+    ("TallyState", lambda: TallyState(groups="group").update(CMP).finalize(),
+     lambda: TallyState(by="group").update(CMP).finalize(), "by"),
+    ("BradleyTerryState", lambda: BradleyTerryState(groups="group").update(CMP).finalize(l2=0.1),
+     lambda: BradleyTerryState(by="group").update(CMP).finalize(l2=0.1), "by"),
+    ("ParetoFrontState", lambda: ParetoFrontState(["u"], groups="prompt_id").update(SCORES).finalize(),
+     lambda: ParetoFrontState(["u"], by="prompt_id").update(SCORES).finalize(), "by"),
     ("Profile.by", lambda: {k: p.support().tolist() for k, p in
                             choice.Profile.by(RANKINGS, groups="group").items()},
      lambda: {k: p.support().tolist() for k, p in

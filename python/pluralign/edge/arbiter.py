@@ -261,7 +261,7 @@ class Arbiter:
         out = self.decide_batch(
             df,
             prompt_id="__prompt",
-            response_id="__rid",
+            response="__rid",
             std=std_col,
             group_support=gs,
             group="__group",

@@ -347,7 +347,7 @@ def _signals(
     b = _run_kernel(scores, context, prompt_id, threads)
     out = _per_prompt(b, prompt_id, response_id, std)
     group_kw: dict[str, Any] = {
-        "response_id": response_id,
+        "response": response_id,
         "group": group,
         "support": support,
         "groups": context.groups.names if context.groups is not None else None,

@@ -94,6 +94,11 @@ def _from_ipc(b: bytes) -> pl.DataFrame | None:
     return None if not b else pl.read_ipc(io.BytesIO(b))
 
 
+def _init_kwargs(config: dict[str, Any]) -> dict[str, Any]:
+    """Constructor keywords from a state's settings (stored, and serialized, under ``by``)."""
+    return {("groups" if k == "by" else k): v for k, v in config.items()}
+
+
 class _State(abc.ABC):
     """Shared machinery: configuration dict, equality of configurations, bytes/pickle."""
 
@@ -113,7 +118,7 @@ class _State(abc.ABC):
 
     def empty(self) -> Self:
         """A new state with the same configuration and no rows."""
-        return type(self)(**self._config)
+        return type(self)(**_init_kwargs(self._config))
 
     @abc.abstractmethod
     def _payload(self) -> Any:
@@ -150,7 +155,7 @@ def state_from_bytes(data: bytes) -> Any:
     cls = _REGISTRY.get(name)
     if cls is None:
         raise InputError(f"unknown state class {name!r} in serialized bytes")
-    st = cls(**config)
+    st = cls(**_init_kwargs(config))
     st._load(data[start + n:])
     return st
 
@@ -194,14 +199,16 @@ class TallyState(_State):
 
     def __init__(
         self,
-        by: str | Sequence[str] | None = None,
+        groups: str | Sequence[str] | None = None,
         *,
         chosen: str = "chosen_id",
         rejected: str = "rejected_id",
         tie: str | None = "tie",
         weight: str | None = "weight",
         threads: int | None = None,
+        by: Any = _v.UNSET,
     ) -> None:
+        by = _v.renamed("TallyState", "groups", groups, "by", by)
         self._config = {"by": _cols(by), "chosen": chosen, "rejected": rejected, "tie": tie,
                         "weight": weight, "threads": threads}
         self._tally: Any = None
@@ -269,14 +276,16 @@ class BradleyTerryState(_State):
 
     def __init__(
         self,
-        by: str | Sequence[str] | None = None,
+        groups: str | Sequence[str] | None = None,
         *,
         chosen: str = "chosen_id",
         rejected: str = "rejected_id",
         tie: str | None = "tie",
         weight: str | None = "weight",
         threads: int | None = None,
+        by: Any = _v.UNSET,
     ) -> None:
+        by = _v.renamed("BradleyTerryState", "groups", groups, "by", by)
         self._config = {"by": _cols(by), "chosen": chosen, "rejected": rejected, "tie": tie,
                         "weight": weight, "threads": threads}
         self._inner = TallyState(by, chosen=chosen, rejected=rejected, tie=tie, weight=weight,
@@ -609,12 +618,14 @@ class ParetoFrontState(_State):
     def __init__(
         self,
         objectives: Sequence[str],
-        by: str | Sequence[str] | None = None,
+        groups: str | Sequence[str] | None = None,
         *,
         keep: Sequence[str] = (),
         maximize: bool | Sequence[bool] = True,
         threads: int | None = None,
+        by: Any = _v.UNSET,
     ) -> None:
+        by = _v.renamed("ParetoFrontState", "groups", groups, "by", by)
         objs = list(objectives)
         if not objs:
             raise InputError("objectives is empty: name at least one score column")
