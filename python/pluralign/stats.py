@@ -182,35 +182,49 @@ def bradley_terry(
     method with conjugate-gradient solves (``method="newton"``) or Hunter's (2004) MM algorithm
     (``method="mm"``); converged when no log-strength moves more than ``tol``.
 
-    Parameters:
-        comparisons: the canonical comparisons table (``chosen_id``, ``rejected_id``, optional
-            ``tie`` (bool) and ``weight`` (float)). Ids may be of any type.
-        groups: optional group columns; one independent fit per group (``by=`` is the old
-            name, deprecated).
-        l2: Gaussian prior precision on log-strengths (``-(l2/2) sum theta^2``); with
-            ``l2 > 0`` every comparison graph has finite strengths.
-        ties: ``"half"`` counts a tie as half a win for each side (Zermelo 1929), ``"drop"``
-            ignores tied rows.
-        bootstrap: number of percentile-bootstrap replicates (resampling comparisons, seeded by
-            ``seed``; results do not depend on the thread count); 0 uses Wald intervals
-            ``strength ± z * se`` instead.
-        level: interval coverage.
-        prior: pseudo-comparisons against a virtual reference item of strength 0: every item
-            gets ``prior`` tied games with it (Coulom 2008's "virtual draws"), which also makes
-            any graph identifiable. The reference item is not reported.
-        standard_errors: compute ``se`` from the inverse observed Fisher information (at most
-            2,000 items per group; pass ``False`` above that).
+    Parameters
+    ----------
+    comparisons
+        the canonical comparisons table (``chosen_id``, ``rejected_id``, optional
+        ``tie`` (bool) and ``weight`` (float)). Ids may be of any type.
+    groups
+        optional group columns; one independent fit per group (``by=`` is the old
+        name, deprecated).
+    l2
+        Gaussian prior precision on log-strengths (``-(l2/2) sum theta^2``); with
+        ``l2 > 0`` every comparison graph has finite strengths.
+    ties
+        ``"half"`` counts a tie as half a win for each side (Zermelo 1929), ``"drop"``
+        ignores tied rows.
+    bootstrap
+        number of percentile-bootstrap replicates (resampling comparisons, seeded by
+        ``seed``; results do not depend on the thread count); 0 uses Wald intervals
+        ``strength ± z * se`` instead.
+    level
+        interval coverage.
+    prior
+        pseudo-comparisons against a virtual reference item of strength 0: every item
+        gets ``prior`` tied games with it (Coulom 2008's "virtual draws"), which also makes
+        any graph identifiable. The reference item is not reported.
+    standard_errors
+        compute ``se`` from the inverse observed Fisher information (at most
+        2,000 items per group; pass ``False`` above that).
 
-    Returns:
+    Returns
+    -------
+    out
         a table with the ``groups`` columns, ``item``, ``strength``, ``se``, ``ci_low``,
         ``ci_high``, ``n_comparisons`` (rows the item appears in and that the fit used), sorted
         by group and item.
 
-    Raises:
-        InputError: when the comparison graph is disconnected or some item never wins / never
-            loses and neither ``l2`` nor ``prior`` is given (the message names the components by
-            item id), on ``chosen == rejected``, negative or non-finite weights, nulls.
-        SchemaError: on missing or mistyped columns.
+    Raises
+    ------
+    InputError
+        when the comparison graph is disconnected or some item never wins / never
+        loses and neither ``l2`` nor ``prior`` is given (the message names the components by
+        item id), on ``chosen == rejected``, negative or non-finite weights, nulls.
+    SchemaError
+        on missing or mistyped columns.
     """
     by = _v.renamed("bradley_terry", "groups", groups, "by", by)
     df = _as_frame(comparisons, "comparisons")
@@ -347,7 +361,9 @@ def elo(
     E_a)``. Defaults: ``k = 4`` (LMSYS Chatbot Arena), ``initial = 1000``, chess ``scale = 400``,
     ``base = 10``.
 
-    Returns:
+    Returns
+    -------
+    out
         a table ``item``, ``rating``, ``games`` (weighted games played), sorted by item.
     """
     df = _as_frame(comparisons, "comparisons")
@@ -397,27 +413,36 @@ def agreement(
 ) -> Agreement:
     """Inter-rater agreement of ratings with missing data allowed.
 
-    Parameters:
-        ratings: a long table with one row per (rater, item) rating (columns ``rater``,
-            ``item``, ``value``; missing ratings are absent rows), or a ``raters x items``
-            numpy array with NaN for missing ratings (Krippendorff's reliability-data layout).
-        metric: ``"krippendorff"`` (alpha, Krippendorff 2011; any ``level``), ``"fleiss"``
-            (Fleiss 1971; every rated item needs the same number of ratings), ``"cohen"``
-            (Cohen 1960; exactly two raters, items rated by both), ``"percent"`` (pooled share
-            of agreeing pairs of ratings of the same item).
-        level: level of measurement for alpha: ``"nominal"``, ``"ordinal"``, ``"interval"``,
-            ``"ratio"``. Kappas and percent agreement treat values as nominal categories.
+    Parameters
+    ----------
+    ratings
+        a long table with one row per (rater, item) rating (columns ``rater``,
+        ``item``, ``value``; missing ratings are absent rows), or a ``raters x items``
+        numpy array with NaN for missing ratings (Krippendorff's reliability-data layout).
+    metric
+        ``"krippendorff"`` (alpha, Krippendorff 2011; any ``level``), ``"fleiss"``
+        (Fleiss 1971; every rated item needs the same number of ratings), ``"cohen"``
+        (Cohen 1960; exactly two raters, items rated by both), ``"percent"`` (pooled share
+        of agreeing pairs of ratings of the same item).
+    level
+        level of measurement for alpha: ``"nominal"``, ``"ordinal"``, ``"interval"``,
+        ``"ratio"``. Kappas and percent agreement treat values as nominal categories.
 
     Values may be strings for nominal data (they are coded as categories); ordinal, interval
     and ratio levels need numeric values.
 
-    Returns:
+    Returns
+    -------
+    out
         an :class:`Agreement` (``float(result)`` is the coefficient).
 
-    Raises:
-        InputError: on an undefined coefficient (no item rated twice, no variation), a rater who
-            rates an item twice, non-finite values, unknown metric/level.
-        SchemaError: on missing columns or non-numeric values where numbers are needed.
+    Raises
+    ------
+    InputError
+        on an undefined coefficient (no item rated twice, no variation), a rater who
+        rates an item twice, non-finite values, unknown metric/level.
+    SchemaError
+        on missing columns or non-numeric values where numbers are needed.
     """
     if metric not in _METRICS:
         raise InputError(f"metric must be one of {_METRICS}, got {metric!r}")
@@ -485,16 +510,24 @@ def disagreement(
     """Per-item disagreement: entropy of the label distribution and, across groups, the
     Jensen–Shannon divergence of the groups' label distributions.
 
-    Parameters:
-        votes_or_ratings: a long table, one row per vote / rating, with the item column
-            ``item`` (``"item"``; e.g. ``"statement_id"`` for Polis votes) and a label column.
-        label: the label column; default ``"vote"`` if present, else ``"label"``, ``"value"``,
-            ``"score"`` (the first one present). Labels are compared as categories.
-        groups: optional column with the rater's group (e.g. an opinion group).
-        by, group: the old names of ``item`` and ``groups`` (deprecated, one release).
-        weight: optional weight column (default: every row counts 1).
+    Parameters
+    ----------
+    votes_or_ratings
+        a long table, one row per vote / rating, with the item column
+        ``item`` (``"item"``; e.g. ``"statement_id"`` for Polis votes) and a label column.
+    label
+        the label column; default ``"vote"`` if present, else ``"label"``, ``"value"``,
+        ``"score"`` (the first one present). Labels are compared as categories.
+    groups
+        optional column with the rater's group (e.g. an opinion group).
+    by, group
+        the old names of ``item`` and ``groups`` (deprecated, one release).
+    weight
+        optional weight column (default: every row counts 1).
 
-    Returns:
+    Returns
+    -------
+    out
         one row per item, sorted: ``item``, ``n`` (total weight), ``entropy`` (Shannon, nats,
         ``-sum p ln p``), ``majority`` (the most frequent label; ties go to the smallest label),
         ``majority_share``; with ``groups`` also ``n_groups`` (groups that rated the item),

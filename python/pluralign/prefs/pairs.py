@@ -135,15 +135,20 @@ def ratings_to_pairs(
     pairs with ``0 < |d| < min_margin`` are dropped. This is the standard way multi-attribute
     rating data (HelpSteer, UltraFeedback) is turned into preference pairs.
 
-    Returns:
+    Returns
+    -------
+    out
         ``(pairs, summary)``: the comparisons table (the ``groups`` columns, ``chosen_id``,
         ``rejected_id``, ``tie``, ``weight`` = 1, ``margin``), in group order of first
         appearance and row order within a group; and a :class:`DropSummary` over the
         ``n_in`` candidate pairs with ``dropped = {"ties": ..., "below_margin": ...}``.
 
-    Raises:
-        SchemaError: missing columns or a non-numeric score.
-        InputError: nulls, non-finite scores (naming the row), a bad ``ties`` / ``min_margin``.
+    Raises
+    ------
+    SchemaError
+        missing columns or a non-numeric score.
+    InputError
+        nulls, non-finite scores (naming the row), a bad ``ties`` / ``min_margin``.
     """
     df = _v.frame(ratings, "ratings")
     if ties not in ("drop", "keep"):
@@ -204,13 +209,17 @@ def pareto_pairs(
     ``ratings`` is long (``response``, ``objective``, ``score`` columns: one row per response
     and objective) or wide (one column per objective, named as in ``objectives``).
 
-    Returns:
+    Returns
+    -------
+    out
         ``(pairs, summary)``: the comparisons table (the ``groups`` columns, ``chosen_id``,
         ``rejected_id``, ``tie`` = False, ``weight`` = 1) and a :class:`DropSummary` with
         ``dropped = {"incomparable": ..., "equal": ...}``.
 
-    Raises:
-        SchemaError: missing columns; InputError: a response lacking an objective's score,
+    Raises
+    ------
+    SchemaError
+        missing columns; InputError: a response lacking an objective's score,
         duplicate (response, objective) ratings, non-finite scores, nulls.
     """
     df = _v.frame(ratings, "ratings")

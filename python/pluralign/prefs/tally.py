@@ -169,11 +169,14 @@ def tally(
     ``tie`` is true, as a tie; its ``weight`` (default 1) adds to the matching weight sum.
     Passing an iterable of DataFrames folds them batch by batch (``tally`` each, then merge).
 
-    Raises:
-        SchemaError: missing columns, chosen/rejected of different types, non-bool ``tie``,
-            non-numeric ``weight``.
-        InputError: nulls, ``chosen == rejected`` (naming the row), negative or non-finite
-            weights.
+    Raises
+    ------
+    SchemaError
+        missing columns, chosen/rejected of different types, non-bool ``tie``,
+        non-numeric ``weight``.
+    InputError
+        nulls, ``chosen == rejected`` (naming the row), negative or non-finite
+        weights.
     """
     by = _v.renamed("tally", "groups", groups, "by", by)
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))

@@ -60,13 +60,18 @@ def aggregate(
     """Aggregate a Ray Dataset into ``state`` (an empty state from :mod:`pluralign.scale`,
     e.g. ``TallyState(groups="group")``): one partial state per block, then a merge.
 
-    Parameters:
-        ds: a ``ray.data.Dataset`` whose rows follow the columns the state reads.
-        state: the empty state whose settings (group columns, column names) are used; it is
-            not modified, the merged state is returned.
-        merge: ``"driver"`` folds the partial states on the driver as they arrive;
-            ``"tree"`` merges them pairwise in Ray tasks (depth log2(blocks)).
-        num_cpus, concurrency: passed to ``map_batches`` (per-task CPUs, number of tasks).
+    Parameters
+    ----------
+    ds
+        a ``ray.data.Dataset`` whose rows follow the columns the state reads.
+    state
+        the empty state whose settings (group columns, column names) are used; it is
+        not modified, the merged state is returned.
+    merge
+        ``"driver"`` folds the partial states on the driver as they arrive;
+        ``"tree"`` merges them pairwise in Ray tasks (depth log2(blocks)).
+    num_cpus, concurrency
+        passed to ``map_batches`` (per-task CPUs, number of tasks).
 
     Returns: the merged state (call ``finalize()``).
     """
