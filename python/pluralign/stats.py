@@ -427,9 +427,8 @@ def agreement(
     level
         level of measurement for alpha: ``"nominal"``, ``"ordinal"``, ``"interval"``,
         ``"ratio"``. Kappas and percent agreement treat values as nominal categories.
-
-    Values may be strings for nominal data (they are coded as categories); ordinal, interval
-    and ratio levels need numeric values.
+        Values may be strings for nominal data (they are coded as categories); ordinal,
+        interval and ratio levels need numeric values.
 
     Returns
     -------

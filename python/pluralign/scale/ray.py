@@ -73,7 +73,10 @@ def aggregate(
     num_cpus, concurrency
         passed to ``map_batches`` (per-task CPUs, number of tasks).
 
-    Returns: the merged state (call ``finalize()``).
+    Returns
+    -------
+    out
+        the merged state (call ``finalize()``).
     """
     ray = _ray()
     if merge not in ("driver", "tree"):
