@@ -447,3 +447,17 @@ def test_aggregate_reads_raw_pairs_and_polis_folders(tmp_path: Path,
     pl.DataFrame({"prompt": ["p"], "response": ["r"], "score": [1.0]}).write_csv(src)
     code, _, err = run(["aggregate", str(src)], capsys)
     assert_user_error(code, err, f"pluralign prepare {src} --kind ratings")
+
+
+def test_train_reads_raw_pairs_as_prepare_does(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    # the first 40 raw HH-RLHF lines (chosen/rejected dialogues), no `prepare` step
+    with gzip.open(data.hh_rlhf_path(), "rt", encoding="utf-8") as f:
+        lines = [next(f) for _ in range(40)]
+    src = tmp_path / "raw.jsonl"
+    src.write_text("".join(lines), encoding="utf-8")
+    out = tmp_path / "models"
+    code, stdout, err = run(["train", str(src), "-o", str(out), "--epochs", "1"], capsys)
+    assert code == 0, err
+    assert "pairs: 40" in stdout
+    assert set(json.loads((out / "metrics.json").read_text())) == {"scalar"}
