@@ -391,7 +391,7 @@ def _pareto_section(state: dict, text: dict, cfg: PipelineConfig, res: PipelineR
     ws = pareto.weighted_sum(df, np.full(len(obj), 1 / len(obj)), objectives=obj)
     eg = df.select(pl.min_horizontal(obj)).to_series().to_numpy()
     df = df.with_columns(pl.Series("average", ws), pl.Series("worst_group", eg))
-    notes = []
+    notes: list[str] = []
     choices: dict[str, Any] = {
         "scalar average": df.get_column("statement_id")[int(np.argmax(ws))],
         "best for the worst-off group": df.get_column("statement_id")[int(np.argmax(eg))],
