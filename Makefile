@@ -19,7 +19,7 @@ DEMO_STAMP := $(VENV)/.pluralign-deps-$(subst $(comma),-,$(DEMO_EXTRAS))
 DIST := dist
 
 .PHONY: demo test build build-demo extension setup chromium bench fuzz lint clean wheel sdist \
-	wheel-check
+	wheel-check docs
 
 TOOLS := $(VENV)/.pluralign-tools
 MATURIN := $(VENV)/bin/maturin
@@ -96,6 +96,12 @@ wheel-check: wheel
 FUZZ_CALLS ?= 100000
 fuzz: build
 	$(VPY) scripts/fuzz.py --calls $(FUZZ_CALLS)
+
+# The documentation site (docs/ plus the API reference generated from the docstrings by
+# mkdocstrings) into target/site; --strict fails on any warning (a broken reference, a
+# docstring griffe cannot parse). tests/test_docs_site.py runs the same build in `make test`.
+docs: setup
+	$(VPY) -m mkdocs build --strict
 
 bench: build
 	$(VPY) -m pytest benches --benchmark-only --benchmark-columns=min,median,mean,rounds -q

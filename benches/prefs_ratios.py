@@ -216,7 +216,7 @@ def make(task: str, impl: str, size: dict, threads=None):
         if impl == "pluralign":
             from pluralign.prefs import tally
 
-            return (lambda: tally(df, by="group", threads=threads), df.estimated_size(),
+            return (lambda: tally(df, groups="group", threads=threads), df.estimated_size(),
                     lambda r: {"pairs": len(r), "ties": int(r.finalize()["ties"].sum())})
         return (lambda: polars_tally(df), df.estimated_size(),
                 lambda r: {"pairs": r.height, "ties": int(r["ties"].sum())})

@@ -26,7 +26,7 @@ cd "$WORK/run"
 "$WORK/venv/bin/pluralign" --help >/dev/null
 # The demo needs the report extra: without it, one line that says so, and no traceback.
 set +e
-"$WORK/venv/bin/pluralign" demo --out "$WORK/run/demo" 2>"$WORK/demo.err"
+"$WORK/venv/bin/pluralign" demo -o "$WORK/run/demo" 2>"$WORK/demo.err"
 rc=$?
 set -e
 if [ "$rc" -ne 2 ] || grep -q Traceback "$WORK/demo.err" || [ "$(wc -l <"$WORK/demo.err")" -ne 1 ] \

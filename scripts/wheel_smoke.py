@@ -101,7 +101,7 @@ names = [o.name for o in ctx.objectives]
 sig = edge.edge_signals(pl.DataFrame({"prompt_id": [1, 1, 2, 2], "response_id": list("wxyz"),
                                       **{n: [0.95, 0.9, 0.5, 0.99][::k % 2 * 2 - 1]
                                          for k, n in enumerate(names)}}),
-                        ctx, response_id="response_id")
+                        ctx, response="response_id")
 assert sig.height == 2
 assert [m for m in dir(metrics) if not m.startswith("_")]
 st = stream.aggregate(pairs.select("prompt_id", "chosen_id", "rejected_id"), TallyState())

@@ -4,6 +4,7 @@ input -> exit code 2 with a one-line message."""
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import subprocess
 import sys
@@ -13,7 +14,8 @@ import numpy as np
 import polars as pl
 import pytest
 from pluralign import data
-from pluralign.cli import build_parser, main, read_table, write_table
+from pluralign.cli import build_parser, main
+from pluralign.prefs import read_table, write_table
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -75,10 +77,13 @@ def test_aggregate_votes_become_comparisons(tmp_path: Path, capsys: pytest.Captu
     })
     src = tmp_path / "votes.jsonl"
     votes.write_ndjson(src)
-    code, stdout, _ = run(["aggregate", str(src), "--rules", "schulze"], capsys)
+    code, stdout, err = run(["aggregate", str(src), "--rules", "schulze"], capsys)
     assert code == 0
-    assert "votes turned into 9 pairwise comparisons" in stdout
-    assert "Condorcet winner: 1" in stdout
+    # stdout is not a terminal here: the table is CSV there, the notes go to stderr
+    assert "votes turned into 9 pairwise comparisons" in err
+    assert "Condorcet winner: 1" in err
+    table = pl.read_csv(io.BytesIO(stdout.encode()))
+    assert table.select("candidate", "schulze_rank").rows() == [(1, 1), (2, 2), (3, 3)]
 
 
 def test_aggregate_bad_rule_and_columns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -180,7 +185,7 @@ def test_govern_bundled_polis_with_ledger(tmp_path: Path, capsys: pytest.Capture
     from pluralign.govern import Ledger
 
     led = tmp_path / "ledger.sqlite"
-    code, stdout, _ = run(["govern", str(data.polis_dir()), "--out", str(tmp_path / "g"), "--k", "3",
+    code, stdout, _ = run(["govern", str(data.polis_dir()), "-o", str(tmp_path / "g"), "--k", "3",
                            "--ledger", str(led)], capsys)
     assert code == 0, stdout
     decision = json.loads((tmp_path / "g" / "constitution.json").read_text())
@@ -196,7 +201,7 @@ def test_govern_bundled_polis_with_ledger(tmp_path: Path, capsys: pytest.Capture
 def test_govern_bad_votes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = tmp_path / "v.csv"
     pl.DataFrame({"statement_id": [1], "participant_id": [1], "vote": [5]}).write_csv(src)
-    code, _, err = run(["govern", str(src), "--out", str(tmp_path / "g")], capsys)
+    code, _, err = run(["govern", str(src), "-o", str(tmp_path / "g")], capsys)
     assert code == 2 and len(err.strip().splitlines()) == 1 and "pluralign govern: error:" in err
 
 
@@ -204,7 +209,7 @@ def test_govern_bad_votes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 
 def test_report_votes_only_and_bundle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "rep"
-    code, stdout, _ = run(["report", "--votes", str(data.polis_dir()), "--out", str(out), "--quiet"],
+    code, stdout, _ = run(["report", "--votes", str(data.polis_dir()), "-o", str(out), "--quiet"],
                           capsys)
     assert code == 0, stdout
     html = (out / "report.html").read_text()
@@ -212,19 +217,19 @@ def test_report_votes_only_and_bundle(tmp_path: Path, capsys: pytest.CaptureFixt
     # pairs were not given: those sections say so instead of showing anything
     assert "no preference pairs were given" in html
     again = tmp_path / "again"
-    code, stdout, _ = run(["report", "--bundle", str(out / "report.json"), "--out", str(again)], capsys)
+    code, stdout, _ = run(["report", "--bundle", str(out / "report.json"), "-o", str(again)], capsys)
     assert code == 0
     assert (again / "report.html").read_text() == html
 
 
 def test_report_user_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(["report", "--out", str(tmp_path)], capsys)
+    code, _, err = run(["report", "-o", str(tmp_path)], capsys)
     assert_user_error(code, err, "nothing to analyse")
-    code, _, err = run(["report", "--votes", str(tmp_path / "nope"), "--out", str(tmp_path)], capsys)
+    code, _, err = run(["report", "--votes", str(tmp_path / "nope"), "-o", str(tmp_path)], capsys)
     assert_user_error(code, err, "does not exist")
     bad = tmp_path / "b.json"
     bad.write_text('{"title": 1}')
-    code, _, err = run(["report", "--bundle", str(bad), "--out", str(tmp_path)], capsys)
+    code, _, err = run(["report", "--bundle", str(bad), "-o", str(tmp_path)], capsys)
     assert_user_error(code, err, "not a pluralign report bundle")
 
 
@@ -239,6 +244,19 @@ def test_table_roundtrip(tmp_path: Path) -> None:
     nested = pl.DataFrame({"r": [[["a"], ["b"]]]})
     write_table(nested, tmp_path / "n.csv")
     assert json.loads(pl.read_csv(tmp_path / "n.csv")["r"][0]) == [["a"], ["b"]]
+
+
+def test_old_table_io_names_warn_and_still_work(tmp_path: Path) -> None:
+    from pluralign import cli
+
+    df = pl.DataFrame({"a": [1, 2], "b": ["x", "y"]})
+    with pytest.warns(DeprecationWarning, match="pluralign.cli.write_table is deprecated"):
+        old_write = cli.write_table
+    with pytest.warns(DeprecationWarning, match=r"use pluralign\.prefs\.read_table"):
+        old_read = cli.read_table
+    assert old_write is write_table and old_read is read_table
+    old_write(df, tmp_path / "t.csv")
+    assert old_read(tmp_path / "t.csv").equals(df)
 
 
 @pytest.mark.parametrize("cmd", ["demo", "prepare", "aggregate", "pareto", "edges", "govern",
@@ -305,7 +323,7 @@ def test_train_scalar_and_group_aware(tmp_path: Path, capsys: pytest.CaptureFixt
     src = tmp_path / "pairs.parquet"
     pairs.write_parquet(src)
     out = tmp_path / "models"
-    code, stdout, err = run(["train", str(src), "--out", str(out), "--group", "annotator_group",
+    code, stdout, err = run(["train", str(src), "-o", str(out), "--group", "annotator_group",
                              "--epochs", "1", "--quiet"], capsys)
     assert code == 0, err
     metrics = json.loads((out / "metrics.json").read_text())
@@ -320,5 +338,126 @@ def test_train_scalar_and_group_aware(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_train_user_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = tmp_path / "c.csv"
     pl.DataFrame({"chosen_id": ["a"], "rejected_id": ["b"]}).write_csv(src)
-    code, _, err = run(["train", str(src), "--out", str(tmp_path / "m")], capsys)
+    code, _, err = run(["train", str(src), "-o", str(tmp_path / "m")], capsys)
     assert_user_error(code, err, "prompt_id", "pluralign prepare")
+
+
+# -- one convention for every subcommand -------------------------------------------------------
+
+def _comparisons_csv(tmp_path: Path, rows: list[tuple[str, str]]) -> Path:
+    src = tmp_path / "comps.csv"
+    pl.DataFrame({"chosen_id": [r[0] for r in rows], "rejected_id": [r[1] for r in rows]}).write_csv(src)
+    return src
+
+
+@pytest.mark.parametrize(("rows", "why"), [
+    # a > b > c > a, each 2-1: a majority cycle, said with its members
+    ([("a", "b")] * 2 + [("b", "a")] + [("b", "c")] * 2 + [("c", "b")] + [("c", "a")] * 2
+     + [("a", "c")], "none (majority cycle: a > b > c > a)"),
+    # a and b split 1-1, both beat c: a tie, not a cycle
+    ([("a", "b"), ("b", "a"), ("a", "c"), ("b", "c")], "none (tie between a and b)"),
+    # a and b both beat c but never met
+    ([("a", "c"), ("b", "c")], "none (never compared: a and b)"),
+])
+def test_aggregate_says_why_there_is_no_condorcet_winner(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], rows: list, why: str) -> None:
+    src = _comparisons_csv(tmp_path, rows)
+    code, stdout, err = run(["aggregate", str(src), "-o", str(tmp_path / "o.csv")], capsys)
+    assert code == 0, err
+    assert f"Condorcet winner: {why}" in stdout
+    if "cycle" not in why:
+        assert "cycle" not in stdout
+
+
+def test_output_option_everywhere_and_old_out_warns(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    ap = build_parser()
+    subs = next(a for a in ap._actions if a.dest == "command").choices
+    for name, sub in subs.items():
+        opts = {o for a in sub._actions for o in a.option_strings}
+        assert {"-o", "--output", "--out", "--quiet"} <= opts, name
+    src = tmp_path / "pts.csv"
+    pl.DataFrame({"x": [1.0, 0.0, 0.5], "y": [0.0, 1.0, -1.0]}).write_csv(src)
+    code, _, err = run(["pareto", str(src), "--out", str(tmp_path / "old.csv")], capsys)
+    assert code == 0
+    assert "--out is deprecated" in err and "-o/--output" in err
+    code, _, err = run(["pareto", str(src), "--output", str(tmp_path / "new.csv")], capsys)
+    assert code == 0 and "deprecated" not in err
+    assert pl.read_csv(tmp_path / "old.csv").equals(pl.read_csv(tmp_path / "new.csv"))
+    assert pl.read_csv(tmp_path / "new.csv")["pareto_rank"].to_list() == [0, 0, 1]
+    code, _, err = run(["govern", str(src)], capsys)
+    assert_user_error(code, err, "-o/--output is required")
+
+
+@pytest.mark.parametrize("ext", ["csv.gz", "jsonl.gz"])
+def test_compressed_outputs(tmp_path: Path, capsys: pytest.CaptureFixture[str], ext: str) -> None:
+    src = tmp_path / "pts.csv"
+    pl.DataFrame({"x": [1.0, 0.0, 0.5], "y": [0.0, 1.0, -1.0]}).write_csv(src)
+    out = tmp_path / f"r.{ext}"
+    code, _, err = run(["pareto", str(src), "-o", str(out)], capsys)
+    assert code == 0, err
+    with gzip.open(out, "rt") as f:
+        text = f.read()
+    df = pl.read_csv(io.StringIO(text)) if ext.startswith("csv") else pl.read_ndjson(io.StringIO(text))
+    assert df["pareto_rank"].to_list() == [0, 0, 1]
+    assert read_table(out).equals(df)
+
+
+def test_stdin_and_stdout_dash_and_quiet(tmp_path: Path) -> None:
+    csv = "chosen_id,rejected_id\na,b\na,b\nb,c\na,c\n"
+    r = subprocess.run([sys.executable, "-m", "pluralign", "aggregate", "-", "-o", "-",
+                        "--rules", "copeland"], input=csv, capture_output=True, text=True,
+                       timeout=120, check=False)
+    assert r.returncode == 0, r.stderr
+    table = pl.read_csv(io.StringIO(r.stdout))  # clean CSV: the notes are on stderr
+    assert table.select("candidate", "copeland_rank").rows() == [("a", 1), ("b", 2), ("c", 3)]
+    assert "Condorcet winner: a" in r.stderr
+    src = tmp_path / "pts.csv"
+    pl.DataFrame({"x": [1.0, 0.0]}).write_csv(src)
+    r = subprocess.run([sys.executable, "-m", "pluralign", "pareto", str(src), "-o",
+                        str(tmp_path / "o.parquet"), "--quiet"], capture_output=True, text=True,
+                       timeout=120, check=False)
+    assert r.returncode == 0 and r.stdout == "" and r.stderr == ""
+    r = subprocess.run([sys.executable, "-m", "pluralign", "pareto", str(src), "-o",
+                        str(tmp_path / "o.parquet")], capture_output=True, text=True, timeout=120,
+                       check=False)
+    assert r.stdout.startswith("wrote 2 rows")
+
+
+def test_aggregate_reads_raw_pairs_and_polis_folders(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from pluralign import prefs
+
+    # raw chosen/rejected text pairs, as `prepare` reads them: same result as after `prepare`
+    code, _, err = run(["aggregate", str(data.hh_rlhf_path()), "-o", str(tmp_path / "raw.csv"),
+                        "--rules", "copeland"], capsys)
+    assert code == 0, err
+    prepared = tmp_path / "pairs.parquet"
+    prefs.read_pairs(data.hh_rlhf_path()).write_parquet(prepared)
+    assert run(["aggregate", str(prepared), "-o", str(tmp_path / "prep.csv"), "--rules",
+                "copeland"], capsys)[0] == 0
+    assert pl.read_csv(tmp_path / "raw.csv").equals(pl.read_csv(tmp_path / "prep.csv"))
+    # a Polis export folder: its votes
+    code, stdout, err = run(["aggregate", str(data.polis_dir()), "-o", str(tmp_path / "p.csv"),
+                             "--rules", "schulze"], capsys)
+    assert code == 0, err
+    assert "votes turned into" in stdout
+    # ratings need a prepare step, and the message says which
+    src = tmp_path / "ratings.csv"
+    pl.DataFrame({"prompt": ["p"], "response": ["r"], "score": [1.0]}).write_csv(src)
+    code, _, err = run(["aggregate", str(src)], capsys)
+    assert_user_error(code, err, f"pluralign prepare {src} --kind ratings")
+
+
+def test_train_reads_raw_pairs_as_prepare_does(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    # the first 40 raw HH-RLHF lines (chosen/rejected dialogues), no `prepare` step
+    with gzip.open(data.hh_rlhf_path(), "rt", encoding="utf-8") as f:
+        lines = [next(f) for _ in range(40)]
+    src = tmp_path / "raw.jsonl"
+    src.write_text("".join(lines), encoding="utf-8")
+    out = tmp_path / "models"
+    code, stdout, err = run(["train", str(src), "-o", str(out), "--epochs", "1"], capsys)
+    assert code == 0, err
+    assert "pairs: 40" in stdout
+    assert set(json.loads((out / "metrics.json").read_text())) == {"scalar"}

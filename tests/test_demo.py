@@ -38,7 +38,7 @@ def test_shipped_data_and_attribution() -> None:
 
 def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "demo"
-    code = main(["demo", "--out", str(out), "--pairs", "120", "--epochs", "1", "--quiet"])
+    code = main(["demo", "-o", str(out), "--pairs", "120", "--epochs", "1", "--quiet"])
     stdout = capsys.readouterr().out
     assert code == 0
     assert f"report: {(out / 'report.html').resolve()}" in stdout
@@ -88,7 +88,7 @@ def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     # the bundled MiniLM embedded the texts: the report credits it (Apache-2.0)
     assert "all-MiniLM-L6-v2" in html and "Apache License 2.0" in html
     # run again into the same folder: it replaces its own output (a fresh ledger), no refusal
-    assert main(["demo", "--out", str(out), "--pairs", "120", "--epochs", "1", "--quiet",
+    assert main(["demo", "-o", str(out), "--pairs", "120", "--epochs", "1", "--quiet",
                  "--no-train"]) == 0
     again = Ledger.load(out / "ledger.sqlite").entries
     assert [e.kind for e in again] == ["constitution", "arbiter_policy"]

@@ -206,7 +206,7 @@ def test_batched_equals_one_by_one(sets: list[np.ndarray], seed: int) -> None:
     # interleave prompts so the batched path has to group them
     shuffled = df.sample(fraction=1.0, shuffle=True, seed=seed % 1000)
     a = Arbiter(ctx(dis="overton"))
-    out = a.decide_batch(shuffled, response_id="response_id", std="std", group_support=gs)
+    out = a.decide_batch(shuffled, response="response_id", std="std", group_support=gs)
     assert out.height == len(sets)
     for r in out.iter_rows(named=True):
         sub = shuffled.filter(pl.col("prompt_id") == r["prompt_id"])

@@ -90,7 +90,7 @@ def test_edge_signals_columns_and_reasons() -> None:
         }
     )
     ps = pl.DataFrame({"prompt_id": [1, 2], "interval_width": [0.5, None], "agreement": [0.9, 0.1]})
-    out = edge_signals(scores, CTX, response_id="response_id", std="std", prompt_signals=ps)
+    out = edge_signals(scores, CTX, response="response_id", std="std", prompt_signals=ps)
     assert out["prompt_id"].to_list() == [1, 2]
     r1, r2 = out.to_dicts()
     # prompt 1: (1,0), (0,1), (.5,.5): every pair incomparable, tau = -1, Chebyshev picks r2

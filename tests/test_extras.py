@@ -114,7 +114,7 @@ def test_demo_without_report_extra_says_so_cleanly(tmp_path: Path) -> None:
         import sys
         from pluralign.cli import main
         sys.exit(main(sys.argv[1:]))
-    """, tmp_path, "demo", "--out", str(tmp_path / "demo"), "--no-train")
+    """, tmp_path, "demo", "-o", str(tmp_path / "demo"), "--no-train")
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()

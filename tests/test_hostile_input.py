@@ -273,10 +273,10 @@ def test_prefs_and_stats_parameters_found_by_fuzzing() -> None:
     with pytest.raises(InputError, match="complex"):
         stats.agreement(np.array([[1, 2], [1, 2]]) + 0j)
     votes = pl.DataFrame({"item": [0, 0], "group": ["g", "h"], "label": [1, -1]})
-    with pytest.raises(InputError, match="group must be a column name"):
-        stats.disagreement(votes, group=0)
-    with pytest.raises(SchemaError, match="group column ''"):
-        stats.disagreement(votes, group="")
+    with pytest.raises(InputError, match="groups must be a column name"):
+        stats.disagreement(votes, groups=0)
+    with pytest.raises(SchemaError, match="groups column ''"):
+        stats.disagreement(votes, groups="")
 
 
 def test_ratings_silent_changes_are_errors() -> None:
@@ -319,8 +319,8 @@ def test_zero_total_weight_is_an_error_not_nan_shares() -> None:
     d = pl.DataFrame({"item": [0, 0, 1], "group": ["g", "h", "g"], "label": [1, -1, 1],
                       "w": [0.0, 1.0, 1.0]})
     with pytest.raises(InputError, match="item 0, group 'g' has total weight 0"):
-        stats.disagreement(d, group="group", label="label", weight="w")
-    out = stats.disagreement(d.with_columns(pl.lit(1.0).alias("w")), group="group", label="label",
+        stats.disagreement(d, groups="group", label="label", weight="w")
+    out = stats.disagreement(d.with_columns(pl.lit(1.0).alias("w")), groups="group", label="label",
                              weight="w")
     assert not out.select(pl.col(pl.Float64).is_nan().any()).row(0)[0]
 

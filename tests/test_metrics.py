@@ -115,7 +115,7 @@ def test_uncertainty_blindness_hand_case() -> None:
 def test_end_to_end_pipeline() -> None:
     df = _scores(PROMPTS).with_columns(pl.lit(0.3).alias("std"))
     ctx = Context.from_dict({**CTX.model_dump(), "arbiter": {"uncertainty": 0.25}})
-    dec = Arbiter(ctx).decide_batch(df, response_id="response_id", std="std")
+    dec = Arbiter(ctx).decide_batch(df, response="response_id", std="std")
     sc = scalar_choice(df, ctx)
     m = uncertainty_blindness(dec, sc)
     assert dec["action"].to_list() == ["clarify", "clarify", "clarify"]

@@ -40,11 +40,11 @@ def test_ratings_to_pairs_hand_case() -> None:
         ("r1", "r2", False), ("r1", "r3", True), ("r3", "r2", False)
     ]
     assert dict(s.dropped) == {"ties": 0, "below_margin": 1}
-    # by=prompt only: r1 and r2 are rated under two objectives, so they would be paired with
+    # groups=prompt only: r1 and r2 are rated under two objectives, so they would be paired with
     # themselves (issue 17): an error naming them, not a pair (r1, r1)
     with pytest.raises(InputError, match="rated more than once"):
-        ratings_to_pairs(df, by="prompt_id")
-    _, s = ratings_to_pairs(df.filter(pl.col("objective") == "help"), by="prompt_id")
+        ratings_to_pairs(df, groups="prompt_id")
+    _, s = ratings_to_pairs(df.filter(pl.col("objective") == "help"), groups="prompt_id")
     assert s.n_in == 3
 
 

@@ -30,7 +30,7 @@ def test_tally_hand_case() -> None:
             ("g2", "c", "a", False, 1.0),
         ]
     )
-    t = tally(df, by="group")
+    t = tally(df, groups="group")
     out = t.finalize()
     assert out.columns == ["group", "item_a", "item_b", "wins_a", "wins_b", "ties", "weight_a",
                            "weight_b", "weight_ties", "n"]
@@ -75,7 +75,7 @@ comparison_rows = st.lists(
 @given(comparison_rows, st.integers(0, 50), st.integers(0, 50))
 def test_tally_matches_reference_and_merges(rows, cut1, cut2) -> None:
     df = _cmp(rows)
-    t = tally(df, by="group")
+    t = tally(df, groups="group")
     got = {
         (r[0], r[1], r[2]): [r[3], r[4], r[5], r[6], r[7], r[8]]
         for r in t.finalize().rows()
@@ -87,11 +87,11 @@ def test_tally_matches_reference_and_merges(rows, cut1, cut2) -> None:
         assert got[k][3:] == pytest.approx(ref[k][3:], abs=1e-12)
     # merging batch tallies equals the tally of the whole, in any grouping/order
     i, j = sorted((min(cut1, len(rows)), min(cut2, len(rows))))
-    parts = [tally(df[:i], by="group"), tally(df[i:j], by="group"), tally(df[j:], by="group")]
+    parts = [tally(df[:i], groups="group"), tally(df[i:j], groups="group"), tally(df[j:], groups="group")]
     assert parts[0].merge(parts[1]).merge(parts[2]) == t
     assert parts[2].merge(parts[0], parts[1]) == t
     assert parts[0].merge(parts[1].merge(parts[2])) == t
-    assert tally([df[:i], df[i:]], by="group") == t
+    assert tally([df[:i], df[i:]], groups="group") == t
     # pickles round trip
     assert pickle.loads(pickle.dumps(t)) == t
 
@@ -105,7 +105,7 @@ def test_tally_multiple_by_and_int_ids() -> None:
             "rejected_id": [2, 1, 1, 3],
         }
     )
-    out = tally(df, by=["group", "objective"]).finalize()
+    out = tally(df, groups=["group", "objective"]).finalize()
     assert out.select("group", "objective", "item_a", "item_b", "wins_a", "wins_b").rows() == [
         ("x", "h", 1, 2, 1, 0),
         ("x", "s", 1, 2, 0, 1),
@@ -120,10 +120,10 @@ def test_tally_bad_input() -> None:
     with pytest.raises(InputError, match="weight"):
         tally(_cmp([("g", "a", "b", False, float("inf"))]))
     with pytest.raises(SchemaError, match="group2"):
-        tally(_cmp([("g", "a", "b", False, 1.0)]), by="group2")
+        tally(_cmp([("g", "a", "b", False, 1.0)]), groups="group2")
     with pytest.raises(SchemaError, match="Boolean"):
         tally(_cmp([("g", "a", "b", False, 1.0)]).with_columns(pl.lit(1).alias("tie")))
-    t1 = tally(_cmp([("g", "a", "b", False, 1.0)]), by="group")
+    t1 = tally(_cmp([("g", "a", "b", False, 1.0)]), groups="group")
     t2 = tally(_cmp([("g", "a", "b", False, 1.0)]))
     with pytest.raises(InputError, match="grouped by"):
         t1.merge(t2)

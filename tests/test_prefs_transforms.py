@@ -150,7 +150,7 @@ def test_split_hash_method_is_stable_under_removal() -> None:
        f=st.floats(0.0, 1.0), seed=st.integers(0, 5), method=st.sampled_from(["exact", "hash"]))
 def test_split_never_leaks_and_loses_nothing(keys, f, seed, method) -> None:
     df = pl.DataFrame({"k": keys, "g": [k % 2 for k in keys]}).with_row_index("i")
-    parts = split(df, by="k", fractions={"a": f, "b": 1.0 - f}, seed=seed, method=method,
+    parts = split(df, groups="k", fractions={"a": f, "b": 1.0 - f}, seed=seed, method=method,
                   stratify="g" if seed % 2 else None)
     a, b = parts["a"], parts["b"]
     assert not (set(a["k"]) & set(b["k"]))
@@ -162,7 +162,7 @@ def test_split_never_leaks_and_loses_nothing(keys, f, seed, method) -> None:
 
 def test_split_multi_column_key() -> None:
     df = pl.DataFrame({"a": [1, 1, 2, 2], "b": ["x", "y", "x", "x"]})
-    parts = split(df, by=["a", "b"], fractions={"t": 0.5, "e": 0.5})
+    parts = split(df, groups=["a", "b"], fractions={"t": 0.5, "e": 0.5})
     # 3 groups at 0.5/0.5: floor gives 1 + 1, the spare group goes to the first part
     assert parts["t"].select("a", "b").n_unique() == 2
     assert parts["e"].select("a", "b").n_unique() == 1
@@ -174,7 +174,7 @@ def test_split_multi_column_key() -> None:
     ({"fractions": {"a": 0.5, "b": 0.6}}, InputError, "sum to 1"),
     ({"fractions": {"a": -0.5, "b": 1.5}}, InputError, ">= 0"),
     ({"fractions": {}}, InputError, "empty"),
-    ({"by": "nope"}, SchemaError, "'nope'"),
+    ({"groups": "nope"}, SchemaError, "'nope'"),
     ({"stratify": "nope"}, SchemaError, "'nope'"),
     ({"method": "random"}, InputError, "method"),
 ])

@@ -116,7 +116,7 @@ def test_by_groups_and_bootstrap() -> None:
     df = pl.concat(
         [_cmp(pairs).with_columns(pl.lit(g).alias("group")) for g in ("g1", "g2")]
     )
-    r = bradley_terry(df, by="group")
+    r = bradley_terry(df, groups="group")
     assert r.columns == ["group", "item", "strength", "se", "ci_low", "ci_high", "n_comparisons"]
     assert r["group"].to_list() == ["g1"] * 3 + ["g2"] * 3
     one = bradley_terry(_cmp(pairs))

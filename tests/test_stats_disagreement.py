@@ -22,7 +22,7 @@ def test_entropy_hand_cases() -> None:
             "vote": [1, 1, -1, -1, 1, 1, 1, 1, 0, -1],
         }
     )
-    r = disagreement(df, by="statement_id")
+    r = disagreement(df, item="statement_id")
     assert r["statement_id"].to_list() == [1, 2, 3]
     assert r["entropy"].to_list() == pytest.approx([math.log(2), 0.0, math.log(3)])
     assert r["n"].to_list() == [4.0, 3.0, 3.0]
@@ -38,7 +38,7 @@ def test_js_divergence_and_majorities() -> None:
             "vote": [1, 1, -1, -1, 1, 1, 1, 1, 1, -1, 1, 1],
         }
     )
-    r = disagreement(df, group="group")
+    r = disagreement(df, groups="group")
     # x: A all 1, B all -1 -> disjoint distributions, JSD = ln 2, majorities differ
     # y: identical -> 0
     # z: A = (1/2, 1/2), B = (0, 1) over (-1, 1): m = (1/4, 3/4);
@@ -66,7 +66,7 @@ def _jsd_reference(dists: list[Counter[int]]) -> float:
                 max_size=60))
 def test_matches_slow_reference(rows: list[tuple[int, int, int]]) -> None:
     df = pl.DataFrame(rows, schema=["item", "group", "vote"], orient="row")
-    r = disagreement(df, group="group")
+    r = disagreement(df, groups="group")
     for row in r.iter_rows(named=True):
         votes = [v for i, _, v in rows if i == row["item"]]
         c = Counter(votes)
@@ -84,7 +84,7 @@ def test_disagreement_bad_input() -> None:
     with pytest.raises(SchemaError, match="label"):
         disagreement(pl.DataFrame({"item": [1], "opinion": [1]}))
     with pytest.raises(SchemaError, match="grp"):
-        disagreement(pl.DataFrame({"item": [1], "vote": [1]}), group="grp")
+        disagreement(pl.DataFrame({"item": [1], "vote": [1]}), groups="grp")
     with pytest.raises(InputError, match="'vote'.*row 1"):
         disagreement(pl.DataFrame({"item": [1, 1], "vote": [1, None]}))
     with pytest.raises(InputError, match="'w' row 0"):

@@ -1,6 +1,7 @@
-"""Shared checks for the values every public function takes (counts, seeds, thread counts,
-arrays and ids), so each caller gets the same named error instead of a foreign exception
-(``OverflowError`` from a too-large int, a polars ``PanicException``, a silent cast).
+"""Shared checks for the values every public function takes (types, string options, counts,
+seeds, thread counts, tables and their columns, arrays and ids, renamed keywords), so each
+caller gets the same named error instead of a foreign exception (``OverflowError`` from a
+too-large int, a polars ``PanicException``, a silent cast).
 
 Everything here runs once per call, never per element in Python (array checks are numpy
 reductions).
@@ -12,21 +13,29 @@ import enum
 import functools
 import inspect
 import math
-from collections.abc import Callable, Hashable
+import typing
+import warnings
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
 
-from .errors import InputError, InternalError, LimitError
+from .errors import InputError, InternalError, LimitError, SchemaError
 
 __all__ = [
     "MAX_THREADS_ARG",
     "count",
+    "finite_columns",
+    "frame",
     "guard_module",
     "guard_panics",
     "id_array",
     "id_series",
+    "instance",
     "numeric_array",
+    "option",
+    "renamed",
+    "require_columns",
     "seed",
     "threads",
 ]
@@ -239,3 +248,150 @@ def guard_module(module: Any) -> None:
                 obj.__pluralign_guarded__ = True  # type: ignore[attr-defined]
             except (AttributeError, TypeError):
                 pass
+
+
+# ---------------------------------------------------------------------------------------------
+# types, options, tables and columns
+
+
+def instance(v: Any, name: str, types: type | tuple[type, ...], what: str) -> Any:
+    """``v`` when it is an instance of ``types`` (bools are not ints here); else an
+    :class:`InputError` saying ``name must be <what>``."""
+    ts = types if isinstance(types, tuple) else (types,)
+    ok = isinstance(v, ts) and not (isinstance(v, (bool, np.bool_)) and bool not in ts)
+    if not ok:
+        raise InputError(f"{name} must be {what}, got {v!r} ({type(v).__name__})")
+    return v
+
+
+def option(v: Any, name: str, allowed: Any) -> Any:
+    """``v`` when it is one of ``allowed`` (a ``Literal[...]`` type or a sequence of values);
+    else an :class:`InputError` listing the choices."""
+    choices = typing.get_args(allowed) if typing.get_origin(allowed) is typing.Literal \
+        else tuple(allowed)
+    try:
+        ok = v in choices and isinstance(v, Hashable)
+    except TypeError:
+        ok = False
+    if not ok:
+        raise InputError(f"{name} must be one of {', '.join(map(repr, choices))}, got {v!r}")
+    return v
+
+
+def frame(df: Any, name: str) -> Any:
+    """``df`` as an eager polars DataFrame.
+
+    Accepted: a polars DataFrame or LazyFrame (collected), a pyarrow Table and anything that
+    exports an Arrow C stream (``__arrow_c_stream__``). A pandas DataFrame is refused with the
+    conversion to use (``polars.from_pandas``): converting silently would copy and guess
+    dtypes."""
+    import polars as pl
+
+    if isinstance(df, pl.DataFrame):
+        return df
+    if isinstance(df, pl.LazyFrame):
+        try:
+            return df.collect()
+        except pl.exceptions.PolarsError as e:
+            raise InputError(f"{name}: the LazyFrame could not be collected: {e}") from None
+    if type(df).__module__.split(".")[0] == "pandas":
+        raise InputError(f"{name} is a pandas {type(df).__name__}; convert it with "
+                         f"polars.from_pandas({name}) first")
+    if hasattr(df, "__arrow_c_stream__") or type(df).__module__.split(".")[0] == "pyarrow":
+        try:
+            out = pl.DataFrame(df) if hasattr(df, "__arrow_c_stream__") else pl.from_arrow(df)
+        except (pl.exceptions.PolarsError, TypeError, ValueError) as e:
+            raise InputError(f"{name}: cannot read the {type(df).__name__} as a table: "
+                             f"{e}") from None
+        if isinstance(out, pl.DataFrame):
+            return out
+    raise InputError(f"{name} must be a polars DataFrame (or a LazyFrame, a pyarrow Table or "
+                     f"any object with __arrow_c_stream__), got {type(df).__name__}")
+
+
+def require_columns(df: Any, cols: Sequence[str], what: str, hint: str = "") -> None:
+    """A :class:`SchemaError` naming the columns of ``cols`` that ``df`` lacks, and the ones it
+    has."""
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise SchemaError(
+            f"{what}: missing column(s): {missing} not found; the table has {df.columns}. "
+            + (hint or "Rename your columns or pass their names as parameters"))
+
+
+def finite_columns(df: Any, cols: Sequence[str], what: str, nonneg: bool = False) -> None:
+    """Numeric columns without nulls or non-finite values (and, with ``nonneg``, without
+    negative values); the error names the column and the first bad row."""
+    import polars as pl
+
+    for c in cols:
+        dtype = df.schema[c]
+        if not dtype.is_numeric():
+            raise SchemaError(f"{what}: column '{c}' has type {dtype}; it must be numeric")
+    if not cols or df.height == 0:
+        return
+
+    def fine(c: str) -> bool:
+        if df[c].null_count():
+            return False
+        a = df[c].to_numpy()
+        if df.schema[c].is_float() and not bool(np.isfinite(a).all()):
+            return False
+        return not nonneg or bool((a >= 0).all())
+
+    if all(fine(c) for c in cols):
+        return
+    bad_expr = {c: pl.col(c).is_null() | ~pl.col(c).cast(pl.Float64).is_finite() for c in cols}
+    bad = df.select([e.arg_max().alias(c) for c, e in bad_expr.items()]
+                    + [e.any().alias(f"__any_{c}") for c, e in bad_expr.items()]).row(0, named=True)
+    for c in cols:
+        if bad[f"__any_{c}"]:
+            row = int(bad[c])
+            raise InputError(f"{what}: column '{c}' has a null or non-finite value "
+                             f"({df[c][row]}) at row {row}; fill or drop it first")
+    if nonneg:
+        for c in cols:
+            neg = df.select((pl.col(c) < 0).arg_max().alias("i"),
+                            (pl.col(c) < 0).any().alias("a")).row(0)
+            if neg[1]:
+                raise InputError(f"{what}: column '{c}' is negative at row {neg[0]}; support "
+                                 "must be >= 0")
+
+
+# ---------------------------------------------------------------------------------------------
+# renamed keywords (kept one release with a DeprecationWarning)
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+#: the default of a deprecated keyword: tells "not passed" from any value
+UNSET: Any = _Unset()
+
+
+def _outside_stacklevel() -> int:
+    """The ``stacklevel`` of the first caller outside pluralign (wrappers and public functions
+    in between vary), so that a warning points at the user's line."""
+    import sys
+
+    level, f = 1, sys._getframe(1)
+    while f is not None and f.f_globals.get("__name__", "").split(".")[0] == "pluralign":
+        f, level = f.f_back, level + 1  # type: ignore[assignment]
+    return level
+
+
+def renamed(where: str, new: str, new_value: Any, old: str, old_value: Any,
+            default: Any = None) -> Any:
+    """The value of keyword ``new`` when the caller may still use its old name ``old``.
+
+    ``old_value`` is :data:`UNSET` unless the caller passed ``old``; then it warns
+    (``DeprecationWarning`` naming both and ``where``) and its value is used. Passing both
+    (``new_value`` other than its ``default``) is an :class:`InputError`."""
+    if old_value is UNSET:
+        return new_value
+    if new_value is not UNSET and new_value is not default:
+        raise InputError(f"{where}: pass {new}= only ({old}= is its old name)")
+    warnings.warn(f"{where}: {old}= is deprecated and will be removed in the next release; "
+                  f"use {new}=", DeprecationWarning, stacklevel=_outside_stacklevel())
+    return old_value

@@ -13,12 +13,13 @@ import random as _random
 import re
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
 
 from . import _core
+from . import _validate as _v
 from .errors import InputError, LimitError, SchemaError
 
 __all__ = [
@@ -87,6 +88,7 @@ __all__ = [
 ]
 
 TieBreak = None | str | Sequence[Hashable] | int
+CommitteeMethod = Literal["auto", "exact", "sequential"]
 
 
 def _check_candidate(c: Any, where: str) -> None:
@@ -400,15 +402,19 @@ class Profile:
     def by(
         cls,
         rankings: pl.DataFrame,
-        group: str,
+        groups: str | None = None,
         *,
         candidates: Sequence[Hashable] | None = None,
         ranking: str = "ranking",
         weight: str = "weight",
         threads: int | None = None,
+        group: Any = _v.UNSET,
     ) -> dict[Any, Profile]:
-        """One profile per value of the ``group`` column, parsed in one pass; all share the
-        candidate list."""
+        """One profile per value of the ``groups`` column, parsed in one pass; all share the
+        candidate list (``group=`` is the old name of ``groups=``, deprecated)."""
+        group = _v.renamed("Profile.by", "groups", groups, "group", group)
+        if not isinstance(group, str):
+            raise InputError(f"Profile.by: groups must be a column name (str), got {group!r}")
         if not isinstance(rankings, pl.DataFrame):
             raise InputError("Profile.by needs a polars DataFrame")
         s = _df_column(rankings, ranking, "rankings")
@@ -540,12 +546,32 @@ def llull(profile: Profile) -> Result:
     return _rule("llull", profile)
 
 
-def minimax(profile: Profile, strength: str = "margins") -> Result:
-    """Minimax (Simpson–Kramer): the candidate whose worst defeat is smallest."""
-    return _rule("minimax", profile, variant=strength)
+MinimaxStrength = Literal["margin", "winning", "pairwise_opposition"]
+# the kernel's names of the strengths (it predates the shared vocabulary of schulze)
+_MINIMAX_KERNEL = {"margin": "margins", "winning": "winning_votes",
+                   "winning_votes": "winning_votes", "pairwise_opposition": "pairwise_opposition"}
 
 
-def schulze(profile: Profile, strength: str = "margin") -> Result:
+def minimax(profile: Profile, strength: MinimaxStrength = "margin") -> Result:
+    """Minimax (Simpson–Kramer): the candidate whose worst defeat is smallest.
+
+    ``strength`` measures a defeat as in :func:`schulze`: ``"margin"`` (default),
+    ``"winning"`` (also ``"winning_votes"``) or ``"pairwise_opposition"`` (the opponent's
+    support, defeat or not). ``"margins"`` is the old name of ``"margin"`` (deprecated)."""
+    if strength == "margins":
+        import warnings
+
+        warnings.warn('minimax: strength="margins" is deprecated and will be removed in the next '
+                      'release; use strength="margin"', DeprecationWarning,
+                      stacklevel=_v._outside_stacklevel())
+        strength = "margin"
+    _v.option(strength, "strength", (*MinimaxStrength.__args__, "winning_votes"))
+    return _rule("minimax", profile, variant=_MINIMAX_KERNEL[strength])
+
+
+def schulze(profile: Profile,
+            strength: Literal["margin", "margins", "winning", "winning_votes", "ratio"] = "margin"
+            ) -> Result:
     """Schulze beat-path method (Schulze 2011).
 
     ``strength`` measures a link ``a -> b`` (only where a majority prefers a to b):
@@ -570,7 +596,7 @@ def ranked_pairs_all(profile: Profile) -> Result:
     return _rule("ranked_pairs_all", profile)
 
 
-def kemeny(profile: Profile, method: str = "exact", tie_break: TieBreak = None) -> Result:
+def kemeny(profile: Profile, method: Literal["exact", "local_search"] = "exact", tie_break: TieBreak = None) -> Result:
     """Kemeny–Young: the ranking(s) maximizing agreement with the ballots. ``exact`` is dynamic
     programming over subsets (LimitError above 20 candidates); ``local_search`` is a heuristic."""
     return _rule("kemeny", profile, tie_break=tie_break, variant=method)
@@ -635,9 +661,9 @@ def stv(
     profile: Profile,
     seats: int,
     *,
-    quota: str = "droop",
-    transfer: str = "wigm",
-    surplus_order: str = "largest",
+    quota: Literal["droop", "hare"] = "droop",
+    transfer: Literal["wigm", "gregory", "meek"] = "wigm",
+    surplus_order: Literal["largest", "simultaneous"] = "largest",
     tie_break: TieBreak = "backward",
 ) -> StvResult:
     """Single transferable vote (proportional, multi-winner) from ranked ballots.
@@ -733,7 +759,7 @@ def baldwin(profile: Profile, tie_break: TieBreak = None) -> Result:
     return _rule("baldwin", profile, tie_break=tie_break)
 
 
-def nanson(profile: Profile, variant: str = "strict") -> Result:
+def nanson(profile: Profile, variant: Literal["strict", "weak"] = "strict") -> Result:
     """Nanson: repeatedly eliminate candidates with Borda score below (``strict``) or at or
     below (``weak``) the average."""
     return _rule("nanson", profile, variant=variant)
@@ -754,7 +780,7 @@ def stable_voting(profile: Profile) -> Result:
     return _rule("stable_voting", profile)
 
 
-def maximal_lottery(profile: Profile, payoff: str = "margins") -> Result:
+def maximal_lottery(profile: Profile, payoff: Literal["margins", "majority"] = "margins") -> Result:
     """Maximal lottery (Fishburn 1984): a probability per candidate (``scores``)."""
     return _rule("maximal_lottery", profile, variant=payoff)
 
@@ -786,7 +812,8 @@ def schwartz_set(profile: Profile) -> frozenset:
     return frozenset(_set("schwartz_set", profile))
 
 
-def uncovered_set(profile: Profile, covering: str = "gillies") -> frozenset:
+def uncovered_set(profile: Profile,
+                  covering: Literal["gillies", "miller", "mckelvey"] = "gillies") -> frozenset:
     """Candidates no other candidate covers (Gillies, Miller or McKelvey covering)."""
     return frozenset(_set("uncovered_set", profile, covering))
 
@@ -1038,7 +1065,7 @@ def _thiele_method(ap: ApprovalProfile, k: int, method: str) -> str:
     return method
 
 
-def pav(ap: ApprovalProfile, k: int, method: str = "auto", tie_break: TieBreak = None) -> CommitteeResult:
+def pav(ap: ApprovalProfile, k: int, method: CommitteeMethod = "auto", tie_break: TieBreak = None) -> CommitteeResult:
     """Proportional Approval Voting (Thiele weights 1, 1/2, 1/3, ...): exact for small
     instances (``auto``), sequential PAV for large ones."""
     ap = _approval_profile(ap)
@@ -1046,7 +1073,7 @@ def pav(ap: ApprovalProfile, k: int, method: str = "auto", tie_break: TieBreak =
     return _committee("pav", ap, k, _thiele_method(ap, k, method), tie_break)
 
 
-def chamberlin_courant(ap: ApprovalProfile, k: int, method: str = "auto", tie_break: TieBreak = None) -> CommitteeResult:
+def chamberlin_courant(ap: ApprovalProfile, k: int, method: CommitteeMethod = "auto", tie_break: TieBreak = None) -> CommitteeResult:
     """Approval Chamberlin–Courant: maximize the weight of voters with an approved member."""
     ap = _approval_profile(ap)
     _check_k(k)

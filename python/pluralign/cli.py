@@ -2,8 +2,15 @@
 
 ``pluralign demo`` runs the whole pipeline on data shipped with the package and writes an HTML
 report; ``prepare``, ``aggregate``, ``pareto``, ``edges``, ``govern``, ``train`` and ``report``
-do the steps one at a time on your own files (``.parquet``, ``.csv``, ``.jsonl``; ``.jsonl.gz``
-in). Every subcommand has ``--help``.
+do the steps one at a time on your own files (:data:`pluralign.prefs.TABLE_FORMATS`). Every
+subcommand has ``--help``.
+
+One convention for all of them: ``-o/--output`` names the result (a table file, ``-`` for
+standard output, or a folder for ``demo``, ``govern``, ``train`` and ``report``; ``--out`` is
+its old name), ``-`` as an input table reads CSV from standard input, a table with no
+``--output`` is printed as a readable table on a terminal and as CSV otherwise, and
+``--quiet`` silences the notes (progress bars are shown only on a terminal anyway). Notes go to
+standard error whenever the table itself goes to standard output.
 
 User errors (bad files, columns, values, a feature this build lacks) exit with code 2 and a
 one-line message naming the problem; ``--debug`` shows the traceback instead.
@@ -12,88 +19,79 @@ one-line message naming the problem; ``--debug`` shows the traceback instead.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
 
-from . import __version__, pareto
-from .errors import InputError, MissingDependencyError, PluralignError
+from . import __version__, choice, edge, govern, pareto, prefs, reward, stats
+from .errors import InputError, PluralignError
+from .prefs import TABLE_FORMATS as _TABLE_IN
 
-__all__ = ["build_parser", "main", "read_table", "write_table"]
-
-_TABLE_IN = ".parquet, .csv, .jsonl/.ndjson (optionally .gz)"
-
-
-def read_table(path: str | Path) -> pl.DataFrame:
-    """Read a table by its extension (parquet, csv, json lines, gzipped json lines);
-    InputError for a missing file or an unknown extension."""
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"input file {path} does not exist")
-    if p.is_dir():
-        raise InputError(f"{path} is a folder; expected a table file ({_TABLE_IN})")
-    name = p.name.lower()
-    if name.endswith(".parquet"):
-        return pl.read_parquet(p)
-    if name.endswith(".csv"):
-        return pl.read_csv(p)
-    if name.endswith((".jsonl", ".ndjson")):
-        return pl.read_ndjson(p)
-    if name.endswith((".jsonl.gz", ".ndjson.gz")):
-        import gzip
-
-        with gzip.open(p, "rb") as f:
-            return pl.read_ndjson(f.read())
-    raise InputError(f"{path}: unknown file type; use {_TABLE_IN}")
+__all__ = ["build_parser", "main"]
 
 
-def write_table(df: pl.DataFrame, path: str | Path) -> None:
-    """Write a table by its extension (parquet, csv, jsonl); nested columns are JSON-encoded
-    for csv. Parent folders are created."""
-    p = Path(path)
-    name = p.name.lower()
-    if not name.endswith((".parquet", ".csv", ".jsonl", ".ndjson")):
-        raise InputError(f"{path}: unknown output type; use .parquet, .csv or .jsonl")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    if name.endswith(".parquet"):
-        df.write_parquet(p)
-    elif name.endswith(".csv"):
-        nested = [c for c, t in df.schema.items() if t.is_nested()]
-        if nested:
-            df = df.with_columns(pl.col(c).map_elements(
-                lambda v: json.dumps(v.to_list() if hasattr(v, "to_list") else v, default=str),
-                return_dtype=pl.String) for c in nested)
-        df.write_csv(p)
-    else:
-        df.write_ndjson(p)
+# names that moved to pluralign.prefs (kept one release)
+_MOVED = ("read_table", "write_table")
 
 
-def _api(module: str, name: str) -> Any:
-    """``pluralign.<module>.<name>``, or MissingDependencyError saying this build lacks it."""
-    try:
-        return getattr(importlib.import_module(f"pluralign.{module}"), name)
-    except (ImportError, AttributeError):
-        raise MissingDependencyError(
-            f"pluralign.{module}.{name} is not available in this build") from None
+def __getattr__(name: str) -> Any:
+    if name not in _MOVED:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    warnings.warn(f"pluralign.cli.{name} is deprecated and will be removed in the next release; "
+                  f"use pluralign.prefs.{name}", DeprecationWarning, stacklevel=2)
+    return prefs.read_table if name == "read_table" else prefs.write_table
 
 
 def _split(v: str | None) -> list[str] | None:
     return [x.strip() for x in v.split(",") if x.strip()] if v else None
 
 
+def _note(args: argparse.Namespace, msg: str, *, result: bool = False) -> None:
+    """A line for the reader: on stdout, unless the table itself goes there (then on stderr,
+    so that ``pluralign aggregate x.csv | ...`` pipes clean CSV). ``--quiet`` drops the notes
+    about the work (files read and written) but not the ``result`` lines."""
+    if getattr(args, "quiet", False) and not result:
+        return
+    table_on_stdout = getattr(args, "table_on_stdout", False)
+    print(msg, file=sys.stderr if table_on_stdout else sys.stdout)
+
+
+def _progress(args: argparse.Namespace) -> bool:
+    """Progress bars: on a terminal only, and not with ``--quiet``."""
+    return not args.quiet and sys.stderr.isatty()
+
+
 def _out(args: argparse.Namespace, df: pl.DataFrame, what: str) -> None:
-    if args.output:
-        write_table(df, args.output)
-        print(f"wrote {df.height} {what} to {args.output}")
-    else:
+    if args.output and args.output != "-":
+        prefs.write_table(df, args.output)
+        _note(args, f"wrote {df.height} {what} to {args.output}")
+    elif args.output is None and sys.stdout.isatty():
         with pl.Config(tbl_rows=30, tbl_cols=12, fmt_str_lengths=60):
             print(df)
+    else:  # piped, or `-o -`: the whole table as CSV
+        prefs.write_table(df, "-")
+
+
+def _input_table(args: argparse.Namespace, hint: str) -> pl.DataFrame:
+    """The input table (``-`` = CSV on stdin); a folder is a Polis export (its votes)."""
+    if args.input != "-" and Path(args.input).is_dir():
+        conv = prefs.read_polis(Path(args.input))
+        _note(args, f"read the votes of Polis conversation {conv.name} ({conv.votes.height} "
+                    "votes)")
+        return conv.votes
+    df = prefs.read_table(args.input)
+    if {"chosen", "rejected"} <= set(df.columns) and not {"chosen_id", "rejected_id"} & set(
+            df.columns) and args.input != "-":
+        # TRL-style text pairs: what `pluralign prepare --kind pairs` reads
+        df = prefs.read_pairs(Path(args.input))
+        _note(args, f"read {df.height} chosen/rejected text pairs as comparisons ({hint})")
+    return df
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,24 +106,24 @@ def _cmd_prepare(args: argparse.Namespace) -> int:
     if kind == "auto":
         kind = "polis" if src.is_dir() else "pairs"
     if kind == "polis":
-        conv = _api("prefs", "read_polis")(src)
+        conv = prefs.read_polis(src)
         out = conv.votes
-        print(f"read Polis conversation {conv.name}: {out.height} votes by "
+        _note(args, f"read Polis conversation {conv.name}: {out.height} votes by "
               f"{out.get_column('participant_id').n_unique()} participants on "
               f"{conv.statements.height} statements ({conv.superseded} superseded votes dropped: "
               "the latest vote counts)")
         if args.statements:
-            write_table(conv.statements, args.statements)
-            print(f"wrote {conv.statements.height} statements to {args.statements}")
+            prefs.write_table(conv.statements, args.statements)
+            _note(args, f"wrote {conv.statements.height} statements to {args.statements}")
         what = "votes"
     elif kind == "pairs":
-        out = _api("prefs", "read_pairs")(src)
+        out = prefs.read_pairs(src)
         what = "comparisons"
     elif kind == "ratings":
-        out = _api("prefs", "read_ratings")(src)
+        out = prefs.read_ratings(src)
         what = "ratings"
     else:
-        out = _api("prefs", "read_rankings")(src)
+        out = prefs.read_rankings(src)
         what = "rankings"
     if args.limit is not None:
         if args.limit < 1:
@@ -133,7 +131,7 @@ def _cmd_prepare(args: argparse.Namespace) -> int:
         n0 = out.height
         out = out.head(args.limit)
         if n0 > out.height:
-            print(f"kept the first {out.height} of {n0} rows (--limit)")
+            _note(args, f"kept the first {out.height} of {n0} rows (--limit)")
     _out(args, out, what)
     return 0
 
@@ -141,15 +139,21 @@ def _cmd_prepare(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------------------
 # aggregate
 
-_RANKED = ("schulze", "ranked_pairs", "copeland", "minimax", "split_cycle", "borda", "plurality",
-           "instant_runoff", "kemeny", "bradley_terry")
+# rule name -> function of a Profile (bradley_terry fits the comparisons themselves)
+_RULES: dict[str, Callable[..., Any]] = {
+    "schulze": choice.schulze, "ranked_pairs": choice.ranked_pairs, "copeland": choice.copeland,
+    "minimax": choice.minimax, "split_cycle": choice.split_cycle, "borda": choice.borda,
+    "plurality": choice.plurality, "instant_runoff": choice.instant_runoff,
+    "kemeny": choice.kemeny}
+_RANKED = (*_RULES, "bradley_terry")
 _PAIRWISE_OK = {"schulze", "ranked_pairs", "copeland", "minimax", "split_cycle", "bradley_terry"}
 
 
 def _positions(ranking: list[frozenset] | None, cands: list[Any]) -> dict[Any, int | None]:
     if ranking is None:
         return dict.fromkeys(cands)
-    pos, k = {}, 1
+    pos: dict[Any, int | None] = {}
+    k = 1
     for tier in ranking:
         for c in tier:
             pos[c] = k
@@ -157,20 +161,60 @@ def _positions(ranking: list[frozenset] | None, cands: list[Any]) -> dict[Any, i
     return pos
 
 
-def _cmd_aggregate(args: argparse.Namespace) -> int:
-    from . import choice
-    from .report.pipeline import votes_to_comparisons
+def _why_no_winner(prof: choice.Profile) -> str:
+    """Why there is no Condorcet winner, said as what it is: a majority cycle among the top
+    candidates (the Smith set), a tie, or candidates that were never compared."""
+    cands = list(prof.candidates)
+    sup = prof.support()
+    top = sorted(cands.index(c) for c in choice.smith_set(prof))
+    beats = {i: [j for j in top if sup[i, j] > sup[j, i]] for i in top}
+    # a directed cycle of strict majorities inside the top set (depth-first search)
+    state: dict[int, int] = {}
+    path: list[int] = []
 
-    df = read_table(args.input)
+    def cycle_from(i: int) -> list[int] | None:
+        state[i] = 1
+        path.append(i)
+        for j in beats[i]:
+            if state.get(j) == 1:
+                return path[path.index(j):] + [j]
+            if j not in state:
+                found = cycle_from(j)
+                if found:
+                    return found
+        path.pop()
+        state[i] = 2
+        return None
+
+    for i in top:
+        if i not in state:
+            cyc = cycle_from(i)
+            if cyc:
+                return "none (majority cycle: " + " > ".join(str(cands[k]) for k in cyc) + ")"
+    ties = [(a, b) for n, a in enumerate(top) for b in top[n + 1:] if sup[a, b] == sup[b, a]]
+    unseen = [(a, b) for a, b in ties if sup[a, b] == 0]
+    parts = []
+    if len(ties) > len(unseen):
+        parts.append("tie between " + ", ".join(f"{cands[a]} and {cands[b]}" for a, b in ties
+                                                if (a, b) not in unseen))
+    if unseen:
+        parts.append("never compared: " + ", ".join(f"{cands[a]} and {cands[b]}"
+                                                    for a, b in unseen))
+    return f"none ({'; '.join(parts)})"
+
+
+def _cmd_aggregate(args: argparse.Namespace) -> int:
+    df = _input_table(args, "as `pluralign prepare --kind pairs` would")
     rules = _split(args.rules) or ["schulze", "ranked_pairs", "copeland", "minimax"]
     unknown = [r for r in rules if r not in _RANKED]
     if unknown:
         raise InputError(f"--rules: unknown rule(s) {unknown}; choose from {list(_RANKED)}")
     cols = set(df.columns)
     if {"statement_id", "participant_id", "vote"} <= cols:
-        df = votes_to_comparisons(df)
+        df = prefs.votes_to_comparisons(df)
         cols = set(df.columns)
-        print(f"votes turned into {df.height} pairwise comparisons (agree > pass > disagree)")
+        _note(args, f"votes turned into {df.height} pairwise comparisons (agree > pass > "
+                    "disagree)")
     if "ranking" in cols:
         prof = choice.Profile.from_rankings(df, threads=args.threads)
         comps = None
@@ -183,22 +227,25 @@ def _cmd_aggregate(args: argparse.Namespace) -> int:
                              f"pairwise comparisons use {sorted(_PAIRWISE_OK)}")
     else:
         raise InputError(f"{args.input}: need a rankings table (column 'ranking'), comparisons "
-                         "(columns 'chosen_id', 'rejected_id') or votes ('statement_id', "
-                         f"'participant_id', 'vote'); it has {sorted(cols)}")
+                         "(columns 'chosen_id', 'rejected_id'), chosen/rejected text pairs, "
+                         "votes ('statement_id', 'participant_id', 'vote') or a Polis export "
+                         f"folder; it has {sorted(cols)}. For ratings or text rankings run "
+                         f"`pluralign prepare {args.input} --kind ratings|rankings -o "
+                         "table.parquet` first")
     cands = prof.candidates
     table: dict[str, Any] = {"candidate": [str(c) for c in cands]}
     for r in rules:
         if r == "bradley_terry":
             if comps is None:
                 raise InputError("bradley_terry needs pairwise comparisons, not rankings")
-            bt = _api("stats", "bradley_terry")(comps, l2=args.l2)
+            bt = stats.bradley_terry(comps, l2=args.l2)
             s = dict(zip(bt.get_column("item").to_list(), bt.get_column("strength").to_list()))
             order = sorted(cands, key=lambda c: (-s.get(c, -np.inf), str(c)))
-            pos = {c: i + 1 for i, c in enumerate(order)}
-            table[f"{r}_rank"] = [pos[c] for c in cands]
+            bt_pos = {c: i + 1 for i, c in enumerate(order)}
+            table[f"{r}_rank"] = [bt_pos[c] for c in cands]
             table[f"{r}_score"] = [s.get(c) for c in cands]
             continue
-        res = getattr(choice, r)(prof)
+        res = _RULES[r](prof)
         pos = _positions(res.ranking, cands)
         table[f"{r}_rank"] = [pos.get(c) for c in cands]
         table[f"{r}_score"] = [res.scores.get(c) for c in cands]
@@ -207,7 +254,8 @@ def _cmd_aggregate(args: argparse.Namespace) -> int:
     out = out.sort(first, nulls_last=True)
     if comps is not None:
         w = choice.condorcet_winner(prof)
-        print(f"Condorcet winner: {w if w is not None else 'none (majority cycle)'}")
+        _note(args, f"Condorcet winner: {w if w is not None else _why_no_winner(prof)}",
+              result=True)
     _out(args, out, "candidates")
     return 0
 
@@ -217,7 +265,7 @@ def _cmd_aggregate(args: argparse.Namespace) -> int:
 
 
 def _cmd_pareto(args: argparse.Namespace) -> int:
-    df = read_table(args.input)
+    df = prefs.read_table(args.input)
     objectives = _split(args.objectives)
     if objectives is None:
         objectives = [c for c, t in df.schema.items() if t.is_numeric() and c != args.group]
@@ -235,11 +283,7 @@ def _cmd_pareto(args: argparse.Namespace) -> int:
     else:
         r = pareto.ranks(df, **kw)
     out = df.with_columns(pl.Series("pareto_rank", r), pl.Series("nondominated", r == 0))
-    if args.output:
-        write_table(out, args.output)
-        print(f"wrote {out.height} rows with pareto_rank and nondominated to {args.output}")
-    else:
-        print(out)
+    _out(args, out, "rows with pareto_rank and nondominated")
     return 0
 
 
@@ -248,22 +292,18 @@ def _cmd_pareto(args: argparse.Namespace) -> int:
 
 
 def _cmd_edges(args: argparse.Namespace) -> int:
-    from .report import pipeline
-
-    df = read_table(args.input)
-    out = pipeline.edge_table(df, context=args.context, objectives=_split(args.objectives))
+    df = prefs.read_table(args.input)
+    out = edge.edge_table(df, context=args.context, objectives=_split(args.objectives))
     _out(args, out, "rows with edge signals and arbiter decisions")
     return 0
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from .report import pipeline
-
-    df = read_table(args.input)
-    summary = pipeline.train_reward(df, out=Path(args.out), epochs=args.epochs, seed=args.seed,
-                                    groups=args.group, progress=not args.quiet)
+    df = _input_table(args, "as `pluralign prepare --kind pairs` would")
+    summary = reward.train_reward(df, out=Path(args.output), epochs=args.epochs, seed=args.seed,
+                                  groups=args.group, progress=_progress(args))
     for k, v in summary.items():
-        print(f"{k}: {v}")
+        _note(args, f"{k}: {v}", result=True)
     return 0
 
 
@@ -272,24 +312,20 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_govern(args: argparse.Namespace) -> int:
-    from .report.pipeline import _read_polis_dir
-
-    src = Path(args.input)
-    if not src.exists():
-        raise InputError(f"input {args.input} does not exist")
+    src = args.input
     statements = None
-    if src.is_dir():
-        votes, statements, _ = _read_polis_dir(src)
+    if src != "-" and Path(src).is_dir():
+        conv = prefs.read_polis(Path(src))
+        votes, statements = conv.votes, conv.statements
     else:
-        votes = read_table(src)
-    opinion_groups = _api("govern", "opinion_groups")
-    consensus = _api("govern", "consensus")
-    constitution = _api("govern", "constitution")
-    out = Path(args.out)
+        votes = prefs.read_table(src)
+    opinion_groups, consensus, constitution = (govern.opinion_groups, govern.consensus,
+                                               govern.constitution)
+    out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     g = opinion_groups(votes, args.groups, seed=args.seed, statements=statements,
                        method=args.method, bootstrap=args.bootstrap)
-    write_table(g.assignments, out / "groups.parquet")
+    prefs.write_table(g.assignments, out / "groups.parquet")
     print(f"opinion groups ({g.method}): k = {g.k} (silhouette {g.silhouette:.2f}), sizes "
           f"{g.sizes()}, {int(g.assignments['clustered'].sum())} clustered "
           f"-> {out / 'groups.parquet'}")
@@ -300,20 +336,19 @@ def _cmd_govern(args: argparse.Namespace) -> int:
         print(f"stability over {s.resamples} resamples: k {s.k_counts}, group Jaccard {{{jac}}}, "
               f"{shaky} participants in their group in < 60% of resamples")
     c = consensus(votes, g.table(), statements=statements)
-    write_table(c.statements, out / "consensus.parquet")
-    write_table(c.by_group, out / "consensus_by_group.parquet")
+    prefs.write_table(c.statements, out / "consensus.parquet")
+    prefs.write_table(c.by_group, out / "consensus_by_group.parquet")
     top = c.top(5).get_column("statement_id").to_list()
     print(f"bridging consensus: top statements {top} -> {out / 'consensus.parquet'}")
     con = constitution(votes, args.k, args.rule, groups=g.table(), statements=statements)
     decision = {"rule": con.rule, "k": con.k, "chosen": con.chosen, "jr": con.jr, "ejr": con.ejr,
                 "n_participants": con.n_participants, "source": str(src)}
     (out / "constitution.json").write_text(json.dumps(decision, default=str, indent=1) + "\n")
-    write_table(con.coverage, out / "constitution_coverage.parquet")
+    prefs.write_table(con.coverage, out / "constitution_coverage.parquet")
     print(f"constitution ({con.rule}, k = {con.k}): {con.chosen}; JR {con.jr}, EJR {con.ejr} "
           f"-> {out / 'constitution.json'}")
     if args.ledger:
-        Ledger = _api("govern", "Ledger")
-        led = Ledger(args.ledger)
+        led = govern.Ledger(args.ledger)
         e = led.append("constitution", decision, actor=args.actor)
         print(f"ledger {args.ledger}: entry {e.index}, hash {e.hash[:16]}…")
     return 0
@@ -333,14 +368,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
         rep = Report.from_json(Path(args.bundle)) if Path(args.bundle).exists() else None
         if rep is None:
             raise InputError(f"bundle {args.bundle} does not exist")
-        path = write_html(rep, Path(args.out) / "report.html")
+        path = write_html(rep, Path(args.output) / "report.html")
         print(f"report: {path}")
         return 0
-    cfg = PipelineConfig(out=Path(args.out), polis=Path(args.votes) if args.votes else None,
+    cfg = PipelineConfig(out=Path(args.output), polis=Path(args.votes) if args.votes else None,
                          pairs=Path(args.pairs) if args.pairs else None, n_pairs=args.limit,
                          train=not args.no_train, epochs=args.epochs, seed=args.seed,
                          min_votes=args.min_votes, committee_size=args.k,
-                         progress=not args.quiet, debug=args.debug, threads=args.threads)
+                         progress=_progress(args), debug=args.debug, threads=args.threads)
     res = run_pipeline(cfg)
     _summary(res)
     return 0
@@ -359,8 +394,9 @@ def _summary(res: Any) -> None:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    res = run_demo(args.out, n_pairs=args.pairs, train=not args.no_train, epochs=args.epochs,
-                   progress=not args.quiet, debug=args.debug, threads=args.threads)
+    res = run_demo(args.output, n_pairs=args.pairs, train=not args.no_train,
+                   epochs=args.epochs, progress=_progress(args), debug=args.debug,
+                   threads=args.threads)
     for k, v in res.timings.items():
         print(f"  {k}: {v:.1f} s")
     _summary(res)
@@ -368,6 +404,31 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
+
+
+class _OldOut(argparse.Action):
+    """``--out``, the old name of ``-o/--output``: works for one release, with a warning."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        print("pluralign: warning: --out is deprecated and will be removed in the next release; "
+              "use -o/--output", file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
+_TABLE_OUT = ("output table (.parquet, .csv, .csv.gz, .jsonl, .jsonl.gz; - = CSV on stdout); "
+              "default: a readable table on a terminal, CSV otherwise")
+_TABLE_ARG = f"input table ({_TABLE_IN}; - = CSV on stdin)"
+
+
+def _output(p: argparse.ArgumentParser, help: str, *, default: str | None = None,
+            required: bool = False) -> None:
+    p.add_argument("-o", "--output", default=default, help=help)
+    p.add_argument("--out", dest="output", action=_OldOut, help="old name of --output (deprecated)")
+    p.add_argument("--quiet", action="store_true",
+                   help="no notes about the work and no progress bars (bars appear only on a "
+                        "terminal anyway)")
+    p.set_defaults(output_required=required, table_output=default is None and not required)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -386,13 +447,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="run the whole pipeline on data shipped with the package",
                        description="Run every step on the shipped data (a Polis conversation and "
                                    "600 HH-RLHF pairs) and write a self-contained HTML report.")
-    d.add_argument("--out", default="out/demo", help="folder for the report and tables")
+    _output(d, "folder for the report and tables", default="out/demo")
     d.add_argument("--pairs", type=int, default=None,
                    help="use only the first N preference pairs (default: all 600)")
     d.add_argument("--no-train", action="store_true", help="skip training the reward models")
     d.add_argument("--epochs", type=int, default=2, help="reward model training epochs")
     d.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
-    d.add_argument("--quiet", action="store_true", help="no progress bars")
     d.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("prepare", formatter_class=F,
@@ -400,7 +460,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Read preference data (TRL/HH-RLHF pairs, ratings, rankings, a "
                                    "Polis export folder) and write the canonical table.")
     p.add_argument("input", help=f"a file ({_TABLE_IN}) or a Polis export folder")
-    p.add_argument("-o", "--output", help="output table (.parquet, .csv, .jsonl); default: print")
+    _output(p, _TABLE_OUT)
     p.add_argument("--kind", choices=["auto", "pairs", "polis", "ratings", "rankings"],
                    default="auto", help="input kind; auto = polis for a folder, pairs for a file")
     p.add_argument("--statements", help="(polis) also write the statements table here")
@@ -413,8 +473,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "('chosen_id', 'rejected_id') or Polis-like votes "
                                    "('statement_id', 'participant_id', 'vote') with social-choice "
                                    "rules; one row per candidate with each rule's rank and score.")
-    a.add_argument("input", help=f"table ({_TABLE_IN})")
-    a.add_argument("-o", "--output", help="output table; default: print")
+    a.add_argument("input", help=f"{_TABLE_ARG}: rankings, comparisons, chosen/rejected text "
+                                 "pairs or votes, or a Polis export folder")
+    _output(a, _TABLE_OUT)
     a.add_argument("--rules", default="schulze,ranked_pairs,copeland,minimax",
                    help=f"comma-separated rules from {', '.join(_RANKED)}")
     a.add_argument("--l2", type=float, default=0.01,
@@ -425,8 +486,8 @@ def build_parser() -> argparse.ArgumentParser:
     q = sub.add_parser("pareto", formatter_class=F, help="Pareto ranks of the rows of a table",
                        description="Non-dominated sorting: adds pareto_rank (0 = on the front) "
                                    "and nondominated to every row.")
-    q.add_argument("input", help="table with one numeric column per objective")
-    q.add_argument("-o", "--output", help="where to write the table with pareto_rank / nondominated")
+    q.add_argument("input", help=f"{_TABLE_ARG} with one numeric column per objective")
+    _output(q, _TABLE_OUT)
     q.add_argument("--objectives", help="comma-separated objective columns (default: all numeric)")
     q.add_argument("--minimize", help="comma-separated objectives to minimize (default: maximize all)")
     q.add_argument("--group", help="column whose values define independent groups (e.g. prompt_id)")
@@ -440,8 +501,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "objective, grouped by prompt_id) for conflict, disagreement "
                                    "and uncertainty, and let the arbiter decide answer / clarify / "
                                    "abstain / escalate, with the reason.")
-    e.add_argument("input", help="scores table: prompt_id plus one numeric column per objective")
-    e.add_argument("-o", "--output", help="output table; default: print")
+    e.add_argument("input", help=f"scores ({_TABLE_ARG}): prompt_id plus one numeric column per "
+                                 "objective")
+    _output(e, _TABLE_OUT)
     e.add_argument("--context", default=None,
                    help="context profile name (e.g. medical_advice) or a .toml file")
     e.add_argument("--objectives", help="comma-separated objective columns (default: the context's)")
@@ -454,8 +516,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "with a proportional rule and optionally record the decision "
                                    "in a tamper-evident ledger.")
     g.add_argument("input", help="a Polis export folder or a votes table "
-                                 "(statement_id, participant_id, vote)")
-    g.add_argument("--out", required=True, help="folder for groups, consensus and constitution")
+                                 f"(statement_id, participant_id, vote; {_TABLE_IN}; - = CSV on "
+                                 "stdin)")
+    _output(g, "folder for groups, consensus and constitution (required)", required=True)
     g.add_argument("--k", type=int, default=5, help="number of statements to choose")
     g.add_argument("--rule", choices=["mes", "phragmen", "pav", "av"], default="mes",
                    help="committee rule (mes = Method of Equal Shares)")
@@ -474,12 +537,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="train scalar and group-aware reward models (needs torch)",
                        description="Train reward models on comparisons (with text) on CPU with "
                                    "the bundled MiniLM encoder, and report per-group accuracy.")
-    t.add_argument("input", help="comparisons table with prompt/chosen/rejected text")
-    t.add_argument("--out", required=True, help="folder for the models and metrics")
+    t.add_argument("input", help=f"comparisons with prompt/chosen/rejected text ({_TABLE_ARG}): "
+                                 "the canonical table or raw chosen/rejected pairs")
+    _output(t, "folder for the models and metrics (required)", required=True)
     t.add_argument("--group", default=None, help="column naming each comparison's group")
     t.add_argument("--epochs", type=int, default=2, help="training epochs")
     t.add_argument("--seed", type=int, default=0, help="random seed")
-    t.add_argument("--quiet", action="store_true", help="no progress bars")
     t.set_defaults(func=_cmd_train)
 
     r = sub.add_parser("report", formatter_class=F,
@@ -490,7 +553,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--votes", help="a Polis export folder or a votes table")
     r.add_argument("--pairs", help="preference pairs (chosen/rejected text; jsonl, parquet, csv)")
     r.add_argument("--bundle", help="a report.json written by an earlier run: render it again")
-    r.add_argument("--out", default="out/report", help="output folder")
+    _output(r, "output folder", default="out/report")
     r.add_argument("--limit", type=int, default=None, help="use only the first N pairs")
     r.add_argument("--min-votes", type=int, default=30,
                    help="drop statements with fewer votes than this")
@@ -499,7 +562,6 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--epochs", type=int, default=2, help="reward model training epochs")
     r.add_argument("--seed", type=int, default=0, help="random seed")
     r.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
-    r.add_argument("--quiet", action="store_true", help="no progress bars")
     r.set_defaults(func=_cmd_report)
     return ap
 
@@ -508,6 +570,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``pluralign`` console script; returns the exit code."""
     ap = build_parser()
     args = ap.parse_args(argv)
+    if args.output_required and args.output is None:
+        print(f"pluralign {args.command}: error: -o/--output is required (the folder to write "
+              "to)", file=sys.stderr)
+        return 2
+    args.table_on_stdout = args.table_output and args.output in (None, "-")
     try:
         return int(args.func(args))
     except (PluralignError, pl.exceptions.PolarsError, OSError, json.JSONDecodeError) as e:

@@ -26,7 +26,9 @@ import numpy as np
 import polars as pl
 
 from . import _core
-from .edge.signals import _as_scores, _check_numeric, _require, _run_kernel
+from . import _validate as _v
+from ._edge_batch import run_kernel as _run_kernel
+from ._edge_batch import scores_frame as _as_scores
 from .errors import InputError
 from .govern.context import Context
 
@@ -81,8 +83,8 @@ def _scalar(
 
 def _reward_col(scores: pl.DataFrame, reward: str | None) -> None:
     if reward is not None:
-        _require(scores, [reward], "scores")
-        _check_numeric(scores, [reward], "scores")
+        _v.require_columns(scores, [reward], "scores")
+        _v.finite_columns(scores, [reward], "scores")
 
 
 def scalar_choice(
@@ -181,16 +183,23 @@ def value_flattening(
 
 def representation_loss(
     group_support: pl.DataFrame,
-    chosen: pl.DataFrame,
+    decisions: pl.DataFrame | None = None,
     *,
     prompt_id: str = "prompt_id",
-    response_id: str = "response_id",
+    response: str = "response_id",
     group: str = "group",
     support: str = "support",
-    chosen_col: str = "chosen",
+    chosen: str = "chosen",
+    chosen_col: Any = _v.UNSET,
+    response_id: Any = _v.UNSET,
 ) -> Metric:
-    """Representation loss of the outcomes in ``chosen`` (``prompt_id`` and ``chosen_col``, the
-    chosen response id; prompts with a null choice are skipped and counted).
+    """Representation loss of the outcomes in ``decisions`` (columns ``prompt_id`` and
+    ``chosen``, the chosen response id; prompts with a null choice are skipped and counted).
+
+    ``group_support`` has one row per (prompt, response, group): columns ``prompt_id``,
+    ``response`` (default ``"response_id"``), ``group`` and ``support``. Old names, kept one
+    release with a DeprecationWarning: the table as ``chosen=``, ``chosen_col=`` for the column
+    ``chosen=``, ``response_id=`` for ``response=``.
 
     Satisfaction of group g at a prompt = ``support_g(chosen) / max_c support_g(c)`` (0 when the
     group gave the chosen response no support; prompts where g supports nothing are skipped for
@@ -198,21 +207,32 @@ def representation_loss(
     gap (best group's mean minus worst group's); ``detail``: ``worst_group``,
     ``worst_satisfaction``, ``skipped`` prompts.
     """
+    if decisions is None and not isinstance(chosen, str):  # the table under its old keyword
+        decisions = _v.renamed("representation_loss", "decisions", None, "chosen", chosen)
+        chosen = "chosen"
+    chosen_col = _v.renamed("representation_loss", "chosen", chosen, "chosen_col", chosen_col,
+                            default="chosen")
+    response_id = _v.renamed("representation_loss", "response", response, "response_id",
+                             response_id, default="response_id")
+    if decisions is None:
+        raise InputError("representation_loss needs decisions (a table with prompt_id and the "
+                         "chosen response per prompt)")
+    chosen = decisions
     for df, what, cols in (
         (group_support, "group_support", [prompt_id, response_id, group, support]),
-        (chosen, "chosen", [prompt_id, chosen_col]),
+        (chosen, "decisions", [prompt_id, chosen_col]),
     ):
         if not isinstance(df, pl.DataFrame):
             raise InputError(f"{what} must be a polars DataFrame, got {type(df).__name__}")
-        _require(df, cols, what)
-    _check_numeric(group_support, [support], "group_support", nonneg=True)
+        _v.require_columns(df, cols, what)
+    _v.finite_columns(group_support, [support], "group_support", nonneg=True)
     if chosen[prompt_id].n_unique() != chosen.height:
-        raise InputError(f"chosen has repeated {prompt_id} values; give one choice per prompt")
+        raise InputError(f"decisions has repeated {prompt_id} values; give one choice per prompt")
     skipped = int(chosen[chosen_col].null_count())
     ch = chosen.filter(pl.col(chosen_col).is_not_null()).select(prompt_id, pl.col(chosen_col).alias(response_id))
     if ch.height and ch[response_id].dtype != group_support[response_id].dtype:
         raise InputError(
-            f"chosen.{chosen_col} has type {ch[response_id].dtype} but group_support.{response_id} has "
+            f"decisions.{chosen_col} has type {ch[response_id].dtype} but group_support.{response_id} has "
             f"{group_support[response_id].dtype}; cast one of them"
         )
     gs = group_support.with_columns(pl.col(support).cast(pl.Float64))
@@ -255,8 +275,8 @@ def uncertainty_blindness(
     the scalar pipeline answers with confidence (``scalar_margin > margin`` in ``scalar``, from
     :func:`scalar_choice`; a single candidate counts as confident). ``detail``: ``edge_cases``,
     ``edge_share`` (edge cases / prompts), ``blind`` (count)."""
-    _require(decisions, [prompt_id, "action"], "decisions")
-    _require(scalar, [prompt_id, "scalar_margin"], "scalar")
+    _v.require_columns(decisions, [prompt_id, "action"], "decisions")
+    _v.require_columns(scalar, [prompt_id, "scalar_margin"], "scalar")
     if not np.isfinite(margin):
         raise InputError(f"margin must be finite, got {margin}")
     j = decisions.select(prompt_id, "action").join(

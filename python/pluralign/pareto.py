@@ -61,6 +61,9 @@ class _Points:
 
 
 def _points(points: Any, objectives: Sequence[str] | None = None, what: str = "points") -> _Points:
+    if isinstance(points, pl.LazyFrame) or (
+            hasattr(points, "__arrow_c_stream__") and not isinstance(points, pl.Series)):
+        points = _v.frame(points, what)  # pyarrow tables and other Arrow frames as DataFrames
     if isinstance(points, pl.DataFrame):
         names = list(points.columns if objectives is None else objectives)
         missing = [c for c in names if c not in points.columns]
@@ -116,8 +119,7 @@ def _maximize(maximize: Maximize, p: _Points) -> list[bool]:
     return [bool(f) for f in flags]
 
 
-def _check_threads(threads: int | None) -> int | None:
-    return _v.threads(threads)
+_check_threads = _v.threads
 
 
 def _group_codes(groups: Any, points: Any, n: int) -> np.ndarray:

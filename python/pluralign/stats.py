@@ -23,12 +23,13 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
 
 from . import _core
+from . import _validate as _v
 from .errors import InputError, SchemaError
 
 __all__ = [
@@ -42,21 +43,9 @@ __all__ = [
 _COMPARISON_COLUMNS = ("chosen_id", "rejected_id")
 
 
-def _as_frame(df: Any, what: str) -> pl.DataFrame:
-    if isinstance(df, pl.LazyFrame):
-        return df.collect()
-    if isinstance(df, pl.DataFrame):
-        return df
-    raise InputError(f"{what} must be a polars DataFrame, got {type(df).__name__}")
-
-
-def _require(df: pl.DataFrame, cols: Sequence[str], what: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise SchemaError(
-            f"{what} lacks column(s) {missing}; it has {df.columns}. Rename your columns or pass "
-            "the column names as parameters"
-        )
+# one frame coercion and one column check for the whole package
+_as_frame = _v.frame
+_require = _v.require_columns
 
 
 def _check_no_nulls(df: pl.DataFrame, cols: Sequence[str], what: str) -> None:
@@ -167,11 +156,11 @@ def _groups(df: pl.DataFrame, by: str | Sequence[str] | None) -> list[tuple[dict
 
 def bradley_terry(
     comparisons: pl.DataFrame,
-    by: str | Sequence[str] | None = None,
+    groups: str | Sequence[str] | None = None,
     *,
     l2: float = 0.0,
-    ties: str = "half",
-    method: str = "newton",
+    ties: Literal["half", "drop"] = "half",
+    method: Literal["newton", "mm"] = "newton",
     bootstrap: int = 0,
     level: float = 0.95,
     seed: int = 0,
@@ -184,43 +173,60 @@ def bradley_terry(
     tie: str | None = "tie",
     weight: str | None = "weight",
     threads: int | None = None,
+    by: Any = _v.UNSET,
 ) -> pl.DataFrame:
-    """Bradley–Terry strengths per item (and per ``by`` group) from pairwise comparisons.
+    """Bradley–Terry strengths per item (and per ``groups`` group) from pairwise comparisons.
 
     Model: ``P(i beats j) = p_i / (p_i + p_j)`` (Bradley & Terry 1952). ``strength`` is the
     log-strength ``ln p_i`` normalized to mean 0 over the items of the group. Fitted by Newton's
     method with conjugate-gradient solves (``method="newton"``) or Hunter's (2004) MM algorithm
     (``method="mm"``); converged when no log-strength moves more than ``tol``.
 
-    Parameters:
-        comparisons: the canonical comparisons table (``chosen_id``, ``rejected_id``, optional
-            ``tie`` (bool) and ``weight`` (float)). Ids may be of any type.
-        by: optional group columns; one independent fit per group.
-        l2: Gaussian prior precision on log-strengths (``-(l2/2) sum theta^2``); with
-            ``l2 > 0`` every comparison graph has finite strengths.
-        ties: ``"half"`` counts a tie as half a win for each side (Zermelo 1929), ``"drop"``
-            ignores tied rows.
-        bootstrap: number of percentile-bootstrap replicates (resampling comparisons, seeded by
-            ``seed``; results do not depend on the thread count); 0 uses Wald intervals
-            ``strength ± z * se`` instead.
-        level: interval coverage.
-        prior: pseudo-comparisons against a virtual reference item of strength 0: every item
-            gets ``prior`` tied games with it (Coulom 2008's "virtual draws"), which also makes
-            any graph identifiable. The reference item is not reported.
-        standard_errors: compute ``se`` from the inverse observed Fisher information (at most
-            2,000 items per group; pass ``False`` above that).
+    Parameters
+    ----------
+    comparisons
+        the canonical comparisons table (``chosen_id``, ``rejected_id``, optional
+        ``tie`` (bool) and ``weight`` (float)). Ids may be of any type.
+    groups
+        optional group columns; one independent fit per group (``by=`` is the old
+        name, deprecated).
+    l2
+        Gaussian prior precision on log-strengths (``-(l2/2) sum theta^2``); with
+        ``l2 > 0`` every comparison graph has finite strengths.
+    ties
+        ``"half"`` counts a tie as half a win for each side (Zermelo 1929), ``"drop"``
+        ignores tied rows.
+    bootstrap
+        number of percentile-bootstrap replicates (resampling comparisons, seeded by
+        ``seed``; results do not depend on the thread count); 0 uses Wald intervals
+        ``strength ± z * se`` instead.
+    level
+        interval coverage.
+    prior
+        pseudo-comparisons against a virtual reference item of strength 0: every item
+        gets ``prior`` tied games with it (Coulom 2008's "virtual draws"), which also makes
+        any graph identifiable. The reference item is not reported.
+    standard_errors
+        compute ``se`` from the inverse observed Fisher information (at most
+        2,000 items per group; pass ``False`` above that).
 
-    Returns:
-        a table with the ``by`` columns, ``item``, ``strength``, ``se``, ``ci_low``,
+    Returns
+    -------
+    out
+        a table with the ``groups`` columns, ``item``, ``strength``, ``se``, ``ci_low``,
         ``ci_high``, ``n_comparisons`` (rows the item appears in and that the fit used), sorted
         by group and item.
 
-    Raises:
-        InputError: when the comparison graph is disconnected or some item never wins / never
-            loses and neither ``l2`` nor ``prior`` is given (the message names the components by
-            item id), on ``chosen == rejected``, negative or non-finite weights, nulls.
-        SchemaError: on missing or mistyped columns.
+    Raises
+    ------
+    InputError
+        when the comparison graph is disconnected or some item never wins / never
+        loses and neither ``l2`` nor ``prior`` is given (the message names the components by
+        item id), on ``chosen == rejected``, negative or non-finite weights, nulls.
+    SchemaError
+        on missing or mistyped columns.
     """
+    by = _v.renamed("bradley_terry", "groups", groups, "by", by)
     df = _as_frame(comparisons, "comparisons")
     _require(df, [chosen, rejected], "comparisons")
     if not (isinstance(prior, (int, float)) and math.isfinite(prior) and prior >= 0):
@@ -355,7 +361,9 @@ def elo(
     E_a)``. Defaults: ``k = 4`` (LMSYS Chatbot Arena), ``initial = 1000``, chess ``scale = 400``,
     ``base = 10``.
 
-    Returns:
+    Returns
+    -------
+    out
         a table ``item``, ``rating``, ``games`` (weighted games played), sorted by item.
     """
     df = _as_frame(comparisons, "comparisons")
@@ -395,8 +403,8 @@ _LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
 def agreement(
     ratings: pl.DataFrame | np.ndarray,
-    metric: str = "krippendorff",
-    level: str = "nominal",
+    metric: Literal["krippendorff", "fleiss", "cohen", "percent"] = "krippendorff",
+    level: Literal["nominal", "ordinal", "interval", "ratio"] = "nominal",
     *,
     rater: str = "annotator_id",
     item: str = "item",
@@ -405,27 +413,35 @@ def agreement(
 ) -> Agreement:
     """Inter-rater agreement of ratings with missing data allowed.
 
-    Parameters:
-        ratings: a long table with one row per (rater, item) rating (columns ``rater``,
-            ``item``, ``value``; missing ratings are absent rows), or a ``raters x items``
-            numpy array with NaN for missing ratings (Krippendorff's reliability-data layout).
-        metric: ``"krippendorff"`` (alpha, Krippendorff 2011; any ``level``), ``"fleiss"``
-            (Fleiss 1971; every rated item needs the same number of ratings), ``"cohen"``
-            (Cohen 1960; exactly two raters, items rated by both), ``"percent"`` (pooled share
-            of agreeing pairs of ratings of the same item).
-        level: level of measurement for alpha: ``"nominal"``, ``"ordinal"``, ``"interval"``,
-            ``"ratio"``. Kappas and percent agreement treat values as nominal categories.
+    Parameters
+    ----------
+    ratings
+        a long table with one row per (rater, item) rating (columns ``rater``,
+        ``item``, ``value``; missing ratings are absent rows), or a ``raters x items``
+        numpy array with NaN for missing ratings (Krippendorff's reliability-data layout).
+    metric
+        ``"krippendorff"`` (alpha, Krippendorff 2011; any ``level``), ``"fleiss"``
+        (Fleiss 1971; every rated item needs the same number of ratings), ``"cohen"``
+        (Cohen 1960; exactly two raters, items rated by both), ``"percent"`` (pooled share
+        of agreeing pairs of ratings of the same item).
+    level
+        level of measurement for alpha: ``"nominal"``, ``"ordinal"``, ``"interval"``,
+        ``"ratio"``. Kappas and percent agreement treat values as nominal categories.
+        Values may be strings for nominal data (they are coded as categories); ordinal,
+        interval and ratio levels need numeric values.
 
-    Values may be strings for nominal data (they are coded as categories); ordinal, interval
-    and ratio levels need numeric values.
-
-    Returns:
+    Returns
+    -------
+    out
         an :class:`Agreement` (``float(result)`` is the coefficient).
 
-    Raises:
-        InputError: on an undefined coefficient (no item rated twice, no variation), a rater who
-            rates an item twice, non-finite values, unknown metric/level.
-        SchemaError: on missing columns or non-numeric values where numbers are needed.
+    Raises
+    ------
+    InputError
+        on an undefined coefficient (no item rated twice, no variation), a rater who
+        rates an item twice, non-finite values, unknown metric/level.
+    SchemaError
+        on missing columns or non-numeric values where numbers are needed.
     """
     if metric not in _METRICS:
         raise InputError(f"metric must be one of {_METRICS}, got {metric!r}")
@@ -482,36 +498,49 @@ def _dense_matrix(a: np.ndarray) -> np.ndarray:
 
 def disagreement(
     votes_or_ratings: pl.DataFrame,
-    by: str = "item",
-    group: str | None = None,
+    item: str = "item",
+    groups: str | None = None,
     *,
     label: str | None = None,
     weight: str | None = None,
+    by: Any = _v.UNSET,
+    group: Any = _v.UNSET,
 ) -> pl.DataFrame:
     """Per-item disagreement: entropy of the label distribution and, across groups, the
     Jensen–Shannon divergence of the groups' label distributions.
 
-    Parameters:
-        votes_or_ratings: a long table, one row per vote / rating, with the item column
-            ``by`` (``"item"``; e.g. ``"statement_id"`` for Polis votes) and a label column.
-        label: the label column; default ``"vote"`` if present, else ``"label"``, ``"value"``,
-            ``"score"`` (the first one present). Labels are compared as categories.
-        group: optional column with the rater's group (e.g. an opinion group).
-        weight: optional weight column (default: every row counts 1).
+    Parameters
+    ----------
+    votes_or_ratings
+        a long table, one row per vote / rating, with the item column
+        ``item`` (``"item"``; e.g. ``"statement_id"`` for Polis votes) and a label column.
+    label
+        the label column; default ``"vote"`` if present, else ``"label"``, ``"value"``,
+        ``"score"`` (the first one present). Labels are compared as categories.
+    groups
+        optional column with the rater's group (e.g. an opinion group).
+    by, group
+        the old names of ``item`` and ``groups`` (deprecated, one release).
+    weight
+        optional weight column (default: every row counts 1).
 
-    Returns:
-        one row per item, sorted: ``by``, ``n`` (total weight), ``entropy`` (Shannon, nats,
+    Returns
+    -------
+    out
+        one row per item, sorted: ``item``, ``n`` (total weight), ``entropy`` (Shannon, nats,
         ``-sum p ln p``), ``majority`` (the most frequent label; ties go to the smallest label),
-        ``majority_share``; with ``group`` also ``n_groups`` (groups that rated the item),
+        ``majority_share``; with ``groups`` also ``n_groups`` (groups that rated the item),
         ``js_divergence`` (generalized JSD with equal group weights, Lin 1991:
         ``H(mean_g p_g) - mean_g H(p_g)``, equal to the two-distribution JSD for two groups, in
         ``[0, ln n_groups]``; 0 when only one group rated the item) and ``majorities_differ``
         (whether the groups' sets of modal labels are not all the same).
     """
+    by = _v.renamed("disagreement", "item", item, "by", by, default="item")
+    group = _v.renamed("disagreement", "groups", groups, "group", group)
     df = _as_frame(votes_or_ratings, "votes_or_ratings")
-    for name, v in (("by", by), ("group", group), ("label", label), ("weight", weight)):
+    for name, v in (("item", by), ("groups", group), ("label", label), ("weight", weight)):
         if v is not None and not isinstance(v, str) and not (
-                name == "by" and isinstance(v, (list, tuple)) and all(isinstance(x, str) for x in v)):
+                name == "item" and isinstance(v, (list, tuple)) and all(isinstance(x, str) for x in v)):
             raise InputError(f"disagreement: {name} must be a column name (str) or None, got {v!r}")
         for c in ([] if v is None else [v] if isinstance(v, str) else v):
             if c not in df.columns:

@@ -113,7 +113,7 @@ class Arbiter:
         scores: pl.DataFrame,
         *,
         prompt_id: str = "prompt_id",
-        response_id: str | None = None,
+        response: str | None = None,
         std: str | None = None,
         group_support: pl.DataFrame | None = None,
         group: str = "group",
@@ -121,15 +121,19 @@ class Arbiter:
         prompt_signals: pl.DataFrame | None = None,
         with_front: bool = True,
         threads: int | None = None,
+        response_id: Any = _v.UNSET,
     ) -> pl.DataFrame:
         """Decisions for every prompt of ``scores`` (one row per candidate) in one call.
 
         Returns the columns of :func:`pluralign.edge.edge_signals` plus ``action``, ``chosen``
         (the answered candidate's id, or its position within the prompt's rows without
-        ``response_id``; null unless ``action == "answer"``), ``front`` (list of the admissible
+        ``response``, the column of candidate ids (``response_id=`` is its old name,
+        deprecated); null unless ``action == "answer"``), ``front`` (list of the admissible
         Pareto front, when ``with_front``) and ``overton`` (list, only for prompts sent to
         ``clarify`` by group disagreement when the context asks for an Overton set).
         """
+        response_id = _v.renamed("Arbiter.decide_batch", "response", response, "response_id",
+                                 response_id)
         ctx = self.context
         out, b = _signals(
             scores, ctx, prompt_id, response_id, std, group_support, group, support, prompt_signals, threads
@@ -257,7 +261,7 @@ class Arbiter:
         out = self.decide_batch(
             df,
             prompt_id="__prompt",
-            response_id="__rid",
+            response="__rid",
             std=std_col,
             group_support=gs,
             group="__group",

@@ -30,13 +30,15 @@ compared with the context's :class:`~pluralign.govern.context.ArbiterThresholds`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import polars as pl
 
-from .. import _core
+from .. import _validate as _v
+from .._edge_batch import Batch as _Batch
+from .._edge_batch import run_kernel as _run_kernel
+from .._edge_batch import scores_frame as _as_scores
 from ..errors import InputError, SchemaError
 from ..govern.context import Context
 
@@ -56,156 +58,15 @@ REASONS: dict[str, str] = {
 }
 
 
-@dataclass
-class _Batch:
-    """Scores sorted into contiguous prompts plus the kernel's outputs."""
-
-    table: pl.DataFrame  # scores in kernel row order (with __row: original row index)
-    offsets: np.ndarray
-    prompts: pl.DataFrame  # one row per prompt (prompt id column), kernel order
-    admissible: np.ndarray
-    front: np.ndarray
-    n_admissible: np.ndarray
-    n_front: np.ndarray
-    chosen: np.ndarray  # local index, -1 none
-    conflict: np.ndarray
-    min_tau: np.ndarray
-    n_choices: np.ndarray
-    mask: np.ndarray | None = None  # reason bitmask per prompt (bit i = list(REASONS)[i])
-
-
-def _check_threads(threads: int | None) -> int | None:
-    from .._validate import threads as check
-
-    return check(threads)
-
-
-def _require(df: pl.DataFrame, cols: Sequence[str], what: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise SchemaError(f"{what}: column(s) {missing} not found; columns are {df.columns}")
-
-
-def _check_numeric(df: pl.DataFrame, cols: Sequence[str], what: str, nonneg: bool = False) -> None:
-    for c in cols:
-        dtype = df.schema[c]
-        if not dtype.is_numeric():
-            raise SchemaError(f"{what}: column '{c}' has type {dtype}; it must be numeric")
-    if not cols or df.height == 0:
-        return
-    def fine(c: str) -> bool:
-        if df[c].null_count():
-            return False
-        a = df[c].to_numpy()
-        if df.schema[c].is_float() and not bool(np.isfinite(a).all()):
-            return False
-        return not nonneg or bool((a >= 0).all())
-
-    if all(fine(c) for c in cols):
-        return
-    bad = df.select(
-        [(pl.col(c).is_null() | ~pl.col(c).cast(pl.Float64).is_finite()).arg_max().alias(c) for c in cols]
-        + [(pl.col(c).is_null() | ~pl.col(c).cast(pl.Float64).is_finite()).any().alias(f"__any_{c}") for c in cols]
-    ).row(0, named=True)
-    for c in cols:
-        if bad[f"__any_{c}"]:
-            row = int(bad[c])
-            raise InputError(
-                f"{what}: column '{c}' has a null or non-finite value ({df[c][row]}) at row {row}; "
-                "fill or drop it first"
-            )
-    if nonneg:
-        for c in cols:
-            neg = df.select((pl.col(c) < 0).arg_max().alias("i"), (pl.col(c) < 0).any().alias("a")).row(0)
-            if neg[1]:
-                raise InputError(f"{what}: column '{c}' is negative at row {neg[0]}; support must be >= 0")
-
-
-def _as_scores(scores: Any, context: Context, prompt_id: str) -> pl.DataFrame:
-    if isinstance(scores, pl.LazyFrame):
-        scores = scores.collect()
-    if not isinstance(scores, pl.DataFrame):
-        raise InputError(f"scores must be a polars DataFrame, got {type(scores).__name__}")
-    if not isinstance(context, Context):
-        raise InputError(f"context must be a pluralign.govern.Context (e.g. Context.builtin("
-                         f"'medical_advice')), got {type(context).__name__}")
-    if not isinstance(prompt_id, str):
-        raise InputError(f"prompt_id must be a column name (str), got {prompt_id!r}")
-    objs = context.objective_names
-    _require(scores, [prompt_id, *objs], "scores")
-    if scores[prompt_id].null_count():
-        row = int(scores[prompt_id].is_null().arg_max() or 0)
-        raise InputError(f"scores: column '{prompt_id}' is null at row {row}; every candidate needs a prompt")
-    for c in objs:
-        dtype = scores.schema[c]
-        if not dtype.is_numeric():
-            raise SchemaError(f"scores: column '{c}' has type {dtype}; it must be numeric")
-        if scores[c].null_count():
-            _check_numeric(scores, [c], "scores")
-    # non-finite values are found by the kernel; _run_kernel re-checks to name the column
-    return scores
-
-
-def _run_kernel(
-    scores: pl.DataFrame,
-    context: Context,
-    prompt_id: str,
-    threads: int | None,
-    weights: np.ndarray | None = None,
-) -> _Batch:
-    threads = _check_threads(threads)
-    pid = scores.get_column(prompt_id)
-    n = scores.height
-    table = scores
-    if n == 0:
-        starts = np.zeros(0, np.int64)
-        contiguous = True
-    elif pid.dtype.is_integer():
-        a = pid.to_numpy()
-        step = np.diff(a)
-        starts = np.concatenate([[0], np.flatnonzero(step) + 1])
-        contiguous = bool((step >= 0).all()) or pid.n_unique() == len(starts)
-    else:
-        starts = np.flatnonzero((pid != pid.shift(1)).fill_null(True).to_numpy())
-        contiguous = pid.n_unique() == len(starts)
-    if not contiguous:
-        # prompts are not contiguous: group them (stable, so candidate order is kept)
-        table = scores.sort(prompt_id, maintain_order=True)
-        pid = table.get_column(prompt_id)
-        starts = np.flatnonzero((pid != pid.shift(1)).fill_null(True).to_numpy())
-    offsets = np.append(starts, n).astype(np.int64)
-    objs = context.objective_names
-    cols = [table.get_column(c).cast(pl.Float64).rechunk() for c in objs]
-    tiers = context.tiers
-    index = {name: j for j, name in enumerate(objs)}
-    w = np.ascontiguousarray(context.admissible_weights() if weights is None else weights, dtype=np.float64)
-    try:
-        out = _core.edge_batch(
-            cols,
-            context.maximize,
-            offsets,
-            [index[t.objective] for t in tiers],
-            [np.nan if t.threshold is None else float(t.threshold) for t in tiers],
-            [np.nan if t.tolerance is None else float(t.tolerance) for t in tiers],
-            [bool(t.relative) for t in tiers],
-            w,
-            threads,
-        )
-    except InputError:
-        _check_numeric(scores, objs, "scores")  # names the column and the row of a NaN / inf
-        raise
-    prompts = table.select(pl.col(prompt_id).gather(pl.Series(starts)))
-    return _Batch(table, offsets, prompts, *out)
-
-
 def group_signals(
     group_support: pl.DataFrame,
     *,
     prompt_id: str = "prompt_id",
-    response_id: str = "response_id",
+    response: str = "response_id",
     group: str = "group",
     support: str = "support",
     groups: Sequence[str] | None = None,
+    response_id: Any = _v.UNSET,
 ) -> pl.DataFrame:
     """Plural-disagreement signals per prompt from a long table of group support.
 
@@ -218,14 +79,16 @@ def group_signals(
     top choice, ties included, of every group); prompts with fewer
     than two groups get 0 / 0 / false.
     """
+    response_id = _v.renamed("group_signals", "response", response, "response_id", response_id,
+                             default="response_id")
     if not isinstance(group_support, pl.DataFrame):
         raise InputError(f"group_support must be a polars DataFrame, got {type(group_support).__name__}")
-    _require(group_support, [prompt_id, response_id, group, support], "group_support")
+    _v.require_columns(group_support, [prompt_id, response_id, group, support], "group_support")
     for c in (prompt_id, response_id, group):
         if group_support[c].null_count():
             row = int(group_support[c].is_null().arg_max() or 0)
             raise InputError(f"group_support: column '{c}' is null at row {row}")
-    _check_numeric(group_support, [support], "group_support", nonneg=True)
+    _v.finite_columns(group_support, [support], "group_support", nonneg=True)
     names = list(groups) if groups is not None else sorted(group_support[group].unique().cast(pl.String).to_list())
     if groups is not None:
         unknown = group_support.filter(~pl.col(group).cast(pl.String).is_in(names))
@@ -407,7 +270,7 @@ def _attach_extras(
         if not isinstance(prompt_signals, pl.DataFrame):
             raise InputError("prompt_signals must be a polars DataFrame")
         have = [c for c in extra if c in prompt_signals.columns]
-        _require(prompt_signals, [prompt_id], "prompt_signals")
+        _v.require_columns(prompt_signals, [prompt_id], "prompt_signals")
         if not have:
             raise SchemaError(
                 f"prompt_signals needs a column 'interval_width' and/or 'agreement'; columns are "
@@ -415,7 +278,7 @@ def _attach_extras(
             )
         if prompt_signals[prompt_id].n_unique() != prompt_signals.height:
             raise InputError(f"prompt_signals has repeated {prompt_id} values; give one row per prompt")
-        _check_numeric(prompt_signals.drop_nulls(have), have, "prompt_signals")
+        _v.finite_columns(prompt_signals.drop_nulls(have), have, "prompt_signals")
         ps = prompt_signals.select(prompt_id, *[pl.col(c).cast(pl.Float64) for c in have])
         out = out.join(ps, on=prompt_id, how="left", maintain_order="left")
     for c in extra:
@@ -429,28 +292,31 @@ def edge_signals(
     context: Context,
     *,
     prompt_id: str = "prompt_id",
-    response_id: str | None = None,
+    response: str | None = None,
     std: str | None = None,
     group_support: pl.DataFrame | None = None,
     group: str = "group",
     support: str = "support",
     prompt_signals: pl.DataFrame | None = None,
     threads: int | None = None,
+    response_id: Any = _v.UNSET,
 ) -> pl.DataFrame:
     """Edge signals for every prompt of ``scores`` (one row per candidate) under ``context``.
 
     Returns one row per prompt (order of first appearance when each prompt's rows are
     contiguous, otherwise sorted by ``prompt_id``) with ``n_candidates``, ``n_admissible``,
     ``n_front``, ``chosen_index`` (position of the trade-off choice within the prompt's rows,
-    null when nothing is admissible), ``chosen_id`` (when ``response_id`` is given),
+    null when nothing is admissible), ``chosen_id`` (when ``response``, the column of candidate
+    ids, is given; ``response_id=`` is its old name, deprecated),
     ``conflict``, ``rank_corr``, ``tradeoff_choices``, ``uncertainty``, ``n_groups``,
     ``disagreement``, ``polarization``, ``winners_differ``, ``interval_width``, ``agreement``,
     ``edge`` and ``reasons`` (see the module docstring and ``docs/edge.md``).
 
     ``group_support`` (columns ``prompt_id``, ``response_id``, ``group``, ``support``) needs
-    ``response_id``; ``prompt_signals`` has ``prompt_id`` and ``interval_width`` and/or
+    ``response``; ``prompt_signals`` has ``prompt_id`` and ``interval_width`` and/or
     ``agreement``.
     """
+    response_id = _v.renamed("edge_signals", "response", response, "response_id", response_id)
     return _signals(
         scores, context, prompt_id, response_id, std, group_support, group, support, prompt_signals, threads
     )[0]
@@ -472,16 +338,16 @@ def _signals(
         raise InputError(f"context must be a pluralign.govern.Context, got {type(context).__name__}")
     scores = _as_scores(scores, context, prompt_id)
     if response_id is not None:
-        _require(scores, [response_id], "scores")
+        _v.require_columns(scores, [response_id], "scores")
     if std is not None:
-        _require(scores, [std], "scores")
-        _check_numeric(scores, [std], "scores", nonneg=True)
+        _v.require_columns(scores, [std], "scores")
+        _v.finite_columns(scores, [std], "scores", nonneg=True)
     if group_support is not None and response_id is None:
         raise InputError("group_support is matched to candidates by response id: pass response_id='...'")
     b = _run_kernel(scores, context, prompt_id, threads)
     out = _per_prompt(b, prompt_id, response_id, std)
     group_kw: dict[str, Any] = {
-        "response_id": response_id,
+        "response": response_id,
         "group": group,
         "support": support,
         "groups": context.groups.names if context.groups is not None else None,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
@@ -82,7 +82,7 @@ class Constitution:
 def constitution(
     votes: pl.DataFrame,
     k: int,
-    rule: str = "mes",
+    rule: Literal["mes", "phragmen", "pav", "av"] = "mes",
     *,
     groups: Any = None,
     statements: pl.DataFrame | None = None,

@@ -41,14 +41,17 @@ from .ledger import Ledger, LedgerEntry, canonical_json
 
 __all__ = ["RANKED_RULES", "Assembly", "AssemblyDecision", "aggregate_weights"]
 
+# :mod:`pluralign.choice` rules that can aggregate priority rankings, by name
+_RANKED: dict[str, Any] = {
+    "plurality": choice.plurality, "borda": choice.borda,
+    "anti_plurality": choice.anti_plurality, "copeland": choice.copeland, "llull": choice.llull,
+    "minimax": choice.minimax, "schulze": choice.schulze, "ranked_pairs": choice.ranked_pairs,
+    "kemeny": choice.kemeny, "instant_runoff": choice.instant_runoff, "coombs": choice.coombs,
+    "baldwin": choice.baldwin, "nanson": choice.nanson, "bucklin": choice.bucklin,
+    "split_cycle": choice.split_cycle, "stable_voting": choice.stable_voting,
+}
 #: :mod:`pluralign.choice` rules that can aggregate priority rankings.
-RANKED_RULES: frozenset[str] = frozenset(
-    {
-        "plurality", "borda", "anti_plurality", "copeland", "llull", "minimax", "schulze",
-        "ranked_pairs", "kemeny", "instant_runoff", "coombs", "baldwin", "nanson", "bucklin",
-        "split_cycle", "stable_voting",
-    }
-)
+RANKED_RULES: frozenset[str] = frozenset(_RANKED)
 WEIGHT_RULES = ("median", "mean", "nash")
 
 
@@ -284,7 +287,7 @@ class Assembly:
             profile = choice.Profile.from_rankings(
                 [self._ballots[s]["ranking"] for s in ranked], candidates=self.objectives,
                 weights=[bw[s] for s in ranked])
-            result = getattr(choice, order_rule)(profile, **rule_kwargs)
+            result = _RANKED[order_rule](profile, **rule_kwargs)
             order = _order_from_result(result, self.objectives)
             used_order_rule = order_rule
         weights = None

@@ -17,11 +17,12 @@ import itertools
 from collections.abc import Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
 
+from pluralign import _validate as _v
 from pluralign.errors import InputError, LimitError, SchemaError
 
 from . import polis
@@ -59,20 +60,11 @@ class VoteMatrix:
         return pl.Series("participant_id", self.participants)
 
 
-def _require_frame(df: Any, what: str) -> pl.DataFrame:
-    if not isinstance(df, pl.DataFrame):
-        raise InputError(
-            f"{what} must be a polars DataFrame, got {type(df).__name__}; "
-            "convert with polars.from_pandas(...) or polars.DataFrame(...)"
-        )
-    return df
-
-
 def moderated_out(statements: pl.DataFrame | None) -> set[Hashable]:
     """Statement ids whose ``moderated`` flag is -1 (removed by the moderators)."""
     if statements is None:
         return set()
-    statements = _require_frame(statements, "statements")
+    statements = _v.frame(statements, "statements")
     if "statement_id" not in statements.columns:
         raise SchemaError(
             "statements table has no 'statement_id' column; "
@@ -91,7 +83,7 @@ def vote_matrix(votes: pl.DataFrame, statements: pl.DataFrame | None = None) -> 
     from ``statements`` (when given) or an empty table. Votes on statements with
     ``moderated == -1`` in ``statements`` are excluded and counted in ``n_excluded``.
     """
-    votes = _require_frame(votes, "votes")
+    votes = _v.frame(votes, "votes")
     missing = [c for c in VOTE_COLUMNS if c not in votes.columns]
     if missing:
         raise SchemaError(
@@ -668,7 +660,7 @@ def opinion_groups(
     votes: pl.DataFrame,
     k: int | None = None,
     *,
-    method: str = "polis",
+    method: Literal["polis", "kmeans"] = "polis",
     seed: int = 0,
     min_votes: int | None = None,
     statements: pl.DataFrame | None = None,
@@ -677,7 +669,7 @@ def opinion_groups(
     in_conv: Iterable[Hashable] | None = None,
     base_k: int = polis.BASE_K,
     k_margin: float = polis.K_MARGIN,
-    row_order: str = "time",
+    row_order: Literal["time", "statement", "id"] = "time",
     bootstrap: int = 0,
     threads: int | None = None,
     scale: bool = False,

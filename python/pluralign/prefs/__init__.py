@@ -7,7 +7,8 @@ data contract in the project design; every reader returns a validated canonical 
 from __future__ import annotations
 
 from ._ids import content_id, content_ids
-from .pairs import pareto_pairs, ratings_to_pairs
+from ._io import TABLE_FORMATS, read_table, write_table
+from .pairs import pareto_pairs, ratings_to_pairs, votes_to_comparisons
 from .readers import (
     PolisConversation,
     PreflibData,
@@ -23,6 +24,7 @@ from .transforms import DropSummary, dedupe, split
 from .validate import validate
 
 __all__ = [
+    "TABLE_FORMATS",
     "DropSummary",
     "PolisConversation",
     "PreflibData",
@@ -37,8 +39,11 @@ __all__ = [
     "read_preflib",
     "read_rankings",
     "read_ratings",
+    "read_table",
     "split",
     "split_dialogue",
     "tally",
     "validate",
+    "votes_to_comparisons",
+    "write_table",
 ]

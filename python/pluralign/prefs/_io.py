@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 import polars as pl
 
+from .. import _validate as _v
 from ..errors import InputError, SchemaError
 
 Source = Any  # str | Path | pl.DataFrame | pl.LazyFrame | Sequence[Mapping] | Mapping[str, list]
@@ -152,20 +153,14 @@ def load_table(source: Source, what: str) -> pl.DataFrame:
     optionally ``.gz``), ``.csv`` (optionally ``.gz``) or ``.tsv`` file. ``what`` names the reader
     in error messages.
     """
-    if isinstance(source, pl.DataFrame):
-        return source
-    if isinstance(source, pl.LazyFrame):
-        try:
-            return source.collect()
-        except pl.exceptions.PolarsError as e:
-            raise InputError(f"{what}: the LazyFrame could not be collected: {e}") from None
+    if isinstance(source, (pl.DataFrame, pl.LazyFrame)) or hasattr(source, "__arrow_c_stream__"):
+        return _v.frame(source, what)  # polars, pyarrow Table, Arrow-capable frames
     if isinstance(source, (str, Path)):
         return _read_path(Path(source), what)
     try:
         if type(source).__module__.split(".")[0] == "pandas":
+            # the readers take a pandas table as a source, like a file (documented)
             return pl.from_pandas(source)
-        if hasattr(source, "__arrow_c_stream__"):  # pyarrow Table, Arrow-capable frames
-            return pl.DataFrame(source)
         if isinstance(source, Mapping):
             return pl.DataFrame(dict(source))
         if isinstance(source, Sequence) and not isinstance(source, (bytes, bytearray)):
@@ -374,3 +369,105 @@ def _read_path(path: Path, what: str) -> pl.DataFrame:
     raise InputError(
         f"{what}: unknown file type {path.name!r}; expected one of {', '.join(_SUFFIXES)}"
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# whole tables in and out: the one reader/writer the command line and the report use
+
+#: what :func:`read_table` reads and :func:`write_table` writes (``-`` is stdin / stdout)
+TABLE_FORMATS = ".parquet, .csv, .tsv, .jsonl/.ndjson, .json (.csv, .jsonl, .json optionally .gz)"
+_OUT_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
+
+
+def read_table(path: str | Path) -> pl.DataFrame:
+    """Read a whole table from a file, chosen by its extension.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.parquet``, ``.csv``, ``.tsv``, ``.jsonl``/``.ndjson`` or ``.json`` file (text formats
+        optionally gzipped, ``.csv.gz`` ...), or ``-`` for CSV on standard input.
+
+    Returns
+    -------
+    polars.DataFrame
+        The table as stored (no canonical columns are required; see the ``read_*`` readers).
+
+    Raises
+    ------
+    InputError
+        The file does not exist, is a folder, has an unknown extension or cannot be parsed
+        (the message names the file and the line).
+    """
+    if isinstance(path, str) and path == "-":
+        import sys
+
+        data = sys.stdin.buffer.read().removeprefix(_BOM)
+        try:
+            return pl.read_csv(io.BytesIO(data)) if data.strip() else pl.DataFrame()
+        except (pl.exceptions.PolarsError, ValueError, OverflowError) as e:
+            raise _csv_error(data, Path("<stdin>"), "read_table", ",", e) from None
+    if not isinstance(path, (str, Path)):
+        raise InputError(f"path must be a str or a Path, got {type(path).__name__}")
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"input file {path} does not exist")
+    if p.is_dir():
+        raise InputError(f"{path} is a folder; expected a table file ({TABLE_FORMATS})")
+    return _read_path(p, "read_table")
+
+
+def _csv_ready(df: pl.DataFrame) -> pl.DataFrame:
+    """Nested columns (lists of tiers, structs) as JSON text: CSV holds flat values only."""
+    nested = [c for c, t in df.schema.items() if t.is_nested()]
+    if not nested:
+        return df
+    return df.with_columns(pl.col(c).map_elements(
+        lambda v: json.dumps(v.to_list() if hasattr(v, "to_list") else v, default=str),
+        return_dtype=pl.String) for c in nested)
+
+
+def write_table(df: pl.DataFrame, path: str | Path) -> None:
+    """Write a table to a file chosen by its extension, creating parent folders.
+
+    Parameters
+    ----------
+    df : polars.DataFrame
+        The table. For CSV, nested columns (e.g. ``ranking``) are written as JSON text.
+    path : str or Path
+        ``.parquet``, ``.csv``, ``.csv.gz``, ``.jsonl``/``.ndjson`` (optionally ``.gz``), or
+        ``-`` for CSV on standard output.
+
+    Raises
+    ------
+    InputError
+        ``df`` is not a polars DataFrame or the extension is not one of the above.
+    """
+    if not isinstance(df, pl.DataFrame):
+        raise InputError(f"df must be a polars DataFrame, got {type(df).__name__}")
+    if isinstance(path, str) and path == "-":
+        import sys
+
+        sys.stdout.write(_csv_ready(df).write_csv())
+        sys.stdout.flush()
+        return
+    if not isinstance(path, (str, Path)):
+        raise InputError(f"path must be a str or a Path, got {type(path).__name__}")
+    p = Path(path)
+    name = p.name.lower()
+    suf = next((s for s in sorted(_OUT_SUFFIXES, key=len, reverse=True) if name.endswith(s)), None)
+    if suf is None:
+        raise InputError(f"{path}: unknown output type; use {', '.join(_OUT_SUFFIXES)} or - "
+                         "(CSV on standard output)")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    if suf == ".parquet":
+        df.write_parquet(p)
+        return
+    text = (_csv_ready(df).write_csv() if suf.startswith(".csv") else df.write_ndjson())
+    data = text.encode("utf-8")
+    if suf.endswith(".gz"):
+        # mtime=0: the same table gives the same bytes
+        with gzip.GzipFile(p, "wb", mtime=0) as f:
+            f.write(data)
+    else:
+        p.write_bytes(data)

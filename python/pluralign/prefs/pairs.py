@@ -12,34 +12,21 @@ counts every pair that was not kept and why (nothing is dropped silently).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
 
 from .. import _core
+from .. import _validate as _v
 from ..errors import InputError, SchemaError
 from .transforms import DropSummary
 from .validate import rows_text
 
-__all__ = ["pareto_pairs", "ratings_to_pairs"]
+__all__ = ["pareto_pairs", "ratings_to_pairs", "votes_to_comparisons"]
 
 
-def _frame(df: Any) -> pl.DataFrame:
-    if isinstance(df, pl.LazyFrame):
-        return df.collect()
-    if isinstance(df, pl.DataFrame):
-        return df
-    raise InputError(f"ratings must be a polars DataFrame, got {type(df).__name__}")
-
-
-def _require(df: pl.DataFrame, cols: Sequence[str]) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise SchemaError(
-            f"ratings lack column(s) {missing}; they have {df.columns}. Rename the columns or "
-            "pass by= / score= / response= with your names"
-        )
+_HINT = "Rename the columns or pass groups= / score= / response= with your names"
 
 
 def _no_nulls(df: pl.DataFrame, cols: Sequence[str]) -> None:
@@ -88,7 +75,7 @@ def _pair_frame(
     kernel: Callable[[list[pl.Series | None], list[bool]], dict[str, Any] | None],
     with_margin: bool,
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
-    """Run a pair kernel and build the comparisons table (the ``by`` columns, ``chosen_id``,
+    """Run a pair kernel and build the comparisons table (the ``groups`` columns, ``chosen_id``,
     ``rejected_id``, ``tie``, ``weight``, and ``margin`` if asked) plus the kernel's counts.
 
     ``kernel(columns, first)`` gathers each output column from the pair's first (or second) row
@@ -129,17 +116,18 @@ def _pair_frame(
 
 def ratings_to_pairs(
     ratings: pl.DataFrame,
-    by: str | Sequence[str] | None = None,
+    groups: str | Sequence[str] | None = None,
     min_margin: float = 0.0,
-    ties: str = "drop",
+    ties: Literal["drop", "keep"] = "drop",
     *,
     score: str = "score",
     response: str = "response_id",
     threads: int | None = None,
+    by: Any = _v.UNSET,
 ) -> tuple[pl.DataFrame, DropSummary]:
     """All pairs of responses rated within each group, as comparisons with their margin.
 
-    Within every group of rows sharing the ``by`` values (default: ``prompt_id`` plus
+    Within every group of rows sharing the ``groups`` values (``by=`` is the old name, deprecated) (default: ``prompt_id`` plus
     ``objective`` and ``annotator_id`` where those columns exist), every unordered pair of rows
     ``(a, b)`` with ``d = score_a - score_b`` becomes a comparison: the higher-scored response
     is ``chosen_id``, ``margin = |d|``. Pairs with ``d == 0`` are dropped (``ties="drop"``) or
@@ -147,23 +135,29 @@ def ratings_to_pairs(
     pairs with ``0 < |d| < min_margin`` are dropped. This is the standard way multi-attribute
     rating data (HelpSteer, UltraFeedback) is turned into preference pairs.
 
-    Returns:
-        ``(pairs, summary)``: the comparisons table (the ``by`` columns, ``chosen_id``,
+    Returns
+    -------
+    out
+        ``(pairs, summary)``: the comparisons table (the ``groups`` columns, ``chosen_id``,
         ``rejected_id``, ``tie``, ``weight`` = 1, ``margin``), in group order of first
         appearance and row order within a group; and a :class:`DropSummary` over the
         ``n_in`` candidate pairs with ``dropped = {"ties": ..., "below_margin": ...}``.
 
-    Raises:
-        SchemaError: missing columns or a non-numeric score.
-        InputError: nulls, non-finite scores (naming the row), a bad ``ties`` / ``min_margin``.
+    Raises
+    ------
+    SchemaError
+        missing columns or a non-numeric score.
+    InputError
+        nulls, non-finite scores (naming the row), a bad ``ties`` / ``min_margin``.
     """
-    df = _frame(ratings)
+    df = _v.frame(ratings, "ratings")
     if ties not in ("drop", "keep"):
         raise InputError(f'ties must be "drop" or "keep", got {ties!r}')
     if not (isinstance(min_margin, (int, float)) and np.isfinite(min_margin) and min_margin >= 0):
         raise InputError(f"min_margin = {min_margin!r} must be a finite number >= 0")
+    by = _v.renamed("ratings_to_pairs", "groups", groups, "by", by)
     by_cols = _by(df, by, ("objective", "annotator_id"))
-    _require(df, by_cols + [score, response])
+    _v.require_columns(df, by_cols + [score, response], "ratings", hint=_HINT)
     if not df[score].dtype.is_numeric():
         raise SchemaError(f"column '{score}' has type {df[score].dtype} but scores must be numeric")
     _no_nulls(df, by_cols + [score, response])
@@ -182,7 +176,7 @@ def ratings_to_pairs(
         raise InputError(
             f"ratings_to_pairs: response {out['chosen_id'][int(same.arg_max() or 0)]!r} is rated "
             f"more than once in one group (by {by_cols}) at {rows_text(dup)}; add the column that "
-            "tells the ratings apart to by= (e.g. annotator_id), or aggregate them first")
+            "tells the ratings apart to groups= (e.g. annotator_id), or aggregate them first")
     summary = DropSummary(
         transform="ratings_to_pairs",
         n_in=int(r["n_considered"]),
@@ -195,13 +189,14 @@ def ratings_to_pairs(
 def pareto_pairs(
     ratings: pl.DataFrame,
     objectives: Sequence[str],
-    by: str | Sequence[str] | None = None,
+    groups: str | Sequence[str] | None = None,
     *,
     maximize: bool | Sequence[bool] = True,
     score: str = "score",
     response: str = "response_id",
     objective: str = "objective",
     threads: int | None = None,
+    by: Any = _v.UNSET,
 ) -> tuple[pl.DataFrame, DropSummary]:
     """The unambiguous pairs: where one response Pareto-dominates another.
 
@@ -214,16 +209,20 @@ def pareto_pairs(
     ``ratings`` is long (``response``, ``objective``, ``score`` columns: one row per response
     and objective) or wide (one column per objective, named as in ``objectives``).
 
-    Returns:
-        ``(pairs, summary)``: the comparisons table (the ``by`` columns, ``chosen_id``,
+    Returns
+    -------
+    out
+        ``(pairs, summary)``: the comparisons table (the ``groups`` columns, ``chosen_id``,
         ``rejected_id``, ``tie`` = False, ``weight`` = 1) and a :class:`DropSummary` with
         ``dropped = {"incomparable": ..., "equal": ...}``.
 
-    Raises:
-        SchemaError: missing columns; InputError: a response lacking an objective's score,
+    Raises
+    ------
+    SchemaError
+        missing columns; InputError: a response lacking an objective's score,
         duplicate (response, objective) ratings, non-finite scores, nulls.
     """
-    df = _frame(ratings)
+    df = _v.frame(ratings, "ratings")
     if not isinstance(objectives, str) and (
             not isinstance(objectives, Sequence) or
             not all(isinstance(o, str) for o in objectives)):
@@ -237,9 +236,10 @@ def pareto_pairs(
     mx = [bool(maximize)] * len(objs) if isinstance(maximize, bool) else [bool(x) for x in maximize]
     if len(mx) != len(objs):
         raise InputError(f"maximize has {len(mx)} entries for {len(objs)} objectives")
+    by = _v.renamed("pareto_pairs", "groups", groups, "by", by)
     by_cols = _by(df, by, ("annotator_id",))
     if objective in df.columns and score in df.columns:
-        _require(df, by_cols + [response])
+        _v.require_columns(df, by_cols + [response], "ratings", hint=_HINT)
         _no_nulls(df, by_cols + [response, objective, score])
         if not df[score].dtype.is_numeric():
             raise SchemaError(f"column '{score}' has type {df[score].dtype}; scores must be numeric")
@@ -266,7 +266,7 @@ def pareto_pairs(
                     f"score for objective {o!r}; every response needs every objective"
                 )
     else:
-        _require(df, by_cols + [response] + objs)
+        _v.require_columns(df, by_cols + [response] + objs, "ratings", hint=_HINT)
         _no_nulls(df, by_cols + [response] + objs)
         wide = df
     for o in objs:
@@ -287,3 +287,44 @@ def pareto_pairs(
         dropped={"incomparable": int(r["n_incomparable"]), "equal": int(r["n_ties_dropped"])},
     )
     return out, summary
+
+
+def votes_to_comparisons(votes: Any) -> pl.DataFrame:
+    """Pairwise comparisons implied by participatory votes.
+
+    For each participant and each two statements they both voted on with different votes, the
+    statement voted higher (agree 1 > pass 0 > disagree -1) is chosen. Equal votes give no
+    comparison.
+
+    Parameters
+    ----------
+    votes : polars.DataFrame
+        A canonical votes table: ``statement_id``, ``participant_id``, ``vote`` in {-1, 0, 1}.
+
+    Returns
+    -------
+    polars.DataFrame
+        Columns ``chosen_id``, ``rejected_id`` (statement ids), ``annotator_id`` (the
+        participant) and ``weight`` (1.0).
+
+    Raises
+    ------
+    SchemaError
+        A column is missing.
+    InputError
+        ``votes`` is not a table, or a vote is not -1, 0 or 1 (the row is named).
+    """
+    v = _v.frame(votes, "votes")
+    _v.require_columns(v, ["statement_id", "participant_id", "vote"], "votes")
+    bad = v.with_row_index("_row").filter(~pl.col("vote").is_in([-1, 0, 1]) | pl.col("vote").is_null())
+    if bad.height:
+        r = bad.row(0, named=True)
+        raise InputError(f"votes: column 'vote' must be -1, 0 or 1; row {r.pop('_row')} has {r}")
+    v = v.select("statement_id", "participant_id", pl.col("vote").cast(pl.Int8))
+    j = v.join(v, on="participant_id", suffix="_b").filter(pl.col("vote") > pl.col("vote_b"))
+    return j.select(
+        pl.col("statement_id").alias("chosen_id"),
+        pl.col("statement_id_b").alias("rejected_id"),
+        pl.col("participant_id").alias("annotator_id"),
+        pl.lit(1.0).alias("weight"),
+    )

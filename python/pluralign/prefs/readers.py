@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
@@ -131,7 +131,8 @@ def _split_dialogues(c: pl.Series, r: pl.Series, prompt: str, chosen: str, rejec
 @reader("read_pairs")
 def read_pairs(source: Source, *, chosen: str = "chosen", rejected: str = "rejected",
                prompt: str = "prompt", margin: str = "margin", objective: str = "overall",
-               dialogue: str = "auto", response_ids: str = "text") -> pl.DataFrame:
+               dialogue: Literal["auto", "hh", "none"] = "auto",
+               response_ids: Literal["text", "prompt_text"] = "text") -> pl.DataFrame:
     """Read TRL-style preference pairs into the canonical comparisons table.
 
     Input columns: ``chosen`` and ``rejected`` (text, or TRL conversational lists of
@@ -397,11 +398,12 @@ def _flatten_ultrafeedback(df: pl.DataFrame, prompt: str, response: str,
 
 
 @reader("read_ratings")
-def read_ratings(source: Source, *, format: str = "auto", objectives: Sequence[str] | None = None,
+def read_ratings(source: Source, *,
+                 format: Literal["auto", "wide", "long", "ultrafeedback"] = "auto", objectives: Sequence[str] | None = None,
                  prompt: str = "prompt", response: str = "response",
                  annotator: str | None = None, objective: str = "objective",
-                 score: str = "score", missing: str = "error",
-                 response_ids: str = "text") -> pl.DataFrame:
+                 score: str = "score", missing: Literal["error", "skip"] = "error",
+                 response_ids: Literal["text", "prompt_text"] = "text") -> pl.DataFrame:
     """Read per-response ratings into the canonical long ratings table.
 
     ``format="wide"``: one row per (prompt, response[, annotator]), one numeric column per

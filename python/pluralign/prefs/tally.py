@@ -1,6 +1,6 @@
 """Pairwise win tallies as a mergeable, picklable state (the scale-out building block).
 
-``tally(comparisons, by=[...])`` sums, per group and unordered item pair ``(item_a, item_b)``
+``tally(comparisons, groups=[...])`` sums, per group and unordered item pair ``(item_a, item_b)``
 with ``item_a < item_b``, the comparisons won by each side and the ties, as counts and as
 summed weights. The counting runs in Rust (``rust/core/src/prefs``) on integer codes that
 polars computes. Tallies of disjoint batches :meth:`Tally.merge` into exactly the tally of the
@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 
 from .. import _core
+from .. import _validate as _v
 from ..errors import InputError, SchemaError
 
 __all__ = ["Tally", "tally"]
@@ -150,28 +151,34 @@ class _Codes:
 
 def tally(
     comparisons: pl.DataFrame | Iterable[pl.DataFrame],
-    by: str | Sequence[str] | None = None,
+    groups: str | Sequence[str] | None = None,
     *,
     chosen: str = "chosen_id",
     rejected: str = "rejected_id",
     tie: str | None = "tie",
     weight: str | None = "weight",
     threads: int | None = None,
+    by: Any = _v.UNSET,
 ) -> Tally:
-    """Pairwise win counts per group (``by``, e.g. ``["group", "objective"]``) as a
-    mergeable :class:`Tally`.
+    """Pairwise win counts per group (``groups``, e.g. ``["group", "objective"]``; the old
+    name ``by=`` still works for one release, with a DeprecationWarning) as a mergeable
+    :class:`Tally`.
 
     Every row counts once towards the unordered pair ``{chosen, rejected}`` of its group: as a
     win of ``chosen`` (``wins_a`` if ``chosen`` is the smaller id, else ``wins_b``) or, when
     ``tie`` is true, as a tie; its ``weight`` (default 1) adds to the matching weight sum.
     Passing an iterable of DataFrames folds them batch by batch (``tally`` each, then merge).
 
-    Raises:
-        SchemaError: missing columns, chosen/rejected of different types, non-bool ``tie``,
-            non-numeric ``weight``.
-        InputError: nulls, ``chosen == rejected`` (naming the row), negative or non-finite
-            weights.
+    Raises
+    ------
+    SchemaError
+        missing columns, chosen/rejected of different types, non-bool ``tie``,
+        non-numeric ``weight``.
+    InputError
+        nulls, ``chosen == rejected`` (naming the row), negative or non-finite
+        weights.
     """
+    by = _v.renamed("tally", "groups", groups, "by", by)
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
     if not isinstance(comparisons, (pl.DataFrame, pl.LazyFrame)):
         if isinstance(comparisons, (str, bytes, Mapping, np.ndarray)) or \

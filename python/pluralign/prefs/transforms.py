@@ -11,10 +11,12 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
 
+from .. import _validate as _v
 from ..errors import InputError, SchemaError
 from ._ids import map_unique
 from .validate import rows_text
@@ -151,12 +153,14 @@ def _cut(n: int, fractions: Sequence[float]) -> list[int]:
     return counts
 
 
-def split(df: pl.DataFrame, by: str | Sequence[str] = "prompt_id",
+def split(df: pl.DataFrame, groups: str | Sequence[str] = "prompt_id",
           fractions: Mapping[str, float] | None = None, *, seed: int = 0,
-          stratify: str | None = None, method: str = "exact") -> dict[str, pl.DataFrame]:
-    """Split ``df`` into named parts so that no ``by`` group spans two parts (no leakage).
+          stratify: str | None = None, method: Literal["exact", "hash"] = "exact",
+          by: Any = _v.UNSET) -> dict[str, pl.DataFrame]:
+    """Split ``df`` into named parts so that no ``groups`` group spans two parts (no leakage;
+    ``by=`` is the old name of ``groups=``, deprecated).
 
-    Each group (distinct value of the ``by`` column(s)) gets a key
+    Each group (distinct value of the ``groups`` column(s)) gets a key
     ``blake2b(repr of its values, key=str(seed), digest_size=8)``; this depends only on the group's
     values and the seed, so the split is identical across runs, machines and row orders.
 
@@ -187,6 +191,7 @@ def split(df: pl.DataFrame, by: str | Sequence[str] = "prompt_id",
         raise InputError(f"split: fractions must sum to 1, got {sum(vals)} from {fr}")
     if method not in ("exact", "hash"):
         raise InputError(f"split: method must be 'exact' or 'hash', got {method!r}")
+    by = _v.renamed("split", "groups", groups, "by", by, default="prompt_id")
     cols = [by] if isinstance(by, str) else list(by)
     need = cols + ([stratify] if stratify is not None else [])
     missing = [c for c in need if c not in df.columns]

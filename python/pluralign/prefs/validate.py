@@ -12,11 +12,15 @@ from typing import Any
 
 import polars as pl
 
+from .. import _validate as _v
 from ..errors import InputError, SchemaError
 
 KINDS = ("comparisons", "ratings", "rankings", "votes", "scores")
 _MAX_SHOWN = 5
 DType = Any  # a polars DataType instance or class
+
+
+_HINT = "Rename your columns or use the matching pluralign.prefs reader"
 
 
 def rows_text(mask: pl.Series) -> str:
@@ -31,16 +35,6 @@ def rows_text(mask: pl.Series) -> str:
 
 def _is_id_dtype(dt: DType) -> bool:
     return dt in (pl.String, pl.Categorical) or dt.is_integer() or isinstance(dt, pl.Enum)
-
-
-def _require(df: pl.DataFrame, kind: str, cols: Sequence[str]) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise SchemaError(
-            f"{kind}: missing column{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(repr(c) for c in missing)}; the table has {df.columns}. "
-            f"Rename your columns or use the matching pluralign.prefs reader"
-        )
 
 
 def _check_id(df: pl.DataFrame, kind: str, col: str) -> None:
@@ -74,7 +68,7 @@ def _check_weight(df: pl.DataFrame, kind: str, col: str = "weight") -> pl.DataFr
 
 def _comparisons(df: pl.DataFrame) -> pl.DataFrame:
     k = "comparisons"
-    _require(df, k, ["prompt_id", "chosen_id", "rejected_id"])
+    _v.require_columns(df, ["prompt_id", "chosen_id", "rejected_id"], k, hint=_HINT)
     for c in ("prompt_id", "chosen_id", "rejected_id"):
         _check_id(df, k, c)
     if df.schema["chosen_id"] != df.schema["rejected_id"]:
@@ -102,7 +96,7 @@ def _comparisons(df: pl.DataFrame) -> pl.DataFrame:
 
 def _ratings(df: pl.DataFrame) -> pl.DataFrame:
     k = "ratings"
-    _require(df, k, ["prompt_id", "response_id", "score"])
+    _v.require_columns(df, ["prompt_id", "response_id", "score"], k, hint=_HINT)
     for c in ("prompt_id", "response_id"):
         _check_id(df, k, c)
     df = _fill_default(df, "objective", "overall", pl.String)
@@ -122,7 +116,7 @@ def _ratings(df: pl.DataFrame) -> pl.DataFrame:
 
 def _rankings(df: pl.DataFrame) -> pl.DataFrame:
     k = "rankings"
-    _require(df, k, ["voter_id", "ranking"])
+    _v.require_columns(df, ["voter_id", "ranking"], k, hint=_HINT)
     _check_id(df, k, "voter_id")
     dt = df.schema["ranking"]
     if not (isinstance(dt, pl.List) and isinstance(dt.inner, pl.List)
@@ -156,7 +150,7 @@ def _rankings(df: pl.DataFrame) -> pl.DataFrame:
 
 def _votes(df: pl.DataFrame) -> pl.DataFrame:
     k = "votes"
-    _require(df, k, ["statement_id", "participant_id", "vote"])
+    _v.require_columns(df, ["statement_id", "participant_id", "vote"], k, hint=_HINT)
     for c in ("statement_id", "participant_id"):
         _check_id(df, k, c)
     dt = df.schema["vote"]
@@ -182,7 +176,7 @@ def _scores(df: pl.DataFrame, objectives: Sequence[str] | None) -> pl.DataFrame:
         if not objectives:
             raise SchemaError(f"{k}: no float column found; the table has {df.columns}. Pass "
                               f"objectives=[...] naming the score columns")
-    _require(df, k, list(objectives))
+    _v.require_columns(df, list(objectives), k, hint=_HINT)
     out = []
     for c in objectives:
         dt = df.schema[c]

@@ -7,18 +7,19 @@ Two kinds of input, each optional:
 - **pairwise preferences** (TRL-style ``chosen``/``rejected`` texts such as HH-RLHF, or a
   canonical ``comparisons`` table).
 
-Each step fills one or more :class:`~pluralign.report.Section`. A step whose API is not part of
-this build, or whose input was not given, becomes a section marked *not available* that says
-why; nothing is faked. Steps save their tables under the output folder (parquet), so every number
+Each step fills one or more :class:`~pluralign.report.Section`. A step whose optional extra is
+not installed (:class:`~pluralign.errors.MissingDependencyError`), or whose input was not given,
+becomes a section marked *not available* that says why; nothing is faked. The pipeline uses the
+library through its public API only, like any other consumer. Steps save their tables under the output folder (parquet), so every number
 in the report can be checked.
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,12 +28,31 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from .. import choice, govern, pareto, prefs, reward, stats
+from .. import edge as _edge
 from .._extras import require, tqdm_or_none
+from ..edge import REASONS, Arbiter
 from ..errors import InputError, MissingDependencyError
+from ..reward.pipeline import TextEmbedder
 from .model import Figure, Report, Section, Table, figure_png, table_from_frame, unavailable
 
-__all__ = ["PipelineConfig", "PipelineResult", "edge_table", "run_pipeline", "train_reward",
-           "votes_to_comparisons"]
+__all__ = ["PipelineConfig", "PipelineResult", "run_pipeline"]
+
+# names that lived here before they moved into the library proper (kept one release)
+_MOVED: dict[str, tuple[str, Callable[[], Any]]] = {
+    "votes_to_comparisons": ("pluralign.prefs", lambda: prefs.votes_to_comparisons),
+    "edge_table": ("pluralign.edge", lambda: _edge.edge_table),
+    "train_reward": ("pluralign.reward", lambda: reward.train_reward),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MOVED:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    where, fn = _MOVED[name]
+    warnings.warn(f"pluralign.report.pipeline.{name} is deprecated and will be removed in the "
+                  f"next release; use {where}.{name}", DeprecationWarning, stacklevel=2)
+    return fn()
 
 _PALETTE = ["#3558c9", "#d9822b", "#2a9d8f", "#c23b5a", "#7b5ea7", "#6b8e23", "#8c6d46"]
 
@@ -86,22 +106,6 @@ def _plt() -> Any:
     return plt
 
 
-def _api(module: str, *names: str) -> tuple[Any, ...]:
-    """Import ``names`` from ``pluralign.<module>``; ImportError naming what is missing."""
-    full = f"pluralign.{module}"
-    try:
-        mod = importlib.import_module(full)
-    except ImportError as e:
-        raise ImportError(f"{full} is not part of this build ({e})") from None
-    out = []
-    for n in names:
-        try:
-            out.append(getattr(mod, n))
-        except AttributeError:
-            raise ImportError(f"{full}.{n} is not part of this build") from None
-    return tuple(out)
-
-
 def _short(text: Any, n: int = 90) -> str:
     s = " ".join(str(text).split())
     return s if len(s) <= n else s[: n - 1] + "…"
@@ -112,50 +116,15 @@ def _short(text: Any, n: int = 90) -> str:
 
 
 def _read_polis_dir(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
-    """(votes, statements, polis_groups) from a Polis export folder. Uses
-    :func:`pluralign.prefs.read_polis` when this build has it."""
-    try:
-        (read_polis,) = _api("prefs", "read_polis")
-    except ImportError:
-        read_polis = None
-    if read_polis is not None:
-        conv = read_polis(path)
-        pg = conv.participant_groups
-        groups = None
-        if pg is not None and "group_id" in pg.columns:
-            groups = pg.select("participant_id", pl.col("group_id").alias("group")).drop_nulls()
-            groups = groups if groups.height else None
-        # the timestamp stays: the Polis math orders participants by first vote
-        return conv.votes, conv.statements, groups
-    return _read_polis_plain(path)
-
-
-def _read_polis_plain(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
-    for f in ("votes.csv", "comments.csv"):
-        if not (path / f).exists():
-            raise InputError(f"{path} is not a Polis export folder: {f} is missing")
-    raw = pl.read_csv(path / "votes.csv")
-    need = {"timestamp", "comment-id", "voter-id", "vote"}
-    if not need <= set(raw.columns):
-        raise InputError(f"{path / 'votes.csv'} lacks columns {sorted(need - set(raw.columns))}")
-    votes = (
-        raw.sort("timestamp")
-        .unique(["comment-id", "voter-id"], keep="last", maintain_order=True)
-        .select(pl.col("comment-id").alias("statement_id"), pl.col("voter-id").alias("participant_id"),
-                pl.col("vote").cast(pl.Int8))
-        .sort("statement_id", "participant_id")
-    )
-    c = pl.read_csv(path / "comments.csv")
-    statements = c.select(pl.col("comment-id").alias("statement_id"),
-                          pl.col("comment-body").alias("text"), pl.col("moderated"))
+    """(votes, statements, Polis's own groups or None) from a Polis export folder."""
+    conv = prefs.read_polis(path)
+    pg = conv.participant_groups
     groups = None
-    pv = path / "participants-votes.csv"
-    if pv.exists():
-        p = pl.read_csv(pv, infer_schema_length=0).select(
-            pl.col("participant").cast(pl.Int64).alias("participant_id"),
-            pl.col("group-id").cast(pl.Int64, strict=False).alias("group"))
-        groups = p.drop_nulls("group")
-    return votes, statements, groups
+    if pg is not None and "group_id" in pg.columns:
+        groups = pg.select("participant_id", pl.col("group_id").alias("group")).drop_nulls()
+        groups = groups if groups.height else None
+    # the timestamp stays: the Polis math orders participants by first vote
+    return conv.votes, conv.statements, groups
 
 
 def _load_votes(cfg: PipelineConfig) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None,
@@ -168,9 +137,7 @@ def _load_votes(cfg: PipelineConfig) -> tuple[pl.DataFrame, pl.DataFrame, pl.Dat
     if p.is_dir():
         votes, statements, groups = _read_polis_dir(p)
     else:
-        from ..cli import read_table
-
-        votes = read_table(str(p))
+        votes = prefs.read_table(p)
         statements, groups = None, None
     for col in ("statement_id", "participant_id", "vote"):
         if col not in votes.columns:
@@ -204,83 +171,39 @@ def _load_votes(cfg: PipelineConfig) -> tuple[pl.DataFrame, pl.DataFrame, pl.Dat
         all_votes
 
 
-def votes_to_comparisons(votes: pl.DataFrame) -> pl.DataFrame:
-    """Pairwise comparisons implied by participatory votes: for each participant and each two
-    statements they both voted on with different votes, the statement voted higher
-    (agree > pass > disagree) is ``chosen``. Columns ``chosen_id``, ``rejected_id``,
-    ``annotator_id``, ``weight`` (1.0). Equal votes give no comparison."""
-    v = votes.select("statement_id", "participant_id", pl.col("vote").cast(pl.Int8))
-    j = v.join(v, on="participant_id", suffix="_b").filter(pl.col("vote") > pl.col("vote_b"))
-    return j.select(
-        pl.col("statement_id").alias("chosen_id"),
-        pl.col("statement_id_b").alias("rejected_id"),
-        pl.col("participant_id").alias("annotator_id"),
-        pl.lit(1.0).alias("weight"),
-    )
-
-
 def _opinion_groups(votes: pl.DataFrame, statements: pl.DataFrame | None,
                     polis_groups: pl.DataFrame | None, cfg: PipelineConfig
-                    ) -> tuple[pl.DataFrame, np.ndarray | None, list[Any], str]:
-    """(participant_id -> group table, 2-D coordinates (rows aligned with the table) or None,
-    description)."""
-    try:
-        (opinion_groups,) = _api("govern", "opinion_groups")
-    except ImportError:
-        opinion_groups = None
-    if opinion_groups is not None:
-        st = statements if statements is not None and "statement_id" in statements.columns else None
-        res = opinion_groups(votes, seed=cfg.seed, statements=st, bootstrap=cfg.bootstrap)
-        assign = res.assignments
-        how = (f"opinion groups from pluralign.govern.opinion_groups (the Polis math: 100 base "
-               f"clusters, group clusters over them, k by silhouette; k = {res.k}, "
-               f"{int(assign.get_column('clustered').sum())} of {assign.height} participants "
-               "voted enough to be clustered, the others are placed at the nearest group); "
-               "map = the same 2-D projection")
-        if res.stability is not None:
-            s = res.stability
-            shaky = int((assign.get_column("stability") < 0.6).sum())
-            jac = ", ".join(f"group {g} {v:.2f}" for g, v in s.group_jaccard.items())
-            how += (f"; stability over {s.resamples} bootstrap resamples of the votes: the same "
-                    f"k in {s.k_agreement:.0%} of them, group Jaccard stability {jac} (above 0.75 "
-                    f"is solid, below 0.6 an artefact), {shaky} participants in their group in "
-                    "fewer than 60% of resamples")
-        if polis_groups is not None:
-            try:
-                (ari,) = _api("govern", "adjusted_rand_index")
-                j = assign.join(polis_groups.rename({"group": "polis_group"}), on="participant_id")
-                if j.height:
-                    a = ari(j.get_column("group").to_numpy(), j.get_column("polis_group").to_numpy())
-                    kp = j.get_column("polis_group").n_unique()
-                    how += (f"; agreement with the groups Polis itself assigned in this export: "
-                            f"adjusted Rand index {a:.2f} over {j.height} participants (Polis: "
-                            f"k = {kp}). Polis computes incrementally and its groups carry the "
-                            "conversation's history, so a batch run can differ (docs/govern.md)")
-            except ImportError:
-                pass
-        coords = assign.select("x", "y").to_numpy()
-        return assign.select("participant_id", "group"), coords, \
-            assign.get_column("participant_id").to_list(), how
-    if polis_groups is None:
-        raise ImportError("pluralign.govern.groups.opinion_groups is not part of this build and "
-                          "the input carries no Polis group assignment")
-    return polis_groups.select("participant_id", "group"), None, [], \
-        "opinion groups as assigned by Polis itself (participants-votes.csv, group-id)"
-
-
-def _vote_matrix(votes: pl.DataFrame) -> tuple[np.ndarray, list[Any], list[Any]]:
-    wide = votes.pivot(on="statement_id", index="participant_id", values="vote",
-                       aggregate_function="last").sort("participant_id")
-    pids = wide.get_column("participant_id").to_list()
-    cols = [c for c in wide.columns if c != "participant_id"]
-    m = wide.select(cols).cast(pl.Float64).fill_null(0.0).to_numpy()
-    return m, pids, cols
-
-
-def _pca2(m: np.ndarray) -> np.ndarray:
-    x = m - m.mean(axis=0, keepdims=True)
-    u, s, _ = np.linalg.svd(x, full_matrices=False)
-    return u[:, :2] * s[:2]
+                    ) -> tuple[pl.DataFrame, np.ndarray, list[Any], str]:
+    """(participant_id -> group table, 2-D coordinates (rows aligned with the table), their
+    participant ids, description)."""
+    st = statements if statements is not None and "statement_id" in statements.columns else None
+    res = govern.opinion_groups(votes, seed=cfg.seed, statements=st, bootstrap=cfg.bootstrap)
+    assign = res.assignments
+    how = (f"opinion groups from pluralign.govern.opinion_groups (the Polis math: 100 base "
+           f"clusters, group clusters over them, k by silhouette; k = {res.k}, "
+           f"{int(assign.get_column('clustered').sum())} of {assign.height} participants "
+           "voted enough to be clustered, the others are placed at the nearest group); "
+           "map = the same 2-D projection")
+    if res.stability is not None:
+        s = res.stability
+        shaky = int((assign.get_column("stability") < 0.6).sum())
+        jac = ", ".join(f"group {g} {v:.2f}" for g, v in s.group_jaccard.items())
+        how += (f"; stability over {s.resamples} bootstrap resamples of the votes: the same "
+                f"k in {s.k_agreement:.0%} of them, group Jaccard stability {jac} (above 0.75 "
+                f"is solid, below 0.6 an artefact), {shaky} participants in their group in "
+                "fewer than 60% of resamples")
+    if polis_groups is not None:
+        j = assign.join(polis_groups.rename({"group": "polis_group"}), on="participant_id")
+        if j.height:
+            a = govern.adjusted_rand_index(j.get_column("group").to_numpy(), j.get_column("polis_group").to_numpy())
+            kp = j.get_column("polis_group").n_unique()
+            how += (f"; agreement with the groups Polis itself assigned in this export: "
+                    f"adjusted Rand index {a:.2f} over {j.height} participants (Polis: "
+                    f"k = {kp}). Polis computes incrementally and its groups carry the "
+                    "conversation's history, so a batch run can differ (docs/govern.md)")
+    coords = assign.select("x", "y").to_numpy()
+    return assign.select("participant_id", "group"), coords, \
+        assign.get_column("participant_id").to_list(), how
 
 
 def _votes_sections(cfg: PipelineConfig, res: PipelineResult, report: Report,
@@ -308,10 +231,6 @@ def _votes_sections(cfg: PipelineConfig, res: PipelineResult, report: Report,
         gv = votes.join(assign, on="participant_id", how="inner")
         state["groups"] = assign
         groups = sorted(gv.get_column("group").unique().to_list())
-        if coords is None:
-            m, pids, _cols = _vote_matrix(votes)
-            coords = _pca2(m)
-            how += "; map = first two principal components of the participant x statement votes"
         gmap = dict(zip(assign.get_column("participant_id").to_list(),
                         assign.get_column("group").to_list()))
         fig, ax = plt.subplots(figsize=(5.6, 4.2))
@@ -357,7 +276,7 @@ def _votes_sections(cfg: PipelineConfig, res: PipelineResult, report: Report,
                                 [f"group {g}" for g in gcols], rows))
         sec.notes.append(how)
         state["group_matrix"] = (sl, gcols, mat)
-    except ImportError as e:
+    except MissingDependencyError as e:
         sec = unavailable("groups", "Opinion groups", str(e))
     report.sections.append(sec)
 
@@ -372,10 +291,8 @@ def _votes_sections(cfg: PipelineConfig, res: PipelineResult, report: Report,
 
 def _rankings_section(votes: pl.DataFrame, text: dict, sids: list, cfg: PipelineConfig,
                       res: PipelineResult, state: dict) -> Section:
-    from .. import choice
-
     plt = _plt()
-    comps = votes_to_comparisons(votes)
+    comps = prefs.votes_to_comparisons(votes)
     out = Path(cfg.out)
     comps.write_parquet(out / "comparisons_from_votes.parquet")
     res.tables["comparisons_from_votes"] = out / "comparisons_from_votes.parquet"
@@ -390,15 +307,11 @@ def _rankings_section(votes: pl.DataFrame, text: dict, sids: list, cfg: Pipeline
                           for i, c in enumerate(sids)}
     notes = [("win rate = share of a statement's pairwise comparisons it won (a Borda-like score "
               "normalized by how often the statement was compared)")]
-    try:
-        (bt,) = _api("stats", "bradley_terry")
-        fit = bt(comps, l2=0.01)
-        scores = _bt_scores(fit, sids)
-        scalar["Bradley–Terry"] = scores
-        state["bt"] = fit
-        notes.append("Bradley–Terry log-strengths from pluralign.stats.bradley_terry (l2 = 0.01)")
-    except (ImportError, AttributeError) as e:
-        notes.append(f"Bradley–Terry not shown: {e}")
+    fit = stats.bradley_terry(comps, l2=0.01)
+    scalar["Bradley–Terry"] = dict(zip(fit.get_column("item").to_list(),
+                                       fit.get_column("strength").to_list()))
+    state["bt"] = fit
+    notes.append("Bradley–Terry log-strengths from pluralign.stats.bradley_terry (l2 = 0.01)")
     condorcet = {}
     for name, fn in (("Schulze", choice.schulze), ("ranked pairs", choice.ranked_pairs),
                      ("Copeland", choice.copeland), ("minimax", choice.minimax)):
@@ -459,34 +372,7 @@ def _rankings_section(votes: pl.DataFrame, text: dict, sids: list, cfg: Pipeline
     return sec
 
 
-def _accepts(fn: Callable, name: str) -> bool:
-    import inspect
-
-    try:
-        return name in inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
-
-
-def _bt_scores(fit: Any, sids: list) -> dict[Any, float]:
-    if isinstance(fit, pl.DataFrame):
-        idc = next(c for c in ("item", "candidate", "id", "candidate_id") if c in fit.columns)
-        sc = next(c for c in ("score", "strength", "log_strength", "theta") if c in fit.columns)
-        return dict(zip(fit.get_column(idc).to_list(), map(float, fit.get_column(sc).to_list())))
-    for attr in ("scores", "strengths", "theta", "params"):
-        v = getattr(fit, attr, None)
-        if v is not None:
-            if isinstance(v, dict):
-                return {k: float(x) for k, x in v.items()}
-            if isinstance(v, pl.DataFrame):
-                return _bt_scores(v, sids)
-            return dict(zip(sids, map(float, np.asarray(v))))
-    raise ImportError(f"cannot read scores from the Bradley–Terry result {type(fit).__name__}")
-
-
 def _pareto_section(state: dict, text: dict, cfg: PipelineConfig, res: PipelineResult) -> Section:
-    from .. import pareto
-
     title = "Pareto front of statements over group support"
     intro = ("Each statement is a point whose coordinates are each opinion group's mean vote. A "
              "statement on the Pareto front cannot be improved for one group without losing "
@@ -505,19 +391,15 @@ def _pareto_section(state: dict, text: dict, cfg: PipelineConfig, res: PipelineR
     ws = pareto.weighted_sum(df, np.full(len(obj), 1 / len(obj)), objectives=obj)
     eg = df.select(pl.min_horizontal(obj)).to_series().to_numpy()
     df = df.with_columns(pl.Series("average", ws), pl.Series("worst_group", eg))
-    notes = []
+    notes: list[str] = []
     choices: dict[str, Any] = {
         "scalar average": df.get_column("statement_id")[int(np.argmax(ws))],
         "best for the worst-off group": df.get_column("statement_id")[int(np.argmax(eg))],
     }
-    arb_table = None
-    try:
-        arb_table, pick = _arbiter_decide(df, obj, state, cfg)
-        if pick is not None:
-            choices["arbiter" if state["arbiter"]["chosen"] is not None
-                    else "arbiter (Overton set, first)"] = pick
-    except ImportError as e:
-        notes.append(f"arbiter choices not shown: {e}")
+    arb_table, pick = _arbiter_decide(df, obj, state, cfg)
+    if pick is not None:
+        choices["arbiter" if state["arbiter"]["chosen"] is not None
+                else "arbiter (Overton set, first)"] = pick
     df.write_parquet(Path(cfg.out) / "pareto_statements.parquet")
     res.tables["pareto_statements"] = Path(cfg.out) / "pareto_statements.parquet"
     x, y = df.get_column(obj[0]).to_numpy(), df.get_column(obj[1]).to_numpy()
@@ -564,9 +446,7 @@ def _arbiter_decide(df: pl.DataFrame, obj: list[str], state: dict, cfg: Pipeline
     """The arbiter's decision over the statements (one "prompt": which statement should guide
     the model?) under a context whose objectives are the groups' mean votes, with each group's
     agree counts as its support. Returns (decision table, chosen statement or None)."""
-    (Arbiter,) = _api("edge", "Arbiter")
-    (Context,) = _api("govern", "Context")
-    ctx = Context.from_dict({
+    ctx = govern.Context.from_dict({
         "name": "statement_choice",
         "description": "choose a guiding statement that the opinion groups can share",
         "objectives": [{"name": o, "direction": "max"} for o in obj],
@@ -582,10 +462,7 @@ def _arbiter_decide(df: pl.DataFrame, obj: list[str], state: dict, cfg: Pipeline
         cnt = dict(zip(*agree.filter(pl.col("group") == g).select("statement_id", "len")
                        .get_columns()))
         support[str(g)] = [float(cnt.get(i, 0)) for i in ids]
-    try:
-        d = Arbiter(ctx).decide(df.select(obj), ids=ids, groups=support)
-    except AttributeError as e:  # the Python layer is there but the Rust kernel is not built
-        raise ImportError(f"pluralign.edge needs a rebuilt extension ({e})") from None
+    d = Arbiter(ctx).decide(df.select(obj), ids=ids, groups=support)
     state["arbiter"] = {"context": ctx.name, "action": str(d.action), "chosen": d.chosen,
                         "front": list(d.front), "reasons": list(d.codes),
                         "overton": None if d.overton is None else list(d.overton)}
@@ -606,12 +483,8 @@ def _consensus_section(state: dict, text: dict, cfg: PipelineConfig) -> Section:
              "agreement is apart.")
     if "groups" not in state:
         return unavailable("consensus", title, "needs opinion groups (see above)", intro)
-    try:
-        (consensus,) = _api("govern", "consensus")
-    except ImportError as e:
-        return unavailable("consensus", title, str(e), intro)
     st = state["statements"] if "statement_id" in state["statements"].columns else None
-    c = consensus(state["votes"], state["groups"], statements=st)
+    c = govern.consensus(state["votes"], state["groups"], statements=st)
     state["consensus"] = c
     top = c.top(8, by="gic")
     rows = [[r["statement_id"], _short(text.get(r["statement_id"], r["statement_id"]), 80),
@@ -631,8 +504,6 @@ def _consensus_section(state: dict, text: dict, cfg: PipelineConfig) -> Section:
 
 def _constitution_section(state: dict, text: dict, cfg: PipelineConfig,
                           res: PipelineResult) -> Section:
-    from .. import choice
-
     title = "A proportional constitution"
     intro = ("Which statements should a model's guidelines include? Every participant approves the "
              "statements they agreed with; a proportional committee rule picks "
@@ -642,15 +513,11 @@ def _constitution_section(state: dict, text: dict, cfg: PipelineConfig,
     votes: pl.DataFrame = state["votes"]
     sids = sorted(votes.get_column("statement_id").unique().to_list())
     k = min(cfg.committee_size, len(sids))
-    try:
-        (constitution,) = _api("govern", "constitution")
-    except ImportError:
-        constitution = None
-    if constitution is not None and "groups" in state:
+    if "groups" in state:
         st = state["statements"] if "statement_id" in state["statements"].columns else None
         names = {"mes": "Method of Equal Shares", "pav": "Proportional Approval Voting",
                  "av": "Approval voting (majoritarian)"}
-        results = {r: constitution(votes, k, r, groups=state["groups"], statements=st)
+        results = {r: govern.constitution(votes, k, r, groups=state["groups"], statements=st)
                    for r in ("av", "mes", "pav")}
         rows = [[names[r], ", ".join(f"#{x}" for x in c.chosen), "yes" if c.jr else "no",
                  "yes" if c.ejr else "no"] for r, c in results.items()]
@@ -691,8 +558,8 @@ def _constitution_section(state: dict, text: dict, cfg: PipelineConfig,
         Table("Committees of statements", ["rule", "statements (in seat order)", "JR", "EJR"], rows),
         Table("Equal Shares constitution", ["id", "statement"],
               [[f"#{c}", _short(text.get(c, c), 110)] for c in es.order])])
-    sec.notes.append("computed with pluralign.choice committee rules "
-                     "(pluralign.govern.constitution is not part of this build)")
+    sec.notes.append("computed with pluralign.choice committee rules (no opinion groups, so no "
+                     "per-group coverage)")
     state["constitution"] = {"rule": "mes", "k": k, "chosen": list(es.order),
                              "jr": choice.is_jr(ap, es.committee),
                              "ejr": choice.is_ejr(ap, es.committee),
@@ -706,8 +573,7 @@ def _constitution_section(state: dict, text: dict, cfg: PipelineConfig,
 
 def _load_pairs(cfg: PipelineConfig) -> pl.DataFrame:
     assert cfg.pairs is not None
-    (read_pairs,) = _api("prefs", "read_pairs")
-    df = read_pairs(cfg.pairs)
+    df = prefs.read_pairs(cfg.pairs)
     if cfg.n_pairs is not None:
         df = df.head(cfg.n_pairs)
     return df
@@ -718,27 +584,12 @@ _UNC_TITLE = "Uncertainty of the reward model"
 _EDGE_TITLE = "Edge cases and the arbiter's reasons"
 
 
-def _encoder(cfg: PipelineConfig) -> Any:
-    if "encoder" not in _CACHE:
-        (HFEncoder,) = _api("reward", "HFEncoder")
-        if not cfg.progress:
-            try:
-                from transformers.utils import logging as hf_logging
-
-                hf_logging.disable_progress_bar()
-            except ImportError:
-                pass
-        _CACHE["encoder"] = HFEncoder(max_length=cfg.max_length)
-    return _CACHE["encoder"]
-
-
-_CACHE: dict[str, Any] = {}
-
-
-def _embed(texts: list[str], cfg: PipelineConfig) -> np.ndarray:
-    (embed_texts,) = _api("reward", "embed_texts")
-    return embed_texts(texts, _encoder(cfg), batch_size=32, progress=cfg.progress,
-                       cache=Path(cfg.out) / "embeddings.npz")
+def _embed(texts: list[str], cfg: PipelineConfig, state: dict) -> np.ndarray:
+    """MiniLM embeddings, cached under the output folder; the embedder stays in ``state`` so
+    that the report can credit the encoder when it was used."""
+    if "embedder" not in state:
+        state["embedder"] = TextEmbedder(max_length=cfg.max_length, progress=cfg.progress)
+    return state["embedder"](texts, cache=Path(cfg.out) / "embeddings.npz")
 
 
 def _reward_groups_section(cfg: PipelineConfig, state: dict, res: PipelineResult) -> Section:
@@ -751,9 +602,8 @@ def _reward_groups_section(cfg: PipelineConfig, state: dict, res: PipelineResult
         return unavailable("reward", _REWARD_TITLE, "training was switched off (--no-train)", intro)
     if "groups" not in state:
         return unavailable("reward", _REWARD_TITLE, "needs opinion groups (see above)", intro)
-    quick_fit, TrainConfig = _api("reward", "quick_fit", "TrainConfig")
     votes: pl.DataFrame = state["votes"]
-    comps = votes_to_comparisons(votes).join(
+    comps = prefs.votes_to_comparisons(votes).join(
         state["groups"].rename({"participant_id": "annotator_id"}), on="annotator_id", how="inner")
     comps = comps.with_columns(pl.col("annotator_id").cast(pl.String).alias("prompt_id"),
                                pl.col("group").cast(pl.String), pl.lit(False).alias("tie"),
@@ -761,11 +611,11 @@ def _reward_groups_section(cfg: PipelineConfig, state: dict, res: PipelineResult
     sids = sorted(set(comps["chosen_id"].to_list()) | set(comps["rejected_id"].to_list()))
     text = dict(zip(state["statements"]["statement_id"].to_list(),
                     state["statements"]["text"].to_list()))
-    emb = _embed([str(text.get(s, s)) for s in sids], cfg)
-    tc = TrainConfig(epochs=cfg.epochs, seed=cfg.seed, progress=cfg.progress, batch_size=256)
+    emb = _embed([str(text.get(s, s)) for s in sids], cfg, state)
+    tc = reward.TrainConfig(epochs=cfg.epochs, seed=cfg.seed, progress=cfg.progress, batch_size=256)
     fits = {}
     for name, grouped in (("scalar", False), ("group-aware", True)):
-        fits[name] = quick_fit(comps, (sids, emb), test_frac=0.25, group_conditioned=grouped,
+        fits[name] = reward.quick_fit(comps, (sids, emb), test_frac=0.25, group_conditioned=grouped,
                                hidden=(64,), train=tc, seed=cfg.seed)
     rows, acc = [], {}
     for name, f in fits.items():
@@ -812,7 +662,7 @@ def _pairs_sections(cfg: PipelineConfig, res: PipelineResult, report: Report,
     if cfg.polis is not None:
         try:
             report.sections.append(_reward_groups_section(cfg, state, res))
-        except ImportError as e:
+        except MissingDependencyError as e:
             report.sections.append(unavailable("reward", _REWARD_TITLE, str(e)))
     else:
         report.sections.append(unavailable("reward", _REWARD_TITLE, "no participatory votes were "
@@ -822,22 +672,17 @@ def _pairs_sections(cfg: PipelineConfig, res: PipelineResult, report: Report,
                                            "no preference pairs were given"))
         report.sections.append(unavailable("edges", _EDGE_TITLE, "no preference pairs were given"))
         return
-    try:
-        pairs = _load_pairs(cfg)
-    except ImportError as e:
-        for k, t in (("uncertainty", _UNC_TITLE), ("edges", _EDGE_TITLE)):
-            report.sections.append(unavailable(k, t, str(e)))
-        return
+    pairs = _load_pairs(cfg)
     report.meta["preference pairs"] = str(pairs.height)
     pairs.write_parquet(Path(cfg.out) / "pairs.parquet")
     res.tables["pairs"] = Path(cfg.out) / "pairs.parquet"
     try:
         report.sections.append(_uncertainty_section(cfg, pairs, state, res))
-    except ImportError as e:
+    except MissingDependencyError as e:
         report.sections.append(unavailable("uncertainty", _UNC_TITLE, str(e)))
     try:
         report.sections.append(_edges_section(cfg, pairs, state, res))
-    except ImportError as e:
+    except MissingDependencyError as e:
         report.sections.append(unavailable("edges", _EDGE_TITLE, str(e)))
 
 
@@ -850,15 +695,14 @@ def _uncertainty_section(cfg: PipelineConfig, pairs: pl.DataFrame, state: dict,
     if not cfg.train:
         return unavailable("uncertainty", _UNC_TITLE, "training was switched off (--no-train)",
                            intro)
-    quick_fit, TrainConfig = _api("reward", "quick_fit", "TrainConfig")
     ids = pairs["chosen_id"].to_list() + pairs["rejected_id"].to_list()
     texts = pairs["chosen"].to_list() + pairs["rejected"].to_list()
     uniq = dict(zip(ids, texts))
     keys = list(uniq)
-    emb = _embed([uniq[k] for k in keys], cfg)
-    tc = TrainConfig(epochs=max(cfg.epochs, 1) * 5, seed=cfg.seed, progress=cfg.progress,
+    emb = _embed([uniq[k] for k in keys], cfg, state)
+    tc = reward.TrainConfig(epochs=max(cfg.epochs, 1) * 5, seed=cfg.seed, progress=cfg.progress,
                      batch_size=64)
-    fit = quick_fit(pairs, (keys, emb), test_frac=0.25, uncertainty="ensemble", hidden=(128,),
+    fit = reward.quick_fit(pairs, (keys, emb), test_frac=0.25, uncertainty="ensemble", hidden=(128,),
                     train=tc, seed=cfg.seed)
     test = fit.test
     index = {k: i for i, k in enumerate(keys)}
@@ -915,8 +759,6 @@ def _edges_section(cfg: PipelineConfig, pairs: pl.DataFrame, state: dict,
     if "hh_scored" not in state:
         return unavailable("edges", _EDGE_TITLE, "needs the trained reward ensemble (see the "
                            "uncertainty section)", intro)
-    (Arbiter,) = _api("edge", "Arbiter")
-    (Context,) = _api("govern", "Context")
     fit = state["hh_fit"]
     keys, emb = state["hh_emb"]
     test = state["hh_scored"]
@@ -930,16 +772,13 @@ def _edges_section(cfg: PipelineConfig, pairs: pl.DataFrame, state: dict,
     mu, sd = fit.model.predict(emb[[index[k] for k in long["response_id"].to_list()]])
     long = long.with_columns(pl.Series("harmlessness", mu[:, 0]), pl.Series("std", sd[:, 0]))
     thr = float(np.quantile(long["std"].to_numpy(), 0.8))
-    ctx = Context.from_dict({
+    ctx = govern.Context.from_dict({
         "name": "harmless_assistant",
         "description": "answer only when the harmlessness reward is certain enough",
         "objectives": [{"name": "harmlessness", "direction": "max"}],
         "arbiter": {"uncertainty": thr, "on_uncertain": "abstain"},
     })
-    try:
-        dec = Arbiter(ctx).decide_batch(long, response_id="response_id", std="std")
-    except AttributeError as e:
-        raise ImportError(f"pluralign.edge needs a rebuilt extension ({e})") from None
+    dec = Arbiter(ctx).decide_batch(long, response="response_id", std="std")
     prompts = test.select("prompt_id", "prompt").unique("prompt_id", keep="first")
     dec = dec.join(prompts, on="prompt_id", how="left")
     labels = dict(zip(long["response_id"].to_list(), long["label"].to_list()))
@@ -948,12 +787,11 @@ def _edges_section(cfg: PipelineConfig, pairs: pl.DataFrame, state: dict,
     dec.drop("front", strict=False).write_parquet(Path(cfg.out) / "hh_decisions.parquet")
     res.tables["hh_decisions"] = Path(cfg.out) / "hh_decisions.parquet"
     counts = dec.group_by("action").len().sort("len", descending=True)
-    reasons_text = _api("edge", "REASONS")[0]
     edge = dec.filter(pl.col("edge")).sort("uncertainty", descending=True)
     rows = [[_short(str(r["prompt"]).split("Assistant:")[0].replace("Human:", "").strip(), 90),
              r["action"],
              round(r["uncertainty"], 3) if r["uncertainty"] is not None else None,
-             "; ".join(reasons_text.get(c, c) for c in r["reasons"])]
+             "; ".join(REASONS.get(c, c) for c in r["reasons"])]
             for r in edge.head(12).iter_rows(named=True)]
     plt = _plt()
     fig, ax = plt.subplots(figsize=(5.4, 3.4))
@@ -982,13 +820,8 @@ def _ledger_section(cfg: PipelineConfig, res: PipelineResult, report: Report,
     intro = ("Who decided which values apply, with which rule, on which data: every decision of "
              "this run is appended to a hash-chained, append-only SQLite ledger (ledger.sqlite, exported to ledger.jsonl); changing "
              "any past entry breaks the chain.")
-    try:
-        (Ledger,) = _api("govern", "Ledger")
-    except ImportError as e:
-        report.sections.append(unavailable("ledger", title, str(e), intro))
-        return
     path = Path(cfg.out) / "ledger.sqlite"
-    led = Ledger(path)
+    led = govern.Ledger(path)
     actor = "pluralign demo" if cfg.title.startswith("pluralign demo") else "pluralign report"
     source = {"votes": str(cfg.polis) if cfg.polis else None,
               "pairs": str(cfg.pairs) if cfg.pairs else None}
@@ -1010,109 +843,6 @@ def _ledger_section(cfg: PipelineConfig, res: PipelineResult, report: Report,
     report.sections.append(Section("ledger", title, intro=intro, tables=[
         Table("Latest entries", ["#", "time (UTC)", "kind", "actor", "decision", "hash"], rows)],
         notes=[f"chain verified: {n} entries, head {led.head()}"]))
-
-
-def edge_table(scores: pl.DataFrame, *, context: str | None = None,
-               objectives: list[str] | None = None) -> pl.DataFrame:
-    """Edge signals and arbiter decisions per prompt (``pluralign edges``) with
-    :class:`pluralign.edge.Arbiter`. ``context``: a built-in context name
-    (:meth:`pluralign.govern.Context.builtin_names`) or a TOML file; without one, a context
-    maximizing ``objectives`` (default: every numeric column except ``std``) with equal weights
-    and default arbiter thresholds. Uses ``response_id`` / ``std`` columns when present."""
-    try:
-        (Arbiter,) = _api("edge", "Arbiter")
-        (Context,) = _api("govern", "Context")
-    except ImportError as e:
-        raise MissingDependencyError(str(e)) from None
-    if "prompt_id" not in scores.columns:
-        raise InputError(f"scores table has no 'prompt_id' column (columns: {scores.columns})")
-    if context is not None:
-        if context.endswith(".toml") or Path(context).exists():
-            if not Path(context).exists():
-                raise InputError(f"context file {context} does not exist")
-            ctx = Context.from_toml(Path(context))
-        elif context in Context.builtin_names():
-            ctx = Context.builtin(context)
-        else:
-            raise InputError(f"--context {context!r} is neither a .toml file nor a built-in "
-                             f"context {Context.builtin_names()}")
-        if objectives is not None and list(objectives) != ctx.objective_names:
-            raise InputError(f"--objectives {objectives} differ from the context's "
-                             f"{ctx.objective_names}; leave --objectives out")
-    else:
-        if objectives is None:
-            objectives = [c for c, t in scores.schema.items()
-                          if t.is_numeric() and c not in ("prompt_id", "std", "response_id")]
-        if not objectives:
-            raise InputError("no objective columns: pass --objectives or --context")
-        ctx = Context.from_dict({
-            "name": "cli", "objectives": [{"name": o, "direction": "max"} for o in objectives],
-            "weights": {"values": {o: 1 / len(objectives) for o in objectives}, "radius": 0.2}})
-    rid = "response_id" if "response_id" in scores.columns else None
-    std = "std" if "std" in scores.columns else None
-    try:
-        return Arbiter(ctx).decide_batch(scores, response_id=rid, std=std)
-    except AttributeError as e:
-        raise MissingDependencyError(f"pluralign.edge needs a rebuilt extension ({e})") from None
-
-
-def train_reward(comparisons: pl.DataFrame, *, out: Path, epochs: int = 2, seed: int = 0,
-                 groups: str | None = None, progress: bool = True, max_length: int = 128,
-                 test_frac: float = 0.2) -> dict[str, Any]:
-    """Train reward models on a comparisons table with ``chosen``/``rejected`` texts
-    (``pluralign train``): the replies are embedded with the bundled MiniLM encoder (cached in
-    ``out/embeddings.npz``), a scalar ensemble model is trained with
-    :func:`pluralign.reward.quick_fit` on a prompt-disjoint split, and, when ``groups`` names a
-    column, a group-conditioned model too. Models go to ``out/<name>``, metrics to
-    ``out/metrics.json``; returns a summary (name -> value) for printing."""
-    import json
-
-    try:
-        quick_fit, TrainConfig = _api("reward", "quick_fit", "TrainConfig")
-    except ImportError as e:
-        raise MissingDependencyError(str(e)) from None
-    need = ["prompt_id", "chosen_id", "rejected_id", "chosen", "rejected"]
-    missing = [c for c in need if c not in comparisons.columns]
-    if missing:
-        raise InputError(f"comparisons lack column(s) {missing}; run `pluralign prepare` on "
-                         "chosen/rejected text pairs first")
-    df = comparisons
-    if groups is not None:
-        if groups not in df.columns:
-            raise InputError(f"--group names column {groups!r}, which the table lacks "
-                             f"(columns: {df.columns})")
-        n0 = df.height
-        df = df.filter(pl.col(groups).is_not_null()).with_columns(
-            pl.col(groups).cast(pl.String).alias("group"))
-        if df.height < n0:
-            print(f"dropped {n0 - df.height} rows with a null {groups!r}", file=sys.stderr)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    cfg = PipelineConfig(out=out, progress=progress, max_length=max_length)
-    uniq = dict(zip(df["chosen_id"].to_list() + df["rejected_id"].to_list(),
-                    df["chosen"].to_list() + df["rejected"].to_list()))
-    keys = list(uniq)
-    emb = _embed([str(uniq[k]) for k in keys], cfg)
-    tc = TrainConfig(epochs=epochs, seed=seed, progress=progress)
-    models: dict[str, dict[str, Any]] = {"scalar": {"uncertainty": "ensemble"}}
-    if groups is not None:
-        models["group_aware"] = {"group_conditioned": True}
-    summary: dict[str, Any] = {"pairs": df.height, "texts embedded": len(keys)}
-    metrics: dict[str, Any] = {}
-    for name, kw in models.items():
-        fit = quick_fit(df, (keys, emb), test_frac=test_frac, train=tc, seed=seed, **kw)
-        fit.model.save(out / name)
-        m = fit.metrics or {}
-        metrics[name] = {k: (v.to_dicts() if isinstance(v, pl.DataFrame) else v)
-                         for k, v in m.items()}
-        summary[f"{name} held-out accuracy"] = (f"{m['accuracy']:.3f} on {m['n']} pairs"
-                                                if m else "no test split")
-        if m and m.get("worst_group_accuracy") is not None:
-            summary[f"{name} worst-group accuracy"] = f"{m['worst_group_accuracy']:.3f}"
-        summary[f"{name} model"] = str(out / name)
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=1, default=str) + "\n")
-    summary["metrics"] = str(out / "metrics.json")
-    return summary
 
 
 # --------------------------------------------------------------------------------------------
@@ -1183,10 +913,10 @@ def run_pipeline(cfg: PipelineConfig) -> PipelineResult:
         _step(name, fn, cfg, res, report, keys)
         bar.update(1)
     bar.close()
-    if "encoder" in _CACHE:  # the bundled MiniLM embedded the texts: credit it (Apache-2.0)
-        from ..reward._minilm import ATTRIBUTION
-
-        report.attribution = "\n\n".join(a for a in (report.attribution, ATTRIBUTION) if a)
+    embedder = state.get("embedder")
+    if embedder is not None and embedder.used:  # MiniLM embedded the texts: credit it
+        report.attribution = "\n\n".join(
+            a for a in (report.attribution, embedder.attribution) if a)
     order = [k for k, _ in vote_keys + pair_keys] + ["ledger"]
     report.sections.sort(key=lambda s: order.index(s.key) if s.key in order else len(order))
     if res.notes:

@@ -24,6 +24,9 @@ Texts instead of embeddings: ``quick_fit(comparisons, texts=True)`` embeds the `
 ``encoder=HFEncoder(path)``, e.g. a decoder LM with ``lora=True``); for ~1,000 texts prefer
 ``embed_texts(responses, prompts=prompts, cache="emb.npz")`` once and pass ``(ids, matrix)``.
 
+From a comparisons table with texts to saved models and metrics in one call (what
+``pluralign train`` runs): ``train_reward(comparisons, out="models", groups="group")``.
+
 Full control: ``RewardModel(ModelConfig(...))``, ``RewardTrainer(model, TrainConfig(...)).fit``,
 ``evaluate(model, comparisons, embeddings)``; losses in ``pluralign.reward.losses``.
 """
@@ -49,12 +52,28 @@ _EXPORTS = {
     "centering_loss": "losses",
     "quick_fit": "quick",
     "FitResult": "quick",
+    "TextEmbedder": "pipeline",
+    "train_reward": "pipeline",
 }
 
 __all__ = [
-    "FitResult", "HFEncoder", "ModelConfig", "RewardModel", "RewardTrainer", "TrainConfig",
-    "bradley_terry_loss", "centering_loss", "egalitarian_loss", "embed_texts", "evaluate",
-    "mean_variance_loss", "minilm_path", "quick_fit", "regression_loss",
+    "FitResult",
+    "HFEncoder",
+    "ModelConfig",
+    "RewardModel",
+    "RewardTrainer",
+    "TextEmbedder",
+    "TrainConfig",
+    "bradley_terry_loss",
+    "centering_loss",
+    "egalitarian_loss",
+    "embed_texts",
+    "evaluate",
+    "mean_variance_loss",
+    "minilm_path",
+    "quick_fit",
+    "regression_loss",
+    "train_reward",
 ]
 
 

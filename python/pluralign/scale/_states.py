@@ -17,12 +17,15 @@ import abc
 import io
 import pickle
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol, Self, TypeVar, runtime_checkable
+from typing import Any, Literal, Protocol, Self, TypeVar, runtime_checkable
 
 import numpy as np
 import polars as pl
 
+from .. import _validate as _v
 from ..errors import InputError, SchemaError
+
+_HINT = "Rename the columns or pass their names to the state"
 
 __all__ = [
     "BradleyTerryState",
@@ -69,26 +72,14 @@ S = TypeVar("S", bound="_State")
 
 
 def as_frame(batch: Any) -> pl.DataFrame:
-    """A batch as a polars DataFrame (accepts polars, pyarrow Table/RecordBatch, dict of
-    columns); raises :class:`InputError` for anything else."""
-    if isinstance(batch, pl.DataFrame):
-        return batch
-    if isinstance(batch, pl.LazyFrame):
-        return batch.collect()
+    """A batch as a polars DataFrame: polars, pyarrow Table/RecordBatch and other Arrow frames
+    (:func:`pluralign._validate.frame`), a dict of columns, or a pandas DataFrame (Ray's
+    ``batch_format="pandas"`` hands those over, so they are converted here, not refused)."""
     if isinstance(batch, dict):
         return pl.DataFrame(batch)
-    mod = type(batch).__module__
-    if mod.startswith("pyarrow"):
-        out = pl.from_arrow(batch)
-        if not isinstance(out, pl.DataFrame):
-            raise InputError(f"a pyarrow {type(batch).__name__} is not a table of rows")
-        return out
-    if mod.startswith("pandas"):
+    if type(batch).__module__.startswith("pandas"):
         return pl.from_pandas(batch)
-    raise InputError(
-        f"a batch must be a polars DataFrame, a pyarrow Table/RecordBatch or a dict of columns; "
-        f"got {type(batch).__name__}"
-    )
+    return _v.frame(batch, "batch")
 
 
 def _ipc(df: pl.DataFrame | None) -> bytes:
@@ -101,6 +92,11 @@ def _ipc(df: pl.DataFrame | None) -> bytes:
 
 def _from_ipc(b: bytes) -> pl.DataFrame | None:
     return None if not b else pl.read_ipc(io.BytesIO(b))
+
+
+def _init_kwargs(config: dict[str, Any]) -> dict[str, Any]:
+    """Constructor keywords from a state's settings (stored, and serialized, under ``by``)."""
+    return {("groups" if k == "by" else k): v for k, v in config.items()}
 
 
 class _State(abc.ABC):
@@ -122,7 +118,7 @@ class _State(abc.ABC):
 
     def empty(self) -> Self:
         """A new state with the same configuration and no rows."""
-        return type(self)(**self._config)
+        return type(self)(**_init_kwargs(self._config))
 
     @abc.abstractmethod
     def _payload(self) -> Any:
@@ -159,7 +155,7 @@ def state_from_bytes(data: bytes) -> Any:
     cls = _REGISTRY.get(name)
     if cls is None:
         raise InputError(f"unknown state class {name!r} in serialized bytes")
-    st = cls(**config)
+    st = cls(**_init_kwargs(config))
     st._load(data[start + n:])
     return st
 
@@ -189,15 +185,6 @@ def _cols(by: str | Sequence[str] | None) -> list[str]:
     return [] if by is None else ([by] if isinstance(by, str) else list(by))
 
 
-def _require(df: pl.DataFrame, cols: Sequence[str], what: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise SchemaError(
-            f"{what}: batch lacks column(s) {missing}; it has {df.columns}. Rename the columns "
-            "or pass their names to the state"
-        )
-
-
 # -- pairwise tallies ----------------------------------------------------------------------
 
 
@@ -212,14 +199,16 @@ class TallyState(_State):
 
     def __init__(
         self,
-        by: str | Sequence[str] | None = None,
+        groups: str | Sequence[str] | None = None,
         *,
         chosen: str = "chosen_id",
         rejected: str = "rejected_id",
         tie: str | None = "tie",
         weight: str | None = "weight",
         threads: int | None = None,
+        by: Any = _v.UNSET,
     ) -> None:
+        by = _v.renamed("TallyState", "groups", groups, "by", by)
         self._config = {"by": _cols(by), "chosen": chosen, "rejected": rejected, "tie": tie,
                         "weight": weight, "threads": threads}
         self._tally: Any = None
@@ -287,14 +276,16 @@ class BradleyTerryState(_State):
 
     def __init__(
         self,
-        by: str | Sequence[str] | None = None,
+        groups: str | Sequence[str] | None = None,
         *,
         chosen: str = "chosen_id",
         rejected: str = "rejected_id",
         tie: str | None = "tie",
         weight: str | None = "weight",
         threads: int | None = None,
+        by: Any = _v.UNSET,
     ) -> None:
+        by = _v.renamed("BradleyTerryState", "groups", groups, "by", by)
         self._config = {"by": _cols(by), "chosen": chosen, "rejected": rejected, "tie": tie,
                         "weight": weight, "threads": threads}
         self._inner = TallyState(by, chosen=chosen, rejected=rejected, tie=tie, weight=weight,
@@ -405,7 +396,7 @@ class ProfileState(_State):
         self,
         candidates: Sequence[Any],
         *,
-        kind: str = "rankings",
+        kind: Literal["rankings", "comparisons"] = "rankings",
         ranking: str = "ranking",
         chosen: str = "chosen_id",
         rejected: str = "rejected_id",
@@ -516,7 +507,7 @@ class VoteMatrixState(_State):
         cols = [c["statement"], c["participant"], c["vote"]]
         if c["timestamp"] is not None:
             cols.append(c["timestamp"])
-        _require(df, cols, "votes")
+        _v.require_columns(df, cols, "votes", hint=_HINT)
         if df.height == 0:
             return self
         for col in cols:
@@ -627,12 +618,14 @@ class ParetoFrontState(_State):
     def __init__(
         self,
         objectives: Sequence[str],
-        by: str | Sequence[str] | None = None,
+        groups: str | Sequence[str] | None = None,
         *,
         keep: Sequence[str] = (),
         maximize: bool | Sequence[bool] = True,
         threads: int | None = None,
+        by: Any = _v.UNSET,
     ) -> None:
+        by = _v.renamed("ParetoFrontState", "groups", groups, "by", by)
         objs = list(objectives)
         if not objs:
             raise InputError("objectives is empty: name at least one score column")
@@ -657,7 +650,7 @@ class ParetoFrontState(_State):
         df = as_frame(batch)
         c = self._config
         cols = c["by"] + c["keep"] + c["objectives"]
-        _require(df, cols, "scores")
+        _v.require_columns(df, cols, "scores", hint=_HINT)
         df = df.select(cols)
         if df.height == 0:
             return self

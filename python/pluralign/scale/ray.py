@@ -16,10 +16,11 @@ Ray's blocks split groups arbitrarily.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 
+from .. import _validate as _v
 from ..errors import InputError
 from ._states import as_frame, state_from_bytes
 
@@ -52,22 +53,30 @@ def aggregate(
     ds: Any,
     state: S,
     *,
-    merge: str = "driver",
+    merge: Literal["driver", "tree"] = "driver",
     num_cpus: float | None = None,
     concurrency: int | None = None,
 ) -> S:
     """Aggregate a Ray Dataset into ``state`` (an empty state from :mod:`pluralign.scale`,
-    e.g. ``TallyState(by="group")``): one partial state per block, then a merge.
+    e.g. ``TallyState(groups="group")``): one partial state per block, then a merge.
 
-    Parameters:
-        ds: a ``ray.data.Dataset`` whose rows follow the columns the state reads.
-        state: the empty state whose settings (group columns, column names) are used; it is
-            not modified, the merged state is returned.
-        merge: ``"driver"`` folds the partial states on the driver as they arrive;
-            ``"tree"`` merges them pairwise in Ray tasks (depth log2(blocks)).
-        num_cpus, concurrency: passed to ``map_batches`` (per-task CPUs, number of tasks).
+    Parameters
+    ----------
+    ds
+        a ``ray.data.Dataset`` whose rows follow the columns the state reads.
+    state
+        the empty state whose settings (group columns, column names) are used; it is
+        not modified, the merged state is returned.
+    merge
+        ``"driver"`` folds the partial states on the driver as they arrive;
+        ``"tree"`` merges them pairwise in Ray tasks (depth log2(blocks)).
+    num_cpus, concurrency
+        passed to ``map_batches`` (per-task CPUs, number of tasks).
 
-    Returns: the merged state (call ``finalize()``).
+    Returns
+    -------
+    out
+        the merged state (call ``finalize()``).
     """
     ray = _ray()
     if merge not in ("driver", "tree"):
@@ -119,28 +128,31 @@ def _ranks_group(batch: Any, objectives: list[str], maximize: Any, column: str,
 def pareto_ranks(
     ds: Any,
     objectives: Sequence[str],
-    by: str | Sequence[str],
+    groups: str | Sequence[str] | None = None,
     *,
     maximize: bool | Sequence[bool] = True,
     column: str = "pareto_rank",
     first_only: bool = False,
     num_partitions: int | None = None,
+    by: Any = _v.UNSET,
 ) -> Any:
     """Per-group Pareto ranks (non-dominated sorting, 0 = first front) as a new column, or with
-    ``first_only=True`` a boolean "non-dominated" column, computed per ``by`` group (e.g. per
+    ``first_only=True`` a boolean "non-dominated" column, computed per ``groups`` group (``by=`` is its old name, deprecated; e.g. per
     ``prompt_id``) over a Ray Dataset. Rows come back grouped by key (order inside a group
     kept); the other columns pass through.
 
-    Groups are formed with ``ds.groupby(by, num_partitions).map_groups(...,
+    Groups are formed with ``ds.groupby(groups, num_partitions).map_groups(...,
     batch_format="pyarrow")`` so every group is ranked whole.
     """
+    by = _v.renamed("pareto_ranks", "groups", groups, "by", by)
     _ray()
     objs = list(objectives)
     if not objs:
         raise InputError("objectives is empty: name at least one score column")
-    keys = [by] if isinstance(by, str) else list(by)
+    keys = [] if by is None else [by] if isinstance(by, str) else list(by)
     if not keys:
-        raise InputError("by is empty: pareto_ranks ranks inside groups (e.g. by='prompt_id')")
+        raise InputError("groups is empty: pareto_ranks ranks inside groups (e.g. "
+                         "groups='prompt_id')")
     missing = [c for c in keys + objs if c not in ds.columns()]
     if missing:
         from ..errors import SchemaError

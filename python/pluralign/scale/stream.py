@@ -40,7 +40,7 @@ def batches(source: Any, *, chunk_size: int | None = 1_000_000) -> Iterable[pl.D
 
 def aggregate(source: Any, state: S, *, chunk_size: int | None = 1_000_000) -> S:
     """Fold every batch of ``source`` into ``state`` (an empty state from
-    :mod:`pluralign.scale`, e.g. ``TallyState(by="group")``) and return it.
+    :mod:`pluralign.scale`, e.g. ``TallyState(groups="group")``) and return it.
 
     The result equals ``state.update(source.collect())`` for every chunk size (the states are
     mergeable: a fold over batches is a left-deep merge). Call ``finalize()`` on it.
