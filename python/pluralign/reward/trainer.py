@@ -220,8 +220,8 @@ class RewardTrainer:
         if self.config.centering:
             extra = L.centering_loss(m[:n], m[n:], self.config.centering)
         if popr is not None:
-            wg = self._grouped(t)
-            extra = extra + (self._pair_rows(*popr, n, t) * wg).sum() / \
+            pm, pv = popr
+            extra = extra + (self._pair_rows(pm, pv, n, t) * self._grouped(t)).sum() / \
                 t["w"].sum().clamp_min(1e-12)
         return rows, extra
 
@@ -246,7 +246,8 @@ class RewardTrainer:
                                      t["obj"])
         loss = self._rating_rows(m, v, t, None)
         if popr is not None:
-            loss = loss + self._rating_rows(*popr, t, t["slot"] != self.model.config.n_slots - 1)
+            pm, pv = popr
+            loss = loss + self._rating_rows(pm, pv, t, t["slot"] != self.model.config.n_slots - 1)
         return loss
 
     def _rating_rows(self, m: Any, v: Any, t: dict, rows: Any) -> Any:
@@ -514,7 +515,7 @@ class RewardTrainer:
 
     def _eval_loss(self, ev: Encoded, mat: Any, dev: Any) -> dict:
         """Weighted mean loss on the eval split (pairs: BT / Gaussian; ratings: MSE / NLL)."""
-        plain = getattr(self, "_plain", self.model)
+        plain: Any = getattr(self, "_plain", self.model)
         plain.eval()
         tot, n = 0.0, 0.0
         chunk = 4096 if plain is self.model else 64
