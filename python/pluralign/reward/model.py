@@ -151,6 +151,9 @@ class RewardModel(nn.Module):  # type: ignore[name-defined,misc]
             nn.init.zeros_(self.gate.weight)
         else:
             self.gate = None
+        # False until trained or loaded: RewardTrainer.fit then draws the weights from
+        # TrainConfig.seed, so that the seed alone fixes the result
+        self.trained = False
 
     # ------------------------------------------------------------------ core
     def _gate_logits(self, gate_x: Any, context: Any) -> Any:
@@ -163,16 +166,27 @@ class RewardModel(nn.Module):  # type: ignore[name-defined,misc]
             raise InputError("this model gates on the context id: pass a context per row")
         return self.gate(context)
 
-    def forward(self, x: Any, slot: Any = None, gate_x: Any = None, context: Any = None) -> Any:
+    def forward(self, x: Any, slot: Any = None, gate_x: Any = None, context: Any = None,
+                also_population: bool = False) -> Any:
+        """``(mean, logvar)``; with ``also_population`` a second pair from the population head
+        (one trunk pass for both: training uses it so the population head learns from every
+        row, grouped or not)."""
+        raw = torch.stack([m(x) for m in self.members], dim=1)  # (B, K, S, O, P)
+        out = self._outputs(raw, slot, gate_x, context)
+        if also_population:
+            return out, self._outputs(raw, None, gate_x, context)
+        return out
+
+    def _outputs(self, raw: Any, slot: Any, gate_x: Any, context: Any) -> Any:
         cfg = self.config
-        out = torch.stack([m(x) for m in self.members], dim=1)  # (B, K, S, O, P)
+        out = raw
         if cfg.n_slots > 1:
             if slot is None:
                 if not cfg.population_head:
                     raise InputError("group-conditioned model without population head: "
                                      "pass a group for every row")
-                slot = torch.full((x.shape[0],), cfg.n_slots - 1, dtype=torch.long,
-                                  device=x.device)
+                slot = torch.full((raw.shape[0],), cfg.n_slots - 1, dtype=torch.long,
+                                  device=raw.device)
             idx = slot.view(-1, 1, 1, 1, 1).expand(-1, out.shape[1], 1, *out.shape[3:])
             out = out.gather(2, idx)
         out = out[:, :, 0]  # (B, K, O, P)
@@ -186,6 +200,18 @@ class RewardModel(nn.Module):  # type: ignore[name-defined,misc]
                 mvar = (logvar.exp() * (w[:, None, :] ** 2)).sum(-1, keepdim=True)
                 logvar = torch.cat([logvar, mvar.clamp_min(1e-12).log()], dim=-1)
         return mean, logvar
+
+    def reset_parameters(self, seed: int) -> RewardModel:
+        """Re-draw every weight from ``seed`` (the global torch RNG is left untouched)."""
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(int(seed))
+            for mod in self.modules():
+                if mod is not self and hasattr(mod, "reset_parameters"):
+                    mod.reset_parameters()
+            if self.config.gate == "context":
+                nn.init.zeros_(self.gate.weight)
+        self.trained = False
+        return self
 
     # ------------------------------------------------------------- inference
     def _device(self) -> Any:
@@ -323,6 +349,7 @@ class RewardModel(nn.Module):  # type: ignore[name-defined,misc]
         meta = json.loads((p / "config.json").read_text())
         model = cls(ModelConfig(**meta["model"]))
         model.load_state_dict(st.load_file(str(p / "model.safetensors")))
+        model.trained = True
         return model.to(device) if device else model
 
     def save_pretrained(self, path: str | Path, encoder: Any = None, **kw: Any) -> Path:

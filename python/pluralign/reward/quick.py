@@ -30,6 +30,7 @@ def quick_fit(
     *,
     texts: bool = False,
     encoder: Any = None,
+    prompt_aware: bool = True,
     test_frac: float = 0.2,
     group_conditioned: bool = False,
     uncertainty: str = "none",
@@ -41,7 +42,9 @@ def quick_fit(
 
     ``embeddings``: mapping id -> vector (dict, ``(ids, matrix)`` or a polars table ``id`` +
     ``embedding``) covering ``chosen_id``/``rejected_id``. With ``texts=True`` the text columns
-    ``chosen``/``rejected`` are embedded by ``encoder`` (default: the bundled MiniLM, frozen).
+    ``chosen``/``rejected`` are embedded by ``encoder`` (default: the bundled MiniLM, frozen),
+    each together with its ``prompt`` text when the table has one (``prompt_aware``, default;
+    ``False`` embeds responses alone, as before, for comparison).
     Objectives come from the ``objective`` column (default "overall"); with
     ``group_conditioned=True`` one head per value of the ``group`` column (plus population).
     ``test_frac`` of the prompts (prompt-disjoint) is held out; ``metrics`` is
@@ -58,7 +61,7 @@ def quick_fit(
             raise InputError("pass embeddings=... or texts=True (embed the text columns)")
         from pluralign.reward.encoders import embeddings_from_texts
 
-        embeddings = embeddings_from_texts(encoder, comparisons, None, None)
+        embeddings = embeddings_from_texts(encoder, comparisons, None, None, prompt_aware)
     table = embedding_table(embeddings)
     if "objective" in comparisons.columns:
         objectives = sorted({str(o) for o in comparisons["objective"].drop_nulls().to_list()})

@@ -9,6 +9,7 @@ deterministic on CPU, bf16/fp16 autocast on CUDA only, and torch DDP when launch
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -48,7 +49,15 @@ class TrainConfig:
     ``amp`` ("none", "bf16", "fp16") applies on CUDA only. ``device``: "auto", "cpu", "cuda".
     ``threads``: torch CPU threads during ``fit`` (restored after; None leaves torch's setting);
     1 is fastest for small heads on a busy machine. ``encoder_lr``: learning rate of an encoder
-    passed with ``freeze=False`` (fine-tuned together with the heads).
+    passed with ``freeze=False`` or ``lora=...`` (fine-tuned together with the heads).
+    ``grad_accum``: micro-batches of ``batch_size`` rows whose gradients are summed before
+    one optimiser step (effective batch ``batch_size * grad_accum``; ``steps`` counts optimiser
+    steps). Under DDP ``batch_size`` is the global batch, split evenly over the processes, so
+    the same config gives the same training with one process or several.
+
+    ``seed`` fixes everything: a fresh model's weights are re-drawn from it at the start of
+    ``fit`` (a loaded or already trained model continues from its weights), then the eval
+    split and the batch order.
     """
 
     lr: float = 1e-3
@@ -71,6 +80,7 @@ class TrainConfig:
     progress: bool = True
     threads: int | None = None
     encoder_lr: float = 2e-5
+    grad_accum: int = 1
 
     def __post_init__(self) -> None:
         checks = [("lr", self.lr > 0), ("batch_size", self.batch_size >= 1),
@@ -83,7 +93,8 @@ class TrainConfig:
                   ("amp", self.amp in ("none", "bf16", "fp16")),
                   ("device", self.device in ("auto", "cpu", "cuda")),
                   ("threads", self.threads is None or self.threads >= 1),
-                  ("encoder_lr", self.encoder_lr > 0)]
+                  ("encoder_lr", self.encoder_lr > 0),
+                  ("grad_accum", isinstance(self.grad_accum, int) and self.grad_accum >= 1)]
         for name, ok in checks:
             if not ok:
                 raise InputError(f"TrainConfig.{name}={getattr(self, name)!r} is out of range")
@@ -93,14 +104,29 @@ def _dist() -> tuple[int, int]:
     return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
 
 
-class _TextLookup:
-    """Stands in for the embedding matrix when the encoder is fine-tuned: rows -> encoder(texts)."""
-
-    def __init__(self, encoder: Any, texts: list[str]) -> None:
-        self.encoder, self.texts = encoder, texts
+class _RowIds:
+    """Stands in for the embedding matrix when the encoder is fine-tuned: the batch carries row
+    numbers, and :class:`_Joint` embeds their texts inside the (DDP-wrapped) forward pass."""
 
     def __getitem__(self, rows: Any) -> Any:
-        return self.encoder([self.texts[i] for i in rows.tolist()])
+        return rows
+
+
+class _Joint(torch.nn.Module):  # type: ignore[name-defined,misc]
+    """Encoder + reward model as one module, so DDP all-reduces the encoder's gradients too."""
+
+    def __init__(self, model: RewardModel, encoder: Any, items: list[Any]) -> None:
+        super().__init__()
+        self.model, self.encoder, self.items = model, encoder, items
+
+    def _embed(self, rows: Any) -> Any:
+        if rows is None:
+            return None
+        return self.encoder([self.items[i] for i in rows.tolist()])
+
+    def forward(self, x: Any, slot: Any = None, gate_x: Any = None, context: Any = None,
+                also_population: bool = False) -> Any:
+        return self.model(self._embed(x), slot, self._embed(gate_x), context, also_population)
 
 
 def _select(mean: Any, logvar: Any, obj: Any) -> tuple[Any, Any]:
@@ -143,26 +169,54 @@ class RewardTrainer:
             t["margin"] = torch.as_tensor(enc.margin[rows])
         return {k: v.to(dev) for k, v in t.items()}
 
-    def _row_losses(self, net: Any, t: dict) -> Any:
-        """Per-row loss (averaged over ensemble members) for a comparisons batch."""
+    def _with_population(self) -> bool:
         cfg = self.model.config
+        return bool(cfg.groups) and cfg.population_head
+
+    def _run_net(self, net: Any, x: Any, slot: Any, px: Any, ctx: Any, obj: Any) -> Any:
+        """Each row's (mean, logvar) at its own head slot, and at the population slot when the
+        model has one (so the population head learns from grouped rows too)."""
+        cfg = self.model.config
+        pop = self._with_population()
+        res = net(x, slot if cfg.n_slots > 1 else None, px, ctx, pop)
+        own, popr = (res if pop else (res, None))
+
+        def pick(mv: Any) -> Any:
+            mean, logvar = mv
+            return _select(mean.float(), None if logvar is None else logvar.float(), obj)
+        return pick(own), (pick(popr) if popr is not None else None)
+
+    def _pair_rows(self, m: Any, v: Any, n: int, t: dict) -> Any:
+        mc, mr = m[:n], m[n:]
+        tie = t["tie"][:, None]
+        if self.model.config.gaussian:
+            return L.mean_variance_loss(mc, v[:n], mr, v[n:], tie).mean(1)
+        margin = t["margin"][:, None] if "margin" in t else None
+        return L.bradley_terry_loss(mc, mr, tie, margin).mean(1)
+
+    def _grouped(self, t: dict) -> Any:
+        """Weights of the rows that have a group (their own slot is not the population's)."""
+        return t["w"] * (t["slot"] != self.model.config.n_slots - 1).to(t["w"].dtype)
+
+    def _row_losses(self, net: Any, t: dict) -> Any:
+        """Per-row loss (averaged over ensemble members) for a comparisons batch, and the extra
+        terms (centering; the population head's loss on grouped rows)."""
         n = t["a"].shape[0]
         x = torch.cat([t["a"], t["b"]])
         slot = torch.cat([t["slot"], t["slot"]])
         ctx = torch.cat([t["ctx"], t["ctx"]]) if "ctx" in t else None
         px = torch.cat([t["px"], t["px"]]) if "px" in t else None
-        mean, logvar = net(x, slot if cfg.n_slots > 1 else None, px, ctx)
         obj = torch.cat([t["obj"], t["obj"]])
-        m, v = _select(mean.float(), None if logvar is None else logvar.float(), obj)
-        mc, mr = m[:n], m[n:]
-        tie = t["tie"][:, None]
-        if cfg.gaussian:
-            rows = L.mean_variance_loss(mc, v[:n], mr, v[n:], tie)
-        else:
-            margin = t["margin"][:, None] if "margin" in t else None
-            rows = L.bradley_terry_loss(mc, mr, tie, margin)
-        extra = L.centering_loss(mc, mr, self.config.centering) if self.config.centering else 0.0
-        return rows.mean(1), extra
+        (m, v), popr = self._run_net(net, x, slot, px, ctx, obj)
+        rows = self._pair_rows(m, v, n, t)
+        extra: Any = 0.0
+        if self.config.centering:
+            extra = L.centering_loss(m[:n], m[n:], self.config.centering)
+        if popr is not None:
+            wg = self._grouped(t)
+            extra = extra + (self._pair_rows(*popr, n, t) * wg).sum() / \
+                t["w"].sum().clamp_min(1e-12)
+        return rows, extra
 
     def _aggregate(self, rows: Any, t: dict) -> Any:
         w = t["w"]
@@ -181,18 +235,24 @@ class RewardTrainer:
         return L.egalitarian_loss(torch.stack(per), tc)
 
     def _ratings_loss(self, net: Any, t: dict) -> Any:
-        cfg = self.model.config
-        mean, logvar = net(t["a"], t["slot"] if cfg.n_slots > 1 else None,
-                           t.get("px"), t.get("ctx"))
-        m, v = _select(mean.float(), None if logvar is None else logvar.float(), t["obj"])
+        (m, v), popr = self._run_net(net, t["a"], t["slot"], t.get("px"), t.get("ctx"),
+                                     t["obj"])
+        loss = self._rating_rows(m, v, t, None)
+        if popr is not None:
+            loss = loss + self._rating_rows(*popr, t, t["slot"] != self.model.config.n_slots - 1)
+        return loss
+
+    def _rating_rows(self, m: Any, v: Any, t: dict, rows: Any) -> Any:
         y = t["y"][:, None].expand_as(m)
-        if cfg.gaussian:
-            mask = ~torch.isnan(y)
-            if not bool(mask.any()):
-                return m.sum() * 0.0
-            nll = 0.5 * (v + (m - torch.nan_to_num(y)) ** 2 / v.exp())
-            return nll[mask].mean()
-        return L.regression_loss(m, y)
+        if rows is not None:  # only these rows count (NaN labels are masked out)
+            y = torch.where(rows[:, None], y, torch.full_like(y, float("nan")))
+        if not self.model.config.gaussian:
+            return L.regression_loss(m, y)
+        mask = ~torch.isnan(y)
+        if not bool(mask.any()):
+            return m.sum() * 0.0
+        nll = 0.5 * (v + (m - torch.nan_to_num(y)) ** 2 / v.exp())
+        return nll[mask].mean()
 
     # ------------------------------------------------------------------ fit
     def fit(
@@ -225,17 +285,19 @@ class RewardTrainer:
              encoder: Any) -> RewardTrainer:
         cfg, mcfg = self.config, self.model.config
         rank, world = _dist()
+        if cfg.batch_size % world:
+            raise InputError(f"TrainConfig.batch_size={cfg.batch_size} is the global batch and "
+                             f"must be a multiple of the {world} DDP processes")
         tuned = encoder if getattr(encoder, "frozen", True) is False else None
+        items: list[Any] = []
         if tuned is not None:
             from pluralign.reward.encoders import texts_by_id
 
-            if world > 1:
-                raise InputError("fine-tuning the encoder under DDP is not supported: embed with "
-                                 "a frozen encoder, or train in one process")
             if tuned.dim != mcfg.input_dim:
                 raise InputError(f"encoder width {tuned.dim} != ModelConfig.input_dim "
                                  f"{mcfg.input_dim}")
-            ids, texts = texts_by_id(comparisons, ratings, eval_comparisons)
+            ids, items = texts_by_id(comparisons, ratings, eval_comparisons,
+                                     prompt_aware=getattr(tuned, "prompt_aware", True))
             table = EmbeddingTable({k: i for i, k in enumerate(ids)},
                                    np.zeros((len(ids), 0), np.float32))
         else:
@@ -248,6 +310,8 @@ class RewardTrainer:
                 embeddings = embeddings_from_texts(encoder, comparisons, ratings,
                                                    eval_comparisons)
             table = embedding_table(embeddings, mcfg.input_dim)
+        if not getattr(self.model, "trained", True):
+            self.model.reset_parameters(cfg.seed)  # the seed alone fixes the initial weights
         torch.manual_seed(cfg.seed)
         if cfg.device == "auto":
             dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -264,35 +328,36 @@ class RewardTrainer:
                 dev = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
                 torch.cuda.set_device(dev)
         self.model.to(dev)
-        net: Any = self.model
-        if ddp:
-            net = torch.nn.parallel.DistributedDataParallel(
-                self.model, device_ids=[dev.index] if dev.type == "cuda" else None)
         mat: Any = torch.as_tensor(table.matrix)
-        self._tuned = tuned
+        plain: Any = self.model
         if tuned is not None:
             tuned.to(dev)
             tuned.model.train()
-            mat = _TextLookup(tuned, texts)
+            mat = _RowIds()
+            plain = _Joint(self.model, tuned, items)
+        self._plain = plain
+        net: Any = plain
+        if ddp:
+            net = torch.nn.parallel.DistributedDataParallel(
+                plain, device_ids=[dev.index] if dev.type == "cuda" else None)
 
         train = ev = None
         if comparisons is not None:
             enc = encode(comparisons, mcfg, table, "comparisons", cfg.margin_column)
             if eval_comparisons is not None:
-                train, ev = enc, encode(eval_comparisons, mcfg, table, "comparisons",
-                                        cfg.margin_column)
-            elif cfg.eval_frac > 0 and len({str(p) for p in enc.prompt_ids}) >= 2:
-                tr_rows, ev_rows = prompt_split(enc.prompt_ids, cfg.eval_frac, cfg.seed)
-                if len(tr_rows) == 0:
-                    raise InputError("eval split left no training rows; lower eval_frac")
-                train, ev = subset(enc, tr_rows), subset(enc, ev_rows)
-            else:
-                train = enc
-        rat = encode(ratings, mcfg, table, "ratings") if ratings is not None else None
+                ev = encode(eval_comparisons, mcfg, table, "comparisons", cfg.margin_column)
+            train, ev = _split(enc, ev, cfg)
+        rat = rat_ev = None
+        if ratings is not None:
+            rat = encode(ratings, mcfg, table, "ratings")
+            if train is None:  # ratings only: they get the eval split and early stopping
+                rat, rat_ev = _split(rat, None, cfg)
         main = train if train is not None else rat
         assert main is not None
+        per_rank_batch = cfg.batch_size // world
         per_rank = math.ceil(main.n / world)
-        steps_per_epoch = max(1, math.ceil(per_rank / cfg.batch_size))
+        micro_per_epoch = max(1, math.ceil(per_rank / per_rank_batch))
+        steps_per_epoch = max(1, math.ceil(micro_per_epoch / cfg.grad_accum))
         total = cfg.steps or cfg.epochs * steps_per_epoch
         total = min(total, cfg.epochs * steps_per_epoch) if cfg.steps is None else total
         eval_every = cfg.eval_every or steps_per_epoch
@@ -319,19 +384,16 @@ class RewardTrainer:
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
         amp_dtype = torch.bfloat16 if cfg.amp == "bf16" else torch.float16
         scaler = torch.amp.GradScaler("cuda", enabled=use_amp and cfg.amp == "fp16")
-        gen = torch.Generator().manual_seed(cfg.seed)
-        rat_gen = torch.Generator().manual_seed(cfg.seed + 1)
 
-        def order(n: int, g: Any, epoch: int) -> np.ndarray:
-            if ddp:
-                from torch.utils.data import DistributedSampler
-
-                items: Any = range(n)
-                s: Any = DistributedSampler(items, num_replicas=world, rank=rank, shuffle=True,
-                                            seed=cfg.seed)
-                s.set_epoch(epoch)
-                return np.fromiter(iter(s), dtype=np.int64)
-            return torch.randperm(n, generator=g).numpy()
+        def order(n: int, seed: int) -> np.ndarray:
+            """This process's share of a seeded permutation. The global batch ``s`` is
+            ``perm[s*B:(s+1)*B]`` whatever the number of processes (the process ``r`` takes
+            ``perm[r::world]``, padded by wrapping around like DistributedSampler)."""
+            perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).numpy()
+            if world > 1:
+                pad = (-n) % world
+                perm = np.concatenate([perm, perm[:pad]])[rank::world]
+            return perm
 
         bar: Any = None
         if cfg.progress and rank == 0:
@@ -340,33 +402,41 @@ class RewardTrainer:
             bar = tqdm_or_none(total=total, desc="reward fit", leave=False)
         best, best_state, bad, step, epoch = math.inf, None, 0, 0, 0
         best_enc: dict | None = None
-        rat_perm: Any = order(rat.n, rat_gen, 0) if rat is not None else None
+        rat_pass = 0
+        rat_perm: Any = order(rat.n, cfg.seed + 1_000_003) if rat is not None else None
         rat_pos = 0
         stop = False
+        val = ev if ev is not None else rat_ev
         self.model.train()
         while step < total and not stop:
-            perm = order(main.n, gen, epoch)
-            for s in range(0, max(len(perm), 1), cfg.batch_size):
-                rows = perm[s:s + cfg.batch_size]
-                if len(rows) == 0:
+            perm = order(main.n, cfg.seed + epoch)
+            micro = [perm[s:s + per_rank_batch] for s in range(0, len(perm), per_rank_batch)]
+            for g0 in range(0, len(micro), cfg.grad_accum):
+                group = [r for r in micro[g0:g0 + cfg.grad_accum] if len(r)]
+                if not group:
                     break
-                with torch.autocast(dev.type, dtype=amp_dtype, enabled=use_amp):
-                    if train is not None:
-                        t = self._batch(train, rows, mat, dev)
-                        row_loss, extra = self._row_losses(net, t)
-                        loss = self._aggregate(row_loss, t) + extra
-                        if rat is not None:
-                            if rat_pos >= len(rat_perm):
-                                rat_perm, rat_pos = order(rat.n, rat_gen, epoch + 1), 0
-                            rr = rat_perm[rat_pos:rat_pos + cfg.batch_size]
-                            rat_pos += cfg.batch_size
-                            loss = loss + cfg.ratings_weight * self._ratings_loss(
-                                net, self._batch(rat, rr, mat, dev))
-                    else:
-                        assert rat is not None
-                        loss = self._ratings_loss(net, self._batch(rat, rows, mat, dev))
                 opt.zero_grad(set_to_none=True)
-                scaler.scale(loss).backward()
+                for i, rows in enumerate(group):
+                    sync = i == len(group) - 1 or not ddp
+                    with (contextlib.nullcontext() if sync else net.no_sync()), \
+                            torch.autocast(dev.type, dtype=amp_dtype, enabled=use_amp):
+                        if train is not None:
+                            t = self._batch(train, rows, mat, dev)
+                            row_loss, extra = self._row_losses(net, t)
+                            loss = self._aggregate(row_loss, t) + extra
+                            if rat is not None:
+                                if rat_pos >= len(rat_perm):
+                                    rat_pass += 1
+                                    rat_perm = order(rat.n, cfg.seed + 1_000_003 + rat_pass)
+                                    rat_pos = 0
+                                rr = rat_perm[rat_pos:rat_pos + per_rank_batch]
+                                rat_pos += per_rank_batch
+                                loss = loss + cfg.ratings_weight * self._ratings_loss(
+                                    net, self._batch(rat, rr, mat, dev))
+                        else:
+                            assert rat is not None
+                            loss = self._ratings_loss(net, self._batch(rat, rows, mat, dev))
+                        scaler.scale(loss / len(group)).backward()
                 scaler.unscale_(opt)
                 torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
                 scaler.step(opt)
@@ -378,8 +448,8 @@ class RewardTrainer:
                     bar.set_postfix(loss=float(loss.detach()))
                 if step % eval_every == 0 or step == total:
                     rec: dict[str, Any] = {"step": step, "train_loss": float(loss.detach())}
-                    if ev is not None:
-                        rec.update(self._eval_loss(ev, mat, dev))
+                    if val is not None:
+                        rec.update(self._eval_loss(val, mat, dev))
                         if rec["eval_loss"] < best - 1e-6:
                             best, bad = rec["eval_loss"], 0
                             best_state = {k: v.detach().clone()
@@ -405,6 +475,7 @@ class RewardTrainer:
             self.model.load_state_dict(best_state)
             self.best_eval = min((h for h in self.history if "eval_loss" in h),
                                  key=lambda h: h["eval_loss"])
+        self.model.trained = True
         self.model.eval()
         return self
 
@@ -431,22 +502,36 @@ class RewardTrainer:
         return trainer
 
     def _eval_loss(self, ev: Encoded, mat: Any, dev: Any) -> dict:
-        tuned = getattr(self, "_tuned", None)
-        if tuned is not None:
-            tuned.model.eval()
-        self.model.eval()
+        """Weighted mean loss on the eval split (pairs: BT / Gaussian; ratings: MSE / NLL)."""
+        plain = getattr(self, "_plain", self.model)
+        plain.eval()
         tot, n = 0.0, 0.0
+        chunk = 4096 if plain is self.model else 64
         with torch.inference_mode():
-            for s in range(0, ev.n, 4096):
-                rows = np.arange(s, min(ev.n, s + 4096))
+            for s in range(0, ev.n, chunk):
+                rows = np.arange(s, min(ev.n, s + chunk))
                 t = self._batch(ev, rows, mat, dev)
-                rl, _ = self._row_losses(self.model, t)
+                if ev.b is None:
+                    tot += float(self._ratings_loss(plain, t)) * len(rows)
+                    n += len(rows)
+                    continue
+                rl, _ = self._row_losses(plain, t)
                 tot += float((rl * t["w"]).sum())
                 n += float(t["w"].sum())
-        self.model.train()
-        if tuned is not None:
-            tuned.model.train()
+        plain.train()
         return {"eval_loss": tot / max(n, 1e-12)}
+
+
+def _split(enc: Encoded, ev: Encoded | None, cfg: TrainConfig) -> tuple[Encoded, Encoded | None]:
+    """Train and eval parts: the given eval table, else a prompt-disjoint ``eval_frac`` split."""
+    if ev is not None:
+        return enc, ev
+    if cfg.eval_frac > 0 and len({str(p) for p in enc.prompt_ids}) >= 2:
+        tr_rows, ev_rows = prompt_split(enc.prompt_ids, cfg.eval_frac, cfg.seed)
+        if len(tr_rows) == 0:
+            raise InputError("eval split left no training rows; lower eval_frac")
+        return subset(enc, tr_rows), subset(enc, ev_rows)
+    return enc, None
 
 
 # -------------------------------------------------------------------------- evaluation
