@@ -150,6 +150,7 @@ def _encoder_settings(encoder: Any) -> dict:
     keys = ("pooling", "max_length", "normalize")
     out = {k: getattr(encoder, k) for k in keys if hasattr(encoder, k)}
     out["truncation_side"] = encoder.tokenizer.truncation_side
+    out["prompt_aware"] = bool(getattr(encoder, "prompt_aware", True))
     for k in ("template", "prompt_template"):
         if isinstance(getattr(encoder, k, None), str):
             out[k] = getattr(encoder, k)
@@ -248,8 +249,9 @@ def _matches(net: Any, encoder: Any, probe: np.ndarray, offset: float) -> bool:
 def _probe_scores(model: RewardModel, encoder: Any, slot: int, c: np.ndarray | None,
                   out_name: str) -> np.ndarray:
     """What pluralign gives on the probe texts for the chosen output (the export must match)."""
-    was = model.training
+    was, enc_was = model.training, encoder.model.training
     model.eval()
+    encoder.model.eval()  # no dropout in the reference scores
     try:
         with torch.inference_mode():
             dev = next(model.parameters()).device
@@ -266,6 +268,7 @@ def _probe_scores(model: RewardModel, encoder: Any, slot: int, c: np.ndarray | N
             mean = mean.double().mean(1).cpu().numpy()  # (n, outputs)
     finally:
         model.train(was)
+        encoder.model.train(enc_was)
     if c is None:
         return mean[:, cfg.output_names.index(out_name)]
     return mean[:, : len(cfg.objectives)] @ c
@@ -339,7 +342,7 @@ def _custom(base: Any, encoder: Any, model: RewardModel, parts: list[dict], pool
 
 
 def _hf_scores(net: Any, tokenizer: Any, texts: list[str], prompts: list[str] | None,
-               batch_size: int = 16) -> np.ndarray:
+               batch_size: int = 16, special: bool = True) -> np.ndarray:
     """Logit 0 of a sequence-classification model on texts (right padding, no truncation
     beyond the tokenizer's max_length), as TRL calls a reward model."""
     dev = next(net.parameters()).device
@@ -347,7 +350,7 @@ def _hf_scores(net: Any, tokenizer: Any, texts: list[str], prompts: list[str] | 
     with torch.inference_mode():
         for s in range(0, len(texts), batch_size):
             enc = tokenizer(texts[s:s + batch_size], padding=True, truncation=True,
-                            return_tensors="pt").to(dev)
+                            return_tensors="pt", add_special_tokens=special).to(dev)
             kw: dict[str, Any] = {}
             if prompts is not None:
                 pe = tokenizer(prompts[s:s + batch_size], padding=True, truncation=True,
@@ -377,15 +380,40 @@ class PretrainedReward:
     def output_names(self) -> list[str]:
         return [self.output]
 
+    def format(self, prompt: str, response: str) -> str:
+        """The text the model reads for ``(prompt, response)``: the encoder's template, saved
+        with the model (``"chat"``: the tokenizer's chat template; default ``prompt\n\n
+        response``)."""
+        template = str(self.meta.get("encoder", {}).get("template", "{prompt}\n\n{response}"))
+        if template == "chat":
+            msgs = [{"role": "user", "content": prompt},
+                    {"role": "assistant", "content": response}]
+            return str(self.tokenizer.apply_chat_template(msgs, tokenize=False))
+        return template.replace("{prompt}", prompt).replace("{response}", response)
+
     def score_texts(self, texts: list[str], prompts: list[str] | None = None,
                     batch_size: int = 16) -> np.ndarray:
-        """The exported output for full texts (prompt + response already joined)."""
+        """The exported output for whole texts (``prompts``: only for a prompt-gated model)."""
         gated = self.meta.get("spec", {}).get("gate") == "prompt"
         if gated and prompts is None:
             raise InputError("prompts: this model gates on the prompt; pass the prompts too")
         return _hf_scores(self.model, self.tokenizer, list(texts),
                           list(prompts) if gated and prompts is not None else None,
                           batch_size) + self.offset
+
+    def score(self, prompts: list[str], responses: list[str],
+              batch_size: int = 16) -> np.ndarray:
+        """The exported output for ``(prompt, response)`` pairs rendered by :meth:`format`."""
+        if len(prompts) != len(responses):
+            raise InputError(f"prompts has {len(prompts)} rows, responses {len(responses)}")
+        chat = self.meta.get("encoder", {}).get("template") == "chat"
+        if self.meta.get("encoder", {}).get("prompt_aware", True):
+            texts = [self.format(p, r) for p, r in zip(prompts, responses, strict=True)]
+        else:  # trained on responses alone
+            texts, chat = list(responses), False
+        gated = self.meta.get("spec", {}).get("gate") == "prompt"
+        return _hf_scores(self.model, self.tokenizer, texts, list(prompts) if gated else None,
+                          batch_size, special=not chat) + self.offset
 
 
 def load_pretrained(path: str | Path, *, device: str | None = None) -> PretrainedReward:
@@ -421,6 +449,7 @@ def head_from_pretrained(path: str | Path, device: str | None = None) -> RewardM
     meta = json.loads((p / META).read_text())
     model = RewardModel(ModelConfig(**meta["model"]))
     model.load_state_dict(st.load_file(str(p / HEAD)))
+    model.trained = True
     model.eval()
     return model.to(device) if device else model
 

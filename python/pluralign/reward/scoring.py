@@ -25,13 +25,6 @@ import numpy as np
 from pluralign.errors import InputError
 
 
-def join(encoder: Any, prompt: str, response: str) -> str:
-    """The text the encoder scores for ``(prompt, response)``: the encoder's own template when
-    it has one (``encoder.format_pair``), else ``prompt + response``."""
-    fmt = getattr(encoder, "format_pair", None)
-    return fmt(prompt, response) if callable(fmt) else prompt + response
-
-
 def to_text(x: Any, where: str) -> str:
     """A prompt or completion as text: strings pass; TRL conversational lists of
     ``{"role", "content"}`` messages are rendered as HH-RLHF turns (``"\\n\\nHuman: ..."``,
@@ -113,8 +106,7 @@ def as_scorer(model: Any, encoder: Any = None, *, batch_size: int = 32) -> Score
         return model
     if isinstance(model, PretrainedReward):
         def hf(p: list[str], r: list[str], g: Any) -> np.ndarray:
-            texts = [a + b for a, b in zip(p, r, strict=True)]
-            return model.score_texts(texts, p, batch_size)[:, None]
+            return model.score(p, r, batch_size)[:, None]
         return Scorer(model.output_names, hf)
     if _is_reward_model(model):
         return _reward_model_scorer(model, encoder, batch_size)
@@ -140,8 +132,9 @@ def _reward_model_scorer(model: Any, encoder: Any, batch_size: int) -> Scorer:
     cfg = model.config
 
     def fn(p: list[str], r: list[str], groups: Any) -> np.ndarray:
-        texts = [join(enc, a, b) for a, b in zip(p, r, strict=True)]
-        x = embed_texts(texts, enc, batch_size=batch_size, progress=False)
+        # as training embeds them: (prompt, response) pairs unless the encoder is prompt-free
+        x = embed_texts(r, enc, batch_size=batch_size, progress=False,
+                        prompts=p if getattr(enc, "prompt_aware", True) else None)
         kw: dict[str, Any] = {}
         if cfg.gate == "prompt":
             kw["prompt_embeddings"] = embed_texts(p, enc, batch_size=batch_size, progress=False)
@@ -216,4 +209,4 @@ def score_rows(model: Any, table: Any, response: str, *, encoder: Any = None,
     return mean.astype(np.float64), sd.astype(np.float64), list(cfg.output_names)
 
 
-__all__ = ["Scorer", "as_scorer", "completion_text", "join", "score_rows", "to_text"]
+__all__ = ["Scorer", "as_scorer", "completion_text", "score_rows", "to_text"]
