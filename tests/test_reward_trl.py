@@ -10,11 +10,10 @@ import pytest
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-from reward_tiny import tiny_decoder
-
 from pluralign.errors import InputError
 from pluralign.govern import Context
 from pluralign.reward import HFEncoder, ModelConfig, RewardModel, trl_reward
+from reward_tiny import tiny_decoder
 
 
 def _table(scores: dict[str, list[float]]) -> object:
