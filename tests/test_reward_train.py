@@ -341,7 +341,7 @@ def test_trainer_checkpoint_round_trip(tmp_path) -> None:
 
 
 def test_spearman_matches_scipy() -> None:
-    from pluralign.reward.trainer import _spearman
+    from pluralign.reward.evaluation import _rank_corr as _spearman
 
     rng = np.random.default_rng(0)
     for _ in range(20):

@@ -85,9 +85,33 @@ def section_scores(accuracy: dict[str, float], *, prior_weight: float = 0.0,
 
 
 def _ece(p: np.ndarray, n_bins: int) -> float:
-    from pluralign.reward.trainer import _ece as ece
+    """Expected calibration error (Guo et al., 2017) of binary preference probabilities.
 
-    return ece(p, n_bins)
+    Confidence ``c = max(p, 1-p)``, correctness ``p > 0.5`` (the chosen side is the truth);
+    ``ECE = sum_b |B_b|/N * |acc(B_b) - conf(B_b)|`` over ``n_bins`` equal-width bins of
+    ``c`` in [0.5, 1].
+    """
+    if len(p) == 0:
+        return float("nan")
+    conf = np.maximum(p, 1 - p)
+    correct = (p > 0.5).astype(float)
+    edges = np.linspace(0.5, 1.0, n_bins + 1)
+    b = np.clip(np.searchsorted(edges, conf, side="right") - 1, 0, n_bins - 1)
+    ece = 0.0
+    for k in range(n_bins):
+        m = b == k
+        if m.any():
+            ece += m.mean() * abs(correct[m].mean() - conf[m].mean())
+    return float(ece)
+
+
+def _rank_corr(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman's rho: Pearson correlation of average ranks (ties share their mean rank)."""
+    ra = pl.Series(a).rank("average").to_numpy().astype(float)
+    rb = pl.Series(np.asarray(b, dtype=float)).rank("average").to_numpy().astype(float)
+    if len(ra) < 2 or ra.std() == 0 or rb.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(ra, rb)[0, 1])
 
 
 def _pair_scores(model: Any, pairs: pl.DataFrame, encoder: Any, embeddings: Any,
@@ -194,24 +218,22 @@ def evaluate(
     known = set(REWARDBENCH_COUNTS) | set(REWARDBENCH_PRIOR)
     out["rewardbench"] = (section_scores(acc, prior_weight=prior_weight)
                           if known & set(acc) else None)
-    out["spearman"] = _spearman(model, ground_truth, names, encoder, embeddings)
+    out["spearman"] = _spearman_by_output(model, ground_truth, names, encoder, embeddings)
     out["rows"] = pl.DataFrame({"chosen_score": a[rows, col], "rejected_score": b[rows, col],
                                 "correct": correct, "prob": prob, "tie": tie})
     return out
 
 
-def _spearman(model: Any, truth: Any, names: list[str], encoder: Any,
+def _spearman_by_output(model: Any, truth: Any, names: list[str], encoder: Any,
               embeddings: Any) -> dict[str, float]:
     if truth is None:
         return {}
-    from pluralign.reward.trainer import _spearman as rho
-
     if not isinstance(truth, pl.DataFrame) or "response_id" not in truth.columns:
         raise InputError("ground_truth must be a polars DataFrame with a 'response_id' column")
     if embeddings is None:
         raise InputError("ground_truth needs embeddings= (scores are looked up by response_id)")
     mu, _, _ = score_rows(model, truth, "response", embeddings=embeddings)
-    return {n: rho(mu[:, j], truth[n].to_numpy()) for j, n in enumerate(names)
+    return {n: _rank_corr(mu[:, j], truth[n].to_numpy()) for j, n in enumerate(names)
             if n in truth.columns}
 
 
