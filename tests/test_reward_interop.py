@@ -178,3 +178,22 @@ def test_bad_export_requests(llama: HFEncoder, tmp_path: Path) -> None:
         load_pretrained(tmp_path / "missing")
     with pytest.raises(InputError, match="was not written by pluralign"):
         RewardModel.from_pretrained(tmp_path)
+
+
+def test_evaluate_and_trl_agree_on_the_exported_model(llama: HFEncoder, tmp_path: Path) -> None:
+    import polars as pl
+
+    from pluralign.reward import evaluate, trl_reward
+
+    m = _model(objectives=["helpful", "harmless"], hidden=[8])
+    out = m.save_pretrained(tmp_path / "rm", llama, output="helpful")
+    pairs = pl.DataFrame({"prompt_id": ["p0", "p1", "p2"], "prompt": PROMPTS,
+                          "chosen_id": ["c0", "c1", "c2"], "chosen": RESPONSES,
+                          "rejected_id": ["r0", "r1", "r2"],
+                          "rejected": ["No.", "Go away.", "The lazy dog sleeps."]})
+    ours = evaluate(m, pairs, encoder=llama, output="helpful")["rows"]
+    hf = evaluate(load_pretrained(out), pairs)["rows"]
+    for col in ("chosen_score", "rejected_score"):
+        np.testing.assert_allclose(hf[col], ours[col], atol=1e-5)
+    np.testing.assert_allclose(trl_reward(m, encoder=llama, output="helpful")(PROMPTS, RESPONSES),
+                               ours["chosen_score"], atol=1e-5)
