@@ -174,6 +174,12 @@ def test_bad_export_requests(llama: HFEncoder, tmp_path: Path) -> None:
         _model(hidden=[4]).save_pretrained(tmp_path / "x", llama, architecture="standard")
     with pytest.raises(InputError, match="encoder width"):
         RewardModel(ModelConfig(input_dim=8, hidden=[])).save_pretrained(tmp_path / "x", llama)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(InputError, match="path must name a folder"):
+        m.save_pretrained(tmp_path / "file", llama, output="a")
+    with pytest.raises(InputError, match="which the model does not output"):
+        m.save_pretrained(tmp_path / "x", llama, context=Context.from_dict(
+            {"name": "c", "objectives": [{"name": "z"}]}))
     with pytest.raises(InputError, match="not a transformers folder"):
         load_pretrained(tmp_path / "missing")
     with pytest.raises(InputError, match="was not written by pluralign"):
@@ -182,7 +188,6 @@ def test_bad_export_requests(llama: HFEncoder, tmp_path: Path) -> None:
 
 def test_evaluate_and_trl_agree_on_the_exported_model(llama: HFEncoder, tmp_path: Path) -> None:
     import polars as pl
-
     from pluralign.reward import evaluate, trl_reward
 
     m = _model(objectives=["helpful", "harmless"], hidden=[8])

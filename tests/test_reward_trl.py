@@ -89,6 +89,10 @@ def test_bad_input() -> None:
         trl_reward(model, output="safe", penalty=float("nan"))
     with pytest.raises(InputError, match="tier_scale"):
         trl_reward(model, output="safe", tier_scale=0.5)
+    with pytest.raises(InputError, match="batch_size"):
+        trl_reward(model, output="safe", batch_size=0)
+    with pytest.raises(InputError, match="govern.Context"):
+        trl_reward(model, context={"name": "x"})
     f = trl_reward(model, output="safe")
     with pytest.raises(InputError, match="completions 2"):
         f(["a"], ["r0", "r0"])

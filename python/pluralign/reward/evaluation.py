@@ -162,9 +162,9 @@ def evaluate(
         raise InputError("pairs is empty: nothing to evaluate")
     if isinstance(n_bins, bool) or not isinstance(n_bins, int) or n_bins < 1:
         raise InputError(f"n_bins must be an integer >= 1, got {n_bins!r}")
-    for what, col in (("subset", subset), ("group", group)):
-        if not isinstance(col, str):
-            raise InputError(f"{what} must be a column name, got {col!r}")
+    for what, name in (("subset", subset), ("group", group)):
+        if not isinstance(name, str):
+            raise InputError(f"{what} must be a column name, got {name!r}")
     from pluralign.reward.scoring import _is_reward_model
 
     is_rm = _is_reward_model(model)

@@ -57,22 +57,9 @@ def _combination(model: RewardModel, output: str | None, context: Any,
     cfg = model.config
     objs = cfg.objectives
     if context is not None:
-        from pluralign.govern import Context
+        from pluralign.reward.scoring import context_weights
 
-        if output is not None:
-            raise InputError("pass output= or context=, not both")
-        if not isinstance(context, Context):
-            raise InputError(f"context must be a pluralign.govern.Context, got "
-                             f"{type(context).__name__}")
-        w = context.weight_vector()
-        c = np.zeros(len(objs))
-        for name, wi, up in zip(context.objective_names, w, context.maximize, strict=True):
-            if wi == 0:
-                continue
-            if name not in objs:
-                raise InputError(f"context {context.name!r} weighs objective {name!r}, which the "
-                                 f"model does not have (objectives: {objs})")
-            c[objs.index(name)] = wi if up else -wi
+        c = context_weights(context, objs, output)
         return c, f"context:{context.name}", {"kind": "context", "context": context.name,
                                                "weights": c.tolist()}
     if output is None:
@@ -192,6 +179,8 @@ def save_pretrained(
     if int(encoder.model.config.hidden_size) != model.config.input_dim:
         raise InputError(f"encoder width {encoder.model.config.hidden_size} != the model's "
                          f"input_dim {model.config.input_dim}")
+    if not isinstance(path, (str, Path)) or (Path(path).exists() and not Path(path).is_dir()):
+        raise InputError(f"path must name a folder (new or existing), got {path!r}")
     c, out_name, spec = _combination(model, output, context, gate_context)
     slot = _slot(model, group)
     parts = _member_parts(model, slot, c)
@@ -420,6 +409,8 @@ def load_pretrained(path: str | Path, *, device: str | None = None) -> Pretraine
     """Load a folder written by :func:`save_pretrained` for scoring (no remote code runs:
     pluralign's own classes load a custom-architecture folder)."""
     transformers = require("transformers")
+    if not isinstance(path, (str, Path)):
+        raise InputError(f"path must be a folder path, got {type(path).__name__}")
     p = Path(path)
     if not (p / "config.json").is_file():
         raise InputError(f"{p} is not a transformers folder (no config.json)")

@@ -102,6 +102,8 @@ def as_scorer(model: Any, encoder: Any = None, *, batch_size: int = 32) -> Score
     """A :class:`Scorer` for ``model`` (see the module docstring)."""
     from pluralign.reward.hf import PretrainedReward
 
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise InputError(f"batch_size must be an int >= 1, got {batch_size!r}")
     if isinstance(model, Scorer):
         return model
     if isinstance(model, PretrainedReward):
@@ -209,4 +211,27 @@ def score_rows(model: Any, table: Any, response: str, *, encoder: Any = None,
     return mean.astype(np.float64), sd.astype(np.float64), list(cfg.output_names)
 
 
-__all__ = ["Scorer", "as_scorer", "completion_text", "score_rows", "to_text"]
+def context_weights(context: Any, names: list[str], output: Any = None) -> np.ndarray:
+    """A :class:`~pluralign.govern.Context`'s weights over the outputs ``names`` (``min``
+    objectives negated; outputs the context does not weigh get 0)."""
+    from pluralign.govern import Context
+
+    if output is not None:
+        raise InputError("pass output= or context=, not both")
+    if not isinstance(context, Context):
+        raise InputError(f"context must be a pluralign.govern.Context, got "
+                         f"{type(context).__name__}")
+    c = np.zeros(len(names))
+    for name, w, up in zip(context.objective_names, context.weight_vector(), context.maximize,
+                           strict=True):
+        if w == 0:
+            continue
+        if name not in names:
+            raise InputError(f"context {context.name!r} weighs objective {name!r}, which the "
+                             f"model does not output (outputs: {names})")
+        c[names.index(name)] = w if up else -w
+    return c
+
+
+__all__ = ["Scorer", "as_scorer", "completion_text", "context_weights", "score_rows",
+           "to_text"]

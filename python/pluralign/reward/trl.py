@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from pluralign.errors import InputError
-from pluralign.reward.scoring import as_scorer, completion_text
+from pluralign.reward.scoring import as_scorer, completion_text, context_weights
 
 
 def _plan(names: list[str], context: Any, output: str | None) -> tuple[np.ndarray, list[dict]]:
@@ -40,21 +40,7 @@ def _plan(names: list[str], context: Any, output: str | None) -> tuple[np.ndarra
             raise InputError(f"output {output!r} is not one of the model's outputs {names}")
         c[names.index(output)] = 1.0
         return c, []
-    from pluralign.govern import Context
-
-    if not isinstance(context, Context):
-        raise InputError(f"context must be a pluralign.govern.Context, got "
-                         f"{type(context).__name__}")
-    if output is not None:
-        raise InputError("pass output= or context=, not both")
-    for name, w, up in zip(context.objective_names, context.weight_vector(), context.maximize,
-                           strict=True):
-        if w == 0:
-            continue
-        if name not in names:
-            raise InputError(f"context {context.name!r} weighs objective {name!r}, which the "
-                             f"model does not output (outputs: {names})")
-        c[names.index(name)] = w if up else -w
+    c = context_weights(context, names, output)
     tiers = []
     for t in context.tiers:
         if t.objective not in names:
@@ -132,7 +118,8 @@ def trl_reward(
         pen = (tier_penalties(vec, [p for p, _ in pairs], tiers, penalty, tier_scale)
                if tiers else np.zeros(len(pairs)))
         total = vec @ c - pen
-        reward.last = {"vectors": vec, "names": scorer.names, "penalty": pen, "reward": total}
+        reward.last = {  # type: ignore[attr-defined]
+            "vectors": vec, "names": scorer.names, "penalty": pen, "reward": total}
         log_metric, log_extra = kwargs.get("log_metric"), kwargs.get("log_extra")
         for j, nm in enumerate(scorer.names):
             if callable(log_metric):
@@ -144,7 +131,7 @@ def trl_reward(
         return total.tolist()
 
     reward.__name__ = reward.__qualname__ = fname
-    reward.last = None
+    reward.last = None  # type: ignore[attr-defined]
     return reward
 
 
