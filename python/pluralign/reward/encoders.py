@@ -66,8 +66,15 @@ def _is_decoder(config: Any) -> bool:
     if getattr(config, "is_encoder_decoder", False):
         return False
     archs = getattr(config, "architectures", None) or []
-    return bool(getattr(config, "is_decoder", False)
-                or any(str(a).endswith("ForCausalLM") for a in archs))
+    if getattr(config, "is_decoder", False) or any(str(a).endswith("ForCausalLM")
+                                                   for a in archs):
+        return True
+    # a bare base model (e.g. a merged LoRA saved as LlamaModel): causal-only model types
+    from transformers.models.auto import modeling_auto as ma
+
+    kind = getattr(config, "model_type", None)
+    return kind in ma.MODEL_FOR_CAUSAL_LM_MAPPING_NAMES \
+        and kind not in ma.MODEL_FOR_MASKED_LM_MAPPING_NAMES
 
 
 def _read_config(path: Path) -> dict:
@@ -90,7 +97,8 @@ class HFEncoder(torch.nn.Module):  # type: ignore[name-defined,misc]
     Pairs longer than ``max_length`` tokens lose the start of the prompt first; the response is
     cut (at its end) only when it alone is too long.
 
-    ``pooling``: ``"mean"`` (masked mean, as sentence-transformers does for MiniLM), ``"last"``
+    ``pooling``: ``"mean"`` (masked mean, as sentence-transformers does for MiniLM; for a pair,
+    the mean over the response's tokens, which have attended to the prompt), ``"last"``
     (hidden state of the last real token, with left or right padding: the choice for decoders,
     as TRL and OpenRLHF reward models do), or ``"auto"`` (default: last for a causal LM, mean
     otherwise). A tokenizer without a pad token pads with its eos token.
@@ -161,9 +169,11 @@ class HFEncoder(torch.nn.Module):  # type: ignore[name-defined,misc]
         self.gradient_checkpointing = bool(gradient_checkpointing)
         if self.gradient_checkpointing:
             # non-reentrant: gradients reach LoRA weights even though the inputs need none
-            on = getattr(self.model, "activation_checkpointing_enable", None) \
-                or self.model.gradient_checkpointing_enable  # the name before transformers 5.x
-            on(gradient_checkpointing_kwargs={"use_reentrant": False})
+            kw = {"use_reentrant": False}
+            if hasattr(self.model, "activation_checkpointing_enable"):  # transformers >= 5.x
+                self.model.activation_checkpointing_enable(activation_checkpointing_kwargs=kw)
+            else:
+                self.model.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kw)
         self.model.train(not self.frozen)
         if device:
             self.model.to(device)
@@ -209,16 +219,20 @@ class HFEncoder(torch.nn.Module):  # type: ignore[name-defined,misc]
         items = list(texts)
         strs = [self._fit_pair(*t) if isinstance(t, tuple) else t for t in items]
         dev = next(self.model.parameters()).device
+        chat = self.template == "chat" and any(isinstance(t, tuple) for t in items)
+        span = self.pooling == "mean" and any(isinstance(t, tuple) for t in items)
         tok = self.tokenizer(strs, padding=True, truncation=True, max_length=self.max_length,
-                             return_tensors="pt",
-                             add_special_tokens=not (self.template == "chat"
-                                                     and any(isinstance(t, tuple)
-                                                             for t in items))).to(dev)
+                             return_tensors="pt", add_special_tokens=not chat,
+                             return_offsets_mapping=span)
+        offsets = tok.pop("offset_mapping", None)
         if self.decoder:
             tok.pop("token_type_ids", None)
+        tok = tok.to(dev)
         hidden = self.model(**tok).last_hidden_state
         mask = tok["attention_mask"]
         if self.pooling == "mean":
+            if offsets is not None:
+                mask = _response_mask(mask, offsets.to(dev), items, strs)
             m = mask.unsqueeze(-1).to(hidden.dtype)
             out = (hidden * m).sum(1) / m.sum(1).clamp_min(1e-9)
         else:  # the last real token: the highest masked-in position (left or right padding)
@@ -247,6 +261,23 @@ class HFEncoder(torch.nn.Module):  # type: ignore[name-defined,misc]
     def encode(self, texts: list[str], batch_size: int = 32, prompts: Any = None) -> np.ndarray:
         """Embed texts (or, with ``prompts``, prompt + response pairs) without gradients."""
         return embed_texts(texts, self, batch_size=batch_size, progress=False, prompts=prompts)
+
+
+def _response_mask(mask: Any, offsets: Any, items: list[Any], strs: list[str]) -> Any:
+    """Mean pooling of a (prompt, response) pair averages the response's tokens only: each has
+    attended to the prompt, and the prompt (shared by the two answers of a comparison, and
+    often much longer) does not swamp the difference between them. Plain texts, and pairs whose
+    response was truncated away, keep the whole mask."""
+    out = mask.clone()
+    for i, (item, text) in enumerate(zip(items, strs, strict=True)):
+        if not isinstance(item, tuple) or not item[1]:
+            continue
+        start = text.rfind(item[1])
+        real = (offsets[i, :, 1] > offsets[i, :, 0]) & (mask[i] > 0)  # not padding/special
+        resp = real & (offsets[i, :, 0] >= start)
+        if start >= 0 and bool(resp.any()):
+            out[i] = resp.to(mask.dtype)
+    return out
 
 
 def _check_settings(pooling: str, max_length: int, truncation_side: str, template: Any,
