@@ -202,3 +202,19 @@ def test_evaluate_and_trl_agree_on_the_exported_model(llama: HFEncoder, tmp_path
         np.testing.assert_allclose(hf[col], ours[col], atol=1e-5)
     np.testing.assert_allclose(trl_reward(m, encoder=llama, output="helpful")(PROMPTS, RESPONSES),
                                ours["chosen_score"], atol=1e-5)
+
+
+def test_mean_pooled_encoder_averages_the_response(tmp_path: Path) -> None:
+    # the bundled MiniLM pools a (prompt, response) pair over the response's tokens; the
+    # exported model finds them after the [SEP] of the "{prompt} [SEP] {response}" template
+    enc = HFEncoder()
+    m = RewardModel(ModelConfig(input_dim=enc.dim, objectives=["overall"], hidden=[4])).eval()
+    out = m.save_pretrained(tmp_path / "rm", enc)
+    assert _arch(out) == "custom"
+    want = _ours(m, enc)[:, 0]
+    np.testing.assert_allclose(_hf(out, enc, remote=True), want, atol=1e-5)
+    plain = m.predict(enc.encode(RESPONSES))[0][:, 0]  # texts alone: the whole mean
+    np.testing.assert_allclose(load_pretrained(out).score_texts(RESPONSES), plain, atol=1e-5)
+    custom = HFEncoder(template="Q: {prompt} A: {response}")
+    with pytest.raises(InputError, match="default '\\{prompt\\} <sep> \\{response\\}'"):
+        m.save_pretrained(tmp_path / "x", custom)

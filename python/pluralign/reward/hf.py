@@ -45,6 +45,7 @@ torch = require("torch")
 META = "pluralign_reward.json"
 HEAD = "pluralign_head.safetensors"
 _PROBES = ["Hello there.", "x", "A longer probe sentence, so that the batch needs padding."]
+_PAIRS = [("How do I bake bread?", "Mix flour, water, yeast and salt."), ("hi", "Hello.")]
 _FINAL_NORMS = ("ln_f", "norm", "final_layer_norm", "final_layernorm")
 
 
@@ -204,7 +205,7 @@ def save_pretrained(
     if built is None:
         built = (_custom(base, encoder, model, parts, pooling, normalize), 0.0)
     hf_model, offset = built
-    got = _hf_scores(hf_model, encoder.tokenizer, _PROBES, _PROBES if c is None else None)
+    got = _exported_scores(hf_model, encoder, c is None)
     if not np.allclose(got + offset, probe, atol=_tol(hf_model), rtol=_tol(hf_model)):
         raise InternalError(f"the exported model does not reproduce the pluralign scores "
                             f"(max difference {np.abs(got + offset - probe).max():.3g}); "
@@ -231,8 +232,26 @@ def _tol(net: Any) -> float:
 
 
 def _matches(net: Any, encoder: Any, probe: np.ndarray, offset: float) -> bool:
-    got = _hf_scores(net, encoder.tokenizer, _PROBES, None)
+    got = _exported_scores(net, encoder, False)
     return bool(np.allclose(got + offset, probe, atol=_tol(net), rtol=_tol(net)))
+
+
+def _pairs_as_read(encoder: Any) -> tuple[list[str], list[str], bool]:
+    """The probe pairs as the exported model reads them (rendered texts), their prompts, and
+    whether the tokenizer adds its special tokens (not after a chat template)."""
+    if not getattr(encoder, "prompt_aware", True) or not hasattr(encoder, "format"):
+        return [r for _, r in _PAIRS], [r for _, r in _PAIRS], True
+    return ([encoder.format(p, r) for p, r in _PAIRS], [p for p, _ in _PAIRS],
+            getattr(encoder, "template", None) != "chat")
+
+
+def _exported_scores(net: Any, encoder: Any, gated: bool) -> np.ndarray:
+    """The exported model on the probe texts, then on the probe pairs."""
+    texts, prompts, special = _pairs_as_read(encoder)
+    plain = _hf_scores(net, encoder.tokenizer, _PROBES, _PROBES if gated else None)
+    pairs = _hf_scores(net, encoder.tokenizer, texts, prompts if gated else None,
+                       special=special)
+    return np.concatenate([plain, pairs])
 
 
 def _probe_scores(model: RewardModel, encoder: Any, slot: int, c: np.ndarray | None,
@@ -244,15 +263,19 @@ def _probe_scores(model: RewardModel, encoder: Any, slot: int, c: np.ndarray | N
     try:
         with torch.inference_mode():
             dev = next(model.parameters()).device
-            x = encoder(_PROBES).to(dev).float()
+            aware = getattr(encoder, "prompt_aware", True)
+            pairs = list(_PAIRS) if aware else [r for _, r in _PAIRS]
+            x = torch.cat([encoder(_PROBES), encoder(pairs)]).to(dev).float()
+            n = x.shape[0]
             cfg = model.config
             kw: dict[str, Any] = {}
             if cfg.n_slots > 1:
-                kw["slot"] = torch.full((len(_PROBES),), slot, dtype=torch.long, device=dev)
+                kw["slot"] = torch.full((n,), slot, dtype=torch.long, device=dev)
             if cfg.gate == "prompt":
-                kw["gate_x"] = x
+                kw["gate_x"] = torch.cat([encoder(_PROBES),
+                                          encoder([p for p, _ in _PAIRS])]).to(dev).float()
             if cfg.gate == "context":
-                kw["context"] = torch.zeros(len(_PROBES), dtype=torch.long, device=dev)
+                kw["context"] = torch.zeros(n, dtype=torch.long, device=dev)
             mean, _ = model(x.to(next(model.parameters()).dtype), **kw)
             mean = mean.double().mean(1).cpu().numpy()  # (n, outputs)
     finally:
@@ -306,11 +329,23 @@ def _custom(base: Any, encoder: Any, model: RewardModel, parts: list[dict], pool
 
     mcfg = model.config
     gated = mcfg.gate == "prompt" and parts[0]["w"].shape[0] > 1
+    tok = encoder.tokenizer
+    sep_id = None
+    if pooling == "mean" and getattr(encoder, "prompt_aware", False):
+        # the encoder averages a pair's response tokens only; the exported model finds them
+        # after the separator of the default "{prompt} [SEP] {response}" template
+        sep = tok.sep_token
+        if not sep or getattr(encoder, "template", None) != "{prompt} " + sep + " {response}":
+            raise InputError("a prompt-aware, mean-pooled encoder can be exported only with "
+                             "its default '{prompt} <sep> {response}' template (the exported "
+                             "model finds the response after the separator token)")
+        sep_id = int(tok.sep_token_id)
     hcfg = PluralignRewardConfig(
         base_config=base.config.to_dict(), pooling=pooling, normalize=normalize,
         hidden=list(mcfg.hidden), n_members=len(parts), n_heads=int(parts[0]["w"].shape[0]),
         gate_hidden=int(model.gate[0].out_features) if gated else 0, num_labels=1,
-        pad_token_id=encoder.tokenizer.pad_token_id)
+        pad_token_id=tok.pad_token_id, response_sep_id=sep_id,
+        special_ids=[int(i) for i in tok.all_special_ids])
     net = PluralignRewardModel(hcfg)
     dtype = next(base.parameters()).dtype
     with torch.no_grad():

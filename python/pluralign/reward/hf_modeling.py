@@ -26,13 +26,17 @@ from transformers.modeling_outputs import SequenceClassifierOutput
 class PluralignRewardConfig(PretrainedConfig):
     """``base_config``: the backbone's config as a dict; ``hidden``: member trunk widths;
     ``n_members``; ``n_heads``: outputs per member (``num_labels``, or the objectives a prompt
-    gate mixes); ``gate_hidden``: width of the gate MLP (0: no gate)."""
+    gate mixes); ``gate_hidden``: width of the gate MLP (0: no gate); ``response_sep_id``: with
+    mean pooling, a text holding this token twice or more ("prompt <sep> response <sep>") is
+    averaged over the response's tokens only (after the first one, special tokens left out),
+    as pluralign's encoder pools a (prompt, response) pair."""
 
     model_type = "pluralign_reward"
 
     def __init__(self, base_config: dict | None = None, pooling: str = "last",
                  normalize: bool = False, hidden: list[int] | None = None, n_members: int = 1,
-                 n_heads: int = 1, gate_hidden: int = 0, **kwargs: Any) -> None:
+                 n_heads: int = 1, gate_hidden: int = 0, response_sep_id: int | None = None,
+                 special_ids: list[int] | None = None, **kwargs: Any) -> None:
         self.base_config = dict(base_config or {})
         self.pooling = pooling
         self.normalize = bool(normalize)
@@ -40,6 +44,8 @@ class PluralignRewardConfig(PretrainedConfig):
         self.n_members = int(n_members)
         self.n_heads = int(n_heads)
         self.gate_hidden = int(gate_hidden)
+        self.response_sep_id = None if response_sep_id is None else int(response_sep_id)
+        self.special_ids = [int(i) for i in (special_ids or [])]
         super().__init__(**kwargs)
 
     def backbone_config(self) -> Any:
@@ -87,6 +93,8 @@ class PluralignRewardModel(PreTrainedModel):
             attention_mask = torch.ones_like(input_ids)
         hidden = self.backbone(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         if self.config.pooling == "mean":
+            if self.config.response_sep_id is not None:
+                attention_mask = self._response_mask(input_ids, attention_mask)
             m = attention_mask.unsqueeze(-1).to(hidden.dtype)
             out = (hidden * m).sum(1) / m.sum(1).clamp_min(1e-9)
         else:  # the rightmost attended token: right or left padding alike
@@ -96,6 +104,17 @@ class PluralignRewardModel(PreTrainedModel):
         if self.config.normalize:
             out = nn.functional.normalize(out, dim=-1)
         return out
+
+    def _response_mask(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        sep = (ids == self.config.response_sep_id) & (mask > 0)
+        after = sep.long().cumsum(1) >= 1
+        after &= ~sep  # strictly after the first separator, never a separator itself
+        special = torch.zeros_like(sep)
+        for i in self.config.special_ids:
+            special |= ids == i
+        resp = after & ~special & (mask > 0)
+        use = (sep.sum(1) >= 2) & resp.any(1)
+        return torch.where(use[:, None], resp.to(mask.dtype), mask)
 
     def forward(self, input_ids: torch.Tensor | None = None,
                 attention_mask: torch.Tensor | None = None,
