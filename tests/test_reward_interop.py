@@ -33,8 +33,9 @@ def llama(tmp_path_factory: pytest.TempPathFactory) -> HFEncoder:
 
 @pytest.fixture(scope="module")
 def gpt2(tmp_path_factory: pytest.TempPathFactory) -> HFEncoder:
-    # GPT2LMHeadModel: pooling="auto" does not recognise it as a decoder yet
-    return HFEncoder(tiny_decoder(tmp_path_factory.mktemp("gpt2") / "m", "gpt2"), pooling="last")
+    enc = HFEncoder(tiny_decoder(tmp_path_factory.mktemp("gpt2") / "m", "gpt2"))
+    assert enc.pooling == "last"  # GPT2LMHeadModel is a causal LM
+    return enc
 
 
 def _model(seed: int = 0, **kw: object) -> RewardModel:

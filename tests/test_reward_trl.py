@@ -107,7 +107,7 @@ def test_runs_inside_a_grpo_step(tmp_path: Path) -> None:
     trl = pytest.importorskip("trl")
     datasets = pytest.importorskip("datasets")
     folder = tiny_decoder(tmp_path / "tiny", "gpt2")
-    enc = HFEncoder(folder, pooling="last")
+    enc = HFEncoder(folder)
     torch.manual_seed(0)
     rm = RewardModel(ModelConfig(input_dim=32, objectives=["safe", "helpful", "long"],
                                  hidden=[8]))
