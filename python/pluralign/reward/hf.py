@@ -187,8 +187,6 @@ def save_pretrained(
     parts = _member_parts(model, slot, c)
     pooling = getattr(encoder, "pooling", "mean")
     normalize = bool(getattr(encoder, "normalize", False))
-    out = Path(path)
-    out.mkdir(parents=True, exist_ok=True)
     base = _base_model(encoder)
     linear = c is not None and not model.config.hidden
     std_ok = linear and pooling == "last" and not normalize
@@ -214,6 +212,8 @@ def save_pretrained(
         hf_model.config.pluralign_score_offset = float(offset)
     hf_model.config.id2label = {0: out_name}
     hf_model.config.label2id = {out_name: 0}
+    out = Path(path)
+    out.mkdir(parents=True, exist_ok=True)
     hf_model.save_pretrained(out)
     encoder.tokenizer.save_pretrained(out)
     st = require("safetensors.torch")
