@@ -132,7 +132,8 @@ def _split_dialogues(c: pl.Series, r: pl.Series, prompt: str, chosen: str, rejec
 def read_pairs(source: Source, *, chosen: str = "chosen", rejected: str = "rejected",
                prompt: str = "prompt", margin: str = "margin", objective: str = "overall",
                dialogue: Literal["auto", "hh", "none"] = "auto",
-               response_ids: Literal["text", "prompt_text"] = "text") -> pl.DataFrame:
+               response_ids: Literal["text", "prompt_text"] = "text",
+               group: str | None = None) -> pl.DataFrame:
     """Read TRL-style preference pairs into the canonical comparisons table.
 
     Input columns: ``chosen`` and ``rejected`` (text, or TRL conversational lists of
@@ -154,11 +155,24 @@ def read_pairs(source: Source, *, chosen: str = "chosen", rejected: str = "rejec
     item) or ``content_id(prompt_id + "\\x1f" + reply)`` (``response_ids="prompt_text"``). Id
     columns already present in the input are kept unchanged.
 
+    ``group``: a column that becomes the canonical ``group`` column (per-group evaluation and
+    training), e.g. ``group="subset"`` for RewardBench-style sets or an annotator-group column.
+
     Returns columns ``prompt_id, chosen_id, rejected_id, tie, weight, objective, prompt, chosen,
     rejected`` (+ ``margin`` as Float64 when given) followed by the passthrough columns. Nothing is
     dropped: identical chosen/rejected replies are an :class:`InputError` naming the rows.
     """
     df = load_table(source, "read_pairs")
+    if group is not None and group != "group":
+        if not isinstance(group, str):
+            raise InputError(f"read_pairs: group must be a column name, got {group!r}")
+        if group not in df.columns:
+            raise SchemaError(f"read_pairs: group column {group!r} is not in the table "
+                              f"{df.columns}")
+        if "group" in df.columns:
+            raise SchemaError(f"read_pairs: the table already has a 'group' column; drop it or "
+                              f"pass group='group' instead of {group!r}")
+        df = df.with_columns(df.get_column(group).alias("group"))
     if dialogue not in ("auto", "hh", "none"):
         raise InputError(f"read_pairs: dialogue must be 'auto', 'hh' or 'none', got {dialogue!r}")
     if response_ids not in ("text", "prompt_text"):

@@ -28,7 +28,14 @@ From a comparisons table with texts to saved models and metrics in one call (wha
 ``pluralign train`` runs): ``train_reward(comparisons, out="models", groups="group")``.
 
 Full control: ``RewardModel(ModelConfig(...))``, ``RewardTrainer(model, TrainConfig(...)).fit``,
-``evaluate(model, comparisons, embeddings)``; losses in ``pluralign.reward.losses``.
+``evaluate(model, pairs, embeddings=...)``; losses in ``pluralign.reward.losses``.
+
+Interop and evaluation: ``model.save_pretrained(dir, encoder, output=... | context=...)`` writes a
+transformers folder (``load_pretrained(dir)`` scores with it); ``trl_reward(model, encoder=...,
+context=...)`` is a TRL GRPO reward function; ``evaluate(model, pairs, encoder=...)`` reports
+per-subset / per-group / worst-group accuracy, ECE and a RewardBench-style score;
+``audit(model, candidates, ballots)`` checks the model's picks for Pareto efficiency and
+Condorcet consistency.
 """
 
 from __future__ import annotations
@@ -41,7 +48,15 @@ _EXPORTS = {
     "RewardModel": "model",
     "TrainConfig": "trainer",
     "RewardTrainer": "trainer",
-    "evaluate": "trainer",
+    "evaluate": "evaluation",
+    "section_scores": "evaluation",
+    "audit": "audit",
+    "AuditResult": "audit",
+    "trl_reward": "trl",
+    "save_pretrained": "hf",
+    "load_pretrained": "hf",
+    "PretrainedReward": "hf",
+    "as_scorer": "scoring",
     "HFEncoder": "encoders",
     "embed_texts": "encoders",
     "minilm_path": "encoders",
@@ -57,23 +72,11 @@ _EXPORTS = {
 }
 
 __all__ = [
-    "FitResult",
-    "HFEncoder",
-    "ModelConfig",
-    "RewardModel",
-    "RewardTrainer",
-    "TextEmbedder",
-    "TrainConfig",
-    "bradley_terry_loss",
-    "centering_loss",
-    "egalitarian_loss",
-    "embed_texts",
-    "evaluate",
-    "mean_variance_loss",
-    "minilm_path",
-    "quick_fit",
-    "regression_loss",
-    "train_reward",
+    "AuditResult", "FitResult", "HFEncoder", "ModelConfig", "PretrainedReward", "RewardModel",
+    "RewardTrainer", "TextEmbedder", "TrainConfig", "as_scorer", "audit", "bradley_terry_loss",
+    "centering_loss", "egalitarian_loss", "embed_texts", "evaluate", "load_pretrained",
+    "mean_variance_loss", "minilm_path", "quick_fit", "regression_loss", "save_pretrained",
+    "section_scores", "train_reward", "trl_reward",
 ]
 
 

@@ -370,6 +370,21 @@ class RewardModel(nn.Module):  # type: ignore[name-defined,misc]
         model.trained = True
         return model.to(device) if device else model
 
+    def save_pretrained(self, path: str | Path, encoder: Any = None, **kw: Any) -> Path:
+        """Export with ``encoder`` as a transformers folder for one output
+        (:func:`pluralign.reward.hf.save_pretrained`: ``output=``, ``context=``, ``group=``)."""
+        from pluralign.reward.hf import save_pretrained
+
+        return save_pretrained(self, path, encoder, **kw)
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path, device: str | None = None) -> RewardModel:
+        """The whole head (every output) of a folder written by :meth:`save_pretrained`; the
+        backbone is scored with :func:`pluralign.reward.load_pretrained`."""
+        from pluralign.reward.hf import head_from_pretrained
+
+        return head_from_pretrained(path, device)
+
 
 def _lookup(values: Any, names: list[str], what: str, n: int, allow_null: bool = False) -> Any:
     """Map names to indices; null -> population slot (len(names)) when allowed."""

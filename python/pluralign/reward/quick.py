@@ -9,8 +9,9 @@ import polars as pl
 
 from pluralign.errors import InputError, SchemaError
 from pluralign.reward.data import embedding_table, prompt_split
+from pluralign.reward.evaluation import evaluate
 from pluralign.reward.model import ModelConfig, RewardModel
-from pluralign.reward.trainer import RewardTrainer, TrainConfig, evaluate
+from pluralign.reward.trainer import RewardTrainer, TrainConfig
 
 
 @dataclass
