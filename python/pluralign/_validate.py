@@ -21,13 +21,20 @@ from .errors import InputError, InternalError, LimitError
 
 __all__ = [
     "MAX_THREADS_ARG",
+    "column_names",
     "count",
     "guard_module",
     "guard_panics",
     "id_array",
     "id_series",
+    "instance",
+    "number",
     "numeric_array",
+    "option",
+    "path",
     "seed",
+    "strings",
+    "text",
     "threads",
 ]
 
@@ -76,6 +83,95 @@ def threads(v: Any) -> int | None:
         raise LimitError(f"threads={v} is above the limit of {MAX_THREADS_ARG}; pass fewer "
                          "threads or None for all cores")
     return v
+
+
+def option(v: Any, name: str, choices: Any) -> str:
+    """One of the string ``choices`` (an array or a number is refused up front instead of
+    failing an ambiguous ``in`` test)."""
+    choices = list(choices)
+    if not isinstance(v, str) or v not in choices:
+        raise InputError(f"{name} must be one of {choices}, got {_short(v)}")
+    return v
+
+
+def text(v: Any, name: str, *, none: bool = False, empty: bool = True) -> str | None:
+    """A ``str`` (a name, a column, a label); ``None`` only when ``none``."""
+    if v is None and none:
+        return None
+    if not isinstance(v, str) or (not empty and not v):
+        what = "a non-empty string" if not empty else "a string"
+        raise InputError(f"{name} must be {what}{' or None' if none else ''}, got {_short(v)}")
+    return v
+
+
+def strings(v: Any, name: str, *, none: bool = False, single: bool = False) -> list[str] | None:
+    """A list or tuple of ``str`` (``single``: one ``str`` is a list of one; a bare string is
+    otherwise refused because it would be iterated character by character)."""
+    if v is None and none:
+        return None
+    if isinstance(v, str) and single:
+        return [v]
+    ok = isinstance(v, (list, tuple)) or (isinstance(v, np.ndarray) and v.ndim == 1
+                                          and v.dtype.kind == "U")
+    items = list(v) if ok else []
+    if not ok or not all(isinstance(x, str) for x in items):
+        raise InputError(f"{name} must be a list of strings{' or None' if none else ''}, "
+                         f"got {_short(v)}")
+    return [str(x) for x in items]
+
+
+def column_names(v: Any, name: str) -> list[str]:
+    """``None`` (no columns), one column name or a list of names, as a list."""
+    return strings(v, name, none=True, single=True) or []
+
+
+def number(v: Any, name: str, *, lo: float | None = None, hi: float | None = None,
+           lo_open: bool = False, hi_open: bool = False, none: bool = False,
+           finite: bool = True) -> float | None:
+    """A real number (bool, complex, arrays and text refused) in ``[lo, hi]`` (ends open
+    where asked); NaN is always refused, infinities unless ``finite=False``."""
+    if v is None and none:
+        return None
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+        raise InputError(f"{name} must be a number{' or None' if none else ''}, got {_short(v)}")
+    x = float(v) if not isinstance(v, int) or abs(v) < 2**1023 else math.copysign(math.inf, v)
+    bad = math.isnan(x) or (finite and math.isinf(x))
+    if lo is not None:
+        bad = bad or x < lo or (lo_open and x == lo)
+    if hi is not None:
+        bad = bad or x > hi or (hi_open and x == hi)
+    if bad:
+        rng = (f"{'(' if lo_open else '['}{'-inf' if lo is None else lo}, "
+               f"{'inf' if hi is None else hi}{')' if hi_open else ']'}")
+        raise InputError(f"{name} must be a {'finite ' if finite else ''}number in {rng}, "
+                         f"got {_short(v)}")
+    return x
+
+
+def path(v: Any, name: str) -> Any:
+    """A file-system path (``str`` or ``os.PathLike``; no NUL byte) as a ``pathlib.Path``."""
+    import os
+    from pathlib import Path
+
+    if not isinstance(v, (str, os.PathLike)):
+        raise InputError(f"{name} must be a path (str or pathlib.Path), got {_short(v)}")
+    p = Path(v)
+    if "\x00" in str(p) or not str(v):
+        raise InputError(f"{name} must be a non-empty path without NUL bytes, got {_short(v)}")
+    return p
+
+
+def instance(v: Any, cls: type, name: str, *, none: bool = False) -> Any:
+    """``v`` if it is a ``cls`` (or ``None`` when ``none``)."""
+    if (v is None and none) or isinstance(v, cls):
+        return v
+    raise InputError(f"{name} must be a {cls.__module__}.{cls.__qualname__}"
+                     f"{' or None' if none else ''}, got {type(v).__name__}")
+
+
+def _short(v: Any) -> str:
+    r = repr(v) if not isinstance(v, np.ndarray) else f"an array of shape {v.shape} ({v.dtype})"
+    return r if len(r) <= 80 else r[:77] + "..."
 
 
 def _dtype_problem(arr: np.ndarray) -> str | None:

@@ -508,6 +508,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``pluralign`` console script; returns the exit code."""
     ap = build_parser()
     args = ap.parse_args(argv)
+    nul = [k for k, v in vars(args).items() if isinstance(v, str) and "\x00" in v]
+    if nul:  # only reachable in-process (a shell cannot pass NUL); paths would raise ValueError
+        print(f"pluralign {args.command}: error: --{nul[0]} contains a NUL byte", file=sys.stderr)
+        return 2
     try:
         return int(args.func(args))
     except (PluralignError, pl.exceptions.PolarsError, OSError, json.JSONDecodeError) as e:

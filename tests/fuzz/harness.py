@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 OUTCOMES = ("pluralign", "ok", "silent", "other", "abort", "hang")
-FAMILIES = ("pareto", "choice", "prefs", "edge", "stats", "ledger", "files", "govern")
+FAMILIES = ("pareto", "choice", "prefs", "edge", "stats", "ledger", "files", "govern",
+            "groups", "assembly", "reward", "scale", "cli")
 
 
 # -- faults ---------------------------------------------------------------------------------
@@ -392,7 +393,9 @@ def _targets(family: str) -> list[Target]:
                 return prefs.read_pairs(path)
 
         return [Target("prefs.read_*(malformed file)", read, case)]
-    raise ValueError(f"unknown family {family!r}")
+    import more_targets
+
+    return more_targets.targets(family, Target)
 
 
 # -- worker (runs in the subprocess) ----------------------------------------------------------
@@ -409,6 +412,10 @@ def _worker(family: str, calls: int, seed: int, skip: int) -> None:
     warnings.simplefilter("ignore")
     targets = _targets(family)
     faults = _faults()
+    if family == "cli":
+        import more_targets
+
+        faults = [(repr(v)[:20], v, False) for v in more_targets.CLI_FAULTS]
     out = sys.stdout
     state = {"i": 0}
 
@@ -466,10 +473,17 @@ class Report:
     counts: Counter = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=dict)
     calls: int = 0
+    # (family, outcome) -> calls; and the bad outcomes per target, to see where a leak is
+    by_family: Counter = field(default_factory=Counter)
+    bad_targets: Counter = field(default_factory=Counter)
+    family: str = ""
 
     def add(self, outcome: str, call: str, detail: str = "") -> None:
         self.counts[outcome] += 1
+        self.by_family[(self.family, outcome)] += 1
         self.calls += 1
+        if outcome not in ("pluralign", "ok"):
+            self.bad_targets[(outcome, call.split("(")[0])] += 1
         ex = self.examples.setdefault(outcome, [])
         line = f"{call} -> {detail}" if detail else call
         if len(ex) < 40 and outcome not in ("pluralign", "ok") and \
@@ -479,6 +493,16 @@ class Report:
     def table(self) -> str:
         rows = ["| outcome | count |", "| --- | ---: |"]
         rows += [f"| {o} | {self.counts.get(o, 0)} |" for o in OUTCOMES]
+        return "\n".join(rows)
+
+    def family_table(self) -> str:
+        """Calls per family and outcome (one row per family)."""
+        fams = list(dict.fromkeys(f for f, _ in self.by_family))
+        rows = ["| family | calls | " + " | ".join(OUTCOMES) + " |",
+                "| --- | ---: |" + " ---: |" * len(OUTCOMES)]
+        for f in fams:
+            cells = [self.by_family.get((f, o), 0) for o in OUTCOMES]
+            rows.append(f"| {f} | {sum(cells)} | " + " | ".join(map(str, cells)) + " |")
         return "\n".join(rows)
 
 
@@ -499,6 +523,7 @@ def run_family(family: str, calls: int, *, seed: int = 0, timeout: float = 20.0,
     import tempfile
 
     rep = report or Report()
+    rep.family = family
     done = 0
     scratch_dir = tempfile.TemporaryDirectory(prefix="pluralign-fuzz-")
     scratch = scratch_dir.name

@@ -36,6 +36,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .. import _validate as V
 from ..errors import InputError, SchemaError
 
 __all__ = [
@@ -306,6 +307,7 @@ class Context(_Model):
 
     def objective(self, name: str) -> Objective:
         """The objective called ``name`` (InputError if there is none)."""
+        V.text(name, "name")
         for o in self.objectives:
             if o.name == name:
                 return o
@@ -337,6 +339,8 @@ class Context(_Model):
     def with_weights(self, values: Mapping[str, float], *, decision: str | None = None) -> Context:
         """A copy with new explicit weights (e.g. set by a governance decision, whose id goes
         in ``decision``); validated like a loaded context."""
+        V.instance(values, Mapping, "values")
+        V.text(decision, "decision", none=True)
         radius = self.weights.radius if self.weights is not None else 0.25
         data = self.model_dump()
         data["weights"] = {"values": dict(values), "decision": decision, "radius": radius}
@@ -387,7 +391,7 @@ class Context(_Model):
         """One of the example contexts shipped in ``pluralign/contexts`` (see
         :meth:`builtin_names`)."""
         names = cls.builtin_names()
-        if name not in names:
+        if not isinstance(name, str) or name not in names:
             raise InputError(f"no built-in context {name!r}; built-ins are {names}")
         text = resources.files("pluralign").joinpath("contexts", f"{name}.toml").read_text("utf-8")
         return cls.from_toml(text)

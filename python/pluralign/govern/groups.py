@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from pluralign import _validate as V
 from pluralign.errors import InputError, LimitError, SchemaError
 
 from . import polis
@@ -734,8 +735,11 @@ def opinion_groups(
     of ``votes``. Votes on statements with ``moderated == -1`` in ``statements`` are excluded
     (counted in ``n_votes_excluded``).
     """
-    if method not in METHODS:
-        raise InputError(f"method must be one of {list(METHODS)}, got {method!r}")
+    V.option(method, "method", METHODS)
+    V.option(row_order, "row_order", polis.ROW_ORDERS)
+    V.instance(scale, bool, "scale")
+    V.count(silhouette_sample, "silhouette_sample", least=2)
+    V.count(kmeans_sample, "kmeans_sample", least=2)
     if k is not None and (isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1):
         raise InputError(f"k must be a positive int or None, got {k!r}")
     if not (isinstance(k_range, tuple) and len(k_range) == 2):

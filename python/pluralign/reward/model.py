@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from pluralign import _validate as V
 from pluralign.errors import InputError
 from pluralign.reward._deps import require
 
@@ -33,6 +34,10 @@ nn = torch.nn
 
 _UNCERTAINTY = ("none", "ensemble", "gaussian", "ensemble+gaussian")
 _GATES = ("none", "prompt", "context")
+
+
+# widths and ensemble sizes beyond this would allocate far more than any CPU/GPU holds
+_MAX_WIDTH = 1 << 20
 
 
 @dataclass
@@ -63,12 +68,26 @@ class ModelConfig:
     n_members: int | None = None
 
     def __post_init__(self) -> None:
-        self.objectives = [str(o) for o in self.objectives]
-        self.hidden = [int(h) for h in self.hidden]
-        self.groups = [str(g) for g in self.groups]
-        self.contexts = [str(c) for c in self.contexts]
-        if int(self.input_dim) < 1:
-            raise InputError(f"ModelConfig.input_dim must be >= 1, got {self.input_dim}")
+        # names stay strings and widths ints (a str() / int() cast would turn bytes, floats or
+        # a bare string into something else silently); the model's size is bounded
+        self.objectives = V.strings(self.objectives, "ModelConfig.objectives") or []
+        self.groups = V.strings(self.groups, "ModelConfig.groups") or []
+        self.contexts = V.strings(self.contexts, "ModelConfig.contexts") or []
+        if not isinstance(self.hidden, (list, tuple)):
+            raise InputError(f"ModelConfig.hidden must be a list of widths, got {self.hidden!r}")
+        self.hidden = [V.count(h, "ModelConfig.hidden width", most=_MAX_WIDTH)
+                       for h in self.hidden]
+        self.input_dim = V.count(self.input_dim, "ModelConfig.input_dim", most=_MAX_WIDTH)
+        if self.gate_input_dim is not None:
+            self.gate_input_dim = V.count(self.gate_input_dim, "ModelConfig.gate_input_dim",
+                                          most=_MAX_WIDTH)
+        V.number(self.dropout, "ModelConfig.dropout", lo=0, hi=1, hi_open=True)
+        V.instance(self.population_head, bool, "ModelConfig.population_head")
+        V.text(self.gated_name, "ModelConfig.gated_name")
+        V.option(self.uncertainty, "ModelConfig.uncertainty", _UNCERTAINTY)
+        V.option(self.gate, "ModelConfig.gate", _GATES)
+        if self.n_members is not None:
+            self.n_members = V.count(self.n_members, "ModelConfig.n_members", most=1024)
         if not self.objectives:
             raise InputError("ModelConfig.objectives is empty: name at least one objective")
         for name, values in (("objectives", self.objectives), ("groups", self.groups),
@@ -139,6 +158,7 @@ class RewardModel(nn.Module):  # type: ignore[name-defined,misc]
     """
 
     def __init__(self, config: ModelConfig) -> None:
+        V.instance(config, ModelConfig, "config")
         super().__init__()
         self.config = config
         self.members = nn.ModuleList([_Member(config) for _ in range(config.n_members or 1)])
@@ -230,6 +250,7 @@ class RewardModel(nn.Module):  # type: ignore[name-defined,misc]
         The standard deviation combines the ensemble spread and the Gaussian head's variance
         (law of total variance); it is zero for a plain vector head.
         """
+        batch_size = V.count(batch_size, "batch_size")
         kw = self._prep(embeddings, groups, contexts, prompt_embeddings)
         was_training = self.training
         self.eval()
@@ -266,7 +287,9 @@ class RewardModel(nn.Module):  # type: ignore[name-defined,misc]
         mu, sd = self.predict(embeddings, groups, contexts, prompt_embeddings)
         cols: dict[str, Any] = {}
         if ids is not None:
-            cols["id"] = list(ids)
+            cols["id"] = V.id_series(ids, "ids")
+            if len(cols["id"]) != len(mu):
+                raise InputError(f"ids has {len(cols['id'])} values, embeddings {len(mu)} rows")
         for j, name in enumerate(self.config.output_names):
             cols[name] = mu[:, j]
             cols[f"{name}_std"] = sd[:, j]

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from pluralign import _validate as V
 from pluralign.errors import InputError
 from pluralign.reward import losses as L
 from pluralign.reward._deps import require
@@ -73,6 +74,22 @@ class TrainConfig:
     encoder_lr: float = 2e-5
 
     def __post_init__(self) -> None:
+        # types first (a complex, a string or an array would pass or break the range checks)
+        for name in ("lr", "weight_decay", "warmup_frac", "grad_clip", "eval_frac", "centering",
+                     "ratings_weight", "encoder_lr"):
+            V.number(getattr(self, name), f"TrainConfig.{name}")
+        V.number(self.maxmin_temperature, "TrainConfig.maxmin_temperature", none=True)
+        for name in ("batch_size", "epochs", "patience"):
+            V.count(getattr(self, name), f"TrainConfig.{name}", least=-(2**63))
+        for name in ("steps", "eval_every"):
+            if getattr(self, name) is not None:
+                V.count(getattr(self, name), f"TrainConfig.{name}")
+        V.seed(self.seed, "TrainConfig.seed")
+        V.threads(self.threads)
+        V.text(self.margin_column, "TrainConfig.margin_column", none=True)
+        V.option(self.amp, "TrainConfig.amp", ("none", "bf16", "fp16"))
+        V.option(self.device, "TrainConfig.device", ("auto", "cpu", "cuda"))
+        V.instance(self.progress, bool, "TrainConfig.progress")
         checks = [("lr", self.lr > 0), ("batch_size", self.batch_size >= 1),
                   ("epochs", self.epochs >= 1), ("steps", self.steps is None or self.steps >= 1),
                   ("warmup_frac", 0 <= self.warmup_frac < 1), ("grad_clip", self.grad_clip > 0),
@@ -117,6 +134,7 @@ class RewardTrainer:
     def __init__(self, model: RewardModel, config: TrainConfig | None = None) -> None:
         if not isinstance(model, RewardModel):
             raise InputError("RewardTrainer needs a pluralign.reward.RewardModel")
+        V.instance(config, TrainConfig, "config", none=True)
         self.model = model
         self.config = config or TrainConfig()
         self.history: list[dict] = []
@@ -320,7 +338,7 @@ class RewardTrainer:
         amp_dtype = torch.bfloat16 if cfg.amp == "bf16" else torch.float16
         scaler = torch.amp.GradScaler("cuda", enabled=use_amp and cfg.amp == "fp16")
         gen = torch.Generator().manual_seed(cfg.seed)
-        rat_gen = torch.Generator().manual_seed(cfg.seed + 1)
+        rat_gen = torch.Generator().manual_seed((cfg.seed + 1) % 2**64)
 
         def order(n: int, g: Any, epoch: int) -> np.ndarray:
             if ddp:
