@@ -46,10 +46,9 @@ def read_table(path: str | Path) -> pl.DataFrame:
     if name.endswith((".jsonl", ".ndjson")):
         return pl.read_ndjson(p)
     if name.endswith((".jsonl.gz", ".ndjson.gz")):
-        import gzip
+        from .prefs._io import _read_bytes  # truncated / corrupt gzip -> a named InputError
 
-        with gzip.open(p, "rb") as f:
-            return pl.read_ndjson(f.read())
+        return pl.read_ndjson(_read_bytes(p, "input", gz=True))
     raise InputError(f"{path}: unknown file type; use {_TABLE_IN}")
 
 
@@ -508,10 +507,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``pluralign`` console script; returns the exit code."""
     ap = build_parser()
     args = ap.parse_args(argv)
-    nul = [k for k, v in vars(args).items() if isinstance(v, str) and "\x00" in v]
-    if nul:  # only reachable in-process (a shell cannot pass NUL); paths would raise ValueError
-        print(f"pluralign {args.command}: error: --{nul[0]} contains a NUL byte", file=sys.stderr)
-        return 2
+    # argument values no subcommand can use: NUL (only reachable in-process; paths would raise
+    # ValueError) and ints beyond 64 bits (polars / numpy would raise OverflowError)
+    for k, v in vars(args).items():
+        bad = ("contains a NUL byte" if isinstance(v, str) and "\x00" in v else
+               f"= {v} is out of range" if isinstance(v, int) and not isinstance(v, bool)
+               and not -(2**63) <= v < 2**63 else None)
+        if bad:
+            print(f"pluralign {args.command}: error: --{k.replace('_', '-')} {bad}",
+                  file=sys.stderr)
+            return 2
     try:
         return int(args.func(args))
     except (PluralignError, pl.exceptions.PolarsError, OSError, json.JSONDecodeError) as e:

@@ -365,7 +365,7 @@ class Context(_Model):
         if isinstance(source, Path):
             if not source.is_file():
                 raise InputError(f"context file {str(source)!r} does not exist")
-            text, where = source.read_text(encoding="utf-8"), str(source)
+            text, where = _read_text(source), str(source)
         elif isinstance(source, str):
             looks_like_path = "\n" not in source and "=" not in source and "[" not in source
             if looks_like_path:
@@ -375,7 +375,7 @@ class Context(_Model):
                         f"context file {source!r} does not exist (pass a path to a .toml file or "
                         "TOML text)"
                     )
-                text, where = p.read_text(encoding="utf-8"), source
+                text, where = _read_text(p), source
             else:
                 text = source
         else:
@@ -428,6 +428,16 @@ class Context(_Model):
         out += ["", "[arbiter]"]
         out += [f"{k} = {_toml_value(v)}" for k, v in self.arbiter.model_dump().items() if v is not None]
         return "\n".join(out) + "\n"
+
+
+def _read_text(p: Path) -> str:
+    try:
+        return p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"context file {str(p)!r}: byte {e.start} is not UTF-8 text; is it a "
+                         "TOML file?") from None
+    except OSError as e:
+        raise InputError(f"context file {str(p)!r} cannot be read: {e}") from None
 
 
 def _toml_value(v: Any) -> str:

@@ -440,6 +440,9 @@ def read_ratings(source: Source, *, format: str = "auto", objectives: Sequence[s
     V.option(missing, "read_ratings: missing", ("error", "skip"))
     V.option(response_ids, "read_ratings: response_ids", ("text", "prompt_text"))
     objectives = V.strings(objectives, "read_ratings: objectives", none=True)
+    if objectives == []:
+        raise InputError("read_ratings: objectives is empty; name at least one or pass None "
+                         "(every numeric column)")
     V.text(annotator, "read_ratings: annotator", none=True)
     for name, v in (("prompt", prompt), ("response", response), ("objective", objective),
                     ("score", score)):

@@ -520,6 +520,8 @@ def evaluate(
     Returns ``{"accuracy", "n", "by_objective": DataFrame, "by_group": DataFrame,
     "worst_group_accuracy", "ece", "spearman": {objective: rho}}``.
     """
+    V.instance(model, RewardModel, "model")
+    V.count(n_bins, "n_bins", most=10**6)
     mcfg = model.config
     if embeddings is None:
         if encoder is None:
