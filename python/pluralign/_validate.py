@@ -23,6 +23,7 @@ __all__ = [
     "MAX_THREADS_ARG",
     "column_names",
     "count",
+    "key_columns",
     "guard_module",
     "guard_panics",
     "id_array",
@@ -230,6 +231,12 @@ def id_array(values: Any, name: str) -> np.ndarray:
     if arr.ndim != 1:
         raise InputError(f"{name} must be 1-D (one id per row), got shape {arr.shape}")
     kind = arr.dtype.kind
+    if kind == "U" and not isinstance(values, np.ndarray) and \
+            not all(isinstance(v, str) for v in values):
+        # numpy turned a mix such as [0, "a"] into text, so 0 and "0" would be one id
+        kinds = sorted({type(v).__name__ for v in values})
+        raise InputError(f"{name} mixes id types ({kinds}); use one type (all ints or all "
+                         "strings)")
     if kind == "c":
         raise InputError(f"{name} holds complex numbers; ids must be ints or strings")
     if kind == "f":
@@ -282,6 +289,18 @@ def id_series(values: Any, name: str) -> Any:
         return pl.Series(name, items, strict=True)
     except Exception as e:  # noqa: BLE001 - polars' own type errors, renamed
         raise InputError(f"{name}: ids of these types cannot be used together ({e})") from None
+
+
+def key_columns(df: Any, cols: Any, what: str) -> None:
+    """Id / group columns of a polars frame must have a plain dtype: an ``Object`` column
+    (Python objects, e.g. mixed ints and strings) cannot be grouped, sorted or compared by
+    polars, which would raise its own error (or panic) deep inside."""
+    from .errors import SchemaError
+
+    for c in cols:
+        if c in df.columns and str(df.schema[c]) == "Object":
+            raise SchemaError(f"{what}: column '{c}' holds Python objects (dtype Object); use "
+                              "one id type, e.g. .cast(pl.String) or all ints")
 
 
 def guard_panics(fn: F) -> F:

@@ -226,6 +226,8 @@ def bradley_terry(
     from . import _validate as _v
 
     _v.number(l2, "l2", lo=0)
+    _v.seed(seed)
+    _v.threads(threads)
     _v.number(level, "level")
     _v.count(bootstrap, "bootstrap", least=-(2**63), most=10**6)
     if not (isinstance(prior, (int, float)) and math.isfinite(prior) and prior >= 0):

@@ -133,6 +133,9 @@ def _as_scores(scores: Any, context: Context, prompt_id: str) -> pl.DataFrame:
         raise InputError(f"prompt_id must be a column name (str), got {prompt_id!r}")
     objs = context.objective_names
     _require(scores, [prompt_id, *objs], "scores")
+    from .._validate import key_columns
+
+    key_columns(scores, [prompt_id], "scores")
     if scores[prompt_id].null_count():
         row = int(scores[prompt_id].is_null().arg_max() or 0)
         raise InputError(f"scores: column '{prompt_id}' is null at row {row}; every candidate needs a prompt")

@@ -102,6 +102,7 @@ def vote_matrix(votes: pl.DataFrame, statements: pl.DataFrame | None = None) -> 
         )
     if votes.height == 0:
         raise InputError("votes table is empty: a conversation needs at least one vote")
+    V.key_columns(votes, VOTE_COLUMNS, "votes")
     for c in VOTE_COLUMNS:
         nulls = votes[c].is_null()
         if nulls.any():
@@ -763,9 +764,7 @@ def opinion_groups(
     if isinstance(k_margin, bool) or not isinstance(k_margin, (int, float)) or \
             not (0.0 <= float(k_margin) <= 2.0):
         raise InputError(f"k_margin must be a number in [0, 2], got {k_margin!r}")
-    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
-                                or not 1 <= threads <= 1024):
-        raise InputError(f"threads must be None or an int in 1..1024, got {threads!r}")
+    threads = V.threads(threads)
     if row_order not in polis.ROW_ORDERS:
         raise InputError(f"row_order must be one of {list(polis.ROW_ORDERS)}, got {row_order!r}")
     if method == "kmeans":

@@ -260,9 +260,33 @@ def _jsonl_error(data: bytes, path: Path, what: str, err: Exception) -> InputErr
     return InputError(f"{what}: could not parse {str(path)!r} as JSON lines: {err}")
 
 
+def _all_text_values_are_strings(df: pl.DataFrame, data: bytes, text_cols: list[str]) -> bool:
+    """The common case, settled by one vectorised byte scan (Rust) and a column statistic: in a
+    flat table every non-null value of a text column is either a JSON string or a coerced
+    number / boolean / list / object, and the file's string values are exactly the former.
+    So the two counts agree iff nothing was coerced, provided no text value is a coerced
+    list or object (whose own inner strings would be counted): those start with ``[`` / ``{``
+    and send the file to the exact per-column check. False means "not settled", not "bad"."""
+    if any(dtype.is_nested() for dtype in df.schema.values()):
+        return False
+    from .. import _core
+
+    stats = df.select(
+        pl.sum_horizontal(pl.col(c).count() for c in text_cols).alias("n"),
+        pl.any_horizontal(pl.col(c).str.starts_with("{") | pl.col(c).str.starts_with("[")
+                          for c in text_cols).any().alias("bracket"),
+    ).row(0)
+    if stats[1]:
+        return False
+    return int(_core.prefs_json_string_values(data)) == int(stats[0])
+
+
 def _check_text_columns(df: pl.DataFrame, data: bytes, path: Path, what: str) -> None:
     """A JSON number, boolean, list or object where a column holds text is an error (polars
     would store ``{"chosen": 5}`` as the text ``"5"``)."""
+    text_cols = [name for name, dtype in df.schema.items() if dtype == pl.String]
+    if not text_cols or _all_text_values_are_strings(df, data, text_cols):
+        return
     head = data[:data.find(b"\n") if b"\n" in data[:1 << 16] else 1 << 16]
     for name, dtype in df.schema.items():
         if dtype != pl.String:

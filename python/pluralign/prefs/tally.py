@@ -172,7 +172,11 @@ def tally(
         InputError: nulls, ``chosen == rejected`` (naming the row), negative or non-finite
             weights.
     """
-    by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    from .._validate import column_names
+
+    by_cols = column_names(by, "by")
+    if len(set(by_cols)) != len(by_cols):
+        raise InputError(f"by names a column twice: {by_cols}")
     if not isinstance(comparisons, (pl.DataFrame, pl.LazyFrame)):
         if isinstance(comparisons, (str, bytes, Mapping, np.ndarray)) or \
                 not isinstance(comparisons, Iterable):

@@ -173,6 +173,10 @@ def state_from_bytes(data: bytes) -> Any:
 
 def fold(batches: Iterable[Any], state: S) -> S:
     """Absorb every batch into ``state`` (in order) and return it."""
+    V.instance(state, _State, "state")
+    if isinstance(batches, (str, bytes, pl.DataFrame)) or not isinstance(batches, Iterable):
+        raise InputError(f"batches must be an iterable of batches (a list of frames), got "
+                         f"{type(batches).__name__}")
     for b in batches:
         state.update(b)  # type: ignore[attr-defined]
     return state
@@ -548,11 +552,12 @@ class VoteMatrixState(_State):
             if df[col].null_count():
                 row = int(df[col].is_null().arg_max() or 0)
                 raise InputError(f"votes: column '{col}' is null at row {row}; drop or fill it")
+        V.key_columns(df, cols[:2], "votes")
         v = df[c["vote"]]
         if not v.dtype.is_numeric():
             raise SchemaError(f"votes: column '{c['vote']}' has type {v.dtype}; it must hold "
                               "-1, 0 or 1")
-        bad = ~v.is_in([-1, 0, 1])
+        bad = ~v.cast(pl.Float64).is_in([-1.0, 0.0, 1.0])  # 0.5 and NaN are not votes
         if bad.any():
             row = int(bad.arg_max() or 0)
             raise InputError(f"votes: column '{c['vote']}' is {v[row]!r} at row {row}; votes "

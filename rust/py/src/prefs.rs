@@ -25,6 +25,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(prefs_tally, m)?)?;
     m.add_function(wrap_pyfunction!(prefs_content_ids, m)?)?;
     m.add_function(wrap_pyfunction!(prefs_contiguous_groups, m)?)?;
+    m.add_function(wrap_pyfunction!(prefs_json_string_values, m)?)?;
     Ok(())
 }
 
@@ -363,4 +364,12 @@ fn prefs_contiguous_groups<'py>(
     let keys = KeyCols { cols, n };
     let offsets = run(py, threads, || prefs::contiguous_groups(&keys, threads))?;
     Ok(offsets.map(|o| PyArray1::from_vec(py, o.into_iter().map(|x| x as i64).collect())))
+}
+
+/// Number of JSON string values (`"key": "` / `"key":"`) in a JSON-lines file's bytes, read in
+/// place with the GIL released (see `pluralign_core::prefs::json_scan`).
+#[pyfunction]
+fn prefs_json_string_values(py: Python<'_>, data: &Bound<'_, pyo3::types::PyBytes>) -> u64 {
+    let bytes = data.as_bytes();
+    py.detach(|| prefs::json_string_values(bytes))
 }
