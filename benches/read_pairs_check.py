@@ -25,7 +25,6 @@ import tempfile
 import time
 
 import polars as pl
-
 from pluralign import prefs
 from pluralign.prefs import _io
 
@@ -61,16 +60,15 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     a = ap.parse_args()
     rng = random.Random(0)
-    words = ("the a model answer helpful harmless honest user assistant question please "
-             "explain why how").split()
+    words = ["the", "a", "model", "answer", "helpful", "harmless", "honest", "user", "assistant", "question", "please", "explain", "why", "how"]
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "pairs.jsonl")
         with open(path, "w") as f:
-            for _ in range(a.rows):
-                f.write(json.dumps({"prompt": " ".join(rng.choices(words, k=12)),
+            f.writelines(json.dumps({"prompt": " ".join(rng.choices(words, k=12)),
                                     "chosen": " ".join(rng.choices(words, k=30)),
-                                    "rejected": " ".join(rng.choices(words, k=30))}) + "\n")
-        data = open(path, "rb").read()
+                                    "rejected": " ".join(rng.choices(words, k=30))}) + "\n" for _ in range(a.rows))
+        with open(path, "rb") as f:
+            data = f.read()
         df = pl.read_ndjson(io.BytesIO(data))
         assert per_column_scan(df, data)
         rows = [

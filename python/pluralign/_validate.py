@@ -13,7 +13,7 @@ import functools
 import inspect
 import math
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 import numpy as np
 
@@ -23,12 +23,12 @@ __all__ = [
     "MAX_THREADS_ARG",
     "column_names",
     "count",
-    "key_columns",
     "guard_module",
     "guard_panics",
     "id_array",
     "id_series",
     "instance",
+    "key_columns",
     "number",
     "numeric_array",
     "option",
@@ -105,6 +105,10 @@ def text(v: Any, name: str, *, none: bool = False, empty: bool = True) -> str | 
     return v
 
 
+@overload
+def strings(v: Any, name: str, *, none: Literal[False] = ..., single: bool = ...) -> list[str]: ...
+@overload
+def strings(v: Any, name: str, *, none: bool, single: bool = ...) -> list[str] | None: ...
 def strings(v: Any, name: str, *, none: bool = False, single: bool = False) -> list[str] | None:
     """A list or tuple of ``str`` (``single``: one ``str`` is a list of one; a bare string is
     otherwise refused because it would be iterated character by character)."""
@@ -126,6 +130,14 @@ def column_names(v: Any, name: str) -> list[str]:
     return strings(v, name, none=True, single=True) or []
 
 
+@overload
+def number(v: Any, name: str, *, lo: float | None = ..., hi: float | None = ...,
+           lo_open: bool = ..., hi_open: bool = ..., none: Literal[False] = ...,
+           finite: bool = ...) -> float: ...
+@overload
+def number(v: Any, name: str, *, lo: float | None = ..., hi: float | None = ...,
+           lo_open: bool = ..., hi_open: bool = ..., none: bool,
+           finite: bool = ...) -> float | None: ...
 def number(v: Any, name: str, *, lo: float | None = None, hi: float | None = None,
            lo_open: bool = False, hi_open: bool = False, none: bool = False,
            finite: bool = True) -> float | None:
@@ -160,6 +172,17 @@ def path(v: Any, name: str) -> Any:
     if "\x00" in str(p) or not str(v):
         raise InputError(f"{name} must be a non-empty path without NUL bytes, got {_short(v)}")
     return p
+
+
+def json_file(p: Any, what: str) -> Any:
+    """The parsed JSON of file ``p`` (a checkpoint's metadata); unreadable, non-UTF-8 or
+    invalid JSON is an :class:`InputError` naming the file."""
+    import json
+
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise InputError(f"{what}: {str(p)!r} is not readable JSON ({e})") from None
 
 
 def instance(v: Any, cls: type, name: str, *, none: bool = False) -> Any:
@@ -234,8 +257,8 @@ def id_array(values: Any, name: str) -> np.ndarray:
     if kind == "U" and not isinstance(values, np.ndarray) and \
             not all(isinstance(v, str) for v in values):
         # numpy turned a mix such as [0, "a"] into text, so 0 and "0" would be one id
-        kinds = sorted({type(v).__name__ for v in values})
-        raise InputError(f"{name} mixes id types ({kinds}); use one type (all ints or all "
+        names = sorted({type(v).__name__ for v in values})
+        raise InputError(f"{name} mixes id types ({names}); use one type (all ints or all "
                          "strings)")
     if kind == "c":
         raise InputError(f"{name} holds complex numbers; ids must be ints or strings")

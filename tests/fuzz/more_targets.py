@@ -170,10 +170,14 @@ def targets(family: str, Target: Any) -> list[Any]:
 
     if family == "reward":
         import torch
-
         from pluralign import prefs
         from pluralign.reward import (
-            ModelConfig, RewardModel, RewardTrainer, TrainConfig, evaluate, quick_fit,
+            ModelConfig,
+            RewardModel,
+            RewardTrainer,
+            TrainConfig,
+            evaluate,
+            quick_fit,
         )
 
         torch.set_num_threads(1)

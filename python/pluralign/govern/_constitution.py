@@ -171,7 +171,7 @@ def compare_rules(
     the coverage figures and the rule's JR/EJR flags, for side-by-side comparison."""
     from pluralign import _validate as V
 
-    rules = V.strings(rules, "rules", single=True)
+    rules = V.strings(rules, "rules", single=True)  # a bare int would fail in the loop
     if groups is None:
         from .groups import opinion_groups
 

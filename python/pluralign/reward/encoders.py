@@ -80,7 +80,9 @@ class HFEncoder(torch.nn.Module):  # type: ignore[name-defined,misc]
         transformers = require("transformers")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        self.path = Path(path) if path is not None else minilm_path()
+        from pluralign._validate import path as _path
+
+        self.path = _path(path, "path") if path is not None else minilm_path()
         if not self.path.is_dir():
             raise InputError(f"encoder path {self.path} is not a local folder (no hub access: "
                              "download the model first and pass its folder)")
@@ -173,12 +175,18 @@ def embed_texts(
     encoder identity + text) are reused and new ones are added to it. ``threads``: torch CPU
     threads while embedding (restored after; None leaves torch's setting).
     """
+    from pluralign import _validate as V
+
+    if isinstance(texts, (str, bytes)):  # would be embedded character by character
+        raise InputError("texts must be a list of strings, got one string; wrap it in a list")
     texts = [t if isinstance(t, str) else None for t in list(texts)]
     for i, t in enumerate(texts):
         if t is None:
             raise InputError(f"texts[{i}] is not a string (null or {type(t).__name__})")
-    if batch_size < 1:
-        raise InputError(f"batch_size must be >= 1, got {batch_size}")
+    V.count(batch_size, "batch_size")
+    V.threads(threads)
+    if cache is not None and V.path(cache, "cache").is_dir():
+        raise InputError(f"cache {str(cache)!r} is a folder; give an .npz file path")
     enc = _as_encoder(encoder)
     keys = [hashlib.sha256((enc.identity + "\x00" + t).encode()).hexdigest() for t in texts]
     known: dict[str, np.ndarray] = {}

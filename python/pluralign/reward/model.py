@@ -327,7 +327,10 @@ class RewardModel(nn.Module):  # type: ignore[name-defined,misc]
     def save(self, path: str | Path) -> Path:
         """Write ``model.safetensors`` + ``config.json`` into the directory ``path``."""
         st = require("safetensors.torch")
-        out = Path(path)
+        out = V.path(path, "path")
+        if out.exists() and not out.is_dir():
+            raise InputError(f"{str(out)!r} is a file; save writes a folder (config.json + "
+                             "model.safetensors)")
         out.mkdir(parents=True, exist_ok=True)
         state = {k: v.detach().cpu().contiguous() for k, v in self.state_dict().items()}
         st.save_file(state, str(out / "model.safetensors"))
@@ -339,12 +342,16 @@ class RewardModel(nn.Module):  # type: ignore[name-defined,misc]
     def load(cls, path: str | Path, device: str | None = None) -> RewardModel:
         """Load a model written by :meth:`save` (exact round trip of weights and config)."""
         st = require("safetensors.torch")
-        p = Path(path)
+        p = V.path(path, "path")
         if not (p / "config.json").is_file() or not (p / "model.safetensors").is_file():
             raise InputError(f"{p} is not a pluralign reward checkpoint (needs config.json and "
                              "model.safetensors, as written by RewardModel.save)")
-        meta = json.loads((p / "config.json").read_text())
-        model = cls(ModelConfig(**meta["model"]))
+        meta = V.json_file(p / "config.json", "RewardModel.load")
+        fields = meta.get("model") if isinstance(meta, dict) else None
+        if not isinstance(fields, dict) or not set(fields) <= set(ModelConfig.__dataclass_fields__):
+            raise InputError(f"{p / 'config.json'} does not hold a pluralign ModelConfig "
+                             "(a 'model' object with its fields)")
+        model = cls(ModelConfig(**fields))
         model.load_state_dict(st.load_file(str(p / "model.safetensors")))
         return model.to(device) if device else model
 

@@ -429,7 +429,7 @@ class RewardTrainer:
     def save(self, path: str | Path) -> Path:
         """Checkpoint: the model (safetensors + config.json) plus ``train.json`` (TrainConfig and
         history). Under DDP only rank 0 writes."""
-        out = Path(path)
+        out = V.path(path, "path")
         if _dist()[0] != 0:
             return out
         self.model.save(out)
@@ -440,10 +440,14 @@ class RewardTrainer:
     @classmethod
     def load(cls, path: str | Path) -> RewardTrainer:
         """A trainer with the model and TrainConfig written by :meth:`save`."""
-        p = Path(path)
+        p = V.path(path, "path")
         model = RewardModel.load(p)
-        meta = json.loads((p / "train.json").read_text()) if (p / "train.json").is_file() \
-            else {"train": {}, "history": []}
+        meta = V.json_file(p / "train.json", "RewardTrainer.load") \
+            if (p / "train.json").is_file() else {"train": {}, "history": []}
+        if not (isinstance(meta, dict) and isinstance(meta.get("train"), dict)
+                and set(meta["train"]) <= set(TrainConfig.__dataclass_fields__)
+                and isinstance(meta.get("history", []), list)):
+            raise InputError(f"{p / 'train.json'} does not hold a pluralign TrainConfig")
         trainer = cls(model, TrainConfig(**meta["train"]))
         trainer.history = list(meta["history"])
         return trainer
