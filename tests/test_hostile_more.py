@@ -250,3 +250,89 @@ def test_read_pairs_text_that_starts_with_a_bracket_is_valid(tmp_path: Path) -> 
     df = prefs.read_pairs(p)
     assert df["chosen"].to_list() == ["[draft] {x}"]
     assert df["rejected"].to_list() == ['{"a": "b"}']
+
+
+# -- found by probing by hand (beyond the harness) ---------------------------------------------
+
+def test_bradley_terry_seed_and_threads_are_named_errors() -> None:
+    comps = pl.DataFrame({"chosen_id": ["a", "b"], "rejected_id": ["b", "a"]})
+    for kw, name in (({"seed": -1}, "seed"), ({"seed": 2**70}, "seed"),
+                     ({"threads": -1}, "threads"), ({"threads": True}, "threads")):
+        with pytest.raises(InputError, match=name):
+            stats.bradley_terry(comps, bootstrap=2, **kw)
+
+
+def test_object_dtype_id_columns_are_a_schema_error() -> None:
+    from pluralign import edge
+    from pluralign.errors import SchemaError
+
+    v = _votes().with_columns(participant_id=pl.Series(
+        [str(i) if i % 2 else i for i in _votes()["participant_id"]], dtype=pl.Object))
+    with pytest.raises(SchemaError, match="participant_id.*Object"):
+        govern.opinion_groups(v)
+    with pytest.raises(SchemaError, match="Object"):
+        scale.VoteMatrixState().update(v)
+    ctx = Context.builtin("medical_advice")
+    sc = pl.DataFrame({"prompt_id": pl.Series([0, "a"], dtype=pl.Object),
+                       **{o: [0.1, 0.2] for o in ctx.objective_names}})
+    with pytest.raises(SchemaError, match="prompt_id.*Object"):
+        edge.Arbiter(ctx).decide_batch(sc)
+
+
+def test_mixed_type_id_list_is_refused_not_merged() -> None:
+    from pluralign import pareto
+
+    pts = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5], [0.2, 0.2]])
+    with pytest.raises(InputError, match="mixes id types"):
+        pareto.ranks(pts, groups=[0, "0", 1, "1"])  # numpy made 0 and "0" one group
+    assert pareto.ranks(pts, groups=["0", "0", "1", "1"]).tolist() == [0, 0, 0, 1]
+
+
+def test_scale_folds_and_votes() -> None:
+    from pluralign.scale import stream
+
+    with pytest.raises(InputError, match="batches"):
+        scale.fold(None, scale.TallyState())
+    with pytest.raises(InputError, match="state"):
+        scale.fold([pl.DataFrame({"chosen_id": [1], "rejected_id": [2]})], 5)
+    with pytest.raises(InputError, match="chunk_size"):
+        stream.aggregate(pl.DataFrame({"chosen_id": [1], "rejected_id": [2]}),
+                         scale.TallyState(), chunk_size=True)
+    half = pl.DataFrame({"statement_id": [0], "participant_id": [0], "vote": [0.5]})
+    with pytest.raises(InputError, match="0.5"):
+        scale.VoteMatrixState().update(half)
+    whole = half.with_columns(vote=pl.lit(1.0))
+    assert scale.VoteMatrixState().update(whole).votes()["vote"].to_list() == [1]
+    with pytest.raises(InputError, match="twice"):
+        prefs.tally(pl.DataFrame({"g": [1], "chosen_id": [1], "rejected_id": [2]}), by=["g", "g"])
+
+
+def test_numpy_threads_accepted_by_opinion_groups() -> None:
+    a = govern.opinion_groups(_votes(), threads=np.int64(1))
+    b = govern.opinion_groups(_votes(), threads=1)
+    assert a.assignments["group"].to_list() == b.assignments["group"].to_list()
+
+
+def test_paths_and_checkpoints(tmp_path: Path) -> None:
+    from pluralign.reward import ModelConfig, RewardModel, embed_texts
+
+    with pytest.raises(InputError, match="path"):
+        govern.Ledger("a\x00b")
+    m = RewardModel(ModelConfig(input_dim=2, hidden=[]))
+    f = tmp_path / "file"
+    f.write_text("x")
+    with pytest.raises(InputError, match="is a file"):
+        m.save(f)
+    with pytest.raises(InputError, match="path"):
+        RewardModel.load(5)
+    ck = m.save(tmp_path / "ck")
+    (ck / "config.json").write_text("not json")
+    with pytest.raises(InputError, match="not readable JSON"):
+        RewardModel.load(ck)
+    (ck / "config.json").write_text(json.dumps({"model": {"input_dim": 2, "bogus": 1}}))
+    with pytest.raises(InputError, match="ModelConfig"):
+        RewardModel.load(ck)
+    with pytest.raises(InputError, match="one string"):
+        embed_texts("hello")  # was embedded character by character
+    with pytest.raises(InputError, match="folder"):
+        embed_texts(["a"], cache=tmp_path)
