@@ -336,3 +336,17 @@ def test_paths_and_checkpoints(tmp_path: Path) -> None:
         embed_texts("hello")  # was embedded character by character
     with pytest.raises(InputError, match="folder"):
         embed_texts(["a"], cache=tmp_path)
+
+
+def test_profile_threads_and_ari_labels() -> None:
+    from pluralign import choice
+
+    with pytest.raises(InputError, match="threads"):
+        choice.Profile.from_rankings([["a", "b"]], threads=-1)  # was OverflowError
+    objs = np.empty(2, dtype=object)
+    objs[:] = [object(), object()]
+    with pytest.raises(InputError, match="b"):
+        govern.adjusted_rand_index([0, 1], objs)
+    assert govern.adjusted_rand_index([0, 0, 1, 1], [1, 1, 0, 0]) == 1.0
+    code, err = cli(["aggregate", str(Path(__file__)), "--threads", "-1"])
+    assert code == 2 and "Traceback" not in err

@@ -569,8 +569,8 @@ def adjusted_rand_index(a: Any, b: Any) -> float:
     for identical partitions (up to renaming) and 0 in expectation for random ones. When both
     labelings put everything in one cluster (or each item alone) the index is 1.
     """
-    a = np.asarray(a)
-    b = np.asarray(b)
+    a = V.id_array(a, "a")  # labels: hashable scalars of one type (no objects, no None)
+    b = V.id_array(b, "b")
     if a.shape != b.shape or a.ndim != 1:
         raise InputError(f"labelings must be 1-D and of equal length, got {a.shape} and {b.shape}")
     if len(a) == 0:
