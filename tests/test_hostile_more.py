@@ -338,7 +338,7 @@ def test_paths_and_checkpoints(tmp_path: Path) -> None:
         embed_texts(["a"], cache=tmp_path)
 
 
-def test_profile_threads_and_ari_labels() -> None:
+def test_profile_threads_and_ari_labels(tmp_path: Path) -> None:
     from pluralign import choice
 
     with pytest.raises(InputError, match="threads"):
@@ -348,5 +348,8 @@ def test_profile_threads_and_ari_labels() -> None:
     with pytest.raises(InputError, match="b"):
         govern.adjusted_rand_index([0, 1], objs)
     assert govern.adjusted_rand_index([0, 0, 1, 1], [1, 1, 0, 0]) == 1.0
-    code, err = cli(["aggregate", str(Path(__file__)), "--threads", "-1"])
-    assert code == 2 and "Traceback" not in err
+    rk = tmp_path / "rankings.jsonl"
+    pl.DataFrame({"ranking": [[["a"], ["b"]], [["b"], ["a"]]]}).write_ndjson(rk)
+    code, err = cli(["aggregate", str(rk), "--rules", "copeland", "--threads", "-1"])
+    assert code == 2 and "threads" in err and len(err.strip().splitlines()) == 1
+    assert cli(["aggregate", str(rk), "--rules", "copeland", "--threads", "1"])[0] == 0
