@@ -539,7 +539,7 @@ def run_family(family: str, calls: int, *, seed: int = 0, timeout: float = 20.0,
                                 text=True, bufsize=1,
                                 cwd=scratch)  # faults such as path='x' write files here
         inflight: tuple[int, str] | None = None
-        finished = False
+        finished = hung = False
         import selectors
 
         sel = selectors.DefaultSelector()
@@ -573,6 +573,7 @@ def run_family(family: str, calls: int, *, seed: int = 0, timeout: float = 20.0,
                 rep.add("hang", inflight[1], f"no answer in {timeout:g} s")
                 done = inflight[0] + 1
                 inflight = None
+                hung = True  # killed by us: restart after the call, not a start-up failure
                 break
             elif proc.poll() is not None:
                 break
@@ -581,6 +582,8 @@ def run_family(family: str, calls: int, *, seed: int = 0, timeout: float = 20.0,
             proc.wait(timeout=30)
         if finished:
             break
+        if hung:
+            continue
         if inflight is not None:  # died during a call
             rep.add("abort", inflight[1], f"exit status {proc.returncode}")
             done = inflight[0] + 1

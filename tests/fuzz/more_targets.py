@@ -188,6 +188,10 @@ def targets(family: str, Target: Any) -> list[Any]:
                               "chosen_id": ids[:4] * 2, "rejected_id": ids[4:] * 2})
         model = RewardModel(ModelConfig(input_dim=4, hidden=[]))
         quiet = {"progress": False, "threads": 1, "epochs": 1, "batch_size": 8}
+        # warm-up outside the timed calls: the first optimiser step imports torch._dynamo
+        # (tens of seconds on a loaded machine), which would count as a hang
+        RewardTrainer(RewardModel(ModelConfig(input_dim=4, hidden=[])),
+                      TrainConfig(**quiet)).fit(comps, emb)
 
         def mcfg(draw: Any) -> dict[str, Any]:
             return {"input_dim": draw(st.integers(1, 8)),
