@@ -353,3 +353,19 @@ def test_profile_threads_and_ari_labels(tmp_path: Path) -> None:
     code, err = cli(["aggregate", str(rk), "--rules", "copeland", "--threads", "-1"])
     assert code == 2 and "threads" in err and len(err.strip().splitlines()) == 1
     assert cli(["aggregate", str(rk), "--rules", "copeland", "--threads", "1"])[0] == 0
+
+
+def test_sizes_beyond_64_bits_from_the_long_fuzz_run() -> None:
+    from pluralign.scale import stream
+
+    cons = govern.consensus(_votes(), _groups())
+    assert cons.top(2**64).height == 6  # more than there is: all of it, no OverflowError
+    assert cons.distinctive(0, n=2**64).height == cons.distinctive(0, n=100).height
+    with pytest.raises(LimitError, match="base_k"):
+        govern.opinion_groups(_votes(), base_k=2**64)
+    with pytest.raises(InputError, match="rules is empty"):
+        govern.compare_rules(_votes(), 2, rules=[], groups=_groups())
+    df = pl.DataFrame({"chosen_id": [1, 2], "rejected_id": [2, 1]})
+    for src in (df, df.lazy()):
+        assert stream.aggregate(src, scale.TallyState(), chunk_size=2**64).finalize()["n"] \
+            .to_list() == [2]

@@ -137,7 +137,7 @@ class Consensus:
 
     def top(self, n: int = 10, by: str = "gic") -> pl.DataFrame:
         """The ``n`` statements with the highest ``by`` (ties by statement_id)."""
-        V.count(n, "n")
+        n = min(V.count(n, "n"), self.statements.height)  # polars' head() takes at most 2**63
         V.option(by, "by", self.statements.columns)
         return self.statements.sort([by, "statement_id"], descending=[True, False]).head(n)
 
@@ -192,7 +192,7 @@ class Consensus:
         it (two-sided ``p_value_agree < alpha`` and ``agree_ratio > 1``), highest ratio first
         (pluralign's simpler test; :meth:`representative` is Polis's)."""
         self._group(group)
-        V.count(n, "n")
+        n = min(V.count(n, "n"), self.by_group.height)
         V.number(alpha, "alpha", lo=0, hi=1)
         return (
             self.by_group.filter(

@@ -172,6 +172,8 @@ def compare_rules(
     from pluralign import _validate as V
 
     rules = V.strings(rules, "rules", single=True)  # a bare int would fail in the loop
+    if not rules:
+        raise InputError("rules is empty; name at least one rule")
     if groups is None:
         from .groups import opinion_groups
 

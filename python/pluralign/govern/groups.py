@@ -752,6 +752,7 @@ def opinion_groups(
     for name, v, least in (("n_init", n_init, 1), ("base_k", base_k, 2), ("bootstrap", bootstrap, 0)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < least:
             raise InputError(f"{name} must be an int >= {least}, got {v!r}")
+    V.count(base_k, "base_k", least=2, most=2**32)
     for name, v, most in (("n_init", n_init, 1000), ("bootstrap", bootstrap, 10_000)):
         if v > most:  # each is a full re-run: refuse what would not finish
             raise LimitError(f"{name} = {v} is above the limit of {most} (each one is another "
