@@ -527,7 +527,11 @@ def run_family(family: str, calls: int, *, seed: int = 0, timeout: float = 20.0,
     done = 0
     scratch_dir = tempfile.TemporaryDirectory(prefix="pluralign-fuzz-")
     scratch = scratch_dir.name
-    env = {**os.environ, "PYTHONFAULTHANDLER": "0", "RUST_BACKTRACE": "0",
+    # workers run in a scratch folder: a relative PYTHONPATH (e.g. "python" for a worktree)
+    # must stay pointing at the same package, not fall back to an installed one
+    pypath = os.pathsep.join(os.path.abspath(p) for p in
+                             os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)
+    env = {**os.environ, "PYTHONPATH": pypath, "PYTHONFAULTHANDLER": "0", "RUST_BACKTRACE": "0",
            "PLURALIGN_NUM_THREADS": os.environ.get("PLURALIGN_NUM_THREADS", "2")}
     here = os.path.dirname(os.path.abspath(__file__))
     while done < calls:
