@@ -34,6 +34,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 OUTCOMES = ("pluralign", "ok", "silent", "other", "abort", "hang")
+# address-space floor per family: importing torch reserves ~3.8 GiB of address space, so a
+# 4 GiB cap turns the next thread stack polars starts into "memory allocation failed"
+FAMILY_MEM_MB = {"reward": 16384}
 FAMILIES = ("pareto", "choice", "prefs", "edge", "stats", "ledger", "files", "govern",
             "groups", "assembly", "reward", "scale", "cli")
 
@@ -524,6 +527,7 @@ def run_family(family: str, calls: int, *, seed: int = 0, timeout: float = 20.0,
 
     rep = report or Report()
     rep.family = family
+    mem_mb = max(mem_mb, FAMILY_MEM_MB.get(family, 0))
     done = 0
     scratch_dir = tempfile.TemporaryDirectory(prefix="pluralign-fuzz-")
     scratch = scratch_dir.name

@@ -261,24 +261,19 @@ def _jsonl_error(data: bytes, path: Path, what: str, err: Exception) -> InputErr
 
 
 def _all_text_values_are_strings(df: pl.DataFrame, data: bytes, text_cols: list[str]) -> bool:
-    """The common case, settled by one vectorised byte scan (Rust) and a column statistic: in a
-    flat table every non-null value of a text column is either a JSON string or a coerced
-    number / boolean / list / object, and the file's string values are exactly the former.
-    So the two counts agree iff nothing was coerced, provided no text value is a coerced
-    list or object (whose own inner strings would be counted): those start with ``[`` / ``{``
-    and send the file to the exact per-column check. False means "not settled", not "bad"."""
+    """The common case, settled by one parallel byte scan (Rust) and the columns' null counts:
+    in a flat table every non-null value of a text column is either a JSON string or a coerced
+    number / boolean / list / object, and the file's string values are exactly the former. So
+    with no object or array value in the file (a coerced one would bring strings of its own)
+    the counts agree iff nothing was coerced. False means "not settled", not "bad": the exact
+    per-column check decides."""
     if any(dtype.is_nested() for dtype in df.schema.values()):
         return False
     from .. import _core
 
-    stats = df.select(
-        pl.sum_horizontal(pl.col(c).count() for c in text_cols).alias("n"),
-        pl.any_horizontal(pl.col(c).str.starts_with("{") | pl.col(c).str.starts_with("[")
-                          for c in text_cols).any().alias("bracket"),
-    ).row(0)
-    if stats[1]:
-        return False
-    return int(_core.prefs_json_string_values(data)) == int(stats[0])
+    strings, nested = _core.prefs_json_value_counts(data)
+    texts = sum(df.get_column(c).len() - df.get_column(c).null_count() for c in text_cols)
+    return nested == 0 and strings == texts
 
 
 def _check_text_columns(df: pl.DataFrame, data: bytes, path: Path, what: str) -> None:

@@ -25,7 +25,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(prefs_tally, m)?)?;
     m.add_function(wrap_pyfunction!(prefs_content_ids, m)?)?;
     m.add_function(wrap_pyfunction!(prefs_contiguous_groups, m)?)?;
-    m.add_function(wrap_pyfunction!(prefs_json_string_values, m)?)?;
+    m.add_function(wrap_pyfunction!(prefs_json_value_counts, m)?)?;
     Ok(())
 }
 
@@ -366,10 +366,17 @@ fn prefs_contiguous_groups<'py>(
     Ok(offsets.map(|o| PyArray1::from_vec(py, o.into_iter().map(|x| x as i64).collect())))
 }
 
-/// Number of JSON string values (`"key": "` / `"key":"`) in a JSON-lines file's bytes, read in
-/// place with the GIL released (see `pluralign_core::prefs::json_scan`).
+/// `(strings, nested)`: the JSON string values and object/array values (`"key": "` /
+/// `"key": {` / `"key": [`, zero or one space) in a JSON-lines file's bytes, read in place with
+/// the GIL released (see `pluralign_core::prefs::json_scan`).
 #[pyfunction]
-fn prefs_json_string_values(py: Python<'_>, data: &Bound<'_, pyo3::types::PyBytes>) -> u64 {
+#[pyo3(signature = (data, threads=None))]
+fn prefs_json_value_counts(
+    py: Python<'_>,
+    data: &Bound<'_, pyo3::types::PyBytes>,
+    threads: Option<usize>,
+) -> PyResult<(u64, u64)> {
     let bytes = data.as_bytes();
-    py.detach(|| prefs::json_string_values(bytes))
+    let c = run(py, threads, || Ok(prefs::json_value_counts(bytes)))?;
+    Ok((c.strings, c.nested))
 }
