@@ -41,7 +41,10 @@ fn count_block(data: &[u8], start: usize, end: usize) -> JsonValueCounts {
                 let open = |x: u8| (x == b'{') | (x == b'[');
                 let string = key & ((c == b'"') | ((c == b' ') & (d == b'"')));
                 let nested = key & (open(c) | ((c == b' ') & open(d)));
-                (st.wrapping_add(u8::from(string)), ne.wrapping_add(u8::from(nested)))
+                (
+                    st.wrapping_add(u8::from(string)),
+                    ne.wrapping_add(u8::from(nested)),
+                )
             });
         out.strings += u64::from(st);
         out.nested += u64::from(ne);
@@ -92,8 +95,14 @@ mod tests {
         // a quote-colon-quote inside text is escaped and does not count
         assert_eq!(json_string_values(br#"{"a": "say \": \" and \":\""}"#), 1);
         // nested objects count their own string values
-        assert_eq!(json_string_values(br#"{"m": [{"role": "user", "content": "hi"}]}"#), 2);
-        assert_eq!(json_string_values(b"{\"a\": \"x\"}\n{\"a\": 5}\n{\"a\": \"y\"}\n"), 2);
+        assert_eq!(
+            json_string_values(br#"{"m": [{"role": "user", "content": "hi"}]}"#),
+            2
+        );
+        assert_eq!(
+            json_string_values(b"{\"a\": \"x\"}\n{\"a\": 5}\n{\"a\": \"y\"}\n"),
+            2
+        );
         // a pattern at the very end, and block boundaries (255 positions) crossed
         assert_eq!(json_string_values(br#"":""#), 1);
         let row = br#"{"k": "v", "n":"w"}"#;
@@ -104,11 +113,23 @@ mod tests {
     #[test]
     fn counts_object_and_array_values() {
         let c = json_value_counts(br#"{"m": [{"role": "user"}], "o":{"x": "y"}, "t": "[not]"}"#);
-        assert_eq!(c, JsonValueCounts { strings: 3, nested: 2 });
+        assert_eq!(
+            c,
+            JsonValueCounts {
+                strings: 3,
+                nested: 2
+            }
+        );
         assert_eq!(json_value_counts(br#"":["#).nested, 1);
         // an escaped quote before `:[` inside text counts as nested: an over-count only sends the
         // reader to its exact check, never past it
-        assert_eq!(json_value_counts(br#"{"a": "\":[\""}"#), JsonValueCounts { strings: 1, nested: 1 });
+        assert_eq!(
+            json_value_counts(br#"{"a": "\":[\""}"#),
+            JsonValueCounts {
+                strings: 1,
+                nested: 1
+            }
+        );
     }
 
     #[test]
