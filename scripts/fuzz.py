@@ -37,6 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"{rep.calls} calls, {len(a.families)} families, seed {a.seed}, {time.time() - t0:.0f} s")
     print(rep.table())
+    print()
+    print(rep.family_table())
+    if rep.bad_targets:
+        print("\nbad outcomes by target:")
+        for (outcome, target), n in sorted(rep.bad_targets.items(), key=lambda kv: -kv[1]):
+            print(f"  {n:6d}  {outcome:6s}  {target}")
     for outcome, examples in rep.examples.items():
         if examples:
             print(f"\n{outcome}:")

@@ -200,7 +200,7 @@ def test_single_group_outcomes_and_bad_input() -> None:
         opinion_groups(everyone_passes, k_margin=-1)
     with pytest.raises(InputError, match="bootstrap"):
         opinion_groups(everyone_passes, bootstrap=-2)
-    with pytest.raises(InputError, match="threads"):
+    with pytest.raises(LimitError, match="threads"):
         opinion_groups(everyone_passes, threads=10**9)
     with pytest.raises(InputError, match="row_order"):
         opinion_groups(everyone_passes, row_order="alphabetical")

@@ -45,6 +45,7 @@ def scores_frame(scores: Any, context: Context, prompt_id: str) -> pl.DataFrame:
         raise InputError(f"prompt_id must be a column name (str), got {prompt_id!r}")
     objs = context.objective_names
     _v.require_columns(scores, [prompt_id, *objs], "scores")
+    _v.key_columns(scores, [prompt_id], "scores")
     if scores[prompt_id].null_count():
         row = int(scores[prompt_id].is_null().arg_max() or 0)
         raise InputError(f"scores: column '{prompt_id}' is null at row {row}; every candidate needs a prompt")

@@ -16,7 +16,7 @@ import math
 import typing
 import warnings
 from collections.abc import Callable, Hashable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from .errors import InputError, InternalError, LimitError, SchemaError
 
 __all__ = [
     "MAX_THREADS_ARG",
+    "column_names",
     "count",
     "finite_columns",
     "frame",
@@ -32,11 +33,16 @@ __all__ = [
     "id_array",
     "id_series",
     "instance",
+    "key_columns",
+    "number",
     "numeric_array",
     "option",
+    "path",
     "renamed",
     "require_columns",
     "seed",
+    "strings",
+    "text",
     "threads",
 ]
 
@@ -85,6 +91,101 @@ def threads(v: Any) -> int | None:
         raise LimitError(f"threads={v} is above the limit of {MAX_THREADS_ARG}; pass fewer "
                          "threads or None for all cores")
     return v
+
+
+def text(v: Any, name: str, *, none: bool = False, empty: bool = True) -> str | None:
+    """A ``str`` (a name, a column, a label); ``None`` only when ``none``."""
+    if v is None and none:
+        return None
+    if not isinstance(v, str) or (not empty and not v):
+        what = "a non-empty string" if not empty else "a string"
+        raise InputError(f"{name} must be {what}{' or None' if none else ''}, got {_short(v)}")
+    return v
+
+
+@overload
+def strings(v: Any, name: str, *, none: Literal[False] = ..., single: bool = ...) -> list[str]: ...
+@overload
+def strings(v: Any, name: str, *, none: bool, single: bool = ...) -> list[str] | None: ...
+def strings(v: Any, name: str, *, none: bool = False, single: bool = False) -> list[str] | None:
+    """A list or tuple of ``str`` (``single``: one ``str`` is a list of one; a bare string is
+    otherwise refused because it would be iterated character by character)."""
+    if v is None and none:
+        return None
+    if isinstance(v, str) and single:
+        return [v]
+    ok = isinstance(v, (list, tuple)) or (isinstance(v, np.ndarray) and v.ndim == 1
+                                          and v.dtype.kind == "U")
+    items = list(v) if ok else []
+    if not ok or not all(isinstance(x, str) for x in items):
+        raise InputError(f"{name} must be a list of strings{' or None' if none else ''}, "
+                         f"got {_short(v)}")
+    return [str(x) for x in items]
+
+
+def column_names(v: Any, name: str) -> list[str]:
+    """``None`` (no columns), one column name or a list of names, as a list."""
+    return strings(v, name, none=True, single=True) or []
+
+
+@overload
+def number(v: Any, name: str, *, lo: float | None = ..., hi: float | None = ...,
+           lo_open: bool = ..., hi_open: bool = ..., none: Literal[False] = ...,
+           finite: bool = ...) -> float: ...
+@overload
+def number(v: Any, name: str, *, lo: float | None = ..., hi: float | None = ...,
+           lo_open: bool = ..., hi_open: bool = ..., none: bool,
+           finite: bool = ...) -> float | None: ...
+def number(v: Any, name: str, *, lo: float | None = None, hi: float | None = None,
+           lo_open: bool = False, hi_open: bool = False, none: bool = False,
+           finite: bool = True) -> float | None:
+    """A real number (bool, complex, arrays and text refused) in ``[lo, hi]`` (ends open
+    where asked); NaN is always refused, infinities unless ``finite=False``."""
+    if v is None and none:
+        return None
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+        raise InputError(f"{name} must be a number{' or None' if none else ''}, got {_short(v)}")
+    x = float(v) if not isinstance(v, int) or abs(v) < 2**1023 else math.copysign(math.inf, v)
+    bad = math.isnan(x) or (finite and math.isinf(x))
+    if lo is not None:
+        bad = bad or x < lo or (lo_open and x == lo)
+    if hi is not None:
+        bad = bad or x > hi or (hi_open and x == hi)
+    if bad:
+        rng = (f"{'(' if lo_open else '['}{'-inf' if lo is None else lo}, "
+               f"{'inf' if hi is None else hi}{')' if hi_open else ']'}")
+        raise InputError(f"{name} must be a {'finite ' if finite else ''}number in {rng}, "
+                         f"got {_short(v)}")
+    return x
+
+
+def path(v: Any, name: str) -> Any:
+    """A file-system path (``str`` or ``os.PathLike``; no NUL byte) as a ``pathlib.Path``."""
+    import os
+    from pathlib import Path
+
+    if not isinstance(v, (str, os.PathLike)):
+        raise InputError(f"{name} must be a path (str or pathlib.Path), got {_short(v)}")
+    p = Path(v)
+    if "\x00" in str(p) or not str(v):
+        raise InputError(f"{name} must be a non-empty path without NUL bytes, got {_short(v)}")
+    return p
+
+
+def json_file(p: Any, what: str) -> Any:
+    """The parsed JSON of file ``p`` (a checkpoint's metadata); unreadable, non-UTF-8 or
+    invalid JSON is an :class:`InputError` naming the file."""
+    import json
+
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise InputError(f"{what}: {str(p)!r} is not readable JSON ({e})") from None
+
+
+def _short(v: Any) -> str:
+    r = repr(v) if not isinstance(v, np.ndarray) else f"an array of shape {v.shape} ({v.dtype})"
+    return r if len(r) <= 80 else r[:77] + "..."
 
 
 def _dtype_problem(arr: np.ndarray) -> str | None:
@@ -143,6 +244,12 @@ def id_array(values: Any, name: str) -> np.ndarray:
     if arr.ndim != 1:
         raise InputError(f"{name} must be 1-D (one id per row), got shape {arr.shape}")
     kind = arr.dtype.kind
+    if kind == "U" and not isinstance(values, np.ndarray) and \
+            not all(isinstance(v, str) for v in values):
+        # numpy turned a mix such as [0, "a"] into text, so 0 and "0" would be one id
+        names = sorted({type(v).__name__ for v in values})
+        raise InputError(f"{name} mixes id types ({names}); use one type (all ints or all "
+                         "strings)")
     if kind == "c":
         raise InputError(f"{name} holds complex numbers; ids must be ints or strings")
     if kind == "f":
@@ -195,6 +302,18 @@ def id_series(values: Any, name: str) -> Any:
         return pl.Series(name, items, strict=True)
     except Exception as e:  # noqa: BLE001 - polars' own type errors, renamed
         raise InputError(f"{name}: ids of these types cannot be used together ({e})") from None
+
+
+def key_columns(df: Any, cols: Any, what: str) -> None:
+    """Id / group columns of a polars frame must have a plain dtype: an ``Object`` column
+    (Python objects, e.g. mixed ints and strings) cannot be grouped, sorted or compared by
+    polars, which would raise its own error (or panic) deep inside."""
+    from .errors import SchemaError
+
+    for c in cols:
+        if c in df.columns and str(df.schema[c]) == "Object":
+            raise SchemaError(f"{what}: column '{c}' holds Python objects (dtype Object); use "
+                              "one id type, e.g. .cast(pl.String) or all ints")
 
 
 def guard_panics(fn: F) -> F:
@@ -254,13 +373,21 @@ def guard_module(module: Any) -> None:
 # types, options, tables and columns
 
 
-def instance(v: Any, name: str, types: type | tuple[type, ...], what: str) -> Any:
-    """``v`` when it is an instance of ``types`` (bools are not ints here); else an
-    :class:`InputError` saying ``name must be <what>``."""
+def instance(v: Any, types: type | tuple[type, ...], name: str, *, none: bool = False,
+             what: str | None = None) -> Any:
+    """``v`` when it is an instance of ``types`` (bools are not ints here; ``None`` passes when
+    ``none``); else an :class:`InputError` saying ``name must be <what>``."""
     ts = types if isinstance(types, tuple) else (types,)
+    if v is None and none:
+        return v
     ok = isinstance(v, ts) and not (isinstance(v, (bool, np.bool_)) and bool not in ts)
     if not ok:
-        raise InputError(f"{name} must be {what}, got {v!r} ({type(v).__name__})")
+        if what is None:
+            what = " or ".join(f"a {t.__module__}.{t.__qualname__}"
+                               if t.__module__ != "builtins" else f"a {t.__qualname__}"
+                               for t in ts)
+        raise InputError(f"{name} must be {what}{' or None' if none else ''}, "
+                         f"got {_short(v)} ({type(v).__name__})")
     return v
 
 
@@ -269,9 +396,10 @@ def option(v: Any, name: str, allowed: Any) -> Any:
     else an :class:`InputError` listing the choices."""
     choices = typing.get_args(allowed) if typing.get_origin(allowed) is typing.Literal \
         else tuple(allowed)
+    # an array or a list is refused up front instead of failing an ambiguous ``in`` test
     try:
-        ok = v in choices and isinstance(v, Hashable)
-    except TypeError:
+        ok = isinstance(v, Hashable) and not isinstance(v, np.ndarray) and v in choices
+    except (TypeError, ValueError):
         ok = False
     if not ok:
         raise InputError(f"{name} must be one of {', '.join(map(repr, choices))}, got {v!r}")

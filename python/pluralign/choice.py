@@ -331,6 +331,9 @@ class Profile:
         if n == 0:
             raise InputError("rankings is empty: a profile needs at least one ballot")
         w = _weights_array(weights, n)
+        from . import _validate as _v
+
+        threads = _v.threads(threads)  # a negative count would overflow the unsigned conversion
         return cls(_core._Profile.from_nested(len(index), values, toff, boff, w, threads), list(index))
 
     @classmethod

@@ -570,6 +570,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``pluralign`` console script; returns the exit code."""
     ap = build_parser()
     args = ap.parse_args(argv)
+    # argument values no subcommand can use: NUL (only reachable in-process; paths would raise
+    # ValueError) and ints beyond 64 bits (polars / numpy would raise OverflowError)
+    for k, v in vars(args).items():
+        bad = ("contains a NUL byte" if isinstance(v, str) and "\x00" in v else
+               f"= {v} is out of range" if isinstance(v, int) and not isinstance(v, bool)
+               and not -(2**63) <= v < 2**63 else None)
+        if bad:
+            print(f"pluralign {args.command}: error: --{k.replace('_', '-')} {bad}",
+                  file=sys.stderr)
+            return 2
     if args.output_required and args.output is None:
         print(f"pluralign {args.command}: error: -o/--output is required (the folder to write "
               "to)", file=sys.stderr)

@@ -229,6 +229,13 @@ def bradley_terry(
     by = _v.renamed("bradley_terry", "groups", groups, "by", by)
     df = _as_frame(comparisons, "comparisons")
     _require(df, [chosen, rejected], "comparisons")
+    from . import _validate as _v
+
+    _v.number(l2, "l2", lo=0)
+    _v.seed(seed)
+    _v.threads(threads)
+    _v.number(level, "level")
+    _v.count(bootstrap, "bootstrap", least=-(2**63), most=10**6)
     if not (isinstance(prior, (int, float)) and math.isfinite(prior) and prior >= 0):
         raise InputError(f"prior = {prior!r} must be a finite number >= 0")
     if not (0.0 < level < 1.0):

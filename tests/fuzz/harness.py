@@ -34,7 +34,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 OUTCOMES = ("pluralign", "ok", "silent", "other", "abort", "hang")
-FAMILIES = ("pareto", "choice", "prefs", "edge", "stats", "ledger", "files", "govern")
+# address-space floor per family: importing torch reserves ~3.8 GiB of address space, so a
+# 4 GiB cap turns the next thread stack polars starts into "memory allocation failed"
+FAMILY_MEM_MB = {"reward": 16384}
+FAMILIES = ("pareto", "choice", "prefs", "edge", "stats", "ledger", "files", "govern",
+            "groups", "assembly", "reward", "scale", "cli")
 
 
 # -- faults ---------------------------------------------------------------------------------
@@ -392,7 +396,9 @@ def _targets(family: str) -> list[Target]:
                 return prefs.read_pairs(path)
 
         return [Target("prefs.read_*(malformed file)", read, case)]
-    raise ValueError(f"unknown family {family!r}")
+    import more_targets
+
+    return more_targets.targets(family, Target)
 
 
 # -- worker (runs in the subprocess) ----------------------------------------------------------
@@ -409,6 +415,10 @@ def _worker(family: str, calls: int, seed: int, skip: int) -> None:
     warnings.simplefilter("ignore")
     targets = _targets(family)
     faults = _faults()
+    if family == "cli":
+        import more_targets
+
+        faults = [(repr(v)[:20], v, False) for v in more_targets.CLI_FAULTS]
     out = sys.stdout
     state = {"i": 0}
 
@@ -466,10 +476,17 @@ class Report:
     counts: Counter = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=dict)
     calls: int = 0
+    # (family, outcome) -> calls; and the bad outcomes per target, to see where a leak is
+    by_family: Counter = field(default_factory=Counter)
+    bad_targets: Counter = field(default_factory=Counter)
+    family: str = ""
 
     def add(self, outcome: str, call: str, detail: str = "") -> None:
         self.counts[outcome] += 1
+        self.by_family[(self.family, outcome)] += 1
         self.calls += 1
+        if outcome not in ("pluralign", "ok"):
+            self.bad_targets[(outcome, call.split("(")[0])] += 1
         ex = self.examples.setdefault(outcome, [])
         line = f"{call} -> {detail}" if detail else call
         if len(ex) < 40 and outcome not in ("pluralign", "ok") and \
@@ -479,6 +496,16 @@ class Report:
     def table(self) -> str:
         rows = ["| outcome | count |", "| --- | ---: |"]
         rows += [f"| {o} | {self.counts.get(o, 0)} |" for o in OUTCOMES]
+        return "\n".join(rows)
+
+    def family_table(self) -> str:
+        """Calls per family and outcome (one row per family)."""
+        fams = list(dict.fromkeys(f for f, _ in self.by_family))
+        rows = ["| family | calls | " + " | ".join(OUTCOMES) + " |",
+                "| --- | ---: |" + " ---: |" * len(OUTCOMES)]
+        for f in fams:
+            cells = [self.by_family.get((f, o), 0) for o in OUTCOMES]
+            rows.append(f"| {f} | {sum(cells)} | " + " | ".join(map(str, cells)) + " |")
         return "\n".join(rows)
 
 
@@ -499,10 +526,16 @@ def run_family(family: str, calls: int, *, seed: int = 0, timeout: float = 20.0,
     import tempfile
 
     rep = report or Report()
+    rep.family = family
+    mem_mb = max(mem_mb, FAMILY_MEM_MB.get(family, 0))
     done = 0
     scratch_dir = tempfile.TemporaryDirectory(prefix="pluralign-fuzz-")
     scratch = scratch_dir.name
-    env = {**os.environ, "PYTHONFAULTHANDLER": "0", "RUST_BACKTRACE": "0",
+    # workers run in a scratch folder: a relative PYTHONPATH (e.g. "python" for a worktree)
+    # must stay pointing at the same package, not fall back to an installed one
+    pypath = os.pathsep.join(os.path.abspath(p) for p in
+                             os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)
+    env = {**os.environ, "PYTHONPATH": pypath, "PYTHONFAULTHANDLER": "0", "RUST_BACKTRACE": "0",
            "PLURALIGN_NUM_THREADS": os.environ.get("PLURALIGN_NUM_THREADS", "2")}
     here = os.path.dirname(os.path.abspath(__file__))
     while done < calls:
@@ -514,7 +547,7 @@ def run_family(family: str, calls: int, *, seed: int = 0, timeout: float = 20.0,
                                 text=True, bufsize=1,
                                 cwd=scratch)  # faults such as path='x' write files here
         inflight: tuple[int, str] | None = None
-        finished = False
+        finished = hung = False
         import selectors
 
         sel = selectors.DefaultSelector()
@@ -548,6 +581,7 @@ def run_family(family: str, calls: int, *, seed: int = 0, timeout: float = 20.0,
                 rep.add("hang", inflight[1], f"no answer in {timeout:g} s")
                 done = inflight[0] + 1
                 inflight = None
+                hung = True  # killed by us: restart after the call, not a start-up failure
                 break
             elif proc.poll() is not None:
                 break
@@ -556,6 +590,8 @@ def run_family(family: str, calls: int, *, seed: int = 0, timeout: float = 20.0,
             proc.wait(timeout=30)
         if finished:
             break
+        if hung:
+            continue
         if inflight is not None:  # died during a call
             rep.add("abort", inflight[1], f"exit status {proc.returncode}")
             done = inflight[0] + 1

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from pluralign import _validate as _v
 from pluralign.errors import InputError, SchemaError
 
 from . import polis
@@ -127,10 +128,17 @@ class Consensus:
     _totals: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(
         default=None, repr=False, compare=False)
 
+    def _group(self, group: Any) -> None:
+        # an array or a list would fail `in` ambiguously; a group label is one hashable value
+        if isinstance(group, (np.ndarray, list, tuple, set, dict)) or not isinstance(group, Hashable):
+            raise InputError(f"group must be one group label, got {type(group).__name__}")
+        if group not in self.groups:
+            raise InputError(f"unknown group {group!r}; groups are {self.groups}")
+
     def top(self, n: int = 10, by: str = "gic") -> pl.DataFrame:
         """The ``n`` statements with the highest ``by`` (ties by statement_id)."""
-        if by not in self.statements.columns:
-            raise InputError(f"unknown column {by!r}; choose one of {self.statements.columns}")
+        n = min(_v.count(n, "n"), self.statements.height)  # polars' head() takes at most 2**63
+        _v.option(by, "by", self.statements.columns)
         return self.statements.sort([by, "statement_id"], descending=[True, False]).head(n)
 
     def representative(self, group: Hashable, n: int = 5) -> pl.DataFrame:
@@ -145,10 +153,8 @@ class Consensus:
         ``p_test``, ``repness``, ``repness_test``, ``best_agree``. "The other groups" are the
         other groups of ``groups`` (Polis counts only clustered participants: pass
         ``OpinionGroups.assignments.filter(pl.col("clustered"))`` for its exact figures)."""
-        if group not in self.groups:
-            raise InputError(f"unknown group {group!r}; groups are {self.groups}")
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise InputError(f"n must be a positive int, got {n!r}")
+        self._group(group)
+        n = _v.count(n, "n")
         assert self._polis is not None
         rows = polis.select_representative(self._polis, self.groups.index(group), n)
         ids = self.statements["statement_id"].to_list()
@@ -169,8 +175,7 @@ class Consensus:
         z > 1.2816), by ``p_success * p_test``, then likewise up to ``n`` for disagreement.
         Columns: ``statement_id``, ``direction`` (agree / disagree), ``n_success``,
         ``n_trials``, ``p_success``, ``p_test``."""
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise InputError(f"n must be a positive int, got {n!r}")
+        n = _v.count(n, "n")
         assert self._totals is not None
         sel = polis.select_consensus(*self._totals, n=n)
         ids = self.statements["statement_id"].to_list()
@@ -186,6 +191,9 @@ class Consensus:
         """Statements that group ``group`` agrees with significantly more than everyone outside
         it (two-sided ``p_value_agree < alpha`` and ``agree_ratio > 1``), highest ratio first
         (pluralign's simpler test; :meth:`representative` is Polis's)."""
+        self._group(group)
+        n = min(_v.count(n, "n"), self.by_group.height)
+        _v.number(alpha, "alpha", lo=0, hi=1)
         return (
             self.by_group.filter(
                 (pl.col("group") == group) & (pl.col("p_value_agree") < alpha)
@@ -213,9 +221,8 @@ def consensus(
     statements with ``moderated == -1`` in ``statements`` are excluded. The output does not
     depend on the row order of ``votes``.
     """
-    if not (isinstance(pseudocount, (int, float)) and pseudocount > 0 and math.isfinite(pseudocount)):
-        raise InputError(f"pseudocount must be a positive finite number, got {pseudocount!r}")
-    c = float(pseudocount)
+    c = _v.number(pseudocount, "pseudocount", lo=0, lo_open=True)
+    _v.text(group, "group")
     vm = vote_matrix_for(votes, statements, groups)
     gid, labels = participant_groups(vm, groups, group)
     if not labels:

@@ -103,6 +103,8 @@ def constitution(
         raise InputError(f"k must be a positive int, got {k!r}")
     if not isinstance(rule, str) or rule not in RULES:
         raise InputError(f"rule must be one of {sorted(RULES)}, got {rule!r}")
+    if not isinstance(check_ejr, bool):
+        raise InputError(f"check_ejr must be a bool, got {check_ejr!r}")
     vm = vote_matrix_for(votes, statements, groups)
     n, m = vm.shape
     if k > m:
@@ -167,6 +169,11 @@ def compare_rules(
 ) -> pl.DataFrame:
     """:func:`constitution` for several rules on the same data: one row per (rule, group) with
     the coverage figures and the rule's JR/EJR flags, for side-by-side comparison."""
+    from pluralign import _validate as _v
+
+    rules = _v.strings(rules, "rules", single=True)  # a bare int would fail in the loop
+    if not rules:
+        raise InputError("rules is empty; name at least one rule")
     if groups is None:
         from .groups import opinion_groups
 

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from pluralign import _validate as _v
 from pluralign import choice
 from pluralign.errors import InputError
 
@@ -77,7 +78,10 @@ def aggregate_weights(scores: np.ndarray, voter_weights: np.ndarray | None = Non
     (weighted mean) or ``"nash"`` (maximize ``sum_i v_i log(s_i . w)`` over the simplex; see the
     module docstring). Rows must be non-negative with a positive sum.
     """
-    s = np.asarray(scores, dtype=np.float64)
+    _v.option(rule, "rule", WEIGHT_RULES)
+    _v.number(tol, "tol", lo=0, lo_open=True)
+    _v.count(max_iter, "max_iter", most=10**8)
+    s = _v.numeric_array(scores, "scores")
     if s.ndim != 2 or s.shape[0] == 0 or s.shape[1] == 0:
         raise InputError(f"scores must be a non-empty n x m array, got shape {s.shape}")
     if not np.isfinite(s).all() or (s < 0).any():
@@ -86,7 +90,7 @@ def aggregate_weights(scores: np.ndarray, voter_weights: np.ndarray | None = Non
     if (sums <= 0).any():
         raise InputError(f"score ballot {int(np.argmin(sums))} is all zero; give some weight")
     s = s / sums[:, None]
-    v = np.ones(len(s)) if voter_weights is None else np.asarray(voter_weights, dtype=np.float64)
+    v = np.ones(len(s)) if voter_weights is None else _v.numeric_array(voter_weights, "voter_weights")
     if v.shape != (len(s),) or not np.isfinite(v).all() or (v < 0).any() or v.sum() <= 0:
         raise InputError("voter weights must be finite, >= 0, one per ballot, not all zero")
     if rule == "mean":
@@ -147,8 +151,9 @@ class Assembly:
         self.objectives: list[str] = context.objective_names
         self.group_names: list[str] | None = (
             list(context.groups.names) if context.groups is not None else None)
+        _v.instance(ledger, Ledger, "ledger", none=True)
         if group_weights is not None:
-            gw = dict(group_weights)
+            gw = dict(_v.instance(group_weights, Mapping, "group_weights"))
             if self.group_names is None:
                 raise InputError("group_weights given but the context defines no groups")
             unknown = [g for g in gw if g not in self.group_names]
@@ -157,7 +162,7 @@ class Assembly:
                     f"group_weights names unknown group(s) {unknown}; groups are "
                     f"{self.group_names}")
             for g, x in gw.items():
-                if not (isinstance(x, (int, float)) and math.isfinite(x) and x >= 0):
+                if isinstance(x, bool) or not (isinstance(x, (int, float)) and math.isfinite(x) and x >= 0):
                     raise InputError(f"group weight of {g!r} must be finite and >= 0, got {x!r}")
             self.group_weights: dict[str, float] | None = {g: float(x) for g, x in gw.items()}
         else:
@@ -169,12 +174,18 @@ class Assembly:
     def _ranking(self, ranking: Sequence[Any], who: str) -> list[list[str]]:
         tiers: list[list[str]] = []
         seen: set[str] = set()
+        if isinstance(ranking, (str, bytes, Mapping)) or not isinstance(ranking, (Sequence, np.ndarray)):
+            raise InputError(f"ranking of {who!r} must be a list of tiers (objective names or "
+                             f"lists of them), got {type(ranking).__name__}")
         for tier in ranking:
+            if not isinstance(tier, (str, list, tuple)):
+                raise InputError(f"ranking of {who!r}: a tier must be an objective name or a list "
+                                 f"of them, got {type(tier).__name__}")
             members = [tier] if isinstance(tier, str) else list(tier)
             if not members:
                 raise InputError(f"ranking of {who!r} has an empty tier")
             for o in members:
-                if o not in self.objectives:
+                if not isinstance(o, str) or o not in self.objectives:
                     raise InputError(
                         f"ranking of {who!r} names unknown objective {o!r}; objectives are "
                         f"{self.objectives}")
@@ -188,8 +199,9 @@ class Assembly:
 
     def _scores(self, scores: Mapping[str, float], who: str) -> dict[str, float]:
         out: dict[str, float] = {}
+        _v.instance(scores, Mapping, f"scores of {who!r}")
         for o, x in dict(scores).items():
-            if o not in self.objectives:
+            if not isinstance(o, str) or o not in self.objectives:
                 raise InputError(
                     f"scores of {who!r} name unknown objective {o!r}; objectives are "
                     f"{self.objectives}")
@@ -216,6 +228,8 @@ class Assembly:
             raise InputError(
                 f"stakeholder {stakeholder!r} already voted; pass replace=True to change the "
                 "ballot")
+        _v.instance(replace, bool, "replace")
+        _v.text(group, "group", none=True)
         if self.group_names is not None:
             if group not in self.group_names:
                 raise InputError(
@@ -268,6 +282,10 @@ class Assembly:
         ranked rule (e.g. ``strength="winning_votes"`` for Schulze)."""
         if not self._ballots:
             raise InputError("no ballots submitted; call submit(...) first")
+        _v.text(actor, "actor", none=True)
+        _v.text(order_rule, "order_rule", none=True)
+        _v.text(weight_rule, "weight_rule", none=True)
+        _v.instance(record_ballots, bool, "record_ballots")
         d_order, d_weight = self._default_rules()
         order_rule = order_rule or d_order
         weight_rule = weight_rule or d_weight

@@ -36,6 +36,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .. import _validate as _v
 from ..errors import InputError, SchemaError
 
 __all__ = [
@@ -306,6 +307,7 @@ class Context(_Model):
 
     def objective(self, name: str) -> Objective:
         """The objective called ``name`` (InputError if there is none)."""
+        _v.text(name, "name")
         for o in self.objectives:
             if o.name == name:
                 return o
@@ -337,6 +339,8 @@ class Context(_Model):
     def with_weights(self, values: Mapping[str, float], *, decision: str | None = None) -> Context:
         """A copy with new explicit weights (e.g. set by a governance decision, whose id goes
         in ``decision``); validated like a loaded context."""
+        _v.instance(values, Mapping, "values")
+        _v.text(decision, "decision", none=True)
         radius = self.weights.radius if self.weights is not None else 0.25
         data = self.model_dump()
         data["weights"] = {"values": dict(values), "decision": decision, "radius": radius}
@@ -361,7 +365,7 @@ class Context(_Model):
         if isinstance(source, Path):
             if not source.is_file():
                 raise InputError(f"context file {str(source)!r} does not exist")
-            text, where = source.read_text(encoding="utf-8"), str(source)
+            text, where = _read_text(source), str(source)
         elif isinstance(source, str):
             looks_like_path = "\n" not in source and "=" not in source and "[" not in source
             if looks_like_path:
@@ -371,7 +375,7 @@ class Context(_Model):
                         f"context file {source!r} does not exist (pass a path to a .toml file or "
                         "TOML text)"
                     )
-                text, where = p.read_text(encoding="utf-8"), source
+                text, where = _read_text(p), source
             else:
                 text = source
         else:
@@ -387,7 +391,7 @@ class Context(_Model):
         """One of the example contexts shipped in ``pluralign/contexts`` (see
         :meth:`builtin_names`)."""
         names = cls.builtin_names()
-        if name not in names:
+        if not isinstance(name, str) or name not in names:
             raise InputError(f"no built-in context {name!r}; built-ins are {names}")
         text = resources.files("pluralign").joinpath("contexts", f"{name}.toml").read_text("utf-8")
         return cls.from_toml(text)
@@ -424,6 +428,16 @@ class Context(_Model):
         out += ["", "[arbiter]"]
         out += [f"{k} = {_toml_value(v)}" for k, v in self.arbiter.model_dump().items() if v is not None]
         return "\n".join(out) + "\n"
+
+
+def _read_text(p: Path) -> str:
+    try:
+        return p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"context file {str(p)!r}: byte {e.start} is not UTF-8 text; is it a "
+                         "TOML file?") from None
+    except OSError as e:
+        raise InputError(f"context file {str(p)!r} cannot be read: {e}") from None
 
 
 def _toml_value(v: Any) -> str:

@@ -93,6 +93,7 @@ def vote_matrix(votes: pl.DataFrame, statements: pl.DataFrame | None = None) -> 
         )
     if votes.height == 0:
         raise InputError("votes table is empty: a conversation needs at least one vote")
+    _v.key_columns(votes, VOTE_COLUMNS, "votes")
     for c in VOTE_COLUMNS:
         nulls = votes[c].is_null()
         if nulls.any():
@@ -559,8 +560,8 @@ def adjusted_rand_index(a: Any, b: Any) -> float:
     for identical partitions (up to renaming) and 0 in expectation for random ones. When both
     labelings put everything in one cluster (or each item alone) the index is 1.
     """
-    a = np.asarray(a)
-    b = np.asarray(b)
+    a = _v.id_array(a, "a")  # labels: hashable scalars of one type (no objects, no None)
+    b = _v.id_array(b, "b")
     if a.shape != b.shape or a.ndim != 1:
         raise InputError(f"labelings must be 1-D and of equal length, got {a.shape} and {b.shape}")
     if len(a) == 0:
@@ -726,8 +727,11 @@ def opinion_groups(
     of ``votes``. Votes on statements with ``moderated == -1`` in ``statements`` are excluded
     (counted in ``n_votes_excluded``).
     """
-    if method not in METHODS:
-        raise InputError(f"method must be one of {list(METHODS)}, got {method!r}")
+    _v.option(method, "method", METHODS)
+    _v.option(row_order, "row_order", polis.ROW_ORDERS)
+    _v.instance(scale, bool, "scale")
+    _v.count(silhouette_sample, "silhouette_sample", least=2)
+    _v.count(kmeans_sample, "kmeans_sample", least=2)
     if k is not None and (isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1):
         raise InputError(f"k must be a positive int or None, got {k!r}")
     if not (isinstance(k_range, tuple) and len(k_range) == 2):
@@ -739,6 +743,7 @@ def opinion_groups(
     for name, v, least in (("n_init", n_init, 1), ("base_k", base_k, 2), ("bootstrap", bootstrap, 0)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < least:
             raise InputError(f"{name} must be an int >= {least}, got {v!r}")
+    _v.count(base_k, "base_k", least=2, most=2**32)
     for name, v, most in (("n_init", n_init, 1000), ("bootstrap", bootstrap, 10_000)):
         if v > most:  # each is a full re-run: refuse what would not finish
             raise LimitError(f"{name} = {v} is above the limit of {most} (each one is another "
@@ -751,9 +756,7 @@ def opinion_groups(
     if isinstance(k_margin, bool) or not isinstance(k_margin, (int, float)) or \
             not (0.0 <= float(k_margin) <= 2.0):
         raise InputError(f"k_margin must be a number in [0, 2], got {k_margin!r}")
-    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
-                                or not 1 <= threads <= 1024):
-        raise InputError(f"threads must be None or an int in 1..1024, got {threads!r}")
+    threads = _v.threads(threads)
     if row_order not in polis.ROW_ORDERS:
         raise InputError(f"row_order must be one of {list(polis.ROW_ORDERS)}, got {row_order!r}")
     if method == "kmeans":

@@ -247,7 +247,9 @@ class Ledger:
             raise InputError(f"timeout must be a finite number of seconds >= 0, got {timeout!r}")
         if path is not None and not isinstance(path, (str, os.PathLike)):
             raise InputError(f"path must be a str or os.PathLike, got {type(path).__name__}")
-        self.path = None if path is None else Path(path)
+        from .._validate import path as _path
+
+        self.path = None if path is None else _path(path, "path")  # NUL / empty refused
         self._timeout = float(timeout)
         self._mem: sqlite3.Connection | None = None
         if self.path is None:

@@ -255,9 +255,28 @@ def _jsonl_error(data: bytes, path: Path, what: str, err: Exception) -> InputErr
     return InputError(f"{what}: could not parse {str(path)!r} as JSON lines: {err}")
 
 
+def _all_text_values_are_strings(df: pl.DataFrame, data: bytes, text_cols: list[str]) -> bool:
+    """The common case, settled by one parallel byte scan (Rust) and the columns' null counts:
+    in a flat table every non-null value of a text column is either a JSON string or a coerced
+    number / boolean / list / object, and the file's string values are exactly the former. So
+    with no object or array value in the file (a coerced one would bring strings of its own)
+    the counts agree iff nothing was coerced. False means "not settled", not "bad": the exact
+    per-column check decides."""
+    if any(dtype.is_nested() for dtype in df.schema.values()):
+        return False
+    from .. import _core
+
+    strings, nested = _core.prefs_json_value_counts(data)
+    texts = sum(df.get_column(c).len() - df.get_column(c).null_count() for c in text_cols)
+    return nested == 0 and strings == texts
+
+
 def _check_text_columns(df: pl.DataFrame, data: bytes, path: Path, what: str) -> None:
     """A JSON number, boolean, list or object where a column holds text is an error (polars
     would store ``{"chosen": 5}`` as the text ``"5"``)."""
+    text_cols = [name for name, dtype in df.schema.items() if dtype == pl.String]
+    if not text_cols or _all_text_values_are_strings(df, data, text_cols):
+        return
     head = data[:data.find(b"\n") if b"\n" in data[:1 << 16] else 1 << 16]
     for name, dtype in df.schema.items():
         if dtype != pl.String:

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import polars as pl
 
+from .. import _validate as _v
 from ..errors import InputError, SchemaError
 from ._ids import content_ids
 from ._io import Source, _read_bytes, load_table, reader
@@ -162,6 +163,11 @@ def read_pairs(source: Source, *, chosen: str = "chosen", rejected: str = "rejec
     rejected`` (+ ``margin`` as Float64 when given) followed by the passthrough columns. Nothing is
     dropped: identical chosen/rejected replies are an :class:`InputError` naming the rows.
     """
+    _v.option(dialogue, "read_pairs: dialogue", ("auto", "hh", "none"))
+    _v.option(response_ids, "read_pairs: response_ids", ("text", "prompt_text"))
+    for name, v in (("chosen", chosen), ("rejected", rejected), ("prompt", prompt),
+                    ("margin", margin), ("objective", objective)):
+        _v.text(v, f"read_pairs: {name}")
     df = load_table(source, "read_pairs")
     if group is not None and group != "group":
         if not isinstance(group, str):
@@ -173,11 +179,6 @@ def read_pairs(source: Source, *, chosen: str = "chosen", rejected: str = "rejec
             raise SchemaError(f"read_pairs: the table already has a 'group' column; drop it or "
                               f"pass group='group' instead of {group!r}")
         df = df.with_columns(df.get_column(group).alias("group"))
-    if dialogue not in ("auto", "hh", "none"):
-        raise InputError(f"read_pairs: dialogue must be 'auto', 'hh' or 'none', got {dialogue!r}")
-    if response_ids not in ("text", "prompt_text"):
-        raise InputError(f"read_pairs: response_ids must be 'text' or 'prompt_text', "
-                         f"got {response_ids!r}")
     missing = [c for c in (chosen, rejected) if c not in df.columns]
     if missing:
         raise SchemaError(f"read_pairs: missing column(s) {missing}; the table has {df.columns}. "
@@ -451,12 +452,18 @@ def read_ratings(source: Source, *,
     :class:`InputError` naming the row and column; ``missing="skip"`` leaves such ratings out and
     emits a ``UserWarning`` with the count.
     """
+    _v.option(format, "read_ratings: format", ("auto", "wide", "long", "ultrafeedback"))
+    _v.option(missing, "read_ratings: missing", ("error", "skip"))
+    _v.option(response_ids, "read_ratings: response_ids", ("text", "prompt_text"))
+    objectives = _v.strings(objectives, "read_ratings: objectives", none=True)
+    if objectives == []:
+        raise InputError("read_ratings: objectives is empty; name at least one or pass None "
+                         "(every numeric column)")
+    _v.text(annotator, "read_ratings: annotator", none=True)
+    for name, v in (("prompt", prompt), ("response", response), ("objective", objective),
+                    ("score", score)):
+        _v.text(v, f"read_ratings: {name}")
     df = load_table(source, "read_ratings")
-    if format not in ("auto", "wide", "long", "ultrafeedback"):
-        raise InputError(f"read_ratings: format must be 'auto', 'wide', 'long' or "
-                         f"'ultrafeedback', got {format!r}")
-    if missing not in ("error", "skip"):
-        raise InputError(f"read_ratings: missing must be 'error' or 'skip', got {missing!r}")
     note = ""
     if format == "ultrafeedback" or (format == "auto" and _is_ultrafeedback(df)):
         df, objectives, note = _flatten_ultrafeedback(df, prompt, response, objectives, missing)
@@ -1071,7 +1078,8 @@ def read_polis(folder: str | Path, *, name: str | None = None) -> PolisConversat
     (statement, participant), only the last vote is kept; the number replaced is
     ``superseded``. Votes outside {-1, 0, 1} are an :class:`InputError` naming the file row.
     """
-    d = Path(folder)
+    d = _v.path(folder, "folder")
+    _v.text(name, "name", none=True)
     if not d.is_dir():
         raise InputError(f"read_polis: {str(d)!r} is not a folder")
     for f in ("votes.csv", "comments.csv"):

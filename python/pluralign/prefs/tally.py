@@ -179,7 +179,9 @@ def tally(
         weights.
     """
     by = _v.renamed("tally", "groups", groups, "by", by)
-    by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    by_cols = _v.column_names(by, "groups")
+    if len(set(by_cols)) != len(by_cols):
+        raise InputError(f"groups names a column twice: {by_cols}")
     if not isinstance(comparisons, (pl.DataFrame, pl.LazyFrame)):
         if isinstance(comparisons, (str, bytes, Mapping, np.ndarray)) or \
                 not isinstance(comparisons, Iterable):

@@ -45,10 +45,10 @@ def as_matrix(values: Any, what: str, width: int | None = None) -> np.ndarray:
     elif hasattr(values, "detach"):
         arr = values.detach().cpu().float().numpy()
     else:
-        try:
-            arr = np.asarray(values, dtype=np.float32)
-        except ValueError as exc:
-            raise InputError(f"{what}: not a rectangular numeric array ({exc})") from exc
+        # complex / object / text refused here (a float32 cast would drop or parse them)
+        from pluralign._validate import numeric_array
+
+        arr = numeric_array(values, what, dtype=np.float32)
     if arr.ndim == 1 and width is not None and arr.size == width:
         arr = arr[None, :]
     if arr.ndim != 2:

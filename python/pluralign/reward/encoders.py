@@ -134,7 +134,9 @@ class HFEncoder(torch.nn.Module):  # type: ignore[name-defined,misc]
     ) -> None:
         super().__init__()
         transformers = require("transformers")
-        self.path = Path(path) if path is not None else minilm_path()
+        from pluralign._validate import path as _path
+
+        self.path = _path(path, "path") if path is not None else minilm_path()
         if not self.path.is_dir():
             raise InputError(f"encoder path {self.path} is not a local folder (no hub access: "
                              "download the model first and pass its folder)")
@@ -445,11 +447,12 @@ def embed_texts(
         prompts = _strings(prompts, "prompts")
         if len(prompts) != len(texts):
             raise InputError(f"prompts has {len(prompts)} entries, texts {len(texts)}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise InputError(f"batch_size must be an int >= 1, got {batch_size!r}")
-    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
-                                or threads < 1):
-        raise InputError(f"threads must be an int >= 1, got {threads!r}")
+    from pluralign import _validate as _v
+
+    _v.count(batch_size, "batch_size")
+    _v.threads(threads)
+    if cache is not None and _v.path(cache, "cache").is_dir():
+        raise InputError(f"cache {str(cache)!r} is a folder; give an .npz file path")
     if prompts is not None and _pair_features(encoder) == "both":
         # [response alone, response in context]: the first half is the plain embedding (and
         # shares its cache entries), the second half is computed and cached on its own

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from pluralign import _validate as _v
 from pluralign.errors import InputError
 from pluralign.reward._deps import require
 
@@ -33,6 +34,10 @@ nn = torch.nn
 
 _UNCERTAINTY = ("none", "ensemble", "gaussian", "ensemble+gaussian")
 _GATES = ("none", "prompt", "context")
+
+
+# widths and ensemble sizes beyond this would allocate far more than any CPU/GPU holds
+_MAX_WIDTH = 1 << 20
 
 
 @dataclass
@@ -67,12 +72,26 @@ class ModelConfig:
     n_members: int | None = None
 
     def __post_init__(self) -> None:
-        self.objectives = [str(o) for o in self.objectives]
-        self.hidden = [int(h) for h in self.hidden]
-        self.groups = [str(g) for g in self.groups]
-        self.contexts = [str(c) for c in self.contexts]
-        if int(self.input_dim) < 1:
-            raise InputError(f"ModelConfig.input_dim must be >= 1, got {self.input_dim}")
+        # names stay strings and widths ints (a str() / int() cast would turn bytes, floats or
+        # a bare string into something else silently); the model's size is bounded
+        self.objectives = _v.strings(self.objectives, "ModelConfig.objectives") or []
+        self.groups = _v.strings(self.groups, "ModelConfig.groups") or []
+        self.contexts = _v.strings(self.contexts, "ModelConfig.contexts") or []
+        if not isinstance(self.hidden, (list, tuple)):
+            raise InputError(f"ModelConfig.hidden must be a list of widths, got {self.hidden!r}")
+        self.hidden = [_v.count(h, "ModelConfig.hidden width", most=_MAX_WIDTH)
+                       for h in self.hidden]
+        self.input_dim = _v.count(self.input_dim, "ModelConfig.input_dim", most=_MAX_WIDTH)
+        if self.gate_input_dim is not None:
+            self.gate_input_dim = _v.count(self.gate_input_dim, "ModelConfig.gate_input_dim",
+                                          most=_MAX_WIDTH)
+        _v.number(self.dropout, "ModelConfig.dropout", lo=0, hi=1, hi_open=True)
+        _v.instance(self.population_head, bool, "ModelConfig.population_head")
+        _v.text(self.gated_name, "ModelConfig.gated_name")
+        _v.option(self.uncertainty, "ModelConfig.uncertainty", _UNCERTAINTY)
+        _v.option(self.gate, "ModelConfig.gate", _GATES)
+        if self.n_members is not None:
+            self.n_members = _v.count(self.n_members, "ModelConfig.n_members", most=1024)
         if not self.objectives:
             raise InputError("ModelConfig.objectives is empty: name at least one objective")
         for name, values in (("objectives", self.objectives), ("groups", self.groups),
@@ -148,6 +167,7 @@ class RewardModel(nn.Module):  # type: ignore[name-defined,misc]
     """
 
     def __init__(self, config: ModelConfig) -> None:
+        _v.instance(config, ModelConfig, "config")
         super().__init__()
         self.config = config
         self.members = nn.ModuleList([_Member(config) for _ in range(config.n_members or 1)])
@@ -274,6 +294,7 @@ class RewardModel(nn.Module):  # type: ignore[name-defined,misc]
         The standard deviation combines the ensemble spread and the Gaussian head's variance
         (law of total variance); it is zero for a plain vector head.
         """
+        batch_size = _v.count(batch_size, "batch_size")
         kw = self._prep(embeddings, groups, contexts, prompt_embeddings)
         was_training = self.training
         self.eval()
@@ -310,7 +331,9 @@ class RewardModel(nn.Module):  # type: ignore[name-defined,misc]
         mu, sd = self.predict(embeddings, groups, contexts, prompt_embeddings)
         cols: dict[str, Any] = {}
         if ids is not None:
-            cols["id"] = list(ids)
+            cols["id"] = _v.id_series(ids, "ids")
+            if len(cols["id"]) != len(mu):
+                raise InputError(f"ids has {len(cols['id'])} values, embeddings {len(mu)} rows")
         for j, name in enumerate(self.config.output_names):
             cols[name] = mu[:, j]
             cols[f"{name}_std"] = sd[:, j]
@@ -348,7 +371,10 @@ class RewardModel(nn.Module):  # type: ignore[name-defined,misc]
     def save(self, path: str | Path) -> Path:
         """Write ``model.safetensors`` + ``config.json`` into the directory ``path``."""
         st = require("safetensors.torch")
-        out = Path(path)
+        out = _v.path(path, "path")
+        if out.exists() and not out.is_dir():
+            raise InputError(f"{str(out)!r} is a file; save writes a folder (config.json + "
+                             "model.safetensors)")
         out.mkdir(parents=True, exist_ok=True)
         state = {k: v.detach().cpu().contiguous() for k, v in self.state_dict().items()}
         st.save_file(state, str(out / "model.safetensors"))
@@ -360,12 +386,16 @@ class RewardModel(nn.Module):  # type: ignore[name-defined,misc]
     def load(cls, path: str | Path, device: str | None = None) -> RewardModel:
         """Load a model written by :meth:`save` (exact round trip of weights and config)."""
         st = require("safetensors.torch")
-        p = Path(path)
+        p = _v.path(path, "path")
         if not (p / "config.json").is_file() or not (p / "model.safetensors").is_file():
             raise InputError(f"{p} is not a pluralign reward checkpoint (needs config.json and "
                              "model.safetensors, as written by RewardModel.save)")
-        meta = json.loads((p / "config.json").read_text())
-        model = cls(ModelConfig(**meta["model"]))
+        meta = _v.json_file(p / "config.json", "RewardModel.load")
+        fields = meta.get("model") if isinstance(meta, dict) else None
+        if not isinstance(fields, dict) or not set(fields) <= set(ModelConfig.__dataclass_fields__):
+            raise InputError(f"{p / 'config.json'} does not hold a pluralign ModelConfig "
+                             "(a 'model' object with its fields)")
+        model = cls(ModelConfig(**fields))
         model.load_state_dict(st.load_file(str(p / "model.safetensors")))
         model.trained = True
         return model.to(device) if device else model

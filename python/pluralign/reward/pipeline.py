@@ -51,7 +51,7 @@ class TextEmbedder:
 
     def __init__(self, *, max_length: int = 128, progress: bool = True) -> None:
         self.max_length = _v.count(max_length, "max_length")
-        self.progress = bool(_v.instance(progress, "progress", bool, "a bool"))
+        self.progress = bool(_v.instance(progress, bool, "progress", what="a bool"))
         self.used = False
 
     def _encoder(self) -> Any:
@@ -139,7 +139,7 @@ def train_reward(comparisons: Any, *, out: str | Path, epochs: int = 2, seed: in
             not 0.0 <= test_frac < 1.0:
         raise InputError(f"test_frac must be a number in [0, 1), got {test_frac!r}")
     if groups is not None:
-        _v.instance(groups, "groups", str, "a column name (str)")
+        _v.instance(groups, str, "groups", what="a column name (str)")
         if groups not in df.columns:
             raise InputError(f"groups names column {groups!r}, which the table lacks "
                              f"(columns: {df.columns})")

@@ -51,12 +51,19 @@ def quick_fit(
     ``test_frac`` of the prompts (prompt-disjoint) is held out; ``metrics`` is
     :func:`~pluralign.reward.evaluate` on it (None when ``test_frac == 0``).
     """
+    from pluralign import _validate as _v
+
     if not isinstance(comparisons, pl.DataFrame):
         raise InputError("comparisons must be a polars DataFrame")
     if not isinstance(prompt_aware, bool):
         raise InputError(f"prompt_aware must be True or False, got {prompt_aware!r}")
-    if not 0 <= test_frac < 1:
-        raise InputError(f"test_frac must be in [0, 1), got {test_frac}")
+    _v.number(test_frac, "test_frac", lo=0, hi=1, hi_open=True)
+    _v.seed(seed)
+    _v.instance(train, TrainConfig, "train", none=True)
+    _v.instance(texts, bool, "texts")
+    _v.instance(group_conditioned, bool, "group_conditioned")
+    if not isinstance(hidden, (list, tuple)):
+        raise InputError(f"hidden must be a tuple of layer widths, got {hidden!r}")
     if comparisons.height == 0:
         raise InputError("comparisons table is empty: nothing to train on")
     if embeddings is None:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from pluralign import _validate as _v
 from pluralign.errors import InputError
 from pluralign.reward import losses as L
 from pluralign.reward._deps import require
@@ -83,6 +84,22 @@ class TrainConfig:
     grad_accum: int = 1
 
     def __post_init__(self) -> None:
+        # types first (a complex, a string or an array would pass or break the range checks)
+        for name in ("lr", "weight_decay", "warmup_frac", "grad_clip", "eval_frac", "centering",
+                     "ratings_weight", "encoder_lr"):
+            _v.number(getattr(self, name), f"TrainConfig.{name}")
+        _v.number(self.maxmin_temperature, "TrainConfig.maxmin_temperature", none=True)
+        for name in ("batch_size", "epochs", "patience"):
+            _v.count(getattr(self, name), f"TrainConfig.{name}", least=-(2**63))
+        for name in ("steps", "eval_every"):
+            if getattr(self, name) is not None:
+                _v.count(getattr(self, name), f"TrainConfig.{name}")
+        _v.seed(self.seed, "TrainConfig.seed")
+        _v.threads(self.threads)
+        _v.text(self.margin_column, "TrainConfig.margin_column", none=True)
+        _v.option(self.amp, "TrainConfig.amp", ("none", "bf16", "fp16"))
+        _v.option(self.device, "TrainConfig.device", ("auto", "cpu", "cuda"))
+        _v.instance(self.progress, bool, "TrainConfig.progress")
         checks = [("lr", self.lr > 0), ("batch_size", self.batch_size >= 1),
                   ("epochs", self.epochs >= 1), ("steps", self.steps is None or self.steps >= 1),
                   ("warmup_frac", 0 <= self.warmup_frac < 1), ("grad_clip", self.grad_clip > 0),
@@ -150,6 +167,7 @@ class RewardTrainer:
     def __init__(self, model: RewardModel, config: TrainConfig | None = None) -> None:
         if not isinstance(model, RewardModel):
             raise InputError("RewardTrainer needs a pluralign.reward.RewardModel")
+        _v.instance(config, TrainConfig, "config", none=True)
         self.model = model
         self.config = config or TrainConfig()
         self.history: list[dict] = []
@@ -494,7 +512,7 @@ class RewardTrainer:
     def save(self, path: str | Path) -> Path:
         """Checkpoint: the model (safetensors + config.json) plus ``train.json`` (TrainConfig and
         history). Under DDP only rank 0 writes."""
-        out = Path(path)
+        out = _v.path(path, "path")
         if _dist()[0] != 0:
             return out
         self.model.save(out)
@@ -505,10 +523,14 @@ class RewardTrainer:
     @classmethod
     def load(cls, path: str | Path) -> RewardTrainer:
         """A trainer with the model and TrainConfig written by :meth:`save`."""
-        p = Path(path)
+        p = _v.path(path, "path")
         model = RewardModel.load(p)
-        meta = json.loads((p / "train.json").read_text()) if (p / "train.json").is_file() \
-            else {"train": {}, "history": []}
+        meta = _v.json_file(p / "train.json", "RewardTrainer.load") \
+            if (p / "train.json").is_file() else {"train": {}, "history": []}
+        if not (isinstance(meta, dict) and isinstance(meta.get("train"), dict)
+                and set(meta["train"]) <= set(TrainConfig.__dataclass_fields__)
+                and isinstance(meta.get("history", []), list)):
+            raise InputError(f"{p / 'train.json'} does not hold a pluralign TrainConfig")
         trainer = cls(model, TrainConfig(**meta["train"]))
         trainer.history = list(meta["history"])
         return trainer

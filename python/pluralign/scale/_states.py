@@ -151,17 +151,27 @@ def state_from_bytes(data: bytes) -> Any:
         raise InputError("these bytes are not a serialized pluralign.scale state")
     n = int.from_bytes(data[len(_MAGIC):len(_MAGIC) + 4], "little")
     start = len(_MAGIC) + 4
-    name, config = pickle.loads(data[start:start + n])
-    cls = _REGISTRY.get(name)
-    if cls is None:
-        raise InputError(f"unknown state class {name!r} in serialized bytes")
-    st = cls(**_init_kwargs(config))
-    st._load(data[start + n:])
+    try:  # truncated or corrupted bytes fail in pickle / Arrow IPC with their own errors
+        name, config = pickle.loads(data[start:start + n])
+        cls = _REGISTRY.get(name) if isinstance(name, str) else None
+        if cls is None:
+            raise InputError(f"unknown state class {name!r} in serialized bytes")
+        st = cls(**_init_kwargs(config))
+        st._load(data[start + n:])
+    except InputError:
+        raise
+    except Exception as e:  # noqa: BLE001 - any decoding failure means damaged bytes
+        raise InputError(f"these bytes are a damaged pluralign.scale state ({type(e).__name__}: "
+                         f"{str(e)[:120]})") from None
     return st
 
 
 def fold(batches: Iterable[Any], state: S) -> S:
     """Absorb every batch into ``state`` (in order) and return it."""
+    _v.instance(state, _State, "state")
+    if isinstance(batches, (str, bytes, pl.DataFrame)) or not isinstance(batches, Iterable):
+        raise InputError(f"batches must be an iterable of batches (a list of frames), got "
+                         f"{type(batches).__name__}")
     for b in batches:
         state.update(b)  # type: ignore[attr-defined]
     return state
@@ -170,7 +180,12 @@ def fold(batches: Iterable[Any], state: S) -> S:
 def merge_all(states: Sequence[S] | Iterable[S]) -> S:
     """Merge states pairwise as a balanced tree (depth log2(n)); the result equals any other
     merge order because ``merge`` is associative and commutative."""
+    if isinstance(states, (str, bytes, _State)) or not isinstance(states, Iterable):
+        raise InputError(f"states must be a list of pluralign.scale states, got "
+                         f"{type(states).__name__}")
     level = list(states)
+    for s in level:
+        _v.instance(s, _State, "states[i]")
     if not level:
         raise InputError("merge_all needs at least one state")
     while len(level) > 1:
@@ -182,7 +197,16 @@ def merge_all(states: Sequence[S] | Iterable[S]) -> S:
 
 
 def _cols(by: str | Sequence[str] | None) -> list[str]:
-    return [] if by is None else ([by] if isinstance(by, str) else list(by))
+    return _v.column_names(by, "by")
+
+
+def _settings(**kw: Any) -> None:
+    """Check the column-name and thread settings every state takes (once, at construction)."""
+    for name, v in kw.items():
+        if name == "threads":
+            _v.threads(v)
+        else:
+            _v.text(v, name, none=name in ("tie", "weight", "timestamp"))
 
 
 # -- pairwise tallies ----------------------------------------------------------------------
@@ -209,6 +233,7 @@ class TallyState(_State):
         by: Any = _v.UNSET,
     ) -> None:
         by = _v.renamed("TallyState", "groups", groups, "by", by)
+        _settings(chosen=chosen, rejected=rejected, tie=tie, weight=weight, threads=threads)
         self._config = {"by": _cols(by), "chosen": chosen, "rejected": rejected, "tie": tie,
                         "weight": weight, "threads": threads}
         self._tally: Any = None
@@ -286,6 +311,7 @@ class BradleyTerryState(_State):
         by: Any = _v.UNSET,
     ) -> None:
         by = _v.renamed("BradleyTerryState", "groups", groups, "by", by)
+        _settings(chosen=chosen, rejected=rejected, tie=tie, weight=weight, threads=threads)
         self._config = {"by": _cols(by), "chosen": chosen, "rejected": rejected, "tie": tie,
                         "weight": weight, "threads": threads}
         self._inner = TallyState(by, chosen=chosen, rejected=rejected, tie=tie, weight=weight,
@@ -403,9 +429,10 @@ class ProfileState(_State):
         weight: str = "weight",
         threads: int | None = None,
     ) -> None:
-        if kind not in ("rankings", "comparisons"):
-            raise InputError(f'kind must be "rankings" or "comparisons", got {kind!r}')
-        cands = list(candidates)
+        _v.option(kind, "kind", ("rankings", "comparisons"))
+        _settings(ranking=ranking, chosen=chosen, rejected=rejected, weight=weight,
+                  threads=threads)
+        cands = list(_v.id_array(candidates, "candidates").tolist())
         if not cands:
             raise InputError("candidates is empty: a profile needs at least one candidate")
         self._config = {"candidates": cands, "kind": kind, "ranking": ranking, "chosen": chosen,
@@ -485,6 +512,7 @@ class VoteMatrixState(_State):
         vote: str = "vote",
         timestamp: str | None = None,
     ) -> None:
+        _settings(statement=statement, participant=participant, vote=vote, timestamp=timestamp)
         self._config = {"statement": statement, "participant": participant, "vote": vote,
                         "timestamp": timestamp}
         self._state: pl.DataFrame | None = None
@@ -514,11 +542,12 @@ class VoteMatrixState(_State):
             if df[col].null_count():
                 row = int(df[col].is_null().arg_max() or 0)
                 raise InputError(f"votes: column '{col}' is null at row {row}; drop or fill it")
+        _v.key_columns(df, cols[:2], "votes")
         v = df[c["vote"]]
         if not v.dtype.is_numeric():
             raise SchemaError(f"votes: column '{c['vote']}' has type {v.dtype}; it must hold "
                               "-1, 0 or 1")
-        bad = ~v.is_in([-1, 0, 1])
+        bad = ~v.cast(pl.Float64).is_in([-1.0, 0.0, 1.0])  # 0.5 and NaN are not votes
         if bad.any():
             row = int(bad.arg_max() or 0)
             raise InputError(f"votes: column '{c['vote']}' is {v[row]!r} at row {row}; votes "
@@ -597,6 +626,11 @@ class VoteMatrixState(_State):
 
 def group_codes(df: pl.DataFrame, by: Sequence[str]) -> np.ndarray:
     """Dense int64 codes of the ``by`` key of every row (nulls are an :class:`InputError`)."""
+    _v.instance(df, pl.DataFrame, "df")
+    by = _v.column_names(by, "by")
+    if not by:
+        raise InputError("by is empty: name at least one group column")
+    _require(df, by, "group_codes")
     for c in by:
         if df[c].null_count():
             row = int(df[c].is_null().arg_max() or 0)
@@ -626,10 +660,19 @@ class ParetoFrontState(_State):
         by: Any = _v.UNSET,
     ) -> None:
         by = _v.renamed("ParetoFrontState", "groups", groups, "by", by)
-        objs = list(objectives)
+        objs = _v.strings(objectives, "objectives") or []
         if not objs:
             raise InputError("objectives is empty: name at least one score column")
-        mx = maximize if isinstance(maximize, bool) else [bool(m) for m in maximize]
+        keep = _v.strings(keep, "keep") or []
+        _settings(threads=threads)
+        if isinstance(maximize, (bool, np.bool_)):
+            mx: bool | list[bool] = bool(maximize)
+        elif isinstance(maximize, (list, tuple)) and len(maximize) == len(objs) and all(
+                isinstance(m, (bool, np.bool_)) for m in maximize):
+            mx = [bool(m) for m in maximize]
+        else:
+            raise InputError(f"maximize must be a bool or one bool per objective ({len(objs)}), "
+                             f"got {maximize!r}")
         self._config = {"objectives": objs, "by": _cols(by), "keep": list(keep),
                         "maximize": mx, "threads": threads}
         self._state: pl.DataFrame | None = None

@@ -25,6 +25,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(prefs_tally, m)?)?;
     m.add_function(wrap_pyfunction!(prefs_content_ids, m)?)?;
     m.add_function(wrap_pyfunction!(prefs_contiguous_groups, m)?)?;
+    m.add_function(wrap_pyfunction!(prefs_json_value_counts, m)?)?;
     Ok(())
 }
 
@@ -363,4 +364,19 @@ fn prefs_contiguous_groups<'py>(
     let keys = KeyCols { cols, n };
     let offsets = run(py, threads, || prefs::contiguous_groups(&keys, threads))?;
     Ok(offsets.map(|o| PyArray1::from_vec(py, o.into_iter().map(|x| x as i64).collect())))
+}
+
+/// `(strings, nested)`: the JSON string values and object/array values (`"key": "` /
+/// `"key": {` / `"key": [`, zero or one space) in a JSON-lines file's bytes, read in place with
+/// the GIL released (see `pluralign_core::prefs::json_scan`).
+#[pyfunction]
+#[pyo3(signature = (data, threads=None))]
+fn prefs_json_value_counts(
+    py: Python<'_>,
+    data: &Bound<'_, pyo3::types::PyBytes>,
+    threads: Option<usize>,
+) -> PyResult<(u64, u64)> {
+    let bytes = data.as_bytes();
+    let c = run(py, threads, || Ok(prefs::json_value_counts(bytes)))?;
+    Ok((c.strings, c.nested))
 }

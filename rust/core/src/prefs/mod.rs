@@ -18,10 +18,12 @@
 
 pub mod content_id;
 pub mod grouping;
+pub mod json_scan;
 pub mod pair_table;
 
 pub use content_id::{blake2b64, content_id_hex, content_ids_hex};
 pub use grouping::{contiguous_groups, RowKeys};
+pub use json_scan::{json_string_values, json_value_counts, JsonValueCounts};
 pub use pair_table::{Column, PairColumn, PairTable, Side, Source};
 
 use pair_table::{check_sources, fill_table};
