@@ -152,7 +152,7 @@ def _loss_and_grads(enc: HFEncoder, head: RewardModel) -> tuple[float, list]:
     rr = head(enc(rejected))[0][:, 0, 0]
     loss = -torch.nn.functional.logsigmoid(rc - rr).mean()
     loss.backward()
-    return float(loss), [p.grad.clone() for p in enc.parameters() if p.requires_grad]
+    return float(loss.detach()), [p.grad.clone() for p in enc.parameters() if p.requires_grad]
 
 
 @pytest.mark.parametrize("lora", [None, True])
