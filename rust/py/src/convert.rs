@@ -17,7 +17,7 @@ use pluralign_core::MatrixView;
 use pyo3::prelude::*;
 
 use crate::arrow_ffi::ArrowColumn;
-use crate::errors::{input_error, py_error};
+use crate::errors::{input_error, schema_error};
 
 #[derive(FromPyObject)]
 pub enum PointsArg<'py> {
@@ -109,14 +109,10 @@ fn column_f64(py: Python<'_>, j: usize, col: ArrowColumn) -> PyResult<ArrayRef> 
             | DataType::Boolean
     );
     if !numeric {
-        return Err(py_error(
-            py,
-            "SchemaError",
-            format!(
-                "column '{name}' (objective {j}) has type {} but objectives must be numeric",
-                col.data_type
-            ),
-        ));
+        return Err(schema_error(format!(
+            "column '{name}' (objective {j}) has type {} but objectives must be numeric",
+            col.data_type
+        )));
     }
     let mut offset = 0usize;
     for c in &col.chunks {

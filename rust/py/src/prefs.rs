@@ -11,12 +11,13 @@ use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
 use pluralign_core::hashing::Hash64;
 use pluralign_core::prefs::RowKeys;
 use pluralign_core::prefs::{self, Column, PairColumn, PairTable, Side, Source};
+use pluralign_core::CoreError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::arrow_ffi::{ArrowColumn, ArrowExport, FixedWidthColumn, TextCol};
 use crate::convert::slice1;
-use crate::errors::{input_error, py_error, run};
+use crate::errors::{input_error, run, schema_error, to_py};
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ArrowExport>()?;
@@ -100,10 +101,9 @@ fn table_dict<'py>(
             (Column::W8(v), Some(s)) => Bound::new(py, s.with_values(v)?)?.into_any(),
             (Column::W16(v), Some(s)) => Bound::new(py, s.with_values(v)?)?.into_any(),
             _ => {
-                return Err(py_error(
+                return Err(to_py(
                     py,
-                    "InternalError",
-                    "row-index column of the wrong width".into(),
+                    CoreError::Internal("row-index column of the wrong width".into()),
                 ))
             }
         });
@@ -232,14 +232,10 @@ fn prefs_content_ids<'py>(
         texts.data_type,
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
     ) {
-        return Err(py_error(
-            py,
-            "SchemaError",
-            format!(
-                "column '{}' has type {}; content ids need text",
-                texts.name, texts.data_type
-            ),
-        ));
+        return Err(schema_error(format!(
+            "column '{}' has type {}; content ids need text",
+            texts.name, texts.data_type
+        )));
     }
     let n: usize = texts.chunks.iter().map(|c| c.len()).sum();
     let mut hex = Vec::with_capacity(n * prefs::content_id::HEX_LEN);
