@@ -33,3 +33,33 @@ def test_classes_are_the_public_ones_end_to_end() -> None:
         pareto.ranks(np.array([[0.0, np.nan]]))
     with pytest.raises(errors.InternalError, match="deliberate test panic"):
         _core._panic_for_tests()
+
+
+def test_option_strings_name_the_parameter_and_the_allowed_values() -> None:
+    x = np.array([[0.0, 1.0], [1.0, 0.0]])
+    with pytest.raises(errors.InputError, match=r'^nan must be "error" or "worst", got "best"'):
+        _core.pareto_ranks(x, [True, True], nan="best")
+    with pytest.raises(errors.InputError, match=r"^nan must be .*, got a int"):
+        _core.pareto_ranks(x, [True, True], nan=3)
+    with pytest.raises(errors.InputError, match=r'^kind must be "epsilon_additive", .* or "igd_plus", got "hv"'):
+        _core.indicator(x, x, [True, True], "hv")
+    with pytest.raises(errors.InputError, match=r'^level must be "nominal", "ordinal", "interval" or "ratio"'):
+        _core.stats_alpha_dense(x, level="cardinal")
+
+
+def test_choice_rule_options_are_separate_parameters() -> None:
+    from pluralign import choice
+
+    p = choice.Profile.from_rankings([["a", "b", "c"]] * 3 + [["b", "c", "a"]] * 2)
+    inner = p._inner
+    # each rule reads its own option; the others' defaults do not interfere
+    assert _core.choice_rule(inner, "schulze", schulze_strength="winning")[0] == [0]
+    assert _core.choice_rule(inner, "minimax", minimax_strength="winning_votes")[0] == [0]
+    with pytest.raises(errors.InputError, match=r'^strength must be "margins", "winning_votes" or "pairwise_opposition"'):
+        _core.choice_rule(inner, "minimax", minimax_strength="margin")
+    with pytest.raises(errors.InputError, match=r'^payoff must be "margins" or "majority", got "x"'):
+        choice.maximal_lottery(p, payoff="x")
+    with pytest.raises(errors.InputError, match=r'^covering must be "gillies", "miller" or "mckelvey"'):
+        choice.uncovered_set(p, covering="smith")
+    with pytest.raises(errors.InputError, match=r'^quota must be "droop" or "hare", got "imperiali"'):
+        _core.choice_stv(inner, 1, quota="imperiali")

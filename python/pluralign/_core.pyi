@@ -2,12 +2,16 @@
 pluralign.pareto instead of these directly."""
 
 from collections.abc import Sequence
-from typing import Any, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 
 __version__: str
+
+NanPolicy: TypeAlias = Literal["error", "worst"]
+IndicatorKind: TypeAlias = Literal["epsilon_additive", "epsilon_multiplicative", "igd", "igd_plus"]
+AlphaLevel: TypeAlias = Literal["nominal", "ordinal", "interval", "ratio"]
 
 # A points argument: a float64 2-D numpy array, or a list of Arrow-exportable columns.
 Points: TypeAlias = npt.NDArray[np.float64] | Sequence[Any]
@@ -16,15 +20,15 @@ def default_threads() -> int: ...
 def _panic_for_tests() -> None: ...
 def _error_samples() -> list[tuple[str, BaseException]]: ...
 def pareto_ranks(
-    points: Points, maximize: Sequence[bool], nan: str = "error", threads: int | None = None
+    points: Points, maximize: Sequence[bool], nan: NanPolicy = "error", threads: int | None = None
 ) -> npt.NDArray[np.int64]: ...
 def pareto_front(
-    points: Points, maximize: Sequence[bool], nan: str = "error", threads: int | None = None
+    points: Points, maximize: Sequence[bool], nan: NanPolicy = "error", threads: int | None = None
 ) -> npt.NDArray[np.bool_]: ...
 def pareto_grouped(
     points: Points,
     maximize: Sequence[bool],
-    nan: str = "error",
+    nan: NanPolicy = "error",
     offsets: npt.NDArray[np.int64] | None = None,
     ids: npt.NDArray[np.int64] | None = None,
     first_only: bool = False,
@@ -68,12 +72,13 @@ def lexicographic(
     points: Points, maximize: Sequence[bool], order: Sequence[int], tolerances: Sequence[float], relative: bool
 ) -> npt.NDArray[np.bool_]: ...
 def indicator(
-    points: Points, reference: Points, maximize: Sequence[bool], kind: str, threads: int | None = None
+    points: Points, reference: Points, maximize: Sequence[bool], kind: IndicatorKind, threads: int | None = None
 ) -> float: ...
 
 # --- choice -------------------------------------------------------------------------------
 F64: TypeAlias = npt.NDArray[np.float64]
 I64: TypeAlias = npt.NDArray[np.int64]
+TieBreakKind: TypeAlias = Literal["none", "lexicographic", "order", "random"]
 RuleTuple: TypeAlias = tuple[list[int], list[list[int]] | None, list[float], str | None]
 
 class _Profile:
@@ -127,30 +132,36 @@ def choice_rule(
     profile: _Profile,
     name: str,
     alpha: float = 0.5,
-    variant: str = "",
     scores: Sequence[float] = ...,
-    tb_kind: str = "none",
+    tb_kind: TieBreakKind = "none",
     tb_order: Sequence[int] = ...,
     tb_seed: int = 0,
+    minimax_strength: Literal["margins", "winning_votes", "pairwise_opposition"] = "margins",
+    schulze_strength: Literal["margin", "margins", "winning", "winning_votes", "ratio"] = "margin",
+    nanson_variant: Literal["strict", "weak"] = "strict",
+    kemeny_method: Literal["exact", "local_search"] = "exact",
+    lottery_payoff: Literal["margins", "majority"] = "margins",
 ) -> RuleTuple: ...
-def choice_set(profile: _Profile, name: str, variant: str = "") -> list[int]: ...
+def choice_set(
+    profile: _Profile, name: str, covering: Literal["gillies", "miller", "mckelvey"] = "gillies"
+) -> list[int]: ...
 def cardinal_rule(
     utilities: Points,
     name: str,
     weights: F64 | None = None,
     range: tuple[float, float] | None = None,
-    tb_kind: str = "none",
+    tb_kind: TieBreakKind = "none",
     tb_order: Sequence[int] = ...,
     tb_seed: int = 0,
 ) -> RuleTuple: ...
 def choice_stv(
     profile: Any,
     seats: int,
-    quota: str = "droop",
-    transfer: str = "wigm",
-    surplus_order: str = "largest",
-    look: str = "backward",
-    tb_kind: str = "lexicographic",
+    quota: Literal["droop", "hare"] = "droop",
+    transfer: Literal["wigm", "gregory", "meek"] = "wigm",
+    surplus_order: Literal["largest", "simultaneous"] = "largest",
+    look: Literal["none", "backward", "forward"] = "backward",
+    tb_kind: TieBreakKind = "lexicographic",
     tb_order: list[int] = ...,
     tb_seed: int = 0,
 ) -> tuple[
@@ -170,8 +181,9 @@ def committee_rule(
     profile: _ApprovalProfile,
     name: str,
     k: int,
-    method: str = "",
-    tb_kind: str = "none",
+    method: Literal["exact", "sequential"] = "exact",
+    completion: Literal["seq_phragmen", "av", "increment", "none"] = "none",
+    tb_kind: TieBreakKind = "none",
     tb_order: Sequence[int] = ...,
     tb_seed: int = 0,
 ) -> tuple[list[int], list[int], list[float], float | None, str | None]: ...
@@ -187,8 +199,8 @@ def stats_bradley_terry(
     weight: npt.NDArray[np.float64] | None = None,
     tie: npt.NDArray[np.bool_] | None = None,
     l2: float = 0.0,
-    ties: str = "half",
-    method: str = "newton",
+    ties: Literal["half", "drop"] = "half",
+    method: Literal["newton", "mm"] = "newton",
     tol: float = 1e-10,
     max_iter: int = 1000,
     standard_errors: bool = True,
@@ -212,8 +224,8 @@ def stats_agreement(
     unit: npt.NDArray[np.int64],
     rater: npt.NDArray[np.int64],
     value: npt.NDArray[np.float64],
-    metric: str,
-    level: str = "nominal",
+    metric: Literal["krippendorff", "fleiss", "cohen", "percent"],
+    level: AlphaLevel = "nominal",
     threads: int | None = None,
 ) -> dict[str, Any]: ...
 def stats_entropy_segments(
@@ -224,7 +236,7 @@ def stats_matrix_to_long(
     x: npt.NDArray[np.float64], threads: int | None = None
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]: ...
 def stats_alpha_dense(
-    x: npt.NDArray[np.float64], level: str = "nominal", threads: int | None = None
+    x: npt.NDArray[np.float64], level: AlphaLevel = "nominal", threads: int | None = None
 ) -> dict[str, Any]: ...
 
 # --- prefs (rust/py/src/prefs.rs): grouped row indices / codes; see pluralign.prefs ---

@@ -542,7 +542,7 @@ def llull(profile: Profile) -> Result:
 
 def minimax(profile: Profile, strength: str = "margins") -> Result:
     """Minimax (Simpson–Kramer): the candidate whose worst defeat is smallest."""
-    return _rule("minimax", profile, variant=strength)
+    return _rule("minimax", profile, minimax_strength=strength)
 
 
 def schulze(profile: Profile, strength: str = "margin") -> Result:
@@ -554,7 +554,7 @@ def schulze(profile: Profile, strength: str = "margin") -> Result:
     ``"ratio"`` ``support(a,b) / support(b,a)`` (infinite when nobody prefers b to a).
     On linear orders without ties all three give the same winners; they differ when ballots
     are truncated or have ties."""
-    return _rule("schulze", profile, variant=strength)
+    return _rule("schulze", profile, schulze_strength=strength)
 
 
 def ranked_pairs(profile: Profile, tie_break: TieBreak = "lexicographic") -> Result:
@@ -573,7 +573,7 @@ def ranked_pairs_all(profile: Profile) -> Result:
 def kemeny(profile: Profile, method: str = "exact", tie_break: TieBreak = None) -> Result:
     """Kemeny–Young: the ranking(s) maximizing agreement with the ballots. ``exact`` is dynamic
     programming over subsets (LimitError above 20 candidates); ``local_search`` is a heuristic."""
-    return _rule("kemeny", profile, tie_break=tie_break, variant=method)
+    return _rule("kemeny", profile, tie_break=tie_break, kemeny_method=method)
 
 
 def instant_runoff(profile: Profile, tie_break: TieBreak = None) -> Result:
@@ -736,7 +736,7 @@ def baldwin(profile: Profile, tie_break: TieBreak = None) -> Result:
 def nanson(profile: Profile, variant: str = "strict") -> Result:
     """Nanson: repeatedly eliminate candidates with Borda score below (``strict``) or at or
     below (``weak``) the average."""
-    return _rule("nanson", profile, variant=variant)
+    return _rule("nanson", profile, nanson_variant=variant)
 
 
 def bucklin(profile: Profile) -> Result:
@@ -756,12 +756,12 @@ def stable_voting(profile: Profile) -> Result:
 
 def maximal_lottery(profile: Profile, payoff: str = "margins") -> Result:
     """Maximal lottery (Fishburn 1984): a probability per candidate (``scores``)."""
-    return _rule("maximal_lottery", profile, variant=payoff)
+    return _rule("maximal_lottery", profile, lottery_payoff=payoff)
 
 
-def _set(name: str, profile: Profile, variant: str = "") -> list[Hashable]:
+def _set(name: str, profile: Profile, **kw: Any) -> list[Hashable]:
     p = _profile(profile)
-    return [p.candidates[i] for i in _core.choice_set(p._inner, name, variant)]
+    return [p.candidates[i] for i in _core.choice_set(p._inner, name, **kw)]
 
 
 def condorcet_winner(profile: Profile) -> Hashable | None:
@@ -788,7 +788,7 @@ def schwartz_set(profile: Profile) -> frozenset:
 
 def uncovered_set(profile: Profile, covering: str = "gillies") -> frozenset:
     """Candidates no other candidate covers (Gillies, Miller or McKelvey covering)."""
-    return frozenset(_set("uncovered_set", profile, covering))
+    return frozenset(_set("uncovered_set", profile, covering=covering))
 
 
 # -- cardinal rules ---------------------------------------------------------------------
@@ -998,14 +998,14 @@ def _check_k(k: Any) -> None:
         raise InputError(f"k must be a non-negative int, got {k!r}")
 
 
-def _committee(name: str, ap: ApprovalProfile, k: int, method: str = "", tie_break: TieBreak = None) -> CommitteeResult:
+def _committee(name: str, ap: ApprovalProfile, k: int, tie_break: TieBreak = None, **kw: Any) -> CommitteeResult:
     ap = _approval_profile(ap)
     _check_k(k)
     if k > ap.n_candidates:
         raise InputError(f"k = {k} is larger than the number of candidates ({ap.n_candidates})")
     c = ap.candidates
     members, order, scores, value, tb = _core.committee_rule(
-        ap._inner, name, int(k), method, **_tie_break(tie_break, c)
+        ap._inner, name, int(k), **kw, **_tie_break(tie_break, c)
     )
     return CommitteeResult(name, frozenset(c[i] for i in members), [c[i] for i in order],
                            {x: float(s) for x, s in zip(c, scores)}, value, tb)
@@ -1014,7 +1014,7 @@ def _committee(name: str, ap: ApprovalProfile, k: int, method: str = "", tie_bre
 def approval(ap: ApprovalProfile, tie_break: TieBreak = None) -> Result:
     """Approval voting (single winner): the most approved candidate(s)."""
     ap = _approval_profile(ap)
-    members, _order, scores, _v, tb = _core.committee_rule(ap._inner, "approval", 1, "", **_tie_break(tie_break, ap.candidates))
+    members, _order, scores, _v, tb = _core.committee_rule(ap._inner, "approval", 1, **_tie_break(tie_break, ap.candidates))
     c = ap.candidates
     return Result("approval", frozenset(c[i] for i in members), None, dict(zip(c, map(float, scores))), tb)
 
@@ -1043,14 +1043,14 @@ def pav(ap: ApprovalProfile, k: int, method: str = "auto", tie_break: TieBreak =
     instances (``auto``), sequential PAV for large ones."""
     ap = _approval_profile(ap)
     _check_k(k)  # before _thiele_method sizes the exact search with it
-    return _committee("pav", ap, k, _thiele_method(ap, k, method), tie_break)
+    return _committee("pav", ap, k, tie_break, method=_thiele_method(ap, k, method))
 
 
 def chamberlin_courant(ap: ApprovalProfile, k: int, method: str = "auto", tie_break: TieBreak = None) -> CommitteeResult:
     """Approval Chamberlin–Courant: maximize the weight of voters with an approved member."""
     ap = _approval_profile(ap)
     _check_k(k)
-    return _committee("chamberlin_courant", ap, k, _thiele_method(ap, k, method), tie_break)
+    return _committee("chamberlin_courant", ap, k, tie_break, method=_thiele_method(ap, k, method))
 
 
 def seq_phragmen(ap: ApprovalProfile, k: int, tie_break: TieBreak = None) -> CommitteeResult:
@@ -1064,7 +1064,7 @@ def equal_shares(ap: ApprovalProfile, k: int, completion: str | None = "seq_phra
     ``completion``: ``"seq_phragmen"`` (as abcvoting's ``equal-shares``), ``"av"``,
     ``"increment"`` (rerun with the budget of a virtual committee of size k+1, k+2, ... until k
     seats are bought; Peters, Pierczyński & Skowron 2021), or ``None`` (may return < k members)."""
-    return _committee("equal_shares", ap, k, "none" if completion is None else completion, tie_break)
+    return _committee("equal_shares", ap, k, tie_break, completion="none" if completion is None else completion)
 
 
 def rev_seq_pav(ap: ApprovalProfile, k: int, tie_break: TieBreak = None) -> CommitteeResult:

@@ -2,12 +2,16 @@
 //! `python/pluralign/choice.py`; here everything is indices, numpy arrays and plain tuples.
 
 use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
-use pluralign_core::choice::{self as ch, Pairwise, Profile, RuleResult, TieBreak};
+use pluralign_core::choice::{self as ch, Pairwise, Profile, RuleResult};
 use pluralign_core::{CoreError, Result as CoreResult};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::convert::{Points, PointsArg};
+use crate::convert::{
+    with_view, CoveringArg, KemenyMethodArg, LookBackArg, LotteryPayoffArg, MesCompletionArg,
+    MinimaxStrengthArg, NansonVariantArg, PointsArg, QuotaArg, SchulzeStrengthArg, SurplusOrderArg,
+    ThieleMethodArg, TieBreakKind, TieBreakKindValue, TransferArg,
+};
 use crate::errors::{input_error, run, to_py};
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -37,63 +41,22 @@ type StvRoundTuple = (
 
 /// Single transferable vote: (elected in order, rounds, total, exhausted, tie-break or None).
 #[pyfunction]
-#[pyo3(signature = (profile, seats, quota="droop", transfer="wigm", surplus_order="largest", look="backward", tb_kind="lexicographic", tb_order=vec![], tb_seed=0))]
+#[pyo3(signature = (profile, seats, quota=QuotaArg(ch::Quota::Droop), transfer=TransferArg(ch::Transfer::Wigm), surplus_order=SurplusOrderArg(ch::SurplusOrder::Largest), look=LookBackArg(ch::LookBack::Backward), tb_kind=TieBreakKind(TieBreakKindValue::Lexicographic), tb_order=vec![], tb_seed=0))]
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
 fn choice_stv(
     py: Python<'_>,
     profile: &PyProfile,
     seats: usize,
-    quota: &str,
-    transfer: &str,
-    surplus_order: &str,
-    look: &str,
-    tb_kind: &str,
+    quota: QuotaArg,
+    transfer: TransferArg,
+    surplus_order: SurplusOrderArg,
+    look: LookBackArg,
+    tb_kind: TieBreakKind,
     tb_order: Vec<usize>,
     tb_seed: u64,
 ) -> PyResult<(Vec<usize>, Vec<StvRoundTuple>, f64, f64, Option<String>)> {
-    let order = match surplus_order {
-        "largest" => ch::SurplusOrder::Largest,
-        "simultaneous" => ch::SurplusOrder::Simultaneous,
-        other => {
-            return Err(input_error(
-                py,
-                format!("unknown surplus_order {other:?}; use \"largest\" or \"simultaneous\""),
-            ))
-        }
-    };
-    let quota = match quota {
-        "droop" => ch::Quota::Droop,
-        "hare" => ch::Quota::Hare,
-        other => {
-            return Err(input_error(
-                py,
-                format!("unknown quota {other:?}; use \"droop\" or \"hare\""),
-            ))
-        }
-    };
-    let transfer = match transfer {
-        "wigm" => ch::Transfer::Wigm,
-        "gregory" => ch::Transfer::Gregory,
-        "meek" => ch::Transfer::Meek,
-        other => {
-            return Err(input_error(
-                py,
-                format!("unknown transfer {other:?}; use \"wigm\", \"gregory\" or \"meek\""),
-            ))
-        }
-    };
-    let look = match look {
-        "none" => ch::LookBack::None,
-        "backward" => ch::LookBack::Backward,
-        "forward" => ch::LookBack::Forward,
-        other => {
-            return Err(input_error(
-                py,
-                format!("unknown tie-break look-back {other:?}"),
-            ))
-        }
-    };
-    let tb = tie_break(py, tb_kind, tb_order, tb_seed)?;
+    let (quota, transfer, order, look) = (quota.0, transfer.0, surplus_order.0, look.0);
+    let tb = tb_kind.with(tb_order, tb_seed);
     run(py, None, move || {
         let m = profile.whole()?.num_candidates();
         let positions = tb.positions(m)?;
@@ -133,6 +96,9 @@ fn choice_stv(
     })
 }
 
+/// No tie-break (the default of most rules).
+const NO_TIE_BREAK: TieBreakKind = TieBreakKind(TieBreakKindValue::None);
+
 /// (winners, ranking as tiers or None, scores, tie-break description or None)
 type RuleTuple = (
     Vec<usize>,
@@ -143,16 +109,6 @@ type RuleTuple = (
 
 fn rule_tuple(r: RuleResult) -> RuleTuple {
     (r.winners, r.ranking, r.scores, r.tie_break)
-}
-
-fn tie_break(py: Python<'_>, kind: &str, order: Vec<usize>, seed: u64) -> PyResult<TieBreak> {
-    Ok(match kind {
-        "none" => TieBreak::None,
-        "lexicographic" => TieBreak::Lexicographic,
-        "order" => TieBreak::Order(order),
-        "random" => TieBreak::Random(seed),
-        other => return Err(input_error(py, format!("unknown tie-break kind {other:?}"))),
-    })
 }
 
 fn opt_slice<'a>(
@@ -442,26 +398,35 @@ impl PyProfile {
     }
 }
 
-/// Run a ranked rule by name.
+/// Run a ranked rule by name. Each rule's own option has its own parameter (ignored by the
+/// other rules): `minimax_strength`, `schulze_strength`, `nanson_variant`, `kemeny_method`,
+/// `lottery_payoff`.
 #[pyfunction]
-#[pyo3(signature = (profile, name, alpha=0.5, variant="", scores=vec![], tb_kind="none", tb_order=vec![], tb_seed=0))]
+#[pyo3(signature = (profile, name, alpha=0.5, scores=vec![], tb_kind=NO_TIE_BREAK,
+    tb_order=vec![], tb_seed=0, minimax_strength=MinimaxStrengthArg(ch::MinimaxStrength::Margins),
+    schulze_strength=SchulzeStrengthArg(ch::SchulzeStrength::Margin),
+    nanson_variant=NansonVariantArg(ch::NansonVariant::Strict),
+    kemeny_method=KemenyMethodArg(ch::KemenyMethod::Exact),
+    lottery_payoff=LotteryPayoffArg(ch::LotteryPayoff::Margins)))]
 #[allow(clippy::too_many_arguments)]
 fn choice_rule(
     py: Python<'_>,
     profile: &PyProfile,
     name: &str,
     alpha: f64,
-    variant: &str,
     scores: Vec<f64>,
-    tb_kind: &str,
+    tb_kind: TieBreakKind,
     tb_order: Vec<usize>,
     tb_seed: u64,
+    minimax_strength: MinimaxStrengthArg,
+    schulze_strength: SchulzeStrengthArg,
+    nanson_variant: NansonVariantArg,
+    kemeny_method: KemenyMethodArg,
+    lottery_payoff: LotteryPayoffArg,
 ) -> PyResult<RuleTuple> {
-    let tb = tie_break(py, tb_kind, tb_order, tb_seed)?;
+    let tb = tb_kind.with(tb_order, tb_seed);
     let name = name.to_string();
-    let variant = variant.to_string();
     run(py, None, move || {
-        let bad = |what: &str| CoreError::Input(format!("unknown {what} {variant:?} for {name}"));
         let r = match name.as_str() {
             "plurality" => ch::plurality(profile.whole()?),
             "borda" => ch::borda(profile.whole()?),
@@ -473,54 +438,16 @@ fn choice_rule(
             "bucklin" => ch::bucklin(profile.whole()?),
             "copeland" => ch::copeland(profile.pairwise()?, alpha),
             "llull" => ch::llull(profile.pairwise()?),
-            "minimax" => ch::minimax(
-                profile.pairwise()?,
-                match variant.as_str() {
-                    "margins" => ch::MinimaxStrength::Margins,
-                    "winning_votes" => ch::MinimaxStrength::WinningVotes,
-                    "pairwise_opposition" => ch::MinimaxStrength::PairwiseOpposition,
-                    _ => return Err(bad("strength")),
-                },
-            ),
-            "schulze" => ch::schulze(
-                profile.pairwise()?,
-                match variant.as_str() {
-                    "margin" | "margins" => ch::SchulzeStrength::Margin,
-                    "winning" | "winning_votes" => ch::SchulzeStrength::WinningVotes,
-                    "ratio" => ch::SchulzeStrength::Ratio,
-                    _ => return Err(bad("strength")),
-                },
-            ),
+            "minimax" => ch::minimax(profile.pairwise()?, minimax_strength.0),
+            "schulze" => ch::schulze(profile.pairwise()?, schulze_strength.0),
             "split_cycle" => ch::split_cycle(profile.pairwise()?),
             "stable_voting" => ch::stable_voting(profile.pairwise()?),
             "ranked_pairs" => ch::ranked_pairs(profile.pairwise()?, &tb),
             "ranked_pairs_all" => ch::ranked_pairs_all(profile.pairwise()?),
             "baldwin" => ch::baldwin(profile.pairwise()?, &tb),
-            "nanson" => ch::nanson(
-                profile.pairwise()?,
-                match variant.as_str() {
-                    "strict" => ch::NansonVariant::Strict,
-                    "weak" => ch::NansonVariant::Weak,
-                    _ => return Err(bad("variant")),
-                },
-            ),
-            "kemeny" => ch::kemeny(
-                profile.pairwise()?,
-                match variant.as_str() {
-                    "exact" => ch::KemenyMethod::Exact,
-                    "local_search" => ch::KemenyMethod::LocalSearch,
-                    _ => return Err(bad("method")),
-                },
-                &tb,
-            ),
-            "maximal_lottery" => ch::maximal_lottery(
-                profile.pairwise()?,
-                match variant.as_str() {
-                    "margins" => ch::LotteryPayoff::Margins,
-                    "majority" => ch::LotteryPayoff::Majority,
-                    _ => return Err(bad("payoff")),
-                },
-            ),
+            "nanson" => ch::nanson(profile.pairwise()?, nanson_variant.0),
+            "kemeny" => ch::kemeny(profile.pairwise()?, kemeny_method.0, &tb),
+            "maximal_lottery" => ch::maximal_lottery(profile.pairwise()?, lottery_payoff.0),
             other => Err(CoreError::Input(format!("unknown rule {other:?}"))),
         }?;
         Ok(rule_tuple(r))
@@ -529,12 +456,12 @@ fn choice_rule(
 
 /// Majority sets and Condorcet candidates by name (Condorcet winner/loser: empty or one).
 #[pyfunction]
-#[pyo3(signature = (profile, name, variant=""))]
+#[pyo3(signature = (profile, name, covering=CoveringArg(ch::Covering::Gillies)))]
 fn choice_set(
     py: Python<'_>,
     profile: &PyProfile,
     name: &str,
-    variant: &str,
+    covering: CoveringArg,
 ) -> PyResult<Vec<usize>> {
     run(py, None, || {
         let pw = profile.pairwise()?;
@@ -544,15 +471,7 @@ fn choice_set(
             "weak_condorcet_winners" => ch::weak_condorcet_winners(pw),
             "smith_set" => ch::smith_set(pw),
             "schwartz_set" => ch::schwartz_set(pw),
-            "uncovered_set" => ch::uncovered_set(
-                pw,
-                match variant {
-                    "gillies" => ch::Covering::Gillies,
-                    "miller" => ch::Covering::Miller,
-                    "mckelvey" => ch::Covering::McKelvey,
-                    other => return Err(CoreError::Input(format!("unknown covering {other:?}"))),
-                },
-            ),
+            "uncovered_set" => ch::uncovered_set(pw, covering.0),
             other => Err(CoreError::Input(format!("unknown set {other:?}"))),
         }
     })
@@ -560,7 +479,7 @@ fn choice_set(
 
 /// Cardinal and welfare rules over a voters x candidates utility matrix.
 #[pyfunction]
-#[pyo3(signature = (utilities, name, weights=None, range=None, tb_kind="none", tb_order=vec![], tb_seed=0))]
+#[pyo3(signature = (utilities, name, weights=None, range=None, tb_kind=NO_TIE_BREAK, tb_order=vec![], tb_seed=0))]
 #[allow(clippy::too_many_arguments)]
 fn cardinal_rule<'py>(
     py: Python<'py>,
@@ -568,27 +487,26 @@ fn cardinal_rule<'py>(
     name: &str,
     weights: Option<PyReadonlyArray1<'py, f64>>,
     range: Option<(f64, f64)>,
-    tb_kind: &str,
+    tb_kind: TieBreakKind,
     tb_order: Vec<usize>,
     tb_seed: u64,
 ) -> PyResult<RuleTuple> {
-    let tb = tie_break(py, tb_kind, tb_order, tb_seed)?;
-    let pts = Points::new(py, utilities)?;
-    let s = pts.slices();
-    let u = pts.view(py, &s)?;
+    let tb = tb_kind.with(tb_order, tb_seed);
     let w = opt_slice(py, &weights)?;
-    run(py, None, || {
-        let r = match name {
-            "score_voting" => ch::score_voting(&u, w, range, &tb),
-            "utilitarian" => ch::utilitarian(&u, w, &tb),
-            "nash" => ch::nash(&u, w, &tb),
-            "egalitarian" => ch::egalitarian(&u, w, &tb),
-            "leximin" => ch::leximin(&u, w, &tb),
-            "star" => ch::star(&u, w, &tb),
-            "majority_judgment" => ch::majority_judgment(&u, w, &tb),
-            other => Err(CoreError::Input(format!("unknown cardinal rule {other:?}"))),
-        }?;
-        Ok(rule_tuple(r))
+    with_view(py, utilities, |u| {
+        run(py, None, || {
+            let r = match name {
+                "score_voting" => ch::score_voting(u, w, range, &tb),
+                "utilitarian" => ch::utilitarian(u, w, &tb),
+                "nash" => ch::nash(u, w, &tb),
+                "egalitarian" => ch::egalitarian(u, w, &tb),
+                "leximin" => ch::leximin(u, w, &tb),
+                "star" => ch::star(u, w, &tb),
+                "majority_judgment" => ch::majority_judgment(u, w, &tb),
+                other => Err(CoreError::Input(format!("unknown cardinal rule {other:?}"))),
+            }?;
+            Ok(rule_tuple(r))
+        })
     })
 }
 
@@ -683,34 +601,32 @@ type CommitteeTuple = (
     Option<String>,
 );
 
+/// A committee rule by name. `method` (Thiele rules: pav, chamberlin_courant) and `completion`
+/// (equal_shares) are ignored by the other rules.
 #[pyfunction]
-#[pyo3(signature = (profile, name, k, method="", tb_kind="none", tb_order=vec![], tb_seed=0))]
+#[pyo3(signature = (profile, name, k, method=ThieleMethodArg(ch::ThieleMethod::Exact),
+    completion=MesCompletionArg(ch::MesCompletion::None), tb_kind=NO_TIE_BREAK, tb_order=vec![],
+    tb_seed=0))]
 #[allow(clippy::too_many_arguments)]
 fn committee_rule(
     py: Python<'_>,
     profile: &PyApprovalProfile,
     name: &str,
     k: usize,
-    method: &str,
-    tb_kind: &str,
+    method: ThieleMethodArg,
+    completion: MesCompletionArg,
+    tb_kind: TieBreakKind,
     tb_order: Vec<usize>,
     tb_seed: u64,
 ) -> PyResult<CommitteeTuple> {
-    let tb = tie_break(py, tb_kind, tb_order, tb_seed)?;
+    let tb = tb_kind.with(tb_order, tb_seed);
     let ap = &profile.inner;
     run(py, None, || {
-        let thiele = |m: &str| match m {
-            "exact" => Ok(ch::ThieleMethod::Exact),
-            "sequential" => Ok(ch::ThieleMethod::Sequential),
-            other => Err(CoreError::Input(format!(
-                "unknown method {other:?}; use 'exact' or 'sequential'"
-            ))),
-        };
         let r = match name {
             "av" => ch::av(ap, k, &tb),
             "sav" => ch::sav(ap, k, &tb),
-            "pav" => ch::pav(ap, k, thiele(method)?, &tb),
-            "chamberlin_courant" => ch::chamberlin_courant(ap, k, thiele(method)?, &tb),
+            "pav" => ch::pav(ap, k, method.0, &tb),
+            "chamberlin_courant" => ch::chamberlin_courant(ap, k, method.0, &tb),
             "seq_phragmen" => ch::seq_phragmen(ap, k, &tb),
             "rev_seq_pav" => ch::rev_seq_pav(ap, k, &tb),
             "phragmen_enestrom" => ch::phragmen_enestrom(ap, k, &tb),
@@ -719,18 +635,7 @@ fn committee_rule(
             "lex_cc" => ch::lex_cc(ap, k, &tb),
             "maximin_support" => ch::maximin_support(ap, k, &tb),
             "monroe" => ch::monroe(ap, k, &tb),
-            "equal_shares" => ch::equal_shares(
-                ap,
-                k,
-                match method {
-                    "seq_phragmen" => ch::MesCompletion::SeqPhragmen,
-                    "av" => ch::MesCompletion::Av,
-                    "increment" => ch::MesCompletion::Increment,
-                    "none" => ch::MesCompletion::None,
-                    other => return Err(CoreError::Input(format!("unknown completion {other:?}"))),
-                },
-                &tb,
-            ),
+            "equal_shares" => ch::equal_shares(ap, k, completion.0, &tb),
             "approval" => {
                 return ch::approval(ap, &tb)
                     .map(|r| (r.winners.clone(), r.winners, r.scores, None, r.tie_break))

@@ -3,11 +3,12 @@
 
 use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pluralign_core::edge::{self, EdgeParams, TierSpec};
+use pluralign_core::Offsets;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
-use crate::convert::{i64_slice, Points, PointsArg};
-use crate::errors::{input_error, run};
+use crate::convert::{i64_slice, with_view, PointsArg};
+use crate::errors::{input_error, run, to_py};
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(edge_batch, m)?)?;
@@ -45,24 +46,21 @@ fn edge_batch<'py>(
         })
         .collect();
     let offs = i64_slice(py, &offsets, "offsets")?;
-    if let Some(g) = offs.iter().position(|&o| o < 0) {
-        return Err(input_error(py, format!("offsets[{g}] is negative")));
-    }
-    let offs: Vec<usize> = offs.iter().map(|&o| o as usize).collect();
     let w = weights
         .as_slice()
-        .map_err(|_| input_error(py, "weights must be a C-contiguous float64 array"))?
-        .to_vec();
-    let pts = Points::new(py, points)?;
-    let s = pts.slices();
-    let view = pts.view(py, &s)?;
-    let out = run(py, threads, || {
-        let p = EdgeParams {
-            maximize: &maximize,
-            tiers: &tiers,
-            weights: &w,
-        };
-        edge::edge_batch(&view, &offs, &p)
+        .map_err(|_| input_error(py, "weights must be a C-contiguous float64 array"))?;
+    let out = with_view(py, points, |view| {
+        let offs = Offsets::covering(offs, view.nrows(), "offsets")
+            .map_err(|e| to_py(py, e))?
+            .to_usize();
+        run(py, threads, || {
+            let p = EdgeParams {
+                maximize: &maximize,
+                tiers: &tiers,
+                weights: w,
+            };
+            edge::edge_batch(view, &offs, &p)
+        })
     })?;
     let to_i64 = |v: Vec<u32>| -> Vec<i64> { v.into_iter().map(i64::from).collect() };
     let items: Vec<Bound<'py, PyAny>> = vec![

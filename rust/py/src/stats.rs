@@ -9,7 +9,9 @@ use pluralign_core::stats::{
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::{i64_slice, slice1};
+use crate::convert::{
+    i64_slice, slice1, AgreementArg, AgreementMetric, BtMethodArg, LevelArg, TiesArg,
+};
 use crate::errors::{input_error, run, to_py};
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -41,8 +43,8 @@ fn comparisons<'a>(
 
 /// Bradley–Terry fit on coded comparisons; see `pluralign.stats.bradley_terry`.
 #[pyfunction]
-#[pyo3(signature = (winner, loser, n_items, weight=None, tie=None, l2=0.0, ties="half",
-    method="newton", tol=1e-10, max_iter=1000, standard_errors=true, bootstrap=0, level=0.95,
+#[pyo3(signature = (winner, loser, n_items, weight=None, tie=None, l2=0.0, ties=TiesArg(Ties::Half),
+    method=BtMethodArg(BtMethod::Newton), tol=1e-10, max_iter=1000, standard_errors=true, bootstrap=0, level=0.95,
     seed=0, threads=None))]
 #[allow(clippy::too_many_arguments)]
 fn stats_bradley_terry<'py>(
@@ -53,8 +55,8 @@ fn stats_bradley_terry<'py>(
     weight: Option<PyReadonlyArray1<'py, f64>>,
     tie: Option<PyReadonlyArray1<'py, bool>>,
     l2: f64,
-    ties: &str,
-    method: &str,
+    ties: TiesArg,
+    method: BtMethodArg,
     tol: f64,
     max_iter: usize,
     standard_errors: bool,
@@ -63,26 +65,7 @@ fn stats_bradley_terry<'py>(
     seed: u64,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let ties = match ties {
-        "half" => Ties::Half,
-        "drop" => Ties::Drop,
-        o => {
-            return Err(input_error(
-                py,
-                format!("ties must be \"half\" or \"drop\", got {o:?}"),
-            ))
-        }
-    };
-    let method = match method {
-        "newton" => BtMethod::Newton,
-        "mm" => BtMethod::MM,
-        o => {
-            return Err(input_error(
-                py,
-                format!("method must be \"newton\" or \"mm\", got {o:?}"),
-            ))
-        }
-    };
+    let (ties, method) = (ties.0, method.0);
     let cmp = comparisons(py, &winner, &loser, weight.as_ref(), tie.as_ref())?;
     let opts = BtOptions {
         l2,
@@ -157,14 +140,14 @@ fn stats_elo<'py>(
 
 /// Agreement coefficient on coded long ratings. Returns a dict with `value` and its parts.
 #[pyfunction]
-#[pyo3(signature = (unit, rater, value, metric, level="nominal", threads=None))]
+#[pyo3(signature = (unit, rater, value, metric, level=LevelArg(Metric::Nominal), threads=None))]
 fn stats_agreement<'py>(
     py: Python<'py>,
     unit: PyReadonlyArray1<'py, i64>,
     rater: PyReadonlyArray1<'py, i64>,
     value: PyReadonlyArray1<'py, f64>,
-    metric: &str,
-    level: &str,
+    metric: AgreementArg,
+    level: LevelArg,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let r = Ratings {
@@ -173,14 +156,15 @@ fn stats_agreement<'py>(
         value: slice1(py, &value, "value")?,
     };
     let d = PyDict::new(py);
-    match metric {
-        "krippendorff" => {
-            let lv = alpha_level(py, level)?;
-            let a = run(py, threads, || stats::krippendorff_alpha(&r, lv, threads))?;
+    match metric.0 {
+        AgreementMetric::Krippendorff => {
+            let a = run(py, threads, || {
+                stats::krippendorff_alpha(&r, level.0, threads)
+            })?;
             return alpha_dict(py, &a);
         }
-        "fleiss" | "cohen" => {
-            let a = if metric == "fleiss" {
+        AgreementMetric::Fleiss | AgreementMetric::Cohen => {
+            let a = if metric.0 == AgreementMetric::Fleiss {
                 run(py, threads, || stats::fleiss_kappa(&r, threads))?
             } else {
                 run(py, threads, || stats::cohen_kappa(&r, threads))?
@@ -190,19 +174,11 @@ fn stats_agreement<'py>(
             d.set_item("expected", a.expected)?;
             d.set_item("n_units", a.n_units)?;
         }
-        "percent" => {
+        AgreementMetric::Percent => {
             let a = run(py, threads, || stats::percent_agreement(&r, threads))?;
             d.set_item("value", a.agreement)?;
             d.set_item("n_pairs", a.n_pairs)?;
             d.set_item("n_units", a.n_units)?;
-        }
-        o => {
-            return Err(input_error(
-                py,
-                format!(
-                "metric must be \"krippendorff\", \"fleiss\", \"cohen\" or \"percent\", got {o:?}"
-            ),
-            ))
         }
     }
     Ok(d)
@@ -251,19 +227,6 @@ fn dense<'a>(py: Python<'_>, x: &'a PyReadonlyArray2<'_, f64>) -> PyResult<Dense
     DenseRatings::new(data, raters, items).map_err(|e| to_py(py, e))
 }
 
-fn alpha_level(py: Python<'_>, level: &str) -> PyResult<Metric> {
-    match level {
-        "nominal" => Ok(Metric::Nominal),
-        "ordinal" => Ok(Metric::Ordinal),
-        "interval" => Ok(Metric::Interval),
-        "ratio" => Ok(Metric::Ratio),
-        o => Err(input_error(
-            py,
-            format!("level must be \"nominal\", \"ordinal\", \"interval\" or \"ratio\", got {o:?}"),
-        )),
-    }
-}
-
 fn alpha_dict<'py>(py: Python<'py>, a: &AlphaResult) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("value", a.alpha)?;
@@ -300,14 +263,14 @@ fn stats_matrix_to_long<'py>(
 
 /// Krippendorff's alpha of a dense `raters x items` matrix (NaN = missing).
 #[pyfunction]
-#[pyo3(signature = (x, level="nominal", threads=None))]
+#[pyo3(signature = (x, level=LevelArg(Metric::Nominal), threads=None))]
 fn stats_alpha_dense<'py>(
     py: Python<'py>,
     x: PyReadonlyArray2<'py, f64>,
-    level: &str,
+    level: LevelArg,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let lv = alpha_level(py, level)?;
+    let lv = level.0;
     let d = dense(py, &x)?;
     let a = run(py, threads, || {
         stats::krippendorff_alpha_dense(&d, lv, threads)

@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use super::{check_weight, tiers_by_score, RuleResult, TieBreak};
 use crate::error::{CoreError, Result};
 use crate::input_err;
+use crate::offsets::Offsets;
 use crate::parallel::with_threads;
 
 mod more;
@@ -134,26 +135,14 @@ impl ApprovalProfile {
         offsets: &[i64],
         weights: Option<&[f64]>,
     ) -> Result<Self> {
-        if offsets.is_empty()
-            || offsets[0] < 0
-            || offsets[offsets.len() - 1] < 0
-            || offsets[offsets.len() - 1] as u64 > values.len() as u64
-        {
-            return input_err!(
-                "approval offsets must start at >= 0 and end within the {} values",
-                values.len()
-            );
-        }
-        let n = offsets.len() - 1;
+        let offsets = Offsets::within(offsets, values.len(), "approval offsets")?;
+        let n = offsets.n_segments();
         let w = Self::check(m, n, weights)?;
         let words = m.div_ceil(64).max(1);
         let mut rows = Vec::with_capacity(n);
         for b in 0..n {
-            if offsets[b + 1] < offsets[b] {
-                return input_err!("approval offsets decrease at ballot {b}");
-            }
             let mut row = vec![0u64; words];
-            for &c in &values[offsets[b] as usize..offsets[b + 1] as usize] {
+            for &c in &values[offsets.range(b)] {
                 if c < 0 || c as u64 >= m as u64 {
                     return input_err!(
                         "ballot {b} approves candidate {c}, but candidates are 0..{m}"

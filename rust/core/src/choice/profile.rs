@@ -15,6 +15,7 @@ use super::check_weight;
 use crate::error::Result;
 use crate::hashing::Hash64;
 use crate::input_err;
+use crate::offsets::Offsets;
 use crate::parallel::with_threads;
 
 /// Largest candidate count a [`Profile`] holds (ranks are stored as `u16`).
@@ -75,27 +76,6 @@ fn check_weights(weights: Option<&[f64]>, n: usize) -> Result<()> {
         }
         for (i, &x) in w.iter().enumerate() {
             check_weight(x, "ballot", i)?;
-        }
-    }
-    Ok(())
-}
-
-fn check_offsets(off: &[i64], len: usize, what: &str, of: &str) -> Result<()> {
-    if off.is_empty() {
-        return input_err!(
-            "{what} offsets are empty; they need one more entry than there are {of}"
-        );
-    }
-    if off[0] < 0 || off[off.len() - 1] as u64 > len as u64 || off[off.len() - 1] < 0 {
-        return input_err!("{what} offsets run outside 0..={len}");
-    }
-    for (i, w) in off.windows(2).enumerate() {
-        if w[1] < w[0] {
-            return input_err!(
-                "{what} offsets decrease at entry {i}: {} then {}",
-                w[0],
-                w[1]
-            );
         }
     }
     Ok(())
@@ -487,8 +467,8 @@ impl Profile {
         threads: Option<usize>,
     ) -> Result<Self> {
         check_m(m)?;
-        check_offsets(tier_offsets, values.len(), "tier", "tiers")?;
-        check_offsets(ballot_offsets, tier_offsets.len() - 1, "ballot", "ballots")?;
+        Offsets::within(tier_offsets, values.len(), "tier offsets")?;
+        Offsets::within(ballot_offsets, tier_offsets.len() - 1, "ballot offsets")?;
         let n = ballot_offsets.len() - 1;
         check_weights(weights, n)?;
         let ranks = parse_parallel(n, m, threads, |b, row| {
@@ -576,8 +556,8 @@ impl Profile {
         threads: Option<usize>,
     ) -> Result<Vec<Self>> {
         check_m(m)?;
-        check_offsets(tier_offsets, values.len(), "tier", "tiers")?;
-        check_offsets(ballot_offsets, tier_offsets.len() - 1, "ballot", "ballots")?;
+        Offsets::within(tier_offsets, values.len(), "tier offsets")?;
+        Offsets::within(ballot_offsets, tier_offsets.len() - 1, "ballot offsets")?;
         let n = ballot_offsets.len() - 1;
         if groups.len() != n {
             return input_err!("{} group labels for {n} ballots", groups.len());

@@ -30,21 +30,14 @@ use rayon::prelude::*;
 
 use crate::error::{CoreError, Result};
 use crate::input_err;
+use crate::offsets::Offsets;
 use crate::parallel::with_threads;
 
 /// Groups per parallel work item.
 const GROUP_CHUNK: usize = 4096;
 
 fn check_groups(offsets: &[usize], rows: &[u32], n_values: usize) -> Result<()> {
-    if offsets.is_empty() || offsets[0] != 0 || offsets[offsets.len() - 1] != rows.len() {
-        return input_err!(
-            "offsets must start at 0 and end at the number of rows ({})",
-            rows.len()
-        );
-    }
-    if let Some(i) = offsets.windows(2).position(|w| w[1] < w[0]) {
-        return input_err!("offsets decrease at group {i}");
-    }
+    Offsets::covering(offsets, rows.len(), "offsets")?;
     if let Some(k) = rows.iter().position(|&r| r as usize >= n_values) {
         return input_err!(
             "row index {} at position {k} is outside the {n_values} rows",

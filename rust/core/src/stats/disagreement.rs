@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use crate::error::Result;
 use crate::input_err;
+use crate::offsets::Offsets;
 use crate::parallel::with_threads;
 
 fn check_weights(w: &[f64], what: &str) -> Result<f64> {
@@ -50,15 +51,7 @@ pub fn entropy_segments(
     weights: &[f64],
     threads: Option<usize>,
 ) -> Result<Vec<f64>> {
-    if offsets.is_empty() || offsets[0] != 0 || offsets[offsets.len() - 1] != weights.len() {
-        return input_err!(
-            "offsets must start at 0 and end at the number of weights ({})",
-            weights.len()
-        );
-    }
-    if let Some(i) = offsets.windows(2).position(|w| w[1] < w[0]) {
-        return input_err!("offsets decrease at entry {i}");
-    }
+    Offsets::covering(offsets, weights.len(), "offsets")?;
     let out: Vec<Result<f64>> = with_threads(threads, || {
         (0..offsets.len() - 1)
             .into_par_iter()
