@@ -53,8 +53,8 @@ def test_choice_rule_options_are_separate_parameters() -> None:
     p = choice.Profile.from_rankings([["a", "b", "c"]] * 3 + [["b", "c", "a"]] * 2)
     inner = p._inner
     # each rule reads its own option; the others' defaults do not interfere
-    assert _core.choice_rule(inner, "schulze", schulze_strength="winning")[0] == [0]
-    assert _core.choice_rule(inner, "minimax", minimax_strength="winning_votes")[0] == [0]
+    assert _core.choice_rule(inner, "schulze", schulze_strength="winning").winners == [0]
+    assert _core.choice_rule(inner, "minimax", minimax_strength="winning_votes").winners == [0]
     with pytest.raises(errors.InputError, match=r'^strength must be "margins", "winning_votes" or "pairwise_opposition"'):
         _core.choice_rule(inner, "minimax", minimax_strength="margin")
     with pytest.raises(errors.InputError, match=r'^payoff must be "margins" or "majority", got "x"'):
@@ -63,3 +63,18 @@ def test_choice_rule_options_are_separate_parameters() -> None:
         choice.uncovered_set(p, covering="smith")
     with pytest.raises(errors.InputError, match=r'^quota must be "droop" or "hare", got "imperiali"'):
         _core.choice_stv(inner, 1, quota="imperiali")
+
+
+def test_results_are_frozen_typed_classes() -> None:
+    from pluralign import choice
+
+    p = choice.Profile.from_rankings([["a", "b", "c"]] * 3 + [["b", "c", "a"]] * 2)
+    out = _core.choice_rule(p._inner, "borda")
+    assert isinstance(out, _core.RuleOutcome)
+    # Borda over a > b > c (x3) and b > c > a (x2): a = 6, b = 7, c = 2
+    assert (out.winners, out.scores, out.tie_break) == ([1], [6.0, 7.0, 2.0], None)
+    with pytest.raises(AttributeError):
+        out.winners = [0]  # type: ignore[misc]
+    count = _core.choice_stv(p._inner, 1)
+    assert isinstance(count.rounds[0], _core.StvRoundOutcome)
+    assert count.elected == [0] and count.rounds[0].tallies == [3.0, 2.0, 0.0]

@@ -1,8 +1,8 @@
 """Type stubs of the Rust extension module (see rust/py). Call the documented wrappers in
 pluralign.pareto instead of these directly."""
 
-from collections.abc import Sequence
-from typing import Any, Literal, TypeAlias
+from collections.abc import Iterator, Sequence
+from typing import Any, Literal, TypeAlias, final
 
 import numpy as np
 import numpy.typing as npt
@@ -54,7 +54,13 @@ def hypervolume_mc(
     samples: int,
     seed: int,
     threads: int | None = None,
-) -> tuple[int, int, float]: ...
+) -> HypervolumeMcOutcome: ...
+
+@final
+class HypervolumeMcOutcome:
+    hits: int
+    samples: int
+    box_volume: float
 def weighted_sum(
     points: Points, maximize: Sequence[bool], weights: npt.NDArray[np.float64], threads: int | None = None
 ) -> npt.NDArray[np.float64]: ...
@@ -79,7 +85,46 @@ def indicator(
 F64: TypeAlias = npt.NDArray[np.float64]
 I64: TypeAlias = npt.NDArray[np.int64]
 TieBreakKind: TypeAlias = Literal["none", "lexicographic", "order", "random"]
-RuleTuple: TypeAlias = tuple[list[int], list[list[int]] | None, list[float], str | None]
+
+@final
+class RuleOutcome:
+    winners: list[int]
+    ranking: list[list[int]] | None
+    scores: list[float]
+    tie_break: str | None
+
+@final
+class CommitteeOutcome:
+    committee: list[int]
+    order: list[int]
+    scores: list[float]
+    value: float | None
+    tie_break: str | None
+
+@final
+class StvRoundOutcome:
+    tallies: list[float]
+    exhausted: float
+    quota: float
+    elected: list[int]
+    eliminated: list[int]
+    transfers: list[tuple[int, int | None, float]]
+    keep: list[float]
+    tie: bool
+
+@final
+class StvOutcome:
+    elected: list[int]
+    rounds: list[StvRoundOutcome]
+    total: float
+    exhausted: float
+    tie_break: str | None
+
+@final
+class ViolationOutcome:
+    ell: int
+    candidates: list[int]
+    group_weight: float
 
 class _Profile:
     @staticmethod
@@ -141,7 +186,7 @@ def choice_rule(
     nanson_variant: Literal["strict", "weak"] = "strict",
     kemeny_method: Literal["exact", "local_search"] = "exact",
     lottery_payoff: Literal["margins", "majority"] = "margins",
-) -> RuleTuple: ...
+) -> RuleOutcome: ...
 def choice_set(
     profile: _Profile, name: str, covering: Literal["gillies", "miller", "mckelvey"] = "gillies"
 ) -> list[int]: ...
@@ -153,7 +198,7 @@ def cardinal_rule(
     tb_kind: TieBreakKind = "none",
     tb_order: Sequence[int] = ...,
     tb_seed: int = 0,
-) -> RuleTuple: ...
+) -> RuleOutcome: ...
 def choice_stv(
     profile: Any,
     seats: int,
@@ -164,17 +209,7 @@ def choice_stv(
     tb_kind: TieBreakKind = "lexicographic",
     tb_order: list[int] = ...,
     tb_seed: int = 0,
-) -> tuple[
-    list[int],
-    list[
-        tuple[
-            list[float], float, float, list[int], list[int], list[tuple[int, int, float]], list[float], bool
-        ]
-    ],
-    float,
-    float,
-    str | None,
-]: ...
+) -> StvOutcome: ...
 # name: approval, av, sav, pav, chamberlin_courant, seq_phragmen, equal_shares, rev_seq_pav,
 # phragmen_enestrom, minimax_av, lex_minimax_av, lex_cc, maximin_support, monroe
 def committee_rule(
@@ -186,10 +221,10 @@ def committee_rule(
     tb_kind: TieBreakKind = "none",
     tb_order: Sequence[int] = ...,
     tb_seed: int = 0,
-) -> tuple[list[int], list[int], list[float], float | None, str | None]: ...
+) -> CommitteeOutcome: ...
 def committee_check(
     profile: _ApprovalProfile, which: str, committee: Sequence[int]
-) -> tuple[int, list[int], float] | None: ...
+) -> ViolationOutcome | None: ...
 
 # --- stats (rust/py/src/stats.rs): ids are int64 codes; see pluralign.stats ---
 def stats_bradley_terry(
@@ -208,7 +243,7 @@ def stats_bradley_terry(
     level: float = 0.95,
     seed: int = 0,
     threads: int | None = None,
-) -> dict[str, Any]: ...
+) -> BradleyTerryOutcome: ...
 def stats_elo(
     winner: npt.NDArray[np.int64],
     loser: npt.NDArray[np.int64],
@@ -219,7 +254,7 @@ def stats_elo(
     initial: float = 1000.0,
     scale: float = 400.0,
     base: float = 10.0,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+) -> EloOutcome: ...
 def stats_agreement(
     unit: npt.NDArray[np.int64],
     rater: npt.NDArray[np.int64],
@@ -227,7 +262,7 @@ def stats_agreement(
     metric: Literal["krippendorff", "fleiss", "cohen", "percent"],
     level: AlphaLevel = "nominal",
     threads: int | None = None,
-) -> dict[str, Any]: ...
+) -> AgreementOutcome: ...
 def stats_entropy_segments(
     offsets: npt.NDArray[np.int64], weights: npt.NDArray[np.float64], threads: int | None = None
 ) -> npt.NDArray[np.float64]: ...
@@ -237,7 +272,37 @@ def stats_matrix_to_long(
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]: ...
 def stats_alpha_dense(
     x: npt.NDArray[np.float64], level: AlphaLevel = "nominal", threads: int | None = None
-) -> dict[str, Any]: ...
+) -> AgreementOutcome: ...
+
+@final
+class BradleyTerryOutcome:
+    strength: npt.NDArray[np.float64]
+    se: npt.NDArray[np.float64] | None
+    iterations: int
+    converged: bool
+    log_likelihood: float
+    n_pairs: int
+    n_comparisons: int
+    ci_low: npt.NDArray[np.float64] | None
+    ci_high: npt.NDArray[np.float64] | None
+    boot_se: npt.NDArray[np.float64] | None
+    boot_used: int | None
+    boot_failed: int | None
+    boot_unconverged: int | None
+
+@final
+class EloOutcome:
+    ratings: npt.NDArray[np.float64]
+    games: npt.NDArray[np.float64]
+
+@final
+class AgreementOutcome:
+    value: float
+    observed: float | None
+    expected: float | None
+    n_units: int
+    n_pairable: int | None
+    n_pairs: float | None
 
 # --- prefs (rust/py/src/prefs.rs): grouped row indices / codes; see pluralign.prefs ---
 class ArrowArray:
@@ -289,16 +354,21 @@ def edge_batch(
     tier_relative: Sequence[bool],
     weights: npt.NDArray[np.float64],
     threads: int | None = None,
-) -> tuple[
-    npt.NDArray[np.bool_],
-    npt.NDArray[np.bool_],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.float64],
-    npt.NDArray[np.float64],
-    npt.NDArray[np.int64],
-]: ...
+) -> EdgeBatchOutcome: ...
+
+@final
+class EdgeBatchOutcome:
+    admissible: npt.NDArray[np.bool_]
+    front: npt.NDArray[np.bool_]
+    n_admissible: npt.NDArray[np.int64]
+    n_front: npt.NDArray[np.int64]
+    chosen: npt.NDArray[np.int64]
+    conflict: npt.NDArray[np.float64]
+    min_tau: npt.NDArray[np.float64]
+    n_choices: npt.NDArray[np.int64]
+    def __len__(self) -> int: ...
+    def __getitem__(self, i: int) -> npt.NDArray[Any]: ...
+    def __iter__(self) -> Iterator[npt.NDArray[Any]]: ...
 
 # --- govern (rust/py/src/govern.rs): the k-means of the Polis math; see pluralign.govern.polis ---
 def kmeans_first_distinct(points: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.int64]: ...
@@ -310,4 +380,11 @@ def kmeans_lloyd(
     tol: float = 0.01,
     drop_empty: bool = True,
     threads: int | None = None,
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int64], int]: ...
+) -> KMeansOutcome: ...
+
+@final
+class KMeansOutcome:
+    labels: npt.NDArray[np.int64]
+    centers: npt.NDArray[np.float64]
+    origin: npt.NDArray[np.int64]
+    iterations: int

@@ -187,14 +187,14 @@ class Result:
         return next(iter(self.winners))
 
 
-def _result(rule: str, out: tuple, candidates: list[Hashable]) -> Result:
-    winners, ranking, scores, tb = out
+def _result(rule: str, out: _core.RuleOutcome, candidates: list[Hashable]) -> Result:
+    ranking = out.ranking
     return Result(
         rule=rule,
-        winners=frozenset(candidates[i] for i in winners),
+        winners=frozenset(candidates[i] for i in out.winners),
         ranking=None if ranking is None else [frozenset(candidates[i] for i in t) for t in ranking],
-        scores={c: float(s) for c, s in zip(candidates, scores)},
-        tie_break=tb,
+        scores={c: float(s) for c, s in zip(candidates, out.scores)},
+        tie_break=out.tie_break,
     )
 
 
@@ -686,7 +686,7 @@ def stv(
             raise InputError(f"{_STV_TIE_HELP}; {e}") from None
     c = p.candidates
     try:
-        elected, rounds, total, exhausted, tb = _core.choice_stv(
+        count = _core.choice_stv(
             p._inner, int(seats), quota, transfer, surplus_order, look, **tb_kw
         )
     except InputError as e:
@@ -698,28 +698,28 @@ def stv(
         msg = re.sub(r"^ballot \d+ ranks", "a ballot ranks", msg)
         raise InputError(msg) from None
     out_rounds = []
-    for i, (tallies, ex, q, el, elim, transfers, keep, tie) in enumerate(rounds):
+    for i, rd in enumerate(count.rounds):
         out_rounds.append(
             StvRound(
                 number=i + 1,
-                tallies={c[j]: float(v) for j, v in enumerate(tallies)},
-                exhausted=float(ex),
-                quota=float(q),
-                elected=[c[j] for j in el],
-                eliminated=[c[j] for j in elim],
-                transfers=[(c[a], None if b < 0 else c[b], float(v)) for a, b, v in transfers],
-                keep={c[j]: float(v) for j, v in enumerate(keep)} if keep else None,
-                tie=bool(tie),
+                tallies={c[j]: float(v) for j, v in enumerate(rd.tallies)},
+                exhausted=float(rd.exhausted),
+                quota=float(rd.quota),
+                elected=[c[j] for j in rd.elected],
+                eliminated=[c[j] for j in rd.eliminated],
+                transfers=[(c[a], None if b is None else c[b], float(v)) for a, b, v in rd.transfers],
+                keep={c[j]: float(v) for j, v in enumerate(rd.keep)} if rd.keep else None,
+                tie=bool(rd.tie),
             )
         )
     return StvResult(
         rule="stv",
-        elected=[c[j] for j in elected],
+        elected=[c[j] for j in count.elected],
         rounds=out_rounds,
         quota=out_rounds[0].quota if out_rounds else float("nan"),
-        total=float(total),
-        exhausted=float(exhausted),
-        tie_break=tb,
+        total=float(count.total),
+        exhausted=float(count.exhausted),
+        tie_break=count.tie_break,
     )
 
 
@@ -1004,19 +1004,17 @@ def _committee(name: str, ap: ApprovalProfile, k: int, tie_break: TieBreak = Non
     if k > ap.n_candidates:
         raise InputError(f"k = {k} is larger than the number of candidates ({ap.n_candidates})")
     c = ap.candidates
-    members, order, scores, value, tb = _core.committee_rule(
-        ap._inner, name, int(k), **kw, **_tie_break(tie_break, c)
-    )
-    return CommitteeResult(name, frozenset(c[i] for i in members), [c[i] for i in order],
-                           {x: float(s) for x, s in zip(c, scores)}, value, tb)
+    r = _core.committee_rule(ap._inner, name, int(k), **kw, **_tie_break(tie_break, c))
+    return CommitteeResult(name, frozenset(c[i] for i in r.committee), [c[i] for i in r.order],
+                           {x: float(s) for x, s in zip(c, r.scores)}, r.value, r.tie_break)
 
 
 def approval(ap: ApprovalProfile, tie_break: TieBreak = None) -> Result:
     """Approval voting (single winner): the most approved candidate(s)."""
     ap = _approval_profile(ap)
-    members, _order, scores, _v, tb = _core.committee_rule(ap._inner, "approval", 1, **_tie_break(tie_break, ap.candidates))
+    r = _core.committee_rule(ap._inner, "approval", 1, **_tie_break(tie_break, ap.candidates))
     c = ap.candidates
-    return Result("approval", frozenset(c[i] for i in members), None, dict(zip(c, map(float, scores))), tb)
+    return Result("approval", frozenset(c[i] for i in r.committee), None, dict(zip(c, map(float, r.scores))), r.tie_break)
 
 
 def av(ap: ApprovalProfile, k: int, tie_break: TieBreak = None) -> CommitteeResult:
@@ -1138,8 +1136,7 @@ def _violation(which: str, ap: ApprovalProfile, committee: Iterable[Hashable]) -
     v = _core.committee_check(ap._inner, which, [index[c] for c in members])
     if v is None:
         return None
-    ell, cands, weight = v
-    return Violation(ell, frozenset(ap.candidates[i] for i in cands), weight)
+    return Violation(v.ell, frozenset(ap.candidates[i] for i in v.candidates), v.group_weight)
 
 
 def jr_violation(ap: ApprovalProfile, committee: Iterable[Hashable]) -> Violation | None:

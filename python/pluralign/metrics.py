@@ -151,7 +151,7 @@ def value_flattening(
             [np.nan if t.tolerance is None else float(t.tolerance) for t in tiers],
             [bool(t.relative) for t in tiers], np.ascontiguousarray(wrow[None, :]), threads,
         )
-        picks.append(out[4])
+        picks.append(out.chosen)
     picks_arr = np.column_stack(picks)
     any_adm = b.n_admissible > 0
     differs = any_adm & has & ~(picks_arr == idx[:, None]).any(axis=1)

@@ -2,7 +2,7 @@
 //! `python/pluralign/choice.py`; here everything is indices, numpy arrays and plain tuples.
 
 use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
-use pluralign_core::choice::{self as ch, Pairwise, Profile, RuleResult};
+use pluralign_core::choice::{self as ch, Pairwise, Profile};
 use pluralign_core::{CoreError, Result as CoreResult};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -13,6 +13,9 @@ use crate::convert::{
     ThieleMethodArg, TieBreakKind, TieBreakKindValue, TransferArg,
 };
 use crate::errors::{input_error, run, to_py};
+use crate::results::{
+    CommitteeOutcome, RuleOutcome, StvOutcome, StvRoundOutcome, ViolationOutcome,
+};
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyProfile>()?;
@@ -26,23 +29,10 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
-/// One STV round: (tallies, exhausted, quota, elected, eliminated, transfers (from, to or -1,
-/// value), keep factors, tie).
-type StvRoundTuple = (
-    Vec<f64>,
-    f64,
-    f64,
-    Vec<usize>,
-    Vec<usize>,
-    Vec<(usize, i64, f64)>,
-    Vec<f64>,
-    bool,
-);
-
-/// Single transferable vote: (elected in order, rounds, total, exhausted, tie-break or None).
+/// Single transferable vote.
 #[pyfunction]
 #[pyo3(signature = (profile, seats, quota=QuotaArg(ch::Quota::Droop), transfer=TransferArg(ch::Transfer::Wigm), surplus_order=SurplusOrderArg(ch::SurplusOrder::Largest), look=LookBackArg(ch::LookBack::Backward), tb_kind=TieBreakKind(TieBreakKindValue::Lexicographic), tb_order=vec![], tb_seed=0))]
-#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+#[allow(clippy::too_many_arguments)]
 fn choice_stv(
     py: Python<'_>,
     profile: &PyProfile,
@@ -54,10 +44,10 @@ fn choice_stv(
     tb_kind: TieBreakKind,
     tb_order: Vec<usize>,
     tb_seed: u64,
-) -> PyResult<(Vec<usize>, Vec<StvRoundTuple>, f64, f64, Option<String>)> {
+) -> PyResult<StvOutcome> {
     let (quota, transfer, order, look) = (quota.0, transfer.0, surplus_order.0, look.0);
     let tb = tb_kind.with(tb_order, tb_seed);
-    run(py, None, move || {
+    let r = run(py, None, move || {
         let m = profile.whole()?.num_candidates();
         let positions = tb.positions(m)?;
         let name = match (look, &positions) {
@@ -72,44 +62,36 @@ fn choice_stv(
             positions,
             name,
         };
-        let r = ch::stv(profile.whole()?, seats, quota, transfer, order, &stb)?;
-        let rounds = r
-            .rounds
-            .into_iter()
-            .map(|rd| {
-                (
-                    rd.tallies,
-                    rd.exhausted,
-                    rd.quota,
-                    rd.elected,
-                    rd.eliminated,
-                    rd.transfers
-                        .into_iter()
-                        .map(|(a, b, v)| (a, b.map_or(-1, |b| b as i64), v))
-                        .collect(),
-                    rd.keep,
-                    rd.tie,
-                )
-            })
-            .collect();
-        Ok((r.elected, rounds, r.total, r.exhausted, r.tie_break))
+        ch::stv(profile.whole()?, seats, quota, transfer, order, &stb)
+    })?;
+    let rounds = r
+        .rounds
+        .into_iter()
+        .map(|rd| {
+            let round = StvRoundOutcome {
+                tallies: rd.tallies,
+                exhausted: rd.exhausted,
+                quota: rd.quota,
+                elected: rd.elected,
+                eliminated: rd.eliminated,
+                transfers: rd.transfers,
+                keep: rd.keep,
+                tie: rd.tie,
+            };
+            Py::new(py, round)
+        })
+        .collect::<PyResult<_>>()?;
+    Ok(StvOutcome {
+        elected: r.elected,
+        rounds,
+        total: r.total,
+        exhausted: r.exhausted,
+        tie_break: r.tie_break,
     })
 }
 
 /// No tie-break (the default of most rules).
 const NO_TIE_BREAK: TieBreakKind = TieBreakKind(TieBreakKindValue::None);
-
-/// (winners, ranking as tiers or None, scores, tie-break description or None)
-type RuleTuple = (
-    Vec<usize>,
-    Option<Vec<Vec<usize>>>,
-    Vec<f64>,
-    Option<String>,
-);
-
-fn rule_tuple(r: RuleResult) -> RuleTuple {
-    (r.winners, r.ranking, r.scores, r.tie_break)
-}
 
 fn opt_slice<'a>(
     py: Python<'_>,
@@ -423,7 +405,7 @@ fn choice_rule(
     nanson_variant: NansonVariantArg,
     kemeny_method: KemenyMethodArg,
     lottery_payoff: LotteryPayoffArg,
-) -> PyResult<RuleTuple> {
+) -> PyResult<RuleOutcome> {
     let tb = tb_kind.with(tb_order, tb_seed);
     let name = name.to_string();
     run(py, None, move || {
@@ -450,7 +432,7 @@ fn choice_rule(
             "maximal_lottery" => ch::maximal_lottery(profile.pairwise()?, lottery_payoff.0),
             other => Err(CoreError::Input(format!("unknown rule {other:?}"))),
         }?;
-        Ok(rule_tuple(r))
+        Ok(RuleOutcome::from(r))
     })
 }
 
@@ -490,7 +472,7 @@ fn cardinal_rule<'py>(
     tb_kind: TieBreakKind,
     tb_order: Vec<usize>,
     tb_seed: u64,
-) -> PyResult<RuleTuple> {
+) -> PyResult<RuleOutcome> {
     let tb = tb_kind.with(tb_order, tb_seed);
     let w = opt_slice(py, &weights)?;
     with_view(py, utilities, |u| {
@@ -505,7 +487,7 @@ fn cardinal_rule<'py>(
                 "majority_judgment" => ch::majority_judgment(u, w, &tb),
                 other => Err(CoreError::Input(format!("unknown cardinal rule {other:?}"))),
             }?;
-            Ok(rule_tuple(r))
+            Ok(RuleOutcome::from(r))
         })
     })
 }
@@ -592,15 +574,6 @@ impl PyApprovalProfile {
     }
 }
 
-/// (committee, fill order, scores, value, tie-break)
-type CommitteeTuple = (
-    Vec<usize>,
-    Vec<usize>,
-    Vec<f64>,
-    Option<f64>,
-    Option<String>,
-);
-
 /// A committee rule by name. `method` (Thiele rules: pav, chamberlin_courant) and `completion`
 /// (equal_shares) are ignored by the other rules.
 #[pyfunction]
@@ -618,7 +591,7 @@ fn committee_rule(
     tb_kind: TieBreakKind,
     tb_order: Vec<usize>,
     tb_seed: u64,
-) -> PyResult<CommitteeTuple> {
+) -> PyResult<CommitteeOutcome> {
     let tb = tb_kind.with(tb_order, tb_seed);
     let ap = &profile.inner;
     run(py, None, || {
@@ -637,25 +610,36 @@ fn committee_rule(
             "monroe" => ch::monroe(ap, k, &tb),
             "equal_shares" => ch::equal_shares(ap, k, completion.0, &tb),
             "approval" => {
-                return ch::approval(ap, &tb)
-                    .map(|r| (r.winners.clone(), r.winners, r.scores, None, r.tie_break))
+                return ch::approval(ap, &tb).map(|r| CommitteeOutcome {
+                    committee: r.winners.clone(),
+                    order: r.winners,
+                    scores: r.scores,
+                    value: None,
+                    tie_break: r.tie_break,
+                })
             }
             other => Err(CoreError::Input(format!(
                 "unknown committee rule {other:?}"
             ))),
         }?;
-        Ok((r.committee, r.order, r.scores, r.value, r.tie_break))
+        Ok(CommitteeOutcome {
+            committee: r.committee,
+            order: r.order,
+            scores: r.scores,
+            value: r.value,
+            tie_break: r.tie_break,
+        })
     })
 }
 
-/// JR / PJR / EJR check: None if it holds, else (ell, candidates, group_weight).
+/// JR / PJR / EJR check: None if it holds, else the violation.
 #[pyfunction]
 fn committee_check(
     py: Python<'_>,
     profile: &PyApprovalProfile,
     which: &str,
     committee: Vec<usize>,
-) -> PyResult<Option<(usize, Vec<usize>, f64)>> {
+) -> PyResult<Option<ViolationOutcome>> {
     let ap = &profile.inner;
     run(py, None, || {
         let v = match which {
@@ -664,6 +648,10 @@ fn committee_check(
             "ejr" => ch::check_ejr(ap, &committee),
             other => Err(CoreError::Input(format!("unknown property {other:?}"))),
         }?;
-        Ok(v.map(|v| (v.ell, v.candidates, v.group_weight)))
+        Ok(v.map(|v| ViolationOutcome {
+            ell: v.ell,
+            candidates: v.candidates,
+            group_weight: v.group_weight,
+        }))
     })
 }

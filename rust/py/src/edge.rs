@@ -5,10 +5,10 @@ use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pluralign_core::edge::{self, EdgeParams, TierSpec};
 use pluralign_core::Offsets;
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
 
 use crate::convert::{i64_slice, with_view, PointsArg};
 use crate::errors::{input_error, run, to_py};
+use crate::results::EdgeBatchOutcome;
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(edge_batch, m)?)?;
@@ -32,7 +32,7 @@ fn edge_batch<'py>(
     tier_relative: Vec<bool>,
     weights: PyReadonlyArray2<'py, f64>,
     threads: Option<usize>,
-) -> PyResult<Bound<'py, PyTuple>> {
+) -> PyResult<EdgeBatchOutcome> {
     let t = tier_objective.len();
     if tier_threshold.len() != t || tier_tolerance.len() != t || tier_relative.len() != t {
         return Err(input_error(py, "tier lists must all have the same length"));
@@ -62,16 +62,19 @@ fn edge_batch<'py>(
             edge::edge_batch(view, &offs, &p)
         })
     })?;
-    let to_i64 = |v: Vec<u32>| -> Vec<i64> { v.into_iter().map(i64::from).collect() };
-    let items: Vec<Bound<'py, PyAny>> = vec![
-        PyArray1::from_vec(py, out.admissible).into_any(),
-        PyArray1::from_vec(py, out.front).into_any(),
-        PyArray1::from_vec(py, to_i64(out.n_admissible)).into_any(),
-        PyArray1::from_vec(py, to_i64(out.n_front)).into_any(),
-        PyArray1::from_vec(py, out.chosen).into_any(),
-        PyArray1::from_vec(py, out.conflict).into_any(),
-        PyArray1::from_vec(py, out.min_tau).into_any(),
-        PyArray1::from_vec(py, to_i64(out.n_choices)).into_any(),
-    ];
-    PyTuple::new(py, items)
+    let ints = |v: Vec<u32>| {
+        PyArray1::from_vec(py, v.into_iter().map(i64::from).collect::<Vec<_>>())
+            .into_any()
+            .unbind()
+    };
+    Ok(EdgeBatchOutcome {
+        admissible: PyArray1::from_vec(py, out.admissible).into_any().unbind(),
+        front: PyArray1::from_vec(py, out.front).into_any().unbind(),
+        n_admissible: ints(out.n_admissible),
+        n_front: ints(out.n_front),
+        chosen: PyArray1::from_vec(py, out.chosen).into_any().unbind(),
+        conflict: PyArray1::from_vec(py, out.conflict).into_any().unbind(),
+        min_tau: PyArray1::from_vec(py, out.min_tau).into_any().unbind(),
+        n_choices: ints(out.n_choices),
+    })
 }

@@ -12,6 +12,7 @@ use pyo3::prelude::*;
 
 use crate::convert::{i64_slice, with_view, IndicatorArg, NanArg, PointsArg};
 use crate::errors::{input_error, run, to_py};
+use crate::results::HypervolumeMcOutcome;
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pareto_ranks, m)?)?;
@@ -173,7 +174,6 @@ fn hypervolume_contributions<'py>(
     Ok(PyArray1::from_vec(py, r))
 }
 
-/// Returns (hits, samples, box_volume).
 #[pyfunction]
 #[pyo3(signature = (points, maximize, reference, samples, seed, threads=None))]
 fn hypervolume_mc<'py>(
@@ -184,13 +184,17 @@ fn hypervolume_mc<'py>(
     samples: u64,
     seed: u64,
     threads: Option<usize>,
-) -> PyResult<(u64, u64, f64)> {
+) -> PyResult<HypervolumeMcOutcome> {
     let e = with_view(py, points, |view| {
         run(py, threads, || {
             hvm::hypervolume_mc(view, &maximize, &reference, samples, seed)
         })
     })?;
-    Ok((e.hits, e.samples, e.box_volume))
+    Ok(HypervolumeMcOutcome {
+        hits: e.hits,
+        samples: e.samples,
+        box_volume: e.box_volume,
+    })
 }
 
 fn matrix<'py>(
