@@ -2,53 +2,109 @@
 pluralign.pareto instead of these directly."""
 
 from collections.abc import Iterator, Sequence
-from typing import Any, Literal, TypeAlias, final
+from typing import Any, TypeAlias, final
 
 import numpy as np
 import numpy.typing as npt
 
 __version__: str
+# What the module exports (stubtest checks this list against the extension).
+__all__ = [
+    "AgreementOutcome",
+    "ArrowArray",
+    "BradleyTerryOutcome",
+    "CommitteeOutcome",
+    "EdgeBatchOutcome",
+    "EloOutcome",
+    "HypervolumeMcOutcome",
+    "KMeansOutcome",
+    "RuleOutcome",
+    "StvOutcome",
+    "StvRoundOutcome",
+    "ViolationOutcome",
+    "_ApprovalProfile",
+    "_Profile",
+    "__version__",
+    "_error_samples",
+    "_panic_for_tests",
+    "cardinal_rule",
+    "chebyshev",
+    "choice_rule",
+    "choice_set",
+    "choice_stv",
+    "committee_check",
+    "committee_rule",
+    "crowding_distance",
+    "das_dennis",
+    "default_threads",
+    "dirichlet",
+    "edge_batch",
+    "hypervolume",
+    "hypervolume_contributions",
+    "hypervolume_mc",
+    "ideal_point",
+    "indicator",
+    "kmeans_first_distinct",
+    "kmeans_lloyd",
+    "lexicographic",
+    "pareto_front",
+    "pareto_grouped",
+    "pareto_ranks",
+    "prefs_content_ids",
+    "prefs_contiguous_groups",
+    "prefs_pareto_pairs",
+    "prefs_rating_pairs",
+    "prefs_tally",
+    "stats_agreement",
+    "stats_alpha_dense",
+    "stats_bradley_terry",
+    "stats_elo",
+    "stats_entropy_segments",
+    "stats_js_divergence",
+    "stats_matrix_to_long",
+    "weighted_sum",
+]
 
-NanPolicy: TypeAlias = Literal["error", "worst"]
-IndicatorKind: TypeAlias = Literal["epsilon_additive", "epsilon_multiplicative", "igd", "igd_plus"]
-AlphaLevel: TypeAlias = Literal["nominal", "ordinal", "interval", "ratio"]
 
+# Defaults shown as `...` are option strings the extension parses (see rust/py/src/convert.rs).
+# Option strings are plain `str` here: the extension checks them (InputError naming the parameter
+# and the allowed values); the public wrappers declare the allowed values with Literal.
 # A points argument: a float64 2-D numpy array, or a list of Arrow-exportable columns.
-Points: TypeAlias = npt.NDArray[np.float64] | Sequence[Any]
+_Points: TypeAlias = npt.NDArray[np.float64] | Sequence[Any]
 
 def default_threads() -> int: ...
 def _panic_for_tests() -> None: ...
 def _error_samples() -> list[tuple[str, BaseException]]: ...
 def pareto_ranks(
-    points: Points, maximize: Sequence[bool], nan: NanPolicy = "error", threads: int | None = None
+    points: _Points, maximize: Sequence[bool], nan: str = ..., threads: int | None = None
 ) -> npt.NDArray[np.int64]: ...
 def pareto_front(
-    points: Points, maximize: Sequence[bool], nan: NanPolicy = "error", threads: int | None = None
+    points: _Points, maximize: Sequence[bool], nan: str = ..., threads: int | None = None
 ) -> npt.NDArray[np.bool_]: ...
 def pareto_grouped(
-    points: Points,
+    points: _Points,
     maximize: Sequence[bool],
-    nan: NanPolicy = "error",
+    nan: str = ...,
     offsets: npt.NDArray[np.int64] | None = None,
     ids: npt.NDArray[np.int64] | None = None,
     first_only: bool = False,
     threads: int | None = None,
 ) -> npt.NDArray[np.int64]: ...
 def crowding_distance(
-    points: Points, ranks: npt.NDArray[np.int64], threads: int | None = None
+    points: _Points, ranks: npt.NDArray[np.int64], threads: int | None = None
 ) -> npt.NDArray[np.float64]: ...
 def hypervolume(
-    points: Points, maximize: Sequence[bool], reference: Sequence[float], threads: int | None = None
+    points: _Points, maximize: Sequence[bool], reference: Sequence[float], threads: int | None = None
 ) -> float: ...
 def hypervolume_contributions(
-    points: Points,
+    points: _Points,
     maximize: Sequence[bool],
     reference: Sequence[float],
     ignore_dominated: bool = False,
     threads: int | None = None,
 ) -> npt.NDArray[np.float64]: ...
 def hypervolume_mc(
-    points: Points,
+    points: _Points,
     maximize: Sequence[bool],
     reference: Sequence[float],
     samples: int,
@@ -62,29 +118,28 @@ class HypervolumeMcOutcome:
     samples: int
     box_volume: float
 def weighted_sum(
-    points: Points, maximize: Sequence[bool], weights: npt.NDArray[np.float64], threads: int | None = None
+    points: _Points, maximize: Sequence[bool], weights: npt.NDArray[np.float64], threads: int | None = None
 ) -> npt.NDArray[np.float64]: ...
 def chebyshev(
-    points: Points,
+    points: _Points,
     weights: npt.NDArray[np.float64],
     ideal: Sequence[float],
     rho: float,
     threads: int | None = None,
 ) -> npt.NDArray[np.float64]: ...
-def ideal_point(points: Points, maximize: Sequence[bool]) -> list[float]: ...
+def ideal_point(points: _Points, maximize: Sequence[bool]) -> list[float]: ...
 def das_dennis(m: int, partitions: int) -> npt.NDArray[np.float64]: ...
 def dirichlet(m: int, n: int, seed: int, alpha: float) -> npt.NDArray[np.float64]: ...
 def lexicographic(
-    points: Points, maximize: Sequence[bool], order: Sequence[int], tolerances: Sequence[float], relative: bool
+    points: _Points, maximize: Sequence[bool], order: Sequence[int], tolerances: Sequence[float], relative: bool
 ) -> npt.NDArray[np.bool_]: ...
 def indicator(
-    points: Points, reference: Points, maximize: Sequence[bool], kind: IndicatorKind, threads: int | None = None
+    points: _Points, reference: _Points, maximize: Sequence[bool], kind: str, threads: int | None = None
 ) -> float: ...
 
 # --- choice -------------------------------------------------------------------------------
-F64: TypeAlias = npt.NDArray[np.float64]
-I64: TypeAlias = npt.NDArray[np.int64]
-TieBreakKind: TypeAlias = Literal["none", "lexicographic", "order", "random"]
+_F64: TypeAlias = npt.NDArray[np.float64]
+_I64: TypeAlias = npt.NDArray[np.int64]
 
 @final
 class RuleOutcome:
@@ -126,43 +181,45 @@ class ViolationOutcome:
     candidates: list[int]
     group_weight: float
 
+@final
 class _Profile:
     @staticmethod
     def from_nested(
-        m: int, values: I64, tier_offsets: I64, ballot_offsets: I64, weights: F64 | None = None, threads: int | None = None
+        m: int, values: _I64, tier_offsets: _I64, ballot_offsets: _I64, weights: _F64 | None = None, threads: int | None = None
     ) -> _Profile: ...
     @staticmethod
     def from_nested_grouped(
         m: int,
-        values: I64,
-        tier_offsets: I64,
-        ballot_offsets: I64,
-        groups: I64,
+        values: _I64,
+        tier_offsets: _I64,
+        ballot_offsets: _I64,
+        groups: _I64,
         n_groups: int,
-        weights: F64 | None = None,
+        weights: _F64 | None = None,
         threads: int | None = None,
     ) -> list[_Profile]: ...
     @staticmethod
-    def from_rank_matrix(ranks: I64, weights: F64 | None = None, threads: int | None = None) -> _Profile: ...
+    def from_rank_matrix(ranks: _I64, weights: _F64 | None = None, threads: int | None = None) -> _Profile: ...
     @staticmethod
-    def from_comparisons(m: int, winners: I64, losers: I64, weights: F64 | None = None) -> _Profile: ...
+    def from_comparisons(m: int, winners: _I64, losers: _I64, weights: _F64 | None = None) -> _Profile: ...
     @staticmethod
     def from_parts(kind: str, m: int, data: bytes, weights: bytes, total: float) -> _Profile: ...
     n_candidates: int
     n_ballots: int | None
     total_weight: float
     pairwise_only: bool
-    def support(self) -> F64: ...
-    def margins(self) -> F64: ...
+    def support(self) -> _F64: ...
+    def margins(self) -> _F64: ...
     def ballots(self) -> list[tuple[list[list[int]], float]]: ...
     def merge(self, other: _Profile) -> _Profile: ...
     def to_parts(self) -> tuple[str, int, bytes, bytes, float]: ...
 
+@final
 class _ApprovalProfile:
     @staticmethod
-    def from_flat(m: int, values: I64, offsets: I64, weights: F64 | None = None) -> _ApprovalProfile: ...
+    def from_flat(m: int, values: _I64, offsets: _I64, weights: _F64 | None = None) -> _ApprovalProfile: ...
     @staticmethod
-    def from_matrix(approvals: npt.NDArray[np.uint8], weights: F64 | None = None) -> _ApprovalProfile: ...
+    def from_matrix(approvals: npt.NDArray[np.uint8], weights: _F64 | None = None) -> _ApprovalProfile: ...
     @staticmethod
     def from_parts(m: int, sets: bytes, weights: bytes) -> _ApprovalProfile: ...
     n_candidates: int
@@ -178,35 +235,35 @@ def choice_rule(
     name: str,
     alpha: float = 0.5,
     scores: Sequence[float] = ...,
-    tb_kind: TieBreakKind = "none",
+    tb_kind: str = ...,
     tb_order: Sequence[int] = ...,
     tb_seed: int = 0,
-    minimax_strength: Literal["margins", "winning_votes", "pairwise_opposition"] = "margins",
-    schulze_strength: Literal["margin", "margins", "winning", "winning_votes", "ratio"] = "margin",
-    nanson_variant: Literal["strict", "weak"] = "strict",
-    kemeny_method: Literal["exact", "local_search"] = "exact",
-    lottery_payoff: Literal["margins", "majority"] = "margins",
+    minimax_strength: str = ...,
+    schulze_strength: str = ...,
+    nanson_variant: str = ...,
+    kemeny_method: str = ...,
+    lottery_payoff: str = ...,
 ) -> RuleOutcome: ...
 def choice_set(
-    profile: _Profile, name: str, covering: Literal["gillies", "miller", "mckelvey"] = "gillies"
+    profile: _Profile, name: str, covering: str = ...
 ) -> list[int]: ...
 def cardinal_rule(
-    utilities: Points,
+    utilities: _Points,
     name: str,
-    weights: F64 | None = None,
+    weights: _F64 | None = None,
     range: tuple[float, float] | None = None,
-    tb_kind: TieBreakKind = "none",
+    tb_kind: str = ...,
     tb_order: Sequence[int] = ...,
     tb_seed: int = 0,
 ) -> RuleOutcome: ...
 def choice_stv(
     profile: Any,
     seats: int,
-    quota: Literal["droop", "hare"] = "droop",
-    transfer: Literal["wigm", "gregory", "meek"] = "wigm",
-    surplus_order: Literal["largest", "simultaneous"] = "largest",
-    look: Literal["none", "backward", "forward"] = "backward",
-    tb_kind: TieBreakKind = "lexicographic",
+    quota: str = ...,
+    transfer: str = ...,
+    surplus_order: str = ...,
+    look: str = ...,
+    tb_kind: str = ...,
     tb_order: list[int] = ...,
     tb_seed: int = 0,
 ) -> StvOutcome: ...
@@ -216,9 +273,9 @@ def committee_rule(
     profile: _ApprovalProfile,
     name: str,
     k: int,
-    method: Literal["exact", "sequential"] = "exact",
-    completion: Literal["seq_phragmen", "av", "increment", "none"] = "none",
-    tb_kind: TieBreakKind = "none",
+    method: str = ...,
+    completion: str = ...,
+    tb_kind: str = ...,
     tb_order: Sequence[int] = ...,
     tb_seed: int = 0,
 ) -> CommitteeOutcome: ...
@@ -234,8 +291,8 @@ def stats_bradley_terry(
     weight: npt.NDArray[np.float64] | None = None,
     tie: npt.NDArray[np.bool_] | None = None,
     l2: float = 0.0,
-    ties: Literal["half", "drop"] = "half",
-    method: Literal["newton", "mm"] = "newton",
+    ties: str = ...,
+    method: str = ...,
     tol: float = 1e-10,
     max_iter: int = 1000,
     standard_errors: bool = True,
@@ -259,8 +316,8 @@ def stats_agreement(
     unit: npt.NDArray[np.int64],
     rater: npt.NDArray[np.int64],
     value: npt.NDArray[np.float64],
-    metric: Literal["krippendorff", "fleiss", "cohen", "percent"],
-    level: AlphaLevel = "nominal",
+    metric: str,
+    level: str = ...,
     threads: int | None = None,
 ) -> AgreementOutcome: ...
 def stats_entropy_segments(
@@ -271,7 +328,7 @@ def stats_matrix_to_long(
     x: npt.NDArray[np.float64], threads: int | None = None
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]: ...
 def stats_alpha_dense(
-    x: npt.NDArray[np.float64], level: AlphaLevel = "nominal", threads: int | None = None
+    x: npt.NDArray[np.float64], level: str = ..., threads: int | None = None
 ) -> AgreementOutcome: ...
 
 @final
@@ -305,6 +362,7 @@ class AgreementOutcome:
     n_pairs: float | None
 
 # --- prefs (rust/py/src/prefs.rs): grouped row indices / codes; see pluralign.prefs ---
+@final
 class ArrowArray:
     """An Arrow array from Rust (Arrow PyCapsule interface; ``pl.Series(x)`` reads it)."""
 
@@ -367,7 +425,7 @@ class EdgeBatchOutcome:
     min_tau: npt.NDArray[np.float64]
     n_choices: npt.NDArray[np.int64]
     def __len__(self) -> int: ...
-    def __getitem__(self, i: int) -> npt.NDArray[Any]: ...
+    def __getitem__(self, i: int, /) -> npt.NDArray[Any]: ...
     def __iter__(self) -> Iterator[npt.NDArray[Any]]: ...
 
 # --- govern (rust/py/src/govern.rs): the k-means of the Polis math; see pluralign.govern.polis ---

@@ -901,7 +901,8 @@ class ApprovalProfile:
         if candidates is None:
             candidates = _sorted_ids(_id_set(c for r in rows for c in (r or [])))
         index = _candidate_index(candidates)
-        values, offsets = [], [0]
+        values: list[int] = []
+        offsets = [0]
         for b, r in enumerate(rows):
             if r is None:
                 raise InputError(f"approval ballot {b} is null")

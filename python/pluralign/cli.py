@@ -149,7 +149,8 @@ _PAIRWISE_OK = {"schulze", "ranked_pairs", "copeland", "minimax", "split_cycle",
 def _positions(ranking: list[frozenset] | None, cands: list[Any]) -> dict[Any, int | None]:
     if ranking is None:
         return dict.fromkeys(cands)
-    pos, k = {}, 1
+    pos: dict[Any, int | None] = {}
+    k = 1
     for tier in ranking:
         for c in tier:
             pos[c] = k
@@ -194,8 +195,8 @@ def _cmd_aggregate(args: argparse.Namespace) -> int:
             bt = _api("stats", "bradley_terry")(comps, l2=args.l2)
             s = dict(zip(bt.get_column("item").to_list(), bt.get_column("strength").to_list()))
             order = sorted(cands, key=lambda c: (-s.get(c, -np.inf), str(c)))
-            pos = {c: i + 1 for i, c in enumerate(order)}
-            table[f"{r}_rank"] = [pos[c] for c in cands]
+            bt_pos = {c: i + 1 for i, c in enumerate(order)}
+            table[f"{r}_rank"] = [bt_pos[c] for c in cands]
             table[f"{r}_score"] = [s.get(c) for c in cands]
             continue
         res = getattr(choice, r)(prof)

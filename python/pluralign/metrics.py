@@ -234,7 +234,7 @@ def representation_loss(
         return Metric("representation_loss", 0.0, per_group, {"worst_group": None, "worst_satisfaction": None,
                                                               "skipped": skipped})
     worst = per_group.sort(["mean_satisfaction", group]).row(0, named=True)
-    gap = float(per_group["mean_satisfaction"].max() - per_group["mean_satisfaction"].min())
+    gap = float(per_group.select(pl.col("mean_satisfaction").max() - pl.col("mean_satisfaction").min()).item())
     return Metric(
         "representation_loss",
         gap,

@@ -329,7 +329,7 @@ def _bt_one(
         }
     )
     if key:
-        out = out.select([pl.lit(v).alias(k) for k, v in key.items()] + out.columns)
+        out = out.select(*[pl.lit(v).alias(k) for k, v in key.items()], *out.columns)
         out = out.with_columns(
             [pl.col(k).cast(sub.schema[k]) for k in key]
         )
