@@ -95,7 +95,7 @@ const NO_TIE_BREAK: TieBreakKind = TieBreakKind(TieBreakKindValue::None);
 
 fn opt_slice<'a>(
     py: Python<'_>,
-    a: &'a Option<PyReadonlyArray1<'_, f64>>,
+    a: Option<&'a PyReadonlyArray1<'_, f64>>,
 ) -> PyResult<Option<&'a [f64]>> {
     match a {
         None => Ok(None),
@@ -159,7 +159,7 @@ impl PyProfile {
             i64s(py, &tier_offsets, "tier offsets")?,
             i64s(py, &ballot_offsets, "ballot offsets")?,
         );
-        let w = opt_slice(py, &weights)?;
+        let w = opt_slice(py, weights.as_ref())?;
         let p = run(py, threads, || Profile::from_nested(m, v, t, b, w, threads))?;
         Ok(Self {
             inner: Kind::Ballots(p),
@@ -198,7 +198,7 @@ impl PyProfile {
             ));
         }
         let g: Vec<u32> = g.iter().map(|&x| x as u32).collect();
-        let w = opt_slice(py, &weights)?;
+        let w = opt_slice(py, weights.as_ref())?;
         let ps = run(py, threads, || {
             Profile::from_nested_grouped(m, v, t, b, w, &g, n_groups, threads)
         })?;
@@ -223,7 +223,7 @@ impl PyProfile {
         let r = ranks
             .as_slice()
             .map_err(|_| input_error(py, "ranks must be a C-contiguous int64 array"))?;
-        let w = opt_slice(py, &weights)?;
+        let w = opt_slice(py, weights.as_ref())?;
         let p = run(py, threads, || {
             Profile::from_rank_matrix(n, m, r, w, threads)
         })?;
@@ -243,7 +243,7 @@ impl PyProfile {
         weights: Option<PyReadonlyArray1<'_, f64>>,
     ) -> PyResult<Self> {
         let (a, b) = (i64s(py, &winners, "winners")?, i64s(py, &losers, "losers")?);
-        let w = opt_slice(py, &weights)?;
+        let w = opt_slice(py, weights.as_ref())?;
         let pw = run(py, Some(1), || Pairwise::from_comparisons(m, a, b, w))?;
         Ok(Self {
             inner: Kind::Pairwise(pw),
@@ -285,7 +285,7 @@ impl PyProfile {
         Ok(PyArray1::from_vec(py, s))
     }
     fn margins<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let s = run(py, None, || self.pairwise().map(|pw| pw.margin_matrix()))?;
+        let s = run(py, None, || self.pairwise().map(Pairwise::margin_matrix))?;
         Ok(PyArray1::from_vec(py, s))
     }
     /// (tiers, weight) per distinct ballot; the last tier holds the unlisted candidates.
@@ -296,15 +296,14 @@ impl PyProfile {
             .collect())
     }
     fn merge(&self, py: Python<'_>, other: &PyProfile) -> PyResult<PyProfile> {
-        let inner = match (&self.inner, &other.inner) {
-            (Kind::Ballots(a), Kind::Ballots(b)) => Kind::Ballots(run(py, None, || a.merge(b))?),
-            _ => {
-                let (a, b) = (
-                    self.pairwise().map_err(|e| to_py(py, e))?,
-                    other.pairwise().map_err(|e| to_py(py, e))?,
-                );
-                Kind::Pairwise(run(py, None, || a.merge(b))?)
-            }
+        let inner = if let (Kind::Ballots(a), Kind::Ballots(b)) = (&self.inner, &other.inner) {
+            Kind::Ballots(run(py, None, || a.merge(b))?)
+        } else {
+            let (a, b) = (
+                self.pairwise().map_err(|e| to_py(py, e))?,
+                other.pairwise().map_err(|e| to_py(py, e))?,
+            );
+            Kind::Pairwise(run(py, None, || a.merge(b))?)
         };
         Ok(PyProfile { inner })
     }
@@ -474,7 +473,7 @@ fn cardinal_rule<'py>(
     tb_seed: u64,
 ) -> PyResult<RuleOutcome> {
     let tb = tb_kind.with(tb_order, tb_seed);
-    let w = opt_slice(py, &weights)?;
+    let w = opt_slice(py, weights.as_ref())?;
     with_view(py, utilities, |u| {
         run(py, None, || {
             let r = match name {
@@ -510,7 +509,7 @@ impl PyApprovalProfile {
         weights: Option<PyReadonlyArray1<'_, f64>>,
     ) -> PyResult<Self> {
         let (v, o) = (i64s(py, &values, "values")?, i64s(py, &offsets, "offsets")?);
-        let w = opt_slice(py, &weights)?;
+        let w = opt_slice(py, weights.as_ref())?;
         let inner = run(py, None, || ch::ApprovalProfile::from_flat(m, v, o, w))?;
         Ok(Self { inner })
     }
@@ -525,7 +524,7 @@ impl PyApprovalProfile {
         let a = approvals
             .as_slice()
             .map_err(|_| input_error(py, "approvals must be a C-contiguous uint8 array"))?;
-        let w = opt_slice(py, &weights)?;
+        let w = opt_slice(py, weights.as_ref())?;
         let inner = run(py, None, || ch::ApprovalProfile::from_matrix(n, m, a, w))?;
         Ok(Self { inner })
     }

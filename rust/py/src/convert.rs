@@ -98,7 +98,7 @@ fn array_view<'a>(py: Python<'_>, a: &'a PyReadonlyArray2<'_, f64>) -> PyResult<
     // SAFETY: numpy guarantees that every element (i, j) with i < n, j < m lies at
     // data + i*rs + j*cs inside one allocation; the readonly borrow `a` keeps it alive and
     // unmodified by Rust code for 'a. The slice spans exactly from the first to the last element.
-    let data = unsafe { std::slice::from_raw_parts(a.data() as *const f64, len) };
+    let data = unsafe { std::slice::from_raw_parts(a.data().cast_const(), len) };
     MatrixView::new(data, n, m, rs, cs).map_err(|e| crate::errors::to_py(py, e))
 }
 
@@ -163,6 +163,8 @@ fn extend_f64(out: &mut Vec<f64>, c: &dyn Array) -> Result<(), String> {
     match c.data_type() {
         DataType::Float64 => prim::<Float64Type>(out, c, |v| v),
         DataType::Float32 => prim::<Float32Type>(out, c, f64::from),
+        // `half::f16::to_f64` is not nameable here (half is not a direct dependency)
+        #[allow(clippy::redundant_closure_for_method_calls)]
         DataType::Float16 => prim::<Float16Type>(out, c, |v| v.to_f64()),
         DataType::Int8 => prim::<Int8Type>(out, c, f64::from),
         DataType::Int16 => prim::<Int16Type>(out, c, f64::from),
@@ -178,7 +180,7 @@ fn extend_f64(out: &mut Vec<f64>, c: &dyn Array) -> Result<(), String> {
                     .values()
                     .iter()
                     .map(|b| if b { 1.0 } else { 0.0 }),
-            )
+            );
         }
         other => return Err(format!("type {other} is not numeric")),
     }

@@ -42,7 +42,9 @@ fn internal_message(what: &str) -> String {
 /// One error of each `CoreError` variant with the exception it becomes, named by variant, so
 /// the tests can check the mapping (`tests/test_errors_boundary.py`).
 #[pyfunction]
-pub fn _error_samples(py: Python<'_>) -> Vec<(&'static str, Py<pyo3::exceptions::PyBaseException>)> {
+pub fn _error_samples(
+    py: Python<'_>,
+) -> Vec<(&'static str, Py<pyo3::exceptions::PyBaseException>)> {
     let sample = |e: &CoreError| -> &'static str {
         // Exhaustive: adding a variant without a sample here does not compile.
         match e {

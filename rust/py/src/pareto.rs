@@ -197,11 +197,7 @@ fn hypervolume_mc<'py>(
     })
 }
 
-fn matrix<'py>(
-    py: Python<'py>,
-    data: Vec<f64>,
-    cols: usize,
-) -> PyResult<Bound<'py, PyArray2<f64>>> {
+fn matrix(py: Python<'_>, data: Vec<f64>, cols: usize) -> PyResult<Bound<'_, PyArray2<f64>>> {
     let rows = data.len().checked_div(cols).unwrap_or(0);
     PyArray1::from_vec(py, data).reshape([rows, cols])
 }

@@ -223,11 +223,11 @@ fn prefs_tally<'py>(
 /// or utf8_view, read in place): an `n x 16` uint8 array of ASCII hex digits (zeros for nulls).
 #[pyfunction]
 #[pyo3(signature = (texts, threads=None))]
-fn prefs_content_ids<'py>(
-    py: Python<'py>,
+fn prefs_content_ids(
+    py: Python<'_>,
     texts: ArrowColumn,
     threads: Option<usize>,
-) -> PyResult<Bound<'py, PyArray2<u8>>> {
+) -> PyResult<Bound<'_, PyArray2<u8>>> {
     if !matches!(
         texts.data_type,
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
@@ -237,7 +237,7 @@ fn prefs_content_ids<'py>(
             texts.name, texts.data_type
         )));
     }
-    let n: usize = texts.chunks.iter().map(|c| c.len()).sum();
+    let n: usize = texts.chunks.iter().map(Array::len).sum();
     let mut hex = Vec::with_capacity(n * prefs::content_id::HEX_LEN);
     for c in &texts.chunks {
         let Some(t) = TextCol::new(c) else {
@@ -333,18 +333,18 @@ impl RowKeys for KeyCols {
 /// type this fast path does not read: the caller then groups with polars).
 #[pyfunction]
 #[pyo3(signature = (columns, threads=None))]
-fn prefs_contiguous_groups<'py>(
-    py: Python<'py>,
+fn prefs_contiguous_groups(
+    py: Python<'_>,
     columns: Vec<ArrowColumn>,
     threads: Option<usize>,
-) -> PyResult<Option<Bound<'py, PyArray1<i64>>>> {
+) -> PyResult<Option<Bound<'_, PyArray1<i64>>>> {
     let Some(first) = columns.first() else {
         return Err(input_error(py, "grouping needs at least one key column"));
     };
-    let n: usize = first.chunks.iter().map(|c| c.len()).sum();
+    let n: usize = first.chunks.iter().map(Array::len).sum();
     let mut cols = Vec::with_capacity(columns.len());
     for c in &columns {
-        let len: usize = c.chunks.iter().map(|a| a.len()).sum();
+        let len: usize = c.chunks.iter().map(Array::len).sum();
         if len != n {
             return Err(input_error(
                 py,

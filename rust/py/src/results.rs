@@ -172,6 +172,7 @@ impl EdgeBatchOutcome {
 
 #[pymethods]
 impl EdgeBatchOutcome {
+    #[allow(clippy::unused_self)] // Python's __len__ is a method
     fn __len__(&self) -> usize {
         8
     }

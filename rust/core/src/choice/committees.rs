@@ -58,13 +58,12 @@ impl ApprovalProfile {
         let mut sets = Vec::new();
         let mut ws: Vec<f64> = Vec::new();
         for (row, w) in rows.into_iter().zip(weights) {
-            match index.get(&row) {
-                Some(&u) => ws[u] += w,
-                None => {
-                    index.insert(row.clone(), ws.len());
-                    sets.extend_from_slice(&row);
-                    ws.push(w);
-                }
+            if let Some(&u) = index.get(&row) {
+                ws[u] += w;
+            } else {
+                index.insert(row.clone(), ws.len());
+                sets.extend_from_slice(&row);
+                ws.push(w);
             }
         }
         // drop zero-weight ballots
@@ -202,7 +201,7 @@ impl ApprovalProfile {
             .sets
             .chunks(self.words)
             .chain(other.sets.chunks(other.words))
-            .map(|r| r.to_vec())
+            .map(<[u64]>::to_vec)
             .collect();
         let w = self.weights.iter().chain(&other.weights).copied().collect();
         let mut p = Self::build(self.m, rows, w)?;
@@ -228,7 +227,7 @@ impl ApprovalProfile {
         if m & 63 != 0 && sets.chunks(words).any(|r| r[words - 1] >> (m % 64) != 0) {
             return input_err!("bitsets approve candidates beyond {m}");
         }
-        Self::build(m, sets.chunks(words).map(|r| r.to_vec()).collect(), w)
+        Self::build(m, sets.chunks(words).map(<[u64]>::to_vec).collect(), w)
     }
 
     pub fn with_threads(mut self, threads: Option<usize>) -> Self {
@@ -367,7 +366,7 @@ fn top_k_by_score(
     let m = scores.len();
     // Tiers of equal score (up to float rounding), each ordered by the tie-break.
     let mut tiers = tiers_by_score(&scores, true);
-    for t in tiers.iter_mut() {
+    for t in &mut tiers {
         t.sort_by_key(|&c| pos[c]);
     }
     let idx: Vec<usize> = tiers.iter().flatten().copied().collect();
@@ -998,7 +997,7 @@ fn mes_rho(sup: &[u32], budget: &[f64], w: &[f64]) -> f64 {
         wrest -= wi;
     }
     // numerical edge: the total budget exactly covers the price
-    v.last().map(|x| x.0).unwrap_or(f64::INFINITY)
+    v.last().map_or(f64::INFINITY, |x| x.0)
 }
 
 /// A witness that a committee violates JR / PJR / EJR: a group of voters of total weight

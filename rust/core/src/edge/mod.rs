@@ -541,7 +541,7 @@ mod tests {
 
     /// Timing only (not a test of speed): `cargo test -p pluralign-core --release edge::tests::timing -- --ignored --nocapture`
     #[test]
-    #[ignore]
+    #[ignore = "slow (timing or large input): cargo test -- --ignored"]
     fn timing() {
         let (n, k, m) = (100_000usize, 16usize, 4usize);
         let mut state = 12345u64;

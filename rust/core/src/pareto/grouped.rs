@@ -216,8 +216,8 @@ fn dominance_masks<const M: usize>(pts: &[f64], k: usize, dominated_by: &mut [u6
                 a_le &= a[d] <= b[d];
                 b_le &= b[d] <= a[d];
             }
-            dominated_by[j] |= u64::from(a_le & !b_le) << i;
-            dominated_by[i] |= u64::from(b_le & !a_le) << j;
+            dominated_by[j] |= u64::from(a_le && !b_le) << i;
+            dominated_by[i] |= u64::from(b_le && !a_le) << j;
         }
     }
 }
@@ -232,8 +232,8 @@ fn dominance_masks_dyn(pts: &[f64], m: usize, k: usize, dominated_by: &mut [u64;
                 a_le &= a[d] <= b[d];
                 b_le &= b[d] <= a[d];
             }
-            dominated_by[j] |= u64::from(a_le & !b_le) << i;
-            dominated_by[i] |= u64::from(b_le & !a_le) << j;
+            dominated_by[j] |= u64::from(a_le && !b_le) << i;
+            dominated_by[i] |= u64::from(b_le && !a_le) << j;
         }
     }
 }
@@ -278,9 +278,8 @@ fn rank_group(pts: &[f64], m: usize, k: usize, first_only: bool, out: &mut Vec<u
     } else {
         // Already in minimization space: no flips, no NaN (inf stands for worst).
         let maximize = vec![false; m];
-        let view = match MatrixView::row_major(pts, k, m) {
-            Ok(v) => v,
-            Err(_) => unreachable!("buffer built with k * m values"),
+        let Ok(view) = MatrixView::row_major(pts, k, m) else {
+            unreachable!("buffer built with k * m values")
         };
         if first_only {
             let f = sort::front(&view, &maximize, NanPolicy::Worst).unwrap_or_default();

@@ -85,7 +85,7 @@ pub fn rating_pairs(
     // random scores the outcome is unpredictable.
     let verdict = |d: f64| -> (bool, bool) {
         let tie = d == 0.0;
-        (tie & !keep_ties, !tie & (d.abs() < min_margin))
+        (tie && !keep_ties, !tie & (d.abs() < min_margin))
     };
     let pairs_in = |g0: usize, g1: usize| -> usize {
         (g0..g1)

@@ -114,7 +114,7 @@ mod tests {
         // direct formula via entropies
         let (p, q) = ([0.2, 0.5, 0.3], [0.6, 0.1, 0.3]);
         let m: Vec<f64> = p.iter().zip(&q).map(|(a, b)| (a + b) / 2.0).collect();
-        let want = entropy(&m).unwrap() - (entropy(&p).unwrap() + entropy(&q).unwrap()) / 2.0;
+        let want = entropy(&m).unwrap() - f64::midpoint(entropy(&p).unwrap(), entropy(&q).unwrap());
         assert!((js_divergence(&p, &q).unwrap() - want).abs() < 1e-14);
         assert!(js_divergence(&p, &[1.0]).is_err());
     }

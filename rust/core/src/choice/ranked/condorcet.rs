@@ -448,7 +448,7 @@ pub fn ranked_pairs_all(pw: &Pairwise) -> Result<RuleResult> {
         .filter(|&(a, b)| a != b && pw.beats(a, b))
         .map(|(a, b)| pw.margin(a, b))
         .collect();
-    margins.sort_by(|a, b| a.total_cmp(b));
+    margins.sort_by(f64::total_cmp);
     let has_ties = margins.windows(2).any(|w| (w[1] - w[0]).abs() <= tol)
         || (0..m).any(|a| (0..m).any(|b| a != b && !pw.beats(a, b) && !pw.beats(b, a)));
     if !has_ties {

@@ -39,15 +39,14 @@ impl Cursors {
                 if let Some(t) = side {
                     return t.update(p, remaining);
                 }
-                match StrictTally::new(p, remaining, bottom)? {
-                    Some(t) => Ok(side.insert(t).tally.clone()),
-                    None => {
-                        // some ballot has ties or unlisted candidates
-                        let mut tiers = TierCursors::new(p)?;
-                        let t = tiers.tally(p, remaining, bottom);
-                        *self = Cursors::Tiers(tiers);
-                        t
-                    }
+                if let Some(t) = StrictTally::new(p, remaining, bottom)? {
+                    Ok(side.insert(t).tally.clone())
+                } else {
+                    // some ballot has ties or unlisted candidates
+                    let mut tiers = TierCursors::new(p)?;
+                    let t = tiers.tally(p, remaining, bottom);
+                    *self = Cursors::Tiers(tiers);
+                    t
                 }
             }
             Cursors::Tiers(c) => c.tally(p, remaining, bottom),
@@ -100,8 +99,8 @@ fn prefetch<T>(v: &[T], i: usize) {
         // SAFETY: a prefetch has no architectural effect, and the address is valid anyway.
         unsafe {
             std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                (x as *const T).cast(),
-            )
+                std::ptr::from_ref::<T>(x).cast(),
+            );
         };
     }
 }
@@ -138,7 +137,7 @@ fn next_remaining(r: &[u16], rem: u64, from: u16, bottom: bool) -> (u8, u8) {
     let (mut best_c, mut best_t) = (0u8, u16::MAX);
     for (c, &t) in r.iter().enumerate() {
         let t = if bottom { flip - t } else { t };
-        let ok = ((rem >> c) & 1 == 1) & (t >= from) & (t < best_t);
+        let ok = ((rem >> c) & 1 == 1) && (t >= from) && (t < best_t);
         best_c = if ok { c as u8 } else { best_c };
         best_t = if ok { t } else { best_t };
     }
@@ -346,7 +345,7 @@ impl TierCursors {
                             }
                             continue;
                         }
-                        start.iter_mut().for_each(|x| *x = 0);
+                        start.fill(0);
                         for &t in r {
                             start[t as usize + 1] += 1;
                         }
@@ -358,7 +357,7 @@ impl TierCursors {
                             start[t as usize] += 1;
                         }
                     }
-                })
+                });
         })?;
         Ok(Self {
             order,
