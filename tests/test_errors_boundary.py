@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from pluralign import _core, errors, pareto
 
 # What each `CoreError` variant must become (rust/py/src/errors.rs::to_py).
