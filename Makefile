@@ -18,8 +18,8 @@ TEST_STAMP := $(VENV)/.pluralign-deps-$(subst $(comma),-,$(EXTRAS))
 DEMO_STAMP := $(VENV)/.pluralign-deps-$(subst $(comma),-,$(DEMO_EXTRAS))
 DIST := dist
 
-.PHONY: demo test build build-demo extension setup chromium bench fuzz lint clean wheel sdist \
-	wheel-check docs
+.PHONY: demo test build build-demo extension setup chromium bench fuzz lint format clean wheel \
+	sdist wheel-check docs
 
 TOOLS := $(VENV)/.pluralign-tools
 MATURIN := $(VENV)/bin/maturin
@@ -71,6 +71,7 @@ demo: build-demo
 	$(VPY) -m pluralign demo
 
 test: build chromium
+	@$(MAKE) --no-print-directory lint
 	cargo test --workspace --release
 	$(VPY) -m pytest -q tests
 
@@ -106,10 +107,21 @@ docs: setup
 bench: build
 	$(VPY) -m pytest benches --benchmark-only --benchmark-columns=min,median,mean,rounds -q
 
-lint: setup
+# The checks CI runs (through `make test`): formatting, clippy pedantic (the [workspace.lints]
+# table in Cargo.toml), ruff (rules in pyproject.toml), mypy on the package, and stubtest so that
+# python/pluralign/_core.pyi cannot drift from the extension. `make format` fixes the formatting.
+PY_SOURCES := python tests benches scripts
+lint: build
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	$(VENV)/bin/ruff check python tests benches
+	$(VENV)/bin/ruff check $(PY_SOURCES)
+	$(VENV)/bin/ruff format --check $(PY_SOURCES)
+	$(VENV)/bin/mypy python/pluralign
+	$(VPY) -m mypy.stubtest pluralign._core
+
+format: setup
+	cargo fmt --all
+	$(VENV)/bin/ruff format $(PY_SOURCES)
 
 clean:
 	rm -rf $(VENV) target $(DIST) python/pluralign/*.so

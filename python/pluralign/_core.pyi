@@ -1,117 +1,225 @@
 """Type stubs of the Rust extension module (see rust/py). Call the documented wrappers in
 pluralign.pareto instead of these directly."""
 
-from collections.abc import Sequence
-from typing import Any, TypeAlias
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeAlias, final
 
 import numpy as np
 import numpy.typing as npt
 
 __version__: str
+# What the module exports (stubtest checks this list against the extension).
+__all__ = [
+    "AgreementOutcome",
+    "ArrowArray",
+    "BradleyTerryOutcome",
+    "CommitteeOutcome",
+    "EdgeBatchOutcome",
+    "EloOutcome",
+    "HypervolumeMcOutcome",
+    "KMeansOutcome",
+    "RuleOutcome",
+    "StvOutcome",
+    "StvRoundOutcome",
+    "ViolationOutcome",
+    "_ApprovalProfile",
+    "_Profile",
+    "__version__",
+    "_error_samples",
+    "_panic_for_tests",
+    "cardinal_rule",
+    "chebyshev",
+    "choice_rule",
+    "choice_set",
+    "choice_stv",
+    "committee_check",
+    "committee_rule",
+    "crowding_distance",
+    "das_dennis",
+    "default_threads",
+    "dirichlet",
+    "edge_batch",
+    "hypervolume",
+    "hypervolume_contributions",
+    "hypervolume_mc",
+    "ideal_point",
+    "indicator",
+    "kmeans_first_distinct",
+    "kmeans_lloyd",
+    "lexicographic",
+    "pareto_front",
+    "pareto_grouped",
+    "pareto_ranks",
+    "prefs_content_ids",
+    "prefs_contiguous_groups",
+    "prefs_pareto_pairs",
+    "prefs_rating_pairs",
+    "prefs_tally",
+    "stats_agreement",
+    "stats_alpha_dense",
+    "stats_bradley_terry",
+    "stats_elo",
+    "stats_entropy_segments",
+    "stats_js_divergence",
+    "stats_matrix_to_long",
+    "weighted_sum",
+]
 
+
+# Defaults shown as `...` are option strings the extension parses (see rust/py/src/convert.rs).
+# Option strings are plain `str` here: the extension checks them (InputError naming the parameter
+# and the allowed values); the public wrappers declare the allowed values with Literal.
 # A points argument: a float64 2-D numpy array, or a list of Arrow-exportable columns.
-Points: TypeAlias = npt.NDArray[np.float64] | Sequence[Any]
+_Points: TypeAlias = npt.NDArray[np.float64] | Sequence[Any]
 
 def default_threads() -> int: ...
 def _panic_for_tests() -> None: ...
+def _error_samples() -> list[tuple[str, BaseException]]: ...
 def pareto_ranks(
-    points: Points, maximize: Sequence[bool], nan: str = "error", threads: int | None = None
+    points: _Points, maximize: Sequence[bool], nan: str = ..., threads: int | None = None
 ) -> npt.NDArray[np.int64]: ...
 def pareto_front(
-    points: Points, maximize: Sequence[bool], nan: str = "error", threads: int | None = None
+    points: _Points, maximize: Sequence[bool], nan: str = ..., threads: int | None = None
 ) -> npt.NDArray[np.bool_]: ...
 def pareto_grouped(
-    points: Points,
+    points: _Points,
     maximize: Sequence[bool],
-    nan: str = "error",
+    nan: str = ...,
     offsets: npt.NDArray[np.int64] | None = None,
     ids: npt.NDArray[np.int64] | None = None,
     first_only: bool = False,
     threads: int | None = None,
 ) -> npt.NDArray[np.int64]: ...
 def crowding_distance(
-    points: Points, ranks: npt.NDArray[np.int64], threads: int | None = None
+    points: _Points, ranks: npt.NDArray[np.int64], threads: int | None = None
 ) -> npt.NDArray[np.float64]: ...
 def hypervolume(
-    points: Points, maximize: Sequence[bool], reference: Sequence[float], threads: int | None = None
+    points: _Points, maximize: Sequence[bool], reference: Sequence[float], threads: int | None = None
 ) -> float: ...
 def hypervolume_contributions(
-    points: Points,
+    points: _Points,
     maximize: Sequence[bool],
     reference: Sequence[float],
     ignore_dominated: bool = False,
     threads: int | None = None,
 ) -> npt.NDArray[np.float64]: ...
 def hypervolume_mc(
-    points: Points,
+    points: _Points,
     maximize: Sequence[bool],
     reference: Sequence[float],
     samples: int,
     seed: int,
     threads: int | None = None,
-) -> tuple[int, int, float]: ...
+) -> HypervolumeMcOutcome: ...
+
+@final
+class HypervolumeMcOutcome:
+    hits: int
+    samples: int
+    box_volume: float
 def weighted_sum(
-    points: Points, maximize: Sequence[bool], weights: npt.NDArray[np.float64], threads: int | None = None
+    points: _Points, maximize: Sequence[bool], weights: npt.NDArray[np.float64], threads: int | None = None
 ) -> npt.NDArray[np.float64]: ...
 def chebyshev(
-    points: Points,
+    points: _Points,
     weights: npt.NDArray[np.float64],
     ideal: Sequence[float],
     rho: float,
     threads: int | None = None,
 ) -> npt.NDArray[np.float64]: ...
-def ideal_point(points: Points, maximize: Sequence[bool]) -> list[float]: ...
+def ideal_point(points: _Points, maximize: Sequence[bool]) -> list[float]: ...
 def das_dennis(m: int, partitions: int) -> npt.NDArray[np.float64]: ...
 def dirichlet(m: int, n: int, seed: int, alpha: float) -> npt.NDArray[np.float64]: ...
 def lexicographic(
-    points: Points, maximize: Sequence[bool], order: Sequence[int], tolerances: Sequence[float], relative: bool
+    points: _Points, maximize: Sequence[bool], order: Sequence[int], tolerances: Sequence[float], relative: bool
 ) -> npt.NDArray[np.bool_]: ...
 def indicator(
-    points: Points, reference: Points, maximize: Sequence[bool], kind: str, threads: int | None = None
+    points: _Points, reference: _Points, maximize: Sequence[bool], kind: str, threads: int | None = None
 ) -> float: ...
 
 # --- choice -------------------------------------------------------------------------------
-F64: TypeAlias = npt.NDArray[np.float64]
-I64: TypeAlias = npt.NDArray[np.int64]
-RuleTuple: TypeAlias = tuple[list[int], list[list[int]] | None, list[float], str | None]
+_F64: TypeAlias = npt.NDArray[np.float64]
+_I64: TypeAlias = npt.NDArray[np.int64]
 
+@final
+class RuleOutcome:
+    winners: list[int]
+    ranking: list[list[int]] | None
+    scores: list[float]
+    tie_break: str | None
+
+@final
+class CommitteeOutcome:
+    committee: list[int]
+    order: list[int]
+    scores: list[float]
+    value: float | None
+    tie_break: str | None
+
+@final
+class StvRoundOutcome:
+    tallies: list[float]
+    exhausted: float
+    quota: float
+    elected: list[int]
+    eliminated: list[int]
+    transfers: list[tuple[int, int | None, float]]
+    keep: list[float]
+    tie: bool
+
+@final
+class StvOutcome:
+    elected: list[int]
+    rounds: list[StvRoundOutcome]
+    total: float
+    exhausted: float
+    tie_break: str | None
+
+@final
+class ViolationOutcome:
+    ell: int
+    candidates: list[int]
+    group_weight: float
+
+@final
 class _Profile:
     @staticmethod
     def from_nested(
-        m: int, values: I64, tier_offsets: I64, ballot_offsets: I64, weights: F64 | None = None, threads: int | None = None
+        m: int, values: _I64, tier_offsets: _I64, ballot_offsets: _I64, weights: _F64 | None = None, threads: int | None = None
     ) -> _Profile: ...
     @staticmethod
     def from_nested_grouped(
         m: int,
-        values: I64,
-        tier_offsets: I64,
-        ballot_offsets: I64,
-        groups: I64,
+        values: _I64,
+        tier_offsets: _I64,
+        ballot_offsets: _I64,
+        groups: _I64,
         n_groups: int,
-        weights: F64 | None = None,
+        weights: _F64 | None = None,
         threads: int | None = None,
     ) -> list[_Profile]: ...
     @staticmethod
-    def from_rank_matrix(ranks: I64, weights: F64 | None = None, threads: int | None = None) -> _Profile: ...
+    def from_rank_matrix(ranks: _I64, weights: _F64 | None = None, threads: int | None = None) -> _Profile: ...
     @staticmethod
-    def from_comparisons(m: int, winners: I64, losers: I64, weights: F64 | None = None) -> _Profile: ...
+    def from_comparisons(m: int, winners: _I64, losers: _I64, weights: _F64 | None = None) -> _Profile: ...
     @staticmethod
     def from_parts(kind: str, m: int, data: bytes, weights: bytes, total: float) -> _Profile: ...
     n_candidates: int
     n_ballots: int | None
     total_weight: float
     pairwise_only: bool
-    def support(self) -> F64: ...
-    def margins(self) -> F64: ...
+    def support(self) -> _F64: ...
+    def margins(self) -> _F64: ...
     def ballots(self) -> list[tuple[list[list[int]], float]]: ...
     def merge(self, other: _Profile) -> _Profile: ...
     def to_parts(self) -> tuple[str, int, bytes, bytes, float]: ...
 
+@final
 class _ApprovalProfile:
     @staticmethod
-    def from_flat(m: int, values: I64, offsets: I64, weights: F64 | None = None) -> _ApprovalProfile: ...
+    def from_flat(m: int, values: _I64, offsets: _I64, weights: _F64 | None = None) -> _ApprovalProfile: ...
     @staticmethod
-    def from_matrix(approvals: npt.NDArray[np.uint8], weights: F64 | None = None) -> _ApprovalProfile: ...
+    def from_matrix(approvals: npt.NDArray[np.uint8], weights: _F64 | None = None) -> _ApprovalProfile: ...
     @staticmethod
     def from_parts(m: int, sets: bytes, weights: bytes) -> _ApprovalProfile: ...
     n_candidates: int
@@ -126,57 +234,54 @@ def choice_rule(
     profile: _Profile,
     name: str,
     alpha: float = 0.5,
-    variant: str = "",
     scores: Sequence[float] = ...,
-    tb_kind: str = "none",
+    tb_kind: str = ...,
     tb_order: Sequence[int] = ...,
     tb_seed: int = 0,
-) -> RuleTuple: ...
-def choice_set(profile: _Profile, name: str, variant: str = "") -> list[int]: ...
+    minimax_strength: str = ...,
+    schulze_strength: str = ...,
+    nanson_variant: str = ...,
+    kemeny_method: str = ...,
+    lottery_payoff: str = ...,
+) -> RuleOutcome: ...
+def choice_set(
+    profile: _Profile, name: str, covering: str = ...
+) -> list[int]: ...
 def cardinal_rule(
-    utilities: Points,
+    utilities: _Points,
     name: str,
-    weights: F64 | None = None,
+    weights: _F64 | None = None,
     range: tuple[float, float] | None = None,
-    tb_kind: str = "none",
+    tb_kind: str = ...,
     tb_order: Sequence[int] = ...,
     tb_seed: int = 0,
-) -> RuleTuple: ...
+) -> RuleOutcome: ...
 def choice_stv(
     profile: Any,
     seats: int,
-    quota: str = "droop",
-    transfer: str = "wigm",
-    surplus_order: str = "largest",
-    look: str = "backward",
-    tb_kind: str = "lexicographic",
+    quota: str = ...,
+    transfer: str = ...,
+    surplus_order: str = ...,
+    look: str = ...,
+    tb_kind: str = ...,
     tb_order: list[int] = ...,
     tb_seed: int = 0,
-) -> tuple[
-    list[int],
-    list[
-        tuple[
-            list[float], float, float, list[int], list[int], list[tuple[int, int, float]], list[float], bool
-        ]
-    ],
-    float,
-    float,
-    str | None,
-]: ...
+) -> StvOutcome: ...
 # name: approval, av, sav, pav, chamberlin_courant, seq_phragmen, equal_shares, rev_seq_pav,
 # phragmen_enestrom, minimax_av, lex_minimax_av, lex_cc, maximin_support, monroe
 def committee_rule(
     profile: _ApprovalProfile,
     name: str,
     k: int,
-    method: str = "",
-    tb_kind: str = "none",
+    method: str = ...,
+    completion: str = ...,
+    tb_kind: str = ...,
     tb_order: Sequence[int] = ...,
     tb_seed: int = 0,
-) -> tuple[list[int], list[int], list[float], float | None, str | None]: ...
+) -> CommitteeOutcome: ...
 def committee_check(
     profile: _ApprovalProfile, which: str, committee: Sequence[int]
-) -> tuple[int, list[int], float] | None: ...
+) -> ViolationOutcome | None: ...
 
 # --- stats (rust/py/src/stats.rs): ids are int64 codes; see pluralign.stats ---
 def stats_bradley_terry(
@@ -186,8 +291,8 @@ def stats_bradley_terry(
     weight: npt.NDArray[np.float64] | None = None,
     tie: npt.NDArray[np.bool_] | None = None,
     l2: float = 0.0,
-    ties: str = "half",
-    method: str = "newton",
+    ties: str = ...,
+    method: str = ...,
     tol: float = 1e-10,
     max_iter: int = 1000,
     standard_errors: bool = True,
@@ -195,7 +300,7 @@ def stats_bradley_terry(
     level: float = 0.95,
     seed: int = 0,
     threads: int | None = None,
-) -> dict[str, Any]: ...
+) -> BradleyTerryOutcome: ...
 def stats_elo(
     winner: npt.NDArray[np.int64],
     loser: npt.NDArray[np.int64],
@@ -206,15 +311,15 @@ def stats_elo(
     initial: float = 1000.0,
     scale: float = 400.0,
     base: float = 10.0,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+) -> EloOutcome: ...
 def stats_agreement(
     unit: npt.NDArray[np.int64],
     rater: npt.NDArray[np.int64],
     value: npt.NDArray[np.float64],
     metric: str,
-    level: str = "nominal",
+    level: str = ...,
     threads: int | None = None,
-) -> dict[str, Any]: ...
+) -> AgreementOutcome: ...
 def stats_entropy_segments(
     offsets: npt.NDArray[np.int64], weights: npt.NDArray[np.float64], threads: int | None = None
 ) -> npt.NDArray[np.float64]: ...
@@ -223,10 +328,41 @@ def stats_matrix_to_long(
     x: npt.NDArray[np.float64], threads: int | None = None
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]: ...
 def stats_alpha_dense(
-    x: npt.NDArray[np.float64], level: str = "nominal", threads: int | None = None
-) -> dict[str, Any]: ...
+    x: npt.NDArray[np.float64], level: str = ..., threads: int | None = None
+) -> AgreementOutcome: ...
+
+@final
+class BradleyTerryOutcome:
+    strength: npt.NDArray[np.float64]
+    se: npt.NDArray[np.float64] | None
+    iterations: int
+    converged: bool
+    log_likelihood: float
+    n_pairs: int
+    n_comparisons: int
+    ci_low: npt.NDArray[np.float64] | None
+    ci_high: npt.NDArray[np.float64] | None
+    boot_se: npt.NDArray[np.float64] | None
+    boot_used: int | None
+    boot_failed: int | None
+    boot_unconverged: int | None
+
+@final
+class EloOutcome:
+    ratings: npt.NDArray[np.float64]
+    games: npt.NDArray[np.float64]
+
+@final
+class AgreementOutcome:
+    value: float
+    observed: float | None
+    expected: float | None
+    n_units: int
+    n_pairable: int | None
+    n_pairs: float | None
 
 # --- prefs (rust/py/src/prefs.rs): grouped row indices / codes; see pluralign.prefs ---
+@final
 class ArrowArray:
     """An Arrow array from Rust (Arrow PyCapsule interface; ``pl.Series(x)`` reads it)."""
 
@@ -277,16 +413,21 @@ def edge_batch(
     tier_relative: Sequence[bool],
     weights: npt.NDArray[np.float64],
     threads: int | None = None,
-) -> tuple[
-    npt.NDArray[np.bool_],
-    npt.NDArray[np.bool_],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.float64],
-    npt.NDArray[np.float64],
-    npt.NDArray[np.int64],
-]: ...
+) -> EdgeBatchOutcome: ...
+
+@final
+class EdgeBatchOutcome:
+    admissible: npt.NDArray[np.bool_]
+    front: npt.NDArray[np.bool_]
+    n_admissible: npt.NDArray[np.int64]
+    n_front: npt.NDArray[np.int64]
+    chosen: npt.NDArray[np.int64]
+    conflict: npt.NDArray[np.float64]
+    min_tau: npt.NDArray[np.float64]
+    n_choices: npt.NDArray[np.int64]
+    def __len__(self) -> int: ...
+    def __getitem__(self, i: int, /) -> npt.NDArray[Any]: ...
+    def __iter__(self) -> Iterator[npt.NDArray[Any]]: ...
 
 # --- govern (rust/py/src/govern.rs): the k-means of the Polis math; see pluralign.govern.polis ---
 def kmeans_first_distinct(points: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.int64]: ...
@@ -298,4 +439,11 @@ def kmeans_lloyd(
     tol: float = 0.01,
     drop_empty: bool = True,
     threads: int | None = None,
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int64], int]: ...
+) -> KMeansOutcome: ...
+
+@final
+class KMeansOutcome:
+    labels: npt.NDArray[np.int64]
+    centers: npt.NDArray[np.float64]
+    origin: npt.NDArray[np.int64]
+    iterations: int

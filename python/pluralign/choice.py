@@ -189,14 +189,14 @@ class Result:
         return next(iter(self.winners))
 
 
-def _result(rule: str, out: tuple, candidates: list[Hashable]) -> Result:
-    winners, ranking, scores, tb = out
+def _result(rule: str, out: _core.RuleOutcome, candidates: list[Hashable]) -> Result:
+    ranking = out.ranking
     return Result(
         rule=rule,
-        winners=frozenset(candidates[i] for i in winners),
+        winners=frozenset(candidates[i] for i in out.winners),
         ranking=None if ranking is None else [frozenset(candidates[i] for i in t) for t in ranking],
-        scores={c: float(s) for c, s in zip(candidates, scores)},
-        tie_break=tb,
+        scores={c: float(s) for c, s in zip(candidates, out.scores)},
+        tie_break=out.tie_break,
     )
 
 
@@ -569,7 +569,7 @@ def minimax(profile: Profile, strength: MinimaxStrength = "margin") -> Result:
                       stacklevel=_v._outside_stacklevel())
         strength = "margin"
     _v.option(strength, "strength", (*MinimaxStrength.__args__, "winning_votes"))
-    return _rule("minimax", profile, variant=_MINIMAX_KERNEL[strength])
+    return _rule("minimax", profile, minimax_strength=_MINIMAX_KERNEL[strength])
 
 
 def schulze(profile: Profile,
@@ -583,7 +583,7 @@ def schulze(profile: Profile,
     ``"ratio"`` ``support(a,b) / support(b,a)`` (infinite when nobody prefers b to a).
     On linear orders without ties all three give the same winners; they differ when ballots
     are truncated or have ties."""
-    return _rule("schulze", profile, variant=strength)
+    return _rule("schulze", profile, schulze_strength=strength)
 
 
 def ranked_pairs(profile: Profile, tie_break: TieBreak = "lexicographic") -> Result:
@@ -602,7 +602,7 @@ def ranked_pairs_all(profile: Profile) -> Result:
 def kemeny(profile: Profile, method: Literal["exact", "local_search"] = "exact", tie_break: TieBreak = None) -> Result:
     """Kemeny–Young: the ranking(s) maximizing agreement with the ballots. ``exact`` is dynamic
     programming over subsets (LimitError above 20 candidates); ``local_search`` is a heuristic."""
-    return _rule("kemeny", profile, tie_break=tie_break, variant=method)
+    return _rule("kemeny", profile, tie_break=tie_break, kemeny_method=method)
 
 
 def instant_runoff(profile: Profile, tie_break: TieBreak = None) -> Result:
@@ -715,7 +715,7 @@ def stv(
             raise InputError(f"{_STV_TIE_HELP}; {e}") from None
     c = p.candidates
     try:
-        elected, rounds, total, exhausted, tb = _core.choice_stv(
+        count = _core.choice_stv(
             p._inner, int(seats), quota, transfer, surplus_order, look, **tb_kw
         )
     except InputError as e:
@@ -727,28 +727,28 @@ def stv(
         msg = re.sub(r"^ballot \d+ ranks", "a ballot ranks", msg)
         raise InputError(msg) from None
     out_rounds = []
-    for i, (tallies, ex, q, el, elim, transfers, keep, tie) in enumerate(rounds):
+    for i, rd in enumerate(count.rounds):
         out_rounds.append(
             StvRound(
                 number=i + 1,
-                tallies={c[j]: float(v) for j, v in enumerate(tallies)},
-                exhausted=float(ex),
-                quota=float(q),
-                elected=[c[j] for j in el],
-                eliminated=[c[j] for j in elim],
-                transfers=[(c[a], None if b < 0 else c[b], float(v)) for a, b, v in transfers],
-                keep={c[j]: float(v) for j, v in enumerate(keep)} if keep else None,
-                tie=bool(tie),
+                tallies={c[j]: float(v) for j, v in enumerate(rd.tallies)},
+                exhausted=float(rd.exhausted),
+                quota=float(rd.quota),
+                elected=[c[j] for j in rd.elected],
+                eliminated=[c[j] for j in rd.eliminated],
+                transfers=[(c[a], None if b is None else c[b], float(v)) for a, b, v in rd.transfers],
+                keep={c[j]: float(v) for j, v in enumerate(rd.keep)} if rd.keep else None,
+                tie=bool(rd.tie),
             )
         )
     return StvResult(
         rule="stv",
-        elected=[c[j] for j in elected],
+        elected=[c[j] for j in count.elected],
         rounds=out_rounds,
         quota=out_rounds[0].quota if out_rounds else float("nan"),
-        total=float(total),
-        exhausted=float(exhausted),
-        tie_break=tb,
+        total=float(count.total),
+        exhausted=float(count.exhausted),
+        tie_break=count.tie_break,
     )
 
 
@@ -765,7 +765,7 @@ def baldwin(profile: Profile, tie_break: TieBreak = None) -> Result:
 def nanson(profile: Profile, variant: Literal["strict", "weak"] = "strict") -> Result:
     """Nanson: repeatedly eliminate candidates with Borda score below (``strict``) or at or
     below (``weak``) the average."""
-    return _rule("nanson", profile, variant=variant)
+    return _rule("nanson", profile, nanson_variant=variant)
 
 
 def bucklin(profile: Profile) -> Result:
@@ -785,12 +785,12 @@ def stable_voting(profile: Profile) -> Result:
 
 def maximal_lottery(profile: Profile, payoff: Literal["margins", "majority"] = "margins") -> Result:
     """Maximal lottery (Fishburn 1984): a probability per candidate (``scores``)."""
-    return _rule("maximal_lottery", profile, variant=payoff)
+    return _rule("maximal_lottery", profile, lottery_payoff=payoff)
 
 
-def _set(name: str, profile: Profile, variant: str = "") -> list[Hashable]:
+def _set(name: str, profile: Profile, **kw: Any) -> list[Hashable]:
     p = _profile(profile)
-    return [p.candidates[i] for i in _core.choice_set(p._inner, name, variant)]
+    return [p.candidates[i] for i in _core.choice_set(p._inner, name, **kw)]
 
 
 def condorcet_winner(profile: Profile) -> Hashable | None:
@@ -818,7 +818,7 @@ def schwartz_set(profile: Profile) -> frozenset:
 def uncovered_set(profile: Profile,
                   covering: Literal["gillies", "miller", "mckelvey"] = "gillies") -> frozenset:
     """Candidates no other candidate covers (Gillies, Miller or McKelvey covering)."""
-    return frozenset(_set("uncovered_set", profile, covering))
+    return frozenset(_set("uncovered_set", profile, covering=covering))
 
 
 # -- cardinal rules ---------------------------------------------------------------------
@@ -931,7 +931,8 @@ class ApprovalProfile:
         if candidates is None:
             candidates = _sorted_ids(_id_set(c for r in rows for c in (r or [])))
         index = _candidate_index(candidates)
-        values, offsets = [], [0]
+        values: list[int] = []
+        offsets = [0]
         for b, r in enumerate(rows):
             if r is None:
                 raise InputError(f"approval ballot {b} is null")
@@ -1028,25 +1029,23 @@ def _check_k(k: Any) -> None:
         raise InputError(f"k must be a non-negative int, got {k!r}")
 
 
-def _committee(name: str, ap: ApprovalProfile, k: int, method: str = "", tie_break: TieBreak = None) -> CommitteeResult:
+def _committee(name: str, ap: ApprovalProfile, k: int, tie_break: TieBreak = None, **kw: Any) -> CommitteeResult:
     ap = _approval_profile(ap)
     _check_k(k)
     if k > ap.n_candidates:
         raise InputError(f"k = {k} is larger than the number of candidates ({ap.n_candidates})")
     c = ap.candidates
-    members, order, scores, value, tb = _core.committee_rule(
-        ap._inner, name, int(k), method, **_tie_break(tie_break, c)
-    )
-    return CommitteeResult(name, frozenset(c[i] for i in members), [c[i] for i in order],
-                           {x: float(s) for x, s in zip(c, scores)}, value, tb)
+    r = _core.committee_rule(ap._inner, name, int(k), **kw, **_tie_break(tie_break, c))
+    return CommitteeResult(name, frozenset(c[i] for i in r.committee), [c[i] for i in r.order],
+                           {x: float(s) for x, s in zip(c, r.scores)}, r.value, r.tie_break)
 
 
 def approval(ap: ApprovalProfile, tie_break: TieBreak = None) -> Result:
     """Approval voting (single winner): the most approved candidate(s)."""
     ap = _approval_profile(ap)
-    members, _order, scores, _v, tb = _core.committee_rule(ap._inner, "approval", 1, "", **_tie_break(tie_break, ap.candidates))
+    r = _core.committee_rule(ap._inner, "approval", 1, **_tie_break(tie_break, ap.candidates))
     c = ap.candidates
-    return Result("approval", frozenset(c[i] for i in members), None, dict(zip(c, map(float, scores))), tb)
+    return Result("approval", frozenset(c[i] for i in r.committee), None, dict(zip(c, map(float, r.scores))), r.tie_break)
 
 
 def av(ap: ApprovalProfile, k: int, tie_break: TieBreak = None) -> CommitteeResult:
@@ -1073,14 +1072,14 @@ def pav(ap: ApprovalProfile, k: int, method: CommitteeMethod = "auto", tie_break
     instances (``auto``), sequential PAV for large ones."""
     ap = _approval_profile(ap)
     _check_k(k)  # before _thiele_method sizes the exact search with it
-    return _committee("pav", ap, k, _thiele_method(ap, k, method), tie_break)
+    return _committee("pav", ap, k, tie_break, method=_thiele_method(ap, k, method))
 
 
 def chamberlin_courant(ap: ApprovalProfile, k: int, method: CommitteeMethod = "auto", tie_break: TieBreak = None) -> CommitteeResult:
     """Approval Chamberlin–Courant: maximize the weight of voters with an approved member."""
     ap = _approval_profile(ap)
     _check_k(k)
-    return _committee("chamberlin_courant", ap, k, _thiele_method(ap, k, method), tie_break)
+    return _committee("chamberlin_courant", ap, k, tie_break, method=_thiele_method(ap, k, method))
 
 
 def seq_phragmen(ap: ApprovalProfile, k: int, tie_break: TieBreak = None) -> CommitteeResult:
@@ -1094,7 +1093,7 @@ def equal_shares(ap: ApprovalProfile, k: int, completion: str | None = "seq_phra
     ``completion``: ``"seq_phragmen"`` (as abcvoting's ``equal-shares``), ``"av"``,
     ``"increment"`` (rerun with the budget of a virtual committee of size k+1, k+2, ... until k
     seats are bought; Peters, Pierczyński & Skowron 2021), or ``None`` (may return < k members)."""
-    return _committee("equal_shares", ap, k, "none" if completion is None else completion, tie_break)
+    return _committee("equal_shares", ap, k, tie_break, completion="none" if completion is None else completion)
 
 
 def rev_seq_pav(ap: ApprovalProfile, k: int, tie_break: TieBreak = None) -> CommitteeResult:
@@ -1168,8 +1167,7 @@ def _violation(which: str, ap: ApprovalProfile, committee: Iterable[Hashable]) -
     v = _core.committee_check(ap._inner, which, [index[c] for c in members])
     if v is None:
         return None
-    ell, cands, weight = v
-    return Violation(ell, frozenset(ap.candidates[i] for i in cands), weight)
+    return Violation(v.ell, frozenset(ap.candidates[i] for i in v.candidates), v.group_weight)
 
 
 def jr_violation(ap: ApprovalProfile, committee: Iterable[Hashable]) -> Violation | None:

@@ -153,7 +153,7 @@ def value_flattening(
             [np.nan if t.tolerance is None else float(t.tolerance) for t in tiers],
             [bool(t.relative) for t in tiers], np.ascontiguousarray(wrow[None, :]), threads,
         )
-        picks.append(out[4])
+        picks.append(out.chosen)
     picks_arr = np.column_stack(picks)
     any_adm = b.n_admissible > 0
     differs = any_adm & has & ~(picks_arr == idx[:, None]).any(axis=1)
@@ -254,7 +254,7 @@ def representation_loss(
         return Metric("representation_loss", 0.0, per_group, {"worst_group": None, "worst_satisfaction": None,
                                                               "skipped": skipped})
     worst = per_group.sort(["mean_satisfaction", group]).row(0, named=True)
-    gap = float(per_group["mean_satisfaction"].max() - per_group["mean_satisfaction"].min())
+    gap = float(per_group.select(pl.col("mean_satisfaction").max() - pl.col("mean_satisfaction").min()).item())
     return Metric(
         "representation_loss",
         gap,

@@ -390,9 +390,10 @@ def hypervolume_mc(
                        hint="the estimate's standard error shrinks as 1/sqrt(samples)")
     seed = _v.seed(seed)
     p = _points(points, objectives)
-    hits, n, box = _core.hypervolume_mc(
+    est = _core.hypervolume_mc(
         p.arg, _maximize(maximize, p), _reference(ref, p.m), samples, seed, _check_threads(threads)
     )
+    hits, n, box = est.hits, est.samples, est.box_volume
     frac = hits / n
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
     denom = 1 + z * z / n

@@ -316,16 +316,16 @@ def _bt_one(
         if "no finite maximum-likelihood" in msg:
             msg += "; or pass prior > 0"
         raise InputError(msg + where) from None
-    strength = np.asarray(r["strength"])
-    se = None if r["se"] is None else np.asarray(r["se"])
+    strength = np.asarray(r.strength)
+    se = None if r.se is None else np.asarray(r.se)
     if prior > 0:
         strength = strength[:n] - strength[:n].mean()
         se = None if se is None else se[:n]
     if bootstrap > 0:
-        low, high = np.asarray(r["ci_low"]), np.asarray(r["ci_high"])
+        low, high = np.asarray(r.ci_low), np.asarray(r.ci_high)
         if prior > 0:
             # Replicates are normalized over n + 1 items; shift to the reported normalization.
-            shift = np.asarray(r["strength"])[:n].mean()
+            shift = np.asarray(r.strength)[:n].mean()
             low, high = low[:n] - shift, high[:n] - shift
     elif se is not None:
         low, high = strength - z * se, strength + z * se
@@ -342,7 +342,7 @@ def _bt_one(
         }
     )
     if key:
-        out = out.select([pl.lit(v).alias(k) for k, v in key.items()] + out.columns)
+        out = out.select(*[pl.lit(v).alias(k) for k, v in key.items()], *out.columns)
         out = out.with_columns(
             [pl.col(k).cast(sub.schema[k]) for k in key]
         )
@@ -377,11 +377,11 @@ def elo(
     _require(df, [chosen, rejected], "comparisons")
     _check_no_nulls(df, [chosen, rejected], "comparisons")
     items, (w, lo) = _factorize(df[chosen], df[rejected])
-    ratings, games = _core.stats_elo(
+    r = _core.stats_elo(
         w, lo, len(items), weight=_weights(df, weight), tie=_ties(df, tie), k=float(k),
         initial=float(initial), scale=float(scale), base=float(base),
     )
-    return pl.DataFrame({"item": items, "rating": ratings, "games": games})
+    return pl.DataFrame({"item": items, "rating": r.ratings, "games": r.games})
 
 
 @dataclass(frozen=True)
@@ -461,9 +461,9 @@ def agreement(
         if metric == "krippendorff":
             # Straight from the matrix (interval: one pass over per-item moments).
             r = _core.stats_alpha_dense(x, level=level, threads=threads)
-            return Agreement(value=float(r["value"]), metric=metric, level=level,
-                             observed=r["observed"], expected=r["expected"],
-                             n_units=int(r["n_units"]))
+            return Agreement(value=float(r.value), metric=metric, level=level,
+                             observed=r.observed, expected=r.expected,
+                             n_units=int(r.n_units))
         unit, rat, val = _core.stats_matrix_to_long(x, threads=threads)
     else:
         df = _as_frame(ratings, "ratings")
@@ -484,12 +484,12 @@ def agreement(
             )
     r = _core.stats_agreement(unit, rat, val, metric, level=level, threads=threads)
     return Agreement(
-        value=float(r["value"]),
+        value=float(r.value),
         metric=metric,
         level=level if metric == "krippendorff" else None,
-        observed=r.get("observed"),
-        expected=r.get("expected"),
-        n_units=int(r["n_units"]),
+        observed=r.observed,
+        expected=r.expected,
+        n_units=int(r.n_units),
     )
 
 

@@ -103,7 +103,7 @@ class LedgerHead(NamedTuple):
     ``verify(expected_head=head)`` then proves that the chain still holds that entry at that
     position (it may have grown since)."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # the published field name shadows tuple.index
     hash: str
 
     def __str__(self) -> str:
@@ -755,22 +755,22 @@ class Ledger:
             if not isinstance(d, dict) or set(d) - {*_FIELDS, "hash", "mac"} or \
                     any(f not in d for f in (*_FIELDS, "hash")):
                 raise LedgerIntegrityError(i, "not a ledger entry object (fields changed)")
-            e = LedgerEntry(**d)
+            entry = LedgerEntry(**d)
             try:
-                canonical = e.to_json()
+                canonical = entry.to_json()
             except (ValueError, TypeError):
                 raise LedgerIntegrityError(i, "holds a value canonical JSON refuses (NaN or "
                                               "Infinity)") from None
             if canonical != line:
                 raise LedgerIntegrityError(i, "the line is not in canonical JSON form")
-            if key is None and e.mac is not None:
+            if key is None and entry.mac is not None:
                 raise LedgerKeyError(
                     f"line {i + 1} of the export carries an HMAC: it comes from a keyed ledger; "
                     "pass key= to verify it")
-            mem._check_one(i, e, prev)
+            mem._check_one(i, entry, prev)
             if anchor is not None and i == anchor.index:
-                at_anchor = e.hash
-            prev, n = e.hash, n + 1
+                at_anchor = entry.hash
+            prev, n = entry.hash, n + 1
         if anchor is not None:
             if anchor.index >= n:
                 raise LedgerIntegrityError(

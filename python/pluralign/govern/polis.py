@@ -93,11 +93,11 @@ def kmeans(x: np.ndarray, init: np.ndarray, *, weights: np.ndarray | None = None
     """Polis's k-means (``clusters.clj kmeans``) from ``init``: labels and surviving centers.
     Ties go to the last center, empty clusters are dropped, and it stops when the sorted
     centers moved less than ``tol`` or after ``max_iter + 1`` steps (Rust kernel)."""
-    labels, centers, _origin, _iters = _core.kmeans_lloyd(
+    r = _core.kmeans_lloyd(
         np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(init, dtype=np.float64),
         None if weights is None else np.ascontiguousarray(weights, dtype=np.float64),
         max_iter, tol, drop_empty, threads)
-    return np.asarray(labels), np.asarray(centers)
+    return np.asarray(r.labels), np.asarray(r.centers)
 
 
 def base_clusters(x: np.ndarray, k: int = BASE_K, threads: int | None = None

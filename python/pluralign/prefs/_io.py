@@ -83,7 +83,7 @@ def _row_lines(kind: str, data: bytes) -> list[int]:
         text = data.decode("utf-8")
         dec = json.JSONDecoder()
         pos = text.index("[") + 1
-        out = []
+        out: list[Any] = []
         ws = re.compile(r"[\s,]*")
         while True:
             pos = ws.match(text, pos).end()  # type: ignore[union-attr]
@@ -300,10 +300,10 @@ def _check_text_columns(df: pl.DataFrame, data: bytes, path: Path, what: str) ->
             if m is None:
                 continue
             at = m.end() - 1
-            line, col = _line_col(data, at)
+            line, column = _line_col(data, at)
             value = data[at:at + 20].split(b",")[0].split(b"}")[0].decode("utf-8", "replace")
             raise InputError(
-                f"{what}: file {str(path)!r}, line {line}, column {col}: field {name!r} holds "
+                f"{what}: file {str(path)!r}, line {line}, column {column}: field {name!r} holds "
                 f"the non-text value {value.strip()} but the column holds text; quote it or fix "
                 "the value")
 

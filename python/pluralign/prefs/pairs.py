@@ -19,7 +19,7 @@ import polars as pl
 
 from .. import _core
 from .. import _validate as _v
-from ..errors import InputError, SchemaError
+from ..errors import InputError, InternalError, SchemaError
 from .transforms import DropSummary
 from .validate import rows_text
 
@@ -85,7 +85,7 @@ def _pair_frame(
     and gathered by polars instead.
     """
     keys = [c for c in by if c != response]
-    cols = [df[c].rechunk() for c in keys] + [df[response].rechunk()] * 2
+    cols: list[pl.Series | None] = [*(df[c].rechunk() for c in keys), *[df[response].rechunk()] * 2]
     r = kernel(cols, [True] * len(keys) + [True, False])
     names = keys + ["chosen_id", "rejected_id"]
     if r is not None:
@@ -93,6 +93,8 @@ def _pair_frame(
         out = pl.DataFrame([pl.Series(c).alias(n) for c, n in zip(r.pop("columns"), names, strict=True)])
     else:
         r = kernel([None, None], [True, False])
+        if r is None:  # row indices are always gathered in Rust
+            raise InternalError("the pair kernel returned no row indices")
         first, second = (pl.Series(c, dtype=pl.UInt32) for c in r.pop("columns"))
         # one select: polars gathers the columns in parallel
         out = df.select(

@@ -47,7 +47,7 @@ def split_dialogue(chosen: str, rejected: str, marker: str = ASSISTANT) -> tuple
     Raises :class:`InputError` when no marker lies inside the common prefix (the two transcripts
     diverge before the first assistant turn: they are not two replies to one prompt).
     """
-    n = len(os.path.commonprefix([chosen, rejected]))
+    n = len(os.path.commonprefix([chosen, rejected]))  # noqa: RUF071 (a character prefix is meant)
     pos = chosen.rfind(marker, 0, n)
     if pos < 0:
         raise InputError(f"the two transcripts share no prefix ending in {marker!r}; they diverge "
@@ -965,7 +965,7 @@ def read_preflib(source: str | Path | None = None, *, text: str | None = None,
         for k in cats:
             if not 1 <= k <= n_cat:
                 raise InputError(f"{where}: CATEGORY NAME {k} is outside 1..{n_cat}")
-    for count, tiers, lineno in orders:
+    for _count, tiers, lineno in orders:
         flat = [c for t in tiers for c in t]
         if dtype == "cat":
             if len(tiers) != n_cat:

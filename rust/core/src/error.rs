@@ -15,6 +15,12 @@ pub enum CoreError {
     /// A problem above a size the algorithm supports in reasonable time (→ `LimitError`).
     #[error("{0}")]
     Limit(String),
+    /// A column of the wrong type, or a required column missing (→ `SchemaError`).
+    #[error("{0}")]
+    Schema(String),
+    /// A broken invariant of pluralign itself, not of the input (→ `InternalError`).
+    #[error("{0}")]
+    Internal(String),
 }
 
 pub type Result<T> = std::result::Result<T, CoreError>;

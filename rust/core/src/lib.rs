@@ -10,6 +10,7 @@ pub mod error;
 pub mod govern;
 pub mod hashing;
 pub mod matrix;
+pub mod offsets;
 pub mod parallel;
 pub mod pareto;
 pub mod prefs;
@@ -17,3 +18,4 @@ pub mod stats;
 
 pub use error::{CoreError, Result};
 pub use matrix::{MatrixView, NanPolicy};
+pub use offsets::Offsets;

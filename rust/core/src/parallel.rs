@@ -23,9 +23,7 @@ pub const MAX_CACHED_POOLS: usize = 4;
 /// 1024 (more threads than that only oversubscribe the machine; an absurd count such as 10**9
 /// would otherwise start threads until the OS refuses).
 pub fn max_threads() -> usize {
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     cores.saturating_mul(8).clamp(64, 1024)
 }
 
@@ -59,14 +57,14 @@ pub fn default_threads() -> usize {
             }
         }
     }
-    std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
 fn pool(threads: usize) -> Result<Arc<rayon::ThreadPool>> {
     // A poisoned lock only means another thread panicked while holding it; the map is still valid.
-    let mut guard = pools().lock().unwrap_or_else(|e| e.into_inner());
+    let mut guard = pools()
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let pid = std::process::id();
     if guard.pid != pid {
         // Forked child: the parent's workers are gone. Leak the old pools (dropping them would
@@ -120,8 +118,7 @@ pub fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Sen
                 "threads={n} is above the limit of {} (8 x the {} available cores, at least 64, at most 1024); pass fewer threads or None for all cores",
                 max_threads(),
                 std::thread::available_parallelism()
-                    .map(|n| n.get())
-                    .unwrap_or(1)
+                    .map_or(1, std::num::NonZero::get)
             )))
         }
         Some(n) => n,
@@ -153,7 +150,9 @@ mod tests {
                 k
             );
         }
-        let guard = pools().lock().unwrap_or_else(|e| e.into_inner());
+        let guard = pools()
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         assert!(guard.by_size.len() <= MAX_CACHED_POOLS);
     }
 }

@@ -92,7 +92,7 @@ fn read_stream(mut stream: FFI_ArrowArrayStream) -> PyResult<ArrowColumn> {
     };
     let mut schema = FFI_ArrowSchema::empty();
     // SAFETY: `stream` is a live (unreleased) stream and `schema` a valid out-pointer.
-    let rc = unsafe { get_schema(&mut stream, &mut schema) };
+    let rc = unsafe { get_schema(&raw mut stream, &raw mut schema) };
     if rc != 0 {
         return Err(import_error("stream schema", last_error(&mut stream, rc)));
     }
@@ -101,7 +101,7 @@ fn read_stream(mut stream: FFI_ArrowArrayStream) -> PyResult<ArrowColumn> {
     loop {
         let mut array = FFI_ArrowArray::empty();
         // SAFETY: as above; a released `array` after success marks the end of the stream.
-        let rc = unsafe { get_next(&mut stream, &mut array) };
+        let rc = unsafe { get_next(&raw mut stream, &raw mut array) };
         if rc != 0 {
             return Err(import_error("stream chunk", last_error(&mut stream, rc)));
         }

@@ -2,13 +2,20 @@
 //! `python/pluralign/choice.py`; here everything is indices, numpy arrays and plain tuples.
 
 use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
-use pluralign_core::choice::{self as ch, Pairwise, Profile, RuleResult, TieBreak};
+use pluralign_core::choice::{self as ch, Pairwise, Profile};
 use pluralign_core::{CoreError, Result as CoreResult};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::convert::{Points, PointsArg};
+use crate::convert::{
+    with_view, CoveringArg, KemenyMethodArg, LookBackArg, LotteryPayoffArg, MesCompletionArg,
+    MinimaxStrengthArg, NansonVariantArg, PointsArg, QuotaArg, SchulzeStrengthArg, SurplusOrderArg,
+    ThieleMethodArg, TieBreakKind, TieBreakKindValue, TransferArg,
+};
 use crate::errors::{input_error, run, to_py};
+use crate::results::{
+    CommitteeOutcome, RuleOutcome, StvOutcome, StvRoundOutcome, ViolationOutcome,
+};
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyProfile>()?;
@@ -22,79 +29,25 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
-/// One STV round: (tallies, exhausted, quota, elected, eliminated, transfers (from, to or -1,
-/// value), keep factors, tie).
-type StvRoundTuple = (
-    Vec<f64>,
-    f64,
-    f64,
-    Vec<usize>,
-    Vec<usize>,
-    Vec<(usize, i64, f64)>,
-    Vec<f64>,
-    bool,
-);
-
-/// Single transferable vote: (elected in order, rounds, total, exhausted, tie-break or None).
+/// Single transferable vote.
 #[pyfunction]
-#[pyo3(signature = (profile, seats, quota="droop", transfer="wigm", surplus_order="largest", look="backward", tb_kind="lexicographic", tb_order=vec![], tb_seed=0))]
-#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+#[pyo3(signature = (profile, seats, quota=QuotaArg(ch::Quota::Droop), transfer=TransferArg(ch::Transfer::Wigm), surplus_order=SurplusOrderArg(ch::SurplusOrder::Largest), look=LookBackArg(ch::LookBack::Backward), tb_kind=TieBreakKind(TieBreakKindValue::Lexicographic), tb_order=vec![], tb_seed=0))]
+#[allow(clippy::too_many_arguments)]
 fn choice_stv(
     py: Python<'_>,
     profile: &PyProfile,
     seats: usize,
-    quota: &str,
-    transfer: &str,
-    surplus_order: &str,
-    look: &str,
-    tb_kind: &str,
+    quota: QuotaArg,
+    transfer: TransferArg,
+    surplus_order: SurplusOrderArg,
+    look: LookBackArg,
+    tb_kind: TieBreakKind,
     tb_order: Vec<usize>,
     tb_seed: u64,
-) -> PyResult<(Vec<usize>, Vec<StvRoundTuple>, f64, f64, Option<String>)> {
-    let order = match surplus_order {
-        "largest" => ch::SurplusOrder::Largest,
-        "simultaneous" => ch::SurplusOrder::Simultaneous,
-        other => {
-            return Err(input_error(
-                py,
-                format!("unknown surplus_order {other:?}; use \"largest\" or \"simultaneous\""),
-            ))
-        }
-    };
-    let quota = match quota {
-        "droop" => ch::Quota::Droop,
-        "hare" => ch::Quota::Hare,
-        other => {
-            return Err(input_error(
-                py,
-                format!("unknown quota {other:?}; use \"droop\" or \"hare\""),
-            ))
-        }
-    };
-    let transfer = match transfer {
-        "wigm" => ch::Transfer::Wigm,
-        "gregory" => ch::Transfer::Gregory,
-        "meek" => ch::Transfer::Meek,
-        other => {
-            return Err(input_error(
-                py,
-                format!("unknown transfer {other:?}; use \"wigm\", \"gregory\" or \"meek\""),
-            ))
-        }
-    };
-    let look = match look {
-        "none" => ch::LookBack::None,
-        "backward" => ch::LookBack::Backward,
-        "forward" => ch::LookBack::Forward,
-        other => {
-            return Err(input_error(
-                py,
-                format!("unknown tie-break look-back {other:?}"),
-            ))
-        }
-    };
-    let tb = tie_break(py, tb_kind, tb_order, tb_seed)?;
-    run(py, None, move || {
+) -> PyResult<StvOutcome> {
+    let (quota, transfer, order, look) = (quota.0, transfer.0, surplus_order.0, look.0);
+    let tb = tb_kind.with(tb_order, tb_seed);
+    let r = run(py, None, move || {
         let m = profile.whole()?.num_candidates();
         let positions = tb.positions(m)?;
         let name = match (look, &positions) {
@@ -109,55 +62,40 @@ fn choice_stv(
             positions,
             name,
         };
-        let r = ch::stv(profile.whole()?, seats, quota, transfer, order, &stb)?;
-        let rounds = r
-            .rounds
-            .into_iter()
-            .map(|rd| {
-                (
-                    rd.tallies,
-                    rd.exhausted,
-                    rd.quota,
-                    rd.elected,
-                    rd.eliminated,
-                    rd.transfers
-                        .into_iter()
-                        .map(|(a, b, v)| (a, b.map_or(-1, |b| b as i64), v))
-                        .collect(),
-                    rd.keep,
-                    rd.tie,
-                )
-            })
-            .collect();
-        Ok((r.elected, rounds, r.total, r.exhausted, r.tie_break))
+        ch::stv(profile.whole()?, seats, quota, transfer, order, &stb)
+    })?;
+    let rounds = r
+        .rounds
+        .into_iter()
+        .map(|rd| {
+            let round = StvRoundOutcome {
+                tallies: rd.tallies,
+                exhausted: rd.exhausted,
+                quota: rd.quota,
+                elected: rd.elected,
+                eliminated: rd.eliminated,
+                transfers: rd.transfers,
+                keep: rd.keep,
+                tie: rd.tie,
+            };
+            Py::new(py, round)
+        })
+        .collect::<PyResult<_>>()?;
+    Ok(StvOutcome {
+        elected: r.elected,
+        rounds,
+        total: r.total,
+        exhausted: r.exhausted,
+        tie_break: r.tie_break,
     })
 }
 
-/// (winners, ranking as tiers or None, scores, tie-break description or None)
-type RuleTuple = (
-    Vec<usize>,
-    Option<Vec<Vec<usize>>>,
-    Vec<f64>,
-    Option<String>,
-);
-
-fn rule_tuple(r: RuleResult) -> RuleTuple {
-    (r.winners, r.ranking, r.scores, r.tie_break)
-}
-
-fn tie_break(py: Python<'_>, kind: &str, order: Vec<usize>, seed: u64) -> PyResult<TieBreak> {
-    Ok(match kind {
-        "none" => TieBreak::None,
-        "lexicographic" => TieBreak::Lexicographic,
-        "order" => TieBreak::Order(order),
-        "random" => TieBreak::Random(seed),
-        other => return Err(input_error(py, format!("unknown tie-break kind {other:?}"))),
-    })
-}
+/// No tie-break (the default of most rules).
+const NO_TIE_BREAK: TieBreakKind = TieBreakKind(TieBreakKindValue::None);
 
 fn opt_slice<'a>(
     py: Python<'_>,
-    a: &'a Option<PyReadonlyArray1<'_, f64>>,
+    a: Option<&'a PyReadonlyArray1<'_, f64>>,
 ) -> PyResult<Option<&'a [f64]>> {
     match a {
         None => Ok(None),
@@ -221,7 +159,7 @@ impl PyProfile {
             i64s(py, &tier_offsets, "tier offsets")?,
             i64s(py, &ballot_offsets, "ballot offsets")?,
         );
-        let w = opt_slice(py, &weights)?;
+        let w = opt_slice(py, weights.as_ref())?;
         let p = run(py, threads, || Profile::from_nested(m, v, t, b, w, threads))?;
         Ok(Self {
             inner: Kind::Ballots(p),
@@ -260,7 +198,7 @@ impl PyProfile {
             ));
         }
         let g: Vec<u32> = g.iter().map(|&x| x as u32).collect();
-        let w = opt_slice(py, &weights)?;
+        let w = opt_slice(py, weights.as_ref())?;
         let ps = run(py, threads, || {
             Profile::from_nested_grouped(m, v, t, b, w, &g, n_groups, threads)
         })?;
@@ -285,7 +223,7 @@ impl PyProfile {
         let r = ranks
             .as_slice()
             .map_err(|_| input_error(py, "ranks must be a C-contiguous int64 array"))?;
-        let w = opt_slice(py, &weights)?;
+        let w = opt_slice(py, weights.as_ref())?;
         let p = run(py, threads, || {
             Profile::from_rank_matrix(n, m, r, w, threads)
         })?;
@@ -305,7 +243,7 @@ impl PyProfile {
         weights: Option<PyReadonlyArray1<'_, f64>>,
     ) -> PyResult<Self> {
         let (a, b) = (i64s(py, &winners, "winners")?, i64s(py, &losers, "losers")?);
-        let w = opt_slice(py, &weights)?;
+        let w = opt_slice(py, weights.as_ref())?;
         let pw = run(py, Some(1), || Pairwise::from_comparisons(m, a, b, w))?;
         Ok(Self {
             inner: Kind::Pairwise(pw),
@@ -347,7 +285,7 @@ impl PyProfile {
         Ok(PyArray1::from_vec(py, s))
     }
     fn margins<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let s = run(py, None, || self.pairwise().map(|pw| pw.margin_matrix()))?;
+        let s = run(py, None, || self.pairwise().map(Pairwise::margin_matrix))?;
         Ok(PyArray1::from_vec(py, s))
     }
     /// (tiers, weight) per distinct ballot; the last tier holds the unlisted candidates.
@@ -358,15 +296,14 @@ impl PyProfile {
             .collect())
     }
     fn merge(&self, py: Python<'_>, other: &PyProfile) -> PyResult<PyProfile> {
-        let inner = match (&self.inner, &other.inner) {
-            (Kind::Ballots(a), Kind::Ballots(b)) => Kind::Ballots(run(py, None, || a.merge(b))?),
-            _ => {
-                let (a, b) = (
-                    self.pairwise().map_err(|e| to_py(py, e))?,
-                    other.pairwise().map_err(|e| to_py(py, e))?,
-                );
-                Kind::Pairwise(run(py, None, || a.merge(b))?)
-            }
+        let inner = if let (Kind::Ballots(a), Kind::Ballots(b)) = (&self.inner, &other.inner) {
+            Kind::Ballots(run(py, None, || a.merge(b))?)
+        } else {
+            let (a, b) = (
+                self.pairwise().map_err(|e| to_py(py, e))?,
+                other.pairwise().map_err(|e| to_py(py, e))?,
+            );
+            Kind::Pairwise(run(py, None, || a.merge(b))?)
         };
         Ok(PyProfile { inner })
     }
@@ -442,26 +379,35 @@ impl PyProfile {
     }
 }
 
-/// Run a ranked rule by name.
+/// Run a ranked rule by name. Each rule's own option has its own parameter (ignored by the
+/// other rules): `minimax_strength`, `schulze_strength`, `nanson_variant`, `kemeny_method`,
+/// `lottery_payoff`.
 #[pyfunction]
-#[pyo3(signature = (profile, name, alpha=0.5, variant="", scores=vec![], tb_kind="none", tb_order=vec![], tb_seed=0))]
+#[pyo3(signature = (profile, name, alpha=0.5, scores=vec![], tb_kind=NO_TIE_BREAK,
+    tb_order=vec![], tb_seed=0, minimax_strength=MinimaxStrengthArg(ch::MinimaxStrength::Margins),
+    schulze_strength=SchulzeStrengthArg(ch::SchulzeStrength::Margin),
+    nanson_variant=NansonVariantArg(ch::NansonVariant::Strict),
+    kemeny_method=KemenyMethodArg(ch::KemenyMethod::Exact),
+    lottery_payoff=LotteryPayoffArg(ch::LotteryPayoff::Margins)))]
 #[allow(clippy::too_many_arguments)]
 fn choice_rule(
     py: Python<'_>,
     profile: &PyProfile,
     name: &str,
     alpha: f64,
-    variant: &str,
     scores: Vec<f64>,
-    tb_kind: &str,
+    tb_kind: TieBreakKind,
     tb_order: Vec<usize>,
     tb_seed: u64,
-) -> PyResult<RuleTuple> {
-    let tb = tie_break(py, tb_kind, tb_order, tb_seed)?;
+    minimax_strength: MinimaxStrengthArg,
+    schulze_strength: SchulzeStrengthArg,
+    nanson_variant: NansonVariantArg,
+    kemeny_method: KemenyMethodArg,
+    lottery_payoff: LotteryPayoffArg,
+) -> PyResult<RuleOutcome> {
+    let tb = tb_kind.with(tb_order, tb_seed);
     let name = name.to_string();
-    let variant = variant.to_string();
     run(py, None, move || {
-        let bad = |what: &str| CoreError::Input(format!("unknown {what} {variant:?} for {name}"));
         let r = match name.as_str() {
             "plurality" => ch::plurality(profile.whole()?),
             "borda" => ch::borda(profile.whole()?),
@@ -473,68 +419,30 @@ fn choice_rule(
             "bucklin" => ch::bucklin(profile.whole()?),
             "copeland" => ch::copeland(profile.pairwise()?, alpha),
             "llull" => ch::llull(profile.pairwise()?),
-            "minimax" => ch::minimax(
-                profile.pairwise()?,
-                match variant.as_str() {
-                    "margins" => ch::MinimaxStrength::Margins,
-                    "winning_votes" => ch::MinimaxStrength::WinningVotes,
-                    "pairwise_opposition" => ch::MinimaxStrength::PairwiseOpposition,
-                    _ => return Err(bad("strength")),
-                },
-            ),
-            "schulze" => ch::schulze(
-                profile.pairwise()?,
-                match variant.as_str() {
-                    "margin" | "margins" => ch::SchulzeStrength::Margin,
-                    "winning" | "winning_votes" => ch::SchulzeStrength::WinningVotes,
-                    "ratio" => ch::SchulzeStrength::Ratio,
-                    _ => return Err(bad("strength")),
-                },
-            ),
+            "minimax" => ch::minimax(profile.pairwise()?, minimax_strength.0),
+            "schulze" => ch::schulze(profile.pairwise()?, schulze_strength.0),
             "split_cycle" => ch::split_cycle(profile.pairwise()?),
             "stable_voting" => ch::stable_voting(profile.pairwise()?),
             "ranked_pairs" => ch::ranked_pairs(profile.pairwise()?, &tb),
             "ranked_pairs_all" => ch::ranked_pairs_all(profile.pairwise()?),
             "baldwin" => ch::baldwin(profile.pairwise()?, &tb),
-            "nanson" => ch::nanson(
-                profile.pairwise()?,
-                match variant.as_str() {
-                    "strict" => ch::NansonVariant::Strict,
-                    "weak" => ch::NansonVariant::Weak,
-                    _ => return Err(bad("variant")),
-                },
-            ),
-            "kemeny" => ch::kemeny(
-                profile.pairwise()?,
-                match variant.as_str() {
-                    "exact" => ch::KemenyMethod::Exact,
-                    "local_search" => ch::KemenyMethod::LocalSearch,
-                    _ => return Err(bad("method")),
-                },
-                &tb,
-            ),
-            "maximal_lottery" => ch::maximal_lottery(
-                profile.pairwise()?,
-                match variant.as_str() {
-                    "margins" => ch::LotteryPayoff::Margins,
-                    "majority" => ch::LotteryPayoff::Majority,
-                    _ => return Err(bad("payoff")),
-                },
-            ),
+            "nanson" => ch::nanson(profile.pairwise()?, nanson_variant.0),
+            "kemeny" => ch::kemeny(profile.pairwise()?, kemeny_method.0, &tb),
+            "maximal_lottery" => ch::maximal_lottery(profile.pairwise()?, lottery_payoff.0),
             other => Err(CoreError::Input(format!("unknown rule {other:?}"))),
         }?;
-        Ok(rule_tuple(r))
+        Ok(RuleOutcome::from(r))
     })
 }
 
 /// Majority sets and Condorcet candidates by name (Condorcet winner/loser: empty or one).
 #[pyfunction]
-#[pyo3(signature = (profile, name, variant=""))]
+#[pyo3(signature = (profile, name, covering=CoveringArg(ch::Covering::Gillies)))]
 fn choice_set(
     py: Python<'_>,
     profile: &PyProfile,
     name: &str,
-    variant: &str,
+    covering: CoveringArg,
 ) -> PyResult<Vec<usize>> {
     run(py, None, || {
         let pw = profile.pairwise()?;
@@ -544,15 +452,7 @@ fn choice_set(
             "weak_condorcet_winners" => ch::weak_condorcet_winners(pw),
             "smith_set" => ch::smith_set(pw),
             "schwartz_set" => ch::schwartz_set(pw),
-            "uncovered_set" => ch::uncovered_set(
-                pw,
-                match variant {
-                    "gillies" => ch::Covering::Gillies,
-                    "miller" => ch::Covering::Miller,
-                    "mckelvey" => ch::Covering::McKelvey,
-                    other => return Err(CoreError::Input(format!("unknown covering {other:?}"))),
-                },
-            ),
+            "uncovered_set" => ch::uncovered_set(pw, covering.0),
             other => Err(CoreError::Input(format!("unknown set {other:?}"))),
         }
     })
@@ -560,7 +460,7 @@ fn choice_set(
 
 /// Cardinal and welfare rules over a voters x candidates utility matrix.
 #[pyfunction]
-#[pyo3(signature = (utilities, name, weights=None, range=None, tb_kind="none", tb_order=vec![], tb_seed=0))]
+#[pyo3(signature = (utilities, name, weights=None, range=None, tb_kind=NO_TIE_BREAK, tb_order=vec![], tb_seed=0))]
 #[allow(clippy::too_many_arguments)]
 fn cardinal_rule<'py>(
     py: Python<'py>,
@@ -568,27 +468,26 @@ fn cardinal_rule<'py>(
     name: &str,
     weights: Option<PyReadonlyArray1<'py, f64>>,
     range: Option<(f64, f64)>,
-    tb_kind: &str,
+    tb_kind: TieBreakKind,
     tb_order: Vec<usize>,
     tb_seed: u64,
-) -> PyResult<RuleTuple> {
-    let tb = tie_break(py, tb_kind, tb_order, tb_seed)?;
-    let pts = Points::new(py, utilities)?;
-    let s = pts.slices();
-    let u = pts.view(py, &s)?;
-    let w = opt_slice(py, &weights)?;
-    run(py, None, || {
-        let r = match name {
-            "score_voting" => ch::score_voting(&u, w, range, &tb),
-            "utilitarian" => ch::utilitarian(&u, w, &tb),
-            "nash" => ch::nash(&u, w, &tb),
-            "egalitarian" => ch::egalitarian(&u, w, &tb),
-            "leximin" => ch::leximin(&u, w, &tb),
-            "star" => ch::star(&u, w, &tb),
-            "majority_judgment" => ch::majority_judgment(&u, w, &tb),
-            other => Err(CoreError::Input(format!("unknown cardinal rule {other:?}"))),
-        }?;
-        Ok(rule_tuple(r))
+) -> PyResult<RuleOutcome> {
+    let tb = tb_kind.with(tb_order, tb_seed);
+    let w = opt_slice(py, weights.as_ref())?;
+    with_view(py, utilities, |u| {
+        run(py, None, || {
+            let r = match name {
+                "score_voting" => ch::score_voting(u, w, range, &tb),
+                "utilitarian" => ch::utilitarian(u, w, &tb),
+                "nash" => ch::nash(u, w, &tb),
+                "egalitarian" => ch::egalitarian(u, w, &tb),
+                "leximin" => ch::leximin(u, w, &tb),
+                "star" => ch::star(u, w, &tb),
+                "majority_judgment" => ch::majority_judgment(u, w, &tb),
+                other => Err(CoreError::Input(format!("unknown cardinal rule {other:?}"))),
+            }?;
+            Ok(RuleOutcome::from(r))
+        })
     })
 }
 
@@ -610,7 +509,7 @@ impl PyApprovalProfile {
         weights: Option<PyReadonlyArray1<'_, f64>>,
     ) -> PyResult<Self> {
         let (v, o) = (i64s(py, &values, "values")?, i64s(py, &offsets, "offsets")?);
-        let w = opt_slice(py, &weights)?;
+        let w = opt_slice(py, weights.as_ref())?;
         let inner = run(py, None, || ch::ApprovalProfile::from_flat(m, v, o, w))?;
         Ok(Self { inner })
     }
@@ -625,7 +524,7 @@ impl PyApprovalProfile {
         let a = approvals
             .as_slice()
             .map_err(|_| input_error(py, "approvals must be a C-contiguous uint8 array"))?;
-        let w = opt_slice(py, &weights)?;
+        let w = opt_slice(py, weights.as_ref())?;
         let inner = run(py, None, || ch::ApprovalProfile::from_matrix(n, m, a, w))?;
         Ok(Self { inner })
     }
@@ -674,43 +573,32 @@ impl PyApprovalProfile {
     }
 }
 
-/// (committee, fill order, scores, value, tie-break)
-type CommitteeTuple = (
-    Vec<usize>,
-    Vec<usize>,
-    Vec<f64>,
-    Option<f64>,
-    Option<String>,
-);
-
+/// A committee rule by name. `method` (Thiele rules: pav, chamberlin_courant) and `completion`
+/// (equal_shares) are ignored by the other rules.
 #[pyfunction]
-#[pyo3(signature = (profile, name, k, method="", tb_kind="none", tb_order=vec![], tb_seed=0))]
+#[pyo3(signature = (profile, name, k, method=ThieleMethodArg(ch::ThieleMethod::Exact),
+    completion=MesCompletionArg(ch::MesCompletion::None), tb_kind=NO_TIE_BREAK, tb_order=vec![],
+    tb_seed=0))]
 #[allow(clippy::too_many_arguments)]
 fn committee_rule(
     py: Python<'_>,
     profile: &PyApprovalProfile,
     name: &str,
     k: usize,
-    method: &str,
-    tb_kind: &str,
+    method: ThieleMethodArg,
+    completion: MesCompletionArg,
+    tb_kind: TieBreakKind,
     tb_order: Vec<usize>,
     tb_seed: u64,
-) -> PyResult<CommitteeTuple> {
-    let tb = tie_break(py, tb_kind, tb_order, tb_seed)?;
+) -> PyResult<CommitteeOutcome> {
+    let tb = tb_kind.with(tb_order, tb_seed);
     let ap = &profile.inner;
     run(py, None, || {
-        let thiele = |m: &str| match m {
-            "exact" => Ok(ch::ThieleMethod::Exact),
-            "sequential" => Ok(ch::ThieleMethod::Sequential),
-            other => Err(CoreError::Input(format!(
-                "unknown method {other:?}; use 'exact' or 'sequential'"
-            ))),
-        };
         let r = match name {
             "av" => ch::av(ap, k, &tb),
             "sav" => ch::sav(ap, k, &tb),
-            "pav" => ch::pav(ap, k, thiele(method)?, &tb),
-            "chamberlin_courant" => ch::chamberlin_courant(ap, k, thiele(method)?, &tb),
+            "pav" => ch::pav(ap, k, method.0, &tb),
+            "chamberlin_courant" => ch::chamberlin_courant(ap, k, method.0, &tb),
             "seq_phragmen" => ch::seq_phragmen(ap, k, &tb),
             "rev_seq_pav" => ch::rev_seq_pav(ap, k, &tb),
             "phragmen_enestrom" => ch::phragmen_enestrom(ap, k, &tb),
@@ -719,38 +607,38 @@ fn committee_rule(
             "lex_cc" => ch::lex_cc(ap, k, &tb),
             "maximin_support" => ch::maximin_support(ap, k, &tb),
             "monroe" => ch::monroe(ap, k, &tb),
-            "equal_shares" => ch::equal_shares(
-                ap,
-                k,
-                match method {
-                    "seq_phragmen" => ch::MesCompletion::SeqPhragmen,
-                    "av" => ch::MesCompletion::Av,
-                    "increment" => ch::MesCompletion::Increment,
-                    "none" => ch::MesCompletion::None,
-                    other => return Err(CoreError::Input(format!("unknown completion {other:?}"))),
-                },
-                &tb,
-            ),
+            "equal_shares" => ch::equal_shares(ap, k, completion.0, &tb),
             "approval" => {
-                return ch::approval(ap, &tb)
-                    .map(|r| (r.winners.clone(), r.winners, r.scores, None, r.tie_break))
+                return ch::approval(ap, &tb).map(|r| CommitteeOutcome {
+                    committee: r.winners.clone(),
+                    order: r.winners,
+                    scores: r.scores,
+                    value: None,
+                    tie_break: r.tie_break,
+                })
             }
             other => Err(CoreError::Input(format!(
                 "unknown committee rule {other:?}"
             ))),
         }?;
-        Ok((r.committee, r.order, r.scores, r.value, r.tie_break))
+        Ok(CommitteeOutcome {
+            committee: r.committee,
+            order: r.order,
+            scores: r.scores,
+            value: r.value,
+            tie_break: r.tie_break,
+        })
     })
 }
 
-/// JR / PJR / EJR check: None if it holds, else (ell, candidates, group_weight).
+/// JR / PJR / EJR check: None if it holds, else the violation.
 #[pyfunction]
 fn committee_check(
     py: Python<'_>,
     profile: &PyApprovalProfile,
     which: &str,
     committee: Vec<usize>,
-) -> PyResult<Option<(usize, Vec<usize>, f64)>> {
+) -> PyResult<Option<ViolationOutcome>> {
     let ap = &profile.inner;
     run(py, None, || {
         let v = match which {
@@ -759,6 +647,10 @@ fn committee_check(
             "ejr" => ch::check_ejr(ap, &committee),
             other => Err(CoreError::Input(format!("unknown property {other:?}"))),
         }?;
-        Ok(v.map(|v| (v.ell, v.candidates, v.group_weight)))
+        Ok(v.map(|v| ViolationOutcome {
+            ell: v.ell,
+            candidates: v.candidates,
+            group_weight: v.group_weight,
+        }))
     })
 }

@@ -17,7 +17,7 @@ use pluralign_core::MatrixView;
 use pyo3::prelude::*;
 
 use crate::arrow_ffi::ArrowColumn;
-use crate::errors::{input_error, py_error};
+use crate::errors::{input_error, schema_error};
 
 #[derive(FromPyObject)]
 pub enum PointsArg<'py> {
@@ -66,6 +66,19 @@ impl<'py> Points<'py> {
     }
 }
 
+/// Runs `f` on the matrix view of a points argument: the one place that owns the converted
+/// columns (or the numpy borrow) for as long as the view lives.
+pub fn with_view<'py, R>(
+    py: Python<'py>,
+    points: PointsArg<'py>,
+    f: impl FnOnce(&MatrixView<'_>) -> PyResult<R>,
+) -> PyResult<R> {
+    let pts = Points::new(py, points)?;
+    let slices = pts.slices();
+    let view = pts.view(py, &slices)?;
+    f(&view)
+}
+
 fn array_view<'a>(py: Python<'_>, a: &'a PyReadonlyArray2<'_, f64>) -> PyResult<MatrixView<'a>> {
     let shape = a.shape();
     let (n, m) = (shape[0], shape[1]);
@@ -85,7 +98,7 @@ fn array_view<'a>(py: Python<'_>, a: &'a PyReadonlyArray2<'_, f64>) -> PyResult<
     // SAFETY: numpy guarantees that every element (i, j) with i < n, j < m lies at
     // data + i*rs + j*cs inside one allocation; the readonly borrow `a` keeps it alive and
     // unmodified by Rust code for 'a. The slice spans exactly from the first to the last element.
-    let data = unsafe { std::slice::from_raw_parts(a.data() as *const f64, len) };
+    let data = unsafe { std::slice::from_raw_parts(a.data().cast_const(), len) };
     MatrixView::new(data, n, m, rs, cs).map_err(|e| crate::errors::to_py(py, e))
 }
 
@@ -109,14 +122,10 @@ fn column_f64(py: Python<'_>, j: usize, col: ArrowColumn) -> PyResult<ArrayRef> 
             | DataType::Boolean
     );
     if !numeric {
-        return Err(py_error(
-            py,
-            "SchemaError",
-            format!(
-                "column '{name}' (objective {j}) has type {} but objectives must be numeric",
-                col.data_type
-            ),
-        ));
+        return Err(schema_error(format!(
+            "column '{name}' (objective {j}) has type {} but objectives must be numeric",
+            col.data_type
+        )));
     }
     let mut offset = 0usize;
     for c in &col.chunks {
@@ -154,6 +163,8 @@ fn extend_f64(out: &mut Vec<f64>, c: &dyn Array) -> Result<(), String> {
     match c.data_type() {
         DataType::Float64 => prim::<Float64Type>(out, c, |v| v),
         DataType::Float32 => prim::<Float32Type>(out, c, f64::from),
+        // `half::f16::to_f64` is not nameable here (half is not a direct dependency)
+        #[allow(clippy::redundant_closure_for_method_calls)]
         DataType::Float16 => prim::<Float16Type>(out, c, |v| v.to_f64()),
         DataType::Int8 => prim::<Int8Type>(out, c, f64::from),
         DataType::Int16 => prim::<Int16Type>(out, c, f64::from),
@@ -169,7 +180,7 @@ fn extend_f64(out: &mut Vec<f64>, c: &dyn Array) -> Result<(), String> {
                     .values()
                     .iter()
                     .map(|b| if b { 1.0 } else { 0.0 }),
-            )
+            );
         }
         other => return Err(format!("type {other} is not numeric")),
     }
@@ -200,4 +211,169 @@ pub fn i64_slice<'a>(
     what: &str,
 ) -> PyResult<&'a [i64]> {
     slice1(py, a, what)
+}
+
+/// `a`, `a or b`, `a, b or c`: the allowed spellings of an option, quoted.
+fn one_of(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+/// One string option of the Python API, parsed into a core enum by its `FromPyObject` impl.
+/// A wrong value is an `InputError` that names the parameter and the allowed values.
+macro_rules! str_option {
+    ($(#[$doc:meta])* $wrapper:ident($target:ty), $param:literal,
+     { $($text:literal => $value:expr),+ $(,)? }) => {
+        $(#[$doc])*
+        pub struct $wrapper(pub $target);
+
+        impl $wrapper {
+            pub const PARAM: &'static str = $param;
+            pub const ALLOWED: &'static [&'static str] = &[$($text),+];
+        }
+
+        impl<'a, 'py> FromPyObject<'a, 'py> for $wrapper {
+            type Error = PyErr;
+
+            fn extract(ob: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+                let allowed = one_of(Self::ALLOWED);
+                let Ok(s) = ob.extract::<pyo3::pybacked::PyBackedStr>() else {
+                    let kind = ob.get_type().name().map_or_else(|_| "?".into(), |n| n.to_string());
+                    return Err(input_error(
+                        ob.py(),
+                        format!("{} must be {allowed}, got a {kind}", Self::PARAM),
+                    ));
+                };
+                match &*s {
+                    $($text => Ok(Self($value)),)+
+                    other => Err(input_error(
+                        ob.py(),
+                        format!("{} must be {allowed}, got {other:?}", Self::PARAM),
+                    )),
+                }
+            }
+        }
+    };
+}
+
+use pluralign_core::choice as ch;
+use pluralign_core::pareto::indicators::Indicator;
+use pluralign_core::stats::{BtMethod, Metric, Ties};
+use pluralign_core::NanPolicy;
+
+str_option!(
+    /// `nan=`: what a NaN objective value means.
+    NanArg(NanPolicy), "nan", { "error" => NanPolicy::Error, "worst" => NanPolicy::Worst });
+str_option!(
+/// `kind=` of the quality indicators.
+IndicatorArg(Indicator), "kind", {
+    "epsilon_additive" => Indicator::EpsilonAdditive,
+    "epsilon_multiplicative" => Indicator::EpsilonMultiplicative,
+    "igd" => Indicator::Igd,
+    "igd_plus" => Indicator::IgdPlus,
+});
+str_option!(
+/// How a tie is broken (`tb_kind=`); the order and the seed come as their own arguments.
+TieBreakKind(TieBreakKindValue), "tb_kind", {
+    "none" => TieBreakKindValue::None,
+    "lexicographic" => TieBreakKindValue::Lexicographic,
+    "order" => TieBreakKindValue::Order,
+    "random" => TieBreakKindValue::Random,
+});
+str_option!(QuotaArg(ch::Quota), "quota", { "droop" => ch::Quota::Droop, "hare" => ch::Quota::Hare });
+str_option!(TransferArg(ch::Transfer), "transfer", {
+    "wigm" => ch::Transfer::Wigm, "gregory" => ch::Transfer::Gregory, "meek" => ch::Transfer::Meek });
+str_option!(SurplusOrderArg(ch::SurplusOrder), "surplus_order", {
+    "largest" => ch::SurplusOrder::Largest, "simultaneous" => ch::SurplusOrder::Simultaneous });
+str_option!(
+/// The STV tie-break look-back (`"backward"` / `"forward"` first, then the tie-break).
+LookBackArg(ch::LookBack), "look", {
+    "none" => ch::LookBack::None,
+    "backward" => ch::LookBack::Backward,
+    "forward" => ch::LookBack::Forward,
+});
+str_option!(MinimaxStrengthArg(ch::MinimaxStrength), "strength", {
+    "margins" => ch::MinimaxStrength::Margins,
+    "winning_votes" => ch::MinimaxStrength::WinningVotes,
+    "pairwise_opposition" => ch::MinimaxStrength::PairwiseOpposition,
+});
+str_option!(
+/// Schulze's link strength; `"margins"` / `"winning_votes"` are accepted as in `minimax`.
+SchulzeStrengthArg(ch::SchulzeStrength), "strength", {
+    "margin" => ch::SchulzeStrength::Margin,
+    "margins" => ch::SchulzeStrength::Margin,
+    "winning" => ch::SchulzeStrength::WinningVotes,
+    "winning_votes" => ch::SchulzeStrength::WinningVotes,
+    "ratio" => ch::SchulzeStrength::Ratio,
+});
+str_option!(NansonVariantArg(ch::NansonVariant), "variant", {
+    "strict" => ch::NansonVariant::Strict, "weak" => ch::NansonVariant::Weak });
+str_option!(KemenyMethodArg(ch::KemenyMethod), "method", {
+    "exact" => ch::KemenyMethod::Exact, "local_search" => ch::KemenyMethod::LocalSearch });
+str_option!(LotteryPayoffArg(ch::LotteryPayoff), "payoff", {
+    "margins" => ch::LotteryPayoff::Margins, "majority" => ch::LotteryPayoff::Majority });
+str_option!(CoveringArg(ch::Covering), "covering", {
+    "gillies" => ch::Covering::Gillies,
+    "miller" => ch::Covering::Miller,
+    "mckelvey" => ch::Covering::McKelvey,
+});
+str_option!(ThieleMethodArg(ch::ThieleMethod), "method", {
+    "exact" => ch::ThieleMethod::Exact, "sequential" => ch::ThieleMethod::Sequential });
+str_option!(MesCompletionArg(ch::MesCompletion), "completion", {
+    "seq_phragmen" => ch::MesCompletion::SeqPhragmen,
+    "av" => ch::MesCompletion::Av,
+    "increment" => ch::MesCompletion::Increment,
+    "none" => ch::MesCompletion::None,
+});
+str_option!(TiesArg(Ties), "ties", { "half" => Ties::Half, "drop" => Ties::Drop });
+str_option!(BtMethodArg(BtMethod), "method", { "newton" => BtMethod::Newton, "mm" => BtMethod::MM });
+str_option!(
+/// Krippendorff's alpha measurement level.
+LevelArg(Metric), "level", {
+    "nominal" => Metric::Nominal,
+    "ordinal" => Metric::Ordinal,
+    "interval" => Metric::Interval,
+    "ratio" => Metric::Ratio,
+});
+str_option!(
+/// `metric=` of `stats_agreement`.
+AgreementArg(AgreementMetric), "metric", {
+    "krippendorff" => AgreementMetric::Krippendorff,
+    "fleiss" => AgreementMetric::Fleiss,
+    "cohen" => AgreementMetric::Cohen,
+    "percent" => AgreementMetric::Percent,
+});
+
+/// The kind of a tie-break before its order / seed are attached.
+#[derive(Clone, Copy)]
+pub enum TieBreakKindValue {
+    None,
+    Lexicographic,
+    Order,
+    Random,
+}
+
+impl TieBreakKind {
+    /// The core tie-break, with the order (for `"order"`) or the seed (for `"random"`).
+    pub fn with(self, order: Vec<usize>, seed: u64) -> ch::TieBreak {
+        match self.0 {
+            TieBreakKindValue::None => ch::TieBreak::None,
+            TieBreakKindValue::Lexicographic => ch::TieBreak::Lexicographic,
+            TieBreakKindValue::Order => ch::TieBreak::Order(order),
+            TieBreakKindValue::Random => ch::TieBreak::Random(seed),
+        }
+    }
+}
+
+/// Which agreement coefficient `stats_agreement` computes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum AgreementMetric {
+    Krippendorff,
+    Fleiss,
+    Cohen,
+    Percent,
 }

@@ -3,11 +3,12 @@
 
 use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pluralign_core::edge::{self, EdgeParams, TierSpec};
+use pluralign_core::Offsets;
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
 
-use crate::convert::{i64_slice, Points, PointsArg};
-use crate::errors::{input_error, run};
+use crate::convert::{i64_slice, with_view, PointsArg};
+use crate::errors::{input_error, run, to_py};
+use crate::results::EdgeBatchOutcome;
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(edge_batch, m)?)?;
@@ -31,7 +32,7 @@ fn edge_batch<'py>(
     tier_relative: Vec<bool>,
     weights: PyReadonlyArray2<'py, f64>,
     threads: Option<usize>,
-) -> PyResult<Bound<'py, PyTuple>> {
+) -> PyResult<EdgeBatchOutcome> {
     let t = tier_objective.len();
     if tier_threshold.len() != t || tier_tolerance.len() != t || tier_relative.len() != t {
         return Err(input_error(py, "tier lists must all have the same length"));
@@ -45,35 +46,35 @@ fn edge_batch<'py>(
         })
         .collect();
     let offs = i64_slice(py, &offsets, "offsets")?;
-    if let Some(g) = offs.iter().position(|&o| o < 0) {
-        return Err(input_error(py, format!("offsets[{g}] is negative")));
-    }
-    let offs: Vec<usize> = offs.iter().map(|&o| o as usize).collect();
     let w = weights
         .as_slice()
-        .map_err(|_| input_error(py, "weights must be a C-contiguous float64 array"))?
-        .to_vec();
-    let pts = Points::new(py, points)?;
-    let s = pts.slices();
-    let view = pts.view(py, &s)?;
-    let out = run(py, threads, || {
-        let p = EdgeParams {
-            maximize: &maximize,
-            tiers: &tiers,
-            weights: &w,
-        };
-        edge::edge_batch(&view, &offs, &p)
+        .map_err(|_| input_error(py, "weights must be a C-contiguous float64 array"))?;
+    let out = with_view(py, points, |view| {
+        let offs = Offsets::covering(offs, view.nrows(), "offsets")
+            .map_err(|e| to_py(py, e))?
+            .to_usize();
+        run(py, threads, || {
+            let p = EdgeParams {
+                maximize: &maximize,
+                tiers: &tiers,
+                weights: w,
+            };
+            edge::edge_batch(view, &offs, &p)
+        })
     })?;
-    let to_i64 = |v: Vec<u32>| -> Vec<i64> { v.into_iter().map(i64::from).collect() };
-    let items: Vec<Bound<'py, PyAny>> = vec![
-        PyArray1::from_vec(py, out.admissible).into_any(),
-        PyArray1::from_vec(py, out.front).into_any(),
-        PyArray1::from_vec(py, to_i64(out.n_admissible)).into_any(),
-        PyArray1::from_vec(py, to_i64(out.n_front)).into_any(),
-        PyArray1::from_vec(py, out.chosen).into_any(),
-        PyArray1::from_vec(py, out.conflict).into_any(),
-        PyArray1::from_vec(py, out.min_tau).into_any(),
-        PyArray1::from_vec(py, to_i64(out.n_choices)).into_any(),
-    ];
-    PyTuple::new(py, items)
+    let ints = |v: Vec<u32>| {
+        PyArray1::from_vec(py, v.into_iter().map(i64::from).collect::<Vec<_>>())
+            .into_any()
+            .unbind()
+    };
+    Ok(EdgeBatchOutcome {
+        admissible: PyArray1::from_vec(py, out.admissible).into_any().unbind(),
+        front: PyArray1::from_vec(py, out.front).into_any().unbind(),
+        n_admissible: ints(out.n_admissible),
+        n_front: ints(out.n_front),
+        chosen: PyArray1::from_vec(py, out.chosen).into_any().unbind(),
+        conflict: PyArray1::from_vec(py, out.conflict).into_any().unbind(),
+        min_tau: PyArray1::from_vec(py, out.min_tau).into_any().unbind(),
+        n_choices: ints(out.n_choices),
+    })
 }

@@ -1,38 +1,79 @@
 //! Core errors and panics → `pluralign.errors` exceptions, and the one way kernels are run.
+//!
+//! The exception classes are imported once as types (a misspelt class is a compile error, not
+//! a silent `ValueError`), and each `CoreError` variant maps onto one of them in [`to_py`].
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use pluralign_core::{parallel, CoreError};
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-/// An instance of `pluralign.errors.<class_name>(msg)` as a `PyErr`.
-pub fn py_error(py: Python<'_>, class_name: &str, msg: String) -> PyErr {
-    let made = py
-        .import("pluralign.errors")
-        .and_then(|m| m.getattr(class_name))
-        .and_then(|cls| cls.call1((msg.clone(),)));
-    match made {
-        Ok(exc) => PyErr::from_value(exc),
-        Err(_) => PyValueError::new_err(msg),
+pyo3::import_exception!(pluralign.errors, InputError);
+pyo3::import_exception!(pluralign.errors, LimitError);
+pyo3::import_exception!(pluralign.errors, SchemaError);
+pyo3::import_exception!(pluralign.errors, InternalError);
+
+/// The exception a core error becomes. Exhaustive on purpose: a new variant must be mapped here
+/// (and added to [`error_samples`], which the Python tests check against `pluralign.errors`).
+pub fn to_py(_py: Python<'_>, e: CoreError) -> PyErr {
+    let msg = e.to_string();
+    match e {
+        CoreError::Input(_) | CoreError::NonFinite { .. } => InputError::new_err(msg),
+        CoreError::Limit(_) => LimitError::new_err(msg),
+        CoreError::Schema(_) => SchemaError::new_err(msg),
+        CoreError::Internal(_) => InternalError::new_err(internal_message(&msg)),
     }
 }
 
-pub fn to_py(py: Python<'_>, e: CoreError) -> PyErr {
-    let class = match e {
-        CoreError::Input(_) | CoreError::NonFinite { .. } => "InputError",
-        CoreError::Limit(_) => "LimitError",
-    };
-    py_error(py, class, e.to_string())
+/// `InputError(msg)`: bad values or parameters found in the binding layer.
+pub fn input_error(_py: Python<'_>, msg: impl Into<String>) -> PyErr {
+    InputError::new_err(msg.into())
 }
 
-pub fn input_error(py: Python<'_>, msg: impl Into<String>) -> PyErr {
-    py_error(py, "InputError", msg.into())
+/// `SchemaError(msg)`: a column of the wrong type found in the binding layer.
+pub fn schema_error(msg: impl Into<String>) -> PyErr {
+    SchemaError::new_err(msg.into())
+}
+
+fn internal_message(what: &str) -> String {
+    format!("internal error in pluralign's Rust core (a bug, please report it): {what}")
+}
+
+/// One error of each `CoreError` variant with the exception it becomes, named by variant, so
+/// the tests can check the mapping (`tests/test_errors_boundary.py`).
+#[pyfunction]
+pub fn _error_samples(
+    py: Python<'_>,
+) -> Vec<(&'static str, Py<pyo3::exceptions::PyBaseException>)> {
+    let sample = |e: &CoreError| -> &'static str {
+        // Exhaustive: adding a variant without a sample here does not compile.
+        match e {
+            CoreError::Input(_) => "Input",
+            CoreError::NonFinite { .. } => "NonFinite",
+            CoreError::Limit(_) => "Limit",
+            CoreError::Schema(_) => "Schema",
+            CoreError::Internal(_) => "Internal",
+        }
+    };
+    [
+        CoreError::Input("input".into()),
+        CoreError::NonFinite {
+            row: 1,
+            col: 2,
+            value: f64::NAN,
+        },
+        CoreError::Limit("limit".into()),
+        CoreError::Schema("schema".into()),
+        CoreError::Internal("internal".into()),
+    ]
+    .into_iter()
+    .map(|e| (sample(&e), to_py(py, e).into_value(py)))
+    .collect()
 }
 
 /// Run a kernel without the GIL in a pool of `threads` threads. Core errors become
-/// `InputError`/`LimitError`; a panic (a bug) becomes `InternalError` instead of reaching
-/// Python as a `PanicException`.
+/// `pluralign.errors` exceptions ([`to_py`]); a panic (a bug) becomes `InternalError` instead
+/// of reaching Python as a `PanicException`.
 pub fn run<T: Send>(
     py: Python<'_>,
     threads: Option<usize>,
@@ -41,20 +82,14 @@ pub fn run<T: Send>(
     let out = py.detach(|| catch_unwind(AssertUnwindSafe(|| parallel::with_threads(threads, f))));
     match out {
         Ok(Ok(Ok(v))) => Ok(v),
-        Ok(Ok(Err(e))) | Ok(Err(e)) => Err(to_py(py, e)),
+        Ok(Ok(Err(e)) | Err(e)) => Err(to_py(py, e)),
         Err(panic) => {
             let what = panic
                 .downcast_ref::<&str>()
-                .map(|s| s.to_string())
+                .map(|s| (*s).to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
-            Err(py_error(
-                py,
-                "InternalError",
-                format!(
-                    "internal error in pluralign's Rust core (a bug, please report it): {what}"
-                ),
-            ))
+            Err(InternalError::new_err(internal_message(&what)))
         }
     }
 }

@@ -5,10 +5,10 @@
 use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pluralign_core::govern::kmeans;
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
 
 use crate::convert::slice1;
 use crate::errors::{input_error, run};
+use crate::results::KMeansOutcome;
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(kmeans_first_distinct, m)?)?;
@@ -43,8 +43,7 @@ fn kmeans_first_distinct<'py>(
     ))
 }
 
-/// Polis k-means (see `pluralign_core::govern::kmeans::lloyd`): (labels int64, centers k' x d,
-/// origin int64 = index of each surviving center among the initial ones, iterations).
+/// Polis k-means (see `pluralign_core::govern::kmeans::lloyd`).
 #[pyfunction]
 #[pyo3(signature = (points, init, weights=None, max_iter=20, tol=0.01, drop_empty=true, threads=None))]
 #[allow(clippy::too_many_arguments)]
@@ -57,7 +56,7 @@ fn kmeans_lloyd<'py>(
     tol: f64,
     drop_empty: bool,
     threads: Option<usize>,
-) -> PyResult<Bound<'py, PyTuple>> {
+) -> PyResult<KMeansOutcome> {
     let (p, d) = rows(py, &points, "points")?;
     let (c, dc) = rows(py, &init, "init")?;
     if dc != d {
@@ -75,11 +74,11 @@ fn kmeans_lloyd<'py>(
     })?;
     let k = r.centers.len() / d.max(1);
     let centers = PyArray1::from_vec(py, r.centers).reshape([k, d])?;
-    let items: Vec<Bound<'py, PyAny>> = vec![
-        PyArray1::from_vec(py, r.labels.into_iter().map(i64::from).collect()).into_any(),
-        centers.into_any(),
-        PyArray1::from_vec(py, r.origin.into_iter().map(i64::from).collect()).into_any(),
-        r.iterations.into_pyobject(py)?.into_any(),
-    ];
-    PyTuple::new(py, items)
+    let ints = |v: Vec<u32>| PyArray1::from_vec(py, v.into_iter().map(i64::from).collect());
+    Ok(KMeansOutcome {
+        labels: ints(r.labels).into_any().unbind(),
+        centers: centers.into_any().unbind(),
+        origin: ints(r.origin).into_any().unbind(),
+        iterations: r.iterations,
+    })
 }

@@ -12,6 +12,7 @@ mod errors;
 mod govern;
 mod pareto;
 mod prefs;
+mod results;
 mod stats;
 
 #[pymodule]
@@ -23,8 +24,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     govern::register(m)?;
     stats::register(m)?;
     prefs::register(m)?;
+    results::register(m)?;
     m.add_function(wrap_pyfunction!(default_threads, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
+    m.add_function(wrap_pyfunction!(errors::_error_samples, m)?)?;
     Ok(())
 }
 

@@ -4,14 +4,15 @@
 use numpy::{
     PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods,
 };
-use pluralign_core::matrix::NanPolicy;
 use pluralign_core::pareto::{
     self, grouped, hypervolume as hvm, indicators, lexicographic as lexi, scalarize,
 };
+use pluralign_core::NanPolicy;
 use pyo3::prelude::*;
 
-use crate::convert::{i64_slice, Points, PointsArg};
+use crate::convert::{i64_slice, with_view, IndicatorArg, NanArg, PointsArg};
 use crate::errors::{input_error, run, to_py};
+use crate::results::HypervolumeMcOutcome;
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pareto_ranks, m)?)?;
@@ -31,99 +32,85 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
-fn nan_policy(py: Python<'_>, nan: &str) -> PyResult<NanPolicy> {
-    match nan {
-        "error" => Ok(NanPolicy::Error),
-        "worst" => Ok(NanPolicy::Worst),
-        other => Err(input_error(
-            py,
-            format!("nan must be \"error\" or \"worst\", got {other:?}"),
-        )),
-    }
-}
-
 fn to_i64(v: Vec<u32>) -> Vec<i64> {
     v.into_iter().map(i64::from).collect()
 }
 
 #[pyfunction]
-#[pyo3(signature = (points, maximize, nan="error", threads=None))]
+#[pyo3(signature = (points, maximize, nan=NanArg(NanPolicy::Error), threads=None))]
 fn pareto_ranks<'py>(
     py: Python<'py>,
     points: PointsArg<'py>,
     maximize: Vec<bool>,
-    nan: &str,
+    nan: NanArg,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray1<i64>>> {
-    let nan = nan_policy(py, nan)?;
-    let pts = Points::new(py, points)?;
-    let s = pts.slices();
-    let view = pts.view(py, &s)?;
-    let r = run(py, threads, || {
-        pareto::ranks(&view, &maximize, nan).map(to_i64)
+    let nan = nan.0;
+    let r = with_view(py, points, |view| {
+        run(py, threads, || {
+            pareto::ranks(view, &maximize, nan).map(to_i64)
+        })
     })?;
     Ok(PyArray1::from_vec(py, r))
 }
 
 #[pyfunction]
-#[pyo3(signature = (points, maximize, nan="error", threads=None))]
+#[pyo3(signature = (points, maximize, nan=NanArg(NanPolicy::Error), threads=None))]
 fn pareto_front<'py>(
     py: Python<'py>,
     points: PointsArg<'py>,
     maximize: Vec<bool>,
-    nan: &str,
+    nan: NanArg,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray1<bool>>> {
-    let nan = nan_policy(py, nan)?;
-    let pts = Points::new(py, points)?;
-    let s = pts.slices();
-    let view = pts.view(py, &s)?;
-    let r = run(py, threads, || pareto::front(&view, &maximize, nan))?;
+    let nan = nan.0;
+    let r = with_view(py, points, |view| {
+        run(py, threads, || pareto::front(view, &maximize, nan))
+    })?;
     Ok(PyArray1::from_vec(py, r))
 }
 
 /// Ranks or first-front flags inside groups given by `offsets` (CSR) or integer `ids`.
 #[pyfunction]
-#[pyo3(signature = (points, maximize, nan="error", offsets=None, ids=None, first_only=false, threads=None))]
+#[pyo3(signature = (points, maximize, nan=NanArg(NanPolicy::Error), offsets=None, ids=None, first_only=false, threads=None))]
 #[allow(clippy::too_many_arguments)]
 fn pareto_grouped<'py>(
     py: Python<'py>,
     points: PointsArg<'py>,
     maximize: Vec<bool>,
-    nan: &str,
+    nan: NanArg,
     offsets: Option<PyReadonlyArray1<'py, i64>>,
     ids: Option<PyReadonlyArray1<'py, i64>>,
     first_only: bool,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray1<i64>>> {
-    let nan = nan_policy(py, nan)?;
-    let pts = Points::new(py, points)?;
-    let s = pts.slices();
-    let view = pts.view(py, &s)?;
-    let n = view.nrows();
-    let r = match (&offsets, &ids) {
-        (Some(o), None) => {
-            let o = i64_slice(py, o, "offsets")?;
-            let index = grouped::GroupIndex::from_offsets(o, n).map_err(|e| to_py(py, e))?;
-            run(py, threads, || {
-                grouped::ranks_grouped(&view, &maximize, nan, &index, first_only)
-            })?
-        }
-        (None, Some(ids)) => {
-            let ids = i64_slice(py, ids, "groups")?;
-            if ids.len() != n {
-                return Err(input_error(
-                    py,
-                    format!("groups has {} ids but the points have {n} rows", ids.len()),
-                ));
+    let nan = nan.0;
+    let r = with_view(py, points, |view| {
+        let n = view.nrows();
+        match (&offsets, &ids) {
+            (Some(o), None) => {
+                let o = i64_slice(py, o, "offsets")?;
+                let index = grouped::GroupIndex::from_offsets(o, n).map_err(|e| to_py(py, e))?;
+                run(py, threads, || {
+                    grouped::ranks_grouped(view, &maximize, nan, &index, first_only)
+                })
             }
-            run(py, threads, || {
-                let index = grouped::group_index(ids);
-                grouped::ranks_grouped(&view, &maximize, nan, &index, first_only)
-            })?
+            (None, Some(ids)) => {
+                let ids = i64_slice(py, ids, "groups")?;
+                if ids.len() != n {
+                    return Err(input_error(
+                        py,
+                        format!("groups has {} ids but the points have {n} rows", ids.len()),
+                    ));
+                }
+                run(py, threads, || {
+                    let index = grouped::group_index(ids);
+                    grouped::ranks_grouped(view, &maximize, nan, &index, first_only)
+                })
+            }
+            _ => Err(input_error(py, "pass exactly one of groups= or offsets=")),
         }
-        _ => return Err(input_error(py, "pass exactly one of groups= or offsets=")),
-    };
+    })?;
     Ok(PyArray1::from_vec(py, to_i64(r)))
 }
 
@@ -135,9 +122,6 @@ fn crowding_distance<'py>(
     ranks: PyReadonlyArray1<'py, i64>,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let pts = Points::new(py, points)?;
-    let s = pts.slices();
-    let view = pts.view(py, &s)?;
     let ranks = i64_slice(py, &ranks, "ranks")?;
     if let Some((i, r)) = ranks
         .iter()
@@ -150,7 +134,9 @@ fn crowding_distance<'py>(
         ));
     }
     let ranks: Vec<u32> = ranks.iter().map(|&r| r as u32).collect();
-    let r = run(py, threads, || pareto::crowding_distance(&view, &ranks))?;
+    let r = with_view(py, points, |view| {
+        run(py, threads, || pareto::crowding_distance(view, &ranks))
+    })?;
     Ok(PyArray1::from_vec(py, r))
 }
 
@@ -163,11 +149,10 @@ fn hypervolume<'py>(
     reference: Vec<f64>,
     threads: Option<usize>,
 ) -> PyResult<f64> {
-    let pts = Points::new(py, points)?;
-    let s = pts.slices();
-    let view = pts.view(py, &s)?;
-    run(py, threads, || {
-        hvm::hypervolume(&view, &maximize, &reference)
+    with_view(py, points, |view| {
+        run(py, threads, || {
+            hvm::hypervolume(view, &maximize, &reference)
+        })
     })
 }
 
@@ -181,16 +166,14 @@ fn hypervolume_contributions<'py>(
     ignore_dominated: bool,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let pts = Points::new(py, points)?;
-    let s = pts.slices();
-    let view = pts.view(py, &s)?;
-    let r = run(py, threads, || {
-        hvm::contributions(&view, &maximize, &reference, ignore_dominated)
+    let r = with_view(py, points, |view| {
+        run(py, threads, || {
+            hvm::contributions(view, &maximize, &reference, ignore_dominated)
+        })
     })?;
     Ok(PyArray1::from_vec(py, r))
 }
 
-/// Returns (hits, samples, box_volume).
 #[pyfunction]
 #[pyo3(signature = (points, maximize, reference, samples, seed, threads=None))]
 fn hypervolume_mc<'py>(
@@ -201,21 +184,20 @@ fn hypervolume_mc<'py>(
     samples: u64,
     seed: u64,
     threads: Option<usize>,
-) -> PyResult<(u64, u64, f64)> {
-    let pts = Points::new(py, points)?;
-    let s = pts.slices();
-    let view = pts.view(py, &s)?;
-    let e = run(py, threads, || {
-        hvm::hypervolume_mc(&view, &maximize, &reference, samples, seed)
+) -> PyResult<HypervolumeMcOutcome> {
+    let e = with_view(py, points, |view| {
+        run(py, threads, || {
+            hvm::hypervolume_mc(view, &maximize, &reference, samples, seed)
+        })
     })?;
-    Ok((e.hits, e.samples, e.box_volume))
+    Ok(HypervolumeMcOutcome {
+        hits: e.hits,
+        samples: e.samples,
+        box_volume: e.box_volume,
+    })
 }
 
-fn matrix<'py>(
-    py: Python<'py>,
-    data: Vec<f64>,
-    cols: usize,
-) -> PyResult<Bound<'py, PyArray2<f64>>> {
+fn matrix(py: Python<'_>, data: Vec<f64>, cols: usize) -> PyResult<Bound<'_, PyArray2<f64>>> {
     let rows = data.len().checked_div(cols).unwrap_or(0);
     PyArray1::from_vec(py, data).reshape([rows, cols])
 }
@@ -229,14 +211,13 @@ fn weighted_sum<'py>(
     weights: PyReadonlyArray2<'py, f64>,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let pts = Points::new(py, points)?;
-    let s = pts.slices();
-    let view = pts.view(py, &s)?;
     let w = weights
         .as_slice()
         .map_err(|_| input_error(py, "weights must be C-contiguous"))?;
     let nw = weights.shape()[0];
-    let r = run(py, threads, || scalarize::weighted_sum(&view, &maximize, w))?;
+    let r = with_view(py, points, |view| {
+        run(py, threads, || scalarize::weighted_sum(view, &maximize, w))
+    })?;
     matrix(py, r, nw)
 }
 
@@ -250,14 +231,13 @@ fn chebyshev<'py>(
     rho: f64,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let pts = Points::new(py, points)?;
-    let s = pts.slices();
-    let view = pts.view(py, &s)?;
     let w = weights
         .as_slice()
         .map_err(|_| input_error(py, "weights must be C-contiguous"))?;
     let nw = weights.shape()[0];
-    let r = run(py, threads, || scalarize::chebyshev(&view, w, &ideal, rho))?;
+    let r = with_view(py, points, |view| {
+        run(py, threads, || scalarize::chebyshev(view, w, &ideal, rho))
+    })?;
     matrix(py, r, nw)
 }
 
@@ -267,10 +247,9 @@ fn ideal_point<'py>(
     points: PointsArg<'py>,
     maximize: Vec<bool>,
 ) -> PyResult<Vec<f64>> {
-    let pts = Points::new(py, points)?;
-    let s = pts.slices();
-    let view = pts.view(py, &s)?;
-    run(py, Some(1), || scalarize::ideal_point(&view, &maximize))
+    with_view(py, points, |view| {
+        run(py, Some(1), || scalarize::ideal_point(view, &maximize))
+    })
 }
 
 #[pyfunction]
@@ -300,11 +279,10 @@ fn lexicographic<'py>(
     tolerances: Vec<f64>,
     relative: bool,
 ) -> PyResult<Bound<'py, PyArray1<bool>>> {
-    let pts = Points::new(py, points)?;
-    let s = pts.slices();
-    let view = pts.view(py, &s)?;
-    let r = run(py, Some(1), || {
-        lexi::lexicographic(&view, &maximize, &order, &tolerances, relative)
+    let r = with_view(py, points, |view| {
+        run(py, Some(1), || {
+            lexi::lexicographic(view, &maximize, &order, &tolerances, relative)
+        })
     })?;
     Ok(PyArray1::from_vec(py, r))
 }
@@ -316,23 +294,14 @@ fn indicator<'py>(
     points: PointsArg<'py>,
     reference: PointsArg<'py>,
     maximize: Vec<bool>,
-    kind: &str,
+    kind: IndicatorArg,
     threads: Option<usize>,
 ) -> PyResult<f64> {
-    let which = match kind {
-        "epsilon_additive" => indicators::Indicator::EpsilonAdditive,
-        "epsilon_multiplicative" => indicators::Indicator::EpsilonMultiplicative,
-        "igd" => indicators::Indicator::Igd,
-        "igd_plus" => indicators::Indicator::IgdPlus,
-        other => return Err(input_error(py, format!("unknown indicator {other:?}"))),
-    };
-    let a = Points::new(py, points)?;
-    let sa = a.slices();
-    let va = a.view(py, &sa)?;
-    let r = Points::new(py, reference)?;
-    let sr = r.slices();
-    let vr = r.view(py, &sr)?;
-    run(py, threads, || {
-        indicators::indicator(&va, &vr, &maximize, which)
+    with_view(py, points, |va| {
+        with_view(py, reference, |vr| {
+            run(py, threads, || {
+                indicators::indicator(va, vr, &maximize, kind.0)
+            })
+        })
     })
 }

@@ -11,12 +11,13 @@ use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
 use pluralign_core::hashing::Hash64;
 use pluralign_core::prefs::RowKeys;
 use pluralign_core::prefs::{self, Column, PairColumn, PairTable, Side, Source};
+use pluralign_core::CoreError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::arrow_ffi::{ArrowColumn, ArrowExport, FixedWidthColumn, TextCol};
 use crate::convert::slice1;
-use crate::errors::{input_error, py_error, run};
+use crate::errors::{input_error, run, schema_error, to_py};
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ArrowExport>()?;
@@ -101,10 +102,9 @@ fn table_dict<'py>(
             (Column::W8(v), Some(s)) => Bound::new(py, s.with_values(v)?)?.into_any(),
             (Column::W16(v), Some(s)) => Bound::new(py, s.with_values(v)?)?.into_any(),
             _ => {
-                return Err(py_error(
+                return Err(to_py(
                     py,
-                    "InternalError",
-                    "row-index column of the wrong width".into(),
+                    CoreError::Internal("row-index column of the wrong width".into()),
                 ))
             }
         });
@@ -224,25 +224,21 @@ fn prefs_tally<'py>(
 /// or utf8_view, read in place): an `n x 16` uint8 array of ASCII hex digits (zeros for nulls).
 #[pyfunction]
 #[pyo3(signature = (texts, threads=None))]
-fn prefs_content_ids<'py>(
-    py: Python<'py>,
+fn prefs_content_ids(
+    py: Python<'_>,
     texts: ArrowColumn,
     threads: Option<usize>,
-) -> PyResult<Bound<'py, PyArray2<u8>>> {
+) -> PyResult<Bound<'_, PyArray2<u8>>> {
     if !matches!(
         texts.data_type,
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
     ) {
-        return Err(py_error(
-            py,
-            "SchemaError",
-            format!(
-                "column '{}' has type {}; content ids need text",
-                texts.name, texts.data_type
-            ),
-        ));
+        return Err(schema_error(format!(
+            "column '{}' has type {}; content ids need text",
+            texts.name, texts.data_type
+        )));
     }
-    let n: usize = texts.chunks.iter().map(|c| c.len()).sum();
+    let n: usize = texts.chunks.iter().map(Array::len).sum();
     let mut hex = Vec::with_capacity(n * prefs::content_id::HEX_LEN);
     for c in &texts.chunks {
         let Some(t) = TextCol::new(c) else {
@@ -338,18 +334,18 @@ impl RowKeys for KeyCols {
 /// type this fast path does not read: the caller then groups with polars).
 #[pyfunction]
 #[pyo3(signature = (columns, threads=None))]
-fn prefs_contiguous_groups<'py>(
-    py: Python<'py>,
+fn prefs_contiguous_groups(
+    py: Python<'_>,
     columns: Vec<ArrowColumn>,
     threads: Option<usize>,
-) -> PyResult<Option<Bound<'py, PyArray1<i64>>>> {
+) -> PyResult<Option<Bound<'_, PyArray1<i64>>>> {
     let Some(first) = columns.first() else {
         return Err(input_error(py, "grouping needs at least one key column"));
     };
-    let n: usize = first.chunks.iter().map(|c| c.len()).sum();
+    let n: usize = first.chunks.iter().map(Array::len).sum();
     let mut cols = Vec::with_capacity(columns.len());
     for c in &columns {
-        let len: usize = c.chunks.iter().map(|a| a.len()).sum();
+        let len: usize = c.chunks.iter().map(Array::len).sum();
         if len != n {
             return Err(input_error(
                 py,

@@ -7,10 +7,12 @@ use pluralign_core::stats::{
     EloOptions, Metric, Ratings, Ties,
 };
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 
-use crate::convert::{i64_slice, slice1};
+use crate::convert::{
+    i64_slice, slice1, AgreementArg, AgreementMetric, BtMethodArg, LevelArg, TiesArg,
+};
 use crate::errors::{input_error, run, to_py};
+use crate::results::{AgreementOutcome, BradleyTerryOutcome, EloOutcome};
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stats_bradley_terry, m)?)?;
@@ -41,8 +43,8 @@ fn comparisons<'a>(
 
 /// Bradley–Terry fit on coded comparisons; see `pluralign.stats.bradley_terry`.
 #[pyfunction]
-#[pyo3(signature = (winner, loser, n_items, weight=None, tie=None, l2=0.0, ties="half",
-    method="newton", tol=1e-10, max_iter=1000, standard_errors=true, bootstrap=0, level=0.95,
+#[pyo3(signature = (winner, loser, n_items, weight=None, tie=None, l2=0.0, ties=TiesArg(Ties::Half),
+    method=BtMethodArg(BtMethod::Newton), tol=1e-10, max_iter=1000, standard_errors=true, bootstrap=0, level=0.95,
     seed=0, threads=None))]
 #[allow(clippy::too_many_arguments)]
 fn stats_bradley_terry<'py>(
@@ -53,8 +55,8 @@ fn stats_bradley_terry<'py>(
     weight: Option<PyReadonlyArray1<'py, f64>>,
     tie: Option<PyReadonlyArray1<'py, bool>>,
     l2: f64,
-    ties: &str,
-    method: &str,
+    ties: TiesArg,
+    method: BtMethodArg,
     tol: f64,
     max_iter: usize,
     standard_errors: bool,
@@ -62,27 +64,8 @@ fn stats_bradley_terry<'py>(
     level: f64,
     seed: u64,
     threads: Option<usize>,
-) -> PyResult<Bound<'py, PyDict>> {
-    let ties = match ties {
-        "half" => Ties::Half,
-        "drop" => Ties::Drop,
-        o => {
-            return Err(input_error(
-                py,
-                format!("ties must be \"half\" or \"drop\", got {o:?}"),
-            ))
-        }
-    };
-    let method = match method {
-        "newton" => BtMethod::Newton,
-        "mm" => BtMethod::MM,
-        o => {
-            return Err(input_error(
-                py,
-                format!("method must be \"newton\" or \"mm\", got {o:?}"),
-            ))
-        }
-    };
+) -> PyResult<BradleyTerryOutcome> {
+    let (ties, method) = (ties.0, method.0);
     let cmp = comparisons(py, &winner, &loser, weight.as_ref(), tie.as_ref())?;
     let opts = BtOptions {
         l2,
@@ -99,32 +82,26 @@ fn stats_bradley_terry<'py>(
         threads,
     };
     let r = run(py, threads, || stats::bradley_terry(n_items, &cmp, &opts))?;
-    let d = PyDict::new(py);
-    d.set_item("strength", PyArray1::from_vec(py, r.fit.strengths))?;
-    d.set_item("iterations", r.fit.iterations)?;
-    d.set_item("converged", r.fit.converged)?;
-    d.set_item("log_likelihood", r.fit.log_likelihood)?;
-    d.set_item("n_pairs", r.n_pairs)?;
-    d.set_item("n_comparisons", r.n_comparisons)?;
-    match r.se {
-        Some(se) => d.set_item("se", PyArray1::from_vec(py, se))?,
-        None => d.set_item("se", py.None())?,
-    }
-    if let Some(b) = r.bootstrap {
-        d.set_item("ci_low", PyArray1::from_vec(py, b.lower))?;
-        d.set_item("ci_high", PyArray1::from_vec(py, b.upper))?;
-        d.set_item("boot_se", PyArray1::from_vec(py, b.se))?;
-        d.set_item("boot_used", b.used)?;
-        d.set_item("boot_failed", b.failed)?;
-        d.set_item("boot_unconverged", b.unconverged)?;
-    }
-    Ok(d)
+    let arr = |v: Vec<f64>| PyArray1::from_vec(py, v).unbind();
+    let boot = r.bootstrap;
+    Ok(BradleyTerryOutcome {
+        strength: arr(r.fit.strengths),
+        se: r.se.map(arr),
+        iterations: r.fit.iterations,
+        converged: r.fit.converged,
+        log_likelihood: r.fit.log_likelihood,
+        n_pairs: r.n_pairs,
+        n_comparisons: r.n_comparisons,
+        ci_low: boot.as_ref().map(|b| arr(b.lower.clone())),
+        ci_high: boot.as_ref().map(|b| arr(b.upper.clone())),
+        boot_se: boot.as_ref().map(|b| arr(b.se.clone())),
+        boot_used: boot.as_ref().map(|b| b.used),
+        boot_failed: boot.as_ref().map(|b| b.failed),
+        boot_unconverged: boot.as_ref().map(|b| b.unconverged),
+    })
 }
 
-/// Two float arrays (ratings, games).
-type FloatPair<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
-
-/// Online Elo on coded comparisons, in order; returns (ratings, games).
+/// Online Elo on coded comparisons, in order.
 #[pyfunction]
 #[pyo3(signature = (winner, loser, n_items, weight=None, tie=None, k=4.0, initial=1000.0,
     scale=400.0, base=10.0))]
@@ -140,7 +117,7 @@ fn stats_elo<'py>(
     initial: f64,
     scale: f64,
     base: f64,
-) -> PyResult<FloatPair<'py>> {
+) -> PyResult<EloOutcome> {
     let cmp = comparisons(py, &winner, &loser, weight.as_ref(), tie.as_ref())?;
     let opts = EloOptions {
         k,
@@ -149,63 +126,63 @@ fn stats_elo<'py>(
         base,
     };
     let r = run(py, Some(1), || stats::elo(n_items, &cmp, &opts))?;
-    Ok((
-        PyArray1::from_vec(py, r.ratings),
-        PyArray1::from_vec(py, r.games),
-    ))
+    Ok(EloOutcome {
+        ratings: PyArray1::from_vec(py, r.ratings).unbind(),
+        games: PyArray1::from_vec(py, r.games).unbind(),
+    })
 }
 
-/// Agreement coefficient on coded long ratings. Returns a dict with `value` and its parts.
+/// Agreement coefficient on coded long ratings, with its parts.
 #[pyfunction]
-#[pyo3(signature = (unit, rater, value, metric, level="nominal", threads=None))]
+#[pyo3(signature = (unit, rater, value, metric, level=LevelArg(Metric::Nominal), threads=None))]
 fn stats_agreement<'py>(
     py: Python<'py>,
     unit: PyReadonlyArray1<'py, i64>,
     rater: PyReadonlyArray1<'py, i64>,
     value: PyReadonlyArray1<'py, f64>,
-    metric: &str,
-    level: &str,
+    metric: AgreementArg,
+    level: LevelArg,
     threads: Option<usize>,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<AgreementOutcome> {
     let r = Ratings {
         unit: i64_slice(py, &unit, "unit")?,
         rater: i64_slice(py, &rater, "rater")?,
         value: slice1(py, &value, "value")?,
     };
-    let d = PyDict::new(py);
-    match metric {
-        "krippendorff" => {
-            let lv = alpha_level(py, level)?;
-            let a = run(py, threads, || stats::krippendorff_alpha(&r, lv, threads))?;
-            return alpha_dict(py, &a);
+    Ok(match metric.0 {
+        AgreementMetric::Krippendorff => {
+            let a = run(py, threads, || {
+                stats::krippendorff_alpha(&r, level.0, threads)
+            })?;
+            alpha_outcome(&a)
         }
-        "fleiss" | "cohen" => {
-            let a = if metric == "fleiss" {
+        AgreementMetric::Fleiss | AgreementMetric::Cohen => {
+            let a = if metric.0 == AgreementMetric::Fleiss {
                 run(py, threads, || stats::fleiss_kappa(&r, threads))?
             } else {
                 run(py, threads, || stats::cohen_kappa(&r, threads))?
             };
-            d.set_item("value", a.kappa)?;
-            d.set_item("observed", a.observed)?;
-            d.set_item("expected", a.expected)?;
-            d.set_item("n_units", a.n_units)?;
+            AgreementOutcome {
+                value: a.kappa,
+                observed: Some(a.observed),
+                expected: Some(a.expected),
+                n_units: a.n_units,
+                n_pairable: None,
+                n_pairs: None,
+            }
         }
-        "percent" => {
+        AgreementMetric::Percent => {
             let a = run(py, threads, || stats::percent_agreement(&r, threads))?;
-            d.set_item("value", a.agreement)?;
-            d.set_item("n_pairs", a.n_pairs)?;
-            d.set_item("n_units", a.n_units)?;
+            AgreementOutcome {
+                value: a.agreement,
+                observed: None,
+                expected: None,
+                n_units: a.n_units,
+                n_pairable: None,
+                n_pairs: Some(a.n_pairs),
+            }
         }
-        o => {
-            return Err(input_error(
-                py,
-                format!(
-                "metric must be \"krippendorff\", \"fleiss\", \"cohen\" or \"percent\", got {o:?}"
-            ),
-            ))
-        }
-    }
-    Ok(d)
+    })
 }
 
 /// Entropy (nats) of each segment `weights[offsets[i]..offsets[i + 1]]`.
@@ -251,27 +228,15 @@ fn dense<'a>(py: Python<'_>, x: &'a PyReadonlyArray2<'_, f64>) -> PyResult<Dense
     DenseRatings::new(data, raters, items).map_err(|e| to_py(py, e))
 }
 
-fn alpha_level(py: Python<'_>, level: &str) -> PyResult<Metric> {
-    match level {
-        "nominal" => Ok(Metric::Nominal),
-        "ordinal" => Ok(Metric::Ordinal),
-        "interval" => Ok(Metric::Interval),
-        "ratio" => Ok(Metric::Ratio),
-        o => Err(input_error(
-            py,
-            format!("level must be \"nominal\", \"ordinal\", \"interval\" or \"ratio\", got {o:?}"),
-        )),
+fn alpha_outcome(a: &AlphaResult) -> AgreementOutcome {
+    AgreementOutcome {
+        value: a.alpha,
+        observed: Some(a.observed),
+        expected: Some(a.expected),
+        n_units: a.n_units,
+        n_pairable: Some(a.n_pairable),
+        n_pairs: None,
     }
-}
-
-fn alpha_dict<'py>(py: Python<'py>, a: &AlphaResult) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("value", a.alpha)?;
-    d.set_item("observed", a.observed)?;
-    d.set_item("expected", a.expected)?;
-    d.set_item("n_units", a.n_units)?;
-    d.set_item("n_pairable", a.n_pairable)?;
-    Ok(d)
 }
 
 /// A `raters x items` matrix with NaN for missing ratings → long `(unit, rater, value)` triples
@@ -300,17 +265,17 @@ fn stats_matrix_to_long<'py>(
 
 /// Krippendorff's alpha of a dense `raters x items` matrix (NaN = missing).
 #[pyfunction]
-#[pyo3(signature = (x, level="nominal", threads=None))]
+#[pyo3(signature = (x, level=LevelArg(Metric::Nominal), threads=None))]
 fn stats_alpha_dense<'py>(
     py: Python<'py>,
     x: PyReadonlyArray2<'py, f64>,
-    level: &str,
+    level: LevelArg,
     threads: Option<usize>,
-) -> PyResult<Bound<'py, PyDict>> {
-    let lv = alpha_level(py, level)?;
+) -> PyResult<AgreementOutcome> {
+    let lv = level.0;
     let d = dense(py, &x)?;
     let a = run(py, threads, || {
         stats::krippendorff_alpha_dense(&d, lv, threads)
     })?;
-    alpha_dict(py, &a)
+    Ok(alpha_outcome(&a))
 }

@@ -171,7 +171,7 @@ fn sorted_columns(u: &MatrixView, w: &[f64]) -> Vec<Vec<f64>> {
                 .filter(|&i| w[i] > 0.0)
                 .map(|i| u.get(i, c))
                 .collect();
-            col.sort_by(|a, b| a.total_cmp(b));
+            col.sort_by(f64::total_cmp);
             col
         })
         .collect()
@@ -200,7 +200,7 @@ pub fn leximin(u: &MatrixView, weights: Option<&[f64]>, tb: &TieBreak) -> Result
     let tiers = tiers_by(m, |a, b| {
         for (x, y) in cols[a].iter().zip(&cols[b]) {
             match y.total_cmp(x) {
-                Ordering::Equal => continue,
+                Ordering::Equal => {}
                 o => return o,
             }
         }
@@ -326,7 +326,7 @@ pub fn majority_judgment(
             .collect();
         g.sort_by(|a, b| a.0.total_cmp(&b.0));
         let mut acc = 0.0;
-        let mut alpha = g.last().map(|x| x.0).unwrap_or(0.0);
+        let mut alpha = g.last().map_or(0.0, |x| x.0);
         for &(v, wi) in &g {
             acc += wi;
             if acc >= tot / 2.0 {

@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use super::{check_weight, tiers_by_score, RuleResult, TieBreak};
 use crate::error::{CoreError, Result};
 use crate::input_err;
+use crate::offsets::Offsets;
 use crate::parallel::with_threads;
 
 mod more;
@@ -57,13 +58,12 @@ impl ApprovalProfile {
         let mut sets = Vec::new();
         let mut ws: Vec<f64> = Vec::new();
         for (row, w) in rows.into_iter().zip(weights) {
-            match index.get(&row) {
-                Some(&u) => ws[u] += w,
-                None => {
-                    index.insert(row.clone(), ws.len());
-                    sets.extend_from_slice(&row);
-                    ws.push(w);
-                }
+            if let Some(&u) = index.get(&row) {
+                ws[u] += w;
+            } else {
+                index.insert(row.clone(), ws.len());
+                sets.extend_from_slice(&row);
+                ws.push(w);
             }
         }
         // drop zero-weight ballots
@@ -134,26 +134,14 @@ impl ApprovalProfile {
         offsets: &[i64],
         weights: Option<&[f64]>,
     ) -> Result<Self> {
-        if offsets.is_empty()
-            || offsets[0] < 0
-            || offsets[offsets.len() - 1] < 0
-            || offsets[offsets.len() - 1] as u64 > values.len() as u64
-        {
-            return input_err!(
-                "approval offsets must start at >= 0 and end within the {} values",
-                values.len()
-            );
-        }
-        let n = offsets.len() - 1;
+        let offsets = Offsets::within(offsets, values.len(), "approval offsets")?;
+        let n = offsets.n_segments();
         let w = Self::check(m, n, weights)?;
         let words = m.div_ceil(64).max(1);
         let mut rows = Vec::with_capacity(n);
         for b in 0..n {
-            if offsets[b + 1] < offsets[b] {
-                return input_err!("approval offsets decrease at ballot {b}");
-            }
             let mut row = vec![0u64; words];
-            for &c in &values[offsets[b] as usize..offsets[b + 1] as usize] {
+            for &c in &values[offsets.range(b)] {
                 if c < 0 || c as u64 >= m as u64 {
                     return input_err!(
                         "ballot {b} approves candidate {c}, but candidates are 0..{m}"
@@ -213,7 +201,7 @@ impl ApprovalProfile {
             .sets
             .chunks(self.words)
             .chain(other.sets.chunks(other.words))
-            .map(|r| r.to_vec())
+            .map(<[u64]>::to_vec)
             .collect();
         let w = self.weights.iter().chain(&other.weights).copied().collect();
         let mut p = Self::build(self.m, rows, w)?;
@@ -239,7 +227,7 @@ impl ApprovalProfile {
         if m & 63 != 0 && sets.chunks(words).any(|r| r[words - 1] >> (m % 64) != 0) {
             return input_err!("bitsets approve candidates beyond {m}");
         }
-        Self::build(m, sets.chunks(words).map(|r| r.to_vec()).collect(), w)
+        Self::build(m, sets.chunks(words).map(<[u64]>::to_vec).collect(), w)
     }
 
     pub fn with_threads(mut self, threads: Option<usize>) -> Self {
@@ -378,7 +366,7 @@ fn top_k_by_score(
     let m = scores.len();
     // Tiers of equal score (up to float rounding), each ordered by the tie-break.
     let mut tiers = tiers_by_score(&scores, true);
-    for t in tiers.iter_mut() {
+    for t in &mut tiers {
         t.sort_by_key(|&c| pos[c]);
     }
     let idx: Vec<usize> = tiers.iter().flatten().copied().collect();
@@ -1009,7 +997,7 @@ fn mes_rho(sup: &[u32], budget: &[f64], w: &[f64]) -> f64 {
         wrest -= wi;
     }
     // numerical edge: the total budget exactly covers the price
-    v.last().map(|x| x.0).unwrap_or(f64::INFINITY)
+    v.last().map_or(f64::INFINITY, |x| x.0)
 }
 
 /// A witness that a committee violates JR / PJR / EJR: a group of voters of total weight

@@ -86,7 +86,7 @@ fn kemeny_exact(pw: &Pairwise, pos: &[usize], tb: &TieBreak) -> Result<RuleResul
     for s in 0..n_sets {
         let fs = f[s];
         // acc[c] = sum_{a in S} support(a, c): the gain of putting c right below all of S
-        acc.iter_mut().for_each(|x| *x = 0.0);
+        acc.fill(0.0);
         let mut bits = s;
         while bits != 0 {
             let a = bits.trailing_zeros() as usize;

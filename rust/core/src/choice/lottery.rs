@@ -111,7 +111,7 @@ pub fn solve_symmetric_game(m: usize, g: &[f64]) -> Result<Vec<f64>> {
             ));
         };
         let piv = t[r * w + e];
-        for x in t[r * w..(r + 1) * w].iter_mut() {
+        for x in &mut t[r * w..(r + 1) * w] {
             *x /= piv;
         }
         let prow: Vec<f64> = t[r * w..(r + 1) * w].to_vec();
@@ -144,13 +144,15 @@ pub fn solve_symmetric_game(m: usize, g: &[f64]) -> Result<Vec<f64>> {
         ));
     }
     let mut p: Vec<f64> = y.iter().map(|v| v / s).collect();
-    for v in p.iter_mut() {
+    for v in &mut p {
         if *v < 1e-12 {
             *v = 0.0;
         }
     }
     let s: f64 = p.iter().sum();
-    p.iter_mut().for_each(|v| *v /= s);
+    for v in &mut *p {
+        *v /= s;
+    }
     // verify the definition
     for j in 0..m {
         let v: f64 = (0..m).map(|i| p[i] * g[i * m + j]).sum();

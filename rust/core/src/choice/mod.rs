@@ -221,7 +221,7 @@ mod tests {
         assert!(TieBreak::Order(vec![0, 1]).order(3).is_err());
         let r = TieBreak::Random(7).order(10).unwrap().unwrap();
         let mut s = r.clone();
-        s.sort();
+        s.sort_unstable();
         assert_eq!(s, (0..10).collect::<Vec<_>>());
         assert_eq!(TieBreak::Random(7).order(10).unwrap().unwrap(), r);
     }

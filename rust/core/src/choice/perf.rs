@@ -35,7 +35,7 @@ fn random_orders(n: usize, m: usize, seed: u64) -> Vec<i64> {
 }
 
 #[test]
-#[ignore]
+#[ignore = "slow (timing or large input): cargo test -- --ignored"]
 fn perf_profile_irv() {
     let (n, m) = (1_000_000, 20);
     let v = random_orders(n, m, 1);
@@ -69,7 +69,7 @@ fn perf_profile_irv() {
 }
 
 #[test]
-#[ignore]
+#[ignore = "slow (timing or large input): cargo test -- --ignored"]
 fn perf_kemeny() {
     for m in [10, 16, 20] {
         let v = random_orders(200, m, 2);
@@ -86,7 +86,7 @@ fn perf_kemeny() {
 }
 
 #[test]
-#[ignore]
+#[ignore = "slow (timing or large input): cargo test -- --ignored"]
 fn perf_committees() {
     let (n, m, k) = (2000, 300, 20);
     let mut rng = ChaCha8Rng::seed_from_u64(3);
@@ -106,7 +106,7 @@ fn perf_committees() {
 }
 
 #[test]
-#[ignore]
+#[ignore = "slow (timing or large input): cargo test -- --ignored"]
 fn perf_profile_phases() {
     let (n, m) = (1_000_000, 20);
     let v = random_orders(n, m, 1);
@@ -138,7 +138,7 @@ fn perf_profile_phases() {
 /// The benchmark's path: `from_rank_matrix` (i64 ranks) + margins, then IRV on the built
 /// profile. Threads from `PERF_THREADS` (unset: default). Best of 3.
 #[test]
-#[ignore]
+#[ignore = "slow (timing or large input): cargo test -- --ignored"]
 fn perf_rank_matrix_irv() {
     let (n, m) = (1_000_000, 20);
     let orders = random_orders(n, m, 1);

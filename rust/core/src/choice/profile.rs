@@ -15,6 +15,7 @@ use super::check_weight;
 use crate::error::Result;
 use crate::hashing::Hash64;
 use crate::input_err;
+use crate::offsets::Offsets;
 use crate::parallel::with_threads;
 
 /// Largest candidate count a [`Profile`] holds (ranks are stored as `u16`).
@@ -75,27 +76,6 @@ fn check_weights(weights: Option<&[f64]>, n: usize) -> Result<()> {
         }
         for (i, &x) in w.iter().enumerate() {
             check_weight(x, "ballot", i)?;
-        }
-    }
-    Ok(())
-}
-
-fn check_offsets(off: &[i64], len: usize, what: &str, of: &str) -> Result<()> {
-    if off.is_empty() {
-        return input_err!(
-            "{what} offsets are empty; they need one more entry than there are {of}"
-        );
-    }
-    if off[0] < 0 || off[off.len() - 1] as u64 > len as u64 || off[off.len() - 1] < 0 {
-        return input_err!("{what} offsets run outside 0..={len}");
-    }
-    for (i, w) in off.windows(2).enumerate() {
-        if w[1] < w[0] {
-            return input_err!(
-                "{what} offsets decrease at entry {i}: {} then {}",
-                w[0],
-                w[1]
-            );
         }
     }
     Ok(())
@@ -204,7 +184,7 @@ fn duplicate_updates(m: usize, ranks: &[u16], weights: &[f64]) -> Vec<(usize, f6
         rest = tail;
         parts.push(whole);
     }
-    for whole in parts.iter_mut() {
+    for whole in &mut parts {
         let mut whole: &mut [u64] = std::mem::take(whole);
         let p = outs[0].len();
         for (out, c) in outs.iter_mut().zip(&counts) {
@@ -307,7 +287,7 @@ fn parse_parallel<F>(n: usize, m: usize, threads: Option<usize>, f: F) -> Result
 where
     F: Fn(usize, &mut [u16]) -> Result<()> + Sync + Send,
 {
-    parse_parallel_with(n, m, threads, |b, row, _: &mut ()| f(b, row))
+    parse_parallel_with(n, m, threads, |b, row, (): &mut ()| f(b, row))
 }
 
 /// [`parse_parallel`] with a scratch value `S` per chunk (reused across the chunk's rows).
@@ -370,7 +350,7 @@ fn rank_row(src: &[i64], row: &mut [u16], s: &mut RankScratch) {
         }
     }
     if lo > hi {
-        row.iter_mut().for_each(|r| *r = 0);
+        row.fill(0);
         return;
     }
     let span = (hi - lo) as u64 + 1;
@@ -384,7 +364,7 @@ fn rank_row(src: &[i64], row: &mut [u16], s: &mut RankScratch) {
             }
         }
         let mut t: u16 = 0;
-        for d in s.dense.iter_mut() {
+        for d in &mut s.dense {
             let present = *d;
             *d = t;
             t += present;
@@ -469,9 +449,7 @@ impl Profile {
                 .collect();
             fill_row(row, as_i64.iter(), m, b)?;
         }
-        let w = weights
-            .map(|w| w.to_vec())
-            .unwrap_or_else(|| vec![1.0; ballots.len()]);
+        let w = weights.map_or_else(|| vec![1.0; ballots.len()], <[f64]>::to_vec);
         Self::build(m, ranks, w, None)
     }
 
@@ -487,8 +465,8 @@ impl Profile {
         threads: Option<usize>,
     ) -> Result<Self> {
         check_m(m)?;
-        check_offsets(tier_offsets, values.len(), "tier", "tiers")?;
-        check_offsets(ballot_offsets, tier_offsets.len() - 1, "ballot", "ballots")?;
+        Offsets::within(tier_offsets, values.len(), "tier offsets")?;
+        Offsets::within(ballot_offsets, tier_offsets.len() - 1, "ballot offsets")?;
         let n = ballot_offsets.len() - 1;
         check_weights(weights, n)?;
         let ranks = parse_parallel(n, m, threads, |b, row| {
@@ -497,7 +475,7 @@ impl Profile {
                 (t0..t1).map(|t| &values[tier_offsets[t] as usize..tier_offsets[t + 1] as usize]);
             fill_row(row, tiers, m, b)
         })?;
-        let w = weights.map(|w| w.to_vec()).unwrap_or_else(|| vec![1.0; n]);
+        let w = weights.map_or_else(|| vec![1.0; n], <[f64]>::to_vec);
         Self::build(m, ranks, w, threads)
     }
 
@@ -524,7 +502,7 @@ impl Profile {
             rank_row(&ranks[b * m..(b + 1) * m], row, s);
             Ok(())
         })?;
-        let w = weights.map(|w| w.to_vec()).unwrap_or_else(|| vec![1.0; n]);
+        let w = weights.map_or_else(|| vec![1.0; n], <[f64]>::to_vec);
         Self::build(m, out, w, threads)
     }
 
@@ -558,7 +536,7 @@ impl Profile {
             }
             fill_row(row, src[..len].iter().map(std::slice::from_ref), m, b)
         })?;
-        let w = weights.map(|w| w.to_vec()).unwrap_or_else(|| vec![1.0; n]);
+        let w = weights.map_or_else(|| vec![1.0; n], <[f64]>::to_vec);
         Self::build(m, out, w, threads)
     }
 
@@ -576,8 +554,8 @@ impl Profile {
         threads: Option<usize>,
     ) -> Result<Vec<Self>> {
         check_m(m)?;
-        check_offsets(tier_offsets, values.len(), "tier", "tiers")?;
-        check_offsets(ballot_offsets, tier_offsets.len() - 1, "ballot", "ballots")?;
+        Offsets::within(tier_offsets, values.len(), "tier offsets")?;
+        Offsets::within(ballot_offsets, tier_offsets.len() - 1, "ballot offsets")?;
         let n = ballot_offsets.len() - 1;
         if groups.len() != n {
             return input_err!("{} group labels for {n} ballots", groups.len());
@@ -623,7 +601,7 @@ impl Profile {
         check_weights(Some(&weights), weights.len())?;
         let mut seen = vec![false; m + 1];
         for (b, row) in ranks.chunks(m).enumerate() {
-            seen.iter_mut().for_each(|s| *s = false);
+            seen.fill(false);
             for &r in row {
                 if r as usize > m {
                     return input_err!(
@@ -775,7 +753,7 @@ impl Profile {
             let mut distinct = vals.clone();
             distinct.sort_unstable();
             distinct.dedup();
-            for v in vals.iter_mut() {
+            for v in &mut vals {
                 *v = distinct.binary_search(v).unwrap_or(0) as u16;
             }
             dst.copy_from_slice(&vals);
@@ -1216,7 +1194,7 @@ pub(crate) mod tests {
         let boffs: Vec<i64> = (0..=n as i64).map(|i| i * m as i64).collect();
         let parts = Profile::from_nested_grouped(m, &vals, &offs, &boffs, Some(&w), &g, 3, Some(2))
             .unwrap();
-        let tot: f64 = parts.iter().map(|p| p.total_weight()).sum();
+        let tot: f64 = parts.iter().map(super::Profile::total_weight).sum();
         assert!((tot - w.iter().sum::<f64>()).abs() < 1e-6);
     }
 }

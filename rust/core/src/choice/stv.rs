@@ -329,7 +329,7 @@ impl<'a> Count<'a> {
             .collect();
         let all = reached.is_empty() && hope.len() <= left;
         if all {
-            reached = hope.clone();
+            reached.clone_from(&hope);
         }
         if !reached.is_empty() {
             // highest tally first; equal tallies by the tie-break where the order matters

@@ -21,6 +21,7 @@ use rayon::prelude::*;
 
 use crate::error::{CoreError, Result};
 use crate::matrix::{check_directions, MatrixView};
+use crate::offsets::Offsets;
 
 /// One constraint tier on objective `objective` (index).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -72,17 +73,7 @@ pub fn edge_batch(view: &MatrixView, offsets: &[usize], p: &EdgeParams) -> Resul
             "scores need at least one objective column".into(),
         ));
     }
-    if offsets.first() != Some(&0) || offsets.last() != Some(&n) {
-        return Err(CoreError::Input(format!(
-            "offsets must start at 0 and end at the number of rows ({n})"
-        )));
-    }
-    if let Some(g) = offsets.windows(2).position(|w| w[1] < w[0]) {
-        return Err(CoreError::Input(format!(
-            "offsets must be non-decreasing (offsets[{g}] > offsets[{}])",
-            g + 1
-        )));
-    }
+    Offsets::covering(offsets, n, "offsets")?;
     for (t, tier) in p.tiers.iter().enumerate() {
         if tier.objective >= m {
             return Err(CoreError::Input(format!(
@@ -550,7 +541,7 @@ mod tests {
 
     /// Timing only (not a test of speed): `cargo test -p pluralign-core --release edge::tests::timing -- --ignored --nocapture`
     #[test]
-    #[ignore]
+    #[ignore = "slow (timing or large input): cargo test -- --ignored"]
     fn timing() {
         let (n, k, m) = (100_000usize, 16usize, 4usize);
         let mut state = 12345u64;

@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use super::sort;
 use crate::error::{CoreError, Result};
 use crate::matrix::{check_directions, to_min, MatrixView, NanPolicy};
+use crate::offsets::Offsets;
 
 /// Which rows form each group: group `g` is rows `perm[offsets[g]..offsets[g+1]]`, or the
 /// plain row range when `perm` is `None`.
@@ -23,36 +24,9 @@ pub struct GroupIndex {
 impl GroupIndex {
     /// Validated CSR offsets over `n` rows.
     pub fn from_offsets(offsets: &[i64], n: usize) -> Result<Self> {
-        if offsets.is_empty() {
-            return Err(CoreError::Input(
-                "offsets must not be empty: pass [0, ..., n]".into(),
-            ));
-        }
-        if offsets[0] != 0 {
-            return Err(CoreError::Input(format!(
-                "offsets[0] must be 0, got {}",
-                offsets[0]
-            )));
-        }
-        for (g, w) in offsets.windows(2).enumerate() {
-            if w[1] < w[0] {
-                return Err(CoreError::Input(format!(
-                    "offsets must be non-decreasing: offsets[{}] = {} > offsets[{}] = {}",
-                    g,
-                    w[0],
-                    g + 1,
-                    w[1]
-                )));
-            }
-        }
-        let last = offsets[offsets.len() - 1];
-        if last != n as i64 {
-            return Err(CoreError::Input(format!(
-                "offsets must end at the number of rows ({n}), got {last}"
-            )));
-        }
+        let o = Offsets::covering(offsets, n, "offsets")?;
         Ok(Self {
-            offsets: offsets.iter().map(|&o| o as usize).collect(),
+            offsets: o.to_usize(),
             perm: None,
         })
     }
@@ -242,8 +216,8 @@ fn dominance_masks<const M: usize>(pts: &[f64], k: usize, dominated_by: &mut [u6
                 a_le &= a[d] <= b[d];
                 b_le &= b[d] <= a[d];
             }
-            dominated_by[j] |= u64::from(a_le & !b_le) << i;
-            dominated_by[i] |= u64::from(b_le & !a_le) << j;
+            dominated_by[j] |= u64::from(a_le && !b_le) << i;
+            dominated_by[i] |= u64::from(b_le && !a_le) << j;
         }
     }
 }
@@ -258,8 +232,8 @@ fn dominance_masks_dyn(pts: &[f64], m: usize, k: usize, dominated_by: &mut [u64;
                 a_le &= a[d] <= b[d];
                 b_le &= b[d] <= a[d];
             }
-            dominated_by[j] |= u64::from(a_le & !b_le) << i;
-            dominated_by[i] |= u64::from(b_le & !a_le) << j;
+            dominated_by[j] |= u64::from(a_le && !b_le) << i;
+            dominated_by[i] |= u64::from(b_le && !a_le) << j;
         }
     }
 }
@@ -304,9 +278,8 @@ fn rank_group(pts: &[f64], m: usize, k: usize, first_only: bool, out: &mut Vec<u
     } else {
         // Already in minimization space: no flips, no NaN (inf stands for worst).
         let maximize = vec![false; m];
-        let view = match MatrixView::row_major(pts, k, m) {
-            Ok(v) => v,
-            Err(_) => unreachable!("buffer built with k * m values"),
+        let Ok(view) = MatrixView::row_major(pts, k, m) else {
+            unreachable!("buffer built with k * m values")
         };
         if first_only {
             let f = sort::front(&view, &maximize, NanPolicy::Worst).unwrap_or_default();

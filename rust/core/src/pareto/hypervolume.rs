@@ -123,8 +123,8 @@ fn hv(pts: Vec<f64>, m: usize, r: &[f64]) -> f64 {
     match (n, m) {
         (0, _) => 0.0,
         (1, _) => boxvol(&pts, r),
-        (_, 1) => (r[0] - pts.iter().cloned().fold(f64::INFINITY, f64::min)).max(0.0),
-        (_, 2) | (_, 3) => {
+        (_, 1) => (r[0] - pts.iter().copied().fold(f64::INFINITY, f64::min)).max(0.0),
+        (_, 2 | 3) => {
             // exactly n x m values, so the view always fits; the general algorithm is the
             // fallback rather than a panic path
             let Ok(view) = MatrixView::row_major(&pts[..n * m], n, m) else {
@@ -468,7 +468,7 @@ pub fn hypervolume_mc(
     let box_volume = boxvol(&ideal, &r);
     let k = front.len() / m;
     let tree = KdTree::build((0..k as u32).collect(), m, |u, buf: &mut [f64]| {
-        buf.copy_from_slice(&front[u * m..(u + 1) * m])
+        buf.copy_from_slice(&front[u * m..(u + 1) * m]);
     });
     const CHUNK: u64 = 1 << 15;
     let hits: u64 = (0..samples.div_ceil(CHUNK))

@@ -91,7 +91,7 @@ pub fn indicator(
         .collect();
     Ok(match which {
         Indicator::EpsilonAdditive | Indicator::EpsilonMultiplicative => {
-            per_ref.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
+            per_ref.iter().copied().fold(f64::NEG_INFINITY, f64::max)
         }
         Indicator::Igd | Indicator::IgdPlus => per_ref.iter().sum::<f64>() / per_ref.len() as f64,
     })

@@ -43,7 +43,7 @@ pub(crate) fn weakly_dominates(q: &[f64], p: &[f64]) -> bool {
 pub(crate) fn lex_cmp(a: &[f64], b: &[f64]) -> Ordering {
     for (x, y) in a.iter().zip(b) {
         match x.total_cmp(y) {
-            Ordering::Equal => continue,
+            Ordering::Equal => {}
             o => return o,
         }
     }

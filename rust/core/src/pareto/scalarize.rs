@@ -218,7 +218,7 @@ pub fn dirichlet(m: usize, n: usize, seed: u64, alpha: f64) -> Result<Vec<f64>> 
     for _ in 0..n {
         let mut done = false;
         for _ in 0..DIRECT_TRIES {
-            for v in row.iter_mut() {
+            for v in &mut row {
                 *v = gamma.sample(&mut rng);
             }
             let s: f64 = row.iter().sum();

@@ -85,7 +85,7 @@ where
             let (a, b) = (a as usize, b as usize);
             for j in 1..m {
                 match key(a, j).total_cmp(&key(b, j)) {
-                    std::cmp::Ordering::Equal => continue,
+                    std::cmp::Ordering::Equal => {}
                     o => return o,
                 }
             }
@@ -431,7 +431,7 @@ where
 /// path uses it once peeling stops paying off).
 pub fn ranks_prepared(p: &Prepared) -> Vec<u32> {
     KdTree::build((0..p.len() as u32).collect(), p.m, |u, buf: &mut [f64]| {
-        buf.copy_from_slice(p.row(u))
+        buf.copy_from_slice(p.row(u));
     })
     .ranks()
 }
@@ -469,7 +469,7 @@ pub fn front_prepared(p: &Prepared) -> Vec<bool> {
                 .collect()
         }
         _ => KdTree::build((0..n as u32).collect(), p.m, |u, buf: &mut [f64]| {
-            buf.copy_from_slice(p.row(u))
+            buf.copy_from_slice(p.row(u));
         })
         .front_mask(n),
     }

@@ -346,7 +346,9 @@ fn one_large_front_and_chains_match_definition() {
     let mut pts: Vec<f64> = (0..n * m).map(|_| rng.random::<f64>() + 1e-9).collect();
     for row in pts.chunks_exact_mut(m) {
         let s: f64 = row.iter().sum();
-        row.iter_mut().for_each(|v| *v /= s);
+        for v in &mut *row {
+            *v /= s;
+        }
     }
     let view = MatrixView::row_major(&pts, n, m).unwrap();
     let expect = naive_front(&pts, m);
@@ -379,7 +381,7 @@ fn kd_tree_any_leq_matches_definition() {
     let (n, m) = (3000, 4);
     let pts = near_ties(&mut rng, n, m);
     let tree = KdTree::build((0..n as u32).collect(), m, |i: usize, buf: &mut [f64]| {
-        buf.copy_from_slice(&pts[i * m..(i + 1) * m])
+        buf.copy_from_slice(&pts[i * m..(i + 1) * m]);
     });
     let mut s = tree.scratch();
     for _ in 0..2000 {
@@ -396,7 +398,7 @@ fn kd_tree_leaf_of_copies_is_decided_by_one_row() {
     let row: Vec<f64> = (0..m).map(|j| 0.1 * (j + 1) as f64).collect();
     let pts: Vec<f64> = (0..100).flat_map(|_| row.clone()).collect();
     let tree = KdTree::build((0..100).collect(), m, |i: usize, buf: &mut [f64]| {
-        buf.copy_from_slice(&pts[i * m..(i + 1) * m])
+        buf.copy_from_slice(&pts[i * m..(i + 1) * m]);
     });
     let mut s = tree.scratch();
     let mut worse = row.clone();
@@ -425,7 +427,7 @@ fn kd_tree_leaf_of_copies_is_decided_by_one_row() {
         })
         .collect();
     let tree = KdTree::build((0..100).collect(), m, |i: usize, buf: &mut [f64]| {
-        buf.copy_from_slice(&pts[i * m..(i + 1) * m])
+        buf.copy_from_slice(&pts[i * m..(i + 1) * m]);
     });
     assert_eq!(tree.front_mask(100), naive_front(&pts, m));
 }

@@ -167,7 +167,7 @@ where
                         prev = [0u8; HEX_LEN];
                     }
                 }
-            })
+            });
     })?;
     Ok(out)
 }

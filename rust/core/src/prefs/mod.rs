@@ -32,21 +32,14 @@ use rayon::prelude::*;
 
 use crate::error::{CoreError, Result};
 use crate::input_err;
+use crate::offsets::Offsets;
 use crate::parallel::with_threads;
 
 /// Groups per parallel work item.
 const GROUP_CHUNK: usize = 4096;
 
 fn check_groups(offsets: &[usize], rows: &[u32], n_values: usize) -> Result<()> {
-    if offsets.is_empty() || offsets[0] != 0 || offsets[offsets.len() - 1] != rows.len() {
-        return input_err!(
-            "offsets must start at 0 and end at the number of rows ({})",
-            rows.len()
-        );
-    }
-    if let Some(i) = offsets.windows(2).position(|w| w[1] < w[0]) {
-        return input_err!("offsets decrease at group {i}");
-    }
+    Offsets::covering(offsets, rows.len(), "offsets")?;
     if let Some(k) = rows.iter().position(|&r| r as usize >= n_values) {
         return input_err!(
             "row index {} at position {k} is outside the {n_values} rows",
@@ -94,7 +87,7 @@ pub fn rating_pairs(
     // random scores the outcome is unpredictable.
     let verdict = |d: f64| -> (bool, bool) {
         let tie = d == 0.0;
-        (tie & !keep_ties, !tie & (d.abs() < min_margin))
+        (tie && !keep_ties, !tie & (d.abs() < min_margin))
     };
     let pairs_in = |g0: usize, g1: usize| -> usize {
         (g0..g1)

@@ -201,7 +201,7 @@ where
     let mut outs: Vec<Vec<Out>> = (0..chunks.len())
         .map(|_| Vec::with_capacity(cols.len()))
         .collect();
-    for col in cols.iter_mut() {
+    for col in &mut cols {
         macro_rules! spread {
             ($v:expr, $variant:ident) => {
                 for (o, s) in outs.iter_mut().zip(split_by($v, kept)) {

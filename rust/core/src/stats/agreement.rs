@@ -386,7 +386,16 @@ impl RunBuf {
     fn runs(&mut self, codes: &[u32]) -> &[(u32, f64)] {
         self.out.clear();
         self.touched.clear();
-        if !self.hist.is_empty() {
+        if self.hist.is_empty() {
+            self.touched.extend_from_slice(codes);
+            self.touched.sort_unstable();
+            for &c in &self.touched {
+                match self.out.last_mut() {
+                    Some(last) if last.0 == c => last.1 += 1.0,
+                    _ => self.out.push((c, 1.0)),
+                }
+            }
+        } else {
             for &c in codes {
                 let h = &mut self.hist[c as usize];
                 if *h == 0 {
@@ -399,15 +408,6 @@ impl RunBuf {
                 let h = &mut self.hist[c as usize];
                 self.out.push((c, *h as f64));
                 *h = 0;
-            }
-        } else {
-            self.touched.extend_from_slice(codes);
-            self.touched.sort_unstable();
-            for &c in &self.touched {
-                match self.out.last_mut() {
-                    Some(last) if last.0 == c => last.1 += 1.0,
-                    _ => self.out.push((c, 1.0)),
-                }
             }
         }
         &self.out
@@ -1058,7 +1058,7 @@ mod tests {
         let nv = vals.len();
         let code = |x: f64| vals.iter().position(|&y| y == x).unwrap();
         let mut units: Vec<i64> = u.to_vec();
-        units.sort();
+        units.sort_unstable();
         units.dedup();
         let mut o = vec![0.0; nv * nv];
         for &unit in &units {
@@ -1093,7 +1093,8 @@ mod tests {
                 }
                 Metric::Ordinal => {
                     let (lo, hi) = (c.min(k), c.max(k));
-                    let s: f64 = (lo..=hi).map(|g| nc[g]).sum::<f64>() - (nc[c] + nc[k]) / 2.0;
+                    let s: f64 =
+                        (lo..=hi).map(|g| nc[g]).sum::<f64>() - f64::midpoint(nc[c], nc[k]);
                     s * s
                 }
             }

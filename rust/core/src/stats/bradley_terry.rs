@@ -1143,12 +1143,11 @@ fn unidentifiable(v: &View) -> Option<String> {
                     break;
                 }
             }
-            match pushed {
-                Some(j) => stack.push((j, v.off[j])),
-                None => {
-                    order.push(i);
-                    stack.pop();
-                }
+            if let Some(j) = pushed {
+                stack.push((j, v.off[j]));
+            } else {
+                order.push(i);
+                stack.pop();
             }
         }
     }
@@ -1431,7 +1430,7 @@ pub fn bootstrap(
         );
     }
     let unconverged = good.iter().filter(|g| !g.1).count();
-    let (ql, qu) = ((1.0 - boot.level) / 2.0, (1.0 + boot.level) / 2.0);
+    let (ql, qu) = ((1.0 - boot.level) / 2.0, f64::midpoint(1.0, boot.level));
     let per: Vec<(f64, f64, f64)> = with_threads(opts.threads, || {
         per_item(n, n * used >= PAR_MIN_ENTRIES, |i| {
             let mut x: Vec<f64> = good.iter().map(|g| g.0[i]).collect();

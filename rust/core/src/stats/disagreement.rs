@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use crate::error::Result;
 use crate::input_err;
+use crate::offsets::Offsets;
 use crate::parallel::with_threads;
 
 fn check_weights(w: &[f64], what: &str) -> Result<f64> {
@@ -50,15 +51,7 @@ pub fn entropy_segments(
     weights: &[f64],
     threads: Option<usize>,
 ) -> Result<Vec<f64>> {
-    if offsets.is_empty() || offsets[0] != 0 || offsets[offsets.len() - 1] != weights.len() {
-        return input_err!(
-            "offsets must start at 0 and end at the number of weights ({})",
-            weights.len()
-        );
-    }
-    if let Some(i) = offsets.windows(2).position(|w| w[1] < w[0]) {
-        return input_err!("offsets decrease at entry {i}");
-    }
+    Offsets::covering(offsets, weights.len(), "offsets")?;
     let out: Vec<Result<f64>> = with_threads(threads, || {
         (0..offsets.len() - 1)
             .into_par_iter()
@@ -121,7 +114,7 @@ mod tests {
         // direct formula via entropies
         let (p, q) = ([0.2, 0.5, 0.3], [0.6, 0.1, 0.3]);
         let m: Vec<f64> = p.iter().zip(&q).map(|(a, b)| (a + b) / 2.0).collect();
-        let want = entropy(&m).unwrap() - (entropy(&p).unwrap() + entropy(&q).unwrap()) / 2.0;
+        let want = entropy(&m).unwrap() - f64::midpoint(entropy(&p).unwrap(), entropy(&q).unwrap());
         assert!((js_divergence(&p, &q).unwrap() - want).abs() < 1e-14);
         assert!(js_divergence(&p, &[1.0]).is_err());
     }

@@ -22,6 +22,8 @@ pub use bradley_terry::*;
 pub use disagreement::*;
 pub use elo::*;
 
+use std::fmt::Write;
+
 use crate::error::Result;
 use crate::input_err;
 
@@ -120,7 +122,7 @@ pub(crate) fn fmt_set(items: &[usize], max: usize) -> String {
         s.push_str(&i.to_string());
     }
     if items.len() > max {
-        s.push_str(&format!(", ... ({} items)", items.len()));
+        let _ = write!(s, ", ... ({} items)", items.len());
     }
     s.push('}');
     s
@@ -211,7 +213,7 @@ mod perf {
     use std::time::Instant;
 
     #[test]
-    #[ignore]
+    #[ignore = "slow (timing or large input): cargo test -- --ignored"]
     fn stats_perf_bt_1e6_comparisons_1000_items() {
         let (n, m) = (1000usize, 1_000_000usize);
         let mut rng = ChaCha8Rng::seed_from_u64(0);
@@ -281,7 +283,7 @@ mod perf {
     }
 
     #[test]
-    #[ignore]
+    #[ignore = "slow (timing or large input): cargo test -- --ignored"]
     fn stats_perf_krippendorff_1000_raters_100k_units() {
         let mut rng = ChaCha8Rng::seed_from_u64(0);
         let (mut u, mut r, mut v) = (vec![], vec![], vec![]);

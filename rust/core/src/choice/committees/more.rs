@@ -304,7 +304,7 @@ pub fn lex_minimax_av(ap: &ApprovalProfile, k: usize, tb: &TieBreak) -> Result<C
             for (x, y) in a.iter().zip(b) {
                 // the count of voters at a larger distance decides; fewer is better
                 match x.total_cmp(y) {
-                    std::cmp::Ordering::Equal => continue,
+                    std::cmp::Ordering::Equal => {}
                     o => return o,
                 }
             }
@@ -363,7 +363,7 @@ fn maximin_support_value(cover: &[Vec<u64>], weights: &[f64], members: &[usize])
     if members.is_empty() {
         return f64::INFINITY;
     }
-    let words = cover.first().map_or(0, |c| c.len());
+    let words = cover.first().map_or(0, std::vec::Vec::len);
     let mut s = Subsets {
         cover,
         weights,
