@@ -331,27 +331,116 @@ fn code_block(b: &Block<'_, '_>, codes: &mut [u32], expect: usize) -> Dict {
     d
 }
 
-/// Codes of the rows of `blocks` (written to `out`, one slice per block), merged into one
-/// dictionary in block order.
-fn code_blocks(blocks: &[Block<'_, '_>], out: &mut [&mut [u32]], expect: usize) -> Dict {
-    if blocks.len() == 1 {
-        return code_block(&blocks[0], out[0], expect);
-    }
-    let dicts: Vec<Dict> = blocks
+/// Codes of the rows of `blocks` (written to `out`, one slice per block; block 0 is already
+/// coded in `first`), merged into one dictionary in block order.
+fn code_blocks_after(
+    first: Dict,
+    blocks: &[Block<'_, '_>],
+    out: &mut [&mut [u32]],
+    expect: usize,
+) -> Dict {
+    let dicts: Vec<Dict> = blocks[1..]
         .par_iter()
-        .zip(out.par_iter_mut())
+        .zip(out[1..].par_iter_mut())
         .map(|(b, o)| code_block(b, o, expect))
         .collect();
-    let mut it = dicts.into_iter();
-    let mut global = it.next().unwrap_or_else(|| Dict::with_capacity(0));
-    let mut luts = vec![];
-    for d in it {
-        luts.push(global.absorb(&d));
-    }
+    let mut global = first;
+    let luts: Vec<Vec<u32>> = dicts.iter().map(|d| global.absorb(d)).collect();
     out[1..]
         .par_iter_mut()
         .zip(luts.par_iter())
         .for_each(|(o, lut)| o.iter_mut().for_each(|c| *c = lut[*c as usize]));
+    global
+}
+
+/// Partitions for many distinct values (a power of two; fixed, so nothing depends on the
+/// thread count).
+const PART_BITS: u32 = 8;
+
+/// Codes of the rows of `blocks` (written to `out`, the blocks back to back) when there are
+/// many distinct values: rows are first bucketed by the top bits of their hash, then each
+/// bucket is coded with its own small table (cache-resident, one per thread), and the buckets'
+/// values are numbered one bucket after the other.
+#[inline]
+fn hash_at<'s>(b: &'s Block<'_, '_>, i: usize) -> (u128, u64, &'s [u8]) {
+    let bytes = b.strings.get(i);
+    let key = b.strings.short_key(i).unwrap_or_else(|| key_of(bytes));
+    (key, hash_of(key, bytes), bytes)
+}
+
+fn code_partitioned(blocks: &[Block<'_, '_>], out: &mut [u32]) -> Dict {
+    let parts = 1usize << PART_BITS;
+    // 1. per block: each row's bucket, and the rows of each bucket in row order
+    let mut bucket_of = vec![0u8; out.len()];
+    let mut outs_b: Vec<&mut [u8]> = vec![];
+    {
+        let mut rest: &mut [u8] = &mut bucket_of;
+        for b in blocks {
+            let (head, tail) = rest.split_at_mut(b.hi - b.lo);
+            outs_b.push(head);
+            rest = tail;
+        }
+    }
+    let lists: Vec<Vec<Vec<u32>>> = blocks
+        .par_iter()
+        .zip(outs_b.par_iter_mut())
+        .map(|(b, ob)| {
+            let mut l: Vec<Vec<u32>> = vec![vec![]; parts];
+            for (k, i) in (b.lo..b.hi).enumerate() {
+                let p = (hash_at(b, i).1 >> (64 - PART_BITS)) as usize;
+                ob[k] = p as u8;
+                l[p].push(k as u32);
+            }
+            l
+        })
+        .collect();
+    let starts: Vec<usize> = blocks
+        .iter()
+        .scan(0usize, |acc, b| {
+            let s = *acc;
+            *acc += b.hi - b.lo;
+            Some(s)
+        })
+        .collect();
+    // 2. per bucket: its own table; rows of different buckets are disjoint, so the writes of
+    // the local codes never meet
+    struct Out(*mut u32);
+    // SAFETY: shared only to write disjoint rows (each row belongs to exactly one bucket).
+    unsafe impl Sync for Out {}
+    let out_ptr = Out(out.as_mut_ptr());
+    let out_len = out.len();
+    let dicts: Vec<Dict> = (0..parts)
+        .into_par_iter()
+        .map(|p| {
+            let _ = &out_ptr;
+            let mut d = Dict::with_capacity(64);
+            for (bi, b) in blocks.iter().enumerate() {
+                for &k in &lists[bi][p] {
+                    let i = b.lo + k as usize;
+                    let (key, h, bytes) = hash_at(b, i);
+                    let c = d.code(key, h, bytes, (b.col, b.base + i as u64));
+                    let row = starts[bi] + k as usize;
+                    debug_assert!(row < out_len);
+                    // SAFETY: `row` < out.len() and no other bucket holds this row.
+                    unsafe { *out_ptr.0.add(row) = c };
+                }
+            }
+            d
+        })
+        .collect();
+    drop(lists);
+    // 3. one table numbering the buckets' values one bucket after the other (the buckets hold
+    // disjoint values, so this only appends), and the rows' codes shifted to match
+    let n: usize = dicts.iter().map(Dict::len).sum();
+    let mut global = Dict::with_capacity(n);
+    let mut base = Vec::with_capacity(parts);
+    for d in &dicts {
+        base.push(global.len() as u32);
+        global.absorb(d);
+    }
+    out.par_iter_mut()
+        .zip(bucket_of.par_iter())
+        .for_each(|(c, &p)| *c += base[p as usize]);
     global
 }
 
@@ -430,7 +519,7 @@ pub fn factorize_text(
     }
     let plain_rows: usize = blocks.iter().map(|b| b.hi - b.lo).sum();
     let mut plain_codes = vec![0u32; plain_rows];
-    let mut dict = {
+    let (mut dict, bucketed) = {
         let mut rest: &mut [u32] = &mut plain_codes;
         let mut outs: Vec<&mut [u32]> = vec![];
         for b in &blocks {
@@ -439,9 +528,26 @@ pub fn factorize_text(
             rest = tail;
         }
         if blocks.is_empty() {
-            Dict::with_capacity(expect_distinct.min(dict_rows.len()))
+            (
+                Dict::with_capacity(expect_distinct.min(dict_rows.len())),
+                false,
+            )
         } else {
-            code_blocks(&blocks, &mut outs, expect_distinct)
+            // The first block tells many distinct values (bucketed path) from few (blocks with
+            // small tables, merged: cheap when the values repeat).
+            let sample = code_block(&blocks[0], outs[0], expect_distinct);
+            let rows0 = blocks[0].hi - blocks[0].lo;
+            if blocks.len() == 1 {
+                (sample, false)
+            } else if 16 * sample.len() <= rows0 {
+                (
+                    code_blocks_after(sample, &blocks, &mut outs, expect_distinct),
+                    false,
+                )
+            } else {
+                drop(outs);
+                (code_partitioned(&blocks, &mut plain_codes), true)
+            }
         }
     };
     // used dictionary entries, in first-use order; then a lookup table per dictionary chunk
@@ -465,8 +571,8 @@ pub fn factorize_text(
         let d = &dict;
         order.par_sort_unstable_by(|&a, &b| d.bytes(a as usize).cmp(d.bytes(b as usize)));
         Some(invert(&order))
-    } else if !dict_rows.is_empty() && !blocks.is_empty() {
-        // mixed plain and dictionary columns: renumber by first position (column, row)
+    } else if bucketed || (!dict_rows.is_empty() && !blocks.is_empty()) {
+        // bucketed, or mixed plain and dictionary columns: renumber by first position
         let mut order: Vec<u32> = (0..n as u32).collect();
         order.sort_unstable_by_key(|&c| dict.first[c as usize]);
         Some(invert(&order))
@@ -709,6 +815,16 @@ mod tests {
         ]);
         // NUL bytes are data, not padding: "a" and "a\0" differ
         check(&["a", "a\0", "a\0\0", "a", "a\0"]);
+    }
+
+    #[test]
+    fn few_values_across_blocks_and_threads() {
+        // > BLOCK rows over few values: the merged small-table path
+        let owned: Vec<String> = (0..400_000u64)
+            .map(|i| format!("model-{}", (i * 31) % 997))
+            .collect();
+        let vals: Vec<&str> = owned.iter().map(String::as_str).collect();
+        check(&vals);
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod choice;
 mod convert;
 mod edge;
 mod errors;
+mod factorize;
 mod govern;
 mod pareto;
 mod prefs;
@@ -23,6 +24,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     govern::register(m)?;
     stats::register(m)?;
     prefs::register(m)?;
+    factorize::register(m)?;
     m.add_function(wrap_pyfunction!(default_threads, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     Ok(())
