@@ -192,7 +192,17 @@ fn factorize_ids<'py>(
             .join(", ")
     };
     let is_int = |t: &DataType| t.is_integer();
-    let f: Factorized = if kinds.iter().all(|t| is_int(t)) {
+    let n_int = kinds.iter().filter(|t| is_int(t)).count();
+    if n_int > 0 && n_int < kinds.len() {
+        return Err(schema_error(
+            py,
+            format!(
+                "id columns {} mix integer and text types; cast them to one type",
+                names()
+            ),
+        ));
+    }
+    let f: Factorized = if n_int == kinds.len() {
         let mut cols: Vec<Vec<Cow<'_, [i64]>>> = vec![];
         for c in &columns {
             let mut chunks = vec![];
@@ -264,15 +274,6 @@ fn factorize_ids<'py>(
                 }
             };
             cols.push(col);
-        }
-        if columns.iter().any(|c| c.data_type.is_integer()) {
-            return Err(schema_error(
-                py,
-                format!(
-                    "id columns {} mix integer and text types; cast them to one type",
-                    names()
-                ),
-            ));
         }
         let expect = 1 << 10;
         run(py, threads, || {
