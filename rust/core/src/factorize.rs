@@ -5,9 +5,9 @@
 //!
 //! Strings: each value is hashed once; a linear-probing table of `u64` slots (32-bit hash tag,
 //! 32-bit code) finds its code. Per code the table keeps a 16-byte key in the Arrow *view*
-//! layout (length, then the bytes inline if they fit in 12, else a 4-byte prefix and an offset
-//! into an owned arena of the distinct long strings), so most comparisons never leave the key
-//! array. Large inputs are cut into fixed blocks that are coded in parallel with small local
+//! layout (length, then the bytes inline if they fit in 12, else a 4-byte prefix and the last 8
+//! bytes; the whole long values live in an owned arena), so most comparisons never leave the
+//! key array. Large inputs are cut into fixed blocks that are coded in parallel with small local
 //! tables and merged in block order: the first-seen order (and so every output) is the same for
 //! any thread count. Sorting touches only the distinct values.
 //!
@@ -168,8 +168,9 @@ fn mix(a: u64, b: u64) -> u64 {
     (p as u64) ^ ((p >> 64) as u64)
 }
 
-/// The 16-byte key of a value: length in the low 4 bytes, then the bytes (<= 12, zero padded)
-/// or a 4-byte prefix (longer values; their bytes live in the arena).
+/// The 16-byte key of a value: length in the low 4 bytes, then the bytes (<= 12, zero padded),
+/// or for longer values a 4-byte prefix and the last 8 bytes (ids often share a prefix and
+/// differ at the end, so unequal long values rarely reach the arena's bytes).
 #[inline]
 fn key_of(b: &[u8]) -> u128 {
     let mut buf = [0u8; 16];
@@ -180,7 +181,9 @@ fn key_of(b: &[u8]) -> u128 {
     if b.len() <= 12 {
         key
     } else {
-        key & ((1u128 << 64) - 1)
+        let mut tail = [0u8; 8];
+        tail.copy_from_slice(&b[b.len() - 8..]);
+        (key & ((1u128 << 64) - 1)) | ((u64::from_le_bytes(tail) as u128) << 64)
     }
 }
 
@@ -202,8 +205,9 @@ struct Dict {
     keys: Vec<u128>,
     hashes: Vec<u64>,
     first: Vec<Position>,
-    /// The long distinct values, back to back; a long key holds its offset in the top 8 bytes.
+    /// The long distinct values, back to back, and where each code's value starts there.
     arena: Vec<u8>,
+    at: Vec<usize>,
 }
 
 impl Dict {
@@ -216,6 +220,7 @@ impl Dict {
             hashes: Vec::new(),
             first: Vec::new(),
             arena: Vec::new(),
+            at: Vec::new(),
         }
     }
 
@@ -233,7 +238,7 @@ impl Dict {
                 unsafe { &*(&self.keys[code] as *const u128 as *const [u8; 16]) };
             &bytes[4..4 + len]
         } else {
-            let o = (k >> 64) as usize;
+            let o = self.at[code];
             &self.arena[o..o + len]
         }
     }
@@ -253,22 +258,16 @@ impl Dict {
             if s & 0xffff_ffff_0000_0000 == tag {
                 let c = (s as u32 - 1) as usize;
                 let k = self.keys[c];
-                if long {
-                    if k as u64 == key as u64 && self.bytes(c) == b {
-                        return c as u32;
-                    }
-                } else if k == key {
+                if k == key && (!long || self.bytes(c) == b) {
                     return c as u32;
                 }
             }
             i = (i + 1) & self.mask;
         }
         let c = self.keys.len();
-        let mut key = key;
+        self.at.push(self.arena.len());
         if long {
-            let o = self.arena.len() as u128;
             self.arena.extend_from_slice(b);
-            key |= o << 64;
         }
         self.keys.push(key);
         self.hashes.push(h);
@@ -298,13 +297,7 @@ impl Dict {
         (0..other.len())
             .map(|c| {
                 let b = other.bytes(c);
-                let key = other.keys[c]
-                    & if other.keys[c] as u32 > 12 {
-                        u64::MAX as u128
-                    } else {
-                        u128::MAX
-                    };
-                self.code(key, other.hashes[c], b, other.first[c])
+                self.code(other.keys[c], other.hashes[c], b, other.first[c])
             })
             .collect()
     }
