@@ -806,6 +806,12 @@ mod tests {
             "abcdYYYYYYYYYYYYYYYYYYYYY",
             "abcdXXXXXXXXXXXXXXXXXXXXX",
         ]);
+        // same length, first 4 and last 8 bytes: only the arena's bytes tell them apart
+        check(&[
+            "abcd-middle-1-ZZZZZZZZ",
+            "abcd-middle-2-ZZZZZZZZ",
+            "abcd-middle-1-ZZZZZZZZ",
+        ]);
         // NUL bytes are data, not padding: "a" and "a\0" differ
         check(&["a", "a\0", "a\0\0", "a", "a\0"]);
     }
