@@ -5,6 +5,7 @@ the preference-data issue ("Speed" section), printed as one table.
     .venv/bin/python benches/prefs_ratios.py                 # the sizes below (minutes)
     .venv/bin/python benches/prefs_ratios.py --quick         # 1/10 sizes: a smoke run
     .venv/bin/python benches/prefs_ratios.py --r2p-prompts 1000000 --kripp-items 100000
+    .venv/bin/python benches/prefs_ratios.py --ids --k 3     # integer vs string/categorical ids
 
 Cases (targets from the issue):
 
@@ -228,6 +229,100 @@ TINY = {"r2p": {"prompts": 50}, "bt": {"cmp": 2000, "items": 20},
 
 
 # --------------------------------------------------------------------------------------------
+# id types, in one process: integer vs string vs Categorical vs Enum ids on the same data
+# --------------------------------------------------------------------------------------------
+
+
+def _id_variants(df, cols, prefix: str):
+    """The frame with integer ids and the same ids as String, Categorical and Enum."""
+    import polars as pl
+
+    s = df.with_columns([(pl.lit(prefix) + pl.col(c).cast(pl.String)).alias(c) for c in cols])
+    values = pl.concat([s[c] for c in cols]).unique().sort()
+    return {
+        "int": df,
+        "str": s,
+        "cat": s.with_columns([pl.col(c).cast(pl.Categorical) for c in cols]),
+        "enum": s.with_columns([pl.col(c).cast(pl.Enum(values)) for c in cols]),
+    }
+
+
+def ids_cases(n: int, threads):
+    """(case, {variant: (fn, input_bytes)}) for the four id-heavy calls."""
+    import numpy as np
+    import polars as pl
+
+    from pluralign import pareto
+    from pluralign.prefs import tally
+    from pluralign.stats import agreement, bradley_terry
+
+    rng = np.random.default_rng(0)
+    w, lo = bt_data(n, 1000)
+    bt = _id_variants(pl.DataFrame({"chosen_id": w, "rejected_id": lo}),
+                      ["chosen_id", "rejected_id"], "model-")
+    out = [(f"bradley_terry {n:,} cmp, 1,000 items",
+            {k: (lambda d=d: bradley_terry(d, tol=1e-8, standard_errors=False, threads=threads),
+                 d.estimated_size()) for k, d in bt.items()})]
+    import choix
+
+    data = list(zip(w.tolist(), lo.tolist(), strict=True))
+    out[0][1]["choix-ilsr"] = (lambda: choix.ilsr_pairwise(1000, data, tol=1e-8),
+                               w.nbytes + lo.nbytes)
+    ta = tally_data(n)
+    tv = _id_variants(ta, ["group", "chosen_id", "rejected_id"], "id-")
+    out.append((f"tally {n:,} cmp, 100 groups x 50 items",
+                {k: (lambda d=d: tally(d, by="group", threads=threads), d.estimated_size())
+                 for k, d in tv.items()}))
+    x = kripp_data(1000, n // 50)  # 5% of 1000 x n/50 cells rated: ~n ratings
+    r_, u_ = np.nonzero(~np.isnan(x))
+    ag = _id_variants(pl.DataFrame({"annotator_id": r_, "item": u_, "value": x[r_, u_]}),
+                      ["annotator_id", "item"], "u-")
+    out.append((f"agreement (alpha, interval) {len(r_):,} ratings",
+                {k: (lambda d=d: agreement(d, "krippendorff", "interval", threads=threads),
+                     d.estimated_size()) for k, d in ag.items()}))
+    g = n // 8
+    pts = pl.DataFrame({"prompt_id": rng.integers(0, g, n),
+                        **{f"o{j}": rng.random(n) for j in range(3)}})
+    pv = _id_variants(pts, ["prompt_id"], "prompt-")
+    out.append((f"pareto.ranks groups= {n:,} rows, {g:,} prompts (shuffled), 3 objectives",
+                {k: (lambda d=d: pareto.ranks(d, groups="prompt_id",
+                                              objectives=["o0", "o1", "o2"], threads=threads),
+                     d.estimated_size()) for k, d in pv.items()}))
+    return out
+
+
+def ids_main(n: int, k: int, threads) -> None:
+    import statistics
+
+    print(f"# id types in one process — {platform.machine()}, {os.cpu_count()} cores, "
+          f"threads={threads or 'all'}, load {_loadavg()}; {k} runs each, interleaved")
+    print()
+    print("| case | ids | min s | median s | min / int min | extra peak memory (input) |")
+    print("|---|---|---|---|---|---|")
+    for label, variants in ids_cases(n, threads):
+        times = {v: [] for v in variants}
+        mem = {}
+        for v, (fn, nbytes) in variants.items():  # first call: peak memory, not timed
+            gc.collect()
+            exact = _reset_peak()
+            before = _status_kb("VmRSS") if exact else _peak_kb()
+            fn()
+            mem[v] = (max(0, _peak_kb() - (before or 0)) * 1024, nbytes)
+        for _ in range(k):  # interleaved, so load changes hit every variant alike
+            for v, (fn, _) in variants.items():
+                t0 = time.perf_counter()
+                fn()
+                times[v].append(time.perf_counter() - t0)
+        base = min(times["int"])
+        for v, ts in times.items():
+            ratio = min(ts) / base
+            rel = f"{ratio:.2f}x" if v != "choix-ilsr" else f"{ratio:.1f}x (int is {ratio:.0f}x faster)"
+            print(f"| {label} | {v} | {min(ts):.4f} | {statistics.median(ts):.4f} | {rel} | "
+                  f"{fmt_mb(mem[v][0])} ({fmt_mb(mem[v][1])}) |")
+        sys.stdout.flush()
+
+
+# --------------------------------------------------------------------------------------------
 # child process
 # --------------------------------------------------------------------------------------------
 
@@ -297,7 +392,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--k", type=int, default=3)
     ap.add_argument("--budget", type=float, default=30.0)
     ap.add_argument("--timeout", type=float, default=900.0)
+    ap.add_argument("--ids", action="store_true",
+                    help="integer vs String / Categorical / Enum ids on the same data, in one "
+                    "process (bradley_terry with choix, tally, agreement, grouped Pareto ranks)")
+    ap.add_argument("--ids-rows", type=int, default=1_000_000)
     a = ap.parse_args(argv)
+    if a.ids:
+        ids_main(a.ids_rows // (10 if a.quick else 1), a.k, a.threads)
+        return 0
     if a.child:
         print(json.dumps(_child(json.loads(a.child))))
         return 0

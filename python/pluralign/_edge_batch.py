@@ -12,6 +12,7 @@ import polars as pl
 
 from . import _core
 from . import _validate as _v
+from ._factorize import factorize
 from .errors import InputError, SchemaError
 from .govern.context import Context
 
@@ -59,6 +60,11 @@ def scores_frame(scores: Any, context: Context, prompt_id: str) -> pl.DataFrame:
     return scores
 
 
+def _run_starts(codes: np.ndarray) -> np.ndarray:
+    """Rows where a run of equal codes begins."""
+    return np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+
+
 def run_kernel(
     scores: pl.DataFrame,
     context: Context,
@@ -79,8 +85,16 @@ def run_kernel(
         starts = np.concatenate([[0], np.flatnonzero(step) + 1])
         contiguous = bool((step >= 0).all()) or pid.n_unique() == len(starts)
     else:
-        starts = np.flatnonzero((pid != pid.shift(1)).fill_null(True).to_numpy())
-        contiguous = pid.n_unique() == len(starts)
+        # text / categorical prompt ids: the shared factorizer (sorted codes), so contiguity
+        # and the stable grouping below work on integers
+        _, (codes,) = factorize(pid, threads=threads)
+        starts = _run_starts(codes)
+        contiguous = len(starts) == int(codes.max()) + 1
+        if not contiguous:
+            order = np.argsort(codes, kind="stable")
+            table = scores[order]
+            starts = _run_starts(codes[order])
+            contiguous = True
     if not contiguous:
         # prompts are not contiguous: group them (stable, so candidate order is kept)
         table = scores.sort(prompt_id, maintain_order=True)

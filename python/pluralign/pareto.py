@@ -24,6 +24,7 @@ import polars as pl
 
 from . import _core
 from . import _validate as _v
+from ._factorize import factorize
 from .errors import InputError, LimitError, SchemaError
 
 __all__ = [
@@ -123,7 +124,7 @@ _check_threads = _v.threads
 
 
 def _group_codes(groups: Any, points: Any, n: int) -> np.ndarray:
-    """Integer codes of group ids (ints as they are, anything else by dense rank)."""
+    """Integer codes of group ids (ints as they are, anything else by the shared factorizer)."""
     if isinstance(groups, str):
         if not isinstance(points, pl.DataFrame):
             raise InputError(f"groups={groups!r} names a column, but points is not a DataFrame")
@@ -146,10 +147,10 @@ def _group_codes(groups: Any, points: Any, n: int) -> np.ndarray:
         row = int(s.is_null().arg_max() or 0)
         raise InputError(f"groups has a null id at row {row}; every row needs a group")
     if s.dtype.is_integer() and s.dtype != pl.UInt64:
-        codes = s.cast(pl.Int64)
-    else:
-        codes = s.rank("dense").cast(pl.Int64)
-    return np.ascontiguousarray(codes.to_numpy(), dtype=np.int64)
+        return np.ascontiguousarray(s.cast(pl.Int64).to_numpy(), dtype=np.int64)
+    # only equality matters for grouping: first-seen codes, no sort of the distinct ids
+    _, (codes,) = factorize(s, sort=False)
+    return codes.astype(np.int64)
 
 
 def _offsets(offsets: Any) -> np.ndarray:

@@ -13,8 +13,9 @@ and disagreement measures (polars in, polars out; the numerics run in the Rust c
 - :func:`disagreement`: per-item Shannon entropy of the label distribution and, between groups,
   the (generalized) Jensen–Shannon divergence (Lin 1991) and whether group majorities differ.
 
-Item, rater and unit ids may be of any polars type; they are factorized to integer codes with
-polars before entering Rust, and results name the original ids.
+Item, rater and unit ids may be of any polars type; they are factorized to integer codes in Rust
+straight from the Arrow buffers (:mod:`pluralign._factorize`), and results name the original
+ids in their original type.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import polars as pl
 
 from . import _core
 from . import _validate as _v
+from ._factorize import factorize
 from .errors import InputError, SchemaError
 
 __all__ = [
@@ -59,50 +61,10 @@ def _check_no_nulls(df: pl.DataFrame, cols: Sequence[str], what: str) -> None:
 
 
 def _factorize(*cols: pl.Series) -> tuple[pl.Series, list[np.ndarray]]:
-    """Sorted distinct values of the columns and each column's int64 codes into them.
-
-    Integer ids in a compact range are coded with a lookup table (no sort or hash)."""
-    dtypes = {c.dtype for c in cols}
-    if len(dtypes) > 1:
-        names = ", ".join(f"'{c.name}' ({c.dtype})" for c in cols)
-        raise SchemaError(f"columns {names} must have the same type; cast them to one type")
-    n = sum(len(c) for c in cols)
-    dtype = cols[0].dtype
-    if dtype.is_integer() and n and all(c.null_count() == 0 for c in cols):
-        mn = min(int(c.min()) for c in cols)  # type: ignore[arg-type]
-        mx = max(int(c.max()) for c in cols)  # type: ignore[arg-type]
-        if mx - mn < min(2**31, max(4 * n, 1 << 16)):
-            raw = [c.to_numpy().astype(np.int64, copy=False) - mn for c in cols]
-            present = np.zeros(mx - mn + 1, dtype=bool)
-            for r in raw:
-                present[r] = True
-            lut = np.cumsum(present, dtype=np.int64) - 1
-            items = pl.Series("item", np.flatnonzero(present) + mn).cast(dtype)
-            return items, [lut[r] for r in raw]
-    allv = pl.concat([c.rename("item") for c in cols]) if len(cols) > 1 else cols[0].rename("item")
-    if dtype == pl.Categorical and allv.null_count() == 0:
-        # categorical codes through a lookup table from each distinct code to the position of
-        # its string among the sorted distinct strings (no string is materialized per row)
-        distinct = allv.unique()
-        phys = distinct.to_physical().to_numpy().astype(np.int64)
-        if len(phys) and int(phys.max()) < max(4 * n, 1 << 20):
-            order = np.argsort(distinct.cast(pl.String).to_numpy(), kind="stable")
-            lut = np.full(int(phys.max()) + 1, -1, dtype=np.int64)
-            lut[phys[order]] = np.arange(len(phys))
-            items = distinct.gather(order)
-            return items, [lut[c.to_physical().to_numpy().astype(np.int64)] for c in cols]
-    items = allv.unique().sort()
-    if dtype in (pl.String, pl.Categorical) and allv.null_count() == 0:
-        # a hash cast to an Enum of the sorted distinct strings gives each value's position
-        # among them: 4x faster than two binary searches over 1e6 strings
-        enum = pl.Enum(items.cast(pl.String))
-        return items, [c.cast(pl.String).cast(enum).to_physical().to_numpy().astype(np.int64)
-                       for c in cols]
-    codes = [
-        items.search_sorted(c).cast(pl.Int64).to_numpy(allow_copy=True).astype(np.int64)
-        for c in cols
-    ]
-    return items, codes
+    """Sorted distinct values of the columns and each column's int64 codes into them (the
+    shared Rust factorizer, :mod:`pluralign._factorize`)."""
+    items, codes = factorize(*cols)
+    return items.rename("item"), [c.astype(np.int64) for c in codes]
 
 
 def _weights(df: pl.DataFrame, col: str | None) -> np.ndarray | None:

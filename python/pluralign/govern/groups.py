@@ -23,6 +23,7 @@ import numpy as np
 import polars as pl
 
 from pluralign import _validate as _v
+from pluralign._factorize import factorize
 from pluralign.errors import InputError, LimitError, SchemaError
 
 from . import polis
@@ -168,20 +169,9 @@ def vote_matrix(votes: pl.DataFrame, statements: pl.DataFrame | None = None) -> 
 
 
 def _codes(ids: pl.Series) -> tuple[pl.Series, np.ndarray]:
-    """(sorted distinct ids, position of each id among them). Integer ids with a compact range
-    are coded by a presence table in O(n); others by a dense rank (a sort)."""
-    if ids.dtype.is_integer() and ids.dtype not in (pl.UInt64,):
-        a = ids.to_numpy().astype(np.int64, copy=False)
-        lo, hi = int(a.min()), int(a.max())
-        span = hi - lo + 1
-        if span <= 4 * len(a) + 1024:
-            present = np.zeros(span, dtype=bool)
-            present[a - lo] = True
-            position = np.cumsum(present, dtype=np.int64) - 1
-            values = np.flatnonzero(present) + lo
-            return pl.Series(ids.name, values).cast(ids.dtype), position[a - lo]
-    distinct = ids.unique().sort()
-    return distinct, (ids.rank("dense") - 1).to_numpy().astype(np.int64)
+    """(sorted distinct ids, position of each id among them): the shared Rust factorizer."""
+    values, (codes,) = factorize(ids)
+    return values, codes.astype(np.int64)
 
 
 def _canonical_order(rows: np.ndarray, cols: np.ndarray, n: int, m: int) -> np.ndarray:

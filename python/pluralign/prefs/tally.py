@@ -2,8 +2,8 @@
 
 ``tally(comparisons, groups=[...])`` sums, per group and unordered item pair ``(item_a, item_b)``
 with ``item_a < item_b``, the comparisons won by each side and the ties, as counts and as
-summed weights. The counting runs in Rust (``rust/core/src/prefs``) on integer codes that
-polars computes. Tallies of disjoint batches :meth:`Tally.merge` into exactly the tally of the
+summed weights. The counting runs in Rust (``rust/core/src/prefs``) on integer codes from the
+shared Rust id factorizer. Tallies of disjoint batches :meth:`Tally.merge` into exactly the tally of the
 union (counts are integers; weight sums are equal up to floating-point rounding), so the same
 code runs as a fold over files on one machine or as ``map_batches`` + merge on a cluster.
 """
@@ -19,6 +19,7 @@ import polars as pl
 
 from .. import _core
 from .. import _validate as _v
+from .._factorize import factorize
 from ..errors import InputError, SchemaError
 
 __all__ = ["Tally", "tally"]
@@ -112,41 +113,15 @@ class Tally:
 
 
 class _Codes:
-    """Integer codes of one or more same-typed columns, and the way back to values.
-
-    Integer ids in a compact range are coded as ``id - min`` (no sorting or hashing); anything
-    else is coded by its rank among the sorted distinct values."""
+    """Integer codes of one or more same-typed columns (the shared Rust factorizer,
+    :mod:`pluralign._factorize`), and the way back to values in the input's type."""
 
     def __init__(self, *cols: pl.Series) -> None:
-        n = sum(len(c) for c in cols)
-        dtype = cols[0].dtype
-        self.offset: int | None = None
-        self.values: pl.Series | None = None
-        if dtype.is_integer() and n:
-            mn = min(int(c.min()) for c in cols)  # type: ignore[arg-type]
-            mx = max(int(c.max()) for c in cols)  # type: ignore[arg-type]
-            if mx - mn < min(2**31, max(4 * n, 1 << 16)):
-                self.offset, self.size = mn, mx - mn + 1
-                # id - mn is in [0, 2^31): uint32 wrap-around arithmetic gives it exactly.
-                self.codes = []
-                for c in cols:
-                    a = c.to_numpy().astype(np.uint32)
-                    a -= np.uint32(mn % 2**32)
-                    self.codes.append(a)
-                self.dtype = dtype
-                return
-        allv = pl.concat([c.rename("v") for c in cols]) if len(cols) > 1 else cols[0].rename("v")
-        self.values = allv.unique().sort(nulls_last=True)
+        self.values, self.codes = factorize(*cols)
         self.size = len(self.values)
-        self.codes = [
-            self.values.search_sorted(c).to_numpy().astype(np.uint32, copy=False) for c in cols
-        ]
 
     def decode(self, codes: np.ndarray, name: str) -> pl.Series:
-        if self.values is not None:
-            return self.values.gather(pl.Series(codes.astype(np.uint32))).alias(name)
-        assert self.offset is not None
-        return pl.Series(name, codes.astype(np.int64) + self.offset).cast(self.dtype)
+        return self.values.gather(pl.Series(codes.astype(np.uint32))).alias(name)
 
 
 def tally(

@@ -7,6 +7,7 @@
 pub mod choice;
 pub mod edge;
 pub mod error;
+pub mod factorize;
 pub mod govern;
 pub mod hashing;
 pub mod matrix;

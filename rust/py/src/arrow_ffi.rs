@@ -28,6 +28,8 @@ const STREAM_CAPSULE: &CStr = c"arrow_array_stream";
 pub struct ArrowColumn {
     pub name: String,
     pub data_type: DataType,
+    /// Whether a dictionary column's dictionary order is the values' order (polars Enum).
+    pub dict_ordered: bool,
     pub chunks: Vec<ArrayRef>,
 }
 
@@ -73,6 +75,7 @@ impl<'a, 'py> FromPyObject<'a, 'py> for ArrowColumn {
             return Ok(ArrowColumn {
                 name: field.name().clone(),
                 data_type: field.data_type().clone(),
+                dict_ordered: field.dict_is_ordered().unwrap_or(false),
                 chunks: vec![make_array(data)],
             });
         }
@@ -116,6 +119,7 @@ fn read_stream(mut stream: FFI_ArrowArrayStream) -> PyResult<ArrowColumn> {
     Ok(ArrowColumn {
         name: field.name().clone(),
         data_type: field.data_type().clone(),
+        dict_ordered: field.dict_is_ordered().unwrap_or(false),
         chunks,
     })
 }

@@ -9,6 +9,7 @@ mod choice;
 mod convert;
 mod edge;
 mod errors;
+mod factorize;
 mod govern;
 mod pareto;
 mod prefs;
@@ -25,6 +26,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     stats::register(m)?;
     prefs::register(m)?;
     results::register(m)?;
+    factorize::register(m)?;
     m.add_function(wrap_pyfunction!(default_threads, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_error_samples, m)?)?;

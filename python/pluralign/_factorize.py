@@ -1,0 +1,65 @@
+"""The one id factorizer of the library: dense integer codes for id columns (items, raters,
+prompts, groups), computed in Rust straight from the Arrow buffers of the polars Series
+(``rust/core/src/factorize.rs``): text (String, Binary, large and view layouts), Categorical /
+Enum (through their dictionaries, no per-row text), integers (a presence table when the range
+is compact). Other types (floats, dates, ...) go through a polars sort and search.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from . import _core
+from .errors import InputError, SchemaError
+
+_INTS = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
+
+
+def _native(dtype: pl.DataType) -> bool:
+    return dtype in _INTS or dtype in (pl.String, pl.Binary, pl.Categorical) or isinstance(dtype, pl.Enum)
+
+
+def factorize(*cols: pl.Series, sort: bool = True,
+              threads: int | None = None) -> tuple[pl.Series, list[np.ndarray]]:
+    """The distinct values of ``cols`` (taken together, in their own dtype) and each column's
+    uint32 codes into them.
+
+    With ``sort`` the values are sorted (numbers numerically, text byte-wise = by code point,
+    Categorical by its text, Enum in its category order) and codes are positions in that order;
+    without it they are numbered in order of first appearance (for grouping, where only equality
+    matters). Nulls are an ``InputError`` naming the column and row; columns of different types
+    a ``SchemaError``.
+    """
+    dtypes = {c.dtype for c in cols}
+    if len(dtypes) > 1:
+        names = ", ".join(f"'{c.name}' ({c.dtype})" for c in cols)
+        raise SchemaError(f"columns {names} must have the same type; cast them to one type")
+    for c in cols:
+        if c.null_count():
+            row = int(c.is_null().arg_max() or 0)
+            raise InputError(f"id column '{c.name}' has a null at row {row}; drop or fill the nulls")
+    dtype = cols[0].dtype
+    if not _native(dtype) or (dtype == pl.UInt64 and any(int(c.max() or 0) >= 2**63 for c in cols)):
+        return _factorize_polars(cols)
+    codes, first_col, first_row = _core.factorize_ids(list(cols), sort=sort, threads=threads)
+    first_row = first_row.astype(np.int64, copy=False)
+    if len(cols) == 1 or not first_col.any():
+        values = cols[0].gather(first_row)
+    else:
+        # gather each column's share, then put the values back in code order
+        parts, where = [], []
+        for k, c in enumerate(cols):
+            sel = np.flatnonzero(first_col == k)
+            if len(sel):
+                parts.append(c.gather(first_row[sel]))
+                where.append(sel)
+        values = pl.concat(parts).gather(np.argsort(np.concatenate(where), kind="stable"))
+    return values.rename(cols[0].name), codes
+
+
+def _factorize_polars(cols: tuple[pl.Series, ...]) -> tuple[pl.Series, list[np.ndarray]]:
+    allv = pl.concat([c.rename("v") for c in cols]) if len(cols) > 1 else cols[0].rename("v")
+    values = allv.unique().sort()
+    codes = [values.search_sorted(c).to_numpy().astype(np.uint32) for c in cols]
+    return values.rename(cols[0].name), codes

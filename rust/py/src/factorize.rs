@@ -1,0 +1,332 @@
+//! Binding of `pluralign_core::factorize`: id columns arrive as Arrow columns (polars Series,
+//! pyarrow arrays) and are read in place: text (utf8, large_utf8, utf8_view, binary kinds),
+//! dictionaries over text (polars Categorical / Enum) and integers.
+
+use std::borrow::Cow;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+};
+use arrow_array::{Array, ArrayRef};
+use arrow_schema::DataType;
+use numpy::PyArray1;
+use pluralign_core::factorize::{self, Factorized, Strings, TextColumn};
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+use crate::arrow_ffi::ArrowColumn;
+use crate::errors::{input_error, py_error, run};
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(factorize_ids, m)?)?;
+    Ok(())
+}
+
+fn schema_error(py: Python<'_>, msg: String) -> PyErr {
+    py_error(py, "SchemaError", msg)
+}
+
+/// The chunk as borrowed text, or None for a non-text type.
+fn strings(a: &ArrayRef) -> Option<Strings<'_>> {
+    Some(match a.data_type() {
+        DataType::Utf8 => {
+            let s = a.as_string::<i32>();
+            Strings::Utf8 {
+                offsets: s.value_offsets(),
+                data: s.values().as_slice(),
+            }
+        }
+        DataType::Binary => {
+            let s = a.as_binary::<i32>();
+            Strings::Utf8 {
+                offsets: s.value_offsets(),
+                data: s.values().as_slice(),
+            }
+        }
+        DataType::LargeUtf8 => {
+            let s = a.as_string::<i64>();
+            Strings::LargeUtf8 {
+                offsets: s.value_offsets(),
+                data: s.values().as_slice(),
+            }
+        }
+        DataType::LargeBinary => {
+            let s = a.as_binary::<i64>();
+            Strings::LargeUtf8 {
+                offsets: s.value_offsets(),
+                data: s.values().as_slice(),
+            }
+        }
+        DataType::Utf8View => {
+            let s = a.as_string_view();
+            Strings::View {
+                views: s.views(),
+                buffers: s.data_buffers().iter().map(|b| b.as_slice()).collect(),
+            }
+        }
+        DataType::BinaryView => {
+            let s = a.as_binary_view();
+            Strings::View {
+                views: s.views(),
+                buffers: s.data_buffers().iter().map(|b| b.as_slice()).collect(),
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// Dictionary keys as u32 (borrowed when they are u32), or an error message.
+fn dict_keys(a: &ArrayRef) -> Result<(Cow<'_, [u32]>, &ArrayRef), String> {
+    macro_rules! widen {
+        ($t:ty) => {{
+            let d = a.as_dictionary::<$t>();
+            let keys = d
+                .keys()
+                .values()
+                .iter()
+                .map(|&k| {
+                    u32::try_from(k)
+                        .map_err(|_| format!("dictionary key {k} is negative or too large"))
+                })
+                .collect::<Result<Vec<u32>, String>>()?;
+            (Cow::Owned(keys), d.values())
+        }};
+    }
+    let DataType::Dictionary(kt, _) = a.data_type() else {
+        return Err("not a dictionary".into());
+    };
+    Ok(match kt.as_ref() {
+        DataType::UInt32 => {
+            let d = a.as_dictionary::<UInt32Type>();
+            (Cow::Borrowed(d.keys().values().as_ref()), d.values())
+        }
+        DataType::UInt8 => widen!(UInt8Type),
+        DataType::UInt16 => widen!(UInt16Type),
+        DataType::UInt64 => widen!(UInt64Type),
+        DataType::Int8 => widen!(Int8Type),
+        DataType::Int16 => widen!(Int16Type),
+        DataType::Int32 => widen!(Int32Type),
+        DataType::Int64 => widen!(Int64Type),
+        t => return Err(format!("dictionary keys of type {t}")),
+    })
+}
+
+/// Integer chunk values as i64 (borrowed when they are i64).
+fn ints(a: &ArrayRef) -> Option<Result<Cow<'_, [i64]>, String>> {
+    macro_rules! widen {
+        ($t:ty) => {
+            Cow::Owned(
+                a.as_primitive::<$t>()
+                    .values()
+                    .iter()
+                    .map(|&x| x as i64)
+                    .collect(),
+            )
+        };
+    }
+    Some(Ok(match a.data_type() {
+        DataType::Int64 => Cow::Borrowed(a.as_primitive::<Int64Type>().values().as_ref()),
+        DataType::Int32 => widen!(Int32Type),
+        DataType::Int16 => widen!(Int16Type),
+        DataType::Int8 => widen!(Int8Type),
+        DataType::UInt32 => widen!(UInt32Type),
+        DataType::UInt16 => widen!(UInt16Type),
+        DataType::UInt8 => widen!(UInt8Type),
+        DataType::UInt64 => {
+            let v = a.as_primitive::<UInt64Type>().values();
+            if let Some(x) = v.iter().find(|&&x| x > i64::MAX as u64) {
+                return Some(Err(format!("UInt64 id {x} is above 2^63 - 1")));
+            }
+            Cow::Owned(v.iter().map(|&x| x as i64).collect())
+        }
+        _ => return None,
+    }))
+}
+
+fn first_null(c: &ArrowColumn) -> Option<usize> {
+    let mut base = 0;
+    for ch in &c.chunks {
+        if ch.null_count() > 0 {
+            let i = (0..ch.len()).find(|&i| ch.is_null(i)).unwrap_or(0);
+            return Some(base + i);
+        }
+        base += ch.len();
+    }
+    None
+}
+
+/// Factorizes id columns as one set of values: returns `(codes, first_column, first_row)`,
+/// a uint32 array of codes per column and, per code, where its value first occurs. Codes
+/// follow the sorted order of the values when `sort` (numeric for integers, byte-wise for
+/// text, the dictionary's order for ordered dictionaries (polars Enum) sharing one
+/// dictionary), else the order of first appearance.
+#[pyfunction]
+#[pyo3(signature = (columns, sort=true, threads=None))]
+fn factorize_ids<'py>(
+    py: Python<'py>,
+    columns: Vec<ArrowColumn>,
+    sort: bool,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    if columns.is_empty() {
+        return Err(input_error(py, "factorize_ids needs at least one column"));
+    }
+    for c in &columns {
+        if let Some(row) = first_null(c) {
+            return Err(input_error(
+                py,
+                format!(
+                    "id column '{}' has a null at row {row}; drop or fill the nulls",
+                    c.name
+                ),
+            ));
+        }
+    }
+    let kinds: Vec<&DataType> = columns.iter().map(|c| &c.data_type).collect();
+    let names = || {
+        columns
+            .iter()
+            .map(|c| format!("'{}' ({})", c.name, c.data_type))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let is_int = |t: &DataType| t.is_integer();
+    let n_int = kinds.iter().filter(|t| is_int(t)).count();
+    if n_int > 0 && n_int < kinds.len() {
+        return Err(schema_error(
+            py,
+            format!(
+                "id columns {} mix integer and text types; cast them to one type",
+                names()
+            ),
+        ));
+    }
+    let f: Factorized = if n_int == kinds.len() {
+        let mut cols: Vec<Vec<Cow<'_, [i64]>>> = vec![];
+        for c in &columns {
+            let mut chunks = vec![];
+            for ch in &c.chunks {
+                match ints(ch) {
+                    Some(Ok(v)) => chunks.push(v),
+                    Some(Err(e)) => {
+                        return Err(input_error(py, format!("id column '{}': {e}", c.name)))
+                    }
+                    None => unreachable_type(py, c)?,
+                }
+            }
+            cols.push(chunks);
+        }
+        // one slice per column (several chunks are joined: integer columns are cheap to copy)
+        let flat: Vec<Cow<'_, [i64]>> = cols
+            .into_iter()
+            .map(|ch| {
+                if ch.len() == 1 {
+                    ch.into_iter().next().unwrap_or_default()
+                } else {
+                    Cow::Owned(ch.concat())
+                }
+            })
+            .collect();
+        let slices: Vec<&[i64]> = flat.iter().map(|c| c.as_ref()).collect();
+        run(py, threads, || factorize::factorize_int(&slices))?
+    } else if let Some(enum_keys) = shared_ordered_dictionary(&columns) {
+        // polars Enum: one dictionary for all chunks, its order is the values' order: the keys
+        // are the codes' integers (no text is read at all)
+        let keys: Vec<Vec<i64>> = enum_keys;
+        let slices: Vec<&[i64]> = keys.iter().map(|c| c.as_slice()).collect();
+        run(py, threads, || factorize::factorize_int(&slices))?
+    } else {
+        let mut cols: Vec<TextColumn<'_>> = vec![];
+        for c in &columns {
+            let col = match &c.data_type {
+                DataType::Dictionary(_, _) => {
+                    let mut chunks = vec![];
+                    for ch in &c.chunks {
+                        let (keys, values) = dict_keys(ch).map_err(|e| {
+                            schema_error(py, format!("id column '{}': {e}", c.name))
+                        })?;
+                        if values.null_count() > 0 {
+                            return Err(input_error(
+                                py,
+                                format!("id column '{}' has a null in its dictionary", c.name),
+                            ));
+                        }
+                        let Some(s) = strings(values) else {
+                            return Err(schema_error(py, format!(
+                                "id column '{}' is a dictionary of {}; only text dictionaries are supported",
+                                c.name, values.data_type()
+                            )));
+                        };
+                        chunks.push((keys, s));
+                    }
+                    TextColumn::Dict(chunks)
+                }
+                _ => {
+                    let mut chunks = vec![];
+                    for ch in &c.chunks {
+                        match strings(ch) {
+                            Some(s) => chunks.push(s),
+                            None => unreachable_type(py, c)?,
+                        }
+                    }
+                    TextColumn::Plain(chunks)
+                }
+            };
+            cols.push(col);
+        }
+        let expect = 1 << 10;
+        run(py, threads, || {
+            factorize::factorize_text(&cols, sort, expect)
+        })?
+    };
+    let codes: Vec<Bound<'py, PyArray1<u32>>> = f
+        .codes
+        .into_iter()
+        .map(|c| PyArray1::from_vec(py, c))
+        .collect();
+    let (fc, fr): (Vec<u32>, Vec<u64>) = f.first.into_iter().unzip();
+    let out: Vec<Bound<'py, PyAny>> = vec![
+        pyo3::types::PyList::new(py, codes)?.into_any(),
+        PyArray1::from_vec(py, fc).into_any(),
+        PyArray1::from_vec(py, fr).into_any(),
+    ];
+    PyTuple::new(py, out)
+}
+
+fn unreachable_type(py: Python<'_>, c: &ArrowColumn) -> PyResult<()> {
+    Err(schema_error(
+        py,
+        format!(
+            "id column '{}' has type {}; ids must be text, categorical / enum or integers",
+            c.name, c.data_type
+        ),
+    ))
+}
+
+/// The keys of every chunk as i64 when all columns are ordered dictionaries (polars Enum)
+/// over one and the same dictionary.
+fn shared_ordered_dictionary(columns: &[ArrowColumn]) -> Option<Vec<Vec<i64>>> {
+    let mut dict: Option<&ArrayRef> = None;
+    let mut out = vec![];
+    for c in columns {
+        if !matches!(c.data_type, DataType::Dictionary(_, _)) || !c.dict_ordered {
+            return None;
+        }
+        let mut keys = Vec::with_capacity(c.chunks.iter().map(|ch| ch.len()).sum());
+        for ch in &c.chunks {
+            let (k, values) = dict_keys(ch).ok()?;
+            match dict {
+                None => dict = Some(values),
+                Some(v) if v.to_data() == values.to_data() => {}
+                Some(_) => return None,
+            }
+            if k.iter().any(|&x| x as usize >= values.len()) {
+                return None;
+            }
+            keys.extend(k.iter().map(|&x| x as i64));
+        }
+        out.push(keys);
+    }
+    Some(out)
+}
