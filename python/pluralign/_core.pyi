@@ -39,6 +39,7 @@ __all__ = [
     "default_threads",
     "dirichlet",
     "edge_batch",
+    "factorize_ids",
     "hypervolume",
     "hypervolume_contributions",
     "hypervolume_mc",
@@ -52,6 +53,7 @@ __all__ = [
     "pareto_ranks",
     "prefs_content_ids",
     "prefs_contiguous_groups",
+    "prefs_json_value_counts",
     "prefs_pareto_pairs",
     "prefs_rating_pairs",
     "prefs_tally",
@@ -390,6 +392,9 @@ def prefs_pareto_pairs(
 ) -> dict[str, Any] | None: ...
 def prefs_content_ids(texts: Any, threads: int | None = None) -> npt.NDArray[np.uint8]: ...
 def prefs_json_value_counts(data: bytes, threads: int | None = None) -> tuple[int, int]: ...
+def factorize_ids(
+    columns: Sequence[Any], sort: bool = True, threads: int | None = None
+) -> tuple[list[npt.NDArray[np.uint32]], npt.NDArray[np.uint32], npt.NDArray[np.uint64]]: ...
 def prefs_contiguous_groups(
     columns: list[Any], threads: int | None = None
 ) -> npt.NDArray[np.int64] | None: ...

@@ -16,15 +16,15 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use crate::arrow_ffi::ArrowColumn;
-use crate::errors::{input_error, py_error, run};
+use crate::errors::{input_error, run};
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(factorize_ids, m)?)?;
     Ok(())
 }
 
-fn schema_error(py: Python<'_>, msg: String) -> PyErr {
-    py_error(py, "SchemaError", msg)
+fn schema_error(_py: Python<'_>, msg: String) -> PyErr {
+    crate::errors::schema_error(msg)
 }
 
 /// The chunk as borrowed text, or None for a non-text type.
