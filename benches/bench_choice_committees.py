@@ -63,7 +63,9 @@ def theirs(rule, alg, sets, m, k):
     for s in sets:
         prof.add_voter(Voter(s))
     kw = {} if alg is None else {"algorithm": alg}
-    return prof, lambda: frozenset(int(c) for c in abcrules.compute(rule, prof, k, resolute=True, **kw)[0])
+    return prof, lambda: frozenset(
+        int(c) for c in abcrules.compute(rule, prof, k, resolute=True, **kw)[0]
+    )
 
 
 def same(name, prof, a: frozenset, b: frozenset) -> bool:
@@ -93,8 +95,9 @@ def same(name, prof, a: frozenset, b: frozenset) -> bool:
 
 
 @pytest.mark.parametrize("impl", ["pluralign", "abcvoting"])
-@pytest.mark.parametrize("case", CASES,
-                         ids=[f"{c[0]}-{c[2]}-n{c[3]}-m{c[4]}-k{c[5]}" for c in CASES])
+@pytest.mark.parametrize(
+    "case", CASES, ids=[f"{c[0]}-{c[2]}-n{c[3]}-m{c[4]}-k{c[5]}" for c in CASES]
+)
 def test_committee(benchmark, case, impl):
     pytest.importorskip("abcvoting")
     name, rule, alg, n, m, k = case
@@ -129,8 +132,10 @@ def main() -> None:
         c = run_theirs()
         ta = time.perf_counter() - t
         ok = same(name, prof, frozenset(r.committee), c)
-        print(f"| {name} ({rule}, {alg or 'standard'}) | {n} | {m} | {k} | {ta:.3f} | {best:.5f} "
-              f"| {ta / best:,.0f}x | {ok} |")
+        print(
+            f"| {name} ({rule}, {alg or 'standard'}) | {n} | {m} | {k} | {ta:.3f} | {best:.5f} "
+            f"| {ta / best:,.0f}x | {ok} |"
+        )
 
 
 if __name__ == "__main__":

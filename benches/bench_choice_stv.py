@@ -67,7 +67,9 @@ def votekit_profile(ballots):
 
     names = [f"c{i}" for i in range(M)]
     return PreferenceProfile(
-        ballots=[Ballot(ranking=tuple(frozenset({names[c]}) for c in b), weight=1) for b in ballots],
+        ballots=[
+            Ballot(ranking=tuple(frozenset({names[c]}) for c in b), weight=1) for b in ballots
+        ],
         candidates=tuple(names),
     )
 
@@ -93,8 +95,11 @@ def run_pyrankvote(ballots):
     return [int(c.name[1:]) for c in res.get_winners()]
 
 
-SIZES = {"votekit": [10_000], "pyrankvote": [10_000, 100_000, 1_000_000],
-         "pluralign": [10_000, 100_000, 1_000_000]}
+SIZES = {
+    "votekit": [10_000],
+    "pyrankvote": [10_000, 100_000, 1_000_000],
+    "pluralign": [10_000, 100_000, 1_000_000],
+}
 
 
 def _cases():
@@ -171,14 +176,18 @@ def main() -> None:
             same = set(el_pr) == set(el)
             rows.append((n, "pyrankvote (other count)", t_pr, float("nan"), t_pp, t_rule, same))
     print(f"\nSTV, {M} candidates, {SEATS} seats, best of 3/5 for pluralign, 1 run for peers\n")
-    print("| n | peer | peer total s | peer count s | pluralign s (from ranks) | pluralign rule s "
-          "| ratio total | ratio count | same elected |")
+    print(
+        "| n | peer | peer total s | peer count s | pluralign s (from ranks) | pluralign rule s "
+        "| ratio total | ratio count | same elected |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for n, peer, tot, cnt, pp, rule, same in rows:
         rc = "" if np.isnan(cnt) else f"{cnt / rule:,.0f}x"
         cs = "" if np.isnan(cnt) else f"{cnt:.3f}"
-        print(f"| {n:.0e} | {peer} | {tot:.3f} | {cs} | {pp:.4f} | {rule:.4f} | {tot / pp:,.0f}x "
-              f"| {rc} | {same} |")
+        print(
+            f"| {n:.0e} | {peer} | {tot:.3f} | {cs} | {pp:.4f} | {rule:.4f} | {tot / pp:,.0f}x "
+            f"| {rc} | {same} |"
+        )
     sys.stdout.flush()
 
 

@@ -53,8 +53,12 @@ def test_decide_batch(benchmark, label: str, with_front: bool) -> None:
     arb = Arbiter(Context.builtin("medical_advice"))
     benchmark.group = f"edge-decide_batch-{label}x{K}x{M}"
     out = benchmark.pedantic(
-        arb.decide_batch, args=(df,), kwargs={"std": "std", "with_front": with_front},
-        rounds=3 if n < 1_000_000 else 1, iterations=1, warmup_rounds=0,
+        arb.decide_batch,
+        args=(df,),
+        kwargs={"std": "std", "with_front": with_front},
+        rounds=3 if n < 1_000_000 else 1,
+        iterations=1,
+        warmup_rounds=0,
     )
     assert out.height == n
 
@@ -72,8 +76,10 @@ def main() -> None:
             out = arb.decide_batch(df, std="std", with_front=with_front, threads=threads)
             best = min(best, time.perf_counter() - t0)
         counts = out["action"].value_counts().sort("action").rows()
-        print(f"decide_batch {n} prompts x {K} x {M} (with_front={with_front}, threads={threads}): "
-              f"best of 3 = {best:.3f} s; actions {counts}")
+        print(
+            f"decide_batch {n} prompts x {K} x {M} (with_front={with_front}, threads={threads}): "
+            f"best of 3 = {best:.3f} s; actions {counts}"
+        )
 
 
 if __name__ == "__main__":

@@ -39,8 +39,9 @@ def synthetic_votes(n: int, m: int, density: float, seed: int = 0) -> pl.DataFra
     rows = np.repeat(np.arange(n, dtype=np.int64), per)
     # distinct statements per participant without a per-participant loop: a random start and a
     # random stride coprime with m walk through per[i] different statements
-    strides = rng.choice([s for s in range(1, m) if np.gcd(s, m) == 1][: max(1, m // 7)] or [1],
-                         size=n)
+    strides = rng.choice(
+        [s for s in range(1, m) if np.gcd(s, m) == 1][: max(1, m // 7)] or [1], size=n
+    )
     local = np.arange(len(rows)) - np.repeat(np.cumsum(per) - per, per)
     cols = (np.repeat(rng.integers(0, m, size=n), per) + local * np.repeat(strides, per)) % m
     u = rng.random(len(rows))
@@ -61,8 +62,13 @@ def test_groups_consensus(benchmark, label: str) -> None:
     n, m, density = SIZES[label]
     votes = synthetic_votes(n, m, density)
     benchmark.group = f"govern-groups+consensus-{label}"
-    g, c = benchmark.pedantic(groups_and_consensus, args=(votes,),
-                              rounds=3 if n < 100_000 else 1, iterations=1, warmup_rounds=0)
+    g, c = benchmark.pedantic(
+        groups_and_consensus,
+        args=(votes,),
+        rounds=3 if n < 100_000 else 1,
+        iterations=1,
+        warmup_rounds=0,
+    )
     assert g.assignments.height == n and c.statements.height == m
 
 
@@ -75,6 +81,8 @@ if __name__ == "__main__":
     t1 = time.perf_counter()
     g, c = groups_and_consensus(votes)
     t2 = time.perf_counter()
-    print(f"{n} x {m}, {votes.height} votes ({votes.height / (n * m):.1%} filled): data "
-          f"{t1 - t0:.2f} s, opinion_groups + consensus {t2 - t1:.2f} s; k = {g.k}, "
-          f"sizes {g.sizes()}")
+    print(
+        f"{n} x {m}, {votes.height} votes ({votes.height / (n * m):.1%} filled): data "
+        f"{t1 - t0:.2f} s, opinion_groups + consensus {t2 - t1:.2f} s; k = {g.k}, "
+        f"sizes {g.sizes()}"
+    )

@@ -35,7 +35,9 @@ CASES = [
 ]
 
 PARAMS = [
-    pytest.param(task, size, impl, id=f"{task}-{kind}-{'-'.join(f'{v}' for v in size.values())}-{impl}")
+    pytest.param(
+        task, size, impl, id=f"{task}-{kind}-{'-'.join(f'{v}' for v in size.values())}-{impl}"
+    )
     for task, size, kind, impls in CASES
     for impl in impls
 ]
@@ -56,8 +58,9 @@ def _agree(task: str, a: dict, b: dict) -> None:
 def test_prefs(benchmark, task: str, size: dict, impl: str) -> None:
     fn, _, summarize = make(task, impl, size)
     benchmark.group = f"{task} {size}"
-    result = benchmark.pedantic(fn, rounds=3 if impl.startswith("pluralign") else 1,
-                                warmup_rounds=0)
+    result = benchmark.pedantic(
+        fn, rounds=3 if impl.startswith("pluralign") else 1, warmup_rounds=0
+    )
     record(benchmark, impl)
     s = summarize(result)
     key = (task, tuple(size.items()))

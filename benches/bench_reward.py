@@ -32,8 +32,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 BATCH, STEPS, MAX_LENGTH, THREADS, PAIRS = 4, 2, 128, 1, 64
 G1, G5 = "reward 1 objective", "reward 5 objectives"
-CASES = [("pluralign-1obj", G1, "pluralign"), ("trl", G1, "trl"),
-         ("pluralign-5obj", G5, "pluralign")]
+CASES = [
+    ("pluralign-1obj", G1, "pluralign"),
+    ("trl", G1, "trl"),
+    ("pluralign-5obj", G5, "pluralign"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +55,13 @@ def pairs():
 def test_reward_train(benchmark, pairs, impl: str, group: str, label: str) -> None:
     build = make_build(impl, pairs, BATCH, STEPS, MAX_LENGTH, THREADS)
     benchmark.group = group
-    loss = benchmark.pedantic(lambda train: train(), setup=lambda: ((build(),), {}),
-                              rounds=3, iterations=1, warmup_rounds=0)
+    loss = benchmark.pedantic(
+        lambda train: train(),
+        setup=lambda: ((build(),), {}),
+        rounds=3,
+        iterations=1,
+        warmup_rounds=0,
+    )
     record(benchmark, label)
     if label == "trl" and group in MINS and "trl" in MINS[group]:
         MINS.setdefault(G5, {})["trl"] = MINS[group]["trl"]  # same TRL run, both groups

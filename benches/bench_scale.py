@@ -55,9 +55,13 @@ _CHILD = textwrap.dedent("""
 def ray_speedup(rows: int, repeat: int, blocks: int) -> list[dict]:
     out = []
     for k in (1, 2):
-        r = subprocess.run([sys.executable, "-c", _CHILD, str(k), str(rows), str(repeat),
-                            str(blocks)], check=False,
-                           capture_output=True, text=True, timeout=900)
+        r = subprocess.run(
+            [sys.executable, "-c", _CHILD, str(k), str(rows), str(repeat), str(blocks)],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         if r.returncode:
             raise SystemExit(r.stderr[-3000:])
         out.append(json.loads(r.stdout.strip().splitlines()[-1]))
@@ -75,17 +79,25 @@ def main() -> None:
     print(f"| Ray workers (num_cpus) | best of {a.repeat} (s) | speed-up | exact |")
     print("| --- | --- | --- | --- |")
     for r in res:
-        print(f"| {r['workers']} | {r['best_s']:.2f} | {res[0]['best_s'] / r['best_s']:.2f}x "
-              f"| {r['exact']} |")
+        print(
+            f"| {r['workers']} | {r['best_s']:.2f} | {res[0]['best_s'] / r['best_s']:.2f}x "
+            f"| {r['exact']} |"
+        )
 
 
 # -- pytest-benchmark: streaming fold vs one polars group_by --------------------------------
 
+
 def _frame(n: int = 2_000_000) -> pl.DataFrame:
     rng = np.random.default_rng(1)
     a = rng.integers(0, 200, n)
-    return pl.DataFrame({"group": rng.integers(0, 8, n), "chosen_id": a,
-                         "rejected_id": (a + rng.integers(1, 200, n)) % 200})
+    return pl.DataFrame(
+        {
+            "group": rng.integers(0, 8, n),
+            "chosen_id": a,
+            "rejected_id": (a + rng.integers(1, 200, n)) % 200,
+        }
+    )
 
 
 def test_stream_tally(benchmark) -> None:  # type: ignore[no-untyped-def]
@@ -93,8 +105,9 @@ def test_stream_tally(benchmark) -> None:  # type: ignore[no-untyped-def]
     from pluralign.scale.stream import aggregate
 
     lf = _frame().lazy()
-    st = benchmark(lambda: aggregate(lf, TallyState("group", tie=None, weight=None),
-                                     chunk_size=250_000))
+    st = benchmark(
+        lambda: aggregate(lf, TallyState("group", tie=None, weight=None), chunk_size=250_000)
+    )
     assert int(st.finalize()["n"].sum()) == 2_000_000
 
 
@@ -105,7 +118,8 @@ def test_polars_group_by_peer(benchmark) -> None:  # type: ignore[no-untyped-def
         lo = pl.min_horizontal("chosen_id", "rejected_id")
         hi = pl.max_horizontal("chosen_id", "rejected_id")
         return df.group_by("group", lo.alias("a"), hi.alias("b")).agg(
-            (pl.col("chosen_id") == lo).sum().alias("wins_a"), pl.len().alias("n"))
+            (pl.col("chosen_id") == lo).sum().alias("wins_a"), pl.len().alias("n")
+        )
 
     out = benchmark(peer)
     assert int(out["n"].sum()) == 2_000_000

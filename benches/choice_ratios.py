@@ -214,8 +214,11 @@ def main(argv=None):
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per subprocess")
     ap.add_argument("--skip-checks", action="store_true", help="skip the small agreement checks")
     ap.add_argument("--json", default=None, help="also write raw results here")
-    ap.add_argument("--only", default="",
-                    help="comma-separated sections: margins,kemeny,irv,committees (default all)")
+    ap.add_argument(
+        "--only",
+        default="",
+        help="comma-separated sections: margins,kemeny,irv,committees (default all)",
+    )
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
@@ -465,7 +468,9 @@ def main(argv=None):
             if not args.quick:
                 rc = go("kemeny", 10, peer, cap=args.cap)
                 if "capped" in rc:
-                    note += f"; a real m=10 run was stopped at the {args.cap:g} s cap (did not finish)"
+                    note += (
+                        f"; a real m=10 run was stopped at the {args.cap:g} s cap (did not finish)"
+                    )
                 elif "best" in rc:
                     note += (
                         f"; a real m=10 run finished in {fmt_s(rc['best'])} s "

@@ -39,8 +39,11 @@ def best_of(k: int, fn):  # a bench helper
 def reddwarf_groups(votes: pl.DataFrame, statements: pl.DataFrame) -> dict:
     from reddwarf.implementations.base import run_pipeline
 
-    rows = (votes.with_columns(pl.col("timestamp").dt.epoch("ms").alias("modified"))
-            .select("participant_id", "statement_id", "vote", "modified").to_dicts())
+    rows = (
+        votes.with_columns(pl.col("timestamp").dt.epoch("ms").alias("modified"))
+        .select("participant_id", "statement_id", "vote", "modified")
+        .to_dicts()
+    )
     mod = statements.filter(pl.col("moderated") == -1)["statement_id"].to_list()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -69,19 +72,32 @@ def conversation_rows(folders: list[Path], k: int) -> list[list[str]]:
         theirs = dict(c.participant_groups.drop_nulls("group_id").iter_rows())
         t_pl, g = best_of(k, lambda c=c: opinion_groups(c.votes, statements=c.statements))
         ours = dict(g.assignments.select("participant_id", "group").iter_rows())
-        _, g2 = best_of(1, lambda c=c: opinion_groups(c.votes, statements=c.statements,
-                                                      in_conv=c.in_conv))
+        _, g2 = best_of(
+            1, lambda c=c: opinion_groups(c.votes, statements=c.statements, in_conv=c.in_conv)
+        )
         ours2 = dict(g2.assignments.select("participant_id", "group").iter_rows())
         try:
             t_rd, rd = best_of(k, lambda c=c: reddwarf_groups(c.votes, c.statements))
             rd_k = len(set(rd.values()))
-            rd_cells = [f"{t_rd:.3f}", f"{t_rd / t_pl:.0f}x", str(rd_k),
-                        f"{ari_against(theirs, rd):.3f}"]
+            rd_cells = [
+                f"{t_rd:.3f}",
+                f"{t_rd / t_pl:.0f}x",
+                str(rd_k),
+                f"{ari_against(theirs, rd):.3f}",
+            ]
         except ImportError:
             rd_cells = ["-", "-", "-", "-"]
-        rows.append([folder.name, str(len(set(theirs.values()))), f"{t_pl:.3f}", *rd_cells,
-                     str(g.k), f"{ari_against(theirs, ours):.3f}",
-                     f"{ari_against(theirs, ours2):.3f}"])
+        rows.append(
+            [
+                folder.name,
+                str(len(set(theirs.values()))),
+                f"{t_pl:.3f}",
+                *rd_cells,
+                str(g.k),
+                f"{ari_against(theirs, ours):.3f}",
+                f"{ari_against(theirs, ours2):.3f}",
+            ]
+        )
     return rows
 
 
@@ -96,9 +112,14 @@ def synthetic(n: int, m: int, fill: float, seed: int = 0) -> pl.DataFrame:
     v = prof[grp[rows], cols]
     v = np.where(rng.random(len(v)) < 0.25, rng.choice([-1, 0, 1], len(v)), v)
     t0 = np.datetime64("2024-01-01T00:00:00", "ms")
-    return pl.DataFrame({"statement_id": cols.astype(np.int32),
-                         "participant_id": rows.astype(np.int64), "vote": v.astype(np.int8),
-                         "timestamp": t0 + np.arange(len(v)).astype("timedelta64[ms]")})
+    return pl.DataFrame(
+        {
+            "statement_id": cols.astype(np.int32),
+            "participant_id": rows.astype(np.int64),
+            "vote": v.astype(np.int8),
+            "timestamp": t0 + np.arange(len(v)).astype("timedelta64[ms]"),
+        }
+    )
 
 
 def main() -> None:
@@ -109,21 +130,29 @@ def main() -> None:
     a = ap.parse_args()
     from pluralign.govern import opinion_groups
 
-    folders = sorted(p for p in (a.data or BUNDLED).iterdir()
-                     if (p / "votes.csv").is_file() and (p / "participants-votes.csv").is_file())
-    print("| conversation | Polis k | pluralign s | red-dwarf s | ratio | red-dwarf k | "
-          "red-dwarf ARI | pluralign k | pluralign ARI | pluralign ARI (Polis in-conv) |")
+    folders = sorted(
+        p
+        for p in (a.data or BUNDLED).iterdir()
+        if (p / "votes.csv").is_file() and (p / "participants-votes.csv").is_file()
+    )
+    print(
+        "| conversation | Polis k | pluralign s | red-dwarf s | ratio | red-dwarf k | "
+        "red-dwarf ARI | pluralign k | pluralign ARI | pluralign ARI (Polis in-conv) |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in conversation_rows(folders, a.k):
         print("| " + " | ".join(r) + " |")
 
     votes = synthetic(2000, 300, 0.25)
-    statements = pl.DataFrame({"statement_id": np.arange(300, dtype=np.int32),
-                               "moderated": np.ones(300, dtype=np.int8)})
+    statements = pl.DataFrame(
+        {"statement_id": np.arange(300, dtype=np.int32), "moderated": np.ones(300, dtype=np.int8)}
+    )
     t_pl, g = best_of(a.k, lambda: opinion_groups(votes))
     t_b, _ = best_of(1, lambda: opinion_groups(votes, bootstrap=50))
-    print(f"\nsynthetic 2,000 x 300 at 25 %: pluralign {t_pl:.3f} s (k = {g.k}); "
-          f"with bootstrap=50 {t_b:.2f} s")
+    print(
+        f"\nsynthetic 2,000 x 300 at 25 %: pluralign {t_pl:.3f} s (k = {g.k}); "
+        f"with bootstrap=50 {t_b:.2f} s"
+    )
     try:
         t_rd, _ = best_of(a.k, lambda: reddwarf_groups(votes, statements))
         print(f"red-dwarf {t_rd:.3f} s: {t_rd / t_pl:.0f}x")
@@ -134,8 +163,10 @@ def main() -> None:
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
         t, g = best_of(1, lambda: opinion_groups(votes))
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
-        print(f"1e6 x 1,000 at 2 % ({votes.height:,} votes): {t:.1f} s, k = {g.k}, "
-              f"peak RSS {peak:.2f} GB (input ready at {before:.2f} GB)")
+        print(
+            f"1e6 x 1,000 at 2 % ({votes.height:,} votes): {t:.1f} s, k = {g.k}, "
+            f"peak RSS {peak:.2f} GB (input ready at {before:.2f} GB)"
+        )
     sys.stdout.flush()
 
 

@@ -86,8 +86,14 @@ def polars_pairs(df):
     a = pl.col("score") > pl.col("score_r")
     return j.select(
         *key,
-        pl.when(a).then(pl.col("response_id")).otherwise(pl.col("response_id_r")).alias("chosen_id"),
-        pl.when(a).then(pl.col("response_id_r")).otherwise(pl.col("response_id")).alias("rejected_id"),
+        pl.when(a)
+        .then(pl.col("response_id"))
+        .otherwise(pl.col("response_id_r"))
+        .alias("chosen_id"),
+        pl.when(a)
+        .then(pl.col("response_id_r"))
+        .otherwise(pl.col("response_id"))
+        .alias("rejected_id"),
         pl.lit(False).alias("tie"),
         pl.lit(1.0).alias("weight"),
         (pl.col("score") - pl.col("score_r")).abs().alias("margin"),
@@ -166,10 +172,16 @@ def make(task: str, impl: str, size: dict, threads=None):
         if impl == "pluralign":
             from pluralign.prefs import ratings_to_pairs
 
-            return (lambda: ratings_to_pairs(df, by=["prompt_id", "objective"], threads=threads),
-                    nbytes, lambda r: {"rows": r[0].height, "margin": float(r[0]["margin"].sum())})
-        return (lambda: polars_pairs(df), nbytes,
-                lambda r: {"rows": r.height, "margin": float(r["margin"].sum())})
+            return (
+                lambda: ratings_to_pairs(df, by=["prompt_id", "objective"], threads=threads),
+                nbytes,
+                lambda r: {"rows": r[0].height, "margin": float(r[0]["margin"].sum())},
+            )
+        return (
+            lambda: polars_pairs(df),
+            nbytes,
+            lambda r: {"rows": r.height, "margin": float(r["margin"].sum())},
+        )
     if task == "bt":
         w, lo = bt_data(size["cmp"], size["items"])
         n = size["items"]
@@ -183,49 +195,73 @@ def make(task: str, impl: str, size: dict, threads=None):
                 if impl == "pluralign-cat":
                     df = df.with_columns(pl.all().cast(pl.Categorical))
             se = impl == "pluralign+se"
-            return (lambda: bradley_terry(df, tol=1e-8, standard_errors=se, threads=threads),
-                    df.estimated_size(),
-                    lambda r: {"theta": (r["strength"] - r["strength"].mean()).to_list()})
+            return (
+                lambda: bradley_terry(df, tol=1e-8, standard_errors=se, threads=threads),
+                df.estimated_size(),
+                lambda r: {"theta": (r["strength"] - r["strength"].mean()).to_list()},
+            )
         import choix
 
         data = list(zip(w.tolist(), lo.tolist(), strict=True))
         f = choix.ilsr_pairwise if impl == "choix-ilsr" else choix.opt_pairwise
         kw = {"tol": 1e-8}
-        return (lambda: f(n, data, **kw), w.nbytes + lo.nbytes,
-                lambda r: {"theta": (np.asarray(r) - np.mean(r)).tolist()})
+        return (
+            lambda: f(n, data, **kw),
+            w.nbytes + lo.nbytes,
+            lambda r: {"theta": (np.asarray(r) - np.mean(r)).tolist()},
+        )
     if task == "kripp":
         x = kripp_data(size["raters"], size["items"])
         if impl == "pluralign":
             from pluralign.stats import agreement
 
-            return (lambda: agreement(x, "krippendorff", "interval", threads=threads), x.nbytes,
-                    lambda r: {"alpha": r.value})
+            return (
+                lambda: agreement(x, "krippendorff", "interval", threads=threads),
+                x.nbytes,
+                lambda r: {"alpha": r.value},
+            )
         if impl == "pluralign-long":
             from pluralign.stats import agreement
 
             r_, u_ = np.nonzero(~np.isnan(x))
             df = pl.DataFrame({"annotator_id": r_, "item": u_, "value": x[r_, u_]})
             del r_, u_
-            return (lambda: agreement(df, "krippendorff", "interval", threads=threads),
-                    df.estimated_size(), lambda r: {"alpha": r.value})
+            return (
+                lambda: agreement(df, "krippendorff", "interval", threads=threads),
+                df.estimated_size(),
+                lambda r: {"alpha": r.value},
+            )
         import krippendorff
 
-        return (lambda: krippendorff.alpha(x, level_of_measurement="interval"), x.nbytes,
-                lambda r: {"alpha": float(r)})
+        return (
+            lambda: krippendorff.alpha(x, level_of_measurement="interval"),
+            x.nbytes,
+            lambda r: {"alpha": float(r)},
+        )
     if task == "tally":
         df = tally_data(size["cmp"])
         if impl == "pluralign":
             from pluralign.prefs import tally
 
-            return (lambda: tally(df, groups="group", threads=threads), df.estimated_size(),
-                    lambda r: {"pairs": len(r), "ties": int(r.finalize()["ties"].sum())})
-        return (lambda: polars_tally(df), df.estimated_size(),
-                lambda r: {"pairs": r.height, "ties": int(r["ties"].sum())})
+            return (
+                lambda: tally(df, groups="group", threads=threads),
+                df.estimated_size(),
+                lambda r: {"pairs": len(r), "ties": int(r.finalize()["ties"].sum())},
+            )
+        return (
+            lambda: polars_tally(df),
+            df.estimated_size(),
+            lambda r: {"pairs": r.height, "ties": int(r["ties"].sum())},
+        )
     raise ValueError(task)
 
 
-TINY = {"r2p": {"prompts": 50}, "bt": {"cmp": 2000, "items": 20},
-        "kripp": {"raters": 100, "items": 50}, "tally": {"cmp": 1000}}
+TINY = {
+    "r2p": {"prompts": 50},
+    "bt": {"cmp": 2000, "items": 20},
+    "kripp": {"raters": 100, "items": 50},
+    "tally": {"cmp": 1000},
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -251,51 +287,93 @@ def ids_cases(n: int, threads):
     """(case, {variant: (fn, input_bytes)}) for the four id-heavy calls."""
     import numpy as np
     import polars as pl
-
     from pluralign import pareto
     from pluralign.prefs import tally
     from pluralign.stats import agreement, bradley_terry
 
     rng = np.random.default_rng(0)
     w, lo = bt_data(n, 1000)
-    bt = _id_variants(pl.DataFrame({"chosen_id": w, "rejected_id": lo}),
-                      ["chosen_id", "rejected_id"], "model-")
-    out = [(f"bradley_terry {n:,} cmp, 1,000 items",
-            {k: (lambda d=d: bradley_terry(d, tol=1e-8, standard_errors=False, threads=threads),
-                 d.estimated_size()) for k, d in bt.items()})]
+    bt = _id_variants(
+        pl.DataFrame({"chosen_id": w, "rejected_id": lo}), ["chosen_id", "rejected_id"], "model-"
+    )
+    out = [
+        (
+            f"bradley_terry {n:,} cmp, 1,000 items",
+            {
+                k: (
+                    lambda d=d: bradley_terry(d, tol=1e-8, standard_errors=False, threads=threads),
+                    d.estimated_size(),
+                )
+                for k, d in bt.items()
+            },
+        )
+    ]
     import choix
 
     data = list(zip(w.tolist(), lo.tolist(), strict=True))
-    out[0][1]["choix-ilsr"] = (lambda: choix.ilsr_pairwise(1000, data, tol=1e-8),
-                               w.nbytes + lo.nbytes)
+    out[0][1]["choix-ilsr"] = (
+        lambda: choix.ilsr_pairwise(1000, data, tol=1e-8),
+        w.nbytes + lo.nbytes,
+    )
     ta = tally_data(n)
     tv = _id_variants(ta, ["group", "chosen_id", "rejected_id"], "id-")
-    out.append((f"tally {n:,} cmp, 100 groups x 50 items",
-                {k: (lambda d=d: tally(d, by="group", threads=threads), d.estimated_size())
-                 for k, d in tv.items()}))
+    out.append(
+        (
+            f"tally {n:,} cmp, 100 groups x 50 items",
+            {
+                k: (lambda d=d: tally(d, by="group", threads=threads), d.estimated_size())
+                for k, d in tv.items()
+            },
+        )
+    )
     x = kripp_data(1000, n // 50)  # 5% of 1000 x n/50 cells rated: ~n ratings
     r_, u_ = np.nonzero(~np.isnan(x))
-    ag = _id_variants(pl.DataFrame({"annotator_id": r_, "item": u_, "value": x[r_, u_]}),
-                      ["annotator_id", "item"], "u-")
-    out.append((f"agreement (alpha, interval) {len(r_):,} ratings",
-                {k: (lambda d=d: agreement(d, "krippendorff", "interval", threads=threads),
-                     d.estimated_size()) for k, d in ag.items()}))
+    ag = _id_variants(
+        pl.DataFrame({"annotator_id": r_, "item": u_, "value": x[r_, u_]}),
+        ["annotator_id", "item"],
+        "u-",
+    )
+    out.append(
+        (
+            f"agreement (alpha, interval) {len(r_):,} ratings",
+            {
+                k: (
+                    lambda d=d: agreement(d, "krippendorff", "interval", threads=threads),
+                    d.estimated_size(),
+                )
+                for k, d in ag.items()
+            },
+        )
+    )
     g = n // 8
-    pts = pl.DataFrame({"prompt_id": rng.integers(0, g, n),
-                        **{f"o{j}": rng.random(n) for j in range(3)}})
+    pts = pl.DataFrame(
+        {"prompt_id": rng.integers(0, g, n), **{f"o{j}": rng.random(n) for j in range(3)}}
+    )
     pv = _id_variants(pts, ["prompt_id"], "prompt-")
-    out.append((f"pareto.ranks groups= {n:,} rows, {g:,} prompts (shuffled), 3 objectives",
-                {k: (lambda d=d: pareto.ranks(d, groups="prompt_id",
-                                              objectives=["o0", "o1", "o2"], threads=threads),
-                     d.estimated_size()) for k, d in pv.items()}))
+    out.append(
+        (
+            f"pareto.ranks groups= {n:,} rows, {g:,} prompts (shuffled), 3 objectives",
+            {
+                k: (
+                    lambda d=d: pareto.ranks(
+                        d, groups="prompt_id", objectives=["o0", "o1", "o2"], threads=threads
+                    ),
+                    d.estimated_size(),
+                )
+                for k, d in pv.items()
+            },
+        )
+    )
     return out
 
 
 def ids_main(n: int, k: int, threads) -> None:
     import statistics
 
-    print(f"# id types in one process — {platform.machine()}, {os.cpu_count()} cores, "
-          f"threads={threads or 'all'}, load {_loadavg()}; {k} runs each, interleaved")
+    print(
+        f"# id types in one process — {platform.machine()}, {os.cpu_count()} cores, "
+        f"threads={threads or 'all'}, load {_loadavg()}; {k} runs each, interleaved"
+    )
     print()
     print("| case | ids | min s | median s | min / int min | extra peak memory (input) |")
     print("|---|---|---|---|---|---|")
@@ -316,9 +394,15 @@ def ids_main(n: int, k: int, threads) -> None:
         base = min(times["int"])
         for v, ts in times.items():
             ratio = min(ts) / base
-            rel = f"{ratio:.2f}x" if v != "choix-ilsr" else f"{ratio:.1f}x (int is {ratio:.0f}x faster)"
-            print(f"| {label} | {v} | {min(ts):.4f} | {statistics.median(ts):.4f} | {rel} | "
-                  f"{fmt_mb(mem[v][0])} ({fmt_mb(mem[v][1])}) |")
+            rel = (
+                f"{ratio:.2f}x"
+                if v != "choix-ilsr"
+                else f"{ratio:.1f}x (int is {ratio:.0f}x faster)"
+            )
+            print(
+                f"| {label} | {v} | {min(ts):.4f} | {statistics.median(ts):.4f} | {rel} | "
+                f"{fmt_mb(mem[v][0])} ({fmt_mb(mem[v][1])}) |"
+            )
         sys.stdout.flush()
 
 
@@ -344,8 +428,13 @@ def _child(spec: dict) -> dict:
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return {"times": times, "best": min(times), "input_bytes": int(nbytes),
-            "extra_bytes": extra_kb * 1024, "summary": summary}
+    return {
+        "times": times,
+        "best": min(times),
+        "input_bytes": int(nbytes),
+        "extra_bytes": extra_kb * 1024,
+        "summary": summary,
+    }
 
 
 def run_child(spec: dict, timeout: float) -> dict:
@@ -382,8 +471,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--r2p-prompts", type=int, default=200_000)
     ap.add_argument("--bt-cmp", type=int, default=1_000_000)
     ap.add_argument("--bt-items", type=int, default=1000)
-    ap.add_argument("--opt-cmp", type=int, default=100_000,
-                    help="size for choix opt_pairwise (it is slow); ratio extrapolated linearly")
+    ap.add_argument(
+        "--opt-cmp",
+        type=int,
+        default=100_000,
+        help="size for choix opt_pairwise (it is slow); ratio extrapolated linearly",
+    )
     ap.add_argument("--kripp-raters", type=int, default=1000)
     ap.add_argument("--kripp-items", type=int, default=100_000)
     ap.add_argument("--tally-cmp", type=int, default=10_000_000)
@@ -392,9 +485,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--k", type=int, default=3)
     ap.add_argument("--budget", type=float, default=30.0)
     ap.add_argument("--timeout", type=float, default=900.0)
-    ap.add_argument("--ids", action="store_true",
-                    help="integer vs String / Categorical / Enum ids on the same data, in one "
-                    "process (bradley_terry with choix, tally, agreement, grouped Pareto ranks)")
+    ap.add_argument(
+        "--ids",
+        action="store_true",
+        help="integer vs String / Categorical / Enum ids on the same data, in one "
+        "process (bradley_terry with choix, tally, agreement, grouped Pareto ranks)",
+    )
     ap.add_argument("--ids-rows", type=int, default=1_000_000)
     a = ap.parse_args(argv)
     if a.ids:
@@ -405,24 +501,51 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     q = 10 if a.quick else 1
     cases = [
-        ("ratings_to_pairs", "r2p", {"prompts": a.r2p_prompts // q}, ["pluralign", "polars-selfjoin"],
-         f"{a.r2p_prompts // q:,} prompts x 8 x 4"),
-        ("bradley_terry", "bt", {"cmp": a.bt_cmp // q, "items": a.bt_items},
-         ["pluralign", "pluralign-str", "pluralign-cat", "pluralign+se", "choix-ilsr"],
-         f"{a.bt_cmp // q:,} cmp, {a.bt_items} items"),
-        ("bradley_terry (opt)", "bt", {"cmp": a.opt_cmp // q, "items": a.bt_items},
-         ["pluralign", "choix-opt"], f"{a.opt_cmp // q:,} cmp, {a.bt_items} items"),
-        ("krippendorff interval", "kripp", {"raters": a.kripp_raters, "items": a.kripp_items // q},
-         ["pluralign", "pluralign-long", "krippendorff"],
-         f"{a.kripp_raters} raters x {a.kripp_items // q:,} items, 95% missing"),
-        ("tally", "tally", {"cmp": a.tally_cmp // q}, ["pluralign", "polars-groupby"],
-         f"{a.tally_cmp // q:,} cmp, 100 groups"),
+        (
+            "ratings_to_pairs",
+            "r2p",
+            {"prompts": a.r2p_prompts // q},
+            ["pluralign", "polars-selfjoin"],
+            f"{a.r2p_prompts // q:,} prompts x 8 x 4",
+        ),
+        (
+            "bradley_terry",
+            "bt",
+            {"cmp": a.bt_cmp // q, "items": a.bt_items},
+            ["pluralign", "pluralign-str", "pluralign-cat", "pluralign+se", "choix-ilsr"],
+            f"{a.bt_cmp // q:,} cmp, {a.bt_items} items",
+        ),
+        (
+            "bradley_terry (opt)",
+            "bt",
+            {"cmp": a.opt_cmp // q, "items": a.bt_items},
+            ["pluralign", "choix-opt"],
+            f"{a.opt_cmp // q:,} cmp, {a.bt_items} items",
+        ),
+        (
+            "krippendorff interval",
+            "kripp",
+            {"raters": a.kripp_raters, "items": a.kripp_items // q},
+            ["pluralign", "pluralign-long", "krippendorff"],
+            f"{a.kripp_raters} raters x {a.kripp_items // q:,} items, 95% missing",
+        ),
+        (
+            "tally",
+            "tally",
+            {"cmp": a.tally_cmp // q},
+            ["pluralign", "polars-groupby"],
+            f"{a.tally_cmp // q:,} cmp, 100 groups",
+        ),
     ]
-    print(f"# pluralign prefs/stats ratios — {platform.machine()}, {os.cpu_count()} cores, "
-          f"threads={a.threads or 'all'}, load {_loadavg()}")
+    print(
+        f"# pluralign prefs/stats ratios — {platform.machine()}, {os.cpu_count()} cores, "
+        f"threads={a.threads or 'all'}, load {_loadavg()}"
+    )
     print()
-    print("| case | size | implementation | best s | extra peak memory | ratio (peer / pluralign) "
-          "| check |")
+    print(
+        "| case | size | implementation | best s | extra peak memory | ratio (peer / pluralign) "
+        "| check |"
+    )
     print("|---|---|---|---|---|---|---|")
     only = {t for t in a.only.split(",") if t}
     for label, task, size, impls, size_text in cases:
@@ -430,8 +553,14 @@ def main(argv: list[str] | None = None) -> int:
             continue
         res = {}
         for impl in impls:
-            spec = {"task": task, "impl": impl, "size": size, "threads": a.threads, "k": a.k,
-                    "budget": a.budget}
+            spec = {
+                "task": task,
+                "impl": impl,
+                "size": size,
+                "threads": a.threads,
+                "k": a.k,
+                "budget": a.budget,
+            }
             res[impl] = run_child(spec, a.timeout)
         base = res[impls[0]]
         for impl in impls:
@@ -447,9 +576,11 @@ def main(argv: list[str] | None = None) -> int:
                 check = _check(task, base["summary"], r["summary"])
             elif impl == impls[0]:
                 check = _describe(task, r["summary"])
-            print(f"| {label} | {size_text} | {impl} | {fmt_s(r['best'])} | "
-                  f"{fmt_mb(r['extra_bytes'])} (input {fmt_mb(r['input_bytes'])}) | {ratio} | "
-                  f"{check} |")
+            print(
+                f"| {label} | {size_text} | {impl} | {fmt_s(r['best'])} | "
+                f"{fmt_mb(r['extra_bytes'])} (input {fmt_mb(r['input_bytes'])}) | {ratio} | "
+                f"{check} |"
+            )
         sys.stdout.flush()
     return 0
 

@@ -261,9 +261,11 @@ def build_cases(quick: bool) -> list[dict]:
             ("moocore", ("ratio>=", 3.0)),
             (
                 "paretoset",
-                (f"skip: quadratic on one front (1.3-1.7 s at n=1e4, est. "
-                f"{fmt_dur(1.6 * (big / 1e4) ** 2)} here); measured at "
-                f"n={n_label(pset_front_n)} below"),
+                (
+                    f"skip: quadratic on one front (1.3-1.7 s at n=1e4, est. "
+                    f"{fmt_dur(1.6 * (big / 1e4) ** 2)} here); measured at "
+                    f"n={n_label(pset_front_n)} below"
+                ),
             ),
         ],
     )
@@ -282,12 +284,21 @@ def build_cases(quick: bool) -> list[dict]:
     # grouped: 1e6 prompts x 16 candidates x 4 objectives, under 1 s
     for impl in ("pluralign-offsets", "pluralign-ids"):
         cases.append({"task": "grouped-ranks", "g": groups, "impl": impl, "target": ("abs<", 1.0)})
-    cases.append({"task": "grouped-ranks", "g": groups, "impl": "pluralign-ids-shuffled", "target": None})
-    cases.append({"task": "grouped-front", "g": groups, "impl": "pluralign-offsets", "target": None})
+    cases.append(
+        {"task": "grouped-ranks", "g": groups, "impl": "pluralign-ids-shuffled", "target": None}
+    )
+    cases.append(
+        {"task": "grouped-front", "g": groups, "impl": "pluralign-offsets", "target": None}
+    )
     # grouped vs the per-group moocore loop, at a size where the loop takes about a second
     for sub in ("ranks", "front"):
         cases.append(
-            {"task": f"grouped-{sub}", "g": loop_groups, "impl": "pluralign-offsets", "vs": "moocore-loop"}
+            {
+                "task": f"grouped-{sub}",
+                "g": loop_groups,
+                "impl": "pluralign-offsets",
+                "vs": "moocore-loop",
+            }
         )
     return cases
 
@@ -334,8 +345,11 @@ def main(argv=None):
         "--budget", type=float, default=None, help="seconds of repeats per run (20, quick 5)"
     )
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per subprocess")
-    ap.add_argument("--only", default="",
-                    help="comma-separated task[:dist[:m]] filters, e.g. ranks:uniform:3,hv (default all)")
+    ap.add_argument(
+        "--only",
+        default="",
+        help="comma-separated task[:dist[:m]] filters, e.g. ranks:uniform:3,hv (default all)",
+    )
     ap.add_argument("--json", default=None, help="also write raw results here")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -392,6 +406,7 @@ def main(argv=None):
 
     load0 = _loadavg()
     log(f"pluralign ratios ({'quick' if args.quick else 'full'}), best of {k}; load {load0}")
+
     def wanted(c: dict) -> bool:
         if not args.only:
             return True
@@ -416,8 +431,10 @@ def main(argv=None):
                 ratio = rp["best"] / t if t and "best" in rp else None
                 speed_rows.append(
                     (
-                        (f"{task} {n_label(g)} groups x {GROUP_SIZE} x {GROUP_M} ({impl}) "
-                        f"vs {PEER_LABEL[(task, c['vs'])]}"),
+                        (
+                            f"{task} {n_label(g)} groups x {GROUP_SIZE} x {GROUP_M} ({impl}) "
+                            f"vs {PEER_LABEL[(task, c['vs'])]}"
+                        ),
                         fmt_s(t),
                         fmt_s(rp.get("best")),
                         f"{ratio:.1f}x" if ratio else "—",
@@ -445,7 +462,9 @@ def main(argv=None):
 
         dist, n, m = c["dist"], c["n"], c["m"]
         base = f"{task} {dist} m={m} n={n_label(n)}"
-        r_pp = go({"task": task, "dist": dist, "n": n, "m": m, "impl": "pluralign"}, f"{base} pluralign")
+        r_pp = go(
+            {"task": task, "dist": dist, "n": n, "m": m, "impl": "pluralign"}, f"{base} pluralign"
+        )
         mem_row(f"{base} (pluralign)", r_pp)
         t_pp = r_pp.get("best")
         for impl, tg in c["peers"]:
@@ -517,7 +536,9 @@ def main(argv=None):
         )
     if args.quick:
         print()
-        print("**--quick: sizes are n/10 of the stated targets; the met? column is indicative only.**")
+        print(
+            "**--quick: sizes are n/10 of the stated targets; the met? column is indicative only.**"
+        )
     print()
     print("| case | pluralign s | peer s | ratio (peer/pluralign) | target | met? | notes |")
     print("| --- | ---: | ---: | ---: | --- | --- | --- |")

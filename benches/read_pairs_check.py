@@ -31,7 +31,7 @@ from pluralign.prefs import _io
 
 def per_column_scan(df: pl.DataFrame, data: bytes) -> bool:
     """The earlier fast path: per text column, count `"name": "` and compare with its values."""
-    head = data[:data.find(b"\n") if b"\n" in data[:1 << 16] else 1 << 16]
+    head = data[: data.find(b"\n") if b"\n" in data[: 1 << 16] else 1 << 16]
     for name, dtype in df.schema.items():
         if dtype != pl.String:
             continue
@@ -54,19 +54,43 @@ def best(f, repeat: int) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--rows", type=int, default=200_000)
     ap.add_argument("--repeat", type=int, default=3)
     a = ap.parse_args()
     rng = random.Random(0)
-    words = ["the", "a", "model", "answer", "helpful", "harmless", "honest", "user", "assistant", "question", "please", "explain", "why", "how"]
+    words = [
+        "the",
+        "a",
+        "model",
+        "answer",
+        "helpful",
+        "harmless",
+        "honest",
+        "user",
+        "assistant",
+        "question",
+        "please",
+        "explain",
+        "why",
+        "how",
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "pairs.jsonl")
         with open(path, "w") as f:
-            f.writelines(json.dumps({"prompt": " ".join(rng.choices(words, k=12)),
-                                    "chosen": " ".join(rng.choices(words, k=30)),
-                                    "rejected": " ".join(rng.choices(words, k=30))}) + "\n" for _ in range(a.rows))
+            f.writelines(
+                json.dumps(
+                    {
+                        "prompt": " ".join(rng.choices(words, k=12)),
+                        "chosen": " ".join(rng.choices(words, k=30)),
+                        "rejected": " ".join(rng.choices(words, k=30)),
+                    }
+                )
+                + "\n"
+                for _ in range(a.rows)
+            )
         with open(path, "rb") as f:
             data = f.read()
         df = pl.read_ndjson(io.BytesIO(data))
@@ -77,8 +101,10 @@ def main() -> None:
             ("check (now)", best(lambda: _io._check_text_columns(df, data, path, "x"), a.repeat)),
             ("check (per-column scan)", best(lambda: per_column_scan(df, data), a.repeat)),
         ]
-    print(f"{a.rows} rows, {len(data) / 1e6:.1f} MB, best of {a.repeat}, "
-          f"load {os.getloadavg()[0]:.1f}")
+    print(
+        f"{a.rows} rows, {len(data) / 1e6:.1f} MB, best of {a.repeat}, "
+        f"load {os.getloadavg()[0]:.1f}"
+    )
     print("| step | seconds |\n| --- | ---: |")
     for name, t in rows:
         print(f"| {name} | {t:.4f} |")

@@ -55,8 +55,7 @@ def tiny_model(folder: Path) -> Path:
     return tiny_decoder(folder, "llama")
 
 
-def load_pairs(enc: Any, n: int, max_length: int) -> tuple[Any, list[list[int]],
-                                                              list[list[int]]]:
+def load_pairs(enc: Any, n: int, max_length: int) -> tuple[Any, list[list[int]], list[list[int]]]:
     """The first ``n`` HH-RLHF pairs whose two rendered texts fit in ``max_length`` tokens, and
     the token ids the encoder reads for them (TRL's input)."""
     import polars as pl
@@ -66,13 +65,23 @@ def load_pairs(enc: Any, n: int, max_length: int) -> tuple[Any, list[list[int]],
     chat = enc.template == "chat"
     rows, cids, rids = [], [], []
     for r in raw.iter_rows(named=True):
-        ids = [enc.tokenizer(enc.format(r["prompt"], r[k]), add_special_tokens=not chat)
-               ["input_ids"] for k in ("chosen", "rejected")]
+        ids = [
+            enc.tokenizer(enc.format(r["prompt"], r[k]), add_special_tokens=not chat)["input_ids"]
+            for k in ("chosen", "rejected")
+        ]
         if max(len(i) for i in ids) > max_length:
             continue
         i = len(rows)
-        rows.append({"prompt_id": r["prompt_id"], "chosen_id": f"c{i}", "rejected_id": f"r{i}",
-                     "prompt": r["prompt"], "chosen": r["chosen"], "rejected": r["rejected"]})
+        rows.append(
+            {
+                "prompt_id": r["prompt_id"],
+                "chosen_id": f"c{i}",
+                "rejected_id": f"r{i}",
+                "prompt": r["prompt"],
+                "chosen": r["chosen"],
+                "rejected": r["rejected"],
+            }
+        )
         cids.append(ids[0])
         rids.append(ids[1])
         if len(rows) == n:
@@ -91,18 +100,31 @@ def builders(path: Path, args: argparse.Namespace, pairs: Any, cids: list, rids:
     def plur(steps: int) -> Any:
         from pluralign.reward import HFEncoder, ModelConfig, RewardModel, RewardTrainer, TrainConfig
 
-        enc = HFEncoder(path, lora=True, dtype=dtype, max_length=args.max_length,
-                        device=args.device)
+        enc = HFEncoder(
+            path, lora=True, dtype=dtype, max_length=args.max_length, device=args.device
+        )
         model = RewardModel(ModelConfig(input_dim=enc.dim, hidden=[]))
-        cfg = TrainConfig(lr=args.lr, encoder_lr=args.lr, weight_decay=0.01,
-                          batch_size=args.batch, steps=steps, epochs=10**6, warmup_frac=0.05,
-                          grad_clip=1.0, eval_frac=0.0, progress=False, amp=amp,
-                          device=args.device, seed=0)
+        cfg = TrainConfig(
+            lr=args.lr,
+            encoder_lr=args.lr,
+            weight_decay=0.01,
+            batch_size=args.batch,
+            steps=steps,
+            epochs=10**6,
+            warmup_frac=0.05,
+            grad_clip=1.0,
+            eval_frac=0.0,
+            progress=False,
+            amp=amp,
+            device=args.device,
+            seed=0,
+        )
         trainer = RewardTrainer(model, cfg)
 
         def train() -> float:
             trainer.fit(pairs, encoder=enc)
             return float(trainer.history[-1]["train_loss"])
+
         return train
 
     def trl_side(steps: int) -> Any:
@@ -117,24 +139,43 @@ def builders(path: Path, args: argparse.Namespace, pairs: Any, cids: list, rids:
             tok.pad_token = tok.eos_token
         kw = {"dtype": torch.bfloat16} if args.bf16 else {}
         model = transformers.AutoModelForSequenceClassification.from_pretrained(
-            path, num_labels=1, local_files_only=True, **kw)
+            path, num_labels=1, local_files_only=True, **kw
+        )
         model.config.pad_token_id = tok.pad_token_id
-        lora = peft.LoraConfig(r=8, lora_alpha=16, lora_dropout=0.0,
-                               target_modules="all-linear", task_type="SEQ_CLS")
+        lora = peft.LoraConfig(
+            r=8, lora_alpha=16, lora_dropout=0.0, target_modules="all-linear", task_type="SEQ_CLS"
+        )
         cfg = trl.RewardConfig(
-            output_dir=tempfile.mkdtemp(prefix="trl_gpu_"), per_device_train_batch_size=args.batch,
-            max_steps=steps, learning_rate=args.lr, weight_decay=0.01, warmup_steps=0.05,
-            lr_scheduler_type="cosine", max_grad_norm=1.0, bf16=amp == "bf16", fp16=False,
-            gradient_checkpointing=False, disable_dropout=False,
-            use_cpu=args.device == "cpu", max_length=args.max_length, report_to="none",
-            save_strategy="no", eval_strategy="no", logging_steps=steps, disable_tqdm=True,
-            seed=0, dataloader_num_workers=0)
-        trainer = trl.RewardTrainer(model=model, args=cfg, train_dataset=ds,
-                                    processing_class=tok, peft_config=lora)
+            output_dir=tempfile.mkdtemp(prefix="trl_gpu_"),
+            per_device_train_batch_size=args.batch,
+            max_steps=steps,
+            learning_rate=args.lr,
+            weight_decay=0.01,
+            warmup_steps=0.05,
+            lr_scheduler_type="cosine",
+            max_grad_norm=1.0,
+            bf16=amp == "bf16",
+            fp16=False,
+            gradient_checkpointing=False,
+            disable_dropout=False,
+            use_cpu=args.device == "cpu",
+            max_length=args.max_length,
+            report_to="none",
+            save_strategy="no",
+            eval_strategy="no",
+            logging_steps=steps,
+            disable_tqdm=True,
+            seed=0,
+            dataloader_num_workers=0,
+        )
+        trainer = trl.RewardTrainer(
+            model=model, args=cfg, train_dataset=ds, processing_class=tok, peft_config=lora
+        )
 
         def train() -> float:
             with contextlib.redirect_stdout(sys.stderr):
                 return float(trainer.train().training_loss)
+
         return train
 
     return {"pluralign": plur, "trl": trl_side}
@@ -177,8 +218,11 @@ def main(argv: list[str] | None = None) -> dict:
     import torch
 
     if args.device == "cuda" and not torch.cuda.is_available():
-        print("reward_gpu: no CUDA GPU here; nothing measured. Run it on a GPU machine, or "
-              "use --device cpu --tiny for the CPU smoke run.", file=sys.stderr)
+        print(
+            "reward_gpu: no CUDA GPU here; nothing measured. Run it on a GPU machine, or "
+            "use --device cpu --tiny for the CPU smoke run.",
+            file=sys.stderr,
+        )
         raise SystemExit(NO_GPU)
     if (args.model is None) == (not args.tiny):
         ap.error("pass exactly one of --model PATH and --tiny")
@@ -186,8 +230,11 @@ def main(argv: list[str] | None = None) -> dict:
         args.pairs, args.batch, args.steps, args.repeats = 8, 2, 2, 1
     if args.device == "cpu" and args.bf16:
         args.bf16 = False  # bf16 matmuls on a CPU measure the CPU's emulation, not the trainers
-    path = args.model if args.model is not None else tiny_model(
-        Path(tempfile.mkdtemp(prefix="tiny_llama_")) / "model")
+    path = (
+        args.model
+        if args.model is not None
+        else tiny_model(Path(tempfile.mkdtemp(prefix="tiny_llama_")) / "model")
+    )
     if not (path / "config.json").is_file():
         raise SystemExit(f"--model {path} is not a local transformers folder")
     from pluralign.reward import HFEncoder
@@ -196,31 +243,46 @@ def main(argv: list[str] | None = None) -> dict:
     pairs, cids, rids = load_pairs(probe, args.pairs, args.max_length)
     del probe
     build = builders(path, args, pairs, cids, rids)
-    for name, b in build.items():  # warm-up: lazy imports, allocator, kernels
+    for b in build.values():  # warm-up: lazy imports, allocator, kernels
         run_once(b, 1, args.device)
     res: dict[str, list[tuple[float, float | None, float]]] = {k: [] for k in build}
     for _ in range(args.repeats):
         for name, b in build.items():
             res[name].append(run_once(b, args.steps, args.device))
     dev = torch.cuda.get_device_name(0) if args.device == "cuda" else "cpu"
-    out: dict[str, Any] = {"device": dev, "model": str(args.model or "tiny llama"),
-                           "pairs": args.pairs, "batch": args.batch,
-                           "steps": args.steps, "bf16": args.bf16, "results": {}}
+    out: dict[str, Any] = {
+        "device": dev,
+        "model": str(args.model or "tiny llama"),
+        "pairs": args.pairs,
+        "batch": args.batch,
+        "steps": args.steps,
+        "bf16": args.bf16,
+        "results": {},
+    }
     trl_t = statistics.median(r[0] for r in res["trl"])
-    print(f"\nreward_gpu on {dev}: {out['model']}, batch {args.batch}, {args.steps} steps, "
-          f"bf16={args.bf16}, LoRA r=8, median of {args.repeats}\n")
+    print(
+        f"\nreward_gpu on {dev}: {out['model']}, batch {args.batch}, {args.steps} steps, "
+        f"bf16={args.bf16}, LoRA r=8, median of {args.repeats}\n"
+    )
     print("| trainer | pairs/s | peak GPU MiB | final loss | time / TRL's |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for name, rows in res.items():
         t = statistics.median(r[0] for r in rows)
         peaks = [r[1] for r in rows if r[1] is not None]
         peak = max(peaks) if peaks else None
-        rec = {"seconds": t, "pairs_per_s": args.batch * args.steps / t, "peak_mib": peak,
-               "loss": rows[-1][2], "time_ratio_vs_trl": t / trl_t}
+        rec = {
+            "seconds": t,
+            "pairs_per_s": args.batch * args.steps / t,
+            "peak_mib": peak,
+            "loss": rows[-1][2],
+            "time_ratio_vs_trl": t / trl_t,
+        }
         out["results"][name] = rec
-        print(f"| {name} | {rec['pairs_per_s']:.1f} | "
-              f"{'-' if peak is None else f'{peak:.0f}'} | {rec['loss']:.4f} | "
-              f"{rec['time_ratio_vs_trl']:.2f} |")
+        print(
+            f"| {name} | {rec['pairs_per_s']:.1f} | "
+            f"{'-' if peak is None else f'{peak:.0f}'} | {rec['loss']:.4f} | "
+            f"{rec['time_ratio_vs_trl']:.2f} |"
+        )
     if args.json:
         args.json.write_text(json.dumps(out, indent=2))
     return out

@@ -34,8 +34,13 @@ import polars as pl
 import torch
 from pluralign.reward import HFEncoder, TrainConfig, embed_texts, quick_fit
 
-HH = Path(__file__).resolve().parents[1] / "tests" / "data" / "hh-rlhf" / \
-    "harmless-base-test.jsonl.gz"
+HH = (
+    Path(__file__).resolve().parents[1]
+    / "tests"
+    / "data"
+    / "hh-rlhf"
+    / "harmless-base-test.jsonl.gz"
+)
 
 
 def hh_pairs(n: int) -> pl.DataFrame:
@@ -48,20 +53,30 @@ def hh_pairs(n: int) -> pl.DataFrame:
             row = json.loads(line)
             cc, cr = row["chosen"].rfind("\n\nAssistant:"), row["rejected"].rfind("\n\nAssistant:")
             prompt = row["chosen"][:cc]
-            chosen, rejected = row["chosen"][cc + 12:].strip(), row["rejected"][cr + 12:].strip()
+            chosen, rejected = row["chosen"][cc + 12 :].strip(), row["rejected"][cr + 12 :].strip()
             if prompt != row["rejected"][:cr] or chosen == rejected:
                 continue
             recs.append((f"hh{i}", prompt.strip(), f"hh{i}c", chosen, f"hh{i}r", rejected))
-    return pl.DataFrame(recs, schema=["prompt_id", "prompt", "chosen_id", "chosen",
-                                      "rejected_id", "rejected"], orient="row")
+    return pl.DataFrame(
+        recs,
+        schema=["prompt_id", "prompt", "chosen_id", "chosen", "rejected_id", "rejected"],
+        orient="row",
+    )
 
 
 def embeddings(df: pl.DataFrame, enc: HFEncoder, aware: bool, cache: Path | None):
     ids = df["chosen_id"].to_list() + df["rejected_id"].to_list()
     texts = df["chosen"].to_list() + df["rejected"].to_list()
     prompts = df["prompt"].to_list() * 2 if aware else None
-    x = embed_texts(texts, enc, prompts=prompts, batch_size=32, threads=1, progress=False,
-                    cache=None if cache is None else cache / "hh_minilm.npz")
+    x = embed_texts(
+        texts,
+        enc,
+        prompts=prompts,
+        batch_size=32,
+        threads=1,
+        progress=False,
+        cache=None if cache is None else cache / "hh_minilm.npz",
+    )
     return ids, x
 
 
@@ -82,15 +97,31 @@ def main() -> None:
         t1 = time.perf_counter()
         accs, val = [], []
         for s in a.seeds:
-            fit = quick_fit(df, emb, test_frac=0.3, seed=s, hidden=(),
-                            train=TrainConfig(lr=1e-2, epochs=20, batch_size=32, eval_frac=0.15,
-                                              seed=s, progress=False, threads=1))
+            fit = quick_fit(
+                df,
+                emb,
+                test_frac=0.3,
+                seed=s,
+                hidden=(),
+                train=TrainConfig(
+                    lr=1e-2,
+                    epochs=20,
+                    batch_size=32,
+                    eval_frac=0.15,
+                    seed=s,
+                    progress=False,
+                    threads=1,
+                ),
+            )
             accs.append(round(fit.metrics["accuracy"], 4))
             val.append(fit.trainer.best_eval["eval_loss"])
         res[name] = accs
-        print(f"{name:13s} accuracy per seed {accs} mean {np.mean(accs):.4f} "
-              f"validation loss {np.mean(val):.4f} "
-              f"(embed {t1 - t0:.1f} s, fit {time.perf_counter() - t1:.1f} s)", flush=True)
+        print(
+            f"{name:13s} accuracy per seed {accs} mean {np.mean(accs):.4f} "
+            f"validation loss {np.mean(val):.4f} "
+            f"(embed {t1 - t0:.1f} s, fit {time.perf_counter() - t1:.1f} s)",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

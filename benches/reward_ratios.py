@@ -61,8 +61,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-DATA = str(Path(__file__).resolve().parents[1] / "tests" / "data" / "hh-rlhf"
-           / "harmless-base-test.jsonl.gz")
+DATA = str(
+    Path(__file__).resolve().parents[1]
+    / "tests"
+    / "data"
+    / "hh-rlhf"
+    / "harmless-base-test.jsonl.gz"
+)
 OBJECTIVES5 = ["harmless", "helpful", "honest", "concise", "polite"]
 IMPLS = ["pluralign-1obj", "pluralign-5obj", "trl"]
 
@@ -75,10 +80,16 @@ def tiny_decoder(out: str | None = None) -> str:
 
     out = out or tempfile.mkdtemp(prefix="tiny_llama_")
     tok = transformers.AutoTokenizer.from_pretrained(minilm_path(), local_files_only=True)
-    cfg = transformers.LlamaConfig(vocab_size=tok.vocab_size, hidden_size=64,
-                                   intermediate_size=128, num_hidden_layers=2,
-                                   num_attention_heads=4, num_key_value_heads=4,
-                                   max_position_embeddings=512, pad_token_id=tok.pad_token_id)
+    cfg = transformers.LlamaConfig(
+        vocab_size=tok.vocab_size,
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=4,
+        max_position_embeddings=512,
+        pad_token_id=tok.pad_token_id,
+    )
     torch.manual_seed(0)
     transformers.LlamaForCausalLM(cfg).save_pretrained(out)
     tok.save_pretrained(out)
@@ -107,21 +118,40 @@ def load_pairs(n: int, max_length: int, data: str = DATA) -> tuple[Any, dict]:
             skipped += 1
             continue
         i = len(rows)
-        rows.append({"prompt_id": r["prompt_id"], "chosen_id": f"c{i}", "rejected_id": f"r{i}",
-                     "chosen": c, "rejected": j, "chosen_ids": ci, "rejected_ids": ji,
-                     "objective": OBJECTIVES5[i % len(OBJECTIVES5)]})
+        rows.append(
+            {
+                "prompt_id": r["prompt_id"],
+                "chosen_id": f"c{i}",
+                "rejected_id": f"r{i}",
+                "chosen": c,
+                "rejected": j,
+                "chosen_ids": ci,
+                "rejected_ids": ji,
+                "objective": OBJECTIVES5[i % len(OBJECTIVES5)],
+            }
+        )
         if len(rows) == n:
             break
     if len(rows) < n:
         raise SystemExit(f"only {len(rows)} pairs fit in {max_length} tokens (wanted {n})")
-    info = {"read": len(rows) + skipped, "skipped_too_long": skipped,
-            "mean_tokens": statistics.fmean(len(x["chosen_ids"]) + len(x["rejected_ids"])
-                                            for x in rows) / 2}
+    info = {
+        "read": len(rows) + skipped,
+        "skipped_too_long": skipped,
+        "mean_tokens": statistics.fmean(len(x["chosen_ids"]) + len(x["rejected_ids"]) for x in rows)
+        / 2,
+    }
     return pl.DataFrame(rows), info
 
 
-def make_build(impl: str, pairs: Any, batch: int, steps: int, max_length: int,
-                threads: int, path: str | None = None) -> Any:
+def make_build(
+    impl: str,
+    pairs: Any,
+    batch: int,
+    steps: int,
+    max_length: int,
+    threads: int,
+    path: str | None = None,
+) -> Any:
     """A zero-argument ``build()`` that loads a fresh model from disk and returns a zero-argument
     ``train()`` doing the training call only and returning the final training loss."""
     import torch
@@ -136,11 +166,25 @@ def make_build(impl: str, pairs: Any, batch: int, steps: int, max_length: int,
         def build() -> Any:
             torch.manual_seed(0)
             enc = HFEncoder(path, freeze=False, max_length=max_length)
-            model = RewardModel(ModelConfig(input_dim=enc.dim, hidden=[],
-                                            objectives=OBJECTIVES5 if five else ["overall"]))
-            cfg = TrainConfig(lr=2e-5, encoder_lr=2e-5, weight_decay=0.01, batch_size=batch,
-                              steps=steps, epochs=10_000, warmup_frac=0.05, grad_clip=1.0,
-                              eval_frac=0.0, progress=False, threads=threads, seed=0)
+            model = RewardModel(
+                ModelConfig(
+                    input_dim=enc.dim, hidden=[], objectives=OBJECTIVES5 if five else ["overall"]
+                )
+            )
+            cfg = TrainConfig(
+                lr=2e-5,
+                encoder_lr=2e-5,
+                weight_decay=0.01,
+                batch_size=batch,
+                steps=steps,
+                epochs=10_000,
+                warmup_frac=0.05,
+                grad_clip=1.0,
+                eval_frac=0.0,
+                progress=False,
+                threads=threads,
+                seed=0,
+            )
             trainer = RewardTrainer(model, cfg)
 
             def train() -> float:
@@ -157,8 +201,12 @@ def make_build(impl: str, pairs: Any, batch: int, steps: int, max_length: int,
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
         from trl import RewardConfig, RewardTrainer
 
-        ds = datasets.Dataset.from_dict({"chosen_ids": pairs["chosen_ids"].to_list(),
-                                         "rejected_ids": pairs["rejected_ids"].to_list()})
+        ds = datasets.Dataset.from_dict(
+            {
+                "chosen_ids": pairs["chosen_ids"].to_list(),
+                "rejected_ids": pairs["rejected_ids"].to_list(),
+            }
+        )
         path = path or str(minilm_path())
         tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
         out = tempfile.mkdtemp(prefix="trl_bench_")
@@ -166,17 +214,32 @@ def make_build(impl: str, pairs: Any, batch: int, steps: int, max_length: int,
         def build() -> Any:
             torch.manual_seed(0)
             model = AutoModelForSequenceClassification.from_pretrained(
-                path, num_labels=1, local_files_only=True)
+                path, num_labels=1, local_files_only=True
+            )
             args = RewardConfig(
-                output_dir=out, per_device_train_batch_size=batch, max_steps=steps,
-                learning_rate=2e-5, weight_decay=0.01, warmup_steps=0.05,
-                lr_scheduler_type="cosine", max_grad_norm=1.0, bf16=False, fp16=False,
-                gradient_checkpointing=False, disable_dropout=False, use_cpu=True,
-                max_length=max_length, report_to="none", save_strategy="no",
-                eval_strategy="no", logging_steps=steps, disable_tqdm=True, seed=0,
-                dataloader_num_workers=0)
-            trainer = RewardTrainer(model=model, args=args, train_dataset=ds,
-                                    processing_class=tok)
+                output_dir=out,
+                per_device_train_batch_size=batch,
+                max_steps=steps,
+                learning_rate=2e-5,
+                weight_decay=0.01,
+                warmup_steps=0.05,
+                lr_scheduler_type="cosine",
+                max_grad_norm=1.0,
+                bf16=False,
+                fp16=False,
+                gradient_checkpointing=False,
+                disable_dropout=False,
+                use_cpu=True,
+                max_length=max_length,
+                report_to="none",
+                save_strategy="no",
+                eval_strategy="no",
+                logging_steps=steps,
+                disable_tqdm=True,
+                seed=0,
+                dataloader_num_workers=0,
+            )
+            trainer = RewardTrainer(model=model, args=args, train_dataset=ds, processing_class=tok)
 
             def train() -> float:
                 torch.set_num_threads(threads)
@@ -189,8 +252,15 @@ def make_build(impl: str, pairs: Any, batch: int, steps: int, max_length: int,
     raise ValueError(f"unknown implementation {impl!r}")
 
 
-def make_run(impl: str, pairs: Any, batch: int, steps: int, max_length: int,
-             threads: int, path: str | None = None) -> Any:
+def make_run(
+    impl: str,
+    pairs: Any,
+    batch: int,
+    steps: int,
+    max_length: int,
+    threads: int,
+    path: str | None = None,
+) -> Any:
     """A zero-argument callable that builds a fresh model (untimed) and returns
     ``(wall seconds, process CPU seconds, final training loss)`` of the training call."""
     build = make_build(impl, pairs, batch, steps, max_length, threads, path)
@@ -204,9 +274,17 @@ def make_run(impl: str, pairs: Any, batch: int, steps: int, max_length: int,
     return run
 
 
-def measure(n: int, batch: int, steps: int, max_length: int, repeats: int, threads: int,
-            impls: list[str] = IMPLS, log: Any = None,
-            path: str | None = None) -> tuple[dict, dict]:
+def measure(
+    n: int,
+    batch: int,
+    steps: int,
+    max_length: int,
+    repeats: int,
+    threads: int,
+    impls: list[str] = IMPLS,
+    log: Any = None,
+    path: str | None = None,
+) -> tuple[dict, dict]:
     """Warm up each implementation once, then ``repeats`` interleaved timed rounds.
     Returns ({impl: [(wall s, CPU s)...]}, data info)."""
     import torch
@@ -224,8 +302,10 @@ def measure(n: int, batch: int, steps: int, max_length: int, repeats: int, threa
             dt, cpu, loss = runs[i]()
             times[i].append((dt, cpu))
             if log:
-                log(f"round {r + 1} {i}: {dt:.2f} s wall, {cpu:.2f} s CPU, "
-                    f"{batch * steps / dt:.1f} pairs/s (loss {loss:.4f})")
+                log(
+                    f"round {r + 1} {i}: {dt:.2f} s wall, {cpu:.2f} s CPU, "
+                    f"{batch * steps / dt:.1f} pairs/s (loss {loss:.4f})"
+                )
     return times, info
 
 
@@ -252,34 +332,54 @@ def main() -> None:
 
     impls = ["pluralign-1obj", "trl"] if a.decoder else IMPLS
     path = tiny_decoder() if a.decoder else None
-    times, info = measure(a.pairs, a.batch, a.steps, a.max_length, a.repeats, a.threads,
-                          impls=impls, log=log, path=path)
+    times, info = measure(
+        a.pairs,
+        a.batch,
+        a.steps,
+        a.max_length,
+        a.repeats,
+        a.threads,
+        impls=impls,
+        log=log,
+        path=path,
+    )
     med = {i: statistics.median(w for w, _ in t) for i, t in times.items()}
     cpu = {i: statistics.median(c for _, c in t) for i, t in times.items()}
     pairs_done = a.batch * a.steps
     print(f"\n## Reward-model training throughput (CPU, fp32, torch threads = {a.threads})\n")
     what = "A tiny Llama (hidden 64, 2 layers)" if a.decoder else "MiniLM-L6"
-    print(f"{what} fine-tuned end to end; {info['read'] - info['skipped_too_long']} HH-RLHF "
-          f"harmless pairs with both texts <= {a.max_length} tokens (mean "
-          f"{info['mean_tokens']:.0f} tokens per text; {info['skipped_too_long']} longer pairs "
-          f"skipped); batch {a.batch} pairs, {a.steps} steps = {pairs_done} pairs per run; "
-          f"median of {a.repeats} interleaved runs after a one-step warm-up run each.\n")
-    print("| implementation | median wall s | pairs/s (wall) | wall / TRL | median CPU s | "
-          "pairs per CPU s | CPU / TRL | target |")
+    print(
+        f"{what} fine-tuned end to end; {info['read'] - info['skipped_too_long']} HH-RLHF "
+        f"harmless pairs with both texts <= {a.max_length} tokens (mean "
+        f"{info['mean_tokens']:.0f} tokens per text; {info['skipped_too_long']} longer pairs "
+        f"skipped); batch {a.batch} pairs, {a.steps} steps = {pairs_done} pairs per run; "
+        f"median of {a.repeats} interleaved runs after a one-step warm-up run each.\n"
+    )
+    print(
+        "| implementation | median wall s | pairs/s (wall) | wall / TRL | median CPU s | "
+        "pairs per CPU s | CPU / TRL | target |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     targets = {"pluralign-1obj": ("<= 1.0", 1.0), "pluralign-5obj": ("<= 1.2", 1.2)}
     for i in impls:
         ratio = med[i] / med["trl"]
         tgt, lim = targets.get(i, ("", None))
         ok = "" if lim is None else (" (met)" if ratio <= lim else " (MISSED)")
-        print(f"| {i} | {med[i]:.2f} | {pairs_done / med[i]:.2f} | {ratio:.2f} | {cpu[i]:.2f} | "
-              f"{pairs_done / cpu[i]:.2f} | {cpu[i] / cpu['trl']:.2f} | {tgt}{ok} |")
-    print("\nTarget verdicts use the wall-clock medians. All runs (wall s / CPU s): "
-          + "; ".join(f"{i}: " + ", ".join(f"{w:.2f}/{c:.2f}" for w, c in ts)
-                      for i, ts in times.items()))
-    print(f"\ntorch {torch.__version__}, transformers {transformers.__version__}, trl "
-          f"{trl.__version__}, Python {platform.python_version()}, {platform.machine()}, "
-          f"{os.cpu_count()} CPUs")
+        print(
+            f"| {i} | {med[i]:.2f} | {pairs_done / med[i]:.2f} | {ratio:.2f} | {cpu[i]:.2f} | "
+            f"{pairs_done / cpu[i]:.2f} | {cpu[i] / cpu['trl']:.2f} | {tgt}{ok} |"
+        )
+    print(
+        "\nTarget verdicts use the wall-clock medians. All runs (wall s / CPU s): "
+        + "; ".join(
+            f"{i}: " + ", ".join(f"{w:.2f}/{c:.2f}" for w, c in ts) for i, ts in times.items()
+        )
+    )
+    print(
+        f"\ntorch {torch.__version__}, transformers {transformers.__version__}, trl "
+        f"{trl.__version__}, Python {platform.python_version()}, {platform.machine()}, "
+        f"{os.cpu_count()} CPUs"
+    )
 
 
 if __name__ == "__main__":

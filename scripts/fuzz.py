@@ -21,11 +21,19 @@ import harness
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--calls", type=int, default=10_000, help="total generated calls (default 10000)")
-    ap.add_argument("--families", nargs="*", default=list(harness.FAMILIES), choices=harness.FAMILIES)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--calls", type=int, default=10_000, help="total generated calls (default 10000)"
+    )
+    ap.add_argument(
+        "--families", nargs="*", default=list(harness.FAMILIES), choices=harness.FAMILIES
+    )
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--timeout", type=float, default=30.0, help="seconds per call before it counts as a hang")
+    ap.add_argument(
+        "--timeout", type=float, default=30.0, help="seconds per call before it counts as a hang"
+    )
     ap.add_argument("--mem-mb", type=int, default=4096, help="address-space cap of each worker")
     a = ap.parse_args(argv)
     per = max(1, a.calls // len(a.families))

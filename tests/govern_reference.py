@@ -6,8 +6,9 @@ import numpy as np
 import polars as pl
 
 
-def planted(n_per: list[int], m: int, *, missing: float, noise: float, seed: int
-            ) -> tuple[pl.DataFrame, np.ndarray]:
+def planted(
+    n_per: list[int], m: int, *, missing: float, noise: float, seed: int
+) -> tuple[pl.DataFrame, np.ndarray]:
     """Votes from len(n_per) planted groups, each with its own random +-1 opinion vector; each
     cell is missing with probability ``missing`` and a random vote with probability ``noise``.
     Returns (votes, the planted group of each participant)."""

@@ -204,11 +204,7 @@ def contributions_ref(points, ref, maximize=True) -> np.ndarray:
 def das_dennis_ref(m: int, partitions: int) -> np.ndarray:
     """All vectors of non-negative multiples of 1/partitions summing to 1, lexicographic
     (ascending) order of rows."""
-    rows = [
-        c
-        for c in itertools.product(range(partitions + 1), repeat=m)
-        if sum(c) == partitions
-    ]
+    rows = [c for c in itertools.product(range(partitions + 1), repeat=m) if sum(c) == partitions]
     rows.sort()
     return np.array(rows, dtype=np.float64).reshape(-1, m) / partitions
 

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-CORPUS = ["Hello there.", "The quick brown fox jumps over the lazy dog.",
-          "Human: how do I bake bread? Assistant: Mix flour, water, yeast and salt.",
-          "A longer probe sentence, so that the batch needs padding."] * 4
+CORPUS = [
+    "Hello there.",
+    "The quick brown fox jumps over the lazy dog.",
+    "Human: how do I bake bread? Assistant: Mix flour, water, yeast and salt.",
+    "A longer probe sentence, so that the batch needs padding.",
+] * 4
 
 
 def tiny_decoder(path: Path, arch: str = "llama", seed: int = 0) -> Path:
@@ -23,17 +26,30 @@ def tiny_decoder(path: Path, arch: str = "llama", seed: int = 0) -> Path:
     tok.pre_tokenizer = tokenizers.pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = tokenizers.decoders.ByteLevel()
     trainer = tokenizers.trainers.BpeTrainer(
-        vocab_size=320, special_tokens=["<pad>", "<eos>"],
-        initial_alphabet=tokenizers.pre_tokenizers.ByteLevel.alphabet())
+        vocab_size=320,
+        special_tokens=["<pad>", "<eos>"],
+        initial_alphabet=tokenizers.pre_tokenizers.ByteLevel.alphabet(),
+    )
     tok.train_from_iterator(CORPUS, trainer)
-    fast = transformers.PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>",
-                                                eos_token="<eos>", bos_token="<eos>")
-    common = {"vocab_size": tok.get_vocab_size(), "pad_token_id": 0, "eos_token_id": 1,
-              "bos_token_id": 1}
+    fast = transformers.PreTrainedTokenizerFast(
+        tokenizer_object=tok, pad_token="<pad>", eos_token="<eos>", bos_token="<eos>"
+    )
+    common = {
+        "vocab_size": tok.get_vocab_size(),
+        "pad_token_id": 0,
+        "eos_token_id": 1,
+        "bos_token_id": 1,
+    }
     if arch == "llama":
-        cfg = transformers.LlamaConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                                       num_attention_heads=4, num_key_value_heads=2,
-                                       max_position_embeddings=128, **common)
+        cfg = transformers.LlamaConfig(
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            num_key_value_heads=2,
+            max_position_embeddings=128,
+            **common,
+        )
     else:
         cfg = transformers.GPT2Config(n_embd=32, n_layer=2, n_head=4, n_positions=128, **common)
     torch.manual_seed(seed)

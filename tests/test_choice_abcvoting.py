@@ -218,7 +218,10 @@ def test_mes_increment_completion_matches_abcvoting(data):
     assert len(res.committee) == k
     prof = to_abcvoting(m, sets, weights)
     (theirs,) = abcrules.compute(
-        "equal-shares-with-increment-completion", prof, k, resolute=True,
+        "equal-shares-with-increment-completion",
+        prof,
+        k,
+        resolute=True,
         algorithm="standard-fractions",
     )
     assert res.committee == frozenset(int(c) for c in theirs)

@@ -173,11 +173,12 @@ def test_rules_match_slow_references_on_weak_orders(data):
     assert ch.smith_set(p) == smith_set_brute(s, cands)
     # Minimax with the three strength measures of Tideman (2006), Schulze with both link
     # strengths (pref_voting's defaults cover only margins)
-    for strength, ref in (("margin", "margins"), ("winning", "winning_votes"),
-                          ("pairwise_opposition", "pairwise_opposition")):
-        assert ch.minimax(p, strength=strength).winners == minimax_winners(s, cands, ref), (
-            strength
-        )
+    for strength, ref in (
+        ("margin", "margins"),
+        ("winning", "winning_votes"),
+        ("pairwise_opposition", "pairwise_opposition"),
+    ):
+        assert ch.minimax(p, strength=strength).winners == minimax_winners(s, cands, ref), strength
     for strength in ("margin", "winning_votes", "winning", "ratio"):
         assert ch.schulze(p, strength=strength).winners == schulze_winners(s, cands, strength), (
             strength

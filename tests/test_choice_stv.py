@@ -71,8 +71,12 @@ def test_surplus_transfer_with_fractions_and_exhausted_ballots():
 
 
 THREE_WAY_TIE = (
-    [["a"]] * 6 + [["b", "a"]] * 5 + [["c", "b"]] * 4 + [["e", "c", "b"]] * 2
-    + [["d", "b"]] + [["d"]] * 2
+    [["a"]] * 6
+    + [["b", "a"]] * 5
+    + [["c", "b"]] * 4
+    + [["e", "c", "b"]] * 2
+    + [["d", "b"]]
+    + [["d"]] * 2
 )
 
 
@@ -190,12 +194,17 @@ def _ours(m, ballots, counts):
 
 
 @settings(max_examples=150, deadline=None)
-@given(stv_profiles(), st.sampled_from(["wigm", "gregory", "meek"]),
-       st.sampled_from(["droop", "hare"]), st.sampled_from(["largest", "simultaneous"]))
+@given(
+    stv_profiles(),
+    st.sampled_from(["wigm", "gregory", "meek"]),
+    st.sampled_from(["droop", "hare"]),
+    st.sampled_from(["largest", "simultaneous"]),
+)
 def test_count_conserves_value(prob, transfer, quota, order):
     m, ballots, counts, seats = prob
-    r = ch.stv(_ours(m, ballots, counts), seats, quota=quota, transfer=transfer,
-               surplus_order=order)
+    r = ch.stv(
+        _ours(m, ballots, counts), seats, quota=quota, transfer=transfer, surplus_order=order
+    )
     assert len(r.elected) == seats == len(set(r.elected))
     assert r.total == sum(counts)
     gone = set()
@@ -239,7 +248,10 @@ def test_wigm_matches_votekit(prob, quota):
     # VoteKit refuses elections where fewer candidates received votes than seats
     assume(len({c for b in ballots for c in b}) >= seats)
     ours = ch.stv(
-        _ours(m, ballots, counts), seats, quota=quota, surplus_order="simultaneous",
+        _ours(m, ballots, counts),
+        seats,
+        quota=quota,
+        surplus_order="simultaneous",
         tie_break="forward",
     )
     try:
@@ -270,7 +282,10 @@ def test_surplus_order_largest_first_vs_simultaneous():
     # simultaneous (VoteKit): both surpluses reach a (8); a's surplus 5 (at 5/8) gives b
     # 5/8 + 4 * 5/8 = 3.125 >= 3 and e only 1.875: c, d, a, b
     s = ch.stv(p, 4, surplus_order="simultaneous")
-    assert _transfers(s.rounds[0]) == {("c", "a"): pytest.approx(4.0), ("d", "a"): pytest.approx(3.0)}
+    assert _transfers(s.rounds[0]) == {
+        ("c", "a"): pytest.approx(4.0),
+        ("d", "a"): pytest.approx(3.0),
+    }
     assert s.rounds[2].tallies["b"] == pytest.approx(3.125)
     assert s.elected == ["c", "d", "a", "b"]
     with pytest.raises(errors.InputError, match="surplus_order"):
@@ -351,7 +366,9 @@ def stv_reference(m, ballots, counts, seats, quota="droop", transfer="wigm", ord
             break
         pending = [c for c in pending if t[c] > q]
         if pending:
-            now = pending[:] if order == "simultaneous" else [_unique(pending, t.__getitem__, False)]
+            now = (
+                pending[:] if order == "simultaneous" else [_unique(pending, t.__getitem__, False)]
+            )
             for c in now:
                 pending.remove(c)
                 surplus = t[c] - q
@@ -369,8 +386,12 @@ def stv_reference(m, ballots, counts, seats, quota="droop", transfer="wigm", ord
 
 
 @settings(max_examples=300, deadline=None)
-@given(stv_profiles(max_m=6, max_n=10), st.sampled_from(["droop", "hare"]),
-       st.sampled_from(["wigm", "gregory"]), st.sampled_from(["largest", "simultaneous"]))
+@given(
+    stv_profiles(max_m=6, max_n=10),
+    st.sampled_from(["droop", "hare"]),
+    st.sampled_from(["wigm", "gregory"]),
+    st.sampled_from(["largest", "simultaneous"]),
+)
 def test_count_matches_reference(prob, quota, transfer, order):
     m, ballots, counts, seats = prob
     try:
@@ -378,8 +399,14 @@ def test_count_matches_reference(prob, quota, transfer, order):
     except _Tie:
         assume(False)
         return
-    ours = ch.stv(_ours(m, ballots, counts), seats, quota=quota, transfer=transfer,
-                  surplus_order=order, tie_break=None)
+    ours = ch.stv(
+        _ours(m, ballots, counts),
+        seats,
+        quota=quota,
+        transfer=transfer,
+        surplus_order=order,
+        tie_break=None,
+    )
     assert set(ours.elected) == set(expected), (ours.rounds, expected)
     # the same rounds elect the same candidates (order inside a round may differ on equal tallies)
     assert len(ours.elected) == len(expected)

@@ -35,11 +35,16 @@ def assert_user_error(code: int, err: str, *needles: str) -> None:
 
 # -- aggregate ---------------------------------------------------------------------------------
 
-def test_aggregate_comparisons_known_answer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+
+def test_aggregate_comparisons_known_answer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # a beats b 3-0, b beats c 2-1, a beats c 2-0: a is the Condorcet winner, order a > b > c.
     rows = [("a", "b")] * 3 + [("b", "c")] * 2 + [("c", "b")] + [("a", "c")] * 2
     src = tmp_path / "comps.csv"
-    pl.DataFrame({"chosen_id": [r[0] for r in rows], "rejected_id": [r[1] for r in rows]}).write_csv(src)
+    pl.DataFrame(
+        {"chosen_id": [r[0] for r in rows], "rejected_id": [r[1] for r in rows]}
+    ).write_csv(src)
     out = tmp_path / "agg.parquet"
     code, stdout, _ = run(["aggregate", str(src), "-o", str(out)], capsys)
     assert code == 0
@@ -68,13 +73,17 @@ def test_aggregate_rankings_borda(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert dict(zip(df["candidate"], df["plurality_score"])) == {"a": 3.0, "b": 0.0, "c": 2.0}
 
 
-def test_aggregate_votes_become_comparisons(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_aggregate_votes_become_comparisons(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # statement 1 is agreed by all three participants, 2 passed, 3 disagreed: order 1 > 2 > 3
-    votes = pl.DataFrame({
-        "statement_id": [1, 2, 3] * 3,
-        "participant_id": [p for p in (10, 11, 12) for _ in range(3)],
-        "vote": [1, 0, -1] * 3,
-    })
+    votes = pl.DataFrame(
+        {
+            "statement_id": [1, 2, 3] * 3,
+            "participant_id": [p for p in (10, 11, 12) for _ in range(3)],
+            "vote": [1, 0, -1] * 3,
+        }
+    )
     src = tmp_path / "votes.jsonl"
     votes.write_ndjson(src)
     code, stdout, err = run(["aggregate", str(src), "--rules", "schulze"], capsys)
@@ -100,18 +109,35 @@ def test_aggregate_bad_rule_and_columns(tmp_path: Path, capsys: pytest.CaptureFi
 
 # -- pareto ------------------------------------------------------------------------------------
 
+
 def test_pareto_subcommand(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = tmp_path / "s.csv"
-    pl.DataFrame({"prompt_id": [0, 0, 0, 1, 1], "helpful": [1.0, 0.0, 0.5, 1.0, 2.0],
-                  "harmless": [0.0, 1.0, 0.4, 1.0, 2.0]}).write_csv(src)
+    pl.DataFrame(
+        {
+            "prompt_id": [0, 0, 0, 1, 1],
+            "helpful": [1.0, 0.0, 0.5, 1.0, 2.0],
+            "harmless": [0.0, 1.0, 0.4, 1.0, 2.0],
+        }
+    ).write_csv(src)
     out = tmp_path / "r.parquet"
     code, _, _ = run(["pareto", str(src), "--group", "prompt_id", "-o", str(out)], capsys)
     assert code == 0
     df = pl.read_parquet(out)
     # prompt 0: (1,0), (0,1), (0.5,0.4) are mutually non-dominated; prompt 1: (2,2) dominates (1,1)
     assert df["pareto_rank"].to_list() == [0, 0, 0, 1, 0]
-    code, _, _ = run(["pareto", str(src), "--objectives", "helpful,harmless",
-                      "--minimize", "harmless", "-o", str(out)], capsys)
+    code, _, _ = run(
+        [
+            "pareto",
+            str(src),
+            "--objectives",
+            "helpful,harmless",
+            "--minimize",
+            "harmless",
+            "-o",
+            str(out),
+        ],
+        capsys,
+    )
     assert code == 0
     # maximize helpful, minimize harmless over all rows: (1,0) dominates (0.5,0.4), (0,1), (1,1)
     assert pl.read_parquet(out)["pareto_rank"].to_list() == [0, 2, 1, 1, 0]
@@ -141,6 +167,7 @@ def test_debug_shows_traceback(tmp_path: Path) -> None:
 
 # -- prepare -----------------------------------------------------------------------------------
 
+
 def test_prepare_pairs_hh(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = tmp_path / "pairs.jsonl.gz"
     with gzip.open(data.hh_rlhf_path(), "rt") as f:
@@ -152,7 +179,9 @@ def test_prepare_pairs_hh(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert code == 0, stdout
     df = pl.read_parquet(out)
     assert df.height == 3
-    assert {"prompt_id", "chosen_id", "rejected_id", "prompt", "chosen", "rejected"} <= set(df.columns)
+    assert {"prompt_id", "chosen_id", "rejected_id", "prompt", "chosen", "rejected"} <= set(
+        df.columns
+    )
     first = json.loads(lines[0])
     # the prompt is the shared dialogue prefix, the replies are the final assistant turns
     assert first["chosen"].startswith(df["prompt"][0])
@@ -162,8 +191,9 @@ def test_prepare_pairs_hh(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 def test_prepare_polis_bundled(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "votes.parquet"
     st = tmp_path / "statements.csv"
-    code, stdout, _ = run(["prepare", str(data.polis_dir()), "-o", str(out), "--statements", str(st)],
-                          capsys)
+    code, stdout, _ = run(
+        ["prepare", str(data.polis_dir()), "-o", str(out), "--statements", str(st)], capsys
+    )
     assert code == 0
     v = pl.read_parquet(out)
     raw = pl.read_csv(data.polis_dir() / "votes.csv")
@@ -181,12 +211,26 @@ def test_prepare_missing_input(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 # -- govern ------------------------------------------------------------------------------------
 
-def test_govern_bundled_polis_with_ledger(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+
+def test_govern_bundled_polis_with_ledger(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from pluralign.govern import Ledger
 
     led = tmp_path / "ledger.sqlite"
-    code, stdout, _ = run(["govern", str(data.polis_dir()), "-o", str(tmp_path / "g"), "--k", "3",
-                           "--ledger", str(led)], capsys)
+    code, stdout, _ = run(
+        [
+            "govern",
+            str(data.polis_dir()),
+            "-o",
+            str(tmp_path / "g"),
+            "--k",
+            "3",
+            "--ledger",
+            str(led),
+        ],
+        capsys,
+    )
     assert code == 0, stdout
     decision = json.loads((tmp_path / "g" / "constitution.json").read_text())
     assert decision["rule"] == "mes" and decision["k"] == 3 and len(decision["chosen"]) == 3
@@ -207,17 +251,21 @@ def test_govern_bad_votes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 
 # -- report ------------------------------------------------------------------------------------
 
+
 def test_report_votes_only_and_bundle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "rep"
-    code, stdout, _ = run(["report", "--votes", str(data.polis_dir()), "-o", str(out), "--quiet"],
-                          capsys)
+    code, stdout, _ = run(
+        ["report", "--votes", str(data.polis_dir()), "-o", str(out), "--quiet"], capsys
+    )
     assert code == 0, stdout
     html = (out / "report.html").read_text()
     assert "Pareto front of statements" in html and "data:image/png;base64," in html
     # pairs were not given: those sections say so instead of showing anything
     assert "no preference pairs were given" in html
     again = tmp_path / "again"
-    code, stdout, _ = run(["report", "--bundle", str(out / "report.json"), "-o", str(again)], capsys)
+    code, stdout, _ = run(
+        ["report", "--bundle", str(out / "report.json"), "-o", str(again)], capsys
+    )
     assert code == 0
     assert (again / "report.html").read_text() == html
 
@@ -234,6 +282,7 @@ def test_report_user_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 
 # -- tables, help, entry points ----------------------------------------------------------------
+
 
 def test_table_roundtrip(tmp_path: Path) -> None:
     df = pl.DataFrame({"a": [1, 2], "b": ["x", "y"]})
@@ -259,8 +308,9 @@ def test_old_table_io_names_warn_and_still_work(tmp_path: Path) -> None:
     assert old_read(tmp_path / "t.csv").equals(df)
 
 
-@pytest.mark.parametrize("cmd", ["demo", "prepare", "aggregate", "pareto", "edges", "govern",
-                                 "train", "report"])
+@pytest.mark.parametrize(
+    "cmd", ["demo", "prepare", "aggregate", "pareto", "edges", "govern", "train", "report"]
+)
 def test_help_explains_every_option(cmd: str, capsys: pytest.CaptureFixture[str]) -> None:
     ap = build_parser()
     sub = next(a for a in ap._actions if a.dest == "command").choices[cmd]
@@ -273,23 +323,38 @@ def test_help_explains_every_option(cmd: str, capsys: pytest.CaptureFixture[str]
 
 
 def test_module_entry_point_exit_code(tmp_path: Path) -> None:
-    r = subprocess.run([sys.executable, "-m", "pluralign", "pareto", str(tmp_path / "none.csv")],
-                       capture_output=True, text=True, timeout=120, check=False)
+    r = subprocess.run(
+        [sys.executable, "-m", "pluralign", "pareto", str(tmp_path / "none.csv")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert r.returncode == 2
-    assert r.stderr.strip() == f"pluralign pareto: error: input file {tmp_path / 'none.csv'} does not exist"
+    assert (
+        r.stderr.strip()
+        == f"pluralign pareto: error: input file {tmp_path / 'none.csv'} does not exist"
+    )
     np.testing.assert_equal(r.stdout, "")
 
 
 # -- edges / train -----------------------------------------------------------------------------
+
 
 def test_edges_known_answer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # prompt a: the two candidates trade helpfulness against harmlessness (Pareto-incomparable:
     # conflict 1.0) and their reward std 0.5 is above the default threshold 0.25: the arbiter
     # does not answer (default on_uncertain = clarify); prompt b: one candidate dominates and
     # the model is sure, the arbiter answers with it
-    scores = pl.DataFrame({"prompt_id": ["a", "a", "b", "b"], "response_id": ["a1", "a2", "b1", "b2"],
-                           "helpful": [1.0, 0.0, 1.0, 0.0], "harmless": [0.0, 1.0, 1.0, 0.0],
-                           "std": [0.5, 0.5, 0.01, 0.01]})
+    scores = pl.DataFrame(
+        {
+            "prompt_id": ["a", "a", "b", "b"],
+            "response_id": ["a1", "a2", "b1", "b2"],
+            "helpful": [1.0, 0.0, 1.0, 0.0],
+            "harmless": [0.0, 1.0, 1.0, 0.0],
+            "std": [0.5, 0.5, 0.01, 0.01],
+        }
+    )
     src = tmp_path / "scores.parquet"
     scores.write_parquet(src)
     out = tmp_path / "dec.parquet"
@@ -323,8 +388,20 @@ def test_train_scalar_and_group_aware(tmp_path: Path, capsys: pytest.CaptureFixt
     src = tmp_path / "pairs.parquet"
     pairs.write_parquet(src)
     out = tmp_path / "models"
-    code, stdout, err = run(["train", str(src), "-o", str(out), "--group", "annotator_group",
-                             "--epochs", "1", "--quiet"], capsys)
+    code, stdout, err = run(
+        [
+            "train",
+            str(src),
+            "-o",
+            str(out),
+            "--group",
+            "annotator_group",
+            "--epochs",
+            "1",
+            "--quiet",
+        ],
+        capsys,
+    )
     assert code == 0, err
     metrics = json.loads((out / "metrics.json").read_text())
     assert set(metrics) == {"scalar", "group_aware"}
@@ -344,23 +421,37 @@ def test_train_user_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 
 # -- one convention for every subcommand -------------------------------------------------------
 
+
 def _comparisons_csv(tmp_path: Path, rows: list[tuple[str, str]]) -> Path:
     src = tmp_path / "comps.csv"
-    pl.DataFrame({"chosen_id": [r[0] for r in rows], "rejected_id": [r[1] for r in rows]}).write_csv(src)
+    pl.DataFrame(
+        {"chosen_id": [r[0] for r in rows], "rejected_id": [r[1] for r in rows]}
+    ).write_csv(src)
     return src
 
 
-@pytest.mark.parametrize(("rows", "why"), [
-    # a > b > c > a, each 2-1: a majority cycle, said with its members
-    ([("a", "b")] * 2 + [("b", "a")] + [("b", "c")] * 2 + [("c", "b")] + [("c", "a")] * 2
-     + [("a", "c")], "none (majority cycle: a > b > c > a)"),
-    # a and b split 1-1, both beat c: a tie, not a cycle
-    ([("a", "b"), ("b", "a"), ("a", "c"), ("b", "c")], "none (tie between a and b)"),
-    # a and b both beat c but never met
-    ([("a", "c"), ("b", "c")], "none (never compared: a and b)"),
-])
+@pytest.mark.parametrize(
+    ("rows", "why"),
+    [
+        # a > b > c > a, each 2-1: a majority cycle, said with its members
+        (
+            [("a", "b")] * 2
+            + [("b", "a")]
+            + [("b", "c")] * 2
+            + [("c", "b")]
+            + [("c", "a")] * 2
+            + [("a", "c")],
+            "none (majority cycle: a > b > c > a)",
+        ),
+        # a and b split 1-1, both beat c: a tie, not a cycle
+        ([("a", "b"), ("b", "a"), ("a", "c"), ("b", "c")], "none (tie between a and b)"),
+        # a and b both beat c but never met
+        ([("a", "c"), ("b", "c")], "none (never compared: a and b)"),
+    ],
+)
 def test_aggregate_says_why_there_is_no_condorcet_winner(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], rows: list, why: str) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], rows: list, why: str
+) -> None:
     src = _comparisons_csv(tmp_path, rows)
     code, stdout, err = run(["aggregate", str(src), "-o", str(tmp_path / "o.csv")], capsys)
     assert code == 0, err
@@ -369,8 +460,9 @@ def test_aggregate_says_why_there_is_no_condorcet_winner(
         assert "cycle" not in stdout
 
 
-def test_output_option_everywhere_and_old_out_warns(tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_output_option_everywhere_and_old_out_warns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     ap = build_parser()
     subs = next(a for a in ap._actions if a.dest == "command").choices
     for name, sub in subs.items():
@@ -398,48 +490,91 @@ def test_compressed_outputs(tmp_path: Path, capsys: pytest.CaptureFixture[str], 
     assert code == 0, err
     with gzip.open(out, "rt") as f:
         text = f.read()
-    df = pl.read_csv(io.StringIO(text)) if ext.startswith("csv") else pl.read_ndjson(io.StringIO(text))
+    df = (
+        pl.read_csv(io.StringIO(text))
+        if ext.startswith("csv")
+        else pl.read_ndjson(io.StringIO(text))
+    )
     assert df["pareto_rank"].to_list() == [0, 0, 1]
     assert read_table(out).equals(df)
 
 
 def test_stdin_and_stdout_dash_and_quiet(tmp_path: Path) -> None:
     csv = "chosen_id,rejected_id\na,b\na,b\nb,c\na,c\n"
-    r = subprocess.run([sys.executable, "-m", "pluralign", "aggregate", "-", "-o", "-",
-                        "--rules", "copeland"], input=csv, capture_output=True, text=True,
-                       timeout=120, check=False)
+    r = subprocess.run(
+        [sys.executable, "-m", "pluralign", "aggregate", "-", "-o", "-", "--rules", "copeland"],
+        input=csv,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert r.returncode == 0, r.stderr
     table = pl.read_csv(io.StringIO(r.stdout))  # clean CSV: the notes are on stderr
     assert table.select("candidate", "copeland_rank").rows() == [("a", 1), ("b", 2), ("c", 3)]
     assert "Condorcet winner: a" in r.stderr
     src = tmp_path / "pts.csv"
     pl.DataFrame({"x": [1.0, 0.0]}).write_csv(src)
-    r = subprocess.run([sys.executable, "-m", "pluralign", "pareto", str(src), "-o",
-                        str(tmp_path / "o.parquet"), "--quiet"], capture_output=True, text=True,
-                       timeout=120, check=False)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pluralign",
+            "pareto",
+            str(src),
+            "-o",
+            str(tmp_path / "o.parquet"),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert r.returncode == 0 and r.stdout == "" and r.stderr == ""
-    r = subprocess.run([sys.executable, "-m", "pluralign", "pareto", str(src), "-o",
-                        str(tmp_path / "o.parquet")], capture_output=True, text=True, timeout=120,
-                       check=False)
+    r = subprocess.run(
+        [sys.executable, "-m", "pluralign", "pareto", str(src), "-o", str(tmp_path / "o.parquet")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert r.stdout.startswith("wrote 2 rows")
 
 
-def test_aggregate_reads_raw_pairs_and_polis_folders(tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_aggregate_reads_raw_pairs_and_polis_folders(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from pluralign import prefs
 
     # raw chosen/rejected text pairs, as `prepare` reads them: same result as after `prepare`
-    code, _, err = run(["aggregate", str(data.hh_rlhf_path()), "-o", str(tmp_path / "raw.csv"),
-                        "--rules", "copeland"], capsys)
+    code, _, err = run(
+        [
+            "aggregate",
+            str(data.hh_rlhf_path()),
+            "-o",
+            str(tmp_path / "raw.csv"),
+            "--rules",
+            "copeland",
+        ],
+        capsys,
+    )
     assert code == 0, err
     prepared = tmp_path / "pairs.parquet"
     prefs.read_pairs(data.hh_rlhf_path()).write_parquet(prepared)
-    assert run(["aggregate", str(prepared), "-o", str(tmp_path / "prep.csv"), "--rules",
-                "copeland"], capsys)[0] == 0
+    assert (
+        run(
+            ["aggregate", str(prepared), "-o", str(tmp_path / "prep.csv"), "--rules", "copeland"],
+            capsys,
+        )[0]
+        == 0
+    )
     assert pl.read_csv(tmp_path / "raw.csv").equals(pl.read_csv(tmp_path / "prep.csv"))
     # a Polis export folder: its votes
-    code, stdout, err = run(["aggregate", str(data.polis_dir()), "-o", str(tmp_path / "p.csv"),
-                             "--rules", "schulze"], capsys)
+    code, stdout, err = run(
+        ["aggregate", str(data.polis_dir()), "-o", str(tmp_path / "p.csv"), "--rules", "schulze"],
+        capsys,
+    )
     assert code == 0, err
     assert "votes turned into" in stdout
     # ratings need a prepare step, and the message says which
@@ -449,8 +584,9 @@ def test_aggregate_reads_raw_pairs_and_polis_folders(tmp_path: Path,
     assert_user_error(code, err, f"pluralign prepare {src} --kind ratings")
 
 
-def test_train_reads_raw_pairs_as_prepare_does(tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_train_reads_raw_pairs_as_prepare_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # the first 40 raw HH-RLHF lines (chosen/rejected dialogues), no `prepare` step
     with gzip.open(data.hh_rlhf_path(), "rt", encoding="utf-8") as f:
         lines = [next(f) for _ in range(40)]

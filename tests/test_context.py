@@ -43,7 +43,7 @@ def test_medical_fields() -> None:
 
 
 def test_admissible_weights_hand_computed() -> None:
-    c = Context.from_toml(BASE + '[weights]\nvalues = { safe = 0.5, help = 0.5 }\nradius = 0.5\n')
+    c = Context.from_toml(BASE + "[weights]\nvalues = { safe = 0.5, help = 0.5 }\nradius = 0.5\n")
     np.testing.assert_allclose(
         c.admissible_weights(),
         [[0.5, 0.5, 0.0], [0.75, 0.25, 0.0], [0.25, 0.75, 0.0], [0.25, 0.25, 0.5]],
@@ -81,24 +81,38 @@ def test_with_weights_and_decision_only() -> None:
 @pytest.mark.parametrize(
     ("extra", "exc", "pattern"),
     [
-        ('[[tiers]]\nobjective = "nope"\nthreshold = 1.0\n', InputError, r"tiers\[0\].*unknown objective 'nope'"),
         (
-            ('[[tiers]]\nobjective = "safe"\nthreshold = 1.0\n[[tiers]]\nobjective = "help"\ntolerance = 0.1\n'
-            '[[tiers]]\nobjective = "safe"\ntolerance = 0.1\n'),
+            '[[tiers]]\nobjective = "nope"\nthreshold = 1.0\n',
+            InputError,
+            r"tiers\[0\].*unknown objective 'nope'",
+        ),
+        (
+            (
+                '[[tiers]]\nobjective = "safe"\nthreshold = 1.0\n[[tiers]]\nobjective = "help"\ntolerance = 0.1\n'
+                '[[tiers]]\nobjective = "safe"\ntolerance = 0.1\n'
+            ),
             InputError,
             r"tiers\[0\] and tiers\[2\].*cycle",
         ),
         ('[[tiers]]\nobjective = "safe"\n', InputError, "threshold.*or a tolerance"),
         ('[[tiers]]\nobjective = "safe"\ntolerance = -1.0\n', InputError, "tolerance must be"),
-        ('[weights]\nvalues = { safe = 0.5, help = 0.4 }\n', InputError, r"weights.*sum to 0\.9"),
-        ('[weights]\nvalues = { safe = 0.5, bogus = 0.5 }\n', InputError, "unknown objective.*bogus"),
-        ('[weights]\nvalues = { safe = 1.5, help = -0.5 }\n', InputError, "help.*>= 0"),
-        ('[weights]\nradius = 0.1\n', InputError, "values, a decision"),
+        ("[weights]\nvalues = { safe = 0.5, help = 0.4 }\n", InputError, r"weights.*sum to 0\.9"),
+        (
+            "[weights]\nvalues = { safe = 0.5, bogus = 0.5 }\n",
+            InputError,
+            "unknown objective.*bogus",
+        ),
+        ("[weights]\nvalues = { safe = 1.5, help = -0.5 }\n", InputError, "help.*>= 0"),
+        ("[weights]\nradius = 0.1\n", InputError, "values, a decision"),
         ('[groups]\nnames = ["a", "a"]\n', InputError, r"groups\.names.*'a' is listed twice"),
-        ('[groups]\nnames = ["a"]\nrule = "dictator"\n', InputError, "unknown aggregation rule 'dictator'"),
-        ('[arbiter]\ndisagreement = 1.5\n', InputError, r"arbiter\.disagreement"),
+        (
+            '[groups]\nnames = ["a"]\nrule = "dictator"\n',
+            InputError,
+            "unknown aggregation rule 'dictator'",
+        ),
+        ("[arbiter]\ndisagreement = 1.5\n", InputError, r"arbiter\.disagreement"),
         ('[arbiter]\non_uncertain = "panic"\n', InputError, r"arbiter\.on_uncertain"),
-        ('[arbiter]\nconflcit = 0.5\n', SchemaError, r"arbiter\.conflcit: unknown field"),
+        ("[arbiter]\nconflcit = 0.5\n", SchemaError, r"arbiter\.conflcit: unknown field"),
     ],
 )
 def test_bad_contexts(extra: str, exc: type[Exception], pattern: str) -> None:
@@ -136,8 +150,12 @@ def test_rules_exist_in_choice() -> None:
 
 def test_to_toml_escapes_strings() -> None:
     c = Context.from_dict(
-        {"name": "x", "description": 'say "hi"\\ \n\tok', "objectives": [{"name": "a"}],
-         "weights": {"values": {"a": 1.0}}}
+        {
+            "name": "x",
+            "description": 'say "hi"\\ \n\tok',
+            "objectives": [{"name": "a"}],
+            "weights": {"values": {"a": 1.0}},
+        }
     )
     back = Context.from_toml(c.to_toml())
     assert back == c

@@ -16,8 +16,14 @@ from pluralign.report import Report
 
 def test_shipped_data_and_attribution() -> None:
     root = Path(str(resources.files("pluralign.data")))
-    for f in ("README.md", "polis/ATTRIBUTION.txt", "polis/POLIS_README.md", "hh_rlhf/LICENSE",
-              "hh_rlhf/ATTRIBUTION.txt", "hh_rlhf/HH_README.md"):
+    for f in (
+        "README.md",
+        "polis/ATTRIBUTION.txt",
+        "polis/POLIS_README.md",
+        "hh_rlhf/LICENSE",
+        "hh_rlhf/ATTRIBUTION.txt",
+        "hh_rlhf/HH_README.md",
+    ):
         assert (root / f).is_file(), f
     for f in ("comments.csv", "votes.csv", "participants-votes.csv", "summary.csv"):
         assert (data.polis_dir() / f).is_file(), f
@@ -47,8 +53,17 @@ def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     rep = Report.from_json(out / "report.json")
     status = {s.key: (s.available, s.missing) for s in rep.sections}
     # parts whose APIs are in this build must be there; anything else must say why it is not
-    for key in ("groups", "rankings", "pareto", "consensus", "constitution", "reward",
-                "uncertainty", "edges", "ledger"):
+    for key in (
+        "groups",
+        "rankings",
+        "pareto",
+        "consensus",
+        "constitution",
+        "reward",
+        "uncertainty",
+        "edges",
+        "ledger",
+    ):
         assert status[key][0], (key, status[key][1])
     for key, (ok, why) in status.items():
         assert ok or why, key
@@ -75,21 +90,27 @@ def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     # the arbiter's pick over the statements is on the Pareto front it reports
     arb = entries[1].payload
     assert arb["action"] in ("answer", "clarify") and set(arb["front"]) <= set(
-        pl.read_parquet(out / "pareto_statements.parquet").filter(pl.col("front") == 0)
-        ["statement_id"].to_list())
+        pl.read_parquet(out / "pareto_statements.parquet")
+        .filter(pl.col("front") == 0)["statement_id"]
+        .to_list()
+    )
     if arb["chosen"] is not None:
         assert arb["chosen"] in arb["front"]
     # every answered HH prompt names one of its two replies
     dec = pl.read_parquet(out / "hh_decisions.parquet")
     answered = dec.filter(pl.col("action") == "answer")
     assert answered["chosen_label"].is_in(["chosen", "rejected"]).all()
-    assert dec.filter(pl.col("action") != "answer")["chosen"].null_count() == dec.filter(
-        pl.col("action") != "answer").height
+    assert (
+        dec.filter(pl.col("action") != "answer")["chosen"].null_count()
+        == dec.filter(pl.col("action") != "answer").height
+    )
     # the bundled MiniLM embedded the texts: the report credits it (Apache-2.0)
     assert "all-MiniLM-L6-v2" in html and "Apache License 2.0" in html
     # run again into the same folder: it replaces its own output (a fresh ledger), no refusal
-    assert main(["demo", "-o", str(out), "--pairs", "120", "--epochs", "1", "--quiet",
-                 "--no-train"]) == 0
+    assert (
+        main(["demo", "-o", str(out), "--pairs", "120", "--epochs", "1", "--quiet", "--no-train"])
+        == 0
+    )
     again = Ledger.load(out / "ledger.sqlite").entries
     assert [e.kind for e in again] == ["constitution", "arbiter_policy"]
     assert Ledger.verify_jsonl((out / "ledger.jsonl").read_text()) == 2

@@ -40,8 +40,13 @@ def test_readme_block_runs_and_matches_its_comments(block: int) -> None:
         stripped = line.split("#")[0].rstrip()
         expected = _expected(line)
         # A one-line expression with a literal answer in its comment is checked.
-        if (stripped and expected is not None and not re.match(r"^\s*\w+\s*=", stripped)
-                and stripped.count("(") == stripped.count(")") and expected[:1] in "[('-0123456789"):
+        if (
+            stripped
+            and expected is not None
+            and not re.match(r"^\s*\w+\s*=", stripped)
+            and stripped.count("(") == stripped.count(")")
+            and expected[:1] in "[('-0123456789"
+        ):
             value = eval(stripped, ns)
             assert repr(value) == expected, f"{stripped} -> {value!r}, README says {expected}"
             checked += 1
@@ -51,7 +56,14 @@ def test_readme_block_runs_and_matches_its_comments(block: int) -> None:
 def test_every_doc_has_its_python_blocks_tested() -> None:
     # pareto.md documents the API in prose and tables only; every other page shows code.
     assert {d.name for d in DOCS if _blocks(d)} >= {
-        "choice.md", "edge.md", "govern.md", "prefs.md", "reward.md", "scale.md", "stats.md"}
+        "choice.md",
+        "edge.md",
+        "govern.md",
+        "prefs.md",
+        "reward.md",
+        "scale.md",
+        "stats.md",
+    }
 
 
 @pytest.mark.parametrize("doc", [d.name for d in DOCS if _blocks(d)])
@@ -84,8 +96,9 @@ def test_choice_doc_signatures_match_the_code() -> None:
                 shown = [a.split("=")[0].strip() for a in m.group(3).split(",")]
                 shown = [a for a in shown if a not in ("*", "...")]
                 real = [n for n in inspect.signature(fn).parameters if n != "cls"]
-                assert real[:len(shown)] == shown or ("..." in m.group(3)
-                                                      and set(shown) <= set(real)), line
+                assert real[: len(shown)] == shown or (
+                    "..." in m.group(3) and set(shown) <= set(real)
+                ), line
                 checked += 1
             f = re.match(r"^    (\w+): ", line)
             if f and "class Result" in code:

@@ -97,7 +97,9 @@ def test_disagreement_clarify_and_overton() -> None:
     groups = {"g1": [1.0, 0.0, 5.0, 0.0], "g2": [0.0, 3.0, 0.0, 1.0]}
     d = Arbiter(ctx()).decide(CANDS, ids=IDS, groups=groups)
     assert d.action == "clarify" and d.chosen is None and d.overton is None
-    assert {"group_disagreement", "split_winners", "polarization"} >= set(d.codes) - {"weight_sensitive"}
+    assert {"group_disagreement", "split_winners", "polarization"} >= set(d.codes) - {
+        "weight_sensitive"
+    }
     assert d.signals["disagreement"] == pytest.approx(1.0)
     d = Arbiter(ctx(dis="overton")).decide(CANDS, ids=IDS, groups=groups)
     assert d.action == "clarify"
@@ -121,7 +123,12 @@ def test_builtin_medical_example() -> None:
     a = Arbiter(Context.builtin("medical_advice"))
     # harmlessness, honesty, helpfulness, verbosity(min)
     d = a.decide(
-        [[0.95, 0.9, 0.6, 0.3], [0.95, 0.7, 0.9, 0.3], [0.5, 1.0, 1.0, 0.1], [0.92, 0.88, 0.7, 0.2]],
+        [
+            [0.95, 0.9, 0.6, 0.3],
+            [0.95, 0.7, 0.9, 0.3],
+            [0.5, 1.0, 1.0, 0.1],
+            [0.92, 0.88, 0.7, 0.2],
+        ],
         ids=["careful", "confident", "reckless", "balanced"],
     )
     # honesty tier: best admissible 0.9, tolerance 0.05 -> careful and balanced survive
@@ -175,10 +182,12 @@ ACTION_ORDER = {"answer": 0, "clarify": 1, "abstain": 1, "escalate": 2}
     st.lists(st.floats(0, 0.5), min_size=4, max_size=4),
     st.lists(st.integers(0, 3), min_size=14, max_size=14),
 )
-def test_monotone_in_thresholds(x: np.ndarray, lo: list[float], bump: list[float], sup: list[int]) -> None:
+def test_monotone_in_thresholds(
+    x: np.ndarray, lo: list[float], bump: list[float], sup: list[int]
+) -> None:
     k = len(x)
     std = np.linspace(0, 0.6, k)
-    groups = {"g1": [float(s) for s in sup[:k]], "g2": [float(s) for s in sup[7:7 + k]]}
+    groups = {"g1": [float(s) for s in sup[:k]], "g2": [float(s) for s in sup[7 : 7 + k]]}
     low = {"conflict": lo[0], "disagreement": lo[1], "polarization": lo[2], "uncertainty": lo[3]}
     high = {key: min(1.0, v + b) for (key, v), b in zip(low.items(), bump, strict=True)}
     d_lo = Arbiter(ctx(**low)).decide(x, std=std, groups=groups)
@@ -196,12 +205,28 @@ def test_batched_equals_one_by_one(sets: list[np.ndarray], seed: int) -> None:
     rows = []
     for p, x in enumerate(sets):
         for i, v in enumerate(x):
-            rows.append({"prompt_id": f"p{p}", "response_id": f"p{p}r{i}", "safe": v[0], "help": v[1],
-                         "length": v[2], "std": float(rng.choice([0.0, 0.1, 0.5]))})
+            rows.append(
+                {
+                    "prompt_id": f"p{p}",
+                    "response_id": f"p{p}r{i}",
+                    "safe": v[0],
+                    "help": v[1],
+                    "length": v[2],
+                    "std": float(rng.choice([0.0, 0.1, 0.5])),
+                }
+            )
     df = pl.DataFrame(rows)
     gs = pl.DataFrame(
-        [{"prompt_id": r["prompt_id"], "response_id": r["response_id"], "group": g,
-          "support": float(rng.integers(0, 3))} for r in rows for g in ("g1", "g2")]
+        [
+            {
+                "prompt_id": r["prompt_id"],
+                "response_id": r["response_id"],
+                "group": g,
+                "support": float(rng.integers(0, 3)),
+            }
+            for r in rows
+            for g in ("g1", "g2")
+        ]
     )
     # interleave prompts so the batched path has to group them
     shuffled = df.sample(fraction=1.0, shuffle=True, seed=seed % 1000)
@@ -213,10 +238,15 @@ def test_batched_equals_one_by_one(sets: list[np.ndarray], seed: int) -> None:
         ids = sub["response_id"].to_list()
         gsub = gs.filter(pl.col("prompt_id") == r["prompt_id"])
         groups = {
-            g: [gsub.filter((pl.col("group") == g) & (pl.col("response_id") == i))["support"][0] for i in ids]
+            g: [
+                gsub.filter((pl.col("group") == g) & (pl.col("response_id") == i))["support"][0]
+                for i in ids
+            ]
             for g in ("g1", "g2")
         }
-        d = a.decide(sub.select("safe", "help", "length"), ids=ids, std=sub["std"].to_list(), groups=groups)
+        d = a.decide(
+            sub.select("safe", "help", "length"), ids=ids, std=sub["std"].to_list(), groups=groups
+        )
         assert d.action == r["action"]
         assert d.chosen == r["chosen"]
         assert sorted(d.front) == sorted(r["front"])
@@ -234,7 +264,9 @@ def test_errors() -> None:
     with pytest.raises(InputError, match="empty"):
         a.decide(np.zeros((0, 3)))
     with pytest.raises(InputError, match="'help'.*row 1"):
-        a.decide(pl.DataFrame({"safe": [1.0, 1.0], "help": [1.0, float("nan")], "length": [0.0, 0.0]}))
+        a.decide(
+            pl.DataFrame({"safe": [1.0, 1.0], "help": [1.0, float("nan")], "length": [0.0, 0.0]})
+        )
     with pytest.raises(InputError, match="std must have one value"):
         a.decide(CANDS, std=[0.1])
     with pytest.raises(InputError, match="ids must be unique"):
@@ -243,7 +275,9 @@ def test_errors() -> None:
         a.decide(CANDS, groups={"martians": [1, 1, 1, 1]})
     with pytest.raises(InputError, match="support must be >= 0"):
         a.decide(CANDS, groups={"g1": [1, -1, 1, 1]})
-    df = pl.DataFrame({"prompt_id": [1, 1], "safe": [1.0, 1.0], "help": [1.0, 0.0], "length": [0.0, 0.0]})
+    df = pl.DataFrame(
+        {"prompt_id": [1, 1], "safe": [1.0, 1.0], "help": [1.0, 0.0], "length": [0.0, 0.0]}
+    )
     with pytest.raises(SchemaError, match="prompt_id"):
         a.decide_batch(df.rename({"prompt_id": "pid"}))
     with pytest.raises(InputError, match="response_id"):
@@ -251,6 +285,8 @@ def test_errors() -> None:
     with pytest.raises(InputError, match="'prompt_id' is null at row 1"):
         a.decide_batch(df.with_columns(pl.Series("prompt_id", [1, None])))
     with pytest.raises(InputError, match="decision 'x'"):
-        Arbiter(Context.from_toml('name = "c"\n[[objectives]]\nname = "a"\n[weights]\ndecision = "x"\n'))
+        Arbiter(
+            Context.from_toml('name = "c"\n[[objectives]]\nname = "a"\n[weights]\ndecision = "x"\n')
+        )
     with pytest.raises(InputError, match="Context"):
         Arbiter("medical_advice")  # type: ignore[arg-type]

@@ -28,7 +28,10 @@ def _kendall_tau_b(x: list[float], y: list[float]) -> float:
 
 
 def ref_prompt(
-    gain: np.ndarray, maximize: list[bool], tiers: list[tuple[int, float, float, bool]], w: np.ndarray
+    gain: np.ndarray,
+    maximize: list[bool],
+    tiers: list[tuple[int, float, float, bool]],
+    w: np.ndarray,
 ) -> dict[str, Any]:
     """One prompt: ``gain`` k x m already flipped so larger is better."""
     k, m = gain.shape
@@ -52,7 +55,9 @@ def ref_prompt(
     pairs = list(combinations(range(k), 2))
     inc = sum(1 for a, b in pairs if np.any(gain[a] > gain[b]) and np.any(gain[a] < gain[b]))
     conflict = inc / len(pairs) if pairs else 0.0
-    taus = [_kendall_tau_b(list(gain[:, a]), list(gain[:, b])) for a, b in combinations(range(m), 2)]
+    taus = [
+        _kendall_tau_b(list(gain[:, a]), list(gain[:, b])) for a, b in combinations(range(m), 2)
+    ]
     taus = [t for t in taus if not math.isnan(t)]
     min_tau = min(taus) if taus else math.nan
     picks = []
@@ -61,8 +66,14 @@ def ref_prompt(
         nad = gain[adm].min(axis=0)
         r = z - nad
         for wr in w:
+
             def dist(i: int, wr: np.ndarray = wr) -> float:
-                return max([wr[j] * (z[j] - gain[i, j]) * (1.0 / r[j]) if r[j] > 0 else 0.0 for j in range(m)])
+                return max(
+                    [
+                        wr[j] * (z[j] - gain[i, j]) * (1.0 / r[j]) if r[j] > 0 else 0.0
+                        for j in range(m)
+                    ]
+                )
 
             # smallest distance, then lexicographically largest gain, then lowest index
             best = min(front, key=lambda i: (dist(i), tuple(-gain[i]), i))
@@ -79,10 +90,23 @@ def ref_prompt(
     }
 
 
-def ref_edge_batch(cols: Any, maximize: list[bool], offsets: np.ndarray, tobj: list[int], tthr: list[float],
-                   ttol: list[float], trel: list[bool], w: np.ndarray, threads: Any = None) -> tuple:
+def ref_edge_batch(
+    cols: Any,
+    maximize: list[bool],
+    offsets: np.ndarray,
+    tobj: list[int],
+    tthr: list[float],
+    ttol: list[float],
+    trel: list[bool],
+    w: np.ndarray,
+    threads: Any = None,
+) -> tuple:
     """Same signature and outputs as ``_core.edge_batch``."""
-    x = np.column_stack([np.asarray(c, dtype=np.float64) for c in cols]) if isinstance(cols, list) else cols
+    x = (
+        np.column_stack([np.asarray(c, dtype=np.float64) for c in cols])
+        if isinstance(cols, list)
+        else cols
+    )
     gain = np.where(np.array(maximize)[None, :], x, -x)
     tiers = list(zip(tobj, tthr, ttol, trel, strict=True))
     res = [ref_prompt(gain[a:b], maximize, tiers, w) for a, b in pairwise(offsets)]
@@ -109,18 +133,30 @@ def batches(draw: st.DrawFn) -> tuple:
     nt = draw(st.integers(0, m))
     objs = draw(st.permutations(list(range(m))))[:nt]
     tthr = [draw(st.sampled_from([math.nan, -1.0, 0.0, 0.5])) for _ in objs]
-    ttol = [draw(st.sampled_from([math.nan, 0.0, 0.5, 1.0])) if not math.isnan(t) else 0.5
-            for t in tthr]
+    ttol = [
+        draw(st.sampled_from([math.nan, 0.0, 0.5, 1.0])) if not math.isnan(t) else 0.5 for t in tthr
+    ]
     trel = [draw(st.booleans()) for _ in objs]
     nw = draw(st.integers(1, 3))
-    w = np.array(draw(st.lists(st.integers(0, 4), min_size=nw * m, max_size=nw * m)), dtype=np.float64)
+    w = np.array(
+        draw(st.lists(st.integers(0, 4), min_size=nw * m, max_size=nw * m)), dtype=np.float64
+    )
     w = w.reshape(nw, m) / 4
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     return x, maximize, offsets, list(objs), tthr, ttol, trel, np.ascontiguousarray(w)
 
 
 def _same(a: tuple, b: tuple) -> None:
-    names = ["admissible", "front", "n_admissible", "n_front", "chosen", "conflict", "min_tau", "n_choices"]
+    names = [
+        "admissible",
+        "front",
+        "n_admissible",
+        "n_front",
+        "chosen",
+        "conflict",
+        "min_tau",
+        "n_choices",
+    ]
     for name, u, v in zip(names, a, b, strict=True):
         if u.dtype.kind == "f":
             np.testing.assert_allclose(u, v, rtol=0, atol=1e-12, err_msg=name)
@@ -143,7 +179,9 @@ def test_kernel_hand_case() -> None:
     # prompt 0 from docs/edge.md: a dominated candidate, a balanced one, two extremes
     x = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0], [0.1, 0.1], [-1.0, 5.0]])
     w = np.array([[0.5, 0.5], [0.9, 0.1]])
-    out = _core.edge_batch(x, [True, True], np.array([0, 4, 5]), [0], [0.0], [math.nan], [False], w, None)
+    out = _core.edge_batch(
+        x, [True, True], np.array([0, 4, 5]), [0], [0.0], [math.nan], [False], w, None
+    )
     adm, front, n_adm, n_front, chosen, conflict, tau, n_choices = out
     assert adm.tolist() == [True, True, True, True, False]
     assert front.tolist() == [True, True, False, True, False]
@@ -164,6 +202,26 @@ def test_kernel_errors() -> None:
     with pytest.raises(InputError, match="offsets"):
         _core.edge_batch(np.zeros((1, 2)), [True, True], np.array([0, 2]), [], [], [], [], w, None)
     with pytest.raises(InputError, match="weights"):
-        _core.edge_batch(np.zeros((1, 2)), [True, True], np.array([0, 1]), [], [], [], [], np.array([[1.0]]), None)
+        _core.edge_batch(
+            np.zeros((1, 2)),
+            [True, True],
+            np.array([0, 1]),
+            [],
+            [],
+            [],
+            [],
+            np.array([[1.0]]),
+            None,
+        )
     with pytest.raises(InputError, match="tier 0"):
-        _core.edge_batch(np.zeros((1, 2)), [True, True], np.array([0, 1]), [5], [0.0], [math.nan], [False], w, None)
+        _core.edge_batch(
+            np.zeros((1, 2)),
+            [True, True],
+            np.array([0, 1]),
+            [5],
+            [0.0],
+            [math.nan],
+            [False],
+            w,
+            None,
+        )

@@ -58,20 +58,25 @@ def test_group_signals_hand_values() -> None:
     assert d["same"]["disagreement"] == pytest.approx(0.0, abs=1e-12)
     assert d["same"]["polarization"] == pytest.approx(0.0, abs=1e-12)
     assert d["one_group"]["n_groups"] == 1
-    assert (d["one_group"]["disagreement"], d["one_group"]["polarization"], d["one_group"]["winners_differ"]) == (
-        0.0, 0.0, False)
+    assert (
+        d["one_group"]["disagreement"],
+        d["one_group"]["polarization"],
+        d["one_group"]["winners_differ"],
+    ) == (0.0, 0.0, False)
 
 
 @settings(max_examples=40, deadline=None)
 @given(st.integers(2, 4), st.integers(1, 5), st.data())
 def test_group_signals_match_scipy(n_groups: int, k: int, data: st.DataObject) -> None:
     table = {
-        f"g{g}": data.draw(st.lists(st.integers(0, 5), min_size=k, max_size=k).filter(lambda v: sum(v) > 0))
+        f"g{g}": data.draw(
+            st.lists(st.integers(0, 5), min_size=k, max_size=k).filter(lambda v: sum(v) > 0)
+        )
         for g in range(n_groups)
     }
     out = group_signals(pl.DataFrame(_long("p", table))).row(0, named=True)
     dists = [np.array(v, dtype=float) / sum(v) for v in table.values()]
-    js = max(jensenshannon(p, q, base=2) ** 2 for i, p in enumerate(dists) for q in dists[i + 1:])
+    js = max(jensenshannon(p, q, base=2) ** 2 for i, p in enumerate(dists) for q in dists[i + 1 :])
     assert out["disagreement"] == pytest.approx(js, abs=1e-9)
     assert out["polarization"] == pytest.approx(1 - np.min(dists, axis=0).sum(), abs=1e-12)
     tops = [set(np.flatnonzero(p == p.max())) for p in dists]
@@ -106,11 +111,15 @@ def test_edge_signals_columns_and_reasons() -> None:
 
 
 def test_weight_sensitive() -> None:
-    ctx = Context.from_dict({**CTX.model_dump(), "weights": {"values": {"a": 0.5, "b": 0.5}, "radius": 0.8}})
+    ctx = Context.from_dict(
+        {**CTX.model_dump(), "weights": {"values": {"a": 0.5, "b": 0.5}, "radius": 0.8}}
+    )
     s = pl.DataFrame({"prompt_id": [0, 0, 0], "a": [1.0, 0.0, 0.6], "b": [0.0, 1.0, 0.6]})
     r = edge_signals(s, ctx).row(0, named=True)
     # w = (.5,.5) -> the balanced one; the extreme weights (.9,.1) / (.1,.9) pick the extremes
-    assert r["chosen_index"] == 2 and r["tradeoff_choices"] == 3 and "weight_sensitive" in r["reasons"]
+    assert (
+        r["chosen_index"] == 2 and r["tradeoff_choices"] == 3 and "weight_sensitive" in r["reasons"]
+    )
     assert math.isclose(r["conflict"], 1.0)
 
 
@@ -127,7 +136,9 @@ def test_errors() -> None:
     with pytest.raises(InputError, match="polars DataFrame"):
         edge_signals({"a": [1]}, CTX)  # type: ignore[arg-type]
     with pytest.raises(InputError, match="repeated"):
-        edge_signals(s, CTX, prompt_signals=pl.DataFrame({"prompt_id": [0, 0], "agreement": [1.0, 1.0]}))
+        edge_signals(
+            s, CTX, prompt_signals=pl.DataFrame({"prompt_id": [0, 0], "agreement": [1.0, 1.0]})
+        )
     with pytest.raises(SchemaError, match="interval_width"):
         edge_signals(s, CTX, prompt_signals=pl.DataFrame({"prompt_id": [0], "alpha": [1.0]}))
     with pytest.raises(InputError, match="threads"):

@@ -40,9 +40,13 @@ def test_option_strings_name_the_parameter_and_the_allowed_values() -> None:
         _core.pareto_ranks(x, [True, True], nan="best")
     with pytest.raises(errors.InputError, match=r"^nan must be .*, got a int"):
         _core.pareto_ranks(x, [True, True], nan=3)
-    with pytest.raises(errors.InputError, match=r'^kind must be "epsilon_additive", .* or "igd_plus", got "hv"'):
+    with pytest.raises(
+        errors.InputError, match=r'^kind must be "epsilon_additive", .* or "igd_plus", got "hv"'
+    ):
         _core.indicator(x, x, [True, True], "hv")
-    with pytest.raises(errors.InputError, match=r'^level must be "nominal", "ordinal", "interval" or "ratio"'):
+    with pytest.raises(
+        errors.InputError, match=r'^level must be "nominal", "ordinal", "interval" or "ratio"'
+    ):
         _core.stats_alpha_dense(x, level="cardinal")
 
 
@@ -54,13 +58,22 @@ def test_choice_rule_options_are_separate_parameters() -> None:
     # each rule reads its own option; the others' defaults do not interfere
     assert _core.choice_rule(inner, "schulze", schulze_strength="winning").winners == [0]
     assert _core.choice_rule(inner, "minimax", minimax_strength="winning_votes").winners == [0]
-    with pytest.raises(errors.InputError, match=r'^strength must be "margins", "winning_votes" or "pairwise_opposition"'):
+    with pytest.raises(
+        errors.InputError,
+        match=r'^strength must be "margins", "winning_votes" or "pairwise_opposition"',
+    ):
         _core.choice_rule(inner, "minimax", minimax_strength="margin")
-    with pytest.raises(errors.InputError, match=r'^payoff must be "margins" or "majority", got "x"'):
+    with pytest.raises(
+        errors.InputError, match=r'^payoff must be "margins" or "majority", got "x"'
+    ):
         choice.maximal_lottery(p, payoff="x")
-    with pytest.raises(errors.InputError, match=r'^covering must be "gillies", "miller" or "mckelvey"'):
+    with pytest.raises(
+        errors.InputError, match=r'^covering must be "gillies", "miller" or "mckelvey"'
+    ):
         choice.uncovered_set(p, covering="smith")
-    with pytest.raises(errors.InputError, match=r'^quota must be "droop" or "hare", got "imperiali"'):
+    with pytest.raises(
+        errors.InputError, match=r'^quota must be "droop" or "hare", got "imperiali"'
+    ):
         _core.choice_stv(inner, 1, quota="imperiali")
 
 

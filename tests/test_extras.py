@@ -23,7 +23,9 @@ EXTRAS = {
 ALL_OPTIONAL = sorted({m for ms in EXTRAS.values() for m in ms} | {"sklearn", "pandas"})
 
 
-def run_blocked(blocked: list[str], code: str, cwd: Path, *args: str) -> subprocess.CompletedProcess:
+def run_blocked(
+    blocked: list[str], code: str, cwd: Path, *args: str
+) -> subprocess.CompletedProcess:
     """Run ``code`` in a fresh interpreter where the modules ``blocked`` cannot be imported."""
     prelude = textwrap.dedent(f"""
         import sys
@@ -31,9 +33,15 @@ def run_blocked(blocked: list[str], code: str, cwd: Path, *args: str) -> subproc
             sys.modules[_m] = None  # `import _m` now raises ImportError (ModuleNotFoundError)
     """)
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    return subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(code), *args],
-                          cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
-                          check=False)
+    return subprocess.run(
+        [sys.executable, "-c", prelude + textwrap.dedent(code), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def _ok(proc: subprocess.CompletedProcess) -> str:
@@ -47,7 +55,11 @@ def test_core_works_without_any_extra(tmp_path: Path) -> None:
     # opinion groups take another path without scipy/threadpoolctl: the same groups
     conv = prefs.read_polis(data.polis_dir())
     sizes = govern.opinion_groups(conv.votes, seed=0).sizes()
-    out = _ok(run_blocked(ALL_OPTIONAL, f"SIZES = {sizes!r}\n" + textwrap.dedent("""
+    out = _ok(
+        run_blocked(
+            ALL_OPTIONAL,
+            f"SIZES = {sizes!r}\n"
+            + textwrap.dedent("""
         import numpy as np
         import polars as pl
         import pluralign
@@ -82,19 +94,30 @@ def test_core_works_without_any_extra(tmp_path: Path) -> None:
         for mod in ("matplotlib", "tqdm", "scipy", "torch", "ray", "pyarrow"):
             assert mod not in sys.modules or sys.modules[mod] is None, mod
         print("core ok")
-    """), tmp_path))
+    """),
+            tmp_path,
+        )
+    )
     assert "core ok" in out
 
 
-@pytest.mark.parametrize(("extra", "code"), [
-    ("torch", "from pluralign.reward import HFEncoder"),
-    ("torch", "import pluralign.reward; pluralign.reward.quick_fit"),
-    ("report", "from pluralign.demo import run_demo; run_demo('out')"),
-    ("report", "from pluralign.report import figure_png; figure_png(None)"),
-    ("ray", "from pluralign.scale import TallyState, ray as r; r.aggregate(None, TallyState())"),
-])
+@pytest.mark.parametrize(
+    ("extra", "code"),
+    [
+        ("torch", "from pluralign.reward import HFEncoder"),
+        ("torch", "import pluralign.reward; pluralign.reward.quick_fit"),
+        ("report", "from pluralign.demo import run_demo; run_demo('out')"),
+        ("report", "from pluralign.report import figure_png; figure_png(None)"),
+        (
+            "ray",
+            "from pluralign.scale import TallyState, ray as r; r.aggregate(None, TallyState())",
+        ),
+    ],
+)
 def test_missing_extra_is_one_line_error_naming_it(extra: str, code: str, tmp_path: Path) -> None:
-    proc = run_blocked(EXTRAS[extra], f"""
+    proc = run_blocked(
+        EXTRAS[extra],
+        f"""
         from pluralign.errors import MissingDependencyError
         try:
             {code}
@@ -104,17 +127,27 @@ def test_missing_extra_is_one_line_error_naming_it(extra: str, code: str, tmp_pa
             print("MSG", msg)
         else:
             raise SystemExit("no MissingDependencyError")
-    """, tmp_path)
+    """,
+        tmp_path,
+    )
     out = _ok(proc)
     assert f"pip install 'pluralign[{extra}]'" in out, out
 
 
 def test_demo_without_report_extra_says_so_cleanly(tmp_path: Path) -> None:
-    proc = run_blocked(EXTRAS["report"], """
+    proc = run_blocked(
+        EXTRAS["report"],
+        """
         import sys
         from pluralign.cli import main
         sys.exit(main(sys.argv[1:]))
-    """, tmp_path, "demo", "-o", str(tmp_path / "demo"), "--no-train")
+    """,
+        tmp_path,
+        "demo",
+        "-o",
+        str(tmp_path / "demo"),
+        "--no-train",
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
@@ -124,13 +157,19 @@ def test_demo_without_report_extra_says_so_cleanly(tmp_path: Path) -> None:
 
 def test_progress_bars_are_optional(tmp_path: Path) -> None:
     """Without tqdm, a run that asks for progress bars runs without them."""
-    out = _ok(run_blocked(["tqdm"], """
+    out = _ok(
+        run_blocked(
+            ["tqdm"],
+            """
         from pluralign.report.pipeline import _NoBar, _progress
         assert isinstance(_progress(3, True), _NoBar)
         from pluralign._extras import tqdm_or_none
         assert tqdm_or_none(total=3) is None
         print("ok")
-    """, tmp_path))
+    """,
+            tmp_path,
+        )
+    )
     assert "ok" in out
 
 

@@ -11,7 +11,6 @@ import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from pluralign import _core, pareto
 from pluralign._factorize import factorize
 from pluralign.errors import InputError, SchemaError
@@ -19,8 +18,20 @@ from pluralign.prefs import tally
 from pluralign.stats import agreement, bradley_terry, elo
 
 # short (inline in a view), exactly 12 / 13 bytes (the view's inline limit), long, unicode, empty
-ALPHABET = ["", "a", "b", "é", "😀", "abcdefghijkl", "abcdefghijklm", "abcdefghijklmn",
-            "long-identifier-number-0001", "long-identifier-number-0002", "Ω", "a\x00"]
+ALPHABET = [
+    "",
+    "a",
+    "b",
+    "é",
+    "😀",
+    "abcdefghijkl",
+    "abcdefghijklm",
+    "abcdefghijklmn",
+    "long-identifier-number-0001",
+    "long-identifier-number-0002",
+    "Ω",
+    "a\x00",
+]
 
 ids_lists = st.lists(st.sampled_from(ALPHABET), min_size=1, max_size=60)
 
@@ -40,8 +51,10 @@ def layouts(vals: list[str]):
     yield "binary", pa.array([v.encode() for v in vals], pa.binary())
     yield "polars_string", pl.Series(vals, dtype=pl.String)
     yield "categorical", pl.Series(vals, dtype=pl.Categorical)
-    yield "dictionary_u8", pa.array(vals).dictionary_encode().cast(
-        pa.dictionary(pa.uint8(), pa.string()))
+    yield (
+        "dictionary_u8",
+        pa.array(vals).dictionary_encode().cast(pa.dictionary(pa.uint8(), pa.string())),
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -127,15 +140,16 @@ def test_nulls_and_mixed_types_are_named_errors():
     with pytest.raises(InputError, match="null"):
         bradley_terry(pl.DataFrame({"chosen_id": ["a", None], "rejected_id": ["b", "a"]}))
     with pytest.raises(InputError, match="null"):
-        pareto.ranks(pl.DataFrame({"g": ["a", None], "x": [1.0, 2.0]}), groups="g",
-                     objectives=["x"])
+        pareto.ranks(
+            pl.DataFrame({"g": ["a", None], "x": [1.0, 2.0]}), groups="g", objectives=["x"]
+        )
 
 
 # ---- the same results whatever the id type ----------------------------------------------------
 
-comparisons = st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7), st.booleans()),
-                       min_size=1, max_size=80).map(
-    lambda rows: [(a, b, t) for a, b, t in rows if a != b])
+comparisons = st.lists(
+    st.tuples(st.integers(0, 7), st.integers(0, 7), st.booleans()), min_size=1, max_size=80
+).map(lambda rows: [(a, b, t) for a, b, t in rows if a != b])
 
 
 def as_types(codes: list[int], name: str):
@@ -167,8 +181,13 @@ def test_bt_elo_tally_equal_for_every_id_type(rows):
         bt = bradley_terry(df, prior=1.0, standard_errors=False)
         el = elo(df)
         ta = tally(df).finalize()
-        out[k] = (bt.drop("item"), bt["item"].cast(pl.String).to_list(), el.drop("item"),
-                  ta.drop("item_a", "item_b"), ta["item_a"].cast(pl.String).to_list())
+        out[k] = (
+            bt.drop("item"),
+            bt["item"].cast(pl.String).to_list(),
+            el.drop("item"),
+            ta.drop("item_a", "item_b"),
+            ta["item_a"].cast(pl.String).to_list(),
+        )
         assert bt["item"].dtype == cw[k].dtype and ta["item_a"].dtype == cw[k].dtype
     base = out["int"]
     for k, o in out.items():
@@ -181,8 +200,14 @@ def test_bt_elo_tally_equal_for_every_id_type(rows):
 
 
 @settings(max_examples=30, deadline=None)
-@given(data=st.lists(st.tuples(st.integers(0, 5), st.integers(0, 9), st.integers(1, 4)),
-                     min_size=2, max_size=60, unique_by=lambda t: (t[0], t[1])))
+@given(
+    data=st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 9), st.integers(1, 4)),
+        min_size=2,
+        max_size=60,
+        unique_by=lambda t: (t[0], t[1]),
+    )
+)
 def test_agreement_and_grouped_ranks_equal_for_every_id_type(data):
     raters = as_types([d[0] for d in data], "annotator_id")
     items = as_types([d[1] for d in data], "item")

@@ -11,19 +11,27 @@ from pluralign.govern import Assembly, Context, Ledger, aggregate_weights
 
 
 def five_objectives(rule: str = "schulze") -> Context:
-    return Context.from_dict({
-        "name": "toy",
-        "objectives": [{"name": n} for n in "abcde"],
-        "tiers": [{"objective": "a", "threshold": 0.1}, {"objective": "e", "threshold": 0.2}],
-        "weights": {"values": {n: 0.2 for n in "abcde"}, "radius": 0.1},
-        "groups": {"names": ["g1", "g2"], "rule": rule},
-    })
+    return Context.from_dict(
+        {
+            "name": "toy",
+            "objectives": [{"name": n} for n in "abcde"],
+            "tiers": [{"objective": "a", "threshold": 0.1}, {"objective": "e", "threshold": 0.2}],
+            "weights": {"values": {n: 0.2 for n in "abcde"}, "radius": 0.1},
+            "groups": {"names": ["g1", "g2"], "rule": rule},
+        }
+    )
 
 
 # Schulze's method, worked example (Wikipedia "Schulze method", 45 voters): ranking E A C B D.
 SCHULZE_EXAMPLE = [
-    (5, "acbed"), (5, "adecb"), (8, "bedac"), (3, "cabed"),
-    (7, "caebd"), (2, "cbade"), (7, "dceba"), (8, "ebadc"),
+    (5, "acbed"),
+    (5, "adecb"),
+    (8, "bedac"),
+    (3, "cabed"),
+    (7, "caebd"),
+    (2, "cbade"),
+    (7, "dceba"),
+    (8, "ebadc"),
 ]
 
 
@@ -69,8 +77,9 @@ def test_median_weights_hand_case_and_group_weights() -> None:
     # honesty of (0 w1, 0 w.5, 1/2 w.5) -> 0; verbosity 0. Renormalized to sum 1.
     h, p = 5 / 12, 1 / 3
     assert d.weight_rule == "median"
-    assert d.weights == pytest.approx({"harmlessness": h / (h + p), "honesty": 0.0,
-                                       "helpfulness": p / (h + p), "verbosity": 0.0})
+    assert d.weights == pytest.approx(
+        {"harmlessness": h / (h + p), "honesty": 0.0, "helpfulness": p / (h + p), "verbosity": 0.0}
+    )
     assert d.context.weights.values == pytest.approx(d.weights)
     assert d.context.weights.decision == d.entry.hash
     assert d.context.weights.radius == ctx.weights.radius

@@ -19,9 +19,16 @@ GROUPS = pl.DataFrame({"participant_id": [1, 2, 3, 4, 5], "group": ["A", "A", "A
 def hand_votes() -> pl.DataFrame:
     rows = [
         # statement 10: A all agree, B one agree one disagree
-        (10, 1, 1), (10, 2, 1), (10, 3, 1), (10, 4, 1), (10, 5, -1),
+        (10, 1, 1),
+        (10, 2, 1),
+        (10, 3, 1),
+        (10, 4, 1),
+        (10, 5, -1),
         # statement 20: A one pass, B both disagree; participant 3 did not vote
-        (20, 1, 0), (20, 2, -1), (20, 4, -1), (20, 5, -1),
+        (20, 1, 0),
+        (20, 2, -1),
+        (20, 4, -1),
+        (20, 5, -1),
     ]
     return pl.DataFrame(rows, schema=["statement_id", "participant_id", "vote"], orient="row")
 
@@ -67,8 +74,9 @@ def test_hand_case_representativeness() -> None:
 
 
 def test_pseudocount_and_ungrouped_votes() -> None:
-    votes = pl.concat([hand_votes(), pl.DataFrame({"statement_id": [10], "participant_id": [9],
-                                                   "vote": [1]})])
+    votes = pl.concat(
+        [hand_votes(), pl.DataFrame({"statement_id": [10], "participant_id": [9], "vote": [1]})]
+    )
     c = consensus(votes, GROUPS, pseudocount=0.5)
     assert c.n_ungrouped_votes == 1
     s10 = c.statements.row(0, named=True)
@@ -78,8 +86,12 @@ def test_pseudocount_and_ungrouped_votes() -> None:
 
 def test_groups_from_opinion_groups_result() -> None:
     rng = np.random.default_rng(0)
-    rows = [(s, p, (1 if (p < 15) == (s < 5) else -1)) for p in range(25) for s in range(10)
-            if rng.random() > 0.2]
+    rows = [
+        (s, p, (1 if (p < 15) == (s < 5) else -1))
+        for p in range(25)
+        for s in range(10)
+        if rng.random() > 0.2
+    ]
     votes = pl.DataFrame(rows, schema=["statement_id", "participant_id", "vote"], orient="row")
     g = opinion_groups(votes, k=2)
     a = consensus(votes, g)
@@ -114,9 +126,14 @@ def reference(votes: pl.DataFrame, groups: pl.DataFrame) -> dict:
 def random_votes(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame]:
     n = draw(st.integers(2, 12))
     m = draw(st.integers(1, 6))
-    cells = draw(st.lists(st.tuples(st.integers(0, m - 1), st.integers(0, n - 1),
-                                    st.sampled_from([-1, 0, 1])), min_size=1, max_size=50,
-                          unique_by=lambda t: (t[0], t[1])))
+    cells = draw(
+        st.lists(
+            st.tuples(st.integers(0, m - 1), st.integers(0, n - 1), st.sampled_from([-1, 0, 1])),
+            min_size=1,
+            max_size=50,
+            unique_by=lambda t: (t[0], t[1]),
+        )
+    )
     groups = [draw(st.integers(0, 2)) for _ in range(n)]
     return (
         pl.DataFrame(cells, schema=["statement_id", "participant_id", "vote"], orient="row"),
@@ -178,8 +195,10 @@ def test_polis_conversation_consistency(name: str) -> None:
     assert c.n_ungrouped_votes == 0 and c.groups == list(range(g.k))
     # gic is the product, bridging the minimum, of the per-group smoothed agree rates
     per = c.by_group.group_by("statement_id").agg(
-        pl.col("p_agree").product().alias("prod"), pl.col("p_agree").min().alias("min"),
-        pl.col("n_votes").sum().alias("n"))
+        pl.col("p_agree").product().alias("prod"),
+        pl.col("p_agree").min().alias("min"),
+        pl.col("n_votes").sum().alias("n"),
+    )
     j = c.statements.join(per, on="statement_id")
     assert np.allclose(j["gic"], j["prod"]) and np.allclose(j["bridging"], j["min"])
     assert (j["n"] == j["n_votes"]).all()
@@ -194,8 +213,13 @@ def test_reused_vote_matrix_gives_the_same_result_as_a_fresh_one() -> None:
     n, m = 60, 12
     cells = rng.random((n, m)) < 0.6
     r, c = np.nonzero(cells)
-    votes = pl.DataFrame({"statement_id": c, "participant_id": r * 7 + 3,  # non-contiguous ids
-                          "vote": rng.choice([-1, 0, 1], len(r))})
+    votes = pl.DataFrame(
+        {
+            "statement_id": c,
+            "participant_id": r * 7 + 3,  # non-contiguous ids
+            "vote": rng.choice([-1, 0, 1], len(r)),
+        }
+    )
     g = opinion_groups(votes, k=2, seed=0)
     same = consensus(votes, g)  # the very same DataFrame: the indexed matrix is reused
     fresh = consensus(votes.clone(), g)  # another object: validated and indexed again

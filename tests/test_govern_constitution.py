@@ -36,8 +36,7 @@ def toy() -> tuple[pl.DataFrame, pl.DataFrame]:
     for p in (5, 6):
         rows += [("a", p, -1), ("b", p, 0), ("c", p, -1), ("d", p, 1)]
     votes = pl.DataFrame(rows, schema=["statement_id", "participant_id", "vote"], orient="row")
-    groups = pl.DataFrame({"participant_id": [1, 2, 3, 4, 5, 6],
-                           "group": ["X"] * 4 + ["Y"] * 2})
+    groups = pl.DataFrame({"participant_id": [1, 2, 3, 4, 5, 6], "group": ["X"] * 4 + ["Y"] * 2})
     return votes, groups
 
 
@@ -66,7 +65,8 @@ def test_toy_av_ignores_the_minority_proportional_rules_do_not() -> None:
 def test_jr_ejr_agree_with_choice_module() -> None:
     votes, groups = toy()
     ap = choice.ApprovalProfile.from_sets(
-        [{"a", "b", "c"}] * 4 + [{"d"}] * 2, candidates=["a", "b", "c", "d"])
+        [{"a", "b", "c"}] * 4 + [{"d"}] * 2, candidates=["a", "b", "c", "d"]
+    )
     for rule in ("av", "mes"):
         c = constitution(votes, 3, rule, groups=groups)
         assert c.jr == choice.is_jr(ap, c.chosen)
@@ -123,8 +123,10 @@ def test_polis_proportional_rules_serve_smallest_group_no_worse_than_av(name: st
     smallest = str(min(sizes, key=lambda g: (sizes[g], g)))
     for k in (5, 10):
         t = compare_rules(votes, k, groups=groups, statements=statements, check_ejr=False)
-        share = {r["rule"]: r["share_covered"] for r in t.filter(pl.col("group") == smallest)
-                 .iter_rows(named=True)}
+        share = {
+            r["rule"]: r["share_covered"]
+            for r in t.filter(pl.col("group") == smallest).iter_rows(named=True)
+        }
         # MES and seq-Phragmen cover at least the share of the smallest group that AV covers
         assert share["mes"] >= share["av"], (k, share)
         assert share["phragmen"] >= share["av"], (k, share)

@@ -31,11 +31,10 @@ CONVERSATIONS = [
 def polis(name: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(votes, statements, Polis' own participant groups) of a shared conversation."""
     conv = read_polis(POLIS / name)
-    groups = (conv.participant_groups.drop_nulls("group_id")
-              .select("participant_id", polis_group="group_id"))
+    groups = conv.participant_groups.drop_nulls("group_id").select(
+        "participant_id", polis_group="group_id"
+    )
     return conv.votes, conv.statements, groups
-
-
 
 
 # -- adjusted Rand index -------------------------------------------------------------------
@@ -134,8 +133,11 @@ def test_fixed_k_and_assignment_of_sparse_voters() -> None:
     votes, _ = planted([20, 20], 12, missing=0.0, noise=0.1, seed=4)
     # two extra participants with only 2 votes each: below min_votes=7, not clustered
     extra = pl.DataFrame(
-        {"statement_id": [0, 1, 0, 1], "participant_id": [100, 100, 101, 101],
-         "vote": [1, 1, -1, -1]}
+        {
+            "statement_id": [0, 1, 0, 1],
+            "participant_id": [100, 100, 101, 101],
+            "vote": [1, 1, -1, -1],
+        }
     )
     g = opinion_groups(pl.concat([votes, extra]), k=2, seed=0, method="kmeans")
     a = g.assignments
@@ -166,8 +168,7 @@ def test_deterministic_for_a_seed_and_row_order(data_seed: int, seed: int) -> No
 
 def test_moderated_statements_are_excluded_and_counted() -> None:
     votes, _ = planted([10, 10], 10, missing=0.0, noise=0.0, seed=5)
-    statements = pl.DataFrame({"statement_id": list(range(10)),
-                               "moderated": [1] * 8 + [-1, -1]})
+    statements = pl.DataFrame({"statement_id": list(range(10)), "moderated": [1] * 8 + [-1, -1]})
     g = opinion_groups(votes, statements=statements, seed=0)
     assert g.n_votes_excluded == 40
     assert g.statements == list(range(8))
@@ -243,8 +244,7 @@ def test_polis_agreement_with_polis_groups(name: str) -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.integers(0, 10_000), st.integers(1, 60), st.integers(1, 40),
-       st.floats(0.01, 1.0))
+@given(st.integers(0, 10_000), st.integers(1, 60), st.integers(1, 40), st.floats(0.01, 1.0))
 def test_gram_matches_dense_on_both_paths(seed: int, n: int, m: int, fill: float) -> None:
     from pluralign.govern.groups import _gram
 
@@ -270,8 +270,9 @@ def test_sampled_kmeans_recovers_planted_groups() -> None:
 # -- the fast paths (large inputs) agree with the plain ones -----------------------------------
 @settings(max_examples=30, deadline=None)
 @given(st.integers(0, 10_000), st.integers(5, 300), st.integers(2, 5), st.booleans())
-def test_batched_lloyd_equals_one_restart_at_a_time(seed: int, n: int, k: int,
-                                                     rounded: bool) -> None:
+def test_batched_lloyd_equals_one_restart_at_a_time(
+    seed: int, n: int, k: int, rounded: bool
+) -> None:
     from pluralign.govern.groups import _kmeans_pp, _lloyd, _lloyd_batch
 
     rng = np.random.default_rng(seed)
@@ -279,15 +280,15 @@ def test_batched_lloyd_equals_one_restart_at_a_time(seed: int, n: int, k: int,
     if rounded:  # many ties and coincident points, empty clusters
         x = np.round(x, 0)
     starts = [_kmeans_pp(x, k, rng) for _ in range(5)]
-    for (l1, c1, i1), (l2, c2, i2) in zip([_lloyd(x, s) for s in starts],
-                                          _lloyd_batch(x, np.stack(starts)), strict=True):
+    for (l1, c1, i1), (l2, c2, i2) in zip(
+        [_lloyd(x, s) for s in starts], _lloyd_batch(x, np.stack(starts)), strict=True
+    ):
         assert np.array_equal(l1, l2) and np.array_equal(c1, c2) and i1 == i2
 
 
 @settings(max_examples=20, deadline=None)
 @given(st.integers(0, 10_000), st.integers(30, 200), st.integers(3, 40), st.floats(0.05, 0.9))
-def test_lanczos_pca_matches_the_gram_eigenvectors(seed: int, n: int, m: int,
-                                                   fill: float) -> None:
+def test_lanczos_pca_matches_the_gram_eigenvectors(seed: int, n: int, m: int, fill: float) -> None:
     from pluralign.govern.groups import _gram, _top2_eigh, _top2_lanczos
 
     rng = np.random.default_rng(seed)
@@ -334,10 +335,14 @@ def test_refine_stops_at_the_lloyd_fixed_point_on_separated_data() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.integers(-10**12, 10**12), min_size=1, max_size=60),
-       st.sampled_from([pl.Int64, pl.Int32, pl.UInt32, pl.String]), st.booleans())
-def test_id_codes_are_positions_in_the_sorted_distinct_ids(ids: list[int], dtype, compact: bool
-                                                           ) -> None:
+@given(
+    st.lists(st.integers(-(10**12), 10**12), min_size=1, max_size=60),
+    st.sampled_from([pl.Int64, pl.Int32, pl.UInt32, pl.String]),
+    st.booleans(),
+)
+def test_id_codes_are_positions_in_the_sorted_distinct_ids(
+    ids: list[int], dtype, compact: bool
+) -> None:
     from pluralign.govern.groups import _codes
 
     if compact or dtype in (pl.Int32, pl.UInt32):

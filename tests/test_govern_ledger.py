@@ -24,8 +24,12 @@ COLS = ("idx", "time", "kind", "actor", "payload", "prev", "hash", "mac")
 def filled(path: Path | None = None, n: int = 5, **kw) -> Ledger:
     led = Ledger(path, **kw)
     for i in range(n):
-        led.append("decision", {"i": i, "rule": "schulze", "result": ["a", "b"][i % 2]},
-                   actor=f"actor{i}", time=f"2026-01-0{i + 1}T00:00:00+00:00")
+        led.append(
+            "decision",
+            {"i": i, "rule": "schulze", "result": ["a", "b"][i % 2]},
+            actor=f"actor{i}",
+            time=f"2026-01-0{i + 1}T00:00:00+00:00",
+        )
     return led
 
 
@@ -53,8 +57,9 @@ def rewrite(p: Path, new_rows: list[tuple]) -> None:
     try:
         con.execute("DROP TABLE entries")
         con.execute(f"CREATE TABLE entries (id INTEGER PRIMARY KEY, {', '.join(COLS)})")
-        con.executemany(f"INSERT INTO entries ({', '.join(COLS)}) VALUES (?,?,?,?,?,?,?,?)",
-                        new_rows)
+        con.executemany(
+            f"INSERT INTO entries ({', '.join(COLS)}) VALUES (?,?,?,?,?,?,?,?)", new_rows
+        )
     finally:
         con.close()
 
@@ -70,9 +75,14 @@ def named(p: Path) -> int:
 def test_hash_is_sha256_of_canonical_json() -> None:
     led = filled(n=2)
     e = led[0]
-    content = {"index": 0, "time": "2026-01-01T00:00:00+00:00", "kind": "decision",
-               "actor": "actor0", "payload": {"i": 0, "rule": "schulze", "result": "a"},
-               "prev": GENESIS}
+    content = {
+        "index": 0,
+        "time": "2026-01-01T00:00:00+00:00",
+        "kind": "decision",
+        "actor": "actor0",
+        "payload": {"i": 0, "rule": "schulze", "result": "a"},
+        "prev": GENESIS,
+    }
     text = json.dumps(content, sort_keys=True, separators=(",", ":"))
     assert e.hash == hashlib.sha256(text.encode()).hexdigest()
     assert led[1].prev == e.hash and led[1].index == 1
@@ -137,8 +147,10 @@ def test_modified_deleted_swapped_inserted_rows_are_named(tmp_path: Path) -> Non
         assert Ledger(p).verify() == 5
 
     # flip one byte of a stored field (entry 2's payload): its hash no longer matches
-    flip = ("UPDATE entries SET payload = replace(payload, '\"result\":\"a\"', "
-            "'\"result\":\"b\"') WHERE idx = 2")
+    flip = (
+        'UPDATE entries SET payload = replace(payload, \'"result":"a"\', '
+        '\'"result":"b"\') WHERE idx = 2'
+    )
     sql(p, (flip, ()))
     assert named(p) == 2
     reset()
@@ -161,10 +173,24 @@ def test_modified_deleted_swapped_inserted_rows_are_named(tmp_path: Path) -> Non
     rewrite(p, [*orig[:2], orig[1], *orig[2:]])
     assert named(p) == 2
     # insert a forged, self-consistent entry at position 2 (renumbering the rest)
-    fake = {"index": 2, "time": orig[2][1], "kind": "decision", "actor": "mallory",
-            "payload": {"forged": True}, "prev": orig[1][6]}
-    forged = (2, fake["time"], "decision", "mallory", '{"forged":true}', fake["prev"],
-              entry_hash(fake), None)
+    fake = {
+        "index": 2,
+        "time": orig[2][1],
+        "kind": "decision",
+        "actor": "mallory",
+        "payload": {"forged": True},
+        "prev": orig[1][6],
+    }
+    forged = (
+        2,
+        fake["time"],
+        "decision",
+        "mallory",
+        '{"forged":true}',
+        fake["prev"],
+        entry_hash(fake),
+        None,
+    )
     rewrite(p, [*orig[:2], forged, *[(r[0] + 1, *r[1:]) for r in orig[2:]]])
     assert named(p) == 3  # the forged entry checks, the old entry 2 no longer links to it
     # a changed type in a stored field
@@ -208,10 +234,10 @@ def test_any_single_character_change_in_a_stored_field_is_named(tmp_path_factory
     col = data.draw(st.sampled_from([1, 2, 3, 4, 5, 6, 7]))  # every text field
     text = orig[i][col]
     pos = data.draw(st.integers(0, len(text) - 1))
-    new = data.draw(st.sampled_from("abcdef0123456789{}[]\":,xyz ").filter(lambda c: c != text[pos]))
+    new = data.draw(st.sampled_from('abcdef0123456789{}[]":,xyz ').filter(lambda c: c != text[pos]))
     changed = list(orig[i])
-    changed[col] = text[:pos] + new + text[pos + 1:]
-    rewrite(p, [*orig[:i], tuple(changed), *orig[i + 1:]])
+    changed[col] = text[:pos] + new + text[pos + 1 :]
+    rewrite(p, [*orig[:i], tuple(changed), *orig[i + 1 :]])
     with pytest.raises(LedgerIntegrityError) as e:
         Ledger(p, key="k", verify=False).verify()
     # a change in 'prev' is named at its own entry; one in 'hash' at the entry itself too
@@ -242,8 +268,9 @@ def test_truncated_file_names_the_first_lost_entry(tmp_path: Path) -> None:
         k = named(q)
         assert 0 < k < 60
         assert k > 30 or cut == size // 2  # losing only the last page keeps most entries
-        with pytest.raises(LedgerIntegrityError,
-                           match=f"entries 0..{k - 1} can still be read .* entry {k} onward"):
+        with pytest.raises(
+            LedgerIntegrityError, match=f"entries 0..{k - 1} can still be read .* entry {k} onward"
+        ):
             Ledger(q)
     assert named_cut_small(tmp_path, data) == 0
 
@@ -281,8 +308,9 @@ def test_hmac_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         d = dict(zip(("index", "time", "kind", "actor", "payload", "prev"), r[:6]))
         d["payload"], d["prev"] = {**json.loads(d["payload"]), "result": "z"}, prev
         prev = entry_hash(d)
-        new_rows.append((r[0], r[1], r[2], r[3], canonical_json(d["payload"]).decode(), d["prev"],
-                         prev, r[7]))
+        new_rows.append(
+            (r[0], r[1], r[2], r[3], canonical_json(d["payload"]).decode(), d["prev"], prev, r[7])
+        )
     rewrite(forged, new_rows)
     with pytest.raises(LedgerIntegrityError, match="HMAC") as e:
         Ledger(forged, key="secret")
@@ -298,12 +326,18 @@ def test_hmac_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_record_decision() -> None:
     led = Ledger()
     ballots = [["a", "b"], ["b", "a"], ["a", "b"]]
-    e = led.record("schulze", ["a", "b"], ballots=ballots, params={"strength": "margin"},
-                   actor="assembly")
+    e = led.record(
+        "schulze", ["a", "b"], ballots=ballots, params={"strength": "margin"}, actor="assembly"
+    )
     digest = hashlib.sha256(b'[["a","b"],["b","a"],["a","b"]]').hexdigest()
     assert e.kind == "decision" and e.actor == "assembly"
-    assert e.payload == {"rule": "schulze", "params": {"strength": "margin"},
-                         "result": ["a", "b"], "ballots_sha256": digest, "ballots": ballots}
+    assert e.payload == {
+        "rule": "schulze",
+        "params": {"strength": "margin"},
+        "result": ["a", "b"],
+        "ballots_sha256": digest,
+        "ballots": ballots,
+    }
     e2 = led.record("median", {"a": 0.5}, ballots=ballots, store_ballots=False)
     assert "ballots" not in e2.payload and e2.payload["ballots_sha256"] == digest
     e3 = led.record("median", {"a": 0.5}, ballots_sha256=digest)
@@ -383,6 +417,7 @@ def test_append_onto_a_tampered_head_is_refused(tmp_path: Path) -> None:
 
 # -- issue 17: keyed flag, anchors, missing tables, integrity_check ---------------------------
 
+
 def test_the_file_records_that_it_is_keyed(tmp_path: Path) -> None:
     p = tmp_path / "k.sqlite"
     filled(p, key="secret")
@@ -414,8 +449,12 @@ def test_the_file_records_that_it_is_keyed(tmp_path: Path) -> None:
         Ledger(e, verify=False).append("x", {})
     assert len(Ledger(e, key="secret")) == 0
     # stripping the key record and the MACs does not fool a verifier that holds the key
-    sql(p, ("UPDATE entries SET mac = NULL", ()), ("UPDATE meta SET value = '0' WHERE key = 'keyed'", ()),
-        ("DELETE FROM meta WHERE key = 'key_check'", ()))
+    sql(
+        p,
+        ("UPDATE entries SET mac = NULL", ()),
+        ("UPDATE meta SET value = '0' WHERE key = 'keyed'", ()),
+        ("DELETE FROM meta WHERE key = 'key_check'", ()),
+    )
     with pytest.raises(LedgerKeyError, match="stripped"):
         Ledger(p, key="secret")
     # reading is still possible without the key (verify=False), the MACs are visible
@@ -441,8 +480,16 @@ def test_head_is_an_anchor_that_pins_the_tail(tmp_path: Path) -> None:
     assert led.verify(expected_head=str(anchor)) == 6
     assert led.verify(expected_head=(anchor.index, anchor.hash)) == 6
     assert led.verify(expected_head=Ledger().head()) == 6  # the empty anchor pins nothing
-    for bad in ("nope", anchor.hash, (4,), ("4", anchor.hash), (4, "x" * 64), (-2, GENESIS),
-                (True, anchor.hash), 4):
+    for bad in (
+        "nope",
+        anchor.hash,
+        (4,),
+        ("4", anchor.hash),
+        (4, "x" * 64),
+        (-2, GENESIS),
+        (True, anchor.hash),
+        4,
+    ):
         with pytest.raises(InputError, match="expected_head"):
             led.verify(expected_head=bad)
 
@@ -467,9 +514,14 @@ def test_deleting_the_last_entry_and_appending_is_detected(tmp_path: Path) -> No
         Ledger(p).verify(expected_head=anchor)
     assert e.value.index == 4
     # and cutting it again below the anchor is named as a cut tail
-    sql(p, ("DELETE FROM entries WHERE idx >= 3", ()),
-        ("UPDATE meta SET value = ? WHERE key = 'head'",
-         (json.dumps({"hash": old[2][6], "index": 2}, separators=(",", ":")),)))
+    sql(
+        p,
+        ("DELETE FROM entries WHERE idx >= 3", ()),
+        (
+            "UPDATE meta SET value = ? WHERE key = 'head'",
+            (json.dumps({"hash": old[2][6], "index": 2}, separators=(",", ":")),),
+        ),
+    )
     with pytest.raises(LedgerIntegrityError, match="removed from the end") as e:
         Ledger(p).verify(expected_head=anchor)
     assert e.value.index == 3
@@ -478,8 +530,13 @@ def test_deleting_the_last_entry_and_appending_is_detected(tmp_path: Path) -> No
     filled(q, n=2)
     r = rows(q)[1]
     fake = {"index": 2, "time": r[1], "kind": "x", "actor": None, "payload": {}, "prev": r[6]}
-    sql(q, (f"INSERT INTO entries ({', '.join(COLS)}) VALUES (?,?,?,?,?,?,?,?)",
-            (2, r[1], "x", None, "{}", r[6], entry_hash(fake), None)))
+    sql(
+        q,
+        (
+            f"INSERT INTO entries ({', '.join(COLS)}) VALUES (?,?,?,?,?,?,?,?)",
+            (2, r[1], "x", None, "{}", r[6], entry_hash(fake), None),
+        ),
+    )
     with pytest.raises(LedgerIntegrityError, match="added outside") as e:
         Ledger(q)
     assert e.value.index == 2
@@ -489,9 +546,14 @@ def test_keyed_head_record_needs_the_key(tmp_path: Path) -> None:
     p = tmp_path / "kh.sqlite"
     filled(p, n=3, key="secret")
     old = rows(p)
-    sql(p, ("DELETE FROM entries WHERE idx = 2", ()),
-        ("UPDATE meta SET value = ? WHERE key = 'head'",
-         (json.dumps({"hash": old[1][6], "index": 1}, separators=(",", ":")),)))
+    sql(
+        p,
+        ("DELETE FROM entries WHERE idx = 2", ()),
+        (
+            "UPDATE meta SET value = ? WHERE key = 'head'",
+            (json.dumps({"hash": old[1][6], "index": 1}, separators=(",", ":")),),
+        ),
+    )
     with pytest.raises(LedgerIntegrityError, match="HMAC on the recorded head"):
         Ledger(p, key="secret")
 
@@ -534,8 +596,10 @@ def test_verify_runs_integrity_check(tmp_path: Path) -> None:
     p = tmp_path / "i.sqlite"
     filled(p, n=4)
     con = sqlite3.connect(p)
-    root = con.execute("SELECT rootpage FROM sqlite_master WHERE type = 'index' AND tbl_name = "
-                       "'entries' AND name LIKE 'sqlite_autoindex_entries_3'").fetchone()[0]
+    root = con.execute(
+        "SELECT rootpage FROM sqlite_master WHERE type = 'index' AND tbl_name = "
+        "'entries' AND name LIKE 'sqlite_autoindex_entries_3'"
+    ).fetchone()[0]
     page = con.execute("PRAGMA page_size").fetchone()[0]
     last = con.execute("SELECT hash FROM entries WHERE idx = 3").fetchone()[0]
     con.close()

@@ -29,12 +29,14 @@ def test_kmeans_hand_case_ties_weights_and_empty_clusters() -> None:
     assert labels.tolist() == [0, 0, 1, 1]
     assert centers.tolist() == [[0.5, 0.0], [10.5, 0.0]]
     # weights move only the centers: (0 * 1 + 1 * 3) / 4
-    labels, centers = polis.kmeans(x[:3], x[[0, 2]], weights=np.array([1.0, 3.0, 1.0]),
-                                   max_iter=100, tol=1e-12)
+    labels, centers = polis.kmeans(
+        x[:3], x[[0, 2]], weights=np.array([1.0, 3.0, 1.0]), max_iter=100, tol=1e-12
+    )
     assert centers.tolist() == [[0.75, 0.0], [10.0, 0.0]]
     # a point equidistant from two centers goes to the last one (Clojure's min-key)
-    labels, _ = polis.kmeans(np.array([[5.0, 0.0]]), np.array([[0.0, 0.0], [10.0, 0.0]]),
-                             max_iter=0, drop_empty=False)
+    labels, _ = polis.kmeans(
+        np.array([[5.0, 0.0]]), np.array([[0.0, 0.0], [10.0, 0.0]]), max_iter=0, drop_empty=False
+    )
     assert labels.tolist() == [1]
     # a center that gets no point is dropped
     _, centers = polis.kmeans(x[:2], np.array([[0.0, 0.0], [1.0, 0.0], [100.0, 0.0]]))
@@ -89,8 +91,7 @@ def test_choose_k_ties_go_up_and_the_margin_holds_k_back() -> None:
 def test_in_conversation_rule() -> None:
     counts = np.array([10, 3, 7, 6, 6])
     # at least min(7, 20) votes; no top-up when enough qualify
-    assert polis.in_conversation(counts, 20, greedy=2).tolist() == [True, False, True, False,
-                                                                     False]
+    assert polis.in_conversation(counts, 20, greedy=2).tolist() == [True, False, True, False, False]
     # fewer than 7 statements: voting on all of them is enough
     assert polis.in_conversation(counts, 3, greedy=0).tolist() == [True] * 5
     # top-up to `greedy` by vote count, ties in the given order
@@ -123,8 +124,13 @@ def test_planted_groups_recovered(sizes: list[int], k: int) -> None:
 
 def test_sparse_voters_are_not_clustered_but_get_the_nearest_group() -> None:
     votes, _ = planted([20, 20], 12, missing=0.0, noise=0.1, seed=4)
-    extra = pl.DataFrame({"statement_id": [0, 1, 0, 1], "participant_id": [100, 100, 101, 101],
-                          "vote": [1, 1, -1, -1]})
+    extra = pl.DataFrame(
+        {
+            "statement_id": [0, 1, 0, 1],
+            "participant_id": [100, 100, 101, 101],
+            "vote": [1, 1, -1, -1],
+        }
+    )
     g = opinion_groups(pl.concat([votes, extra]), seed=0)
     a = g.assignments
     assert sorted(a.filter(~pl.col("clustered"))["participant_id"].to_list()) == [100, 101]
@@ -142,15 +148,17 @@ def test_sparse_voters_are_not_clustered_but_get_the_nearest_group() -> None:
 
 @settings(max_examples=15, deadline=None)
 @given(st.integers(0, 1000), st.integers(0, 50), st.booleans())
-def test_row_order_and_statement_labels_change_nothing(data_seed: int, seed: int,
-                                                       relabel: bool) -> None:
+def test_row_order_and_statement_labels_change_nothing(
+    data_seed: int, seed: int, relabel: bool
+) -> None:
     votes, _ = planted([14, 10, 7], 12, missing=0.3, noise=0.3, seed=data_seed)
     a = opinion_groups(votes, seed=seed)
     shuffled = votes.sample(fraction=1.0, shuffle=True, seed=data_seed)
     if relabel:  # statements renamed by a permutation: the same conversation
         perm = np.random.default_rng(data_seed).permutation(12)
-        shuffled = shuffled.with_columns(pl.col("statement_id").replace_strict(
-            list(range(12)), perm.tolist()))
+        shuffled = shuffled.with_columns(
+            pl.col("statement_id").replace_strict(list(range(12)), perm.tolist())
+        )
     b = opinion_groups(shuffled, seed=seed)
     assert a.k == b.k
     cols = ["participant_id", "group", "clustered", "base_cluster"]
@@ -171,8 +179,9 @@ def test_same_for_one_and_two_threads_and_deterministic() -> None:
 def test_first_vote_order_decides_the_base_cluster_start() -> None:
     votes, _ = planted([30, 20], 10, missing=0.0, noise=0.2, seed=9)
     n = votes["participant_id"].n_unique()
-    late_first = votes.with_columns((n - pl.col("participant_id")).cast(pl.Int64)
-                                    .alias("timestamp"))
+    late_first = votes.with_columns(
+        (n - pl.col("participant_id")).cast(pl.Int64).alias("timestamp")
+    )
     by_id = opinion_groups(votes, seed=0)
     by_time = opinion_groups(late_first, seed=0)
     # the same participants either way; only Polis's start order changed
@@ -182,14 +191,20 @@ def test_first_vote_order_decides_the_base_cluster_start() -> None:
 
 
 def test_single_group_outcomes_and_bad_input() -> None:
-    everyone_passes = pl.DataFrame({"statement_id": [s for s in range(8) for _ in range(20)],
-                                    "participant_id": list(range(20)) * 8, "vote": [0] * 160})
+    everyone_passes = pl.DataFrame(
+        {
+            "statement_id": [s for s in range(8) for _ in range(20)],
+            "participant_id": list(range(20)) * 8,
+            "vote": [0] * 160,
+        }
+    )
     g = opinion_groups(everyone_passes)
     assert g.k == 1 and g.sizes() == {0: 20} and g.silhouettes == {}
     identical = everyone_passes.with_columns(vote=pl.lit(1))
     assert opinion_groups(identical).k == 1
-    one_statement = pl.DataFrame({"statement_id": [0] * 30, "participant_id": list(range(30)),
-                                  "vote": [1] * 15 + [-1] * 15})
+    one_statement = pl.DataFrame(
+        {"statement_id": [0] * 30, "participant_id": list(range(30)), "vote": [1] * 15 + [-1] * 15}
+    )
     g = opinion_groups(one_statement)
     assert g.k == 2 and sorted(g.sizes().values()) == [15, 15]
     with pytest.raises(InputError, match="empty"):
@@ -243,8 +258,9 @@ def test_bootstrap_stability() -> None:
 # -- Polis's representative and consensus statements ----------------------------------------------
 def _two_groups() -> tuple[pl.DataFrame, pl.DataFrame]:
     # group A = participants 0-2, group B = 3-4; s0 splits them, s1 everyone agrees with
-    rows = [(0, p, 1) for p in range(3)] + [(0, p, -1) for p in (3, 4)] + \
-        [(1, p, 1) for p in range(5)]
+    rows = (
+        [(0, p, 1) for p in range(3)] + [(0, p, -1) for p in (3, 4)] + [(1, p, 1) for p in range(5)]
+    )
     votes = pl.DataFrame(rows, schema=["statement_id", "participant_id", "vote"], orient="row")
     groups = pl.DataFrame({"participant_id": list(range(5)), "group": [0, 0, 0, 1, 1]})
     return votes, groups
@@ -256,9 +272,19 @@ def test_polis_repness_hand_computed() -> None:
     a = c.representative(0)
     # A on s0: pa = 4/5, pat = 2 sqrt(4) (4/4 - 1/2) = 2, ra = 0.8 / (1/4) = 3.2,
     # rat = (1 - 1/3) / sqrt(5/7 * 2/7 * (1/4 + 1/3))
-    assert a.rows() == [(0, "agree", 3, 3, pytest.approx(0.8), pytest.approx(2.0),
-                         pytest.approx(3.2),
-                         pytest.approx((2 / 3) / math.sqrt(5 / 7 * 2 / 7 * 7 / 12)), True)]
+    assert a.rows() == [
+        (
+            0,
+            "agree",
+            3,
+            3,
+            pytest.approx(0.8),
+            pytest.approx(2.0),
+            pytest.approx(3.2),
+            pytest.approx((2 / 3) / math.sqrt(5 / 7 * 2 / 7 * 7 / 12)),
+            True,
+        )
+    ]
     b = c.representative(1)
     # B on s0: pd = 3/4, pdt = sqrt(3), rd = 0.75 / (1/5) = 3.75, rdt = 0.75 / sqrt(1/7).
     # Best agree is s1 (pat = sqrt(3) > 1.2816) but rat = 0 (pooled rate 1) <= rdt there, so

@@ -24,6 +24,7 @@ def quick(fn, limit: float = 5.0):
 
 # -- sizes that would explode are refused before allocating -----------------------------------
 
+
 def test_weights_random_huge_n_is_a_limit_error() -> None:
     with pytest.raises(LimitError, match="1000000000000.*limit"):
         quick(lambda: pareto.weights_random(3, 10**12))
@@ -39,7 +40,9 @@ def test_weights_random_tiny_alpha_terminates_on_the_simplex() -> None:
         assert w.shape == (200, 4) and np.all(np.isfinite(w)) and np.all(w >= 0)
         np.testing.assert_allclose(w.sum(axis=1), 1.0)
     # alpha = 1 keeps its stream (no fallback): a pinned value
-    assert pareto.weights_random(3, 2, seed=0).tolist() == pareto.weights_random(3, 2, seed=0).tolist()
+    assert (
+        pareto.weights_random(3, 2, seed=0).tolist() == pareto.weights_random(3, 2, seed=0).tolist()
+    )
     for bad in (0.0, -1.0, float("nan"), float("inf"), "1", True, 1 + 0j):
         with pytest.raises(InputError, match="alpha"):
             pareto.weights_random(3, 2, alpha=bad)
@@ -70,7 +73,9 @@ def test_exact_hypervolume_work_is_bounded() -> None:
     rng = np.random.default_rng(0)
     x = np.abs(rng.normal(size=(2000, 10)))
     x /= np.linalg.norm(x, axis=1, keepdims=True)  # all 2000 on the front
-    with pytest.raises(LimitError, match="2000 non-dominated points in 10 objectives.*HV_EXACT_MAX_WORK"):
+    with pytest.raises(
+        LimitError, match="2000 non-dominated points in 10 objectives.*HV_EXACT_MAX_WORK"
+    ):
         quick(lambda: pareto.hypervolume(x, [0] * 10))
     with pytest.raises(LimitError):
         quick(lambda: pareto.hypervolume_contributions(x, [0] * 10))
@@ -105,6 +110,7 @@ def test_thread_counts_are_bounded() -> None:
     for k in range(1, 17):  # many distinct sizes: results equal, threads do not pile up
         assert np.array_equal(pareto.ranks(pts, threads=k), want)
     import threading
+
     assert threading.active_count() < 50
 
 
@@ -115,13 +121,15 @@ def test_decide_batch_with_a_huge_prompt_is_a_limit_error() -> None:
     rng = np.random.default_rng(0)
     cols = {f"o{j}": rng.random(n) for j in range(m)}
     names = [o.name for o in Context.builtin("medical_advice").objectives]
-    df = pl.DataFrame({"prompt_id": np.zeros(n, dtype=np.int64),
-                       **{names[j]: cols[f"o{j}"] for j in range(m)}})
+    df = pl.DataFrame(
+        {"prompt_id": np.zeros(n, dtype=np.int64), **{names[j]: cols[f"o{j}"] for j in range(m)}}
+    )
     with pytest.raises(LimitError, match="100000 candidates.*limit"):
         quick(lambda: arb.decide_batch(df), 20)
 
 
 # -- dtypes and ids are checked before they reach polars or Rust -------------------------------
+
 
 def test_object_dtype_group_ids() -> None:
     pts = np.random.default_rng(2).random((4, 2))
@@ -155,16 +163,21 @@ def test_complex_and_text_arrays_are_refused() -> None:
 def test_uint64_ids_and_offsets_beyond_int64() -> None:
     pts = np.random.default_rng(4).random((4, 2))
     big = np.array([2**63 + 5, 1, 2**63 + 5, 1], dtype=np.uint64)
-    assert np.array_equal(pareto.ranks(pts, groups=big),
-                          pareto.ranks(pts, groups=np.array([7, 1, 7, 1])))
+    assert np.array_equal(
+        pareto.ranks(pts, groups=big), pareto.ranks(pts, groups=np.array([7, 1, 7, 1]))
+    )
     with pytest.raises(InputError, match="offsets.*wrap"):
         pareto.ranks(pts, offsets=np.array([0, 2**63 + 1], dtype=np.uint64))
 
 
 def test_no_panic_escapes_as_base_exception() -> None:
     pts = np.random.default_rng(5).random((3, 2))
-    weird = [np.array([{1}, {2}, {3}], dtype=object), np.array([b"a", "b", 3], dtype=object),
-             np.array([1.0, float("nan"), 2.0]), np.array([1 + 2j, 3, 4], dtype=object)]
+    weird = [
+        np.array([{1}, {2}, {3}], dtype=object),
+        np.array([b"a", "b", 3], dtype=object),
+        np.array([1.0, float("nan"), 2.0]),
+        np.array([1 + 2j, 3, 4], dtype=object),
+    ]
     for g in weird:
         try:
             pareto.ranks(pts, groups=g)
@@ -283,15 +296,27 @@ def test_ratings_silent_changes_are_errors() -> None:
     from pluralign import prefs
     from pluralign.errors import SchemaError
 
-    r = pl.DataFrame({"prompt_id": ["p"] * 3, "response_id": ["a", "a", "b"],
-                      "objective": ["o"] * 3, "score": [1.0, 2.0, 0.0]})
+    r = pl.DataFrame(
+        {
+            "prompt_id": ["p"] * 3,
+            "response_id": ["a", "a", "b"],
+            "objective": ["o"] * 3,
+            "score": [1.0, 2.0, 0.0],
+        }
+    )
     with pytest.raises(InputError, match="'a' is rated more than once.*rows 0, 1"):
         prefs.ratings_to_pairs(r)  # once emitted the pair (a, a)
     by_rater = r.with_columns(pl.Series("annotator_id", ["x", "y", "x"]))
     pairs, _ = prefs.ratings_to_pairs(by_rater)
     assert (pairs["chosen_id"] != pairs["rejected_id"]).all()
-    long = pl.DataFrame({"prompt_id": ["p", "p"], "response_id": ["a", "a"],
-                         "objective": ["safe", "helpful"], "score": [1.0, 2.0]})
+    long = pl.DataFrame(
+        {
+            "prompt_id": ["p", "p"],
+            "response_id": ["a", "a"],
+            "objective": ["safe", "helpful"],
+            "score": [1.0, 2.0],
+        }
+    )
     with pytest.raises(SchemaError, match="'nope'"):  # once ignored
         prefs.read_ratings(long, objectives=["nope"])
     only = prefs.read_ratings(long, objectives=["safe"])
@@ -306,7 +331,9 @@ def test_context_numbers_are_not_coerced_from_booleans_or_text() -> None:
     for bad, what in ((True, "boolean"), ("0.9", "text")):
         d = tomllib.loads(text)
         d["tiers"][0]["threshold"] = bad
-        with pytest.raises(InputError, match=f"tiers\\[0\\].threshold: must be a number, not the {what}"):
+        with pytest.raises(
+            InputError, match=f"tiers\\[0\\].threshold: must be a number, not the {what}"
+        ):
             Context.from_dict(d)
     d = tomllib.loads(text)
     d["tiers"][0]["threshold"] = 1  # an int is a number
@@ -316,12 +343,14 @@ def test_context_numbers_are_not_coerced_from_booleans_or_text() -> None:
 def test_zero_total_weight_is_an_error_not_nan_shares() -> None:
     from pluralign import stats
 
-    d = pl.DataFrame({"item": [0, 0, 1], "group": ["g", "h", "g"], "label": [1, -1, 1],
-                      "w": [0.0, 1.0, 1.0]})
+    d = pl.DataFrame(
+        {"item": [0, 0, 1], "group": ["g", "h", "g"], "label": [1, -1, 1], "w": [0.0, 1.0, 1.0]}
+    )
     with pytest.raises(InputError, match="item 0, group 'g' has total weight 0"):
         stats.disagreement(d, groups="group", label="label", weight="w")
-    out = stats.disagreement(d.with_columns(pl.lit(1.0).alias("w")), groups="group", label="label",
-                             weight="w")
+    out = stats.disagreement(
+        d.with_columns(pl.lit(1.0).alias("w")), groups="group", label="label", weight="w"
+    )
     assert not out.select(pl.col(pl.Float64).is_nan().any()).row(0)[0]
 
 
@@ -342,8 +371,9 @@ def test_complex_weights_refs_and_candidates_are_refused() -> None:
 def test_metrics_and_signals_check_context_and_options() -> None:
     from pluralign import metrics
 
-    df = pl.DataFrame({"prompt_id": [0], **{o.name: [0.5] for o in
-                                             Context.builtin("medical_advice").objectives}})
+    df = pl.DataFrame(
+        {"prompt_id": [0], **{o.name: [0.5] for o in Context.builtin("medical_advice").objectives}}
+    )
     for bad in (None, "medical_advice", 5):
         with pytest.raises(InputError, match="context must be a pluralign.govern.Context"):
             metrics.scalar_choice(df, bad)

@@ -39,18 +39,32 @@ def cli(argv: list[str]) -> tuple[int, str]:
 
 # -- an array (or a number) where one option string belongs: no ambiguous-truth ValueError -----
 
-@pytest.mark.parametrize("call", [
-    lambda a: govern.opinion_groups(_votes(), method=a),
-    lambda a: govern.opinion_groups(_votes(), row_order=a),
-    lambda a: govern.consensus(_votes(), _groups()).top(by=a),
-    lambda a: aggregate_weights(np.ones((2, 3)), rule=a),
-    lambda a: Context.builtin(a),
-    lambda a: Context.builtin("medical_advice").objective(a),
-    lambda a: scale.ProfileState(["a", "b"], kind=a),
-    lambda a: prefs.read_pairs([{"chosen": "a", "rejected": "b"}], dialogue=a),
-    lambda a: prefs.read_ratings([{"prompt": "p", "response": "r", "x": 1.0}], format=a),
-], ids=["method", "row_order", "top.by", "weight rule", "builtin", "objective", "kind",
-        "dialogue", "format"])
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda a: govern.opinion_groups(_votes(), method=a),
+        lambda a: govern.opinion_groups(_votes(), row_order=a),
+        lambda a: govern.consensus(_votes(), _groups()).top(by=a),
+        lambda a: aggregate_weights(np.ones((2, 3)), rule=a),
+        lambda a: Context.builtin(a),
+        lambda a: Context.builtin("medical_advice").objective(a),
+        lambda a: scale.ProfileState(["a", "b"], kind=a),
+        lambda a: prefs.read_pairs([{"chosen": "a", "rejected": "b"}], dialogue=a),
+        lambda a: prefs.read_ratings([{"prompt": "p", "response": "r", "x": 1.0}], format=a),
+    ],
+    ids=[
+        "method",
+        "row_order",
+        "top.by",
+        "weight rule",
+        "builtin",
+        "objective",
+        "kind",
+        "dialogue",
+        "format",
+    ],
+)
 def test_array_as_option_is_an_input_error(call) -> None:
     for bad in (np.array(["a", "b"]), np.zeros(0), 5):
         with pytest.raises(InputError):
@@ -58,6 +72,7 @@ def test_array_as_option_is_an_input_error(call) -> None:
 
 
 # -- something that is not a path where a path belongs ------------------------------------------
+
 
 def test_read_polis_refuses_non_paths_and_accepts_path_objects() -> None:
     for bad in (5, np.zeros(3), None, "a\x00b", ""):
@@ -75,6 +90,7 @@ def test_cli_nul_byte_in_an_argument_is_a_clean_error(tmp_path: Path) -> None:
 
 
 # -- a number or None where a collection belongs ------------------------------------------------
+
 
 def test_non_collections_where_a_list_belongs() -> None:
     from pluralign.reward import ModelConfig
@@ -96,6 +112,7 @@ def test_non_collections_where_a_list_belongs() -> None:
 
 
 # -- silently accepted before: bytes as a list of names, complex numbers, foreign objects -------
+
 
 def test_values_that_were_silently_accepted() -> None:
     from pluralign.reward import ModelConfig, TrainConfig
@@ -132,6 +149,7 @@ def test_reward_embeddings_refuse_complex_and_objects() -> None:
 
 # -- an object of the wrong class where a pluralign object belongs ------------------------------
 
+
 def test_wrong_object_types_in_reward() -> None:
     from pluralign.reward import ModelConfig, RewardModel, RewardTrainer, evaluate, quick_fit
 
@@ -153,6 +171,7 @@ def test_wrong_object_types_in_reward() -> None:
 
 
 # -- numbers: NaN / floats / huge ints where counts belong, huge sizes ---------------------------
+
 
 def test_counts_and_numbers_are_checked_by_type() -> None:
     from pluralign.reward import ModelConfig, RewardModel
@@ -187,6 +206,7 @@ def test_numpy_scalars_and_tuples_are_still_accepted() -> None:
 
 # -- damaged serialized state --------------------------------------------------------------------
 
+
 def test_damaged_state_bytes_are_an_input_error() -> None:
     good = scale.TallyState().update(pl.DataFrame({"chosen_id": [1, 2], "rejected_id": [2, 1]}))
     data = good.to_bytes()
@@ -198,13 +218,21 @@ def test_damaged_state_bytes_are_an_input_error() -> None:
 
 # -- files the CLI and the context loader read -------------------------------------------------
 
+
 def test_binary_context_file_is_an_input_error(tmp_path: Path) -> None:
     p = tmp_path / "ctx"
     p.write_bytes(b"SQLite format 3\x00\xf8\xff" * 10)
     with pytest.raises(InputError, match="not UTF-8"):
         Context.from_toml(str(p))
-    pl.DataFrame({"prompt_id": [0], "harmlessness": [0.1], "honesty": [0.2],
-                  "helpfulness": [0.3], "verbosity": [0.4]}).write_csv(tmp_path / "s.csv")
+    pl.DataFrame(
+        {
+            "prompt_id": [0],
+            "harmlessness": [0.1],
+            "honesty": [0.2],
+            "helpfulness": [0.3],
+            "verbosity": [0.4],
+        }
+    ).write_csv(tmp_path / "s.csv")
     code, err = cli(["edges", str(tmp_path / "s.csv"), "--context", str(p)])
     assert code == 2 and "not UTF-8" in err and "Traceback" not in err
 
@@ -227,11 +255,16 @@ def test_cli_int_beyond_64_bits_is_a_clean_error(tmp_path: Path) -> None:
 
 # -- the JSON-type check: fast on valid files, still exact on coerced ones ---------------------
 
+
 @pytest.mark.parametrize("sep", [": ", ":"])
 def test_read_pairs_type_check_catches_coercions_in_either_spacing(tmp_path: Path, sep) -> None:
     def row(chosen: str) -> str:
-        return "{" + f'"prompt"{sep}"q"{", " if sep == ": " else ","}"chosen"{sep}{chosen}' \
-            + f'{", " if sep == ": " else ","}"rejected"{sep}"r"' + "}\n"
+        return (
+            "{"
+            + f'"prompt"{sep}"q"{", " if sep == ": " else ","}"chosen"{sep}{chosen}'
+            + f'{", " if sep == ": " else ","}"rejected"{sep}"r"'
+            + "}\n"
+        )
 
     p = tmp_path / "x.jsonl"
     p.write_text(row('"a"') + row('"say \\": \\" and \\":\\""'))  # escaped quotes: valid
@@ -245,7 +278,7 @@ def test_read_pairs_type_check_catches_coercions_in_either_spacing(tmp_path: Pat
 
 def test_read_pairs_text_that_starts_with_a_bracket_is_valid(tmp_path: Path) -> None:
     p = tmp_path / "x.jsonl"
-    rows = [{"prompt": "q", "chosen": "[draft] {x}", "rejected": "{\"a\": \"b\"}"}]
+    rows = [{"prompt": "q", "chosen": "[draft] {x}", "rejected": '{"a": "b"}'}]
     p.write_text("".join(json.dumps(r) + "\n" for r in rows))
     df = prefs.read_pairs(p)
     assert df["chosen"].to_list() == ["[draft] {x}"]
@@ -254,10 +287,15 @@ def test_read_pairs_text_that_starts_with_a_bracket_is_valid(tmp_path: Path) -> 
 
 # -- found by probing by hand (beyond the harness) ---------------------------------------------
 
+
 def test_bradley_terry_seed_and_threads_are_named_errors() -> None:
     comps = pl.DataFrame({"chosen_id": ["a", "b"], "rejected_id": ["b", "a"]})
-    for kw, name in (({"seed": -1}, "seed"), ({"seed": 2**70}, "seed"),
-                     ({"threads": -1}, "threads"), ({"threads": True}, "threads")):
+    for kw, name in (
+        ({"seed": -1}, "seed"),
+        ({"seed": 2**70}, "seed"),
+        ({"threads": -1}, "threads"),
+        ({"threads": True}, "threads"),
+    ):
         with pytest.raises(InputError, match=name):
             stats.bradley_terry(comps, bootstrap=2, **kw)
 
@@ -266,15 +304,22 @@ def test_object_dtype_id_columns_are_a_schema_error() -> None:
     from pluralign import edge
     from pluralign.errors import SchemaError
 
-    v = _votes().with_columns(participant_id=pl.Series(
-        [str(i) if i % 2 else i for i in _votes()["participant_id"]], dtype=pl.Object))
+    v = _votes().with_columns(
+        participant_id=pl.Series(
+            [str(i) if i % 2 else i for i in _votes()["participant_id"]], dtype=pl.Object
+        )
+    )
     with pytest.raises(SchemaError, match="participant_id.*Object"):
         govern.opinion_groups(v)
     with pytest.raises(SchemaError, match="Object"):
         scale.VoteMatrixState().update(v)
     ctx = Context.builtin("medical_advice")
-    sc = pl.DataFrame({"prompt_id": pl.Series([0, "a"], dtype=pl.Object),
-                       **{o: [0.1, 0.2] for o in ctx.objective_names}})
+    sc = pl.DataFrame(
+        {
+            "prompt_id": pl.Series([0, "a"], dtype=pl.Object),
+            **{o: [0.1, 0.2] for o in ctx.objective_names},
+        }
+    )
     with pytest.raises(SchemaError, match="prompt_id.*Object"):
         edge.Arbiter(ctx).decide_batch(sc)
 
@@ -296,8 +341,11 @@ def test_scale_folds_and_votes() -> None:
     with pytest.raises(InputError, match="state"):
         scale.fold([pl.DataFrame({"chosen_id": [1], "rejected_id": [2]})], 5)
     with pytest.raises(InputError, match="chunk_size"):
-        stream.aggregate(pl.DataFrame({"chosen_id": [1], "rejected_id": [2]}),
-                         scale.TallyState(), chunk_size=True)
+        stream.aggregate(
+            pl.DataFrame({"chosen_id": [1], "rejected_id": [2]}),
+            scale.TallyState(),
+            chunk_size=True,
+        )
     half = pl.DataFrame({"statement_id": [0], "participant_id": [0], "vote": [0.5]})
     with pytest.raises(InputError, match="0.5"):
         scale.VoteMatrixState().update(half)
@@ -367,5 +415,6 @@ def test_sizes_beyond_64_bits_from_the_long_fuzz_run() -> None:
         govern.compare_rules(_votes(), 2, rules=[], groups=_groups())
     df = pl.DataFrame({"chosen_id": [1, 2], "rejected_id": [2, 1]})
     for src in (df, df.lazy()):
-        assert stream.aggregate(src, scale.TallyState(), chunk_size=2**64).finalize()["n"] \
-            .to_list() == [2]
+        assert stream.aggregate(src, scale.TallyState(), chunk_size=2**64).finalize()[
+            "n"
+        ].to_list() == [2]

@@ -54,8 +54,11 @@ def import_graph() -> dict[str, set[str]]:
             if isinstance(node, ast.Import):
                 targets = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom):
-                src = (_resolve(mod, is_pkg, node.level, node.module) if node.level
-                       else node.module or "")
+                src = (
+                    _resolve(mod, is_pkg, node.level, node.module)
+                    if node.level
+                    else node.module or ""
+                )
                 for a in node.names:
                     sub = f"{src}.{a.name}"
                     targets.append(sub if sub in mods else src)
@@ -78,7 +81,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         stack.append(n)
         for m in sorted(graph[n]):
             if state.get(m) == 1:
-                return stack[stack.index(m):] + [m]
+                return stack[stack.index(m) :] + [m]
             if m not in state:
                 found = visit(m)
                 if found:

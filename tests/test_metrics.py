@@ -33,7 +33,9 @@ radius = 0.2
 CTX = Context.from_toml(TOML)
 
 
-def _scores(prompts: dict[str, list[list[float]]], reward: dict[str, list[float]] | None = None) -> pl.DataFrame:
+def _scores(
+    prompts: dict[str, list[list[float]]], reward: dict[str, list[float]] | None = None
+) -> pl.DataFrame:
     rows = []
     for p, cands in prompts.items():
         for i, (s, h, n) in enumerate(cands):
@@ -63,8 +65,12 @@ def test_value_flattening_hand_case() -> None:
     assert t["scalar_dominated"].to_list() == [False, False, False]
     assert t["scalar_differs"].to_list() == [True, False, True]
     assert m.value == pytest.approx(1 / 3)
-    assert m.detail == {"prompts": 3, "inadmissible": pytest.approx(1 / 3), "dominated": 0.0,
-                        "differs": pytest.approx(2 / 3)}
+    assert m.detail == {
+        "prompts": 3,
+        "inadmissible": pytest.approx(1 / 3),
+        "dominated": 0.0,
+        "differs": pytest.approx(2 / 3),
+    }
 
 
 def test_value_flattening_with_scalar_reward_column() -> None:
@@ -78,7 +84,9 @@ def test_value_flattening_with_scalar_reward_column() -> None:
 
 
 def test_scalar_choice_margin() -> None:
-    s = scalar_choice(_scores({"a": [[1.0, 1.0, 0.0], [1.0, 0.0, 0.0]], "b": [[0.0, 0.0, 0.0]]}), CTX, how="sum")
+    s = scalar_choice(
+        _scores({"a": [[1.0, 1.0, 0.0], [1.0, 0.0, 0.0]], "b": [[0.0, 0.0, 0.0]]}), CTX, how="sum"
+    )
     assert s["scalar_index"].to_list() == [0, 0]
     assert s["scalar_margin"].to_list() == [pytest.approx(1.0), None]
 
@@ -103,7 +111,9 @@ def test_representation_loss_hand_case() -> None:
 
 
 def test_uncertainty_blindness_hand_case() -> None:
-    dec = pl.DataFrame({"prompt_id": [1, 2, 3, 4], "action": ["answer", "clarify", "abstain", "escalate"]})
+    dec = pl.DataFrame(
+        {"prompt_id": [1, 2, 3, 4], "action": ["answer", "clarify", "abstain", "escalate"]}
+    )
     sc = pl.DataFrame({"prompt_id": [1, 2, 3, 4], "scalar_margin": [0.5, 0.0, 0.2, None]})
     m = uncertainty_blindness(dec, sc)
     assert m.table["blind"].to_list() == [False, False, True, True]
@@ -133,7 +143,9 @@ def prompt_sets(draw: st.DrawFn) -> dict[str, list[list[float]]]:
 
 @settings(max_examples=30, deadline=None)
 @given(prompt_sets())
-def test_flattened_iff_scalar_choice_off_the_admissible_front(prompts: dict[str, list[list[float]]]) -> None:
+def test_flattened_iff_scalar_choice_off_the_admissible_front(
+    prompts: dict[str, list[list[float]]],
+) -> None:
     m = value_flattening(_scores(prompts), CTX)
     a = Arbiter(CTX)
     for r in m.table.iter_rows(named=True):

@@ -8,9 +8,9 @@ import pytest
 from pluralign import edge, prefs, reward
 from pluralign.errors import InputError, SchemaError
 
-VOTES = pl.DataFrame({"statement_id": [1, 2, 3, 1, 2],
-                      "participant_id": [7, 7, 7, 8, 8],
-                      "vote": [1, -1, 0, 0, 0]})
+VOTES = pl.DataFrame(
+    {"statement_id": [1, 2, 3, 1, 2], "participant_id": [7, 7, 7, 8, 8], "vote": [1, -1, 0, 0, 0]}
+)
 
 
 def test_votes_to_comparisons_hand_example() -> None:
@@ -33,8 +33,14 @@ def test_votes_to_comparisons_rejects_bad_votes() -> None:
 
 def test_edge_table_known_answer() -> None:
     # prompt b: one candidate dominates on both objectives, the arbiter answers with it
-    scores = pl.DataFrame({"prompt_id": ["b", "b"], "response_id": ["b1", "b2"],
-                           "helpful": [1.0, 0.0], "harmless": [1.0, 0.0]})
+    scores = pl.DataFrame(
+        {
+            "prompt_id": ["b", "b"],
+            "response_id": ["b1", "b2"],
+            "helpful": [1.0, 0.0],
+            "harmless": [1.0, 0.0],
+        }
+    )
     d = edge.edge_table(scores)
     assert d.height == 1
     row = d.row(0, named=True)
@@ -45,8 +51,10 @@ def test_edge_table_known_answer() -> None:
         edge.edge_table(scores.drop("prompt_id"))
 
 
-@pytest.mark.parametrize(("name", "home"), [("votes_to_comparisons", prefs),
-                                            ("edge_table", edge), ("train_reward", reward)])
+@pytest.mark.parametrize(
+    ("name", "home"),
+    [("votes_to_comparisons", prefs), ("edge_table", edge), ("train_reward", reward)],
+)
 def test_old_pipeline_names_warn(name: str, home: object) -> None:
     from pluralign.report import pipeline
 

@@ -16,7 +16,9 @@ def _msg(excinfo) -> str:
 
 
 def names_row(msg: str, row: int) -> bool:
-    return bool(re.search(r"row", msg, re.IGNORECASE)) and bool(re.search(rf"(?<![\d.]){row}(?![\d.])", msg))
+    return bool(re.search(r"row", msg, re.IGNORECASE)) and bool(
+        re.search(rf"(?<![\d.]){row}(?![\d.])", msg)
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -104,8 +106,18 @@ def test_empty_rows_are_fine():
         lambda p: pareto.chebyshev(p, [1.0, 1.0, 1.0]),
         lambda p: pareto.lexicographic(p),
     ],
-    ids=["ranks", "front", "ranks-t1", "ranks-groups", "crowding", "hv", "hvc", "wsum", "cheb",
-         "lex"],
+    ids=[
+        "ranks",
+        "front",
+        "ranks-t1",
+        "ranks-groups",
+        "crowding",
+        "hv",
+        "hvc",
+        "wsum",
+        "cheb",
+        "lex",
+    ],
 )
 def test_non_finite_is_an_error_naming_row_and_objective(fn, value):
     pts = np.arange(60, dtype=float).reshape(20, 3) % 7
@@ -262,9 +274,7 @@ def test_indicator_bad_kind_and_reference_width():
         pareto.igd([[1.0, 2.0]], [[1.0, 2.0, 3.0]])
     assert "reference" in _msg(ei)
     with pytest.raises(errors.InputError) as ei:
-        pareto.epsilon_indicator(
-            [[1.0, 2.0]], [[1.0, -2.0]], kind="multiplicative", maximize=False
-        )
+        pareto.epsilon_indicator([[1.0, 2.0]], [[1.0, -2.0]], kind="multiplicative", maximize=False)
     assert re.search(r"positive|> ?0", _msg(ei)), _msg(ei)
 
 

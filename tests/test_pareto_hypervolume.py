@@ -39,8 +39,13 @@ def hv_problems(draw, slack=True, **kw):
     s = -signs(m, mx)  # to minimization space
     q = pts * s
     worst = q.max(axis=0) if pts.shape[0] else np.zeros(m)
-    extra = np.array(draw(st.lists(st.sampled_from([0.0, 0.5, 1.0, 3.0] if slack else [0.0]),
-                                   min_size=m, max_size=m)))
+    extra = np.array(
+        draw(
+            st.lists(
+                st.sampled_from([0.0, 0.5, 1.0, 3.0] if slack else [0.0]), min_size=m, max_size=m
+            )
+        )
+    )
     ref = (worst + extra) * s  # back to the caller's space
     return pts, ref, mx
 
@@ -94,9 +99,7 @@ def test_linear_front_matches_staircase_closed_form(n):
     rng = np.random.default_rng(n)
     perm = rng.permutation(n)
     assert pareto.hypervolume(pts[perm], [0.0, 0.0]) == approx(expected, abs=1e-14)
-    assert pareto.hypervolume(1.0 - pts, [1.0, 1.0], maximize=False) == approx(
-        expected, abs=1e-14
-    )
+    assert pareto.hypervolume(1.0 - pts, [1.0, 1.0], maximize=False) == approx(expected, abs=1e-14)
     assert expected < 0.5
     if n >= 1000:
         assert abs(pareto.hypervolume(pts, [0.0, 0.0]) - 0.5) < 1e-3
@@ -362,8 +365,10 @@ def indicator_problems(draw):
     m = pts.shape[1]
     k = draw(st.integers(1, 12))
     ref = np.array(
-        [[float(draw(st.sampled_from([-1.0, 0.0, 0.5, 1.0, 2.0, 3.0]))) for _ in range(m)]
-         for _ in range(k)]
+        [
+            [float(draw(st.sampled_from([-1.0, 0.0, 0.5, 1.0, 2.0, 3.0]))) for _ in range(m)]
+            for _ in range(k)
+        ]
     )
     return pts, ref, mx
 
@@ -426,8 +431,11 @@ def hv_problems_any_ref(draw, max_n=30, min_m=2, max_m=6):
     ref are all common."""
     pts, mx = draw(problems(max_n=max_n, min_m=min_m, max_m=max_m))
     m = pts.shape[1]
-    ref = np.array(draw(st.lists(st.sampled_from([-1.5, 0.0, 0.5, 1.0, 2.0, 3.0, 3.25]),
-                                 min_size=m, max_size=m)))
+    ref = np.array(
+        draw(
+            st.lists(st.sampled_from([-1.5, 0.0, 0.5, 1.0, 2.0, 3.0, 3.25]), min_size=m, max_size=m)
+        )
+    )
     return pts, ref, mx
 
 
@@ -495,7 +503,8 @@ def test_hypervolume_fixed_reference_over_sets_matches_moocore(m):
             np.testing.assert_allclose(
                 pareto.hypervolume_contributions(pts, ref, maximize=False, ignore_dominated=ignore),
                 moocore.hv_contributions(pts, ref=ref, ignore_dominated=ignore),
-                rtol=1e-9, atol=1e-12,
+                rtol=1e-9,
+                atol=1e-12,
             )
 
 

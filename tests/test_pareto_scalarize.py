@@ -107,8 +107,9 @@ def test_weights_random_is_dirichlet(alpha):
 def test_weighted_sum_hand():
     pts = [[1.0, 2.0], [3.0, 0.0]]
     np.testing.assert_allclose(pareto.weighted_sum(pts, [0.5, 0.5]), [1.5, 1.5])
-    np.testing.assert_allclose(pareto.weighted_sum(pts, [0.5, 0.5], maximize=[True, False]),
-                               [-0.5, 1.5])
+    np.testing.assert_allclose(
+        pareto.weighted_sum(pts, [0.5, 0.5], maximize=[True, False]), [-0.5, 1.5]
+    )
     np.testing.assert_allclose(pareto.weighted_sum(pts, [1.0, 0.0], maximize=False), [-1.0, -3.0])
     out = pareto.weighted_sum(pts, [[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
     assert out.shape == (2, 3)

@@ -259,8 +259,10 @@ def test_grouped_ranks_int_ids_not_adjacent(prob):
     eq(pareto.ranks(pts, maximize=mx, groups=ids_arr.astype(np.int16)), expected)
     # sparse ids (hash-like, extremes of int64): the sorting path instead of the counting one
     sparse = {3: 2**63 - 1, 1: -(2**63), 7: 10**17, 0: 0, -2: -(10**12)}
-    eq(pareto.ranks(pts, maximize=mx, groups=np.array([sparse[i] for i in ids], dtype=np.int64)),
-       expected)
+    eq(
+        pareto.ranks(pts, maximize=mx, groups=np.array([sparse[i] for i in ids], dtype=np.int64)),
+        expected,
+    )
 
 
 @given(grouped_problems(["prompt-b", "prompt-a", "zz", "", "é"]))
@@ -331,8 +333,10 @@ def test_polars_dataframe_input_and_group_column():
     eq(pareto.ranks(df, objectives=objs, groups=df["prompt_id"]), [1, 0, 0, 0, 2])
     eq(pareto.front(df, objectives=objs, groups="prompt_id"), [False, True, True, True, False])
     # objective order and direction follow `objectives`
-    eq(pareto.ranks(df, objectives=["harmless", "helpful"], maximize=[True, False]),
-       ranks_ref(df.select("harmless", "helpful").to_numpy(), [True, False]))
+    eq(
+        pareto.ranks(df, objectives=["harmless", "helpful"], maximize=[True, False]),
+        ranks_ref(df.select("harmless", "helpful").to_numpy(), [True, False]),
+    )
     # default: every column, all numeric
     eq(pareto.ranks(df.select(objs)), [2, 0, 1, 0, 3])
 
@@ -378,11 +382,12 @@ def test_nan_worst_row_can_still_be_nondominated():
 def test_nan_worst_matches_reference(prob, data):
     pts, mx = prob
     n, m = pts.shape
-    cells = data.draw(
-        st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, m - 1)), max_size=8)
+    cells = data.draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, m - 1)), max_size=8))
+    bad = data.draw(
+        st.lists(
+            st.sampled_from([np.nan, np.inf, -np.inf]), min_size=len(cells), max_size=len(cells)
+        )
     )
-    bad = data.draw(st.lists(st.sampled_from([np.nan, np.inf, -np.inf]),
-                             min_size=len(cells), max_size=len(cells)))
     pts = pts.copy()
     for (i, j), v in zip(cells, bad):
         pts[i, j] = v
@@ -448,8 +453,9 @@ def test_crowding_matches_reference(prob):
 def test_crowding_with_given_ranks(prob, data):
     pts, mx = prob
     n = pts.shape[0]
-    given_ranks = np.array(data.draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)),
-                           dtype=np.int64)
+    given_ranks = np.array(
+        data.draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)), dtype=np.int64
+    )
     expected = crowding_ref(pts, given_ranks, mx)
     got = pareto.crowding_distance(pts, given_ranks, maximize=mx)
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)

@@ -20,8 +20,9 @@ def ref(t: str | None) -> str | None:
     return None if t is None else hashlib.blake2b(t.encode("utf-8"), digest_size=8).hexdigest()
 
 
-texts = st.lists(st.one_of(st.none(), st.text(max_size=300), st.text(min_size=120, max_size=140)),
-                 max_size=40)
+texts = st.lists(
+    st.one_of(st.none(), st.text(max_size=300), st.text(min_size=120, max_size=140)), max_size=40
+)
 
 
 @settings(max_examples=200)
@@ -37,13 +38,15 @@ def test_every_arrow_string_layout_and_chunking(layout: pa.DataType) -> None:
     # 300 bytes cross two BLAKE2b blocks; 12 characters fit inline in a utf8_view
     vals = ["", "short", "x" * 300, None, "héllo ✓", "exactly-12ch"] * 2000
     want = [ref(v) or "" for v in vals]
-    chunked = pa.chunked_array([pa.array(vals[:5000], type=layout),
-                                pa.array(vals[5000:], type=layout)])
+    chunked = pa.chunked_array(
+        [pa.array(vals[:5000], type=layout), pa.array(vals[5000:], type=layout)]
+    )
     for col in (pa.array(vals, type=layout), chunked):
         got = _core.prefs_content_ids(col)
         assert got.shape == (len(vals), 16)
-        assert [bytes(r).decode() if v is not None else "" for r, v in zip(got, vals)] == \
-            [w if v is not None else "" for w, v in zip(want, vals)]
+        assert [bytes(r).decode() if v is not None else "" for r, v in zip(got, vals)] == [
+            w if v is not None else "" for w, v in zip(want, vals)
+        ]
         assert not np.any(got[[v is None for v in vals]])  # nulls are zero rows
 
 

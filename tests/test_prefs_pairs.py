@@ -15,20 +15,32 @@ from pluralign.prefs import pareto_pairs, ratings_to_pairs
 
 
 def _ratings(rows: list[tuple[str, str, str, float]]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema=["prompt_id", "response_id", "objective", "score"], orient="row")
+    return pl.DataFrame(
+        rows, schema=["prompt_id", "response_id", "objective", "score"], orient="row"
+    )
 
 
 def test_ratings_to_pairs_hand_case() -> None:
     df = _ratings(
         [
-            ("p1", "r1", "help", 3.0), ("p1", "r2", "help", 1.0), ("p1", "r3", "help", 3.0),
-            ("p1", "r1", "safe", 0.0), ("p1", "r2", "safe", 0.5),
+            ("p1", "r1", "help", 3.0),
+            ("p1", "r2", "help", 1.0),
+            ("p1", "r3", "help", 3.0),
+            ("p1", "r1", "safe", 0.0),
+            ("p1", "r2", "safe", 0.5),
             ("p2", "r4", "help", 2.0),
         ]
     )
     pairs, s = ratings_to_pairs(df)
-    assert pairs.columns == ["prompt_id", "objective", "chosen_id", "rejected_id", "tie", "weight",
-                             "margin"]
+    assert pairs.columns == [
+        "prompt_id",
+        "objective",
+        "chosen_id",
+        "rejected_id",
+        "tie",
+        "weight",
+        "margin",
+    ]
     assert pairs.rows() == [
         ("p1", "help", "r1", "r2", False, 1.0, 2.0),
         ("p1", "help", "r3", "r2", False, 1.0, 2.0),
@@ -37,7 +49,9 @@ def test_ratings_to_pairs_hand_case() -> None:
     assert (s.n_in, s.n_out, dict(s.dropped)) == (4, 3, {"ties": 1, "below_margin": 0})
     pairs, s = ratings_to_pairs(df, min_margin=1.0, ties="keep")
     assert pairs.select("chosen_id", "rejected_id", "tie").rows() == [
-        ("r1", "r2", False), ("r1", "r3", True), ("r3", "r2", False)
+        ("r1", "r2", False),
+        ("r1", "r3", True),
+        ("r3", "r2", False),
     ]
     assert dict(s.dropped) == {"ties": 0, "below_margin": 1}
     # groups=prompt only: r1 and r2 are rated under two objectives, so they would be paired with
@@ -71,8 +85,11 @@ def _pairs_reference(df: pl.DataFrame, by: list[str], min_margin: float, keep: b
 
 
 rating_rows = st.lists(
-    st.tuples(st.sampled_from(["p1", "p2", "p3"]), st.sampled_from(["a", "b"]),
-              st.integers(0, 4).map(float)),
+    st.tuples(
+        st.sampled_from(["p1", "p2", "p3"]),
+        st.sampled_from(["a", "b"]),
+        st.integers(0, 4).map(float),
+    ),
     max_size=40,
 )
 
@@ -82,8 +99,12 @@ rating_rows = st.lists(
 def test_ratings_to_pairs_matches_reference(rows, min_margin, keep, shuffle_sorted) -> None:
     df = pl.DataFrame(
         [(p, f"r{i}", o, s) for i, (p, o, s) in enumerate(rows)],
-        schema={"prompt_id": pl.String, "response_id": pl.String, "objective": pl.String,
-                "score": pl.Float64},
+        schema={
+            "prompt_id": pl.String,
+            "response_id": pl.String,
+            "objective": pl.String,
+            "score": pl.Float64,
+        },
         orient="row",
     )
     if shuffle_sorted:  # exercise the contiguous (already grouped) fast path
@@ -103,12 +124,18 @@ def test_ratings_to_pairs_key_types(dtype, grouped) -> None:
     # ungrouped rows) go through polars: the pairs must not depend on which path ran
     rng = np.random.default_rng(5)
     pid = np.repeat(np.arange(40), 6) if grouped else rng.integers(0, 40, 240)
-    base = pl.DataFrame({"prompt_id": pid, "response_id": [f"r{i}" for i in range(240)],
-                         "score": rng.integers(0, 4, 240).astype(float)})
+    base = pl.DataFrame(
+        {
+            "prompt_id": pid,
+            "response_id": [f"r{i}" for i in range(240)],
+            "score": rng.integers(0, 4, 240).astype(float),
+        }
+    )
     ref, _ = ratings_to_pairs(base.with_columns(pl.col("prompt_id").cast(pl.String)))
     if dtype == "long-text":  # longer than the 12 bytes a utf8_view keeps inline
-        keyed = base.with_columns(("a-long-shared-prefix-" + pl.col("prompt_id").cast(pl.String))
-                                  .alias("prompt_id"))
+        keyed = base.with_columns(
+            ("a-long-shared-prefix-" + pl.col("prompt_id").cast(pl.String)).alias("prompt_id")
+        )
         ref = ref.with_columns(("a-long-shared-prefix-" + pl.col("prompt_id")).alias("prompt_id"))
     elif dtype == pl.Categorical:
         keyed = base.with_columns(pl.col("prompt_id").cast(pl.String).cast(pl.Categorical))
@@ -125,11 +152,13 @@ _ID_DTYPES = {
     "uint64": pl.Series(np.arange(240, dtype=np.uint64) + np.uint64(2**63), dtype=pl.UInt64),
     "float32": pl.Series(np.arange(240) / 4, dtype=pl.Float32),
     "date": pl.Series(np.arange(240), dtype=pl.Int32).cast(pl.Date),
-    "datetime-tz": pl.Series(np.arange(240) * 10**9, dtype=pl.Int64)
-    .cast(pl.Datetime("ns", "Europe/Berlin")),
+    "datetime-tz": pl.Series(np.arange(240) * 10**9, dtype=pl.Int64).cast(
+        pl.Datetime("ns", "Europe/Berlin")
+    ),
     "decimal": pl.Series([f"{i}.25" for i in range(240)]).cast(pl.Decimal(10, 2)),
-    "short+long text": pl.Series([f"r{i}" if i % 2 else f"response-with-a-long-id-{i}"
-                                  for i in range(240)]),
+    "short+long text": pl.Series(
+        [f"r{i}" if i % 2 else f"response-with-a-long-id-{i}" for i in range(240)]
+    ),
     "binary": pl.Series([f"b{i}".encode() * (1 + i % 9) for i in range(240)]),
     "categorical": pl.Series([f"c{i}" for i in range(240)], dtype=pl.Categorical),
     "boolean": None,  # two values only: its own case below
@@ -158,8 +187,7 @@ def test_pairs_keep_id_dtype_and_values(name, layout) -> None:
     elif layout == "chunked":
         typed = pl.concat([typed.slice(0, 100), typed.slice(100)], rechunk=False)
         assert typed.n_chunks() == 2
-    for fn in (ratings_to_pairs,
-               lambda d: pareto_pairs(d.rename({"score": "s"}), ["s"])):
+    for fn in (ratings_to_pairs, lambda d: pareto_pairs(d.rename({"score": "s"}), ["s"])):
         ref, _ = fn(base)
         got, _ = fn(typed)
         assert got.schema["chosen_id"] == ids.dtype
@@ -174,10 +202,14 @@ def test_pairs_keep_id_dtype_and_values(name, layout) -> None:
 def test_pareto_pairs_hand_case() -> None:
     df = _ratings(
         [
-            ("p", "a", "help", 2.0), ("p", "a", "safe", 2.0),
-            ("p", "b", "help", 1.0), ("p", "b", "safe", 1.0),
-            ("p", "c", "help", 3.0), ("p", "c", "safe", 0.0),
-            ("p", "d", "help", 1.0), ("p", "d", "safe", 1.0),
+            ("p", "a", "help", 2.0),
+            ("p", "a", "safe", 2.0),
+            ("p", "b", "help", 1.0),
+            ("p", "b", "safe", 1.0),
+            ("p", "c", "help", 3.0),
+            ("p", "c", "safe", 0.0),
+            ("p", "d", "help", 1.0),
+            ("p", "d", "safe", 1.0),
             ("p", "x", "other", 9.0),
         ]
     )
@@ -194,13 +226,24 @@ def test_pareto_pairs_hand_case() -> None:
 
 
 @settings(max_examples=50)
-@given(st.lists(st.tuples(st.sampled_from(["p1", "p2"]), st.integers(0, 2), st.integers(0, 2),
-                          st.integers(0, 2)), max_size=15))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["p1", "p2"]), st.integers(0, 2), st.integers(0, 2), st.integers(0, 2)
+        ),
+        max_size=15,
+    )
+)
 def test_pareto_pairs_matches_reference(rows) -> None:
     df = pl.DataFrame(
         [(p, f"r{i}", x, y, z) for i, (p, x, y, z) in enumerate(rows)],
-        schema={"prompt_id": pl.String, "response_id": pl.String, "x": pl.Int64, "y": pl.Int64,
-                "z": pl.Int64},
+        schema={
+            "prompt_id": pl.String,
+            "response_id": pl.String,
+            "x": pl.Int64,
+            "y": pl.Int64,
+            "z": pl.Int64,
+        },
         orient="row",
     )
     pairs, s = pareto_pairs(df, ["x", "y", "z"])

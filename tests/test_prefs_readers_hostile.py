@@ -30,8 +30,9 @@ def test_bom_and_crlf_read_like_plain_files(tmp_path: Path) -> None:
     bom = prefs.read_pairs(write(tmp_path, "bom.jsonl", b"\xef\xbb\xbf" + jsonl(ROWS)))
     crlf = prefs.read_pairs(write(tmp_path, "crlf.jsonl", jsonl(ROWS).replace(b"\n", b"\r\n")))
     assert bom.equals(want) and crlf.equals(want)
-    csv = "prompt,chosen,rejected\r\n" + "".join(f"{r['prompt']},{r['chosen']},{r['rejected']}\r\n"
-                                                   for r in ROWS)
+    csv = "prompt,chosen,rejected\r\n" + "".join(
+        f"{r['prompt']},{r['chosen']},{r['rejected']}\r\n" for r in ROWS
+    )
     assert prefs.read_pairs(write(tmp_path, "bom.csv", b"\xef\xbb\xbf" + csv.encode())).equals(want)
     arr = b"\xef\xbb\xbf" + json.dumps(ROWS).encode()
     assert prefs.read_pairs(write(tmp_path, "bom.json", arr)).equals(want)
@@ -51,7 +52,9 @@ def test_non_utf8_bytes_name_line_and_column(tmp_path: Path) -> None:
     data = jsonl(ROWS).split(b"\n")
     data[2] = data[2].replace(b"good 2", b"go\xffod 2")
     p = write(tmp_path, "latin.jsonl", b"\n".join(data))
-    with pytest.raises(InputError, match=r"latin\.jsonl', line 3, column \d+: bytes b'\\xff' are not UTF-8"):
+    with pytest.raises(
+        InputError, match=r"latin\.jsonl', line 3, column \d+: bytes b'\\xff' are not UTF-8"
+    ):
         prefs.read_pairs(p)
     with pytest.raises(InputError, match="line 2, column 1"):
         prefs.read_preflib(write(tmp_path, "x.soc", b"# DATA TYPE: soc\n\xe9\n"))
@@ -61,8 +64,11 @@ def test_wrong_json_type_is_an_error_not_text(tmp_path: Path) -> None:
     rows = [dict(r) for r in ROWS]
     rows[2]["chosen"] = 5
     p = write(tmp_path, "num.jsonl", jsonl(rows))
-    with pytest.raises(InputError, match=r"num\.jsonl', line 3, column \d+: field 'chosen' holds "
-                                         r"the non-text value 5"):
+    with pytest.raises(
+        InputError,
+        match=r"num\.jsonl', line 3, column \d+: field 'chosen' holds "
+        r"the non-text value 5",
+    ):
         prefs.read_pairs(p)
     rows[2]["chosen"] = {"text": "x"}
     with pytest.raises(InputError, match=r"line 3"):
@@ -112,13 +118,21 @@ def test_missing_columns_name_the_file(tmp_path: Path) -> None:
 
 
 def test_preflib_errors_name_the_file_and_line(tmp_path: Path) -> None:
-    text = ("# DATA TYPE: soc\n# NUMBER ALTERNATIVES: 3\n# NUMBER VOTERS: 2\n"
-            "# NUMBER UNIQUE ORDERS: 2\n1: 1, 2, 3\n1: 1, 2, 9\n")
+    text = (
+        "# DATA TYPE: soc\n# NUMBER ALTERNATIVES: 3\n# NUMBER VOTERS: 2\n"
+        "# NUMBER UNIQUE ORDERS: 2\n1: 1, 2, 3\n1: 1, 2, 9\n"
+    )
     p = write(tmp_path, "e.soc", text.encode())
     with pytest.raises(InputError, match=r"read_preflib: .*e\.soc.*line 6"):
         prefs.read_preflib(p)
-    ok = write(tmp_path, "ok.soc", b"\xef\xbb\xbf" + text.replace("9", "3").replace(
-        "1: 1, 2, 3\n1: 1, 2, 3", "1: 1, 2, 3\n1: 2, 1, 3").encode())
+    ok = write(
+        tmp_path,
+        "ok.soc",
+        b"\xef\xbb\xbf"
+        + text.replace("9", "3")
+        .replace("1: 1, 2, 3\n1: 1, 2, 3", "1: 1, 2, 3\n1: 2, 1, 3")
+        .encode(),
+    )
     assert prefs.read_preflib(ok).rankings.height == 2
     huge = text.replace("NUMBER ALTERNATIVES: 3", "NUMBER ALTERNATIVES: 1e300")
     with pytest.raises(InputError, match="NUMBER ALTERNATIVES"):
@@ -128,10 +142,12 @@ def test_preflib_errors_name_the_file_and_line(tmp_path: Path) -> None:
 def test_nul_bytes_and_deep_nesting_are_named(tmp_path: Path) -> None:
     """Found by the fuzz harness: a leading NUL made json sniff UTF-16 (UnicodeDecodeError);
     deep nesting raised RecursionError."""
-    for name, data in (("nul.json", b"\x00" + json.dumps(ROWS).encode()),
-                       ("nul.jsonl", b"\x00" + jsonl(ROWS)),
-                       ("deep.jsonl", b"[" * 5000 + jsonl(ROWS)),
-                       ("deep.json", b"[" * 5000 + json.dumps(ROWS).encode())):
+    for name, data in (
+        ("nul.json", b"\x00" + json.dumps(ROWS).encode()),
+        ("nul.jsonl", b"\x00" + jsonl(ROWS)),
+        ("deep.jsonl", b"[" * 5000 + jsonl(ROWS)),
+        ("deep.json", b"[" * 5000 + json.dumps(ROWS).encode()),
+    ):
         with pytest.raises(InputError, match=name.replace(".", r"\.")):
             prefs.read_pairs(write(tmp_path, name, data))
 

@@ -15,8 +15,13 @@ from pluralign.prefs import Tally, tally
 
 
 def _cmp(rows: list[tuple[str, str, str, bool, float]]) -> pl.DataFrame:
-    schema = {"group": pl.String, "chosen_id": pl.String, "rejected_id": pl.String,
-              "tie": pl.Boolean, "weight": pl.Float64}
+    schema = {
+        "group": pl.String,
+        "chosen_id": pl.String,
+        "rejected_id": pl.String,
+        "tie": pl.Boolean,
+        "weight": pl.Float64,
+    }
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
@@ -32,14 +37,27 @@ def test_tally_hand_case() -> None:
     )
     t = tally(df, groups="group")
     out = t.finalize()
-    assert out.columns == ["group", "item_a", "item_b", "wins_a", "wins_b", "ties", "weight_a",
-                           "weight_b", "weight_ties", "n"]
+    assert out.columns == [
+        "group",
+        "item_a",
+        "item_b",
+        "wins_a",
+        "wins_b",
+        "ties",
+        "weight_a",
+        "weight_b",
+        "weight_ties",
+        "n",
+    ]
     assert out.rows() == [
         ("g1", "a", "b", 1, 2, 1, 2.0, 2.0, 0.5, 4),
         ("g2", "a", "c", 0, 1, 0, 0.0, 1.0, 0.0, 1),
     ]
     # without by: one table over everything
-    assert tally(df).finalize().select("item_a", "item_b", "n").rows() == [("a", "b", 4), ("a", "c", 1)]
+    assert tally(df).finalize().select("item_a", "item_b", "n").rows() == [
+        ("a", "b", 4),
+        ("a", "c", 1),
+    ]
 
 
 def _reference(rows, by_group: bool):
@@ -76,10 +94,7 @@ comparison_rows = st.lists(
 def test_tally_matches_reference_and_merges(rows, cut1, cut2) -> None:
     df = _cmp(rows)
     t = tally(df, groups="group")
-    got = {
-        (r[0], r[1], r[2]): [r[3], r[4], r[5], r[6], r[7], r[8]]
-        for r in t.finalize().rows()
-    }
+    got = {(r[0], r[1], r[2]): [r[3], r[4], r[5], r[6], r[7], r[8]] for r in t.finalize().rows()}
     ref = _reference(rows, True)
     assert got.keys() == ref.keys()
     for k in ref:
@@ -87,7 +102,11 @@ def test_tally_matches_reference_and_merges(rows, cut1, cut2) -> None:
         assert got[k][3:] == pytest.approx(ref[k][3:], abs=1e-12)
     # merging batch tallies equals the tally of the whole, in any grouping/order
     i, j = sorted((min(cut1, len(rows)), min(cut2, len(rows))))
-    parts = [tally(df[:i], groups="group"), tally(df[i:j], groups="group"), tally(df[j:], groups="group")]
+    parts = [
+        tally(df[:i], groups="group"),
+        tally(df[i:j], groups="group"),
+        tally(df[j:], groups="group"),
+    ]
     assert parts[0].merge(parts[1]).merge(parts[2]) == t
     assert parts[2].merge(parts[0], parts[1]) == t
     assert parts[0].merge(parts[1].merge(parts[2])) == t

@@ -15,18 +15,21 @@ from pluralign.prefs.transforms import normalize_text
 
 # ---- dedupe ---------------------------------------------------------------------------------
 def test_dedupe_known_answer() -> None:
-    df = pl.DataFrame({
-        "prompt": ["Hi", "Hi", "hi ", "Yo", "HI", "yo"],
-        "chosen": ["a  b", "a  b", "A b", "x", "a\tb", "y"],
-        "rejected": ["c", "c", "C", "z", "c", "z"],
-        "n": [0, 1, 2, 3, 4, 5],
-    })
+    df = pl.DataFrame(
+        {
+            "prompt": ["Hi", "Hi", "hi ", "Yo", "HI", "yo"],
+            "chosen": ["a  b", "a  b", "A b", "x", "a\tb", "y"],
+            "rejected": ["c", "c", "C", "z", "c", "z"],
+            "n": [0, 1, 2, 3, 4, 5],
+        }
+    )
     out, s = dedupe(df)
     assert out.get_column("n").to_list() == [0, 3, 5]
     assert s == DropSummary("dedupe", 6, 3, {"exact_duplicate": 1, "normalized_duplicate": 2})
     assert s.n_dropped == 3
-    assert str(s) == ("dedupe: kept 3 of 6 rows (dropped 1 exact_duplicate, "
-                      "2 normalized_duplicate)")
+    assert str(s) == (
+        "dedupe: kept 3 of 6 rows (dropped 1 exact_duplicate, 2 normalized_duplicate)"
+    )
     exact, s2 = dedupe(df, normalize=False)
     assert exact.get_column("n").to_list() == [0, 2, 3, 4, 5]
     assert s2.dropped == {"exact_duplicate": 1, "normalized_duplicate": 0}
@@ -35,8 +38,9 @@ def test_dedupe_known_answer() -> None:
 
 
 def test_dedupe_casefold_and_ids_default() -> None:
-    df = pl.DataFrame({"prompt": ["Straße", "STRASSE"], "chosen": ["a", "a"],
-                       "rejected": ["b", "b"]})
+    df = pl.DataFrame(
+        {"prompt": ["Straße", "STRASSE"], "chosen": ["a", "a"], "rejected": ["b", "b"]}
+    )
     assert dedupe(df)[0].height == 1  # str.casefold: ß == ss
     ids = pl.DataFrame({"prompt_id": [1, 1, 2], "chosen_id": [3, 3, 3], "rejected_id": [4, 4, 4]})
     out, s = dedupe(ids)
@@ -58,9 +62,12 @@ def _dedupe_reference(rows: list[tuple], normalize: bool) -> list[int]:
     seen: set = set()
     keep = []
     for i, r in enumerate(rows):
-        key = tuple(re.sub(r"[ \t\n\r\x0b\x0c\x85\xa0\u2000\u3000]+", " ", v).strip(" ").casefold()
-                    if normalize and isinstance(v, str)
-                    else v for v in r)
+        key = tuple(
+            re.sub(r"[ \t\n\r\x0b\x0c\x85\xa0\u2000\u3000]+", " ", v).strip(" ").casefold()
+            if normalize and isinstance(v, str)
+            else v
+            for v in r
+        )
         if key not in seen:
             seen.add(key)
             keep.append(i)
@@ -71,12 +78,15 @@ texts = st.text(alphabet="aAbB \t\n\x1c\xa0\u3000ßİ", max_size=4)
 
 
 @settings(max_examples=60)
-@given(rows=st.lists(st.tuples(texts, texts, st.integers(0, 2) | st.none()), max_size=25),
-       normalize=st.booleans())
+@given(
+    rows=st.lists(st.tuples(texts, texts, st.integers(0, 2) | st.none()), max_size=25),
+    normalize=st.booleans(),
+)
 def test_dedupe_matches_reference_and_is_idempotent(rows, normalize) -> None:
-    df = pl.DataFrame({"p": [r[0] for r in rows], "c": [r[1] for r in rows],
-                       "k": [r[2] for r in rows]},
-                      schema={"p": pl.String, "c": pl.String, "k": pl.Int64})
+    df = pl.DataFrame(
+        {"p": [r[0] for r in rows], "c": [r[1] for r in rows], "k": [r[2] for r in rows]},
+        schema={"p": pl.String, "c": pl.String, "k": pl.Int64},
+    )
     df = df.with_row_index("i")
     out, s = dedupe(df, on=["p", "c", "k"], normalize=normalize)
     assert out.get_column("i").to_list() == _dedupe_reference(rows, normalize)
@@ -92,11 +102,13 @@ def test_normalize_text() -> None:
 
 # ---- split ----------------------------------------------------------------------------------
 def _frame(n_groups: int, per: int = 3) -> pl.DataFrame:
-    return pl.DataFrame({
-        "prompt_id": [f"p{g}" for g in range(n_groups) for _ in range(per)],
-        "group": [("A" if g % 3 else "B") for g in range(n_groups) for _ in range(per)],
-        "x": list(range(n_groups * per)),
-    })
+    return pl.DataFrame(
+        {
+            "prompt_id": [f"p{g}" for g in range(n_groups) for _ in range(per)],
+            "group": [("A" if g % 3 else "B") for g in range(n_groups) for _ in range(per)],
+            "x": list(range(n_groups * per)),
+        }
+    )
 
 
 def test_split_known_sizes_and_determinism() -> None:
@@ -124,8 +136,12 @@ def test_split_group_keys_are_stable_across_versions() -> None:
 def _pinned_a() -> list[str]:
     import hashlib
 
-    keys = {f"p{g}": int.from_bytes(hashlib.blake2b(f"str:p{g}".encode(), digest_size=8,
-                                                    key=b"0").digest(), "big") for g in range(6)}
+    keys = {
+        f"p{g}": int.from_bytes(
+            hashlib.blake2b(f"str:p{g}".encode(), digest_size=8, key=b"0").digest(), "big"
+        )
+        for g in range(6)
+    }
     return sorted(keys, key=keys.get)[:3]
 
 
@@ -133,8 +149,10 @@ def test_split_stratified() -> None:
     df = _frame(30)  # 20 groups "A", 10 groups "B"
     parts = split(df, fractions={"train": 0.8, "eval": 0.2}, stratify="group")
     ev = parts["eval"].unique("prompt_id")
-    assert ev.get_column("group").value_counts(sort=True).sort("group").rows() == [("A", 4),
-                                                                                   ("B", 2)]
+    assert ev.get_column("group").value_counts(sort=True).sort("group").rows() == [
+        ("A", 4),
+        ("B", 2),
+    ]
 
 
 def test_split_hash_method_is_stable_under_removal() -> None:
@@ -146,12 +164,22 @@ def test_split_hash_method_is_stable_under_removal() -> None:
 
 
 @settings(max_examples=60)
-@given(keys=st.lists(st.integers(0, 12), min_size=1, max_size=40),
-       f=st.floats(0.0, 1.0), seed=st.integers(0, 5), method=st.sampled_from(["exact", "hash"]))
+@given(
+    keys=st.lists(st.integers(0, 12), min_size=1, max_size=40),
+    f=st.floats(0.0, 1.0),
+    seed=st.integers(0, 5),
+    method=st.sampled_from(["exact", "hash"]),
+)
 def test_split_never_leaks_and_loses_nothing(keys, f, seed, method) -> None:
     df = pl.DataFrame({"k": keys, "g": [k % 2 for k in keys]}).with_row_index("i")
-    parts = split(df, groups="k", fractions={"a": f, "b": 1.0 - f}, seed=seed, method=method,
-                  stratify="g" if seed % 2 else None)
+    parts = split(
+        df,
+        groups="k",
+        fractions={"a": f, "b": 1.0 - f},
+        seed=seed,
+        method=method,
+        stratify="g" if seed % 2 else None,
+    )
     a, b = parts["a"], parts["b"]
     assert not (set(a["k"]) & set(b["k"]))
     assert sorted(a["i"].to_list() + b["i"].to_list()) == list(range(len(keys)))
@@ -170,14 +198,17 @@ def test_split_multi_column_key() -> None:
     assert not (set(parts["t"].select("a", "b").rows()) & set(parts["e"].select("a", "b").rows()))
 
 
-@pytest.mark.parametrize("kw, exc, match", [
-    ({"fractions": {"a": 0.5, "b": 0.6}}, InputError, "sum to 1"),
-    ({"fractions": {"a": -0.5, "b": 1.5}}, InputError, ">= 0"),
-    ({"fractions": {}}, InputError, "empty"),
-    ({"groups": "nope"}, SchemaError, "'nope'"),
-    ({"stratify": "nope"}, SchemaError, "'nope'"),
-    ({"method": "random"}, InputError, "method"),
-])
+@pytest.mark.parametrize(
+    "kw, exc, match",
+    [
+        ({"fractions": {"a": 0.5, "b": 0.6}}, InputError, "sum to 1"),
+        ({"fractions": {"a": -0.5, "b": 1.5}}, InputError, ">= 0"),
+        ({"fractions": {}}, InputError, "empty"),
+        ({"groups": "nope"}, SchemaError, "'nope'"),
+        ({"stratify": "nope"}, SchemaError, "'nope'"),
+        ({"method": "random"}, InputError, "method"),
+    ],
+)
 def test_split_bad_parameters(kw, exc, match) -> None:
     with pytest.raises(exc, match=match):
         split(_frame(4), **kw)

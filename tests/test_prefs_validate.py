@@ -9,8 +9,9 @@ import pytest
 from pluralign.errors import InputError, SchemaError
 from pluralign.prefs import validate
 
-CMP = pl.DataFrame({"prompt_id": ["p", "p", "q"], "chosen_id": ["a", "b", "c"],
-                    "rejected_id": ["b", "c", "d"]})
+CMP = pl.DataFrame(
+    {"prompt_id": ["p", "p", "q"], "chosen_id": ["a", "b", "c"], "rejected_id": ["b", "c", "d"]}
+)
 
 
 def test_comparisons_defaults_filled_and_given_values_kept() -> None:
@@ -18,8 +19,11 @@ def test_comparisons_defaults_filled_and_given_values_kept() -> None:
     assert out.get_column("tie").to_list() == [False] * 3
     assert out.get_column("weight").to_list() == [1.0] * 3
     assert out.get_column("objective").to_list() == ["overall"] * 3
-    given = CMP.with_columns(tie=pl.Series([True, False, True]), weight=pl.Series([2, 0, 3]),
-                             objective=pl.Series(["safe", "help", "help"]))
+    given = CMP.with_columns(
+        tie=pl.Series([True, False, True]),
+        weight=pl.Series([2, 0, 3]),
+        objective=pl.Series(["safe", "help", "help"]),
+    )
     out = validate(given, "comparisons")
     assert out.get_column("tie").to_list() == [True, False, True]
     assert out.get_column("weight").to_list() == [2.0, 0.0, 3.0]
@@ -28,23 +32,42 @@ def test_comparisons_defaults_filled_and_given_values_kept() -> None:
     assert validate(out, "comparisons").equals(out)  # idempotent
 
 
-@pytest.mark.parametrize("mutate, exc, match", [
-    (lambda d: d.drop("rejected_id"), SchemaError, "'rejected_id'"),
-    (lambda d: d.drop("prompt_id", "chosen_id"), SchemaError, "'prompt_id', 'chosen_id'"),
-    (lambda d: d.with_columns(pl.lit(1.5).alias("chosen_id")), SchemaError, "'chosen_id' must"),
-    (lambda d: d.with_columns(pl.Series("rejected_id", [1, 2, 3])), SchemaError, "same type"),
-    (lambda d: d.with_columns(pl.lit("yes").alias("tie")), SchemaError, "'tie' must be boolean"),
-    (lambda d: d.with_columns(pl.lit("x").alias("weight")), SchemaError, "'weight' must be"),
-    (lambda d: d.with_columns(pl.Series("rejected_id", ["b", "b", "d"])), InputError, "row 1"),
-    (lambda d: d.with_columns(pl.Series("weight", [1.0, -1.0, 1.0])), InputError,
-     "'weight'.*row 1"),
-    (lambda d: d.with_columns(pl.Series("weight", [math.nan, 1.0, math.inf])), InputError,
-     "rows 0, 2"),
-    (lambda d: d.with_columns(pl.Series("chosen_id", ["a", None, "c"])), InputError,
-     "'chosen_id' is null at row 1"),
-    (lambda d: d.with_columns(pl.Series("tie", [None, True, False])), InputError,
-     "'tie' is null at row 0"),
-])
+@pytest.mark.parametrize(
+    "mutate, exc, match",
+    [
+        (lambda d: d.drop("rejected_id"), SchemaError, "'rejected_id'"),
+        (lambda d: d.drop("prompt_id", "chosen_id"), SchemaError, "'prompt_id', 'chosen_id'"),
+        (lambda d: d.with_columns(pl.lit(1.5).alias("chosen_id")), SchemaError, "'chosen_id' must"),
+        (lambda d: d.with_columns(pl.Series("rejected_id", [1, 2, 3])), SchemaError, "same type"),
+        (
+            lambda d: d.with_columns(pl.lit("yes").alias("tie")),
+            SchemaError,
+            "'tie' must be boolean",
+        ),
+        (lambda d: d.with_columns(pl.lit("x").alias("weight")), SchemaError, "'weight' must be"),
+        (lambda d: d.with_columns(pl.Series("rejected_id", ["b", "b", "d"])), InputError, "row 1"),
+        (
+            lambda d: d.with_columns(pl.Series("weight", [1.0, -1.0, 1.0])),
+            InputError,
+            "'weight'.*row 1",
+        ),
+        (
+            lambda d: d.with_columns(pl.Series("weight", [math.nan, 1.0, math.inf])),
+            InputError,
+            "rows 0, 2",
+        ),
+        (
+            lambda d: d.with_columns(pl.Series("chosen_id", ["a", None, "c"])),
+            InputError,
+            "'chosen_id' is null at row 1",
+        ),
+        (
+            lambda d: d.with_columns(pl.Series("tie", [None, True, False])),
+            InputError,
+            "'tie' is null at row 0",
+        ),
+    ],
+)
 def test_comparisons_errors(mutate, exc, match) -> None:
     with pytest.raises(exc, match=match):
         validate(mutate(CMP), "comparisons")

@@ -28,7 +28,9 @@ from pluralign.report import (
 
 ROOT = Path(__file__).resolve().parents[1]
 # Debian's package; .ci/run installs it (apt-get install -y chromium).
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+CHROMIUM = (
+    shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+)
 
 # Injected only into the test's copy of the report: records each image's naturalWidth on load.
 _PROBE = """<script>
@@ -51,12 +53,18 @@ def _plot(kind: str) -> bytes:
 
 def _sample_report() -> Report:
     return Report(
-        "Test <report>", "subtitle & more", meta={"participants": "3"},
+        "Test <report>",
+        "subtitle & more",
+        meta={"participants": "3"},
         sections=[
-            Section("a", "Plots", intro="two plots",
-                    figures=[Figure("line", _plot("line"), "a caption"), Figure("heat", _plot("heat"))],
-                    tables=[Table("t", ["id", "x"], [[1, 0.5], [2, None]], "cap")],
-                    notes=["a note <b>not bold</b>"]),
+            Section(
+                "a",
+                "Plots",
+                intro="two plots",
+                figures=[Figure("line", _plot("line"), "a caption"), Figure("heat", _plot("heat"))],
+                tables=[Table("t", ["id", "x"], [[1, 0.5], [2, None]], "cap")],
+                notes=["a note <b>not bold</b>"],
+            ),
             unavailable("b", "Reward models", "pluralign.reward is not part of this build"),
         ],
         attribution="Data: someone, CC BY 4.0",
@@ -68,17 +76,41 @@ def chromium_render(html_path: Path, shot: Path) -> tuple[str, str]:
     full-page screenshot to ``shot``."""
     assert CHROMIUM, "chromium is not installed: apt-get install -y chromium"
     probe = html_path.with_name(html_path.stem + ".probe.html")
-    probe.write_text(html_path.read_text(encoding="utf-8").replace("</body>", _PROBE + "</body>"),
-                     encoding="utf-8")
-    base = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-            "--no-first-run", "--disable-extensions", f"--user-data-dir={html_path.parent / 'chr'}",
-            "--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000"]
+    probe.write_text(
+        html_path.read_text(encoding="utf-8").replace("</body>", _PROBE + "</body>"),
+        encoding="utf-8",
+    )
+    base = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--hide-scrollbars",
+        "--no-first-run",
+        "--disable-extensions",
+        f"--user-data-dir={html_path.parent / 'chr'}",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--virtual-time-budget=5000",
+    ]
     env = {**os.environ, "HOME": str(html_path.parent)}
-    dom = subprocess.run(base + ["--dump-dom", probe.as_uri()], capture_output=True, text=True,
-                         timeout=120, env=env, check=False)
+    dom = subprocess.run(
+        base + ["--dump-dom", probe.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
     assert dom.returncode == 0, dom.stderr[-2000:]
-    subprocess.run(base + ["--window-size=1280,2400", f"--screenshot={shot}", html_path.as_uri()],
-                   capture_output=True, text=True, timeout=120, env=env, check=True)
+    subprocess.run(
+        base + ["--window-size=1280,2400", f"--screenshot={shot}", html_path.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=True,
+    )
     return dom.stdout, dom.stderr
 
 
@@ -93,6 +125,7 @@ def _widths(dom: str) -> list[int]:
 
 
 # -- model and rendering -----------------------------------------------------------------------
+
 
 def test_render_escapes_and_marks_unavailable() -> None:
     html = render_html(_sample_report())
@@ -127,6 +160,7 @@ def test_model_rejects_bad_parts() -> None:
 
 # -- headless Chromium -------------------------------------------------------------------------
 
+
 def test_chromium_renders_report_without_errors(tmp_path: Path) -> None:
     path = write_html(_sample_report(), tmp_path / "report.html")
     shot = tmp_path / "shot.png"
@@ -141,7 +175,9 @@ def test_chromium_renders_report_without_errors(tmp_path: Path) -> None:
 def test_chromium_probe_detects_broken_image_and_console_errors(tmp_path: Path) -> None:
     # the checks above can fail: a PNG header with no image data does not load, and a script
     # error is reported on the console
-    r = Report("broken", sections=[Section("a", "A", figures=[Figure("bad", b"\x89PNG\r\n\x1a\nxx")])])
+    r = Report(
+        "broken", sections=[Section("a", "A", figures=[Figure("bad", b"\x89PNG\r\n\x1a\nxx")])]
+    )
     path = write_html(r, tmp_path / "report.html")
     path.write_text(path.read_text().replace("</body>", "<script>undefinedCall();</script></body>"))
     dom, stderr = chromium_render(path, tmp_path / "shot.png")
@@ -155,9 +191,15 @@ def test_chromium_renders_pipeline_report(tmp_path: Path) -> None:
     from pluralign import data
     from pluralign.report.pipeline import PipelineConfig, run_pipeline
 
-    res = run_pipeline(PipelineConfig(out=tmp_path / "rep", polis=data.polis_dir(), progress=False,
-                                      train=False,
-                                      attribution=data.attribution()))
+    res = run_pipeline(
+        PipelineConfig(
+            out=tmp_path / "rep",
+            polis=data.polis_dir(),
+            progress=False,
+            train=False,
+            attribution=data.attribution(),
+        )
+    )
     shot = tmp_path / "pipeline.png"
     dom, stderr = chromium_render(res.html, shot)
     assert _console_messages(stderr) == []

@@ -16,7 +16,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-WORKER = r'''
+WORKER = r"""
 import json, os, sys
 import numpy as np, polars as pl, torch
 torch.set_num_threads(1)
@@ -49,7 +49,7 @@ if rank == 0:
                      if not k.endswith("head.bias")]}, open(sys.argv[1], "w"))
 if dist.is_initialized():
     dist.destroy_process_group()
-'''
+"""
 
 
 def _env() -> dict[str, str]:
@@ -71,9 +71,14 @@ def test_torchrun_two_processes_match_one(tmp_path: Path) -> None:
         sys.argv = argv
     torchrun = shutil.which("torchrun", path=str(Path(sys.executable).parent))
     assert torchrun is not None, "torchrun not found next to the Python interpreter"
-    proc = subprocess.run([torchrun, "--standalone", "--nproc_per_node=2", str(script),
-                           str(two)], env=_env(), timeout=180, capture_output=True, text=True,
-                          check=False)
+    proc = subprocess.run(
+        [torchrun, "--standalone", "--nproc_per_node=2", str(script), str(two)],
+        env=_env(),
+        timeout=180,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     r1, r2 = json.loads(one.read_text()), json.loads(two.read_text())
     assert r1["world"] == 1 and r2["world"] == 2
@@ -84,11 +89,15 @@ def test_torchrun_two_processes_match_one(tmp_path: Path) -> None:
 
 def _same(a: list, b: list) -> None:
     # the same weights (the head bias, which cancels in BT, is left out by the workers)
-    np.testing.assert_allclose(np.concatenate([np.ravel(x) for x in a]),
-                               np.concatenate([np.ravel(x) for x in b]), atol=1e-5, rtol=0)
+    np.testing.assert_allclose(
+        np.concatenate([np.ravel(x) for x in a]),
+        np.concatenate([np.ravel(x) for x in b]),
+        atol=1e-5,
+        rtol=0,
+    )
 
 
-TUNED = r'''
+TUNED = r"""
 import json, sys
 import numpy as np, polars as pl, torch
 torch.set_num_threads(1)
@@ -117,7 +126,7 @@ if not dist.is_initialized() or dist.get_rank() == 0:
     json.dump({"world": world, "w": w, "history": tr.history}, open(sys.argv[1], "w"))
 if dist.is_initialized():
     dist.destroy_process_group()
-'''
+"""
 
 
 def test_torchrun_lora_encoder_matches_one_process(tmp_path: Path) -> None:
@@ -129,11 +138,26 @@ def test_torchrun_lora_encoder_matches_one_process(tmp_path: Path) -> None:
     one, two = tmp_path / "one.json", tmp_path / "two.json"
     env = _env()
     env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
-    for out, cmd in ((one, [sys.executable, str(script)]),
-                     (two, [shutil.which("torchrun", path=str(Path(sys.executable).parent)),
-                            "--standalone", "--nproc_per_node=2", str(script)])):
-        proc = subprocess.run([*cmd, str(out), str(tiny)], env=env, timeout=300,
-                              capture_output=True, text=True, check=False)
+    for out, cmd in (
+        (one, [sys.executable, str(script)]),
+        (
+            two,
+            [
+                shutil.which("torchrun", path=str(Path(sys.executable).parent)),
+                "--standalone",
+                "--nproc_per_node=2",
+                str(script),
+            ],
+        ),
+    ):
+        proc = subprocess.run(
+            [*cmd, str(out), str(tiny)],
+            env=env,
+            timeout=300,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert proc.returncode == 0, proc.stderr[-3000:]
     r1, r2 = json.loads(one.read_text()), json.loads(two.read_text())
     assert r1["world"] == 1 and r2["world"] == 2

@@ -26,12 +26,19 @@ from pluralign.reward import (
     minilm_path,
 )
 
-CHAT = ("{% for m in messages %}<{{ m['role'] }}> {{ m['content'] }} "
-        "{% endfor %}")
-GOOD = ["Thanks, happy to help!", "Great question, here is a clear answer.",
-        "Sure, I explained it kindly.", "Glad you asked, this works well."]
-BAD = ["Go away, stupid.", "I hate this, you are dumb.", "Whatever, figure it out.",
-       "That is an idiotic question."]
+CHAT = "{% for m in messages %}<{{ m['role'] }}> {{ m['content'] }} {% endfor %}"
+GOOD = [
+    "Thanks, happy to help!",
+    "Great question, here is a clear answer.",
+    "Sure, I explained it kindly.",
+    "Glad you asked, this works well.",
+]
+BAD = [
+    "Go away, stupid.",
+    "I hate this, you are dumb.",
+    "Whatever, figure it out.",
+    "That is an idiotic question.",
+]
 
 
 def make_tiny_decoder(out: Path, *, chat: bool = True, pad: bool = True) -> Path:
@@ -42,10 +49,15 @@ def make_tiny_decoder(out: Path, *, chat: bool = True, pad: bool = True) -> Path
     tok.eos_token = "[SEP]"
     if not pad:
         tok.pad_token = None
-    cfg = transformers.LlamaConfig(vocab_size=tok.vocab_size, hidden_size=32,
-                                   intermediate_size=64, num_hidden_layers=2,
-                                   num_attention_heads=4, num_key_value_heads=2,
-                                   max_position_embeddings=512)
+    cfg = transformers.LlamaConfig(
+        vocab_size=tok.vocab_size,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+    )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         transformers.LlamaForCausalLM(cfg).save_pretrained(out)
@@ -59,12 +71,16 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def pairs(n: int = 8) -> pl.DataFrame:
-    return pl.DataFrame({"prompt_id": [f"p{i}" for i in range(n)],
-                         "prompt": [f"Question number {i}: can you help me?" for i in range(n)],
-                         "chosen_id": [f"g{i}" for i in range(n)],
-                         "rejected_id": [f"b{i}" for i in range(n)],
-                         "chosen": [GOOD[i % 4] for i in range(n)],
-                         "rejected": [BAD[(i + 1) % 4] for i in range(n)]})
+    return pl.DataFrame(
+        {
+            "prompt_id": [f"p{i}" for i in range(n)],
+            "prompt": [f"Question number {i}: can you help me?" for i in range(n)],
+            "chosen_id": [f"g{i}" for i in range(n)],
+            "rejected_id": [f"b{i}" for i in range(n)],
+            "chosen": [GOOD[i % 4] for i in range(n)],
+            "rejected": [BAD[(i + 1) % 4] for i in range(n)],
+        }
+    )
 
 
 def test_decoder_defaults_last_token_and_chat(tiny: Path) -> None:
@@ -134,9 +150,12 @@ def test_lora_trains_adapters_only(tiny: Path) -> None:
     assert lora and all(not p.requires_grad for k, p in enc.named_parameters() if k in base)
     model = RewardModel(ModelConfig(input_dim=enc.dim, hidden=[]))
     df = pairs()
-    RewardTrainer(model, TrainConfig(lr=1e-2, encoder_lr=1e-2, steps=16, batch_size=4,
-                                     eval_frac=0, progress=False, threads=1)).fit(
-        df, encoder=enc)
+    RewardTrainer(
+        model,
+        TrainConfig(
+            lr=1e-2, encoder_lr=1e-2, steps=16, batch_size=4, eval_frac=0, progress=False, threads=1
+        ),
+    ).fit(df, encoder=enc)
     after = dict(enc.named_parameters())
     assert all(torch.equal(base[k], after[k]) for k in base)  # base weights did not move
     moved = [k for k in lora if not torch.equal(lora[k], after[k])]
@@ -175,18 +194,33 @@ def test_gradient_accumulation_equals_the_large_batch() -> None:
     ids = [f"r{i}" for i in range(128)]
     u = x @ rng.normal(size=6)
     first = u[0::2] > u[1::2]
-    df = pl.DataFrame({"prompt_id": [f"p{i}" for i in range(64)],
-                       "chosen_id": np.where(first, ids[0::2], ids[1::2]),
-                       "rejected_id": np.where(first, ids[1::2], ids[0::2])})
+    df = pl.DataFrame(
+        {
+            "prompt_id": [f"p{i}" for i in range(64)],
+            "chosen_id": np.where(first, ids[0::2], ids[1::2]),
+            "rejected_id": np.where(first, ids[1::2], ids[0::2]),
+        }
+    )
     weights = []
     for batch, accum in ((16, 1), (8, 2), (4, 4)):
         m = RewardModel(ModelConfig(input_dim=6, hidden=[8]))
-        RewardTrainer(m, TrainConfig(batch_size=batch, grad_accum=accum, epochs=3, eval_frac=0,
-                                     progress=False, threads=1)).fit(df, (ids, x))
+        RewardTrainer(
+            m,
+            TrainConfig(
+                batch_size=batch, grad_accum=accum, epochs=3, eval_frac=0, progress=False, threads=1
+            ),
+        ).fit(df, (ids, x))
         # the head bias cancels in r_chosen - r_rejected: its gradient is rounding noise that
         # Adam scales up, so it is left out of the comparison
-        weights.append(torch.cat([p.detach().flatten() for k, p in m.named_parameters()
-                                  if not k.endswith("head.bias")]))
+        weights.append(
+            torch.cat(
+                [
+                    p.detach().flatten()
+                    for k, p in m.named_parameters()
+                    if not k.endswith("head.bias")
+                ]
+            )
+        )
     # the (4, 4) and (8, 2) runs see the rows of each 16-row batch in the same order
     torch.testing.assert_close(weights[0], weights[1], atol=1e-6, rtol=0)
     torch.testing.assert_close(weights[0], weights[2], atol=1e-6, rtol=0)
@@ -214,8 +248,9 @@ def test_save_merges_lora(tiny: Path, tmp_path: Path) -> None:
     torch.testing.assert_close(merged(texts).detach(), ref, atol=1e-5, rtol=0)
 
 
-def test_fully_cached_embed_never_loads_the_encoder(tiny: Path, tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fully_cached_embed_never_loads_the_encoder(
+    tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cache = tmp_path / "emb.npz"
     texts, prompts = ["answer a", "answer b"], ["q1", "q2"]
     first = embed_texts(texts, tiny, prompts=prompts, cache=cache, progress=False)

@@ -23,8 +23,14 @@ def by_text(scores: dict[str, float]) -> object:
 
 
 def test_rewardbench_sections_hand_checked() -> None:
-    acc = {"alpacaeval-easy": 1.0, "mt-bench-easy": 0.5, "xstest-should-refuse": 0.0,
-           "donotanswer": 1.0, "anthropic_hhh": 0.6, "shp": 0.8}
+    acc = {
+        "alpacaeval-easy": 1.0,
+        "mt-bench-easy": 0.5,
+        "xstest-should-refuse": 0.0,
+        "donotanswer": 1.0,
+        "anthropic_hhh": 0.6,
+        "shp": 0.8,
+    }
     chat = (100 * 1.0 + 28 * 0.5) / 128
     safety = (154 * 0.0 + 136 * 1.0) / 290
     res = section_scores(acc)
@@ -44,13 +50,14 @@ def test_evaluate_per_subset_and_group(tmp_path: Path) -> None:
     rows = [  # prompt, chosen, rejected, subset, annotator group
         ("p1", "good", "bad", "alpacaeval-easy", "A"),
         ("p2", "fine", "bad", "alpacaeval-easy", "B"),
-        ("p3", "bad", "good", "mt-bench-easy", "B"),   # wrong: the model prefers good
-        ("p4", "fine", "good", "donotanswer", "A"),    # wrong
+        ("p3", "bad", "good", "mt-bench-easy", "B"),  # wrong: the model prefers good
+        ("p4", "fine", "good", "donotanswer", "A"),  # wrong
         ("p5", "good", "meh", "donotanswer", "B"),
     ]
     path = tmp_path / "pairs.jsonl"
-    pl.DataFrame(rows, schema=["prompt", "chosen", "rejected", "subset", "annot"],
-                 orient="row").write_ndjson(path)
+    pl.DataFrame(
+        rows, schema=["prompt", "chosen", "rejected", "subset", "annot"], orient="row"
+    ).write_ndjson(path)
     pairs = read_pairs(path, group="annot")
     model = by_text({"good": 2.0, "fine": 1.0, "meh": 0.0, "bad": -1.0})
     ev = evaluate(model, pairs, n_bins=2)
@@ -88,20 +95,24 @@ def test_evaluate_bad_input() -> None:
 
 
 # ----------------------------------------------------------------------------- audit
-CANDIDATES = pl.DataFrame({
-    "prompt_id": ["q1", "q1", "q1", "q2", "q2", "q2"],
-    "prompt": ["Q1"] * 3 + ["Q2"] * 3,
-    "response_id": ["a", "b", "c", "a", "b", "c"],
-    "response": ["q1a", "q1b", "q1c", "q2a", "q2b", "q2c"],
-})
+CANDIDATES = pl.DataFrame(
+    {
+        "prompt_id": ["q1", "q1", "q1", "q2", "q2", "q2"],
+        "prompt": ["Q1"] * 3 + ["Q2"] * 3,
+        "response_id": ["a", "b", "c", "a", "b", "c"],
+        "response": ["q1a", "q1b", "q1c", "q2a", "q2b", "q2c"],
+    }
+)
 # q1: two voters a > b > c, one voter b > c > a. Condorcet winner a (beats b and c 2-1);
 # everyone ranks b above c. q2: the same ballots.
-BALLOTS = pl.DataFrame({
-    "prompt_id": ["q1", "q1", "q2", "q2"],
-    "voter_id": [1, 2, 1, 2],
-    "ranking": [[["a"], ["b"], ["c"]], [["b"], ["c"], ["a"]]] * 2,
-    "weight": [2.0, 1.0, 2.0, 1.0],
-})
+BALLOTS = pl.DataFrame(
+    {
+        "prompt_id": ["q1", "q1", "q2", "q2"],
+        "voter_id": [1, 2, 1, 2],
+        "ranking": [[["a"], ["b"], ["c"]], [["b"], ["c"], ["a"]]] * 2,
+        "weight": [2.0, 1.0, 2.0, 1.0],
+    }
+)
 
 
 def test_audit_finds_pareto_and_condorcet_violations() -> None:
@@ -111,7 +122,8 @@ def test_audit_finds_pareto_and_condorcet_violations() -> None:
     res = audit(model, CANDIDATES, BALLOTS)
     assert res.n_prompts == 2 and res.n_skipped == 0
     assert res.pareto_violations.select("prompt_id", "ranked_above", "ranked_below").rows() == [
-        ("q1", "c", "b")]
+        ("q1", "c", "b")
+    ]
     assert res.pareto_violations["support_below"].to_list() == [3.0]
     cv = res.condorcet_violations
     assert cv.select("prompt_id", "model_pick", "condorcet_winner").rows() == [("q1", "c", "a")]
@@ -121,10 +133,14 @@ def test_audit_finds_pareto_and_condorcet_violations() -> None:
 
 
 def test_audit_with_pairwise_ballots_and_ties() -> None:
-    comps = pl.DataFrame({"prompt_id": ["q1"] * 4,
-                          "chosen_id": ["a", "a", "b", "c"],
-                          "rejected_id": ["b", "c", "c", "a"],
-                          "tie": [False, False, False, True]})
+    comps = pl.DataFrame(
+        {
+            "prompt_id": ["q1"] * 4,
+            "chosen_id": ["a", "a", "b", "c"],
+            "rejected_id": ["b", "c", "c", "a"],
+            "tie": [False, False, False, True],
+        }
+    )
     # a beats b and c; b beats c unanimously (one comparison, no dissent)
     model = by_text({"q1a": 0.0, "q1b": 5.0, "q1c": 5.0, "q2a": 0.0, "q2b": 0.0, "q2c": 0.0})
     res = audit(model, CANDIDATES, comps)
@@ -133,7 +149,9 @@ def test_audit_with_pairwise_ballots_and_ties() -> None:
     # every non-tied comparison prefers a (the tied c~a row adds no support either way);
     # the top tie misses the Condorcet winner a
     assert sorted(res.pareto_violations.select("ranked_above", "ranked_below").rows()) == [
-        ("b", "a"), ("c", "a")]
+        ("b", "a"),
+        ("c", "a"),
+    ]
     cv = res.condorcet_violations
     assert cv["model_pick"].to_list() == [None] and cv["tied_picks"].to_list() == [2]
     assert cv["condorcet_winner"].to_list() == ["a"]

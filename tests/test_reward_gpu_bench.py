@@ -24,8 +24,18 @@ def _bench() -> object:
 
 
 def test_cpu_smoke_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    out = _bench().main(["--device", "cpu", "--tiny", "--quick", "--max-length", "64",
-                         "--json", str(tmp_path / "r.json")])
+    out = _bench().main(
+        [
+            "--device",
+            "cpu",
+            "--tiny",
+            "--quick",
+            "--max-length",
+            "64",
+            "--json",
+            str(tmp_path / "r.json"),
+        ]
+    )
     table = capsys.readouterr().out
     assert "| pluralign |" in table and "| trl |" in table
     for name in ("pluralign", "trl"):

@@ -54,7 +54,8 @@ def _ours(model: RewardModel, enc: HFEncoder, **kw: object) -> np.ndarray:
 
 def _hf(folder: Path, enc: HFEncoder, remote: bool, prompt_gate: bool = False) -> np.ndarray:
     net = transformers.AutoModelForSequenceClassification.from_pretrained(
-        folder, trust_remote_code=remote, local_files_only=True).eval()
+        folder, trust_remote_code=remote, local_files_only=True
+    ).eval()
     tok = transformers.AutoTokenizer.from_pretrained(folder, local_files_only=True)
     texts = [enc.format(p, r) for p, r in zip(PROMPTS, RESPONSES, strict=True)]
     batch = tok(texts, padding=True, return_tensors="pt")
@@ -72,8 +73,7 @@ def _arch(folder: Path) -> str:
 
 def test_one_objective_custom_architecture(llama: HFEncoder, tmp_path: Path) -> None:
     # Llama's score layer has no bias and RMSNorm none to fold into: the exact custom file
-    m = _model(objectives=["helpful", "harmless"], hidden=[], uncertainty="ensemble",
-               n_members=2)
+    m = _model(objectives=["helpful", "harmless"], hidden=[], uncertainty="ensemble", n_members=2)
     out = m.save_pretrained(tmp_path / "rm", llama, output="harmless")
     assert _arch(out) == "custom" and (out / "hf_modeling.py").is_file()
     assert json.loads((out / "config.json").read_text())["auto_map"]
@@ -109,10 +109,17 @@ def test_forced_standard_records_the_offset(llama: HFEncoder, tmp_path: Path) ->
 
 def test_context_scalarization(llama: HFEncoder, tmp_path: Path) -> None:
     m = _model(objectives=["helpful", "harmless", "verbose"], hidden=[16])
-    ctx = Context.from_dict({
-        "name": "care", "objectives": [{"name": "helpful"}, {"name": "harmless"},
-                                       {"name": "verbose", "direction": "min"}],
-        "weights": {"values": {"helpful": 0.5, "harmless": 0.3, "verbose": 0.2}}})
+    ctx = Context.from_dict(
+        {
+            "name": "care",
+            "objectives": [
+                {"name": "helpful"},
+                {"name": "harmless"},
+                {"name": "verbose", "direction": "min"},
+            ],
+            "weights": {"values": {"helpful": 0.5, "harmless": 0.3, "verbose": 0.2}},
+        }
+    )
     out = m.save_pretrained(tmp_path / "rm", llama, context=ctx)
     v = _ours(m, llama)
     want = 0.5 * v[:, 0] + 0.3 * v[:, 1] - 0.2 * v[:, 2]  # "min" objectives enter negated
@@ -127,14 +134,20 @@ def test_prompt_gated_mixture(llama: HFEncoder, tmp_path: Path) -> None:
     want = m.predict(x, prompt_embeddings=llama.encode(PROMPTS))[0][:, 2]
     np.testing.assert_allclose(_hf(out, llama, remote=True, prompt_gate=True), want, atol=1e-5)
     net = transformers.AutoModelForSequenceClassification.from_pretrained(
-        out, trust_remote_code=True, local_files_only=True)
+        out, trust_remote_code=True, local_files_only=True
+    )
     with pytest.raises(ValueError, match="prompt_input_ids"):
         net(input_ids=torch.ones(1, 3, dtype=torch.long))
 
 
 def test_context_gated_mixture_and_group_head(gpt2: HFEncoder, tmp_path: Path) -> None:
-    m = _model(objectives=["a", "b"], hidden=[], gate="context", contexts=["med", "edu"],
-               groups=["g1", "g2"])
+    m = _model(
+        objectives=["a", "b"],
+        hidden=[],
+        gate="context",
+        contexts=["med", "edu"],
+        groups=["g1", "g2"],
+    )
     with torch.no_grad():
         m.gate.weight.copy_(torch.tensor([[0.0, 0.0], [1.0, -1.0]]))
     out = m.save_pretrained(tmp_path / "rm", gpt2, gate_context="edu", group="g2")
@@ -179,8 +192,11 @@ def test_bad_export_requests(llama: HFEncoder, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="path must name a folder"):
         m.save_pretrained(tmp_path / "file", llama, output="a")
     with pytest.raises(InputError, match="which the model does not output"):
-        m.save_pretrained(tmp_path / "x", llama, context=Context.from_dict(
-            {"name": "c", "objectives": [{"name": "z"}]}))
+        m.save_pretrained(
+            tmp_path / "x",
+            llama,
+            context=Context.from_dict({"name": "c", "objectives": [{"name": "z"}]}),
+        )
     with pytest.raises(InputError, match="not a transformers folder"):
         load_pretrained(tmp_path / "missing")
     with pytest.raises(InputError, match="was not written by pluralign"):
@@ -193,16 +209,25 @@ def test_evaluate_and_trl_agree_on_the_exported_model(llama: HFEncoder, tmp_path
 
     m = _model(objectives=["helpful", "harmless"], hidden=[8])
     out = m.save_pretrained(tmp_path / "rm", llama, output="helpful")
-    pairs = pl.DataFrame({"prompt_id": ["p0", "p1", "p2"], "prompt": PROMPTS,
-                          "chosen_id": ["c0", "c1", "c2"], "chosen": RESPONSES,
-                          "rejected_id": ["r0", "r1", "r2"],
-                          "rejected": ["No.", "Go away.", "The lazy dog sleeps."]})
+    pairs = pl.DataFrame(
+        {
+            "prompt_id": ["p0", "p1", "p2"],
+            "prompt": PROMPTS,
+            "chosen_id": ["c0", "c1", "c2"],
+            "chosen": RESPONSES,
+            "rejected_id": ["r0", "r1", "r2"],
+            "rejected": ["No.", "Go away.", "The lazy dog sleeps."],
+        }
+    )
     ours = evaluate(m, pairs, encoder=llama, output="helpful")["rows"]
     hf = evaluate(load_pretrained(out), pairs)["rows"]
     for col in ("chosen_score", "rejected_score"):
         np.testing.assert_allclose(hf[col], ours[col], atol=1e-5)
-    np.testing.assert_allclose(trl_reward(m, encoder=llama, output="helpful")(PROMPTS, RESPONSES),
-                               ours["chosen_score"], atol=1e-5)
+    np.testing.assert_allclose(
+        trl_reward(m, encoder=llama, output="helpful")(PROMPTS, RESPONSES),
+        ours["chosen_score"],
+        atol=1e-5,
+    )
 
 
 def test_mean_pooled_encoder_averages_the_response(tmp_path: Path) -> None:

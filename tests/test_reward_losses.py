@@ -19,20 +19,25 @@ T = torch.tensor
 def test_bradley_terry_strict_tie_and_margin() -> None:
     # -log sigmoid(1) = log(1 + e^-1)
     assert L.bradley_terry_loss(T([1.0]), T([0.0])).item() == pytest.approx(
-        math.log1p(math.exp(-1)), abs=1e-6)
+        math.log1p(math.exp(-1)), abs=1e-6
+    )
     # a tie targets 0.5: 0.5 * (log(1 + e^-1) + log(1 + e^1))
     tie = L.bradley_terry_loss(T([1.0]), T([0.0]), tie=T([True]))
-    assert tie.item() == pytest.approx(0.5 * (math.log1p(math.exp(-1)) + math.log1p(math.e)),
-                                       abs=1e-6)
+    assert tie.item() == pytest.approx(
+        0.5 * (math.log1p(math.exp(-1)) + math.log1p(math.e)), abs=1e-6
+    )
     # a tie between equal rewards is at its minimum, log 2
     assert L.bradley_terry_loss(T([0.3]), T([0.3]), tie=T([True])).item() == pytest.approx(
-        math.log(2), abs=1e-6)
+        math.log(2), abs=1e-6
+    )
     # margin 1 on a gap of 2 is the loss of a gap of 1; the margin is ignored on ties
-    out = L.bradley_terry_loss(T([2.0, 2.0]), T([0.0, 0.0]), tie=T([False, True]),
-                               margin=T([1.0, 1.0]))
+    out = L.bradley_terry_loss(
+        T([2.0, 2.0]), T([0.0, 0.0]), tie=T([False, True]), margin=T([1.0, 1.0])
+    )
     assert out[0].item() == pytest.approx(math.log1p(math.exp(-1)), abs=1e-6)
-    assert out[1].item() == pytest.approx(0.5 * (math.log1p(math.exp(-2)) + math.log1p(
-        math.exp(2))), abs=1e-6)
+    assert out[1].item() == pytest.approx(
+        0.5 * (math.log1p(math.exp(-2)) + math.log1p(math.exp(2))), abs=1e-6
+    )
 
 
 def test_regression_masks_nan() -> None:
@@ -52,7 +57,8 @@ def test_mean_variance_likelihood() -> None:
     assert out.item() == pytest.approx(-math.log(0.8413447460685429), abs=1e-6)
     tie = L.mean_variance_loss(T([1.0]), lv, T([0.0]), lv, tie=T([True]))
     assert tie.item() == pytest.approx(
-        -0.5 * math.log(0.8413447460685429) - 0.5 * math.log(1 - 0.8413447460685429), abs=1e-5)
+        -0.5 * math.log(0.8413447460685429) - 0.5 * math.log(1 - 0.8413447460685429), abs=1e-5
+    )
     # larger variance -> preference probability nearer 0.5 -> larger loss on a correct pair
     wide = L.mean_variance_loss(T([1.0]), T([2.0]), T([0.0]), T([2.0]))
     assert wide.item() > out.item()
@@ -62,9 +68,9 @@ def test_egalitarian_soft_max_of_group_losses() -> None:
     g = T([1.0, 3.0])
     # t = 1: log((e^1 + e^3) / 2)
     assert L.egalitarian_loss(g, 1.0).item() == pytest.approx(
-        math.log((math.e + math.e ** 3) / 2), abs=1e-6)
-    assert L.egalitarian_loss(g, 1e-3).item() == pytest.approx(3.0 - 1e-3 * math.log(2),
-                                                                abs=1e-5)
+        math.log((math.e + math.e**3) / 2), abs=1e-6
+    )
+    assert L.egalitarian_loss(g, 1e-3).item() == pytest.approx(3.0 - 1e-3 * math.log(2), abs=1e-5)
     assert L.egalitarian_loss(g, 1e4).item() == pytest.approx(2.0, abs=1e-3)
     with pytest.raises(InputError, match="temperature"):
         L.egalitarian_loss(g, 0.0)
@@ -86,6 +92,7 @@ def test_import_without_torch_then_clear_error() -> None:
         "    assert 'pluralign[torch]' in str(e), e\n"
         "    print('ok')\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
-                         timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
+    )
     assert out.stdout.strip() == "ok", out.stderr

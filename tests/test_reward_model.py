@@ -19,8 +19,9 @@ def _x(n: int = 6, d: int = 4, seed: int = 0) -> np.ndarray:
 
 def test_group_head_routes_rows_to_their_group() -> None:
     torch.manual_seed(0)
-    m = RewardModel(ModelConfig(input_dim=4, objectives=["a", "b"], hidden=[5],
-                                groups=["g1", "g2"]))
+    m = RewardModel(
+        ModelConfig(input_dim=4, objectives=["a", "b"], hidden=[5], groups=["g1", "g2"])
+    )
     x = _x()
     mu_1, _ = m.predict(x, groups=["g1"] * 6)
     mu_2, _ = m.predict(x, groups=["g2"] * 6)
@@ -38,8 +39,11 @@ def test_group_head_routes_rows_to_their_group() -> None:
 
 def test_prompt_gate_mixture_is_weighted_sum_of_objectives() -> None:
     torch.manual_seed(0)
-    m = RewardModel(ModelConfig(input_dim=4, objectives=["a", "b", "c"], hidden=[],
-                                gate="prompt", gate_input_dim=3))
+    m = RewardModel(
+        ModelConfig(
+            input_dim=4, objectives=["a", "b", "c"], hidden=[], gate="prompt", gate_input_dim=3
+        )
+    )
     x, p = _x(), _x(6, 3, 1)
     mu, _ = m.predict(x, prompt_embeddings=p)
     w = m.gate_weights(prompt_embeddings=p)
@@ -54,8 +58,9 @@ def test_prompt_gate_mixture_is_weighted_sum_of_objectives() -> None:
 
 def test_gaussian_ensemble_std_is_total_variance() -> None:
     torch.manual_seed(0)
-    m = RewardModel(ModelConfig(input_dim=4, hidden=[3], uncertainty="ensemble+gaussian",
-                                n_members=3))
+    m = RewardModel(
+        ModelConfig(input_dim=4, hidden=[3], uncertainty="ensemble+gaussian", n_members=3)
+    )
     x = _x()
     mu, sd = m.predict(x)
     with torch.no_grad():
@@ -65,12 +70,19 @@ def test_gaussian_ensemble_std_is_total_variance() -> None:
     np.testing.assert_allclose(sd[:, 0] ** 2, means.var(1) + var.mean(1), rtol=1e-4)
 
 
-@pytest.mark.parametrize("cfg", [
-    {"objectives": ["x", "y"], "hidden": [7, 5]},
-    {"groups": ["a", "b"], "uncertainty": "ensemble", "n_members": 3, "hidden": [4]},
-    {"gate": "context", "contexts": ["c1", "c2"], "objectives": ["x", "y"],
-     "uncertainty": "gaussian"},
-])
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        {"objectives": ["x", "y"], "hidden": [7, 5]},
+        {"groups": ["a", "b"], "uncertainty": "ensemble", "n_members": 3, "hidden": [4]},
+        {
+            "gate": "context",
+            "contexts": ["c1", "c2"],
+            "objectives": ["x", "y"],
+            "uncertainty": "gaussian",
+        },
+    ],
+)
 def test_save_load_round_trip_exactly(tmp_path, cfg) -> None:
     torch.manual_seed(1)
     m = RewardModel(ModelConfig(input_dim=4, **cfg))
@@ -84,8 +96,9 @@ def test_save_load_round_trip_exactly(tmp_path, cfg) -> None:
     sa, sb = m.state_dict(), back.state_dict()
     assert sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
     ctx = ["c1"] * 5 if m.config.gate == "context" else None
-    np.testing.assert_array_equal(m.predict(_x(5), contexts=ctx)[0],
-                                  back.predict(_x(5), contexts=ctx)[0])
+    np.testing.assert_array_equal(
+        m.predict(_x(5), contexts=ctx)[0], back.predict(_x(5), contexts=ctx)[0]
+    )
     with pytest.raises(InputError, match="not a pluralign reward checkpoint"):
         RewardModel.load(tmp_path)
 

@@ -36,10 +36,15 @@ GRID = np.arange(G) / G  # 0, 0.05, ..., 0.95; four points are >= 0.8
 
 def _p_win(k: int, m: int) -> float:
     """P(u(a_k) > u(a_m)), ties split, under the hidden-context utility of the issue."""
+
     def outcomes(x: float) -> list[tuple[float, float]]:
         return [(x, 1.0)] if x < 0.8 else [(2 * x, 0.5), (0.0, 0.5)]
-    return sum(p * q * (1.0 if x > y else 0.5 if x == y else 0.0)
-               for x, p in outcomes(GRID[k]) for y, q in outcomes(GRID[m]))
+
+    return sum(
+        p * q * (1.0 if x > y else 0.5 if x == y else 0.0)
+        for x, p in outcomes(GRID[k])
+        for y, q in outcomes(GRID[m])
+    )
 
 
 def _hidden_context_data(n: int = 6000, seed: int = 0) -> pl.DataFrame:
@@ -53,9 +58,13 @@ def _hidden_context_data(n: int = 6000, seed: int = 0) -> pl.DataFrame:
 
     ui, uj = util(i), util(j)
     win = np.where(ui == uj, rng.random(len(i)) < 0.5, ui > uj)
-    return pl.DataFrame({"prompt_id": np.arange(len(i)),
-                         "chosen_id": np.where(win, i, j).astype(str),
-                         "rejected_id": np.where(win, j, i).astype(str)})
+    return pl.DataFrame(
+        {
+            "prompt_id": np.arange(len(i)),
+            "chosen_id": np.where(win, i, j).astype(str),
+            "rejected_id": np.where(win, j, i).astype(str),
+        }
+    )
 
 
 def test_value_flattening_bt_follows_borda_and_mean_variance_flags_it() -> None:
@@ -95,15 +104,19 @@ def _two_groups(n: int, seed: int) -> tuple[pl.DataFrame, list[str], np.ndarray]
     ids = np.array([f"s{seed}_{k}" for k in range(2 * n)])
     group = np.where(rng.random(n) < 0.7, "A", "B")
     objective = np.where(rng.random(n) < 0.5, "helpful", "style")
-    w = np.where((objective == "helpful")[:, None], _W_SHARED,
-                 np.where((group == "A")[:, None], _W_A, _W_B))
+    w = np.where(
+        (objective == "helpful")[:, None], _W_SHARED, np.where((group == "A")[:, None], _W_A, _W_B)
+    )
     first = ((x[0::2] - x[1::2]) * w).sum(1) > 0
-    df = pl.DataFrame({
-        "prompt_id": [f"s{seed}p{k}" for k in range(n)],
-        "chosen_id": np.where(first, ids[0::2], ids[1::2]),
-        "rejected_id": np.where(first, ids[1::2], ids[0::2]),
-        "objective": objective, "group": group,
-    })
+    df = pl.DataFrame(
+        {
+            "prompt_id": [f"s{seed}p{k}" for k in range(n)],
+            "chosen_id": np.where(first, ids[0::2], ids[1::2]),
+            "rejected_id": np.where(first, ids[1::2], ids[0::2]),
+            "objective": objective,
+            "group": group,
+        }
+    )
     return df, list(ids), x
 
 
@@ -124,8 +137,9 @@ def test_representation_loss_group_heads_and_maxmin() -> None:
     assert acc_pooled["B"] <= 0.6  # the minority is flattened away
     assert acc_pooled["A"] >= 0.8
 
-    grouped = RewardModel(ModelConfig(input_dim=D, objectives=objectives, hidden=[],
-                                      groups=["A", "B"]))
+    grouped = RewardModel(
+        ModelConfig(input_dim=D, objectives=objectives, hidden=[], groups=["A", "B"])
+    )
     RewardTrainer(grouped, _cfg()).fit(train, emb)
     acc_grouped = _style_by_group(grouped, test, emb)
     assert min(acc_grouped.values()) >= 0.9
@@ -134,7 +148,8 @@ def test_representation_loss_group_heads_and_maxmin() -> None:
 
     maxmin = RewardModel(ModelConfig(input_dim=D, objectives=objectives, hidden=[]))
     RewardTrainer(maxmin, _cfg(maxmin_temperature=0.05)).fit(
-        train.filter(pl.col("objective") == "style"), emb)
+        train.filter(pl.col("objective") == "style"), emb
+    )
     acc_maxmin = _style_by_group(maxmin, test, emb)
     assert min(acc_maxmin.values()) > min(acc_pooled.values()) + 0.15
 
@@ -147,18 +162,19 @@ def _linear_pairs(n: int, d: int, seed: int, w: np.ndarray | None = None):
     u = x @ w
     ids = [f"{seed}_{k}" for k in range(2 * n)]
     first = u[0::2] > u[1::2]
-    df = pl.DataFrame({
-        "prompt_id": [f"{seed}p{k}" for k in range(n)],
-        "chosen_id": np.where(first, np.array(ids)[0::2], np.array(ids)[1::2]),
-        "rejected_id": np.where(first, np.array(ids)[1::2], np.array(ids)[0::2]),
-    })
+    df = pl.DataFrame(
+        {
+            "prompt_id": [f"{seed}p{k}" for k in range(n)],
+            "chosen_id": np.where(first, np.array(ids)[0::2], np.array(ids)[1::2]),
+            "rejected_id": np.where(first, np.array(ids)[1::2], np.array(ids)[0::2]),
+        }
+    )
     return df, ids, x, w
 
 
 def test_ensemble_disagrees_more_out_of_distribution() -> None:
     df, ids, x, _ = _linear_pairs(800, 4, 0)
-    model = RewardModel(ModelConfig(input_dim=4, hidden=[32], uncertainty="ensemble",
-                                    n_members=5))
+    model = RewardModel(ModelConfig(input_dim=4, hidden=[32], uncertainty="ensemble", n_members=5))
     RewardTrainer(model, _cfg(lr=0.01, epochs=8, batch_size=64)).fit(df, (ids, x))
     _, sd_in = model.predict(x[:500])
     ood = np.random.default_rng(5).normal(size=(500, 4)).astype(np.float32) * 6 + 8
@@ -175,10 +191,19 @@ def test_training_is_deterministic_on_cpu() -> None:
 
     def run() -> dict:
         torch.manual_seed(123)  # model init
-        m = RewardModel(ModelConfig(input_dim=5, hidden=[8], uncertainty="ensemble",
-                                    n_members=2, gate="prompt", objectives=["a", "b"]))
-        df2 = df.with_columns(pl.lit("gated").alias("objective"),
-                              pl.col("chosen_id").alias("prompt_id"))
+        m = RewardModel(
+            ModelConfig(
+                input_dim=5,
+                hidden=[8],
+                uncertainty="ensemble",
+                n_members=2,
+                gate="prompt",
+                objectives=["a", "b"],
+            )
+        )
+        df2 = df.with_columns(
+            pl.lit("gated").alias("objective"), pl.col("chosen_id").alias("prompt_id")
+        )
         RewardTrainer(m, _cfg(epochs=2, batch_size=32, eval_frac=0.2, seed=7)).fit(df2, (ids, x))
         return m.state_dict()
 
@@ -192,12 +217,18 @@ def test_ratings_regression_ignores_nan_labels() -> None:
     x = rng.normal(size=(400, 3)).astype(np.float32)
     score = 2 * x[:, 0] - x[:, 2] + 1
     score[::7] = np.nan
-    ratings = pl.DataFrame({"prompt_id": [f"p{k}" for k in range(400)],
-                            "response_id": [f"r{k}" for k in range(400)],
-                            "objective": "quality", "score": score})
+    ratings = pl.DataFrame(
+        {
+            "prompt_id": [f"p{k}" for k in range(400)],
+            "response_id": [f"r{k}" for k in range(400)],
+            "objective": "quality",
+            "score": score,
+        }
+    )
     model = RewardModel(ModelConfig(input_dim=3, objectives=["quality"], hidden=[]))
     RewardTrainer(model, _cfg(lr=0.05, epochs=30, batch_size=64)).fit(
-        ratings=ratings, embeddings=([f"r{k}" for k in range(400)], x))
+        ratings=ratings, embeddings=([f"r{k}" for k in range(400)], x)
+    )
     w = model.members[0].head.weight.detach().numpy().ravel()
     b = model.members[0].head.bias.detach().numpy().ravel()
     np.testing.assert_allclose(w, [2.0, 0.0, -1.0], atol=0.05)
@@ -212,16 +243,29 @@ def test_context_gate_learns_which_objective_applies() -> None:
     context = np.where(rng.random(n) < 0.5, "medical", "creative")
     kind = rng.choice(["safety", "novelty", "gated"], n)
     # experts: safety = x0, novelty = x1; the mixed reward follows safety in "medical"
-    use = np.where(kind == "safety", 0, np.where(kind == "novelty", 1,
-                                                 np.where(context == "medical", 0, 1)))
+    use = np.where(
+        kind == "safety", 0, np.where(kind == "novelty", 1, np.where(context == "medical", 0, 1))
+    )
     diff = x[0::2][np.arange(n), use] - x[1::2][np.arange(n), use]
     first = diff > 0
-    df = pl.DataFrame({"prompt_id": np.arange(n).astype(str),
-                       "chosen_id": np.where(first, ids[0::2], ids[1::2]),
-                       "rejected_id": np.where(first, ids[1::2], ids[0::2]),
-                       "objective": kind, "context": context})
-    model = RewardModel(ModelConfig(input_dim=2, objectives=["safety", "novelty"], hidden=[],
-                                    gate="context", contexts=["medical", "creative"]))
+    df = pl.DataFrame(
+        {
+            "prompt_id": np.arange(n).astype(str),
+            "chosen_id": np.where(first, ids[0::2], ids[1::2]),
+            "rejected_id": np.where(first, ids[1::2], ids[0::2]),
+            "objective": kind,
+            "context": context,
+        }
+    )
+    model = RewardModel(
+        ModelConfig(
+            input_dim=2,
+            objectives=["safety", "novelty"],
+            hidden=[],
+            gate="context",
+            contexts=["medical", "creative"],
+        )
+    )
     RewardTrainer(model, _cfg(epochs=6)).fit(df, (list(ids), x))
     w = model.gate_weights()
     assert w.columns == ["context", "safety", "novelty"]
@@ -232,8 +276,9 @@ def test_context_gate_learns_which_objective_applies() -> None:
 
 def test_early_stopping_restores_best_eval_weights() -> None:
     df, ids, x, _ = _linear_pairs(400, 5, 2)
-    flipped = df.with_columns(pl.col("chosen_id").alias("rejected_id"),
-                              pl.col("rejected_id").alias("chosen_id"))
+    flipped = df.with_columns(
+        pl.col("chosen_id").alias("rejected_id"), pl.col("rejected_id").alias("chosen_id")
+    )
     model = RewardModel(ModelConfig(input_dim=5, hidden=[]))
     # training labels oppose the eval labels: eval loss only gets worse after the first check
     tr = RewardTrainer(model, _cfg(epochs=50, batch_size=50, eval_every=2, patience=2))
@@ -255,18 +300,28 @@ def test_evaluate_hand_checked() -> None:
         model.members[0].head.weight.copy_(torch.tensor([r]))
         model.members[0].head.bias.zero_()
     emb = {str(k): np.eye(5, dtype=np.float32)[k] for k in range(5)}
-    df = pl.DataFrame({"prompt_id": ["a", "b", "c", "d", "e"],
-                       "chosen_id": ["1", "2", "0", "4", "1"],
-                       "rejected_id": ["0", "0", "3", "0", "2"],
-                       "tie": [False, False, False, False, True],
-                       "group": ["A", "A", "B", "B", "B"]})
-    ev = evaluate(model, df, emb, n_bins=5,
-                  ground_truth=pl.DataFrame({"response_id": ["0", "1", "2", "3", "4"],
-                                             "overall": r}))
+    df = pl.DataFrame(
+        {
+            "prompt_id": ["a", "b", "c", "d", "e"],
+            "chosen_id": ["1", "2", "0", "4", "1"],
+            "rejected_id": ["0", "0", "3", "0", "2"],
+            "tie": [False, False, False, False, True],
+            "group": ["A", "A", "B", "B", "B"],
+        }
+    )
+    ev = evaluate(
+        model,
+        df,
+        emb,
+        n_bins=5,
+        ground_truth=pl.DataFrame({"response_id": ["0", "1", "2", "3", "4"], "overall": r}),
+    )
     assert ev["n"] == 4  # the tie is excluded
     assert ev["accuracy"] == 0.75
     assert dict(zip(ev["by_group"]["group"], ev["by_group"]["accuracy"], strict=True)) == {
-        "A": 1.0, "B": 0.5}
+        "A": 1.0,
+        "B": 0.5,
+    }
     assert ev["worst_group_accuracy"] == 0.5
     # confidences .9 .8 .7 .6 in their own bins, correct 1 1 0 1
     assert ev["ece"] == pytest.approx((0.1 + 0.2 + 0.7 + 0.4) / 4, abs=1e-6)
@@ -276,8 +331,13 @@ def test_evaluate_hand_checked() -> None:
 # ------------------------------------------------------------------ quick_fit, bad input
 def test_quick_fit_holds_out_prompts() -> None:
     df, ids, x, _ = _linear_pairs(500, 6, 4)
-    res = quick_fit(df, (ids, x), test_frac=0.2, hidden=(16,),
-                    train=TrainConfig(epochs=10, lr=0.01, progress=False))
+    res = quick_fit(
+        df,
+        (ids, x),
+        test_frac=0.2,
+        hidden=(16,),
+        train=TrainConfig(epochs=10, lr=0.01, progress=False),
+    )
     assert set(res.train["prompt_id"]).isdisjoint(set(res.test["prompt_id"]))
     assert res.train.height + res.test.height == 500
     assert res.metrics["accuracy"] > 0.85

@@ -83,8 +83,9 @@ def test_torch_dataloader_workers_run_kernels(parent_ran_kernels) -> None:
             r, w = _kernel(i)
             return torch.tensor(r), torch.tensor(w), torch.tensor(os.getpid())
 
-    loader = DataLoader(Ranks(), batch_size=None, num_workers=2,
-                        multiprocessing_context="fork", timeout=TIMEOUT)
+    loader = DataLoader(
+        Ranks(), batch_size=None, num_workers=2, multiprocessing_context="fork", timeout=TIMEOUT
+    )
     pids = set()
     for i, (r, w, pid) in enumerate(loader):
         assert r.tolist() == parent_ran_kernels[i][0]
@@ -100,8 +101,12 @@ def test_pool_size_follows_worker_environment(parent_ran_kernels) -> None:
     # a fresh interpreter with the variable set, and the explicit threads= path
     out = subprocess.run(
         [sys.executable, "-c", "import pluralign; print(pluralign.default_threads())"],
-        env={**os.environ, "PLURALIGN_NUM_THREADS": "5"}, capture_output=True, text=True, check=False,
-        timeout=TIMEOUT)
+        env={**os.environ, "PLURALIGN_NUM_THREADS": "5"},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=TIMEOUT,
+    )
     assert out.stdout.strip() == "5", out.stderr
     with pytest.raises(pluralign.errors.InputError, match="threads"):
         pareto.ranks(_points(0), threads=0)

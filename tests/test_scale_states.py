@@ -35,13 +35,15 @@ def comparisons(seed: int, n: int = 120, items: int = 6) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
     a = rng.integers(0, items, n)
     b = (a + rng.integers(1, items, n)) % items
-    return pl.DataFrame({
-        "g": rng.choice(["x", "y", "z"], n),
-        "chosen_id": a,
-        "rejected_id": b,
-        "tie": rng.random(n) < 0.15,
-        "weight": rng.integers(1, 5, n) / 4.0,
-    })
+    return pl.DataFrame(
+        {
+            "g": rng.choice(["x", "y", "z"], n),
+            "chosen_id": a,
+            "rejected_id": b,
+            "tie": rng.random(n) < 0.15,
+            "weight": rng.integers(1, 5, n) / 4.0,
+        }
+    )
 
 
 def split(df: pl.DataFrame, cuts: list[int], seed: int) -> list[pl.DataFrame]:
@@ -69,13 +71,20 @@ partitions = st.tuples(st.integers(0, 10_000), st.lists(st.integers(0, 130), max
 
 
 def test_tally_hand_example() -> None:
-    df = pl.DataFrame({"chosen_id": ["a", "b", "a", "a"], "rejected_id": ["b", "a", "b", "c"],
-                       "tie": [False, False, True, False]})
+    df = pl.DataFrame(
+        {
+            "chosen_id": ["a", "b", "a", "a"],
+            "rejected_id": ["b", "a", "b", "c"],
+            "tie": [False, False, True, False],
+        }
+    )
     s1 = TallyState().update(df[:2])
     s2 = TallyState().update(df[2:])
     out = s2.merge(s1).finalize()
     assert out.select("item_a", "item_b", "wins_a", "wins_b", "ties", "n").rows() == [
-        ("a", "b", 1, 1, 1, 3), ("a", "c", 1, 0, 0, 1)]
+        ("a", "b", 1, 1, 1, 3),
+        ("a", "c", 1, 0, 0, 1),
+    ]
     assert isinstance(s1, MergeableState)
 
 
@@ -99,7 +108,8 @@ def test_tally_any_partition(p: tuple[int, list[int]]) -> None:
     got = combine(parts, seed).finalize()
     whole = TallyState("g").update(df).finalize()
     assert got.select("g", "item_a", "item_b", "wins_a", "wins_b", "ties", "n").equals(
-        whole.select("g", "item_a", "item_b", "wins_a", "wins_b", "ties", "n"))
+        whole.select("g", "item_a", "item_b", "wins_a", "wins_b", "ties", "n")
+    )
     for c in ("weight_a", "weight_b", "weight_ties"):
         np.testing.assert_allclose(got[c].to_numpy(), whole[c].to_numpy(), rtol=0, atol=1e-9)
     ref = tally_reference(df)
@@ -150,16 +160,18 @@ def test_bradley_terry_state_matches_raw_fit(p: tuple[int, list[int]]) -> None:
     merged = pickle.loads(pickle.dumps(combine(parts, seed)))
     got = merged.finalize(l2=0.1)
     ref = bradley_terry(df, "g", l2=0.1)
-    assert got.select("g", "item", "n_comparisons").equals(ref.select("g", "item",
-                                                                      "n_comparisons"))
+    assert got.select("g", "item", "n_comparisons").equals(ref.select("g", "item", "n_comparisons"))
     for c in ("strength", "se", "ci_low", "ci_high"):
         np.testing.assert_allclose(got[c].to_numpy(), ref[c].to_numpy(), rtol=0, atol=1e-9)
 
 
 def test_bradley_terry_state_ties_drop_prior_and_zero_weights() -> None:
     df = comparisons(7).with_columns(
-        pl.when(pl.int_range(pl.len()) % 10 == 0).then(0.0).otherwise(pl.col("weight"))
-        .alias("weight"))
+        pl.when(pl.int_range(pl.len()) % 10 == 0)
+        .then(0.0)
+        .otherwise(pl.col("weight"))
+        .alias("weight")
+    )
     s = BradleyTerryState().update(df[:60]).merge(BradleyTerryState().update(df[60:]))
     assert s.n_zero_weight == 12
     got = s.finalize(ties="drop", prior=1.0)
@@ -175,8 +187,9 @@ def test_bradley_terry_two_items_closed_form() -> None:
     df = pl.DataFrame({"chosen_id": ["a", "a", "b", "a"], "rejected_id": ["b", "b", "a", "b"]})
     s = BradleyTerryState().update(df[:1]).merge(BradleyTerryState().update(df[1:]))
     out = s.finalize()
-    np.testing.assert_allclose(out["strength"].to_numpy(), [np.log(3) / 2, -np.log(3) / 2],
-                               atol=1e-9)
+    np.testing.assert_allclose(
+        out["strength"].to_numpy(), [np.log(3) / 2, -np.log(3) / 2], atol=1e-9
+    )
     assert out["n_comparisons"].to_list() == [4, 4]
 
 
@@ -208,8 +221,9 @@ def test_profile_any_partition(p: tuple[int, list[int]]) -> None:
 
 
 def test_profile_from_comparisons_margins_by_hand() -> None:
-    df = pl.DataFrame({"chosen_id": [1, 1, 2, 3], "rejected_id": [2, 2, 1, 1],
-                       "tie": [False, False, False, True]})
+    df = pl.DataFrame(
+        {"chosen_id": [1, 1, 2, 3], "rejected_id": [2, 2, 1, 1], "tie": [False, False, False, True]}
+    )
     s = ProfileState([1, 2, 3], kind="comparisons")
     m = s.empty().update(df[:2]).merge(s.empty().update(df[2:])).margins()
     assert m.tolist() == [[0, 1, 0], [-1, 0, 0], [0, 0, 0]]
@@ -222,12 +236,14 @@ def test_profile_from_comparisons_margins_by_hand() -> None:
 
 def votes(seed: int, n: int = 150) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
-    return pl.DataFrame({
-        "statement_id": rng.integers(0, 5, n),
-        "participant_id": rng.choice(["p1", "p2", "p3", "p4", "p5", "p6"], n),
-        "vote": rng.integers(-1, 2, n),
-        "ts": rng.permutation(n),  # distinct timestamps: the latest vote is unambiguous
-    })
+    return pl.DataFrame(
+        {
+            "statement_id": rng.integers(0, 5, n),
+            "participant_id": rng.choice(["p1", "p2", "p3", "p4", "p5", "p6"], n),
+            "vote": rng.integers(-1, 2, n),
+            "ts": rng.permutation(n),  # distinct timestamps: the latest vote is unambiguous
+        }
+    )
 
 
 @SETTINGS
@@ -246,13 +262,15 @@ def test_vote_matrix_any_partition(p: tuple[int, list[int]]) -> None:
             latest[(s, pid)] = (t, v)
         counts[(s, pid)][{1: 0, -1: 1, 0: 2}[v]] += 1
     assert {(s, pid): v for s, pid, v in got.votes().rows()} == {
-        k: v for k, (_, v) in latest.items()}
+        k: v for k, (_, v) in latest.items()
+    }
     assert {(r[0], r[1]): list(r[2:5]) for r in got.finalize().rows()} == dict(counts)
 
 
 def test_vote_matrix_errors_and_hand_example() -> None:
-    df = pl.DataFrame({"statement_id": [1, 1, 2], "participant_id": ["a", "b", "a"],
-                       "vote": [1, -1, 0]})
+    df = pl.DataFrame(
+        {"statement_id": [1, 1, 2], "participant_id": ["a", "b", "a"], "vote": [1, -1, 0]}
+    )
     s = VoteMatrixState().update(df)
     assert s.statement_totals().rows() == [(1, 1, 1, 0), (2, 0, 0, 1)]
     dup = s.merge(VoteMatrixState().update(df[:1]))
@@ -269,13 +287,15 @@ def test_vote_matrix_errors_and_hand_example() -> None:
 
 def scores(seed: int, n: int = 120) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
-    return pl.DataFrame({
-        "prompt_id": rng.integers(0, 4, n),
-        "response_id": np.arange(n),
-        "helpful": rng.integers(0, 6, n).astype(float),  # small grid: many ties and duplicates
-        "harmless": rng.integers(0, 6, n).astype(float),
-        "honest": rng.integers(0, 3, n).astype(float),
-    })
+    return pl.DataFrame(
+        {
+            "prompt_id": rng.integers(0, 4, n),
+            "response_id": np.arange(n),
+            "helpful": rng.integers(0, 6, n).astype(float),  # small grid: many ties and duplicates
+            "harmless": rng.integers(0, 6, n).astype(float),
+            "honest": rng.integers(0, 3, n).astype(float),
+        }
+    )
 
 
 def front_reference(df: pl.DataFrame, objs: list[str], maximize: list[bool]) -> set:
@@ -291,8 +311,13 @@ def front_reference(df: pl.DataFrame, objs: list[str], maximize: list[bool]) -> 
 
 
 @SETTINGS
-@given(st.tuples(st.integers(0, 10_000), st.lists(st.integers(0, 130), max_size=6),
-                 st.lists(st.booleans(), min_size=3, max_size=3)))
+@given(
+    st.tuples(
+        st.integers(0, 10_000),
+        st.lists(st.integers(0, 130), max_size=6),
+        st.lists(st.booleans(), min_size=3, max_size=3),
+    )
+)
 def test_pareto_front_any_partition(p: tuple[int, list[int], list[bool]]) -> None:
     seed, cuts, mx = p
     df = scores(seed)
@@ -305,12 +330,18 @@ def test_pareto_front_any_partition(p: tuple[int, list[int], list[bool]]) -> Non
 
 
 def test_pareto_front_by_hand() -> None:
-    df = pl.DataFrame({"prompt_id": [1, 1, 1, 2, 2], "a": [1.0, 2.0, 0.0, 5.0, 5.0],
-                       "b": [2.0, 1.0, 0.0, 1.0, 1.0]})
+    df = pl.DataFrame(
+        {
+            "prompt_id": [1, 1, 1, 2, 2],
+            "a": [1.0, 2.0, 0.0, 5.0, 5.0],
+            "b": [2.0, 1.0, 0.0, 1.0, 1.0],
+        }
+    )
     s = fold([df[:2], df[2:]], ParetoFrontState(["a", "b"], "prompt_id"))
     assert s.finalize().rows() == [(1, 1.0, 2.0), (1, 2.0, 1.0), (2, 5.0, 1.0), (2, 5.0, 1.0)]
     with pytest.raises(InputError, match="null at row 0"):
         ParetoFrontState(["a"], "prompt_id").update(
-            pl.DataFrame({"prompt_id": [None, 1], "a": [1.0, 2.0]}))
+            pl.DataFrame({"prompt_id": [None, 1], "a": [1.0, 2.0]})
+        )
     with pytest.raises(InputError):
         ParetoFrontState(["a"]).update(pl.DataFrame({"a": [float("nan")]}))

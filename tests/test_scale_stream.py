@@ -29,30 +29,49 @@ def test_stream_equals_in_memory(chunk: int | None) -> None:
     rng = np.random.default_rng(5)
     n = 300
     a = rng.integers(0, 8, n)
-    df = pl.DataFrame({"g": rng.integers(0, 3, n), "chosen_id": a,
-                       "rejected_id": (a + rng.integers(1, 8, n)) % 8,
-                       "weight": rng.random(n)})
+    df = pl.DataFrame(
+        {
+            "g": rng.integers(0, 3, n),
+            "chosen_id": a,
+            "rejected_id": (a + rng.integers(1, 8, n)) % 8,
+            "weight": rng.random(n),
+        }
+    )
     lf = df.lazy().filter(pl.col("weight") > 0.1)  # a real query, run by the streaming engine
     kept = df.filter(pl.col("weight") > 0.1)
     got = aggregate(lf, TallyState("g"), chunk_size=chunk).finalize()
     ref = TallyState("g").update(kept).finalize()
     assert got.drop("weight_a", "weight_b", "weight_ties").equals(
-        ref.drop("weight_a", "weight_b", "weight_ties"))
+        ref.drop("weight_a", "weight_b", "weight_ties")
+    )
     np.testing.assert_allclose(got["weight_a"].to_numpy(), ref["weight_a"].to_numpy(), atol=1e-9)
     bt = aggregate(kept, BradleyTerryState("g"), chunk_size=chunk).finalize(l2=0.5)
     from pluralign.stats import bradley_terry
-    np.testing.assert_allclose(bt["strength"].to_numpy(),
-                               bradley_terry(kept, "g", l2=0.5)["strength"].to_numpy(), atol=1e-9)
-    fr = aggregate(lf.with_columns(pl.col("chosen_id").cast(pl.Float64).alias("s")),
-                   ParetoFrontState(["s", "weight"], "g"), chunk_size=chunk).finalize()
-    assert fr.equals(ParetoFrontState(["s", "weight"], "g").update(
-        kept.with_columns(pl.col("chosen_id").cast(pl.Float64).alias("s"))).finalize())
+
+    np.testing.assert_allclose(
+        bt["strength"].to_numpy(),
+        bradley_terry(kept, "g", l2=0.5)["strength"].to_numpy(),
+        atol=1e-9,
+    )
+    fr = aggregate(
+        lf.with_columns(pl.col("chosen_id").cast(pl.Float64).alias("s")),
+        ParetoFrontState(["s", "weight"], "g"),
+        chunk_size=chunk,
+    ).finalize()
+    assert fr.equals(
+        ParetoFrontState(["s", "weight"], "g")
+        .update(kept.with_columns(pl.col("chosen_id").cast(pl.Float64).alias("s")))
+        .finalize()
+    )
 
 
 def test_stream_votes_and_bad_sources() -> None:
     v = pl.LazyFrame({"statement_id": [1, 2, 1], "participant_id": [1, 1, 2], "vote": [1, 0, -1]})
     assert aggregate(v, VoteMatrixState(), chunk_size=1).votes().rows() == [
-        (1, 1, 1), (1, 2, -1), (2, 1, 0)]
+        (1, 1, 1),
+        (1, 2, -1),
+        (2, 1, 0),
+    ]
     with pytest.raises(InputError, match="chunk_size"):
         list(batches(v, chunk_size=0))
     with pytest.raises(InputError, match="LazyFrame"):
@@ -70,10 +89,11 @@ def _write_files(tmp: Path) -> np.ndarray:
         a = rng.integers(0, ITEMS, per).astype(np.int16)
         b = ((a + rng.integers(1, ITEMS, per)) % ITEMS).astype(np.int16)
         wins += np.bincount(a.astype(np.int64) * ITEMS + b, minlength=ITEMS * ITEMS).reshape(
-            ITEMS, ITEMS)
-        pl.DataFrame({"chosen_id": a, "rejected_id": b,
-                      "g": ((a + b) % 3).astype(np.int8)}).write_parquet(
-            tmp / f"part-{f:02d}.parquet", row_group_size=250_000)
+            ITEMS, ITEMS
+        )
+        pl.DataFrame(
+            {"chosen_id": a, "rejected_id": b, "g": ((a + b) % 3).astype(np.int8)}
+        ).write_parquet(tmp / f"part-{f:02d}.parquet", row_group_size=250_000)
     return wins
 
 
@@ -102,11 +122,14 @@ _CHILD = textwrap.dedent("""
 
 def test_stream_20m_rows_bounded_memory(tmp_path: Path) -> None:
     wins = _write_files(tmp_path)
-    out = subprocess.run([sys.executable, "-c", _CHILD, str(tmp_path)], check=False,
-                         capture_output=True,
-                         text=True, timeout=300, env={"PLURALIGN_NUM_THREADS": "2",
-                                                      "POLARS_MAX_THREADS": "2",
-                                                      "PATH": "/usr/bin:/bin"})
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(tmp_path)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PLURALIGN_NUM_THREADS": "2", "POLARS_MAX_THREADS": "2", "PATH": "/usr/bin:/bin"},
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     r = json.loads(out.stdout.strip().splitlines()[-1])
     assert r["n_rows"] == N_ROWS
@@ -120,6 +143,8 @@ def test_stream_20m_rows_bounded_memory(tmp_path: Path) -> None:
         got[hi, lo] += wb
     np.testing.assert_array_equal(got, wins)
     growth = r["peak"] - r["base"]
-    print(f"streamed {N_ROWS:,} rows: VmHWM {r['base']:.0f} -> {r['peak']:.0f} MiB "
-          f"(+{growth:.0f} MiB, bound {RSS_BOUND_MB} MiB)")
+    print(
+        f"streamed {N_ROWS:,} rows: VmHWM {r['base']:.0f} -> {r['peak']:.0f} MiB "
+        f"(+{growth:.0f} MiB, bound {RSS_BOUND_MB} MiB)"
+    )
     assert growth < RSS_BOUND_MB

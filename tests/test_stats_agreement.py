@@ -60,8 +60,16 @@ def test_fleiss_wikipedia_example() -> None:
     # Fleiss (1971) worked example as reproduced on Wikipedia ("Fleiss' kappa"): 10 subjects,
     # 14 raters, 5 categories; kappa = 0.210.
     counts = [
-        [0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0], [2, 2, 8, 1, 1],
-        [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2], [6, 5, 2, 1, 0], [0, 2, 2, 3, 7],
+        [0, 0, 0, 0, 14],
+        [0, 2, 6, 4, 2],
+        [0, 0, 3, 5, 6],
+        [0, 3, 9, 2, 0],
+        [2, 2, 8, 1, 1],
+        [7, 7, 0, 0, 0],
+        [3, 2, 6, 3, 0],
+        [2, 5, 3, 2, 2],
+        [6, 5, 2, 1, 0],
+        [0, 2, 2, 3, 7],
     ]
     rows = []
     for s, row in enumerate(counts):
@@ -154,11 +162,13 @@ def test_dense_matrix_path_matches_long_table_across_blocks_and_threads(level: s
     assert dense[0] == dense[1]  # identical for any thread count
     assert dense[0].value == pytest.approx(long.value, abs=1e-13)
     assert dense[0].n_units == long.n_units
-    assert dense[0].value == pytest.approx(krippendorff.alpha(x, level_of_measurement=level),
-                                           abs=1e-9)
+    assert dense[0].value == pytest.approx(
+        krippendorff.alpha(x, level_of_measurement=level), abs=1e-9
+    )
     # F-ordered and strided views read the same ratings
-    assert agreement(np.asfortranarray(x), level=level).value == pytest.approx(dense[0].value,
-                                                                               abs=1e-12)
+    assert agreement(np.asfortranarray(x), level=level).value == pytest.approx(
+        dense[0].value, abs=1e-12
+    )
     wide = np.full((6, 10000), np.nan)
     wide[:, ::2] = x
     assert agreement(wide[:, ::2], level=level).value == pytest.approx(dense[0].value, abs=1e-12)

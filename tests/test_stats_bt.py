@@ -67,7 +67,9 @@ def _nll_reference(n: int, wins: np.ndarray, l2: float) -> np.ndarray:
         g = -((wins * (1 - s)).sum(1) - (wins * (1 - s)).sum(0)) + l2 * t
         return val, g
 
-    res = minimize(f, np.zeros(n), jac=True, method="BFGS", options={"gtol": 1e-11, "maxiter": 5000})
+    res = minimize(
+        f, np.zeros(n), jac=True, method="BFGS", options={"gtol": 1e-11, "maxiter": 5000}
+    )
     return res.x - res.x.mean()
 
 
@@ -113,9 +115,7 @@ def test_disconnected_graph_names_components_unless_prior() -> None:
 
 def test_by_groups_and_bootstrap() -> None:
     pairs = [("a", "b")] * 3 + [("b", "a"), ("b", "c"), ("c", "b"), ("a", "c"), ("c", "a")]
-    df = pl.concat(
-        [_cmp(pairs).with_columns(pl.lit(g).alias("group")) for g in ("g1", "g2")]
-    )
+    df = pl.concat([_cmp(pairs).with_columns(pl.lit(g).alias("group")) for g in ("g1", "g2")])
     r = bradley_terry(df, groups="group")
     assert r.columns == ["group", "item", "strength", "se", "ci_low", "ci_high", "n_comparisons"]
     assert r["group"].to_list() == ["g1"] * 3 + ["g2"] * 3

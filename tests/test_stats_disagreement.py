@@ -62,8 +62,11 @@ def _jsd_reference(dists: list[Counter[int]]) -> float:
 
 
 @settings(max_examples=40)
-@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(-1, 1)), min_size=1,
-                max_size=60))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(-1, 1)), min_size=1, max_size=60
+    )
+)
 def test_matches_slow_reference(rows: list[tuple[int, int, int]]) -> None:
     df = pl.DataFrame(rows, schema=["item", "group", "vote"], orient="row")
     r = disagreement(df, groups="group")

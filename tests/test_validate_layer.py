@@ -27,9 +27,11 @@ class _ArrowOnly:
         return self._t.__arrow_c_stream__(requested_schema)
 
 
-@pytest.mark.parametrize("make", [lambda d: d, lambda d: d.lazy(), lambda d: d.to_arrow(),
-                                  lambda d: _ArrowOnly(d.to_arrow())],
-                         ids=["DataFrame", "LazyFrame", "pyarrow", "arrow_c_stream"])
+@pytest.mark.parametrize(
+    "make",
+    [lambda d: d, lambda d: d.lazy(), lambda d: d.to_arrow(), lambda d: _ArrowOnly(d.to_arrow())],
+    ids=["DataFrame", "LazyFrame", "pyarrow", "arrow_c_stream"],
+)
 def test_frame_accepts_every_arrow_table(make: object) -> None:
     got = _v.frame(make(FRAME), "t")  # type: ignore[operator]
     assert got.equals(FRAME)
@@ -42,16 +44,22 @@ def test_frame_accepts_every_arrow_table(make: object) -> None:
 
 def test_frame_names_the_pandas_conversion() -> None:
     pd = pytest.importorskip("pandas")
-    with pytest.raises(InputError, match=r"comparisons is a pandas DataFrame; convert it with "
-                                         r"polars\.from_pandas\(comparisons\)"):
+    with pytest.raises(
+        InputError,
+        match=r"comparisons is a pandas DataFrame; convert it with "
+        r"polars\.from_pandas\(comparisons\)",
+    ):
         stats.bradley_terry(pd.DataFrame({"chosen_id": ["a"], "rejected_id": ["b"]}))
     with pytest.raises(InputError, match="must be a polars DataFrame"):
         _v.frame([1, 2], "t")
 
 
 def test_require_columns_names_missing_and_present() -> None:
-    with pytest.raises(SchemaError, match=r"t: missing column\(s\): \['z'\] not found; the table "
-                                          r"has \['chosen_id', 'rejected_id'\]"):
+    with pytest.raises(
+        SchemaError,
+        match=r"t: missing column\(s\): \['z'\] not found; the table "
+        r"has \['chosen_id', 'rejected_id'\]",
+    ):
         _v.require_columns(FRAME, ["chosen_id", "z"], "t")
 
 

@@ -67,7 +67,6 @@ __all__ = [
     "weighted_sum",
 ]
 
-
 # Defaults shown as `...` are option strings the extension parses (see rust/py/src/convert.rs).
 # Option strings are plain `str` here: the extension checks them (InputError naming the parameter
 # and the allowed values); the public wrappers declare the allowed values with Literal.
@@ -96,7 +95,10 @@ def crowding_distance(
     points: _Points, ranks: npt.NDArray[np.int64], threads: int | None = None
 ) -> npt.NDArray[np.float64]: ...
 def hypervolume(
-    points: _Points, maximize: Sequence[bool], reference: Sequence[float], threads: int | None = None
+    points: _Points,
+    maximize: Sequence[bool],
+    reference: Sequence[float],
+    threads: int | None = None,
 ) -> float: ...
 def hypervolume_contributions(
     points: _Points,
@@ -119,8 +121,12 @@ class HypervolumeMcOutcome:
     hits: int
     samples: int
     box_volume: float
+
 def weighted_sum(
-    points: _Points, maximize: Sequence[bool], weights: npt.NDArray[np.float64], threads: int | None = None
+    points: _Points,
+    maximize: Sequence[bool],
+    weights: npt.NDArray[np.float64],
+    threads: int | None = None,
 ) -> npt.NDArray[np.float64]: ...
 def chebyshev(
     points: _Points,
@@ -133,10 +139,18 @@ def ideal_point(points: _Points, maximize: Sequence[bool]) -> list[float]: ...
 def das_dennis(m: int, partitions: int) -> npt.NDArray[np.float64]: ...
 def dirichlet(m: int, n: int, seed: int, alpha: float) -> npt.NDArray[np.float64]: ...
 def lexicographic(
-    points: _Points, maximize: Sequence[bool], order: Sequence[int], tolerances: Sequence[float], relative: bool
+    points: _Points,
+    maximize: Sequence[bool],
+    order: Sequence[int],
+    tolerances: Sequence[float],
+    relative: bool,
 ) -> npt.NDArray[np.bool_]: ...
 def indicator(
-    points: _Points, reference: _Points, maximize: Sequence[bool], kind: str, threads: int | None = None
+    points: _Points,
+    reference: _Points,
+    maximize: Sequence[bool],
+    kind: str,
+    threads: int | None = None,
 ) -> float: ...
 
 # --- choice -------------------------------------------------------------------------------
@@ -187,7 +201,12 @@ class ViolationOutcome:
 class _Profile:
     @staticmethod
     def from_nested(
-        m: int, values: _I64, tier_offsets: _I64, ballot_offsets: _I64, weights: _F64 | None = None, threads: int | None = None
+        m: int,
+        values: _I64,
+        tier_offsets: _I64,
+        ballot_offsets: _I64,
+        weights: _F64 | None = None,
+        threads: int | None = None,
     ) -> _Profile: ...
     @staticmethod
     def from_nested_grouped(
@@ -201,9 +220,13 @@ class _Profile:
         threads: int | None = None,
     ) -> list[_Profile]: ...
     @staticmethod
-    def from_rank_matrix(ranks: _I64, weights: _F64 | None = None, threads: int | None = None) -> _Profile: ...
+    def from_rank_matrix(
+        ranks: _I64, weights: _F64 | None = None, threads: int | None = None
+    ) -> _Profile: ...
     @staticmethod
-    def from_comparisons(m: int, winners: _I64, losers: _I64, weights: _F64 | None = None) -> _Profile: ...
+    def from_comparisons(
+        m: int, winners: _I64, losers: _I64, weights: _F64 | None = None
+    ) -> _Profile: ...
     @staticmethod
     def from_parts(kind: str, m: int, data: bytes, weights: bytes, total: float) -> _Profile: ...
     n_candidates: int
@@ -219,9 +242,13 @@ class _Profile:
 @final
 class _ApprovalProfile:
     @staticmethod
-    def from_flat(m: int, values: _I64, offsets: _I64, weights: _F64 | None = None) -> _ApprovalProfile: ...
+    def from_flat(
+        m: int, values: _I64, offsets: _I64, weights: _F64 | None = None
+    ) -> _ApprovalProfile: ...
     @staticmethod
-    def from_matrix(approvals: npt.NDArray[np.uint8], weights: _F64 | None = None) -> _ApprovalProfile: ...
+    def from_matrix(
+        approvals: npt.NDArray[np.uint8], weights: _F64 | None = None
+    ) -> _ApprovalProfile: ...
     @staticmethod
     def from_parts(m: int, sets: bytes, weights: bytes) -> _ApprovalProfile: ...
     n_candidates: int
@@ -246,9 +273,7 @@ def choice_rule(
     kemeny_method: str = ...,
     lottery_payoff: str = ...,
 ) -> RuleOutcome: ...
-def choice_set(
-    profile: _Profile, name: str, covering: str = ...
-) -> list[int]: ...
+def choice_set(profile: _Profile, name: str, covering: str = ...) -> list[int]: ...
 def cardinal_rule(
     utilities: _Points,
     name: str,
@@ -269,6 +294,7 @@ def choice_stv(
     tb_order: list[int] = ...,
     tb_seed: int = 0,
 ) -> StvOutcome: ...
+
 # name: approval, av, sav, pav, chamberlin_courant, seq_phragmen, equal_shares, rev_seq_pav,
 # phragmen_enestrom, minimax_av, lex_minimax_av, lex_cc, maximin_support, monroe
 def committee_rule(
@@ -368,7 +394,9 @@ class AgreementOutcome:
 class ArrowArray:
     """An Arrow array from Rust (Arrow PyCapsule interface; ``pl.Series(x)`` reads it)."""
 
-    def __arrow_c_array__(self, requested_schema: object | None = None) -> tuple[object, object]: ...
+    def __arrow_c_array__(
+        self, requested_schema: object | None = None
+    ) -> tuple[object, object]: ...
     def __len__(self) -> int: ...
 
 def prefs_rating_pairs(

@@ -40,8 +40,10 @@ class Batch:
 def scores_frame(scores: Any, context: Context, prompt_id: str) -> pl.DataFrame:
     scores = _v.frame(scores, "scores")
     if not isinstance(context, Context):
-        raise InputError(f"context must be a pluralign.govern.Context (e.g. Context.builtin("
-                         f"'medical_advice')), got {type(context).__name__}")
+        raise InputError(
+            f"context must be a pluralign.govern.Context (e.g. Context.builtin("
+            f"'medical_advice')), got {type(context).__name__}"
+        )
     if not isinstance(prompt_id, str):
         raise InputError(f"prompt_id must be a column name (str), got {prompt_id!r}")
     objs = context.objective_names
@@ -49,7 +51,9 @@ def scores_frame(scores: Any, context: Context, prompt_id: str) -> pl.DataFrame:
     _v.key_columns(scores, [prompt_id], "scores")
     if scores[prompt_id].null_count():
         row = int(scores[prompt_id].is_null().arg_max() or 0)
-        raise InputError(f"scores: column '{prompt_id}' is null at row {row}; every candidate needs a prompt")
+        raise InputError(
+            f"scores: column '{prompt_id}' is null at row {row}; every candidate needs a prompt"
+        )
     for c in objs:
         dtype = scores.schema[c]
         if not dtype.is_numeric():
@@ -105,7 +109,9 @@ def run_kernel(
     cols = [table.get_column(c).cast(pl.Float64).rechunk() for c in objs]
     tiers = context.tiers
     index = {name: j for j, name in enumerate(objs)}
-    w = np.ascontiguousarray(context.admissible_weights() if weights is None else weights, dtype=np.float64)
+    w = np.ascontiguousarray(
+        context.admissible_weights() if weights is None else weights, dtype=np.float64
+    )
     try:
         out = _core.edge_batch(
             cols,

@@ -33,9 +33,8 @@ def require(module: str, *, extra: str | None = None, what: str | None = None) -
         name = extra or EXTRA_OF.get(top, top)
         need = what or "this feature"
         raise MissingDependencyError(
-            f"{need} needs {top!r}, which is not installed: "
-            f"pip install 'pluralign[{name}]'") from exc
-
+            f"{need} needs {top!r}, which is not installed: pip install 'pluralign[{name}]'"
+        ) from exc
 
 
 def tqdm_or_none(**kw: object) -> object | None:

@@ -17,11 +17,16 @@ _INTS = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, 
 
 
 def _native(dtype: pl.DataType) -> bool:
-    return dtype in _INTS or dtype in (pl.String, pl.Binary, pl.Categorical) or isinstance(dtype, pl.Enum)
+    return (
+        dtype in _INTS
+        or dtype in (pl.String, pl.Binary, pl.Categorical)
+        or isinstance(dtype, pl.Enum)
+    )
 
 
-def factorize(*cols: pl.Series, sort: bool = True,
-              threads: int | None = None) -> tuple[pl.Series, list[np.ndarray]]:
+def factorize(
+    *cols: pl.Series, sort: bool = True, threads: int | None = None
+) -> tuple[pl.Series, list[np.ndarray]]:
     """The distinct values of ``cols`` (taken together, in their own dtype) and each column's
     uint32 codes into them.
 
@@ -38,7 +43,9 @@ def factorize(*cols: pl.Series, sort: bool = True,
     for c in cols:
         if c.null_count():
             row = int(c.is_null().arg_max() or 0)
-            raise InputError(f"id column '{c.name}' has a null at row {row}; drop or fill the nulls")
+            raise InputError(
+                f"id column '{c.name}' has a null at row {row}; drop or fill the nulls"
+            )
     dtype = cols[0].dtype
     if not _native(dtype) or (dtype == pl.UInt64 and any(int(c.max() or 0) >= 2**63 for c in cols)):
         return _factorize_polars(cols)

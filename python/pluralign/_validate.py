@@ -58,8 +58,7 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
-def count(v: Any, name: str, least: int = 1, most: int | None = None, *,
-          hint: str = "") -> int:
+def count(v: Any, name: str, least: int = 1, most: int | None = None, *, hint: str = "") -> int:
     """An int ``>= least`` (bools refused); above ``most`` a :class:`LimitError` naming the
     value asked for and the limit."""
     if not _is_int(v) or v < least:
@@ -88,8 +87,10 @@ def threads(v: Any) -> int | None:
         raise InputError(f"threads must be a positive int or None (all cores), got {v!r}")
     v = int(v)
     if v > MAX_THREADS_ARG:
-        raise LimitError(f"threads={v} is above the limit of {MAX_THREADS_ARG}; pass fewer "
-                         "threads or None for all cores")
+        raise LimitError(
+            f"threads={v} is above the limit of {MAX_THREADS_ARG}; pass fewer "
+            "threads or None for all cores"
+        )
     return v
 
 
@@ -114,12 +115,14 @@ def strings(v: Any, name: str, *, none: bool = False, single: bool = False) -> l
         return None
     if isinstance(v, str) and single:
         return [v]
-    ok = isinstance(v, (list, tuple)) or (isinstance(v, np.ndarray) and v.ndim == 1
-                                          and v.dtype.kind == "U")
+    ok = isinstance(v, (list, tuple)) or (
+        isinstance(v, np.ndarray) and v.ndim == 1 and v.dtype.kind == "U"
+    )
     items = list(v) if ok else []
     if not ok or not all(isinstance(x, str) for x in items):
-        raise InputError(f"{name} must be a list of strings{' or None' if none else ''}, "
-                         f"got {_short(v)}")
+        raise InputError(
+            f"{name} must be a list of strings{' or None' if none else ''}, got {_short(v)}"
+        )
     return [str(x) for x in items]
 
 
@@ -129,16 +132,40 @@ def column_names(v: Any, name: str) -> list[str]:
 
 
 @overload
-def number(v: Any, name: str, *, lo: float | None = ..., hi: float | None = ...,
-           lo_open: bool = ..., hi_open: bool = ..., none: Literal[False] = ...,
-           finite: bool = ...) -> float: ...
+def number(
+    v: Any,
+    name: str,
+    *,
+    lo: float | None = ...,
+    hi: float | None = ...,
+    lo_open: bool = ...,
+    hi_open: bool = ...,
+    none: Literal[False] = ...,
+    finite: bool = ...,
+) -> float: ...
 @overload
-def number(v: Any, name: str, *, lo: float | None = ..., hi: float | None = ...,
-           lo_open: bool = ..., hi_open: bool = ..., none: bool,
-           finite: bool = ...) -> float | None: ...
-def number(v: Any, name: str, *, lo: float | None = None, hi: float | None = None,
-           lo_open: bool = False, hi_open: bool = False, none: bool = False,
-           finite: bool = True) -> float | None:
+def number(
+    v: Any,
+    name: str,
+    *,
+    lo: float | None = ...,
+    hi: float | None = ...,
+    lo_open: bool = ...,
+    hi_open: bool = ...,
+    none: bool,
+    finite: bool = ...,
+) -> float | None: ...
+def number(
+    v: Any,
+    name: str,
+    *,
+    lo: float | None = None,
+    hi: float | None = None,
+    lo_open: bool = False,
+    hi_open: bool = False,
+    none: bool = False,
+    finite: bool = True,
+) -> float | None:
     """A real number (bool, complex, arrays and text refused) in ``[lo, hi]`` (ends open
     where asked); NaN is always refused, infinities unless ``finite=False``."""
     if v is None and none:
@@ -152,10 +179,13 @@ def number(v: Any, name: str, *, lo: float | None = None, hi: float | None = Non
     if hi is not None:
         bad = bad or x > hi or (hi_open and x == hi)
     if bad:
-        rng = (f"{'(' if lo_open else '['}{'-inf' if lo is None else lo}, "
-               f"{'inf' if hi is None else hi}{')' if hi_open else ']'}")
-        raise InputError(f"{name} must be a {'finite ' if finite else ''}number in {rng}, "
-                         f"got {_short(v)}")
+        rng = (
+            f"{'(' if lo_open else '['}{'-inf' if lo is None else lo}, "
+            f"{'inf' if hi is None else hi}{')' if hi_open else ']'}"
+        )
+        raise InputError(
+            f"{name} must be a {'finite ' if finite else ''}number in {rng}, got {_short(v)}"
+        )
     return x
 
 
@@ -221,9 +251,14 @@ def numeric_array(x: Any, name: str, *, dtype: Any = np.float64) -> np.ndarray:
             where = at[0] if len(at) == 1 else tuple(int(i) for i in at)
             raise InputError(
                 f"{name}: value {arr[at]} at {where} is above the largest {target} ({hi}); "
-                "it would wrap around")
-    if target.kind == "i" and arr.dtype.kind == "f" and arr.size and (
-            not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr))):
+                "it would wrap around"
+            )
+    if (
+        target.kind == "i"
+        and arr.dtype.kind == "f"
+        and arr.size
+        and (not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)))
+    ):
         raise InputError(f"{name} must hold whole numbers, got non-integral floats")
     try:
         return np.asarray(arr, dtype=target)
@@ -235,8 +270,10 @@ def id_array(values: Any, name: str) -> np.ndarray:
     """Check 1-D ids before they reach polars: hashable scalars, no ``None`` / NaN, no nested
     lists, no complex numbers. Returns the numpy array (object dtype for mixed ids)."""
     if isinstance(values, (str, bytes)):
-        raise InputError(f"{name} must be a sequence of ids (one per row), got the text "
-                         f"{values!r}; wrap a single id in a list")
+        raise InputError(
+            f"{name} must be a sequence of ids (one per row), got the text "
+            f"{values!r}; wrap a single id in a list"
+        )
     try:
         arr = values if isinstance(values, np.ndarray) else np.asarray(values)
     except (TypeError, ValueError) as e:
@@ -244,12 +281,14 @@ def id_array(values: Any, name: str) -> np.ndarray:
     if arr.ndim != 1:
         raise InputError(f"{name} must be 1-D (one id per row), got shape {arr.shape}")
     kind = arr.dtype.kind
-    if kind == "U" and not isinstance(values, np.ndarray) and \
-            not all(isinstance(v, str) for v in values):
+    if (
+        kind == "U"
+        and not isinstance(values, np.ndarray)
+        and not all(isinstance(v, str) for v in values)
+    ):
         # numpy turned a mix such as [0, "a"] into text, so 0 and "0" would be one id
         names = sorted({type(v).__name__ for v in values})
-        raise InputError(f"{name} mixes id types ({names}); use one type (all ints or all "
-                         "strings)")
+        raise InputError(f"{name} mixes id types ({names}); use one type (all ints or all strings)")
     if kind == "c":
         raise InputError(f"{name} holds complex numbers; ids must be ints or strings")
     if kind == "f":
@@ -259,22 +298,41 @@ def id_array(values: Any, name: str) -> np.ndarray:
     if kind == "O":
         for i, v in enumerate(arr.tolist()):
             if v is None or (isinstance(v, float) and math.isnan(v)):
-                raise InputError(f"{name} has a missing id ({v!r}) at row {i}; every row "
-                                 "needs an id")
+                raise InputError(
+                    f"{name} has a missing id ({v!r}) at row {i}; every row needs an id"
+                )
             if not isinstance(v, Hashable) or isinstance(v, (list, tuple, set, dict, complex)):
-                raise InputError(f"{name}: the id at row {i} is a {type(v).__name__} ({v!r}); "
-                                 "ids must be ints or strings")
+                raise InputError(
+                    f"{name}: the id at row {i} is a {type(v).__name__} ({v!r}); "
+                    "ids must be ints or strings"
+                )
         kinds = {type(v) for v in arr.tolist()}
-        if len({bool if issubclass(t, (bool, np.bool_)) else
-                int if issubclass(t, (int, np.integer)) else
-                float if issubclass(t, (float, np.floating)) else str if issubclass(t, str)
-                else t for t in kinds}) > 1:
-            raise InputError(f"{name} mixes id types ({sorted(t.__name__ for t in kinds)}); "
-                             "use one type (all ints or all strings)")
+        if (
+            len(
+                {
+                    bool
+                    if issubclass(t, (bool, np.bool_))
+                    else int
+                    if issubclass(t, (int, np.integer))
+                    else float
+                    if issubclass(t, (float, np.floating))
+                    else str
+                    if issubclass(t, str)
+                    else t
+                    for t in kinds
+                }
+            )
+            > 1
+        ):
+            raise InputError(
+                f"{name} mixes id types ({sorted(t.__name__ for t in kinds)}); "
+                "use one type (all ints or all strings)"
+            )
         t = next(iter(kinds), str)
         if not issubclass(t, (str, int, float, np.integer, np.floating, bool, np.bool_)):
-            raise InputError(f"{name}: ids of type {t.__name__} are not supported; use ints "
-                             "or strings")
+            raise InputError(
+                f"{name}: ids of type {t.__name__} are not supported; use ints or strings"
+            )
     return arr
 
 
@@ -290,8 +348,9 @@ def id_series(values: Any, name: str) -> Any:
     items = arr.tolist()
     if items and all(isinstance(v, str) for v in items):
         return pl.Series(name, items, dtype=pl.String)
-    if items and all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
-                     for v in items):
+    if items and all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in items
+    ):
         lo, hi = min(items), max(items)
         if -(2**63) <= lo and hi < 2**63:
             return pl.Series(name, items, dtype=pl.Int64)
@@ -312,8 +371,10 @@ def key_columns(df: Any, cols: Any, what: str) -> None:
 
     for c in cols:
         if c in df.columns and str(df.schema[c]) == "Object":
-            raise SchemaError(f"{what}: column '{c}' holds Python objects (dtype Object); use "
-                              "one id type, e.g. .cast(pl.String) or all ints")
+            raise SchemaError(
+                f"{what}: column '{c}' holds Python objects (dtype Object); use "
+                "one id type, e.g. .cast(pl.String) or all ints"
+            )
 
 
 def guard_panics(fn: F) -> F:
@@ -332,10 +393,10 @@ def guard_panics(fn: F) -> F:
                 raise
             raise InternalError(
                 f"{fn.__qualname__}: a dependency panicked ({str(e)[:200]}); this is a bug in "
-                "pluralign's input checks, please report it with the input") from e
+                "pluralign's input checks, please report it with the input"
+            ) from e
 
     return wrapper  # type: ignore[return-value]
-
 
 
 def guard_module(module: Any) -> None:
@@ -351,9 +412,12 @@ def guard_module(module: Any) -> None:
             wrapped = guard_panics(obj)
             wrapped.__pluralign_guarded__ = True  # type: ignore[attr-defined]
             setattr(module, name, wrapped)
-        elif inspect.isclass(obj) and not issubclass(obj, (BaseException, enum.Enum)) \
-                and obj.__module__.startswith("pluralign") \
-                and not getattr(obj, "__pluralign_guarded__", False):
+        elif (
+            inspect.isclass(obj)
+            and not issubclass(obj, (BaseException, enum.Enum))
+            and obj.__module__.startswith("pluralign")
+            and not getattr(obj, "__pluralign_guarded__", False)
+        ):
             for attr, value in list(vars(obj).items()):
                 if attr.startswith("_"):
                     continue
@@ -373,8 +437,14 @@ def guard_module(module: Any) -> None:
 # types, options, tables and columns
 
 
-def instance(v: Any, types: type | tuple[type, ...], name: str, *, none: bool = False,
-             what: str | None = None) -> Any:
+def instance(
+    v: Any,
+    types: type | tuple[type, ...],
+    name: str,
+    *,
+    none: bool = False,
+    what: str | None = None,
+) -> Any:
     """``v`` when it is an instance of ``types`` (bools are not ints here; ``None`` passes when
     ``none``); else an :class:`InputError` saying ``name must be <what>``."""
     ts = types if isinstance(types, tuple) else (types,)
@@ -383,19 +453,25 @@ def instance(v: Any, types: type | tuple[type, ...], name: str, *, none: bool = 
     ok = isinstance(v, ts) and not (isinstance(v, (bool, np.bool_)) and bool not in ts)
     if not ok:
         if what is None:
-            what = " or ".join(f"a {t.__module__}.{t.__qualname__}"
-                               if t.__module__ != "builtins" else f"a {t.__qualname__}"
-                               for t in ts)
-        raise InputError(f"{name} must be {what}{' or None' if none else ''}, "
-                         f"got {_short(v)} ({type(v).__name__})")
+            what = " or ".join(
+                f"a {t.__module__}.{t.__qualname__}"
+                if t.__module__ != "builtins"
+                else f"a {t.__qualname__}"
+                for t in ts
+            )
+        raise InputError(
+            f"{name} must be {what}{' or None' if none else ''}, "
+            f"got {_short(v)} ({type(v).__name__})"
+        )
     return v
 
 
 def option(v: Any, name: str, allowed: Any) -> Any:
     """``v`` when it is one of ``allowed`` (a ``Literal[...]`` type or a sequence of values);
     else an :class:`InputError` listing the choices."""
-    choices = typing.get_args(allowed) if typing.get_origin(allowed) is typing.Literal \
-        else tuple(allowed)
+    choices = (
+        typing.get_args(allowed) if typing.get_origin(allowed) is typing.Literal else tuple(allowed)
+    )
     # an array or a list is refused up front instead of failing an ambiguous ``in`` test
     try:
         ok = isinstance(v, Hashable) and not isinstance(v, np.ndarray) and v in choices
@@ -423,18 +499,23 @@ def frame(df: Any, name: str) -> Any:
         except pl.exceptions.PolarsError as e:
             raise InputError(f"{name}: the LazyFrame could not be collected: {e}") from None
     if type(df).__module__.split(".")[0] == "pandas":
-        raise InputError(f"{name} is a pandas {type(df).__name__}; convert it with "
-                         f"polars.from_pandas({name}) first")
+        raise InputError(
+            f"{name} is a pandas {type(df).__name__}; convert it with "
+            f"polars.from_pandas({name}) first"
+        )
     if hasattr(df, "__arrow_c_stream__") or type(df).__module__.split(".")[0] == "pyarrow":
         try:
             out = pl.DataFrame(df) if hasattr(df, "__arrow_c_stream__") else pl.from_arrow(df)
         except (pl.exceptions.PolarsError, TypeError, ValueError) as e:
-            raise InputError(f"{name}: cannot read the {type(df).__name__} as a table: "
-                             f"{e}") from None
+            raise InputError(
+                f"{name}: cannot read the {type(df).__name__} as a table: {e}"
+            ) from None
         if isinstance(out, pl.DataFrame):
             return out
-    raise InputError(f"{name} must be a polars DataFrame (or a LazyFrame, a pyarrow Table or "
-                     f"any object with __arrow_c_stream__), got {type(df).__name__}")
+    raise InputError(
+        f"{name} must be a polars DataFrame (or a LazyFrame, a pyarrow Table or "
+        f"any object with __arrow_c_stream__), got {type(df).__name__}"
+    )
 
 
 def require_columns(df: Any, cols: Sequence[str], what: str, hint: str = "") -> None:
@@ -444,7 +525,8 @@ def require_columns(df: Any, cols: Sequence[str], what: str, hint: str = "") -> 
     if missing:
         raise SchemaError(
             f"{what}: missing column(s): {missing} not found; the table has {df.columns}. "
-            + (hint or "Rename your columns or pass their names as parameters"))
+            + (hint or "Rename your columns or pass their names as parameters")
+        )
 
 
 def finite_columns(df: Any, cols: Sequence[str], what: str, nonneg: bool = False) -> None:
@@ -470,24 +552,31 @@ def finite_columns(df: Any, cols: Sequence[str], what: str, nonneg: bool = False
     if all(fine(c) for c in cols):
         return
     bad_expr = {c: pl.col(c).is_null() | ~pl.col(c).cast(pl.Float64).is_finite() for c in cols}
-    bad = df.select([e.arg_max().alias(c) for c, e in bad_expr.items()]
-                    + [e.any().alias(f"__any_{c}") for c, e in bad_expr.items()]).row(0, named=True)
+    bad = df.select(
+        [e.arg_max().alias(c) for c, e in bad_expr.items()]
+        + [e.any().alias(f"__any_{c}") for c, e in bad_expr.items()]
+    ).row(0, named=True)
     for c in cols:
         if bad[f"__any_{c}"]:
             row = int(bad[c])
-            raise InputError(f"{what}: column '{c}' has a null or non-finite value "
-                             f"({df[c][row]}) at row {row}; fill or drop it first")
+            raise InputError(
+                f"{what}: column '{c}' has a null or non-finite value "
+                f"({df[c][row]}) at row {row}; fill or drop it first"
+            )
     if nonneg:
         for c in cols:
-            neg = df.select((pl.col(c) < 0).arg_max().alias("i"),
-                            (pl.col(c) < 0).any().alias("a")).row(0)
+            neg = df.select(
+                (pl.col(c) < 0).arg_max().alias("i"), (pl.col(c) < 0).any().alias("a")
+            ).row(0)
             if neg[1]:
-                raise InputError(f"{what}: column '{c}' is negative at row {neg[0]}; support "
-                                 "must be >= 0")
+                raise InputError(
+                    f"{what}: column '{c}' is negative at row {neg[0]}; support must be >= 0"
+                )
 
 
 # ---------------------------------------------------------------------------------------------
 # renamed keywords (kept one release with a DeprecationWarning)
+
 
 class _Unset:
     def __repr__(self) -> str:
@@ -509,8 +598,9 @@ def _outside_stacklevel() -> int:
     return level
 
 
-def renamed(where: str, new: str, new_value: Any, old: str, old_value: Any,
-            default: Any = None) -> Any:
+def renamed(
+    where: str, new: str, new_value: Any, old: str, old_value: Any, default: Any = None
+) -> Any:
     """The value of keyword ``new`` when the caller may still use its old name ``old``.
 
     ``old_value`` is :data:`UNSET` unless the caller passed ``old``; then it warns
@@ -520,6 +610,9 @@ def renamed(where: str, new: str, new_value: Any, old: str, old_value: Any,
         return new_value
     if new_value is not UNSET and new_value is not default:
         raise InputError(f"{where}: pass {new}= only ({old}= is its old name)")
-    warnings.warn(f"{where}: {old}= is deprecated and will be removed in the next release; "
-                  f"use {new}=", DeprecationWarning, stacklevel=_outside_stacklevel())
+    warnings.warn(
+        f"{where}: {old}= is deprecated and will be removed in the next release; use {new}=",
+        DeprecationWarning,
+        stacklevel=_outside_stacklevel(),
+    )
     return old_value

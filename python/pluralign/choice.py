@@ -95,9 +95,13 @@ def _check_candidate(c: Any, where: str) -> None:
     """A candidate id is a hashable scalar: not None / NaN, not a list, set or dict."""
     if c is None or (isinstance(c, float) and np.isnan(c)):
         raise InputError(f"{where}: {c!r} is not a valid candidate id (missing value)")
-    if isinstance(c, (list, set, frozenset, dict, tuple, np.ndarray)) or not isinstance(c, Hashable):
-        raise InputError(f"{where}: a {type(c).__name__} ({c!r}) is not a valid candidate id; "
-                         "ids must be strings or numbers")
+    if isinstance(c, (list, set, frozenset, dict, tuple, np.ndarray)) or not isinstance(
+        c, Hashable
+    ):
+        raise InputError(
+            f"{where}: a {type(c).__name__} ({c!r}) is not a valid candidate id; "
+            "ids must be strings or numbers"
+        )
     if isinstance(c, complex):
         raise InputError(f"{where}: a complex number ({c!r}) is not a valid candidate id")
 
@@ -140,7 +144,9 @@ def _weights_array(weights: Any, n: int) -> np.ndarray | None:
         raise InputError(f"weights must have one value per ballot ({n}), got shape {w.shape}")
     bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
     if bad.size:
-        raise InputError(f"weight of ballot {int(bad[0])} is {w[bad[0]]}; weights must be finite and >= 0")
+        raise InputError(
+            f"weight of ballot {int(bad[0])} is {w[bad[0]]}; weights must be finite and >= 0"
+        )
     return w
 
 
@@ -148,10 +154,14 @@ def _tie_break(tb: TieBreak, candidates: list[Hashable]) -> dict[str, Any]:
     if tb is None:
         return {"tb_kind": "none"}
     if isinstance(tb, bool):
-        raise InputError(f"tie_break must be None, 'lexicographic', a list of candidates or an int seed; got {tb!r}")
+        raise InputError(
+            f"tie_break must be None, 'lexicographic', a list of candidates or an int seed; got {tb!r}"
+        )
     if isinstance(tb, str):
         if tb != "lexicographic":
-            raise InputError(f"tie_break must be None, 'lexicographic', a list of candidates or an int seed; got {tb!r}")
+            raise InputError(
+                f"tie_break must be None, 'lexicographic', a list of candidates or an int seed; got {tb!r}"
+            )
         return {"tb_kind": "lexicographic"}
     if isinstance(tb, (int, np.integer)):
         if tb < 0:
@@ -200,7 +210,9 @@ def _result(rule: str, out: _core.RuleOutcome, candidates: list[Hashable]) -> Re
     )
 
 
-def _ballot_arrays(ballots: Sequence[Any], index: dict[Hashable, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _ballot_arrays(
+    ballots: Sequence[Any], index: dict[Hashable, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Flatten Python ballots (lists of tiers; a tier is an id or a collection of ids)."""
     values: list[int] = []
     tier_off = [0]
@@ -213,7 +225,11 @@ def _ballot_arrays(ballots: Sequence[Any], index: dict[Hashable, int]) -> tuple[
             raise InputError(f"ballot {b} is empty; a ranking needs at least one candidate")
         ballot_start = len(values)
         for tier in tiers:
-            members = [tier] if isinstance(tier, (str, bytes)) or not isinstance(tier, Iterable) else list(tier)
+            members = (
+                [tier]
+                if isinstance(tier, (str, bytes)) or not isinstance(tier, Iterable)
+                else list(tier)
+            )
             if not members:
                 raise InputError(f"ballot {b} has an empty tier")
             for c in members:
@@ -223,17 +239,24 @@ def _ballot_arrays(ballots: Sequence[Any], index: dict[Hashable, int]) -> tuple[
                     known = False
                 if not known:
                     _check_candidate(c, f"ballot {b}")
-                    raise InputError(f"ballot {b} ranks unknown candidate {c!r}; candidates are {list(index)}")
+                    raise InputError(
+                        f"ballot {b} ranks unknown candidate {c!r}; candidates are {list(index)}"
+                    )
                 if index[c] in values[ballot_start:]:
                     raise InputError(f"ballot {b} lists candidate {c!r} more than once")
                 values.append(index[c])
             tier_off.append(len(values))
         ballot_off.append(len(tier_off) - 1)
-    return (np.asarray(values, dtype=np.int64), np.asarray(tier_off, dtype=np.int64),
-            np.asarray(ballot_off, dtype=np.int64))
+    return (
+        np.asarray(values, dtype=np.int64),
+        np.asarray(tier_off, dtype=np.int64),
+        np.asarray(ballot_off, dtype=np.int64),
+    )
 
 
-def _series_arrays(s: pl.Series, index: dict[Hashable, int], column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _series_arrays(
+    s: pl.Series, index: dict[Hashable, int], column: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Flatten a list[list[id]] column without a Python loop over ballots."""
     if not (isinstance(s.dtype, pl.List) and isinstance(s.dtype.inner, pl.List)):
         raise SchemaError(f"column '{column}' must be list[list[candidate]] (tiers), got {s.dtype}")
@@ -241,7 +264,9 @@ def _series_arrays(s: pl.Series, index: dict[Hashable, int], column: str) -> tup
         raise InputError(f"column '{column}' is null at row {int(s.is_null().arg_max() or 0)}")
     lens = s.list.len()
     if (lens == 0).any():
-        raise InputError(f"column '{column}': ranking at row {int((lens == 0).arg_max() or 0)} is empty")
+        raise InputError(
+            f"column '{column}': ranking at row {int((lens == 0).arg_max() or 0)} is empty"
+        )
     tiers = s.explode()
     tlens = tiers.list.len()
     if tiers.null_count() or (tlens == 0).any():
@@ -251,9 +276,13 @@ def _series_arrays(s: pl.Series, index: dict[Hashable, int], column: str) -> tup
     vals = tiers.explode()
     keys = list(index)
     try:
-        codes = vals.replace_strict(keys, list(range(len(keys))), default=None, return_dtype=pl.Int64)
+        codes = vals.replace_strict(
+            keys, list(range(len(keys))), default=None, return_dtype=pl.Int64
+        )
     except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError) as e:
-        raise InputError(f"column '{column}': candidate ids do not match candidates=: {e}") from None
+        raise InputError(
+            f"column '{column}': candidate ids do not match candidates=: {e}"
+        ) from None
     if codes.null_count():
         pos = int(codes.is_null().arg_max() or 0)
         tier = int(np.searchsorted(np.cumsum(tlens.to_numpy()), pos, side="right"))
@@ -266,7 +295,9 @@ def _series_arrays(s: pl.Series, index: dict[Hashable, int], column: str) -> tup
     return values, tier_off, ballot_off
 
 
-def _check_no_repeats(values: np.ndarray, starts: np.ndarray, keys: list[Hashable], what: str) -> None:
+def _check_no_repeats(
+    values: np.ndarray, starts: np.ndarray, keys: list[Hashable], what: str
+) -> None:
     """InputError naming the first ballot that lists a candidate twice."""
     per_ballot = np.diff(starts)
     ballot = np.repeat(np.arange(len(per_ballot), dtype=np.int64), per_ballot)
@@ -274,7 +305,9 @@ def _check_no_repeats(values: np.ndarray, starts: np.ndarray, keys: list[Hashabl
     dup = np.flatnonzero(key[1:] == key[:-1])
     if dup.size:
         k = int(key[dup[0]])
-        raise InputError(f"{what}: ballot {k // len(keys)} lists candidate {keys[k % len(keys)]!r} more than once")
+        raise InputError(
+            f"{what}: ballot {k // len(keys)} lists candidate {keys[k % len(keys)]!r} more than once"
+        )
 
 
 def _df_column(df: pl.DataFrame, name: str, what: str) -> pl.Series:
@@ -318,12 +351,21 @@ class Profile:
             n = rankings.height
         else:
             if isinstance(rankings, (str, bytes, Mapping)) or not isinstance(rankings, Iterable):
-                raise InputError(f"rankings must be a polars DataFrame or a list of ballots, got "
-                                 f"{type(rankings).__name__}")
+                raise InputError(
+                    f"rankings must be a polars DataFrame or a list of ballots, got "
+                    f"{type(rankings).__name__}"
+                )
             ballots = list(rankings)
             if candidates is None:
-                seen = _id_set(c for b in ballots if isinstance(b, Iterable) and not isinstance(b, (str, bytes))
-                               for t in b for c in ([t] if isinstance(t, (str, bytes)) or not isinstance(t, Iterable) else t))
+                seen = _id_set(
+                    c
+                    for b in ballots
+                    if isinstance(b, Iterable) and not isinstance(b, (str, bytes))
+                    for t in b
+                    for c in (
+                        [t] if isinstance(t, (str, bytes)) or not isinstance(t, Iterable) else t
+                    )
+                )
                 candidates = _sorted_ids(seen)
             index = _candidate_index(candidates)
             values, toff, boff = _ballot_arrays(ballots, index)
@@ -334,19 +376,31 @@ class Profile:
         from . import _validate as _v
 
         threads = _v.threads(threads)  # a negative count would overflow the unsigned conversion
-        return cls(_core._Profile.from_nested(len(index), values, toff, boff, w, threads), list(index))
+        return cls(
+            _core._Profile.from_nested(len(index), values, toff, boff, w, threads), list(index)
+        )
 
     @classmethod
-    def from_ranks(cls, ranks: Any, *, candidates: Sequence[Hashable] | None = None,
-                   weights: Any = None, threads: int | None = None) -> Profile:
+    def from_ranks(
+        cls,
+        ranks: Any,
+        *,
+        candidates: Sequence[Hashable] | None = None,
+        weights: Any = None,
+        threads: int | None = None,
+    ) -> Profile:
         """From an n x m array: ``ranks[i, c]`` is the rank voter i gives candidate c (smaller is
         better, equal values tie, negative = unranked, below every ranked candidate)."""
         try:
             r = np.asarray(ranks)
         except (TypeError, ValueError) as e:
-            raise InputError(f"ranks must be a 2-D integer array (voters x candidates): {e}") from None
+            raise InputError(
+                f"ranks must be a 2-D integer array (voters x candidates): {e}"
+            ) from None
         if r.ndim != 2 or not (np.issubdtype(r.dtype, np.integer) or r.size == 0):
-            raise InputError(f"ranks must be a 2-D integer array (voters x candidates), got {r.dtype} {r.shape}")
+            raise InputError(
+                f"ranks must be a 2-D integer array (voters x candidates), got {r.dtype} {r.shape}"
+            )
         if r.dtype.kind == "u":  # beyond int64 a rank would wrap to a negative (unranked) value
             from . import _validate as _v
 
@@ -377,7 +431,11 @@ class Profile:
             raise InputError("comparisons must be a polars DataFrame")
         a = _df_column(comparisons, chosen, "comparisons")
         b = _df_column(comparisons, rejected, "comparisons")
-        w = comparisons.get_column(weight).cast(pl.Float64) if weight in comparisons.columns else pl.repeat(1.0, comparisons.height, eager=True)
+        w = (
+            comparisons.get_column(weight).cast(pl.Float64)
+            if weight in comparisons.columns
+            else pl.repeat(1.0, comparisons.height, eager=True)
+        )
         if comparisons.height == 0:
             raise InputError("comparisons is empty: a profile needs at least one comparison")
         keep = pl.Series([True] * comparisons.height, dtype=pl.Boolean)
@@ -386,7 +444,9 @@ class Profile:
         a, b, w = a.filter(keep), b.filter(keep), w.filter(keep)
         for name, s in ((chosen, a), (rejected, b)):
             if s.null_count():
-                raise InputError(f"column '{name}' is null at row {int(s.is_null().arg_max() or 0)}")
+                raise InputError(
+                    f"column '{name}' is null at row {int(s.is_null().arg_max() or 0)}"
+                )
         if candidates is None:
             candidates = _sorted_ids(pl.concat([a, b]).unique())
         index = _candidate_index(candidates)
@@ -396,7 +456,9 @@ class Profile:
             c = s.replace_strict(keys, list(range(len(keys))), default=None, return_dtype=pl.Int64)
             if c.null_count():
                 pos = int(c.is_null().arg_max() or 0)
-                raise InputError(f"column '{name}': unknown candidate {s[pos]!r} (not in candidates)")
+                raise InputError(
+                    f"column '{name}': unknown candidate {s[pos]!r} (not in candidates)"
+                )
             codes.append(np.ascontiguousarray(c.to_numpy(), dtype=np.int64))
         wa = _weights_array(w.to_numpy(), len(w))
         return cls(_core._Profile.from_comparisons(len(keys), codes[0], codes[1], wa), keys)
@@ -430,10 +492,21 @@ class Profile:
         values, toff, boff = _series_arrays(s, index, ranking)
         labels = _sorted_ids(g.unique())
         codes = g.replace_strict(labels, list(range(len(labels))), return_dtype=pl.Int64).to_numpy()
-        w = rankings.get_column(weight).cast(pl.Float64).to_numpy() if weight in rankings.columns else None
+        w = (
+            rankings.get_column(weight).cast(pl.Float64).to_numpy()
+            if weight in rankings.columns
+            else None
+        )
         w = _weights_array(w, rankings.height)
         inners = _core._Profile.from_nested_grouped(
-            len(index), values, toff, boff, np.ascontiguousarray(codes, dtype=np.int64), len(labels), w, threads
+            len(index),
+            values,
+            toff,
+            boff,
+            np.ascontiguousarray(codes, dtype=np.int64),
+            len(labels),
+            w,
+            threads,
         )
         return {lab: cls(p, list(index)) for lab, p in zip(labels, inners)}
 
@@ -468,14 +541,18 @@ class Profile:
     def ballots(self) -> list[tuple[list[frozenset], float]]:
         """Distinct ballots as (tiers, weight); the last tier holds unlisted candidates."""
         c = self.candidates
-        return [([frozenset(c[i] for i in t) for t in tiers], w) for tiers, w in self._inner.ballots()]
+        return [
+            ([frozenset(c[i] for i in t) for t in tiers], w) for tiers, w in self._inner.ballots()
+        ]
 
     def merge(self, other: Profile) -> Profile:
         """The profile of both ballot sets (exact; candidates must be the same list)."""
         if not isinstance(other, Profile):
             raise InputError(f"can only merge a Profile, got {type(other).__name__}")
         if other.candidates != self.candidates:
-            raise InputError("profiles have different candidates; build both with the same candidates=")
+            raise InputError(
+                "profiles have different candidates; build both with the same candidates="
+            )
         return Profile(self._inner.merge(other._inner), self.candidates)
 
     def __getstate__(self) -> dict:
@@ -487,7 +564,9 @@ class Profile:
 
     def __repr__(self) -> str:
         kind = "pairwise-only" if self.pairwise_only else f"{self.n_ballots} distinct ballots"
-        return f"Profile({self.n_candidates} candidates, {kind}, total weight {self.total_weight:g})"
+        return (
+            f"Profile({self.n_candidates} candidates, {kind}, total weight {self.total_weight:g})"
+        )
 
 
 def _sorted_ids(values: Iterable[Any]) -> list[Hashable]:
@@ -551,8 +630,12 @@ def llull(profile: Profile) -> Result:
 
 MinimaxStrength = Literal["margin", "winning", "pairwise_opposition"]
 # the kernel's names of the strengths (it predates the shared vocabulary of schulze)
-_MINIMAX_KERNEL = {"margin": "margins", "winning": "winning_votes",
-                   "winning_votes": "winning_votes", "pairwise_opposition": "pairwise_opposition"}
+_MINIMAX_KERNEL = {
+    "margin": "margins",
+    "winning": "winning_votes",
+    "winning_votes": "winning_votes",
+    "pairwise_opposition": "pairwise_opposition",
+}
 
 
 def minimax(profile: Profile, strength: MinimaxStrength = "margin") -> Result:
@@ -564,17 +647,21 @@ def minimax(profile: Profile, strength: MinimaxStrength = "margin") -> Result:
     if strength == "margins":
         import warnings
 
-        warnings.warn('minimax: strength="margins" is deprecated and will be removed in the next '
-                      'release; use strength="margin"', DeprecationWarning,
-                      stacklevel=_v._outside_stacklevel())
+        warnings.warn(
+            'minimax: strength="margins" is deprecated and will be removed in the next '
+            'release; use strength="margin"',
+            DeprecationWarning,
+            stacklevel=_v._outside_stacklevel(),
+        )
         strength = "margin"
     _v.option(strength, "strength", (*MinimaxStrength.__args__, "winning_votes"))
     return _rule("minimax", profile, minimax_strength=_MINIMAX_KERNEL[strength])
 
 
-def schulze(profile: Profile,
-            strength: Literal["margin", "margins", "winning", "winning_votes", "ratio"] = "margin"
-            ) -> Result:
+def schulze(
+    profile: Profile,
+    strength: Literal["margin", "margins", "winning", "winning_votes", "ratio"] = "margin",
+) -> Result:
     """Schulze beat-path method (Schulze 2011).
 
     ``strength`` measures a link ``a -> b`` (only where a majority prefers a to b):
@@ -599,7 +686,9 @@ def ranked_pairs_all(profile: Profile) -> Result:
     return _rule("ranked_pairs_all", profile)
 
 
-def kemeny(profile: Profile, method: Literal["exact", "local_search"] = "exact", tie_break: TieBreak = None) -> Result:
+def kemeny(
+    profile: Profile, method: Literal["exact", "local_search"] = "exact", tie_break: TieBreak = None
+) -> Result:
     """Kemeny–Young: the ranking(s) maximizing agreement with the ballots. ``exact`` is dynamic
     programming over subsets (LimitError above 20 candidates); ``local_search`` is a heuristic."""
     return _rule("kemeny", profile, tie_break=tie_break, kemeny_method=method)
@@ -703,7 +792,9 @@ def stv(
     if transfer not in ("wigm", "gregory", "meek"):
         raise InputError(f"transfer must be 'wigm', 'gregory' or 'meek', got {transfer!r}")
     if surplus_order not in ("largest", "simultaneous"):
-        raise InputError(f"surplus_order must be 'largest' or 'simultaneous', got {surplus_order!r}")
+        raise InputError(
+            f"surplus_order must be 'largest' or 'simultaneous', got {surplus_order!r}"
+        )
     look = "none"
     tb_kw: dict[str, Any]
     if isinstance(tie_break, str) and tie_break in ("backward", "forward"):
@@ -736,7 +827,9 @@ def stv(
                 quota=float(rd.quota),
                 elected=[c[j] for j in rd.elected],
                 eliminated=[c[j] for j in rd.eliminated],
-                transfers=[(c[a], None if b is None else c[b], float(v)) for a, b, v in rd.transfers],
+                transfers=[
+                    (c[a], None if b is None else c[b], float(v)) for a, b, v in rd.transfers
+                ],
                 keep={c[j]: float(v) for j, v in enumerate(rd.keep)} if rd.keep else None,
                 tie=bool(rd.tie),
             )
@@ -815,20 +908,29 @@ def schwartz_set(profile: Profile) -> frozenset:
     return frozenset(_set("schwartz_set", profile))
 
 
-def uncovered_set(profile: Profile,
-                  covering: Literal["gillies", "miller", "mckelvey"] = "gillies") -> frozenset:
+def uncovered_set(
+    profile: Profile, covering: Literal["gillies", "miller", "mckelvey"] = "gillies"
+) -> frozenset:
     """Candidates no other candidate covers (Gillies, Miller or McKelvey covering)."""
     return frozenset(_set("uncovered_set", profile, covering=covering))
 
 
 # -- cardinal rules ---------------------------------------------------------------------
-def _cardinal(name: str, utilities: Any, candidates: Sequence[Hashable] | None, weights: Any,
-              tie_break: TieBreak, range: tuple[float, float] | None = None) -> Result:
+def _cardinal(
+    name: str,
+    utilities: Any,
+    candidates: Sequence[Hashable] | None,
+    weights: Any,
+    tie_break: TieBreak,
+    range: tuple[float, float] | None = None,
+) -> Result:
     if isinstance(utilities, pl.DataFrame):
         cands: list[Hashable] = list(utilities.columns) if candidates is None else list(candidates)
         for c in utilities.columns:
             if not utilities.schema[c].is_numeric():
-                raise SchemaError(f"utilities column '{c}' has type {utilities.schema[c]}; must be numeric")
+                raise SchemaError(
+                    f"utilities column '{c}' has type {utilities.schema[c]}; must be numeric"
+                )
         arr = utilities.to_numpy().astype(np.float64)
     else:
         try:
@@ -836,60 +938,110 @@ def _cardinal(name: str, utilities: Any, candidates: Sequence[Hashable] | None, 
 
             arr = _v.numeric_array(utilities, "utilities")
         except (TypeError, ValueError) as e:
-            raise InputError(f"utilities must be a numeric voters x candidates matrix: {e}") from None
-        cands = list(builtins.range(arr.shape[1])) if candidates is None and arr.ndim == 2 else list(candidates or [])
+            raise InputError(
+                f"utilities must be a numeric voters x candidates matrix: {e}"
+            ) from None
+        cands = (
+            list(builtins.range(arr.shape[1]))
+            if candidates is None and arr.ndim == 2
+            else list(candidates or [])
+        )
     if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise InputError(f"utilities must be a non-empty voters x candidates matrix, got shape {arr.shape}")
+        raise InputError(
+            f"utilities must be a non-empty voters x candidates matrix, got shape {arr.shape}"
+        )
     if len(cands) != arr.shape[1]:
-        raise InputError(f"candidates has {len(cands)} ids but utilities has {arr.shape[1]} columns")
+        raise InputError(
+            f"candidates has {len(cands)} ids but utilities has {arr.shape[1]} columns"
+        )
     _candidate_index(cands)
     bad = np.argwhere(~np.isfinite(arr))
     if bad.size:
         i, j = (int(v) for v in bad[0])
-        raise InputError(f"utilities row {i} (voter), candidate {cands[j]!r}: value {arr[i, j]} is not finite")
+        raise InputError(
+            f"utilities row {i} (voter), candidate {cands[j]!r}: value {arr[i, j]} is not finite"
+        )
     w = _weights_array(weights, arr.shape[0])
-    out = _core.cardinal_rule(np.ascontiguousarray(arr), name, w, range, **_tie_break(tie_break, cands))
+    out = _core.cardinal_rule(
+        np.ascontiguousarray(arr), name, w, range, **_tie_break(tie_break, cands)
+    )
     return _result(name, out, cands)
 
 
-def score_voting(utilities: Any, *, candidates: Sequence[Hashable] | None = None, weights: Any = None,
-                 range: tuple[float, float] | None = None, tie_break: TieBreak = None) -> Result:
+def score_voting(
+    utilities: Any,
+    *,
+    candidates: Sequence[Hashable] | None = None,
+    weights: Any = None,
+    range: tuple[float, float] | None = None,
+    tie_break: TieBreak = None,
+) -> Result:
     """Score (range) voting: highest total score; ``range=(lo, hi)`` validates the scores."""
     return _cardinal("score_voting", utilities, candidates, weights, tie_break, range)
 
 
-def utilitarian(utilities: Any, *, candidates: Sequence[Hashable] | None = None, weights: Any = None,
-                tie_break: TieBreak = None) -> Result:
+def utilitarian(
+    utilities: Any,
+    *,
+    candidates: Sequence[Hashable] | None = None,
+    weights: Any = None,
+    tie_break: TieBreak = None,
+) -> Result:
     """Utilitarian welfare: the candidate with the largest total utility."""
     return _cardinal("utilitarian", utilities, candidates, weights, tie_break)
 
 
-def nash(utilities: Any, *, candidates: Sequence[Hashable] | None = None, weights: Any = None,
-         tie_break: TieBreak = None) -> Result:
+def nash(
+    utilities: Any,
+    *,
+    candidates: Sequence[Hashable] | None = None,
+    weights: Any = None,
+    tie_break: TieBreak = None,
+) -> Result:
     """Nash welfare: the largest product of utilities (utilities must be >= 0)."""
     return _cardinal("nash", utilities, candidates, weights, tie_break)
 
 
-def egalitarian(utilities: Any, *, candidates: Sequence[Hashable] | None = None, weights: Any = None,
-                tie_break: TieBreak = None) -> Result:
+def egalitarian(
+    utilities: Any,
+    *,
+    candidates: Sequence[Hashable] | None = None,
+    weights: Any = None,
+    tie_break: TieBreak = None,
+) -> Result:
     """Egalitarian (maximin) welfare: the largest minimum utility."""
     return _cardinal("egalitarian", utilities, candidates, weights, tie_break)
 
 
-def leximin(utilities: Any, *, candidates: Sequence[Hashable] | None = None, weights: Any = None,
-            tie_break: TieBreak = None) -> Result:
+def leximin(
+    utilities: Any,
+    *,
+    candidates: Sequence[Hashable] | None = None,
+    weights: Any = None,
+    tie_break: TieBreak = None,
+) -> Result:
     """Leximin: maximin, ties broken by the second-smallest utility, and so on."""
     return _cardinal("leximin", utilities, candidates, weights, tie_break)
 
 
-def star(utilities: Any, *, candidates: Sequence[Hashable] | None = None, weights: Any = None,
-         tie_break: TieBreak = None) -> Result:
+def star(
+    utilities: Any,
+    *,
+    candidates: Sequence[Hashable] | None = None,
+    weights: Any = None,
+    tie_break: TieBreak = None,
+) -> Result:
     """STAR voting: the two highest score totals go to an automatic runoff."""
     return _cardinal("star", utilities, candidates, weights, tie_break)
 
 
-def majority_judgment(utilities: Any, *, candidates: Sequence[Hashable] | None = None, weights: Any = None,
-                      tie_break: TieBreak = None) -> Result:
+def majority_judgment(
+    utilities: Any,
+    *,
+    candidates: Sequence[Hashable] | None = None,
+    weights: Any = None,
+    tie_break: TieBreak = None,
+) -> Result:
     """Majority judgment (Balinski & Laraki): highest median grade, majority-gauge tie-break."""
     return _cardinal("majority_judgment", utilities, candidates, weights, tie_break)
 
@@ -903,14 +1055,17 @@ class ApprovalProfile:
         self.candidates: list[Hashable] = list(candidates)
 
     @classmethod
-    def from_sets(cls, ballots: Any, *, candidates: Sequence[Hashable] | None = None,
-                  weights: Any = None) -> ApprovalProfile:
+    def from_sets(
+        cls, ballots: Any, *, candidates: Sequence[Hashable] | None = None, weights: Any = None
+    ) -> ApprovalProfile:
         """From approval sets: a list of iterables of candidate ids, or a polars list Series."""
         if isinstance(ballots, (str, bytes)):
             raise InputError(f"ballots must be a list of approval sets, got the text {ballots!r}")
         if isinstance(ballots, Mapping) or not isinstance(ballots, (Iterable, pl.Series)):
-            raise InputError(f"ballots must be a list of approval sets or a polars list Series, "
-                             f"got {type(ballots).__name__}")
+            raise InputError(
+                f"ballots must be a list of approval sets or a polars list Series, "
+                f"got {type(ballots).__name__}"
+            )
         if isinstance(ballots, pl.Series):
             rows = ballots.to_list()
         else:
@@ -919,12 +1074,15 @@ class ApprovalProfile:
                 if isinstance(r, (str, bytes)):
                     raise InputError(
                         f"approval ballot {b} is the text {r!r}, not a set of ids (it would "
-                        f"become its characters); write {{{r!r}}} or [{r!r}]")
+                        f"become its characters); write {{{r!r}}} or [{r!r}]"
+                    )
                 if r is None:
                     raise InputError(f"approval ballot {b} is null")
                 if isinstance(r, Mapping) or not isinstance(r, Iterable):
-                    raise InputError(f"approval ballot {b} must be a set or list of ids, got "
-                                     f"{type(r).__name__} {r!r}")
+                    raise InputError(
+                        f"approval ballot {b} must be a set or list of ids, got "
+                        f"{type(r).__name__} {r!r}"
+                    )
                 rows.append(list(r))
         if not rows:
             raise InputError("no approval ballots: a profile needs at least one voter")
@@ -956,20 +1114,27 @@ class ApprovalProfile:
         return cls(inner, list(index))
 
     @classmethod
-    def from_matrix(cls, approvals: Any, *, candidates: Sequence[Hashable] | None = None,
-                    weights: Any = None) -> ApprovalProfile:
+    def from_matrix(
+        cls, approvals: Any, *, candidates: Sequence[Hashable] | None = None, weights: Any = None
+    ) -> ApprovalProfile:
         """From an n x m 0/1 (or bool) matrix."""
         a = np.asarray(approvals)
         if a.ndim != 2 or a.shape[0] == 0:
-            raise InputError(f"approvals must be a non-empty voters x candidates matrix, got shape {a.shape}")
+            raise InputError(
+                f"approvals must be a non-empty voters x candidates matrix, got shape {a.shape}"
+            )
         if not np.isin(a, (0, 1)).all():
             raise InputError("approvals must contain only 0/1 (or bool) values")
         cands = list(range(a.shape[1])) if candidates is None else list(candidates)
         if len(cands) != a.shape[1]:
-            raise InputError(f"candidates has {len(cands)} ids but approvals has {a.shape[1]} columns")
+            raise InputError(
+                f"candidates has {len(cands)} ids but approvals has {a.shape[1]} columns"
+            )
         _candidate_index(cands)
         w = _weights_array(weights, a.shape[0])
-        return cls(_core._ApprovalProfile.from_matrix(np.ascontiguousarray(a, dtype=np.uint8), w), cands)
+        return cls(
+            _core._ApprovalProfile.from_matrix(np.ascontiguousarray(a, dtype=np.uint8), w), cands
+        )
 
     @property
     def n_candidates(self) -> int:
@@ -1029,15 +1194,23 @@ def _check_k(k: Any) -> None:
         raise InputError(f"k must be a non-negative int, got {k!r}")
 
 
-def _committee(name: str, ap: ApprovalProfile, k: int, tie_break: TieBreak = None, **kw: Any) -> CommitteeResult:
+def _committee(
+    name: str, ap: ApprovalProfile, k: int, tie_break: TieBreak = None, **kw: Any
+) -> CommitteeResult:
     ap = _approval_profile(ap)
     _check_k(k)
     if k > ap.n_candidates:
         raise InputError(f"k = {k} is larger than the number of candidates ({ap.n_candidates})")
     c = ap.candidates
     r = _core.committee_rule(ap._inner, name, int(k), **kw, **_tie_break(tie_break, c))
-    return CommitteeResult(name, frozenset(c[i] for i in r.committee), [c[i] for i in r.order],
-                           {x: float(s) for x, s in zip(c, r.scores)}, r.value, r.tie_break)
+    return CommitteeResult(
+        name,
+        frozenset(c[i] for i in r.committee),
+        [c[i] for i in r.order],
+        {x: float(s) for x, s in zip(c, r.scores)},
+        r.value,
+        r.tie_break,
+    )
 
 
 def approval(ap: ApprovalProfile, tie_break: TieBreak = None) -> Result:
@@ -1045,7 +1218,13 @@ def approval(ap: ApprovalProfile, tie_break: TieBreak = None) -> Result:
     ap = _approval_profile(ap)
     r = _core.committee_rule(ap._inner, "approval", 1, **_tie_break(tie_break, ap.candidates))
     c = ap.candidates
-    return Result("approval", frozenset(c[i] for i in r.committee), None, dict(zip(c, map(float, r.scores))), r.tie_break)
+    return Result(
+        "approval",
+        frozenset(c[i] for i in r.committee),
+        None,
+        dict(zip(c, map(float, r.scores))),
+        r.tie_break,
+    )
 
 
 def av(ap: ApprovalProfile, k: int, tie_break: TieBreak = None) -> CommitteeResult:
@@ -1061,13 +1240,16 @@ def sav(ap: ApprovalProfile, k: int, tie_break: TieBreak = None) -> CommitteeRes
 def _thiele_method(ap: ApprovalProfile, k: int, method: str) -> str:
     if method == "auto":
         from math import comb
+
         return "exact" if comb(ap.n_candidates, k) * max(ap.n_ballots, 1) <= 2e7 else "sequential"
     if method not in ("exact", "sequential"):
         raise InputError(f"method must be 'auto', 'exact' or 'sequential', got {method!r}")
     return method
 
 
-def pav(ap: ApprovalProfile, k: int, method: CommitteeMethod = "auto", tie_break: TieBreak = None) -> CommitteeResult:
+def pav(
+    ap: ApprovalProfile, k: int, method: CommitteeMethod = "auto", tie_break: TieBreak = None
+) -> CommitteeResult:
     """Proportional Approval Voting (Thiele weights 1, 1/2, 1/3, ...): exact for small
     instances (``auto``), sequential PAV for large ones."""
     ap = _approval_profile(ap)
@@ -1075,7 +1257,9 @@ def pav(ap: ApprovalProfile, k: int, method: CommitteeMethod = "auto", tie_break
     return _committee("pav", ap, k, tie_break, method=_thiele_method(ap, k, method))
 
 
-def chamberlin_courant(ap: ApprovalProfile, k: int, method: CommitteeMethod = "auto", tie_break: TieBreak = None) -> CommitteeResult:
+def chamberlin_courant(
+    ap: ApprovalProfile, k: int, method: CommitteeMethod = "auto", tie_break: TieBreak = None
+) -> CommitteeResult:
     """Approval Chamberlin–Courant: maximize the weight of voters with an approved member."""
     ap = _approval_profile(ap)
     _check_k(k)
@@ -1087,13 +1271,16 @@ def seq_phragmen(ap: ApprovalProfile, k: int, tie_break: TieBreak = None) -> Com
     return _committee("seq_phragmen", ap, k, tie_break=tie_break)
 
 
-def equal_shares(ap: ApprovalProfile, k: int, completion: str | None = "seq_phragmen",
-                 tie_break: TieBreak = None) -> CommitteeResult:
+def equal_shares(
+    ap: ApprovalProfile, k: int, completion: str | None = "seq_phragmen", tie_break: TieBreak = None
+) -> CommitteeResult:
     """Method of Equal Shares (Peters & Skowron 2020). Seats the budget cannot buy are filled by
     ``completion``: ``"seq_phragmen"`` (as abcvoting's ``equal-shares``), ``"av"``,
     ``"increment"`` (rerun with the budget of a virtual committee of size k+1, k+2, ... until k
     seats are bought; Peters, Pierczyński & Skowron 2021), or ``None`` (may return < k members)."""
-    return _committee("equal_shares", ap, k, tie_break, completion="none" if completion is None else completion)
+    return _committee(
+        "equal_shares", ap, k, tie_break, completion="none" if completion is None else completion
+    )
 
 
 def rev_seq_pav(ap: ApprovalProfile, k: int, tie_break: TieBreak = None) -> CommitteeResult:
@@ -1198,7 +1385,9 @@ def is_ejr(ap: ApprovalProfile, committee: Iterable[Hashable]) -> bool:
 
 
 # -- axioms -----------------------------------------------------------------------------
-def random_profile(n: int, m: int, *, seed: int = 0, ties: bool = False, truncate: bool = False) -> Profile:
+def random_profile(
+    n: int, m: int, *, seed: int = 0, ties: bool = False, truncate: bool = False
+) -> Profile:
     """An impartial-culture profile (uniform random rankings), optionally with random ties and
     truncation, for axiom checks and tests. ``n * m`` is limited to 10**7 (a LimitError)."""
     from . import _validate as _v
@@ -1206,8 +1395,10 @@ def random_profile(n: int, m: int, *, seed: int = 0, ties: bool = False, truncat
     n = _v.count(n, "n", 0, 10**7)
     m = _v.count(m, "m", 1, 10**7)
     if n * m > 10**7:
-        raise LimitError(f"random_profile({n}, {m}) would draw {n * m} ranked candidates, above "
-                         "the limit of 10**7; use fewer voters (n) or candidates (m)")
+        raise LimitError(
+            f"random_profile({n}, {m}) would draw {n * m} ranked candidates, above "
+            "the limit of 10**7; use fewer voters (n) or candidates (m)"
+        )
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise InputError(f"seed must be an int, got {seed!r}")
     rng = _random.Random(int(seed))
@@ -1227,7 +1418,14 @@ def random_profile(n: int, m: int, *, seed: int = 0, ties: bool = False, truncat
     return Profile.from_rankings(ballots, candidates=list(range(m)))
 
 
-AXIOMS = ("condorcet_winner", "condorcet_loser", "pareto", "monotonicity", "anonymity", "neutrality")
+AXIOMS = (
+    "condorcet_winner",
+    "condorcet_loser",
+    "pareto",
+    "monotonicity",
+    "anonymity",
+    "neutrality",
+)
 
 
 @dataclass(frozen=True)
@@ -1249,13 +1447,17 @@ def _winners(rule: Callable[[Profile], Result], p: Profile) -> frozenset:
     return rule(p).winners
 
 
-def _check_one(rule: Callable[[Profile], Result], p: Profile, axiom: str, rng: _random.Random) -> Counterexample | None:
+def _check_one(
+    rule: Callable[[Profile], Result], p: Profile, axiom: str, rng: _random.Random
+) -> Counterexample | None:
     w = _winners(rule, p)
     c = p.candidates
     if axiom == "condorcet_winner":
         cw = condorcet_winner(p)
         if cw is not None and w != frozenset([cw]):
-            return Counterexample(axiom, p, f"Condorcet winner {cw!r} but the rule picks {sorted(map(str, w))}")
+            return Counterexample(
+                axiom, p, f"Condorcet winner {cw!r} but the rule picks {sorted(map(str, w))}"
+            )
     elif axiom == "condorcet_loser":
         cl = condorcet_loser(p)
         if cl is not None and cl in w:
@@ -1266,7 +1468,9 @@ def _check_one(rule: Callable[[Profile], Result], p: Profile, axiom: str, rng: _
         for b in w:
             for a in range(len(c)):
                 if a != c.index(b) and sup[a, c.index(b)] >= total - 1e-9 * max(total, 1):
-                    return Counterexample(axiom, p, f"every ballot prefers {c[a]!r} to winner {b!r}")
+                    return Counterexample(
+                        axiom, p, f"every ballot prefers {c[a]!r} to winner {b!r}"
+                    )
     elif axiom == "anonymity":
         ballots = p.ballots()
         rng.shuffle(ballots)
@@ -1277,9 +1481,13 @@ def _check_one(rule: Callable[[Profile], Result], p: Profile, axiom: str, rng: _
         perm = list(range(len(c)))
         rng.shuffle(perm)
         rename = {c[i]: c[perm[i]] for i in range(len(c))}
-        q = _rebuild([([frozenset(rename[x] for x in t) for t in b], wt) for b, wt in p.ballots()], c)
+        q = _rebuild(
+            [([frozenset(rename[x] for x in t) for t in b], wt) for b, wt in p.ballots()], c
+        )
         if _winners(rule, q) != frozenset(rename[x] for x in w):
-            return Counterexample(axiom, p, f"renaming candidates by {rename} did not rename the winners", q)
+            return Counterexample(
+                axiom, p, f"renaming candidates by {rename} did not rename the winners", q
+            )
     elif axiom == "monotonicity":
         ballots = p.ballots()
         for win in sorted(w, key=c.index):
@@ -1294,7 +1502,9 @@ def _check_one(rule: Callable[[Profile], Result], p: Profile, axiom: str, rng: _
                 new[k] = ([frozenset(t) for t in lifted if t], wt)
                 q = _rebuild(new, c)
                 if win not in _winners(rule, q):
-                    return Counterexample(axiom, p, f"raising winner {win!r} on ballot {k} made it lose", q)
+                    return Counterexample(
+                        axiom, p, f"raising winner {win!r} on ballot {k} made it lose", q
+                    )
     else:
         raise InputError(f"unknown axiom {axiom!r}; choose from {AXIOMS}")
     return None

@@ -15,13 +15,27 @@ from .report.pipeline import PipelineConfig, PipelineResult, run_pipeline
 __all__ = ["MARKER", "demo_config", "run_demo"]
 
 
-def demo_config(out: str | Path = "out/demo", *, n_pairs: int | None = None,
-                train: bool = True, epochs: int = 2, progress: bool = True,
-                debug: bool = False, threads: int | None = None) -> PipelineConfig:
+def demo_config(
+    out: str | Path = "out/demo",
+    *,
+    n_pairs: int | None = None,
+    train: bool = True,
+    epochs: int = 2,
+    progress: bool = True,
+    debug: bool = False,
+    threads: int | None = None,
+) -> PipelineConfig:
     """The pipeline configuration of the demo: shipped Polis votes and HH-RLHF pairs."""
     return PipelineConfig(
-        out=Path(out), polis=data.polis_dir(), pairs=data.hh_rlhf_path(), n_pairs=n_pairs,
-        train=train, epochs=epochs, progress=progress, debug=debug, threads=threads,
+        out=Path(out),
+        polis=data.polis_dir(),
+        pairs=data.hh_rlhf_path(),
+        n_pairs=n_pairs,
+        train=train,
+        epochs=epochs,
+        progress=progress,
+        debug=debug,
+        threads=threads,
         title="pluralign demo: $15/hour in Seattle (Polis) and HH-RLHF harmlessness",
         attribution=data.attribution(),
     )
@@ -48,6 +62,7 @@ def run_demo(out: str | Path = "out/demo", **kw: object) -> PipelineResult:
             (folder / name).unlink(missing_ok=True)
     if own or not any((folder / name).exists() for name in _OWN_FILES):
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / MARKER).write_text("pluralign demo output; `pluralign demo` replaces it\n",
-                                     encoding="utf-8")
+        (folder / MARKER).write_text(
+            "pluralign demo output; `pluralign demo` replaces it\n", encoding="utf-8"
+        )
     return run_pipeline(demo_config(out, **kw))  # type: ignore[arg-type]

@@ -148,10 +148,15 @@ def value_flattening(
     tiers = context.tiers
     for wrow in context.admissible_weights():
         out = _core.edge_batch(
-            cols, context.maximize, b.offsets, [index[t.objective] for t in tiers],
+            cols,
+            context.maximize,
+            b.offsets,
+            [index[t.objective] for t in tiers],
             [np.nan if t.threshold is None else float(t.threshold) for t in tiers],
             [np.nan if t.tolerance is None else float(t.tolerance) for t in tiers],
-            [bool(t.relative) for t in tiers], np.ascontiguousarray(wrow[None, :]), threads,
+            [bool(t.relative) for t in tiers],
+            np.ascontiguousarray(wrow[None, :]),
+            threads,
         )
         picks.append(out.chosen)
     picks_arr = np.column_stack(picks)
@@ -210,13 +215,22 @@ def representation_loss(
     if decisions is None and not isinstance(chosen, str):  # the table under its old keyword
         decisions = _v.renamed("representation_loss", "decisions", None, "chosen", chosen)
         chosen = "chosen"
-    chosen_col = _v.renamed("representation_loss", "chosen", chosen, "chosen_col", chosen_col,
-                            default="chosen")
-    response_id = _v.renamed("representation_loss", "response", response, "response_id",
-                             response_id, default="response_id")
+    chosen_col = _v.renamed(
+        "representation_loss", "chosen", chosen, "chosen_col", chosen_col, default="chosen"
+    )
+    response_id = _v.renamed(
+        "representation_loss",
+        "response",
+        response,
+        "response_id",
+        response_id,
+        default="response_id",
+    )
     if decisions is None:
-        raise InputError("representation_loss needs decisions (a table with prompt_id and the "
-                         "chosen response per prompt)")
+        raise InputError(
+            "representation_loss needs decisions (a table with prompt_id and the "
+            "chosen response per prompt)"
+        )
     chosen = decisions
     for df, what, cols in (
         (group_support, "group_support", [prompt_id, response_id, group, support]),
@@ -229,21 +243,31 @@ def representation_loss(
     if chosen[prompt_id].n_unique() != chosen.height:
         raise InputError(f"decisions has repeated {prompt_id} values; give one choice per prompt")
     skipped = int(chosen[chosen_col].null_count())
-    ch = chosen.filter(pl.col(chosen_col).is_not_null()).select(prompt_id, pl.col(chosen_col).alias(response_id))
+    ch = chosen.filter(pl.col(chosen_col).is_not_null()).select(
+        prompt_id, pl.col(chosen_col).alias(response_id)
+    )
     if ch.height and ch[response_id].dtype != group_support[response_id].dtype:
         raise InputError(
             f"decisions.{chosen_col} has type {ch[response_id].dtype} but group_support.{response_id} has "
             f"{group_support[response_id].dtype}; cast one of them"
         )
     gs = group_support.with_columns(pl.col(support).cast(pl.Float64))
-    best = gs.group_by([prompt_id, group]).agg(pl.col(support).max().alias("__best")).filter(pl.col("__best") > 0)
-    got = gs.join(ch, on=[prompt_id, response_id], how="inner").group_by([prompt_id, group]).agg(
-        pl.col(support).sum().alias("__got")
+    best = (
+        gs.group_by([prompt_id, group])
+        .agg(pl.col(support).max().alias("__best"))
+        .filter(pl.col("__best") > 0)
+    )
+    got = (
+        gs.join(ch, on=[prompt_id, response_id], how="inner")
+        .group_by([prompt_id, group])
+        .agg(pl.col(support).sum().alias("__got"))
     )
     sat = (
         best.join(ch.select(prompt_id), on=prompt_id, how="inner")
         .join(got, on=[prompt_id, group], how="left")
-        .with_columns((pl.col("__got").fill_null(0.0) / pl.col("__best")).clip(0.0, 1.0).alias("satisfaction"))
+        .with_columns(
+            (pl.col("__got").fill_null(0.0) / pl.col("__best")).clip(0.0, 1.0).alias("satisfaction")
+        )
     )
     per_group = (
         sat.group_by(group)
@@ -251,15 +275,27 @@ def representation_loss(
         .sort(group)
     )
     if per_group.height == 0:
-        return Metric("representation_loss", 0.0, per_group, {"worst_group": None, "worst_satisfaction": None,
-                                                              "skipped": skipped})
+        return Metric(
+            "representation_loss",
+            0.0,
+            per_group,
+            {"worst_group": None, "worst_satisfaction": None, "skipped": skipped},
+        )
     worst = per_group.sort(["mean_satisfaction", group]).row(0, named=True)
-    gap = float(per_group.select(pl.col("mean_satisfaction").max() - pl.col("mean_satisfaction").min()).item())
+    gap = float(
+        per_group.select(
+            pl.col("mean_satisfaction").max() - pl.col("mean_satisfaction").min()
+        ).item()
+    )
     return Metric(
         "representation_loss",
         gap,
         per_group,
-        {"worst_group": worst[group], "worst_satisfaction": float(worst["mean_satisfaction"]), "skipped": skipped},
+        {
+            "worst_group": worst[group],
+            "worst_satisfaction": float(worst["mean_satisfaction"]),
+            "skipped": skipped,
+        },
     )
 
 
@@ -282,9 +318,13 @@ def uncertainty_blindness(
     j = decisions.select(prompt_id, "action").join(
         scalar.select(prompt_id, "scalar_margin"), on=prompt_id, how="left", maintain_order="left"
     )
-    missing = j.filter(pl.col("scalar_margin").is_null() & ~pl.col(prompt_id).is_in(scalar[prompt_id].implode()))
+    missing = j.filter(
+        pl.col("scalar_margin").is_null() & ~pl.col(prompt_id).is_in(scalar[prompt_id].implode())
+    )
     if missing.height:
-        raise InputError(f"scalar has no row for prompt {missing[prompt_id][0]!r}; compute both on the same scores")
+        raise InputError(
+            f"scalar has no row for prompt {missing[prompt_id][0]!r}; compute both on the same scores"
+        )
     table = j.with_columns(
         (pl.col("action") != "answer").alias("edge_case"),
         (pl.col("scalar_margin").fill_null(float("inf")) > margin).alias("scalar_confident"),
@@ -295,5 +335,9 @@ def uncertainty_blindness(
         "uncertainty_blindness",
         blind / n_edge if n_edge else 0.0,
         table,
-        {"edge_cases": n_edge, "edge_share": n_edge / table.height if table.height else 0.0, "blind": blind},
+        {
+            "edge_cases": n_edge,
+            "edge_share": n_edge / table.height if table.height else 0.0,
+            "blind": blind,
+        },
     )

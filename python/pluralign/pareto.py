@@ -63,7 +63,8 @@ class _Points:
 
 def _points(points: Any, objectives: Sequence[str] | None = None, what: str = "points") -> _Points:
     if isinstance(points, pl.LazyFrame) or (
-            hasattr(points, "__arrow_c_stream__") and not isinstance(points, pl.Series)):
+        hasattr(points, "__arrow_c_stream__") and not isinstance(points, pl.Series)
+    ):
         points = _v.frame(points, what)  # pyarrow tables and other Arrow frames as DataFrames
     if isinstance(points, pl.DataFrame):
         names = list(points.columns if objectives is None else objectives)
@@ -82,9 +83,13 @@ def _points(points: Any, objectives: Sequence[str] | None = None, what: str = "p
         cols = [points.get_column(c).rechunk() for c in names]
         return _Points(cols, points.height, len(names), names)
     if objectives is not None:
-        raise InputError(f"objectives= selects DataFrame columns, but {what} is a {type(points).__name__}")
+        raise InputError(
+            f"objectives= selects DataFrame columns, but {what} is a {type(points).__name__}"
+        )
     if isinstance(points, (pl.Series, pl.LazyFrame)):
-        raise InputError(f"{what} must be a 2-D array or a polars DataFrame, got a {type(points).__name__}")
+        raise InputError(
+            f"{what} must be a 2-D array or a polars DataFrame, got a {type(points).__name__}"
+        )
     arr = _v.numeric_array(points, what)
     if arr.ndim != 2:
         raise InputError(
@@ -104,7 +109,9 @@ def _maximize(maximize: Maximize, p: _Points) -> list[bool]:
             raise InputError("maximize given by column name needs a polars DataFrame")
         unknown = [k for k in maximize if k not in p.names]
         if unknown:
-            raise InputError(f"maximize names unknown objective(s) {unknown}; objectives are {p.names}")
+            raise InputError(
+                f"maximize names unknown objective(s) {unknown}; objectives are {p.names}"
+            )
         missing = [c for c in p.names if c not in maximize]
         if missing:
             raise InputError(f"maximize has no direction for objective(s) {missing}")
@@ -159,7 +166,9 @@ def _offsets(offsets: Any) -> np.ndarray:
     except (TypeError, ValueError) as e:
         raise InputError(f"offsets must be a 1-D integer array: {e}") from None
     if arr.ndim != 1 or arr.dtype.kind not in "iu":
-        raise InputError(f"offsets must be a 1-D integer array, got dtype {arr.dtype} shape {arr.shape}")
+        raise InputError(
+            f"offsets must be a 1-D integer array, got dtype {arr.dtype} shape {arr.shape}"
+        )
     return np.ascontiguousarray(_v.numeric_array(arr, "offsets", dtype=np.int64))
 
 
@@ -248,7 +257,9 @@ def crowding_distance(
     else:
         r = np.asarray(ranks)
         if r.ndim != 1 or not np.issubdtype(r.dtype, np.integer):
-            raise InputError(f"ranks must be a 1-D integer array, got dtype {r.dtype} shape {r.shape}")
+            raise InputError(
+                f"ranks must be a 1-D integer array, got dtype {r.dtype} shape {r.shape}"
+            )
         r = np.ascontiguousarray(r, dtype=np.int64)
     return _core.crowding_distance(p.arg, r, threads)
 
@@ -293,7 +304,8 @@ def _check_hv_work(p: _Points, mx: list[bool], threads: int | None, name: str) -
             f"units of work (k ** max(2, (m - 2) / 2)), above the limit of "
             f"pareto.HV_EXACT_MAX_WORK = {HV_EXACT_MAX_WORK:.3g}; use hypervolume_mc (a "
             "Monte-Carlo estimate with an interval), fewer points, or raise "
-            "pareto.HV_EXACT_MAX_WORK to wait longer")
+            "pareto.HV_EXACT_MAX_WORK to wait longer"
+        )
 
 
 def hypervolume(
@@ -352,8 +364,9 @@ def hypervolume_contributions(
     p = _points(points, objectives)
     mx, threads = _maximize(maximize, p), _check_threads(threads)
     _check_hv_work(p, mx, threads, "hypervolume_contributions")
-    return _core.hypervolume_contributions(p.arg, mx, _reference(ref, p.m), bool(ignore_dominated),
-                                           threads)
+    return _core.hypervolume_contributions(
+        p.arg, mx, _reference(ref, p.m), bool(ignore_dominated), threads
+    )
 
 
 class HypervolumeEstimate(NamedTuple):
@@ -384,11 +397,19 @@ def hypervolume_mc(
     """Monte-Carlo hypervolume for many objectives: uniform samples in the box between the
     ideal point and ``ref``; ``value`` is unbiased, ``[low, high]`` a Wilson interval at
     ``confidence``. Reproducible from ``seed`` whatever the thread count."""
-    if isinstance(confidence, (bool, np.bool_)) or not isinstance(
-            confidence, (int, float, np.integer, np.floating)) or not 0 < confidence < 1:
+    if (
+        isinstance(confidence, (bool, np.bool_))
+        or not isinstance(confidence, (int, float, np.integer, np.floating))
+        or not 0 < confidence < 1
+    ):
         raise InputError(f"confidence must be in (0, 1), got {confidence!r}")
-    samples = _v.count(samples, "samples", 1, MAX_MC_SAMPLES,
-                       hint="the estimate's standard error shrinks as 1/sqrt(samples)")
+    samples = _v.count(
+        samples,
+        "samples",
+        1,
+        MAX_MC_SAMPLES,
+        hint="the estimate's standard error shrinks as 1/sqrt(samples)",
+    )
     seed = _v.seed(seed)
     p = _points(points, objectives)
     est = _core.hypervolume_mc(
@@ -416,8 +437,9 @@ def weights(m: int, partitions: int) -> np.ndarray:
     >>> weights(2, 2).tolist()
     [[1.0, 0.0], [0.5, 0.5], [0.0, 1.0]]
     """
-    return _core.das_dennis(_count(m, "m", most=MAX_WEIGHT_VALUES),
-                            _count(partitions, "partitions", most=2**62))
+    return _core.das_dennis(
+        _count(m, "m", most=MAX_WEIGHT_VALUES), _count(partitions, "partitions", most=2**62)
+    )
 
 
 def weights_random(m: int, n: int, *, seed: int = 0, alpha: float = 1.0) -> np.ndarray:
@@ -428,7 +450,8 @@ def weights_random(m: int, n: int, *, seed: int = 0, alpha: float = 1.0) -> np.n
     if n * m > MAX_WEIGHT_VALUES:
         raise LimitError(
             f"weights_random({m}, {n}) would hold {n * m} values, above the limit of "
-            f"{MAX_WEIGHT_VALUES}; draw fewer vectors (n) or draw them in batches with different seeds")
+            f"{MAX_WEIGHT_VALUES}; draw fewer vectors (n) or draw them in batches with different seeds"
+        )
     return _core.dirichlet(m, n, _v.seed(seed), _positive_real(alpha, "alpha"))
 
 
@@ -526,7 +549,13 @@ def augmented_chebyshev(
     if not _real(rho, "rho") > 0:
         raise InputError(f"augmented_chebyshev needs rho > 0, got {rho}")
     return chebyshev(
-        points, weights, ideal=ideal, maximize=maximize, rho=rho, objectives=objectives, threads=threads
+        points,
+        weights,
+        ideal=ideal,
+        maximize=maximize,
+        rho=rho,
+        objectives=objectives,
+        threads=threads,
     )
 
 
@@ -551,29 +580,41 @@ def lexicographic(
         idx = list(range(p.m))
     else:
         if isinstance(order, (str, bytes)) or not isinstance(order, (Sequence, np.ndarray)):
-            raise InputError(f"order must be a list of objective indices or column names, got {order!r}")
+            raise InputError(
+                f"order must be a list of objective indices or column names, got {order!r}"
+            )
         idx = []
         for o in order:
             if isinstance(o, str):
                 if p.names is None:
                     raise InputError(f"order names objective {o!r}, but points is not a DataFrame")
                 if o not in p.names:
-                    raise SchemaError(f"order names unknown objective column {o!r}; objectives are {p.names}")
+                    raise SchemaError(
+                        f"order names unknown objective column {o!r}; objectives are {p.names}"
+                    )
                 idx.append(p.names.index(o))
             elif isinstance(o, (int, np.integer)) and not isinstance(o, bool) and 0 <= o < p.m:
                 idx.append(int(o))
             else:
                 raise InputError(f"order entry {o!r} is not an objective index in 0..{p.m - 1}")
-    if isinstance(tolerances, (int, float, np.number)) and not isinstance(tolerances, (complex, np.complexfloating)):
+    if isinstance(tolerances, (int, float, np.number)) and not isinstance(
+        tolerances, (complex, np.complexfloating)
+    ):
         tol = [_real(tolerances, "tolerances")] * len(idx)
     else:
-        if isinstance(tolerances, (str, bytes)) or not isinstance(tolerances, (Sequence, np.ndarray)):
-            raise InputError(f"tolerances must be a number or one number per order entry, got {tolerances!r}")
+        if isinstance(tolerances, (str, bytes)) or not isinstance(
+            tolerances, (Sequence, np.ndarray)
+        ):
+            raise InputError(
+                f"tolerances must be a number or one number per order entry, got {tolerances!r}"
+            )
         tol = [_real(t, "tolerances") for t in tolerances]
     return _core.lexicographic(p.arg, mx, idx, tol, bool(relative))
 
 
-def _indicator(points: Any, reference: Any, maximize: Maximize, kind: str, threads: int | None) -> float:
+def _indicator(
+    points: Any, reference: Any, maximize: Maximize, kind: str, threads: int | None
+) -> float:
     p = _points(points)
     r = _points(reference, what="reference")
     if r.m != p.m:
@@ -597,13 +638,17 @@ def epsilon_indicator(
     return _indicator(points, reference, maximize, f"epsilon_{kind}", threads)
 
 
-def igd(points: Any, reference: Any, *, maximize: Maximize = True, threads: int | None = None) -> float:
+def igd(
+    points: Any, reference: Any, *, maximize: Maximize = True, threads: int | None = None
+) -> float:
     """Inverted generational distance: mean distance from each reference point to the
     nearest point. Smaller is better."""
     return _indicator(points, reference, maximize, "igd", threads)
 
 
-def igd_plus(points: Any, reference: Any, *, maximize: Maximize = True, threads: int | None = None) -> float:
+def igd_plus(
+    points: Any, reference: Any, *, maximize: Maximize = True, threads: int | None = None
+) -> float:
     """IGD+: like IGD but only counting how much a point is worse than each reference point
     (weakly Pareto-compliant). Smaller is better."""
     return _indicator(points, reference, maximize, "igd_plus", threads)

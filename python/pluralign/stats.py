@@ -104,7 +104,9 @@ def _name_items(msg: str, items: pl.Series) -> str:
     return _SET.sub(repl, msg)
 
 
-def _groups(df: pl.DataFrame, by: str | Sequence[str] | None) -> list[tuple[dict[str, Any], pl.DataFrame]]:
+def _groups(
+    df: pl.DataFrame, by: str | Sequence[str] | None
+) -> list[tuple[dict[str, Any], pl.DataFrame]]:
     if by is None:
         return [({}, df)]
     cols = [by] if isinstance(by, str) else list(by)
@@ -191,8 +193,6 @@ def bradley_terry(
     by = _v.renamed("bradley_terry", "groups", groups, "by", by)
     df = _as_frame(comparisons, "comparisons")
     _require(df, [chosen, rejected], "comparisons")
-    from . import _validate as _v
-
     _v.number(l2, "l2", lo=0)
     _v.seed(seed)
     _v.threads(threads)
@@ -212,14 +212,36 @@ def bradley_terry(
     z = _normal_quantile(0.5 + level / 2.0)
     for key, sub in _groups(df, by):
         frames.append(
-            _bt_one(sub, key, chosen, rejected, tie, weight, l2, ties, method, bootstrap, level,
-                    seed, prior, tol, max_iter, standard_errors, threads, z)
+            _bt_one(
+                sub,
+                key,
+                chosen,
+                rejected,
+                tie,
+                weight,
+                l2,
+                ties,
+                method,
+                bootstrap,
+                level,
+                seed,
+                prior,
+                tol,
+                max_iter,
+                standard_errors,
+                threads,
+                z,
+            )
         )
     if not frames:
         schema: dict[str, Any] = {c: df.schema[c] for c in by_cols}
         schema.update(
-            item=df.schema[chosen], strength=pl.Float64, se=pl.Float64, ci_low=pl.Float64,
-            ci_high=pl.Float64, n_comparisons=pl.Int64,
+            item=df.schema[chosen],
+            strength=pl.Float64,
+            se=pl.Float64,
+            ci_low=pl.Float64,
+            ci_high=pl.Float64,
+            n_comparisons=pl.Int64,
         )
         return pl.DataFrame(schema=schema)
     return pl.concat(frames, how="vertical")
@@ -238,10 +260,24 @@ def _normal_quantile(p: float) -> float:
 
 
 def _bt_one(
-    sub: pl.DataFrame, key: dict[str, Any], chosen: str, rejected: str, tie: str | None,
-    weight: str | None, l2: float, ties: str, method: str, bootstrap: int, level: float,
-    seed: int, prior: float, tol: float, max_iter: int, standard_errors: bool,
-    threads: int | None, z: float,
+    sub: pl.DataFrame,
+    key: dict[str, Any],
+    chosen: str,
+    rejected: str,
+    tie: str | None,
+    weight: str | None,
+    l2: float,
+    ties: str,
+    method: str,
+    bootstrap: int,
+    level: float,
+    seed: int,
+    prior: float,
+    tol: float,
+    max_iter: int,
+    standard_errors: bool,
+    threads: int | None,
+    z: float,
 ) -> pl.DataFrame:
     items, (w, lo) = _factorize(sub[chosen], sub[rejected])
     n = len(items)
@@ -268,9 +304,21 @@ def _bt_one(
         n_fit = n
     try:
         r = _core.stats_bradley_terry(
-            w, lo, n_fit, weight=wt, tie=tv, l2=float(l2), ties=ties, method=method,
-            tol=float(tol), max_iter=int(max_iter), standard_errors=standard_errors,
-            bootstrap=int(bootstrap), level=float(level), seed=int(seed), threads=threads,
+            w,
+            lo,
+            n_fit,
+            weight=wt,
+            tie=tv,
+            l2=float(l2),
+            ties=ties,
+            method=method,
+            tol=float(tol),
+            max_iter=int(max_iter),
+            standard_errors=standard_errors,
+            bootstrap=int(bootstrap),
+            level=float(level),
+            seed=int(seed),
+            threads=threads,
         )
     except InputError as e:
         where = f" (group {key})" if key else ""
@@ -305,9 +353,7 @@ def _bt_one(
     )
     if key:
         out = out.select(*[pl.lit(v).alias(k) for k, v in key.items()], *out.columns)
-        out = out.with_columns(
-            [pl.col(k).cast(sub.schema[k]) for k in key]
-        )
+        out = out.with_columns([pl.col(k).cast(sub.schema[k]) for k in key])
     return out
 
 
@@ -340,8 +386,15 @@ def elo(
     _check_no_nulls(df, [chosen, rejected], "comparisons")
     items, (w, lo) = _factorize(df[chosen], df[rejected])
     r = _core.stats_elo(
-        w, lo, len(items), weight=_weights(df, weight), tie=_ties(df, tie), k=float(k),
-        initial=float(initial), scale=float(scale), base=float(base),
+        w,
+        lo,
+        len(items),
+        weight=_weights(df, weight),
+        tie=_ties(df, tie),
+        k=float(k),
+        initial=float(initial),
+        scale=float(scale),
+        base=float(base),
     )
     return pl.DataFrame({"item": items, "rating": r.ratings, "games": r.games})
 
@@ -417,15 +470,18 @@ def agreement(
     if metric == "krippendorff" and level not in _LEVELS:
         raise InputError(f"level must be one of {_LEVELS}, got {level!r}")
     if isinstance(ratings, np.ndarray):
-        from . import _validate as _v
-
         x = _dense_matrix(_v.numeric_array(ratings, "ratings"))
         if metric == "krippendorff":
             # Straight from the matrix (interval: one pass over per-item moments).
             r = _core.stats_alpha_dense(x, level=level, threads=threads)
-            return Agreement(value=float(r.value), metric=metric, level=level,
-                             observed=r.observed, expected=r.expected,
-                             n_units=int(r.n_units))
+            return Agreement(
+                value=float(r.value),
+                metric=metric,
+                level=level,
+                observed=r.observed,
+                expected=r.expected,
+                n_units=int(r.n_units),
+            )
         unit, rat, val = _core.stats_matrix_to_long(x, threads=threads)
     else:
         df = _as_frame(ratings, "ratings")
@@ -508,13 +564,21 @@ def disagreement(
     group = _v.renamed("disagreement", "groups", groups, "group", group)
     df = _as_frame(votes_or_ratings, "votes_or_ratings")
     for name, v in (("item", by), ("groups", group), ("label", label), ("weight", weight)):
-        if v is not None and not isinstance(v, str) and not (
-                name == "item" and isinstance(v, (list, tuple)) and all(isinstance(x, str) for x in v)):
+        if (
+            v is not None
+            and not isinstance(v, str)
+            and not (
+                name == "item"
+                and isinstance(v, (list, tuple))
+                and all(isinstance(x, str) for x in v)
+            )
+        ):
             raise InputError(f"disagreement: {name} must be a column name (str) or None, got {v!r}")
-        for c in ([] if v is None else [v] if isinstance(v, str) else v):
+        for c in [] if v is None else [v] if isinstance(v, str) else v:
             if c not in df.columns:
-                raise SchemaError(f"disagreement: {name} column {c!r} not found; columns are "
-                                  f"{df.columns}")
+                raise SchemaError(
+                    f"disagreement: {name} column {c!r} not found; columns are {df.columns}"
+                )
     if label is None:
         label = next((c for c in ("vote", "label", "value", "score") if c in df.columns), None)
         if label is None:
@@ -527,7 +591,9 @@ def disagreement(
     _check_no_nulls(df, cols, "votes_or_ratings")
     if weight is not None:
         if not df[weight].dtype.is_numeric():
-            raise SchemaError(f"column '{weight}' has type {df[weight].dtype}; weights must be numeric")
+            raise SchemaError(
+                f"column '{weight}' has type {df[weight].dtype}; weights must be numeric"
+            )
         bad = ~(df[weight].cast(pl.Float64).is_finite() & (df[weight].cast(pl.Float64) >= 0))
         if bad.any():
             row = int(bad.arg_max() or 0)
@@ -539,15 +605,18 @@ def disagreement(
         wsum = pl.len().cast(pl.Float64)
     keys = [by] + ([group] if group else [])
     if weight is not None:  # a zero total weight would give NaN shares
-        zero = (df.group_by(keys, maintain_order=True)
-                .agg(pl.col(weight).cast(pl.Float64).sum().alias("_t"))
-                .filter(pl.col("_t") <= 0))
+        zero = (
+            df.group_by(keys, maintain_order=True)
+            .agg(pl.col(weight).cast(pl.Float64).sum().alias("_t"))
+            .filter(pl.col("_t") <= 0)
+        )
         if zero.height:
             what = ", ".join(f"{k} {v!r}" for k, v in zip(keys, zero.row(0)[:-1], strict=True))
             raise InputError(
                 f"disagreement: {what} has total weight 0 in column '{weight}', so its label "
                 f"shares are undefined ({zero.height} such group(s)); drop those rows or give "
-                "them weight")
+                "them weight"
+            )
     counts = df.group_by(keys + [label]).agg(wsum.alias("_w"))
     item_counts = counts.group_by([by, label]).agg(pl.col("_w").sum()) if group else counts
     per_item = _dist_stats(item_counts, [by], label)
@@ -597,7 +666,9 @@ def _dist_stats(counts: pl.DataFrame, keys: list[str], label: str) -> pl.DataFra
         .agg(
             pl.col("_w").sum().alias("n"),
             (-(p * p.log()).filter(pl.col("_w") > 0).sum()).clip(lower_bound=0.0).alias("entropy"),
-            pl.col(label).sort_by(pl.col("_w"), descending=True, maintain_order=True).first()
+            pl.col(label)
+            .sort_by(pl.col("_w"), descending=True, maintain_order=True)
+            .first()
             .alias("majority"),
             (pl.col("_w").max() / pl.col("_w").sum()).alias("majority_share"),
         )

@@ -37,11 +37,25 @@ OUTCOMES = ("pluralign", "ok", "silent", "other", "abort", "hang")
 # address-space floor per family: importing torch reserves ~3.8 GiB of address space, so a
 # 4 GiB cap turns the next thread stack polars starts into "memory allocation failed"
 FAMILY_MEM_MB = {"reward": 16384}
-FAMILIES = ("pareto", "choice", "prefs", "edge", "stats", "ledger", "files", "govern",
-            "groups", "assembly", "reward", "scale", "cli")
+FAMILIES = (
+    "pareto",
+    "choice",
+    "prefs",
+    "edge",
+    "stats",
+    "ledger",
+    "files",
+    "govern",
+    "groups",
+    "assembly",
+    "reward",
+    "scale",
+    "cli",
+)
 
 
 # -- faults ---------------------------------------------------------------------------------
+
 
 class _Never:
     """Marks a fault that is never valid input for any parameter except an opaque id."""
@@ -87,6 +101,7 @@ def _faults() -> list[tuple[str, Any, bool]]:
 
 # -- targets --------------------------------------------------------------------------------
 
+
 @dataclass
 class Target:
     name: str
@@ -122,30 +137,64 @@ def _targets(family: str) -> list[Target]:
 
         def grouped(draw: Any) -> dict[str, Any]:
             d = pts(draw)
-            d["groups"] = draw(st.lists(st.integers(0, 2), min_size=len(d["points"]),
-                                        max_size=len(d["points"])))
+            d["groups"] = draw(
+                st.lists(st.integers(0, 2), min_size=len(d["points"]), max_size=len(d["points"]))
+            )
             return d
 
         return [
             Target("pareto.ranks", lambda a: pareto.ranks(**a), pts),
             Target("pareto.front", lambda a: pareto.front(**a), pts),
-            Target("pareto.ranks[groups]", lambda a: pareto.ranks(**a), grouped, frozenset({"groups"})),
+            Target(
+                "pareto.ranks[groups]", lambda a: pareto.ranks(**a), grouped, frozenset({"groups"})
+            ),
             Target("pareto.hypervolume", lambda a: pareto.hypervolume(**a), hv),
-            Target("pareto.hypervolume_contributions",
-                   lambda a: pareto.hypervolume_contributions(**a), hv),
-            Target("pareto.hypervolume_mc", lambda a: pareto.hypervolume_mc(**a),
-                   lambda d: {**hv(d), "samples": d(st.integers(1, 2000)), "seed": d(st.integers(0, 9))}),
-            Target("pareto.weights", lambda a: pareto.weights(**a),
-                   lambda d: {"m": d(st.integers(1, 5)), "partitions": d(st.integers(1, 6))}),
-            Target("pareto.weights_random", lambda a: pareto.weights_random(**a),
-                   lambda d: {"m": d(st.integers(1, 5)), "n": d(st.integers(0, 20)),
-                              "seed": d(st.integers(0, 9)), "alpha": d(st.floats(0.1, 5))}),
-            Target("pareto.chebyshev", lambda a: pareto.chebyshev(**a),
-                   lambda d: {**(p := pts(d)), "weights": pareto.weights(p["points"].shape[1], 2),
-                              "rho": d(st.floats(0, 1))}),
-            Target("pareto.lexicographic", lambda a: pareto.lexicographic(**a),
-                   lambda d: {"points": (p := pts(d))["points"],
-                              "order": list(range(p["points"].shape[1]))}),
+            Target(
+                "pareto.hypervolume_contributions",
+                lambda a: pareto.hypervolume_contributions(**a),
+                hv,
+            ),
+            Target(
+                "pareto.hypervolume_mc",
+                lambda a: pareto.hypervolume_mc(**a),
+                lambda d: {
+                    **hv(d),
+                    "samples": d(st.integers(1, 2000)),
+                    "seed": d(st.integers(0, 9)),
+                },
+            ),
+            Target(
+                "pareto.weights",
+                lambda a: pareto.weights(**a),
+                lambda d: {"m": d(st.integers(1, 5)), "partitions": d(st.integers(1, 6))},
+            ),
+            Target(
+                "pareto.weights_random",
+                lambda a: pareto.weights_random(**a),
+                lambda d: {
+                    "m": d(st.integers(1, 5)),
+                    "n": d(st.integers(0, 20)),
+                    "seed": d(st.integers(0, 9)),
+                    "alpha": d(st.floats(0.1, 5)),
+                },
+            ),
+            Target(
+                "pareto.chebyshev",
+                lambda a: pareto.chebyshev(**a),
+                lambda d: {
+                    **(p := pts(d)),
+                    "weights": pareto.weights(p["points"].shape[1], 2),
+                    "rho": d(st.floats(0, 1)),
+                },
+            ),
+            Target(
+                "pareto.lexicographic",
+                lambda a: pareto.lexicographic(**a),
+                lambda d: {
+                    "points": (p := pts(d))["points"],
+                    "order": list(range(p["points"].shape[1])),
+                },
+            ),
         ]
     if family == "choice":
         from pluralign import choice
@@ -159,82 +208,159 @@ def _targets(family: str) -> list[Target]:
 
         def approvals(draw: Any) -> dict[str, Any]:
             n = draw(st.integers(1, 6))
-            return {"ballots": [set(draw(st.lists(st.sampled_from(cands), min_size=1, max_size=3)))
-                                for _ in range(n)]}
+            return {
+                "ballots": [
+                    set(draw(st.lists(st.sampled_from(cands), min_size=1, max_size=3)))
+                    for _ in range(n)
+                ]
+            }
 
         def ranks(draw: Any) -> dict[str, Any]:
             n = draw(st.integers(1, 5))
             return {"ranks": np.array([draw(st.permutations(range(4))) for _ in range(n)])}
 
         return [
-            Target("choice.Profile.from_rankings", lambda a: choice.Profile.from_rankings(**a),
-                   rankings, frozenset({"candidates", "rankings"})),
+            Target(
+                "choice.Profile.from_rankings",
+                lambda a: choice.Profile.from_rankings(**a),
+                rankings,
+                frozenset({"candidates", "rankings"}),
+            ),
             Target("choice.Profile.from_ranks", lambda a: choice.Profile.from_ranks(**a), ranks),
-            Target("choice.ApprovalProfile.from_sets",
-                   lambda a: choice.ApprovalProfile.from_sets(**a), approvals,
-                   frozenset({"ballots"})),
-            Target("choice.random_profile", lambda a: choice.random_profile(**a),
-                   lambda d: {"n": d(st.integers(0, 20)), "m": d(st.integers(1, 5)),
-                              "seed": d(st.integers(0, 9))}),
-            Target("choice.stv", lambda a: choice.stv(choice.random_profile(a.pop("n"), 4, seed=a.pop("seed")), **a),
-                   lambda d: {"n": d(st.integers(1, 20)), "seed": d(st.integers(0, 9)),
-                              "seats": d(st.integers(1, 3))}),
-            *[Target(f"choice.{rule}", lambda a, r=rule: getattr(choice, r)(
-                       choice.ApprovalProfile.from_sets(a.pop("ballots")), **a),
-                     lambda d: {**approvals(d), "k": d(st.integers(1, 3))}, frozenset({"ballots"}))
-              for rule in ("av", "pav", "chamberlin_courant", "equal_shares", "seq_phragmen",
-                           "minimax_av")],
-            Target("choice.schulze", lambda a: choice.schulze(choice.random_profile(**a)),
-                   lambda d: {"n": d(st.integers(1, 20)), "m": d(st.integers(1, 5)),
-                              "seed": d(st.integers(0, 9))}),
+            Target(
+                "choice.ApprovalProfile.from_sets",
+                lambda a: choice.ApprovalProfile.from_sets(**a),
+                approvals,
+                frozenset({"ballots"}),
+            ),
+            Target(
+                "choice.random_profile",
+                lambda a: choice.random_profile(**a),
+                lambda d: {
+                    "n": d(st.integers(0, 20)),
+                    "m": d(st.integers(1, 5)),
+                    "seed": d(st.integers(0, 9)),
+                },
+            ),
+            Target(
+                "choice.stv",
+                lambda a: choice.stv(choice.random_profile(a.pop("n"), 4, seed=a.pop("seed")), **a),
+                lambda d: {
+                    "n": d(st.integers(1, 20)),
+                    "seed": d(st.integers(0, 9)),
+                    "seats": d(st.integers(1, 3)),
+                },
+            ),
+            *[
+                Target(
+                    f"choice.{rule}",
+                    lambda a, r=rule: getattr(choice, r)(
+                        choice.ApprovalProfile.from_sets(a.pop("ballots")), **a
+                    ),
+                    lambda d: {**approvals(d), "k": d(st.integers(1, 3))},
+                    frozenset({"ballots"}),
+                )
+                for rule in (
+                    "av",
+                    "pav",
+                    "chamberlin_courant",
+                    "equal_shares",
+                    "seq_phragmen",
+                    "minimax_av",
+                )
+            ],
+            Target(
+                "choice.schulze",
+                lambda a: choice.schulze(choice.random_profile(**a)),
+                lambda d: {
+                    "n": d(st.integers(1, 20)),
+                    "m": d(st.integers(1, 5)),
+                    "seed": d(st.integers(0, 9)),
+                },
+            ),
         ]
     if family == "prefs":
         from pluralign import prefs
 
         def ratings(draw: Any) -> dict[str, Any]:
             n = draw(st.integers(2, 6))
-            return {"ratings": pl.DataFrame({
-                "prompt_id": ["p"] * n, "response_id": [f"r{i}" for i in range(n)],
-                "objective": ["o"] * n,
-                "score": draw(st.lists(st.floats(0, 5), min_size=n, max_size=n))})}
+            return {
+                "ratings": pl.DataFrame(
+                    {
+                        "prompt_id": ["p"] * n,
+                        "response_id": [f"r{i}" for i in range(n)],
+                        "objective": ["o"] * n,
+                        "score": draw(st.lists(st.floats(0, 5), min_size=n, max_size=n)),
+                    }
+                )
+            }
 
         def pairs(draw: Any) -> dict[str, Any]:
             n = draw(st.integers(1, 5))
-            return {"source": [{"prompt": f"q{i}", "chosen": f"c{i}", "rejected": f"r{i}"}
-                               for i in range(n)]}
+            return {
+                "source": [
+                    {"prompt": f"q{i}", "chosen": f"c{i}", "rejected": f"r{i}"} for i in range(n)
+                ]
+            }
 
         def comps(draw: Any) -> dict[str, Any]:
             n = draw(st.integers(1, 6))
-            return {"comparisons": pl.DataFrame({
-                "prompt_id": [f"p{i % 2}" for i in range(n)],
-                "chosen_id": [f"a{i % 3}" for i in range(n)],
-                "rejected_id": [f"b{i % 3}" for i in range(n)]})}
+            return {
+                "comparisons": pl.DataFrame(
+                    {
+                        "prompt_id": [f"p{i % 2}" for i in range(n)],
+                        "chosen_id": [f"a{i % 3}" for i in range(n)],
+                        "rejected_id": [f"b{i % 3}" for i in range(n)],
+                    }
+                )
+            }
 
         def table(draw: Any) -> dict[str, Any]:
             n = draw(st.integers(2, 8))
-            return {"df": pl.DataFrame({"prompt_id": [f"p{i}" for i in range(n)],
-                                        "chosen": [f"c{i % 3}" for i in range(n)],
-                                        "rejected": [f"r{i}" for i in range(n)]})}
+            return {
+                "df": pl.DataFrame(
+                    {
+                        "prompt_id": [f"p{i}" for i in range(n)],
+                        "chosen": [f"c{i % 3}" for i in range(n)],
+                        "rejected": [f"r{i}" for i in range(n)],
+                    }
+                )
+            }
 
         def rk(draw: Any) -> dict[str, Any]:
             n = draw(st.integers(1, 4))
-            return {"source": [{"voter_id": i, "ranking": "a > b = c"} for i in range(n)],
-                    "separator": ">", "tie": "="}
+            return {
+                "source": [{"voter_id": i, "ranking": "a > b = c"} for i in range(n)],
+                "separator": ">",
+                "tie": "=",
+            }
 
         return [
             Target("prefs.ratings_to_pairs", lambda a: prefs.ratings_to_pairs(**a), ratings),
-            Target("prefs.pareto_pairs", lambda a: prefs.pareto_pairs(**a),
-                   lambda d: {**ratings(d), "objectives": ["o"]}),
+            Target(
+                "prefs.pareto_pairs",
+                lambda a: prefs.pareto_pairs(**a),
+                lambda d: {**ratings(d), "objectives": ["o"]},
+            ),
             Target("prefs.tally", lambda a: prefs.tally(**a), comps),
-            Target("prefs.validate", lambda a: prefs.validate(a["comparisons"], a["kind"]),
-                   lambda d: {**comps(d), "kind": "comparisons"}),
+            Target(
+                "prefs.validate",
+                lambda a: prefs.validate(a["comparisons"], a["kind"]),
+                lambda d: {**comps(d), "kind": "comparisons"},
+            ),
             Target("prefs.dedupe", lambda a: prefs.dedupe(**a), table),
-            Target("prefs.split", lambda a: prefs.split(**a),
-                   lambda d: {**table(d), "seed": d(st.integers(0, 5))}),
+            Target(
+                "prefs.split",
+                lambda a: prefs.split(**a),
+                lambda d: {**table(d), "seed": d(st.integers(0, 5))},
+            ),
             Target("prefs.read_rankings", lambda a: prefs.read_rankings(**a), rk),
             Target("prefs.read_pairs", lambda a: prefs.read_pairs(**a), pairs),
-            Target("prefs.read_preflib", lambda a: prefs.read_preflib(**a),
-                   lambda d: {"text": "# DATA TYPE: soc\n# NUMBER ALTERNATIVES: 2\n1: 1, 2\n"}),
+            Target(
+                "prefs.read_preflib",
+                lambda a: prefs.read_preflib(**a),
+                lambda d: {"text": "# DATA TYPE: soc\n# NUMBER ALTERNATIVES: 2\n1: 1, 2\n"},
+            ),
         ]
     if family == "edge":
         from pluralign import edge
@@ -246,22 +372,36 @@ def _targets(family: str) -> list[Target]:
         def scores(draw: Any) -> dict[str, Any]:
             n = draw(st.integers(1, 6))
             cols = {c: draw(st.lists(st.floats(0, 1), min_size=n, max_size=n)) for c in names}
-            return {"scores": pl.DataFrame({"prompt_id": [0] * n, **cols}),
-                    "threads": draw(st.sampled_from([None, 1]))}
+            return {
+                "scores": pl.DataFrame({"prompt_id": [0] * n, **cols}),
+                "threads": draw(st.sampled_from([None, 1])),
+            }
 
         from pluralign import metrics
 
         arb = edge.Arbiter(ctx)
         return [
-            Target("edge.edge_signals", lambda a: edge.edge_signals(**a),
-                   lambda d: {**scores(d), "context": ctx}),
-            Target("metrics.value_flattening", lambda a: metrics.value_flattening(**a),
-                   lambda d: {**scores(d), "context": ctx, "how": d(st.sampled_from(["mean", "sum"]))}),
-            Target("metrics.scalar_choice", lambda a: metrics.scalar_choice(**a),
-                   lambda d: {"scores": scores(d)["scores"], "context": ctx}),
+            Target(
+                "edge.edge_signals",
+                lambda a: edge.edge_signals(**a),
+                lambda d: {**scores(d), "context": ctx},
+            ),
+            Target(
+                "metrics.value_flattening",
+                lambda a: metrics.value_flattening(**a),
+                lambda d: {**scores(d), "context": ctx, "how": d(st.sampled_from(["mean", "sum"]))},
+            ),
+            Target(
+                "metrics.scalar_choice",
+                lambda a: metrics.scalar_choice(**a),
+                lambda d: {"scores": scores(d)["scores"], "context": ctx},
+            ),
             Target("edge.Arbiter.decide_batch", lambda a: arb.decide_batch(**a), scores),
-            Target("edge.Arbiter.decide", lambda a: arb.decide(**a),
-                   lambda d: {"candidates": floats(d, d(st.integers(1, 4)), len(names)).clip(0, 1)}),
+            Target(
+                "edge.Arbiter.decide",
+                lambda a: arb.decide(**a),
+                lambda d: {"candidates": floats(d, d(st.integers(1, 4)), len(names)).clip(0, 1)},
+            ),
         ]
     if family == "stats":
         from pluralign import stats
@@ -271,22 +411,37 @@ def _targets(family: str) -> list[Target]:
             items = ["a", "b", "c"]
             ch = [draw(st.sampled_from(items)) for _ in range(n)]
             rj = [draw(st.sampled_from([x for x in items if x != c])) for c in ch]
-            return {"comparisons": pl.DataFrame({"prompt_id": [str(i) for i in range(n)],
-                                                 "chosen_id": ch, "rejected_id": rj})}
+            return {
+                "comparisons": pl.DataFrame(
+                    {"prompt_id": [str(i) for i in range(n)], "chosen_id": ch, "rejected_id": rj}
+                )
+            }
 
         def ratings(draw: Any) -> dict[str, Any]:
             n = draw(st.integers(2, 6))
-            return {"ratings": pl.DataFrame({
-                "annotator_id": [f"r{i % 2}" for i in range(2 * n)],
-                "item": [i // 2 for i in range(2 * n)],
-                "value": draw(st.lists(st.integers(0, 2), min_size=2 * n, max_size=2 * n))})}
+            return {
+                "ratings": pl.DataFrame(
+                    {
+                        "annotator_id": [f"r{i % 2}" for i in range(2 * n)],
+                        "item": [i // 2 for i in range(2 * n)],
+                        "value": draw(st.lists(st.integers(0, 2), min_size=2 * n, max_size=2 * n)),
+                    }
+                )
+            }
 
         def votes(draw: Any) -> dict[str, Any]:
             n = draw(st.integers(2, 8))
-            return {"votes_or_ratings": pl.DataFrame({
-                "item": [i % 2 for i in range(n)], "group": [f"g{i % 3}" for i in range(n)],
-                "label": draw(st.lists(st.integers(-1, 1), min_size=n, max_size=n))}),
-                "group": "group", "label": "label"}
+            return {
+                "votes_or_ratings": pl.DataFrame(
+                    {
+                        "item": [i % 2 for i in range(n)],
+                        "group": [f"g{i % 3}" for i in range(n)],
+                        "label": draw(st.lists(st.integers(-1, 1), min_size=n, max_size=n)),
+                    }
+                ),
+                "group": "group",
+                "label": "label",
+            }
 
         return [
             Target("stats.bradley_terry", lambda a: stats.bradley_terry(**a), comps),
@@ -300,8 +455,11 @@ def _targets(family: str) -> list[Target]:
         from pluralign.govern import Ledger
 
         def app(draw: Any) -> dict[str, Any]:
-            return {"kind": draw(st.sampled_from(["decision", "note"])),
-                    "payload": {"x": draw(st.integers(0, 5))}, "actor": "fuzz"}
+            return {
+                "kind": draw(st.sampled_from(["decision", "note"])),
+                "payload": {"x": draw(st.integers(0, 5))},
+                "actor": "fuzz",
+            }
 
         def do_append(a: dict[str, Any]) -> Any:
             led = Ledger()
@@ -316,21 +474,37 @@ def _targets(family: str) -> list[Target]:
 
         return [
             Target("govern.Ledger.append", do_append, app),
-            Target("govern.Ledger", do_open,
-                   lambda d: {"path": "<tmp>", "key": d(st.sampled_from([None, "k"])),
-                              "timeout": d(st.floats(0, 5))}, frozenset({"key"})),
-            Target("govern.Ledger.verify", lambda a: Ledger().verify(**a),
-                   lambda d: {"expected_head": None}),
+            Target(
+                "govern.Ledger",
+                do_open,
+                lambda d: {
+                    "path": "<tmp>",
+                    "key": d(st.sampled_from([None, "k"])),
+                    "timeout": d(st.floats(0, 5)),
+                },
+                frozenset({"key"}),
+            ),
+            Target(
+                "govern.Ledger.verify",
+                lambda a: Ledger().verify(**a),
+                lambda d: {"expected_head": None},
+            ),
         ]
     if family == "govern":
         from pluralign import govern
 
         def votes(draw: Any) -> dict[str, Any]:
             n_p, n_s = draw(st.integers(2, 8)), draw(st.integers(2, 5))
-            rows = [(s, p, draw(st.sampled_from([-1, 0, 1]))) for p in range(n_p) for s in range(n_s)]
-            return {"votes": pl.DataFrame(rows, schema=["statement_id", "participant_id", "vote"],
-                                          orient="row"),
-                    "k": draw(st.integers(1, 3)), "rule": draw(st.sampled_from(["mes", "av", "pav"]))}
+            rows = [
+                (s, p, draw(st.sampled_from([-1, 0, 1]))) for p in range(n_p) for s in range(n_s)
+            ]
+            return {
+                "votes": pl.DataFrame(
+                    rows, schema=["statement_id", "participant_id", "vote"], orient="row"
+                ),
+                "k": draw(st.integers(1, 3)),
+                "rule": draw(st.sampled_from(["mes", "av", "pav"])),
+            }
 
         return [Target("govern.constitution", lambda a: govern.constitution(**a), votes)]
     if family == "files":
@@ -339,24 +513,42 @@ def _targets(family: str) -> list[Target]:
 
         from pluralign import prefs
 
-        rows = [{"prompt": f"q{i}", "chosen": f"good {i}", "rejected": f"bad {i}"} for i in range(5)]
+        rows = [
+            {"prompt": f"q{i}", "chosen": f"good {i}", "rejected": f"bad {i}"} for i in range(5)
+        ]
         bases = {
             "jsonl": "".join(json.dumps(r) + "\n" for r in rows).encode(),
             "json": json.dumps(rows, indent=1).encode(),
-            "csv": ("prompt,chosen,rejected\n" + "".join(
-                f"{r['prompt']},{r['chosen']},{r['rejected']}\n" for r in rows)).encode(),
+            "csv": (
+                "prompt,chosen,rejected\n"
+                + "".join(f"{r['prompt']},{r['chosen']},{r['rejected']}\n" for r in rows)
+            ).encode(),
             "soc": b"# DATA TYPE: soc\n# NUMBER ALTERNATIVES: 3\n# NUMBER VOTERS: 3\n"
-                   b"# NUMBER UNIQUE ORDERS: 2\n2: 1, 2, 3\n1: 3, 2, 1\n",
+            b"# NUMBER UNIQUE ORDERS: 2\n2: 1, 2, 3\n1: 3, 2, 1\n",
         }
 
         def mutate(draw: Any, data: bytes) -> bytes:
-            op = draw(st.sampled_from(["truncate", "flip", "bom", "crlf", "nul", "empty", "dup",
-                                       "drop-line", "number", "deep"]))
+            op = draw(
+                st.sampled_from(
+                    [
+                        "truncate",
+                        "flip",
+                        "bom",
+                        "crlf",
+                        "nul",
+                        "empty",
+                        "dup",
+                        "drop-line",
+                        "number",
+                        "deep",
+                    ]
+                )
+            )
             k = draw(st.integers(0, max(len(data) - 1, 0)))
             if op == "truncate":
                 return data[:k]
             if op == "flip":
-                return data[:k] + bytes([draw(st.integers(0, 255))]) + data[k + 1:]
+                return data[:k] + bytes([draw(st.integers(0, 255))]) + data[k + 1 :]
             if op == "bom":
                 return b"\xef\xbb\xbf" + data
             if op == "crlf":
@@ -403,6 +595,7 @@ def _targets(family: str) -> list[Target]:
 
 # -- worker (runs in the subprocess) ----------------------------------------------------------
 
+
 def _worker(family: str, calls: int, seed: int, skip: int) -> None:
     import warnings
 
@@ -425,8 +618,13 @@ def _worker(family: str, calls: int, seed: int, skip: int) -> None:
     import hypothesis
 
     @hypothesis.seed(seed)
-    @settings(max_examples=calls, database=None, deadline=None,
-              suppress_health_check=list(HealthCheck), phases=[hypothesis.Phase.generate])
+    @settings(
+        max_examples=calls,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[hypothesis.Phase.generate],
+    )
     @given(st.data())
     def one(data: Any) -> None:
         t = data.draw(st.sampled_from(targets))
@@ -471,6 +669,7 @@ def _worker(family: str, calls: int, seed: int, skip: int) -> None:
 
 # -- parent ---------------------------------------------------------------------------------
 
+
 @dataclass
 class Report:
     counts: Counter = field(default_factory=Counter)
@@ -489,8 +688,11 @@ class Report:
             self.bad_targets[(outcome, call.split("(")[0])] += 1
         ex = self.examples.setdefault(outcome, [])
         line = f"{call} -> {detail}" if detail else call
-        if len(ex) < 40 and outcome not in ("pluralign", "ok") and \
-                not any(e.split(" -> ")[0] == call for e in ex):
+        if (
+            len(ex) < 40
+            and outcome not in ("pluralign", "ok")
+            and not any(e.split(" -> ")[0] == call for e in ex)
+        ):
             ex.append(line)
 
     def table(self) -> str:
@@ -501,8 +703,10 @@ class Report:
     def family_table(self) -> str:
         """Calls per family and outcome (one row per family)."""
         fams = list(dict.fromkeys(f for f, _ in self.by_family))
-        rows = ["| family | calls | " + " | ".join(OUTCOMES) + " |",
-                "| --- | ---: |" + " ---: |" * len(OUTCOMES)]
+        rows = [
+            "| family | calls | " + " | ".join(OUTCOMES) + " |",
+            "| --- | ---: |" + " ---: |" * len(OUTCOMES),
+        ]
         for f in fams:
             cells = [self.by_family.get((f, o), 0) for o in OUTCOMES]
             rows.append(f"| {f} | {sum(cells)} | " + " | ".join(map(str, cells)) + " |")
@@ -519,8 +723,15 @@ def _limit(mem_mb: int) -> Callable[[], None]:
     return pre
 
 
-def run_family(family: str, calls: int, *, seed: int = 0, timeout: float = 20.0,
-               mem_mb: int = 4096, report: Report | None = None) -> Report:
+def run_family(
+    family: str,
+    calls: int,
+    *,
+    seed: int = 0,
+    timeout: float = 20.0,
+    mem_mb: int = 4096,
+    report: Report | None = None,
+) -> Report:
     """Run ``calls`` generated calls of one family in subprocesses; restart after an abort or
     a hang, skipping the calls already classified."""
     import tempfile
@@ -533,19 +744,33 @@ def run_family(family: str, calls: int, *, seed: int = 0, timeout: float = 20.0,
     scratch = scratch_dir.name
     # workers run in a scratch folder: a relative PYTHONPATH (e.g. "python" for a worktree)
     # must stay pointing at the same package, not fall back to an installed one
-    pypath = os.pathsep.join(os.path.abspath(p) for p in
-                             os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)
-    env = {**os.environ, "PYTHONPATH": pypath, "PYTHONFAULTHANDLER": "0", "RUST_BACKTRACE": "0",
-           "PLURALIGN_NUM_THREADS": os.environ.get("PLURALIGN_NUM_THREADS", "2")}
+    pypath = os.pathsep.join(
+        os.path.abspath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": pypath,
+        "PYTHONFAULTHANDLER": "0",
+        "RUST_BACKTRACE": "0",
+        "PLURALIGN_NUM_THREADS": os.environ.get("PLURALIGN_NUM_THREADS", "2"),
+    }
     here = os.path.dirname(os.path.abspath(__file__))
     while done < calls:
-        code = (f"import sys; sys.path.insert(0, {here!r}); import harness; "
-                f"harness._worker({family!r}, {calls}, {seed}, {done})")
+        code = (
+            f"import sys; sys.path.insert(0, {here!r}); import harness; "
+            f"harness._worker({family!r}, {calls}, {seed}, {done})"
+        )
         cmd = [sys.executable, "-c", code]
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
-                                preexec_fn=_limit(mem_mb),  # noqa: PLW1509 - setrlimit only
-                                text=True, bufsize=1,
-                                cwd=scratch)  # faults such as path='x' write files here
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            preexec_fn=_limit(mem_mb),  # noqa: PLW1509 - setrlimit only
+            text=True,
+            bufsize=1,
+            cwd=scratch,
+        )  # faults such as path='x' write files here
         inflight: tuple[int, str] | None = None
         finished = hung = False
         import selectors
@@ -603,8 +828,14 @@ def run_family(family: str, calls: int, *, seed: int = 0, timeout: float = 20.0,
     return rep
 
 
-def run(calls_per_family: int, *, families: tuple[str, ...] = FAMILIES, seed: int = 0,
-        timeout: float = 20.0, mem_mb: int = 4096) -> Report:
+def run(
+    calls_per_family: int,
+    *,
+    families: tuple[str, ...] = FAMILIES,
+    seed: int = 0,
+    timeout: float = 20.0,
+    mem_mb: int = 4096,
+) -> Report:
     rep = Report()
     for fam in families:
         run_family(fam, calls_per_family, seed=seed, timeout=timeout, mem_mb=mem_mb, report=rep)

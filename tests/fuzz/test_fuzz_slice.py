@@ -18,6 +18,9 @@ CALLS = int(os.environ.get("PLURALIGN_FUZZ_SLICE", "60"))
 def test_fuzz_slice(family: str) -> None:
     rep = harness.run_family(family, CALLS, seed=17, timeout=60.0, mem_mb=6144)
     assert rep.calls == CALLS
-    bad = {o: rep.examples.get(o, []) for o in ("other", "abort", "hang", "silent")
-           if rep.counts.get(o)}
+    bad = {
+        o: rep.examples.get(o, [])
+        for o in ("other", "abort", "hang", "silent")
+        if rep.counts.get(o)
+    }
     assert not bad, f"{family}: {dict(rep.counts)}\n{bad}"

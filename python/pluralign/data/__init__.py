@@ -38,5 +38,7 @@ def hh_rlhf_path() -> Path:
 
 def attribution() -> str:
     """The attribution statements of every shipped data set, as one text (for reports)."""
-    parts = [(_root() / d / "ATTRIBUTION.txt").read_text(encoding="utf-8") for d in ("polis", "hh_rlhf")]
+    parts = [
+        (_root() / d / "ATTRIBUTION.txt").read_text(encoding="utf-8") for d in ("polis", "hh_rlhf")
+    ]
     return "\n\n".join(p.strip() for p in parts)

@@ -17,5 +17,12 @@ from .arbiter import Action, Arbiter, Decision
 from .signals import REASONS, edge_signals, group_signals
 from .table import edge_table
 
-__all__ = ["REASONS", "Action", "Arbiter", "Decision", "edge_signals", "edge_table",
-           "group_signals"]
+__all__ = [
+    "REASONS",
+    "Action",
+    "Arbiter",
+    "Decision",
+    "edge_signals",
+    "edge_table",
+    "group_signals",
+]

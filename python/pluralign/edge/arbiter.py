@@ -40,7 +40,6 @@ __all__ = ["Action", "Arbiter", "Decision"]
 Action = Literal["answer", "clarify", "abstain", "escalate"]
 
 
-
 @dataclass(frozen=True)
 class Decision:
     """What the arbiter decided for one prompt, and why.
@@ -86,12 +85,18 @@ def _front_lists(b: Any, response_id: str | None) -> pl.Series:
         values = pl.Series("front", rows - b.offsets[:-1][prompt_of], dtype=pl.Int64)
     else:
         values = b.table.get_column(response_id).gather(pl.Series(rows)).alias("front")
-    lists = (pl.DataFrame({"_prompt": prompt_of}).with_columns(values)
-             .group_by("_prompt", maintain_order=True).agg("front"))
+    lists = (
+        pl.DataFrame({"_prompt": prompt_of})
+        .with_columns(values)
+        .group_by("_prompt", maintain_order=True)
+        .agg("front")
+    )
     if lists.height != len(counts):  # a prompt without front members gets an empty list
-        lists = (pl.DataFrame({"_prompt": np.arange(len(counts), dtype=np.int64)})
-                 .join(lists, on="_prompt", how="left", maintain_order="left")
-                 .with_columns(pl.col("front").fill_null(pl.lit([], dtype=lists["front"].dtype))))
+        lists = (
+            pl.DataFrame({"_prompt": np.arange(len(counts), dtype=np.int64)})
+            .join(lists, on="_prompt", how="left", maintain_order="left")
+            .with_columns(pl.col("front").fill_null(pl.lit([], dtype=lists["front"].dtype)))
+        )
     return lists.get_column("front")
 
 
@@ -100,7 +105,9 @@ class Arbiter:
 
     def __init__(self, context: Context) -> None:
         if not isinstance(context, Context):
-            raise InputError(f"Arbiter needs a pluralign.govern.Context, got {type(context).__name__}")
+            raise InputError(
+                f"Arbiter needs a pluralign.govern.Context, got {type(context).__name__}"
+            )
         context.weight_vector()  # weights given only as an unresolved decision reference fail here
         self.context = context
 
@@ -132,11 +139,21 @@ class Arbiter:
         Pareto front, when ``with_front``) and ``overton`` (list, only for prompts sent to
         ``clarify`` by group disagreement when the context asks for an Overton set).
         """
-        response_id = _v.renamed("Arbiter.decide_batch", "response", response, "response_id",
-                                 response_id)
+        response_id = _v.renamed(
+            "Arbiter.decide_batch", "response", response, "response_id", response_id
+        )
         ctx = self.context
         out, b = _signals(
-            scores, ctx, prompt_id, response_id, std, group_support, group, support, prompt_signals, threads
+            scores,
+            ctx,
+            prompt_id,
+            response_id,
+            std,
+            group_support,
+            group,
+            support,
+            prompt_signals,
+            threads,
         )
         assert b.mask is not None
         action, by_disagreement = _actions(b.mask, ctx)
@@ -199,16 +216,24 @@ class Arbiter:
         if isinstance(candidates, pl.DataFrame):
             _missing = [c for c in objs if c not in candidates.columns]
             if _missing:
-                raise SchemaError(f"candidates: objective column(s) {_missing} not found; columns are {candidates.columns}")
+                raise SchemaError(
+                    f"candidates: objective column(s) {_missing} not found; columns are {candidates.columns}"
+                )
             df = candidates.select(objs)
         elif isinstance(candidates, Mapping):
             _missing = [c for c in objs if c not in candidates]
             if _missing:
-                raise SchemaError(f"candidates: objective(s) {_missing} missing; got {list(candidates)}")
+                raise SchemaError(
+                    f"candidates: objective(s) {_missing} missing; got {list(candidates)}"
+                )
             try:
-                df = pl.DataFrame({c: _v.numeric_array(candidates[c], f"candidates[{c!r}]") for c in objs})
+                df = pl.DataFrame(
+                    {c: _v.numeric_array(candidates[c], f"candidates[{c!r}]") for c in objs}
+                )
             except (TypeError, ValueError) as e:
-                raise InputError(f"candidates: values must be numbers of equal length: {e}") from None
+                raise InputError(
+                    f"candidates: values must be numbers of equal length: {e}"
+                ) from None
         else:
             try:
                 arr = _v.numeric_array(candidates, "candidates")
@@ -231,32 +256,54 @@ class Arbiter:
             raise InputError("ids must be hashable scalars (strings or numbers)") from None
         if distinct != k:
             raise InputError("ids must be unique")
-        df = df.with_columns(pl.lit(0).alias("__prompt"), pl.Series("__rid", list(range(k)), pl.Int64))
+        df = df.with_columns(
+            pl.lit(0).alias("__prompt"), pl.Series("__rid", list(range(k)), pl.Int64)
+        )
         std_col = None
         if std is not None:
             sd = _v.numeric_array(std, "std")
             if sd.shape != (k,):
-                raise InputError(f"std must have one value per candidate ({k}), got shape {sd.shape}")
+                raise InputError(
+                    f"std must have one value per candidate ({k}), got shape {sd.shape}"
+                )
             df = df.with_columns(pl.Series("__std", sd))
             std_col = "__std"
         gs = None
         if groups is not None:
-            rows: dict[str, list[Any]] = {"__prompt": [], "__rid": [], "__group": [], "__support": []}
+            rows: dict[str, list[Any]] = {
+                "__prompt": [],
+                "__rid": [],
+                "__group": [],
+                "__support": [],
+            }
             for gname, vals in groups.items():
                 v = _v.numeric_array(vals, f"groups[{gname!r}]")
                 if v.shape != (k,):
-                    raise InputError(f"groups[{gname!r}] must have one support value per candidate ({k})")
+                    raise InputError(
+                        f"groups[{gname!r}] must have one support value per candidate ({k})"
+                    )
                 rows["__prompt"] += [0] * k
                 rows["__rid"] += list(range(k))
                 rows["__group"] += [str(gname)] * k
                 rows["__support"] += v.tolist()
-            gs = pl.DataFrame(rows, schema={"__prompt": pl.Int32, "__rid": pl.Int64, "__group": pl.String,
-                                            "__support": pl.Float64})
+            gs = pl.DataFrame(
+                rows,
+                schema={
+                    "__prompt": pl.Int32,
+                    "__rid": pl.Int64,
+                    "__group": pl.String,
+                    "__support": pl.Float64,
+                },
+            )
         ps = None
         if interval_width is not None or agreement is not None:
             ps = pl.DataFrame(
                 {"__prompt": [0], "interval_width": [interval_width], "agreement": [agreement]},
-                schema={"__prompt": pl.Int32, "interval_width": pl.Float64, "agreement": pl.Float64},
+                schema={
+                    "__prompt": pl.Int32,
+                    "interval_width": pl.Float64,
+                    "agreement": pl.Float64,
+                },
             )
         out = self.decide_batch(
             df,
@@ -279,8 +326,17 @@ class Arbiter:
         sig = {
             k2: row[k2]
             for k2 in (
-                "n_admissible", "n_front", "conflict", "rank_corr", "tradeoff_choices", "uncertainty",
-                "disagreement", "polarization", "winners_differ", "interval_width", "agreement",
+                "n_admissible",
+                "n_front",
+                "conflict",
+                "rank_corr",
+                "tradeoff_choices",
+                "uncertainty",
+                "disagreement",
+                "polarization",
+                "winners_differ",
+                "interval_width",
+                "agreement",
             )
         }
         return Decision(

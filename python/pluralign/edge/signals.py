@@ -79,17 +79,24 @@ def group_signals(
     top choice, ties included, of every group); prompts with fewer
     than two groups get 0 / 0 / false.
     """
-    response_id = _v.renamed("group_signals", "response", response, "response_id", response_id,
-                             default="response_id")
+    response_id = _v.renamed(
+        "group_signals", "response", response, "response_id", response_id, default="response_id"
+    )
     if not isinstance(group_support, pl.DataFrame):
-        raise InputError(f"group_support must be a polars DataFrame, got {type(group_support).__name__}")
+        raise InputError(
+            f"group_support must be a polars DataFrame, got {type(group_support).__name__}"
+        )
     _v.require_columns(group_support, [prompt_id, response_id, group, support], "group_support")
     for c in (prompt_id, response_id, group):
         if group_support[c].null_count():
             row = int(group_support[c].is_null().arg_max() or 0)
             raise InputError(f"group_support: column '{c}' is null at row {row}")
     _v.finite_columns(group_support, [support], "group_support", nonneg=True)
-    names = list(groups) if groups is not None else sorted(group_support[group].unique().cast(pl.String).to_list())
+    names = (
+        list(groups)
+        if groups is not None
+        else sorted(group_support[group].unique().cast(pl.String).to_list())
+    )
     if groups is not None:
         unknown = group_support.filter(~pl.col(group).cast(pl.String).is_in(names))
         if unknown.height:
@@ -113,7 +120,10 @@ def group_signals(
 
     wide = wide.with_columns(
         pl.all_horizontal(
-            [(pl.col(f"__p{i}") == pl.col(f"__p{i}").max().over(prompt_id)).fill_null(True) for i in range(G)]
+            [
+                (pl.col(f"__p{i}") == pl.col(f"__p{i}").max().over(prompt_id)).fill_null(True)
+                for i in range(G)
+            ]
         ).alias("__alltop")
     )
 
@@ -121,9 +131,9 @@ def group_signals(
         return pl.when(p > 0).then(p * (p / m).log(2)).otherwise(0.0)
 
     aggs: list[pl.Expr] = [
-        pl.sum_horizontal([pl.col(f"__p{i}").is_not_null().any().cast(pl.Int64) for i in range(G)]).alias(
-            "n_groups"
-        )
+        pl.sum_horizontal(
+            [pl.col(f"__p{i}").is_not_null().any().cast(pl.Int64) for i in range(G)]
+        ).alias("n_groups")
     ]
     js_cols = []
     for a in range(G):
@@ -147,7 +157,11 @@ def group_signals(
         .otherwise(0.0)
         .clip(0.0, 1.0)
         .alias("disagreement"),
-        pl.when(two).then(1.0 - pl.col("__common")).otherwise(0.0).clip(0.0, 1.0).alias("polarization"),
+        pl.when(two)
+        .then(1.0 - pl.col("__common"))
+        .otherwise(0.0)
+        .clip(0.0, 1.0)
+        .alias("polarization"),
         pl.when(two).then(~pl.col("__shared_top")).otherwise(False).alias("winners_differ"),
     )
     return per
@@ -205,13 +219,17 @@ def _reason_exprs(context: Context) -> list[tuple[str, pl.Expr]]:
         ("wide_interval", ge("interval_width", t.interval_width)),
         (
             "low_agreement",
-            pl.lit(False) if t.min_agreement is None else (pl.col("agreement") < t.min_agreement).fill_null(False),
+            pl.lit(False)
+            if t.min_agreement is None
+            else (pl.col("agreement") < t.min_agreement).fill_null(False),
         ),
     ]
 
 
 _CODES = list(REASONS)
-_UNCERTAIN_MASK = sum(1 << _CODES.index(c) for c in ("uncertain_reward", "wide_interval", "low_agreement"))
+_UNCERTAIN_MASK = sum(
+    1 << _CODES.index(c) for c in ("uncertain_reward", "wide_interval", "low_agreement")
+)
 _DISAGREE_MASK = sum(1 << _CODES.index(c) for c in ("group_disagreement", "polarization"))
 _LUT: pl.Series | None = None
 
@@ -277,7 +295,9 @@ def _attach_extras(
                 f"{prompt_signals.columns}"
             )
         if prompt_signals[prompt_id].n_unique() != prompt_signals.height:
-            raise InputError(f"prompt_signals has repeated {prompt_id} values; give one row per prompt")
+            raise InputError(
+                f"prompt_signals has repeated {prompt_id} values; give one row per prompt"
+            )
         _v.finite_columns(prompt_signals.drop_nulls(have), have, "prompt_signals")
         ps = prompt_signals.select(prompt_id, *[pl.col(c).cast(pl.Float64) for c in have])
         out = out.join(ps, on=prompt_id, how="left", maintain_order="left")
@@ -318,7 +338,16 @@ def edge_signals(
     """
     response_id = _v.renamed("edge_signals", "response", response, "response_id", response_id)
     return _signals(
-        scores, context, prompt_id, response_id, std, group_support, group, support, prompt_signals, threads
+        scores,
+        context,
+        prompt_id,
+        response_id,
+        std,
+        group_support,
+        group,
+        support,
+        prompt_signals,
+        threads,
     )[0]
 
 
@@ -335,7 +364,9 @@ def _signals(
     threads: int | None,
 ) -> tuple[pl.DataFrame, _Batch]:
     if not isinstance(context, Context):
-        raise InputError(f"context must be a pluralign.govern.Context, got {type(context).__name__}")
+        raise InputError(
+            f"context must be a pluralign.govern.Context, got {type(context).__name__}"
+        )
     scores = _as_scores(scores, context, prompt_id)
     if response_id is not None:
         _v.require_columns(scores, [response_id], "scores")
@@ -343,7 +374,9 @@ def _signals(
         _v.require_columns(scores, [std], "scores")
         _v.finite_columns(scores, [std], "scores", nonneg=True)
     if group_support is not None and response_id is None:
-        raise InputError("group_support is matched to candidates by response id: pass response_id='...'")
+        raise InputError(
+            "group_support is matched to candidates by response id: pass response_id='...'"
+        )
     b = _run_kernel(scores, context, prompt_id, threads)
     out = _per_prompt(b, prompt_id, response_id, std)
     group_kw: dict[str, Any] = {

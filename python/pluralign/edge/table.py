@@ -20,24 +20,33 @@ __all__ = ["edge_table"]
 def _context(context: str | Path | Context, objectives: Sequence[str] | None) -> Context:
     if isinstance(context, Context):
         ctx = context
-    elif isinstance(context, Path) or (isinstance(context, str) and (
-            context.endswith(".toml") or Path(context).exists())):
+    elif isinstance(context, Path) or (
+        isinstance(context, str) and (context.endswith(".toml") or Path(context).exists())
+    ):
         if not Path(context).exists():
             raise InputError(f"context file {context} does not exist")
         ctx = Context.from_toml(Path(context))
     elif isinstance(context, str) and context in Context.builtin_names():
         ctx = Context.builtin(context)
     else:
-        raise InputError(f"context {context!r} is neither a .toml file nor a built-in context "
-                         f"{Context.builtin_names()}")
+        raise InputError(
+            f"context {context!r} is neither a .toml file nor a built-in context "
+            f"{Context.builtin_names()}"
+        )
     if objectives is not None and list(objectives) != ctx.objective_names:
-        raise InputError(f"objectives {list(objectives)} differ from the context's "
-                         f"{ctx.objective_names}; leave objectives out")
+        raise InputError(
+            f"objectives {list(objectives)} differ from the context's "
+            f"{ctx.objective_names}; leave objectives out"
+        )
     return ctx
 
 
-def edge_table(scores: Any, *, context: str | Path | Context | None = None,
-               objectives: Sequence[str] | None = None) -> pl.DataFrame:
+def edge_table(
+    scores: Any,
+    *,
+    context: str | Path | Context | None = None,
+    objectives: Sequence[str] | None = None,
+) -> pl.DataFrame:
     """Edge signals and the arbiter's decision for every prompt of a scores table.
 
     Parameters
@@ -68,20 +77,28 @@ def edge_table(scores: Any, *, context: str | Path | Context | None = None,
     """
     scores = _v.frame(scores, "scores")
     _v.require_columns(scores, ["prompt_id"], "scores")
-    if objectives is not None and (isinstance(objectives, str) or not all(
-            isinstance(o, str) for o in objectives)):
+    if objectives is not None and (
+        isinstance(objectives, str) or not all(isinstance(o, str) for o in objectives)
+    ):
         raise InputError(f"objectives must be a list of column names, got {objectives!r}")
     if context is not None:
         ctx = _context(context, objectives)
     else:
         if objectives is None:
-            objectives = [c for c, t in scores.schema.items()
-                          if t.is_numeric() and c not in ("prompt_id", "std", "response_id")]
+            objectives = [
+                c
+                for c, t in scores.schema.items()
+                if t.is_numeric() and c not in ("prompt_id", "std", "response_id")
+            ]
         if not objectives:
             raise InputError("no objective columns: pass objectives= or context=")
-        ctx = Context.from_dict({
-            "name": "cli", "objectives": [{"name": o, "direction": "max"} for o in objectives],
-            "weights": {"values": {o: 1 / len(objectives) for o in objectives}, "radius": 0.2}})
+        ctx = Context.from_dict(
+            {
+                "name": "cli",
+                "objectives": [{"name": o, "direction": "max"} for o in objectives],
+                "weights": {"values": {o: 1 / len(objectives) for o in objectives}, "radius": 0.2},
+            }
+        )
     rid = "response_id" if "response_id" in scores.columns else None
     std = "std" if "std" in scores.columns else None
     return Arbiter(ctx).decide_batch(scores, response=rid, std=std)

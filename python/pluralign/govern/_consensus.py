@@ -68,20 +68,26 @@ def group_table(groups: Any, group: str = "group") -> pl.DataFrame:
     return t
 
 
-def participant_groups(vm: VoteMatrix, groups: Any, group: str = "group"
-                       ) -> tuple[np.ndarray, list[Hashable]]:
+def participant_groups(
+    vm: VoteMatrix, groups: Any, group: str = "group"
+) -> tuple[np.ndarray, list[Hashable]]:
     """Group index per participant of ``vm`` (-1 = no group) and the sorted group labels."""
     t = group_table(groups, group)
     labels = sorted(set(t["group"].to_list()), key=lambda x: (str(type(x)), x))
     index = {g: i for i, g in enumerate(labels)}
     if vm.participant_ids is not None and vm.participant_ids.dtype == t["participant_id"].dtype:
         # vectorized: join the group codes onto the participants (in vm order)
-        codes = pl.DataFrame({"group": pl.Series(labels, dtype=t["group"].dtype),
-                              "_gid": np.arange(len(labels), dtype=np.int64)})
-        looked = (
-            pl.DataFrame({"participant_id": vm.participant_ids})
-            .join(t.join(codes, on="group", how="left"), on="participant_id", how="left",
-                  maintain_order="left")
+        codes = pl.DataFrame(
+            {
+                "group": pl.Series(labels, dtype=t["group"].dtype),
+                "_gid": np.arange(len(labels), dtype=np.int64),
+            }
+        )
+        looked = pl.DataFrame({"participant_id": vm.participant_ids}).join(
+            t.join(codes, on="group", how="left"),
+            on="participant_id",
+            how="left",
+            maintain_order="left",
         )
         return looked["_gid"].fill_null(-1).to_numpy().astype(np.int64), labels
     lookup = dict(zip(t["participant_id"].to_list(), (index[g] for g in t["group"].to_list())))
@@ -89,8 +95,9 @@ def participant_groups(vm: VoteMatrix, groups: Any, group: str = "group"
     return gid, labels
 
 
-def _ztest(a1: np.ndarray, n1: np.ndarray, a2: np.ndarray, n2: np.ndarray
-           ) -> tuple[np.ndarray, np.ndarray]:
+def _ztest(
+    a1: np.ndarray, n1: np.ndarray, a2: np.ndarray, n2: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Two-proportion z-test (pooled); z and two-sided p. NaN where a side has no votes."""
     with np.errstate(divide="ignore", invalid="ignore"):
         p1, p2 = a1 / n1, a2 / n2
@@ -126,11 +133,14 @@ class Consensus:
     # agree / disagree / seen counts, in the order of statements["statement_id"]
     _polis: dict[str, np.ndarray] | None = field(default=None, repr=False, compare=False)
     _totals: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(
-        default=None, repr=False, compare=False)
+        default=None, repr=False, compare=False
+    )
 
     def _group(self, group: Any) -> None:
         # an array or a list would fail `in` ambiguously; a group label is one hashable value
-        if isinstance(group, (np.ndarray, list, tuple, set, dict)) or not isinstance(group, Hashable):
+        if isinstance(group, (np.ndarray, list, tuple, set, dict)) or not isinstance(
+            group, Hashable
+        ):
             raise InputError(f"group must be one group label, got {type(group).__name__}")
         if group not in self.groups:
             raise InputError(f"unknown group {group!r}; groups are {self.groups}")
@@ -159,15 +169,32 @@ class Consensus:
         rows = polis.select_representative(self._polis, self.groups.index(group), n)
         ids = self.statements["statement_id"].to_list()
         return pl.DataFrame(
-            [{"statement_id": ids[r["column"]], "repful_for": r["repful_for"],
-              "n_success": r["n_success"], "n_trials": r["n_trials"],
-              "p_success": r["p_success"], "p_test": r["p_test"], "repness": r["repness"],
-              "repness_test": r["repness_test"], "best_agree": bool(r.get("best_agree", False))}
-             for r in rows],
-            schema={"statement_id": self.statements["statement_id"].dtype, "repful_for": pl.String,
-                    "n_success": pl.Int64, "n_trials": pl.Int64, "p_success": pl.Float64,
-                    "p_test": pl.Float64, "repness": pl.Float64, "repness_test": pl.Float64,
-                    "best_agree": pl.Boolean})
+            [
+                {
+                    "statement_id": ids[r["column"]],
+                    "repful_for": r["repful_for"],
+                    "n_success": r["n_success"],
+                    "n_trials": r["n_trials"],
+                    "p_success": r["p_success"],
+                    "p_test": r["p_test"],
+                    "repness": r["repness"],
+                    "repness_test": r["repness_test"],
+                    "best_agree": bool(r.get("best_agree", False)),
+                }
+                for r in rows
+            ],
+            schema={
+                "statement_id": self.statements["statement_id"].dtype,
+                "repful_for": pl.String,
+                "n_success": pl.Int64,
+                "n_trials": pl.Int64,
+                "p_success": pl.Float64,
+                "p_test": pl.Float64,
+                "repness": pl.Float64,
+                "repness_test": pl.Float64,
+                "best_agree": pl.Boolean,
+            },
+        )
 
     def polis_consensus(self, n: int = 5) -> pl.DataFrame:
         """Polis's consensus statements over all voters (``repness.clj consensus-stats``):
@@ -180,12 +207,27 @@ class Consensus:
         sel = polis.select_consensus(*self._totals, n=n)
         ids = self.statements["statement_id"].to_list()
         return pl.DataFrame(
-            [{"statement_id": ids[r["column"]], "direction": d, "n_success": r["n_success"],
-              "n_trials": r["n_trials"], "p_success": r["p_success"], "p_test": r["p_test"]}
-             for d in ("agree", "disagree") for r in sel[d]],
-            schema={"statement_id": self.statements["statement_id"].dtype, "direction": pl.String,
-                    "n_success": pl.Int64, "n_trials": pl.Int64, "p_success": pl.Float64,
-                    "p_test": pl.Float64})
+            [
+                {
+                    "statement_id": ids[r["column"]],
+                    "direction": d,
+                    "n_success": r["n_success"],
+                    "n_trials": r["n_trials"],
+                    "p_success": r["p_success"],
+                    "p_test": r["p_test"],
+                }
+                for d in ("agree", "disagree")
+                for r in sel[d]
+            ],
+            schema={
+                "statement_id": self.statements["statement_id"].dtype,
+                "direction": pl.String,
+                "n_success": pl.Int64,
+                "n_trials": pl.Int64,
+                "p_success": pl.Float64,
+                "p_test": pl.Float64,
+            },
+        )
 
     def distinctive(self, group: Hashable, n: int = 5, alpha: float = 0.05) -> pl.DataFrame:
         """Statements that group ``group`` agrees with significantly more than everyone outside
@@ -196,7 +238,8 @@ class Consensus:
         _v.number(alpha, "alpha", lo=0, hi=1)
         return (
             self.by_group.filter(
-                (pl.col("group") == group) & (pl.col("p_value_agree") < alpha)
+                (pl.col("group") == group)
+                & (pl.col("p_value_agree") < alpha)
                 & (pl.col("agree_ratio") > 1)
             )
             .sort(["agree_ratio", "statement_id"], descending=[True, False])
@@ -251,8 +294,7 @@ def consensus(
     p_agree_rest = (rest_agree + c) / (rest_seen + 2 * c)
     p_dis_rest = (rest_dis + c) / (rest_seen + 2 * c)
     z_a, pv_a = _ztest(per["agree"].ravel(), seen.ravel(), rest_agree.ravel(), rest_seen.ravel())
-    z_d, pv_d = _ztest(per["disagree"].ravel(), seen.ravel(), rest_dis.ravel(),
-                       rest_seen.ravel())
+    z_d, pv_d = _ztest(per["disagree"].ravel(), seen.ravel(), rest_dis.ravel(), rest_seen.ravel())
     n_votes = total["agree"] + total["disagree"] + total["pass"]
     table = pl.DataFrame(
         {

@@ -183,7 +183,8 @@ def compare_rules(
         c = constitution(votes, k, r, groups=groups, statements=statements, check_ejr=check_ejr)
         frames.append(
             c.coverage.with_columns(
-                pl.lit(r).alias("rule"), pl.lit(c.jr).alias("jr"),
+                pl.lit(r).alias("rule"),
+                pl.lit(c.jr).alias("jr"),
                 pl.lit(c.ejr, dtype=pl.Boolean).alias("ejr"),
             ).select("rule", "group", "n_members", "share_covered", "mean_approved", "jr", "ejr")
         )

@@ -44,12 +44,22 @@ __all__ = ["RANKED_RULES", "Assembly", "AssemblyDecision", "aggregate_weights"]
 
 # :mod:`pluralign.choice` rules that can aggregate priority rankings, by name
 _RANKED: dict[str, Any] = {
-    "plurality": choice.plurality, "borda": choice.borda,
-    "anti_plurality": choice.anti_plurality, "copeland": choice.copeland, "llull": choice.llull,
-    "minimax": choice.minimax, "schulze": choice.schulze, "ranked_pairs": choice.ranked_pairs,
-    "kemeny": choice.kemeny, "instant_runoff": choice.instant_runoff, "coombs": choice.coombs,
-    "baldwin": choice.baldwin, "nanson": choice.nanson, "bucklin": choice.bucklin,
-    "split_cycle": choice.split_cycle, "stable_voting": choice.stable_voting,
+    "plurality": choice.plurality,
+    "borda": choice.borda,
+    "anti_plurality": choice.anti_plurality,
+    "copeland": choice.copeland,
+    "llull": choice.llull,
+    "minimax": choice.minimax,
+    "schulze": choice.schulze,
+    "ranked_pairs": choice.ranked_pairs,
+    "kemeny": choice.kemeny,
+    "instant_runoff": choice.instant_runoff,
+    "coombs": choice.coombs,
+    "baldwin": choice.baldwin,
+    "nanson": choice.nanson,
+    "bucklin": choice.bucklin,
+    "split_cycle": choice.split_cycle,
+    "stable_voting": choice.stable_voting,
 }
 #: :mod:`pluralign.choice` rules that can aggregate priority rankings.
 RANKED_RULES: frozenset[str] = frozenset(_RANKED)
@@ -69,9 +79,14 @@ def _weighted_median(x: np.ndarray, w: np.ndarray) -> float:
     return float(xs[i])
 
 
-def aggregate_weights(scores: np.ndarray, voter_weights: np.ndarray | None = None,
-                      rule: str = "median", *, tol: float = 1e-12, max_iter: int = 100_000
-                      ) -> np.ndarray:
+def aggregate_weights(
+    scores: np.ndarray,
+    voter_weights: np.ndarray | None = None,
+    rule: str = "median",
+    *,
+    tol: float = 1e-12,
+    max_iter: int = 100_000,
+) -> np.ndarray:
     """Aggregate n x m score ballots (rows normalized to sum 1) into one weight vector.
 
     ``rule``: ``"median"`` (weighted coordinate-wise median, renormalized), ``"mean"``
@@ -90,7 +105,11 @@ def aggregate_weights(scores: np.ndarray, voter_weights: np.ndarray | None = Non
     if (sums <= 0).any():
         raise InputError(f"score ballot {int(np.argmin(sums))} is all zero; give some weight")
     s = s / sums[:, None]
-    v = np.ones(len(s)) if voter_weights is None else _v.numeric_array(voter_weights, "voter_weights")
+    v = (
+        np.ones(len(s))
+        if voter_weights is None
+        else _v.numeric_array(voter_weights, "voter_weights")
+    )
     if v.shape != (len(s),) or not np.isfinite(v).all() or (v < 0).any() or v.sum() <= 0:
         raise InputError("voter weights must be finite, >= 0, one per ballot, not all zero")
     if rule == "mean":
@@ -142,15 +161,22 @@ class Assembly:
     decisions are recorded (a new in-memory :class:`Ledger` by default).
     """
 
-    def __init__(self, context: Context, *, group_weights: Mapping[str, float] | None = None,
-                 ledger: Ledger | None = None):
+    def __init__(
+        self,
+        context: Context,
+        *,
+        group_weights: Mapping[str, float] | None = None,
+        ledger: Ledger | None = None,
+    ):
         if not isinstance(context, Context):
             raise InputError(
-                f"context must be a pluralign.govern.Context, got {type(context).__name__}")
+                f"context must be a pluralign.govern.Context, got {type(context).__name__}"
+            )
         self.context = context
         self.objectives: list[str] = context.objective_names
         self.group_names: list[str] | None = (
-            list(context.groups.names) if context.groups is not None else None)
+            list(context.groups.names) if context.groups is not None else None
+        )
         _v.instance(ledger, Ledger, "ledger", none=True)
         if group_weights is not None:
             gw = dict(_v.instance(group_weights, Mapping, "group_weights"))
@@ -159,10 +185,12 @@ class Assembly:
             unknown = [g for g in gw if g not in self.group_names]
             if unknown:
                 raise InputError(
-                    f"group_weights names unknown group(s) {unknown}; groups are "
-                    f"{self.group_names}")
+                    f"group_weights names unknown group(s) {unknown}; groups are {self.group_names}"
+                )
             for g, x in gw.items():
-                if isinstance(x, bool) or not (isinstance(x, (int, float)) and math.isfinite(x) and x >= 0):
+                if isinstance(x, bool) or not (
+                    isinstance(x, (int, float)) and math.isfinite(x) and x >= 0
+                ):
                     raise InputError(f"group weight of {g!r} must be finite and >= 0, got {x!r}")
             self.group_weights: dict[str, float] | None = {g: float(x) for g, x in gw.items()}
         else:
@@ -174,13 +202,19 @@ class Assembly:
     def _ranking(self, ranking: Sequence[Any], who: str) -> list[list[str]]:
         tiers: list[list[str]] = []
         seen: set[str] = set()
-        if isinstance(ranking, (str, bytes, Mapping)) or not isinstance(ranking, (Sequence, np.ndarray)):
-            raise InputError(f"ranking of {who!r} must be a list of tiers (objective names or "
-                             f"lists of them), got {type(ranking).__name__}")
+        if isinstance(ranking, (str, bytes, Mapping)) or not isinstance(
+            ranking, (Sequence, np.ndarray)
+        ):
+            raise InputError(
+                f"ranking of {who!r} must be a list of tiers (objective names or "
+                f"lists of them), got {type(ranking).__name__}"
+            )
         for tier in ranking:
             if not isinstance(tier, (str, list, tuple)):
-                raise InputError(f"ranking of {who!r}: a tier must be an objective name or a list "
-                                 f"of them, got {type(tier).__name__}")
+                raise InputError(
+                    f"ranking of {who!r}: a tier must be an objective name or a list "
+                    f"of them, got {type(tier).__name__}"
+                )
             members = [tier] if isinstance(tier, str) else list(tier)
             if not members:
                 raise InputError(f"ranking of {who!r} has an empty tier")
@@ -188,7 +222,8 @@ class Assembly:
                 if not isinstance(o, str) or o not in self.objectives:
                     raise InputError(
                         f"ranking of {who!r} names unknown objective {o!r}; objectives are "
-                        f"{self.objectives}")
+                        f"{self.objectives}"
+                    )
                 if o in seen:
                     raise InputError(f"ranking of {who!r} lists objective {o!r} twice")
                 seen.add(o)
@@ -204,9 +239,14 @@ class Assembly:
             if not isinstance(o, str) or o not in self.objectives:
                 raise InputError(
                     f"scores of {who!r} name unknown objective {o!r}; objectives are "
-                    f"{self.objectives}")
-            if isinstance(x, bool) or not isinstance(x, (int, float, np.number)) \
-                    or not math.isfinite(x) or x < 0:
+                    f"{self.objectives}"
+                )
+            if (
+                isinstance(x, bool)
+                or not isinstance(x, (int, float, np.number))
+                or not math.isfinite(x)
+                or x < 0
+            ):
                 raise InputError(f"score of {who!r} for {o!r} must be finite and >= 0, got {x!r}")
             out[o] = float(x)
         total = math.fsum(out.values())
@@ -214,9 +254,15 @@ class Assembly:
             raise InputError(f"scores of {who!r} are all zero (or empty); give some weight")
         return {o: out.get(o, 0.0) / total for o in self.objectives}
 
-    def submit(self, stakeholder: str, *, group: str | None = None,
-               ranking: Sequence[Any] | None = None, scores: Mapping[str, float] | None = None,
-               replace: bool = False) -> None:
+    def submit(
+        self,
+        stakeholder: str,
+        *,
+        group: str | None = None,
+        ranking: Sequence[Any] | None = None,
+        scores: Mapping[str, float] | None = None,
+        replace: bool = False,
+    ) -> None:
         """Record one stakeholder's ballot: ``ranking`` (tiers of objective names, highest
         priority first; unlisted objectives rank last) and/or ``scores`` (objective -> weight
         >= 0; unlisted objectives get 0; normalized to sum 1). ``group`` must be one of the
@@ -226,15 +272,16 @@ class Assembly:
             raise InputError(f"stakeholder must be a non-empty string, got {stakeholder!r}")
         if stakeholder in self._ballots and not replace:
             raise InputError(
-                f"stakeholder {stakeholder!r} already voted; pass replace=True to change the "
-                "ballot")
+                f"stakeholder {stakeholder!r} already voted; pass replace=True to change the ballot"
+            )
         _v.instance(replace, bool, "replace")
         _v.text(group, "group", none=True)
         if self.group_names is not None:
             if group not in self.group_names:
                 raise InputError(
                     f"stakeholder {stakeholder!r}: group must be one of {self.group_names}, got "
-                    f"{group!r}")
+                    f"{group!r}"
+                )
         elif group is not None:
             raise InputError(f"the context defines no groups, but {stakeholder!r} gave {group!r}")
         if ranking is None and scores is None:
@@ -268,12 +315,19 @@ class Assembly:
         rule = self.context.groups.rule if self.context.groups is not None else None
         order_rule = rule if rule in RANKED_RULES else "schulze"
         weight_rule = {"nash": "nash", "utilitarian": "mean", "score_voting": "mean"}.get(
-            rule or "", "median")
+            rule or "", "median"
+        )
         return order_rule, weight_rule
 
-    def decide(self, *, actor: str | None = None, order_rule: str | None = None,
-               weight_rule: str | None = None, record_ballots: bool = True,
-               **rule_kwargs: Any) -> AssemblyDecision:
+    def decide(
+        self,
+        *,
+        actor: str | None = None,
+        order_rule: str | None = None,
+        weight_rule: str | None = None,
+        record_ballots: bool = True,
+        **rule_kwargs: Any,
+    ) -> AssemblyDecision:
         """Aggregate the ballots, append the decision to the ledger, return the updated context.
 
         The ledger payload holds the context name, the rules, the order, the weights, the
@@ -290,9 +344,13 @@ class Assembly:
         order_rule = order_rule or d_order
         weight_rule = weight_rule or d_weight
         if order_rule not in RANKED_RULES:
-            raise InputError(f"order_rule must be one of {sorted(RANKED_RULES)}, got {order_rule!r}")
+            raise InputError(
+                f"order_rule must be one of {sorted(RANKED_RULES)}, got {order_rule!r}"
+            )
         if weight_rule not in WEIGHT_RULES:
-            raise InputError(f"weight_rule must be one of {list(WEIGHT_RULES)}, got {weight_rule!r}")
+            raise InputError(
+                f"weight_rule must be one of {list(WEIGHT_RULES)}, got {weight_rule!r}"
+            )
         ids = sorted(self._ballots)
         bw = self._ballot_weights(ids)
         if sum(bw.values()) <= 0:
@@ -303,15 +361,18 @@ class Assembly:
         used_order_rule = used_weight_rule = None
         if ranked and sum(bw[s] for s in ranked) > 0:
             profile = choice.Profile.from_rankings(
-                [self._ballots[s]["ranking"] for s in ranked], candidates=self.objectives,
-                weights=[bw[s] for s in ranked])
+                [self._ballots[s]["ranking"] for s in ranked],
+                candidates=self.objectives,
+                weights=[bw[s] for s in ranked],
+            )
             result = _RANKED[order_rule](profile, **rule_kwargs)
             order = _order_from_result(result, self.objectives)
             used_order_rule = order_rule
         weights = None
         if scored and sum(bw[s] for s in scored) > 0:
-            mat = np.array([[self._ballots[s]["scores"][o] for o in self.objectives]
-                            for s in scored])
+            mat = np.array(
+                [[self._ballots[s]["scores"][o] for o in self.objectives] for s in scored]
+            )
             w = aggregate_weights(mat, np.array([bw[s] for s in scored]), weight_rule)
             weights = {o: float(x) for o, x in zip(self.objectives, w)}
             used_weight_rule = weight_rule
@@ -333,9 +394,16 @@ class Assembly:
         entry = self.ledger.append("assembly.decision", payload, actor=actor)
         context = _updated_context(self.context, order, weights, entry.hash)
         return AssemblyDecision(
-            context=context, order=order, weights=weights, order_rule=used_order_rule,
-            weight_rule=used_weight_rule, voters=payload["voters"], ballot_weights=bw,
-            ballots_sha256=digest, order_result=result, entry=entry,
+            context=context,
+            order=order,
+            weights=weights,
+            order_rule=used_order_rule,
+            weight_rule=used_weight_rule,
+            voters=payload["voters"],
+            ballot_weights=bw,
+            ballots_sha256=digest,
+            order_result=result,
+            entry=entry,
         )
 
 
@@ -351,8 +419,9 @@ def _order_from_result(result: choice.Result, objectives: list[str]) -> list[lis
     return [list(map(str, groups[s])) for s in sorted(groups, reverse=True)]
 
 
-def _updated_context(context: Context, order: list[list[str]] | None,
-                     weights: dict[str, float] | None, decision: str) -> Context:
+def _updated_context(
+    context: Context, order: list[list[str]] | None, weights: dict[str, float] | None, decision: str
+) -> Context:
     data = context.model_dump()
     if order is not None and data.get("tiers"):
         rank = {o: i for i, tier in enumerate(order) for o in tier}

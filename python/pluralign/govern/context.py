@@ -53,11 +53,30 @@ __all__ = [
 AGGREGATION_RULES: frozenset[str] = frozenset(
     {
         # ranked rules
-        "plurality", "borda", "anti_plurality", "copeland", "llull", "minimax", "schulze",
-        "ranked_pairs", "kemeny", "instant_runoff", "coombs", "baldwin", "nanson", "bucklin",
-        "split_cycle", "stable_voting", "maximal_lottery",
+        "plurality",
+        "borda",
+        "anti_plurality",
+        "copeland",
+        "llull",
+        "minimax",
+        "schulze",
+        "ranked_pairs",
+        "kemeny",
+        "instant_runoff",
+        "coombs",
+        "baldwin",
+        "nanson",
+        "bucklin",
+        "split_cycle",
+        "stable_voting",
+        "maximal_lottery",
         # cardinal rules
-        "score_voting", "utilitarian", "nash", "egalitarian", "leximin", "star",
+        "score_voting",
+        "utilitarian",
+        "nash",
+        "egalitarian",
+        "leximin",
+        "star",
         "majority_judgment",
         # approval
         "approval",
@@ -94,8 +113,11 @@ class _Model(BaseModel):
             return v
         if isinstance(v, bool) and bool not in kinds:
             raise ValueError(f"must be a number, not the boolean {v!r}")
-        if isinstance(v, str) and str not in kinds and not any(
-                typing.get_origin(k) is Literal for k in kinds):
+        if (
+            isinstance(v, str)
+            and str not in kinds
+            and not any(typing.get_origin(k) is Literal for k in kinds)
+        ):
             raise ValueError(f"must be a number, not the text {v!r}")
         return v
 
@@ -148,7 +170,9 @@ class Tier(_Model):
             )
         if self.threshold is not None and not math.isfinite(self.threshold):
             raise ValueError(f"tier on {self.objective!r}: threshold must be finite")
-        if self.tolerance is not None and not (math.isfinite(self.tolerance) and self.tolerance >= 0):
+        if self.tolerance is not None and not (
+            math.isfinite(self.tolerance) and self.tolerance >= 0
+        ):
             raise ValueError(
                 f"tier on {self.objective!r}: tolerance must be a finite number >= 0, "
                 f"got {self.tolerance}"
@@ -280,7 +304,9 @@ class Context(_Model):
         first: dict[str, int] = {}
         for i, t in enumerate(self.tiers):
             if t.objective not in known:
-                raise ValueError(f"tiers[{i}] names unknown objective {t.objective!r}; objectives are {names}")
+                raise ValueError(
+                    f"tiers[{i}] names unknown objective {t.objective!r}; objectives are {names}"
+                )
             if t.objective in first:
                 raise ValueError(
                     f"tiers[{first[t.objective]}] and tiers[{i}] both constrain {t.objective!r}: "
@@ -291,7 +317,9 @@ class Context(_Model):
         if self.weights is not None and self.weights.values is not None:
             unknown = [k for k in self.weights.values if k not in known]
             if unknown:
-                raise ValueError(f"weights.values names unknown objective(s) {unknown}; objectives are {names}")
+                raise ValueError(
+                    f"weights.values names unknown objective(s) {unknown}; objectives are {names}"
+                )
         return self
 
     # -- convenience --------------------------------------------------------------------
@@ -311,7 +339,9 @@ class Context(_Model):
         for o in self.objectives:
             if o.name == name:
                 return o
-        raise InputError(f"context {self.name!r} has no objective {name!r}; objectives are {self.objective_names}")
+        raise InputError(
+            f"context {self.name!r} has no objective {name!r}; objectives are {self.objective_names}"
+        )
 
     def weight_vector(self) -> np.ndarray:
         """Weights as an array in objective order (unlisted objectives get 0). Without weights
@@ -408,7 +438,12 @@ class Context(_Model):
         if self.description:
             out.append(f"description = {_toml_value(self.description)}")
         for o in self.objectives:
-            out += ["", "[[objectives]]", f"name = {_toml_value(o.name)}", f"direction = {_toml_value(o.direction)}"]
+            out += [
+                "",
+                "[[objectives]]",
+                f"name = {_toml_value(o.name)}",
+                f"direction = {_toml_value(o.direction)}",
+            ]
             if o.description:
                 out.append(f"description = {_toml_value(o.description)}")
         for t in self.tiers:
@@ -426,7 +461,9 @@ class Context(_Model):
             out += ["", "[groups]"]
             out += [f"{k} = {_toml_value(v)}" for k, v in self.groups.model_dump().items()]
         out += ["", "[arbiter]"]
-        out += [f"{k} = {_toml_value(v)}" for k, v in self.arbiter.model_dump().items() if v is not None]
+        out += [
+            f"{k} = {_toml_value(v)}" for k, v in self.arbiter.model_dump().items() if v is not None
+        ]
         return "\n".join(out) + "\n"
 
 
@@ -434,8 +471,9 @@ def _read_text(p: Path) -> str:
     try:
         return p.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
-        raise InputError(f"context file {str(p)!r}: byte {e.start} is not UTF-8 text; is it a "
-                         "TOML file?") from None
+        raise InputError(
+            f"context file {str(p)!r}: byte {e.start} is not UTF-8 text; is it a TOML file?"
+        ) from None
     except OSError as e:
         raise InputError(f"context file {str(p)!r} cannot be read: {e}") from None
 

@@ -68,8 +68,7 @@ def moderated_out(statements: pl.DataFrame | None) -> set[Hashable]:
     statements = _v.frame(statements, "statements")
     if "statement_id" not in statements.columns:
         raise SchemaError(
-            "statements table has no 'statement_id' column; "
-            f"it has {statements.columns}"
+            f"statements table has no 'statement_id' column; it has {statements.columns}"
         )
     if "moderated" not in statements.columns:
         return set()
@@ -151,9 +150,12 @@ def vote_matrix(votes: pl.DataFrame, statements: pl.DataFrame | None = None) -> 
         )
     raw_counts = np.bincount(rows, minlength=len(p_codes)).astype(np.int64)
     if moderated_votes is not None:
-        extra = (pl.DataFrame({"participant_id": p_codes, "_pos": np.arange(len(p_codes))})
-                 .join(moderated_votes.group_by("participant_id").len(), on="participant_id",
-                       how="left", maintain_order="left"))
+        extra = pl.DataFrame({"participant_id": p_codes, "_pos": np.arange(len(p_codes))}).join(
+            moderated_votes.group_by("participant_id").len(),
+            on="participant_id",
+            how="left",
+            maintain_order="left",
+        )
         raw_counts += extra["len"].fill_null(0).to_numpy().astype(np.int64)
     return VoteMatrix(
         p_codes.to_list(),
@@ -195,13 +197,19 @@ def _canonical_order(rows: np.ndarray, cols: np.ndarray, n: int, m: int) -> np.n
     return np.argsort(rows * m + cols, kind="stable")
 
 
-def vote_matrix_for(votes: pl.DataFrame, statements: pl.DataFrame | None, groups: Any
-                    ) -> VoteMatrix:
+def vote_matrix_for(
+    votes: pl.DataFrame, statements: pl.DataFrame | None, groups: Any
+) -> VoteMatrix:
     """:func:`vote_matrix`, reusing the one an :class:`OpinionGroups` was computed from when
     ``votes`` and ``statements`` are the very same DataFrame objects (same height)."""
     src = getattr(groups, "_source", None) if isinstance(groups, OpinionGroups) else None
-    if src is not None and src[0] is votes and src[1] is statements \
-            and isinstance(votes, pl.DataFrame) and votes.height == src[0].height:
+    if (
+        src is not None
+        and src[0] is votes
+        and src[1] is statements
+        and isinstance(votes, pl.DataFrame)
+        and votes.height == src[0].height
+    ):
         return src[2]
     return vote_matrix(votes, statements)
 
@@ -240,8 +248,9 @@ def _gram(r: np.ndarray, c: np.ndarray, x: np.ndarray, n: int, m: int) -> np.nda
         first = np.repeat(starts[r[entries]], rep)
         offset = np.arange(len(left)) - np.repeat(np.cumsum(rep) - rep, rep)
         right = first + offset
-        gram += np.bincount(c[left] * m + c[right], weights=x[left] * x[right],
-                            minlength=m * m).reshape(m, m)
+        gram += np.bincount(
+            c[left] * m + c[right], weights=x[left] * x[right], minlength=m * m
+        ).reshape(m, m)
         row = hi
     return gram
 
@@ -271,8 +280,9 @@ def _top2_eigh(gram: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return evals[lo:][::-1], evecs[:, lo:][:, ::-1]
 
 
-def _top2_lanczos(r: np.ndarray, c: np.ndarray, x: np.ndarray, n: int, m: int
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def _top2_lanczos(
+    r: np.ndarray, c: np.ndarray, x: np.ndarray, n: int, m: int
+) -> tuple[np.ndarray, np.ndarray]:
     """The two largest eigenpairs of X^T X for a large sparse X, never forming X^T X.
 
     Implicitly restarted Lanczos (ARPACK via ``scipy.sparse.linalg.eigsh``) on the operator
@@ -285,7 +295,8 @@ def _top2_lanczos(r: np.ndarray, c: np.ndarray, x: np.ndarray, n: int, m: int
     xs = scipy.sparse.csr_matrix((x, (r, c)), shape=(n, m))
     xt = xs.T.tocsr()
     op = scipy.sparse.linalg.LinearOperator(
-        (m, m), matvec=lambda v: xt @ (xs @ np.ravel(v)), dtype=np.float64)
+        (m, m), matvec=lambda v: xt @ (xs @ np.ravel(v)), dtype=np.float64
+    )
     v0 = np.cos(np.arange(m) + 1.0)  # deterministic, not orthogonal to any fixed pattern
     evals, evecs = scipy.sparse.linalg.eigsh(op, k=2, which="LA", v0=v0, tol=1e-12)
     order = np.argsort(evals)[::-1]
@@ -358,8 +369,9 @@ def _kmeans_pp(x: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
     return np.array(centers)
 
 
-def _lloyd(x: np.ndarray, centers: np.ndarray, max_iter: int = 300
-           ) -> tuple[np.ndarray, np.ndarray, float]:
+def _lloyd(
+    x: np.ndarray, centers: np.ndarray, max_iter: int = 300
+) -> tuple[np.ndarray, np.ndarray, float]:
     """Lloyd iterations from the given centers until the assignment stops changing."""
     k = len(centers)
     centers = centers.copy()
@@ -392,8 +404,9 @@ def _assign(x: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return labels, np.maximum(best, 0.0)
 
 
-def _refine(x: np.ndarray, centers: np.ndarray, max_iter: int = 100, tol: float = 1e-4
-            ) -> tuple[np.ndarray, np.ndarray, float]:
+def _refine(
+    x: np.ndarray, centers: np.ndarray, max_iter: int = 100, tol: float = 1e-4
+) -> tuple[np.ndarray, np.ndarray, float]:
     """Lloyd iterations on all points from centers fitted on a sample. Stops when the
     assignment is stable, when no center moves by more than ``tol`` x the mean per-coordinate
     variance of ``x`` (scikit-learn's ``KMeans`` criterion; on a million points the last few
@@ -424,8 +437,9 @@ def _refine(x: np.ndarray, centers: np.ndarray, max_iter: int = 100, tol: float 
     return labels, centers, float(d2.sum())
 
 
-def _kmeans(x: np.ndarray, k: int, seed: int, n_init: int, sample: int = 0
-            ) -> tuple[np.ndarray, np.ndarray, float]:
+def _kmeans(
+    x: np.ndarray, k: int, seed: int, n_init: int, sample: int = 0
+) -> tuple[np.ndarray, np.ndarray, float]:
     """k-means: Lloyd's algorithm from ``n_init`` k-means++ starts; the lowest inertia wins.
 
     With ``0 < sample < len(x)``, the restarts run on a seeded random sample of ``sample``
@@ -442,16 +456,18 @@ def _kmeans(x: np.ndarray, k: int, seed: int, n_init: int, sample: int = 0
     return best
 
 
-def _kmeans_sample_centers(x: np.ndarray, k: int, seed: int, n_init: int, sample: int
-                           ) -> np.ndarray:
+def _kmeans_sample_centers(
+    x: np.ndarray, k: int, seed: int, n_init: int, sample: int
+) -> np.ndarray:
     """Best-of-``n_init`` k-means centers on a seeded random sample of ``sample`` points."""
     rng = np.random.default_rng(seed)
     idx = np.sort(rng.choice(len(x), sample, replace=False))
     return _kmeans(x[idx], k, seed, n_init)[1]
 
 
-def _lloyd_batch(x: np.ndarray, starts: np.ndarray, max_iter: int = 300
-                 ) -> list[tuple[np.ndarray, np.ndarray, float]]:
+def _lloyd_batch(
+    x: np.ndarray, starts: np.ndarray, max_iter: int = 300
+) -> list[tuple[np.ndarray, np.ndarray, float]]:
     """:func:`_lloyd` from each of ``starts`` (R x k x d), all restarts advanced together in
     one set of array operations per iteration (the per-restart arithmetic, and so the result,
     is exactly that of :func:`_lloyd`; a restart stops changing once its assignment is
@@ -480,8 +496,9 @@ def _lloyd_batch(x: np.ndarray, starts: np.ndarray, max_iter: int = 300
         flat = (np.arange(len(upd))[:, None] * k + lab).ravel()
         counts = np.bincount(flat, minlength=len(upd) * k).reshape(len(upd), k)
         for j in range(dims):
-            sums = np.bincount(flat, weights=np.tile(x[:, j], len(upd)),
-                               minlength=len(upd) * k).reshape(len(upd), k)
+            sums = np.bincount(
+                flat, weights=np.tile(x[:, j], len(upd)), minlength=len(upd) * k
+            ).reshape(len(upd), k)
             cj = centers[upd, :, j]
             nz = counts > 0
             cj[nz] = sums[nz] / counts[nz]
@@ -727,24 +744,39 @@ def opinion_groups(
     if not (isinstance(k_range, tuple) and len(k_range) == 2):
         raise InputError(f"k_range must be (lo, hi) with 2 <= lo <= hi, got {k_range!r}")
     lo, hi = k_range
-    if not (isinstance(lo, int) and isinstance(hi, int) and not isinstance(lo, bool)
-            and not isinstance(hi, bool) and 2 <= lo <= hi):
+    if not (
+        isinstance(lo, int)
+        and isinstance(hi, int)
+        and not isinstance(lo, bool)
+        and not isinstance(hi, bool)
+        and 2 <= lo <= hi
+    ):
         raise InputError(f"k_range must be (lo, hi) with 2 <= lo <= hi, got {k_range!r}")
-    for name, v, least in (("n_init", n_init, 1), ("base_k", base_k, 2), ("bootstrap", bootstrap, 0)):
+    for name, v, least in (
+        ("n_init", n_init, 1),
+        ("base_k", base_k, 2),
+        ("bootstrap", bootstrap, 0),
+    ):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < least:
             raise InputError(f"{name} must be an int >= {least}, got {v!r}")
     _v.count(base_k, "base_k", least=2, most=2**32)
     for name, v, most in (("n_init", n_init, 1000), ("bootstrap", bootstrap, 10_000)):
         if v > most:  # each is a full re-run: refuse what would not finish
-            raise LimitError(f"{name} = {v} is above the limit of {most} (each one is another "
-                             "full clustering run)")
+            raise LimitError(
+                f"{name} = {v} is above the limit of {most} (each one is another "
+                "full clustering run)"
+            )
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError(f"seed must be a non-negative int, got {seed!r}")
-    if min_votes is not None and (isinstance(min_votes, bool)
-                                  or not isinstance(min_votes, (int, np.integer)) or min_votes < 1):
+    if min_votes is not None and (
+        isinstance(min_votes, bool) or not isinstance(min_votes, (int, np.integer)) or min_votes < 1
+    ):
         raise InputError(f"min_votes must be an int >= 1 or None, got {min_votes!r}")
-    if isinstance(k_margin, bool) or not isinstance(k_margin, (int, float)) or \
-            not (0.0 <= float(k_margin) <= 2.0):
+    if (
+        isinstance(k_margin, bool)
+        or not isinstance(k_margin, (int, float))
+        or not (0.0 <= float(k_margin) <= 2.0)
+    ):
         raise InputError(f"k_margin must be a number in [0, 2], got {k_margin!r}")
     threads = _v.threads(threads)
     if row_order not in polis.ROW_ORDERS:
@@ -752,34 +784,77 @@ def opinion_groups(
     if method == "kmeans":
         if in_conv is not None:
             raise InputError("in_conv applies to method='polis' only")
-        result = _kmeans_groups(votes, k, seed=seed, min_votes=min_votes, statements=statements,
-                                k_range=k_range, n_init=n_init, scale=scale,
-                                silhouette_sample=silhouette_sample,
-                                kmeans_sample=kmeans_sample)
+        result = _kmeans_groups(
+            votes,
+            k,
+            seed=seed,
+            min_votes=min_votes,
+            statements=statements,
+            k_range=k_range,
+            n_init=n_init,
+            scale=scale,
+            silhouette_sample=silhouette_sample,
+            kmeans_sample=kmeans_sample,
+        )
         vm = result._source[2] if result._source else vote_matrix(votes, statements)
         fit = None
     else:
         vm = vote_matrix(votes, statements)
         order = polis.participant_order(votes, vm.participant_series(), row_order)
         forced = polis.ids_in(in_conv, vm.participants)
-        fit = _polis_fit(vm, order, forced, k=k, k_range=(lo, hi), n_init=int(n_init),
-                         seed=int(seed), k_margin=float(k_margin),
-                         min_votes=polis.MIN_VOTES if min_votes is None else int(min_votes),
-                         base_k=int(base_k), threads=threads)
-        result = _polis_result(fit, vm, votes, statements, seed=int(seed), params={
-            "method": "polis", "k_range": (lo, hi), "n_init": int(n_init), "base_k": int(base_k),
-            "k_margin": float(k_margin), "row_order": row_order,
-            "min_votes": polis.MIN_VOTES if min_votes is None else int(min_votes),
-            "in_conv": None if in_conv is None else int(forced.sum())})
+        fit = _polis_fit(
+            vm,
+            order,
+            forced,
+            k=k,
+            k_range=(lo, hi),
+            n_init=int(n_init),
+            seed=int(seed),
+            k_margin=float(k_margin),
+            min_votes=polis.MIN_VOTES if min_votes is None else int(min_votes),
+            base_k=int(base_k),
+            threads=threads,
+        )
+        result = _polis_result(
+            fit,
+            vm,
+            votes,
+            statements,
+            seed=int(seed),
+            params={
+                "method": "polis",
+                "k_range": (lo, hi),
+                "n_init": int(n_init),
+                "base_k": int(base_k),
+                "k_margin": float(k_margin),
+                "row_order": row_order,
+                "min_votes": polis.MIN_VOTES if min_votes is None else int(min_votes),
+                "in_conv": None if in_conv is None else int(forced.sum()),
+            },
+        )
     if bootstrap:
-        result = _with_stability(result, vm, votes, k=k, method=method, seed=int(seed),
-                                 resamples=int(bootstrap), kw={
-                                     "k_range": (lo, hi), "n_init": int(n_init),
-                                     "min_votes": min_votes, "base_k": int(base_k),
-                                     "k_margin": float(k_margin), "row_order": row_order,
-                                     "threads": threads, "in_conv": in_conv, "scale": scale,
-                                     "silhouette_sample": silhouette_sample,
-                                     "kmeans_sample": kmeans_sample})
+        result = _with_stability(
+            result,
+            vm,
+            votes,
+            k=k,
+            method=method,
+            seed=int(seed),
+            resamples=int(bootstrap),
+            kw={
+                "k_range": (lo, hi),
+                "n_init": int(n_init),
+                "min_votes": min_votes,
+                "base_k": int(base_k),
+                "k_margin": float(k_margin),
+                "row_order": row_order,
+                "threads": threads,
+                "in_conv": in_conv,
+                "scale": scale,
+                "silhouette_sample": silhouette_sample,
+                "kmeans_sample": kmeans_sample,
+            },
+        )
     return result
 
 
@@ -799,9 +874,20 @@ class _PolisFit:
     threshold: int
 
 
-def _polis_fit(vm: VoteMatrix, order: np.ndarray, forced: np.ndarray, *, k: int | None,
-               k_range: tuple[int, int], n_init: int, seed: int, min_votes: int, base_k: int,
-               threads: int | None, k_margin: float = 0.0) -> _PolisFit:
+def _polis_fit(
+    vm: VoteMatrix,
+    order: np.ndarray,
+    forced: np.ndarray,
+    *,
+    k: int | None,
+    k_range: tuple[int, int],
+    n_init: int,
+    seed: int,
+    min_votes: int,
+    base_k: int,
+    threads: int | None,
+    k_margin: float = 0.0,
+) -> _PolisFit:
     """The Polis pipeline on a validated vote matrix (see :func:`opinion_groups`)."""
     n, m = vm.shape
     n_columns = m + vm.n_out_columns
@@ -819,22 +905,26 @@ def _polis_fit(vm: VoteMatrix, order: np.ndarray, forced: np.ndarray, *, k: int 
     if k is not None and k > len(bcent):
         raise InputError(
             f"k = {k} but the clustered participants sit at only {len(bcent)} distinct base "
-            "cluster(s); lower k or pass k=None")
+            "cluster(s); lower k or pass k=None"
+        )
     if len(bcent) < 2 or k == 1:
         best_k, glab = 1, np.zeros(len(bcent), dtype=np.int64)
     else:
-        ks = [int(k)] if k is not None else \
-            list(range(lo, max(lo, polis.max_k(len(bcent), hi)) + 1))
+        ks = (
+            [int(k)] if k is not None else list(range(lo, max(lo, polis.max_k(len(bcent), hi)) + 1))
+        )
         for kk in ks:
-            fits[kk] = polis.group_clusters(bcent, bsize, min(kk, len(bcent)), n_init=n_init,
-                                            seed=seed)
+            fits[kk] = polis.group_clusters(
+                bcent, bsize, min(kk, len(bcent)), n_init=n_init, seed=seed
+            )
             sil[kk] = polis.silhouette(bcent, fits[kk])
         best_k = int(k) if k is not None else polis.choose_k(sil, k_margin)
         glab = fits[best_k]
     # group centers = size-weighted means of their base centers (= means of their members)
     groups = np.unique(glab)
-    centers = np.array([np.average(bcent[glab == g], axis=0, weights=bsize[glab == g])
-                        for g in groups])
+    centers = np.array(
+        [np.average(bcent[glab == g], axis=0, weights=bsize[glab == g]) for g in groups]
+    )
     gsize = np.array([bsize[glab == g].sum() for g in groups])
     order_g = sorted(range(len(groups)), key=lambda j: (-gsize[j], centers[j, 0], centers[j, 1]))
     remap = np.empty(int(groups.max()) + 1, dtype=np.int64)
@@ -847,30 +937,61 @@ def _polis_fit(vm: VoteMatrix, order: np.ndarray, forced: np.ndarray, *, k: int 
     out = np.flatnonzero(~clustered)
     if len(out):
         group[out] = _sq_dists(xy[out], centers).argmin(axis=1)
-    return _PolisFit(xy, comps, var, clustered, base_label, bcent, bsize, group, centers, sil,
-                     len(groups), min(min_votes, n_columns))
+    return _PolisFit(
+        xy,
+        comps,
+        var,
+        clustered,
+        base_label,
+        bcent,
+        bsize,
+        group,
+        centers,
+        sil,
+        len(groups),
+        min(min_votes, n_columns),
+    )
 
 
-def _polis_result(fit: _PolisFit, vm: VoteMatrix, votes: Any, statements: Any, *, seed: int,
-                  params: dict[str, Any]) -> OpinionGroups:
+def _polis_result(
+    fit: _PolisFit,
+    vm: VoteMatrix,
+    votes: Any,
+    statements: Any,
+    *,
+    seed: int,
+    params: dict[str, Any],
+) -> OpinionGroups:
     n_votes = np.bincount(vm.rows, minlength=vm.shape[0])
-    assignments = pl.DataFrame({
-        "participant_id": vm.participant_series(),
-        "group": fit.group,
-        "n_votes": n_votes.astype(np.int64),
-        "clustered": fit.clustered,
-        "x": fit.xy[:, 0],
-        "y": fit.xy[:, 1],
-        "base_cluster": fit.base_label,
-    })
+    assignments = pl.DataFrame(
+        {
+            "participant_id": vm.participant_series(),
+            "group": fit.group,
+            "n_votes": n_votes.astype(np.int64),
+            "clustered": fit.clustered,
+            "x": fit.xy[:, 0],
+            "y": fit.xy[:, 1],
+            "base_cluster": fit.base_label,
+        }
+    )
     return OpinionGroups(
-        assignments=assignments, k=fit.k,
-        silhouette=fit.silhouettes.get(fit.k, float("nan")), silhouettes=fit.silhouettes,
-        centroids=fit.centers, components=fit.components,
-        explained_variance=fit.explained_variance, statements=vm.statements,
-        min_votes=fit.threshold, n_votes_excluded=vm.n_excluded, seed=seed, params=params,
-        method="polis", base_centroids=fit.base_centers, base_sizes=fit.base_sizes,
-        _source=(votes, statements, vm))
+        assignments=assignments,
+        k=fit.k,
+        silhouette=fit.silhouettes.get(fit.k, float("nan")),
+        silhouettes=fit.silhouettes,
+        centroids=fit.centers,
+        components=fit.components,
+        explained_variance=fit.explained_variance,
+        statements=vm.statements,
+        min_votes=fit.threshold,
+        n_votes_excluded=vm.n_excluded,
+        seed=seed,
+        params=params,
+        method="polis",
+        base_centroids=fit.base_centers,
+        base_sizes=fit.base_sizes,
+        _source=(votes, statements, vm),
+    )
 
 
 def _resample(vm: VoteMatrix, rng: np.random.Generator) -> tuple[VoteMatrix, np.ndarray]:
@@ -887,11 +1008,20 @@ def _resample(vm: VoteMatrix, rng: np.random.Generator) -> tuple[VoteMatrix, np.
     raw = None
     if vm.raw_counts is not None:  # votes on moderated-out statements are not resampled
         kept_before = np.bincount(vm.rows, minlength=vm.shape[0])
-        raw = (vm.raw_counts - kept_before)[present] + np.bincount(rows, minlength=vm.shape[0])[present]
+        raw = (vm.raw_counts - kept_before)[present] + np.bincount(rows, minlength=vm.shape[0])[
+            present
+        ]
     sub = VoteMatrix(
-        [vm.participants[i] for i in present], vm.statements, remap[rows], cols, vals,
-        vm.n_excluded, None if vm.participant_ids is None else vm.participant_ids.gather(present),
-        raw, vm.n_out_columns)
+        [vm.participants[i] for i in present],
+        vm.statements,
+        remap[rows],
+        cols,
+        vals,
+        vm.n_excluded,
+        None if vm.participant_ids is None else vm.participant_ids.gather(present),
+        raw,
+        vm.n_out_columns,
+    )
     return sub, present
 
 
@@ -917,8 +1047,17 @@ def _match(full: np.ndarray, part: np.ndarray, k_full: int) -> np.ndarray:
     return mapping
 
 
-def _with_stability(result: OpinionGroups, vm: VoteMatrix, votes: Any, *, k: int | None,
-                    method: str, seed: int, resamples: int, kw: dict[str, Any]) -> OpinionGroups:
+def _with_stability(
+    result: OpinionGroups,
+    vm: VoteMatrix,
+    votes: Any,
+    *,
+    k: int | None,
+    method: str,
+    seed: int,
+    resamples: int,
+    kw: dict[str, Any],
+) -> OpinionGroups:
     """``result`` with the bootstrap stability of its groups (see :class:`Stability`)."""
     n = vm.shape[0]
     full = result.assignments["group"].to_numpy()
@@ -927,8 +1066,11 @@ def _with_stability(result: OpinionGroups, vm: VoteMatrix, votes: Any, *, k: int
     k_counts: dict[int, int] = {}
     jacc = np.zeros(result.k)
     rng = np.random.default_rng([seed, 0x5EED])
-    order = polis.participant_order(votes, vm.participant_series(), kw["row_order"]) \
-        if method == "polis" else None
+    order = (
+        polis.participant_order(votes, vm.participant_series(), kw["row_order"])
+        if method == "polis"
+        else None
+    )
     forced = polis.ids_in(kw["in_conv"], vm.participants) if method == "polis" else None
     for _ in range(resamples):
         sub, present = _resample(vm, rng)
@@ -937,20 +1079,39 @@ def _with_stability(result: OpinionGroups, vm: VoteMatrix, votes: Any, *, k: int
             pos = np.full(n, -1, dtype=np.int64)
             pos[present] = np.arange(len(present))
             sub_order = pos[order][pos[order] >= 0]
-            fit = _polis_fit(sub, sub_order, forced[present], k=k, k_range=kw["k_range"],
-                             n_init=kw["n_init"], seed=seed, k_margin=kw["k_margin"],
-                             min_votes=polis.MIN_VOTES if kw["min_votes"] is None
-                             else int(kw["min_votes"]), base_k=kw["base_k"],
-                             threads=kw["threads"])
+            fit = _polis_fit(
+                sub,
+                sub_order,
+                forced[present],
+                k=k,
+                k_range=kw["k_range"],
+                n_init=kw["n_init"],
+                seed=seed,
+                k_margin=kw["k_margin"],
+                min_votes=polis.MIN_VOTES if kw["min_votes"] is None else int(kw["min_votes"]),
+                base_k=kw["base_k"],
+                threads=kw["threads"],
+            )
             part, kk = fit.group, fit.k
         else:
-            frame = pl.DataFrame({"statement_id": [sub.statements[c] for c in sub.cols],
-                                  "participant_id": [sub.participants[r] for r in sub.rows],
-                                  "vote": sub.vals})
-            res = _kmeans_groups(frame, k, seed=seed, min_votes=kw["min_votes"],
-                                 k_range=kw["k_range"], n_init=kw["n_init"], scale=kw["scale"],
-                                 silhouette_sample=kw["silhouette_sample"],
-                                 kmeans_sample=kw["kmeans_sample"])
+            frame = pl.DataFrame(
+                {
+                    "statement_id": [sub.statements[c] for c in sub.cols],
+                    "participant_id": [sub.participants[r] for r in sub.rows],
+                    "vote": sub.vals,
+                }
+            )
+            res = _kmeans_groups(
+                frame,
+                k,
+                seed=seed,
+                min_votes=kw["min_votes"],
+                k_range=kw["k_range"],
+                n_init=kw["n_init"],
+                scale=kw["scale"],
+                silhouette_sample=kw["silhouette_sample"],
+                kmeans_sample=kw["kmeans_sample"],
+            )
             part, kk = res.assignments["group"].to_numpy(), res.k
         k_counts[kk] = k_counts.get(kk, 0) + 1
         mapped = _match(full[present], part, result.k)[part]
@@ -966,12 +1127,18 @@ def _with_stability(result: OpinionGroups, vm: VoteMatrix, votes: Any, *, k: int
                     best = max(best, int((mine & theirs).sum()) / union)
             jacc[g] += best
     share = np.where(seen > 0, same / np.maximum(seen, 1), np.nan)
-    stab = Stability(resamples=resamples, k_counts=dict(sorted(k_counts.items())),
-                     k_agreement=k_counts.get(result.k, 0) / resamples,
-                     group_jaccard={g: float(jacc[g] / resamples) for g in range(result.k)},
-                     seed=seed)
-    return replace(result, assignments=result.assignments.with_columns(
-        pl.Series("stability", share)), stability=stab)
+    stab = Stability(
+        resamples=resamples,
+        k_counts=dict(sorted(k_counts.items())),
+        k_agreement=k_counts.get(result.k, 0) / resamples,
+        group_jaccard={g: float(jacc[g] / resamples) for g in range(result.k)},
+        seed=seed,
+    )
+    return replace(
+        result,
+        assignments=result.assignments.with_columns(pl.Series("stability", share)),
+        stability=stab,
+    )
 
 
 def _kmeans_groups(
@@ -1024,7 +1191,8 @@ def _kmeans_groups(
     if kmeans_sample < 0 or silhouette_sample < 2:
         raise InputError(
             f"kmeans_sample must be >= 0 (0 = never sample) and silhouette_sample >= 2, got "
-            f"{kmeans_sample} and {silhouette_sample}")
+            f"{kmeans_sample} and {silhouette_sample}"
+        )
     vm = vote_matrix(votes, statements)
     n, m = vm.shape
     threshold = min(7, m) if min_votes is None else int(min_votes)
@@ -1070,7 +1238,8 @@ def _kmeans_groups(
             labels_s = labels[sample]
         n_lab = len(np.unique(labels_s))
         sil[kk] = (
-            _silhouette_from_distances(dist, labels_s) if 2 <= n_lab <= len(sample) - 1
+            _silhouette_from_distances(dist, labels_s)
+            if 2 <= n_lab <= len(sample) - 1
             else float("nan")
         )
     if k is None:
@@ -1112,7 +1281,13 @@ def _kmeans_groups(
         min_votes=threshold,
         n_votes_excluded=vm.n_excluded,
         seed=seed,
-        params={"method": "kmeans", "k_range": (lo, hi), "n_init": n_init, "scale": scale,
-                "silhouette_sample": silhouette_sample, "kmeans_sample": kmeans_sample},
+        params={
+            "method": "kmeans",
+            "k_range": (lo, hi),
+            "n_init": n_init,
+            "scale": scale,
+            "silhouette_sample": silhouette_sample,
+            "kmeans_sample": kmeans_sample,
+        },
         _source=(votes, statements, vm),
     )

@@ -58,8 +58,14 @@ import numpy as np
 
 from pluralign.errors import InputError
 
-__all__ = ["GENESIS", "Ledger", "LedgerEntry", "LedgerHead", "LedgerIntegrityError",
-           "LedgerKeyError"]
+__all__ = [
+    "GENESIS",
+    "Ledger",
+    "LedgerEntry",
+    "LedgerHead",
+    "LedgerIntegrityError",
+    "LedgerKeyError",
+]
 
 GENESIS = "0" * 64
 _FIELDS = ("index", "time", "kind", "actor", "payload", "prev")
@@ -126,19 +132,22 @@ class LedgerHead(NamedTuple):
         if isinstance(value, str):
             raise InputError(
                 f"{name}: a bare hash no longer pins a position; pass ledger.head() (an "
-                f"(index, hash) pair) or its text 'index:hash', got {value!r}")
+                f"(index, hash) pair) or its text 'index:hash', got {value!r}"
+            )
         if not (isinstance(value, tuple) and len(value) == 2):
-            raise InputError(f"{name} must be ledger.head(), an (index, hash) pair or "
-                             f"'index:hash', got {value!r}")
+            raise InputError(
+                f"{name} must be ledger.head(), an (index, hash) pair or "
+                f"'index:hash', got {value!r}"
+            )
         i, h = value
         if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or int(i) < -1:
             raise InputError(f"{name}: index must be an int >= -1, got {i!r}")
-        if not (isinstance(h, str) and len(h) == 64
-                and all(c in "0123456789abcdef" for c in h)):
+        if not (isinstance(h, str) and len(h) == 64 and all(c in "0123456789abcdef" for c in h)):
             raise InputError(f"{name}: hash must be 64 lowercase hex digits, got {h!r}")
         if int(i) == -1 and h != GENESIS:
-            raise InputError(f"{name}: index -1 (empty ledger) goes with the genesis hash "
-                             "(64 zeros)")
+            raise InputError(
+                f"{name}: index -1 (empty ledger) goes with the genesis hash (64 zeros)"
+            )
         return cls(int(i), h)
 
 
@@ -173,8 +182,9 @@ def _plain(x: Any) -> Any:
 
 def canonical_json(obj: Any) -> bytes:
     """Canonical JSON bytes: sorted keys, no whitespace, UTF-8, no NaN/Infinity."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode("utf-8")
+    return json.dumps(
+        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
 
 
 def entry_hash(fields: Mapping[str, Any]) -> str:
@@ -232,9 +242,15 @@ class Ledger:
     current file, including entries appended by other processes.
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *,
-                 key: str | bytes | None = None, key_env: str | None = None,
-                 verify: bool = True, timeout: float = 60.0):
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        key: str | bytes | None = None,
+        key_env: str | None = None,
+        verify: bool = True,
+        timeout: float = 60.0,
+    ):
         if key is not None and key_env is not None:
             raise InputError("pass key or key_env, not both")
         if key_env is not None:
@@ -242,8 +258,12 @@ class Ledger:
                 raise InputError(f"environment variable {key_env!r} (the ledger key) is not set")
             key = os.environ[key_env]
         self._key = _key_bytes(key)
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or \
-                not math.isfinite(timeout) or timeout < 0:
+        if (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, (int, float))
+            or not math.isfinite(timeout)
+            or timeout < 0
+        ):
             raise InputError(f"timeout must be a finite number of seconds >= 0, got {timeout!r}")
         if path is not None and not isinstance(path, (str, os.PathLike)):
             raise InputError(f"path must be a str or os.PathLike, got {type(path).__name__}")
@@ -273,8 +293,11 @@ class Ledger:
     # -- connections ---------------------------------------------------------------------
     def _init_schema(self, con: sqlite3.Connection) -> None:
         con.executescript(_SCHEMA)
-        rows = [("format", _FORMAT), ("keyed", "1" if self._key is not None else "0"),
-                ("head", canonical_json(self._head_record(-1, GENESIS)).decode("ascii"))]
+        rows = [
+            ("format", _FORMAT),
+            ("keyed", "1" if self._key is not None else "0"),
+            ("head", canonical_json(self._head_record(-1, GENESIS)).decode("ascii")),
+        ]
         if self._key is not None:
             rows.append(("key_check", _mac(self._key, _KEY_LABEL.decode("ascii"))))
         con.executemany("INSERT INTO meta VALUES (?, ?)", rows)
@@ -321,17 +344,21 @@ class Ledger:
             raise InputError(f"the ledger file {self.path} no longer exists") from None
         if size == 0:  # checked before connecting: setting WAL mode would write a header
             raise LedgerIntegrityError(
-                0, f"{self.path} is an empty (0-byte) file, not a pluralign ledger (emptied, or "
-                   "made by something else); refusing to start a new ledger over it: move it "
-                   "away to start one")
+                0,
+                f"{self.path} is an empty (0-byte) file, not a pluralign ledger (emptied, or "
+                "made by something else); refusing to start a new ledger over it: move it "
+                "away to start one",
+            )
         try:
             con = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
             con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA synchronous=FULL")
         except sqlite3.DatabaseError as e:
             raise LedgerIntegrityError(
-                0, f"SQLite: {e}: {self.path} was truncated or corrupted, or is not a pluralign "
-                   "ledger") from None
+                0,
+                f"SQLite: {e}: {self.path} was truncated or corrupted, or is not a pluralign "
+                "ledger",
+            ) from None
         return con
 
     @contextmanager
@@ -354,29 +381,38 @@ class Ledger:
             return self._meta_rows(con)
         except sqlite3.DatabaseError as e:
             raise LedgerIntegrityError(
-                0, f"SQLite: {e}: {self._where()} was truncated or corrupted, or is not a "
-                   "pluralign ledger") from None
+                0,
+                f"SQLite: {e}: {self._where()} was truncated or corrupted, or is not a "
+                "pluralign ledger",
+            ) from None
 
     def _meta_rows(self, con: sqlite3.Connection) -> dict[str, str]:
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         missing = {"entries", "meta"} - tables
         if missing:
             raise LedgerIntegrityError(
-                0, f"{self._where()} has no {' / '.join(sorted(missing))} table: it is not a "
-                   "pluralign ledger, or its table was dropped; refusing to start a new ledger "
-                   "over it")
+                0,
+                f"{self._where()} has no {' / '.join(sorted(missing))} table: it is not a "
+                "pluralign ledger, or its table was dropped; refusing to start a new ledger "
+                "over it",
+            )
         meta = {str(k): str(v) for k, v in con.execute("SELECT key, value FROM meta")}
         fmt = meta.get("format")
         if fmt not in ("pluralign-ledger-1", _FORMAT):
             raise LedgerIntegrityError(
-                0, f"{self._where()}: unknown or missing ledger format {fmt!r} in table meta")
+                0, f"{self._where()}: unknown or missing ledger format {fmt!r} in table meta"
+            )
         if fmt == _FORMAT and not {"keyed", "head"} <= set(meta):
             raise LedgerIntegrityError(
-                0, f"{self._where()}: the meta rows 'keyed' / 'head' were removed (tampered)")
+                0, f"{self._where()}: the meta rows 'keyed' / 'head' were removed (tampered)"
+            )
         if "keyed" not in meta:  # format 1: infer from the stored MACs
             row = con.execute("SELECT mac FROM entries ORDER BY id LIMIT 1").fetchone()
-            meta["keyed"] = ("1" if row[0] is not None else "0") if row is not None else \
-                ("1" if self._key is not None else "0")
+            meta["keyed"] = (
+                ("1" if row[0] is not None else "0")
+                if row is not None
+                else ("1" if self._key is not None else "0")
+            )
         return meta
 
     def _check_key(self, meta: Mapping[str, str]) -> None:
@@ -386,18 +422,24 @@ class Ledger:
         if keyed == "1" and self._key is None:
             raise LedgerKeyError(
                 f"{self._where()} is a keyed (HMAC) ledger: pass key= or key_env= to open, "
-                "append to or verify it (without the key its MACs cannot be checked)")
+                "append to or verify it (without the key its MACs cannot be checked)"
+            )
         if keyed == "0" and self._key is not None:
             raise LedgerKeyError(
                 f"{self._where()} is not a keyed ledger (meta 'keyed' = 0) but a key was "
                 "given: open it without a key; if it was created with a key, its key record "
-                "and MACs were stripped (tampered)")
+                "and MACs were stripped (tampered)"
+            )
         check = meta.get("key_check")
-        if self._key is not None and check is not None and not hmac.compare_digest(
-                check, _mac(self._key, _KEY_LABEL.decode("ascii"))):
+        if (
+            self._key is not None
+            and check is not None
+            and not hmac.compare_digest(check, _mac(self._key, _KEY_LABEL.decode("ascii")))
+        ):
             raise LedgerKeyError(
                 f"wrong key for {self._where()}: its key check (an HMAC of a fixed label) does "
-                "not match")
+                "not match"
+            )
 
     def _head_record(self, index: int, digest: str) -> dict[str, Any]:
         rec: dict[str, Any] = {"index": index, "hash": digest}
@@ -414,45 +456,61 @@ class Ledger:
             rec = json.loads(text)
             index, digest = int(rec["index"]), str(rec["hash"])
         except (ValueError, TypeError, KeyError):
-            raise LedgerIntegrityError(n, f"meta 'head' is not a head record: {text[:80]!r} "
-                                          "(tampered)") from None
-        if self._key is not None and not (
-                isinstance(rec.get("mac"), str)
-                and hmac.compare_digest(rec["mac"], _mac(self._key, f"head:{index}:{digest}"))):
             raise LedgerIntegrityError(
-                min(n, max(index, 0)), "missing or wrong HMAC on the recorded head (forged)")
+                n, f"meta 'head' is not a head record: {text[:80]!r} (tampered)"
+            ) from None
+        if self._key is not None and not (
+            isinstance(rec.get("mac"), str)
+            and hmac.compare_digest(rec["mac"], _mac(self._key, f"head:{index}:{digest}"))
+        ):
+            raise LedgerIntegrityError(
+                min(n, max(index, 0)), "missing or wrong HMAC on the recorded head (forged)"
+            )
         if index > n - 1:
             raise LedgerIntegrityError(
-                n, f"the file recorded its head at entry {index} but the chain ends after "
-                   f"{n} entries: entries {n}..{index} were removed from the end")
+                n,
+                f"the file recorded its head at entry {index} but the chain ends after "
+                f"{n} entries: entries {n}..{index} were removed from the end",
+            )
         if index < n - 1:
             raise LedgerIntegrityError(
-                index + 1, f"the chain has {n} entries but the file recorded its head at "
-                           f"entry {index}: entries after it were added outside the ledger")
+                index + 1,
+                f"the chain has {n} entries but the file recorded its head at "
+                f"entry {index}: entries after it were added outside the ledger",
+            )
         if digest != last:
             raise LedgerIntegrityError(
-                max(index, 0), f"entry {index} is not the one recorded as the head (the last "
-                               "entry was replaced)")
+                max(index, 0),
+                f"entry {index} is not the one recorded as the head (the last entry was replaced)",
+            )
 
     # -- reading / checking --------------------------------------------------------------
     @staticmethod
     def _entry(pos: int, row: tuple[Any, ...]) -> LedgerEntry:
         idx, time, kind, actor, payload, prev, digest, mac = row
-        if not (isinstance(idx, int) and isinstance(time, str) and isinstance(kind, str)
-                and (actor is None or isinstance(actor, str)) and isinstance(payload, str)
-                and isinstance(prev, str) and isinstance(digest, str)
-                and (mac is None or isinstance(mac, str))):
+        if not (
+            isinstance(idx, int)
+            and isinstance(time, str)
+            and isinstance(kind, str)
+            and (actor is None or isinstance(actor, str))
+            and isinstance(payload, str)
+            and isinstance(prev, str)
+            and isinstance(digest, str)
+            and (mac is None or isinstance(mac, str))
+        ):
             raise LedgerIntegrityError(pos, "a stored field has the wrong type (modified)")
         try:
             body = json.loads(payload)
         except json.JSONDecodeError as e:
-            raise LedgerIntegrityError(pos, f"payload is not valid JSON ({e.msg}); it was "
-                                            "modified") from None
+            raise LedgerIntegrityError(
+                pos, f"payload is not valid JSON ({e.msg}); it was modified"
+            ) from None
         if not isinstance(body, dict):
             raise LedgerIntegrityError(pos, "payload is not a JSON object (modified)")
         if canonical_json(body).decode("utf-8") != payload:
             raise LedgerIntegrityError(
-                pos, "payload is not in canonical JSON form (its bytes were changed)")
+                pos, "payload is not in canonical JSON form (its bytes were changed)"
+            )
         return LedgerEntry(idx, time, kind, actor, body, prev, digest, mac)
 
     def _rows(self) -> Iterator[LedgerEntry]:
@@ -467,18 +525,23 @@ class Ledger:
                     pos += 1
         except sqlite3.DatabaseError as e:
             raise LedgerIntegrityError(
-                pos, f"SQLite cannot read the ledger from this entry on ({e}); the file was "
-                     "truncated or corrupted") from None
+                pos,
+                f"SQLite cannot read the ledger from this entry on ({e}); the file was "
+                "truncated or corrupted",
+            ) from None
 
     def _check_one(self, pos: int, e: LedgerEntry, prev: str) -> None:
         if e.index != pos:
             raise LedgerIntegrityError(
-                pos, f"has index {e.index!r} at position {pos} (entries deleted, inserted or "
-                     "reordered)")
+                pos,
+                f"has index {e.index!r} at position {pos} (entries deleted, inserted or reordered)",
+            )
         if e.prev != prev:
             raise LedgerIntegrityError(
-                pos, "its 'prev' does not match the previous entry's hash (an entry before "
-                     "it was changed, deleted, inserted or reordered)")
+                pos,
+                "its 'prev' does not match the previous entry's hash (an entry before "
+                "it was changed, deleted, inserted or reordered)",
+            )
         if entry_hash(e.to_dict()) != e.hash:
             raise LedgerIntegrityError(pos, "its content does not match its hash (modified)")
         if self._key is not None and (
@@ -505,7 +568,7 @@ class Ledger:
         pages = len(data) // page
         if pages < 1:
             return 0
-        del data[pages * page:]
+        del data[pages * page :]
         data[28:32] = pages.to_bytes(4, "big")
         data[18:20] = b"\x01\x01"  # rollback journal: ignore any stale -wal file
         with tempfile.TemporaryDirectory() as tmp:
@@ -554,10 +617,14 @@ class Ledger:
             if not (self.path is not None and n == 0 and err.reason.startswith("SQLite:")):
                 raise
             k = self._salvage()  # the file cannot be opened at all: name the first lost entry
-            kept = (f"entries 0..{k - 1} can still be read from the file and chain correctly"
-                    if k else "no entry can be read from it")
+            kept = (
+                f"entries 0..{k - 1} can still be read from the file and chain correctly"
+                if k
+                else "no entry can be read from it"
+            )
             raise LedgerIntegrityError(
-                k, f"cannot be read: {err.reason}; {kept}, entry {k} onward is lost") from None
+                k, f"cannot be read: {err.reason}; {kept}, entry {k} onward is lost"
+            ) from None
         try:
             with self._connect() as con:
                 problems = [r[0] for r in con.execute("PRAGMA integrity_check")]
@@ -565,18 +632,24 @@ class Ledger:
             problems = [str(e)]
         if problems != ["ok"]:
             raise LedgerIntegrityError(
-                n, f"the SQLite file is damaged ({'; '.join(problems[:3])}); entries from here "
-                   "on may be lost")
+                n,
+                f"the SQLite file is damaged ({'; '.join(problems[:3])}); entries from here "
+                "on may be lost",
+            )
         if anchor is not None:
             if anchor.index >= n:
                 raise LedgerIntegrityError(
-                    n, f"the chain has {n} entries but the expected head (anchor) pins entry "
-                       f"{anchor.index}: entries {n}..{anchor.index} were removed from the end")
+                    n,
+                    f"the chain has {n} entries but the expected head (anchor) pins entry "
+                    f"{anchor.index}: entries {n}..{anchor.index} were removed from the end",
+                )
             if anchor.index >= 0 and at_anchor != anchor.hash:
                 raise LedgerIntegrityError(
-                    anchor.index, f"entry {anchor.index} does not match the expected head "
-                                  "(anchor): it was replaced (the tail cut and re-appended, or "
-                                  "the chain rewritten)")
+                    anchor.index,
+                    f"entry {anchor.index} does not match the expected head "
+                    "(anchor): it was replaced (the tail cut and re-appended, or "
+                    "the chain rewritten)",
+                )
         self._check_head_record(meta, n, prev)
         return n
 
@@ -589,8 +662,14 @@ class Ledger:
         return None
 
     # -- writing -------------------------------------------------------------------------
-    def append(self, kind: str, payload: Mapping[str, Any] | None = None, *,
-               actor: str | None = None, time: str | None = None) -> LedgerEntry:
+    def append(
+        self,
+        kind: str,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        actor: str | None = None,
+        time: str | None = None,
+    ) -> LedgerEntry:
         """Append a decision record and return it. ``payload`` must be JSON-serializable
         (numpy values, tuples and sets are converted). ``time`` defaults to now (UTC, ISO 8601).
         Runs in one ``BEGIN IMMEDIATE`` transaction: the head is read (and its hash and MAC
@@ -601,8 +680,9 @@ class Ledger:
         if actor is not None and not isinstance(actor, str):
             raise InputError(f"actor must be a string or None, got {actor!r}")
         if payload is not None and not isinstance(payload, Mapping):
-            raise InputError(f"payload must be a mapping (dict) or None, got "
-                             f"{type(payload).__name__}")
+            raise InputError(
+                f"payload must be a mapping (dict) or None, got {type(payload).__name__}"
+            )
         body = _plain(dict(payload or {}))
         text = canonical_json(body).decode("utf-8")
         stamp = time or _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds")
@@ -616,8 +696,9 @@ class Ledger:
                     meta = self._meta(con)
                     self._check_key(meta)
                     n = con.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
-                    row = con.execute(f"SELECT {_COLUMNS} FROM entries ORDER BY id DESC LIMIT 1"
-                                      ).fetchone()
+                    row = con.execute(
+                        f"SELECT {_COLUMNS} FROM entries ORDER BY id DESC LIMIT 1"
+                    ).fetchone()
                     prev = GENESIS
                     if row is not None:
                         tail = self._entry(n - 1, row)
@@ -625,16 +706,26 @@ class Ledger:
                         prev = tail.hash
                     # a tail removed (and about to be re-used) is refused here, not overwritten
                     self._check_head_record(meta, n, prev)
-                    fields = {"index": n, "time": stamp, "kind": kind, "actor": actor,
-                              "payload": body, "prev": prev}
+                    fields = {
+                        "index": n,
+                        "time": stamp,
+                        "kind": kind,
+                        "actor": actor,
+                        "payload": body,
+                        "prev": prev,
+                    }
                     digest = entry_hash(fields)
                     mac = _mac(self._key, digest) if self._key is not None else None
-                    con.execute(f"INSERT INTO entries ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
-                                (n, stamp, kind, actor, text, prev, digest, mac))
+                    con.execute(
+                        f"INSERT INTO entries ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
+                        (n, stamp, kind, actor, text, prev, digest, mac),
+                    )
                     head = canonical_json(self._head_record(n, digest)).decode("ascii")
                     con.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (head,))
-                    con.execute("INSERT OR IGNORE INTO meta VALUES ('keyed', ?)",
-                                ("1" if self._key is not None else "0",))
+                    con.execute(
+                        "INSERT OR IGNORE INTO meta VALUES ('keyed', ?)",
+                        ("1" if self._key is not None else "0",),
+                    )
                 except BaseException:
                     con.execute("ROLLBACK")
                     raise
@@ -642,20 +733,31 @@ class Ledger:
             except sqlite3.OperationalError as e:
                 raise InputError(
                     f"cannot append to {self.path}: {e} (another writer held the lock for more "
-                    f"than timeout={self._timeout} s, or the file is read-only)") from None
+                    f"than timeout={self._timeout} s, or the file is read-only)"
+                ) from None
             except sqlite3.IntegrityError as e:
                 raise LedgerIntegrityError(
                     n, f"cannot append: {e} (rows were deleted or renumbered; run verify())"
                 ) from None
             except sqlite3.DatabaseError as e:
                 raise LedgerIntegrityError(
-                    0, f"cannot append: SQLite error {e} (file truncated or corrupted)") from None
+                    0, f"cannot append: SQLite error {e} (file truncated or corrupted)"
+                ) from None
         return LedgerEntry(**fields, hash=digest, mac=mac)  # type: ignore[arg-type]
 
-    def record(self, rule: str, result: Any, *, ballots: Any = None,
-               ballots_sha256: str | None = None, params: Mapping[str, Any] | None = None,
-               store_ballots: bool = True, actor: str | None = None, kind: str = "decision",
-               time: str | None = None) -> LedgerEntry:
+    def record(
+        self,
+        rule: str,
+        result: Any,
+        *,
+        ballots: Any = None,
+        ballots_sha256: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        store_ballots: bool = True,
+        actor: str | None = None,
+        kind: str = "decision",
+        time: str | None = None,
+    ) -> LedgerEntry:
         """Append a voting decision: payload ``{"rule", "params", "result", "ballots_sha256"
         [, "ballots"]}``. ``ballots_sha256`` is the SHA-256 of the canonical JSON of
         ``ballots`` (computed when ``ballots`` is given; pass it yourself to record only the
@@ -671,9 +773,14 @@ class Ledger:
             if ballots_sha256 is not None and ballots_sha256 != digest:
                 raise InputError(
                     f"ballots_sha256 {ballots_sha256[:12]}... does not match the SHA-256 of the "
-                    f"ballots ({digest[:12]}...)")
-        payload: dict[str, Any] = {"rule": rule, "params": dict(params or {}),
-                                   "result": result, "ballots_sha256": digest or ballots_sha256}
+                    f"ballots ({digest[:12]}...)"
+                )
+        payload: dict[str, Any] = {
+            "rule": rule,
+            "params": dict(params or {}),
+            "result": result,
+            "ballots_sha256": digest or ballots_sha256,
+        }
         if ballots is not None and store_ballots:
             payload["ballots"] = ballots
         return self.append(kind, payload, actor=actor, time=time)
@@ -704,7 +811,8 @@ class Ledger:
         try:
             with self._connect() as con:
                 row = con.execute(
-                    "SELECT idx, hash FROM entries ORDER BY id DESC LIMIT 1").fetchone()
+                    "SELECT idx, hash FROM entries ORDER BY id DESC LIMIT 1"
+                ).fetchone()
         except sqlite3.DatabaseError as e:
             raise LedgerIntegrityError(0, f"SQLite cannot read the ledger ({e})") from None
         if row is None:
@@ -722,8 +830,9 @@ class Ledger:
         Anyone can re-check the exported chain with :meth:`verify_jsonl`."""
         p = Path(path)
         if p.exists() and not overwrite:
-            raise InputError(f"{p} exists; choose a new path for the export "
-                             "(or pass overwrite=True)")
+            raise InputError(
+                f"{p} exists; choose a new path for the export (or pass overwrite=True)"
+            )
         text = self.to_jsonl()
         tmp = p.with_name(p.name + ".tmp")
         tmp.write_text(text, encoding="utf-8")
@@ -731,8 +840,9 @@ class Ledger:
         return text.count("\n")
 
     @staticmethod
-    def verify_jsonl(text: str, *, key: str | bytes | None = None,
-                     expected_head: Any = None) -> int:
+    def verify_jsonl(
+        text: str, *, key: str | bytes | None = None, expected_head: Any = None
+    ) -> int:
         """Verify a JSON-lines export (as written by :meth:`to_jsonl`): same checks as
         :meth:`verify`, plus each line must be exactly the canonical JSON of its entry. An
         export whose entries carry MACs needs the ``key`` (:class:`LedgerKeyError`)."""
@@ -752,21 +862,26 @@ class Ledger:
                 d = json.loads(line)
             except json.JSONDecodeError as e:
                 raise LedgerIntegrityError(i, f"not valid JSON ({e.msg})") from None
-            if not isinstance(d, dict) or set(d) - {*_FIELDS, "hash", "mac"} or \
-                    any(f not in d for f in (*_FIELDS, "hash")):
+            if (
+                not isinstance(d, dict)
+                or set(d) - {*_FIELDS, "hash", "mac"}
+                or any(f not in d for f in (*_FIELDS, "hash"))
+            ):
                 raise LedgerIntegrityError(i, "not a ledger entry object (fields changed)")
             entry = LedgerEntry(**d)
             try:
                 canonical = entry.to_json()
             except (ValueError, TypeError):
-                raise LedgerIntegrityError(i, "holds a value canonical JSON refuses (NaN or "
-                                              "Infinity)") from None
+                raise LedgerIntegrityError(
+                    i, "holds a value canonical JSON refuses (NaN or Infinity)"
+                ) from None
             if canonical != line:
                 raise LedgerIntegrityError(i, "the line is not in canonical JSON form")
             if key is None and entry.mac is not None:
                 raise LedgerKeyError(
                     f"line {i + 1} of the export carries an HMAC: it comes from a keyed ledger; "
-                    "pass key= to verify it")
+                    "pass key= to verify it"
+                )
             mem._check_one(i, entry, prev)
             if anchor is not None and i == anchor.index:
                 at_anchor = entry.hash
@@ -774,12 +889,15 @@ class Ledger:
         if anchor is not None:
             if anchor.index >= n:
                 raise LedgerIntegrityError(
-                    n, f"the export has {n} entries but the expected head pins entry "
-                       f"{anchor.index}: entries were removed from the end")
+                    n,
+                    f"the export has {n} entries but the expected head pins entry "
+                    f"{anchor.index}: entries were removed from the end",
+                )
             if anchor.index >= 0 and at_anchor != anchor.hash:
                 raise LedgerIntegrityError(
-                    anchor.index, f"entry {anchor.index} does not match the expected head "
-                                  "(replaced)")
+                    anchor.index,
+                    f"entry {anchor.index} does not match the expected head (replaced)",
+                )
         return n
 
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -796,8 +914,13 @@ class Ledger:
             dst.close()
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str], *, key: str | bytes | None = None,
-             key_env: str | None = None) -> Ledger:
+    def load(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        key: str | bytes | None = None,
+        key_env: str | None = None,
+    ) -> Ledger:
         """Open an existing ledger file and verify it (raises if missing or broken)."""
         if not Path(path).exists():
             raise InputError(f"no ledger file at {path}")

@@ -51,8 +51,9 @@ class Projection:
     n_out_columns: int  # of those, the moderated-out ones (zeroed, counted as seen)
 
 
-def project(scores: np.ndarray, n_kept_votes: np.ndarray, n_columns: int, n_out_columns: int
-            ) -> np.ndarray:
+def project(
+    scores: np.ndarray, n_kept_votes: np.ndarray, n_columns: int, n_out_columns: int
+) -> np.ndarray:
     """Polis's sparsity-aware projection (``pca.clj sparsity-aware-project-ptpt``).
 
     ``scores`` are the PCA scores of the column-mean-imputed, centered rows (an imputed cell is
@@ -64,8 +65,14 @@ def project(scores: np.ndarray, n_kept_votes: np.ndarray, n_columns: int, n_out_
     return scores * np.sqrt(n_columns / np.maximum(seen, 1.0))[:, None]
 
 
-def in_conversation(raw_counts: np.ndarray, n_columns: int, *, min_votes: int = MIN_VOTES,
-                    greedy: int = GREEDY_N, order: np.ndarray | None = None) -> np.ndarray:
+def in_conversation(
+    raw_counts: np.ndarray,
+    n_columns: int,
+    *,
+    min_votes: int = MIN_VOTES,
+    greedy: int = GREEDY_N,
+    order: np.ndarray | None = None,
+) -> np.ndarray:
     """Polis's in-conv rule (``conversation.clj :in-conv``) on a cold start: a participant is
     clustered with at least ``min(min_votes, n_columns)`` votes (passes and votes on
     moderated-out statements count); while fewer than ``greedy`` qualify, the participants with
@@ -87,21 +94,34 @@ def first_distinct(x: np.ndarray, k: int) -> np.ndarray:
     return np.asarray(_core.kmeans_first_distinct(np.ascontiguousarray(x, dtype=np.float64), k))
 
 
-def kmeans(x: np.ndarray, init: np.ndarray, *, weights: np.ndarray | None = None,
-           max_iter: int = GROUP_ITERS, tol: float = SAME_TOL, drop_empty: bool = True,
-           threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def kmeans(
+    x: np.ndarray,
+    init: np.ndarray,
+    *,
+    weights: np.ndarray | None = None,
+    max_iter: int = GROUP_ITERS,
+    tol: float = SAME_TOL,
+    drop_empty: bool = True,
+    threads: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Polis's k-means (``clusters.clj kmeans``) from ``init``: labels and surviving centers.
     Ties go to the last center, empty clusters are dropped, and it stops when the sorted
     centers moved less than ``tol`` or after ``max_iter + 1`` steps (Rust kernel)."""
     r = _core.kmeans_lloyd(
-        np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(init, dtype=np.float64),
+        np.ascontiguousarray(x, dtype=np.float64),
+        np.ascontiguousarray(init, dtype=np.float64),
         None if weights is None else np.ascontiguousarray(weights, dtype=np.float64),
-        max_iter, tol, drop_empty, threads)
+        max_iter,
+        tol,
+        drop_empty,
+        threads,
+    )
     return np.asarray(r.labels), np.asarray(r.centers)
 
 
-def base_clusters(x: np.ndarray, k: int = BASE_K, threads: int | None = None
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def base_clusters(
+    x: np.ndarray, k: int = BASE_K, threads: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Polis's base clusters: k-means with ``k`` (100) centers started at the first ``k``
     distinct points, at most 100 iterations (``conversation.clj :base-clusters``). Returns
     (label per point, centers); fewer than ``k`` clusters when there are fewer distinct
@@ -129,8 +149,9 @@ def _kmeanspp(x: np.ndarray, w: np.ndarray, k: int, rng: np.random.Generator) ->
     return np.array(centers)
 
 
-def group_clusters(centers: np.ndarray, sizes: np.ndarray, k: int, *, n_init: int, seed: int
-                   ) -> np.ndarray:
+def group_clusters(
+    centers: np.ndarray, sizes: np.ndarray, k: int, *, n_init: int, seed: int
+) -> np.ndarray:
     """Group clusters over the base clusters: k-means of the base centers weighted by their
     sizes. Polis starts from the first ``k`` distinct centers (in base order) and tracks that
     clustering across updates; without updates to track, the best (least weighted inertia) of
@@ -194,8 +215,10 @@ def choose_k(silhouettes: dict[int, float], margin: float = 0.0) -> int:
         if best is None or s >= silhouettes[best] + margin:
             best = k
     if best is None:
-        raise InputError("no k gave two or more groups: the participants do not split "
-                         "(all clustered participants sit on one point)")
+        raise InputError(
+            "no k gave two or more groups: the participants do not split "
+            "(all clustered participants sit on one point)"
+        )
     return best
 
 
@@ -206,8 +229,7 @@ def prop_test(success: np.ndarray, n: np.ndarray) -> np.ndarray:
     return 2.0 * np.sqrt(t) * (s / t - 0.5)
 
 
-def two_prop_test(s1: np.ndarray, s2: np.ndarray, n1: np.ndarray, n2: np.ndarray
-                  ) -> np.ndarray:
+def two_prop_test(s1: np.ndarray, s2: np.ndarray, n1: np.ndarray, n2: np.ndarray) -> np.ndarray:
     """Polis's two-proportion z-score with a pseudocount of 1 on each count (0 where the
     pooled rate is 1)."""
     s1, s2, n1, n2 = s1 + 1.0, s2 + 1.0, n1 + 1.0, n2 + 1.0
@@ -218,7 +240,9 @@ def two_prop_test(s1: np.ndarray, s2: np.ndarray, n1: np.ndarray, n2: np.ndarray
     return np.where(pooled >= 1.0, 0.0, z)
 
 
-def repness_stats(agree: np.ndarray, disagree: np.ndarray, seen: np.ndarray) -> dict[str, np.ndarray]:
+def repness_stats(
+    agree: np.ndarray, disagree: np.ndarray, seen: np.ndarray
+) -> dict[str, np.ndarray]:
     """Polis's per-(group, statement) statistics from k x m counts of agrees, disagrees and
     votes seen (passes included) in each group; "rest" is the sum over the *other* groups."""
     rest_a = agree.sum(axis=0)[None, :] - agree
@@ -227,9 +251,13 @@ def repness_stats(agree: np.ndarray, disagree: np.ndarray, seen: np.ndarray) -> 
     pa = (agree + 1.0) / (seen + 2.0)
     pd = (disagree + 1.0) / (seen + 2.0)
     return {
-        "na": agree, "nd": disagree, "ns": seen,
-        "pa": pa, "pd": pd,
-        "pat": prop_test(agree, seen), "pdt": prop_test(disagree, seen),
+        "na": agree,
+        "nd": disagree,
+        "ns": seen,
+        "pa": pa,
+        "pd": pd,
+        "pat": prop_test(agree, seen),
+        "pdt": prop_test(disagree, seen),
         "ra": pa / ((rest_a + 1.0) / (rest_s + 2.0)),
         "rd": pd / ((rest_d + 1.0) / (rest_s + 2.0)),
         "rat": two_prop_test(agree, rest_a, seen, rest_s),
@@ -248,25 +276,38 @@ def select_representative(st: dict[str, np.ndarray], g: int, n: int = 5) -> list
     are listed before disagrees. With no qualifying statement, the best-agree one alone (or,
     failing that, the statement with the largest test score)."""
     m = st["na"].shape[1]
-    sig = (lambda z: z > Z_90)
+    sig = lambda z: z > Z_90
 
     def finalize(j: int) -> dict[str, Any]:
         if st["rat"][g, j] > st["rdt"][g, j]:
-            return {"column": j, "repful_for": "agree", "n_success": int(st["na"][g, j]),
-                    "n_trials": int(st["ns"][g, j]), "p_success": float(st["pa"][g, j]),
-                    "p_test": float(st["pat"][g, j]), "repness": float(st["ra"][g, j]),
-                    "repness_test": float(st["rat"][g, j])}
-        return {"column": j, "repful_for": "disagree", "n_success": int(st["nd"][g, j]),
-                "n_trials": int(st["ns"][g, j]), "p_success": float(st["pd"][g, j]),
-                "p_test": float(st["pdt"][g, j]), "repness": float(st["rd"][g, j]),
-                "repness_test": float(st["rdt"][g, j])}
+            return {
+                "column": j,
+                "repful_for": "agree",
+                "n_success": int(st["na"][g, j]),
+                "n_trials": int(st["ns"][g, j]),
+                "p_success": float(st["pa"][g, j]),
+                "p_test": float(st["pat"][g, j]),
+                "repness": float(st["ra"][g, j]),
+                "repness_test": float(st["rat"][g, j]),
+            }
+        return {
+            "column": j,
+            "repful_for": "disagree",
+            "n_success": int(st["nd"][g, j]),
+            "n_trials": int(st["ns"][g, j]),
+            "p_success": float(st["pd"][g, j]),
+            "p_test": float(st["pdt"][g, j]),
+            "repness": float(st["rd"][g, j]),
+            "repness_test": float(st["rdt"][g, j]),
+        }
 
     sufficient: list[dict[str, Any]] = []
     best: dict[str, Any] | None = None
     best_agree: int | None = None
     for j in range(m):
-        if (sig(st["rat"][g, j]) and sig(st["pat"][g, j])) or \
-                (sig(st["rdt"][g, j]) and sig(st["pdt"][g, j])):
+        if (sig(st["rat"][g, j]) and sig(st["pat"][g, j])) or (
+            sig(st["rdt"][g, j]) and sig(st["pdt"][g, j])
+        ):
             sufficient.append(finalize(j))
         if not sufficient:
             test = max(st["rat"][g, j], st["rdt"][g, j])
@@ -277,8 +318,10 @@ def select_representative(st: dict[str, np.ndarray], g: int, n: int = 5) -> list
         if best_agree is not None:
             b = best_agree
             if st["ra"][g, b] > 1.0:
-                better = (st["ra"][g, j] * st["rat"][g, j] * st["pa"][g, j] * st["pat"][g, j]
-                          > st["ra"][g, b] * st["rat"][g, b] * st["pa"][g, b] * st["pat"][g, b])
+                better = (
+                    st["ra"][g, j] * st["rat"][g, j] * st["pa"][g, j] * st["pat"][g, j]
+                    > st["ra"][g, b] * st["rat"][g, b] * st["pa"][g, b] * st["pat"][g, b]
+                )
             else:
                 better = st["pa"][g, j] * st["pat"][g, j] > st["pa"][g, b] * st["pat"][g, b]
         else:
@@ -295,16 +338,21 @@ def select_representative(st: dict[str, np.ndarray], g: int, n: int = 5) -> list
     def metric(r: dict[str, Any]) -> float:
         return r["repness"] * r["repness_test"] * r["p_success"] * r["p_test"]
 
-    rest = sorted((r for r in sufficient if ba is None or r["column"] != ba["column"]),
-                  key=metric, reverse=True)
+    rest = sorted(
+        (r for r in sufficient if ba is None or r["column"] != ba["column"]),
+        key=metric,
+        reverse=True,
+    )
     top = ([ba] if ba is not None else []) + rest
     top = top[:n]
-    return [r for r in top if r["repful_for"] == "agree"] + \
-        [r for r in top if r["repful_for"] == "disagree"]
+    return [r for r in top if r["repful_for"] == "agree"] + [
+        r for r in top if r["repful_for"] == "disagree"
+    ]
 
 
-def select_consensus(agree: np.ndarray, disagree: np.ndarray, seen: np.ndarray, n: int = 5
-                     ) -> dict[str, list[dict[str, Any]]]:
+def select_consensus(
+    agree: np.ndarray, disagree: np.ndarray, seen: np.ndarray, n: int = 5
+) -> dict[str, list[dict[str, Any]]]:
     """Polis's consensus statements over all voters (``repness.clj consensus-stats``,
     ``select-consensus-comments``): up to ``n`` with ``pa > 1/2`` and a significant ``pat``,
     by ``pa * pat``; likewise for disagreement."""
@@ -315,16 +363,25 @@ def select_consensus(agree: np.ndarray, disagree: np.ndarray, seen: np.ndarray, 
     for name, p, t, c in (("agree", pa, pat, agree), ("disagree", pd, pdt, disagree)):
         ok = np.flatnonzero((p > 0.5) & (t > Z_90))
         ok = ok[np.argsort(-(p[ok] * t[ok]), kind="stable")][:n]
-        out[name] = [{"column": int(j), "n_success": int(c[j]), "n_trials": int(seen[j]),
-                      "p_success": float(p[j]), "p_test": float(t[j])} for j in ok]
+        out[name] = [
+            {
+                "column": int(j),
+                "n_success": int(c[j]),
+                "n_trials": int(seen[j]),
+                "p_success": float(p[j]),
+                "p_test": float(t[j]),
+            }
+            for j in ok
+        ]
     return out
 
 
 ROW_ORDERS = ("time", "statement", "id")
 
 
-def participant_order(votes: pl.DataFrame, participants: pl.Series, how: str = "time"
-                      ) -> np.ndarray:
+def participant_order(
+    votes: pl.DataFrame, participants: pl.Series, how: str = "time"
+) -> np.ndarray:
     """Row order of the participants in Polis's matrix, which decides where its k-means
     starts. ``"time"``: by first vote (the ``timestamp`` column), as rows are added in a live
     server; ``"statement"``: by the smallest statement id voted on, then participant id, as
@@ -336,8 +393,11 @@ def participant_order(votes: pl.DataFrame, participants: pl.Series, how: str = "
     if how == "id":
         return np.arange(n)
     if how == "time":
-        if "timestamp" not in votes.columns or votes["timestamp"].null_count() > 0 or not (
-                votes["timestamp"].dtype.is_temporal() or votes["timestamp"].dtype.is_numeric()):
+        if (
+            "timestamp" not in votes.columns
+            or votes["timestamp"].null_count() > 0
+            or not (votes["timestamp"].dtype.is_temporal() or votes["timestamp"].dtype.is_numeric())
+        ):
             return np.arange(n)
         key = pl.col("timestamp").min().alias("_t")
     elif how == "statement":
@@ -356,8 +416,9 @@ def ids_in(ids: Iterable[Hashable] | None, participants: list[Hashable]) -> np.n
     if ids is None:
         return np.zeros(len(participants), dtype=bool)
     if isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable):
-        raise InputError("in_conv must be a collection of participant ids, got "
-                         f"{type(ids).__name__}")
+        raise InputError(
+            f"in_conv must be a collection of participant ids, got {type(ids).__name__}"
+        )
     try:
         wanted = set(ids)
     except TypeError as e:

@@ -34,8 +34,12 @@ def _hash_all(texts: list[str]) -> list[str]:
     return [b2(t.encode("utf-8"), digest_size=DIGEST_SIZE).hexdigest() for t in texts]
 
 
-def map_unique(s: pl.Series, fn: Callable[[str], str] | None = None, *,
-               batch: Callable[[list[str]], list[str]] | None = None) -> pl.Series:
+def map_unique(
+    s: pl.Series,
+    fn: Callable[[str], str] | None = None,
+    *,
+    batch: Callable[[list[str]], list[str]] | None = None,
+) -> pl.Series:
     """Apply a Python ``str -> str`` function (or a ``list -> list`` ``batch`` function) once per
     distinct value of ``s``; nulls stay null."""
     s = s.cast(pl.String)

@@ -30,8 +30,18 @@ from ..errors import InputError, SchemaError
 
 Source = Any  # str | Path | pl.DataFrame | pl.LazyFrame | Sequence[Mapping] | Mapping[str, list]
 
-_SUFFIXES = (".parquet", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".json", ".json.gz",
-             ".csv", ".csv.gz", ".tsv")
+_SUFFIXES = (
+    ".parquet",
+    ".jsonl",
+    ".jsonl.gz",
+    ".ndjson",
+    ".ndjson.gz",
+    ".json",
+    ".json.gz",
+    ".csv",
+    ".csv.gz",
+    ".tsv",
+)
 _BOM = b"\xef\xbb\xbf"
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -57,9 +67,11 @@ class _FileSource:
 
 
 _SOURCE: contextvars.ContextVar[_FileSource | None] = contextvars.ContextVar(
-    "pluralign_reader_source", default=None)
+    "pluralign_reader_source", default=None
+)
 _IN_READER: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "pluralign_in_reader", default=False)
+    "pluralign_in_reader", default=False
+)
 
 
 def _remember(src: _FileSource) -> None:
@@ -170,8 +182,9 @@ def load_table(source: Source, what: str) -> pl.DataFrame:
     except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError) as e:
         if isinstance(e, (InputError, SchemaError)):
             raise
-        raise InputError(f"{what}: cannot build a table from the {type(source).__name__}: "
-                         f"{e}") from None
+        raise InputError(
+            f"{what}: cannot build a table from the {type(source).__name__}: {e}"
+        ) from None
     raise InputError(
         f"{what}: cannot read a {type(source).__name__}; pass a polars DataFrame, a list of row "
         f"dicts or a path ending in one of {', '.join(_SUFFIXES)}"
@@ -192,8 +205,10 @@ def _read_bytes(path: Path, what: str, gz: bool, *, check_utf8: bool = True) -> 
         else:
             data = path.read_bytes()
     except (EOFError, gzip.BadGzipFile, zlib.error) as e:
-        raise InputError(f"{what}: file {str(path)!r}: the gzip data is truncated or corrupt "
-                         f"({e}); re-download or re-compress the file") from None
+        raise InputError(
+            f"{what}: file {str(path)!r}: the gzip data is truncated or corrupt "
+            f"({e}); re-download or re-compress the file"
+        ) from None
     except OSError as e:
         raise InputError(f"{what}: cannot read {str(path)!r}: {e}") from None
     data = data.removeprefix(_BOM)
@@ -209,7 +224,8 @@ def _check_utf8(data: bytes, path: Path, what: str) -> None:
         line, col = _line_col(data, e.start)
         raise InputError(
             f"{what}: file {str(path)!r}, line {line}, column {col}: bytes "
-            f"{data[e.start:e.end]!r} are not UTF-8 text; re-encode the file as UTF-8") from None
+            f"{data[e.start : e.end]!r} are not UTF-8 text; re-encode the file as UTF-8"
+        ) from None
 
 
 def _json_kind(v: Any) -> str:
@@ -235,14 +251,17 @@ def _jsonl_error(data: bytes, path: Path, what: str, err: Exception) -> InputErr
         try:
             row = json.loads(raw.decode("utf-8"))  # str: bytes would be sniffed as UTF-16
         except json.JSONDecodeError as e:
-            return InputError(f"{what}: file {str(path)!r}, line {lineno}, column {e.colno}: "
-                              f"not valid JSON ({e.msg})")
+            return InputError(
+                f"{what}: file {str(path)!r}, line {lineno}, column {e.colno}: "
+                f"not valid JSON ({e.msg})"
+            )
         except RecursionError:
-            return InputError(f"{what}: file {str(path)!r}, line {lineno}: JSON nested too "
-                              "deeply")
+            return InputError(f"{what}: file {str(path)!r}, line {lineno}: JSON nested too deeply")
         if not isinstance(row, dict):
-            return InputError(f"{what}: file {str(path)!r}, line {lineno}: expected one JSON "
-                              f"object per line, got {_json_kind(row)}")
+            return InputError(
+                f"{what}: file {str(path)!r}, line {lineno}: expected one JSON "
+                f"object per line, got {_json_kind(row)}"
+            )
         for k, v in row.items():
             kind = _json_kind(v)
             if kind == "null":
@@ -250,7 +269,8 @@ def _jsonl_error(data: bytes, path: Path, what: str, err: Exception) -> InputErr
             if k in seen and seen[k][0] != kind:
                 return InputError(
                     f"{what}: file {str(path)!r}, line {lineno}: field {k!r} holds {kind} but "
-                    f"line {seen[k][1]} has {seen[k][0]}; one field must hold one type")
+                    f"line {seen[k][1]} has {seen[k][0]}; one field must hold one type"
+                )
             seen.setdefault(k, (kind, lineno))
     return InputError(f"{what}: could not parse {str(path)!r} as JSON lines: {err}")
 
@@ -277,7 +297,7 @@ def _check_text_columns(df: pl.DataFrame, data: bytes, path: Path, what: str) ->
     text_cols = [name for name, dtype in df.schema.items() if dtype == pl.String]
     if not text_cols or _all_text_values_are_strings(df, data, text_cols):
         return
-    head = data[:data.find(b"\n") if b"\n" in data[:1 << 16] else 1 << 16]
+    head = data[: data.find(b"\n") if b"\n" in data[: 1 << 16] else 1 << 16]
     for name, dtype in df.schema.items():
         if dtype != pl.String:
             continue
@@ -295,17 +315,18 @@ def _check_text_columns(df: pl.DataFrame, data: bytes, path: Path, what: str) ->
             # quote inside some text, not a key.
             pat = re.compile(re.escape(key) + rb"\s*:\s*[-0-9tf\[{]")
             m = pat.search(data)
-            while m is not None and m.start() > 0 and data[m.start() - 1:m.start()] == b"\\":
+            while m is not None and m.start() > 0 and data[m.start() - 1 : m.start()] == b"\\":
                 m = pat.search(data, m.end())
             if m is None:
                 continue
             at = m.end() - 1
             line, column = _line_col(data, at)
-            value = data[at:at + 20].split(b",")[0].split(b"}")[0].decode("utf-8", "replace")
+            value = data[at : at + 20].split(b",")[0].split(b"}")[0].decode("utf-8", "replace")
             raise InputError(
                 f"{what}: file {str(path)!r}, line {line}, column {column}: field {name!r} holds "
                 f"the non-text value {value.strip()} but the column holds text; quote it or fix "
-                "the value")
+                "the value"
+            )
 
 
 def _csv_error(data: bytes, path: Path, what: str, sep: str, err: Exception) -> InputError:
@@ -317,8 +338,10 @@ def _csv_error(data: bytes, path: Path, what: str, sep: str, err: Exception) -> 
             if width is None:
                 width = len(rec)
             elif rec and len(rec) != width:
-                return InputError(f"{what}: file {str(path)!r}, line {prev + 1}: {len(rec)} "
-                                  f"fields but the header has {width}")
+                return InputError(
+                    f"{what}: file {str(path)!r}, line {prev + 1}: {len(rec)} "
+                    f"fields but the header has {width}"
+                )
             prev = rd.line_num
     except csv.Error as e:
         return InputError(f"{what}: file {str(path)!r}, line {rd.line_num}: {e}")
@@ -358,8 +381,10 @@ def _read_path(path: Path, what: str) -> pl.DataFrame:
         try:
             rows = json.loads(data.decode("utf-8"))  # str: bytes would be sniffed as UTF-16
         except json.JSONDecodeError as e:
-            raise InputError(f"{what}: file {str(path)!r}, line {e.lineno}, column {e.colno}: "
-                             f"not valid JSON ({e.msg})") from None
+            raise InputError(
+                f"{what}: file {str(path)!r}, line {e.lineno}, column {e.colno}: "
+                f"not valid JSON ({e.msg})"
+            ) from None
         except RecursionError:
             raise InputError(f"{what}: file {str(path)!r}: JSON nested too deeply") from None
         if not isinstance(rows, list):
@@ -368,8 +393,10 @@ def _read_path(path: Path, what: str) -> pl.DataFrame:
         if bad is not None:
             lines = _FileSource(path, "json", data).row_lines() or []
             at = f", line {lines[bad]}" if bad < len(lines) else ""
-            raise InputError(f"{what}: file {str(path)!r}{at}: array element {bad} is "
-                             f"{_json_kind(rows[bad])}, expected an object (one per row)")
+            raise InputError(
+                f"{what}: file {str(path)!r}{at}: array element {bad} is "
+                f"{_json_kind(rows[bad])}, expected an object (one per row)"
+            )
         try:
             df = pl.DataFrame(rows, infer_schema_length=None)
         except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError) as e:
@@ -441,9 +468,13 @@ def _csv_ready(df: pl.DataFrame) -> pl.DataFrame:
     nested = [c for c, t in df.schema.items() if t.is_nested()]
     if not nested:
         return df
-    return df.with_columns(pl.col(c).map_elements(
-        lambda v: json.dumps(v.to_list() if hasattr(v, "to_list") else v, default=str),
-        return_dtype=pl.String) for c in nested)
+    return df.with_columns(
+        pl.col(c).map_elements(
+            lambda v: json.dumps(v.to_list() if hasattr(v, "to_list") else v, default=str),
+            return_dtype=pl.String,
+        )
+        for c in nested
+    )
 
 
 def write_table(df: pl.DataFrame, path: str | Path) -> None:
@@ -476,13 +507,15 @@ def write_table(df: pl.DataFrame, path: str | Path) -> None:
     name = p.name.lower()
     suf = next((s for s in sorted(_OUT_SUFFIXES, key=len, reverse=True) if name.endswith(s)), None)
     if suf is None:
-        raise InputError(f"{path}: unknown output type; use {', '.join(_OUT_SUFFIXES)} or - "
-                         "(CSV on standard output)")
+        raise InputError(
+            f"{path}: unknown output type; use {', '.join(_OUT_SUFFIXES)} or - "
+            "(CSV on standard output)"
+        )
     p.parent.mkdir(parents=True, exist_ok=True)
     if suf == ".parquet":
         df.write_parquet(p)
         return
-    text = (_csv_ready(df).write_csv() if suf.startswith(".csv") else df.write_ndjson())
+    text = _csv_ready(df).write_csv() if suf.startswith(".csv") else df.write_ndjson()
     data = text.encode("utf-8")
     if suf.endswith(".gz"):
         # mtime=0: the same table gives the same bytes

@@ -34,7 +34,9 @@ def _no_nulls(df: pl.DataFrame, cols: Sequence[str]) -> None:
         n = df[c].null_count()
         if n:
             row = int(df[c].is_null().arg_max() or 0)
-            raise InputError(f"ratings: column '{c}' is null at row {row} ({n} nulls); drop or fill them")
+            raise InputError(
+                f"ratings: column '{c}' is null at row {row} ({n} nulls); drop or fill them"
+            )
 
 
 def _by(df: pl.DataFrame, by: str | Sequence[str] | None, extra: Sequence[str]) -> list[str]:
@@ -43,8 +45,9 @@ def _by(df: pl.DataFrame, by: str | Sequence[str] | None, extra: Sequence[str]) 
     return [by] if isinstance(by, str) else list(by)
 
 
-def _grouping(df: pl.DataFrame, by: list[str], threads: int | None = None
-              ) -> tuple[np.ndarray, np.ndarray]:
+def _grouping(
+    df: pl.DataFrame, by: list[str], threads: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(offsets int64, rows uint32): rows of group g are rows[offsets[g]:offsets[g + 1]], groups
     in order of first appearance, rows in input order within a group."""
     n = df.height
@@ -58,11 +61,7 @@ def _grouping(df: pl.DataFrame, by: list[str], threads: int | None = None
     offsets = _core.prefs_contiguous_groups(keys.get_columns(), threads=threads)
     if offsets is not None:
         return offsets, np.arange(n, dtype=np.uint32)
-    g = (
-        keys.with_row_index("_r")
-        .group_by(by, maintain_order=True)
-        .agg(pl.col("_r"))
-    )
+    g = keys.with_row_index("_r").group_by(by, maintain_order=True).agg(pl.col("_r"))
     lens = g["_r"].list.len().to_numpy()
     offsets = np.zeros(len(lens) + 1, dtype=np.int64)
     np.cumsum(lens, out=offsets[1:])
@@ -71,7 +70,9 @@ def _grouping(df: pl.DataFrame, by: list[str], threads: int | None = None
 
 
 def _pair_frame(
-    df: pl.DataFrame, by: list[str], response: str,
+    df: pl.DataFrame,
+    by: list[str],
+    response: str,
     kernel: Callable[[list[pl.Series | None], list[bool]], dict[str, Any] | None],
     with_margin: bool,
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
@@ -90,7 +91,9 @@ def _pair_frame(
     names = keys + ["chosen_id", "rejected_id"]
     if r is not None:
         del cols
-        out = pl.DataFrame([pl.Series(c).alias(n) for c, n in zip(r.pop("columns"), names, strict=True)])
+        out = pl.DataFrame(
+            [pl.Series(c).alias(n) for c, n in zip(r.pop("columns"), names, strict=True)]
+        )
     else:
         r = kernel([None, None], [True, False])
         if r is None:  # row indices are always gathered in Rust
@@ -99,8 +102,10 @@ def _pair_frame(
         # one select: polars gathers the columns in parallel
         out = df.select(
             [pl.col(c).gather(first) for c in keys]
-            + [pl.col(response).gather(first).alias("chosen_id"),
-               pl.col(response).gather(second).alias("rejected_id")]
+            + [
+                pl.col(response).gather(first).alias("chosen_id"),
+                pl.col(response).gather(second).alias("rejected_id"),
+            ]
         )
         del first, second
     tie = r.pop("tie")
@@ -166,10 +171,19 @@ def ratings_to_pairs(
     offsets, rows = _grouping(df, by_cols, threads)
     s = np.ascontiguousarray(df[score].cast(pl.Float64).to_numpy(), dtype=np.float64)
     out, r = _pair_frame(
-        df, by_cols, response,
+        df,
+        by_cols,
+        response,
         lambda cols, first: _core.prefs_rating_pairs(
-            offsets, rows, s, cols, first, min_margin=float(min_margin),
-            keep_ties=ties == "keep", threads=threads),
+            offsets,
+            rows,
+            s,
+            cols,
+            first,
+            min_margin=float(min_margin),
+            keep_ties=ties == "keep",
+            threads=threads,
+        ),
         with_margin=True,
     )
     same = out.get_column("chosen_id") == out.get_column("rejected_id")
@@ -178,7 +192,8 @@ def ratings_to_pairs(
         raise InputError(
             f"ratings_to_pairs: response {out['chosen_id'][int(same.arg_max() or 0)]!r} is rated "
             f"more than once in one group (by {by_cols}) at {rows_text(dup)}; add the column that "
-            "tells the ratings apart to groups= (e.g. annotator_id), or aggregate them first")
+            "tells the ratings apart to groups= (e.g. annotator_id), or aggregate them first"
+        )
     summary = DropSummary(
         transform="ratings_to_pairs",
         n_in=int(r["n_considered"]),
@@ -226,10 +241,11 @@ def pareto_pairs(
     """
     df = _v.frame(ratings, "ratings")
     if not isinstance(objectives, str) and (
-            not isinstance(objectives, Sequence) or
-            not all(isinstance(o, str) for o in objectives)):
-        raise InputError(f"objectives must be a column name or a list of column names, got "
-                         f"{objectives!r}")
+        not isinstance(objectives, Sequence) or not all(isinstance(o, str) for o in objectives)
+    ):
+        raise InputError(
+            f"objectives must be a column name or a list of column names, got {objectives!r}"
+        )
     objs = [objectives] if isinstance(objectives, str) else list(objectives)
     if not objs:
         raise InputError("objectives must name at least one objective")
@@ -244,7 +260,9 @@ def pareto_pairs(
         _v.require_columns(df, by_cols + [response], "ratings", hint=_HINT)
         _no_nulls(df, by_cols + [response, objective, score])
         if not df[score].dtype.is_numeric():
-            raise SchemaError(f"column '{score}' has type {df[score].dtype}; scores must be numeric")
+            raise SchemaError(
+                f"column '{score}' has type {df[score].dtype}; scores must be numeric"
+            )
         long = df.filter(pl.col(objective).cast(pl.String).is_in(objs))
         keys = by_cols + [response]
         dup = long.select(keys + [objective]).is_duplicated()
@@ -255,12 +273,17 @@ def pareto_pairs(
                 f"ratings in group {[row[c] for c in by_cols]}; aggregate them first (e.g. mean)"
             )
         wide = long.with_columns(pl.col(objective).cast(pl.String)).pivot(
-            on=objective, index=keys, values=score, aggregate_function=None,
+            on=objective,
+            index=keys,
+            values=score,
+            aggregate_function=None,
         )
         for o in objs:
             if o not in wide.columns:
-                raise InputError(f"no ratings for objective {o!r}; objectives present: "
-                                 f"{sorted(long[objective].cast(pl.String).unique().to_list())}")
+                raise InputError(
+                    f"no ratings for objective {o!r}; objectives present: "
+                    f"{sorted(long[objective].cast(pl.String).unique().to_list())}"
+                )
             if wide[o].null_count():
                 row = wide.filter(pl.col(o).is_null()).row(0, named=True)
                 raise InputError(
@@ -273,13 +296,20 @@ def pareto_pairs(
         wide = df
     for o in objs:
         if not wide[o].dtype.is_numeric():
-            raise SchemaError(f"objective column '{o}' has type {wide[o].dtype}; it must be numeric")
+            raise SchemaError(
+                f"objective column '{o}' has type {wide[o].dtype}; it must be numeric"
+            )
     offsets, rows = _grouping(wide, by_cols, threads)
-    cols = [np.ascontiguousarray(wide[o].cast(pl.Float64).to_numpy(), dtype=np.float64) for o in objs]
+    cols = [
+        np.ascontiguousarray(wide[o].cast(pl.Float64).to_numpy(), dtype=np.float64) for o in objs
+    ]
     out, r = _pair_frame(
-        wide, by_cols, response,
+        wide,
+        by_cols,
+        response,
         lambda out_cols, first: _core.prefs_pareto_pairs(
-            offsets, rows, cols, mx, out_cols, first, threads=threads),
+            offsets, rows, cols, mx, out_cols, first, threads=threads
+        ),
         with_margin=False,
     )
     summary = DropSummary(
@@ -318,7 +348,9 @@ def votes_to_comparisons(votes: Any) -> pl.DataFrame:
     """
     v = _v.frame(votes, "votes")
     _v.require_columns(v, ["statement_id", "participant_id", "vote"], "votes")
-    bad = v.with_row_index("_row").filter(~pl.col("vote").is_in([-1, 0, 1]) | pl.col("vote").is_null())
+    bad = v.with_row_index("_row").filter(
+        ~pl.col("vote").is_in([-1, 0, 1]) | pl.col("vote").is_null()
+    )
     if bad.height:
         r = bad.row(0, named=True)
         raise InputError(f"votes: column 'vote' must be -1, 0 or 1; row {r.pop('_row')} has {r}")

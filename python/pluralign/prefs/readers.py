@@ -50,8 +50,10 @@ def split_dialogue(chosen: str, rejected: str, marker: str = ASSISTANT) -> tuple
     n = len(os.path.commonprefix([chosen, rejected]))  # noqa: RUF071 (a character prefix is meant)
     pos = chosen.rfind(marker, 0, n)
     if pos < 0:
-        raise InputError(f"the two transcripts share no prefix ending in {marker!r}; they diverge "
-                         f"at character {n}, before any assistant turn")
+        raise InputError(
+            f"the two transcripts share no prefix ending in {marker!r}; they diverge "
+            f"at character {n}, before any assistant turn"
+        )
     cut = pos + len(marker)
     return chosen[:cut], _strip(chosen[cut:]), _strip(rejected[cut:])
 
@@ -65,8 +67,11 @@ def _strip(text: str) -> str:
 
 
 def _is_messages(dt: pl.DataType) -> bool:
-    return (isinstance(dt, pl.List) and isinstance(dt.inner, pl.Struct)
-            and {f.name for f in dt.inner.fields} >= {"role", "content"})
+    return (
+        isinstance(dt, pl.List)
+        and isinstance(dt.inner, pl.Struct)
+        and {f.name for f in dt.inner.fields} >= {"role", "content"}
+    )
 
 
 def _render_messages(msgs: list[dict] | None, reply: bool) -> str | None:
@@ -75,8 +80,11 @@ def _render_messages(msgs: list[dict] | None, reply: bool) -> str | None:
         return None
     if reply and len(msgs) == 1:
         return str(msgs[0]["content"])
-    return "".join(f"\n\n{_ROLE_NAMES.get(str(m['role']).lower(), str(m['role']).capitalize())}: "
-                   f"{m['content']}" for m in msgs)
+    return "".join(
+        f"\n\n{_ROLE_NAMES.get(str(m['role']).lower(), str(m['role']).capitalize())}: "
+        f"{m['content']}"
+        for m in msgs
+    )
 
 
 def _text_column(df: pl.DataFrame, col: str, reply: bool) -> pl.Series:
@@ -85,8 +93,10 @@ def _text_column(df: pl.DataFrame, col: str, reply: bool) -> pl.Series:
     if _is_messages(dt):
         return pl.Series(col, [_render_messages(m, reply) for m in s.to_list()], dtype=pl.String)
     if dt not in (pl.String, pl.Categorical):
-        raise SchemaError(f"read_pairs: column {col!r} must hold text (or a list of "
-                          f"{{role, content}} messages), got {dt}")
+        raise SchemaError(
+            f"read_pairs: column {col!r} must hold text (or a list of "
+            f"{{role, content}} messages), got {dt}"
+        )
     return s.cast(pl.String)
 
 
@@ -100,8 +110,9 @@ def _response_ids(prompt_ids: pl.Series, texts: pl.Series, mode: str) -> pl.Seri
 _UP_TO_LAST = r"(?s)^(.*" + re.escape(ASSISTANT) + ")"
 
 
-def _split_dialogues(c: pl.Series, r: pl.Series, prompt: str, chosen: str, rejected: str
-                     ) -> tuple[pl.Series, pl.Series, pl.Series]:
+def _split_dialogues(
+    c: pl.Series, r: pl.Series, prompt: str, chosen: str, rejected: str
+) -> tuple[pl.Series, pl.Series, pl.Series]:
     """:func:`split_dialogue` over two columns: vectorized where both transcripts have the same
     text up to their final marker (then that text is exactly the prompt split_dialogue finds),
     one Python call per remaining row."""
@@ -130,11 +141,18 @@ def _split_dialogues(c: pl.Series, r: pl.Series, prompt: str, chosen: str, rejec
 
 
 @reader("read_pairs")
-def read_pairs(source: Source, *, chosen: str = "chosen", rejected: str = "rejected",
-               prompt: str = "prompt", margin: str = "margin", objective: str = "overall",
-               dialogue: Literal["auto", "hh", "none"] = "auto",
-               response_ids: Literal["text", "prompt_text"] = "text",
-               group: str | None = None) -> pl.DataFrame:
+def read_pairs(
+    source: Source,
+    *,
+    chosen: str = "chosen",
+    rejected: str = "rejected",
+    prompt: str = "prompt",
+    margin: str = "margin",
+    objective: str = "overall",
+    dialogue: Literal["auto", "hh", "none"] = "auto",
+    response_ids: Literal["text", "prompt_text"] = "text",
+    group: str | None = None,
+) -> pl.DataFrame:
     """Read TRL-style preference pairs into the canonical comparisons table.
 
     Input columns: ``chosen`` and ``rejected`` (text, or TRL conversational lists of
@@ -165,24 +183,34 @@ def read_pairs(source: Source, *, chosen: str = "chosen", rejected: str = "rejec
     """
     _v.option(dialogue, "read_pairs: dialogue", ("auto", "hh", "none"))
     _v.option(response_ids, "read_pairs: response_ids", ("text", "prompt_text"))
-    for name, v in (("chosen", chosen), ("rejected", rejected), ("prompt", prompt),
-                    ("margin", margin), ("objective", objective)):
+    for name, v in (
+        ("chosen", chosen),
+        ("rejected", rejected),
+        ("prompt", prompt),
+        ("margin", margin),
+        ("objective", objective),
+    ):
         _v.text(v, f"read_pairs: {name}")
     df = load_table(source, "read_pairs")
     if group is not None and group != "group":
         if not isinstance(group, str):
             raise InputError(f"read_pairs: group must be a column name, got {group!r}")
         if group not in df.columns:
-            raise SchemaError(f"read_pairs: group column {group!r} is not in the table "
-                              f"{df.columns}")
+            raise SchemaError(
+                f"read_pairs: group column {group!r} is not in the table {df.columns}"
+            )
         if "group" in df.columns:
-            raise SchemaError(f"read_pairs: the table already has a 'group' column; drop it or "
-                              f"pass group='group' instead of {group!r}")
+            raise SchemaError(
+                f"read_pairs: the table already has a 'group' column; drop it or "
+                f"pass group='group' instead of {group!r}"
+            )
         df = df.with_columns(df.get_column(group).alias("group"))
     missing = [c for c in (chosen, rejected) if c not in df.columns]
     if missing:
-        raise SchemaError(f"read_pairs: missing column(s) {missing}; the table has {df.columns}. "
-                          f"Name the text columns with chosen=/rejected=")
+        raise SchemaError(
+            f"read_pairs: missing column(s) {missing}; the table has {df.columns}. "
+            f"Name the text columns with chosen=/rejected="
+        )
     has_prompt = prompt in df.columns
     c_txt = _text_column(df, chosen, reply=has_prompt)
     r_txt = _text_column(df, rejected, reply=has_prompt)
@@ -192,8 +220,10 @@ def read_pairs(source: Source, *, chosen: str = "chosen", rejected: str = "rejec
     if has_prompt:
         p_txt = _text_column(df, prompt, reply=False)
         if p_txt.null_count():
-            raise InputError(f"read_pairs: column {prompt!r} is null at "
-                             f"{rows_text(p_txt.is_null())}; use '' for no prompt")
+            raise InputError(
+                f"read_pairs: column {prompt!r} is null at "
+                f"{rows_text(p_txt.is_null())}; use '' for no prompt"
+            )
     else:
         has_c = c_txt.str.contains(ASSISTANT, literal=True)
         has_r = r_txt.str.contains(ASSISTANT, literal=True)
@@ -205,26 +235,41 @@ def read_pairs(source: Source, *, chosen: str = "chosen", rejected: str = "rejec
                 raise InputError(
                     f"read_pairs: some transcripts contain {ASSISTANT!r} and some do not; without "
                     f"the marker at {rows_text(~both)}. Pass dialogue='none' (empty prompts) or "
-                    f"fix those rows")
+                    f"fix those rows"
+                )
         if mode == "hh":
             if not both.all():
-                raise InputError(f"read_pairs: transcripts without {ASSISTANT!r} at "
-                                 f"{rows_text(~both)}; cannot split the dialogue")
+                raise InputError(
+                    f"read_pairs: transcripts without {ASSISTANT!r} at "
+                    f"{rows_text(~both)}; cannot split the dialogue"
+                )
             p_txt, c_txt, r_txt = _split_dialogues(c_txt, r_txt, prompt, chosen, rejected)
         else:
             p_txt = pl.Series(prompt, [""] * df.height, dtype=pl.String)
     pid = df.get_column("prompt_id") if "prompt_id" in df.columns else content_ids(p_txt)
-    cid = (df.get_column("chosen_id") if "chosen_id" in df.columns
-           else _response_ids(pid, c_txt, response_ids))
-    rid = (df.get_column("rejected_id") if "rejected_id" in df.columns
-           else _response_ids(pid, r_txt, response_ids))
+    cid = (
+        df.get_column("chosen_id")
+        if "chosen_id" in df.columns
+        else _response_ids(pid, c_txt, response_ids)
+    )
+    rid = (
+        df.get_column("rejected_id")
+        if "rejected_id" in df.columns
+        else _response_ids(pid, r_txt, response_ids)
+    )
     used = {chosen, rejected, prompt, "prompt_id", "chosen_id", "rejected_id", margin}
     cols = [pid.alias("prompt_id"), cid.alias("chosen_id"), rid.alias("rejected_id")]
-    for name, default, dt in (("tie", False, pl.Boolean), ("weight", 1.0, pl.Float64),
-                              ("objective", objective, pl.String)):
+    for name, default, dt in (
+        ("tie", False, pl.Boolean),
+        ("weight", 1.0, pl.Float64),
+        ("objective", objective, pl.String),
+    ):
         used.add(name)
-        cols.append(df.get_column(name) if name in df.columns
-                    else pl.repeat(default, df.height, dtype=dt, eager=True).alias(name))
+        cols.append(
+            df.get_column(name)
+            if name in df.columns
+            else pl.repeat(default, df.height, dtype=dt, eager=True).alias(name)
+        )
     cols += [p_txt.alias("prompt"), c_txt.alias("chosen"), r_txt.alias("rejected")]
     if margin in df.columns:
         m = df.get_column(margin)
@@ -238,8 +283,16 @@ def read_pairs(source: Source, *, chosen: str = "chosen", rejected: str = "rejec
 # ----------------------------------------------------------------------------------------------
 # ratings
 # ----------------------------------------------------------------------------------------------
-_META = ("prompt", "response", "prompt_id", "response_id", "annotator_id", "group", "context",
-         "weight")
+_META = (
+    "prompt",
+    "response",
+    "prompt_id",
+    "response_id",
+    "annotator_id",
+    "group",
+    "context",
+    "weight",
+)
 UF_ASPECTS = ("helpfulness", "honesty", "instruction_following", "truthfulness")
 UF_SCORES = ("overall_score", "fine-grained_score")
 _NA = "N/A"
@@ -255,9 +308,9 @@ def _uf_where(ex: pl.DataFrame, mask: pl.Series) -> str:
     return f"prompt row {ex.get_column('_row')[i]}, completion {ex.get_column('_idx')[i]}"
 
 
-def _flatten_ultrafeedback(df: pl.DataFrame, prompt: str, response: str,
-                           objectives: Sequence[str] | None, missing: str
-                           ) -> tuple[pl.DataFrame, list[str], str]:
+def _flatten_ultrafeedback(
+    df: pl.DataFrame, prompt: str, response: str, objectives: Sequence[str] | None, missing: str
+) -> tuple[pl.DataFrame, list[str], str]:
     """Raw UltraFeedback rows (one per prompt, a ``completions`` list of structs) -> one wide row
     per completion: ``prompt``, ``response``, the top-level passthrough columns, the scalar
     completion fields, and one Float64 column per objective (null where the rating is ``"N/A"``
@@ -265,25 +318,32 @@ def _flatten_ultrafeedback(df: pl.DataFrame, prompt: str, response: str,
     where = "read_ratings (ultrafeedback)"
     dt = df.schema.get("completions")
     if not isinstance(dt, pl.List):
-        raise SchemaError(f"{where}: need a 'completions' column holding a list of structs; the "
-                          f"table has {df.columns}")
+        raise SchemaError(
+            f"{where}: need a 'completions' column holding a list of structs; the "
+            f"table has {df.columns}"
+        )
     inner = dt.inner
-    fields: dict[str, Any] = ({f.name: f.dtype for f in inner.fields}
-                              if isinstance(inner, pl.Struct) else {})
+    fields: dict[str, Any] = (
+        {f.name: f.dtype for f in inner.fields} if isinstance(inner, pl.Struct) else {}
+    )
     if not isinstance(inner, (pl.Struct, pl.Null)):
         raise SchemaError(f"{where}: 'completions' must be a list of structs, got {dt}")
     if response not in fields:
-        raise SchemaError(f"{where}: the completions lack the field {response!r} (the completion "
-                          f"text); they have {list(fields)}. Name it with response=")
+        raise SchemaError(
+            f"{where}: the completions lack the field {response!r} (the completion "
+            f"text); they have {list(fields)}. Name it with response="
+        )
     if fields[response] not in (pl.String, pl.Categorical, pl.Null):
-        raise SchemaError(f"{where}: completion field {response!r} must hold text, got "
-                          f"{fields[response]}")
+        raise SchemaError(
+            f"{where}: completion field {response!r} must hold text, got {fields[response]}"
+        )
     # the prompt text column: prompt= when given, else 'instruction', else 'prompt'
     if prompt != "prompt":
         pcol: str | None = prompt
         if prompt not in df.columns:
-            raise SchemaError(f"{where}: prompt column {prompt!r} not found; the table has "
-                              f"{df.columns}")
+            raise SchemaError(
+                f"{where}: prompt column {prompt!r} not found; the table has {df.columns}"
+            )
     elif "instruction" in df.columns:
         pcol = "instruction"
     elif "prompt" in df.columns:
@@ -291,18 +351,23 @@ def _flatten_ultrafeedback(df: pl.DataFrame, prompt: str, response: str,
     elif "prompt_id" in df.columns:
         pcol = None
     else:
-        raise SchemaError(f"{where}: need the prompt text ('instruction' or 'prompt') or a "
-                          f"'prompt_id' column; the table has {df.columns}")
+        raise SchemaError(
+            f"{where}: need the prompt text ('instruction' or 'prompt') or a "
+            f"'prompt_id' column; the table has {df.columns}"
+        )
     if pcol is not None and pcol != "prompt" and "prompt" in df.columns:
-        raise SchemaError(f"{where}: the table has both {pcol!r} and 'prompt'; drop one or pick "
-                          f"the prompt text with prompt=")
+        raise SchemaError(
+            f"{where}: the table has both {pcol!r} and 'prompt'; drop one or pick "
+            f"the prompt text with prompt="
+        )
     if pcol is not None:
         ptxt = df.get_column(pcol)
         if ptxt.dtype not in (pl.String, pl.Categorical):
             raise SchemaError(f"{where}: prompt column {pcol!r} must hold text, got {ptxt.dtype}")
         if ptxt.null_count():
-            raise InputError(f"{where}: prompt text {pcol!r} is null at prompt "
-                             f"{rows_text(ptxt.is_null())}")
+            raise InputError(
+                f"{where}: prompt text {pcol!r} is null at prompt {rows_text(ptxt.is_null())}"
+            )
     # the objectives this data has: annotation aspects (Rating), then the two float scores
     ann = fields.get("annotations")
     aspects: dict[str, Any] = {}
@@ -310,22 +375,25 @@ def _flatten_ultrafeedback(df: pl.DataFrame, prompt: str, response: str,
         if isinstance(ann, pl.Struct):
             aspects = {f.name: f.dtype for f in ann.fields}
         elif ann != pl.Null:
-            raise SchemaError(f"{where}: completion field 'annotations' must be a struct of "
-                              f"aspects, got {ann}")
+            raise SchemaError(
+                f"{where}: completion field 'annotations' must be a struct of aspects, got {ann}"
+            )
     order = [a for a in UF_ASPECTS if a in aspects] + [a for a in aspects if a not in UF_ASPECTS]
     for a in order:
         adt = aspects[a]
         if adt == pl.Null:
             continue
         if not (isinstance(adt, pl.Struct) and "Rating" in {f.name for f in adt.fields}):
-            raise SchemaError(f"{where}: 'annotations.{a}' must be a struct with a 'Rating' "
-                              f"field, got {adt}")
+            raise SchemaError(
+                f"{where}: 'annotations.{a}' must be a struct with a 'Rating' field, got {adt}"
+            )
     for s in UF_SCORES:
         if s in fields:
             order.append(s)
             if not (fields[s] == pl.Null or (fields[s].is_numeric() and fields[s] != pl.Boolean)):
-                raise SchemaError(f"{where}: completion field {s!r} must be numeric, got "
-                                  f"{fields[s]}")
+                raise SchemaError(
+                    f"{where}: completion field {s!r} must be numeric, got {fields[s]}"
+                )
     if objectives is None:
         objs = order
     else:
@@ -334,15 +402,19 @@ def _flatten_ultrafeedback(df: pl.DataFrame, prompt: str, response: str,
         if absent:
             raise SchemaError(f"{where}: objective(s) {absent} not found; this data has {order}")
     if not objs:
-        raise SchemaError(f"{where}: the completions hold no ratings (no 'annotations' aspects, "
-                          f"{UF_SCORES[0]!r} or {UF_SCORES[1]!r}); they have {list(fields)}")
+        raise SchemaError(
+            f"{where}: the completions hold no ratings (no 'annotations' aspects, "
+            f"{UF_SCORES[0]!r} or {UF_SCORES[1]!r}); they have {list(fields)}"
+        )
     # one row per completion; _row = prompt row, _idx = position in its completions list
     top = [c for c in df.columns if c not in ("completions", pcol)]
-    ex = (df.with_row_index("_row")
-          .with_columns(pl.col("completions").list.len().fill_null(0).alias("_n"))
-          .filter(pl.col("_n") > 0)
-          .explode("completions")
-          .with_columns(pl.int_range(pl.len()).over("_row").alias("_idx")))
+    ex = (
+        df.with_row_index("_row")
+        .with_columns(pl.col("completions").list.len().fill_null(0).alias("_n"))
+        .filter(pl.col("_n") > 0)
+        .explode("completions")
+        .with_columns(pl.int_range(pl.len()).over("_row").alias("_idx"))
+    )
     c = ex.get_column("completions")
     if c.null_count():
         raise InputError(f"{where}: null completion at {_uf_where(ex, c.is_null())}")
@@ -376,49 +448,62 @@ def _flatten_ultrafeedback(df: pl.DataFrame, prompt: str, response: str,
             na = pl.lit(False)
             bad = pl.lit(False)
         else:
-            raise SchemaError(f"{where}: 'annotations.{o}.Rating' must be text or a number, got "
-                              f"{rdt}")
+            raise SchemaError(
+                f"{where}: 'annotations.{o}.Rating' must be text or a number, got {rdt}"
+            )
         cols += [v.alias(o), na.alias(f"_na:{o}"), bad.alias(f"_bad:{o}")]
     wide = ex.select(cols)
     if "response" in wide.columns:
         rn = wide.get_column("response").is_null()
         if rn.any():
-            raise InputError(f"{where}: completion field {response!r} is null at "
-                             f"{_uf_where(wide, rn)}")
+            raise InputError(
+                f"{where}: completion field {response!r} is null at {_uf_where(wide, rn)}"
+            )
     for o in objs:
         bad_o = wide.get_column(f"_bad:{o}")
         if bad_o.any():
             i = int(bad_o.arg_true()[0])
-            raw = ex.select(comp.struct.field("annotations").struct.field(o)
-                            .struct.field("Rating").gather(i)).item()
-            raise InputError(f"{where}: {o!r} Rating {raw!r} at {_uf_where(wide, bad_o)} is not "
-                             f"a number or {_NA!r} ({int(bad_o.sum())} such rating(s) in all)")
+            raw = ex.select(
+                comp.struct.field("annotations").struct.field(o).struct.field("Rating").gather(i)
+            ).item()
+            raise InputError(
+                f"{where}: {o!r} Rating {raw!r} at {_uf_where(wide, bad_o)} is not "
+                f"a number or {_NA!r} ({int(bad_o.sum())} such rating(s) in all)"
+            )
     gone = {o: wide.get_column(o).is_null() | wide.get_column(o).is_nan() for o in objs}
     n_miss = sum(int(g.sum()) for g in gone.values())
     n_na_total = sum(int(wide.get_column(f"_na:{o}").sum()) for o in objs)
-    note = (f" (UltraFeedback: {n_na_total} {_NA!r} rating(s) and {n_miss - n_na_total} absent "
-            f"or null)")
+    note = (
+        f" (UltraFeedback: {n_na_total} {_NA!r} rating(s) and {n_miss - n_na_total} absent or null)"
+    )
     if n_miss and missing == "error":
         first = next(o for o in objs if gone[o].any())
         g = gone[first]
         i = int(g.arg_true()[0])
-        what = (f"is {_NA!r}" if wide.get_column(f"_na:{first}")[i] else "is absent or null")
-        raise InputError(f"{where}: {n_miss} missing rating(s){note}; first at "
-                         f"{_uf_where(wide, g)}: {first!r} {what}. Pass missing='skip' to leave "
-                         f"them out (counted in a warning)")
+        what = f"is {_NA!r}" if wide.get_column(f"_na:{first}")[i] else "is absent or null"
+        raise InputError(
+            f"{where}: {n_miss} missing rating(s){note}; first at "
+            f"{_uf_where(wide, g)}: {first!r} {what}. Pass missing='skip' to leave "
+            f"them out (counted in a warning)"
+        )
     wide = wide.drop(["_row", "_idx"] + [f"_{k}:{o}" for o in objs for k in ("na", "bad")])
     return wide, objs, note
 
 
-
-
 @reader("read_ratings")
-def read_ratings(source: Source, *,
-                 format: Literal["auto", "wide", "long", "ultrafeedback"] = "auto", objectives: Sequence[str] | None = None,
-                 prompt: str = "prompt", response: str = "response",
-                 annotator: str | None = None, objective: str = "objective",
-                 score: str = "score", missing: Literal["error", "skip"] = "error",
-                 response_ids: Literal["text", "prompt_text"] = "text") -> pl.DataFrame:
+def read_ratings(
+    source: Source,
+    *,
+    format: Literal["auto", "wide", "long", "ultrafeedback"] = "auto",
+    objectives: Sequence[str] | None = None,
+    prompt: str = "prompt",
+    response: str = "response",
+    annotator: str | None = None,
+    objective: str = "objective",
+    score: str = "score",
+    missing: Literal["error", "skip"] = "error",
+    response_ids: Literal["text", "prompt_text"] = "text",
+) -> pl.DataFrame:
     """Read per-response ratings into the canonical long ratings table.
 
     ``format="wide"``: one row per (prompt, response[, annotator]), one numeric column per
@@ -457,11 +542,17 @@ def read_ratings(source: Source, *,
     _v.option(response_ids, "read_ratings: response_ids", ("text", "prompt_text"))
     objectives = _v.strings(objectives, "read_ratings: objectives", none=True)
     if objectives == []:
-        raise InputError("read_ratings: objectives is empty; name at least one or pass None "
-                         "(every numeric column)")
+        raise InputError(
+            "read_ratings: objectives is empty; name at least one or pass None "
+            "(every numeric column)"
+        )
     _v.text(annotator, "read_ratings: annotator", none=True)
-    for name, v in (("prompt", prompt), ("response", response), ("objective", objective),
-                    ("score", score)):
+    for name, v in (
+        ("prompt", prompt),
+        ("response", response),
+        ("objective", objective),
+        ("score", score),
+    ):
         _v.text(v, f"read_ratings: {name}")
     df = load_table(source, "read_ratings")
     note = ""
@@ -470,8 +561,10 @@ def read_ratings(source: Source, *,
         prompt, response, format = "prompt", "response", "wide"
     if annotator is not None:
         if annotator not in df.columns:
-            raise SchemaError(f"read_ratings: annotator column {annotator!r} not found; the table "
-                              f"has {df.columns}")
+            raise SchemaError(
+                f"read_ratings: annotator column {annotator!r} not found; the table "
+                f"has {df.columns}"
+            )
         df = df.rename({annotator: "annotator_id"})
     if prompt != "prompt" and prompt in df.columns:
         df = df.rename({prompt: "prompt"})
@@ -479,30 +572,37 @@ def read_ratings(source: Source, *,
         df = df.rename({response: "response"})
     if "prompt_id" not in df.columns:
         if "prompt" not in df.columns:
-            raise SchemaError(f"read_ratings: need a 'prompt_id' column or a prompt text column "
-                              f"{prompt!r}; the table has {df.columns}")
+            raise SchemaError(
+                f"read_ratings: need a 'prompt_id' column or a prompt text column "
+                f"{prompt!r}; the table has {df.columns}"
+            )
         ptxt = df.get_column("prompt").cast(pl.String)
         if ptxt.null_count():
             raise InputError(f"read_ratings: prompt text is null at {rows_text(ptxt.is_null())}")
         df = df.with_columns(content_ids(ptxt).alias("prompt_id"))
     if "response_id" not in df.columns:
         if "response" not in df.columns:
-            raise SchemaError(f"read_ratings: need a 'response_id' column or a response text "
-                              f"column {response!r}; the table has {df.columns}")
+            raise SchemaError(
+                f"read_ratings: need a 'response_id' column or a response text "
+                f"column {response!r}; the table has {df.columns}"
+            )
         rtxt = df.get_column("response").cast(pl.String)
         if rtxt.null_count():
-            raise InputError(f"read_ratings: response text is null at "
-                             f"{rows_text(rtxt.is_null())}")
-        df = df.with_columns(_response_ids(df.get_column("prompt_id").cast(pl.String), rtxt,
-                                           response_ids).alias("response_id"))
+            raise InputError(f"read_ratings: response text is null at {rows_text(rtxt.is_null())}")
+        df = df.with_columns(
+            _response_ids(df.get_column("prompt_id").cast(pl.String), rtxt, response_ids).alias(
+                "response_id"
+            )
+        )
     fmt = format
     if fmt == "auto":
         fmt = "long" if objective in df.columns and score in df.columns else "wide"
     if fmt == "long":
         miss = [c for c in (score,) if c not in df.columns]
         if miss:
-            raise SchemaError(f"read_ratings: long format needs column {score!r}; the table has "
-                              f"{df.columns}")
+            raise SchemaError(
+                f"read_ratings: long format needs column {score!r}; the table has {df.columns}"
+            )
         ren = {k: v for k, v in ((objective, "objective"), (score, "score")) if k in df.columns}
         long = df.rename({k: v for k, v in ren.items() if k != v})
         if "objective" not in long.columns:
@@ -513,60 +613,92 @@ def read_ratings(source: Source, *,
         long = long.with_columns(sc.cast(pl.Float64), pl.col("objective").cast(pl.String))
         if objectives is not None:  # keep only these objectives; each must be present
             if isinstance(objectives, str) or not all(isinstance(o, str) for o in objectives):
-                raise InputError(f"read_ratings: objectives must be a list of objective names, "
-                                 f"got {objectives!r}")
+                raise InputError(
+                    f"read_ratings: objectives must be a list of objective names, "
+                    f"got {objectives!r}"
+                )
             have = set(long.get_column("objective").unique().to_list())
             absent = [o for o in objectives if o not in have]
             if absent:
-                raise SchemaError(f"read_ratings: objective(s) {absent} not found in column "
-                                  f"{objective!r}; it holds {sorted(have)}")
+                raise SchemaError(
+                    f"read_ratings: objective(s) {absent} not found in column "
+                    f"{objective!r}; it holds {sorted(have)}"
+                )
             long = long.filter(pl.col("objective").is_in(list(objectives)))
     else:
         if objectives is None:
-            objectives = [c for c, t in df.schema.items()
-                          if c not in _META and t.is_numeric() and t != pl.Boolean]
+            objectives = [
+                c
+                for c, t in df.schema.items()
+                if c not in _META and t.is_numeric() and t != pl.Boolean
+            ]
             if not objectives:
-                raise SchemaError(f"read_ratings: no numeric objective column found in "
-                                  f"{df.columns}; pass objectives=[...]")
+                raise SchemaError(
+                    f"read_ratings: no numeric objective column found in "
+                    f"{df.columns}; pass objectives=[...]"
+                )
         objectives = list(objectives)
         absent = [c for c in objectives if c not in df.columns]
         if absent:
-            raise SchemaError(f"read_ratings: objective column(s) {absent} not found; the table "
-                              f"has {df.columns}")
+            raise SchemaError(
+                f"read_ratings: objective column(s) {absent} not found; the table has {df.columns}"
+            )
         for c in objectives:
             t = df.schema[c]
             if not (t.is_numeric() and t != pl.Boolean):
                 raise SchemaError(f"read_ratings: objective column {c!r} must be numeric, got {t}")
-        bad = pl.select(pl.any_horizontal(
-            [df.get_column(c).cast(pl.Float64).is_null() | df.get_column(c).cast(pl.Float64)
-             .is_nan() for c in objectives])).to_series()
+        bad = pl.select(
+            pl.any_horizontal(
+                [
+                    df.get_column(c).cast(pl.Float64).is_null()
+                    | df.get_column(c).cast(pl.Float64).is_nan()
+                    for c in objectives
+                ]
+            )
+        ).to_series()
         if bad.any() and missing == "error":
             first = int(bad.arg_true()[0])
-            cols = [c for c in objectives if df.get_column(c).cast(pl.Float64)
-                    .fill_nan(None)[first] is None]
-            raise InputError(f"read_ratings: missing (null/NaN) score at {rows_text(bad)} "
-                             f"(row {first}: column(s) {cols}); pass missing='skip' to leave "
-                             f"those ratings out")
+            cols = [
+                c
+                for c in objectives
+                if df.get_column(c).cast(pl.Float64).fill_nan(None)[first] is None
+            ]
+            raise InputError(
+                f"read_ratings: missing (null/NaN) score at {rows_text(bad)} "
+                f"(row {first}: column(s) {cols}); pass missing='skip' to leave "
+                f"those ratings out"
+            )
         index = [c for c in df.columns if c not in objectives]
-        long = (df.with_row_index("_row")
-                .with_columns([pl.col(c).cast(pl.Float64) for c in objectives])
-                .unpivot(on=objectives, index=["_row", *index], variable_name="objective",
-                         value_name="score"))
+        long = (
+            df.with_row_index("_row")
+            .with_columns([pl.col(c).cast(pl.Float64) for c in objectives])
+            .unpivot(
+                on=objectives, index=["_row", *index], variable_name="objective", value_name="score"
+            )
+        )
         order = {o: i for i, o in enumerate(objectives)}
-        long = (long.with_columns(pl.col("objective").replace_strict(order, return_dtype=pl.Int64)
-                                  .alias("_obj"))
-                .sort("_row", "_obj").drop("_row", "_obj"))
+        long = (
+            long.with_columns(
+                pl.col("objective").replace_strict(order, return_dtype=pl.Int64).alias("_obj")
+            )
+            .sort("_row", "_obj")
+            .drop("_row", "_obj")
+        )
     if missing == "skip":
         s = long.get_column("score")
         gone = s.is_null() | s.is_nan()
         n = int(gone.sum())
         if n:
-            warnings.warn(f"read_ratings: left out {n} missing (null/NaN) rating(s) of "
-                          f"{long.height}{note}", UserWarning, stacklevel=2)
+            warnings.warn(
+                f"read_ratings: left out {n} missing (null/NaN) rating(s) of {long.height}{note}",
+                UserWarning,
+                stacklevel=2,
+            )
             long = long.filter(~gone)
     head = ["prompt_id", "response_id", "objective", "score"]
-    opt = [c for c in ("annotator_id", "group", "context", "prompt", "response")
-           if c in long.columns]
+    opt = [
+        c for c in ("annotator_id", "group", "context", "prompt", "response") if c in long.columns
+    ]
     rest = [c for c in long.columns if c not in head and c not in opt]
     return validate(long.select(head + opt + rest), "ratings")
 
@@ -578,18 +710,30 @@ def _parse_ranking_text(text: str, sep: str, tie: str) -> list[list[str]]:
     tiers = [[c.strip() for c in t.split(tie)] for t in text.split(sep)]
     for k, t in enumerate(tiers):
         if not any(t):
-            raise InputError(f"read_rankings: ranking {text!r} has an empty tier (position {k}); "
-                             f"remove the extra {sep!r}")
+            raise InputError(
+                f"read_rankings: ranking {text!r} has an empty tier (position {k}); "
+                f"remove the extra {sep!r}"
+            )
         if not all(t):
-            raise InputError(f"read_rankings: ranking {text!r} has an empty candidate in tier {k}; "
-                             f"remove the extra {tie!r}")
+            raise InputError(
+                f"read_rankings: ranking {text!r} has an empty candidate in tier {k}; "
+                f"remove the extra {tie!r}"
+            )
     return tiers
 
 
 @reader("read_rankings")
-def read_rankings(source: Source, *, voter: str = "voter_id", ranking: str = "ranking",
-                  weight: str = "weight", candidate: str | None = None, rank: str | None = None,
-                  separator: str = ">", tie: str = "=") -> pl.DataFrame:
+def read_rankings(
+    source: Source,
+    *,
+    voter: str = "voter_id",
+    ranking: str = "ranking",
+    weight: str = "weight",
+    candidate: str | None = None,
+    rank: str | None = None,
+    separator: str = ">",
+    tie: str = "=",
+) -> pl.DataFrame:
     """Read ballots into the canonical rankings table ``voter_id, ranking, weight``.
 
     ``ranking`` (a list of tiers, best first, each a list of candidate ids; candidates not listed
@@ -618,11 +762,13 @@ def read_rankings(source: Source, *, voter: str = "voter_id", ranking: str = "ra
     if candidate is not None and rank is not None:
         miss = [c for c in (voter, candidate, rank) if c not in df.columns]
         if miss:
-            raise SchemaError(f"read_rankings: missing column(s) {miss}; the table has "
-                              f"{df.columns}")
+            raise SchemaError(
+                f"read_rankings: missing column(s) {miss}; the table has {df.columns}"
+            )
         if not df.schema[rank].is_numeric():
-            raise SchemaError(f"read_rankings: rank column {rank!r} must be numeric, got "
-                              f"{df.schema[rank]}")
+            raise SchemaError(
+                f"read_rankings: rank column {rank!r} must be numeric, got {df.schema[rank]}"
+            )
         nul = df.select(pl.any_horizontal(pl.col(voter, candidate, rank).is_null())).to_series()
         if nul.any():
             raise InputError(f"read_rankings: null voter, candidate or rank at {rows_text(nul)}")
@@ -630,15 +776,24 @@ def read_rankings(source: Source, *, voter: str = "voter_id", ranking: str = "ra
             per = df.group_by(voter).agg(pl.col(weight).n_unique().alias("_n"))
             bad = per.filter(pl.col("_n") > 1)
             if bad.height:
-                raise InputError(f"read_rankings: column {weight!r} differs between rows of voter "
-                                 f"{bad.get_column(voter)[0]!r}; give one weight per voter")
-        tiers = (df.with_row_index("_row")
-                 .group_by(voter, rank, maintain_order=True)
-                 .agg(pl.col(candidate), pl.col("_row").min())
-                 .sort(voter, rank))
+                raise InputError(
+                    f"read_rankings: column {weight!r} differs between rows of voter "
+                    f"{bad.get_column(voter)[0]!r}; give one weight per voter"
+                )
+        tiers = (
+            df.with_row_index("_row")
+            .group_by(voter, rank, maintain_order=True)
+            .agg(pl.col(candidate), pl.col("_row").min())
+            .sort(voter, rank)
+        )
         first = df.with_row_index("_row").group_by(voter).agg(pl.col("_row").min().alias("_f"))
-        out = (tiers.group_by(voter).agg(pl.col(candidate).alias("ranking"))
-               .join(first, on=voter).sort("_f").drop("_f"))
+        out = (
+            tiers.group_by(voter)
+            .agg(pl.col(candidate).alias("ranking"))
+            .join(first, on=voter)
+            .sort("_f")
+            .drop("_f")
+        )
         if weight in df.columns:
             w = df.group_by(voter).agg(pl.col(weight).first())
             out = out.join(w, on=voter, how="left")
@@ -647,23 +802,36 @@ def read_rankings(source: Source, *, voter: str = "voter_id", ranking: str = "ra
             out = out.rename({weight: "weight"})
         return validate(out, "rankings")
     if ranking not in df.columns:
-        raise SchemaError(f"read_rankings: missing column {ranking!r}; the table has {df.columns}. "
-                          f"Name it with ranking=, or give candidate=/rank= for long format")
+        raise SchemaError(
+            f"read_rankings: missing column {ranking!r}; the table has {df.columns}. "
+            f"Name it with ranking=, or give candidate=/rank= for long format"
+        )
     s = df.get_column(ranking)
     dt = s.dtype
     if isinstance(dt, pl.List) and isinstance(dt.inner, pl.List):
         r = s
     elif isinstance(dt, pl.List):
-        r = pl.Series(ranking, [None if b is None else [[c] for c in b] for b in s.to_list()],
-                      dtype=pl.List(pl.List(dt.inner)))
+        r = pl.Series(
+            ranking,
+            [None if b is None else [[c] for c in b] for b in s.to_list()],
+            dtype=pl.List(pl.List(dt.inner)),
+        )
     elif dt == pl.String:
-        r = pl.Series(ranking, [None if t is None else _parse_ranking_text(t, separator, tie)
-                                for t in s.to_list()], dtype=pl.List(pl.List(pl.String)))
+        r = pl.Series(
+            ranking,
+            [None if t is None else _parse_ranking_text(t, separator, tie) for t in s.to_list()],
+            dtype=pl.List(pl.List(pl.String)),
+        )
     else:
-        raise SchemaError(f"read_rankings: column {ranking!r} must be list[list[id]], list[id] or "
-                          f"text like 'a > b = c', got {dt}")
-    vid = (df.get_column(voter) if voter in df.columns
-           else pl.int_range(df.height, eager=True, dtype=pl.Int64))
+        raise SchemaError(
+            f"read_rankings: column {ranking!r} must be list[list[id]], list[id] or "
+            f"text like 'a > b = c', got {dt}"
+        )
+    vid = (
+        df.get_column(voter)
+        if voter in df.columns
+        else pl.int_range(df.height, eager=True, dtype=pl.Int64)
+    )
     cols = [vid.alias("voter_id"), r.alias("ranking")]
     if weight in df.columns:
         cols.append(df.get_column(weight).alias("weight"))
@@ -700,10 +868,16 @@ class PreflibData:
     def named(self) -> pl.DataFrame:
         """``rankings`` with candidate names instead of integer ids."""
         names = self.alternatives
-        return self.rankings.with_columns(pl.Series(
-            "ranking", [[[names[c] for c in t] for t in b]
-                        for b in self.rankings.get_column("ranking").to_list()],
-            dtype=pl.List(pl.List(pl.String))))
+        return self.rankings.with_columns(
+            pl.Series(
+                "ranking",
+                [
+                    [[names[c] for c in t] for t in b]
+                    for b in self.rankings.get_column("ranking").to_list()
+                ],
+                dtype=pl.List(pl.List(pl.String)),
+            )
+        )
 
     def approval_profile(self, approved: int = 1, *, named: bool = False) -> Any:
         """Approval ballots of a ``cat`` file: each voter approves the alternatives in the first
@@ -714,20 +888,27 @@ class PreflibData:
         from ..choice import ApprovalProfile
 
         if self.categorical is None:
-            raise InputError(f"approval_profile: this is a {self.data_type} file; approval "
-                             f"ballots come from categorical (.cat) files")
+            raise InputError(
+                f"approval_profile: this is a {self.data_type} file; approval "
+                f"ballots come from categorical (.cat) files"
+            )
         ncat = len(self.categories)
         if not 1 <= approved <= ncat:
-            raise InputError(f"approval_profile: approved must be in 1..{ncat} (the number of "
-                             f"categories), got {approved}")
-        sets = [[c for cat in cats[:approved] for c in cat]
-                for cats in self.categorical.get_column("categories").to_list()]
+            raise InputError(
+                f"approval_profile: approved must be in 1..{ncat} (the number of "
+                f"categories), got {approved}"
+            )
+        sets = [
+            [c for cat in cats[:approved] for c in cat]
+            for cats in self.categorical.get_column("categories").to_list()
+        ]
         cands: list[Any] = sorted(self.alternatives)
         if named:
             sets = [[self.alternatives[c] for c in s] for s in sets]
             cands = [self.alternatives[c] for c in cands]
-        return ApprovalProfile.from_sets(sets, candidates=cands,
-                                         weights=self.categorical.get_column("weight").to_numpy())
+        return ApprovalProfile.from_sets(
+            sets, candidates=cands, weights=self.categorical.get_column("weight").to_numpy()
+        )
 
 
 _TYPES = ("soc", "soi", "toc", "toi", "cat")
@@ -748,7 +929,9 @@ def _parse_order(text: str, lineno: int, where: str, empty_ok: bool = False) -> 
             continue
         if ch == ",":
             if expect_item:
-                raise InputError(f"{where}, line {lineno}: empty entry before ',' in {text.strip()!r}")
+                raise InputError(
+                    f"{where}, line {lineno}: empty entry before ',' in {text.strip()!r}"
+                )
             expect_item = True
             i += 1
             continue
@@ -758,7 +941,7 @@ def _parse_order(text: str, lineno: int, where: str, empty_ok: bool = False) -> 
             j = text.find("}", i)
             if j < 0:
                 raise InputError(f"{where}, line {lineno}: '{{' without matching '}}'")
-            inner = text[i + 1:j].strip()
+            inner = text[i + 1 : j].strip()
             if not inner and empty_ok:
                 tiers.append([])
             else:
@@ -783,13 +966,18 @@ def _int(tok: str, lineno: int, where: str) -> int:
     try:
         return int(tok)
     except ValueError:
-        raise InputError(f"{where}, line {lineno}: {tok!r} is not an alternative "
-                         f"number") from None
+        raise InputError(f"{where}, line {lineno}: {tok!r} is not an alternative number") from None
 
 
-def _parse_preflib_new(text: str, where: str, empty_ok: bool
-                       ) -> tuple[dict[str, str], dict[str, int], dict[int, str], dict[int, str],
-                                  list[tuple[float, list[list[int]], int]]]:
+def _parse_preflib_new(
+    text: str, where: str, empty_ok: bool
+) -> tuple[
+    dict[str, str],
+    dict[str, int],
+    dict[int, str],
+    dict[int, str],
+    list[tuple[float, list[list[int]], int]],
+]:
     meta: dict[str, str] = {}
     meta_line: dict[str, int] = {}
     alts: dict[int, str] = {}
@@ -816,8 +1004,9 @@ def _parse_preflib_new(text: str, where: str, empty_ok: bool
         cnt, sep, order = line.partition(":")
         if not sep:
             raise InputError(f"{where}, line {lineno}: expected 'count: order', got {line!r}")
-        orders.append((_count(cnt, lineno, where), _parse_order(order, lineno, where, empty_ok),
-                       lineno))
+        orders.append(
+            (_count(cnt, lineno, where), _parse_order(order, lineno, where, empty_ok), lineno)
+        )
     return meta, meta_line, alts, cats, orders
 
 
@@ -833,24 +1022,27 @@ def _count(tok: str, lineno: int, where: str) -> float:
     try:
         count = float(tok.strip())
     except ValueError:
-        raise InputError(f"{where}, line {lineno}: count {tok.strip()!r} is not a "
-                         f"number") from None
+        raise InputError(f"{where}, line {lineno}: count {tok.strip()!r} is not a number") from None
     if not count > 0:
         raise InputError(f"{where}, line {lineno}: count must be > 0, got {count:g}")
     return count
 
 
-def _parse_preflib_old(text: str, where: str
-                       ) -> tuple[dict[str, str], dict[str, int], dict[int, str],
-                                  list[tuple[float, list[list[int]], int]]]:
+def _parse_preflib_old(
+    text: str, where: str
+) -> tuple[
+    dict[str, str], dict[str, int], dict[int, str], list[tuple[float, list[list[int]], int]]
+]:
     """Pre-2022 PrefLib layout: m; m lines ``i,name``; ``voters,sum,unique``; ``count,order``."""
     lines = [(i, ln.strip()) for i, ln in enumerate(text.splitlines(), start=1) if ln.strip()]
     m = int(lines[0][1])
     if len(lines) < m + 2:
-        raise InputError(f"{where}: old-style file announces {m} alternatives but has only "
-                         f"{len(lines) - 1} more lines")
+        raise InputError(
+            f"{where}: old-style file announces {m} alternatives but has only "
+            f"{len(lines) - 1} more lines"
+        )
     alts: dict[int, str] = {}
-    for lineno, ln in lines[1:m + 1]:
+    for lineno, ln in lines[1 : m + 1]:
         k, sep, name = ln.partition(",")
         if not sep:
             raise InputError(f"{where}, line {lineno}: expected 'number,name', got {ln!r}")
@@ -858,14 +1050,21 @@ def _parse_preflib_old(text: str, where: str
     lineno, ln = lines[m + 1]
     parts = [p.strip() for p in ln.split(",")]
     if len(parts) != 3:
-        raise InputError(f"{where}, line {lineno}: expected 'voters,sum of counts,unique "
-                         f"orders', got {ln!r}")
-    meta = {"NUMBER ALTERNATIVES": str(m), "NUMBER VOTERS": parts[0],
-            "NUMBER UNIQUE ORDERS": parts[2]}
-    meta_line = {"NUMBER ALTERNATIVES": lines[0][0], "NUMBER VOTERS": lineno,
-                 "NUMBER UNIQUE ORDERS": lineno}
+        raise InputError(
+            f"{where}, line {lineno}: expected 'voters,sum of counts,unique orders', got {ln!r}"
+        )
+    meta = {
+        "NUMBER ALTERNATIVES": str(m),
+        "NUMBER VOTERS": parts[0],
+        "NUMBER UNIQUE ORDERS": parts[2],
+    }
+    meta_line = {
+        "NUMBER ALTERNATIVES": lines[0][0],
+        "NUMBER VOTERS": lineno,
+        "NUMBER UNIQUE ORDERS": lineno,
+    }
     orders = []
-    for lineno, ln in lines[m + 2:]:
+    for lineno, ln in lines[m + 2 :]:
         cnt, sep, order = ln.partition(",")
         if not sep:
             raise InputError(f"{where}, line {lineno}: expected 'count,order', got {ln!r}")
@@ -873,8 +1072,9 @@ def _parse_preflib_old(text: str, where: str
     return meta, meta_line, alts, orders
 
 
-def read_preflib(source: str | Path | None = None, *, text: str | None = None,
-                 data_type: str | None = None) -> PreflibData:
+def read_preflib(
+    source: str | Path | None = None, *, text: str | None = None, data_type: str | None = None
+) -> PreflibData:
     """Read a PrefLib data file: ordinal (``.soc``, ``.soi``, ``.toc``, ``.toi``) or
     categorical (``.cat``).
 
@@ -924,27 +1124,39 @@ def read_preflib(source: str | Path | None = None, *, text: str | None = None,
     cats: dict[int, str] = {}
     if re.fullmatch(r"\d+", first):
         if (data_type or "").lower() == "cat":
-            raise InputError(f"{where}: categorical (cat) files have no header-less layout; "
-                             f"expected '# KEY: value' header lines")
+            raise InputError(
+                f"{where}: categorical (cat) files have no header-less layout; "
+                f"expected '# KEY: value' header lines"
+            )
         meta, meta_line, alts, orders = _parse_preflib_old(text, where)
     else:
-        header_type = next((ln.strip()[1:].partition(":")[2].strip().lower()
-                            for ln in text.splitlines() if ln.strip().startswith("#")
-                            and ln.strip()[1:].partition(":")[0].strip() == "DATA TYPE"), None)
+        header_type = next(
+            (
+                ln.strip()[1:].partition(":")[2].strip().lower()
+                for ln in text.splitlines()
+                if ln.strip().startswith("#")
+                and ln.strip()[1:].partition(":")[0].strip() == "DATA TYPE"
+            ),
+            None,
+        )
         is_cat = (header_type or (data_type or "").lower()) == "cat"
         meta, meta_line, alts, cats, orders = _parse_preflib_new(text, where, is_cat)
     dtype = (meta.get("DATA TYPE") or data_type or "").lower()
     if dtype not in _TYPES:
-        raise InputError(f"{where}: unknown data type {dtype!r}; expected one of {_TYPES} "
-                         f"(from '# DATA TYPE:' or the file extension, or pass data_type=)")
+        raise InputError(
+            f"{where}: unknown data type {dtype!r}; expected one of {_TYPES} "
+            f"(from '# DATA TYPE:' or the file extension, or pass data_type=)"
+        )
     if data_type is not None and meta.get("DATA TYPE") and data_type.lower() != dtype:
         raise InputError(f"{where}: data_type={data_type!r} but the header says {dtype!r}")
     if "NUMBER ALTERNATIVES" in meta:
         num = _header_num(meta, meta_line, "NUMBER ALTERNATIVES", where)
         if not (1 <= num <= 1_000_000 and num == int(num)):  # NaN fails the range
-            raise InputError(f"{where}: header 'NUMBER ALTERNATIVES: "
-                             f"{meta['NUMBER ALTERNATIVES']}' must be a whole number in "
-                             "1..1,000,000")
+            raise InputError(
+                f"{where}: header 'NUMBER ALTERNATIVES: "
+                f"{meta['NUMBER ALTERNATIVES']}' must be a whole number in "
+                "1..1,000,000"
+            )
         m_alt = int(num)
     elif alts:
         m_alt = max(alts)
@@ -969,52 +1181,69 @@ def read_preflib(source: str | Path | None = None, *, text: str | None = None,
         flat = [c for t in tiers for c in t]
         if dtype == "cat":
             if len(tiers) != n_cat:
-                raise InputError(f"{where}, line {lineno}: {len(tiers)} categories, expected "
-                                 f"{n_cat} (one entry per category, '{{}}' for an empty one)")
+                raise InputError(
+                    f"{where}, line {lineno}: {len(tiers)} categories, expected "
+                    f"{n_cat} (one entry per category, '{{}}' for an empty one)"
+                )
         elif not flat:
             raise InputError(f"{where}, line {lineno}: empty order")
         unknown = sorted(set(flat) - universe)
         if unknown:
-            raise InputError(f"{where}, line {lineno}: alternative(s) {unknown} outside "
-                             f"1..{m_alt}")
+            raise InputError(f"{where}, line {lineno}: alternative(s) {unknown} outside 1..{m_alt}")
         if len(set(flat)) != len(flat):
             dup = next(c for c in flat if flat.count(c) > 1)
             raise InputError(f"{where}, line {lineno}: alternative {dup} listed twice")
         if dtype in ("soc", "soi") and any(len(t) > 1 for t in tiers):
-            raise InputError(f"{where}, line {lineno}: ties are not allowed in {dtype} "
-                             f"(strict orders); is this a toc/toi file?")
+            raise InputError(
+                f"{where}, line {lineno}: ties are not allowed in {dtype} "
+                f"(strict orders); is this a toc/toi file?"
+            )
         if dtype in ("soc", "toc") and len(flat) != m_alt:
-            raise InputError(f"{where}, line {lineno}: {dtype} orders must rank all {m_alt} "
-                             f"alternatives, this one ranks {len(flat)}")
+            raise InputError(
+                f"{where}, line {lineno}: {dtype} orders must rank all {m_alt} "
+                f"alternatives, this one ranks {len(flat)}"
+            )
     total = sum(c for c, _, _ in orders)
     if "NUMBER VOTERS" in meta and _header_num(meta, meta_line, "NUMBER VOTERS", where) != total:
-        raise InputError(f"{where}, line {meta_line['NUMBER VOTERS']}: header says "
-                         f"{meta['NUMBER VOTERS']} voters but the counts sum to {total:g}")
+        raise InputError(
+            f"{where}, line {meta_line['NUMBER VOTERS']}: header says "
+            f"{meta['NUMBER VOTERS']} voters but the counts sum to {total:g}"
+        )
     for key in ("NUMBER UNIQUE ORDERS", "NUMBER UNIQUE PREFERENCES"):
         if key in meta and _header_num(meta, meta_line, key, where) != len(orders):
-            raise InputError(f"{where}, line {meta_line[key]}: header says {meta[key]} "
-                             f"{key[7:].lower()} but there are {len(orders)} data lines")
+            raise InputError(
+                f"{where}, line {meta_line[key]}: header says {meta[key]} "
+                f"{key[7:].lower()} but there are {len(orders)} data lines"
+            )
     if not orders:
         raise InputError(f"{where}: no data lines ('count: order') found")
     ids = pl.Series(range(len(orders)), dtype=pl.Int64)
     weights = pl.Series([c for c, _, _ in orders], dtype=pl.Float64)
-    rankings = pl.DataFrame({
-        "voter_id": ids,
-        "ranking": pl.Series([[t for t in tiers if t] for _, tiers, _ in orders],
-                             dtype=pl.List(pl.List(pl.Int64))),
-        "weight": weights,
-    })
+    rankings = pl.DataFrame(
+        {
+            "voter_id": ids,
+            "ranking": pl.Series(
+                [[t for t in tiers if t] for _, tiers, _ in orders],
+                dtype=pl.List(pl.List(pl.Int64)),
+            ),
+            "weight": weights,
+        }
+    )
     if dtype == "cat":  # a line that categorises nothing ranks nothing: not a ballot
         rankings = rankings.filter(pl.col("ranking").list.len() > 0)
     names = {i: alts.get(i, str(i)) for i in sorted(universe)}
     categorical = None
     cat_names: dict[int, str] = {}
     if dtype == "cat":
-        categorical = pl.DataFrame({
-            "voter_id": ids,
-            "categories": pl.Series([t for _, t, _ in orders], dtype=pl.List(pl.List(pl.Int64))),
-            "weight": weights,
-        })
+        categorical = pl.DataFrame(
+            {
+                "voter_id": ids,
+                "categories": pl.Series(
+                    [t for _, t, _ in orders], dtype=pl.List(pl.List(pl.Int64))
+                ),
+                "weight": weights,
+            }
+        )
         cat_names = {i: cats.get(i, str(i)) for i in range(1, n_cat + 1)}
     return PreflibData(validate(rankings, "rankings"), names, dtype, meta, cat_names, categorical)
 
@@ -1085,51 +1314,77 @@ def read_polis(folder: str | Path, *, name: str | None = None) -> PolisConversat
     for f in ("votes.csv", "comments.csv"):
         if not (d / f).is_file():
             raise InputError(f"read_polis: {str(d)!r} has no {f}; expected a Polis export folder")
-    raw = _polis_csv(d / "votes.csv", ["timestamp", "comment-id", "voter-id", "vote"],
-                     schema_overrides={"timestamp": pl.Int64, "comment-id": pl.Int64,
-                                       "voter-id": pl.Int64, "vote": pl.Int64})
-    nul = raw.select(pl.any_horizontal(pl.col("timestamp", "comment-id", "voter-id", "vote")
-                                       .is_null())).to_series()
+    raw = _polis_csv(
+        d / "votes.csv",
+        ["timestamp", "comment-id", "voter-id", "vote"],
+        schema_overrides={
+            "timestamp": pl.Int64,
+            "comment-id": pl.Int64,
+            "voter-id": pl.Int64,
+            "vote": pl.Int64,
+        },
+    )
+    nul = raw.select(
+        pl.any_horizontal(pl.col("timestamp", "comment-id", "voter-id", "vote").is_null())
+    ).to_series()
     if nul.any():
         raise InputError(f"read_polis: votes.csv has empty cells at data {rows_text(nul)}")
     badv = ~raw.get_column("vote").is_in([-1, 0, 1])
     if badv.any():
-        raise InputError(f"read_polis: votes.csv column 'vote' must be -1, 0 or 1; invalid at "
-                         f"data {rows_text(badv)}")
-    kept = (raw.with_row_index("_row").sort("timestamp", "_row")
-            .unique(subset=["comment-id", "voter-id"], keep="last", maintain_order=True))
+        raise InputError(
+            f"read_polis: votes.csv column 'vote' must be -1, 0 or 1; invalid at "
+            f"data {rows_text(badv)}"
+        )
+    kept = (
+        raw.with_row_index("_row")
+        .sort("timestamp", "_row")
+        .unique(subset=["comment-id", "voter-id"], keep="last", maintain_order=True)
+    )
     votes = kept.select(
         pl.col("comment-id").alias("statement_id"),
         pl.col("voter-id").alias("participant_id"),
         pl.col("vote").cast(pl.Int8),
-        pl.from_epoch("timestamp", time_unit="ms").cast(pl.Datetime("ms"))
-        .dt.replace_time_zone("UTC").alias("timestamp"),
+        pl.from_epoch("timestamp", time_unit="ms")
+        .cast(pl.Datetime("ms"))
+        .dt.replace_time_zone("UTC")
+        .alias("timestamp"),
     )
     votes = validate(votes, "votes")
-    com = _polis_csv(d / "comments.csv", ["comment-id", "comment-body", "moderated"],
-                     schema_overrides={"comment-id": pl.Int64, "moderated": pl.Int64,
-                                       "comment-body": pl.String})
+    com = _polis_csv(
+        d / "comments.csv",
+        ["comment-id", "comment-body", "moderated"],
+        schema_overrides={"comment-id": pl.Int64, "moderated": pl.Int64, "comment-body": pl.String},
+    )
     badm = com.get_column("moderated").is_null() | ~com.get_column("moderated").is_in([-1, 0, 1])
     if badm.any():
-        raise InputError(f"read_polis: comments.csv column 'moderated' must be -1, 0 or 1; "
-                         f"invalid at data {rows_text(badm)}")
-    scols = [pl.col("comment-id").alias("statement_id"),
-             pl.col("comment-body").fill_null("").alias("text"),
-             pl.col("moderated").cast(pl.Int8)]
+        raise InputError(
+            f"read_polis: comments.csv column 'moderated' must be -1, 0 or 1; "
+            f"invalid at data {rows_text(badm)}"
+        )
+    scols = [
+        pl.col("comment-id").alias("statement_id"),
+        pl.col("comment-body").fill_null("").alias("text"),
+        pl.col("moderated").cast(pl.Int8),
+    ]
     if "author-id" in com.columns:
         scols.append(pl.col("author-id").cast(pl.Int64).alias("author_id"))
     if "timestamp" in com.columns:
-        scols.append(pl.from_epoch(pl.col("timestamp").cast(pl.Int64), time_unit="ms")
-                     .cast(pl.Datetime("ms"))
-                     .dt.replace_time_zone("UTC").alias("timestamp"))
+        scols.append(
+            pl.from_epoch(pl.col("timestamp").cast(pl.Int64), time_unit="ms")
+            .cast(pl.Datetime("ms"))
+            .dt.replace_time_zone("UTC")
+            .alias("timestamp")
+        )
     for c in ("agrees", "disagrees"):
         if c in com.columns:
             scols.append(pl.col(c).cast(pl.Int64))
     statements = com.select(scols).sort("statement_id")
     dup = statements.get_column("statement_id").is_duplicated()
     if dup.any():
-        raise InputError(f"read_polis: comments.csv repeats a comment-id (statement_id "
-                         f"{statements.filter(dup).get_column('statement_id')[0]})")
+        raise InputError(
+            f"read_polis: comments.csv repeats a comment-id (statement_id "
+            f"{statements.filter(dup).get_column('statement_id')[0]})"
+        )
     voters = votes.select("participant_id").unique()
     pv_path = d / "participants-votes.csv"
     if pv_path.is_file():
@@ -1140,18 +1395,24 @@ def read_polis(folder: str | Path, *, name: str | None = None) -> PolisConversat
             val = raw_s.cast(pl.Int64, strict=False)
             bad = raw_s.is_not_null() & (raw_s != "") & val.is_null()
             if bad.any():
-                raise InputError(f"read_polis: participants-votes.csv column {src!r} is not an "
-                                 f"integer at data {rows_text(bad)}")
+                raise InputError(
+                    f"read_polis: participants-votes.csv column {src!r} is not an "
+                    f"integer at data {rows_text(bad)}"
+                )
             cols.append(val.alias(dst))
         if cols[0].null_count():
-            raise InputError(f"read_polis: participants-votes.csv column 'participant' is empty "
-                             f"at data {rows_text(cols[0].is_null())}")
+            raise InputError(
+                f"read_polis: participants-votes.csv column 'participant' is empty "
+                f"at data {rows_text(cols[0].is_null())}"
+            )
         groups = pl.DataFrame(cols)
-        pg = (voters.join(groups, on="participant_id", how="full", coalesce=True)
-              .sort("participant_id"))
+        pg = voters.join(groups, on="participant_id", how="full", coalesce=True).sort(
+            "participant_id"
+        )
     else:
-        pg = voters.with_columns(pl.lit(None, dtype=pl.Int64).alias("group_id")) \
-            .sort("participant_id")
+        pg = voters.with_columns(pl.lit(None, dtype=pl.Int64).alias("group_id")).sort(
+            "participant_id"
+        )
     meta: dict[str, str] = {}
     sp = d / "summary.csv"
     if sp.is_file():
@@ -1159,5 +1420,4 @@ def read_polis(folder: str | Path, *, name: str | None = None) -> PolisConversat
             for row in csv.reader(fh):
                 if len(row) >= 2:
                     meta[row[0]] = ",".join(row[1:])
-    return PolisConversation(name or d.name, votes, statements, pg, raw.height - votes.height,
-                             meta)
+    return PolisConversation(name or d.name, votes, statements, pg, raw.height - votes.height, meta)

@@ -91,8 +91,9 @@ class Tally:
     def to_bytes(self) -> bytes:
         """Compact serialization (Arrow IPC, zstd)."""
         buf = io.BytesIO()
-        self._state.with_columns(pl.lit(None, dtype=pl.String).alias("_by_" + ",".join(self._by))
-                                 ).write_ipc(buf, compression="zstd")
+        self._state.with_columns(
+            pl.lit(None, dtype=pl.String).alias("_by_" + ",".join(self._by))
+        ).write_ipc(buf, compression="zstd")
         return buf.getvalue()
 
     @classmethod
@@ -158,18 +159,39 @@ def tally(
     if len(set(by_cols)) != len(by_cols):
         raise InputError(f"groups names a column twice: {by_cols}")
     if not isinstance(comparisons, (pl.DataFrame, pl.LazyFrame)):
-        if isinstance(comparisons, (str, bytes, Mapping, np.ndarray)) or \
-                not isinstance(comparisons, Iterable):
-            raise InputError(f"comparisons must be a polars DataFrame or an iterable of "
-                             f"DataFrames, got {type(comparisons).__name__}")
+        if isinstance(comparisons, (str, bytes, Mapping, np.ndarray)) or not isinstance(
+            comparisons, Iterable
+        ):
+            raise InputError(
+                f"comparisons must be a polars DataFrame or an iterable of "
+                f"DataFrames, got {type(comparisons).__name__}"
+            )
         comparisons = list(comparisons)
-        bad = next((i for i, b in enumerate(comparisons)
-                    if not isinstance(b, (pl.DataFrame, pl.LazyFrame))), None)
+        bad = next(
+            (
+                i
+                for i, b in enumerate(comparisons)
+                if not isinstance(b, (pl.DataFrame, pl.LazyFrame))
+            ),
+            None,
+        )
         if bad is not None:
-            raise InputError(f"comparisons batch {bad} is a {type(comparisons[bad]).__name__}, "
-                             "not a polars DataFrame")
-        batches = [tally(b, by_cols, chosen=chosen, rejected=rejected, tie=tie, weight=weight,
-                         threads=threads) for b in comparisons]
+            raise InputError(
+                f"comparisons batch {bad} is a {type(comparisons[bad]).__name__}, "
+                "not a polars DataFrame"
+            )
+        batches = [
+            tally(
+                b,
+                by_cols,
+                chosen=chosen,
+                rejected=rejected,
+                tie=tie,
+                weight=weight,
+                threads=threads,
+            )
+            for b in comparisons
+        ]
         if not batches:
             raise InputError("tally got an empty iterable of batches")
         return batches[0].merge(*batches[1:])
@@ -226,8 +248,14 @@ def tally(
             g = g * np.uint64(e.size) + e.codes[0].astype(np.uint64)
         gu, inv = np.unique(g, return_inverse=True)
         g32 = inv.astype(np.uint32)
-    r = _core.prefs_tally(np.ascontiguousarray(g32), np.ascontiguousarray(w),
-                          np.ascontiguousarray(lo), tie=tv, weight=wv, threads=threads)
+    r = _core.prefs_tally(
+        np.ascontiguousarray(g32),
+        np.ascontiguousarray(w),
+        np.ascontiguousarray(lo),
+        tie=tv,
+        weight=wv,
+        threads=threads,
+    )
     gcode = np.asarray(r["group"]).astype(np.uint64)
     if gu is not None:
         gcode = gu[gcode]

@@ -48,8 +48,13 @@ class DropSummary:
 
     def as_dict(self) -> dict[str, object]:
         """A plain dict (for logging or JSON)."""
-        return {"transform": self.transform, "n_in": self.n_in, "n_out": self.n_out,
-                "n_dropped": self.n_dropped, "dropped": dict(self.dropped)}
+        return {
+            "transform": self.transform,
+            "n_in": self.n_in,
+            "n_out": self.n_out,
+            "n_dropped": self.n_dropped,
+            "dropped": dict(self.dropped),
+        }
 
     def __str__(self) -> str:
         parts = ", ".join(f"{v} {k}" for k, v in self.dropped.items()) or "nothing"
@@ -66,8 +71,7 @@ def _normalized(s: pl.Series) -> pl.Series:
     """:func:`normalize_text` of every value: vectorized for ASCII text (where case folding is
     lower-casing), one Python call per distinct non-ASCII value."""
     s = s.cast(pl.String)
-    fast = (s.str.replace_all(r"[\t\n\x0b\x0c\r ]+", " ").str.strip_chars(" ")
-            .str.to_lowercase())
+    fast = s.str.replace_all(r"[\t\n\x0b\x0c\r ]+", " ").str.strip_chars(" ").str.to_lowercase()
     non_ascii = s.str.contains(r"[^\x00-\x7F]")
     if not non_ascii.any():
         return fast
@@ -75,10 +79,14 @@ def _normalized(s: pl.Series) -> pl.Series:
     return fast.scatter(non_ascii.arg_true(), slow)
 
 
-_DEFAULT_ON = (("prompt", "chosen", "rejected"), ("prompt_id", "chosen_id", "rejected_id"),
-               ("prompt", "response", "objective", "annotator_id"),
-               ("prompt_id", "response_id", "objective", "annotator_id"),
-               ("prompt", "response"), ("prompt_id", "response_id"))
+_DEFAULT_ON = (
+    ("prompt", "chosen", "rejected"),
+    ("prompt_id", "chosen_id", "rejected_id"),
+    ("prompt", "response", "objective", "annotator_id"),
+    ("prompt_id", "response_id", "objective", "annotator_id"),
+    ("prompt", "response"),
+    ("prompt_id", "response_id"),
+)
 
 
 def _default_on(df: pl.DataFrame) -> list[str]:
@@ -91,8 +99,9 @@ def _default_on(df: pl.DataFrame) -> list[str]:
     )
 
 
-def dedupe(df: pl.DataFrame, on: str | Sequence[str] | None = None, *,
-           normalize: bool = True) -> tuple[pl.DataFrame, DropSummary]:
+def dedupe(
+    df: pl.DataFrame, on: str | Sequence[str] | None = None, *, normalize: bool = True
+) -> tuple[pl.DataFrame, DropSummary]:
     """Drop duplicate rows, keeping the first occurrence (row order is preserved).
 
     Rows are duplicates when they are equal on every ``on`` column (default: the
@@ -112,22 +121,27 @@ def dedupe(df: pl.DataFrame, on: str | Sequence[str] | None = None, *,
         raise InputError("dedupe: on= must name at least one column")
     missing = [c for c in cols if c not in df.columns]
     if missing:
-        raise SchemaError(f"dedupe: column(s) {missing} named in on= not found; the table has "
-                          f"{df.columns}")
+        raise SchemaError(
+            f"dedupe: column(s) {missing} named in on= not found; the table has {df.columns}"
+        )
     exact_dup = ~df.select(pl.struct(cols).is_first_distinct()).to_series()
     n_exact = int(exact_dup.sum())
     if normalize:
         keys = df.select(
-            _normalized(df.get_column(c)).alias(c) if df.schema[c] == pl.String
-            else pl.col(c) for c in cols
+            _normalized(df.get_column(c)).alias(c) if df.schema[c] == pl.String else pl.col(c)
+            for c in cols
         )
         dup = ~keys.select(pl.struct(cols).is_first_distinct()).to_series()
     else:
         dup = exact_dup
     out = df.filter(~dup)
     n_norm = int(dup.sum()) - n_exact
-    summary = DropSummary("dedupe", df.height, out.height,
-                          {"exact_duplicate": n_exact, "normalized_duplicate": n_norm})
+    summary = DropSummary(
+        "dedupe",
+        df.height,
+        out.height,
+        {"exact_duplicate": n_exact, "normalized_duplicate": n_norm},
+    )
     return out, summary
 
 
@@ -138,8 +152,9 @@ def _group_hash(values: tuple, seed: int) -> int:
             parts.append("\x00null")
         else:
             parts.append(f"{type(v).__name__}:{v}")
-    h = hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=8,
-                        key=str(int(seed)).encode("ascii"))
+    h = hashlib.blake2b(
+        "\x1f".join(parts).encode("utf-8"), digest_size=8, key=str(int(seed)).encode("ascii")
+    )
     return int.from_bytes(h.digest(), "big")
 
 
@@ -153,10 +168,16 @@ def _cut(n: int, fractions: Sequence[float]) -> list[int]:
     return counts
 
 
-def split(df: pl.DataFrame, groups: str | Sequence[str] = "prompt_id",
-          fractions: Mapping[str, float] | None = None, *, seed: int = 0,
-          stratify: str | None = None, method: Literal["exact", "hash"] = "exact",
-          by: Any = _v.UNSET) -> dict[str, pl.DataFrame]:
+def split(
+    df: pl.DataFrame,
+    groups: str | Sequence[str] = "prompt_id",
+    fractions: Mapping[str, float] | None = None,
+    *,
+    seed: int = 0,
+    stratify: str | None = None,
+    method: Literal["exact", "hash"] = "exact",
+    by: Any = _v.UNSET,
+) -> dict[str, pl.DataFrame]:
     """Split ``df`` into named parts so that no ``groups`` group spans two parts (no leakage;
     ``by=`` is the old name of ``groups=``, deprecated).
 
@@ -200,18 +221,24 @@ def split(df: pl.DataFrame, groups: str | Sequence[str] = "prompt_id",
     null_key = pl.any_horizontal([pl.col(c).is_null() for c in cols])
     nk = df.select(null_key).to_series()
     if nk.any():
-        raise InputError(f"split: null in group column(s) {cols} at {rows_text(nk)}; every row "
-                         f"needs a group key")
+        raise InputError(
+            f"split: null in group column(s) {cols} at {rows_text(nk)}; every row needs a group key"
+        )
     groups = df.select(cols).unique(maintain_order=True)
     if stratify is not None:
         per = df.group_by(cols, maintain_order=True).agg(
-            pl.col(stratify).n_unique().alias("_n"), pl.col(stratify).first().alias("_s"))
+            pl.col(stratify).n_unique().alias("_n"), pl.col(stratify).first().alias("_s")
+        )
         bad = per.filter(pl.col("_n") > 1)
         if bad.height:
-            raise InputError(f"split: stratify column {stratify!r} varies within group "
-                             f"{bad.select(cols).row(0)} of {cols}; it must be constant per group")
+            raise InputError(
+                f"split: stratify column {stratify!r} varies within group "
+                f"{bad.select(cols).row(0)} of {cols}; it must be constant per group"
+            )
         groups = per.select(*cols, pl.col("_s"))
-    keys = [_group_hash(row, seed) for row in groups.select(cols).iter_rows()]  # seed: checked above
+    keys = [
+        _group_hash(row, seed) for row in groups.select(cols).iter_rows()
+    ]  # seed: checked above
     groups = groups.with_columns(pl.Series("_key", keys, dtype=pl.UInt64))
     names = list(fr)
     if method == "hash":
@@ -219,12 +246,12 @@ def split(df: pl.DataFrame, groups: str | Sequence[str] = "prompt_id",
         for v in vals:
             acc += v
             bounds.append(acc)
-        part = [next((i for i, b in enumerate(bounds) if k / 2.0**64 < b), len(vals) - 1)
-                for k in keys]
+        part = [
+            next((i for i, b in enumerate(bounds) if k / 2.0**64 < b), len(vals) - 1) for k in keys
+        ]
         groups = groups.with_columns(pl.Series("_part", part, dtype=pl.Int64))
     else:
-        strata = ([groups] if stratify is None
-                  else groups.partition_by("_s", maintain_order=True))
+        strata = [groups] if stratify is None else groups.partition_by("_s", maintain_order=True)
         pieces = []
         for g in strata:
             g = g.sort("_key")
@@ -232,7 +259,12 @@ def split(df: pl.DataFrame, groups: str | Sequence[str] = "prompt_id",
             part = [i for i, c in enumerate(counts) for _ in range(c)]
             pieces.append(g.with_columns(pl.Series("_part", part, dtype=pl.Int64)))
         groups = pl.concat(pieces)
-    tagged = df.with_row_index("_row").join(groups.select(*cols, "_part"), on=cols, how="left",
-                                            nulls_equal=False).sort("_row")
-    return {name: tagged.filter(pl.col("_part") == i).drop("_row", "_part")
-            for i, name in enumerate(names)}
+    tagged = (
+        df.with_row_index("_row")
+        .join(groups.select(*cols, "_part"), on=cols, how="left", nulls_equal=False)
+        .sort("_row")
+    )
+    return {
+        name: tagged.filter(pl.col("_part") == i).drop("_row", "_part")
+        for i, name in enumerate(names)
+    }

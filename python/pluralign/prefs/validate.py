@@ -43,8 +43,9 @@ def _check_id(df: pl.DataFrame, kind: str, col: str) -> None:
         raise SchemaError(f"{kind}: column {col!r} must hold ids (string or integer), got {dt}")
     s = df.get_column(col)
     if s.null_count():
-        raise InputError(f"{kind}: column {col!r} is null at {rows_text(s.is_null())}; "
-                         f"every row needs an id")
+        raise InputError(
+            f"{kind}: column {col!r} is null at {rows_text(s.is_null())}; every row needs an id"
+        )
 
 
 def _fill_default(df: pl.DataFrame, col: str, value: object, dtype: DType) -> pl.DataFrame:
@@ -61,8 +62,10 @@ def _check_weight(df: pl.DataFrame, kind: str, col: str = "weight") -> pl.DataFr
     w = df.get_column(col).cast(pl.Float64)
     bad = w.is_null() | w.is_nan() | w.is_infinite() | (w < 0)
     if bad.any():
-        raise InputError(f"{kind}: column {col!r} must be finite and >= 0; invalid at "
-                         f"{rows_text(bad)} (values {w.filter(bad).head(3).to_list()})")
+        raise InputError(
+            f"{kind}: column {col!r} must be finite and >= 0; invalid at "
+            f"{rows_text(bad)} (values {w.filter(bad).head(3).to_list()})"
+        )
     return df.with_columns(w.alias(col))
 
 
@@ -72,25 +75,33 @@ def _comparisons(df: pl.DataFrame) -> pl.DataFrame:
     for c in ("prompt_id", "chosen_id", "rejected_id"):
         _check_id(df, k, c)
     if df.schema["chosen_id"] != df.schema["rejected_id"]:
-        raise SchemaError(f"{k}: columns 'chosen_id' ({df.schema['chosen_id']}) and 'rejected_id' "
-                          f"({df.schema['rejected_id']}) must have the same type")
+        raise SchemaError(
+            f"{k}: columns 'chosen_id' ({df.schema['chosen_id']}) and 'rejected_id' "
+            f"({df.schema['rejected_id']}) must have the same type"
+        )
     df = _fill_default(df, "tie", False, pl.Boolean)
     if df.schema["tie"] != pl.Boolean:
         raise SchemaError(f"{k}: column 'tie' must be boolean, got {df.schema['tie']}")
     if df.get_column("tie").null_count():
-        raise InputError(f"{k}: column 'tie' is null at {rows_text(df.get_column('tie').is_null())}")
+        raise InputError(
+            f"{k}: column 'tie' is null at {rows_text(df.get_column('tie').is_null())}"
+        )
     df = _check_weight(df, k)
     df = _fill_default(df, "objective", "overall", pl.String)
     if df.schema["objective"] not in (pl.String, pl.Categorical) and not isinstance(
-            df.schema["objective"], pl.Enum):
+        df.schema["objective"], pl.Enum
+    ):
         raise SchemaError(f"{k}: column 'objective' must be a string, got {df.schema['objective']}")
     if df.get_column("objective").null_count():
-        raise InputError(f"{k}: column 'objective' is null at "
-                         f"{rows_text(df.get_column('objective').is_null())}")
+        raise InputError(
+            f"{k}: column 'objective' is null at {rows_text(df.get_column('objective').is_null())}"
+        )
     same = df.get_column("chosen_id") == df.get_column("rejected_id")
     if same.any():
-        raise InputError(f"{k}: chosen_id equals rejected_id at {rows_text(same)}; a response "
-                         f"cannot be compared with itself (drop these rows)")
+        raise InputError(
+            f"{k}: chosen_id equals rejected_id at {rows_text(same)}; a response "
+            f"cannot be compared with itself (drop these rows)"
+        )
     return df
 
 
@@ -101,16 +112,19 @@ def _ratings(df: pl.DataFrame) -> pl.DataFrame:
         _check_id(df, k, c)
     df = _fill_default(df, "objective", "overall", pl.String)
     if df.get_column("objective").null_count():
-        raise InputError(f"{k}: column 'objective' is null at "
-                         f"{rows_text(df.get_column('objective').is_null())}")
+        raise InputError(
+            f"{k}: column 'objective' is null at {rows_text(df.get_column('objective').is_null())}"
+        )
     dt = df.schema["score"]
     if not (dt.is_numeric() and dt != pl.Boolean):
         raise SchemaError(f"{k}: column 'score' must be numeric, got {dt}")
     s = df.get_column("score").cast(pl.Float64)
     bad = s.is_null() | s.is_nan() | s.is_infinite()
     if bad.any():
-        raise InputError(f"{k}: column 'score' is null, NaN or infinite at {rows_text(bad)}; "
-                         f"drop or impute these ratings first")
+        raise InputError(
+            f"{k}: column 'score' is null, NaN or infinite at {rows_text(bad)}; "
+            f"drop or impute these ratings first"
+        )
     return df.with_columns(s.alias("score"))
 
 
@@ -119,22 +133,27 @@ def _rankings(df: pl.DataFrame) -> pl.DataFrame:
     _v.require_columns(df, ["voter_id", "ranking"], k, hint=_HINT)
     _check_id(df, k, "voter_id")
     dt = df.schema["ranking"]
-    if not (isinstance(dt, pl.List) and isinstance(dt.inner, pl.List)
-            and _is_id_dtype(dt.inner.inner)):
-        raise SchemaError(f"{k}: column 'ranking' must be list[list[id]] (a list of tiers, each a "
-                          f"list of string or integer candidate ids), got {dt}")
+    if not (
+        isinstance(dt, pl.List) and isinstance(dt.inner, pl.List) and _is_id_dtype(dt.inner.inner)
+    ):
+        raise SchemaError(
+            f"{k}: column 'ranking' must be list[list[id]] (a list of tiers, each a "
+            f"list of string or integer candidate ids), got {dt}"
+        )
     df = _check_weight(df, k)
     r = df.get_column("ranking")
     empty = r.is_null() | (r.list.len() == 0)
     if empty.any():
-        raise InputError(f"{k}: empty ranking at {rows_text(empty)}; a ballot must rank at least "
-                         f"one candidate")
+        raise InputError(
+            f"{k}: empty ranking at {rows_text(empty)}; a ballot must rank at least one candidate"
+        )
     ex = df.select(pl.int_range(pl.len()).alias("_row"), pl.col("ranking")).explode("ranking")
     tier_bad = ex.get_column("ranking").is_null() | (ex.get_column("ranking").list.len() == 0)
     if tier_bad.any():
         rows = ex.filter(tier_bad).get_column("_row").unique(maintain_order=True)
-        raise InputError(f"{k}: ballot with an empty tier at rows {rows.head(5).to_list()}; "
-                         f"remove empty tiers")
+        raise InputError(
+            f"{k}: ballot with an empty tier at rows {rows.head(5).to_list()}; remove empty tiers"
+        )
     ex = ex.explode("ranking")
     if ex.get_column("ranking").null_count():
         rows = ex.filter(pl.col("ranking").is_null()).get_column("_row").unique(maintain_order=True)
@@ -143,8 +162,10 @@ def _rankings(df: pl.DataFrame) -> pl.DataFrame:
     if dup.height:
         first = dup.row(0, named=True)
         rows = dup.get_column("_row").unique(maintain_order=True)
-        raise InputError(f"{k}: ballot at row {first['_row']} lists candidate {first['ranking']!r} "
-                         f"more than once (duplicate candidates at rows {rows.head(5).to_list()})")
+        raise InputError(
+            f"{k}: ballot at row {first['_row']} lists candidate {first['ranking']!r} "
+            f"more than once (duplicate candidates at rows {rows.head(5).to_list()})"
+        )
     return df
 
 
@@ -159,13 +180,17 @@ def _votes(df: pl.DataFrame) -> pl.DataFrame:
     v = df.get_column("vote")
     bad = v.is_null() | ~v.is_in([-1, 0, 1])
     if bad.any():
-        raise InputError(f"{k}: column 'vote' must be -1 (disagree), 0 (pass) or 1 (agree); "
-                         f"invalid at {rows_text(bad)} (values {v.filter(bad).head(3).to_list()})")
+        raise InputError(
+            f"{k}: column 'vote' must be -1 (disagree), 0 (pass) or 1 (agree); "
+            f"invalid at {rows_text(bad)} (values {v.filter(bad).head(3).to_list()})"
+        )
     dup = df.select("statement_id", "participant_id").is_duplicated()
     if dup.any():
-        raise InputError(f"{k}: participant voted more than once on a statement at "
-                         f"{rows_text(dup)}; keep one vote per (statement_id, participant_id), "
-                         f"e.g. the latest (read_polis does this)")
+        raise InputError(
+            f"{k}: participant voted more than once on a statement at "
+            f"{rows_text(dup)}; keep one vote per (statement_id, participant_id), "
+            f"e.g. the latest (read_polis does this)"
+        )
     return df.with_columns(v.cast(pl.Int8).alias("vote"))
 
 
@@ -174,8 +199,10 @@ def _scores(df: pl.DataFrame, objectives: Sequence[str] | None) -> pl.DataFrame:
     if objectives is None:
         objectives = [c for c, t in df.schema.items() if t.is_float()]
         if not objectives:
-            raise SchemaError(f"{k}: no float column found; the table has {df.columns}. Pass "
-                              f"objectives=[...] naming the score columns")
+            raise SchemaError(
+                f"{k}: no float column found; the table has {df.columns}. Pass "
+                f"objectives=[...] naming the score columns"
+            )
     _v.require_columns(df, list(objectives), k, hint=_HINT)
     out = []
     for c in objectives:
@@ -185,14 +212,17 @@ def _scores(df: pl.DataFrame, objectives: Sequence[str] | None) -> pl.DataFrame:
         s = df.get_column(c).cast(pl.Float64)
         bad = s.is_null() | s.is_nan() | s.is_infinite()
         if bad.any():
-            raise InputError(f"{k}: column {c!r} is null, NaN or infinite at {rows_text(bad)}; "
-                             f"scores must be finite (drop or impute first)")
+            raise InputError(
+                f"{k}: column {c!r} is null, NaN or infinite at {rows_text(bad)}; "
+                f"scores must be finite (drop or impute first)"
+            )
         out.append(s.alias(c))
     return df.with_columns(out)
 
 
-def validate(df: pl.DataFrame, kind: str, *, objectives: Sequence[str] | None = None
-             ) -> pl.DataFrame:
+def validate(
+    df: pl.DataFrame, kind: str, *, objectives: Sequence[str] | None = None
+) -> pl.DataFrame:
     """Check a canonical preference table and fill its defaults.
 
     ``kind`` is one of ``"comparisons"``, ``"ratings"``, ``"rankings"``, ``"votes"``,
@@ -221,4 +251,3 @@ def validate(df: pl.DataFrame, kind: str, *, objectives: Sequence[str] | None = 
     if kind == "scores":
         return _scores(df, objectives)
     raise InputError(f"validate: unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
-

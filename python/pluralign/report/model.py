@@ -25,7 +25,9 @@ class Figure:
     caption: str = ""
 
     def __post_init__(self) -> None:
-        if not isinstance(self.png, bytes | bytearray) or not bytes(self.png).startswith(_PNG_MAGIC):
+        if not isinstance(self.png, bytes | bytearray) or not bytes(self.png).startswith(
+            _PNG_MAGIC
+        ):
             raise InputError(f"figure {self.title!r}: png must be the bytes of a PNG image")
 
 
@@ -77,7 +79,9 @@ class Report:
         for s in self.sections:
             if s.key == key:
                 return s
-        raise InputError(f"report has no section {key!r}; sections: {[s.key for s in self.sections]}")
+        raise InputError(
+            f"report has no section {key!r}; sections: {[s.key for s in self.sections]}"
+        )
 
     def to_json(self, path: str | Path | None = None) -> str:
         """JSON text of the report (PNG bytes as base64); written to ``path`` when given."""
@@ -99,8 +103,10 @@ class Report:
             d = json.loads(text)
             sections = []
             for s in d.pop("sections"):
-                figs = [Figure(f["title"], base64.b64decode(f["png"]), f.get("caption", ""))
-                        for f in s.pop("figures")]
+                figs = [
+                    Figure(f["title"], base64.b64decode(f["png"]), f.get("caption", ""))
+                    for f in s.pop("figures")
+                ]
                 tabs = [Table(**t) for t in s.pop("tables")]
                 sections.append(Section(figures=figs, tables=tabs, **s))
             return cls(sections=sections, **d)
@@ -129,8 +135,9 @@ def figure_png(fig: Any, dpi: int = 110) -> bytes:
     return buf.getvalue()
 
 
-def table_from_frame(df: Any, title: str, *, max_rows: int = 30, caption: str = "",
-                     digits: int = 3) -> Table:
+def table_from_frame(
+    df: Any, title: str, *, max_rows: int = 30, caption: str = "", digits: int = 3
+) -> Table:
     """A :class:`Table` from a polars DataFrame: floats rounded to ``digits``; when the frame is
     longer than ``max_rows`` the first rows are kept and the caption says how many were left out."""
     n = df.height

@@ -77,8 +77,10 @@ def _table(t: Table) -> str:
     head = "".join(f"<th>{_e(c)}</th>" for c in t.columns)
     body = "".join("<tr>" + "".join(_cell(v) for v in r) + "</tr>" for r in t.rows)
     cap = f"<p>{_e(t.caption)}</p>" if t.caption else ""
-    return (f'<div class="tbl"><h3>{_e(t.title)}</h3><table><thead><tr>{head}</tr></thead>'
-            f"<tbody>{body}</tbody></table>{cap}</div>")
+    return (
+        f'<div class="tbl"><h3>{_e(t.title)}</h3><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table>{cap}</div>"
+    )
 
 
 def _section(s: Section) -> str:

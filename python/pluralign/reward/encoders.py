@@ -40,19 +40,25 @@ def minilm_path(*, verify: bool = True) -> Path:
 
     spec = importlib.util.find_spec(_minilm.MODULE)
     if spec is None or spec.origin is None:
-        raise MissingDependencyError("the bundled MiniLM encoder needs the package "
-                                     f"{_minilm.PACKAGE}: {_minilm.INSTALL_HINT}")
+        raise MissingDependencyError(
+            "the bundled MiniLM encoder needs the package "
+            f"{_minilm.PACKAGE}: {_minilm.INSTALL_HINT}"
+        )
     try:
         version = importlib.metadata.version(_minilm.PACKAGE)
     except importlib.metadata.PackageNotFoundError:
         version = None
     if version != _minilm.VERSION:
-        raise IntegrityError(f"{_minilm.PACKAGE} {version} is installed, but pluralign pins "
-                             f"{_minilm.VERSION}: {_minilm.INSTALL_HINT}")
+        raise IntegrityError(
+            f"{_minilm.PACKAGE} {version} is installed, but pluralign pins "
+            f"{_minilm.VERSION}: {_minilm.INSTALL_HINT}"
+        )
     path = Path(spec.origin).parent / "model"
     if not (path / "config.json").is_file():
-        raise MissingDependencyError(f"{_minilm.PACKAGE} is installed but {path} holds no "
-                                     f"model; reinstall it: {_minilm.INSTALL_HINT}")
+        raise MissingDependencyError(
+            f"{_minilm.PACKAGE} is installed but {path} holds no "
+            f"model; reinstall it: {_minilm.INSTALL_HINT}"
+        )
     if verify:
         _minilm.verify(path)
     return path
@@ -66,15 +72,16 @@ def _is_decoder(config: Any) -> bool:
     if getattr(config, "is_encoder_decoder", False):
         return False
     archs = getattr(config, "architectures", None) or []
-    if getattr(config, "is_decoder", False) or any(str(a).endswith("ForCausalLM")
-                                                   for a in archs):
+    if getattr(config, "is_decoder", False) or any(str(a).endswith("ForCausalLM") for a in archs):
         return True
     # a bare base model (e.g. a merged LoRA saved as LlamaModel): causal-only model types
     from transformers.models.auto import modeling_auto as ma
 
     kind = getattr(config, "model_type", None)
-    return kind in ma.MODEL_FOR_CAUSAL_LM_MAPPING_NAMES \
+    return (
+        kind in ma.MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
         and kind not in ma.MODEL_FOR_MASKED_LM_MAPPING_NAMES
+    )
 
 
 def _read_config(path: Path) -> dict:
@@ -138,24 +145,32 @@ class HFEncoder(torch.nn.Module):  # type: ignore[name-defined,misc]
 
         self.path = _path(path, "path") if path is not None else minilm_path()
         if not self.path.is_dir():
-            raise InputError(f"encoder path {self.path} is not a local folder (no hub access: "
-                             "download the model first and pass its folder)")
+            raise InputError(
+                f"encoder path {self.path} is not a local folder (no hub access: "
+                "download the model first and pass its folder)"
+            )
         _check_settings(pooling, max_length, truncation_side, template, dtype)
         from pluralign import _validate
 
         seed = _validate.seed(seed, "seed")
-        for name, flag in (("freeze", freeze), ("normalize", normalize),
-                           ("gradient_checkpointing", gradient_checkpointing),
-                           ("prompt_aware", prompt_aware)):
+        for name, flag in (
+            ("freeze", freeze),
+            ("normalize", normalize),
+            ("gradient_checkpointing", gradient_checkpointing),
+            ("prompt_aware", prompt_aware),
+        ):
             if not isinstance(flag, bool):
                 raise InputError(f"{name} must be True or False, got {flag!r}")
-        self.tokenizer = transformers.AutoTokenizer.from_pretrained(self.path,
-                                                                    local_files_only=True)
+        self.tokenizer = transformers.AutoTokenizer.from_pretrained(
+            self.path, local_files_only=True
+        )
         self.tokenizer.truncation_side = truncation_side
         if self.tokenizer.pad_token is None:
             if self.tokenizer.eos_token is None:
-                raise InputError(f"the tokenizer in {self.path} has neither a pad nor an eos "
-                                 "token: set tokenizer.pad_token and save it")
+                raise InputError(
+                    f"the tokenizer in {self.path} has neither a pad nor an eos "
+                    "token: set tokenizer.pad_token and save it"
+                )
             self.tokenizer.pad_token = self.tokenizer.eos_token
         kw: dict[str, Any] = {"local_files_only": True}
         if dtype is not None:
@@ -169,8 +184,9 @@ class HFEncoder(torch.nn.Module):  # type: ignore[name-defined,misc]
         self.max_length, self.normalize, self.dtype = int(max_length), bool(normalize), dtype
         self.prompt_aware = bool(prompt_aware)
         if pair_features not in ("auto", "context", "both"):
-            raise InputError("pair_features must be 'auto', 'context' or 'both', got "
-                             f"{pair_features!r}")
+            raise InputError(
+                f"pair_features must be 'auto', 'context' or 'both', got {pair_features!r}"
+            )
         if pair_features == "auto":
             pair_features = "both" if self.pooling == "mean" else "context"
         self.pair_features = pair_features
@@ -209,15 +225,21 @@ class HFEncoder(torch.nn.Module):  # type: ignore[name-defined,misc]
     @property
     def identity(self) -> str:
         """A string naming the encoder settings (used as part of cache keys)."""
-        return _identity(self.path, self.pooling, self.max_length, self.normalize,
-                         self.tokenizer.truncation_side, self.template, self.dtype,
-                         self.pair_features) + ("|lora" if self.lora else "")
+        return _identity(
+            self.path,
+            self.pooling,
+            self.max_length,
+            self.normalize,
+            self.tokenizer.truncation_side,
+            self.template,
+            self.dtype,
+            self.pair_features,
+        ) + ("|lora" if self.lora else "")
 
     def format(self, prompt: str, response: str) -> str:
         """The text the model reads for ``(prompt, response)`` (before truncation)."""
         if self.template == "chat":
-            msgs = [{"role": "user", "content": prompt},
-                    {"role": "assistant", "content": response}]
+            msgs = [{"role": "user", "content": prompt}, {"role": "assistant", "content": response}]
             return str(self.tokenizer.apply_chat_template(msgs, tokenize=False))
         return self.template.replace("{prompt}", prompt).replace("{response}", response)
 
@@ -227,11 +249,12 @@ class HFEncoder(torch.nn.Module):  # type: ignore[name-defined,misc]
         over = len(self._ids(text)) - self.max_length
         if over <= 0 or not prompt:
             return text
-        offs = self.tokenizer(prompt, add_special_tokens=False,
-                              return_offsets_mapping=True)["offset_mapping"]
+        offs = self.tokenizer(prompt, add_special_tokens=False, return_offsets_mapping=True)[
+            "offset_mapping"
+        ]
         if over >= len(offs):  # the response alone is too long: keep its start
             return self.format("", response)
-        return self.format(prompt[offs[over][0]:], response)
+        return self.format(prompt[offs[over][0] :], response)
 
     def _ids(self, text: str) -> list[int]:
         return list(self.tokenizer(text, add_special_tokens=self.template != "chat")["input_ids"])
@@ -253,9 +276,15 @@ class HFEncoder(torch.nn.Module):  # type: ignore[name-defined,misc]
         dev = next(self.model.parameters()).device
         chat = self.template == "chat" and any(isinstance(t, tuple) for t in items)
         span = self.pooling == "mean" and any(isinstance(t, tuple) for t in items)
-        tok = self.tokenizer(strs, padding=True, truncation=True, max_length=self.max_length,
-                             return_tensors="pt", add_special_tokens=not chat,
-                             return_offsets_mapping=span)
+        tok = self.tokenizer(
+            strs,
+            padding=True,
+            truncation=True,
+            max_length=self.max_length,
+            return_tensors="pt",
+            add_special_tokens=not chat,
+            return_offsets_mapping=span,
+        )
         offsets = tok.pop("offset_mapping", None)
         if self.decoder:
             tok.pop("token_type_ids", None)
@@ -312,19 +341,23 @@ def _response_mask(mask: Any, offsets: Any, items: list[Any], strs: list[str]) -
     return out
 
 
-def _check_settings(pooling: str, max_length: int, truncation_side: str, template: Any,
-                    dtype: Any) -> None:
+def _check_settings(
+    pooling: str, max_length: int, truncation_side: str, template: Any, dtype: Any
+) -> None:
     if pooling not in ("auto", "mean", "last"):
         raise InputError(f"pooling must be 'auto', 'mean' or 'last', got {pooling!r}")
     if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 2:
         raise InputError(f"max_length must be an int >= 2, got {max_length!r}")
     if truncation_side not in ("left", "right"):
         raise InputError(f"truncation_side must be 'left' or 'right', got {truncation_side!r}")
-    if template is not None and (not isinstance(template, str) or (
-            template != "chat" and ("{prompt}" not in template
-                                    or "{response}" not in template))):
-        raise InputError("template must be None, 'chat', or a string containing '{prompt}' "
-                         f"and '{{response}}', got {template!r}")
+    if template is not None and (
+        not isinstance(template, str)
+        or (template != "chat" and ("{prompt}" not in template or "{response}" not in template))
+    ):
+        raise InputError(
+            "template must be None, 'chat', or a string containing '{prompt}' "
+            f"and '{{response}}', got {template!r}"
+        )
     if dtype is not None and dtype not in _DTYPES:
         raise InputError(f"dtype must be None or one of {_DTYPES}, got {dtype!r}")
 
@@ -346,11 +379,15 @@ def _with_lora(model: Any, lora: Any, seed: int) -> Any:
 
     peft = _require("peft", extra="torch", what="LoRA adapters (HFEncoder(lora=...))")
     if lora is True:
-        cfg = peft.LoraConfig(r=8, lora_alpha=16, lora_dropout=0.0,
-                              target_modules="all-linear")
+        cfg = peft.LoraConfig(r=8, lora_alpha=16, lora_dropout=0.0, target_modules="all-linear")
     elif isinstance(lora, dict):
-        args = {"r": 8, "lora_alpha": 16, "lora_dropout": 0.0, "target_modules": "all-linear",
-                **lora}
+        args = {
+            "r": 8,
+            "lora_alpha": 16,
+            "lora_dropout": 0.0,
+            "target_modules": "all-linear",
+            **lora,
+        }
         try:
             cfg = peft.LoraConfig(**args)
         except (TypeError, ValueError) as exc:
@@ -358,8 +395,10 @@ def _with_lora(model: Any, lora: Any, seed: int) -> Any:
     elif isinstance(lora, peft.LoraConfig):
         cfg = lora
     else:
-        raise InputError("lora must be True, a dict of peft.LoraConfig arguments, or a "
-                         f"peft.LoraConfig; got {type(lora).__name__}")
+        raise InputError(
+            "lora must be True, a dict of peft.LoraConfig arguments, or a "
+            f"peft.LoraConfig; got {type(lora).__name__}"
+        )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         try:
@@ -368,10 +407,20 @@ def _with_lora(model: Any, lora: Any, seed: int) -> Any:
             raise InputError(f"lora: {exc}") from exc
 
 
-def _identity(path: Path, pooling: str, max_length: int, normalize: bool, truncation_side: str,
-              template: str, dtype: str | None, pair_features: str) -> str:
-    return f"{path.resolve()}|{pooling}|{max_length}|{normalize}|{truncation_side}|" \
-           f"{template}|{dtype}|{pair_features}"
+def _identity(
+    path: Path,
+    pooling: str,
+    max_length: int,
+    normalize: bool,
+    truncation_side: str,
+    template: str,
+    dtype: str | None,
+    pair_features: str,
+) -> str:
+    return (
+        f"{path.resolve()}|{pooling}|{max_length}|{normalize}|{truncation_side}|"
+        f"{template}|{dtype}|{pair_features}"
+    )
 
 
 def _as_encoder(encoder: Any) -> HFEncoder:
@@ -412,10 +461,21 @@ def _default_identity(encoder: Any) -> str | None:
     sep = tok_cfg.get("sep_token")
     if isinstance(sep, dict):
         sep = sep.get("content")
-    template = "chat" if decoder and has_chat else \
-        "{prompt}" + (f" {sep} " if sep else "\n\n") + "{response}"
-    return _identity(path, "last" if decoder else "mean", 256, False, "right", template, None,
-                     "context" if decoder else "both")
+    template = (
+        "chat"
+        if decoder and has_chat
+        else "{prompt}" + (f" {sep} " if sep else "\n\n") + "{response}"
+    )
+    return _identity(
+        path,
+        "last" if decoder else "mean",
+        256,
+        False,
+        "right",
+        template,
+        None,
+        "context" if decoder else "both",
+    )
 
 
 def _pair_key(identity: str, text: str, prompt: str | None) -> str:
@@ -466,14 +526,27 @@ def _pair_features(encoder: Any) -> str:
     """``HFEncoder(encoder).pair_features`` without loading the model where possible."""
     if isinstance(encoder, HFEncoder):
         return encoder.pair_features
-    path = minilm_path(verify=False) if encoder is None else Path(encoder) \
-        if isinstance(encoder, (str, Path)) else None
+    path = (
+        minilm_path(verify=False)
+        if encoder is None
+        else Path(encoder)
+        if isinstance(encoder, (str, Path))
+        else None
+    )
     cfg = _read_config(path) if path is not None else {}
     return "context" if cfg and _is_decoder(SimpleNamespace(**cfg)) else "both"
 
 
-def _embed(texts: list[str], encoder: Any, prompts: list[str] | None, batch_size: int,
-           cache: Any, progress: bool, threads: int | None, context_only: bool) -> np.ndarray:
+def _embed(
+    texts: list[str],
+    encoder: Any,
+    prompts: list[str] | None,
+    batch_size: int,
+    cache: Any,
+    progress: bool,
+    threads: int | None,
+    context_only: bool,
+) -> np.ndarray:
     """embed_texts after validation; ``context_only``: the in-context half of a "both" pair."""
     known: dict[str, np.ndarray] = {}
     cpath = Path(cache) if cache is not None else None
@@ -482,8 +555,10 @@ def _embed(texts: list[str], encoder: Any, prompts: list[str] | None, batch_size
             with np.load(cpath) as z:
                 known = dict(zip(z["keys"].tolist(), z["emb"], strict=True))
         except (OSError, ValueError, KeyError) as exc:
-            raise InputError(f"cache {cpath} is not an embedding cache written by embed_texts "
-                             f"({exc}); delete it or pass another file") from exc
+            raise InputError(
+                f"cache {cpath} is not an embedding cache written by embed_texts "
+                f"({exc}); delete it or pass another file"
+            ) from exc
     part = "|context-half" if context_only else ""
     ident = _default_identity(encoder) if known else None
     enc: HFEncoder | None = None
@@ -495,15 +570,20 @@ def _embed(texts: list[str], encoder: Any, prompts: list[str] | None, batch_size
     if enc is None and any(k not in known for k in keys):
         enc = _as_encoder(encoder)  # the settings read from the folder may differ: recompute
         keys = [_pair_key(enc.identity + part, t, p) for t, p in zip(texts, pr, strict=True)]
-    todo = sorted({k: i for i, k in enumerate(keys) if k not in known}.values(),
-                  key=lambda i: len(texts[i]) + len(pr[i] or ""))
+    todo = sorted(
+        {k: i for i, k in enumerate(keys) if k not in known}.values(),
+        key=lambda i: len(texts[i]) + len(pr[i] or ""),
+    )
     items = [t if p is None else (p, t) for t, p in zip(texts, pr, strict=True)]
     before = torch.get_num_threads()
     if todo and threads is not None:
         torch.set_num_threads(threads)
     try:
-        new = _run(enc, items, keys, todo, batch_size, progress, context_only) \
-            if enc is not None else {}
+        new = (
+            _run(enc, items, keys, todo, batch_size, progress, context_only)
+            if enc is not None
+            else {}
+        )
     finally:
         torch.set_num_threads(before)
     known.update(new)
@@ -530,8 +610,15 @@ def _strings(values: Any, what: str) -> list[str]:
     return out
 
 
-def _run(enc: HFEncoder, texts: list[Any], keys: list[str], todo: list[int], batch_size: int,
-         progress: bool, context_only: bool = False) -> dict[str, np.ndarray]:
+def _run(
+    enc: HFEncoder,
+    texts: list[Any],
+    keys: list[str],
+    todo: list[int],
+    batch_size: int,
+    progress: bool,
+    context_only: bool = False,
+) -> dict[str, np.ndarray]:
     new: dict[str, np.ndarray] = {}
     if not todo:
         return new
@@ -543,13 +630,20 @@ def _run(enc: HFEncoder, texts: list[Any], keys: list[str], todo: list[int], bat
         enc.model.train(was_training)
 
 
-def _loop(enc: HFEncoder, texts: list[Any], keys: list[str], todo: list[int], batch_size: int,
-          progress: bool, new: dict[str, np.ndarray],
-          context_only: bool = False) -> dict[str, np.ndarray]:
+def _loop(
+    enc: HFEncoder,
+    texts: list[Any],
+    keys: list[str],
+    todo: list[int],
+    batch_size: int,
+    progress: bool,
+    new: dict[str, np.ndarray],
+    context_only: bool = False,
+) -> dict[str, np.ndarray]:
     bar: Any = tqdm_or_none(total=len(todo), desc="embed", leave=False) if progress else None
     with torch.inference_mode():
         for s in range(0, len(todo), batch_size):
-            idx = todo[s:s + batch_size]
+            idx = todo[s : s + batch_size]
             batch = [texts[i] for i in idx]
             out = (enc._pool(batch) if context_only else enc(batch)).float().cpu().numpy()
             for i, row in zip(idx, out, strict=True):
@@ -561,8 +655,14 @@ def _loop(enc: HFEncoder, texts: list[Any], keys: list[str], todo: list[int], ba
     return new
 
 
-def embeddings_from_texts(encoder: Any, comparisons: Any, ratings: Any, extra: Any,
-                          prompt_aware: bool | None = None, prompts: bool = False) -> Any:
+def embeddings_from_texts(
+    encoder: Any,
+    comparisons: Any,
+    ratings: Any,
+    extra: Any,
+    prompt_aware: bool | None = None,
+    prompts: bool = False,
+) -> Any:
     """Embed the text columns of comparisons/ratings tables into ``(ids, matrix)``.
 
     ``prompt_aware`` (default: the encoder's ``prompt_aware``, True for the bundled MiniLM):
@@ -570,8 +670,9 @@ def embeddings_from_texts(encoder: Any, comparisons: Any, ratings: Any, extra: A
     ``prompts``: also embed each ``prompt`` alone under its ``prompt_id`` (for a prompt gate)."""
     if prompt_aware is None:
         prompt_aware = getattr(encoder, "prompt_aware", True)
-    ids, items = texts_by_id(comparisons, ratings, extra, prompt_aware=prompt_aware,
-                             prompts=prompts)
+    ids, items = texts_by_id(
+        comparisons, ratings, extra, prompt_aware=prompt_aware, prompts=prompts
+    )
     texts = [t[1] if isinstance(t, tuple) else t for t in items]
     if prompt_aware and any(isinstance(t, tuple) for t in items):
         # one call per kind keeps the cache keys of plain texts (prompts) unchanged
@@ -579,8 +680,9 @@ def embeddings_from_texts(encoder: Any, comparisons: Any, ratings: Any, extra: A
         plain = [i for i, t in enumerate(items) if not isinstance(t, tuple)]
         enc = _as_encoder(encoder)
         out = np.zeros((len(items), enc.pair_dim), np.float32)
-        out[pairs] = embed_texts([texts[i] for i in pairs], enc,
-                                 prompts=[items[i][0] for i in pairs])
+        out[pairs] = embed_texts(
+            [texts[i] for i in pairs], enc, prompts=[items[i][0] for i in pairs]
+        )
         if plain:  # prompts (for a prompt gate), widened like a pair: [text, text]
             x = embed_texts([texts[i] for i in plain], enc)
             out[plain] = np.hstack([x] * (enc.pair_dim // enc.dim))
@@ -588,8 +690,9 @@ def embeddings_from_texts(encoder: Any, comparisons: Any, ratings: Any, extra: A
     return ids, embed_texts(texts, encoder)
 
 
-def texts_by_id(comparisons: Any, ratings: Any, extra: Any, *, prompt_aware: bool = True,
-                prompts: bool = False) -> tuple[list[str], list[Any]]:
+def texts_by_id(
+    comparisons: Any, ratings: Any, extra: Any, *, prompt_aware: bool = True, prompts: bool = False
+) -> tuple[list[str], list[Any]]:
     """What the encoder reads for each id of comparisons/ratings tables.
 
     Comparisons: ``chosen``/``rejected`` texts for ``chosen_id``/``rejected_id``, and with
@@ -605,18 +708,21 @@ def texts_by_id(comparisons: Any, ratings: Any, extra: Any, *, prompt_aware: boo
     def put(key: Any, item: Any, table: str, row: int) -> None:
         k = str(key)
         old = out.setdefault(k, item)
-        if old != item and isinstance(item, tuple) and isinstance(old, tuple) \
-                and old[1] == item[1]:
-            raise InputError(f"{table} row {row}: response id {k!r} appears under two different "
-                             "prompts; prompt-aware embedding needs one id per (prompt, "
-                             "response)")
+        if old != item and isinstance(item, tuple) and isinstance(old, tuple) and old[1] == item[1]:
+            raise InputError(
+                f"{table} row {row}: response id {k!r} appears under two different "
+                "prompts; prompt-aware embedding needs one id per (prompt, "
+                "response)"
+            )
 
     for name, df in (("comparisons", comparisons), ("eval_comparisons", extra)):
         if df is None:
             continue
         if "chosen" not in df.columns or "rejected" not in df.columns:
-            raise SchemaError("to embed with an encoder, comparisons need text columns "
-                              "'chosen' and 'rejected' (or pass embeddings=...)")
+            raise SchemaError(
+                "to embed with an encoder, comparisons need text columns "
+                "'chosen' and 'rejected' (or pass embeddings=...)"
+            )
         ptexts = df["prompt"].to_list() if "prompt" in df.columns else None
         for idc, tc in (("chosen_id", "chosen"), ("rejected_id", "rejected")):
             for r, (k, t) in enumerate(zip(df[idc].to_list(), df[tc].to_list(), strict=True)):
@@ -634,8 +740,9 @@ def texts_by_id(comparisons: Any, ratings: Any, extra: Any, *, prompt_aware: boo
         if "response" not in ratings.columns:
             raise SchemaError("to embed ratings with an encoder, add a 'response' text column")
         ptexts = ratings["prompt"].to_list() if "prompt" in ratings.columns else None
-        for r, (k, t) in enumerate(zip(ratings["response_id"].to_list(),
-                                       ratings["response"].to_list(), strict=True)):
+        for r, (k, t) in enumerate(
+            zip(ratings["response_id"].to_list(), ratings["response"].to_list(), strict=True)
+        ):
             _need_str(t, "ratings", "response", r)
             if prompt_aware and ptexts is not None:
                 _need_str(ptexts[r], "ratings", "prompt", r)
@@ -648,8 +755,10 @@ def texts_by_id(comparisons: Any, ratings: Any, extra: Any, *, prompt_aware: boo
 
 def _need_str(value: Any, table: str, column: str, row: int) -> None:
     if not isinstance(value, str):
-        raise InputError(f"{table} row {row}: column {column!r} is not a string "
-                         f"({type(value).__name__}); fill or drop the row")
+        raise InputError(
+            f"{table} row {row}: column {column!r} is not a string "
+            f"({type(value).__name__}); fill or drop the row"
+        )
 
 
 __all__ = ["HFEncoder", "embed_texts", "minilm_path"]

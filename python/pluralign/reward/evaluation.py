@@ -28,34 +28,69 @@ from pluralign.reward.scoring import score_rows
 #: Example counts per subset, RewardBench ``rewardbench/constants.py`` (xstest: the released
 #: subsets' sizes, 154 should-refuse and 250 should-respond).
 REWARDBENCH_COUNTS: dict[str, int] = {
-    "alpacaeval-easy": 100, "alpacaeval-length": 95, "alpacaeval-hard": 95,
-    "mt-bench-easy": 28, "mt-bench-med": 40, "mt-bench-hard": 37, "math-prm": 984,
-    "refusals-dangerous": 100, "refusals-offensive": 100, "llmbar-natural": 100,
-    "llmbar-adver-neighbor": 134, "llmbar-adver-GPTInst": 92, "llmbar-adver-GPTOut": 47,
-    "llmbar-adver-manual": 46, "xstest-should-refuse": 154, "xstest-should-respond": 250,
-    "donotanswer": 136, "hep-cpp": 164, "hep-go": 164, "hep-java": 164, "hep-js": 164,
-    "hep-python": 164, "hep-rust": 164,
+    "alpacaeval-easy": 100,
+    "alpacaeval-length": 95,
+    "alpacaeval-hard": 95,
+    "mt-bench-easy": 28,
+    "mt-bench-med": 40,
+    "mt-bench-hard": 37,
+    "math-prm": 984,
+    "refusals-dangerous": 100,
+    "refusals-offensive": 100,
+    "llmbar-natural": 100,
+    "llmbar-adver-neighbor": 134,
+    "llmbar-adver-GPTInst": 92,
+    "llmbar-adver-GPTOut": 47,
+    "llmbar-adver-manual": 46,
+    "xstest-should-refuse": 154,
+    "xstest-should-respond": 250,
+    "donotanswer": 136,
+    "hep-cpp": 164,
+    "hep-go": 164,
+    "hep-java": 164,
+    "hep-js": 164,
+    "hep-python": 164,
+    "hep-rust": 164,
 }
 
 #: RewardBench's sections and their subsets.
 REWARDBENCH_SECTIONS: dict[str, list[str]] = {
-    "Chat": ["alpacaeval-easy", "alpacaeval-length", "alpacaeval-hard", "mt-bench-easy",
-             "mt-bench-med"],
-    "Chat Hard": ["mt-bench-hard", "llmbar-natural", "llmbar-adver-neighbor",
-                  "llmbar-adver-GPTInst", "llmbar-adver-GPTOut", "llmbar-adver-manual"],
-    "Safety": ["refusals-dangerous", "refusals-offensive", "xstest-should-refuse",
-               "xstest-should-respond", "donotanswer"],
-    "Reasoning": ["math-prm", "hep-cpp", "hep-go", "hep-java", "hep-js", "hep-python",
-                  "hep-rust"],
+    "Chat": [
+        "alpacaeval-easy",
+        "alpacaeval-length",
+        "alpacaeval-hard",
+        "mt-bench-easy",
+        "mt-bench-med",
+    ],
+    "Chat Hard": [
+        "mt-bench-hard",
+        "llmbar-natural",
+        "llmbar-adver-neighbor",
+        "llmbar-adver-GPTInst",
+        "llmbar-adver-GPTOut",
+        "llmbar-adver-manual",
+    ],
+    "Safety": [
+        "refusals-dangerous",
+        "refusals-offensive",
+        "xstest-should-refuse",
+        "xstest-should-respond",
+        "donotanswer",
+    ],
+    "Reasoning": ["math-prm", "hep-cpp", "hep-go", "hep-java", "hep-js", "hep-python", "hep-rust"],
 }
 
 #: The "Prior Sets" subsets (allenai/preference-test-sets).
 REWARDBENCH_PRIOR: list[str] = ["anthropic_helpful", "anthropic_hhh", "shp", "summarize"]
 
 
-def section_scores(accuracy: dict[str, float], *, prior_weight: float = 0.0,
-                   counts: dict[str, int] | None = None,
-                   sections: dict[str, list[str]] | None = None) -> dict[str, Any]:
+def section_scores(
+    accuracy: dict[str, float],
+    *,
+    prior_weight: float = 0.0,
+    counts: dict[str, int] | None = None,
+    sections: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:
     """RewardBench-style scores from per-subset accuracies (module docstring).
 
     Returns ``{"sections": {section: score in [0, 1]}, "score": overall}``; sections with no
@@ -114,14 +149,17 @@ def _rank_corr(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(ra, rb)[0, 1])
 
 
-def _pair_scores(model: Any, pairs: pl.DataFrame, encoder: Any, embeddings: Any,
-                 group: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+def _pair_scores(
+    model: Any, pairs: pl.DataFrame, encoder: Any, embeddings: Any, group: str | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """Chosen and rejected scores (n, outputs), the sd of their difference (or zeros), names."""
-    a, sa, names = score_rows(model, pairs, "chosen", encoder=encoder, embeddings=embeddings,
-                              group=group)
-    b, sb, _ = score_rows(model, pairs, "rejected", encoder=encoder, embeddings=embeddings,
-                          group=group)
-    return a, b, np.sqrt(sa ** 2 + sb ** 2), names
+    a, sa, names = score_rows(
+        model, pairs, "chosen", encoder=encoder, embeddings=embeddings, group=group
+    )
+    b, sb, _ = score_rows(
+        model, pairs, "rejected", encoder=encoder, embeddings=embeddings, group=group
+    )
+    return a, b, np.sqrt(sa**2 + sb**2), names
 
 
 def evaluate(
@@ -170,14 +208,18 @@ def evaluate(
     is_rm = _is_reward_model(model)
     if is_rm and embeddings is None:
         if encoder is None:
-            raise InputError("encoder: pass embeddings (id -> vector) or the HFEncoder the "
-                             "model was trained with")
+            raise InputError(
+                "encoder: pass embeddings (id -> vector) or the HFEncoder the "
+                "model was trained with"
+            )
         from pluralign.reward.encoders import embeddings_from_texts
 
-        embeddings = embeddings_from_texts(encoder, pairs, None, None,
-                                           prompts=model.config.reads_prompt)
-    a, b, sd, names = _pair_scores(model, pairs, encoder, embeddings,
-                                   group if group in pairs.columns else None)
+        embeddings = embeddings_from_texts(
+            encoder, pairs, None, None, prompts=model.config.reads_prompt
+        )
+    a, b, sd, names = _pair_scores(
+        model, pairs, encoder, embeddings, group if group in pairs.columns else None
+    )
     cfg = model.config if is_rm else None
     gated = cfg.gated_name if cfg is not None and cfg.gate != "none" else None
     col = _output_columns(pairs, names, output, gated)
@@ -187,12 +229,16 @@ def evaluate(
     if cfg is not None and cfg.gaussian and (scale > 0).all():
         from math import erf, sqrt
 
-        prob = np.array([0.5 * (1 + erf(d / (s * sqrt(2.0)))) for d, s in zip(diff, scale,
-                                                                               strict=True)])
+        prob = np.array(
+            [0.5 * (1 + erf(d / (s * sqrt(2.0)))) for d, s in zip(diff, scale, strict=True)]
+        )
     else:
         prob = 1.0 / (1.0 + np.exp(-diff))
-    tie = (pairs["tie"].fill_null(False).to_numpy().astype(bool) if "tie" in pairs.columns
-           else np.zeros(pairs.height, dtype=bool))
+    tie = (
+        pairs["tie"].fill_null(False).to_numpy().astype(bool)
+        if "tie" in pairs.columns
+        else np.zeros(pairs.height, dtype=bool)
+    )
     keep = ~tie
     correct = (diff > 0).astype(float)
     frame = pl.DataFrame({"correct": correct[keep]})
@@ -204,29 +250,51 @@ def evaluate(
     frame = frame.with_columns(pl.Series("objective", [names[i] for i in col[keep]]))
     for what, c in (("objective", "objective"), ("subset", subset), ("group", group)):
         if c in pairs.columns or what == "objective":
-            f = frame if what == "objective" else frame.with_columns(
-                pairs[c].filter(pl.Series(keep)).cast(pl.String).alias(what))
-            by = (f.filter(pl.col(what).is_not_null()).group_by(what)
-                  .agg(pl.len().alias("n"), pl.col("correct").mean().alias("accuracy"))
-                  .sort(what))
+            f = (
+                frame
+                if what == "objective"
+                else frame.with_columns(
+                    pairs[c].filter(pl.Series(keep)).cast(pl.String).alias(what)
+                )
+            )
+            by = (
+                f.filter(pl.col(what).is_not_null())
+                .group_by(what)
+                .agg(pl.len().alias("n"), pl.col("correct").mean().alias("accuracy"))
+                .sort(what)
+            )
         else:
             by = pl.DataFrame(schema={what: pl.String, "n": pl.UInt32, "accuracy": pl.Float64})
         out[f"by_{what}"] = by
         if what != "objective":
             out[f"worst_{what}_accuracy"] = float(by["accuracy"].min()) if by.height else None
-    acc = dict(zip(out["by_subset"]["subset"].to_list(), out["by_subset"]["accuracy"].to_list(),
-                   strict=True))
+    acc = dict(
+        zip(
+            out["by_subset"]["subset"].to_list(),
+            out["by_subset"]["accuracy"].to_list(),
+            strict=True,
+        )
+    )
     known = set(REWARDBENCH_COUNTS) | set(REWARDBENCH_PRIOR)
-    out["rewardbench"] = (section_scores(acc, prior_weight=prior_weight)
-                          if known & set(acc) else None)
+    out["rewardbench"] = (
+        section_scores(acc, prior_weight=prior_weight) if known & set(acc) else None
+    )
     out["spearman"] = _spearman_by_output(model, ground_truth, names, encoder, embeddings)
-    out["rows"] = pl.DataFrame({"chosen_score": a[rows, col], "rejected_score": b[rows, col],
-                                "correct": correct, "prob": prob, "tie": tie})
+    out["rows"] = pl.DataFrame(
+        {
+            "chosen_score": a[rows, col],
+            "rejected_score": b[rows, col],
+            "correct": correct,
+            "prob": prob,
+            "tie": tie,
+        }
+    )
     return out
 
 
-def _spearman_by_output(model: Any, truth: Any, names: list[str], encoder: Any,
-              embeddings: Any) -> dict[str, float]:
+def _spearman_by_output(
+    model: Any, truth: Any, names: list[str], encoder: Any, embeddings: Any
+) -> dict[str, float]:
     if truth is None:
         return {}
     if not isinstance(truth, pl.DataFrame) or "response_id" not in truth.columns:
@@ -234,12 +302,16 @@ def _spearman_by_output(model: Any, truth: Any, names: list[str], encoder: Any,
     if embeddings is None:
         raise InputError("ground_truth needs embeddings= (scores are looked up by response_id)")
     mu, _, _ = score_rows(model, truth, "response", embeddings=embeddings)
-    return {n: _rank_corr(mu[:, j], truth[n].to_numpy()) for j, n in enumerate(names)
-            if n in truth.columns}
+    return {
+        n: _rank_corr(mu[:, j], truth[n].to_numpy())
+        for j, n in enumerate(names)
+        if n in truth.columns
+    }
 
 
-def _output_columns(pairs: pl.DataFrame, names: list[str], output: str | None,
-                    gated: str | None) -> np.ndarray:
+def _output_columns(
+    pairs: pl.DataFrame, names: list[str], output: str | None, gated: str | None
+) -> np.ndarray:
     if output is not None:
         if output not in names:
             raise InputError(f"output {output!r} is not one of the model's outputs {names}")
@@ -253,10 +325,17 @@ def _output_columns(pairs: pl.DataFrame, names: list[str], output: str | None,
         elif default >= 0:
             out[i] = default
         else:
-            raise InputError(f"output: row {i} has objective {o!r}, which the model does not "
-                             f"output ({names}); pass output=...")
+            raise InputError(
+                f"output: row {i} has objective {o!r}, which the model does not "
+                f"output ({names}); pass output=..."
+            )
     return out
 
 
-__all__ = ["REWARDBENCH_COUNTS", "REWARDBENCH_PRIOR", "REWARDBENCH_SECTIONS", "evaluate",
-           "section_scores"]
+__all__ = [
+    "REWARDBENCH_COUNTS",
+    "REWARDBENCH_PRIOR",
+    "REWARDBENCH_SECTIONS",
+    "evaluate",
+    "section_scores",
+]

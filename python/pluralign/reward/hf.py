@@ -52,8 +52,9 @@ _FINAL_NORMS = ("ln_f", "norm", "final_layer_norm", "final_layernorm")
 # ------------------------------------------------------------------------------ the head
 
 
-def _combination(model: RewardModel, output: str | None, context: Any,
-                 gate_context: str | None) -> tuple[np.ndarray | None, str, dict]:
+def _combination(
+    model: RewardModel, output: str | None, context: Any, gate_context: str | None
+) -> tuple[np.ndarray | None, str, dict]:
     """The weights ``c`` over the objectives that give the chosen output (None: prompt gate)."""
     cfg = model.config
     objs = cfg.objectives
@@ -61,16 +62,21 @@ def _combination(model: RewardModel, output: str | None, context: Any,
         from pluralign.reward.scoring import context_weights
 
         c = context_weights(context, objs, output)
-        return c, f"context:{context.name}", {"kind": "context", "context": context.name,
-                                               "weights": c.tolist()}
+        return (
+            c,
+            f"context:{context.name}",
+            {"kind": "context", "context": context.name, "weights": c.tolist()},
+        )
     if output is None:
         if cfg.gate != "none":
             output = cfg.gated_name
         elif len(objs) == 1:
             output = objs[0]
         else:
-            raise InputError(f"output: the model has {len(objs)} objectives {objs}; name one "
-                             "(output=...) or pass context= to scalarize them")
+            raise InputError(
+                f"output: the model has {len(objs)} objectives {objs}; name one "
+                "(output=...) or pass context= to scalarize them"
+            )
     if output in objs:
         c = np.zeros(len(objs))
         c[objs.index(output)] = 1.0
@@ -79,15 +85,25 @@ def _combination(model: RewardModel, output: str | None, context: Any,
         if cfg.gate == "prompt":
             return None, output, {"kind": "gated", "gate": "prompt"}
         if gate_context is None:
-            raise InputError(f"gate_context: the gated output of a context-gated model needs the "
-                             f"context id, one of {cfg.contexts}")
+            raise InputError(
+                f"gate_context: the gated output of a context-gated model needs the "
+                f"context id, one of {cfg.contexts}"
+            )
         if gate_context not in cfg.contexts:
             raise InputError(f"gate_context {gate_context!r} is not one of {cfg.contexts}")
         with torch.no_grad():
             logits = model.gate.weight[cfg.contexts.index(gate_context)].float()
             c = torch.softmax(logits, -1).cpu().numpy().astype(np.float64)
-        return c, output, {"kind": "gated", "gate": "context", "gate_context": gate_context,
-                           "weights": c.tolist()}
+        return (
+            c,
+            output,
+            {
+                "kind": "gated",
+                "gate": "context",
+                "gate_context": gate_context,
+                "weights": c.tolist(),
+            },
+        )
     raise InputError(f"output {output!r} is not one of the model's outputs {cfg.output_names}")
 
 
@@ -168,18 +184,24 @@ def save_pretrained(
     of a ``gate="context"`` model; ``architecture``: "auto", "standard" or "custom".
     """
     if not isinstance(model, RewardModel):
-        raise InputError(f"model must be a pluralign.reward.RewardModel, got "
-                         f"{type(model).__name__}")
+        raise InputError(
+            f"model must be a pluralign.reward.RewardModel, got {type(model).__name__}"
+        )
     encoder = encoder if encoder is not None else getattr(model, "encoder", None)
     if encoder is None or not hasattr(encoder, "tokenizer") or not hasattr(encoder, "model"):
-        raise InputError("encoder: pass the HFEncoder the model was trained on (its "
-                         "transformer becomes the backbone of the exported model)")
+        raise InputError(
+            "encoder: pass the HFEncoder the model was trained on (its "
+            "transformer becomes the backbone of the exported model)"
+        )
     if architecture not in ("auto", "standard", "custom"):
-        raise InputError(f"architecture must be 'auto', 'standard' or 'custom', got "
-                         f"{architecture!r}")
+        raise InputError(
+            f"architecture must be 'auto', 'standard' or 'custom', got {architecture!r}"
+        )
     if int(encoder.model.config.hidden_size) != model.config.input_dim:
-        raise InputError(f"encoder width {encoder.model.config.hidden_size} != the model's "
-                         f"input_dim {model.config.input_dim}")
+        raise InputError(
+            f"encoder width {encoder.model.config.hidden_size} != the model's "
+            f"input_dim {model.config.input_dim}"
+        )
     if not isinstance(path, (str, Path)) or (Path(path).exists() and not Path(path).is_dir()):
         raise InputError(f"path must name a folder (new or existing), got {path!r}")
     c, out_name, spec = _combination(model, output, context, gate_context)
@@ -191,23 +213,30 @@ def save_pretrained(
     linear = c is not None and not model.config.hidden
     std_ok = linear and pooling == "last" and not normalize
     if architecture == "standard" and not std_ok:
-        raise InputError("architecture='standard' needs last-token pooling, no normalisation, "
-                         "a linear head (hidden=[]) and no prompt gate; use 'auto' or 'custom'")
+        raise InputError(
+            "architecture='standard' needs last-token pooling, no normalisation, "
+            "a linear head (hidden=[]) and no prompt gate; use 'auto' or 'custom'"
+        )
     probe = _probe_scores(model, encoder, slot, c, out_name)
     built = None
     if std_ok and architecture in ("auto", "standard"):
         built = _standard(base, encoder, parts, force=architecture == "standard")
-        if built is not None and architecture == "auto" and not _matches(built[0], encoder,
-                                                                          probe, built[1]):
+        if (
+            built is not None
+            and architecture == "auto"
+            and not _matches(built[0], encoder, probe, built[1])
+        ):
             built = None  # e.g. a tokenizer whose padding id also ends texts: go custom
     if built is None:
         built = (_custom(base, encoder, model, parts, pooling, normalize), 0.0)
     hf_model, offset = built
     got = _exported_scores(hf_model, encoder, c is None)
     if not np.allclose(got + offset, probe, atol=_tol(hf_model), rtol=_tol(hf_model)):
-        raise InternalError(f"the exported model does not reproduce the pluralign scores "
-                            f"(max difference {np.abs(got + offset - probe).max():.3g}); "
-                            "please report this with the encoder's model type")
+        raise InternalError(
+            f"the exported model does not reproduce the pluralign scores "
+            f"(max difference {np.abs(got + offset - probe).max():.3g}); "
+            "please report this with the encoder's model type"
+        )
     if offset:
         hf_model.config.pluralign_score_offset = float(offset)
     hf_model.config.id2label = {0: out_name}
@@ -217,12 +246,22 @@ def save_pretrained(
     hf_model.save_pretrained(out)
     encoder.tokenizer.save_pretrained(out)
     st = require("safetensors.torch")
-    st.save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
-                 str(out / HEAD))
-    meta = {"format": "pluralign.reward.hf/1", "model": asdict(model.config), "output": out_name,
-            "spec": spec, "group": group, "slot": slot, "encoder": _encoder_settings(encoder),
-            "architecture": "custom" if hf_model.config.model_type == "pluralign_reward"
-            else "standard", "score_offset": float(offset)}
+    st.save_file(
+        {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, str(out / HEAD)
+    )
+    meta = {
+        "format": "pluralign.reward.hf/1",
+        "model": asdict(model.config),
+        "output": out_name,
+        "spec": spec,
+        "group": group,
+        "slot": slot,
+        "encoder": _encoder_settings(encoder),
+        "architecture": "custom"
+        if hf_model.config.model_type == "pluralign_reward"
+        else "standard",
+        "score_offset": float(offset),
+    }
     (out / META).write_text(json.dumps(meta, indent=2))
     return out
 
@@ -241,21 +280,24 @@ def _pairs_as_read(encoder: Any) -> tuple[list[str], list[str], bool]:
     whether the tokenizer adds its special tokens (not after a chat template)."""
     if not getattr(encoder, "prompt_aware", True) or not hasattr(encoder, "format"):
         return [r for _, r in _PAIRS], [r for _, r in _PAIRS], True
-    return ([encoder.format(p, r) for p, r in _PAIRS], [p for p, _ in _PAIRS],
-            getattr(encoder, "template", None) != "chat")
+    return (
+        [encoder.format(p, r) for p, r in _PAIRS],
+        [p for p, _ in _PAIRS],
+        getattr(encoder, "template", None) != "chat",
+    )
 
 
 def _exported_scores(net: Any, encoder: Any, gated: bool) -> np.ndarray:
     """The exported model on the probe texts, then on the probe pairs."""
     texts, prompts, special = _pairs_as_read(encoder)
     plain = _hf_scores(net, encoder.tokenizer, _PROBES, _PROBES if gated else None)
-    pairs = _hf_scores(net, encoder.tokenizer, texts, prompts if gated else None,
-                       special=special)
+    pairs = _hf_scores(net, encoder.tokenizer, texts, prompts if gated else None, special=special)
     return np.concatenate([plain, pairs])
 
 
-def _probe_scores(model: RewardModel, encoder: Any, slot: int, c: np.ndarray | None,
-                  out_name: str) -> np.ndarray:
+def _probe_scores(
+    model: RewardModel, encoder: Any, slot: int, c: np.ndarray | None, out_name: str
+) -> np.ndarray:
     """What pluralign gives on the probe texts for the chosen output (the export must match)."""
     was, enc_was = model.training, encoder.model.training
     model.eval()
@@ -272,8 +314,9 @@ def _probe_scores(model: RewardModel, encoder: Any, slot: int, c: np.ndarray | N
             if cfg.n_slots > 1:
                 kw["slot"] = torch.full((n,), slot, dtype=torch.long, device=dev)
             if cfg.gate == "prompt":
-                kw["gate_x"] = torch.cat([encoder(_PROBES),
-                                          encoder([p for p, _ in _PAIRS])]).to(dev).float()
+                kw["gate_x"] = (
+                    torch.cat([encoder(_PROBES), encoder([p for p, _ in _PAIRS])]).to(dev).float()
+                )
             if cfg.gate == "context":
                 kw["context"] = torch.zeros(n, dtype=torch.long, device=dev)
             mean, _ = model(x.to(next(model.parameters()).dtype), **kw)
@@ -305,9 +348,15 @@ def _standard(base: Any, encoder: Any, parts: list[dict], force: bool) -> tuple[
     b = float(torch.stack([p["b"] for p in parts]).mean())
     offset = 0.0
     if b != 0.0:
-        norm = next((getattr(body, n) for n in _FINAL_NORMS
-                     if isinstance(getattr(body, n, None), torch.nn.LayerNorm)
-                     and getattr(body, n).bias is not None), None)
+        norm = next(
+            (
+                getattr(body, n)
+                for n in _FINAL_NORMS
+                if isinstance(getattr(body, n, None), torch.nn.LayerNorm)
+                and getattr(body, n).bias is not None
+            ),
+            None,
+        )
         if norm is not None and float((w * w).sum()) > 0:
             # score(h + d) = score(h) + w.d: shift the final LayerNorm's bias along w
             with torch.no_grad():
@@ -323,8 +372,9 @@ def _standard(base: Any, encoder: Any, parts: list[dict], force: bool) -> tuple[
     return clf, offset
 
 
-def _custom(base: Any, encoder: Any, model: RewardModel, parts: list[dict], pooling: str,
-            normalize: bool) -> Any:
+def _custom(
+    base: Any, encoder: Any, model: RewardModel, parts: list[dict], pooling: str, normalize: bool
+) -> Any:
     from pluralign.reward.hf_modeling import PluralignRewardConfig, PluralignRewardModel
 
     mcfg = model.config
@@ -336,16 +386,25 @@ def _custom(base: Any, encoder: Any, model: RewardModel, parts: list[dict], pool
         # after the separator of the default "{prompt} [SEP] {response}" template
         sep = tok.sep_token
         if not sep or getattr(encoder, "template", None) != "{prompt} " + sep + " {response}":
-            raise InputError("a prompt-aware, mean-pooled encoder can be exported only with "
-                             "its default '{prompt} <sep> {response}' template (the exported "
-                             "model finds the response after the separator token)")
+            raise InputError(
+                "a prompt-aware, mean-pooled encoder can be exported only with "
+                "its default '{prompt} <sep> {response}' template (the exported "
+                "model finds the response after the separator token)"
+            )
         sep_id = int(tok.sep_token_id)
     hcfg = PluralignRewardConfig(
-        base_config=base.config.to_dict(), pooling=pooling, normalize=normalize,
-        hidden=list(mcfg.hidden), n_members=len(parts), n_heads=int(parts[0]["w"].shape[0]),
-        gate_hidden=int(model.gate[0].out_features) if gated else 0, num_labels=1,
-        pad_token_id=tok.pad_token_id, response_sep_id=sep_id,
-        special_ids=[int(i) for i in tok.all_special_ids])
+        base_config=base.config.to_dict(),
+        pooling=pooling,
+        normalize=normalize,
+        hidden=list(mcfg.hidden),
+        n_members=len(parts),
+        n_heads=int(parts[0]["w"].shape[0]),
+        gate_hidden=int(model.gate[0].out_features) if gated else 0,
+        num_labels=1,
+        pad_token_id=tok.pad_token_id,
+        response_sep_id=sep_id,
+        special_ids=[int(i) for i in tok.all_special_ids],
+    )
     net = PluralignRewardModel(hcfg)
     dtype = next(base.parameters()).dtype
     with torch.no_grad():
@@ -365,24 +424,39 @@ def _custom(base: Any, encoder: Any, model: RewardModel, parts: list[dict], pool
     return net
 
 
-def _hf_scores(net: Any, tokenizer: Any, texts: list[str], prompts: list[str] | None,
-               batch_size: int = 16, special: bool = True) -> np.ndarray:
+def _hf_scores(
+    net: Any,
+    tokenizer: Any,
+    texts: list[str],
+    prompts: list[str] | None,
+    batch_size: int = 16,
+    special: bool = True,
+) -> np.ndarray:
     """Logit 0 of a sequence-classification model on texts (right padding, no truncation
     beyond the tokenizer's max_length), as TRL calls a reward model."""
     dev = next(net.parameters()).device
     out = []
     with torch.inference_mode():
         for s in range(0, len(texts), batch_size):
-            enc = tokenizer(texts[s:s + batch_size], padding=True, truncation=True,
-                            return_tensors="pt", add_special_tokens=special).to(dev)
+            enc = tokenizer(
+                texts[s : s + batch_size],
+                padding=True,
+                truncation=True,
+                return_tensors="pt",
+                add_special_tokens=special,
+            ).to(dev)
             kw: dict[str, Any] = {}
             if prompts is not None:
-                pe = tokenizer(prompts[s:s + batch_size], padding=True, truncation=True,
-                               return_tensors="pt").to(dev)
-                kw = {"prompt_input_ids": pe["input_ids"],
-                      "prompt_attention_mask": pe["attention_mask"]}
-            logits = net(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"],
-                         **kw).logits
+                pe = tokenizer(
+                    prompts[s : s + batch_size], padding=True, truncation=True, return_tensors="pt"
+                ).to(dev)
+                kw = {
+                    "prompt_input_ids": pe["input_ids"],
+                    "prompt_attention_mask": pe["attention_mask"],
+                }
+            logits = net(
+                input_ids=enc["input_ids"], attention_mask=enc["attention_mask"], **kw
+            ).logits
             out.append(logits[:, 0].double().cpu().numpy())
     return np.concatenate(out) if out else np.zeros(0)
 
@@ -410,23 +484,29 @@ class PretrainedReward:
         response``)."""
         template = str(self.meta.get("encoder", {}).get("template", "{prompt}\n\n{response}"))
         if template == "chat":
-            msgs = [{"role": "user", "content": prompt},
-                    {"role": "assistant", "content": response}]
+            msgs = [{"role": "user", "content": prompt}, {"role": "assistant", "content": response}]
             return str(self.tokenizer.apply_chat_template(msgs, tokenize=False))
         return template.replace("{prompt}", prompt).replace("{response}", response)
 
-    def score_texts(self, texts: list[str], prompts: list[str] | None = None,
-                    batch_size: int = 16) -> np.ndarray:
+    def score_texts(
+        self, texts: list[str], prompts: list[str] | None = None, batch_size: int = 16
+    ) -> np.ndarray:
         """The exported output for whole texts (``prompts``: only for a prompt-gated model)."""
         gated = self.meta.get("spec", {}).get("gate") == "prompt"
         if gated and prompts is None:
             raise InputError("prompts: this model gates on the prompt; pass the prompts too")
-        return _hf_scores(self.model, self.tokenizer, list(texts),
-                          list(prompts) if gated and prompts is not None else None,
-                          batch_size) + self.offset
+        return (
+            _hf_scores(
+                self.model,
+                self.tokenizer,
+                list(texts),
+                list(prompts) if gated and prompts is not None else None,
+                batch_size,
+            )
+            + self.offset
+        )
 
-    def score(self, prompts: list[str], responses: list[str],
-              batch_size: int = 16) -> np.ndarray:
+    def score(self, prompts: list[str], responses: list[str], batch_size: int = 16) -> np.ndarray:
         """The exported output for ``(prompt, response)`` pairs rendered by :meth:`format`."""
         if len(prompts) != len(responses):
             raise InputError(f"prompts has {len(prompts)} rows, responses {len(responses)}")
@@ -436,8 +516,17 @@ class PretrainedReward:
         else:  # trained on responses alone
             texts, chat = list(responses), False
         gated = self.meta.get("spec", {}).get("gate") == "prompt"
-        return _hf_scores(self.model, self.tokenizer, texts, list(prompts) if gated else None,
-                          batch_size, special=not chat) + self.offset
+        return (
+            _hf_scores(
+                self.model,
+                self.tokenizer,
+                texts,
+                list(prompts) if gated else None,
+                batch_size,
+                special=not chat,
+            )
+            + self.offset
+        )
 
 
 def load_pretrained(path: str | Path, *, device: str | None = None) -> PretrainedReward:
@@ -457,7 +546,8 @@ def load_pretrained(path: str | Path, *, device: str | None = None) -> Pretraine
         net = PluralignRewardModel.from_pretrained(p, local_files_only=True)
     else:
         net = transformers.AutoModelForSequenceClassification.from_pretrained(
-            p, local_files_only=True)
+            p, local_files_only=True
+        )
         meta.setdefault("score_offset", getattr(net.config, "pluralign_score_offset", 0.0))
     if device:
         net.to(device)
@@ -470,8 +560,9 @@ def head_from_pretrained(path: str | Path, device: str | None = None) -> RewardM
     st = require("safetensors.torch")
     p = Path(path)
     if not (p / META).is_file() or not (p / HEAD).is_file():
-        raise InputError(f"{p} was not written by pluralign's save_pretrained (needs {META} and "
-                         f"{HEAD})")
+        raise InputError(
+            f"{p} was not written by pluralign's save_pretrained (needs {META} and {HEAD})"
+        )
     meta = json.loads((p / META).read_text())
     model = RewardModel(ModelConfig(**meta["model"]))
     model.load_state_dict(st.load_file(str(p / HEAD)))

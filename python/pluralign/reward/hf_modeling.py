@@ -33,10 +33,19 @@ class PluralignRewardConfig(PretrainedConfig):
 
     model_type = "pluralign_reward"
 
-    def __init__(self, base_config: dict | None = None, pooling: str = "last",
-                 normalize: bool = False, hidden: list[int] | None = None, n_members: int = 1,
-                 n_heads: int = 1, gate_hidden: int = 0, response_sep_id: int | None = None,
-                 special_ids: list[int] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        base_config: dict | None = None,
+        pooling: str = "last",
+        normalize: bool = False,
+        hidden: list[int] | None = None,
+        n_members: int = 1,
+        n_heads: int = 1,
+        gate_hidden: int = 0,
+        response_sep_id: int | None = None,
+        special_ids: list[int] | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.base_config = dict(base_config or {})
         self.pooling = pooling
         self.normalize = bool(normalize)
@@ -76,12 +85,16 @@ class PluralignRewardModel(PreTrainedModel):
         super().__init__(config)
         self.backbone = AutoModel.from_config(config.backbone_config())
         width = int(self.backbone.config.hidden_size)
-        self.members = nn.ModuleList([_Member(width, config.hidden, config.n_heads)
-                                      for _ in range(config.n_members)])
+        self.members = nn.ModuleList(
+            [_Member(width, config.hidden, config.n_heads) for _ in range(config.n_members)]
+        )
         self.gate = None
         if config.gate_hidden:
-            self.gate = nn.Sequential(nn.Linear(width, config.gate_hidden), nn.GELU(),
-                                      nn.Linear(config.gate_hidden, config.n_heads))
+            self.gate = nn.Sequential(
+                nn.Linear(width, config.gate_hidden),
+                nn.GELU(),
+                nn.Linear(config.gate_hidden, config.n_heads),
+            )
         self.post_init()
 
     def _init_weights(self, module: nn.Module) -> None:
@@ -116,20 +129,26 @@ class PluralignRewardModel(PreTrainedModel):
         use = (sep.sum(1) >= 2) & resp.any(1)
         return torch.where(use[:, None], resp.to(mask.dtype), mask)
 
-    def forward(self, input_ids: torch.Tensor | None = None,
-                attention_mask: torch.Tensor | None = None,
-                prompt_input_ids: torch.Tensor | None = None,
-                prompt_attention_mask: torch.Tensor | None = None,
-                labels: torch.Tensor | None = None, return_dict: bool | None = None,
-                **kwargs: Any) -> SequenceClassifierOutput:
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        prompt_input_ids: torch.Tensor | None = None,
+        prompt_attention_mask: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        return_dict: bool | None = None,
+        **kwargs: Any,
+    ) -> SequenceClassifierOutput:
         if input_ids is None:
             raise ValueError("PluralignRewardModel needs input_ids")
         x = self.pool(input_ids, attention_mask)
         out = torch.stack([m(x) for m in self.members], 0).mean(0)
         if self.gate is not None:
             if prompt_input_ids is None:
-                raise ValueError("this reward model gates on the prompt: pass prompt_input_ids "
-                                 "and prompt_attention_mask (the prompt tokenized alone)")
+                raise ValueError(
+                    "this reward model gates on the prompt: pass prompt_input_ids "
+                    "and prompt_attention_mask (the prompt tokenized alone)"
+                )
             w = torch.softmax(self.gate(self.pool(prompt_input_ids, prompt_attention_mask)), -1)
             out = (out * w).sum(-1, keepdim=True)
         return SequenceClassifierOutput(logits=out)

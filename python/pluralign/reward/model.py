@@ -79,12 +79,14 @@ class ModelConfig:
         self.contexts = _v.strings(self.contexts, "ModelConfig.contexts") or []
         if not isinstance(self.hidden, (list, tuple)):
             raise InputError(f"ModelConfig.hidden must be a list of widths, got {self.hidden!r}")
-        self.hidden = [_v.count(h, "ModelConfig.hidden width", most=_MAX_WIDTH)
-                       for h in self.hidden]
+        self.hidden = [
+            _v.count(h, "ModelConfig.hidden width", most=_MAX_WIDTH) for h in self.hidden
+        ]
         self.input_dim = _v.count(self.input_dim, "ModelConfig.input_dim", most=_MAX_WIDTH)
         if self.gate_input_dim is not None:
-            self.gate_input_dim = _v.count(self.gate_input_dim, "ModelConfig.gate_input_dim",
-                                          most=_MAX_WIDTH)
+            self.gate_input_dim = _v.count(
+                self.gate_input_dim, "ModelConfig.gate_input_dim", most=_MAX_WIDTH
+            )
         _v.number(self.dropout, "ModelConfig.dropout", lo=0, hi=1, hi_open=True)
         _v.instance(self.population_head, bool, "ModelConfig.population_head")
         _v.text(self.gated_name, "ModelConfig.gated_name")
@@ -94,15 +96,19 @@ class ModelConfig:
             self.n_members = _v.count(self.n_members, "ModelConfig.n_members", most=1024)
         if not self.objectives:
             raise InputError("ModelConfig.objectives is empty: name at least one objective")
-        for name, values in (("objectives", self.objectives), ("groups", self.groups),
-                             ("contexts", self.contexts)):
+        for name, values in (
+            ("objectives", self.objectives),
+            ("groups", self.groups),
+            ("contexts", self.contexts),
+        ):
             if len(set(values)) != len(values):
                 raise InputError(f"ModelConfig.{name} has duplicates: {values}")
         if any(h < 1 for h in self.hidden):
             raise InputError(f"ModelConfig.hidden widths must be >= 1, got {self.hidden}")
         if self.uncertainty not in _UNCERTAINTY:
-            raise InputError(f"ModelConfig.uncertainty must be one of {_UNCERTAINTY}, "
-                             f"got {self.uncertainty!r}")
+            raise InputError(
+                f"ModelConfig.uncertainty must be one of {_UNCERTAINTY}, got {self.uncertainty!r}"
+            )
         if self.gate not in _GATES:
             raise InputError(f"ModelConfig.gate must be one of {_GATES}, got {self.gate!r}")
         if self.gate == "context" and not self.contexts:
@@ -112,8 +118,10 @@ class ModelConfig:
         if self.n_members is None:
             self.n_members = 5 if self.uncertainty.startswith("ensemble") else 1
         if self.n_members < 1 or (self.n_members > 1 and not self.uncertainty.startswith("ens")):
-            raise InputError(f"n_members={self.n_members}: use n_members > 1 only with "
-                             "uncertainty='ensemble' (and >= 1 always)")
+            raise InputError(
+                f"n_members={self.n_members}: use n_members > 1 only with "
+                "uncertainty='ensemble' (and >= 1 always)"
+            )
         if not 0.0 <= self.dropout < 1.0:
             raise InputError(f"ModelConfig.dropout must be in [0, 1), got {self.dropout}")
 
@@ -195,15 +203,22 @@ class RewardModel(nn.Module):  # type: ignore[name-defined,misc]
             raise InputError("this model gates on the context id: pass a context per row")
         return self.gate(context)
 
-    def forward(self, x: Any, slot: Any = None, gate_x: Any = None, context: Any = None,
-                also_population: bool = False) -> Any:
+    def forward(
+        self,
+        x: Any,
+        slot: Any = None,
+        gate_x: Any = None,
+        context: Any = None,
+        also_population: bool = False,
+    ) -> Any:
         """``(mean, logvar)``; with ``also_population`` a second pair from the population head
         (one trunk pass for both: training uses it so the population head learns from every
         row, grouped or not)."""
         if self.config.prompt_input:
             if gate_x is None:
-                raise InputError("this model reads the prompt (prompt_input=True): pass "
-                                 "prompt embeddings")
+                raise InputError(
+                    "this model reads the prompt (prompt_input=True): pass prompt embeddings"
+                )
             x = torch.cat([x, gate_x], dim=1)
         raw = torch.stack([m(x) for m in self.members], dim=1)  # (B, K, S, O, P)
         out = self._outputs(raw, slot, gate_x, context)
@@ -217,10 +232,13 @@ class RewardModel(nn.Module):  # type: ignore[name-defined,misc]
         if cfg.n_slots > 1:
             if slot is None:
                 if not cfg.population_head:
-                    raise InputError("group-conditioned model without population head: "
-                                     "pass a group for every row")
-                slot = torch.full((raw.shape[0],), cfg.n_slots - 1, dtype=torch.long,
-                                  device=raw.device)
+                    raise InputError(
+                        "group-conditioned model without population head: "
+                        "pass a group for every row"
+                    )
+                slot = torch.full(
+                    (raw.shape[0],), cfg.n_slots - 1, dtype=torch.long, device=raw.device
+                )
             idx = slot.view(-1, 1, 1, 1, 1).expand(-1, out.shape[1], 1, *out.shape[3:])
             out = out.gather(2, idx)
         out = out[:, :, 0]  # (B, K, O, P)
@@ -263,19 +281,24 @@ class RewardModel(nn.Module):  # type: ignore[name-defined,misc]
         dev = self._device()
         kw: dict[str, Any] = {"x": torch.as_tensor(x, device=dev)}
         if cfg.groups and groups is not None:
-            kw["slot"] = torch.as_tensor(_lookup(groups, cfg.groups, "group", n,
-                                                 allow_null=cfg.population_head), device=dev)
+            kw["slot"] = torch.as_tensor(
+                _lookup(groups, cfg.groups, "group", n, allow_null=cfg.population_head), device=dev
+            )
         if cfg.gate == "context":
             if contexts is None:
                 raise InputError("this model gates on the context: pass contexts=[...]")
-            kw["context"] = torch.as_tensor(_lookup(contexts, cfg.contexts, "context", n),
-                                            device=dev)
+            kw["context"] = torch.as_tensor(
+                _lookup(contexts, cfg.contexts, "context", n), device=dev
+            )
         if cfg.reads_prompt:
             if prompt_embeddings is None:
-                raise InputError("this model reads the prompt (gate='prompt' or "
-                                 "prompt_input=True): pass prompt_embeddings=...")
-            p = as_matrix(prompt_embeddings, "prompt_embeddings",
-                          cfg.gate_input_dim or cfg.input_dim)
+                raise InputError(
+                    "this model reads the prompt (gate='prompt' or "
+                    "prompt_input=True): pass prompt_embeddings=..."
+                )
+            p = as_matrix(
+                prompt_embeddings, "prompt_embeddings", cfg.gate_input_dim or cfg.input_dim
+            )
             if p.shape[0] != n:
                 raise InputError(f"prompt_embeddings has {p.shape[0]} rows, embeddings {n}")
             kw["gate_x"] = torch.as_tensor(p, device=dev)
@@ -302,7 +325,7 @@ class RewardModel(nn.Module):  # type: ignore[name-defined,misc]
         n = kw["x"].shape[0]
         with torch.inference_mode():
             for s in range(0, n, batch_size):
-                part = {k: v[s:s + batch_size] for k, v in kw.items()}
+                part = {k: v[s : s + batch_size] for k, v in kw.items()}
                 mean, logvar = self(**part)
                 mu = mean.mean(1)
                 var = mean.var(1, unbiased=False) if mean.shape[1] > 1 else torch.zeros_like(mu)
@@ -311,8 +334,9 @@ class RewardModel(nn.Module):  # type: ignore[name-defined,misc]
                 means.append(mu.float().cpu().numpy())
                 stds.append(var.sqrt().float().cpu().numpy())
         self.train(was_training)
-        return np.concatenate(means) if means else np.zeros((0, len(self.config.output_names))), \
-            np.concatenate(stds) if stds else np.zeros((0, len(self.config.output_names)))
+        return np.concatenate(means) if means else np.zeros(
+            (0, len(self.config.output_names))
+        ), np.concatenate(stds) if stds else np.zeros((0, len(self.config.output_names)))
 
     def score(
         self,
@@ -339,9 +363,7 @@ class RewardModel(nn.Module):  # type: ignore[name-defined,misc]
             cols[f"{name}_std"] = sd[:, j]
         return pl.DataFrame(cols)
 
-    def gate_weights(
-        self, prompt_embeddings: Any = None, contexts: Any = None
-    ) -> Any:
+    def gate_weights(self, prompt_embeddings: Any = None, contexts: Any = None) -> Any:
         """Gate weights over the objectives (polars table, one column per objective)."""
         import polars as pl
 
@@ -355,8 +377,9 @@ class RewardModel(nn.Module):  # type: ignore[name-defined,misc]
             if cfg.gate == "prompt":
                 if prompt_embeddings is None:
                     raise InputError("gate='prompt': pass prompt_embeddings")
-                p = as_matrix(prompt_embeddings, "prompt_embeddings",
-                              cfg.gate_input_dim or cfg.input_dim)
+                p = as_matrix(
+                    prompt_embeddings, "prompt_embeddings", cfg.gate_input_dim or cfg.input_dim
+                )
                 logits = self.gate(torch.as_tensor(p, device=dev))
                 extra: dict[str, Any] = {}
             else:
@@ -373,13 +396,15 @@ class RewardModel(nn.Module):  # type: ignore[name-defined,misc]
         st = require("safetensors.torch")
         out = _v.path(path, "path")
         if out.exists() and not out.is_dir():
-            raise InputError(f"{str(out)!r} is a file; save writes a folder (config.json + "
-                             "model.safetensors)")
+            raise InputError(
+                f"{str(out)!r} is a file; save writes a folder (config.json + model.safetensors)"
+            )
         out.mkdir(parents=True, exist_ok=True)
         state = {k: v.detach().cpu().contiguous() for k, v in self.state_dict().items()}
         st.save_file(state, str(out / "model.safetensors"))
-        (out / "config.json").write_text(json.dumps({"format": "pluralign.reward/1",
-                                                     "model": asdict(self.config)}, indent=2))
+        (out / "config.json").write_text(
+            json.dumps({"format": "pluralign.reward/1", "model": asdict(self.config)}, indent=2)
+        )
         return out
 
     @classmethod
@@ -388,13 +413,17 @@ class RewardModel(nn.Module):  # type: ignore[name-defined,misc]
         st = require("safetensors.torch")
         p = _v.path(path, "path")
         if not (p / "config.json").is_file() or not (p / "model.safetensors").is_file():
-            raise InputError(f"{p} is not a pluralign reward checkpoint (needs config.json and "
-                             "model.safetensors, as written by RewardModel.save)")
+            raise InputError(
+                f"{p} is not a pluralign reward checkpoint (needs config.json and "
+                "model.safetensors, as written by RewardModel.save)"
+            )
         meta = _v.json_file(p / "config.json", "RewardModel.load")
         fields = meta.get("model") if isinstance(meta, dict) else None
         if not isinstance(fields, dict) or not set(fields) <= set(ModelConfig.__dataclass_fields__):
-            raise InputError(f"{p / 'config.json'} does not hold a pluralign ModelConfig "
-                             "(a 'model' object with its fields)")
+            raise InputError(
+                f"{p / 'config.json'} does not hold a pluralign ModelConfig "
+                "(a 'model' object with its fields)"
+            )
         model = cls(ModelConfig(**fields))
         model.load_state_dict(st.load_file(str(p / "model.safetensors")))
         model.trained = True

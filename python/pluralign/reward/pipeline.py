@@ -71,16 +71,25 @@ class TextEmbedder:
         embeddings reused across calls (see :func:`pluralign.reward.embed_texts`)."""
         from .encoders import embed_texts
 
-        out = embed_texts(list(texts), self._encoder(), batch_size=32, progress=self.progress,
-                          cache=cache)
+        out = embed_texts(
+            list(texts), self._encoder(), batch_size=32, progress=self.progress, cache=cache
+        )
         self.used = True
         return out
 
 
-def train_reward(comparisons: Any, *, out: str | Path, epochs: int = 2, seed: int = 0,
-                 groups: str | None = None, progress: bool = True, max_length: int = 128,
-                 test_frac: float = 0.2, embedder: TextEmbedder | None = None
-                 ) -> dict[str, Any]:
+def train_reward(
+    comparisons: Any,
+    *,
+    out: str | Path,
+    epochs: int = 2,
+    seed: int = 0,
+    groups: str | None = None,
+    progress: bool = True,
+    max_length: int = 128,
+    test_frac: float = 0.2,
+    embedder: TextEmbedder | None = None,
+) -> dict[str, Any]:
     """Train reward models on a comparisons table with reply texts (``pluralign train``).
 
     The replies are embedded with the bundled MiniLM encoder (cached in
@@ -130,29 +139,42 @@ def train_reward(comparisons: Any, *, out: str | Path, epochs: int = 2, seed: in
     from . import TrainConfig, quick_fit
 
     df = _v.frame(comparisons, "comparisons")
-    _v.require_columns(df, ["prompt_id", "chosen_id", "rejected_id", "chosen", "rejected"],
-                       "comparisons", hint="run `pluralign prepare` (pluralign.prefs.read_pairs) "
-                                           "on chosen/rejected text pairs first")
+    _v.require_columns(
+        df,
+        ["prompt_id", "chosen_id", "rejected_id", "chosen", "rejected"],
+        "comparisons",
+        hint="run `pluralign prepare` (pluralign.prefs.read_pairs) "
+        "on chosen/rejected text pairs first",
+    )
     epochs = _v.count(epochs, "epochs")
     seed = _v.seed(seed)
-    if not isinstance(test_frac, (int, float)) or isinstance(test_frac, bool) or \
-            not 0.0 <= test_frac < 1.0:
+    if (
+        not isinstance(test_frac, (int, float))
+        or isinstance(test_frac, bool)
+        or not 0.0 <= test_frac < 1.0
+    ):
         raise InputError(f"test_frac must be a number in [0, 1), got {test_frac!r}")
     if groups is not None:
         _v.instance(groups, str, "groups", what="a column name (str)")
         if groups not in df.columns:
-            raise InputError(f"groups names column {groups!r}, which the table lacks "
-                             f"(columns: {df.columns})")
+            raise InputError(
+                f"groups names column {groups!r}, which the table lacks (columns: {df.columns})"
+            )
         n0 = df.height
         df = df.filter(pl.col(groups).is_not_null()).with_columns(
-            pl.col(groups).cast(pl.String).alias("group"))
+            pl.col(groups).cast(pl.String).alias("group")
+        )
         if df.height < n0:
             print(f"dropped {n0 - df.height} rows with a null {groups!r}", file=sys.stderr)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     embedder = embedder or TextEmbedder(max_length=max_length, progress=progress)
-    uniq = dict(zip(df["chosen_id"].to_list() + df["rejected_id"].to_list(),
-                    df["chosen"].to_list() + df["rejected"].to_list()))
+    uniq = dict(
+        zip(
+            df["chosen_id"].to_list() + df["rejected_id"].to_list(),
+            df["chosen"].to_list() + df["rejected"].to_list(),
+        )
+    )
     keys = list(uniq)
     emb = embedder([str(uniq[k]) for k in keys], cache=out / "embeddings.npz")
     tc = TrainConfig(epochs=epochs, seed=seed, progress=progress)
@@ -165,10 +187,12 @@ def train_reward(comparisons: Any, *, out: str | Path, epochs: int = 2, seed: in
         fit = quick_fit(df, (keys, emb), test_frac=test_frac, train=tc, seed=seed, **kw)
         fit.model.save(out / name)
         m = fit.metrics or {}
-        metrics[name] = {k: (v.to_dicts() if isinstance(v, pl.DataFrame) else v)
-                         for k, v in m.items()}
-        summary[f"{name} held-out accuracy"] = (f"{m['accuracy']:.3f} on {m['n']} pairs"
-                                                if m else "no test split")
+        metrics[name] = {
+            k: (v.to_dicts() if isinstance(v, pl.DataFrame) else v) for k, v in m.items()
+        }
+        summary[f"{name} held-out accuracy"] = (
+            f"{m['accuracy']:.3f} on {m['n']} pairs" if m else "no test split"
+        )
         if m and m.get("worst_group_accuracy") is not None:
             summary[f"{name} worst-group accuracy"] = f"{m['worst_group_accuracy']:.3f}"
         summary[f"{name} model"] = str(out / name)

@@ -82,8 +82,15 @@ def quick_fit(
         if "group" not in comparisons.columns:
             raise SchemaError("group_conditioned=True needs a 'group' column in comparisons")
         groups = sorted({str(g) for g in comparisons["group"].drop_nulls().to_list()})
-    model = RewardModel(ModelConfig(input_dim=table.matrix.shape[1], objectives=objectives,
-                                    hidden=list(hidden), groups=groups, uncertainty=uncertainty))
+    model = RewardModel(
+        ModelConfig(
+            input_dim=table.matrix.shape[1],
+            objectives=objectives,
+            hidden=list(hidden),
+            groups=groups,
+            uncertainty=uncertainty,
+        )
+    )
     if "prompt_id" not in comparisons.columns:
         raise SchemaError("comparisons lack column 'prompt_id'")
     test_df = None

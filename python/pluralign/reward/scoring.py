@@ -36,15 +36,18 @@ def to_text(x: Any, where: str) -> str:
         for m in x:
             role, content = m.get("role"), m.get("content")
             if not isinstance(content, str):
-                raise InputError(f"{where}: message content must be a string, got "
-                                 f"{type(content).__name__}")
+                raise InputError(
+                    f"{where}: message content must be a string, got {type(content).__name__}"
+                )
             tag = {"user": "Human", "assistant": "Assistant", "system": "System"}.get(str(role))
             if tag is None:
                 raise InputError(f"{where}: unknown message role {role!r}")
             parts.append(f"\n\n{tag}: {content}")
         return "".join(parts)
-    raise InputError(f"{where}: expected a string or a list of {{'role', 'content'}} messages, "
-                     f"got {type(x).__name__}")
+    raise InputError(
+        f"{where}: expected a string or a list of {{'role', 'content'}} messages, "
+        f"got {type(x).__name__}"
+    )
 
 
 def completion_text(prompt: Any, completion: Any, where: str) -> tuple[str, str]:
@@ -54,10 +57,14 @@ def completion_text(prompt: Any, completion: Any, where: str) -> tuple[str, str]
         return prompt, completion
     p = to_text(prompt, where)
     if not isinstance(completion, str):
-        if (not isinstance(completion, Sequence) or len(completion) != 1
-                or not isinstance(completion[0], dict)):
-            raise InputError(f"{where}: a conversational completion is a list with one "
-                             "assistant message")
+        if (
+            not isinstance(completion, Sequence)
+            or len(completion) != 1
+            or not isinstance(completion[0], dict)
+        ):
+            raise InputError(
+                f"{where}: a conversational completion is a list with one assistant message"
+            )
         completion = completion[0].get("content")
         if not isinstance(completion, str):
             raise InputError(f"{where}: completion content must be a string")
@@ -70,8 +77,9 @@ class Scorer:
     def __init__(self, names: list[str], fn: Callable[..., np.ndarray]) -> None:
         self.names, self._fn = names, fn
 
-    def __call__(self, prompts: list[str], responses: list[str],
-                 groups: list[Any] | None = None) -> np.ndarray:
+    def __call__(
+        self, prompts: list[str], responses: list[str], groups: list[Any] | None = None
+    ) -> np.ndarray:
         if len(prompts) != len(responses):
             raise InputError(f"prompts has {len(prompts)} rows, responses {len(responses)}")
         for what, xs in (("prompts", prompts), ("responses", responses)):
@@ -80,8 +88,10 @@ class Scorer:
                     raise InputError(f"{what}[{i}] is not a string ({type(t).__name__})")
         out = np.asarray(self._fn(list(prompts), list(responses), groups), dtype=np.float64)
         if out.shape != (len(prompts), len(self.names)):
-            raise InputError(f"the model returned scores of shape {out.shape}, expected "
-                             f"{(len(prompts), len(self.names))}")
+            raise InputError(
+                f"the model returned scores of shape {out.shape}, expected "
+                f"{(len(prompts), len(self.names))}"
+            )
         bad = ~np.isfinite(out).all(1)
         if bad.any():
             raise InputError(f"the model returned NaN or inf for row {int(np.flatnonzero(bad)[0])}")
@@ -107,16 +117,20 @@ def as_scorer(model: Any, encoder: Any = None, *, batch_size: int = 32) -> Score
     if isinstance(model, Scorer):
         return model
     if isinstance(model, PretrainedReward):
+
         def hf(p: list[str], r: list[str], g: Any) -> np.ndarray:
             return model.score(p, r, batch_size)[:, None]
+
         return Scorer(model.output_names, hf)
     if _is_reward_model(model):
         return _reward_model_scorer(model, encoder, batch_size)
     if callable(model):
         return _callable_scorer(model)
-    raise InputError("model must be a RewardModel (with encoder=), a PretrainedReward "
-                     f"(load_pretrained), or a callable f(prompts, responses); got "
-                     f"{type(model).__name__}")
+    raise InputError(
+        "model must be a RewardModel (with encoder=), a PretrainedReward "
+        f"(load_pretrained), or a callable f(prompts, responses); got "
+        f"{type(model).__name__}"
+    )
 
 
 def _is_reward_model(model: Any) -> bool:
@@ -129,20 +143,29 @@ def _reward_model_scorer(model: Any, encoder: Any, batch_size: int) -> Scorer:
 
     enc = encoder if encoder is not None else getattr(model, "encoder", None)
     if enc is None:
-        raise InputError("encoder: a RewardModel scores embeddings; pass the HFEncoder it was "
-                         "trained with (encoder=...)")
+        raise InputError(
+            "encoder: a RewardModel scores embeddings; pass the HFEncoder it was "
+            "trained with (encoder=...)"
+        )
     cfg = model.config
 
     def fn(p: list[str], r: list[str], groups: Any) -> np.ndarray:
         # as training embeds them: (prompt, response) pairs unless the encoder is prompt-free
-        x = embed_texts(r, enc, batch_size=batch_size, progress=False,
-                        prompts=p if getattr(enc, "prompt_aware", True) else None)
+        x = embed_texts(
+            r,
+            enc,
+            batch_size=batch_size,
+            progress=False,
+            prompts=p if getattr(enc, "prompt_aware", True) else None,
+        )
         kw: dict[str, Any] = {}
         if cfg.gate == "prompt":
             kw["prompt_embeddings"] = embed_texts(p, enc, batch_size=batch_size, progress=False)
         if cfg.gate == "context":
-            raise InputError("a context-gated model needs a context per row: score it with "
-                             "RewardModel.predict(..., contexts=...)")
+            raise InputError(
+                "a context-gated model needs a context per row: score it with "
+                "RewardModel.predict(..., contexts=...)"
+            )
         if cfg.groups and groups is not None:
             kw["groups"] = groups
         return model.predict(x, **kw)[0]
@@ -157,8 +180,9 @@ def _callable_scorer(f: Callable[..., Any]) -> Scorer:
         out = f(p, r)
         if isinstance(out, dict):
             if [str(k) for k in out] != names:
-                raise InputError(f"the model returned outputs {list(out)}, but declares "
-                                 f"output_names {names}")
+                raise InputError(
+                    f"the model returned outputs {list(out)}, but declares output_names {names}"
+                )
             return np.column_stack([np.asarray(v, dtype=np.float64) for v in out.values()])
         a = np.asarray(out, dtype=np.float64)
         return a[:, None] if a.ndim == 1 else a
@@ -166,9 +190,16 @@ def _callable_scorer(f: Callable[..., Any]) -> Scorer:
     return Scorer(names, fn)
 
 
-def score_rows(model: Any, table: Any, response: str, *, encoder: Any = None,
-               embeddings: Any = None, group: str | None = None,
-               batch_size: int = 32) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def score_rows(
+    model: Any,
+    table: Any,
+    response: str,
+    *,
+    encoder: Any = None,
+    embeddings: Any = None,
+    group: str | None = None,
+    batch_size: int = 32,
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Scores ``(n, outputs)``, their standard deviations (zeros unless the model reports
     them) and the output names for the responses in column ``response`` of ``table``.
 
@@ -179,13 +210,18 @@ def score_rows(model: Any, table: Any, response: str, *, encoder: Any = None,
 
     from pluralign.errors import SchemaError
 
-    groups = (table[group].cast(pl.String).to_list()
-              if group is not None and group in table.columns else None)
+    groups = (
+        table[group].cast(pl.String).to_list()
+        if group is not None and group in table.columns
+        else None
+    )
     if embeddings is None:
         for col in ("prompt", response):
             if col not in table.columns:
-                raise SchemaError(f"the table lacks the text column {col!r} (or pass "
-                                  "embeddings= for a RewardModel)")
+                raise SchemaError(
+                    f"the table lacks the text column {col!r} (or pass "
+                    "embeddings= for a RewardModel)"
+                )
         scorer = as_scorer(model, encoder, batch_size=batch_size)
         out = scorer(table["prompt"].to_list(), table[response].to_list(), groups)
         return out, np.zeros_like(out), scorer.names
@@ -219,19 +255,22 @@ def context_weights(context: Any, names: list[str], output: Any = None) -> np.nd
     if output is not None:
         raise InputError("pass output= or context=, not both")
     if not isinstance(context, Context):
-        raise InputError(f"context must be a pluralign.govern.Context, got "
-                         f"{type(context).__name__}")
+        raise InputError(
+            f"context must be a pluralign.govern.Context, got {type(context).__name__}"
+        )
     c = np.zeros(len(names))
-    for name, w, up in zip(context.objective_names, context.weight_vector(), context.maximize,
-                           strict=True):
+    for name, w, up in zip(
+        context.objective_names, context.weight_vector(), context.maximize, strict=True
+    ):
         if w == 0:
             continue
         if name not in names:
-            raise InputError(f"context {context.name!r} weighs objective {name!r}, which the "
-                             f"model does not output (outputs: {names})")
+            raise InputError(
+                f"context {context.name!r} weighs objective {name!r}, which the "
+                f"model does not output (outputs: {names})"
+            )
         c[names.index(name)] = w if up else -w
     return c
 
 
-__all__ = ["Scorer", "as_scorer", "completion_text", "context_weights", "score_rows",
-           "to_text"]
+__all__ = ["Scorer", "as_scorer", "completion_text", "context_weights", "score_rows", "to_text"]

@@ -85,8 +85,16 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         # types first (a complex, a string or an array would pass or break the range checks)
-        for name in ("lr", "weight_decay", "warmup_frac", "grad_clip", "eval_frac", "centering",
-                     "ratings_weight", "encoder_lr"):
+        for name in (
+            "lr",
+            "weight_decay",
+            "warmup_frac",
+            "grad_clip",
+            "eval_frac",
+            "centering",
+            "ratings_weight",
+            "encoder_lr",
+        ):
             _v.number(getattr(self, name), f"TrainConfig.{name}")
         _v.number(self.maxmin_temperature, "TrainConfig.maxmin_temperature", none=True)
         for name in ("batch_size", "epochs", "patience"):
@@ -100,21 +108,30 @@ class TrainConfig:
         _v.option(self.amp, "TrainConfig.amp", ("none", "bf16", "fp16"))
         _v.option(self.device, "TrainConfig.device", ("auto", "cpu", "cuda"))
         _v.instance(self.progress, bool, "TrainConfig.progress")
-        checks = [("lr", self.lr > 0), ("batch_size", self.batch_size >= 1),
-                  ("epochs", self.epochs >= 1), ("steps", self.steps is None or self.steps >= 1),
-                  ("warmup_frac", 0 <= self.warmup_frac < 1), ("grad_clip", self.grad_clip > 0),
-                  ("eval_frac", 0 <= self.eval_frac < 1), ("patience", self.patience >= 1),
-                  ("centering", self.centering >= 0),
-                  ("maxmin_temperature", self.maxmin_temperature is None
-                   or self.maxmin_temperature > 0),
-                  ("amp", self.amp in ("none", "bf16", "fp16")),
-                  ("device", self.device in ("auto", "cpu", "cuda")),
-                  ("threads", self.threads is None or self.threads >= 1),
-                  ("encoder_lr", self.encoder_lr > 0),
-                  ("grad_accum", isinstance(self.grad_accum, int) and self.grad_accum >= 1),
-                  # seeds are offset per epoch: keep them well inside torch's 64-bit range
-                  ("seed", isinstance(self.seed, int) and not isinstance(self.seed, bool)
-                   and 0 <= self.seed < 2**62)]
+        checks = [
+            ("lr", self.lr > 0),
+            ("batch_size", self.batch_size >= 1),
+            ("epochs", self.epochs >= 1),
+            ("steps", self.steps is None or self.steps >= 1),
+            ("warmup_frac", 0 <= self.warmup_frac < 1),
+            ("grad_clip", self.grad_clip > 0),
+            ("eval_frac", 0 <= self.eval_frac < 1),
+            ("patience", self.patience >= 1),
+            ("centering", self.centering >= 0),
+            ("maxmin_temperature", self.maxmin_temperature is None or self.maxmin_temperature > 0),
+            ("amp", self.amp in ("none", "bf16", "fp16")),
+            ("device", self.device in ("auto", "cpu", "cuda")),
+            ("threads", self.threads is None or self.threads >= 1),
+            ("encoder_lr", self.encoder_lr > 0),
+            ("grad_accum", isinstance(self.grad_accum, int) and self.grad_accum >= 1),
+            # seeds are offset per epoch: keep them well inside torch's 64-bit range
+            (
+                "seed",
+                isinstance(self.seed, int)
+                and not isinstance(self.seed, bool)
+                and 0 <= self.seed < 2**62,
+            ),
+        ]
         for name, ok in checks:
             if not ok:
                 raise InputError(f"TrainConfig.{name}={getattr(self, name)!r} is out of range")
@@ -148,8 +165,14 @@ class _Joint(torch.nn.Module):  # type: ignore[name-defined,misc]
             out = torch.cat([out] * (wide // out.shape[1]), dim=1)  # texts as wide as pairs
         return out
 
-    def forward(self, x: Any, slot: Any = None, gate_x: Any = None, context: Any = None,
-                also_population: bool = False) -> Any:
+    def forward(
+        self,
+        x: Any,
+        slot: Any = None,
+        gate_x: Any = None,
+        context: Any = None,
+        also_population: bool = False,
+    ) -> Any:
         return self.model(self._embed(x), slot, self._embed(gate_x), context, also_population)
 
 
@@ -176,11 +199,13 @@ class RewardTrainer:
     # -------------------------------------------------------------- helpers
     @staticmethod
     def _batch(enc: Encoded, rows: np.ndarray, mat: Any, dev: Any) -> dict:
-        t = {"a": mat[torch.as_tensor(enc.a[rows])],
-             "obj": torch.as_tensor(enc.objective[rows]),
-             "slot": torch.as_tensor(enc.slot[rows]),
-             "lg": torch.as_tensor(enc.loss_group[rows]),
-             "w": torch.as_tensor(enc.weight[rows])}
+        t = {
+            "a": mat[torch.as_tensor(enc.a[rows])],
+            "obj": torch.as_tensor(enc.objective[rows]),
+            "slot": torch.as_tensor(enc.slot[rows]),
+            "lg": torch.as_tensor(enc.loss_group[rows]),
+            "w": torch.as_tensor(enc.weight[rows]),
+        }
         if enc.b is not None and enc.tie is not None:
             t["b"] = mat[torch.as_tensor(enc.b[rows])]
             t["tie"] = torch.as_tensor(enc.tie[rows])
@@ -204,11 +229,12 @@ class RewardTrainer:
         cfg = self.model.config
         pop = self._with_population()
         res = net(x, slot if cfg.n_slots > 1 else None, px, ctx, pop)
-        own, popr = (res if pop else (res, None))
+        own, popr = res if pop else (res, None)
 
         def pick(mv: Any) -> Any:
             mean, logvar = mv
             return _select(mean.float(), None if logvar is None else logvar.float(), obj)
+
         return pick(own), (pick(popr) if popr is not None else None)
 
     def _pair_rows(self, m: Any, v: Any, n: int, t: dict) -> Any:
@@ -239,8 +265,9 @@ class RewardTrainer:
             extra = L.centering_loss(m[:n], m[n:], self.config.centering)
         if popr is not None:
             pm, pv = popr
-            extra = extra + (self._pair_rows(pm, pv, n, t) * self._grouped(t)).sum() / \
-                t["w"].sum().clamp_min(1e-12)
+            extra = extra + (self._pair_rows(pm, pv, n, t) * self._grouped(t)).sum() / t[
+                "w"
+            ].sum().clamp_min(1e-12)
         return rows, extra
 
     def _aggregate(self, rows: Any, t: dict) -> Any:
@@ -260,8 +287,7 @@ class RewardTrainer:
         return L.egalitarian_loss(torch.stack(per), tc)
 
     def _ratings_loss(self, net: Any, t: dict) -> Any:
-        (m, v), popr = self._run_net(net, t["a"], t["slot"], t.get("px"), t.get("ctx"),
-                                     t["obj"])
+        (m, v), popr = self._run_net(net, t["a"], t["slot"], t.get("px"), t.get("ctx"), t["obj"])
         loss = self._rating_rows(m, v, t, None)
         if popr is not None:
             pm, pv = popr
@@ -307,38 +333,49 @@ class RewardTrainer:
         finally:
             torch.set_num_threads(before)
 
-    def _fit(self, comparisons: Any, embeddings: Any, ratings: Any, eval_comparisons: Any,
-             encoder: Any) -> RewardTrainer:
+    def _fit(
+        self, comparisons: Any, embeddings: Any, ratings: Any, eval_comparisons: Any, encoder: Any
+    ) -> RewardTrainer:
         cfg, mcfg = self.config, self.model.config
         rank, world = _dist()
         if cfg.batch_size % world:
-            raise InputError(f"TrainConfig.batch_size={cfg.batch_size} is the global batch and "
-                             f"must be a multiple of the {world} DDP processes")
+            raise InputError(
+                f"TrainConfig.batch_size={cfg.batch_size} is the global batch and "
+                f"must be a multiple of the {world} DDP processes"
+            )
         tuned = encoder if getattr(encoder, "frozen", True) is False else None
         items: list[Any] = []
         if tuned is not None:
             from pluralign.reward.encoders import texts_by_id
 
-            ids, items = texts_by_id(comparisons, ratings, eval_comparisons,
-                                     prompt_aware=getattr(tuned, "prompt_aware", True),
-                                     prompts=mcfg.reads_prompt)
+            ids, items = texts_by_id(
+                comparisons,
+                ratings,
+                eval_comparisons,
+                prompt_aware=getattr(tuned, "prompt_aware", True),
+                prompts=mcfg.reads_prompt,
+            )
             width = tuned.pair_dim if any(isinstance(t, tuple) for t in items) else tuned.dim
             if width != mcfg.input_dim:
-                raise InputError(f"encoder width {width} != ModelConfig.input_dim "
-                                 f"{mcfg.input_dim} (a (prompt, response) pair is "
-                                 "encoder.pair_dim wide, a text encoder.dim)")
-            table = EmbeddingTable({k: i for i, k in enumerate(ids)},
-                                   np.zeros((len(ids), 0), np.float32))
+                raise InputError(
+                    f"encoder width {width} != ModelConfig.input_dim "
+                    f"{mcfg.input_dim} (a (prompt, response) pair is "
+                    "encoder.pair_dim wide, a text encoder.dim)"
+                )
+            table = EmbeddingTable(
+                {k: i for i, k in enumerate(ids)}, np.zeros((len(ids), 0), np.float32)
+            )
         else:
             if embeddings is None:
                 if encoder is None:
-                    raise InputError("pass embeddings (id -> vector) or an encoder with text "
-                                     "columns")
+                    raise InputError(
+                        "pass embeddings (id -> vector) or an encoder with text columns"
+                    )
                 from pluralign.reward.encoders import embeddings_from_texts
 
-                embeddings = embeddings_from_texts(encoder, comparisons, ratings,
-                                                   eval_comparisons,
-                                                   prompts=mcfg.reads_prompt)
+                embeddings = embeddings_from_texts(
+                    encoder, comparisons, ratings, eval_comparisons, prompts=mcfg.reads_prompt
+                )
             table = embedding_table(embeddings, mcfg.input_dim)
         if not getattr(self.model, "trained", True):
             self.model.reset_parameters(cfg.seed)  # the seed alone fixes the initial weights
@@ -369,7 +406,8 @@ class RewardTrainer:
         net: Any = plain
         if ddp:
             net = torch.nn.parallel.DistributedDataParallel(
-                plain, device_ids=[dev.index] if dev.type == "cuda" else None)
+                plain, device_ids=[dev.index] if dev.type == "cuda" else None
+            )
 
         train = ev = None
         if comparisons is not None:
@@ -394,13 +432,18 @@ class RewardTrainer:
 
         groups_: list[dict] = [{"params": list(self.model.parameters())}]
         if tuned is not None:
-            groups_.append({"params": [p for p in tuned.parameters() if p.requires_grad],
-                            "lr": cfg.encoder_lr})
+            groups_.append(
+                {"params": [p for p in tuned.parameters() if p.requires_grad], "lr": cfg.encoder_lr}
+            )
         params = [p for g in groups_ for p in g["params"]]
         use_amp = dev.type == "cuda" and cfg.amp != "none"
         try:  # fused AdamW: the same update in one kernel per step (5% of a MiniLM step on CPU)
-            opt = torch.optim.AdamW(groups_, lr=cfg.lr, weight_decay=cfg.weight_decay,
-                                    fused=not use_amp and dev.type in ("cpu", "cuda"))
+            opt = torch.optim.AdamW(
+                groups_,
+                lr=cfg.lr,
+                weight_decay=cfg.weight_decay,
+                fused=not use_amp and dev.type in ("cpu", "cuda"),
+            )
         except (RuntimeError, TypeError):  # a torch or device without the fused kernel
             opt = torch.optim.AdamW(groups_, lr=cfg.lr, weight_decay=cfg.weight_decay)
         warm = int(cfg.warmup_frac * total)
@@ -440,16 +483,18 @@ class RewardTrainer:
         self.model.train()
         while step < total and not stop:
             perm = order(main.n, cfg.seed + epoch)
-            micro = [perm[s:s + per_rank_batch] for s in range(0, len(perm), per_rank_batch)]
+            micro = [perm[s : s + per_rank_batch] for s in range(0, len(perm), per_rank_batch)]
             for g0 in range(0, len(micro), cfg.grad_accum):
-                group = [r for r in micro[g0:g0 + cfg.grad_accum] if len(r)]
+                group = [r for r in micro[g0 : g0 + cfg.grad_accum] if len(r)]
                 if not group:
                     break
                 opt.zero_grad(set_to_none=True)
                 for i, rows in enumerate(group):
                     sync = i == len(group) - 1 or not ddp
-                    with (contextlib.nullcontext() if sync else net.no_sync()), \
-                            torch.autocast(dev.type, dtype=amp_dtype, enabled=use_amp):
+                    with (
+                        contextlib.nullcontext() if sync else net.no_sync(),
+                        torch.autocast(dev.type, dtype=amp_dtype, enabled=use_amp),
+                    ):
                         if train is not None:
                             t = self._batch(train, rows, mat, dev)
                             row_loss, extra = self._row_losses(net, t)
@@ -459,10 +504,11 @@ class RewardTrainer:
                                     rat_pass += 1
                                     rat_perm = order(rat.n, cfg.seed + 1_000_003 + rat_pass)
                                     rat_pos = 0
-                                rr = rat_perm[rat_pos:rat_pos + per_rank_batch]
+                                rr = rat_perm[rat_pos : rat_pos + per_rank_batch]
                                 rat_pos += per_rank_batch
                                 loss = loss + cfg.ratings_weight * self._ratings_loss(
-                                    net, self._batch(rat, rr, mat, dev))
+                                    net, self._batch(rat, rr, mat, dev)
+                                )
                         else:
                             assert rat is not None
                             loss = self._ratings_loss(net, self._batch(rat, rows, mat, dev))
@@ -482,11 +528,13 @@ class RewardTrainer:
                         rec.update(self._eval_loss(val, mat, dev))
                         if rec["eval_loss"] < best - 1e-6:
                             best, bad = rec["eval_loss"], 0
-                            best_state = {k: v.detach().clone()
-                                          for k, v in self.model.state_dict().items()}
+                            best_state = {
+                                k: v.detach().clone() for k, v in self.model.state_dict().items()
+                            }
                             if tuned is not None:
-                                best_enc = {k: v.detach().clone()
-                                            for k, v in tuned.state_dict().items()}
+                                best_enc = {
+                                    k: v.detach().clone() for k, v in tuned.state_dict().items()
+                                }
                         else:
                             bad += 1
                             if bad >= cfg.patience:
@@ -503,8 +551,9 @@ class RewardTrainer:
                 tuned.load_state_dict(best_enc)
         if best_state is not None:
             self.model.load_state_dict(best_state)
-            self.best_eval = min((h for h in self.history if "eval_loss" in h),
-                                 key=lambda h: h["eval_loss"])
+            self.best_eval = min(
+                (h for h in self.history if "eval_loss" in h), key=lambda h: h["eval_loss"]
+            )
         self.model.trained = True
         self.model.eval()
         return self
@@ -516,8 +565,9 @@ class RewardTrainer:
         if _dist()[0] != 0:
             return out
         self.model.save(out)
-        (out / "train.json").write_text(json.dumps({"train": config_dict(self.config),
-                                                    "history": self.history}, indent=2))
+        (out / "train.json").write_text(
+            json.dumps({"train": config_dict(self.config), "history": self.history}, indent=2)
+        )
         return out
 
     @classmethod
@@ -525,11 +575,17 @@ class RewardTrainer:
         """A trainer with the model and TrainConfig written by :meth:`save`."""
         p = _v.path(path, "path")
         model = RewardModel.load(p)
-        meta = _v.json_file(p / "train.json", "RewardTrainer.load") \
-            if (p / "train.json").is_file() else {"train": {}, "history": []}
-        if not (isinstance(meta, dict) and isinstance(meta.get("train"), dict)
-                and set(meta["train"]) <= set(TrainConfig.__dataclass_fields__)
-                and isinstance(meta.get("history", []), list)):
+        meta = (
+            _v.json_file(p / "train.json", "RewardTrainer.load")
+            if (p / "train.json").is_file()
+            else {"train": {}, "history": []}
+        )
+        if not (
+            isinstance(meta, dict)
+            and isinstance(meta.get("train"), dict)
+            and set(meta["train"]) <= set(TrainConfig.__dataclass_fields__)
+            and isinstance(meta.get("history", []), list)
+        ):
             raise InputError(f"{p / 'train.json'} does not hold a pluralign TrainConfig")
         trainer = cls(model, TrainConfig(**meta["train"]))
         trainer.history = list(meta["history"])

@@ -33,8 +33,10 @@ def _plan(names: list[str], context: Any, output: str | None) -> tuple[np.ndarra
     if context is None:
         if output is None:
             if len(names) != 1:
-                raise InputError(f"output: the model has outputs {names}; name one, or pass "
-                                 "context= to scalarize them")
+                raise InputError(
+                    f"output: the model has outputs {names}; name one, or pass "
+                    "context= to scalarize them"
+                )
             output = names[0]
         if output not in names:
             raise InputError(f"output {output!r} is not one of the model's outputs {names}")
@@ -44,16 +46,25 @@ def _plan(names: list[str], context: Any, output: str | None) -> tuple[np.ndarra
     tiers = []
     for t in context.tiers:
         if t.objective not in names:
-            raise InputError(f"context {context.name!r} has a tier on {t.objective!r}, which "
-                             f"the model does not output (outputs: {names})")
-        tiers.append({"j": names.index(t.objective), "up": context.objective(t.objective).maximize,
-                      "threshold": t.threshold, "tolerance": t.tolerance,
-                      "relative": t.relative})
+            raise InputError(
+                f"context {context.name!r} has a tier on {t.objective!r}, which "
+                f"the model does not output (outputs: {names})"
+            )
+        tiers.append(
+            {
+                "j": names.index(t.objective),
+                "up": context.objective(t.objective).maximize,
+                "threshold": t.threshold,
+                "tolerance": t.tolerance,
+                "relative": t.relative,
+            }
+        )
     return c, tiers
 
 
-def tier_penalties(values: np.ndarray, keys: list[Any], tiers: list[dict], penalty: float,
-                   tier_scale: float) -> np.ndarray:
+def tier_penalties(
+    values: np.ndarray, keys: list[Any], tiers: list[dict], penalty: float, tier_scale: float
+) -> np.ndarray:
     """Penalty per row of ``values`` (rows x outputs) for the constraint tiers (module
     docstring); ``keys`` groups the rows that compete (one prompt's completions)."""
     n = values.shape[0]
@@ -106,20 +117,30 @@ def trl_reward(
         raise InputError(f"name must be a non-empty string, got {name!r}")
     scorer = as_scorer(model, encoder, batch_size=batch_size)
     c, tiers = _plan(scorer.names, context, output)
-    fname = name or "pluralign_" + (context.name if context is not None
-                                    else (output or scorer.names[0]))
+    fname = name or "pluralign_" + (
+        context.name if context is not None else (output or scorer.names[0])
+    )
 
     def reward(prompts: list[Any], completions: list[Any], **kwargs: Any) -> list[float]:
         if len(prompts) != len(completions):
             raise InputError(f"prompts has {len(prompts)} rows, completions {len(completions)}")
-        pairs = [completion_text(p, r, f"row {i}")
-                 for i, (p, r) in enumerate(zip(prompts, completions, strict=True))]
+        pairs = [
+            completion_text(p, r, f"row {i}")
+            for i, (p, r) in enumerate(zip(prompts, completions, strict=True))
+        ]
         vec = scorer([p for p, _ in pairs], [r for _, r in pairs])
-        pen = (tier_penalties(vec, [p for p, _ in pairs], tiers, penalty, tier_scale)
-               if tiers else np.zeros(len(pairs)))
+        pen = (
+            tier_penalties(vec, [p for p, _ in pairs], tiers, penalty, tier_scale)
+            if tiers
+            else np.zeros(len(pairs))
+        )
         total = vec @ c - pen
         reward.last = {  # type: ignore[attr-defined]
-            "vectors": vec, "names": scorer.names, "penalty": pen, "reward": total}
+            "vectors": vec,
+            "names": scorer.names,
+            "penalty": pen,
+            "reward": total,
+        }
         log_metric, log_extra = kwargs.get("log_metric"), kwargs.get("log_extra")
         for j, nm in enumerate(scorer.names):
             if callable(log_metric):

@@ -106,9 +106,7 @@ class _State(abc.ABC):
 
     def _check_other(self, other: Any) -> Self:
         if type(other) is not type(self):
-            raise InputError(
-                f"cannot merge a {type(self).__name__} with a {type(other).__name__}"
-            )
+            raise InputError(f"cannot merge a {type(self).__name__} with a {type(other).__name__}")
         if other._config != self._config:
             raise InputError(
                 f"cannot merge {type(self).__name__}s with different settings: "
@@ -149,20 +147,21 @@ def state_from_bytes(data: bytes) -> Any:
     data = bytes(data)
     if not data.startswith(_MAGIC):
         raise InputError("these bytes are not a serialized pluralign.scale state")
-    n = int.from_bytes(data[len(_MAGIC):len(_MAGIC) + 4], "little")
+    n = int.from_bytes(data[len(_MAGIC) : len(_MAGIC) + 4], "little")
     start = len(_MAGIC) + 4
     try:  # truncated or corrupted bytes fail in pickle / Arrow IPC with their own errors
-        name, config = pickle.loads(data[start:start + n])
+        name, config = pickle.loads(data[start : start + n])
         cls = _REGISTRY.get(name) if isinstance(name, str) else None
         if cls is None:
             raise InputError(f"unknown state class {name!r} in serialized bytes")
         st = cls(**_init_kwargs(config))
-        st._load(data[start + n:])
+        st._load(data[start + n :])
     except InputError:
         raise
     except Exception as e:  # noqa: BLE001 - any decoding failure means damaged bytes
-        raise InputError(f"these bytes are a damaged pluralign.scale state ({type(e).__name__}: "
-                         f"{str(e)[:120]})") from None
+        raise InputError(
+            f"these bytes are a damaged pluralign.scale state ({type(e).__name__}: {str(e)[:120]})"
+        ) from None
     return st
 
 
@@ -170,8 +169,10 @@ def fold(batches: Iterable[Any], state: S) -> S:
     """Absorb every batch into ``state`` (in order) and return it."""
     _v.instance(state, _State, "state")
     if isinstance(batches, (str, bytes, pl.DataFrame)) or not isinstance(batches, Iterable):
-        raise InputError(f"batches must be an iterable of batches (a list of frames), got "
-                         f"{type(batches).__name__}")
+        raise InputError(
+            f"batches must be an iterable of batches (a list of frames), got "
+            f"{type(batches).__name__}"
+        )
     for b in batches:
         state.update(b)  # type: ignore[attr-defined]
     return state
@@ -181,8 +182,9 @@ def merge_all(states: Sequence[S] | Iterable[S]) -> S:
     """Merge states pairwise as a balanced tree (depth log2(n)); the result equals any other
     merge order because ``merge`` is associative and commutative."""
     if isinstance(states, (str, bytes, _State)) or not isinstance(states, Iterable):
-        raise InputError(f"states must be a list of pluralign.scale states, got "
-                         f"{type(states).__name__}")
+        raise InputError(
+            f"states must be a list of pluralign.scale states, got {type(states).__name__}"
+        )
     level = list(states)
     for s in level:
         _v.instance(s, _State, "states[i]")
@@ -234,8 +236,14 @@ class TallyState(_State):
     ) -> None:
         by = _v.renamed("TallyState", "groups", groups, "by", by)
         _settings(chosen=chosen, rejected=rejected, tie=tie, weight=weight, threads=threads)
-        self._config = {"by": _cols(by), "chosen": chosen, "rejected": rejected, "tie": tie,
-                        "weight": weight, "threads": threads}
+        self._config = {
+            "by": _cols(by),
+            "chosen": chosen,
+            "rejected": rejected,
+            "tie": tie,
+            "weight": weight,
+            "threads": threads,
+        }
         self._tally: Any = None
         self.n_rows = 0
 
@@ -247,8 +255,15 @@ class TallyState(_State):
         if df.height == 0:
             return self
         c = self._config
-        t = tally(df, c["by"], chosen=c["chosen"], rejected=c["rejected"], tie=c["tie"],
-                  weight=c["weight"], threads=c["threads"])
+        t = tally(
+            df,
+            c["by"],
+            chosen=c["chosen"],
+            rejected=c["rejected"],
+            tie=c["tie"],
+            weight=c["weight"],
+            threads=c["threads"],
+        )
         self._tally = t if self._tally is None else self._tally.merge(t)
         self.n_rows += df.height
         return self
@@ -259,7 +274,9 @@ class TallyState(_State):
         out = self.empty()
         out.n_rows = self.n_rows + other.n_rows
         parts = [t for t in (self._tally, other._tally) if t is not None]
-        out._tally = None if not parts else (parts[0] if len(parts) == 1 else parts[0].merge(parts[1]))
+        out._tally = (
+            None if not parts else (parts[0] if len(parts) == 1 else parts[0].merge(parts[1]))
+        )
         return out
 
     @property
@@ -274,8 +291,9 @@ class TallyState(_State):
         return self._tally.finalize()
 
     def _payload(self) -> bytes:
-        return self.n_rows.to_bytes(8, "little") + (b"" if self._tally is None
-                                                    else self._tally.to_bytes())
+        return self.n_rows.to_bytes(8, "little") + (
+            b"" if self._tally is None else self._tally.to_bytes()
+        )
 
     def _load(self, payload: bytes) -> None:
         from ..prefs.tally import Tally
@@ -312,10 +330,17 @@ class BradleyTerryState(_State):
     ) -> None:
         by = _v.renamed("BradleyTerryState", "groups", groups, "by", by)
         _settings(chosen=chosen, rejected=rejected, tie=tie, weight=weight, threads=threads)
-        self._config = {"by": _cols(by), "chosen": chosen, "rejected": rejected, "tie": tie,
-                        "weight": weight, "threads": threads}
-        self._inner = TallyState(by, chosen=chosen, rejected=rejected, tie=tie, weight=weight,
-                                 threads=threads)
+        self._config = {
+            "by": _cols(by),
+            "chosen": chosen,
+            "rejected": rejected,
+            "tie": tie,
+            "weight": weight,
+            "threads": threads,
+        }
+        self._inner = TallyState(
+            by, chosen=chosen, rejected=rejected, tie=tie, weight=weight, threads=threads
+        )
         self.n_zero_weight = 0
 
     def update(self, batch: Any) -> BradleyTerryState:
@@ -353,14 +378,26 @@ class BradleyTerryState(_State):
         a, b = pl.col("item_a"), pl.col("item_b")
         parts = [
             t.filter(pl.col("wins_a") > 0).select(
-                *by, a.alias("chosen_id"), b.alias("rejected_id"), pl.lit(False).alias("tie"),
-                pl.col("weight_a").alias("weight")),
+                *by,
+                a.alias("chosen_id"),
+                b.alias("rejected_id"),
+                pl.lit(False).alias("tie"),
+                pl.col("weight_a").alias("weight"),
+            ),
             t.filter(pl.col("wins_b") > 0).select(
-                *by, b.alias("chosen_id"), a.alias("rejected_id"), pl.lit(False).alias("tie"),
-                pl.col("weight_b").alias("weight")),
+                *by,
+                b.alias("chosen_id"),
+                a.alias("rejected_id"),
+                pl.lit(False).alias("tie"),
+                pl.col("weight_b").alias("weight"),
+            ),
             t.filter(pl.col("ties") > 0).select(
-                *by, a.alias("chosen_id"), b.alias("rejected_id"), pl.lit(True).alias("tie"),
-                pl.col("weight_ties").alias("weight")),
+                *by,
+                a.alias("chosen_id"),
+                b.alias("rejected_id"),
+                pl.lit(True).alias("tie"),
+                pl.col("weight_ties").alias("weight"),
+            ),
         ]
         return pl.concat(parts, how="vertical").sort([*by, "chosen_id", "rejected_id", "tie"])
 
@@ -380,21 +417,36 @@ class BradleyTerryState(_State):
             if k in kwargs:
                 raise InputError(f"'{k}' is set when the state is built, not in finalize()")
         by = self._config["by"]
-        fit = bradley_terry(self.comparisons(), by or None, chosen="chosen_id",
-                            rejected="rejected_id", tie="tie", weight="weight",
-                            threads=self._config["threads"], **kwargs)
+        fit = bradley_terry(
+            self.comparisons(),
+            by or None,
+            chosen="chosen_id",
+            rejected="rejected_id",
+            tie="tie",
+            weight="weight",
+            threads=self._config["threads"],
+            **kwargs,
+        )
         t = self.counts()
         n_col = "n" if kwargs.get("ties", "half") == "half" else None
         cnt = t.with_columns((pl.col("wins_a") + pl.col("wins_b")).alias("_nw"))
         val = pl.col(n_col) if n_col else pl.col("_nw")
-        per_item = pl.concat([
-            cnt.select(*by, pl.col("item_a").alias("item"), val.alias("_c")),
-            cnt.select(*by, pl.col("item_b").alias("item"), val.alias("_c")),
-        ]).group_by([*by, "item"]).agg(pl.col("_c").sum())
-        fit = fit.drop("n_comparisons").join(per_item, on=[*by, "item"], how="left",
-                                             nulls_equal=True)
-        return fit.with_columns(pl.col("_c").fill_null(0).cast(pl.Int64).alias("n_comparisons")
-                                ).drop("_c")
+        per_item = (
+            pl.concat(
+                [
+                    cnt.select(*by, pl.col("item_a").alias("item"), val.alias("_c")),
+                    cnt.select(*by, pl.col("item_b").alias("item"), val.alias("_c")),
+                ]
+            )
+            .group_by([*by, "item"])
+            .agg(pl.col("_c").sum())
+        )
+        fit = fit.drop("n_comparisons").join(
+            per_item, on=[*by, "item"], how="left", nulls_equal=True
+        )
+        return fit.with_columns(
+            pl.col("_c").fill_null(0).cast(pl.Int64).alias("n_comparisons")
+        ).drop("_c")
 
     def _payload(self) -> bytes:
         return self.n_zero_weight.to_bytes(8, "little") + self._inner._payload()
@@ -430,13 +482,19 @@ class ProfileState(_State):
         threads: int | None = None,
     ) -> None:
         _v.option(kind, "kind", ("rankings", "comparisons"))
-        _settings(ranking=ranking, chosen=chosen, rejected=rejected, weight=weight,
-                  threads=threads)
+        _settings(ranking=ranking, chosen=chosen, rejected=rejected, weight=weight, threads=threads)
         cands = list(_v.id_array(candidates, "candidates").tolist())
         if not cands:
             raise InputError("candidates is empty: a profile needs at least one candidate")
-        self._config = {"candidates": cands, "kind": kind, "ranking": ranking, "chosen": chosen,
-                        "rejected": rejected, "weight": weight, "threads": threads}
+        self._config = {
+            "candidates": cands,
+            "kind": kind,
+            "ranking": ranking,
+            "chosen": chosen,
+            "rejected": rejected,
+            "weight": weight,
+            "threads": threads,
+        }
         self._profile: Any = None
 
     def update(self, batch: Any) -> ProfileState:
@@ -448,11 +506,21 @@ class ProfileState(_State):
             return self
         c = self._config
         if c["kind"] == "rankings":
-            p = Profile.from_rankings(df, candidates=c["candidates"], ranking=c["ranking"],
-                                      weight=c["weight"], threads=c["threads"])
+            p = Profile.from_rankings(
+                df,
+                candidates=c["candidates"],
+                ranking=c["ranking"],
+                weight=c["weight"],
+                threads=c["threads"],
+            )
         else:
-            p = Profile.from_comparisons(df, candidates=c["candidates"], chosen=c["chosen"],
-                                         rejected=c["rejected"], weight=c["weight"])
+            p = Profile.from_comparisons(
+                df,
+                candidates=c["candidates"],
+                chosen=c["chosen"],
+                rejected=c["rejected"],
+                weight=c["weight"],
+            )
         self._profile = p if self._profile is None else self._profile.merge(p)
         return self
 
@@ -461,8 +529,9 @@ class ProfileState(_State):
         self._check_other(other)
         out = self.empty()
         parts = [p for p in (self._profile, other._profile) if p is not None]
-        out._profile = None if not parts else (parts[0] if len(parts) == 1
-                                               else parts[0].merge(parts[1]))
+        out._profile = (
+            None if not parts else (parts[0] if len(parts) == 1 else parts[0].merge(parts[1]))
+        )
         return out
 
     def finalize(self) -> Any:
@@ -513,8 +582,12 @@ class VoteMatrixState(_State):
         timestamp: str | None = None,
     ) -> None:
         _settings(statement=statement, participant=participant, vote=vote, timestamp=timestamp)
-        self._config = {"statement": statement, "participant": participant, "vote": vote,
-                        "timestamp": timestamp}
+        self._config = {
+            "statement": statement,
+            "participant": participant,
+            "vote": vote,
+            "timestamp": timestamp,
+        }
         self._state: pl.DataFrame | None = None
 
     def _keys(self) -> list[str]:
@@ -524,8 +597,7 @@ class VoteMatrixState(_State):
         aggs = [pl.col("n_agree").sum(), pl.col("n_disagree").sum(), pl.col("n_pass").sum()]
         if self._config["timestamp"] is not None:
             order = pl.struct("last_timestamp", "last_vote")
-            aggs += [pl.col("last_timestamp").max(),
-                     pl.col("last_vote").sort_by(order).last()]
+            aggs += [pl.col("last_timestamp").max(), pl.col("last_vote").sort_by(order).last()]
         return df.group_by(self._keys()).agg(aggs)
 
     def update(self, batch: Any) -> VoteMatrixState:
@@ -545,19 +617,24 @@ class VoteMatrixState(_State):
         _v.key_columns(df, cols[:2], "votes")
         v = df[c["vote"]]
         if not v.dtype.is_numeric():
-            raise SchemaError(f"votes: column '{c['vote']}' has type {v.dtype}; it must hold "
-                              "-1, 0 or 1")
+            raise SchemaError(
+                f"votes: column '{c['vote']}' has type {v.dtype}; it must hold -1, 0 or 1"
+            )
         bad = ~v.cast(pl.Float64).is_in([-1.0, 0.0, 1.0])  # 0.5 and NaN are not votes
         if bad.any():
             row = int(bad.arg_max() or 0)
-            raise InputError(f"votes: column '{c['vote']}' is {v[row]!r} at row {row}; votes "
-                             "must be -1 (disagree), 0 (pass) or 1 (agree)")
+            raise InputError(
+                f"votes: column '{c['vote']}' is {v[row]!r} at row {row}; votes "
+                "must be -1 (disagree), 0 (pass) or 1 (agree)"
+            )
         vv = pl.col(c["vote"]).cast(pl.Int8)
-        sel = [pl.col(c["statement"]).alias("statement_id"),
-               pl.col(c["participant"]).alias("participant_id"),
-               (vv == 1).cast(pl.Int64).alias("n_agree"),
-               (vv == -1).cast(pl.Int64).alias("n_disagree"),
-               (vv == 0).cast(pl.Int64).alias("n_pass")]
+        sel = [
+            pl.col(c["statement"]).alias("statement_id"),
+            pl.col(c["participant"]).alias("participant_id"),
+            (vv == 1).cast(pl.Int64).alias("n_agree"),
+            (vv == -1).cast(pl.Int64).alias("n_disagree"),
+            (vv == 0).cast(pl.Int64).alias("n_pass"),
+        ]
         if c["timestamp"] is not None:
             sel += [pl.col(c["timestamp"]).alias("last_timestamp"), vv.alias("last_vote")]
         part = self._agg(df.select(sel))
@@ -576,8 +653,11 @@ class VoteMatrixState(_State):
         self._check_other(other)
         out = self.empty()
         parts = [s for s in (self._state, other._state) if s is not None]
-        out._state = None if not parts else (parts[0] if len(parts) == 1
-                                             else self._merge_frames(parts[0], parts[1]))
+        out._state = (
+            None
+            if not parts
+            else (parts[0] if len(parts) == 1 else self._merge_frames(parts[0], parts[1]))
+        )
         return out
 
     def finalize(self) -> pl.DataFrame:
@@ -585,15 +665,17 @@ class VoteMatrixState(_State):
         if self._state is None:
             raise InputError("VoteMatrixState saw no rows; update it with at least one batch")
         return self._state.sort(self._keys()).with_columns(
-            (pl.col("n_agree") + pl.col("n_disagree") + pl.col("n_pass")).alias("n_votes"))
+            (pl.col("n_agree") + pl.col("n_disagree") + pl.col("n_pass")).alias("n_votes")
+        )
 
     def votes(self) -> pl.DataFrame:
         """One vote per (statement, participant): the latest one when a timestamp was named.
         Without a timestamp a pair voted on more than once is an :class:`InputError`."""
         t = self.finalize()
         if self._config["timestamp"] is not None:
-            return t.select("statement_id", "participant_id",
-                            pl.col("last_vote").cast(pl.Int64).alias("vote"))
+            return t.select(
+                "statement_id", "participant_id", pl.col("last_vote").cast(pl.Int64).alias("vote")
+            )
         dup = t.filter(pl.col("n_votes") > 1)
         if dup.height:
             r = dup.row(0, named=True)
@@ -602,17 +684,24 @@ class VoteMatrixState(_State):
                 f"statement {r['statement_id']!r} by participant {r['participant_id']!r}; build "
                 "the state with timestamp=<column> so the latest vote counts"
             )
-        return t.select("statement_id", "participant_id",
-                        (pl.col("n_agree") - pl.col("n_disagree")).alias("vote"))
+        return t.select(
+            "statement_id",
+            "participant_id",
+            (pl.col("n_agree") - pl.col("n_disagree")).alias("vote"),
+        )
 
     def statement_totals(self) -> pl.DataFrame:
         """Per statement: counts of agree / disagree / pass over the latest votes."""
         v = self.votes()
-        return v.group_by("statement_id").agg(
-            (pl.col("vote") == 1).sum().cast(pl.Int64).alias("agree"),
-            (pl.col("vote") == -1).sum().cast(pl.Int64).alias("disagree"),
-            (pl.col("vote") == 0).sum().cast(pl.Int64).alias("pass"),
-        ).sort("statement_id")
+        return (
+            v.group_by("statement_id")
+            .agg(
+                (pl.col("vote") == 1).sum().cast(pl.Int64).alias("agree"),
+                (pl.col("vote") == -1).sum().cast(pl.Int64).alias("disagree"),
+                (pl.col("vote") == 0).sum().cast(pl.Int64).alias("pass"),
+            )
+            .sort("statement_id")
+        )
 
     def _payload(self) -> bytes:
         return _ipc(self._state)
@@ -630,7 +719,7 @@ def group_codes(df: pl.DataFrame, by: Sequence[str]) -> np.ndarray:
     by = _v.column_names(by, "by")
     if not by:
         raise InputError("by is empty: name at least one group column")
-    _require(df, by, "group_codes")
+    _v.require_columns(df, by, "group_codes")
     for c in by:
         if df[c].null_count():
             row = int(df[c].is_null().arg_max() or 0)
@@ -667,14 +756,23 @@ class ParetoFrontState(_State):
         _settings(threads=threads)
         if isinstance(maximize, (bool, np.bool_)):
             mx: bool | list[bool] = bool(maximize)
-        elif isinstance(maximize, (list, tuple)) and len(maximize) == len(objs) and all(
-                isinstance(m, (bool, np.bool_)) for m in maximize):
+        elif (
+            isinstance(maximize, (list, tuple))
+            and len(maximize) == len(objs)
+            and all(isinstance(m, (bool, np.bool_)) for m in maximize)
+        ):
             mx = [bool(m) for m in maximize]
         else:
-            raise InputError(f"maximize must be a bool or one bool per objective ({len(objs)}), "
-                             f"got {maximize!r}")
-        self._config = {"objectives": objs, "by": _cols(by), "keep": list(keep),
-                        "maximize": mx, "threads": threads}
+            raise InputError(
+                f"maximize must be a bool or one bool per objective ({len(objs)}), got {maximize!r}"
+            )
+        self._config = {
+            "objectives": objs,
+            "by": _cols(by),
+            "keep": list(keep),
+            "maximize": mx,
+            "threads": threads,
+        }
         self._state: pl.DataFrame | None = None
 
     def _front(self, df: pl.DataFrame) -> pl.DataFrame:
@@ -684,8 +782,13 @@ class ParetoFrontState(_State):
         if df.height == 0:
             return df
         groups = group_codes(df, c["by"]) if c["by"] else None
-        mask = front(df, objectives=c["objectives"], maximize=c["maximize"], groups=groups,
-                     threads=c["threads"])
+        mask = front(
+            df,
+            objectives=c["objectives"],
+            maximize=c["maximize"],
+            groups=groups,
+            threads=c["threads"],
+        )
         return df.filter(pl.Series(mask))
 
     def update(self, batch: Any) -> ParetoFrontState:
@@ -712,8 +815,11 @@ class ParetoFrontState(_State):
         self._check_other(other)
         out = self.empty()
         parts = [s for s in (self._state, other._state) if s is not None]
-        out._state = None if not parts else (parts[0] if len(parts) == 1
-                                             else self._front(self._concat(*parts)))
+        out._state = (
+            None
+            if not parts
+            else (parts[0] if len(parts) == 1 else self._front(self._concat(*parts)))
+        )
         return out
 
     def finalize(self) -> pl.DataFrame:

@@ -89,16 +89,25 @@ def aggregate(
         kw["num_cpus"] = num_cpus
     if concurrency is not None:
         kw["concurrency"] = concurrency
-    parts = ds.map_batches(_partial, batch_format="pyarrow", batch_size=None,
-                           fn_kwargs={"proto": proto}, zero_copy_batch=True, **kw)
+    parts = ds.map_batches(
+        _partial,
+        batch_format="pyarrow",
+        batch_size=None,
+        fn_kwargs={"proto": proto},
+        zero_copy_batch=True,
+        **kw,
+    )
     out = state.empty()  # type: ignore[attr-defined]
     if merge == "driver":
         for b in parts.iter_batches(batch_format="pyarrow", batch_size=None):
             for blob in b.column("state").to_pylist():
                 out = out.merge(state_from_bytes(blob))
         return out  # type: ignore[no-any-return]
-    blobs = [blob for b in parts.iter_batches(batch_format="pyarrow", batch_size=None)
-             for blob in b.column("state").to_pylist()]
+    blobs = [
+        blob
+        for b in parts.iter_batches(batch_format="pyarrow", batch_size=None)
+        for blob in b.column("state").to_pylist()
+    ]
     if not blobs:
         return out  # type: ignore[no-any-return]
     merge_task = ray.remote(_merge_bytes)
@@ -111,8 +120,9 @@ def aggregate(
     return out.merge(state_from_bytes(ray.get(level[0])))  # type: ignore[no-any-return]
 
 
-def _ranks_group(batch: Any, objectives: list[str], maximize: Any, column: str,
-                 first_only: bool) -> Any:
+def _ranks_group(
+    batch: Any, objectives: list[str], maximize: Any, column: str, first_only: bool
+) -> Any:
     import pyarrow as pa
 
     from ..pareto import front, ranks
@@ -151,8 +161,9 @@ def pareto_ranks(
         raise InputError("objectives is empty: name at least one score column")
     keys = [] if by is None else [by] if isinstance(by, str) else list(by)
     if not keys:
-        raise InputError("groups is empty: pareto_ranks ranks inside groups (e.g. "
-                         "groups='prompt_id')")
+        raise InputError(
+            "groups is empty: pareto_ranks ranks inside groups (e.g. groups='prompt_id')"
+        )
     missing = [c for c in keys + objs if c not in ds.columns()]
     if missing:
         from ..errors import SchemaError
@@ -162,8 +173,8 @@ def pareto_ranks(
         raise InputError(f"column '{column}' already exists; pass column=<another name>")
     mx = maximize if isinstance(maximize, bool) else [bool(m) for m in maximize]
     grouped = ds.groupby(keys if len(keys) > 1 else keys[0], num_partitions=num_partitions)
-    return grouped.map_groups(_ranks_group, batch_format="pyarrow",
-                              fn_kwargs={"objectives": objs, "maximize": mx, "column": column,
-                                         "first_only": first_only})
-
-
+    return grouped.map_groups(
+        _ranks_group,
+        batch_format="pyarrow",
+        fn_kwargs={"objectives": objs, "maximize": mx, "column": column, "first_only": first_only},
+    )

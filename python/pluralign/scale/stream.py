@@ -23,8 +23,9 @@ def batches(source: Any, *, chunk_size: int | None = 1_000_000) -> Iterable[pl.D
     """The batches of ``source``: a ``LazyFrame`` runs in polars' streaming engine and yields
     ``chunk_size``-row DataFrames (``collect_batches(maintain_order=False)``); a ``DataFrame``
     is sliced; any other iterable of frames passes through."""
-    if chunk_size is not None and (not isinstance(chunk_size, int) or isinstance(chunk_size, bool)
-                                   or chunk_size < 1):
+    if chunk_size is not None and (
+        not isinstance(chunk_size, int) or isinstance(chunk_size, bool) or chunk_size < 1
+    ):
         raise InputError(f"chunk_size = {chunk_size!r} must be a positive int (or None)")
     if chunk_size is not None:
         chunk_size = min(chunk_size, 2**32)  # larger is one chunk anyway; polars takes 64 bits
