@@ -7,6 +7,8 @@ is compact). Other types (floats, dates, ...) go through a polars sort and searc
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import polars as pl
 
@@ -47,7 +49,9 @@ def factorize(
                 f"id column '{c.name}' has a null at row {row}; drop or fill the nulls"
             )
     dtype = cols[0].dtype
-    if not _native(dtype) or (dtype == pl.UInt64 and any(int(c.max() or 0) >= 2**63 for c in cols)):
+    if not _native(dtype) or (
+        dtype == pl.UInt64 and any(int(cast(int, c.max() or 0)) >= 2**63 for c in cols)
+    ):
         return _factorize_polars(cols)
     codes, first_col, first_row = _core.factorize_ids(list(cols), sort=sort, threads=threads)
     first_row = first_row.astype(np.int64, copy=False)

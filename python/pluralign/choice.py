@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 import random as _random
 import re
+import typing
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -654,7 +655,7 @@ def minimax(profile: Profile, strength: MinimaxStrength = "margin") -> Result:
             stacklevel=_v._outside_stacklevel(),
         )
         strength = "margin"
-    _v.option(strength, "strength", (*MinimaxStrength.__args__, "winning_votes"))
+    _v.option(strength, "strength", (*typing.get_args(MinimaxStrength), "winning_votes"))
     return _rule("minimax", profile, minimax_strength=_MINIMAX_KERNEL[strength])
 
 

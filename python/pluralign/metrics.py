@@ -231,19 +231,19 @@ def representation_loss(
             "representation_loss needs decisions (a table with prompt_id and the "
             "chosen response per prompt)"
         )
-    chosen = decisions
+    table = decisions
     for df, what, cols in (
         (group_support, "group_support", [prompt_id, response_id, group, support]),
-        (chosen, "decisions", [prompt_id, chosen_col]),
+        (table, "decisions", [prompt_id, chosen_col]),
     ):
         if not isinstance(df, pl.DataFrame):
             raise InputError(f"{what} must be a polars DataFrame, got {type(df).__name__}")
         _v.require_columns(df, cols, what)
     _v.finite_columns(group_support, [support], "group_support", nonneg=True)
-    if chosen[prompt_id].n_unique() != chosen.height:
+    if table[prompt_id].n_unique() != table.height:
         raise InputError(f"decisions has repeated {prompt_id} values; give one choice per prompt")
-    skipped = int(chosen[chosen_col].null_count())
-    ch = chosen.filter(pl.col(chosen_col).is_not_null()).select(
+    skipped = int(table[chosen_col].null_count())
+    ch = table.filter(pl.col(chosen_col).is_not_null()).select(
         prompt_id, pl.col(chosen_col).alias(response_id)
     )
     if ch.height and ch[response_id].dtype != group_support[response_id].dtype:

@@ -180,7 +180,7 @@ def compare_rules(
         groups = opinion_groups(votes, statements=statements)
     frames = []
     for r in rules:
-        c = constitution(votes, k, r, groups=groups, statements=statements, check_ejr=check_ejr)
+        c = constitution(votes, k, r, groups=groups, statements=statements, check_ejr=check_ejr)  # type: ignore[arg-type]
         frames.append(
             c.coverage.with_columns(
                 pl.lit(r).alias("rule"),

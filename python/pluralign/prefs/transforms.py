@@ -224,7 +224,7 @@ def split(
         raise InputError(
             f"split: null in group column(s) {cols} at {rows_text(nk)}; every row needs a group key"
         )
-    groups = df.select(cols).unique(maintain_order=True)
+    key_rows = df.select(cols).unique(maintain_order=True)
     if stratify is not None:
         per = df.group_by(cols, maintain_order=True).agg(
             pl.col(stratify).n_unique().alias("_n"), pl.col(stratify).first().alias("_s")
@@ -235,11 +235,11 @@ def split(
                 f"split: stratify column {stratify!r} varies within group "
                 f"{bad.select(cols).row(0)} of {cols}; it must be constant per group"
             )
-        groups = per.select(*cols, pl.col("_s"))
+        key_rows = per.select(*cols, pl.col("_s"))
     keys = [
-        _group_hash(row, seed) for row in groups.select(cols).iter_rows()
+        _group_hash(row, seed) for row in key_rows.select(cols).iter_rows()
     ]  # seed: checked above
-    groups = groups.with_columns(pl.Series("_key", keys, dtype=pl.UInt64))
+    key_rows = key_rows.with_columns(pl.Series("_key", keys, dtype=pl.UInt64))
     names = list(fr)
     if method == "hash":
         bounds, acc = [], 0.0
@@ -249,19 +249,21 @@ def split(
         part = [
             next((i for i, b in enumerate(bounds) if k / 2.0**64 < b), len(vals) - 1) for k in keys
         ]
-        groups = groups.with_columns(pl.Series("_part", part, dtype=pl.Int64))
+        key_rows = key_rows.with_columns(pl.Series("_part", part, dtype=pl.Int64))
     else:
-        strata = [groups] if stratify is None else groups.partition_by("_s", maintain_order=True)
+        strata = (
+            [key_rows] if stratify is None else key_rows.partition_by("_s", maintain_order=True)
+        )
         pieces = []
         for g in strata:
             g = g.sort("_key")
             counts = _cut(g.height, vals)
             part = [i for i, c in enumerate(counts) for _ in range(c)]
             pieces.append(g.with_columns(pl.Series("_part", part, dtype=pl.Int64)))
-        groups = pl.concat(pieces)
+        key_rows = pl.concat(pieces)
     tagged = (
         df.with_row_index("_row")
-        .join(groups.select(*cols, "_part"), on=cols, how="left", nulls_equal=False)
+        .join(key_rows.select(*cols, "_part"), on=cols, how="left", nulls_equal=False)
         .sort("_row")
     )
     return {

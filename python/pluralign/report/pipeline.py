@@ -23,7 +23,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -1142,7 +1142,7 @@ def _edges_section(
     )
     ax.set_xlabel("held-out prompts")
     answered = dec.filter(pl.col("action") == "answer")
-    acc = (answered["chosen_label"] == "chosen").mean() if answered.height else float("nan")
+    acc = float((answered["chosen_label"] == "chosen").mean()) if answered.height else float("nan")
     sec = Section(
         "edges",
         _EDGE_TITLE,
@@ -1167,7 +1167,7 @@ def _edges_section(
     sec.notes.append(
         f"{edge.height} of {dec.height} prompts are edge cases; when the arbiter "
         f"answers it picks the human-preferred reply in {acc:.0%} of {answered.height}"
-        f" prompts (all {n_all} held-out pairs: {test['correct'].mean():.0%})"
+        f" prompts (all {n_all} held-out pairs: {cast(float, test['correct'].mean()):.0%})"
     )
     return sec
 

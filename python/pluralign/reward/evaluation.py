@@ -17,7 +17,7 @@ score is the mean of the sections present (Chat, Chat Hard, Safety, Reasoning). 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -267,7 +267,9 @@ def evaluate(
             by = pl.DataFrame(schema={what: pl.String, "n": pl.UInt32, "accuracy": pl.Float64})
         out[f"by_{what}"] = by
         if what != "objective":
-            out[f"worst_{what}_accuracy"] = float(by["accuracy"].min()) if by.height else None
+            out[f"worst_{what}_accuracy"] = (
+                float(cast(float, by["accuracy"].min())) if by.height else None
+            )
     acc = dict(
         zip(
             out["by_subset"]["subset"].to_list(),
