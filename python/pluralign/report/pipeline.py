@@ -1142,7 +1142,11 @@ def _edges_section(
     )
     ax.set_xlabel("held-out prompts")
     answered = dec.filter(pl.col("action") == "answer")
-    acc = float((answered["chosen_label"] == "chosen").mean()) if answered.height else float("nan")
+    acc = (
+        float(cast(float, (answered["chosen_label"] == "chosen").mean()))
+        if answered.height
+        else float("nan")
+    )
     sec = Section(
         "edges",
         _EDGE_TITLE,
