@@ -87,7 +87,8 @@ impl Strings<'_> {
                 if len <= 12 {
                     // SAFETY: a u128 is 16 plain bytes; inline data sits at bytes 4..4 + len
                     // (little-endian layout of the Arrow view).
-                    let bytes: &[u8; 16] = unsafe { &*(v as *const u128 as *const [u8; 16]) };
+                    let bytes: &[u8; 16] =
+                        unsafe { &*std::ptr::from_ref::<u128>(v).cast::<[u8; 16]>() };
                     &bytes[4..4 + len]
                 } else {
                     let (b, o) = ((*v >> 64) as u32 as usize, (*v >> 96) as u32 as usize);
@@ -235,7 +236,7 @@ impl Dict {
         if len <= 12 {
             // SAFETY: a u128 is 16 plain bytes (little-endian view layout, see `key_of`).
             let bytes: &[u8; 16] =
-                unsafe { &*(&self.keys[code] as *const u128 as *const [u8; 16]) };
+                unsafe { &*std::ptr::from_ref::<u128>(&self.keys[code]).cast::<[u8; 16]>() };
             &bytes[4..4 + len]
         } else {
             let o = self.at[code];
@@ -749,7 +750,7 @@ mod tests {
 
     /// The reference: sorted distinct values and each value's position among them.
     fn reference(vals: &[&str]) -> (Vec<String>, Vec<u32>) {
-        let mut d: Vec<String> = vals.iter().map(|s| s.to_string()).collect();
+        let mut d: Vec<String> = vals.iter().map(std::string::ToString::to_string).collect();
         d.sort();
         d.dedup();
         let codes = vals
@@ -901,7 +902,7 @@ mod tests {
         let (o1, d1) = utf8(&b1);
         let (v2, buf2) = views(&b2);
         let (od, dd) = utf8(&dvals);
-        let keys = vec![2u32, 1, 2, 0];
+        let keys = [2u32, 1, 2, 0];
         let cols = [
             TextColumn::Plain(vec![Strings::Utf8 {
                 offsets: &oa,
@@ -938,7 +939,7 @@ mod tests {
             vec![vec![0, 1, 2], vec![2, 3, 1], vec![3, 1, 3, 4]]
         );
         // a key outside the dictionary is an error, not a panic
-        let bad = vec![9u32];
+        let bad = [9u32];
         let cols = [TextColumn::Dict(vec![(
             Cow::Borrowed(&bad[..]),
             Strings::Utf8 {

@@ -62,14 +62,22 @@ fn strings(a: &ArrayRef) -> Option<Strings<'_>> {
             let s = a.as_string_view();
             Strings::View {
                 views: s.views(),
-                buffers: s.data_buffers().iter().map(|b| b.as_slice()).collect(),
+                buffers: s
+                    .data_buffers()
+                    .iter()
+                    .map(arrow_buffer::Buffer::as_slice)
+                    .collect(),
             }
         }
         DataType::BinaryView => {
             let s = a.as_binary_view();
             Strings::View {
                 views: s.views(),
-                buffers: s.data_buffers().iter().map(|b| b.as_slice()).collect(),
+                buffers: s
+                    .data_buffers()
+                    .iter()
+                    .map(arrow_buffer::Buffer::as_slice)
+                    .collect(),
             }
         }
         _ => return None,
@@ -228,50 +236,46 @@ fn factorize_ids<'py>(
                 }
             })
             .collect();
-        let slices: Vec<&[i64]> = flat.iter().map(|c| c.as_ref()).collect();
+        let slices: Vec<&[i64]> = flat.iter().map(std::convert::AsRef::as_ref).collect();
         run(py, threads, || factorize::factorize_int(&slices))?
     } else if let Some(enum_keys) = shared_ordered_dictionary(&columns) {
         // polars Enum: one dictionary for all chunks, its order is the values' order: the keys
         // are the codes' integers (no text is read at all)
         let keys: Vec<Vec<i64>> = enum_keys;
-        let slices: Vec<&[i64]> = keys.iter().map(|c| c.as_slice()).collect();
+        let slices: Vec<&[i64]> = keys.iter().map(std::vec::Vec::as_slice).collect();
         run(py, threads, || factorize::factorize_int(&slices))?
     } else {
         let mut cols: Vec<TextColumn<'_>> = vec![];
         for c in &columns {
-            let col = match &c.data_type {
-                DataType::Dictionary(_, _) => {
-                    let mut chunks = vec![];
-                    for ch in &c.chunks {
-                        let (keys, values) = dict_keys(ch).map_err(|e| {
-                            schema_error(py, format!("id column '{}': {e}", c.name))
-                        })?;
-                        if values.null_count() > 0 {
-                            return Err(input_error(
-                                py,
-                                format!("id column '{}' has a null in its dictionary", c.name),
-                            ));
-                        }
-                        let Some(s) = strings(values) else {
-                            return Err(schema_error(py, format!(
-                                "id column '{}' is a dictionary of {}; only text dictionaries are supported",
-                                c.name, values.data_type()
-                            )));
-                        };
-                        chunks.push((keys, s));
+            let col = if let DataType::Dictionary(_, _) = &c.data_type {
+                let mut chunks = vec![];
+                for ch in &c.chunks {
+                    let (keys, values) = dict_keys(ch)
+                        .map_err(|e| schema_error(py, format!("id column '{}': {e}", c.name)))?;
+                    if values.null_count() > 0 {
+                        return Err(input_error(
+                            py,
+                            format!("id column '{}' has a null in its dictionary", c.name),
+                        ));
                     }
-                    TextColumn::Dict(chunks)
+                    let Some(s) = strings(values) else {
+                        return Err(schema_error(py, format!(
+                            "id column '{}' is a dictionary of {}; only text dictionaries are supported",
+                            c.name, values.data_type()
+                        )));
+                    };
+                    chunks.push((keys, s));
                 }
-                _ => {
-                    let mut chunks = vec![];
-                    for ch in &c.chunks {
-                        match strings(ch) {
-                            Some(s) => chunks.push(s),
-                            None => unreachable_type(py, c)?,
-                        }
+                TextColumn::Dict(chunks)
+            } else {
+                let mut chunks = vec![];
+                for ch in &c.chunks {
+                    match strings(ch) {
+                        Some(s) => chunks.push(s),
+                        None => unreachable_type(py, c)?,
                     }
-                    TextColumn::Plain(chunks)
                 }
+                TextColumn::Plain(chunks)
             };
             cols.push(col);
         }
@@ -313,7 +317,7 @@ fn shared_ordered_dictionary(columns: &[ArrowColumn]) -> Option<Vec<Vec<i64>>> {
         if !matches!(c.data_type, DataType::Dictionary(_, _)) || !c.dict_ordered {
             return None;
         }
-        let mut keys = Vec::with_capacity(c.chunks.iter().map(|ch| ch.len()).sum());
+        let mut keys = Vec::with_capacity(c.chunks.iter().map(arrow_array::Array::len).sum());
         for ch in &c.chunks {
             let (k, values) = dict_keys(ch).ok()?;
             match dict {
