@@ -11,7 +11,7 @@ mutually non-dominated; minimization with reference point 1.1 in every objective
 
 For each m the bench first finds the largest n at which ``hvwfg.wfg`` (the WFG reference code;
 ``hvwfg.hv`` would pick its hv5dr code at m = 5, which aborts with heap corruption on these
-inputs) takes about ``--target`` seconds: probes grow n geometrically, then the fitted power law
+inputs) takes about ``--target`` seconds of CPU time: probes grow n geometrically, then the fitted power law
 ``t ~ n^a`` between the last two probes picks n. Then, at that n, it times pluralign (best of
 ``--k`` runs, default thread count), hvwfg (one run) and moocore (one run). moocore grows much
 faster with m than WFG; where its time at n/2 extrapolated to n (x 2^(m-2)) would pass ``--moocore-cap``
@@ -51,12 +51,13 @@ def hvwfg_call(x, ref):
 
 
 def find_n(m: int, target: float, log) -> int:
-    """Largest n (about) where hvwfg takes `target` seconds wall."""
+    """Largest n (about) where hvwfg takes `target` seconds of CPU time (its wall time on an
+    idle machine: it is single-threaded; CPU time keeps the search steady under load)."""
     n = {5: 400, 6: 200, 7: 120, 8: 80, 9: 50, 10: 40}.get(m, 30)
     ref = np.full(m, 1.1)
     probes = []
     while True:
-        _, t, _ = timed(lambda: hvwfg_call(sphere(n, m), ref))
+        _, _, t = timed(lambda: hvwfg_call(sphere(n, m), ref))
         probes.append((n, t))
         log(f"  m={m}: hvwfg n={n} {t:.2f} s")
         if t > target / 4 or len(probes) > 12:

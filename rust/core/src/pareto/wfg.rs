@@ -168,16 +168,7 @@ impl<'r> Wfg<'r> {
                 sweep2(&lv.pts, r)
             }
             (_, 3) => self.sweep3(lv),
-            (2, _) => {
-                let (p, q) = lv.pts.split_at(d);
-                let both: f64 = p
-                    .iter()
-                    .zip(q)
-                    .zip(r)
-                    .map(|((a, b), c)| c - a.max(*b))
-                    .product();
-                boxvol(p, r) + boxvol(q, r) - both
-            }
+            (2..=4, _) => small_union(&lv.pts, &r[..d]),
             _ => {
                 sort_best_first(&mut lv.pts, &mut lv.tmp, &mut lv.idx, d);
                 let e = d - 1;
@@ -247,6 +238,31 @@ impl<'r> Wfg<'r> {
         let inner = self.level(e);
         Some((self.r[e] - p[e]) * (boxvol(&p[..e], &self.r[..e]) - inner))
     }
+}
+
+/// Volume of at most 4 points by inclusion-exclusion: the boxes share the corner `r`, so the
+/// intersection of any subset is the box of their coordinate-wise max (cheaper than
+/// recursing on the tiny sets that deep levels produce).
+fn small_union(pts: &[f64], r: &[f64]) -> f64 {
+    let d = r.len();
+    let n = pts.len() / d;
+    let mut total = 0.0;
+    for mask in 1u32..(1 << n) {
+        let mut vol = 1.0;
+        for (j, rj) in r.iter().enumerate() {
+            let mut hi = f64::NEG_INFINITY;
+            for i in (0..n).filter(|i| mask >> i & 1 == 1) {
+                hi = hi.max(pts[i * d + j]);
+            }
+            vol *= rj - hi;
+        }
+        total += if mask.count_ones() % 2 == 1 {
+            vol
+        } else {
+            -vol
+        };
+    }
+    total
 }
 
 /// 2-D volume of rows sorted by y ascending: each slab between consecutive y values is as
