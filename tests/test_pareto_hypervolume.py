@@ -513,3 +513,43 @@ def test_ignore_dominated_must_be_a_bool() -> None:
 
     with pytest.raises(InputError, match="ignore_dominated"):
         pareto.hypervolume_contributions([[1, 2], [2, 1]], [0, 0], ignore_dominated="yes")
+
+
+# --------------------------------------------------------------------------------------------
+# many objectives (the WFG engine): against moocore, and the same answer for any thread count
+# --------------------------------------------------------------------------------------------
+@given(hv_problems_any_ref(max_n=14, min_m=4, max_m=8))
+def test_many_objectives_match_moocore(prob):
+    # small value sets: duplicates, dominated points, points on and beyond the reference
+    pts, ref, mx = prob
+    got = pareto.hypervolume(pts, ref, maximize=mx)
+    assert got == approx(_moocore_hv(pts, ref, mx), rel=1e-12)
+    assert got == pareto.hypervolume(pts, ref, maximize=mx, threads=1)
+    if len(pts) == 0:
+        return
+    for ignore in (False, True):
+        expected = moocore.hv_contributions(pts, ref=ref, maximise=mx, ignore_dominated=ignore)
+        got_c = pareto.hypervolume_contributions(pts, ref, maximize=mx, ignore_dominated=ignore)
+        np.testing.assert_allclose(got_c, expected, rtol=1e-12, atol=1e-12)
+        np.testing.assert_array_equal(
+            got_c,
+            pareto.hypervolume_contributions(
+                pts, ref, maximize=mx, ignore_dominated=ignore, threads=2
+            ),
+        )
+
+
+@pytest.mark.parametrize(("m", "n"), [(4, 300), (5, 200), (6, 120), (8, 40), (10, 18)])
+def test_sphere_fronts_match_moocore_to_1e12(m, n):
+    # all points mutually non-dominated: the case the issue measures
+    x = np.abs(np.random.default_rng(m).standard_normal((n, m)))
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    ref = np.full(m, 1.1)
+    got = pareto.hypervolume(x, ref, maximize=False)
+    assert got == approx(moocore.hypervolume(x, ref=ref), rel=1e-12)
+    assert got == pareto.hypervolume(x, ref, maximize=False, threads=1)
+    assert got == pareto.hypervolume(x, ref, maximize=False, threads=3)
+    # maximization of the mirrored set is the same volume
+    assert pareto.hypervolume(-x, -ref) == approx(got, rel=1e-12)
+    c = pareto.hypervolume_contributions(x[:30], ref, maximize=False)
+    np.testing.assert_allclose(c, moocore.hv_contributions(x[:30], ref=ref), rtol=1e-10, atol=1e-15)

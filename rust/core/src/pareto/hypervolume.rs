@@ -6,19 +6,18 @@
 //!   dominated in an ordered map, updating its area as each point is inserted, O(n log n)
 //!   (Beume, Fonseca, López-Ibáñez, Paquete & Vahrenhold, 2009, "On the complexity of
 //!   computing the hypervolume indicator", IEEE TEC 13(5)).
-//! - m >= 4: WFG (While, Bradstreet & Barone, 2012, "A fast way of calculating exact
-//!   hypervolumes", IEEE TEC 16(1)): the sum of exclusive contributions, each the point's box
-//!   minus the hypervolume of its "limit set"; with points processed worst-first in the last
-//!   objective every limit set shares that objective's value, so the recursion drops one
-//!   dimension per level and bottoms out in the 3-D sweep.
+//! - m >= 4, and every exclusive contribution for m >= 3: WFG (While, Bradstreet & Barone,
+//!   2012), see [`super::wfg`]: slices along the last objective, each the exclusive volume of
+//!   a point against a dominance-filtered "limit set", down to the 3-D sweep.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use super::kdtree::KdTree;
+use super::lex_cmp;
 use super::sort::{front, front_prepared, lex_order, prepare, row_of};
-use super::{lex_cmp, weakly_dominates};
+use super::wfg::{boxvol, hypervolume_par, Wfg};
 use crate::error::{CoreError, Result};
 use crate::matrix::{check_directions, MatrixView, NanPolicy};
 
@@ -112,37 +111,15 @@ pub fn hypervolume(view: &MatrixView, maximize: &[bool], reference: &[f64]) -> R
         });
     }
     let (pts, r) = prepare_hv(view, maximize, reference)?;
-    let front = useful_front(&pts, m, &r)?;
-    Ok(hv(front, m, &r))
+    let mut front = useful_front(&pts, m, &r)?;
+    Ok(hypervolume_par(&mut front, &r))
 }
 
-/// Hypervolume of a set in minimization space (points that do not strictly dominate `r` add
-/// nothing).
+/// Hypervolume of points in minimization space that all strictly dominate `r` (dominated and
+/// repeated points allowed).
 fn hv(pts: Vec<f64>, m: usize, r: &[f64]) -> f64 {
-    let n = pts.len() / m;
-    match (n, m) {
-        (0, _) => 0.0,
-        (1, _) => boxvol(&pts, r),
-        (_, 1) => (r[0] - pts.iter().copied().fold(f64::INFINITY, f64::min)).max(0.0),
-        (_, 2 | 3) => {
-            // exactly n x m values, so the view always fits; the general algorithm is the
-            // fallback rather than a panic path
-            let Ok(view) = MatrixView::row_major(&pts[..n * m], n, m) else {
-                return wfg(pts, m, r);
-            };
-            let keep = vec![false; m];
-            if m == 2 {
-                hv2d(&view, &keep, r)
-            } else {
-                hv3d(&view, &keep, r)
-            }
-        }
-        _ => wfg(pts, m, r),
-    }
-}
-
-fn boxvol(p: &[f64], r: &[f64]) -> f64 {
-    p.iter().zip(r).map(|(a, b)| (b - a).max(0.0)).product()
+    debug_assert_eq!(m, r.len());
+    Wfg::new(r).volume(&pts)
 }
 
 /// 2-D hypervolume of finite points (minimization space): sweep in (x, y) order; points that
@@ -167,7 +144,7 @@ fn hv2d(view: &MatrixView, maximize: &[bool], r: &[f64]) -> f64 {
 /// What a set of (x, y) points dominates, bounded by (rx, ry), kept as a staircase: x
 /// ascending, y strictly descending, in sorted vectors (short staircases make the memmove on
 /// insert cheaper than tree hops).
-struct AreaStaircase {
+pub(crate) struct AreaStaircase {
     xs: Vec<f64>,
     ys: Vec<f64>,
     rx: f64,
@@ -175,8 +152,22 @@ struct AreaStaircase {
 }
 
 impl AreaStaircase {
+    pub fn new(rx: f64, ry: f64) -> Self {
+        Self {
+            xs: Vec::new(),
+            ys: Vec::new(),
+            rx,
+            ry,
+        }
+    }
+    /// Empty again, bounded by (rx, ry), keeping the allocations.
+    pub fn reset(&mut self, rx: f64, ry: f64) {
+        self.xs.clear();
+        self.ys.clear();
+        (self.rx, self.ry) = (rx, ry);
+    }
     /// Add a point; returns the area it adds.
-    fn insert(&mut self, x: f64, y: f64) -> f64 {
+    pub fn insert(&mut self, x: f64, y: f64) -> f64 {
         // Steps with x' <= x; the last of them has the smallest y among them.
         let le = self.xs.partition_point(|&sx| sx <= x);
         if le > 0 && self.ys[le - 1] <= y {
@@ -215,12 +206,7 @@ impl AreaStaircase {
 /// 3-D hypervolume of finite points (minimization space): sweep in (z, x, y) order over the
 /// area staircase; points that do not strictly dominate `r` add nothing and are skipped.
 fn hv3d(view: &MatrixView, maximize: &[bool], r: &[f64]) -> f64 {
-    let mut stair = AreaStaircase {
-        xs: Vec::new(),
-        ys: Vec::new(),
-        rx: r[0],
-        ry: r[1],
-    };
+    let mut stair = AreaStaircase::new(r[0], r[1]);
     let (mut area, mut vol) = (0.0, 0.0);
     let mut prev_z = None;
     for e in lex_order(view, maximize, &[2, 0, 1]) {
@@ -235,61 +221,6 @@ fn hv3d(view: &MatrixView, maximize: &[bool], r: &[f64]) -> f64 {
         area += stair.insert(x, y);
     }
     vol + area * (r[2] - prev_z.unwrap_or(r[2]))
-}
-
-/// Distinct points not weakly dominated by another (row-major, `m` columns).
-fn nondominated(pts: &[f64], m: usize) -> Vec<f64> {
-    let mut rows: Vec<&[f64]> = pts.chunks_exact(m).collect();
-    rows.sort_unstable_by(|a, b| lex_cmp(a, b));
-    // In lexicographic order no later row weakly dominates a kept one unless equal to it.
-    let mut kept: Vec<&[f64]> = Vec::new();
-    for row in rows {
-        if !kept.iter().any(|k| weakly_dominates(k, row)) {
-            kept.push(row);
-        }
-    }
-    kept.concat()
-}
-
-fn wfg(mut pts: Vec<f64>, m: usize, r: &[f64]) -> f64 {
-    let n = pts.len() / m;
-    // Worst-first in the last objective, so every limit set shares the current point's value.
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_unstable_by(|&a, &b| {
-        pts[b * m + m - 1]
-            .total_cmp(&pts[a * m + m - 1])
-            .then(lex_cmp(&pts[a * m..(a + 1) * m], &pts[b * m..(b + 1) * m]))
-    });
-    let sorted: Vec<f64> = order
-        .iter()
-        .flat_map(|&i| pts[i * m..(i + 1) * m].to_vec())
-        .collect();
-    pts = sorted;
-    let d = m - 1;
-    let mut total = 0.0;
-    let mut limit: Vec<f64> = Vec::with_capacity(n * d);
-    for k in 0..n {
-        let p = &pts[k * m..(k + 1) * m];
-        let height = r[d] - p[d];
-        if height <= 0.0 {
-            continue;
-        }
-        limit.clear();
-        let mut covered = false;
-        for q in pts[(k + 1) * m..].chunks_exact(m) {
-            if weakly_dominates(&q[..d], &p[..d]) {
-                covered = true; // p adds nothing beyond q in the projection
-                break;
-            }
-            limit.extend(p[..d].iter().zip(&q[..d]).map(|(a, b)| a.max(*b)));
-        }
-        if covered {
-            continue;
-        }
-        let inner = hv(nondominated(&limit, d), d, &r[..d]);
-        total += height * (boxvol(&p[..d], &r[..d]) - inner);
-    }
-    total
 }
 
 /// Hypervolume contribution of every row.
@@ -344,29 +275,22 @@ pub fn contributions(
     Ok(out)
 }
 
-/// Exclusive contributions of points that all strictly dominate `r` (minimization space).
+/// Exclusive contributions of points that all strictly dominate `r` (minimization space): each
+/// is `box(p) - HV(limit set of p)` by WFG, one point per task.
 fn contributions_exclusive(pts: &[f64], m: usize, r: &[f64]) -> Vec<f64> {
     let n = pts.len() / m;
     (0..n)
         .into_par_iter()
-        .map(|i| {
-            let p = &pts[i * m..(i + 1) * m];
-            let own = boxvol(p, r);
-            if own == 0.0 {
-                return 0.0;
-            }
-            let mut limit = Vec::with_capacity((n - 1) * m);
-            for (j, q) in pts.chunks_exact(m).enumerate() {
-                if j == i {
-                    continue;
-                }
-                if weakly_dominates(q, p) {
-                    return 0.0; // dominated or duplicated: removing p changes nothing
-                }
-                limit.extend(p.iter().zip(q).map(|(a, b)| a.max(*b)));
-            }
-            (own - hv(nondominated(&limit, m), m, r)).max(0.0)
-        })
+        .with_max_len(1)
+        .map_init(
+            || (Wfg::new(r), Vec::with_capacity(n.saturating_sub(1) * m)),
+            |(w, others), i| {
+                others.clear();
+                others.extend_from_slice(&pts[..i * m]);
+                others.extend_from_slice(&pts[(i + 1) * m..]);
+                w.exclusive(&pts[i * m..(i + 1) * m], others)
+            },
+        )
         .collect()
 }
 

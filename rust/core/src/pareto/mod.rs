@@ -12,6 +12,7 @@ pub mod kdtree;
 pub mod lexicographic;
 pub mod scalarize;
 pub mod sort;
+mod wfg;
 
 pub use crowding::crowding_distance;
 pub use grouped::{group_index, GroupIndex};
