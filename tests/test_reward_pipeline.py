@@ -105,7 +105,7 @@ def test_train_reward_learns_a_prompt_dependent_preference(tmp_path: Path) -> No
     }
     # the reply alone cannot tell the two kinds of prompt apart: one reply always wins
     assert acc["blind"] <= 0.65, acc
-    assert acc["aware"] >= 0.9, acc
+    assert acc["aware"] >= 0.85, acc  # 1.0, 0.91, 1.0 with seeds 0, 1, 2
     assert aware["texts embedded"] == 2 * df.height  # one id per (prompt, reply)
     assert blind["texts embedded"] == 2
 
