@@ -111,11 +111,10 @@ def test_train_reward_learns_a_prompt_dependent_preference(tmp_path: Path) -> No
 
 
 def test_embeddings_and_cache_keys_are_quick_fits(tmp_path: Path) -> None:
-    from pluralign.reward.pipeline import _one_prompt_per_id
-
-    df = _one_prompt_per_id(_planted().head(6))
     cache = tmp_path / "emb.npz"
-    ids, x = TextEmbedder(max_length=64, progress=False).comparisons(df, cache=cache)
+    df, ids, x = TextEmbedder(max_length=64, progress=False).comparisons(
+        _planted().head(6), cache=cache
+    )
     enc = HFEncoder(max_length=64)
     assert x.shape == (len(ids), enc.pair_dim)
     by_id = dict(zip(ids, x, strict=True))

@@ -93,15 +93,18 @@ class TextEmbedder:
 
     def comparisons(
         self, comparisons: pl.DataFrame, *, cache: str | Path | None = None
-    ) -> tuple[list[str], np.ndarray]:
-        """``(ids, embeddings)`` of the ``chosen``/``rejected`` texts of a comparisons table,
-        each read after its ``prompt`` text when the table has one -- what
-        :func:`~pluralign.reward.quick_fit` computes with ``texts=True`` (same cache keys)."""
+    ) -> tuple[pl.DataFrame, list[str], np.ndarray]:
+        """``(table, ids, embeddings)`` for the ``chosen``/``rejected`` texts of a comparisons
+        table, each read after its ``prompt`` text when the table has one -- what
+        :func:`~pluralign.reward.quick_fit` computes with ``texts=True`` (same cache keys).
+        ``table`` is ``comparisons`` where a reply id met under several prompts is made one id
+        per prompt (``id@<prompt hash>``); train on it with these embeddings."""
         from .encoders import embeddings_from_texts
 
+        df = _one_prompt_per_id(comparisons)
         ids, emb = embeddings_from_texts(
             self._encoder(),
-            comparisons,
+            df,
             None,
             None,
             batch_size=32,
@@ -109,7 +112,7 @@ class TextEmbedder:
             cache=cache,
         )
         self.used = True
-        return list(ids), emb
+        return df, list(ids), emb
 
 
 def train_reward(
@@ -204,8 +207,7 @@ def train_reward(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     embedder = embedder or TextEmbedder(max_length=max_length, progress=progress)
-    df = _one_prompt_per_id(df)
-    keys, emb = embedder.comparisons(df, cache=out / "embeddings.npz")
+    df, keys, emb = embedder.comparisons(df, cache=out / "embeddings.npz")
     tc = TrainConfig(epochs=epochs, seed=seed, progress=progress)
     models: dict[str, dict[str, Any]] = {"scalar": {"uncertainty": "ensemble"}}
     if groups is not None:
