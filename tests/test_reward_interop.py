@@ -231,16 +231,59 @@ def test_evaluate_and_trl_agree_on_the_exported_model(llama: HFEncoder, tmp_path
 
 
 def test_mean_pooled_encoder_averages_the_response(tmp_path: Path) -> None:
-    # the bundled MiniLM pools a (prompt, response) pair over the response's tokens; the
-    # exported model finds them after the [SEP] of the "{prompt} [SEP] {response}" template
+    # the bundled MiniLM reads a (prompt, response) pair as [response alone, response after
+    # the prompt (mean over the response's tokens)]; the exported model finds the response
+    # after the [SEP] of "{prompt} [SEP] {response}" and reads it alone too
     enc = HFEncoder()
-    m = RewardModel(ModelConfig(input_dim=enc.dim, objectives=["overall"], hidden=[4])).eval()
-    out = m.save_pretrained(tmp_path / "rm", enc)
+    assert enc.pair_features == "both" and enc.pair_dim == 2 * enc.dim
+    m = RewardModel(ModelConfig(input_dim=enc.pair_dim, objectives=["overall"], hidden=[4]))
+    out = m.eval().save_pretrained(tmp_path / "rm", enc)
     assert _arch(out) == "custom"
     want = _ours(m, enc)[:, 0]
     np.testing.assert_allclose(_hf(out, enc, remote=True), want, atol=1e-5)
-    plain = m.predict(enc.encode(RESPONSES))[0][:, 0]  # texts alone: the whole mean
-    np.testing.assert_allclose(load_pretrained(out).score_texts(RESPONSES), plain, atol=1e-5)
+    assert np.ptp(want) > 1e-3  # not a constant
+    x = enc.encode(RESPONSES)
+    plain = m.predict(np.hstack([x, x]))[0][:, 0]  # a text alone: [x, x]
+    loaded = load_pretrained(out)
+    np.testing.assert_allclose(loaded.score_texts(RESPONSES), plain, atol=1e-5)
+    np.testing.assert_allclose(loaded.score(PROMPTS, RESPONSES), want, atol=1e-5)
+    assert np.abs(plain - want).max() > 1e-4  # the prompt changes the score
     custom = HFEncoder(template="Q: {prompt} A: {response}")
     with pytest.raises(InputError, match="default '\\{prompt\\} <sep> \\{response\\}'"):
         m.save_pretrained(tmp_path / "x", custom)
+    with pytest.raises(InputError, match="encoder width 768 != the model's input_dim 384"):
+        RewardModel(ModelConfig(input_dim=enc.dim, hidden=[])).save_pretrained(tmp_path / "y", enc)
+
+
+def test_mean_pooled_both_with_a_prompt_gate(tmp_path: Path) -> None:
+    enc = HFEncoder(max_length=64)
+    torch.manual_seed(1)
+    m = RewardModel(
+        ModelConfig(input_dim=enc.pair_dim, objectives=["a", "b"], hidden=[8], gate="prompt")
+    ).eval()
+    out = m.save_pretrained(tmp_path / "rm", enc)
+    x = enc.encode(RESPONSES, prompts=PROMPTS)
+    p = enc.encode(PROMPTS)
+    want = m.predict(x, prompt_embeddings=np.hstack([p, p]))[0][:, 2]
+    np.testing.assert_allclose(_hf(out, enc, remote=True, prompt_gate=True), want, atol=1e-5)
+
+
+def test_mean_pooled_context_features(tmp_path: Path) -> None:
+    # pair_features="context": a pair is the response read after the prompt only, 384 wide
+    enc = HFEncoder(pair_features="context", normalize=True)
+    assert enc.pair_dim == enc.dim
+    torch.manual_seed(2)
+    m = RewardModel(
+        ModelConfig(
+            input_dim=enc.dim,
+            objectives=["overall"],
+            hidden=[4],
+            uncertainty="ensemble",
+            n_members=2,
+        )
+    ).eval()
+    out = m.save_pretrained(tmp_path / "rm", enc)
+    want = _ours(m, enc)[:, 0]
+    np.testing.assert_allclose(_hf(out, enc, remote=True), want, atol=1e-5)
+    plain = m.predict(enc.encode(RESPONSES))[0][:, 0]
+    np.testing.assert_allclose(load_pretrained(out).score_texts(RESPONSES), plain, atol=1e-5)

@@ -820,12 +820,17 @@ _UNC_TITLE = "Uncertainty of the reward model"
 _EDGE_TITLE = "Edge cases and the arbiter's reasons"
 
 
-def _embed(texts: list[str], cfg: PipelineConfig, state: dict) -> np.ndarray:
-    """MiniLM embeddings, cached under the output folder; the embedder stays in ``state`` so
-    that the report can credit the encoder when it was used."""
+def _embedder(cfg: PipelineConfig, state: dict) -> TextEmbedder:
+    """The MiniLM embedder; it stays in ``state`` so that the report can credit the encoder
+    when it was used."""
     if "embedder" not in state:
         state["embedder"] = TextEmbedder(max_length=cfg.max_length, progress=cfg.progress)
-    return state["embedder"](texts, cache=Path(cfg.out) / "embeddings.npz")
+    return state["embedder"]
+
+
+def _embed(texts: list[str], cfg: PipelineConfig, state: dict) -> np.ndarray:
+    """MiniLM embeddings of plain texts, cached under the output folder."""
+    return _embedder(cfg, state)(texts, cache=Path(cfg.out) / "embeddings.npz")
 
 
 def _reward_groups_section(cfg: PipelineConfig, state: dict, res: PipelineResult) -> Section:
@@ -969,11 +974,10 @@ def _uncertainty_section(
         return unavailable(
             "uncertainty", _UNC_TITLE, "training was switched off (--no-train)", intro
         )
-    ids = pairs["chosen_id"].to_list() + pairs["rejected_id"].to_list()
-    texts = pairs["chosen"].to_list() + pairs["rejected"].to_list()
-    uniq = dict(zip(ids, texts))
-    keys = list(uniq)
-    emb = _embed([uniq[k] for k in keys], cfg, state)
+    # each reply read after its prompt, as a reward model reads it
+    pairs, keys, emb = _embedder(cfg, state).comparisons(
+        pairs, cache=Path(cfg.out) / "embeddings.npz"
+    )
     tc = reward.TrainConfig(
         epochs=max(cfg.epochs, 1) * 5, seed=cfg.seed, progress=cfg.progress, batch_size=64
     )

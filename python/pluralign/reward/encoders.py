@@ -662,12 +662,14 @@ def embeddings_from_texts(
     extra: Any,
     prompt_aware: bool | None = None,
     prompts: bool = False,
+    **embed: Any,
 ) -> Any:
     """Embed the text columns of comparisons/ratings tables into ``(ids, matrix)``.
 
     ``prompt_aware`` (default: the encoder's ``prompt_aware``, True for the bundled MiniLM):
     each response is embedded together with its ``prompt`` text when the table has one.
-    ``prompts``: also embed each ``prompt`` alone under its ``prompt_id`` (for a prompt gate)."""
+    ``prompts``: also embed each ``prompt`` alone under its ``prompt_id`` (for a prompt gate).
+    ``embed``: passed to :func:`embed_texts` (``cache``, ``progress``, ``batch_size``)."""
     if prompt_aware is None:
         prompt_aware = getattr(encoder, "prompt_aware", True)
     ids, items = texts_by_id(
@@ -681,13 +683,13 @@ def embeddings_from_texts(
         enc = _as_encoder(encoder)
         out = np.zeros((len(items), enc.pair_dim), np.float32)
         out[pairs] = embed_texts(
-            [texts[i] for i in pairs], enc, prompts=[items[i][0] for i in pairs]
+            [texts[i] for i in pairs], enc, prompts=[items[i][0] for i in pairs], **embed
         )
         if plain:  # prompts (for a prompt gate), widened like a pair: [text, text]
-            x = embed_texts([texts[i] for i in plain], enc)
+            x = embed_texts([texts[i] for i in plain], enc, **embed)
             out[plain] = np.hstack([x] * (enc.pair_dim // enc.dim))
         return ids, out
-    return ids, embed_texts(texts, encoder)
+    return ids, embed_texts(texts, encoder, **embed)
 
 
 def texts_by_id(

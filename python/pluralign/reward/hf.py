@@ -197,10 +197,13 @@ def save_pretrained(
         raise InputError(
             f"architecture must be 'auto', 'standard' or 'custom', got {architecture!r}"
         )
-    if int(encoder.model.config.hidden_size) != model.config.input_dim:
+    both = _reads_both(encoder)
+    width = int(encoder.model.config.hidden_size) * (2 if both else 1)
+    if width != model.config.input_dim:
         raise InputError(
-            f"encoder width {encoder.model.config.hidden_size} != the model's "
-            f"input_dim {model.config.input_dim}"
+            f"encoder width {width} != the model's input_dim "
+            f"{model.config.input_dim} (a prompt-aware encoder with "
+            "pair_features='both' gives pairs twice its hidden size)"
         )
     if not isinstance(path, (str, Path)) or (Path(path).exists() and not Path(path).is_dir()):
         raise InputError(f"path must name a folder (new or existing), got {path!r}")
@@ -211,11 +214,12 @@ def save_pretrained(
     normalize = bool(getattr(encoder, "normalize", False))
     base = _base_model(encoder)
     linear = c is not None and not model.config.hidden
-    std_ok = linear and pooling == "last" and not normalize
+    std_ok = linear and pooling == "last" and not normalize and not both
     if architecture == "standard" and not std_ok:
         raise InputError(
             "architecture='standard' needs last-token pooling, no normalisation, "
-            "a linear head (hidden=[]) and no prompt gate; use 'auto' or 'custom'"
+            "pair_features='context', a linear head (hidden=[]) and no prompt "
+            "gate; use 'auto' or 'custom'"
         )
     probe = _probe_scores(model, encoder, slot, c, out_name)
     built = None
@@ -266,6 +270,19 @@ def save_pretrained(
     return out
 
 
+def _reads_both(encoder: Any) -> bool:
+    """Whether the model reads a pair as ``[response alone, response in context]``."""
+    return (
+        bool(getattr(encoder, "prompt_aware", True))
+        and getattr(encoder, "pair_features", "context") == "both"
+    )
+
+
+def _widen(x: Any, width: int) -> Any:
+    """Plain-text embeddings as wide as the model reads them (``[x, x]`` for "both")."""
+    return torch.cat([x] * (width // x.shape[1]), dim=1) if x.shape[1] < width else x
+
+
 def _tol(net: Any) -> float:
     return 1e-4 if next(net.parameters()).dtype == torch.float32 else 5e-2
 
@@ -307,15 +324,26 @@ def _probe_scores(
             dev = next(model.parameters()).device
             aware = getattr(encoder, "prompt_aware", True)
             pairs = list(_PAIRS) if aware else [r for _, r in _PAIRS]
-            x = torch.cat([encoder(_PROBES), encoder(pairs)]).to(dev).float()
-            n = x.shape[0]
             cfg = model.config
+            x = (
+                torch.cat(
+                    [_widen(encoder(_PROBES), cfg.input_dim), _widen(encoder(pairs), cfg.input_dim)]
+                )
+                .to(dev)
+                .float()
+            )
+            n = x.shape[0]
             kw: dict[str, Any] = {}
             if cfg.n_slots > 1:
                 kw["slot"] = torch.full((n,), slot, dtype=torch.long, device=dev)
             if cfg.gate == "prompt":
+                gw = int(model.gate[0].in_features)
                 kw["gate_x"] = (
-                    torch.cat([encoder(_PROBES), encoder([p for p, _ in _PAIRS])]).to(dev).float()
+                    torch.cat(
+                        [_widen(encoder(_PROBES), gw), _widen(encoder([p for p, _ in _PAIRS]), gw)]
+                    )
+                    .to(dev)
+                    .float()
                 )
             if cfg.gate == "context":
                 kw["context"] = torch.zeros(n, dtype=torch.long, device=dev)
@@ -392,6 +420,13 @@ def _custom(
                 "model finds the response after the separator token)"
             )
         sep_id = int(tok.sep_token_id)
+    both = _reads_both(encoder)
+    if both and sep_id is None:
+        raise InputError(
+            "pair_features='both' can be exported only for a mean-pooled encoder "
+            "(the exported model finds the response after the separator token)"
+        )
+    pre, suf = _text_specials(tok) if both else ([], [])
     hcfg = PluralignRewardConfig(
         base_config=base.config.to_dict(),
         pooling=pooling,
@@ -404,24 +439,42 @@ def _custom(
         pad_token_id=tok.pad_token_id,
         response_sep_id=sep_id,
         special_ids=[int(i) for i in tok.all_special_ids],
+        pair_features="both" if both else "context",
+        response_prefix_ids=pre,
+        response_suffix_ids=suf,
+        gate_input_dim=int(model.gate[0].in_features) if gated else 0,
     )
     net = PluralignRewardModel(hcfg)
     dtype = next(base.parameters()).dtype
     with torch.no_grad():
         net.backbone.load_state_dict(base.state_dict())
-        for dst, src in zip(net.members, parts, strict=True):
+        members: list[Any] = list(net.members)  # _Member modules (mypy sees Module)
+        for dst, src in zip(members, parts, strict=True):
             lin = [layer for layer in dst.trunk if isinstance(layer, torch.nn.Linear)]
             for d, s in zip(lin, src["trunk"], strict=True):
                 d.weight.copy_(s.weight)
                 d.bias.copy_(s.bias)
             dst.out.weight.copy_(src["w"].float())
             dst.out.bias.copy_(src["b"].float())
-        if gated:
+        if gated and net.gate is not None:
             net.gate.load_state_dict(model.gate.state_dict())
     net.to(dtype).eval()
     PluralignRewardConfig.register_for_auto_class()
     PluralignRewardModel.register_for_auto_class("AutoModelForSequenceClassification")
     return net
+
+
+def _text_specials(tok: Any) -> tuple[list[int], list[int]]:
+    """The special tokens the tokenizer puts before and after a text read alone."""
+    bare = list(tok("x", add_special_tokens=False)["input_ids"])
+    full = list(tok("x")["input_ids"])
+    for i in range(len(full) - len(bare) + 1):
+        if full[i : i + len(bare)] == bare:
+            return full[:i], full[i + len(bare) :]
+    raise InputError(
+        "pair_features='both': the tokenizer changes a text's tokens when it adds "
+        "its special tokens; export with pair_features='context'"
+    )
 
 
 def _hf_scores(
@@ -543,7 +596,7 @@ def load_pretrained(path: str | Path, *, device: str | None = None) -> Pretraine
     if model_type == "pluralign_reward":
         from pluralign.reward.hf_modeling import PluralignRewardModel
 
-        net = PluralignRewardModel.from_pretrained(p, local_files_only=True)
+        net: Any = PluralignRewardModel.from_pretrained(p, local_files_only=True)
     else:
         net = transformers.AutoModelForSequenceClassification.from_pretrained(
             p, local_files_only=True

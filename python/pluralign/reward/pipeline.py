@@ -2,7 +2,8 @@
 
 - :class:`TextEmbedder`: the bundled MiniLM encoder, loaded once per process and reused, with
   an on-disk cache of the embeddings.
-- :func:`train_reward`: embed the replies of a comparisons table, train a scalar ensemble
+- :func:`train_reward`: embed the replies of a comparisons table, each read after its prompt
+  (as :func:`~pluralign.reward.quick_fit` does with ``texts=True``), train a scalar ensemble
   model (and a group-conditioned one) on a prompt-disjoint split, save models and metrics.
 
 torch is imported when an embedding or a model is first needed, never at import.
@@ -66,16 +67,52 @@ class TextEmbedder:
             enc = _ENCODERS[self.max_length] = HFEncoder(max_length=self.max_length)
         return enc
 
-    def __call__(self, texts: Sequence[str], *, cache: str | Path | None = None) -> np.ndarray:
-        """Embeddings of ``texts`` (float32, one row per text); ``cache``: an ``.npz`` file of
-        embeddings reused across calls (see :func:`pluralign.reward.embed_texts`)."""
+    def __call__(
+        self,
+        texts: Sequence[str],
+        *,
+        prompts: Sequence[str] | None = None,
+        cache: str | Path | None = None,
+    ) -> np.ndarray:
+        """Embeddings of ``texts`` (float32, one row per text; with ``prompts``, each text read
+        after its prompt: ``[text alone, text in context]``, twice as wide); ``cache``: an
+        ``.npz`` file of embeddings reused across calls (see
+        :func:`pluralign.reward.embed_texts`)."""
         from .encoders import embed_texts
 
         out = embed_texts(
-            list(texts), self._encoder(), batch_size=32, progress=self.progress, cache=cache
+            list(texts),
+            self._encoder(),
+            prompts=None if prompts is None else list(prompts),
+            batch_size=32,
+            progress=self.progress,
+            cache=cache,
         )
         self.used = True
         return out
+
+    def comparisons(
+        self, comparisons: pl.DataFrame, *, cache: str | Path | None = None
+    ) -> tuple[pl.DataFrame, list[str], np.ndarray]:
+        """``(table, ids, embeddings)`` for the ``chosen``/``rejected`` texts of a comparisons
+        table, each read after its ``prompt`` text when the table has one -- what
+        :func:`~pluralign.reward.quick_fit` computes with ``texts=True`` (same cache keys).
+        ``table`` is ``comparisons`` where a reply id met under several prompts is made one id
+        per prompt (``id@<prompt hash>``); train on it with these embeddings."""
+        from .encoders import embeddings_from_texts
+
+        df = _one_prompt_per_id(comparisons)
+        ids, emb = embeddings_from_texts(
+            self._encoder(),
+            df,
+            None,
+            None,
+            batch_size=32,
+            progress=self.progress,
+            cache=cache,
+        )
+        self.used = True
+        return df, list(ids), emb
 
 
 def train_reward(
@@ -92,8 +129,9 @@ def train_reward(
 ) -> dict[str, Any]:
     """Train reward models on a comparisons table with reply texts (``pluralign train``).
 
-    The replies are embedded with the bundled MiniLM encoder (cached in
-    ``out/embeddings.npz``), a scalar ensemble model is trained with
+    The replies are embedded with the bundled MiniLM encoder, each read after its ``prompt``
+    text when the table has one (as :func:`~pluralign.reward.quick_fit` with ``texts=True``;
+    cached in ``out/embeddings.npz``), a scalar ensemble model is trained with
     :func:`pluralign.reward.quick_fit` on a prompt-disjoint split and, when ``groups`` names a
     column, a group-conditioned model too.
 
@@ -169,14 +207,7 @@ def train_reward(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     embedder = embedder or TextEmbedder(max_length=max_length, progress=progress)
-    uniq = dict(
-        zip(
-            df["chosen_id"].to_list() + df["rejected_id"].to_list(),
-            df["chosen"].to_list() + df["rejected"].to_list(),
-        )
-    )
-    keys = list(uniq)
-    emb = embedder([str(uniq[k]) for k in keys], cache=out / "embeddings.npz")
+    df, keys, emb = embedder.comparisons(df, cache=out / "embeddings.npz")
     tc = TrainConfig(epochs=epochs, seed=seed, progress=progress)
     models: dict[str, dict[str, Any]] = {"scalar": {"uncertainty": "ensemble"}}
     if groups is not None:
@@ -199,3 +230,35 @@ def train_reward(
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1, default=str) + "\n")
     summary["metrics"] = str(out / "metrics.json")
     return summary
+
+
+def _one_prompt_per_id(df: pl.DataFrame) -> pl.DataFrame:
+    """Give a response id met under two different prompt texts one id per prompt
+    (``id@<prompt hash>``): read after its prompt, the same reply embeds differently (ids from
+    :func:`~pluralign.prefs.read_pairs` hash the reply text alone, and a short reply such as
+    "Yes." recurs)."""
+    if "prompt" not in df.columns:
+        return df
+    long = pl.concat(
+        [
+            df.select(pl.col(c).cast(pl.String).alias("id"), pl.col("prompt"))
+            for c in ("chosen_id", "rejected_id")
+        ]
+    )
+    shared = long.group_by("id").agg(pl.col("prompt").n_unique().alias("n")).filter(pl.col("n") > 1)
+    if shared.height == 0:
+        return df
+    bad = shared["id"].to_list()
+    tag = pl.col("prompt").hash(seed=0).cast(pl.String).str.slice(0, 12)
+    print(
+        f"{len(bad)} response ids appear under several prompts; each (prompt, response) gets "
+        "its own id",
+        file=sys.stderr,
+    )
+    return df.with_columns(
+        pl.when(pl.col(c).cast(pl.String).is_in(bad))
+        .then(pl.concat_str([pl.col(c).cast(pl.String), pl.lit("@"), tag]))
+        .otherwise(pl.col(c).cast(pl.String))
+        .alias(c)
+        for c in ("chosen_id", "rejected_id")
+    )

@@ -159,8 +159,11 @@ def _reward_model_scorer(model: Any, encoder: Any, batch_size: int) -> Scorer:
             prompts=p if getattr(enc, "prompt_aware", True) else None,
         )
         kw: dict[str, Any] = {}
-        if cfg.gate == "prompt":
-            kw["prompt_embeddings"] = embed_texts(p, enc, batch_size=batch_size, progress=False)
+        if cfg.reads_prompt:  # a prompt gate or prompt_input: the prompt alone, [p, p] for
+            # an encoder whose pairs are [alone, in context] (as training widens it)
+            pe = embed_texts(p, enc, batch_size=batch_size, progress=False)
+            width = cfg.gate_input_dim or cfg.input_dim
+            kw["prompt_embeddings"] = np.hstack([pe] * max(width // pe.shape[1], 1))
         if cfg.gate == "context":
             raise InputError(
                 "a context-gated model needs a context per row: score it with "
@@ -234,7 +237,7 @@ def score_rows(
     kw: dict[str, Any] = {}
     if cfg.groups and groups is not None:
         kw["groups"] = groups  # an unknown group is an error, a null one the population head
-    if cfg.gate == "prompt":
+    if cfg.reads_prompt:
         kw["prompt_embeddings"] = tab.matrix[tab.rows(table["prompt_id"].to_list(), "prompt_id")]
     if cfg.gate == "context":
         if "context" not in table.columns:
