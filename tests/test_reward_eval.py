@@ -170,3 +170,14 @@ def test_audit_bad_input() -> None:
         audit(model, CANDIDATES, bad)
     with pytest.raises(InputError, match="empty"):
         audit(model, CANDIDATES.head(0), BALLOTS)
+
+
+def test_evaluate_old_keyword_comparisons_warns_and_gives_the_same_answer() -> None:
+    model = by_text({"a": 1.0, "b": 0.0, "c": 2.0})
+    pairs = pl.DataFrame({"prompt": ["p", "q"], "chosen": ["a", "b"], "rejected": ["b", "c"]})
+    new = evaluate(model, pairs)
+    with pytest.warns(DeprecationWarning, match="comparisons= is deprecated .* use pairs="):
+        old = evaluate(model, comparisons=pairs)
+    assert old["accuracy"] == new["accuracy"] == 0.5
+    with pytest.raises(InputError, match="pass pairs= only"):
+        evaluate(model, pairs, comparisons=pairs)

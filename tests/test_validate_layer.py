@@ -73,10 +73,13 @@ def test_option_checks_literal_choices() -> None:
 
 
 def test_instance_refuses_bools_for_ints() -> None:
-    assert _v.instance(3, "k", int, "an int") == 3
+    assert _v.instance(3, int, "k", what="an int") == 3
     with pytest.raises(InputError, match="k must be an int"):
-        _v.instance(True, "k", int, "an int")
-    assert _v.instance(np.True_, "flag", (bool, np.bool_), "a bool")
+        _v.instance(True, int, "k", what="an int")
+    with pytest.raises(InputError, match="k must be an int or None"):
+        _v.instance("3", int, "k", none=True)
+    assert _v.instance(None, int, "k", none=True) is None
+    assert _v.instance(np.True_, (bool, np.bool_), "flag", what="a bool")
 
 
 def test_renamed_keyword() -> None:

@@ -453,12 +453,11 @@ def instance(
     ok = isinstance(v, ts) and not (isinstance(v, (bool, np.bool_)) and bool not in ts)
     if not ok:
         if what is None:
-            what = " or ".join(
-                f"a {t.__module__}.{t.__qualname__}"
-                if t.__module__ != "builtins"
-                else f"a {t.__qualname__}"
+            names = [
+                t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
                 for t in ts
-            )
+            ]
+            what = " or ".join(f"{'an' if n[0] in 'aeiou' else 'a'} {n}" for n in names)
         raise InputError(
             f"{name} must be {what}{' or None' if none else ''}, "
             f"got {_short(v)} ({type(v).__name__})"

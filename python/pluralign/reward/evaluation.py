@@ -22,6 +22,7 @@ from typing import Any, cast
 import numpy as np
 import polars as pl
 
+from pluralign import _validate as _v
 from pluralign.errors import InputError
 from pluralign.reward.scoring import score_rows
 
@@ -164,7 +165,7 @@ def _pair_scores(
 
 def evaluate(
     model: Any,
-    pairs: pl.DataFrame,
+    pairs: pl.DataFrame | None = None,
     embeddings: Any = None,
     *,
     encoder: Any = None,
@@ -174,6 +175,7 @@ def evaluate(
     group: str = "group",
     n_bins: int = 10,
     prior_weight: float = 0.0,
+    comparisons: Any = _v.UNSET,
 ) -> dict[str, Any]:
     """Accuracy overall, per objective, subset and group; worst-group accuracy; ECE; Spearman;
     a RewardBench-style score.
@@ -193,7 +195,10 @@ def evaluate(
     name, n, accuracy), "worst_group_accuracy", "worst_subset_accuracy", "spearman":
     {output: rho}, "rewardbench": {"sections", "score"} or None, "rows": DataFrame
     (chosen_score, rejected_score, correct, prob, tie)}``.
+
+    ``comparisons=`` is the old name of ``pairs`` (deprecated, kept one release).
     """
+    pairs = _v.renamed("evaluate", "pairs", pairs, "comparisons", comparisons)
     if not isinstance(pairs, pl.DataFrame):
         raise InputError(f"pairs must be a polars DataFrame, got {type(pairs).__name__}")
     if pairs.height == 0:

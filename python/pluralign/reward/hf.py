@@ -38,7 +38,7 @@ import numpy as np
 
 from pluralign.errors import InputError, InternalError
 from pluralign.reward._deps import require
-from pluralign.reward.model import ModelConfig, RewardModel
+from pluralign.reward.scoring import _is_reward_model, context_weights
 
 torch = require("torch")
 
@@ -53,14 +53,12 @@ _FINAL_NORMS = ("ln_f", "norm", "final_layer_norm", "final_layernorm")
 
 
 def _combination(
-    model: RewardModel, output: str | None, context: Any, gate_context: str | None
+    model: Any, output: str | None, context: Any, gate_context: str | None
 ) -> tuple[np.ndarray | None, str, dict]:
     """The weights ``c`` over the objectives that give the chosen output (None: prompt gate)."""
     cfg = model.config
     objs = cfg.objectives
     if context is not None:
-        from pluralign.reward.scoring import context_weights
-
         c = context_weights(context, objs, output)
         return (
             c,
@@ -107,7 +105,7 @@ def _combination(
     raise InputError(f"output {output!r} is not one of the model's outputs {cfg.output_names}")
 
 
-def _slot(model: RewardModel, group: str | None) -> int:
+def _slot(model: Any, group: str | None) -> int:
     cfg = model.config
     if not cfg.groups:
         if group is not None:
@@ -122,7 +120,7 @@ def _slot(model: RewardModel, group: str | None) -> int:
     return cfg.groups.index(group)
 
 
-def _member_parts(model: RewardModel, slot: int, c: np.ndarray | None) -> list[dict]:
+def _member_parts(model: Any, slot: int, c: np.ndarray | None) -> list[dict]:
     """Per ensemble member: trunk Linear layers and the output layer reduced to the output."""
     cfg = model.config
     parts = []
@@ -165,7 +163,7 @@ def _encoder_settings(encoder: Any) -> dict:
 
 
 def save_pretrained(
-    model: RewardModel,
+    model: Any,
     path: str | Path,
     encoder: Any = None,
     *,
@@ -183,7 +181,7 @@ def save_pretrained(
     group-conditioned model (default: the population head); ``gate_context``: the context id
     of a ``gate="context"`` model; ``architecture``: "auto", "standard" or "custom".
     """
-    if not isinstance(model, RewardModel):
+    if not _is_reward_model(model):
         raise InputError(
             f"model must be a pluralign.reward.RewardModel, got {type(model).__name__}"
         )
@@ -313,7 +311,7 @@ def _exported_scores(net: Any, encoder: Any, gated: bool) -> np.ndarray:
 
 
 def _probe_scores(
-    model: RewardModel, encoder: Any, slot: int, c: np.ndarray | None, out_name: str
+    model: Any, encoder: Any, slot: int, c: np.ndarray | None, out_name: str
 ) -> np.ndarray:
     """What pluralign gives on the probe texts for the chosen output (the export must match)."""
     was, enc_was = model.training, encoder.model.training
@@ -401,7 +399,7 @@ def _standard(base: Any, encoder: Any, parts: list[dict], force: bool) -> tuple[
 
 
 def _custom(
-    base: Any, encoder: Any, model: RewardModel, parts: list[dict], pooling: str, normalize: bool
+    base: Any, encoder: Any, model: Any, parts: list[dict], pooling: str, normalize: bool
 ) -> Any:
     from pluralign.reward.hf_modeling import PluralignRewardConfig, PluralignRewardModel
 
@@ -608,8 +606,9 @@ def load_pretrained(path: str | Path, *, device: str | None = None) -> Pretraine
     return PretrainedReward(net.eval(), tok, meta)
 
 
-def head_from_pretrained(path: str | Path, device: str | None = None) -> RewardModel:
-    """The whole :class:`RewardModel` head (every output) stored by :func:`save_pretrained`."""
+def read_head(path: str | Path) -> tuple[dict, dict]:
+    """The ModelConfig fields and the head's weights stored by :func:`save_pretrained`
+    (:meth:`RewardModel.from_pretrained` builds the model from them)."""
     st = require("safetensors.torch")
     p = Path(path)
     if not (p / META).is_file() or not (p / HEAD).is_file():
@@ -617,11 +616,7 @@ def head_from_pretrained(path: str | Path, device: str | None = None) -> RewardM
             f"{p} was not written by pluralign's save_pretrained (needs {META} and {HEAD})"
         )
     meta = json.loads((p / META).read_text())
-    model = RewardModel(ModelConfig(**meta["model"]))
-    model.load_state_dict(st.load_file(str(p / HEAD)))
-    model.trained = True
-    model.eval()
-    return model.to(device) if device else model
+    return meta["model"], st.load_file(str(p / HEAD))
 
 
-__all__ = ["PretrainedReward", "head_from_pretrained", "load_pretrained", "save_pretrained"]
+__all__ = ["PretrainedReward", "load_pretrained", "read_head", "save_pretrained"]

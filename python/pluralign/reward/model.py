@@ -440,9 +440,14 @@ class RewardModel(nn.Module):  # type: ignore[name-defined,misc]
     def from_pretrained(cls, path: str | Path, device: str | None = None) -> RewardModel:
         """The whole head (every output) of a folder written by :meth:`save_pretrained`; the
         backbone is scored with :func:`pluralign.reward.load_pretrained`."""
-        from pluralign.reward.hf import head_from_pretrained
+        from pluralign.reward.hf import read_head
 
-        return head_from_pretrained(path, device)
+        fields, state = read_head(path)
+        model = cls(ModelConfig(**fields))
+        model.load_state_dict(state)
+        model.trained = True
+        model.eval()
+        return model.to(device) if device else model
 
 
 def _lookup(values: Any, names: list[str], what: str, n: int, allow_null: bool = False) -> Any:

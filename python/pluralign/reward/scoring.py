@@ -110,13 +110,11 @@ class Scorer:
 
 def as_scorer(model: Any, encoder: Any = None, *, batch_size: int = 32) -> Scorer:
     """A :class:`Scorer` for ``model`` (see the module docstring)."""
-    from pluralign.reward.hf import PretrainedReward
-
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise InputError(f"batch_size must be an int >= 1, got {batch_size!r}")
     if isinstance(model, Scorer):
         return model
-    if isinstance(model, PretrainedReward):
+    if _is_pretrained_reward(model):
 
         def hf(p: list[str], r: list[str], g: Any) -> np.ndarray:
             return model.score(p, r, batch_size)[:, None]
@@ -133,9 +131,16 @@ def as_scorer(model: Any, encoder: Any = None, *, batch_size: int = 32) -> Score
     )
 
 
+# The model kinds are told by class identity, not isinstance, so that this module imports
+# neither model.py nor hf.py (both use it: no import cycle, and torch stays unimported).
 def _is_reward_model(model: Any) -> bool:
     cls = type(model)
     return cls.__name__ == "RewardModel" and cls.__module__ == "pluralign.reward.model"
+
+
+def _is_pretrained_reward(model: Any) -> bool:
+    cls = type(model)
+    return cls.__name__ == "PretrainedReward" and cls.__module__ == "pluralign.reward.hf"
 
 
 def _reward_model_scorer(model: Any, encoder: Any, batch_size: int) -> Scorer:
