@@ -11,7 +11,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-from pluralign.errors import InputError, SchemaError
+from pluralign.errors import InputError, LimitError, SchemaError
 from pluralign.prefs import read_pairs
 from pluralign.reward import audit, evaluate, section_scores
 from pluralign.reward.evaluation import REWARDBENCH_COUNTS
@@ -181,3 +181,10 @@ def test_evaluate_old_keyword_comparisons_warns_and_gives_the_same_answer() -> N
     assert old["accuracy"] == new["accuracy"] == 0.5
     with pytest.raises(InputError, match="pass pairs= only"):
         evaluate(model, pairs, comparisons=pairs)
+
+
+def test_evaluate_refuses_a_bin_count_that_would_not_fit_in_memory() -> None:
+    model = by_text({"a": 1.0, "b": 0.0})
+    pairs = pl.DataFrame({"prompt": ["p"], "chosen": ["a"], "rejected": ["b"]})
+    with pytest.raises(LimitError, match="n_bins=1000000000000 is above the limit"):
+        evaluate(model, pairs, n_bins=10**12)

@@ -203,8 +203,7 @@ def evaluate(
         raise InputError(f"pairs must be a polars DataFrame, got {type(pairs).__name__}")
     if pairs.height == 0:
         raise InputError("pairs is empty: nothing to evaluate")
-    if isinstance(n_bins, bool) or not isinstance(n_bins, int) or n_bins < 1:
-        raise InputError(f"n_bins must be an integer >= 1, got {n_bins!r}")
+    n_bins = _v.count(n_bins, "n_bins", most=10**6)  # the ECE bins are allocated
     for what, name in (("subset", subset), ("group", group)):
         if not isinstance(name, str):
             raise InputError(f"{what} must be a column name, got {name!r}")
