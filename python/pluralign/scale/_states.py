@@ -141,7 +141,10 @@ class _State(abc.ABC):
 
 
 def state_from_bytes(data: bytes) -> Any:
-    """Rebuild any state from :meth:`to_bytes` output."""
+    """Rebuild any state from :meth:`to_bytes` output.
+
+    Only for bytes from a source you trust, as with :mod:`pickle`: the header is unpickled, so
+    crafted bytes could run code. Damaged bytes are an :class:`InputError`."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise InputError(f"state_from_bytes expects bytes, got {type(data).__name__}")
     data = bytes(data)
