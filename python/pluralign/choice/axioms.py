@@ -7,13 +7,8 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..errors import InputError
-from ._common import (
-    Result,
-)
-from .profile import (
-    Profile,
-    _profile,
-)
+from ._common import Result
+from .profile import Profile, _profile
 from .sets import condorcet_loser, condorcet_winner
 
 AXIOMS = (

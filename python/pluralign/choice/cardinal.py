@@ -11,14 +11,7 @@ import polars as pl
 
 from .. import _core
 from ..errors import InputError, SchemaError
-from ._common import (
-    Result,
-    TieBreak,
-    _candidate_index,
-    _result,
-    _tie_break,
-    _weights_array,
-)
+from ._common import Result, TieBreak, _candidate_index, _result, _tie_break, _weights_array
 
 
 def _cardinal(

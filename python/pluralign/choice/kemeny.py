@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ._common import (
-    Result,
-    TieBreak,
-)
-from .profile import (
-    Profile,
-    _rule,
-)
+from ._common import Result, TieBreak
+from .profile import Profile, _rule
 
 
 def kemeny(

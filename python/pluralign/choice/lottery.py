@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ._common import (
-    Result,
-)
-from .profile import (
-    Profile,
-    _rule,
-)
+from ._common import Result
+from .profile import Profile, _rule
 
 
 def maximal_lottery(profile: Profile, payoff: Literal["margins", "majority"] = "margins") -> Result:

@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Literal
 
-from .profile import (
-    Profile,
-    _set,
-)
+from .profile import Profile, _set
 
 
 def condorcet_winner(profile: Profile) -> Hashable | None:

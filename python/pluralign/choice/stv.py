@@ -10,14 +10,8 @@ import numpy as np
 
 from .. import _core
 from ..errors import InputError
-from ._common import (
-    TieBreak,
-    _tie_break,
-)
-from .profile import (
-    Profile,
-    _profile,
-)
+from ._common import TieBreak, _tie_break
+from .profile import Profile, _profile
 
 
 @dataclass(frozen=True)

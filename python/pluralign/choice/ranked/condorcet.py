@@ -7,14 +7,8 @@ from typing import Literal
 
 from ... import _validate as _v
 from ...errors import InputError
-from .._common import (
-    Result,
-    TieBreak,
-)
-from ..profile import (
-    Profile,
-    _rule,
-)
+from .._common import Result, TieBreak
+from ..profile import Profile, _rule
 
 
 def copeland(profile: Profile, alpha: float = 0.5) -> Result:

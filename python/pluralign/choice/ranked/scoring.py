@@ -5,13 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .._common import (
-    Result,
-)
-from ..profile import (
-    Profile,
-    _rule,
-)
+from .._common import Result
+from ..profile import Profile, _rule
 
 
 def plurality(profile: Profile) -> Result:
