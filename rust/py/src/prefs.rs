@@ -86,8 +86,8 @@ fn pair_columns<'a>(
         .collect()
 }
 
-fn table_outcome<'py>(
-    py: Python<'py>,
+fn table_outcome(
+    py: Python<'_>,
     t: PairTable,
     cols: &[Option<FixedWidthColumn>],
 ) -> PyResult<PairTableOutcome> {
