@@ -90,3 +90,53 @@ def test_results_are_frozen_typed_classes() -> None:
     count = _core.choice_stv(p._inner, 1)
     assert isinstance(count.rounds[0], _core.StvRoundOutcome)
     assert count.elected == [0] and count.rounds[0].tallies == [3.0, 2.0, 0.0]
+
+
+def test_prefs_kernels_return_frozen_typed_classes() -> None:
+    rows = np.array([0, 1, 2], dtype=np.uint32)
+    offsets = np.array([0, 3], dtype=np.int64)
+    # one group of three rated responses: row scores 3, 1, 2; columns None = row indices back
+    out = _core.prefs_rating_pairs(
+        offsets, rows, np.array([3.0, 1.0, 2.0]), [None, None], [True, False]
+    )
+    assert isinstance(out, _core.PairTableOutcome)
+    first, second = (np.asarray(c).tolist() for c in out.columns)
+    got = set(zip(first, second, np.asarray(out.margin).tolist(), strict=True))
+    assert got == {(0, 1, 2.0), (0, 2, 1.0), (2, 1, 1.0)}
+    assert not np.asarray(out.tie).any()
+    assert (out.n_considered, out.n_ties_dropped, out.n_below_margin) == (3, 0, 0)
+    with pytest.raises(AttributeError):
+        out.n_considered = 0  # type: ignore[misc]
+    # objectives (1, 1), (0, 0), (2, 0): rows 0 and 2 dominate row 1 and are incomparable
+    par = _core.prefs_pareto_pairs(
+        offsets,
+        rows,
+        [np.array([1.0, 0.0, 2.0]), np.array([1.0, 0.0, 0.0])],
+        [True, True],
+        [None, None],
+        [True, False],
+    )
+    assert isinstance(par, _core.PairTableOutcome)
+    first, second = (np.asarray(c).tolist() for c in par.columns)
+    assert set(zip(first, second, strict=True)) == {(0, 1), (2, 1)}
+    assert (par.n_considered, par.n_incomparable) == (3, 1)
+    # group 0: item 0 beats 1, 1 beats 0 (weight 2), 0 beats 2, and a 0-2 tie
+    t = _core.prefs_tally(
+        np.zeros(4, dtype=np.uint32),
+        np.array([0, 1, 0, 0], dtype=np.uint32),
+        np.array([1, 0, 2, 2], dtype=np.uint32),
+        tie=np.array([False, False, False, True]),
+        weight=np.array([1.0, 2.0, 1.0, 0.5]),
+    )
+    assert isinstance(t, _core.TallyOutcome)
+    cells = {
+        (g, lo, hi): (a, b, c, wa, wb, wc)
+        for g, lo, hi, a, b, c, wa, wb, wc in zip(
+            *(np.asarray(getattr(t, f)).tolist() for f in
+              ("group", "lo", "hi", "n_lo", "n_hi", "n_tie", "w_lo", "w_hi", "w_tie")),
+            strict=True,
+        )
+    }  # fmt: skip
+    assert cells == {(0, 0, 1): (1, 1, 0, 1.0, 2.0, 0.0), (0, 0, 2): (1, 0, 1, 1.0, 0.0, 0.5)}
+    with pytest.raises(AttributeError):
+        t.group = None  # type: ignore[misc]

@@ -18,9 +18,11 @@ __all__ = [
     "EloOutcome",
     "HypervolumeMcOutcome",
     "KMeansOutcome",
+    "PairTableOutcome",
     "RuleOutcome",
     "StvOutcome",
     "StvRoundOutcome",
+    "TallyOutcome",
     "ViolationOutcome",
     "_ApprovalProfile",
     "_Profile",
@@ -360,6 +362,28 @@ def stats_alpha_dense(
 ) -> AgreementOutcome: ...
 
 @final
+class PairTableOutcome:
+    columns: list[Any]
+    margin: npt.NDArray[np.float64]
+    tie: npt.NDArray[np.bool_]
+    n_considered: int
+    n_ties_dropped: int
+    n_below_margin: int
+    n_incomparable: int
+
+@final
+class TallyOutcome:
+    group: npt.NDArray[np.uint32]
+    lo: npt.NDArray[np.uint32]
+    hi: npt.NDArray[np.uint32]
+    n_lo: npt.NDArray[np.uint64]
+    n_hi: npt.NDArray[np.uint64]
+    n_tie: npt.NDArray[np.uint64]
+    w_lo: npt.NDArray[np.float64]
+    w_hi: npt.NDArray[np.float64]
+    w_tie: npt.NDArray[np.float64]
+
+@final
 class BradleyTerryOutcome:
     strength: npt.NDArray[np.float64]
     se: npt.NDArray[np.float64] | None
@@ -408,7 +432,7 @@ def prefs_rating_pairs(
     min_margin: float = 0.0,
     keep_ties: bool = False,
     threads: int | None = None,
-) -> dict[str, Any] | None: ...
+) -> PairTableOutcome | None: ...
 def prefs_pareto_pairs(
     offsets: npt.NDArray[np.int64],
     rows: npt.NDArray[np.uint32],
@@ -417,7 +441,7 @@ def prefs_pareto_pairs(
     columns: Sequence[Any | None],
     first: Sequence[bool],
     threads: int | None = None,
-) -> dict[str, Any] | None: ...
+) -> PairTableOutcome | None: ...
 def prefs_content_ids(texts: Any, threads: int | None = None) -> npt.NDArray[np.uint8]: ...
 def prefs_json_value_counts(data: bytes, threads: int | None = None) -> tuple[int, int]: ...
 def factorize_ids(
@@ -433,7 +457,7 @@ def prefs_tally(
     tie: npt.NDArray[np.bool_] | None = None,
     weight: npt.NDArray[np.float64] | None = None,
     threads: int | None = None,
-) -> dict[str, Any]: ...
+) -> TallyOutcome: ...
 
 # --- edge (rust/py/src/edge.rs): batched edge signals / arbiter choices; see pluralign.edge ---
 def edge_batch(

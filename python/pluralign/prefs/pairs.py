@@ -73,9 +73,9 @@ def _pair_frame(
     df: pl.DataFrame,
     by: list[str],
     response: str,
-    kernel: Callable[[list[pl.Series | None], list[bool]], dict[str, Any] | None],
+    kernel: Callable[[list[pl.Series | None], list[bool]], _core.PairTableOutcome | None],
     with_margin: bool,
-) -> tuple[pl.DataFrame, dict[str, Any]]:
+) -> tuple[pl.DataFrame, _core.PairTableOutcome]:
     """Run a pair kernel and build the comparisons table (the ``groups`` columns, ``chosen_id``,
     ``rejected_id``, ``tie``, ``weight``, and ``margin`` if asked) plus the kernel's counts.
 
@@ -91,14 +91,12 @@ def _pair_frame(
     names = keys + ["chosen_id", "rejected_id"]
     if r is not None:
         del cols
-        out = pl.DataFrame(
-            [pl.Series(c).alias(n) for c, n in zip(r.pop("columns"), names, strict=True)]
-        )
+        out = pl.DataFrame([pl.Series(c).alias(n) for c, n in zip(r.columns, names, strict=True)])
     else:
         r = kernel([None, None], [True, False])
         if r is None:  # row indices are always gathered in Rust
             raise InternalError("the pair kernel returned no row indices")
-        first, second = (pl.Series(c, dtype=pl.UInt32) for c in r.pop("columns"))
+        first, second = (pl.Series(c, dtype=pl.UInt32) for c in r.columns)
         # one select: polars gathers the columns in parallel
         out = df.select(
             [pl.col(c).gather(first) for c in keys]
@@ -108,16 +106,15 @@ def _pair_frame(
             ]
         )
         del first, second
-    tie = r.pop("tie")
+    tie = r.tie
     # Constant columns stay scalar (polars materializes them only when needed).
     out = out.with_columns(
         pl.Series("tie", tie, dtype=pl.Boolean) if tie.any() else pl.lit(False).alias("tie"),
         pl.lit(1.0, dtype=pl.Float64).alias("weight"),
     )
     del tie
-    margin = r.pop("margin")
     if with_margin:
-        out = out.with_columns(pl.Series("margin", margin, dtype=pl.Float64))
+        out = out.with_columns(pl.Series("margin", r.margin, dtype=pl.Float64))
     return out, r
 
 
@@ -196,9 +193,9 @@ def ratings_to_pairs(
         )
     summary = DropSummary(
         transform="ratings_to_pairs",
-        n_in=int(r["n_considered"]),
+        n_in=int(r.n_considered),
         n_out=out.height,
-        dropped={"ties": int(r["n_ties_dropped"]), "below_margin": int(r["n_below_margin"])},
+        dropped={"ties": int(r.n_ties_dropped), "below_margin": int(r.n_below_margin)},
     )
     return out, summary
 
@@ -314,9 +311,9 @@ def pareto_pairs(
     )
     summary = DropSummary(
         transform="pareto_pairs",
-        n_in=int(r["n_considered"]),
+        n_in=int(r.n_considered),
         n_out=out.height,
-        dropped={"incomparable": int(r["n_incomparable"]), "equal": int(r["n_ties_dropped"])},
+        dropped={"incomparable": int(r.n_incomparable), "equal": int(r.n_ties_dropped)},
     )
     return out, summary
 

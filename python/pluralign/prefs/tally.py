@@ -256,7 +256,7 @@ def tally(
         weight=wv,
         threads=threads,
     )
-    gcode = np.asarray(r["group"]).astype(np.uint64)
+    gcode = np.asarray(r.group).astype(np.uint64)
     if gu is not None:
         gcode = gu[gcode]
     cols: dict[str, pl.Series] = {}
@@ -267,14 +267,14 @@ def tally(
     state = pl.DataFrame(
         [cols[c] for c in by_cols]
         + [
-            items.decode(np.asarray(r["lo"]), "item_a"),
-            items.decode(np.asarray(r["hi"]), "item_b"),
-            pl.Series("wins_a", r["n_lo"], dtype=pl.Int64),
-            pl.Series("wins_b", r["n_hi"], dtype=pl.Int64),
-            pl.Series("ties", r["n_tie"], dtype=pl.Int64),
-            pl.Series("weight_a", r["w_lo"], dtype=pl.Float64),
-            pl.Series("weight_b", r["w_hi"], dtype=pl.Float64),
-            pl.Series("weight_ties", r["w_tie"], dtype=pl.Float64),
+            items.decode(np.asarray(r.lo), "item_a"),
+            items.decode(np.asarray(r.hi), "item_b"),
+            pl.Series("wins_a", r.n_lo, dtype=pl.Int64),
+            pl.Series("wins_b", r.n_hi, dtype=pl.Int64),
+            pl.Series("ties", r.n_tie, dtype=pl.Int64),
+            pl.Series("weight_a", r.w_lo, dtype=pl.Float64),
+            pl.Series("weight_b", r.w_hi, dtype=pl.Float64),
+            pl.Series("weight_ties", r.w_tie, dtype=pl.Float64),
         ]
     )
     return Tally(by_cols, state)

@@ -13,11 +13,11 @@ use pluralign_core::prefs::RowKeys;
 use pluralign_core::prefs::{self, Column, PairColumn, PairTable, Side, Source};
 use pluralign_core::CoreError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 
 use crate::arrow_ffi::{ArrowColumn, ArrowExport, FixedWidthColumn, TextCol};
 use crate::convert::slice1;
 use crate::errors::{input_error, run, schema_error, to_py};
+use crate::results::{PairTableOutcome, TallyOutcome};
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ArrowExport>()?;
@@ -86,21 +86,20 @@ fn pair_columns<'a>(
         .collect()
 }
 
-fn table_dict<'py>(
-    py: Python<'py>,
+fn table_outcome(
+    py: Python<'_>,
     t: PairTable,
     cols: &[Option<FixedWidthColumn>],
-) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    let mut out: Vec<Bound<'py, PyAny>> = Vec::with_capacity(cols.len());
+) -> PyResult<PairTableOutcome> {
+    let mut out: Vec<Py<PyAny>> = Vec::with_capacity(cols.len());
     for (col, src) in t.columns.into_iter().zip(cols) {
         out.push(match (col, src) {
-            (Column::W4(v), None) => PyArray1::from_vec(py, v).into_any(),
-            (Column::W1(v), Some(s)) => Bound::new(py, s.with_values(v)?)?.into_any(),
-            (Column::W2(v), Some(s)) => Bound::new(py, s.with_values(v)?)?.into_any(),
-            (Column::W4(v), Some(s)) => Bound::new(py, s.with_values(v)?)?.into_any(),
-            (Column::W8(v), Some(s)) => Bound::new(py, s.with_values(v)?)?.into_any(),
-            (Column::W16(v), Some(s)) => Bound::new(py, s.with_values(v)?)?.into_any(),
+            (Column::W4(v), None) => PyArray1::from_vec(py, v).into_any().unbind(),
+            (Column::W1(v), Some(s)) => Bound::new(py, s.with_values(v)?)?.into_any().unbind(),
+            (Column::W2(v), Some(s)) => Bound::new(py, s.with_values(v)?)?.into_any().unbind(),
+            (Column::W4(v), Some(s)) => Bound::new(py, s.with_values(v)?)?.into_any().unbind(),
+            (Column::W8(v), Some(s)) => Bound::new(py, s.with_values(v)?)?.into_any().unbind(),
+            (Column::W16(v), Some(s)) => Bound::new(py, s.with_values(v)?)?.into_any().unbind(),
             _ => {
                 return Err(to_py(
                     py,
@@ -109,14 +108,15 @@ fn table_dict<'py>(
             }
         });
     }
-    d.set_item("columns", out)?;
-    d.set_item("margin", PyArray1::from_vec(py, t.margin))?;
-    d.set_item("tie", PyArray1::from_vec(py, t.tie))?;
-    d.set_item("n_considered", t.n_considered)?;
-    d.set_item("n_ties_dropped", t.n_ties_dropped)?;
-    d.set_item("n_below_margin", t.n_below_margin)?;
-    d.set_item("n_incomparable", t.n_incomparable)?;
-    Ok(d)
+    Ok(PairTableOutcome {
+        columns: out,
+        margin: PyArray1::from_vec(py, t.margin).unbind(),
+        tie: PyArray1::from_vec(py, t.tie).unbind(),
+        n_considered: t.n_considered,
+        n_ties_dropped: t.n_ties_dropped,
+        n_below_margin: t.n_below_margin,
+        n_incomparable: t.n_incomparable,
+    })
 }
 
 /// All pairs within groups with margins; see `pluralign_core::prefs::rating_pairs` and
@@ -134,7 +134,7 @@ fn prefs_rating_pairs<'py>(
     min_margin: f64,
     keep_ties: bool,
     threads: Option<usize>,
-) -> PyResult<Option<Bound<'py, PyDict>>> {
+) -> PyResult<Option<PairTableOutcome>> {
     let off = offsets_vec(py, slice1(py, &offsets, "offsets")?)?;
     let r = slice1(py, &rows, "rows")?;
     let s = slice1(py, &score, "score")?;
@@ -147,7 +147,7 @@ fn prefs_rating_pairs<'py>(
     let t = run(py, threads, || {
         prefs::rating_pairs(&off, r, s, min_margin, keep_ties, &spec, threads)
     })?;
-    table_dict(py, t, &fixed).map(Some)
+    table_outcome(py, t, &fixed).map(Some)
 }
 
 /// Pareto-dominance pairs within groups; see `pluralign_core::prefs::pareto_pairs` and
@@ -164,7 +164,7 @@ fn prefs_pareto_pairs<'py>(
     columns: Vec<Option<ArrowColumn>>,
     first: Vec<bool>,
     threads: Option<usize>,
-) -> PyResult<Option<Bound<'py, PyDict>>> {
+) -> PyResult<Option<PairTableOutcome>> {
     let off = offsets_vec(py, slice1(py, &offsets, "offsets")?)?;
     let r = slice1(py, &rows, "rows")?;
     let objs: Vec<&[f64]> = objectives
@@ -180,7 +180,7 @@ fn prefs_pareto_pairs<'py>(
     let t = run(py, threads, || {
         prefs::pareto_pairs(&off, r, &objs, &maximize, &spec, threads)
     })?;
-    table_dict(py, t, &fixed).map(Some)
+    table_outcome(py, t, &fixed).map(Some)
 }
 
 /// Pairwise counts per (group, lo, hi); see `pluralign_core::prefs::tally`.
@@ -194,7 +194,7 @@ fn prefs_tally<'py>(
     tie: Option<PyReadonlyArray1<'py, bool>>,
     weight: Option<PyReadonlyArray1<'py, f64>>,
     threads: Option<usize>,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<TallyOutcome> {
     let g = slice1(py, &group, "group")?;
     let w = slice1(py, &winner, "winner")?;
     let l = slice1(py, &loser, "loser")?;
@@ -207,17 +207,17 @@ fn prefs_tally<'py>(
         None => None,
     };
     let c = run(py, threads, || prefs::tally(g, w, l, t, wt, threads))?;
-    let d = PyDict::new(py);
-    d.set_item("group", PyArray1::from_vec(py, c.group))?;
-    d.set_item("lo", PyArray1::from_vec(py, c.lo))?;
-    d.set_item("hi", PyArray1::from_vec(py, c.hi))?;
-    d.set_item("n_lo", PyArray1::from_vec(py, c.n_lo))?;
-    d.set_item("n_hi", PyArray1::from_vec(py, c.n_hi))?;
-    d.set_item("n_tie", PyArray1::from_vec(py, c.n_tie))?;
-    d.set_item("w_lo", PyArray1::from_vec(py, c.w_lo))?;
-    d.set_item("w_hi", PyArray1::from_vec(py, c.w_hi))?;
-    d.set_item("w_tie", PyArray1::from_vec(py, c.w_tie))?;
-    Ok(d)
+    Ok(TallyOutcome {
+        group: PyArray1::from_vec(py, c.group).unbind(),
+        lo: PyArray1::from_vec(py, c.lo).unbind(),
+        hi: PyArray1::from_vec(py, c.hi).unbind(),
+        n_lo: PyArray1::from_vec(py, c.n_lo).unbind(),
+        n_hi: PyArray1::from_vec(py, c.n_hi).unbind(),
+        n_tie: PyArray1::from_vec(py, c.n_tie).unbind(),
+        w_lo: PyArray1::from_vec(py, c.w_lo).unbind(),
+        w_hi: PyArray1::from_vec(py, c.w_hi).unbind(),
+        w_tie: PyArray1::from_vec(py, c.w_tie).unbind(),
+    })
 }
 
 /// Hex content ids (BLAKE2b-64 of the UTF-8 bytes) of an Arrow string column (utf8, large_utf8

@@ -18,6 +18,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<KMeansOutcome>()?;
     m.add_class::<HypervolumeMcOutcome>()?;
     m.add_class::<EdgeBatchOutcome>()?;
+    m.add_class::<PairTableOutcome>()?;
+    m.add_class::<TallyOutcome>()?;
     Ok(())
 }
 
@@ -192,4 +194,34 @@ impl EdgeBatchOutcome {
             .try_iter()
             .map(Bound::into_any)
     }
+}
+
+/// Pairs listed within groups (`prefs_rating_pairs`, `prefs_pareto_pairs`): the gathered output
+/// columns (Arrow arrays, or row-index arrays when the columns were not gathered in Rust), the
+/// margin and tie flag per pair, and how many pairs were considered, dropped as ties, below the
+/// margin, or incomparable.
+#[pyclass(module = "pluralign._core", frozen, get_all)]
+pub struct PairTableOutcome {
+    pub columns: Vec<Py<PyAny>>,
+    pub margin: Py<PyArray1<f64>>,
+    pub tie: Py<PyArray1<bool>>,
+    pub n_considered: u64,
+    pub n_ties_dropped: u64,
+    pub n_below_margin: u64,
+    pub n_incomparable: u64,
+}
+
+/// Pairwise counts per (group, lo, hi) with `lo < hi` item codes: wins of each side and ties,
+/// as counts and as summed weights.
+#[pyclass(module = "pluralign._core", frozen, get_all)]
+pub struct TallyOutcome {
+    pub group: Py<PyArray1<u32>>,
+    pub lo: Py<PyArray1<u32>>,
+    pub hi: Py<PyArray1<u32>>,
+    pub n_lo: Py<PyArray1<u64>>,
+    pub n_hi: Py<PyArray1<u64>>,
+    pub n_tie: Py<PyArray1<u64>>,
+    pub w_lo: Py<PyArray1<f64>>,
+    pub w_hi: Py<PyArray1<f64>>,
+    pub w_tie: Py<PyArray1<f64>>,
 }
