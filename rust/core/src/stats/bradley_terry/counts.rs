@@ -1,5 +1,7 @@
 //! Comparisons aggregated once into a symmetric CSR of pair counts.
 
+// One file split along its seams: the parts share the parent module's imports and items.
+#[allow(clippy::wildcard_imports)]
 use super::*;
 
 /// Where one used comparison lands in the aggregated counts (for the bootstrap).

@@ -1,5 +1,7 @@
 //! Identifiability: without a prior the MLE exists iff the "beats" graph is strongly connected.
 
+// One file split along its seams: the parts share the parent module's imports and items.
+#[allow(clippy::wildcard_imports)]
 use super::*;
 
 /// Nodes reachable from `start` along `edge(e)` entries.

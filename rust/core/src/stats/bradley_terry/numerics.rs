@@ -1,5 +1,7 @@
 //! Numerics and solvers: stable sigmoids, the objective, Newton with preconditioned CG, MM.
 
+// One file split along its seams: the parts share the parent module's imports and items.
+#[allow(clippy::wildcard_imports)]
 use super::*;
 
 #[inline]
