@@ -19,10 +19,22 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
-from torch import nn
-from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
-from transformers.modeling_outputs import SequenceClassifierOutput
+try:
+    import torch
+    from torch import nn
+    from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
+    from transformers.modeling_outputs import SequenceClassifierOutput
+except ImportError as exc:
+    # Inside pluralign without its torch extra: the library's named error. This file is also
+    # copied into exported folders, where pluralign may be absent: then the ImportError stands.
+    try:
+        from pluralign.errors import MissingDependencyError
+    except ImportError:
+        raise exc from None
+    raise MissingDependencyError(
+        "pluralign.reward needs 'torch' and 'transformers', which are not installed: "
+        "pip install 'pluralign[torch]'"
+    ) from exc
 
 
 class PluralignRewardConfig(PretrainedConfig):
