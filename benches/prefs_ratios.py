@@ -6,6 +6,7 @@ the preference-data issue ("Speed" section), printed as one table.
     .venv/bin/python benches/prefs_ratios.py --quick         # 1/10 sizes: a smoke run
     .venv/bin/python benches/prefs_ratios.py --r2p-prompts 1000000 --kripp-items 100000
     .venv/bin/python benches/prefs_ratios.py --ids --k 3     # integer vs string/categorical ids
+    .venv/bin/python benches/prefs_ratios.py --ids --ids-cases more  # disagreement, r2p, Profile
 
 Cases (targets from the issue):
 
@@ -367,7 +368,120 @@ def ids_cases(n: int, threads):
     return out
 
 
-def ids_main(n: int, k: int, threads) -> None:
+def _nested_variants(df, col: str, prefix: str):
+    """The frame with a list[list[int]] id column and the same ids as String, Categorical, Enum."""
+    import polars as pl
+
+    el = pl.element().list.eval(pl.lit(prefix) + pl.element().cast(pl.String))
+    s = df.with_columns(pl.col(col).list.eval(el))
+    values = s[col].explode().explode().unique().sort()
+    return {
+        "int": df,
+        "str": s,
+        "cat": s.with_columns(pl.col(col).cast(pl.List(pl.List(pl.Categorical)))),
+        "enum": s.with_columns(pl.col(col).cast(pl.List(pl.List(pl.Enum(values))))),
+    }
+
+
+def ids_cases_more(n: int, threads):
+    """(case, {variant: (fn, input_bytes)}) for disagreement, ratings_to_pairs and the Profile
+    builders (the other users of the shared id factorizer)."""
+    import numpy as np
+    import polars as pl
+    from pluralign.choice import Profile
+    from pluralign.prefs import ratings_to_pairs
+    from pluralign.stats import disagreement
+
+    rng = np.random.default_rng(1)
+    out = []
+    votes = pl.DataFrame(
+        {
+            "statement_id": rng.integers(0, n // 100, n),
+            "group": rng.integers(0, 8, n),
+            "vote": rng.integers(-1, 2, n),
+        }
+    )
+    dv = _id_variants(votes, ["statement_id", "group"], "s-")
+    out.append(
+        (
+            f"disagreement groups= {n:,} votes, {n // 100:,} statements, 8 groups",
+            {
+                k: (
+                    lambda d=d: disagreement(d, "statement_id", "group", label="vote"),
+                    d.estimated_size(),
+                )
+                for k, d in dv.items()
+            },
+        )
+    )
+    g = n // 8  # 8 responses per prompt, rows shuffled (grouping is needed)
+    perm = rng.permutation(n)
+    ratings = pl.DataFrame(
+        {
+            "prompt_id": np.repeat(np.arange(g), 8)[perm],
+            "response_id": np.arange(n)[perm],
+            "score": rng.integers(0, 5, n).astype(np.float64),
+        }
+    )
+    rv = _id_variants(ratings, ["prompt_id", "response_id"], "p-")
+    out.append(
+        (
+            f"ratings_to_pairs {n:,} ratings, {g:,} prompts x 8 (shuffled)",
+            {
+                k: (
+                    lambda d=d: ratings_to_pairs(d, "prompt_id", threads=threads),
+                    d.estimated_size(),
+                )
+                for k, d in rv.items()
+            },
+        )
+    )
+    w, lo = bt_data(n, 1000)
+    cv = _id_variants(
+        pl.DataFrame({"chosen_id": w, "rejected_id": lo}), ["chosen_id", "rejected_id"], "m-"
+    )
+    out.append(
+        (
+            f"Profile.from_comparisons {n:,} cmp, 1,000 candidates",
+            {
+                k: (lambda d=d: Profile.from_comparisons(d), d.estimated_size())
+                for k, d in cv.items()
+            },
+        )
+    )
+    b = n // 4  # ballots ranking 4 of 50 candidates as [[a], [b, c], [d]]: n ids in all
+    c = np.argsort(rng.random((b, 50)), axis=1)[:, :4]
+    ranking = pl.Series(
+        "ranking",
+        [[[x[0]], [x[1], x[2]], [x[3]]] for x in c.tolist()],
+        dtype=pl.List(pl.List(pl.Int64)),
+    )
+    ballots = pl.DataFrame({"ranking": ranking, "group": rng.integers(0, 100, b)})
+    pv = _nested_variants(ballots, "ranking", "c-")
+    out.append(
+        (
+            f"Profile.from_rankings {b:,} ballots, {n:,} ids, 50 candidates",
+            {
+                k: (lambda d=d: Profile.from_rankings(d, threads=threads), d.estimated_size())
+                for k, d in pv.items()
+            },
+        )
+    )
+    groups = _id_variants(ballots.select("group"), ["group"], "g-")
+    gv = {k: d.with_columns(groups[k]["group"]) for k, d in pv.items()}
+    out.append(
+        (
+            f"Profile.by {b:,} ballots, 100 groups",
+            {
+                k: (lambda d=d: Profile.by(d, "group", threads=threads), d.estimated_size())
+                for k, d in gv.items()
+            },
+        )
+    )
+    return out
+
+
+def ids_main(n: int, k: int, threads, cases: str = "all") -> None:
     import statistics
 
     print(
@@ -377,7 +491,10 @@ def ids_main(n: int, k: int, threads) -> None:
     print()
     print("| case | ids | min s | median s | min / int min | extra peak memory (input) |")
     print("|---|---|---|---|---|---|")
-    for label, variants in ids_cases(n, threads):
+    todo = (ids_cases(n, threads) if cases in ("all", "core") else []) + (
+        ids_cases_more(n, threads) if cases in ("all", "more") else []
+    )
+    for label, variants in todo:
         times = {v: [] for v in variants}
         mem = {}
         for v, (fn, nbytes) in variants.items():  # first call: peak memory, not timed
@@ -492,9 +609,16 @@ def main(argv: list[str] | None = None) -> int:
         "process (bradley_terry with choix, tally, agreement, grouped Pareto ranks)",
     )
     ap.add_argument("--ids-rows", type=int, default=1_000_000)
+    ap.add_argument(
+        "--ids-cases",
+        choices=["all", "core", "more"],
+        default="all",
+        help="with --ids: core = bradley_terry, tally, agreement, Pareto; more = disagreement, "
+        "ratings_to_pairs, Profile builders",
+    )
     a = ap.parse_args(argv)
     if a.ids:
-        ids_main(a.ids_rows // (10 if a.quick else 1), a.k, a.threads)
+        ids_main(a.ids_rows // (10 if a.quick else 1), a.k, a.threads, a.ids_cases)
         return 0
     if a.child:
         print(json.dumps(_child(json.loads(a.child))))

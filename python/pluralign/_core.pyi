@@ -55,6 +55,7 @@ __all__ = [
     "pareto_ranks",
     "prefs_content_ids",
     "prefs_contiguous_groups",
+    "prefs_rows_by_code",
     "prefs_json_value_counts",
     "prefs_pareto_pairs",
     "prefs_rating_pairs",
@@ -450,6 +451,9 @@ def factorize_ids(
 def prefs_contiguous_groups(
     columns: list[Any], threads: int | None = None
 ) -> npt.NDArray[np.int64] | None: ...
+def prefs_rows_by_code(
+    codes: npt.NDArray[np.uint32], n_codes: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint32]]: ...
 def prefs_tally(
     group: npt.NDArray[np.uint32],
     winner: npt.NDArray[np.uint32],

@@ -26,6 +26,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(prefs_tally, m)?)?;
     m.add_function(wrap_pyfunction!(prefs_content_ids, m)?)?;
     m.add_function(wrap_pyfunction!(prefs_contiguous_groups, m)?)?;
+    m.add_function(wrap_pyfunction!(prefs_rows_by_code, m)?)?;
     m.add_function(wrap_pyfunction!(prefs_json_value_counts, m)?)?;
     Ok(())
 }
@@ -360,6 +361,23 @@ fn prefs_contiguous_groups(
     let keys = KeyCols { cols, n };
     let offsets = run(py, threads, || prefs::contiguous_groups(&keys, threads))?;
     Ok(offsets.map(|o| PyArray1::from_vec(py, o.into_iter().map(|x| x as i64).collect())))
+}
+
+/// `(offsets, rows)`: the rows grouped by their code (the shared factorizer's), groups in order
+/// of first appearance, rows in input order within a group; see
+/// `pluralign_core::prefs::rows_by_code`.
+#[pyfunction]
+fn prefs_rows_by_code<'py>(
+    py: Python<'py>,
+    codes: PyReadonlyArray1<'py, u32>,
+    n_codes: usize,
+) -> PyResult<(Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<u32>>)> {
+    let c = slice1(py, &codes, "codes")?;
+    let (offsets, rows) = run(py, Some(1), || prefs::rows_by_code(c, n_codes))?;
+    Ok((
+        PyArray1::from_vec(py, offsets.into_iter().map(|x| x as i64).collect()),
+        PyArray1::from_vec(py, rows),
+    ))
 }
 
 /// `(strings, nested)`: the JSON string values and object/array values (`"key": "` /

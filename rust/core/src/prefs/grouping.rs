@@ -1,10 +1,13 @@
-//! Groups of rows by key columns when the data is already grouped: every key's rows adjacent
-//! (e.g. sorted by prompt, as ratings usually are). The runs of equal keys are then the groups,
-//! and no hash table or sort of the rows is needed.
+//! Groups of rows by key columns: when the data is already grouped (every key's rows adjacent,
+//! e.g. sorted by prompt, as ratings usually are) the runs of equal keys are the groups and no
+//! hash table or sort of the rows is needed ([`contiguous_groups`]); otherwise the keys arrive
+//! as integer codes (the shared factorizer) and a counting sort groups the rows
+//! ([`rows_by_code`]).
 
 use rayon::prelude::*;
 
 use crate::error::Result;
+use crate::input_err;
 use crate::parallel::with_threads;
 
 /// Key columns of a table, as the grouping sees them.
@@ -48,6 +51,45 @@ pub fn contiguous_groups(keys: &dyn RowKeys, threads: Option<usize>) -> Result<O
     })
 }
 
+/// `(offsets, rows)`: the rows grouped by their code in `0..n_codes` (a stable counting sort),
+/// so `rows[offsets[g]..offsets[g + 1]]` are the rows of group `g` in input order. Groups are
+/// numbered in order of first appearance, whatever the codes' own order; codes that never
+/// occur make no group.
+pub fn rows_by_code(codes: &[u32], n_codes: usize) -> Result<(Vec<usize>, Vec<u32>)> {
+    let n = codes.len();
+    if n >= u32::MAX as usize {
+        return input_err!("{n} rows is above the 2^32 - 1 rows one call supports; split the input");
+    }
+    // group of each code (u32::MAX: not seen yet) and the size of each group
+    let mut group = vec![u32::MAX; n_codes];
+    let mut sizes: Vec<usize> = vec![];
+    for (r, &c) in codes.iter().enumerate() {
+        let Some(g) = group.get_mut(c as usize) else {
+            return input_err!("code {c} at row {r} is not below the number of codes {n_codes}");
+        };
+        if *g == u32::MAX {
+            *g = sizes.len() as u32;
+            sizes.push(0);
+        }
+        sizes[*g as usize] += 1;
+    }
+    let mut offsets = Vec::with_capacity(sizes.len() + 1);
+    offsets.push(0);
+    let mut total = 0;
+    for s in &sizes {
+        total += s;
+        offsets.push(total);
+    }
+    let mut next = offsets[..sizes.len()].to_vec();
+    let mut rows = vec![0u32; n];
+    for (r, &c) in codes.iter().enumerate() {
+        let at = &mut next[group[c as usize] as usize];
+        rows[*at] = r as u32;
+        *at += 1;
+    }
+    Ok((offsets, rows))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,5 +119,15 @@ mod tests {
         assert_eq!(contiguous_groups(&k, Some(1)).ok().flatten(), None);
         let k = Strs(vec![]);
         assert_eq!(contiguous_groups(&k, None).ok().flatten(), Some(vec![0]));
+    }
+
+    #[test]
+    fn rows_by_code_groups_in_first_appearance_order() {
+        let (off, rows) = rows_by_code(&[2, 0, 2, 1, 0, 2], 4).unwrap_or_default();
+        assert_eq!(off, vec![0, 3, 5, 6]);
+        assert_eq!(rows, vec![0, 2, 5, 1, 4, 3]);
+        let (off, rows) = rows_by_code(&[], 0).unwrap_or_default();
+        assert_eq!((off, rows), (vec![0], vec![]));
+        assert!(rows_by_code(&[0, 3], 3).is_err());
     }
 }

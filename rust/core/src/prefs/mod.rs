@@ -1,8 +1,9 @@
 //! Preference-data transforms on integer-coded, grouped rows.
 //!
 //! Rows are handed over grouped: `rows[offsets[g]..offsets[g + 1]]` are the row indices (into the
-//! value columns) of group `g`, in the order pairs should be listed. The binding layer builds the
-//! grouping (a polars `group_by`), these kernels only enumerate pairs and aggregate counts.
+//! value columns) of group `g`, in the order pairs should be listed. The grouping is built from
+//! the runs of an already grouped table or from the keys' factorized codes ([`grouping`]); these
+//! kernels only enumerate pairs and aggregate counts.
 //!
 //! - [`rating_pairs`]: every unordered pair of rows within a group, oriented so that the first
 //!   row has the higher score, with the margin; ties and below-margin pairs are counted, not
@@ -22,7 +23,7 @@ pub mod json_scan;
 pub mod pair_table;
 
 pub use content_id::{blake2b64, content_id_hex, content_ids_hex};
-pub use grouping::{contiguous_groups, RowKeys};
+pub use grouping::{contiguous_groups, rows_by_code, RowKeys};
 pub use json_scan::{json_string_values, json_value_counts, JsonValueCounts};
 pub use pair_table::{Column, PairColumn, PairTable, Side, Source};
 
