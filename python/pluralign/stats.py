@@ -600,62 +600,87 @@ def disagreement(
             raise InputError(
                 f"column '{weight}' row {row} is {df[weight][row]}; weights must be finite and >= 0"
             )
-        wsum = pl.col(weight).cast(pl.Float64).sum()
+    by_cols = [by] if isinstance(by, str) else list(by)
+    # Ids and labels become dense codes in their sort order (the shared factorizer, from the
+    # Arrow buffers): the counting groups integers, and the result's id and majority columns
+    # are gathered back from the distinct values (same dtype; Categorical / Enum keep the
+    # input's dictionary).
+    values: dict[str, pl.Series] = {}
+    coded: dict[str, np.ndarray] = {}
+    for c in dict.fromkeys(by_cols + ([group] if group else []) + [label]):
+        values[c], (coded[c],) = factorize(df[c])
+    cdf = pl.DataFrame(coded)
+    if weight is not None:
+        cdf = cdf.with_columns(df[weight].cast(pl.Float64).alias("_wt"))
+        wsum = pl.col("_wt").sum()
     else:
         wsum = pl.len().cast(pl.Float64)
-    keys = [by] + ([group] if group else [])
+    keys = by_cols + ([group] if group else [])
     if weight is not None:  # a zero total weight would give NaN shares
         zero = (
-            df.group_by(keys, maintain_order=True)
-            .agg(pl.col(weight).cast(pl.Float64).sum().alias("_t"))
+            cdf.group_by(keys, maintain_order=True)
+            .agg(pl.col("_wt").sum().alias("_t"))
             .filter(pl.col("_t") <= 0)
         )
         if zero.height:
-            what = ", ".join(f"{k} {v!r}" for k, v in zip(keys, zero.row(0)[:-1], strict=True))
+            what = ", ".join(
+                f"{k} {values[k][code]!r}"
+                for k, code in zip(keys, zero.row(0)[:-1], strict=True)
+            )
             raise InputError(
                 f"disagreement: {what} has total weight 0 in column '{weight}', so its label "
                 f"shares are undefined ({zero.height} such group(s)); drop those rows or give "
                 "them weight"
             )
-    counts = df.group_by(keys + [label]).agg(wsum.alias("_w"))
-    item_counts = counts.group_by([by, label]).agg(pl.col("_w").sum()) if group else counts
-    per_item = _dist_stats(item_counts, [by], label)
+    counts = cdf.group_by(keys + [label]).agg(wsum.alias("_w"))
+    item_counts = counts.group_by(by_cols + [label]).agg(pl.col("_w").sum()) if group else counts
+    per_item = _dist_stats(item_counts, by_cols, label)
     if group is None:
-        return per_item.sort(by)
-    per_group = _dist_stats(counts, [by, group], label)
+        return _decoded(per_item.sort(by_cols), values, by_cols, label)
+    per_group = _dist_stats(counts, keys, label)
     # Generalized JSD: H(mean of group distributions) - mean of group entropies.
     g_counts = counts.with_columns(
-        (pl.col("_w") / pl.col("_w").sum().over([by, group])).alias("_p")
+        (pl.col("_w") / pl.col("_w").sum().over(keys)).alias("_p")
     )
-    n_groups = per_group.group_by(by).agg(pl.len().alias("n_groups"))
+    n_groups = per_group.group_by(by_cols).agg(pl.len().alias("n_groups"))
     mix = (
-        g_counts.join(n_groups, on=by)
-        .group_by([by, label])
+        g_counts.join(n_groups, on=by_cols)
+        .group_by(by_cols + [label])
         .agg((pl.col("_p").sum() / pl.col("n_groups").first()).alias("_m"))
-        .group_by(by)
+        .group_by(by_cols)
         .agg((-(pl.col("_m") * pl.col("_m").log()).filter(pl.col("_m") > 0).sum()).alias("_hm"))
     )
     modal = (
-        counts.with_columns(pl.col("_w").max().over([by, group]).alias("_mx"))
+        counts.with_columns(pl.col("_w").max().over(keys).alias("_mx"))
         .filter(pl.col("_w") == pl.col("_mx"))
-        .group_by([by, group])
+        .group_by(keys)
         .agg(pl.col(label).sort().alias("_modes"))
-        .group_by(by)
+        .group_by(by_cols)
         .agg(pl.col("_modes").n_unique().alias("_nm"))
     )
     between = (
-        per_group.group_by(by)
+        per_group.group_by(by_cols)
         .agg(pl.col("entropy").mean().alias("_hbar"), pl.len().alias("n_groups"))
-        .join(mix, on=by)
-        .join(modal, on=by)
+        .join(mix, on=by_cols)
+        .join(modal, on=by_cols)
         .select(
-            by,
+            *by_cols,
             "n_groups",
             (pl.col("_hm") - pl.col("_hbar")).clip(lower_bound=0.0).alias("js_divergence"),
             (pl.col("_nm") > 1).alias("majorities_differ"),
         )
     )
-    return per_item.join(between, on=by).sort(by)
+    return _decoded(per_item.join(between, on=by_cols).sort(by_cols), values, by_cols, label)
+
+
+def _decoded(
+    out: pl.DataFrame, values: dict[str, pl.Series], by_cols: list[str], label: str
+) -> pl.DataFrame:
+    """The id and ``majority`` columns of a disagreement result as values instead of codes."""
+    return out.with_columns(
+        *(values[c].gather(out[c]).alias(c) for c in by_cols),
+        values[label].gather(out["majority"]).alias("majority"),
+    )
 
 
 def _dist_stats(counts: pl.DataFrame, keys: list[str], label: str) -> pl.DataFrame:

@@ -11,6 +11,7 @@ import polars as pl
 
 from .. import _core
 from .. import _validate as _v
+from .._factorize import factorize
 from ..errors import InputError, LimitError, SchemaError
 from ._common import (
     Result,
@@ -69,10 +70,30 @@ def _ballot_arrays(
     )
 
 
+def _candidate_codes(
+    distinct: pl.Series, codes: Sequence[np.ndarray], candidates: Sequence[Hashable] | None
+) -> tuple[list[np.ndarray], list[Hashable]]:
+    """The factorizer's codes (into ``distinct``) as int64 indices into the candidate list (the
+    given one, else the sorted distinct ids), -1 for an id not among the candidates. Only the
+    distinct ids are looked up in Python, never the rows."""
+    vals = distinct.to_list()
+    index = _candidate_index(_sorted_ids(vals) if candidates is None else candidates)
+
+    def at(v: Any) -> int:
+        try:
+            return index.get(v, -1)
+        except TypeError:  # unhashable: not a candidate
+            return -1
+
+    lut = np.fromiter((at(v) for v in vals), dtype=np.int64, count=len(vals))
+    return [lut[c] for c in codes], list(index)
+
+
 def _series_arrays(
-    s: pl.Series, index: dict[Hashable, int], column: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Flatten a list[list[id]] column without a Python loop over ballots."""
+    s: pl.Series, candidates: Sequence[Hashable] | None, column: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Hashable]]:
+    """Flatten a list[list[id]] column without a Python loop over ballots: (values, tier
+    offsets, ballot offsets, candidates)."""
     if not (isinstance(s.dtype, pl.List) and isinstance(s.dtype.inner, pl.List)):
         raise SchemaError(f"column '{column}' must be list[list[candidate]] (tiers), got {s.dtype}")
     if s.null_count():
@@ -89,25 +110,22 @@ def _series_arrays(
         row = int(np.searchsorted(np.cumsum(lens.to_numpy()), bad_tier, side="right"))
         raise InputError(f"column '{column}': ranking at row {row} has an empty or null tier")
     vals = tiers.explode()
-    keys = list(index)
-    try:
-        codes = vals.replace_strict(
-            keys, list(range(len(keys))), default=None, return_dtype=pl.Int64
-        )
-    except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError) as e:
-        raise InputError(
-            f"column '{column}': candidate ids do not match candidates=: {e}"
-        ) from None
-    if codes.null_count():
-        pos = int(codes.is_null().arg_max() or 0)
+
+    def unknown(pos: int) -> InputError:
         tier = int(np.searchsorted(np.cumsum(tlens.to_numpy()), pos, side="right"))
         row = int(np.searchsorted(np.cumsum(lens.to_numpy()), tier, side="right"))
-        raise InputError(f"column '{column}': row {row} ranks unknown candidate {vals[pos]!r}")
+        return InputError(f"column '{column}': row {row} ranks unknown candidate {vals[pos]!r}")
+
+    if vals.null_count():
+        raise unknown(int(vals.is_null().arg_max() or 0))
+    distinct, codes = factorize(vals)
+    (values,), keys = _candidate_codes(distinct, codes, candidates)
+    if (values < 0).any():
+        raise unknown(int(np.argmax(values < 0)))
     tier_off = np.concatenate([[0], np.cumsum(tlens.to_numpy())]).astype(np.int64)
     ballot_off = np.concatenate([[0], np.cumsum(lens.to_numpy())]).astype(np.int64)
-    values = np.ascontiguousarray(codes.to_numpy(), dtype=np.int64)
     _check_no_repeats(values, tier_off[ballot_off], keys, column)
-    return values, tier_off, ballot_off
+    return values, tier_off, ballot_off, keys
 
 
 def _check_no_repeats(
@@ -157,10 +175,7 @@ class Profile:
         """From ballots as tiers (best first; unlisted candidates rank below listed ones)."""
         if isinstance(rankings, pl.DataFrame):
             s = _df_column(rankings, ranking, "rankings")
-            if candidates is None:
-                candidates = _sorted_ids(s.explode().explode().drop_nulls().unique())
-            index = _candidate_index(candidates)
-            values, toff, boff = _series_arrays(s, index, ranking)
+            values, toff, boff, keys = _series_arrays(s, candidates, ranking)
             if weights is None and weight in rankings.columns:
                 weights = rankings.get_column(weight).cast(pl.Float64).to_numpy()
             n = rankings.height
@@ -184,6 +199,7 @@ class Profile:
                 candidates = _sorted_ids(seen)
             index = _candidate_index(candidates)
             values, toff, boff = _ballot_arrays(ballots, index)
+            keys = list(index)
             n = len(ballots)
         if n == 0:
             raise InputError("rankings is empty: a profile needs at least one ballot")
@@ -191,9 +207,7 @@ class Profile:
         from .. import _validate as _v
 
         threads = _v.threads(threads)  # a negative count would overflow the unsigned conversion
-        return cls(
-            _core._Profile.from_nested(len(index), values, toff, boff, w, threads), list(index)
-        )
+        return cls(_core._Profile.from_nested(len(keys), values, toff, boff, w, threads), keys)
 
     @classmethod
     def from_ranks(
@@ -262,19 +276,14 @@ class Profile:
                 raise InputError(
                     f"column '{name}' is null at row {int(s.is_null().arg_max() or 0)}"
                 )
-        if candidates is None:
-            candidates = _sorted_ids(pl.concat([a, b]).unique())
-        index = _candidate_index(candidates)
-        keys = list(index)
-        codes = []
-        for name, s in ((chosen, a), (rejected, b)):
-            c = s.replace_strict(keys, list(range(len(keys))), default=None, return_dtype=pl.Int64)
-            if c.null_count():
-                pos = int(c.is_null().arg_max() or 0)
+        distinct, ab = factorize(a, b)
+        codes, keys = _candidate_codes(distinct, ab, candidates)
+        for name, s, c in ((chosen, a, codes[0]), (rejected, b, codes[1])):
+            if (c < 0).any():
                 raise InputError(
-                    f"column '{name}': unknown candidate {s[pos]!r} (not in candidates)"
+                    f"column '{name}': unknown candidate {s[int(np.argmax(c < 0))]!r} "
+                    "(not in candidates)"
                 )
-            codes.append(np.ascontiguousarray(c.to_numpy(), dtype=np.int64))
         wa = _weights_array(w.to_numpy(), len(w))
         return cls(_core._Profile.from_comparisons(len(keys), codes[0], codes[1], wa), keys)
 
@@ -301,12 +310,12 @@ class Profile:
         g = _df_column(rankings, group, "rankings")
         if g.null_count():
             raise InputError(f"column '{group}' is null at row {int(g.is_null().arg_max() or 0)}")
-        if candidates is None:
-            candidates = _sorted_ids(s.explode().explode().drop_nulls().unique())
-        index = _candidate_index(candidates)
-        values, toff, boff = _series_arrays(s, index, ranking)
-        labels = _sorted_ids(g.unique())
-        codes = g.replace_strict(labels, list(range(len(labels))), return_dtype=pl.Int64).to_numpy()
+        values, toff, boff, keys = _series_arrays(s, candidates, ranking)
+        distinct, (gc,) = factorize(g)
+        found = distinct.to_list()
+        labels = _sorted_ids(found)
+        order = {id(lab): i for i, lab in enumerate(labels)}  # by identity: NaN is a label too
+        codes = np.fromiter((order[id(v)] for v in found), np.int64, len(found))[gc]
         w = (
             rankings.get_column(weight).cast(pl.Float64).to_numpy()
             if weight in rankings.columns
@@ -314,7 +323,7 @@ class Profile:
         )
         w = _weights_array(w, rankings.height)
         inners = _core._Profile.from_nested_grouped(
-            len(index),
+            len(keys),
             values,
             toff,
             boff,
@@ -323,7 +332,7 @@ class Profile:
             w,
             threads,
         )
-        return {lab: cls(p, list(index)) for lab, p in zip(labels, inners)}
+        return {lab: cls(p, keys) for lab, p in zip(labels, inners, strict=True)}
 
     # -- data ---------------------------------------------------------------------------
     @property

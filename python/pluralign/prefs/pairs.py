@@ -19,6 +19,7 @@ import polars as pl
 
 from .. import _core
 from .. import _validate as _v
+from .._factorize import factorize
 from ..errors import InputError, InternalError, SchemaError
 from .transforms import DropSummary
 from .validate import rows_text
@@ -57,16 +58,29 @@ def _grouping(
         return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.uint32)
     keys = df.select(by).rechunk()
     # Already grouped (e.g. sorted by prompt)? Rust reads the key columns in place (Arrow) and
-    # returns the runs when every key forms one run; otherwise polars groups the rows.
+    # returns the runs when every key forms one run; otherwise the keys are factorized and a
+    # counting sort groups the rows.
     offsets = _core.prefs_contiguous_groups(keys.get_columns(), threads=threads)
     if offsets is not None:
         return offsets, np.arange(n, dtype=np.uint32)
-    g = keys.with_row_index("_r").group_by(by, maintain_order=True).agg(pl.col("_r"))
-    lens = g["_r"].list.len().to_numpy()
-    offsets = np.zeros(len(lens) + 1, dtype=np.int64)
-    np.cumsum(lens, out=offsets[1:])
-    rows = g["_r"].explode().cast(pl.UInt32).to_numpy()
-    return offsets, np.ascontiguousarray(rows, dtype=np.uint32)
+    codes, n_codes = _row_codes(keys.get_columns(), threads)
+    return _core.prefs_rows_by_code(codes, n_codes)
+
+
+def _row_codes(cols: Sequence[pl.Series], threads: int | None) -> tuple[np.ndarray, int]:
+    """One uint32 code per row for the key columns taken together (equal keys, equal codes)
+    and the number of codes; only equality matters, so codes need not follow any order."""
+    codes, size = np.zeros(cols[0].len(), dtype=np.uint32), 1
+    for c in cols:
+        values, (k,) = factorize(c, sort=False, threads=threads)
+        if size * len(values) <= max(4 * len(k), 1 << 16):  # mixed radix, still compact
+            codes = codes * np.uint32(len(values)) + k
+            size *= len(values)
+        else:  # renumber the (codes, k) pairs that occur
+            wide = codes.astype(np.uint64) * np.uint64(len(values)) + k
+            values, (codes,) = factorize(pl.Series(wide), sort=False, threads=threads)
+            size = len(values)
+    return codes, size
 
 
 def _pair_frame(
