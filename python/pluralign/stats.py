@@ -586,7 +586,8 @@ def disagreement(
                 f"no label column found (looked for vote, label, value, score in {df.columns}); "
                 "pass label="
             )
-    cols = [by, label] + ([group] if group else []) + ([weight] if weight else [])
+    by_cols = [by] if isinstance(by, str) else list(by)
+    cols = by_cols + [label] + ([group] if group else []) + ([weight] if weight else [])
     _require(df, cols, "votes_or_ratings")
     _check_no_nulls(df, cols, "votes_or_ratings")
     if weight is not None:
@@ -600,7 +601,6 @@ def disagreement(
             raise InputError(
                 f"column '{weight}' row {row} is {df[weight][row]}; weights must be finite and >= 0"
             )
-    by_cols = [by] if isinstance(by, str) else list(by)
     # Ids and labels become dense codes in their sort order (the shared factorizer, from the
     # Arrow buffers): the counting groups integers, and the result's id and majority columns
     # are gathered back from the distinct values (same dtype; Categorical / Enum keep the

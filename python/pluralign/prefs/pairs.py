@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 import polars as pl
+import polars.selectors as cs
 
 from .. import _core
 from .. import _validate as _v
@@ -56,15 +57,19 @@ def _grouping(
         raise InputError(f"{n} rows is above the 2^32 - 1 rows one call supports; split the input")
     if n == 0:
         return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.uint32)
-    keys = df.select(by).rechunk()
+    # Only equality matters here, so keys go in their physical type: Categorical / Enum as
+    # their dictionary indices (exporting a dictionary to Arrow costs as much as its distinct
+    # values).
+    keys = [c.to_physical() for c in df.select(by).rechunk().get_columns()]
     # Already grouped (e.g. sorted by prompt)? Rust reads the key columns in place (Arrow) and
     # returns the runs when every key forms one run; otherwise the keys are factorized and a
     # counting sort groups the rows.
-    offsets = _core.prefs_contiguous_groups(keys.get_columns(), threads=threads)
+    offsets = _core.prefs_contiguous_groups(keys, threads=threads)
     if offsets is not None:
         return offsets, np.arange(n, dtype=np.uint32)
-    codes, n_codes = _row_codes(keys.get_columns(), threads)
+    codes, n_codes = _row_codes(keys, threads)
     return _core.prefs_rows_by_code(codes, n_codes)
+
 
 
 def _row_codes(cols: Sequence[pl.Series], threads: int | None) -> tuple[np.ndarray, int]:
@@ -96,13 +101,20 @@ def _pair_frame(
     ``kernel(columns, first)`` gathers each output column from the pair's first (or second) row
     while it lists the pairs: string, numeric and temporal columns cross as Arrow both ways
     without copies, so no pair-index arrays or separate gathers are needed. For other column
-    types (categorical, boolean, nested...) it returns None, and the row indices are asked for
-    and gathered by polars instead.
+    types (boolean, nested...) it returns None, and the row indices are asked for and gathered
+    by polars instead, as they are at once for Categorical / Enum columns.
     """
     keys = [c for c in by if c != response]
-    cols: list[pl.Series | None] = [*(df[c].rechunk() for c in keys), *[df[response].rechunk()] * 2]
-    r = kernel(cols, [True] * len(keys) + [True, False])
     names = keys + ["chosen_id", "rejected_id"]
+    r = None
+    # Categorical / Enum columns are gathered by polars (the result keeps their dictionary).
+    # A selector finds them without building Python dtypes (an Enum's checks its categories).
+    if not set(df.select(cs.categorical() | cs.enum()).columns) & {*keys, response}:
+        cols: list[pl.Series | None] = [
+            *(df[c].rechunk() for c in keys),
+            *[df[response].rechunk()] * 2,
+        ]
+        r = kernel(cols, [True] * len(keys) + [True, False])
     if r is not None:
         del cols
         out = pl.DataFrame([pl.Series(c).alias(n) for c, n in zip(r.columns, names, strict=True)])
@@ -197,11 +209,11 @@ def ratings_to_pairs(
         ),
         with_margin=True,
     )
-    same = out.get_column("chosen_id") == out.get_column("rejected_id")
-    if same.any():  # a response rated twice in one group would be paired with itself
+    same = pl.col("chosen_id") == pl.col("rejected_id")
+    if out.select(same.any()).item():  # a response rated twice in one group is paired with itself
         dup = df.select([*by_cols, response]).is_duplicated()
         raise InputError(
-            f"ratings_to_pairs: response {out['chosen_id'][int(same.arg_max() or 0)]!r} is rated "
+            f"ratings_to_pairs: response {out.filter(same)['chosen_id'][0]!r} is rated "
             f"more than once in one group (by {by_cols}) at {rows_text(dup)}; add the column that "
             "tells the ratings apart to groups= (e.g. annotator_id), or aggregate them first"
         )
