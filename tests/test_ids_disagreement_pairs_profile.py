@@ -101,7 +101,7 @@ def disagreement_reference(rows, with_groups: bool, weighted: bool) -> dict[int,
             st.integers(0, 7),
             st.integers(0, 3),
             st.integers(0, 3),
-            st.sampled_from([0.5, 1.0, 2.0]),
+            st.sampled_from([0.0, 0.5, 1.0, 2.0]),
         ),
         min_size=1,
         max_size=80,
@@ -111,7 +111,11 @@ def disagreement_reference(rows, with_groups: bool, weighted: bool) -> dict[int,
 )
 def test_disagreement_every_id_kind_equals_reference(rows, with_groups, weighted) -> None:
     items, groups, labels, weights = (list(c) for c in zip(*rows, strict=True))
-    want = disagreement_reference(rows, with_groups, weighted)
+    totals: dict[tuple[int, int], float] = defaultdict(float)
+    for i, g, _, w in rows:
+        totals[(i, g if with_groups else 0)] += w if weighted else 1.0
+    zero = min(totals.values()) <= 0
+    want = {} if zero else disagreement_reference(rows, with_groups, weighted)
     for kind in KINDS:
         df = pl.DataFrame(
             {
@@ -121,9 +125,12 @@ def test_disagreement_every_id_kind_equals_reference(rows, with_groups, weighted
                 "w": weights,
             }
         )
-        r = disagreement(
-            df, "item", "group" if with_groups else None, weight="w" if weighted else None
-        )
+        args = (df, "item", "group" if with_groups else None)
+        if zero:  # an item (or item and group) of total weight 0 has no label shares
+            with pytest.raises(InputError, match="has total weight 0 in column 'w'"):
+                disagreement(*args, weight="w" if weighted else None)
+            continue
+        r = disagreement(*args, weight="w" if weighted else None)
         # the result's id and majority columns have the input's type (and dictionary)
         assert r["item"].dtype == df["item"].dtype
         assert r["majority"].dtype == df["vote"].dtype

@@ -66,6 +66,7 @@ __all__ = [
     "stats_elo",
     "stats_entropy_segments",
     "stats_js_divergence",
+    "stats_item_label_stats",
     "stats_matrix_to_long",
     "weighted_sum",
 ]
@@ -354,6 +355,14 @@ def stats_agreement(
 def stats_entropy_segments(
     offsets: npt.NDArray[np.int64], weights: npt.NDArray[np.float64], threads: int | None = None
 ) -> npt.NDArray[np.float64]: ...
+def stats_item_label_stats(
+    items: npt.NDArray[np.uint32],
+    n_items: int,
+    labels: npt.NDArray[np.uint32],
+    groups: npt.NDArray[np.uint32] | None = None,
+    weights: npt.NDArray[np.float64] | None = None,
+    threads: int | None = None,
+) -> dict[str, npt.NDArray[Any]]: ...
 def stats_js_divergence(p: npt.NDArray[np.float64], q: npt.NDArray[np.float64]) -> float: ...
 def stats_matrix_to_long(
     x: npt.NDArray[np.float64], threads: int | None = None

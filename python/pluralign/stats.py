@@ -601,100 +601,74 @@ def disagreement(
             raise InputError(
                 f"column '{weight}' row {row} is {df[weight][row]}; weights must be finite and >= 0"
             )
-    # Ids and labels become dense codes in their sort order (the shared factorizer, from the
-    # Arrow buffers): the counting groups integers, and the result's id and majority columns
-    # are gathered back from the distinct values (same dtype; Categorical / Enum keep the
-    # input's dictionary).
-    values: dict[str, pl.Series] = {}
-    coded: dict[str, np.ndarray] = {}
-    for c in dict.fromkeys(by_cols + ([group] if group else []) + [label]):
-        values[c], (coded[c],) = factorize(df[c])
-    cdf = pl.DataFrame(coded)
+    # Items and labels become dense codes in their sort order and groups first-seen codes (the
+    # shared factorizer, from the Arrow buffers); Rust counts per item. The result's id columns
+    # are gathered from each item's first row and its majority from the distinct labels, so
+    # they keep the input's type (Categorical / Enum with the input's dictionary).
+    items, n_items = _item_codes([df[c] for c in by_cols])
+    label_values, (labels,) = factorize(df[label])
+    # only equality matters for groups: Categorical / Enum as their dictionary indices
+    groups = factorize(df[group].to_physical(), sort=False)[1][0] if group else None
+    w = None
     if weight is not None:
-        cdf = cdf.with_columns(df[weight].cast(pl.Float64).alias("_wt"))
-        wsum = pl.col("_wt").sum()
-    else:
-        wsum = pl.len().cast(pl.Float64)
-    keys = by_cols + ([group] if group else [])
-    if weight is not None:  # a zero total weight would give NaN shares
-        zero = (
-            cdf.group_by(keys, maintain_order=True)
-            .agg(pl.col("_wt").sum().alias("_t"))
-            .filter(pl.col("_t") <= 0)
-        )
-        if zero.height:
-            what = ", ".join(
-                f"{k} {values[k][code]!r}"
-                for k, code in zip(keys, zero.row(0)[:-1], strict=True)
-            )
-            raise InputError(
-                f"disagreement: {what} has total weight 0 in column '{weight}', so its label "
-                f"shares are undefined ({zero.height} such group(s)); drop those rows or give "
-                "them weight"
-            )
-    counts = cdf.group_by(keys + [label]).agg(wsum.alias("_w"))
-    item_counts = counts.group_by(by_cols + [label]).agg(pl.col("_w").sum()) if group else counts
-    per_item = _dist_stats(item_counts, by_cols, label)
-    if group is None:
-        return _decoded(per_item.sort(by_cols), values, by_cols, label)
-    per_group = _dist_stats(counts, keys, label)
-    # Generalized JSD: H(mean of group distributions) - mean of group entropies.
-    g_counts = counts.with_columns(
-        (pl.col("_w") / pl.col("_w").sum().over(keys)).alias("_p")
-    )
-    n_groups = per_group.group_by(by_cols).agg(pl.len().alias("n_groups"))
-    mix = (
-        g_counts.join(n_groups, on=by_cols)
-        .group_by(by_cols + [label])
-        .agg((pl.col("_p").sum() / pl.col("n_groups").first()).alias("_m"))
-        .group_by(by_cols)
-        .agg((-(pl.col("_m") * pl.col("_m").log()).filter(pl.col("_m") > 0).sum()).alias("_hm"))
-    )
-    modal = (
-        counts.with_columns(pl.col("_w").max().over(keys).alias("_mx"))
-        .filter(pl.col("_w") == pl.col("_mx"))
-        .group_by(keys)
-        .agg(pl.col(label).sort().alias("_modes"))
-        .group_by(by_cols)
-        .agg(pl.col("_modes").n_unique().alias("_nm"))
-    )
-    between = (
-        per_group.group_by(by_cols)
-        .agg(pl.col("entropy").mean().alias("_hbar"), pl.len().alias("n_groups"))
-        .join(mix, on=by_cols)
-        .join(modal, on=by_cols)
-        .select(
-            *by_cols,
-            "n_groups",
-            (pl.col("_hm") - pl.col("_hbar")).clip(lower_bound=0.0).alias("js_divergence"),
-            (pl.col("_nm") > 1).alias("majorities_differ"),
-        )
-    )
-    return _decoded(per_item.join(between, on=by_cols).sort(by_cols), values, by_cols, label)
-
-
-def _decoded(
-    out: pl.DataFrame, values: dict[str, pl.Series], by_cols: list[str], label: str
-) -> pl.DataFrame:
-    """The id and ``majority`` columns of a disagreement result as values instead of codes."""
+        w = np.ascontiguousarray(df[weight].cast(pl.Float64).to_numpy(), dtype=np.float64)
+        if (w == 0).any():  # a zero total weight would give NaN shares
+            keys = by_cols + ([group] if group else [])
+            _check_positive_totals(df, keys, weight, w, items, groups)
+    r = _core.stats_item_label_stats(items, n_items, labels, groups, w)
+    first = pl.Series(r.pop("first_row"))
+    out = pl.DataFrame([df[c].gather(first) for c in by_cols])
     return out.with_columns(
-        *(values[c].gather(out[c]).alias(c) for c in by_cols),
-        values[label].gather(out["majority"]).alias("majority"),
+        pl.Series("n", r["n"]),
+        pl.Series("entropy", r["entropy"]),
+        label_values.gather(r["majority"]).alias("majority"),
+        pl.Series("majority_share", r["majority_share"]),
+        *(
+            [
+                pl.Series("n_groups", r["n_groups"], dtype=pl.UInt32),
+                pl.Series("js_divergence", r["js_divergence"]),
+                pl.Series("majorities_differ", r["majorities_differ"], dtype=pl.Boolean),
+            ]
+            if group
+            else []
+        ),
     )
 
 
-def _dist_stats(counts: pl.DataFrame, keys: list[str], label: str) -> pl.DataFrame:
-    p = pl.col("_w") / pl.col("_w").sum()
-    return (
-        counts.sort(keys + [label])
-        .group_by(keys, maintain_order=True)
-        .agg(
-            pl.col("_w").sum().alias("n"),
-            (-(p * p.log()).filter(pl.col("_w") > 0).sum()).clip(lower_bound=0.0).alias("entropy"),
-            pl.col(label)
-            .sort_by(pl.col("_w"), descending=True, maintain_order=True)
-            .first()
-            .alias("majority"),
-            (pl.col("_w").max() / pl.col("_w").sum()).alias("majority_share"),
+def _item_codes(cols: list[pl.Series]) -> tuple[np.ndarray, int]:
+    """Dense uint32 item codes in sorted order: of one id column, or of several taken in turn
+    (lexicographically, each column in its own order)."""
+    values, (codes,) = factorize(cols[0])
+    for c in cols[1:]:
+        v, (k,) = factorize(c)
+        # the pairs (code, k) in lexicographic order, renumbered densely (sorted integers)
+        values, (codes,) = factorize(pl.Series(codes.astype(np.uint64) * np.uint64(len(v)) + k))
+    return codes, len(values)
+
+
+def _check_positive_totals(
+    df: pl.DataFrame,
+    keys: list[str],
+    weight: str,
+    w: np.ndarray,
+    items: np.ndarray,
+    groups: np.ndarray | None,
+) -> None:
+    """InputError naming the first item (and group, in order of first appearance) whose rows
+    all have weight 0."""
+    cells = pl.DataFrame(
+        {"_i": items, "_g": groups if groups is not None else np.zeros_like(items), "_w": w}
+    ).with_row_index("_r")
+    zero = (
+        cells.group_by("_i", "_g", maintain_order=True)
+        .agg(pl.col("_w").sum().alias("_t"), pl.col("_r").first())
+        .filter(pl.col("_t") <= 0)
+    )
+    if zero.height:
+        row = int(zero["_r"][0])
+        what = ", ".join(f"{k} {df[k][row]!r}" for k in keys)
+        raise InputError(
+            f"disagreement: {what} has total weight 0 in column '{weight}', so its label "
+            f"shares are undefined ({zero.height} such group(s)); drop those rows or give "
+            "them weight"
         )
-    )

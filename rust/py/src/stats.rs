@@ -7,6 +7,7 @@ use pluralign_core::stats::{
     EloOptions, Metric, Ratings, Ties,
 };
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use crate::convert::{
     i64_slice, slice1, AgreementArg, AgreementMetric, BtMethodArg, LevelArg, TiesArg,
@@ -22,6 +23,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stats_alpha_dense, m)?)?;
     m.add_function(wrap_pyfunction!(stats_entropy_segments, m)?)?;
     m.add_function(wrap_pyfunction!(stats_js_divergence, m)?)?;
+    m.add_function(wrap_pyfunction!(stats_item_label_stats, m)?)?;
     Ok(())
 }
 
@@ -278,4 +280,39 @@ fn stats_alpha_dense<'py>(
         stats::krippendorff_alpha_dense(&d, lv, threads)
     })?;
     Ok(alpha_outcome(&a))
+}
+
+/// Per-item label statistics of coded votes (see `pluralign_core::stats::item_label_stats`):
+/// a dict of numpy arrays `first_row`, `n`, `entropy`, `majority`, `majority_share` and, with
+/// groups, `n_groups`, `js_divergence`, `majorities_differ`.
+#[pyfunction]
+#[pyo3(signature = (items, n_items, labels, groups=None, weights=None, threads=None))]
+fn stats_item_label_stats<'py>(
+    py: Python<'py>,
+    items: PyReadonlyArray1<'py, u32>,
+    n_items: usize,
+    labels: PyReadonlyArray1<'py, u32>,
+    groups: Option<PyReadonlyArray1<'py, u32>>,
+    weights: Option<PyReadonlyArray1<'py, f64>>,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let it = slice1(py, &items, "items")?;
+    let lb = slice1(py, &labels, "labels")?;
+    let gr = groups.as_ref().map(|g| slice1(py, g, "groups")).transpose()?;
+    let wt = weights.as_ref().map(|w| slice1(py, w, "weights")).transpose()?;
+    let r = run(py, threads, || {
+        stats::item_label_stats(it, n_items, lb, gr, wt, threads)
+    })?;
+    let d = PyDict::new(py);
+    d.set_item("first_row", PyArray1::from_vec(py, r.first_row))?;
+    d.set_item("n", PyArray1::from_vec(py, r.n))?;
+    d.set_item("entropy", PyArray1::from_vec(py, r.entropy))?;
+    d.set_item("majority", PyArray1::from_vec(py, r.majority))?;
+    d.set_item("majority_share", PyArray1::from_vec(py, r.majority_share))?;
+    if let Some(b) = r.between {
+        d.set_item("n_groups", PyArray1::from_vec(py, b.n_groups))?;
+        d.set_item("js_divergence", PyArray1::from_vec(py, b.js_divergence))?;
+        d.set_item("majorities_differ", PyArray1::from_vec(py, b.majorities_differ))?;
+    }
+    Ok(d)
 }
