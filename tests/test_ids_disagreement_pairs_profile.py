@@ -378,7 +378,11 @@ def test_profile_by_every_id_kind_equals_per_group_profiles(spec, labels) -> Non
         # labels sorted as Python sorts them (an Enum's by its text)
         assert list(per) == sorted(candidates_of(kind, sorted(set(labels))))
         for lab, p in per.items():
-            mine = [b for b, g in zip(ballots, labels, strict=True) if candidates_of(kind, [g])[0] == lab]
+            mine = [
+                b
+                for b, g in zip(ballots, labels, strict=True)
+                if candidates_of(kind, [g])[0] == lab
+            ]
             assert p.candidates == candidates_of(kind, universe)
             np.testing.assert_array_equal(p.support(), support_reference(mine, universe))
 
@@ -425,7 +429,12 @@ def test_unknown_candidates_are_named(kind: str) -> None:
     bad = candidates_of(kind, [0, 1, 2])
     with pytest.raises(InputError, match=r"row 1 ranks unknown candidate"):
         Profile.from_rankings(pl.DataFrame([col]), candidates=bad)
-    cmp = pl.DataFrame({"chosen_id": as_kind([0, 3], kind, [0, 1, 3]), "rejected_id": as_kind([1, 0], kind, [0, 1, 3])})
+    cmp = pl.DataFrame(
+        {
+            "chosen_id": as_kind([0, 3], kind, [0, 1, 3]),
+            "rejected_id": as_kind([1, 0], kind, [0, 1, 3]),
+        }
+    )
     with pytest.raises(InputError, match=r"column 'chosen_id': unknown candidate"):
         Profile.from_comparisons(cmp, candidates=bad)
 

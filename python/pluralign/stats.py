@@ -608,14 +608,14 @@ def disagreement(
     items, n_items = _item_codes([df[c] for c in by_cols])
     label_values, (labels,) = factorize(df[label])
     # only equality matters for groups: Categorical / Enum as their dictionary indices
-    groups = factorize(df[group].to_physical(), sort=False)[1][0] if group else None
+    group_codes = factorize(df[group].to_physical(), sort=False)[1][0] if group else None
     w = None
     if weight is not None:
         w = np.ascontiguousarray(df[weight].cast(pl.Float64).to_numpy(), dtype=np.float64)
         if (w == 0).any():  # a zero total weight would give NaN shares
             keys = by_cols + ([group] if group else [])
-            _check_positive_totals(df, keys, weight, w, items, groups)
-    r = _core.stats_item_label_stats(items, n_items, labels, groups, w)
+            _check_positive_totals(df, keys, weight, w, items, group_codes)
+    r = _core.stats_item_label_stats(items, n_items, labels, group_codes, w)
     first = pl.Series(r.pop("first_row"))
     out = pl.DataFrame([df[c].gather(first) for c in by_cols])
     return out.with_columns(

@@ -71,7 +71,6 @@ def _grouping(
     return _core.prefs_rows_by_code(codes, n_codes)
 
 
-
 def _row_codes(cols: Sequence[pl.Series], threads: int | None) -> tuple[np.ndarray, int]:
     """One uint32 code per row for the key columns taken together (equal keys, equal codes)
     and the number of codes; only equality matters, so codes need not follow any order."""

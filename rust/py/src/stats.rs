@@ -298,8 +298,14 @@ fn stats_item_label_stats<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let it = slice1(py, &items, "items")?;
     let lb = slice1(py, &labels, "labels")?;
-    let gr = groups.as_ref().map(|g| slice1(py, g, "groups")).transpose()?;
-    let wt = weights.as_ref().map(|w| slice1(py, w, "weights")).transpose()?;
+    let gr = groups
+        .as_ref()
+        .map(|g| slice1(py, g, "groups"))
+        .transpose()?;
+    let wt = weights
+        .as_ref()
+        .map(|w| slice1(py, w, "weights"))
+        .transpose()?;
     let r = run(py, threads, || {
         stats::item_label_stats(it, n_items, lb, gr, wt, threads)
     })?;
@@ -312,7 +318,10 @@ fn stats_item_label_stats<'py>(
     if let Some(b) = r.between {
         d.set_item("n_groups", PyArray1::from_vec(py, b.n_groups))?;
         d.set_item("js_divergence", PyArray1::from_vec(py, b.js_divergence))?;
-        d.set_item("majorities_differ", PyArray1::from_vec(py, b.majorities_differ))?;
+        d.set_item(
+            "majorities_differ",
+            PyArray1::from_vec(py, b.majorities_differ),
+        )?;
     }
     Ok(d)
 }

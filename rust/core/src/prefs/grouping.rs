@@ -58,7 +58,9 @@ pub fn contiguous_groups(keys: &dyn RowKeys, threads: Option<usize>) -> Result<O
 pub fn rows_by_code(codes: &[u32], n_codes: usize) -> Result<(Vec<usize>, Vec<u32>)> {
     let n = codes.len();
     if n >= u32::MAX as usize {
-        return input_err!("{n} rows is above the 2^32 - 1 rows one call supports; split the input");
+        return input_err!(
+            "{n} rows is above the 2^32 - 1 rows one call supports; split the input"
+        );
     }
     // group of each code (u32::MAX: not seen yet) and the size of each group
     let mut group = vec![u32::MAX; n_codes];

@@ -210,7 +210,8 @@ fn one_item(
         h_sum += h_pairs(cells, tg);
         let mx = cells.iter().fold(f64::NEG_INFINITY, |a, c| a.max(c.1));
         s.modes.clear();
-        s.modes.extend(cells.iter().filter(|c| c.1 == mx).map(|c| c.0 .1));
+        s.modes
+            .extend(cells.iter().filter(|c| c.1 == mx).map(|c| c.0 .1));
         if n_groups == 0 {
             std::mem::swap(&mut s.modes, &mut s.first_modes);
         } else if s.modes != s.first_modes {
@@ -259,7 +260,9 @@ pub fn item_label_stats(
 ) -> Result<ItemLabelStats> {
     let n = items.len();
     if n >= u32::MAX as usize {
-        return input_err!("{n} rows is above the 2^32 - 1 rows one call supports; split the input");
+        return input_err!(
+            "{n} rows is above the 2^32 - 1 rows one call supports; split the input"
+        );
     }
     if labels.len() != n
         || groups.is_some_and(|g| g.len() != n)
@@ -271,7 +274,9 @@ pub fn item_label_stats(
     let mut offsets = vec![0usize; n_items + 1];
     for (r, &i) in items.iter().enumerate() {
         let Some(c) = offsets.get_mut(i as usize + 1) else {
-            return input_err!("item code {i} at row {r} is not below the number of items {n_items}");
+            return input_err!(
+                "item code {i} at row {r} is not below the number of items {n_items}"
+            );
         };
         *c += 1;
     }
@@ -291,7 +296,13 @@ pub fn item_label_stats(
             .into_par_iter()
             .with_min_len(256)
             .map_init(Scratch::default, |s, i| {
-                one_item(&rows[offsets[i]..offsets[i + 1]], groups, labels, weights, s)
+                one_item(
+                    &rows[offsets[i]..offsets[i + 1]],
+                    groups,
+                    labels,
+                    weights,
+                    s,
+                )
             })
             .collect()
     })?;
