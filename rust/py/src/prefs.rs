@@ -363,6 +363,9 @@ fn prefs_contiguous_groups(
     Ok(offsets.map(|o| PyArray1::from_vec(py, o.into_iter().map(|x| x as i64).collect())))
 }
 
+/// CSR offsets and the row indices they split.
+type Grouping<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<u32>>);
+
 /// `(offsets, rows)`: the rows grouped by their code (the shared factorizer's), groups in order
 /// of first appearance, rows in input order within a group; see
 /// `pluralign_core::prefs::rows_by_code`.
@@ -371,7 +374,7 @@ fn prefs_rows_by_code<'py>(
     py: Python<'py>,
     codes: PyReadonlyArray1<'py, u32>,
     n_codes: usize,
-) -> PyResult<(Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<u32>>)> {
+) -> PyResult<Grouping<'py>> {
     let c = slice1(py, &codes, "codes")?;
     let (offsets, rows) = run(py, Some(1), || prefs::rows_by_code(c, n_codes))?;
     Ok((
