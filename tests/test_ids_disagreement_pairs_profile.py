@@ -446,3 +446,16 @@ def test_from_rankings_null_and_repeated_candidates() -> None:
     s = pl.Series("ranking", [[["a"], ["b", "a"]]], dtype=pl.List(pl.List(pl.Categorical)))
     with pytest.raises(InputError, match=r"ballot 0 lists candidate 'a' more than once"):
         Profile.from_rankings(pl.DataFrame([s]))
+
+
+def test_candidates_match_the_column_after_a_cast() -> None:
+    # as when polars replaced the ids: "1" names the integer id 1
+    cmp = pl.DataFrame({"chosen_id": [1, 2], "rejected_id": [2, 3]})
+    p = Profile.from_comparisons(cmp, candidates=["1", "2", "3"])
+    assert p.candidates == ["1", "2", "3"]
+    assert p.support()[0, 1] == 1.0 and p.support()[1, 2] == 1.0
+    s = pl.Series("ranking", [[[1], [2, 3]]], dtype=pl.List(pl.List(pl.Int64)))
+    p = Profile.from_rankings(pl.DataFrame([s]), candidates=["3", "2", "1"])
+    assert p.support()[2, 0] == 1.0 and p.support()[0, 2] == 0.0
+    with pytest.raises(InputError, match="unknown candidate 'a'"):
+        Profile.from_rankings(pl.DataFrame({"ranking": [[["a"]]]}), candidates=[1, 2])

@@ -86,6 +86,18 @@ def _candidate_codes(
             return -1
 
     lut = np.fromiter((at(v) for v in vals), dtype=np.int64, count=len(vals))
+    miss = np.flatnonzero(lut < 0)
+    if miss.size and candidates is not None:
+        # ids equal to a candidate after polars casts it to the column's type (1 for "1")
+        # match, as they did when polars replaced the ids
+        keys = list(index)
+        try:
+            found = distinct.gather(miss).replace_strict(
+                keys, list(range(len(keys))), default=None, return_dtype=pl.Int64
+            )
+            lut[miss] = found.fill_null(-1).to_numpy()
+        except pl.exceptions.PolarsError:  # no cast between the types: unknown ids
+            pass
     return [lut[c] for c in codes], list(index)
 
 
