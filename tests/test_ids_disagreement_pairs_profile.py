@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pluralign import _core
 from pluralign.choice import Profile
 from pluralign.errors import InputError
 from pluralign.prefs import ratings_to_pairs
@@ -459,3 +460,42 @@ def test_candidates_match_the_column_after_a_cast() -> None:
     assert p.support()[2, 0] == 1.0 and p.support()[0, 2] == 0.0
     with pytest.raises(InputError, match="unknown candidate 'a'"):
         Profile.from_rankings(pl.DataFrame({"ranking": [[["a"]]]}), candidates=[1, 2])
+
+
+def test_disagreement_many_items_any_thread_count() -> None:
+    # enough items for several parallel chunks; weights not integers
+    rng = np.random.default_rng(7)
+    n = 20_000
+    rows = list(
+        zip(
+            rng.integers(0, 3000, n).tolist(),
+            rng.integers(0, 5, n).tolist(),
+            rng.integers(0, 4, n).tolist(),
+            rng.choice([0.25, 0.5, 1.0, 3.0], n).tolist(),
+            strict=True,
+        )
+    )
+    want = disagreement_reference(rows, True, True)
+    items, groups, labels, weights = (np.asarray(c) for c in zip(*rows, strict=True))
+    df = pl.DataFrame({"item": items, "group": groups, "vote": labels, "w": weights})
+    r = disagreement(df, groups="group", weight="w")
+    assert r["item"].to_list() == sorted(want)
+    for row in r.iter_rows(named=True):
+        w = want[row["item"]]
+        assert row["entropy"] == pytest.approx(w["entropy"], abs=1e-12)
+        assert row["js_divergence"] == pytest.approx(w["js_divergence"], abs=1e-12)
+        assert (row["n_groups"], row["majority"], row["majorities_differ"]) == (
+            w["n_groups"],
+            w["majority"],
+            w["majorities_differ"],
+        )
+    args = (
+        items.astype(np.uint32),
+        3000,
+        labels.astype(np.uint32),
+        groups.astype(np.uint32),
+        weights.astype(np.float64),
+    )
+    one, two = (_core.stats_item_label_stats(*args, threads=t) for t in (1, 2))
+    for k in one:
+        np.testing.assert_array_equal(one[k], two[k])
