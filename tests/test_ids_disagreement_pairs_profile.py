@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pluralign import _core
-from pluralign.choice import Profile
+from pluralign.choice import ApprovalProfile, Profile
 from pluralign.errors import InputError
 from pluralign.prefs import ratings_to_pairs
 from pluralign.prefs.pairs import _grouping
@@ -499,3 +499,46 @@ def test_disagreement_many_items_any_thread_count() -> None:
     one, two = (_core.stats_item_label_stats(*args, threads=t) for t in (1, 2))
     for k in one:
         np.testing.assert_array_equal(one[k], two[k])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.sets(st.integers(0, 6), max_size=4), min_size=1, max_size=25),
+    st.booleans(),
+)
+def test_approval_sets_from_a_series_equal_the_per_ballot_path(sets, given_candidates) -> None:
+    universe = list(range(8)) if given_candidates else sorted(set().union(*sets))
+    if not universe:  # no candidate approved anywhere and none given
+        return
+    for kind in KINDS:
+        flat = [c for s in sets for c in sorted(s)]
+        ids = as_kind(flat, kind, universe).to_list()
+        it = iter(ids)
+        nested = [[next(it) for _ in sorted(s)] for s in sets]
+        inner = as_kind([universe[0]], kind, universe).dtype
+        series = pl.Series("approvals", nested, dtype=pl.List(inner))
+        cands = candidates_of(kind, universe) if given_candidates else None
+        a = ApprovalProfile.from_sets(series, candidates=cands)
+        b = ApprovalProfile.from_sets(nested, candidates=cands)
+        assert a.candidates == b.candidates == candidates_of(kind, universe)
+        assert a.approval_scores() == b.approval_scores()
+        assert sorted(map(repr, a.ballots())) == sorted(map(repr, b.ballots()))
+
+
+@pytest.mark.parametrize(
+    ("ballots", "candidates"),
+    [
+        ([[1, 1]], None),
+        ([[1], None], None),
+        ([[1, None]], None),
+        ([[1.0, float("nan")]], None),
+        ([[1, 2]], ["1", "2"]),
+        ([[1, 2], [3]], [1, 2]),
+    ],
+)
+def test_approval_series_errors_equal_the_per_ballot_path(ballots, candidates) -> None:
+    with pytest.raises(InputError) as from_lists:
+        ApprovalProfile.from_sets(ballots, candidates=candidates)
+    with pytest.raises(InputError) as from_series:
+        ApprovalProfile.from_sets(pl.Series(ballots), candidates=candidates)
+    assert str(from_series.value) == str(from_lists.value)

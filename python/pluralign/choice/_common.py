@@ -141,3 +141,38 @@ def _sorted_ids(values: Iterable[Any]) -> list[Hashable]:
         return sorted(vals)
     except TypeError:
         return sorted(vals, key=lambda v: (type(v).__name__, str(v)))
+
+
+def _candidate_codes(
+    distinct: pl.Series,
+    codes: Sequence[np.ndarray],
+    candidates: Sequence[Hashable] | None,
+    cast: bool = True,
+) -> tuple[list[np.ndarray], list[Hashable]]:
+    """The factorizer's codes (into ``distinct``) as int64 indices into the candidate list (the
+    given one, else the sorted distinct ids), -1 for an id not among the candidates. Only the
+    distinct ids are looked up in Python, never the rows. With ``cast``, an id also matches a
+    candidate of another type that polars casts to it (1 for "1")."""
+    vals = distinct.to_list()
+    index = _candidate_index(_sorted_ids(vals) if candidates is None else candidates)
+
+    def at(v: Any) -> int:
+        try:
+            return index.get(v, -1)
+        except TypeError:  # unhashable: not a candidate
+            return -1
+
+    lut = np.fromiter((at(v) for v in vals), dtype=np.int64, count=len(vals))
+    miss = np.flatnonzero(lut < 0)
+    if cast and miss.size and candidates is not None:
+        # ids equal to a candidate after polars casts it to the column's type (1 for "1")
+        # match, as they did when polars replaced the ids
+        keys = list(index)
+        try:
+            found = distinct.gather(miss).replace_strict(
+                keys, list(range(len(keys))), default=None, return_dtype=pl.Int64
+            )
+            lut[miss] = found.fill_null(-1).to_numpy()
+        except pl.exceptions.PolarsError:  # no cast between the types: unknown ids
+            pass
+    return [lut[c] for c in codes], list(index)

@@ -10,11 +10,13 @@ import numpy as np
 import polars as pl
 
 from .. import _core
+from .._factorize import factorize
 from ..errors import InputError
 from ._common import (
     CommitteeMethod,
     Result,
     TieBreak,
+    _candidate_codes,
     _candidate_index,
     _check_candidate,
     _id_set,
@@ -22,6 +24,34 @@ from ._common import (
     _tie_break,
     _weights_array,
 )
+
+
+def _series_sets(
+    s: pl.Series, candidates: Sequence[Hashable] | None
+) -> tuple[np.ndarray, np.ndarray, list[Hashable]] | None:
+    """(values, offsets, candidates) of a polars list Series of approval sets, through the
+    shared factorizer (no Python loop over ballots); None when it is not a list Series or has
+    something to report (a null ballot or id, an invalid, unknown or repeated candidate): the
+    per-ballot path then names it."""
+    if s.len() == 0 or s.null_count() or not isinstance(s.dtype, pl.List):
+        return None
+    lens = s.list.len().to_numpy()
+    vals = s.filter(pl.Series(lens > 0)).explode()  # (an empty list would explode to a null)
+    if vals.null_count():
+        return None
+    distinct, codes = factorize(vals)
+    try:  # ids are matched as Python matches them, like the per-ballot path
+        (values,), keys = _candidate_codes(distinct, codes, candidates, cast=False)
+    except InputError:
+        return None
+    if (values < 0).any():
+        return None
+    ballot = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
+    key = np.sort(ballot * len(keys) + values)
+    if (key[1:] == key[:-1]).any():
+        return None
+    offsets = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+    return values, offsets, keys
 
 
 class ApprovalProfile:
@@ -44,6 +74,11 @@ class ApprovalProfile:
                 f"got {type(ballots).__name__}"
             )
         if isinstance(ballots, pl.Series):
+            fast = _series_sets(ballots, candidates)
+            if fast is not None:
+                codes, starts, keys = fast
+                wts = _weights_array(weights, ballots.len())
+                return cls(_core._ApprovalProfile.from_flat(len(keys), codes, starts, wts), keys)
             rows = ballots.to_list()
         else:
             rows = []
