@@ -388,7 +388,7 @@ def ids_cases_more(n: int, threads):
     builders (the other users of the shared id factorizer)."""
     import numpy as np
     import polars as pl
-    from pluralign.choice import Profile
+    from pluralign.choice import ApprovalProfile, Profile
     from pluralign.prefs import ratings_to_pairs
     from pluralign.stats import disagreement
 
@@ -475,6 +475,27 @@ def ids_cases_more(n: int, threads):
             {
                 k: (lambda d=d: Profile.by(d, "group", threads=threads), d.estimated_size())
                 for k, d in gv.items()
+            },
+        )
+    )
+    # approval sets of 0-7 of 50 candidates (about 0.9 n ids) as a list Series
+    lens = rng.integers(0, 8, b)
+    top = np.argsort(rng.random((b, 50)), axis=1)[:, :7].tolist()
+    sets = pl.Series("a", [t[:k] for t, k in zip(top, lens.tolist(), strict=True)])
+    text = sets.list.eval(pl.lit("c-") + pl.element().cast(pl.String))
+    values = text.explode().drop_nulls().unique().sort()
+    av = {
+        "int": sets,
+        "str": text,
+        "cat": text.cast(pl.List(pl.Categorical)),
+        "enum": text.cast(pl.List(pl.Enum(values))),
+    }
+    out.append(
+        (
+            f"ApprovalProfile.from_sets {b:,} list Series, {int(lens.sum()):,} ids",
+            {
+                k: (lambda s=s: ApprovalProfile.from_sets(s), s.estimated_size())
+                for k, s in av.items()
             },
         )
     )
@@ -614,7 +635,7 @@ def main(argv: list[str] | None = None) -> int:
         choices=["all", "core", "more"],
         default="all",
         help="with --ids: core = bradley_terry, tally, agreement, Pareto; more = disagreement, "
-        "ratings_to_pairs, Profile builders",
+        "ratings_to_pairs, Profile / ApprovalProfile builders",
     )
     a = ap.parse_args(argv)
     if a.ids:
