@@ -290,14 +290,13 @@ fn sweep_small_m(
         view.check_finite()?;
     }
     let cols: Vec<usize> = (0..m).collect();
-    let keys = |i: usize| {
-        let mut k = [0u64; 3];
-        for (j, x) in k.iter_mut().enumerate().take(m) {
-            *x = min_key(view, maximize, i, j);
-        }
-        k
-    };
     let order = lex_order(view, maximize, &cols);
+    let split = if m == 3 && !first_only {
+        GridSplit::new(view, maximize)
+    } else {
+        None
+    };
+    let mut grid = split.as_ref().map(|s| RankGrid::new(s.side));
     let mut out = vec![0u32; n];
     let mut prev: Option<([u64; 3], u32)> = None;
     // m = 2: best second objective per front (non-decreasing in the front index).
@@ -305,47 +304,232 @@ fn sweep_small_m(
     // m = 3: one staircase per front.
     let mut fronts: Vec<Staircase> = Vec::new();
     let mut distinct = 0u32;
-    for &x in &order {
-        let i = row_of(x);
-        let k = keys(i);
-        let r = match prev {
-            Some((pk, pr)) if pk == k => pr,
-            _ => {
-                distinct += 1;
-                match m {
-                    1 => distinct - 1,
-                    2 => {
-                        let f = best_y.partition_point(|&b| b <= k[1]);
-                        if f == best_y.len() {
-                            if !(first_only && f > 0) {
-                                best_y.push(k[1]);
+    for_each_sorted(
+        view,
+        maximize,
+        &order,
+        m,
+        split.as_ref(),
+        |i, k, cell| {
+            let r = match prev {
+                Some((pk, pr)) if pk == k => pr,
+                _ => {
+                    distinct += 1;
+                    match m {
+                        1 => distinct - 1,
+                        2 => {
+                            let f = best_y.partition_point(|&b| b <= k[1]);
+                            if f == best_y.len() {
+                                if !(first_only && f > 0) {
+                                    best_y.push(k[1]);
+                                }
+                            } else {
+                                best_y[f] = k[1];
                             }
-                        } else {
-                            best_y[f] = k[1];
+                            f as u32
                         }
-                        f as u32
-                    }
-                    _ => {
-                        let f = if first_only {
-                            usize::from(fronts.first().is_some_and(|s| s.covers(k[1], k[2])))
-                        } else {
-                            fronts.partition_point(|s| s.covers(k[1], k[2]))
-                        };
-                        if f == fronts.len() {
-                            fronts.push(Staircase::default());
+                        _ if first_only => {
+                            let covered = fronts.first().is_some_and(|s| s.covers(k[1], k[2]));
+                            if !covered {
+                                if fronts.is_empty() {
+                                    fronts.push(Staircase::default());
+                                }
+                                fronts[0].insert(k[1], k[2]);
+                            }
+                            u32::from(covered)
                         }
-                        if !(first_only && f > 0) {
-                            fronts[f].insert(k[1], k[2]);
+                        _ => {
+                            // The grid narrows the fronts to search; covering is monotone in
+                            // the front index, so a binary search inside the bounds is exact.
+                            let (mut lo, mut hi) = match &grid {
+                                Some(g) => g.bounds(cell),
+                                None => (0, fronts.len()),
+                            };
+                            while lo < hi {
+                                let mid = (lo + hi) / 2;
+                                if fronts[mid].covers(k[1], k[2]) {
+                                    lo = mid + 1;
+                                } else {
+                                    hi = mid;
+                                }
+                            }
+                            if lo == fronts.len() {
+                                fronts.push(Staircase::default());
+                            }
+                            fronts[lo].insert(k[1], k[2]);
+                            if let Some(g) = &mut grid {
+                                g.raise(cell, lo);
+                            }
+                            lo as u32
                         }
-                        f as u32
                     }
                 }
-            }
-        };
-        out[i] = if first_only { r.min(1) } else { r };
-        prev = Some((k, r));
-    }
+            };
+            out[i] = r;
+            prev = Some((k, r));
+        },
+    );
     Ok((out,))
+}
+
+/// Rows per block of the sorted order whose keys are gathered at once.
+const GATHER_BLOCK: usize = 1 << 14;
+
+/// Call `visit(row, keys, cell)` for the rows of `order` (from [`lex_order`] on all `m <= 3`
+/// columns) in that order. The keys (and grid cells, given `split`) of the next block are
+/// read from the view on another thread while the current block is visited: the random reads
+/// overlap the sequential sweep, and only two blocks are held at a time.
+fn for_each_sorted<F>(
+    view: &MatrixView,
+    maximize: &[bool],
+    order: &[u64],
+    m: usize,
+    split: Option<&GridSplit>,
+    mut visit: F,
+) where
+    F: FnMut(usize, [u64; 3], usize) + Send,
+{
+    let gather = |chunk: &[u64], buf: &mut Vec<([u64; 3], u32, u32)>| {
+        buf.clear();
+        buf.extend(chunk.iter().map(|&e| {
+            let i = row_of(e);
+            let mut k = [0u64; 3];
+            for (j, x) in k.iter_mut().enumerate().take(m) {
+                *x = min_key(view, maximize, i, j);
+            }
+            let cell = split.map_or(0, |s| s.cell(k[1], k[2]));
+            (k, i as u32, cell as u32)
+        }));
+    };
+    let mut chunks = order.chunks(GATHER_BLOCK);
+    let mut cur = Vec::with_capacity(GATHER_BLOCK.min(order.len()));
+    let mut next = Vec::with_capacity(GATHER_BLOCK.min(order.len()));
+    if let Some(c) = chunks.next() {
+        gather(c, &mut cur);
+    }
+    while !cur.is_empty() {
+        let c = chunks.next();
+        rayon::join(
+            || {
+                for &(k, i, cell) in &cur {
+                    visit(i as usize, k, cell as usize);
+                }
+            },
+            || {
+                next.clear();
+                if let Some(c) = c {
+                    gather(c, &mut next);
+                }
+            },
+        );
+        std::mem::swap(&mut cur, &mut next);
+    }
+}
+
+/// Cells of a coarse grid over the second and third objectives: bounds from sample quantiles,
+/// so each cell holds about as many points whatever the distribution.
+struct GridSplit {
+    side: usize,
+    ys: Vec<u64>,
+    zs: Vec<u64>,
+}
+
+/// Rows per grid cell (about) and the largest side.
+const GRID_CELL_ROWS: usize = 64;
+const GRID_MAX_SIDE: usize = 256;
+
+impl GridSplit {
+    /// Cells for the rows of `view` (m = 3), or `None` when there are too few rows to pay off.
+    fn new(view: &MatrixView, maximize: &[bool]) -> Option<Self> {
+        let n = view.nrows();
+        let side = ((n / GRID_CELL_ROWS) as f64).sqrt() as usize;
+        let side = side.min(GRID_MAX_SIDE);
+        if side < 8 {
+            return None;
+        }
+        // An evenly strided sample of rows gives the quantiles; equal values share a cell.
+        let per = 16 * side;
+        let step = (n / per).max(1);
+        let quantiles = |j: usize| {
+            let mut v: Vec<u64> = (0..n)
+                .step_by(step)
+                .map(|i| min_key(view, maximize, i, j))
+                .collect();
+            v.sort_unstable();
+            let mut s: Vec<u64> = (1..side).map(|c| v[c * v.len() / side]).collect();
+            s.dedup();
+            s
+        };
+        let (ys, zs) = (quantiles(1), quantiles(2));
+        let side = ys.len().max(zs.len()) + 1;
+        Some(Self { side, ys, zs })
+    }
+
+    /// Cell index (row-major, `side` x `side`) of a point's (y, z) keys; monotone in both.
+    #[inline]
+    fn cell(&self, y: u64, z: u64) -> usize {
+        let cy = self.ys.partition_point(|&s| s <= y);
+        let cz = self.zs.partition_point(|&s| s <= z);
+        cy * self.side + cz
+    }
+}
+
+/// Bounds on the rank of the next point of the m = 3 sweep from a coarse grid over (y, z).
+/// Points come in lexicographic order, so an earlier point in a cell strictly below-left of
+/// the new point's cell dominates it (rank at least one more), and every dominator of it lies
+/// in a cell weakly below-left (rank at most one more than the best there). `best[c]` keeps
+/// the highest rank among the points seen so far in the cells weakly below-left of `c`
+/// (-1: none), so both bounds are single reads. On random data they are a few fronts apart,
+/// which saves most of the binary search over fronts; on one front they are both 0.
+struct RankGrid {
+    side: usize,
+    best: Vec<i32>,
+}
+
+impl RankGrid {
+    fn new(side: usize) -> Self {
+        Self {
+            side,
+            best: vec![-1; side * side],
+        }
+    }
+
+    /// The range of fronts `[lo, hi]` that holds the rank of a new point in `cell`, as the
+    /// half-open search range `(lo, hi)` of a binary search whose answer may be `hi`.
+    #[inline]
+    fn bounds(&self, cell: usize) -> (usize, usize) {
+        let side = self.side;
+        let (cy, cz) = (cell / side, cell % side);
+        let hi = (self.best[cell] + 1) as usize;
+        let lo = if cy > 0 && cz > 0 {
+            (self.best[cell - side - 1] + 1) as usize
+        } else {
+            0
+        };
+        (lo, hi)
+    }
+
+    /// Record rank `r` in `cell`: raise every cell weakly above-right of it to at least `r`.
+    /// Within a row the cells to raise are a prefix (ranks grow along the row), and the rows to
+    /// touch are a prefix too, so the work is the number of cells raised.
+    #[inline]
+    fn raise(&mut self, cell: usize, r: usize) {
+        let side = self.side;
+        let (cy, cz) = (cell / side, cell % side);
+        let r = r as i32;
+        for a in cy..side {
+            let row = &mut self.best[a * side..(a + 1) * side];
+            if row[cz] >= r {
+                break;
+            }
+            for b in &mut row[cz..] {
+                if *b >= r {
+                    break;
+                }
+                *b = r;
+            }
+        }
+    }
 }
 
 /// Pivots used to discard clearly dominated points before the k-d tree.

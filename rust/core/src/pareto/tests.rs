@@ -431,3 +431,45 @@ fn kd_tree_leaf_of_copies_is_decided_by_one_row() {
     });
     assert_eq!(tree.front_mask(100), naive_front(&pts, m));
 }
+
+/// Timing probe: `cargo test --release -p pluralign-core perf_ranks_m3 -- --ignored --nocapture`.
+#[test]
+#[ignore = "slow (timing or large input): cargo test -- --ignored"]
+fn perf_ranks_m3() {
+    use std::time::Instant;
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let (n, m) = (1_000_000, 3);
+    let pts: Vec<f64> = (0..n * m).map(|_| rng.random::<f64>()).collect();
+    let view = MatrixView::row_major(&pts, n, m).unwrap();
+    let mx = vec![true; m];
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            for _ in 0..3 {
+                let t = Instant::now();
+                let order = super::sort::lex_order(&view, &mx, &[0, 1, 2]);
+                let t1 = t.elapsed();
+                let t = Instant::now();
+                let keys: Vec<[u64; 3]> = order
+                    .iter()
+                    .map(|&e| {
+                        let i = super::sort::row_of(e);
+                        [0, 1, 2].map(|j| super::sort::min_key(&view, &mx, i, j))
+                    })
+                    .collect();
+                let t2 = t.elapsed();
+                let t = Instant::now();
+                let r = ranks(&view, &mx, NanPolicy::Error).unwrap();
+                let t3 = t.elapsed();
+                println!(
+                    "threads {threads}: lex_order {t1:?} gather {t2:?} ranks {t3:?} fronts {} ({})",
+                    r.iter().max().unwrap() + 1,
+                    keys.len()
+                );
+            }
+        });
+    }
+}
