@@ -397,9 +397,15 @@ fn for_each_sorted<F>(
             for (j, x) in k.iter_mut().enumerate().take(m) {
                 *x = min_key(view, maximize, i, j);
             }
-            let cell = split.map_or(0, |s| s.cell(k[1], k[2]));
-            (k, i as u32, cell as u32)
+            (k, i as u32, 0)
         }));
+        // Cells in a second pass: the loop above stays short, so many of its cache misses
+        // (rows in random order) are in flight at once.
+        if let Some(s) = split {
+            for (k, _, cell) in buf.iter_mut() {
+                *cell = s.cell(k[1], k[2]) as u32;
+            }
+        }
     };
     let mut chunks = order.chunks(GATHER_BLOCK);
     let mut cur = Vec::with_capacity(GATHER_BLOCK.min(order.len()));
