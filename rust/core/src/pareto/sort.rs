@@ -159,19 +159,41 @@ pub(crate) fn lex_order(view: &MatrixView, maximize: &[bool], cols: &[usize]) ->
         .map(|i| (min_key(view, maximize, i, cols[0]) >> 32) << 32 | i as u64)
         .collect();
     order.par_sort_unstable();
-    let mut g = 0;
-    while g < n {
-        let mut e = g + 1;
-        while e < n && order[e] >> 32 == order[g] >> 32 {
-            e += 1;
+    // Runs of equal top bits are ordered in parallel pieces; no run straddles a cut.
+    let pieces = (n / TIE_PIECE).clamp(1, 4 * rayon::current_num_threads());
+    let mut parts: Vec<&mut [u64]> = Vec::with_capacity(pieces);
+    let mut rest = &mut order[..];
+    for t in (1..pieces).rev() {
+        let mut cut = t * n / pieces;
+        while cut > 0 && cut < rest.len() && rest[cut] >> 32 == rest[cut - 1] >> 32 {
+            cut += 1;
         }
-        if e - g > 1 {
-            order[g..e].sort_unstable_by_key(|&x| (full(row_of(x)), x));
+        if cut >= rest.len() {
+            continue;
         }
-        g = e;
+        let (head, tail) = rest.split_at_mut(cut);
+        parts.push(tail);
+        rest = head;
     }
+    parts.push(rest);
+    parts.into_par_iter().for_each(|part| {
+        let mut g = 0;
+        while g < part.len() {
+            let mut e = g + 1;
+            while e < part.len() && part[e] >> 32 == part[g] >> 32 {
+                e += 1;
+            }
+            if e - g > 1 {
+                part[g..e].sort_unstable_by_key(|&x| (full(row_of(x)), x));
+            }
+            g = e;
+        }
+    });
     order
 }
+
+/// Rows per parallel piece when runs of tied entries are ordered.
+const TIE_PIECE: usize = 1 << 15;
 
 /// Front index (0 = non-dominated) of every input row.
 pub fn ranks(view: &MatrixView, maximize: &[bool], nan: NanPolicy) -> Result<Vec<u32>> {
