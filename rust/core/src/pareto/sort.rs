@@ -142,7 +142,7 @@ pub(crate) fn row_of(entry: u64) -> usize {
 
 /// Rows (fewer than 2^32) in lexicographic order of their [`min_key`]s on columns `cols` (at
 /// most 3), ties in row order, as 8 bytes per row (read the row with [`row_of`]): the top 32
-/// bits of the first column's key above the row index. Sorting these packed entries and then
+/// bits of the first column's key (less the column's smallest key) above the row index. Sorting these packed entries and then
 /// each run whose top bits tie on the full keys (read from the view again) orders the rows
 /// without copying the points.
 pub(crate) fn lex_order(view: &MatrixView, maximize: &[bool], cols: &[usize]) -> Vec<u64> {
@@ -154,9 +154,20 @@ pub(crate) fn lex_order(view: &MatrixView, maximize: &[bool], cols: &[usize]) ->
         }
         k
     };
+    if n == 0 {
+        return Vec::new();
+    }
+    // The top bits are taken relative to the column's range: on values of one sign and a few
+    // binades (the usual case) they hold most of the mantissa, so few rows tie on them.
+    let (lo, hi) = (0..n)
+        .into_par_iter()
+        .map(|i| min_key(view, maximize, i, cols[0]))
+        .fold(|| (u64::MAX, 0), |(lo, hi), k| (lo.min(k), hi.max(k)))
+        .reduce(|| (u64::MAX, 0), |a, b| (a.0.min(b.0), a.1.max(b.1)));
+    let shift = (u64::BITS - (hi - lo).leading_zeros()).saturating_sub(32);
     let mut order: Vec<u64> = (0..n)
         .into_par_iter()
-        .map(|i| (min_key(view, maximize, i, cols[0]) >> 32) << 32 | i as u64)
+        .map(|i| ((min_key(view, maximize, i, cols[0]) - lo) >> shift) << 32 | i as u64)
         .collect();
     order.par_sort_unstable();
     // Runs of equal top bits are ordered in parallel pieces; no run straddles a cut.
