@@ -5,9 +5,11 @@
 //! everywhere" already means "dominates". Then, by dimension:
 //! - m = 1: the rank is the position among distinct values;
 //! - m = 2: one pass keeping the best second objective per front, binary search over fronts;
-//! - m = 3: one 2-D staircase (ordered map) per front, binary search over fronts (a point not
-//!   dominated by front k is not dominated by any later front: every point of front k+1 has a
-//!   dominator in front k), O(n log^2 n);
+//! - m = 3: one 2-D staircase (sorted vectors) per front, binary search over fronts (a point
+//!   not dominated by front k is not dominated by any later front: every point of front k+1
+//!   has a dominator in front k), O(n log^2 n); on large inputs a coarse grid over the last
+//!   two objectives bounds each rank to a few fronts first (see `RankGrid`), and the keys of
+//!   the next block of sorted rows are read on another thread while a block is swept;
 //! - m >= 4: first fronts are peeled off while they are large (no sorting, see
 //!   `ranks_by_peeling`); what is left goes to a k-d tree that keeps the best rank of each
 //!   subtree, O(n) queries that prune on bounding boxes (see [`super::kdtree`]).
@@ -337,71 +339,64 @@ fn sweep_small_m(
     // m = 3: one staircase per front.
     let mut fronts: Vec<Staircase> = Vec::new();
     let mut distinct = 0u32;
-    for_each_sorted(
-        view,
-        maximize,
-        &order,
-        m,
-        split.as_ref(),
-        |i, k, cell| {
-            let r = match prev {
-                Some((pk, pr)) if pk == k => pr,
-                _ => {
-                    distinct += 1;
-                    match m {
-                        1 => distinct - 1,
-                        2 => {
-                            let f = best_y.partition_point(|&b| b <= k[1]);
-                            if f == best_y.len() {
-                                if !(first_only && f > 0) {
-                                    best_y.push(k[1]);
-                                }
-                            } else {
-                                best_y[f] = k[1];
+    for_each_sorted(view, maximize, &order, m, split.as_ref(), |i, k, cell| {
+        let r = match prev {
+            Some((pk, pr)) if pk == k => pr,
+            _ => {
+                distinct += 1;
+                match m {
+                    1 => distinct - 1,
+                    2 => {
+                        let f = best_y.partition_point(|&b| b <= k[1]);
+                        if f == best_y.len() {
+                            if !(first_only && f > 0) {
+                                best_y.push(k[1]);
                             }
-                            f as u32
+                        } else {
+                            best_y[f] = k[1];
                         }
-                        _ if first_only => {
-                            let covered = fronts.first().is_some_and(|s| s.covers(k[1], k[2]));
-                            if !covered {
-                                if fronts.is_empty() {
-                                    fronts.push(Staircase::default());
-                                }
-                                fronts[0].insert(k[1], k[2]);
-                            }
-                            u32::from(covered)
-                        }
-                        _ => {
-                            // The grid narrows the fronts to search; covering is monotone in
-                            // the front index, so a binary search inside the bounds is exact.
-                            let (mut lo, mut hi) = match &grid {
-                                Some(g) => g.bounds(cell),
-                                None => (0, fronts.len()),
-                            };
-                            while lo < hi {
-                                let mid = (lo + hi) / 2;
-                                if fronts[mid].covers(k[1], k[2]) {
-                                    lo = mid + 1;
-                                } else {
-                                    hi = mid;
-                                }
-                            }
-                            if lo == fronts.len() {
+                        f as u32
+                    }
+                    _ if first_only => {
+                        let covered = fronts.first().is_some_and(|s| s.covers(k[1], k[2]));
+                        if !covered {
+                            if fronts.is_empty() {
                                 fronts.push(Staircase::default());
                             }
-                            fronts[lo].insert(k[1], k[2]);
-                            if let Some(g) = &mut grid {
-                                g.raise(cell, lo);
-                            }
-                            lo as u32
+                            fronts[0].insert(k[1], k[2]);
                         }
+                        u32::from(covered)
+                    }
+                    _ => {
+                        // The grid narrows the fronts to search; covering is monotone in
+                        // the front index, so a binary search inside the bounds is exact.
+                        let (mut lo, mut hi) = match &grid {
+                            Some(g) => g.bounds(cell),
+                            None => (0, fronts.len()),
+                        };
+                        while lo < hi {
+                            let mid = usize::midpoint(lo, hi);
+                            if fronts[mid].covers(k[1], k[2]) {
+                                lo = mid + 1;
+                            } else {
+                                hi = mid;
+                            }
+                        }
+                        if lo == fronts.len() {
+                            fronts.push(Staircase::default());
+                        }
+                        fronts[lo].insert(k[1], k[2]);
+                        if let Some(g) = &mut grid {
+                            g.raise(cell, lo);
+                        }
+                        lo as u32
                     }
                 }
-            };
-            out[i] = r;
-            prev = Some((k, r));
-        },
-    );
+            }
+        };
+        out[i] = r;
+        prev = Some((k, r));
+    });
     Ok((out,))
 }
 
