@@ -696,32 +696,76 @@ pub fn front_prepared(p: &Prepared) -> Vec<bool> {
 /// The minimal elements of a set of (y, z) pairs (order-preserving bits) under "weakly
 /// smaller in both", ordered by y ascending (so z strictly descending). Sorted vectors beat
 /// an ordered map here: staircases stay short (O(sqrt n) even when every point is on one
-/// front), so the memmove on insert is cheaper than tree node hops on every query.
+/// front), so the memmove on insert is cheaper than tree node hops on every query. The steps
+/// sit in `ys[head..head + len]` (and `zs`) with room on both sides, so an insert or removal
+/// moves the shorter side (half the bytes of a plain vector on average).
 #[derive(Default)]
 pub(crate) struct Staircase {
     ys: Vec<u64>,
     zs: Vec<u64>,
+    head: usize,
+    len: usize,
 }
 
 impl Staircase {
     /// Is some step <= (y, z) in both coordinates?
     #[inline]
     pub fn covers(&self, y: u64, z: u64) -> bool {
-        let i = self.ys.partition_point(|&sy| sy <= y);
-        i > 0 && self.zs[i - 1] <= z
+        let ys = &self.ys[self.head..self.head + self.len];
+        let i = ys.partition_point(|&sy| sy <= y);
+        i > 0 && self.zs[self.head + i - 1] <= z
     }
     /// Insert a pair that no step covers, dropping the steps it covers.
     pub fn insert(&mut self, y: u64, z: u64) {
-        let pos = self.ys.partition_point(|&sy| sy < y);
-        let doomed = self.zs[pos..].iter().take_while(|&&sz| sz >= z).count();
+        let (h, l) = (self.head, self.len);
+        let pos = self.ys[h..h + l].partition_point(|&sy| sy < y);
+        let doomed = self.zs[h + pos..h + l]
+            .iter()
+            .take_while(|&&sz| sz >= z)
+            .count();
         if doomed == 0 {
-            self.ys.insert(pos, y);
-            self.zs.insert(pos, z);
+            let cap = self.ys.len();
+            let left = h > 0 && (2 * pos < l || h + l == cap);
+            if left {
+                // Open the slot by moving the steps before it one place down.
+                self.ys.copy_within(h..h + pos, h - 1);
+                self.zs.copy_within(h..h + pos, h - 1);
+                self.head = h - 1;
+            } else if h + l < cap {
+                self.ys.copy_within(h + pos..h + l, h + pos + 1);
+                self.zs.copy_within(h + pos..h + l, h + pos + 1);
+            } else {
+                self.recenter((2 * cap).max(16));
+                return self.insert(y, z);
+            }
+            self.ys[self.head + pos] = y;
+            self.zs[self.head + pos] = z;
+            self.len = l + 1;
         } else {
-            self.ys[pos] = y;
-            self.zs[pos] = z;
-            self.ys.drain(pos + 1..pos + doomed);
-            self.zs.drain(pos + 1..pos + doomed);
+            self.ys[h + pos] = y;
+            self.zs[h + pos] = z;
+            let gone = doomed - 1;
+            if gone > 0 {
+                if pos + 1 < l - pos - doomed {
+                    self.ys.copy_within(h..=h + pos, h + gone);
+                    self.zs.copy_within(h..=h + pos, h + gone);
+                    self.head = h + gone;
+                } else {
+                    self.ys.copy_within(h + pos + doomed..h + l, h + pos + 1);
+                    self.zs.copy_within(h + pos + doomed..h + l, h + pos + 1);
+                }
+                self.len = l - gone;
+            }
         }
+    }
+    /// Move the steps to the middle of buffers of `cap` entries.
+    fn recenter(&mut self, cap: usize) {
+        let (h, l) = (self.head, self.len);
+        let at = (cap - l) / 2;
+        let mut ys = vec![0; cap];
+        let mut zs = vec![0; cap];
+        ys[at..at + l].copy_from_slice(&self.ys[h..h + l]);
+        zs[at..at + l].copy_from_slice(&self.zs[h..h + l]);
+        (self.ys, self.zs, self.head) = (ys, zs, at);
     }
 }
