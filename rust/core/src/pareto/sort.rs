@@ -171,7 +171,11 @@ pub(crate) fn lex_order(view: &MatrixView, maximize: &[bool], cols: &[usize]) ->
         .into_par_iter()
         .map(|i| ((min_key(view, maximize, i, cols[0]) - lo) >> shift) << 32 | i as u64)
         .collect();
-    order.par_sort_unstable();
+    if n >= RADIX_MIN_ROWS {
+        radix_sort_high(&mut order);
+    } else {
+        order.par_sort_unstable();
+    }
     // Runs of equal top bits are ordered in parallel pieces; no run straddles a cut.
     let pieces = (n / TIE_PIECE).clamp(1, 4 * rayon::current_num_threads());
     let mut parts: Vec<&mut [u64]> = Vec::with_capacity(pieces);
@@ -203,6 +207,49 @@ pub(crate) fn lex_order(view: &MatrixView, maximize: &[bool], cols: &[usize]) ->
         }
     });
     order
+}
+
+/// From this many rows on, [`lex_order`] sorts its entries by radix.
+const RADIX_MIN_ROWS: usize = 1 << 16;
+
+/// Sort entries whose low 32 bits ascend in slice order by their high 32 bits, stably (so the
+/// result is the plain sort of the whole entries): LSD radix, 8 bits a pass, skipping the
+/// digits every entry shares (most of them when the keys span a narrow range).
+pub(crate) fn radix_sort_high(v: &mut [u64]) {
+    let n = v.len();
+    let mut hist = [[0usize; 256]; 4];
+    for &x in v.iter() {
+        for (d, h) in hist.iter_mut().enumerate() {
+            h[((x >> (32 + 8 * d)) & 0xFF) as usize] += 1;
+        }
+    }
+    let mut buf = vec![0u64; n];
+    let mut in_buf = false;
+    for (d, h) in hist.iter().enumerate() {
+        if h.contains(&n) {
+            continue;
+        }
+        let mut at = [0usize; 256];
+        let mut sum = 0;
+        for (a, &c) in at.iter_mut().zip(h) {
+            *a = sum;
+            sum += c;
+        }
+        let (src, dst) = if in_buf {
+            (&buf[..], &mut *v)
+        } else {
+            (&*v, &mut buf[..])
+        };
+        for &x in src {
+            let b = ((x >> (32 + 8 * d)) & 0xFF) as usize;
+            dst[at[b]] = x;
+            at[b] += 1;
+        }
+        in_buf = !in_buf;
+    }
+    if in_buf {
+        v.copy_from_slice(&buf);
+    }
 }
 
 /// Rows per parallel piece when runs of tied entries are ordered.

@@ -501,6 +501,56 @@ fn m3_sweep_with_grid_matches_definition() {
     }
 }
 
+#[test]
+fn large_m3_ranks_match_rank_sweep() {
+    // Above the radix-sort size of the lexicographic order: tied values (few levels), a narrow
+    // range (few distinct high digits) and a wide one (negative and positive, huge and tiny),
+    // against the independent k-d tree rank sweep. Ranks only depend on the order within each
+    // column, so the narrow case is checked on the integers it is made from (the tree keeps
+    // f32 copies, which cannot tell its values apart and would make it slow).
+    let mut rng = ChaCha8Rng::seed_from_u64(12);
+    let (n, m) = (70_000, 3);
+    let tied = random_points(&mut rng, n, m, 40);
+    let levels = random_points(&mut rng, n, m, 5000);
+    let narrow: Vec<f64> = levels.iter().map(|k| 1.0 + k * 1e-12).collect();
+    let wide: Vec<f64> = (0..n * m)
+        .map(|_| rng.random_range(-300.0..300.0f64).exp2() * rng.random_range(-1.0..1.0))
+        .collect();
+    for (pts, same_order) in [(&tied, &tied), (&narrow, &levels), (&wide, &wide)] {
+        let prep = prepare(
+            &MatrixView::row_major(same_order, n, m).unwrap(),
+            &[false; 3],
+            NanPolicy::Error,
+        )
+        .unwrap();
+        let r = ranks_prepared(&prep);
+        let expect: Vec<u32> = prep.of_row.iter().map(|&u| r[u as usize]).collect();
+        let view = MatrixView::row_major(pts, n, m).unwrap();
+        assert_eq!(ranks(&view, &[false; 3], NanPolicy::Error).unwrap(), expect);
+    }
+}
+
+#[test]
+fn radix_sort_high_is_the_plain_sort() {
+    let mut rng = ChaCha8Rng::seed_from_u64(13);
+    for (n, span) in [
+        (0, 1u64),
+        (1, 1),
+        (1000, 1),
+        (70_000, 7),
+        (70_000, 1 << 20),
+        (70_000, u64::from(u32::MAX)),
+    ] {
+        let mut v: Vec<u64> = (0..n as u64)
+            .map(|i| (rng.random_range(0..span) << 32) | i)
+            .collect();
+        let mut expect = v.clone();
+        expect.sort_unstable();
+        super::sort::radix_sort_high(&mut v);
+        assert_eq!(v, expect, "n={n} span={span}");
+    }
+}
+
 /// Process CPU seconds (all threads), from /proc (Linux); 0 elsewhere.
 fn cpu_seconds() -> f64 {
     let s = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
