@@ -9,7 +9,7 @@ import moocore
 import numpy as np
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pareto_reference import (
     crowding_ref,
@@ -233,6 +233,37 @@ def test_large_input_threads_identical():
     eq(a, b)
     eq(a, c)
     eq(a, moocore.pareto_rank(pts, maximise=True))
+
+
+# Large enough (n >= 4096) for the m = 3 sweep's grid that narrows the front search, with values
+# on a small integer grid so that ties and duplicate rows are everywhere.
+@settings(max_examples=20)
+@given(
+    m=st.sampled_from([2, 3]),
+    n=st.integers(4096, 12_000),
+    levels=st.integers(2, 60),
+    seed=st.integers(0, 2**32 - 1),
+    maximize=st.booleans(),
+)
+def test_large_tied_ranks_match_moocore(m, n, levels, seed, maximize):
+    rng = np.random.default_rng(seed)
+    pts = rng.integers(0, levels, (n, m)).astype(np.float64)
+    expected = moocore.pareto_rank(pts, maximise=maximize).astype(np.int64)
+    eq(pareto.ranks(pts, maximize=maximize), expected)
+    eq(pareto.ranks(pts, maximize=maximize, threads=1), expected)
+    eq(pareto.front(pts, maximize=maximize), expected == 0)
+
+
+@settings(max_examples=4)
+@given(
+    m=st.sampled_from([2, 3]),
+    levels=st.integers(2, 6),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_large_tied_ranks_match_all_pairs_reference(m, levels, seed):
+    rng = np.random.default_rng(seed)
+    pts = rng.integers(0, levels, (4200, m)).astype(np.float64)
+    eq(pareto.ranks(pts, maximize=False), ranks_ref(pts, False))
 
 
 # --------------------------------------------------------------------------------------------

@@ -5,9 +5,11 @@
 //! everywhere" already means "dominates". Then, by dimension:
 //! - m = 1: the rank is the position among distinct values;
 //! - m = 2: one pass keeping the best second objective per front, binary search over fronts;
-//! - m = 3: one 2-D staircase (ordered map) per front, binary search over fronts (a point not
-//!   dominated by front k is not dominated by any later front: every point of front k+1 has a
-//!   dominator in front k), O(n log^2 n);
+//! - m = 3: one 2-D staircase (sorted vectors) per front, binary search over fronts (a point
+//!   not dominated by front k is not dominated by any later front: every point of front k+1
+//!   has a dominator in front k), O(n log^2 n); on large inputs a coarse grid over the last
+//!   two objectives bounds each rank to a few fronts first (see `RankGrid`), and the keys of
+//!   the next block of sorted rows are read on another thread while a block is swept;
 //! - m >= 4: first fronts are peeled off while they are large (no sorting, see
 //!   `ranks_by_peeling`); what is left goes to a k-d tree that keeps the best rank of each
 //!   subtree, O(n) queries that prune on bounding boxes (see [`super::kdtree`]).
@@ -142,7 +144,7 @@ pub(crate) fn row_of(entry: u64) -> usize {
 
 /// Rows (fewer than 2^32) in lexicographic order of their [`min_key`]s on columns `cols` (at
 /// most 3), ties in row order, as 8 bytes per row (read the row with [`row_of`]): the top 32
-/// bits of the first column's key above the row index. Sorting these packed entries and then
+/// bits of the first column's key (less the column's smallest key) above the row index. Sorting these packed entries and then
 /// each run whose top bits tie on the full keys (read from the view again) orders the rows
 /// without copying the points.
 pub(crate) fn lex_order(view: &MatrixView, maximize: &[bool], cols: &[usize]) -> Vec<u64> {
@@ -154,24 +156,104 @@ pub(crate) fn lex_order(view: &MatrixView, maximize: &[bool], cols: &[usize]) ->
         }
         k
     };
+    if n == 0 {
+        return Vec::new();
+    }
+    // The top bits are taken relative to the column's range: on values of one sign and a few
+    // binades (the usual case) they hold most of the mantissa, so few rows tie on them.
+    let (lo, hi) = (0..n)
+        .into_par_iter()
+        .map(|i| min_key(view, maximize, i, cols[0]))
+        .fold(|| (u64::MAX, 0), |(lo, hi), k| (lo.min(k), hi.max(k)))
+        .reduce(|| (u64::MAX, 0), |a, b| (a.0.min(b.0), a.1.max(b.1)));
+    let shift = (u64::BITS - (hi - lo).leading_zeros()).saturating_sub(32);
     let mut order: Vec<u64> = (0..n)
         .into_par_iter()
-        .map(|i| (min_key(view, maximize, i, cols[0]) >> 32) << 32 | i as u64)
+        .map(|i| ((min_key(view, maximize, i, cols[0]) - lo) >> shift) << 32 | i as u64)
         .collect();
-    order.par_sort_unstable();
-    let mut g = 0;
-    while g < n {
-        let mut e = g + 1;
-        while e < n && order[e] >> 32 == order[g] >> 32 {
-            e += 1;
-        }
-        if e - g > 1 {
-            order[g..e].sort_unstable_by_key(|&x| (full(row_of(x)), x));
-        }
-        g = e;
+    if n >= RADIX_MIN_ROWS {
+        radix_sort_high(&mut order);
+    } else {
+        order.par_sort_unstable();
     }
+    // Runs of equal top bits are ordered in parallel pieces; no run straddles a cut.
+    let pieces = (n / TIE_PIECE).clamp(1, 4 * rayon::current_num_threads());
+    let mut parts: Vec<&mut [u64]> = Vec::with_capacity(pieces);
+    let mut rest = &mut order[..];
+    for t in (1..pieces).rev() {
+        let mut cut = t * n / pieces;
+        while cut > 0 && cut < rest.len() && rest[cut] >> 32 == rest[cut - 1] >> 32 {
+            cut += 1;
+        }
+        if cut >= rest.len() {
+            continue;
+        }
+        let (head, tail) = rest.split_at_mut(cut);
+        parts.push(tail);
+        rest = head;
+    }
+    parts.push(rest);
+    parts.into_par_iter().for_each(|part| {
+        let mut g = 0;
+        while g < part.len() {
+            let mut e = g + 1;
+            while e < part.len() && part[e] >> 32 == part[g] >> 32 {
+                e += 1;
+            }
+            if e - g > 1 {
+                part[g..e].sort_unstable_by_key(|&x| (full(row_of(x)), x));
+            }
+            g = e;
+        }
+    });
     order
 }
+
+/// From this many rows on, [`lex_order`] sorts its entries by radix.
+const RADIX_MIN_ROWS: usize = 1 << 16;
+
+/// Sort entries whose low 32 bits ascend in slice order by their high 32 bits, stably (so the
+/// result is the plain sort of the whole entries): LSD radix, 8 bits a pass, skipping the
+/// digits every entry shares (most of them when the keys span a narrow range).
+pub(crate) fn radix_sort_high(v: &mut [u64]) {
+    let n = v.len();
+    let mut hist = [[0usize; 256]; 4];
+    for &x in v.iter() {
+        for (d, h) in hist.iter_mut().enumerate() {
+            h[((x >> (32 + 8 * d)) & 0xFF) as usize] += 1;
+        }
+    }
+    let mut buf = vec![0u64; n];
+    let mut in_buf = false;
+    for (d, h) in hist.iter().enumerate() {
+        if h.contains(&n) {
+            continue;
+        }
+        let mut at = [0usize; 256];
+        let mut sum = 0;
+        for (a, &c) in at.iter_mut().zip(h) {
+            *a = sum;
+            sum += c;
+        }
+        let (src, dst) = if in_buf {
+            (&buf[..], &mut *v)
+        } else {
+            (&*v, &mut buf[..])
+        };
+        for &x in src {
+            let b = ((x >> (32 + 8 * d)) & 0xFF) as usize;
+            dst[at[b]] = x;
+            at[b] += 1;
+        }
+        in_buf = !in_buf;
+    }
+    if in_buf {
+        v.copy_from_slice(&buf);
+    }
+}
+
+/// Rows per parallel piece when runs of tied entries are ordered.
+const TIE_PIECE: usize = 1 << 15;
 
 /// Front index (0 = non-dominated) of every input row.
 pub fn ranks(view: &MatrixView, maximize: &[bool], nan: NanPolicy) -> Result<Vec<u32>> {
@@ -290,14 +372,13 @@ fn sweep_small_m(
         view.check_finite()?;
     }
     let cols: Vec<usize> = (0..m).collect();
-    let keys = |i: usize| {
-        let mut k = [0u64; 3];
-        for (j, x) in k.iter_mut().enumerate().take(m) {
-            *x = min_key(view, maximize, i, j);
-        }
-        k
-    };
     let order = lex_order(view, maximize, &cols);
+    let split = if m == 3 && !first_only {
+        GridSplit::new(view, maximize)
+    } else {
+        None
+    };
+    let mut grid = split.as_ref().map(|s| RankGrid::new(s.side));
     let mut out = vec![0u32; n];
     let mut prev: Option<([u64; 3], u32)> = None;
     // m = 2: best second objective per front (non-decreasing in the front index).
@@ -305,9 +386,7 @@ fn sweep_small_m(
     // m = 3: one staircase per front.
     let mut fronts: Vec<Staircase> = Vec::new();
     let mut distinct = 0u32;
-    for &x in &order {
-        let i = row_of(x);
-        let k = keys(i);
+    for_each_sorted(view, maximize, &order, m, split.as_ref(), |i, k, cell| {
         let r = match prev {
             Some((pk, pr)) if pk == k => pr,
             _ => {
@@ -325,27 +404,213 @@ fn sweep_small_m(
                         }
                         f as u32
                     }
+                    _ if first_only => {
+                        let covered = fronts.first().is_some_and(|s| s.covers(k[1], k[2]));
+                        if !covered {
+                            if fronts.is_empty() {
+                                fronts.push(Staircase::default());
+                            }
+                            fronts[0].insert(k[1], k[2]);
+                        }
+                        u32::from(covered)
+                    }
                     _ => {
-                        let f = if first_only {
-                            usize::from(fronts.first().is_some_and(|s| s.covers(k[1], k[2])))
-                        } else {
-                            fronts.partition_point(|s| s.covers(k[1], k[2]))
+                        // The grid narrows the fronts to search; covering is monotone in
+                        // the front index, so a binary search inside the bounds is exact.
+                        let (mut lo, mut hi) = match &grid {
+                            Some(g) => g.bounds(cell),
+                            None => (0, fronts.len()),
                         };
-                        if f == fronts.len() {
+                        while lo < hi {
+                            let mid = usize::midpoint(lo, hi);
+                            if fronts[mid].covers(k[1], k[2]) {
+                                lo = mid + 1;
+                            } else {
+                                hi = mid;
+                            }
+                        }
+                        if lo == fronts.len() {
                             fronts.push(Staircase::default());
                         }
-                        if !(first_only && f > 0) {
-                            fronts[f].insert(k[1], k[2]);
+                        fronts[lo].insert(k[1], k[2]);
+                        if let Some(g) = &mut grid {
+                            g.raise(cell, lo);
                         }
-                        f as u32
+                        lo as u32
                     }
                 }
             }
         };
-        out[i] = if first_only { r.min(1) } else { r };
+        out[i] = r;
         prev = Some((k, r));
-    }
+    });
     Ok((out,))
+}
+
+/// Rows per block of the sorted order whose keys are gathered at once.
+const GATHER_BLOCK: usize = 1 << 14;
+
+/// Call `visit(row, keys, cell)` for the rows of `order` (from [`lex_order`] on all `m <= 3`
+/// columns) in that order. The keys (and grid cells, given `split`) of the next block are
+/// read from the view on another thread while the current block is visited: the random reads
+/// overlap the sequential sweep, and only two blocks are held at a time.
+fn for_each_sorted<F>(
+    view: &MatrixView,
+    maximize: &[bool],
+    order: &[u64],
+    m: usize,
+    split: Option<&GridSplit>,
+    mut visit: F,
+) where
+    F: FnMut(usize, [u64; 3], usize) + Send,
+{
+    let gather = |chunk: &[u64], buf: &mut Vec<([u64; 3], u32, u32)>| {
+        buf.clear();
+        buf.extend(chunk.iter().map(|&e| {
+            let i = row_of(e);
+            let mut k = [0u64; 3];
+            for (j, x) in k.iter_mut().enumerate().take(m) {
+                *x = min_key(view, maximize, i, j);
+            }
+            (k, i as u32, 0)
+        }));
+        // Cells in a second pass: the loop above stays short, so many of its cache misses
+        // (rows in random order) are in flight at once.
+        if let Some(s) = split {
+            for (k, _, cell) in buf.iter_mut() {
+                *cell = s.cell(k[1], k[2]) as u32;
+            }
+        }
+    };
+    let mut chunks = order.chunks(GATHER_BLOCK);
+    let mut cur = Vec::with_capacity(GATHER_BLOCK.min(order.len()));
+    let mut next = Vec::with_capacity(GATHER_BLOCK.min(order.len()));
+    if let Some(c) = chunks.next() {
+        gather(c, &mut cur);
+    }
+    while !cur.is_empty() {
+        let c = chunks.next();
+        rayon::join(
+            || {
+                for &(k, i, cell) in &cur {
+                    visit(i as usize, k, cell as usize);
+                }
+            },
+            || {
+                next.clear();
+                if let Some(c) = c {
+                    gather(c, &mut next);
+                }
+            },
+        );
+        std::mem::swap(&mut cur, &mut next);
+    }
+}
+
+/// Cells of a coarse grid over the second and third objectives: bounds from sample quantiles,
+/// so each cell holds about as many points whatever the distribution.
+struct GridSplit {
+    side: usize,
+    ys: Vec<u64>,
+    zs: Vec<u64>,
+}
+
+/// Rows per grid cell (about) and the largest side.
+const GRID_CELL_ROWS: usize = 64;
+const GRID_MAX_SIDE: usize = 256;
+
+impl GridSplit {
+    /// Cells for the rows of `view` (m = 3), or `None` when there are too few rows to pay off.
+    fn new(view: &MatrixView, maximize: &[bool]) -> Option<Self> {
+        let n = view.nrows();
+        let side = ((n / GRID_CELL_ROWS) as f64).sqrt() as usize;
+        let side = side.min(GRID_MAX_SIDE);
+        if side < 8 {
+            return None;
+        }
+        // An evenly strided sample of rows gives the quantiles; equal values share a cell.
+        let per = 16 * side;
+        let step = (n / per).max(1);
+        let quantiles = |j: usize| {
+            let mut v: Vec<u64> = (0..n)
+                .step_by(step)
+                .map(|i| min_key(view, maximize, i, j))
+                .collect();
+            v.sort_unstable();
+            let mut s: Vec<u64> = (1..side).map(|c| v[c * v.len() / side]).collect();
+            s.dedup();
+            s
+        };
+        let (ys, zs) = (quantiles(1), quantiles(2));
+        let side = ys.len().max(zs.len()) + 1;
+        Some(Self { side, ys, zs })
+    }
+
+    /// Cell index (row-major, `side` x `side`) of a point's (y, z) keys; monotone in both.
+    #[inline]
+    fn cell(&self, y: u64, z: u64) -> usize {
+        let cy = self.ys.partition_point(|&s| s <= y);
+        let cz = self.zs.partition_point(|&s| s <= z);
+        cy * self.side + cz
+    }
+}
+
+/// Bounds on the rank of the next point of the m = 3 sweep from a coarse grid over (y, z).
+/// Points come in lexicographic order, so an earlier point in a cell strictly below-left of
+/// the new point's cell dominates it (rank at least one more), and every dominator of it lies
+/// in a cell weakly below-left (rank at most one more than the best there). `best[c]` keeps
+/// the highest rank among the points seen so far in the cells weakly below-left of `c`
+/// (-1: none), so both bounds are single reads. On random data they are a few fronts apart,
+/// which saves most of the binary search over fronts; on one front they are both 0.
+struct RankGrid {
+    side: usize,
+    best: Vec<i32>,
+}
+
+impl RankGrid {
+    fn new(side: usize) -> Self {
+        Self {
+            side,
+            best: vec![-1; side * side],
+        }
+    }
+
+    /// The range of fronts `[lo, hi]` that holds the rank of a new point in `cell`, as the
+    /// half-open search range `(lo, hi)` of a binary search whose answer may be `hi`.
+    #[inline]
+    fn bounds(&self, cell: usize) -> (usize, usize) {
+        let side = self.side;
+        let (cy, cz) = (cell / side, cell % side);
+        let hi = (self.best[cell] + 1) as usize;
+        let lo = if cy > 0 && cz > 0 {
+            (self.best[cell - side - 1] + 1) as usize
+        } else {
+            0
+        };
+        (lo, hi)
+    }
+
+    /// Record rank `r` in `cell`: raise every cell weakly above-right of it to at least `r`.
+    /// Within a row the cells to raise are a prefix (ranks grow along the row), and the rows to
+    /// touch are a prefix too, so the work is the number of cells raised.
+    #[inline]
+    fn raise(&mut self, cell: usize, r: usize) {
+        let side = self.side;
+        let (cy, cz) = (cell / side, cell % side);
+        let r = r as i32;
+        for a in cy..side {
+            let row = &mut self.best[a * side..(a + 1) * side];
+            if row[cz] >= r {
+                break;
+            }
+            for b in &mut row[cz..] {
+                if *b >= r {
+                    break;
+                }
+                *b = r;
+            }
+        }
+    }
 }
 
 /// Pivots used to discard clearly dominated points before the k-d tree.
@@ -478,32 +743,76 @@ pub fn front_prepared(p: &Prepared) -> Vec<bool> {
 /// The minimal elements of a set of (y, z) pairs (order-preserving bits) under "weakly
 /// smaller in both", ordered by y ascending (so z strictly descending). Sorted vectors beat
 /// an ordered map here: staircases stay short (O(sqrt n) even when every point is on one
-/// front), so the memmove on insert is cheaper than tree node hops on every query.
+/// front), so the memmove on insert is cheaper than tree node hops on every query. The steps
+/// sit in `ys[head..head + len]` (and `zs`) with room on both sides, so an insert or removal
+/// moves the shorter side (half the bytes of a plain vector on average).
 #[derive(Default)]
 pub(crate) struct Staircase {
     ys: Vec<u64>,
     zs: Vec<u64>,
+    head: usize,
+    len: usize,
 }
 
 impl Staircase {
     /// Is some step <= (y, z) in both coordinates?
     #[inline]
     pub fn covers(&self, y: u64, z: u64) -> bool {
-        let i = self.ys.partition_point(|&sy| sy <= y);
-        i > 0 && self.zs[i - 1] <= z
+        let ys = &self.ys[self.head..self.head + self.len];
+        let i = ys.partition_point(|&sy| sy <= y);
+        i > 0 && self.zs[self.head + i - 1] <= z
     }
     /// Insert a pair that no step covers, dropping the steps it covers.
     pub fn insert(&mut self, y: u64, z: u64) {
-        let pos = self.ys.partition_point(|&sy| sy < y);
-        let doomed = self.zs[pos..].iter().take_while(|&&sz| sz >= z).count();
+        let (h, l) = (self.head, self.len);
+        let pos = self.ys[h..h + l].partition_point(|&sy| sy < y);
+        let doomed = self.zs[h + pos..h + l]
+            .iter()
+            .take_while(|&&sz| sz >= z)
+            .count();
         if doomed == 0 {
-            self.ys.insert(pos, y);
-            self.zs.insert(pos, z);
+            let cap = self.ys.len();
+            let left = h > 0 && (2 * pos < l || h + l == cap);
+            if left {
+                // Open the slot by moving the steps before it one place down.
+                self.ys.copy_within(h..h + pos, h - 1);
+                self.zs.copy_within(h..h + pos, h - 1);
+                self.head = h - 1;
+            } else if h + l < cap {
+                self.ys.copy_within(h + pos..h + l, h + pos + 1);
+                self.zs.copy_within(h + pos..h + l, h + pos + 1);
+            } else {
+                self.recenter((2 * cap).max(16));
+                return self.insert(y, z);
+            }
+            self.ys[self.head + pos] = y;
+            self.zs[self.head + pos] = z;
+            self.len = l + 1;
         } else {
-            self.ys[pos] = y;
-            self.zs[pos] = z;
-            self.ys.drain(pos + 1..pos + doomed);
-            self.zs.drain(pos + 1..pos + doomed);
+            self.ys[h + pos] = y;
+            self.zs[h + pos] = z;
+            let gone = doomed - 1;
+            if gone > 0 {
+                if pos + 1 < l - pos - doomed {
+                    self.ys.copy_within(h..=h + pos, h + gone);
+                    self.zs.copy_within(h..=h + pos, h + gone);
+                    self.head = h + gone;
+                } else {
+                    self.ys.copy_within(h + pos + doomed..h + l, h + pos + 1);
+                    self.zs.copy_within(h + pos + doomed..h + l, h + pos + 1);
+                }
+                self.len = l - gone;
+            }
         }
+    }
+    /// Move the steps to the middle of buffers of `cap` entries.
+    fn recenter(&mut self, cap: usize) {
+        let (h, l) = (self.head, self.len);
+        let at = (cap - l) / 2;
+        let mut ys = vec![0; cap];
+        let mut zs = vec![0; cap];
+        ys[at..at + l].copy_from_slice(&self.ys[h..h + l]);
+        zs[at..at + l].copy_from_slice(&self.zs[h..h + l]);
+        (self.ys, self.zs, self.head) = (ys, zs, at);
     }
 }

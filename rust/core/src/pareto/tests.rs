@@ -431,3 +431,184 @@ fn kd_tree_leaf_of_copies_is_decided_by_one_row() {
     });
     assert_eq!(tree.front_mask(100), naive_front(&pts, m));
 }
+
+/// Ranks by the longest-chain definition, O(n^2): rank(p) = 1 + the highest rank of a point
+/// that dominates p (0 when none), over the points in lexicographic order (every dominator of a
+/// point comes before it).
+fn chain_ranks(pts: &[f64], m: usize) -> Vec<u32> {
+    let n = pts.len() / m;
+    let row = |i: usize| &pts[i * m..(i + 1) * m];
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| super::lex_cmp(row(a), row(b)));
+    let mut rank = vec![0u32; n];
+    for (k, &i) in order.iter().enumerate() {
+        rank[i] = order[..k]
+            .iter()
+            .filter(|&&j| dominates(row(j), row(i)))
+            .map(|&j| rank[j] + 1)
+            .max()
+            .unwrap_or(0);
+    }
+    rank
+}
+
+#[test]
+fn m3_sweep_with_grid_matches_definition() {
+    // Large enough for the grid that bounds the front search (n >= 4096), with many ties and
+    // duplicates (few levels), skewed values (the grid's cells come from sample quantiles),
+    // one front (points on a plane) and long chains; both directions, 1 and 2 threads.
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let m = 3;
+    let mut cases: Vec<Vec<f64>> = Vec::new();
+    for levels in [3, 16, 1000] {
+        cases.push(random_points(&mut rng, 6000, m, levels));
+    }
+    let skewed: Vec<f64> = (0..6000 * m)
+        .map(|_| rng.random::<f64>().powi(8) * 100.0)
+        .collect();
+    cases.push(skewed);
+    let plane: Vec<f64> = (0..5000)
+        .flat_map(|_| {
+            let (a, b) = (rng.random_range(0..200), rng.random_range(0..200));
+            [f64::from(a), f64::from(b), f64::from(400 - a - b)]
+        })
+        .collect();
+    cases.push(plane);
+    let chains: Vec<f64> = (0..100)
+        .flat_map(|c| (0..50).flat_map(move |k| [k + c, k + 2 * c, 2 * k + 100 - c].map(f64::from)))
+        .collect();
+    cases.push(chains);
+    for pts in &cases {
+        let n = pts.len() / m;
+        let expect = chain_ranks(pts, m);
+        let view = MatrixView::row_major(pts, n, m).unwrap();
+        let neg: Vec<f64> = pts.iter().map(|v| -v).collect();
+        let view_neg = MatrixView::row_major(&neg, n, m).unwrap();
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let got = ranks(&view, &[false; 3], NanPolicy::Error).unwrap();
+                assert_eq!(got, expect, "n={n} threads={threads}");
+                let got = ranks(&view_neg, &[true; 3], NanPolicy::Error).unwrap();
+                assert_eq!(got, expect, "maximized, n={n} threads={threads}");
+                let f = front(&view, &[false; 3], NanPolicy::Error).unwrap();
+                assert!(f.iter().zip(&expect).all(|(&f, &r)| f == (r == 0)));
+            });
+        }
+    }
+}
+
+#[test]
+fn large_m3_ranks_match_rank_sweep() {
+    // Above the radix-sort size of the lexicographic order: tied values (few levels), a narrow
+    // range (few distinct high digits) and a wide one (negative and positive, huge and tiny),
+    // against the independent k-d tree rank sweep. Ranks only depend on the order within each
+    // column, so the narrow case is checked on the integers it is made from (the tree keeps
+    // f32 copies, which cannot tell its values apart and would make it slow).
+    let mut rng = ChaCha8Rng::seed_from_u64(12);
+    let (n, m) = (70_000, 3);
+    let tied = random_points(&mut rng, n, m, 40);
+    let levels = random_points(&mut rng, n, m, 5000);
+    let narrow: Vec<f64> = levels.iter().map(|k| 1.0 + k * 1e-12).collect();
+    let wide: Vec<f64> = (0..n * m)
+        .map(|_| rng.random_range(-300.0..300.0f64).exp2() * rng.random_range(-1.0..1.0))
+        .collect();
+    for (pts, same_order) in [(&tied, &tied), (&narrow, &levels), (&wide, &wide)] {
+        let prep = prepare(
+            &MatrixView::row_major(same_order, n, m).unwrap(),
+            &[false; 3],
+            NanPolicy::Error,
+        )
+        .unwrap();
+        let r = ranks_prepared(&prep);
+        let expect: Vec<u32> = prep.of_row.iter().map(|&u| r[u as usize]).collect();
+        let view = MatrixView::row_major(pts, n, m).unwrap();
+        assert_eq!(ranks(&view, &[false; 3], NanPolicy::Error).unwrap(), expect);
+    }
+}
+
+#[test]
+fn radix_sort_high_is_the_plain_sort() {
+    let mut rng = ChaCha8Rng::seed_from_u64(13);
+    for (n, span) in [
+        (0, 1u64),
+        (1, 1),
+        (1000, 1),
+        (70_000, 7),
+        (70_000, 1 << 20),
+        (70_000, u64::from(u32::MAX)),
+    ] {
+        let mut v: Vec<u64> = (0..n as u64)
+            .map(|i| (rng.random_range(0..span) << 32) | i)
+            .collect();
+        let mut expect = v.clone();
+        expect.sort_unstable();
+        super::sort::radix_sort_high(&mut v);
+        assert_eq!(v, expect, "n={n} span={span}");
+    }
+}
+
+/// Process CPU seconds (all threads), from /proc (Linux); 0 elsewhere.
+fn cpu_seconds() -> f64 {
+    let s = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let f: Vec<&str> = s
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let t = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+    (t(11) + t(12)) / 100.0
+}
+
+/// Timing probe (wall and CPU time, the CPU time is steadier on a loaded machine):
+/// `cargo test --release -p pluralign-core perf_ranks_m3 -- --ignored --nocapture`.
+#[test]
+#[ignore = "slow (timing or large input): cargo test -- --ignored"]
+fn perf_ranks_m3() {
+    use std::time::Instant;
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let (n, m) = (1_000_000, 3);
+    let uniform: Vec<f64> = (0..n * m).map(|_| rng.random::<f64>()).collect();
+    let mut simplex = uniform.clone();
+    for row in simplex.chunks_exact_mut(m) {
+        let s: f64 = row.iter().sum();
+        for v in &mut *row {
+            *v /= s;
+        }
+    }
+    let mx = vec![true; m];
+    for (name, pts) in [("uniform", &uniform), ("simplex", &simplex)] {
+        if std::env::var("PROBE").is_ok_and(|p| p != name) {
+            continue;
+        }
+        let view = MatrixView::row_major(pts, n, m).unwrap();
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let reps = 5;
+                let (t, c) = (Instant::now(), cpu_seconds());
+                for _ in 0..reps {
+                    let _ = super::sort::lex_order(&view, &mx, &[0, 1, 2]);
+                }
+                let (t1, c1) = (t.elapsed() / reps, (cpu_seconds() - c) / f64::from(reps));
+                let (t, c) = (Instant::now(), cpu_seconds());
+                let mut fronts = 0;
+                for _ in 0..reps {
+                    let r = ranks(&view, &mx, NanPolicy::Error).unwrap();
+                    fronts = r.iter().max().unwrap() + 1;
+                }
+                let (t2, c2) = (t.elapsed() / reps, (cpu_seconds() - c) / f64::from(reps));
+                println!(
+                    "{name} threads {threads}: lex_order {t1:.0?} (cpu {c1:.3}s), ranks {t2:.0?} (cpu {c2:.3}s), {fronts} fronts"
+                );
+            });
+        }
+    }
+}
