@@ -367,7 +367,7 @@ def ids_cases(n: int, threads):
     return out
 
 
-def ids_main(n: int, k: int, threads) -> None:
+def ids_main(n: int, k: int, threads, only: str = "") -> None:
     import statistics
 
     print(
@@ -377,7 +377,10 @@ def ids_main(n: int, k: int, threads) -> None:
     print()
     print("| case | ids | min s | median s | min / int min | extra peak memory (input) |")
     print("|---|---|---|---|---|---|")
+    names = [o for o in only.split(",") if o]
     for label, variants in ids_cases(n, threads):
+        if names and not any(label.startswith(o) for o in names):
+            continue
         times = {v: [] for v in variants}
         mem = {}
         for v, (fn, nbytes) in variants.items():  # first call: peak memory, not timed
@@ -481,7 +484,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--kripp-items", type=int, default=100_000)
     ap.add_argument("--tally-cmp", type=int, default=10_000_000)
     ap.add_argument("--threads", type=int, default=None)
-    ap.add_argument("--only", default="", help="comma-separated tasks: r2p,bt,kripp,tally")
+    ap.add_argument(
+        "--only",
+        default="",
+        help="comma-separated tasks: r2p,bt,kripp,tally (with --ids: case names such as "
+        "bradley_terry,tally,agreement,pareto.ranks)",
+    )
     ap.add_argument("--k", type=int, default=3)
     ap.add_argument("--budget", type=float, default=30.0)
     ap.add_argument("--timeout", type=float, default=900.0)
@@ -494,7 +502,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ids-rows", type=int, default=1_000_000)
     a = ap.parse_args(argv)
     if a.ids:
-        ids_main(a.ids_rows // (10 if a.quick else 1), a.k, a.threads)
+        ids_main(a.ids_rows // (10 if a.quick else 1), a.k, a.threads, a.only)
         return 0
     if a.child:
         print(json.dumps(_child(json.loads(a.child))))

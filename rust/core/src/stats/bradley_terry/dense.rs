@@ -165,6 +165,10 @@ pub(super) struct Dense {
     pub(super) connected: bool,
 }
 
+/// Tags of the curvature data of [`Graph::state`] on dense counts.
+const EXP_TAG: f64 = 0.0;
+const CELLS_TAG: f64 = 1.0;
+
 /// Sum of `a` in four lanes (a fixed order that vectorizes).
 fn lane_sum(a: &[f64]) -> f64 {
     let mut s = [0.0f64; 4];
@@ -325,15 +329,12 @@ impl Dense {
         (out, total)
     }
 
-    /// Expected wins `e` and Hessian diagonal `d` (without `l2`) per item at `theta`, and, when
-    /// `curv`, the curvature of every cell into `c` (reused).
-    fn sums(&self, theta: &[f64], par: bool, curv: bool, c: &mut Vec<f64>) -> (Vec<f64>, Vec<f64>) {
+    /// Expected wins `e` and Hessian diagonal `d` (without `l2`) per item at `theta`, and the
+    /// curvature of every cell into `cells` unless it is empty.
+    fn sums(&self, theta: &[f64], par: bool, cells: &mut [f64]) -> (Vec<f64>, Vec<f64>) {
         let n = self.n;
-        if curv {
-            c.resize(self.cells(), 0.0);
-        }
+        let curv = !cells.is_empty();
         let shared = shared_exp(theta);
-        let cells: &mut [f64] = if curv { c } else { &mut [] };
         let (rows, acc) = self.blocked(par, 2, cells, |rows, acc, cs| {
             let (ae, ad) = acc.split_at_mut(n);
             let mut out = Vec::with_capacity(rows.len());
@@ -417,8 +418,20 @@ impl Graph for Dense {
     fn won(&self) -> Vec<f64> {
         self.won.clone()
     }
+    /// `c` is tagged: [`EXP_TAG`] and then `p_i = exp(theta_i - mid)` per item, from which the
+    /// Hessian products recompute the curvatures (so none are stored); or, when the spread of
+    /// `theta` is too wide for that, [`CELLS_TAG`] and then the curvature of every cell.
     fn state(&self, won: &[f64], theta: &[f64], l2: f64, par: bool, mut c: Vec<f64>) -> State {
-        let (e, d) = self.sums(theta, par, true, &mut c);
+        c.clear();
+        let (e, d) = if let Some((_, p)) = shared_exp(theta) {
+            c.push(EXP_TAG);
+            c.extend_from_slice(&p);
+            self.sums(theta, par, &mut [])
+        } else {
+            c.resize(self.cells() + 1, 0.0);
+            c[0] = CELLS_TAG;
+            self.sums(theta, par, &mut c[1..])
+        };
         State {
             grad: (0..self.n).map(|i| won[i] - e[i] - l2 * theta[i]).collect(),
             diag: d.into_iter().map(|d| d + l2).collect(),
@@ -426,15 +439,30 @@ impl Graph for Dense {
         }
     }
     fn hess_mul(&self, c: &[f64], l2: f64, x: &[f64], par: bool) -> Vec<f64> {
+        let (&tag, c) = c.split_first().unwrap_or((&CELLS_TAG, &[]));
         let (rows, acc) = self.blocked(par, 1, &mut [], |rows, acc, _| {
             let mut out = Vec::with_capacity(rows.len());
+            let mut u = vec![0.0f64; if tag == EXP_TAG { self.n } else { 0 }];
             for i in rows {
-                let c = &c[self.start[i]..self.start[i + 1]];
+                let (k0, k1) = (self.start[i], self.start[i + 1]);
                 let (xi, xj, acc) = (x[i], &x[i + 1..], &mut acc[i + 1..]);
-                for k in 0..c.len() {
-                    acc[k] -= c[k] * (xi - xj[k]);
+                if tag == EXP_TAG {
+                    // curvature t p_i p_j / (p_i + p_j)^2, recomputed (vectorizes)
+                    let (t, pi, pj, u) = (&self.t[k0..k1], c[i], &c[i + 1..], &mut u[..k1 - k0]);
+                    for k in 0..t.len() {
+                        let inv = 1.0 / (pi + pj[k]);
+                        let v = half(t[k]) * pi * pj[k] * inv * inv * (xi - xj[k]);
+                        u[k] = v;
+                        acc[k] -= v;
+                    }
+                    out.push(lane_sum(u));
+                } else {
+                    let c = &c[k0..k1];
+                    for k in 0..c.len() {
+                        acc[k] -= c[k] * (xi - xj[k]);
+                    }
+                    out.push(xi * lane_sum(c) - dot(c, xj));
                 }
-                out.push(xi * lane_sum(c) - dot(c, xj));
             }
             out
         });
@@ -475,6 +503,6 @@ impl Graph for Dense {
         rows.iter().sum()
     }
     fn expected(&self, theta: &[f64], par: bool) -> Vec<f64> {
-        self.sums(theta, par, false, &mut Vec::new()).0
+        self.sums(theta, par, &mut []).0
     }
 }
