@@ -67,9 +67,7 @@ def _factorize(*cols: pl.Series) -> tuple[pl.Series, list[np.ndarray]]:
     return items.rename("item"), [c.astype(np.int64) for c in codes]
 
 
-def _item_codes(
-    *cols: pl.Series, threads: int | None = None
-) -> tuple[pl.Series, list[np.ndarray]]:
+def _item_codes(*cols: pl.Series, threads: int | None = None) -> tuple[pl.Series, list[np.ndarray]]:
     """As :func:`_factorize`, with the factorizer's uint32 codes as they are (no copy)."""
     items, codes = factorize(*cols, threads=threads)
     return items.rename("item"), codes

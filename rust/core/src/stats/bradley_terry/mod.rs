@@ -11,6 +11,10 @@
 //! **Estimation.** Comparisons are aggregated once into a symmetric CSR of pair counts (row `i`
 //! lists every item `j` that `i` was compared with, the weighted wins of `i` over `j` and the
 //! total weight of their comparisons); every iteration then costs O(pairs), parallel over items.
+//! Unweighted comparisons at least as many as the pairs of items (arena-style data: 1e6
+//! comparisons of 1,000 models) are instead counted in a packed dense table, one cell per pair
+//! (`dense.rs`: exact integer counts, no per-entry curvature buffer); the solvers below run
+//! unchanged on either layout (the `numerics::Graph` trait), so both give the same fixed point.
 //! - [`BtMethod::Newton`] (default): Newton's method on the (penalized) log-likelihood. The
 //!   negative Hessian is the weighted graph Laplacian `L` with edge weights
 //!   `n_ij s_ij (1 - s_ij)` (`s_ij = P(i beats j)`) plus `l2 I`; each step solves `H d = g` by

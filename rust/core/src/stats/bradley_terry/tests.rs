@@ -656,8 +656,8 @@ fn stats_bt_dense_threads_and_wide_counts() {
     assert_same_fit(&a, &b.unwrap(), 1e-9);
     // one pair with more half-wins than u16 holds: counted again in u32
     let (mut w, mut l) = (vec![0u32; 40_000], vec![1u32; 40_000]);
-    w.extend([1u32; 10_000]);
-    l.extend([0u32; 10_000]);
+    w.resize(50_000, 1);
+    l.resize(50_000, 0);
     let c = Comparisons::new(&w, &l);
     assert!(count::<u16>(2, &[0, 1, 1], &c, Ties::Half).is_none());
     let (a, b) = dense_and_sparse(2, &c, &o);
