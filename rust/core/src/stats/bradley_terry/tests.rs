@@ -701,3 +701,31 @@ fn stats_bt_dense_connectivity() {
     assert_eq!(msg, b.unwrap_err().to_string());
     assert!(msg.contains("items {0} never lose"), "{msg}");
 }
+
+#[test]
+fn stats_bt_ln_normal_matches_ln() {
+    use super::dense::ln_normal;
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let mut worst = 0.0f64;
+    for _ in 0..200_000 {
+        let x = (rng.random::<f64>() * 1400.0 - 700.0).exp() * (1.0 + rng.random::<f64>());
+        let (a, b) = (ln_normal(x), x.ln());
+        worst = worst.max((a - b).abs() / b.abs().max(1e-300));
+    }
+    assert!(worst < 1e-15, "{worst:e}");
+    for x in [
+        1.0,
+        2.0,
+        0.5,
+        std::f64::consts::SQRT_2,
+        f64::MIN_POSITIVE,
+        f64::MAX,
+        3.0,
+    ] {
+        assert!(
+            (ln_normal(x) - x.ln()).abs() <= 4.0 * f64::EPSILON * x.ln().abs().max(1.0),
+            "{x}"
+        );
+    }
+    assert_eq!(ln_normal(1.0), 0.0);
+}
