@@ -171,8 +171,9 @@ pub(super) struct Dense {
 /// the series summed to `s^23` (truncation below 1e-17).
 #[inline(always)]
 pub(super) fn ln_normal(x: f64) -> f64 {
-    const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
-    const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+    // fdlibm's split of ln 2: the high part has trailing zero bits, so k * LN2_HI is exact
+    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
     const SPLIT: u64 = 0x3fe6_a09e_0000_0000; // just below sqrt(1/2)
     let ix = x.to_bits().wrapping_add(0x3ff0_0000_0000_0000 - SPLIT);
     let k = f64::from(((ix >> 52) as i32) - 1023);
