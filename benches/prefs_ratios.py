@@ -502,7 +502,7 @@ def ids_cases_more(n: int, threads):
     return out
 
 
-def ids_main(n: int, k: int, threads, cases: str = "all") -> None:
+def ids_main(n: int, k: int, threads, cases: str = "all", only: str = "") -> None:
     import statistics
 
     print(
@@ -515,7 +515,10 @@ def ids_main(n: int, k: int, threads, cases: str = "all") -> None:
     todo = (ids_cases(n, threads) if cases in ("all", "core") else []) + (
         ids_cases_more(n, threads) if cases in ("all", "more") else []
     )
+    names = [o for o in only.split(",") if o]
     for label, variants in todo:
+        if names and not any(label.startswith(o) for o in names):
+            continue
         times = {v: [] for v in variants}
         mem = {}
         for v, (fn, nbytes) in variants.items():  # first call: peak memory, not timed
@@ -619,7 +622,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--kripp-items", type=int, default=100_000)
     ap.add_argument("--tally-cmp", type=int, default=10_000_000)
     ap.add_argument("--threads", type=int, default=None)
-    ap.add_argument("--only", default="", help="comma-separated tasks: r2p,bt,kripp,tally")
+    ap.add_argument(
+        "--only",
+        default="",
+        help="comma-separated tasks: r2p,bt,kripp,tally (with --ids: case names such as "
+        "bradley_terry,tally,agreement,pareto.ranks)",
+    )
     ap.add_argument("--k", type=int, default=3)
     ap.add_argument("--budget", type=float, default=30.0)
     ap.add_argument("--timeout", type=float, default=900.0)
@@ -639,7 +647,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     a = ap.parse_args(argv)
     if a.ids:
-        ids_main(a.ids_rows // (10 if a.quick else 1), a.k, a.threads, a.ids_cases)
+        ids_main(a.ids_rows // (10 if a.quick else 1), a.k, a.threads, a.ids_cases, a.only)
         return 0
     if a.child:
         print(json.dumps(_child(json.loads(a.child))))

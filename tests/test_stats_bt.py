@@ -157,3 +157,65 @@ def test_elo_hand_case() -> None:
     assert r["rating"].to_list() == pytest.approx([1000.0, 1000.0])
     with pytest.raises(InputError, match="k ="):
         elo(_cmp([("a", "b")]), k=-1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(2, 9),
+    st.integers(0, 60),
+    st.integers(0, 2**31),
+    st.booleans(),
+    st.sampled_from([0.0, 0.4]),
+    st.sampled_from(["newton", "mm"]),
+)
+def test_many_comparisons_per_pair_match_weighted_path_and_choix(
+    n: int, extra: int, seed: int, with_ties: bool, l2: float, method: str
+) -> None:
+    # At least one comparison per pair of items: the fit runs on dense pair counts; the same
+    # rows with an explicit unit weight column take the sparse path, which must agree, and
+    # without ties or prior both are choix's ML estimate.
+    rng = np.random.default_rng(seed)
+    pairs = [(i, j) if rng.random() < 0.5 else (j, i) for i in range(n) for j in range(i + 1, n)]
+    pairs += [(i, (i + 1) % n) for i in range(n)] + [((i + 1) % n, i) for i in range(n)]
+    for _ in range(extra):
+        a, b = rng.choice(n, 2, replace=False)
+        pairs.append((int(a), int(b)))
+    names = [f"item-{k:02d}" for k in range(n)]
+    tie = (rng.random(len(pairs)) < 0.2).tolist() if with_ties else [False] * len(pairs)
+    df = _cmp([(names[a], names[b]) for a, b in pairs], tie=tie)
+    kw = {"l2": l2, "method": method, "tol": 1e-12, "max_iter": 100_000}
+    fits = {}
+    for ties in ("half", "drop"):
+        try:
+            dense = bradley_terry(df, ties=ties, **kw)  # type: ignore[arg-type]
+        except InputError as e:  # dropping ties can leave no finite estimate: both paths say so
+            with pytest.raises(InputError) as e2:
+                bradley_terry(df.with_columns(weight=pl.lit(1.0)), ties=ties, **kw)  # type: ignore[arg-type]
+            assert str(e) == str(e2.value)
+            continue
+        sparse = bradley_terry(df.with_columns(weight=pl.lit(1.0)), ties=ties, **kw)  # type: ignore[arg-type]
+        assert dense["item"].to_list() == names
+        assert dense["n_comparisons"].to_list() == sparse["n_comparisons"].to_list()
+        for col in ("strength", "se", "ci_low", "ci_high"):
+            assert dense[col].to_numpy() == pytest.approx(sparse[col].to_numpy(), abs=1e-8)
+        fits[ties] = dense
+    if not with_ties and l2 == 0.0:
+        ref = choix.ilsr_pairwise(n, pairs, tol=1e-12, max_iter=10_000)
+        assert fits["half"]["strength"].to_numpy() == pytest.approx(ref - ref.mean(), abs=1e-6)
+    # a prior: the virtual draws are not counted as comparisons
+    p = bradley_terry(df, prior=1.0, standard_errors=False)
+    assert p["n_comparisons"].to_list() == fits["half"]["n_comparisons"].to_list()
+
+
+def test_ids_of_any_type_give_the_same_fit() -> None:
+    rng = np.random.default_rng(5)
+    a = rng.integers(0, 30, 3000)
+    b = (a + rng.integers(1, 30, 3000)) % 30
+    ints = pl.DataFrame({"chosen_id": a, "rejected_id": b})
+    strs = ints.select(pl.all().cast(pl.String).str.zfill(2))
+    ref = bradley_terry(ints)
+    for df in (strs, strs.with_columns(pl.all().cast(pl.Categorical))):
+        r = bradley_terry(df)
+        assert r["strength"].to_numpy() == pytest.approx(ref["strength"].to_numpy(), abs=1e-12)
+        assert r["n_comparisons"].to_list() == ref["n_comparisons"].to_list()
+    assert bradley_terry(strs)["item"].dtype == pl.String

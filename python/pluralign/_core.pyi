@@ -317,8 +317,8 @@ def committee_check(
 
 # --- stats (rust/py/src/stats.rs): ids are int64 codes; see pluralign.stats ---
 def stats_bradley_terry(
-    winner: npt.NDArray[np.int64],
-    loser: npt.NDArray[np.int64],
+    winner: npt.NDArray[np.uint32],
+    loser: npt.NDArray[np.uint32],
     n_items: int,
     weight: npt.NDArray[np.float64] | None = None,
     tie: npt.NDArray[np.bool_] | None = None,
@@ -334,8 +334,8 @@ def stats_bradley_terry(
     threads: int | None = None,
 ) -> BradleyTerryOutcome: ...
 def stats_elo(
-    winner: npt.NDArray[np.int64],
-    loser: npt.NDArray[np.int64],
+    winner: npt.NDArray[np.uint32],
+    loser: npt.NDArray[np.uint32],
     n_items: int,
     weight: npt.NDArray[np.float64] | None = None,
     tie: npt.NDArray[np.bool_] | None = None,
@@ -402,6 +402,7 @@ class BradleyTerryOutcome:
     log_likelihood: float
     n_pairs: int
     n_comparisons: int
+    item_comparisons: npt.NDArray[np.uint64]
     ci_low: npt.NDArray[np.float64] | None
     ci_high: npt.NDArray[np.float64] | None
     boot_se: npt.NDArray[np.float64] | None

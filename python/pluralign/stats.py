@@ -67,6 +67,12 @@ def _factorize(*cols: pl.Series) -> tuple[pl.Series, list[np.ndarray]]:
     return items.rename("item"), [c.astype(np.int64) for c in codes]
 
 
+def _item_codes(*cols: pl.Series, threads: int | None = None) -> tuple[pl.Series, list[np.ndarray]]:
+    """As :func:`_factorize`, with the factorizer's uint32 codes as they are (no copy)."""
+    items, codes = factorize(*cols, threads=threads)
+    return items.rename("item"), codes
+
+
 def _weights(df: pl.DataFrame, col: str | None) -> np.ndarray | None:
     if col is None or col not in df.columns:
         return None
@@ -279,20 +285,14 @@ def _bt_one(
     threads: int | None,
     z: float,
 ) -> pl.DataFrame:
-    items, (w, lo) = _factorize(sub[chosen], sub[rejected])
+    items, (w, lo) = _item_codes(sub[chosen], sub[rejected], threads=threads)
     n = len(items)
     wt = _weights(sub, weight)
     tv = _ties(sub, tie)
-    used = np.ones(len(sub), dtype=bool)
-    if tv is not None and ties == "drop":
-        used &= ~tv
-    if wt is not None:
-        used &= wt > 0
-    n_cmp = np.bincount(w[used], minlength=n) + np.bincount(lo[used], minlength=n)
     if prior > 0:
         # Virtual draws with a reference item (code n): a win and a loss of weight prior / 2.
-        idx = np.arange(n, dtype=np.int64)
-        ref = np.full(n, n, dtype=np.int64)
+        idx = np.arange(n, dtype=np.uint32)
+        ref = np.full(n, n, dtype=np.uint32)
         w = np.concatenate([w, idx, ref])
         lo = np.concatenate([lo, ref, idx])
         base_w = wt if wt is not None else np.ones(len(sub))
@@ -348,7 +348,9 @@ def _bt_one(
             "se": se if se is not None else np.full(n, np.nan),
             "ci_low": low,
             "ci_high": high,
-            "n_comparisons": n_cmp.astype(np.int64),
+            # used comparisons of each item, less the two virtual draws of `prior`
+            "n_comparisons": np.asarray(r.item_comparisons)[:n].astype(np.int64)
+            - (2 if prior > 0 else 0),
         }
     )
     if key:
@@ -384,7 +386,7 @@ def elo(
     df = _as_frame(comparisons, "comparisons")
     _require(df, [chosen, rejected], "comparisons")
     _check_no_nulls(df, [chosen, rejected], "comparisons")
-    items, (w, lo) = _factorize(df[chosen], df[rejected])
+    items, (w, lo) = _item_codes(df[chosen], df[rejected])
     r = _core.stats_elo(
         w,
         lo,

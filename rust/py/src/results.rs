@@ -97,6 +97,8 @@ pub struct BradleyTerryOutcome {
     pub log_likelihood: f64,
     pub n_pairs: usize,
     pub n_comparisons: usize,
+    /// Used comparisons each item is in.
+    pub item_comparisons: Py<PyArray1<u64>>,
     pub ci_low: Option<Py<PyArray1<f64>>>,
     pub ci_high: Option<Py<PyArray1<f64>>>,
     pub boot_se: Option<Py<PyArray1<f64>>>,

@@ -1,5 +1,6 @@
-//! Bindings of `pluralign_core::stats`. Ids arrive as int64 codes (the Python layer factorizes
-//! them with polars); results go back as dicts of numpy arrays and numbers.
+//! Bindings of `pluralign_core::stats`. Ids arrive as codes (uint32 for Bradley–Terry and Elo,
+//! int64 elsewhere; the Python layer factorizes them with the shared factorizer); results go
+//! back as dicts of numpy arrays and numbers.
 
 use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pluralign_core::stats::{
@@ -30,14 +31,14 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 /// Borrow coded comparisons (winner / loser codes, optional weights and tie flags) from numpy.
 fn comparisons<'a>(
     py: Python<'_>,
-    winner: &'a PyReadonlyArray1<'_, i64>,
-    loser: &'a PyReadonlyArray1<'_, i64>,
+    winner: &'a PyReadonlyArray1<'_, u32>,
+    loser: &'a PyReadonlyArray1<'_, u32>,
     weight: Option<&'a PyReadonlyArray1<'_, f64>>,
     tie: Option<&'a PyReadonlyArray1<'_, bool>>,
 ) -> PyResult<Comparisons<'a>> {
     Ok(Comparisons {
-        winner: i64_slice(py, winner, "winner")?,
-        loser: i64_slice(py, loser, "loser")?,
+        winner: slice1(py, winner, "winner")?,
+        loser: slice1(py, loser, "loser")?,
         weight: weight.map(|a| slice1(py, a, "weight")).transpose()?,
         tie: tie.map(|a| slice1(py, a, "tie")).transpose()?,
     })
@@ -51,8 +52,8 @@ fn comparisons<'a>(
 #[allow(clippy::too_many_arguments)]
 fn stats_bradley_terry<'py>(
     py: Python<'py>,
-    winner: PyReadonlyArray1<'py, i64>,
-    loser: PyReadonlyArray1<'py, i64>,
+    winner: PyReadonlyArray1<'py, u32>,
+    loser: PyReadonlyArray1<'py, u32>,
     n_items: usize,
     weight: Option<PyReadonlyArray1<'py, f64>>,
     tie: Option<PyReadonlyArray1<'py, bool>>,
@@ -94,6 +95,7 @@ fn stats_bradley_terry<'py>(
         log_likelihood: r.fit.log_likelihood,
         n_pairs: r.n_pairs,
         n_comparisons: r.n_comparisons,
+        item_comparisons: PyArray1::from_vec(py, r.item_comparisons).unbind(),
         ci_low: boot.as_ref().map(|b| arr(b.lower.clone())),
         ci_high: boot.as_ref().map(|b| arr(b.upper.clone())),
         boot_se: boot.as_ref().map(|b| arr(b.se.clone())),
@@ -110,8 +112,8 @@ fn stats_bradley_terry<'py>(
 #[allow(clippy::too_many_arguments)]
 fn stats_elo<'py>(
     py: Python<'py>,
-    winner: PyReadonlyArray1<'py, i64>,
-    loser: PyReadonlyArray1<'py, i64>,
+    winner: PyReadonlyArray1<'py, u32>,
+    loser: PyReadonlyArray1<'py, u32>,
     n_items: usize,
     weight: Option<PyReadonlyArray1<'py, f64>>,
     tie: Option<PyReadonlyArray1<'py, bool>>,

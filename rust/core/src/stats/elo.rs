@@ -80,7 +80,7 @@ mod tests {
     #[test]
     fn stats_elo_basic() {
         // one game between equals: winner gains k/2
-        let (w, l) = ([0i64], [1i64]);
+        let (w, l) = ([0u32], [1u32]);
         let o = EloOptions {
             k: 32.0,
             initial: 1500.0,
@@ -90,7 +90,7 @@ mod tests {
         assert!((r.ratings[0] - 1516.0).abs() < 1e-12);
         assert!((r.ratings[1] - 1484.0).abs() < 1e-12);
         // a tie between equals changes nothing
-        let (w, l, t) = ([0i64], [1i64], [true]);
+        let (w, l, t) = ([0u32], [1u32], [true]);
         let c = Comparisons {
             tie: Some(&t),
             ..Comparisons::new(&w, &l)
@@ -98,7 +98,7 @@ mod tests {
         let r0 = elo(2, &c, &o).unwrap();
         assert_eq!(r0.ratings, vec![1500.0, 1500.0]);
         // direct formula check with unequal ratings: play two games in order
-        let (w, l) = ([0i64, 1], [1i64, 0]);
+        let (w, l) = ([0u32, 1], [1u32, 0]);
         let r = elo(2, &Comparisons::new(&w, &l), &o).unwrap();
         let (a, b) = (1516.0f64, 1484.0f64);
         let eb = 1.0 / (1.0 + 10f64.powf((a - b) / 400.0));

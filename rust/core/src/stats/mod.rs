@@ -3,7 +3,8 @@
 //! Cohen's kappa, percent agreement) and disagreement measures (entropy, Jensen–Shannon).
 //!
 //! Conventions shared by everything here:
-//! - Items, units and raters are integer ids (`i64`); items for Bradley–Terry / Elo are `0..n`.
+//! - Items, units and raters are integer ids (`i64`; Bradley–Terry / Elo items are `u32` codes
+//!   `0..n`, as the shared factorizer makes them).
 //!   The binding layer maps string ids to codes.
 //! - Bad input (unknown item, winner == loser, negative / non-finite weight or value, duplicate
 //!   ratings, mismatched lengths) is a [`CoreError::Input`](crate::error::CoreError::Input) naming
@@ -33,15 +34,15 @@ use crate::input_err;
 /// comparison is a tie between the two items and the order of the two ids does not matter.
 #[derive(Clone, Copy, Debug)]
 pub struct Comparisons<'a> {
-    pub winner: &'a [i64],
-    pub loser: &'a [i64],
+    pub winner: &'a [u32],
+    pub loser: &'a [u32],
     pub weight: Option<&'a [f64]>,
     pub tie: Option<&'a [bool]>,
 }
 
 impl<'a> Comparisons<'a> {
     /// Unweighted comparisons without ties.
-    pub fn new(winner: &'a [i64], loser: &'a [i64]) -> Self {
+    pub fn new(winner: &'a [u32], loser: &'a [u32]) -> Self {
         Self {
             winner,
             loser,
@@ -93,10 +94,27 @@ impl<'a> Comparisons<'a> {
                 return input_err!("tie has {} entries for {m} comparisons", t.len());
             }
         }
+        let n = n_items as u64;
+        // branch-free scan in blocks (it vectorizes); the first bad row is looked up only when
+        // there is one
+        let top = u32::try_from(n_items).unwrap_or(u32::MAX);
+        let all_ids = n_items > u32::MAX as usize;
+        let any_bad = self
+            .winner
+            .chunks(4096)
+            .zip(self.loser.chunks(4096))
+            .any(|(w, l)| {
+                w.iter().zip(l).fold(0u32, |acc, (&w, &l)| {
+                    acc | u32::from((w >= top || l >= top) && !all_ids) | u32::from(w == l)
+                }) != 0
+            });
+        if !any_bad {
+            return Ok(());
+        }
         for c in 0..m {
             let (w, l) = (self.winner[c], self.loser[c]);
             for (id, col) in [(w, "winner"), (l, "loser")] {
-                if id < 0 || id as u64 >= n_items as u64 {
+                if u64::from(id) >= n {
                     return input_err!(
                         "comparison {c}: {col} id {id} is outside the items 0..{n_items}"
                     );
@@ -180,16 +198,16 @@ mod tests {
 
     #[test]
     fn stats_comparisons_validate() {
-        let w = [0i64, 1];
-        let l = [1i64, 1];
+        let w = [0u32, 1];
+        let l = [1u32, 1];
         let e = Comparisons::new(&w, &l).validate(2).unwrap_err();
         assert!(e.to_string().contains("comparison 1"), "{e}");
-        let l = [1i64, 5];
+        let l = [1u32, 5];
         let e = Comparisons::new(&w, &l).validate(2).unwrap_err();
         assert!(e.to_string().contains("loser id 5"), "{e}");
-        let l = [1i64];
+        let l = [1u32];
         assert!(Comparisons::new(&w, &l).validate(2).is_err());
-        let l = [1i64, 0];
+        let l = [1u32, 0];
         let wt = [1.0, f64::NAN];
         let c = Comparisons {
             weight: Some(&wt),
@@ -227,11 +245,11 @@ mod perf {
             }
             let p = 1.0 / (1.0 + (theta[b] - theta[a]).exp());
             if rng.random::<f64>() < p {
-                w.push(a as i64);
-                l.push(b as i64);
+                w.push(a as u32);
+                l.push(b as u32);
             } else {
-                w.push(b as i64);
-                l.push(a as i64);
+                w.push(b as u32);
+                l.push(a as u32);
             }
         }
         let c = Comparisons::new(&w, &l);

@@ -11,6 +11,10 @@
 //! **Estimation.** Comparisons are aggregated once into a symmetric CSR of pair counts (row `i`
 //! lists every item `j` that `i` was compared with, the weighted wins of `i` over `j` and the
 //! total weight of their comparisons); every iteration then costs O(pairs), parallel over items.
+//! Unweighted comparisons at least as many as the pairs of items (arena-style data: 1e6
+//! comparisons of 1,000 models) are instead counted in a packed dense table, one cell per pair
+//! (`dense.rs`: exact integer counts, no per-entry curvature buffer); the solvers below run
+//! unchanged on either layout (the `numerics::Graph` trait), so both give the same fixed point.
 //! - [`BtMethod::Newton`] (default): Newton's method on the (penalized) log-likelihood. The
 //!   negative Hessian is the weighted graph Laplacian `L` with edge weights
 //!   `n_ij s_ij (1 - s_ij)` (`s_ij = P(i beats j)`) plus `l2 I`; each step solves `H d = g` by
@@ -54,6 +58,7 @@ use crate::input_err;
 use crate::parallel::with_threads;
 
 mod counts;
+mod dense;
 mod identifiability;
 mod numerics;
 #[cfg(test)]
@@ -61,8 +66,9 @@ mod tests;
 
 pub use counts::PairCounts;
 use counts::View;
+use dense::Dense;
 use identifiability::unidentifiable;
-use numerics::{center, log_lik, per_item, sigmoid, solve};
+use numerics::{center, per_item, sigmoid, solve, Graph};
 
 /// Largest item count for standard errors (dense `n x n` information matrix).
 pub const MAX_SE_ITEMS: usize = 2000;
@@ -213,16 +219,18 @@ pub struct BtResult {
     /// Distinct compared pairs (with positive weight) and comparisons used.
     pub n_pairs: usize,
     pub n_comparisons: usize,
+    /// Used comparisons each item is in.
+    pub item_comparisons: Vec<u64>,
 }
 
 // ---------------------------------------------------------------------------------------------
 // public API
 
-fn fit_view(v: &View, opts: &BtOptions, theta0: Vec<f64>, par: bool) -> BtFit {
+fn fit_view<G: Graph>(v: &G, opts: &BtOptions, theta0: Vec<f64>, par: bool) -> BtFit {
     let s = solve(v, opts, theta0, par);
     let mut theta = s.theta;
     center(&mut theta);
-    let ll = log_lik(v, &theta, par);
+    let ll = v.log_lik(&theta, par);
     BtFit {
         strengths: theta,
         iterations: s.iterations,
@@ -255,9 +263,14 @@ fn log_win_ratios(v: &View) -> Vec<f64> {
             let r = v.row(i);
             let w: f64 = v.wins[r.clone()].iter().sum();
             let t: f64 = v.total[r].iter().sum();
-            ((w + 0.5) / (t - w + 0.5)).ln()
+            win_ratio(w, t)
         })
         .collect()
+}
+
+#[inline]
+fn win_ratio(w: f64, t: f64) -> f64 {
+    ((w + 0.5) / (t - w + 0.5)).ln()
 }
 
 /// Standard errors of the log-strengths `theta` (mean-zero normalized) from the inverse observed
@@ -275,11 +288,7 @@ pub fn standard_errors(
     if !l2.is_finite() || l2 < 0.0 {
         return input_err!("l2 = {l2} must be finite and >= 0");
     }
-    if n > MAX_SE_ITEMS {
-        return Err(CoreError::Limit(format!(
-            "standard errors use a dense {n} x {n} information matrix; {n} items is above the supported {MAX_SE_ITEMS}; use bootstrap intervals instead"
-        )));
-    }
+    se_items(n)?;
     let v = counts.view();
     let mut a = vec![0.0f64; n * n];
     let shift = if l2 == 0.0 { 1.0 / n as f64 } else { 0.0 };
@@ -297,6 +306,25 @@ pub fn standard_errors(
             row[i] += c;
         }
     }
+    se_from_information(a, n, shift, threads)
+}
+
+fn se_items(n: usize) -> Result<()> {
+    if n > MAX_SE_ITEMS {
+        return Err(CoreError::Limit(format!(
+            "standard errors use a dense {n} x {n} information matrix; {n} items is above the supported {MAX_SE_ITEMS}; use bootstrap intervals instead"
+        )));
+    }
+    Ok(())
+}
+
+/// `sqrt(diag(A^{-1}) - shift)` of the information matrix `a` (`n x n`, row-major).
+fn se_from_information(
+    mut a: Vec<f64>,
+    n: usize,
+    shift: f64,
+    threads: Option<usize>,
+) -> Result<Vec<f64>> {
     with_threads(threads, || -> Result<Vec<f64>> {
         cholesky(&mut a, n)?;
         let d = inverse_diagonal(&a, n);
@@ -448,6 +476,11 @@ pub fn bootstrap(
 /// and bootstrap intervals. See the module docs for the model, ties, prior and algorithms.
 pub fn bradley_terry(n_items: usize, cmp: &Comparisons, opts: &BtOptions) -> Result<BtResult> {
     opts.validate()?;
+    if opts.bootstrap.is_none() && Dense::fits(n_items, cmp) {
+        if let Some(r) = bradley_terry_dense(n_items, cmp, opts)? {
+            return Ok(r);
+        }
+    }
     let counts = PairCounts::new(n_items, cmp, opts.ties)?;
     let f = fit(&counts, opts)?;
     let se = if opts.standard_errors {
@@ -464,11 +497,56 @@ pub fn bradley_terry(n_items: usize, cmp: &Comparisons, opts: &BtOptions) -> Res
         Some(b) => Some(bootstrap(&counts, cmp, &f.strengths, opts, b)?),
         None => None,
     };
+    let off = counts::row_offsets(n_items, cmp, opts.ties, 0..cmp.len());
     Ok(BtResult {
         n_pairs: counts.n_pairs(),
         n_comparisons: counts.n_comparisons(),
+        item_comparisons: off.windows(2).map(|w| (w[1] - w[0]) as u64).collect(),
         fit: f,
         se,
         bootstrap: boot,
     })
+}
+
+/// The fit on dense pair counts ([`Dense`]); `None` when the graph has no finite MLE (the sparse
+/// path then names the components).
+fn bradley_terry_dense(
+    n_items: usize,
+    cmp: &Comparisons,
+    opts: &BtOptions,
+) -> Result<Option<BtResult>> {
+    let fitted = with_threads(opts.threads, || -> Result<Option<(Dense, BtFit)>> {
+        let d = Dense::new(n_items, cmp, opts.ties)?;
+        if opts.l2 == 0.0 && !d.connected {
+            return Ok(None);
+        }
+        let theta0 = match opts.method {
+            BtMethod::Newton => (0..d.n)
+                .map(|i| win_ratio(d.won[i], d.per_item[i] as f64))
+                .collect(),
+            BtMethod::MM => vec![0.0; d.n],
+        };
+        let f = fit_view(&d, opts, theta0, d.par());
+        Ok(Some((d, f)))
+    })??;
+    let Some((d, f)) = fitted else {
+        return Ok(None);
+    };
+    let se = if opts.standard_errors {
+        let n = d.n;
+        se_items(n)?;
+        let shift = if opts.l2 == 0.0 { 1.0 / n as f64 } else { 0.0 };
+        let a = d.information(&f.strengths, opts.l2, shift);
+        Some(se_from_information(a, n, shift, opts.threads)?)
+    } else {
+        None
+    };
+    Ok(Some(BtResult {
+        n_pairs: d.n_pairs,
+        n_comparisons: d.n_used,
+        item_comparisons: d.per_item,
+        fit: f,
+        se,
+        bootstrap: None,
+    }))
 }

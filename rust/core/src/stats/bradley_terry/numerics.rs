@@ -42,6 +42,56 @@ pub(super) fn min_max(x: &[f64]) -> (f64, f64) {
         })
 }
 
+/// What the solvers need from a comparison graph: the CSR [`View`] (any graph) or the packed
+/// dense layout of [`super::dense::Dense`] (many comparisons over few items).
+pub(super) trait Graph: Sync {
+    fn n(&self) -> usize;
+    /// Whether per-item loops are worth running in parallel (same results either way).
+    fn par(&self) -> bool;
+    /// Weighted wins of each item (ties as half wins).
+    fn won(&self) -> Vec<f64>;
+    /// Gradient, Hessian diagonal and per-entry curvatures at `theta` (`c`: a buffer to reuse).
+    fn state(&self, won: &[f64], theta: &[f64], l2: f64, par: bool, c: Vec<f64>) -> State;
+    /// `H x` with `H = L_c + l2 I`.
+    fn hess_mul(&self, c: &[f64], l2: f64, x: &[f64], par: bool) -> Vec<f64>;
+    /// Data log-likelihood (ties as half wins).
+    fn log_lik(&self, theta: &[f64], par: bool) -> f64;
+    /// Expected wins `sum_j n_ij P(i beats j)` of each item (the MM update).
+    fn expected(&self, theta: &[f64], par: bool) -> Vec<f64>;
+}
+
+impl Graph for View<'_> {
+    fn n(&self) -> usize {
+        self.n
+    }
+    fn par(&self) -> bool {
+        View::par(self)
+    }
+    fn won(&self) -> Vec<f64> {
+        (0..self.n)
+            .map(|i| self.wins[self.row(i)].iter().sum())
+            .collect()
+    }
+    fn state(&self, won: &[f64], theta: &[f64], l2: f64, par: bool, c: Vec<f64>) -> State {
+        state(self, won, theta, l2, par, c)
+    }
+    fn hess_mul(&self, c: &[f64], l2: f64, x: &[f64], par: bool) -> Vec<f64> {
+        hess_mul(self, c, l2, x, par)
+    }
+    fn log_lik(&self, theta: &[f64], par: bool) -> f64 {
+        log_lik(self, theta, par)
+    }
+    fn expected(&self, theta: &[f64], par: bool) -> Vec<f64> {
+        per_item(self.n, par, |i| {
+            let mut e = 0.0;
+            for k in self.row(i) {
+                e += self.total[k] * sigmoid(theta[i] - theta[self.cols[k] as usize]);
+            }
+            e
+        })
+    }
+}
+
 /// Largest spread of log-strengths for which `exp(theta_i - mid)` stays a normal float.
 pub(super) const MAX_SHARED_EXP_SPREAD: f64 = 1200.0;
 
@@ -92,8 +142,8 @@ pub(super) fn log_lik(v: &View, theta: &[f64], par: bool) -> f64 {
 }
 
 /// Penalized log-likelihood.
-pub(super) fn objective(v: &View, theta: &[f64], l2: f64, par: bool) -> f64 {
-    let mut f = log_lik(v, theta, par);
+pub(super) fn objective<G: Graph>(g: &G, theta: &[f64], l2: f64, par: bool) -> f64 {
+    let mut f = g.log_lik(theta, par);
     if l2 > 0.0 {
         f -= 0.5 * l2 * theta.iter().map(|t| t * t).sum::<f64>();
     }
@@ -131,8 +181,8 @@ pub(super) fn hess_mul(v: &View, c: &[f64], l2: f64, x: &[f64], par: bool) -> Ve
 
 /// Jacobi-preconditioned conjugate gradients for `H d = g`; returns `d` and its residual
 /// `g - H d` (as updated by the iteration).
-pub(super) fn pcg(
-    v: &View,
+pub(super) fn pcg<G: Graph>(
+    graph: &G,
     c: &[f64],
     l2: f64,
     diag: &[f64],
@@ -140,7 +190,7 @@ pub(super) fn pcg(
     rtol: f64,
     par: bool,
 ) -> (Vec<f64>, Vec<f64>) {
-    let n = v.n;
+    let n = graph.n();
     let inv: Vec<f64> = diag
         .iter()
         .map(|&d| if d > 0.0 { 1.0 / d } else { 1.0 })
@@ -156,7 +206,7 @@ pub(super) fn pcg(
     let mut rz = dot(&r, &z);
     let max_it = (2 * n).clamp(50, 2000);
     for _ in 0..max_it {
-        let ap = hess_mul(v, c, l2, &p, par);
+        let ap = graph.hess_mul(c, l2, &p, par);
         let pap = dot(&p, &ap);
         if pap.is_nan() || pap <= 0.0 {
             break;
@@ -284,8 +334,8 @@ pub(super) fn full_step_safe(g: &[f64], d: &[f64], q: f64) -> bool {
     r <= 1.0 && dot(g, d) - (0.5 + 0.22 * r) * q >= 0.0
 }
 
-pub(super) fn fit_newton(
-    v: &View,
+pub(super) fn fit_newton<G: Graph>(
+    v: &G,
     l2: f64,
     tol: f64,
     max_iter: usize,
@@ -296,8 +346,8 @@ pub(super) fn fit_newton(
     if l2 == 0.0 {
         center(&mut theta);
     }
-    let won: Vec<f64> = (0..v.n).map(|i| v.wins[v.row(i)].iter().sum()).collect();
-    let mut st = state(v, &won, &theta, l2, par, Vec::new());
+    let won = v.won();
+    let mut st = v.state(&won, &theta, l2, par, Vec::new());
     // objective at `theta`, evaluated only when a step needs a line search
     let mut f: Option<f64> = None;
     let g0 = dot(&st.grad, &st.grad).sqrt().max(f64::MIN_POSITIVE);
@@ -334,7 +384,7 @@ pub(super) fn fit_newton(
         };
         let change = max_abs_diff(&new_theta, &theta);
         theta = new_theta;
-        st = state(v, &won, &theta, l2, par, std::mem::take(&mut st.c));
+        st = v.state(&won, &theta, l2, par, std::mem::take(&mut st.c));
         if change < tol {
             return Solve {
                 theta,
@@ -368,26 +418,24 @@ pub(super) fn mm_prior_update(t: f64, w: f64, e: f64, l2: f64) -> f64 {
     t + u
 }
 
-pub(super) fn fit_mm(
-    v: &View,
+pub(super) fn fit_mm<G: Graph>(
+    v: &G,
     l2: f64,
     tol: f64,
     max_iter: usize,
     theta0: Vec<f64>,
     par: bool,
 ) -> Solve {
-    let n = v.n;
+    let n = v.n();
     let mut theta = theta0;
     if l2 == 0.0 {
         center(&mut theta);
     }
+    let won = v.won();
     for it in 1..=max_iter {
+        let e = v.expected(&theta, par);
         let mut new: Vec<f64> = per_item(n, par, |i| {
-            let (mut w, mut e) = (0.0, 0.0);
-            for k in v.row(i) {
-                w += v.wins[k];
-                e += v.total[k] * sigmoid(theta[i] - theta[v.cols[k] as usize]);
-            }
+            let (w, e) = (won[i], e[i]);
             if l2 == 0.0 {
                 if w > 0.0 && e > 0.0 {
                     theta[i] + w.ln() - e.ln()
@@ -418,7 +466,7 @@ pub(super) fn fit_mm(
     }
 }
 
-pub(super) fn solve(v: &View, opts: &BtOptions, theta0: Vec<f64>, par: bool) -> Solve {
+pub(super) fn solve<G: Graph>(v: &G, opts: &BtOptions, theta0: Vec<f64>, par: bool) -> Solve {
     match opts.method {
         BtMethod::Newton => fit_newton(v, opts.l2, opts.tol, opts.max_iter, theta0, par),
         BtMethod::MM => fit_mm(v, opts.l2, opts.tol, opts.max_iter, theta0, par),

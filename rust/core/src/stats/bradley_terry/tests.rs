@@ -1,11 +1,12 @@
 use super::counts::DENSE_MAX_ITEMS;
+use super::dense::{count, Dense};
 use super::numerics::{max_abs_diff, objective};
 use super::*;
 use rand_distr::{Distribution, Normal};
 
 struct Data {
-    w: Vec<i64>,
-    l: Vec<i64>,
+    w: Vec<u32>,
+    l: Vec<u32>,
     wt: Vec<f64>,
     tie: Vec<bool>,
 }
@@ -40,8 +41,8 @@ fn random_data(n: usize, m: usize, seed: u64, ties: bool) -> (Data, Vec<f64>) {
         } else {
             (b, a)
         };
-        d.w.push(w as i64);
-        d.l.push(l as i64);
+        d.w.push(w as u32);
+        d.l.push(l as u32);
         d.wt.push([0.5, 1.0, 2.0][rng.random_range(0..3)]);
         d.tie.push(ties && rng.random::<f64>() < 0.1);
     };
@@ -56,12 +57,12 @@ fn random_data(n: usize, m: usize, seed: u64, ties: bool) -> (Data, Vec<f64>) {
     // a cycle in both directions keeps the graph strongly connected
     for i in 0..n {
         let j = (i + 1) % n;
-        d.w.push(i as i64);
-        d.l.push(j as i64);
+        d.w.push(i as u32);
+        d.l.push(j as u32);
         d.wt.push(1.0);
         d.tie.push(false);
-        d.w.push(j as i64);
-        d.l.push(i as i64);
+        d.w.push(j as u32);
+        d.l.push(i as u32);
         d.wt.push(1.0);
         d.tie.push(false);
     }
@@ -96,7 +97,7 @@ fn opts(method: BtMethod, l2: f64) -> BtOptions {
 #[test]
 fn stats_bt_two_items_closed_form() {
     // 0 beats 1 three times, 1 beats 0 once: theta_0 - theta_1 = ln 3
-    let (w, l) = ([0i64, 0, 0, 1], [1i64, 1, 1, 0]);
+    let (w, l) = ([0u32, 0, 0, 1], [1u32, 1, 1, 0]);
     for method in [BtMethod::Newton, BtMethod::MM] {
         let r = bradley_terry(2, &Comparisons::new(&w, &l), &opts(method, 0.0)).unwrap();
         let s = &r.fit.strengths;
@@ -106,7 +107,7 @@ fn stats_bt_two_items_closed_form() {
         assert_eq!((r.n_pairs, r.n_comparisons), (1, 4));
     }
     // ties count as half a win each: 1 win + 1 tie for item 0 = 1.5 : 0.5
-    let (w, l, t) = ([0i64, 1], [1i64, 0], [false, true]);
+    let (w, l, t) = ([0u32, 1], [1u32, 0], [false, true]);
     let c = Comparisons {
         tie: Some(&t),
         ..Comparisons::new(&w, &l)
@@ -121,7 +122,7 @@ fn stats_bt_two_items_closed_form() {
     };
     assert!(bradley_terry(2, &c, &o).is_err());
     // weights scale counts: weight 3 win vs weight 1 loss = ln 3
-    let (w, l, wt) = ([0i64, 1, 1], [1i64, 0, 0], [3.0, 1.0, 0.0]);
+    let (w, l, wt) = ([0u32, 1, 1], [1u32, 0, 0], [3.0, 1.0, 0.0]);
     let c = Comparisons {
         weight: Some(&wt),
         ..Comparisons::new(&w, &l)
@@ -209,7 +210,7 @@ fn stats_bt_large_parallel_deterministic() {
     // input order does not matter (up to rounding)
     let mut idx: Vec<usize> = (0..c.len()).collect();
     idx.reverse();
-    let pick = |v: &[i64]| idx.iter().map(|&i| v[i]).collect::<Vec<_>>();
+    let pick = |v: &[u32]| idx.iter().map(|&i| v[i]).collect::<Vec<_>>();
     let (w2, l2v) = (pick(&d.w), pick(&d.l));
     let wt2: Vec<f64> = idx.iter().map(|&i| d.wt[i]).collect();
     let t2: Vec<bool> = idx.iter().map(|&i| d.tie[i]).collect();
@@ -266,7 +267,7 @@ fn stats_bt_sparse_and_dense_aggregation_agree() {
     assert_eq!(r.bootstrap.unwrap().used, 4);
     // counts from other comparisons are refused
     let pc = PairCounts::new(n, &c, Ties::Half).unwrap();
-    let (w, l) = ([0i64], [5i64]);
+    let (w, l) = ([0u32], [5u32]);
     let e = bootstrap(
         &pc,
         &Comparisons::new(&w, &l),
@@ -280,7 +281,7 @@ fn stats_bt_sparse_and_dense_aggregation_agree() {
 #[test]
 fn stats_bt_unidentifiable_errors() {
     // 0 beats 1, 1 beats 2, 2 beats 1, 3 beats 2: {0} and {3} never lose, nothing below {1,2}
-    let (w, l) = ([0i64, 1, 2, 3], [1i64, 2, 1, 2]);
+    let (w, l) = ([0u32, 1, 2, 3], [1u32, 2, 1, 2]);
     let e = bradley_terry(4, &Comparisons::new(&w, &l), &BtOptions::default()).unwrap_err();
     let msg = e.to_string();
     assert!(msg.contains("items {0} never lose"), "{msg}");
@@ -288,7 +289,7 @@ fn stats_bt_unidentifiable_errors() {
     assert!(msg.contains("items {1, 2} never beat"), "{msg}");
     assert!(matches!(e, CoreError::Input(_)));
     // two components
-    let (w, l) = ([0i64, 1, 2, 3], [1i64, 0, 3, 2]);
+    let (w, l) = ([0u32, 1, 2, 3], [1u32, 0, 3, 2]);
     let msg = bradley_terry(4, &Comparisons::new(&w, &l), &BtOptions::default())
         .unwrap_err()
         .to_string();
@@ -307,19 +308,19 @@ fn stats_bt_unidentifiable_errors() {
         assert!(r.fit.converged);
         let s = &r.fit.strengths;
         assert!(s.iter().all(|x| x.abs() < 1e-9), "{s:?}"); // symmetric data: all equal
-        let (w, l) = ([0i64, 1, 2, 3], [1i64, 2, 1, 2]);
+        let (w, l) = ([0u32, 1, 2, 3], [1u32, 2, 1, 2]);
         let r = bradley_terry(4, &Comparisons::new(&w, &l), &opts(method, 0.5)).unwrap();
         let g = slow_gradient(4, &Comparisons::new(&w, &l), &r.fit.strengths, 0.5);
         assert!(g.iter().all(|x| x.abs() < 1e-9), "{g:?}");
         assert!(r.fit.strengths[0] > r.fit.strengths[1]);
     }
     // no comparisons at all
-    let e: [i64; 0] = [];
+    let e: [u32; 0] = [];
     assert!(bradley_terry(3, &Comparisons::new(&e, &e), &BtOptions::default()).is_err());
     let r = bradley_terry(3, &Comparisons::new(&e, &e), &opts(BtMethod::Newton, 1.0)).unwrap();
     assert_eq!(r.fit.strengths, vec![0.0; 3]);
     // bad options
-    let (w, l) = ([0i64], [1i64]);
+    let (w, l) = ([0u32], [1u32]);
     let c = Comparisons::new(&w, &l);
     for o in [
         BtOptions {
@@ -526,7 +527,7 @@ fn stats_bt_bootstrap_reproducible() {
     assert_eq!((br.used, br.failed, br.unconverged), (20, 0, 0));
     // a graph that barely connects: most replicates fail, and when too few are left the
     // bootstrap says so
-    let (w, l) = ([0i64, 1], [1i64, 0]);
+    let (w, l) = ([0u32, 1], [1u32, 0]);
     let o = BtOptions {
         bootstrap: Some(BootstrapOptions {
             replicates: 40,
@@ -539,4 +540,192 @@ fn stats_bt_bootstrap_reproducible() {
         Ok(r) => assert!(r.bootstrap.unwrap().failed > 0),
         Err(e) => assert!(e.to_string().contains("bootstrap replicates"), "{e}"),
     }
+}
+
+/// The fit of `c` on the dense pair counts and on the sparse ones (the same comparisons with
+/// explicit unit weights, which the dense layout does not take).
+fn dense_and_sparse(
+    n: usize,
+    c: &Comparisons,
+    o: &BtOptions,
+) -> (Result<BtResult>, Result<BtResult>) {
+    assert!(Dense::fits(n, c));
+    let ones = vec![1.0; c.len()];
+    let cw = Comparisons {
+        weight: Some(&ones),
+        ..*c
+    };
+    assert!(!Dense::fits(n, &cw));
+    (bradley_terry(n, c, o), bradley_terry(n, &cw, o))
+}
+
+fn assert_same_fit(a: &BtResult, b: &BtResult, tol: f64) {
+    assert!(max_abs_diff(&a.fit.strengths, &b.fit.strengths) < tol);
+    assert_eq!(a.fit.converged, b.fit.converged);
+    assert!(
+        (a.fit.log_likelihood - b.fit.log_likelihood).abs()
+            < tol * (1.0 + b.fit.log_likelihood.abs())
+    );
+    assert_eq!((a.n_pairs, a.n_comparisons), (b.n_pairs, b.n_comparisons));
+    assert_eq!(a.item_comparisons, b.item_comparisons);
+    match (&a.se, &b.se) {
+        (Some(x), Some(y)) => assert!(max_abs_diff(x, y) < tol),
+        (None, None) => {}
+        _ => panic!("standard errors on one path only"),
+    }
+}
+
+#[test]
+fn stats_bt_dense_path_matches_sparse() {
+    for (seed, ties) in [(1, false), (2, true)] {
+        let (d, _) = random_data(40, 1200, seed, ties);
+        let c = Comparisons {
+            weight: None,
+            ..d.cmp()
+        };
+        for method in [BtMethod::Newton, BtMethod::MM] {
+            for l2 in [0.0, 0.5] {
+                for t in [Ties::Half, Ties::Drop] {
+                    let mut o = opts(method, l2);
+                    o.ties = t;
+                    o.tol = 1e-12;
+                    o.standard_errors = true;
+                    let (a, b) = dense_and_sparse(40, &c, &o);
+                    assert_same_fit(&a.unwrap(), &b.unwrap(), 1e-9);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn stats_bt_dense_passes_match_sparse() {
+    // every pass of the solvers, at strengths of ordinary and of too wide a spread for shared
+    // exponentials
+    let (d, _) = random_data(30, 900, 5, true);
+    let c = Comparisons {
+        weight: None,
+        ..d.cmp()
+    };
+    let dense = Dense::new(30, &c, Ties::Half).unwrap();
+    let pc = PairCounts::new(30, &c, Ties::Half).unwrap();
+    let v = pc.view();
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    for scale in [1.0, 2000.0] {
+        let theta: Vec<f64> = (0..30).map(|_| rng.random::<f64>() * scale).collect();
+        let x: Vec<f64> = (0..30).map(|_| rng.random::<f64>() - 0.5).collect();
+        let (wd, wv) = (Graph::won(&dense), Graph::won(&v));
+        assert_eq!(wd, wv);
+        for par in [false, true] {
+            let sd = Graph::state(&dense, &wd, &theta, 0.3, par, Vec::new());
+            let sv = Graph::state(&v, &wv, &theta, 0.3, par, Vec::new());
+            let rel = |a: &[f64], b: &[f64]| {
+                let m = b.iter().fold(1.0f64, |m, y| m.max(y.abs()));
+                max_abs_diff(a, b) / m
+            };
+            assert!(rel(&sd.grad, &sv.grad) < 1e-12);
+            assert!(rel(&sd.diag, &sv.diag) < 1e-12);
+            let (hd, hv) = (
+                dense.hess_mul(&sd.c, 0.3, &x, par),
+                v.hess_mul(&sv.c, 0.3, &x, par),
+            );
+            assert!(rel(&hd, &hv) < 1e-12);
+            let (ed, ev) = (dense.expected(&theta, par), v.expected(&theta, par));
+            assert!(rel(&ed, &ev) < 1e-12);
+            let (ld, lv) = (dense.log_lik(&theta, par), v.log_lik(&theta, par));
+            assert!((ld - lv).abs() < 1e-9 * (1.0 + lv.abs()), "{ld} {lv}");
+        }
+    }
+}
+
+#[test]
+fn stats_bt_dense_threads_and_wide_counts() {
+    // large enough for the parallel passes: any thread count gives the same bits
+    let (d, _) = random_data(200, 21_000, 7, true);
+    let c = Comparisons {
+        weight: None,
+        ..d.cmp()
+    };
+    let mut o = opts(BtMethod::Newton, 0.0);
+    o.tol = 1e-10;
+    o.threads = Some(1);
+    let a = bradley_terry(200, &c, &o).unwrap();
+    o.threads = Some(3);
+    assert_eq!(a, bradley_terry(200, &c, &o).unwrap());
+    let (_, b) = dense_and_sparse(200, &c, &o);
+    assert_same_fit(&a, &b.unwrap(), 1e-9);
+    // one pair with more half-wins than u16 holds: counted again in u32
+    let (mut w, mut l) = (vec![0u32; 40_000], vec![1u32; 40_000]);
+    w.resize(50_000, 1);
+    l.resize(50_000, 0);
+    let c = Comparisons::new(&w, &l);
+    assert!(count::<u16>(2, &[0, 1, 1], &c, Ties::Half).is_none());
+    let (a, b) = dense_and_sparse(2, &c, &o);
+    let a = a.unwrap();
+    assert_same_fit(&a, &b.unwrap(), 1e-9);
+    assert!((a.fit.strengths[0] - a.fit.strengths[1] - 4f64.ln()).abs() < 1e-9);
+    assert_eq!(a.item_comparisons, vec![50_000, 50_000]);
+}
+
+#[test]
+fn stats_bt_dense_connectivity() {
+    // a cycle 0 -> n-1 -> n-2 -> ... -> 1 -> 0 that the row sweeps need ~n passes to follow:
+    // the dense check gives up and the sparse path fits it (all strengths equal)
+    let n = 40u32;
+    let (mut w, mut l) = (vec![], vec![]);
+    for _ in 0..20 {
+        w.push(0);
+        l.push(n - 1);
+        for k in (1..n).rev() {
+            w.push(k);
+            l.push(k - 1);
+        }
+    }
+    let c = Comparisons::new(&w, &l);
+    assert!(Dense::fits(n as usize, &c));
+    assert!(!Dense::new(n as usize, &c, Ties::Half).unwrap().connected);
+    let r = bradley_terry(n as usize, &c, &opts(BtMethod::Newton, 0.0)).unwrap();
+    assert!(r.fit.strengths.iter().all(|s| s.abs() < 1e-9));
+    // well-mixed comparisons take a few sweeps
+    let (d, _) = random_data(30, 900, 5, false);
+    let c = Comparisons {
+        weight: None,
+        ..d.cmp()
+    };
+    assert!(Dense::new(30, &c, Ties::Half).unwrap().connected);
+    // an item that never loses: the same message as the sparse path
+    let (w, l) = (vec![0u32, 0, 1, 2, 1, 0], vec![1u32, 2, 2, 1, 2, 1]);
+    let c = Comparisons::new(&w, &l);
+    let (a, b) = dense_and_sparse(3, &c, &BtOptions::default());
+    let msg = a.unwrap_err().to_string();
+    assert_eq!(msg, b.unwrap_err().to_string());
+    assert!(msg.contains("items {0} never lose"), "{msg}");
+}
+
+#[test]
+fn stats_bt_ln_normal_matches_ln() {
+    use super::dense::ln_normal;
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let mut worst = 0.0f64;
+    for _ in 0..200_000 {
+        let x = (rng.random::<f64>() * 1400.0 - 700.0).exp() * (1.0 + rng.random::<f64>());
+        let (a, b) = (ln_normal(x), x.ln());
+        worst = worst.max((a - b).abs() / b.abs().max(1e-300));
+    }
+    assert!(worst < 1e-15, "{worst:e}");
+    for x in [
+        1.0,
+        2.0,
+        0.5,
+        std::f64::consts::SQRT_2,
+        f64::MIN_POSITIVE,
+        f64::MAX,
+        3.0,
+    ] {
+        assert!(
+            (ln_normal(x) - x.ln()).abs() <= 4.0 * f64::EPSILON * x.ln().abs().max(1.0),
+            "{x}"
+        );
+    }
+    assert_eq!(ln_normal(1.0), 0.0);
 }
