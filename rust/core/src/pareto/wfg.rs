@@ -75,17 +75,22 @@ fn key(x: f64) -> u64 {
 /// through the filter, harmless to every level). Sorted on plain keys, the rows never read
 /// during the sort.
 fn sort_best_first(pts: &mut Vec<f64>, tmp: &mut Vec<f64>, keys: &mut Vec<SortKey>, d: usize) {
+    sort_keys(pts, keys, d);
+    tmp.clear();
+    for &(_, _, i) in keys.iter() {
+        tmp.extend_from_slice(&pts[i as usize * d..(i as usize + 1) * d]);
+    }
+    std::mem::swap(pts, tmp);
+}
+
+/// The rows' sort keys, sorted (the order of [`sort_best_first`]).
+fn sort_keys(pts: &[f64], keys: &mut Vec<SortKey>, d: usize) {
     keys.clear();
     keys.extend(pts.chunks_exact(d).enumerate().map(|(i, row)| {
         let rest: f64 = row[..d - 1].iter().sum();
         (key(row[d - 1]), key(rest), i as u32)
     }));
     keys.sort_unstable();
-    tmp.clear();
-    for &(_, _, i) in keys.iter() {
-        tmp.extend_from_slice(&pts[i as usize * d..(i as usize + 1) * d]);
-    }
-    std::mem::swap(pts, tmp);
 }
 
 /// (key of the last objective, key of the sum of the others, row).
@@ -107,9 +112,10 @@ fn filter_nondominated(
     keys: &mut Vec<SortKey>,
     d: usize,
 ) {
-    sort_best_first(pts, tmp, keys, d);
+    sort_keys(pts, keys, d);
     tmp.clear();
-    for s in pts.chunks_exact(d) {
+    for &(_, _, i) in keys.iter() {
+        let s = &pts[i as usize * d..(i as usize + 1) * d];
         if !tmp.chunks_exact(d).any(|k| weakly(k, s)) {
             tmp.extend_from_slice(s);
         }
@@ -182,7 +188,7 @@ impl<'r> Wfg<'r> {
                 sweep2(&lv.pts, r)
             }
             (_, 3) => self.sweep3(lv),
-            (2..=4, _) => small_union(&lv.pts, &r[..d]),
+            (2..=4, _) => small_union(&lv.pts, &r[..d], &mut lv.tmp),
             (_, 4) => self.sweep4(lv),
             _ => {
                 // sets of 4 or more objectives arrive filtered, hence sorted best-first
@@ -233,6 +239,7 @@ impl<'r> Wfg<'r> {
     /// row's box (Guerreiro, Fonseca & Emmerich, 2012, "A fast dimension-sweep algorithm for
     /// the hypervolume indicator in four dimensions", CCCG: the same sweep with an O(n) pass
     /// per row, so no sort and no limit set per row).
+    #[inline(never)]
     fn sweep4(&mut self, lv: &mut Level) -> f64 {
         let r = self.r;
         let (front, next) = (&mut lv.tmp, &mut lv.arena);
@@ -250,6 +257,7 @@ impl<'r> Wfg<'r> {
     /// Volume of `p`'s slab: `(r_last - p_last)` times the exclusive (d-1)-D volume of `p`'s
     /// projection against the projections of `earlier` points (those better in the last
     /// objective, given without it). `None` when one of them covers `p` (the slab is empty).
+    #[inline(never)]
     fn slab<'a>(
         &mut self,
         p: &[f64],
@@ -284,6 +292,7 @@ impl<'r> Wfg<'r> {
 /// Walking the front upward from `p_z`, the part of `p`'s (x, y) box still uncovered shrinks as
 /// each row's (x, y), clipped to the box, enters the staircase; a row with `q_x <= p_x` and
 /// `q_y <= p_y` covers all of it, and the rest of the walk only builds the next front.
+#[inline(never)]
 fn contribution3(
     p: &[f64],
     front: &[f64],
@@ -339,21 +348,29 @@ fn contribution3(
 }
 
 /// Volume of at most 4 points by inclusion-exclusion: the boxes share the corner `r`, so the
-/// intersection of any subset is the box of their coordinate-wise max (cheaper than
-/// recursing on the tiny sets that deep levels produce).
-fn small_union(pts: &[f64], r: &[f64]) -> f64 {
+/// intersection of any subset is the box of their coordinate-wise max, built from the subset
+/// without its lowest point (cheaper than recursing on the tiny sets that deep levels produce).
+fn small_union(pts: &[f64], r: &[f64], corners: &mut Vec<f64>) -> f64 {
     let d = r.len();
     let n = pts.len() / d;
+    corners.clear();
+    corners.resize((1 << n) * d, 0.0);
     let mut total = 0.0;
-    for mask in 1u32..(1 << n) {
-        let mut vol = 1.0;
-        for (j, rj) in r.iter().enumerate() {
-            let mut hi = f64::NEG_INFINITY;
-            for i in (0..n).filter(|i| mask >> i & 1 == 1) {
-                hi = hi.max(pts[i * d + j]);
+    for mask in 1usize..(1 << n) {
+        let low = mask.trailing_zeros() as usize;
+        let rest = mask & (mask - 1);
+        let pt = &pts[low * d..(low + 1) * d];
+        let (head, tail) = corners.split_at_mut(mask * d);
+        let c = &mut tail[..d];
+        if rest == 0 {
+            c.copy_from_slice(pt);
+        } else {
+            let prev = &head[rest * d..(rest + 1) * d];
+            for ((cj, a), b) in c.iter_mut().zip(prev).zip(pt) {
+                *cj = a.max(*b);
             }
-            vol *= rj - hi;
         }
+        let vol: f64 = c.iter().zip(r).map(|(cj, rj)| rj - cj).product();
         total += if mask.count_ones() % 2 == 1 {
             vol
         } else {
