@@ -188,7 +188,7 @@ impl<'r> Wfg<'r> {
                 sweep2(&lv.pts, r)
             }
             (_, 3) => self.sweep3(lv),
-            (2..=4, _) => small_union(&lv.pts, &r[..d], &mut lv.tmp),
+            (2..=SMALL_MAX, _) => small_union(&lv.pts, &r[..d], &mut lv.tmp),
             (_, 4) => self.sweep4(lv),
             _ => {
                 // sets of 4 or more objectives arrive filtered, hence sorted best-first
@@ -347,7 +347,10 @@ fn contribution3(
     vol
 }
 
-/// Volume of at most 4 points by inclusion-exclusion: the boxes share the corner `r`, so the
+/// Sets of up to this many points go to [`small_union`] (63 subset boxes at most).
+const SMALL_MAX: usize = 6;
+
+/// Volume of at most [`SMALL_MAX`] points by inclusion-exclusion: the boxes share the corner `r`, so the
 /// intersection of any subset is the box of their coordinate-wise max, built from the subset
 /// without its lowest point (cheaper than recursing on the tiny sets that deep levels produce).
 fn small_union(pts: &[f64], r: &[f64], corners: &mut Vec<f64>) -> f64 {
