@@ -116,7 +116,14 @@ fn filter_nondominated(
     tmp.clear();
     for &(_, _, i) in keys.iter() {
         let s = &pts[i as usize * d..(i as usize + 1) * d];
-        if !tmp.chunks_exact(d).any(|k| weakly(k, s)) {
+        // which end to scan from first: measured (the 4-D limit sets of the 5-D top level are
+        // the large ones; their dominators are more often among the last kept)
+        let covered = if d == 4 {
+            tmp.chunks_exact(d).rev().any(|k| weakly(k, s))
+        } else {
+            tmp.chunks_exact(d).any(|k| weakly(k, s))
+        };
+        if !covered {
             tmp.extend_from_slice(s);
         }
     }
