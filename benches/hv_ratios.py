@@ -5,6 +5,7 @@ process, on the issue-22 case.
     .venv/bin/python benches/hv_ratios.py                 # m = 5, 6, 8, 10; ~10 s per hvwfg call
     .venv/bin/python benches/hv_ratios.py --ms 5,8 --target 3
     .venv/bin/python benches/hv_ratios.py --n 5=4000,8=300   # skip the search for n
+    .venv/bin/python benches/hv_ratios.py --threads 1        # pluralign single-threaded
 
 Points: n points on the positive unit sphere (|N(0, 1)| rows normalized, seed 0), so all are
 mutually non-dominated; minimization with reference point 1.1 in every objective.
@@ -13,7 +14,7 @@ For each m the bench first finds the largest n at which ``hvwfg.wfg`` (the WFG r
 ``hvwfg.hv`` would pick its hv5dr code at m = 5, which aborts with heap corruption on these
 inputs) takes about ``--target`` seconds of CPU time: probes grow n geometrically, then the fitted power law
 ``t ~ n^a`` between the last two probes picks n. Then, at that n, it times pluralign (best of
-``--k`` runs, default thread count), hvwfg (one run) and moocore (one run). moocore grows much
+``--k`` runs, ``--threads`` threads, default: all cores), hvwfg (one run) and moocore (one run). moocore grows much
 faster with m than WFG; where its time at n/2 extrapolated to n (x 2^(m-2)) would pass ``--moocore-cap``
 seconds it is timed at n/2 only and reported as "> t(n/2)" (its time at n is at least that).
 
@@ -78,6 +79,7 @@ def main(argv=None) -> None:
     ap.add_argument("--n", default="", help="m=n pairs that skip the search, e.g. 5=4000,8=300")
     ap.add_argument("--k", type=int, default=3, help="pluralign runs (best of)")
     ap.add_argument("--moocore-cap", type=float, default=60.0)
+    ap.add_argument("--threads", type=int, default=None, help="pluralign threads (default: all)")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args(argv)
     fixed = dict(tuple(map(int, kv.split("="))) for kv in args.n.split(",") if kv)
@@ -90,7 +92,11 @@ def main(argv=None) -> None:
         x, ref = sphere(n, m), np.full(m, 1.1)
         best = None
         for _ in range(args.k):
-            v_pl, w, c = timed(lambda x=x, ref=ref: pareto.hypervolume(x, ref, maximize=False))
+            v_pl, w, c = timed(
+                lambda x=x, ref=ref: pareto.hypervolume(
+                    x, ref, maximize=False, threads=args.threads
+                )
+            )
             best = (w, c) if best is None or w < best[0] else best
         v_wfg, w_wfg, c_wfg = timed(lambda x=x, ref=ref: hvwfg_call(x, ref))
         # moocore: extrapolate from n/2 before committing to a run at n
@@ -110,7 +116,8 @@ def main(argv=None) -> None:
             f"{'>' if moo_lower else ''}{w_moo:.3f} s"
         )
     print(
-        f"\nload average {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores; "
+        f"\nload average {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores, pluralign threads "
+        f"{args.threads or 'all'}; "
         "wall s (cpu s); ratio = peer / pluralign"
     )
     print(

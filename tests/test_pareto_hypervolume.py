@@ -212,6 +212,68 @@ def test_hypervolume_6d_matches_moocore():
     assert pareto.hypervolume(w, np.zeros(6)) == approx(expected, rel=1e-9)
 
 
+@st.composite
+def coarse_problems(draw, min_m=4, max_m=6, max_n=60):
+    """Minimization points on a coarse grid against ref = 1 everywhere: ties, duplicates,
+    dominated points, points equal to the reference in some objective and points beyond it
+    (those add 0) are all common; enough rows that the 4-D sweep sees sets past
+    inclusion-exclusion size."""
+    m = draw(st.integers(min_m, max_m))
+    n = draw(st.integers(1, max_n))
+    cells = draw(
+        st.lists(
+            st.lists(st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0, 1.25]), min_size=m, max_size=m),
+            min_size=n,
+            max_size=n,
+        )
+    )
+    return np.array(cells, dtype=float), np.ones(m)
+
+
+@given(coarse_problems())
+def test_hypervolume_4d_to_6d_with_ties_matches_moocore(prob):
+    pts, ref = prob
+    expected = moocore.hypervolume(pts, ref=ref)
+    got = pareto.hypervolume(pts, ref, maximize=False)
+    assert got == approx(expected, rel=1e-12, abs=1e-12)
+    assert pareto.hypervolume(pts, ref, maximize=False, threads=1) == got
+    # maximization of the negated points is the same volume
+    assert pareto.hypervolume(-pts, -ref) == approx(expected, rel=1e-12, abs=1e-12)
+
+
+@given(coarse_problems(max_m=5, max_n=30))
+def test_contributions_4d_5d_with_ties_match_moocore(prob):
+    pts, ref = prob
+    inside = np.all(pts < ref, axis=1)
+    got = pareto.hypervolume_contributions(pts, ref, maximize=False)
+    assert np.all(got[~inside] == 0)
+    if inside.sum() >= 1:
+        expected = moocore.hv_contributions(pts[inside], ref=ref, ignore_dominated=False)
+        np.testing.assert_allclose(got[inside], expected, rtol=1e-12, atol=1e-12)
+
+
+def _sphere(n: int, m: int, seed: int) -> np.ndarray:
+    x = np.abs(np.random.default_rng(seed).standard_normal((n, m)))
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize(("m", "n"), [(4, 600), (5, 400), (6, 150), (8, 40)])
+def test_sphere_fronts_match_moocore(m, n):
+    """All points non-dominated, as in the issue-22 bench: the 4-D sweep on large sets, the
+    5-D top level and the deeper recursion, at 1e-12."""
+    pts, ref = _sphere(n, m, m), np.full(m, 1.1)
+    expected = moocore.hypervolume(pts, ref=ref)
+    got = pareto.hypervolume(pts, ref, maximize=False)
+    assert got == approx(expected, rel=1e-12)
+    assert pareto.hypervolume(pts, ref, maximize=False, threads=1) == got
+    assert pareto.hypervolume(pts, ref, maximize=False, threads=2) == got
+    if m <= 5:
+        sub = pts[:60]
+        expected_c = moocore.hv_contributions(sub, ref=ref, ignore_dominated=False)
+        got_c = pareto.hypervolume_contributions(sub, ref, maximize=False)
+        np.testing.assert_allclose(got_c, expected_c, rtol=1e-10, atol=1e-14)
+
+
 def test_hypervolume_polars_input():
     df = pl.DataFrame({"id": ["a", "b", "c", "d"], "x": [5, 4, 2, 7], "y": [5.0, 6, 7, 4]})
     assert pareto.hypervolume(df, [0, 0], objectives=["x", "y"]) == approx(39.0)
