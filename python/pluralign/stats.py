@@ -607,7 +607,7 @@ def disagreement(
     # shared factorizer, from the Arrow buffers); Rust counts per item. The result's id columns
     # are gathered from each item's first row and its majority from the distinct labels, so
     # they keep the input's type (Categorical / Enum with the input's dictionary).
-    items, n_items = _item_codes([df[c] for c in by_cols])
+    items, n_items = _composite_item_codes([df[c] for c in by_cols])
     label_values, (labels,) = factorize(df[label])
     # only equality matters for groups: Categorical / Enum as their dictionary indices
     group_codes = factorize(df[group].to_physical(), sort=False)[1][0] if group else None
@@ -637,7 +637,7 @@ def disagreement(
     )
 
 
-def _item_codes(cols: list[pl.Series]) -> tuple[np.ndarray, int]:
+def _composite_item_codes(cols: list[pl.Series]) -> tuple[np.ndarray, int]:
     """Dense uint32 item codes in sorted order: of one id column, or of several taken in turn
     (lexicographically, each column in its own order)."""
     values, (codes,) = factorize(cols[0])
