@@ -42,6 +42,7 @@ __all__ = [
     "dirichlet",
     "edge_batch",
     "factorize_ids",
+    "factorize_remap",
     "hypervolume",
     "hypervolume_contributions",
     "hypervolume_mc",
@@ -447,6 +448,11 @@ def prefs_json_value_counts(data: bytes, threads: int | None = None) -> tuple[in
 def factorize_ids(
     columns: Sequence[Any], sort: bool = True, threads: int | None = None
 ) -> tuple[list[npt.NDArray[np.uint32]], npt.NDArray[np.uint32], npt.NDArray[np.uint64]]: ...
+def factorize_remap(
+    codes: Sequence[npt.NDArray[np.uint32]],
+    rank: npt.NDArray[np.uint32],
+    threads: int | None = None,
+) -> None: ...
 def prefs_contiguous_groups(
     columns: list[Any], threads: int | None = None
 ) -> npt.NDArray[np.int64] | None: ...

@@ -1,8 +1,13 @@
 """The one id factorizer of the library: dense integer codes for id columns (items, raters,
 prompts, groups), computed in Rust straight from the Arrow buffers of the polars Series
 (``rust/core/src/factorize.rs``): text (String, Binary, large and view layouts), Categorical /
-Enum (through their dictionaries, no per-row text), integers (a presence table when the range
-is compact). Other types (floats, dates, ...) go through a polars sort and search.
+Enum (their physical uint32 ids, read in place like integers: no dictionary is exported and no
+text is read per row), integers (a presence table when the range is compact). Other types
+(floats, dates, ...) go through a polars sort and search.
+
+The distinct values come back in the input's own dtype, gathered from the input: a
+Categorical / Enum column gives values of that same Categorical / Enum dtype (the input's
+dictionary), so result columns built from them keep it.
 """
 
 from __future__ import annotations
@@ -23,6 +28,22 @@ def _native(dtype: pl.DataType) -> bool:
         dtype in _INTS
         or dtype in (pl.String, pl.Binary, pl.Categorical)
         or isinstance(dtype, pl.Enum)
+    )
+
+
+# polars >= 1.32: a Categorical's physical ids index one Categories mapping shared by every
+# column of that dtype (one id per string), so equal dtypes mean comparable ids. Older polars
+# kept a local mapping per column: those go through the Arrow dictionaries instead.
+_CATEGORIES = getattr(pl, "Categories", None)
+
+
+def _physical_ids(dtype: pl.DataType) -> bool:
+    if isinstance(dtype, pl.Enum):
+        return True
+    return (
+        dtype == pl.Categorical
+        and _CATEGORIES is not None
+        and isinstance(getattr(dtype, "categories", None), _CATEGORIES)
     )
 
 
@@ -53,7 +74,37 @@ def factorize(
         dtype == pl.UInt64 and any(int(cast(int, c.max() or 0)) >= 2**63 for c in cols)
     ):
         return _factorize_polars(cols)
+    if _physical_ids(dtype):
+        return _factorize_physical(cols, sort, threads)
     codes, first_col, first_row = _core.factorize_ids(list(cols), sort=sort, threads=threads)
+    return _first_values(cols, first_col, first_row), codes
+
+
+def _factorize_physical(
+    cols: tuple[pl.Series, ...], sort: bool, threads: int | None
+) -> tuple[pl.Series, list[np.ndarray]]:
+    """Categorical / Enum through their physical ids (an Enum's id order is its category
+    order; a Categorical's codes are put into the order of its text afterwards)."""
+    enum = isinstance(cols[0].dtype, pl.Enum)
+    codes, first_col, first_row = _core.factorize_ids(
+        [c.to_physical() for c in cols], sort=sort and enum, threads=threads
+    )
+    values = _first_values(cols, first_col, first_row)
+    if sort and not enum and len(values) > 1:
+        # polars sorts text byte-wise, as the text path does
+        order = values.cast(pl.String).arg_sort().to_numpy()
+        if (order[1:] < order[:-1]).any():
+            rank = np.empty(len(order), dtype=np.uint32)
+            rank[order] = np.arange(len(order), dtype=np.uint32)
+            _core.factorize_remap(codes, rank, threads=threads)
+            values = values.gather(order)
+    return values, codes
+
+
+def _first_values(
+    cols: tuple[pl.Series, ...], first_col: np.ndarray, first_row: np.ndarray
+) -> pl.Series:
+    """Each code's value, gathered (in the columns' dtype) from where it first occurs."""
     first_row = first_row.astype(np.int64, copy=False)
     if len(cols) == 1 or not first_col.any():
         values = cols[0].gather(first_row)
@@ -66,7 +117,7 @@ def factorize(
                 parts.append(c.gather(first_row[sel]))
                 where.append(sel)
         values = pl.concat(parts).gather(np.argsort(np.concatenate(where), kind="stable"))
-    return values.rename(cols[0].name), codes
+    return values.rename(cols[0].name)
 
 
 def _factorize_polars(cols: tuple[pl.Series, ...]) -> tuple[pl.Series, list[np.ndarray]]:

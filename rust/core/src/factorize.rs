@@ -631,10 +631,27 @@ fn invert(order: &[u32]) -> Vec<u32> {
     r
 }
 
-/// Factorizes integer columns as one set of values; codes follow the numeric order. Values in
-/// a compact range go through a presence table (no hashing), others through a sort of the
-/// distinct values.
-pub fn factorize_int(cols: &[&[i64]]) -> Result<Factorized> {
+/// An integer id type the integer factorizer reads in place (no widening copy).
+pub trait IdInt: Copy + Send + Sync {
+    fn id(self) -> i64;
+}
+
+macro_rules! id_int {
+    ($($t:ty),*) => {$(
+        impl IdInt for $t {
+            #[inline(always)]
+            fn id(self) -> i64 {
+                self as i64
+            }
+        }
+    )*};
+}
+id_int!(i8, i16, i32, i64, u8, u16, u32);
+
+/// Factorizes integer columns as one set of values; codes follow the numeric order (`sort`)
+/// or the order of first appearance. Values in a compact range go through a presence table (no
+/// hashing), others through a sort of the distinct values.
+pub fn factorize_int<T: IdInt>(cols: &[&[T]], sort: bool) -> Result<Factorized> {
     let total: usize = cols.iter().map(|c| c.len()).sum();
     if total >= u32::MAX as usize {
         return input_err!("{total} ids are more than this factorizer supports (2^32 - 1)");
@@ -643,8 +660,10 @@ pub fn factorize_int(cols: &[&[i64]]) -> Result<Factorized> {
         .par_iter()
         .flat_map(|c| c.par_chunks(BLOCK))
         .map(|c| {
-            c.iter()
-                .fold((i64::MAX, i64::MIN), |(a, b), &x| (a.min(x), b.max(x)))
+            c.iter().fold((i64::MAX, i64::MIN), |(a, b), &x| {
+                let x = x.id();
+                (a.min(x), b.max(x))
+            })
         })
         .reduce(|| (i64::MAX, i64::MIN), |x, y| (x.0.min(y.0), x.1.max(y.1)));
     if total == 0 {
@@ -654,30 +673,37 @@ pub fn factorize_int(cols: &[&[i64]]) -> Result<Factorized> {
         });
     }
     let span = (hi as i128 - lo as i128 + 1) as u128;
+    // offset of a value in the compact range (span < 2^63 there, so the wrapping difference is
+    // the true one)
+    let off = |x: T| x.id().wrapping_sub(lo) as u64 as usize;
     if span <= (4 * total as u128).max(1 << 16) {
-        // presence table over the range: a value's code is the count of present values below it
-        let mut table = vec![u32::MAX; span as usize];
-        let mut first = vec![];
-        for (ci, c) in cols.iter().enumerate() {
+        // presence table over the range; the first-occurrence scan stops once every value of
+        // the range has been seen (dense ids: a few rows)
+        let span = span as usize;
+        let mut table = vec![u32::MAX; span];
+        let mut first: Vec<(usize, Position)> = vec![];
+        'scan: for (ci, c) in cols.iter().enumerate() {
             for (r, &x) in c.iter().enumerate() {
-                let t = &mut table[(x as i128 - lo as i128) as usize];
-                if *t == u32::MAX {
-                    *t = 0;
-                    first.push(((x as i128 - lo as i128) as usize, (ci as u32, r as u64)));
+                let o = off(x);
+                if table[o] == u32::MAX {
+                    table[o] = first.len() as u32;
+                    first.push((o, (ci as u32, r as u64)));
+                    if first.len() == span {
+                        break 'scan;
+                    }
                 }
             }
         }
-        first.sort_unstable_by_key(|&(off, _)| off);
-        for (code, &(off, _)) in first.iter().enumerate() {
-            table[off] = code as u32;
+        if sort {
+            // a value's code is the count of present values below it
+            first.sort_unstable_by_key(|&(o, _)| o);
+            for (code, &(o, _)) in first.iter().enumerate() {
+                table[o] = code as u32;
+            }
         }
         let codes = cols
             .iter()
-            .map(|c| {
-                c.par_iter()
-                    .map(|&x| table[(x as i128 - lo as i128) as usize])
-                    .collect()
-            })
+            .map(|c| c.par_iter().map(|&x| table[off(x)]).collect())
             .collect();
         return Ok(Factorized {
             codes,
@@ -691,24 +717,51 @@ pub fn factorize_int(cols: &[&[i64]]) -> Result<Factorized> {
         .flat_map(|(ci, c)| {
             c.iter()
                 .enumerate()
-                .map(move |(r, &x)| (x, ci as u32, r as u64))
+                .map(move |(r, &x)| (x.id(), ci as u32, r as u64))
         })
         .collect();
     pairs.par_sort_unstable();
     pairs.dedup_by_key(|p| p.0);
     let values: Vec<i64> = pairs.iter().map(|p| p.0).collect();
+    // code of the k-th smallest value: k, or its rank by first position
+    let rank: Option<Vec<u32>> = (!sort).then(|| {
+        let mut order: Vec<u32> = (0..pairs.len() as u32).collect();
+        order.par_sort_unstable_by_key(|&k| (pairs[k as usize].1, pairs[k as usize].2));
+        invert(&order)
+    });
     let codes = cols
         .iter()
         .map(|c| {
             c.par_iter()
-                .map(|x| values.binary_search(x).map_or(0, |i| i as u32))
+                .map(|x| {
+                    let k = values.binary_search(&x.id()).map_or(0, |i| i as u32);
+                    rank.as_ref().map_or(k, |r| r[k as usize])
+                })
                 .collect()
         })
         .collect();
-    Ok(Factorized {
-        codes,
-        first: pairs.into_iter().map(|(_, c, r)| (c, r)).collect(),
-    })
+    let mut first: Vec<Position> = pairs.into_iter().map(|(_, c, r)| (c, r)).collect();
+    if !sort {
+        first.par_sort_unstable();
+    }
+    Ok(Factorized { codes, first })
+}
+
+/// Replaces every code `c` by `rank[c]` in place (a renumbering of the distinct values, e.g.
+/// into the text order of a Categorical); a code outside `rank` is an error.
+pub fn remap(codes: &mut [&mut [u32]], rank: &[u32]) -> Result<()> {
+    let n = rank.len();
+    let bad = codes
+        .par_iter()
+        .any(|c| c.par_chunks(BLOCK).any(|b| b.iter().any(|&x| x as usize >= n)));
+    if bad {
+        return input_err!("a code is outside the renumbering table ({n} values)");
+    }
+    for c in codes.iter_mut() {
+        c.par_chunks_mut(BLOCK)
+            .for_each(|b| b.iter_mut().for_each(|x| *x = rank[*x as usize]));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -961,14 +1014,14 @@ mod tests {
     fn integers_dense_and_sparse() {
         let a = [5i64, -3, 5, 7];
         let b = [7i64, 100];
-        let f = factorize_int(&[&a, &b]).unwrap();
+        let f = factorize_int(&[&a[..], &b[..]], true).unwrap();
         assert_eq!(f.codes, vec![vec![1, 0, 1, 2], vec![2, 3]]);
         assert_eq!(f.first, vec![(0, 1), (0, 0), (0, 3), (1, 1)]);
         let s = [i64::MAX, i64::MIN, 0, i64::MAX];
-        let f = factorize_int(&[&s]).unwrap();
+        let f = factorize_int(&[&s[..]], true).unwrap();
         assert_eq!(f.codes, vec![vec![2, 0, 1, 2]]);
         assert_eq!(f.first, vec![(0, 1), (0, 2), (0, 0)]);
-        let f = factorize_int(&[&[]]).unwrap();
+        let f = factorize_int::<i64>(&[&[]], true).unwrap();
         assert_eq!(f.n_distinct(), 0);
     }
 }
