@@ -48,16 +48,17 @@ def _physical_ids(dtype: pl.DataType) -> bool:
 
 
 def factorize(
-    *cols: pl.Series, sort: bool = True, threads: int | None = None
+    *cols: pl.Series, sort: bool | None = True, threads: int | None = None
 ) -> tuple[pl.Series, list[np.ndarray]]:
     """The distinct values of ``cols`` (taken together, in their own dtype) and each column's
     uint32 codes into them.
 
-    With ``sort`` the values are sorted (numbers numerically, text byte-wise = by code point,
-    Categorical by its text, Enum in its category order) and codes are positions in that order;
-    without it they are numbered in order of first appearance (for grouping, where only equality
-    matters). Nulls are an ``InputError`` naming the column and row; columns of different types
-    a ``SchemaError``.
+    With ``sort=True`` the values are sorted (numbers numerically, text byte-wise = by code
+    point, Categorical by its text, Enum in its category order) and codes are positions in that
+    order; with ``sort=False`` they are numbered in order of first appearance; with
+    ``sort=None`` in some order fixed by the values alone (never by the thread count): for
+    grouping, where only equality matters, and the cheapest. Nulls are an ``InputError`` naming
+    the column and row; columns of different types a ``SchemaError``.
     """
     dtypes = {c.dtype for c in cols}
     if len(dtypes) > 1:
@@ -81,13 +82,13 @@ def factorize(
 
 
 def _factorize_physical(
-    cols: tuple[pl.Series, ...], sort: bool, threads: int | None
+    cols: tuple[pl.Series, ...], sort: bool | None, threads: int | None
 ) -> tuple[pl.Series, list[np.ndarray]]:
     """Categorical / Enum through their physical ids (an Enum's id order is its category
     order; a Categorical's codes are put into the order of its text afterwards)."""
     enum = isinstance(cols[0].dtype, pl.Enum)
     codes, first_col, first_row = _core.factorize_ids(
-        [c.to_physical() for c in cols], sort=sort and enum, threads=threads
+        [c.to_physical() for c in cols], sort=bool(sort) and enum, threads=threads
     )
     values = _first_values(cols, first_col, first_row)
     if sort and not enum and len(values) > 1:

@@ -155,8 +155,8 @@ def _group_codes(groups: Any, points: Any, n: int) -> np.ndarray:
         raise InputError(f"groups has a null id at row {row}; every row needs a group")
     if s.dtype.is_integer() and s.dtype != pl.UInt64:
         return np.ascontiguousarray(s.cast(pl.Int64).to_numpy(), dtype=np.int64)
-    # only equality matters for grouping: first-seen codes, no sort of the distinct ids
-    _, (codes,) = factorize(s, sort=False)
+    # only equality matters for grouping: codes in any (value-determined) order
+    _, (codes,) = factorize(s, sort=None)
     return codes.astype(np.int64)
 
 

@@ -11,7 +11,7 @@ use arrow_array::types::{
 use arrow_array::{Array, ArrayRef};
 use arrow_schema::DataType;
 use numpy::{PyArray1, PyReadonlyArray1, PyReadwriteArray1};
-use pluralign_core::factorize::{self, Factorized, Strings, TextColumn};
+use pluralign_core::factorize::{self, Factorized, Order, Strings, TextColumn};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
@@ -167,17 +167,25 @@ fn first_null(c: &ArrowColumn) -> Option<usize> {
 
 /// Factorizes id columns as one set of values: returns `(codes, first_column, first_row)`,
 /// a uint32 array of codes per column and, per code, where its value first occurs. Codes
-/// follow the sorted order of the values when `sort` (numeric for integers, byte-wise for
-/// text, the dictionary's order for ordered dictionaries (polars Enum) sharing one
-/// dictionary), else the order of first appearance.
+/// follow the sorted order of the values when `sort` is true (numeric for integers, byte-wise
+/// for text, the dictionary's order for ordered dictionaries (polars Enum) sharing one
+/// dictionary), the order of first appearance when false, and any order fixed by the values
+/// (not by the thread count) when None (grouping: the cheapest).
 #[pyfunction]
-#[pyo3(signature = (columns, sort=true, threads=None))]
+#[pyo3(signature = (columns, sort=Some(true), threads=None))]
 fn factorize_ids<'py>(
     py: Python<'py>,
     columns: Vec<ArrowColumn>,
-    sort: bool,
+    sort: Option<bool>,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyTuple>> {
+    let order = match sort {
+        Some(true) => Order::Sorted,
+        Some(false) => Order::FirstSeen,
+        None => Order::Any,
+    };
+    // integers: first-seen costs nothing there
+    let sort = order == Order::Sorted;
     if columns.is_empty() {
         return Err(input_error(py, "factorize_ids needs at least one column"));
     }
@@ -287,7 +295,7 @@ fn factorize_ids<'py>(
         }
         let expect = 1 << 10;
         run(py, threads, || {
-            factorize::factorize_text(&cols, sort, expect)
+            factorize::factorize_text(&cols, order, expect)
         })?
     };
     let codes: Vec<Bound<'py, PyArray1<u32>>> = f
