@@ -12,7 +12,7 @@ dictionary), so result columns built from them keep it.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Literal, cast, overload
 
 import numpy as np
 import polars as pl
@@ -47,9 +47,23 @@ def _physical_ids(dtype: pl.DataType) -> bool:
     )
 
 
+@overload
 def factorize(
-    *cols: pl.Series, sort: bool | None = True, threads: int | None = None
-) -> tuple[pl.Series, list[np.ndarray]]:
+    *cols: pl.Series,
+    sort: bool | None = True,
+    threads: int | None = None,
+    values: Literal[True] = True,
+) -> tuple[pl.Series, list[np.ndarray]]: ...
+@overload
+def factorize(
+    *cols: pl.Series, sort: bool | None = True, threads: int | None = None, values: Literal[False]
+) -> tuple[None, list[np.ndarray]]: ...
+def factorize(
+    *cols: pl.Series,
+    sort: bool | None = True,
+    threads: int | None = None,
+    values: bool = True,
+) -> tuple[pl.Series | None, list[np.ndarray]]:
     """The distinct values of ``cols`` (taken together, in their own dtype) and each column's
     uint32 codes into them.
 
@@ -57,8 +71,9 @@ def factorize(
     point, Categorical by its text, Enum in its category order) and codes are positions in that
     order; with ``sort=False`` they are numbered in order of first appearance; with
     ``sort=None`` in some order fixed by the values alone (never by the thread count): for
-    grouping, where only equality matters, and the cheapest. Nulls are an ``InputError`` naming
-    the column and row; columns of different types a ``SchemaError``.
+    grouping, where only equality matters, and the cheapest. ``values=False`` skips gathering
+    the distinct values (None in their place) when only the codes are needed. Nulls are an
+    ``InputError`` naming the column and row; columns of different types a ``SchemaError``.
     """
     dtypes = {c.dtype for c in cols}
     if len(dtypes) > 1:
@@ -76,30 +91,33 @@ def factorize(
     ):
         return _factorize_polars(cols)
     if _physical_ids(dtype):
-        return _factorize_physical(cols, sort, threads)
+        return _factorize_physical(cols, sort, threads, values)
     codes, first_col, first_row = _core.factorize_ids(list(cols), sort=sort, threads=threads)
-    return _first_values(cols, first_col, first_row), codes
+    return (_first_values(cols, first_col, first_row) if values else None), codes
 
 
 def _factorize_physical(
-    cols: tuple[pl.Series, ...], sort: bool | None, threads: int | None
-) -> tuple[pl.Series, list[np.ndarray]]:
+    cols: tuple[pl.Series, ...], sort: bool | None, threads: int | None, values: bool
+) -> tuple[pl.Series | None, list[np.ndarray]]:
     """Categorical / Enum through their physical ids (an Enum's id order is its category
     order; a Categorical's codes are put into the order of its text afterwards)."""
     enum = isinstance(cols[0].dtype, pl.Enum)
     codes, first_col, first_row = _core.factorize_ids(
         [c.to_physical() for c in cols], sort=bool(sort) and enum, threads=threads
     )
-    values = _first_values(cols, first_col, first_row)
-    if sort and not enum and len(values) > 1:
+    text_order = bool(sort) and not enum and len(first_row) > 1
+    if not (values or text_order):
+        return None, codes
+    distinct = _first_values(cols, first_col, first_row)
+    if text_order:
         # polars sorts text byte-wise, as the text path does
-        order = values.cast(pl.String).arg_sort().to_numpy()
+        order = distinct.cast(pl.String).arg_sort().to_numpy()
         if (order[1:] < order[:-1]).any():
             rank = np.empty(len(order), dtype=np.uint32)
             rank[order] = np.arange(len(order), dtype=np.uint32)
             _core.factorize_remap(codes, rank, threads=threads)
-            values = values.gather(order)
-    return values, codes
+            distinct = distinct.gather(order)
+    return (distinct if values else None), codes
 
 
 def _first_values(

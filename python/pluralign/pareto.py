@@ -156,7 +156,7 @@ def _group_codes(groups: Any, points: Any, n: int) -> np.ndarray:
     if s.dtype.is_integer() and s.dtype != pl.UInt64:
         return np.ascontiguousarray(s.cast(pl.Int64).to_numpy(), dtype=np.int64)
     # only equality matters for grouping: codes in any (value-determined) order
-    _, (codes,) = factorize(s, sort=None)
+    _, (codes,) = factorize(s, sort=None, values=False)
     return codes.astype(np.int64)
 
 

@@ -327,11 +327,13 @@ impl Dict {
             if s & TAG == tag {
                 let c = (s as u32 - 1) as usize;
                 let k = &self.keys[c];
+                // equal first words mean equal lengths; up to 12 bytes the rest is zero
                 if k[0] == key[0]
                     && k[1] == key[1]
-                    && k[2] == key[2]
-                    && k[3] == key[3]
-                    && (key_len(key) <= INLINE || self.bytes(c) == b)
+                    && (key_len(key) <= 12
+                        || (k[2] == key[2]
+                            && k[3] == key[3]
+                            && (key_len(key) <= INLINE || self.bytes(c) == b)))
                 {
                     return c as u32;
                 }
@@ -402,6 +404,22 @@ fn code_block(
 ) -> Option<Dict> {
     let mut d = Dict::with_capacity(expect.min(b.hi - b.lo));
     let cap = limit.unwrap_or(usize::MAX);
+    if let Strings::View { views, .. } = b.strings {
+        // the common layout, looped over directly: short values never leave the views
+        for ((out, &v), i) in codes.iter_mut().zip(&views[b.lo..b.hi]).zip(b.lo..) {
+            let (key, bytes) = if v as u32 <= 12 {
+                (view_key(v), &[][..])
+            } else {
+                b.strings.entry(i)
+            };
+            let h = hash_key(&key, bytes);
+            *out = d.code(&key, h, bytes, (b.col, b.base + i as u64));
+            if d.len() > cap {
+                return None;
+            }
+        }
+        return Some(d);
+    }
     for (out, i) in codes.iter_mut().zip(b.lo..b.hi) {
         let (key, bytes) = b.strings.entry(i);
         let h = hash_key(&key, bytes);
@@ -1043,10 +1061,12 @@ mod tests {
         let owned: Vec<String> = (0..300_000u64)
             .map(|i| {
                 let k = (i * 7919) % 50_021;
-                if k % 3 == 0 {
-                    format!("long-prompt-identifier-{k}")
-                } else {
-                    format!("p{k}")
+                match k % 4 {
+                    // 13..28 bytes (whole in the key), over 28 (arena), short, non-ASCII
+                    0 => format!("long-prompt-identifier-{k}"),
+                    1 => format!("a-much-longer-prompt-identifier-shared-prefix-{k}-end"),
+                    2 => format!("p{k}"),
+                    _ => format!("é{k}😀"),
                 }
             })
             .collect();
@@ -1070,6 +1090,34 @@ mod tests {
         };
         let (a, b) = (run(1), run(2));
         assert_eq!(a, b);
+        // any order: the same partition of the rows, the same for any thread count
+        let any = |t| {
+            with_threads(Some(t), || {
+                factorize_text(
+                    &[TextColumn::Plain(vec![Strings::Utf8 {
+                        offsets: &off,
+                        data: &data,
+                    }])],
+                    Order::Any,
+                    0,
+                )
+            })
+            .unwrap()
+            .unwrap()
+        };
+        let (x, y) = (any(1), any(2));
+        assert_eq!(x, y);
+        let mut back = vec![usize::MAX; x.n_distinct()];
+        for (i, &c) in x.codes[0].iter().enumerate() {
+            let f = a.codes[0][i] as usize;
+            if back[c as usize] == usize::MAX {
+                back[c as usize] = f;
+            }
+            assert_eq!(back[c as usize], f);
+        }
+        for (c, &(_, r)) in x.first.iter().enumerate() {
+            assert_eq!(x.codes[0][r as usize] as usize, c);
+        }
         let mut seen = std::collections::HashMap::new();
         for (i, v) in vals.iter().enumerate() {
             let n = seen.len() as u32;
@@ -1180,6 +1228,44 @@ mod tests {
         assert_eq!(f.first, vec![(0, 1), (0, 2), (0, 0)]);
         let f = factorize_int::<i64>(&[&[]], true).unwrap();
         assert_eq!(f.n_distinct(), 0);
+        // first-seen, dense and sparse, in the columns' own width
+        let a = [5u32, 3, 5, 7];
+        let b = [7u32, 1];
+        let f = factorize_int(&[&a[..], &b[..]], false).unwrap();
+        assert_eq!(f.codes, vec![vec![0, 1, 0, 2], vec![2, 3]]);
+        assert_eq!(f.first, vec![(0, 0), (0, 1), (0, 3), (1, 1)]);
+        let s = [i64::MAX, i64::MIN, 0, i64::MAX, i64::MIN];
+        let f = factorize_int(&[&s[..]], false).unwrap();
+        assert_eq!(f.codes, vec![vec![0, 1, 2, 0, 1]]);
+        assert_eq!(f.first, vec![(0, 0), (0, 1), (0, 2)]);
+    }
+
+    #[test]
+    fn remap_renumbers_and_rejects_codes_outside_the_table() {
+        let mut a = vec![0u32, 2, 1];
+        let mut b = vec![2u32];
+        remap(&mut [&mut a[..], &mut b[..]], &[2, 0, 1]).unwrap();
+        assert_eq!((a, b), (vec![2, 1, 0], vec![1]));
+        let mut c = vec![3u32];
+        assert!(remap(&mut [&mut c[..]], &[0, 1, 2]).is_err());
+    }
+
+    #[test]
+    fn keys_built_from_bytes_match_view_keys_and_hold_the_bytes() {
+        for len in 0..=40usize {
+            let v: Vec<u8> = (0..len as u8).map(|x| x.wrapping_mul(37) ^ 0x5a).collect();
+            let k = key_of(&v);
+            assert_eq!(key_len(&k), len);
+            if len <= 12 {
+                let mut raw = [0u8; 16];
+                raw[..4].copy_from_slice(&(len as u32).to_le_bytes());
+                raw[4..4 + len].copy_from_slice(&v);
+                assert_eq!(view_key(u128::from_le_bytes(raw)), k, "len {len}");
+            }
+            let mut d = Dict::with_capacity(4);
+            d.code(&k, hash_key(&k, &v), &v, (0, 0));
+            assert_eq!(d.bytes(0), &v[..], "len {len}");
+        }
     }
 }
 
