@@ -75,8 +75,10 @@ def factorize(
     the distinct values (None in their place) when only the codes are needed. Nulls are an
     ``InputError`` naming the column and row; columns of different types a ``SchemaError``.
     """
-    dtypes = {c.dtype for c in cols}
-    if len(dtypes) > 1:
+    # each `.dtype` of a large Enum builds its category list (and hashing it hashes them all):
+    # read it once per column, compare without hashing
+    dtype = cols[0].dtype
+    if any(c.dtype != dtype for c in cols[1:]):
         names = ", ".join(f"'{c.name}' ({c.dtype})" for c in cols)
         raise SchemaError(f"columns {names} must have the same type; cast them to one type")
     for c in cols:
@@ -85,7 +87,6 @@ def factorize(
             raise InputError(
                 f"id column '{c.name}' has a null at row {row}; drop or fill the nulls"
             )
-    dtype = cols[0].dtype
     if not _native(dtype) or (
         dtype == pl.UInt64 and any(int(cast(int, c.max() or 0)) >= 2**63 for c in cols)
     ):

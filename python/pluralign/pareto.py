@@ -153,7 +153,8 @@ def _group_codes(groups: Any, points: Any, n: int) -> np.ndarray:
     if s.null_count():
         row = int(s.is_null().arg_max() or 0)
         raise InputError(f"groups has a null id at row {row}; every row needs a group")
-    if s.dtype.is_integer() and s.dtype != pl.UInt64:
+    dtype = s.dtype  # once: a large Enum's dtype is costly to build
+    if dtype.is_integer() and dtype != pl.UInt64:
         return np.ascontiguousarray(s.cast(pl.Int64).to_numpy(), dtype=np.int64)
     # only equality matters for grouping: codes in any (value-determined) order
     _, (codes,) = factorize(s, sort=None, values=False)

@@ -221,7 +221,11 @@ fn key_of(b: &[u8]) -> Key {
         // bytes 12..20 and 20..28: whole words where the value covers them, else the top bytes
         // of its last word
         let last = word(b, len - 8);
-        let w2 = if len >= 20 { word(b, 12) } else { last >> (8 * (20 - len)) };
+        let w2 = if len >= 20 {
+            word(b, 12)
+        } else {
+            last >> (8 * (20 - len))
+        };
         let w3 = if len >= 28 {
             word(b, 20)
         } else if len > 20 {
@@ -545,7 +549,7 @@ fn code_partitioned(
 }
 
 /// Splits `buf` into consecutive slices of the given lengths.
-fn split_lengths<'b, T>(mut buf: &'b mut [T], lens: impl Iterator<Item = usize>) -> Vec<&'b mut [T]> {
+fn split_lengths<T>(mut buf: &mut [T], lens: impl Iterator<Item = usize>) -> Vec<&mut [T]> {
     let mut out = vec![];
     for n in lens {
         let (head, tail) = buf.split_at_mut(n);
@@ -926,9 +930,10 @@ pub fn factorize_int<T: IdInt>(cols: &[&[T]], sort: bool) -> Result<Factorized> 
 /// into the text order of a Categorical); a code outside `rank` is an error.
 pub fn remap(codes: &mut [&mut [u32]], rank: &[u32]) -> Result<()> {
     let n = rank.len();
-    let bad = codes
-        .par_iter()
-        .any(|c| c.par_chunks(BLOCK).any(|b| b.iter().any(|&x| x as usize >= n)));
+    let bad = codes.par_iter().any(|c| {
+        c.par_chunks(BLOCK)
+            .any(|b| b.iter().any(|&x| x as usize >= n))
+    });
     if bad {
         return input_err!("a code is outside the renumbering table ({n} values)");
     }
@@ -1246,7 +1251,7 @@ mod tests {
         let mut b = vec![2u32];
         remap(&mut [&mut a[..], &mut b[..]], &[2, 0, 1]).unwrap();
         assert_eq!((a, b), (vec![2, 1, 0], vec![1]));
-        let mut c = vec![3u32];
+        let mut c = [3u32];
         assert!(remap(&mut [&mut c[..]], &[0, 1, 2]).is_err());
     }
 
@@ -1265,87 +1270,6 @@ mod tests {
             let mut d = Dict::with_capacity(4);
             d.code(&k, hash_key(&k, &v), &v, (0, 0));
             assert_eq!(d.bytes(0), &v[..], "len {len}");
-        }
-    }
-}
-
-#[cfg(test)]
-mod scratch_bench {
-    use super::*;
-
-    #[test]
-    #[ignore]
-    fn bench_text() {
-        let n = 1_000_000usize;
-        let mut x = 12345u64;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
-        for (distinct, pre) in [(125_000u64, "prompt-"), (50, "id-")].into_iter().filter(|x| std::env::var("ONLY").map_or(true, |o| o == x.1)) {
-            let vals: Vec<String> = (0..n).map(|_| format!("{pre}{}", next() % distinct)).collect();
-            let mut buf = vec![];
-            let views: Vec<u128> = vals
-                .iter()
-                .map(|s| {
-                    let b = s.as_bytes();
-                    let mut raw = [0u8; 16];
-                    raw[..4].copy_from_slice(&(b.len() as u32).to_le_bytes());
-                    if b.len() <= 12 {
-                        raw[4..4 + b.len()].copy_from_slice(b);
-                    } else {
-                        raw[4..8].copy_from_slice(&b[..4]);
-                        raw[12..16].copy_from_slice(&(buf.len() as u32).to_le_bytes());
-                        buf.extend_from_slice(b);
-                    }
-                    u128::from_le_bytes(raw)
-                })
-                .collect();
-            {
-                let strings = Strings::View { views: &views, buffers: vec![&buf] };
-                let b = Block { col: 0, base: 0, strings: &strings, lo: 0, hi: n };
-                let mut out = vec![0u32; n];
-                let mut best = f64::MAX;
-                for _ in 0..5 {
-                    let t = std::time::Instant::now();
-                    let d = code_block(&b, &mut out, 1024, None).unwrap();
-                    best = best.min(t.elapsed().as_secs_f64());
-                    assert!(d.len() > 0);
-                }
-                eprintln!("{pre} one table: {:.2} ms", best * 1e3);
-                let mut best = f64::MAX;
-                for _ in 0..5 {
-                    let t = std::time::Instant::now();
-                    let mut s = 0u64;
-                    for i in 0..n {
-                        let (k, bb) = strings.entry(i);
-                        s = s.wrapping_add(hash_key(&k, bb));
-                    }
-                    best = best.min(t.elapsed().as_secs_f64());
-                    assert!(s != 1);
-                }
-                eprintln!("{pre} hash only: {:.2} ms", best * 1e3);
-            }
-            for threads in [1, 2] {
-                let mut best = f64::MAX;
-                for _ in 0..10 {
-                    let col = TextColumn::Plain(vec![Strings::View {
-                        views: &views,
-                        buffers: vec![&buf],
-                    }]);
-                    let t = std::time::Instant::now();
-                    let f = crate::parallel::with_threads(Some(threads), || {
-                        factorize_text(&[col], Order::Any, 1024)
-                    })
-                    .unwrap()
-                    .unwrap();
-                    best = best.min(t.elapsed().as_secs_f64());
-                    assert_eq!(f.n_distinct() as u64, distinct.min(f.n_distinct() as u64));
-                }
-                eprintln!("{pre} distinct {distinct} threads {threads}: {:.2} ms", best * 1e3);
-            }
         }
     }
 }

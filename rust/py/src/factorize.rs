@@ -172,7 +172,7 @@ fn first_null(c: &ArrowColumn) -> Option<usize> {
 /// dictionary), the order of first appearance when false, and any order fixed by the values
 /// (not by the thread count) when None (grouping: the cheapest).
 #[pyfunction]
-#[pyo3(signature = (columns, sort=Some(true), threads=None))]
+#[pyo3(signature = (columns, sort=Some(true), threads=None), text_signature = "(columns, sort=True, threads=None)")]
 fn factorize_ids<'py>(
     py: Python<'py>,
     columns: Vec<ArrowColumn>,
