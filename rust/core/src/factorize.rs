@@ -317,16 +317,16 @@ impl Dict {
     }
 
     /// The code of a value with key `key`, hash `h` and bytes `b` (the bytes are read only for
-    /// values longer than a key holds), inserting it first seen at `pos`. Inlined, so the key
-    /// stays in registers (a key stored word by word and reloaded whole stalls the load).
+    /// values longer than a key holds), or the empty slot where it would go. Inlined, so the
+    /// key stays in registers (a key stored word by word and reloaded whole stalls the load).
     #[inline(always)]
-    fn code(&mut self, key: &Key, h: u64, b: &[u8], pos: Position) -> u32 {
+    fn find(&self, key: &Key, h: u64, b: &[u8]) -> std::result::Result<u32, usize> {
         let tag = h & TAG;
         let mut i = (h as usize) & self.mask;
         loop {
             let s = self.slots[i];
             if s == EMPTY {
-                break;
+                return Err(i);
             }
             if s & TAG == tag {
                 let c = (s as u32 - 1) as usize;
@@ -339,12 +339,20 @@ impl Dict {
                             && k[3] == key[3]
                             && (key_len(key) <= INLINE || self.bytes(c) == b)))
                 {
-                    return c as u32;
+                    return Ok(c as u32);
                 }
             }
             i = (i + 1) & self.mask;
         }
-        self.insert(i, key, h, b, pos)
+    }
+
+    /// The code of a value (see [`Self::find`]), inserting it first seen at `pos`.
+    #[inline(always)]
+    fn code(&mut self, key: &Key, h: u64, b: &[u8], pos: Position) -> u32 {
+        match self.find(key, h, b) {
+            Ok(c) => c,
+            Err(slot) => self.insert(slot, key, h, b, pos),
+        }
     }
 
     #[cold]
@@ -436,24 +444,47 @@ fn code_block(
 }
 
 /// Codes of the rows of `blocks` (written to `out`, one slice per block; block 0 is already
-/// coded in `first`), merged into one table in block order.
+/// coded in `first`): every block looks its rows up in block 0's table, shared read-only, and
+/// keeps the values it lacks in a small table of its own; those are merged in block order, so
+/// codes stay in first-seen order. Values repeating across blocks are inserted once.
 fn code_blocks_after(
     first: Dict,
     blocks: &[Block<'_, '_>],
     out: &mut [&mut [u32]],
     expect: usize,
 ) -> Dict {
-    let dicts: Vec<Dict> = blocks[1..]
+    let shared = first;
+    let n0 = shared.len() as u32;
+    let locals: Vec<Dict> = blocks[1..]
         .par_iter()
         .zip(out[1..].par_iter_mut())
-        .filter_map(|(b, o)| code_block(b, o, expect, None))
+        .map(|(b, o)| {
+            let mut local = Dict::with_capacity(expect.min(64));
+            for (c, i) in o.iter_mut().zip(b.lo..b.hi) {
+                let (key, bytes) = b.strings.entry(i);
+                let h = hash_key(&key, bytes);
+                // codes from n0 on: the block's own values, renumbered below
+                *c = match shared.find(&key, h, bytes) {
+                    Ok(x) => x,
+                    Err(_) => n0 + local.code(&key, h, bytes, (b.col, b.base + i as u64)),
+                };
+            }
+            local
+        })
         .collect();
-    let mut global = first;
-    let luts: Vec<Vec<u32>> = dicts.iter().map(|d| global.absorb(d)).collect();
+    let mut global = shared;
+    let luts: Vec<Vec<u32>> = locals.iter().map(|d| global.absorb(d)).collect();
     out[1..]
         .par_iter_mut()
         .zip(luts.par_iter())
-        .for_each(|(o, lut)| o.iter_mut().for_each(|c| *c = lut[*c as usize]));
+        .filter(|(_, lut)| !lut.is_empty())
+        .for_each(|(o, lut)| {
+            for c in o.iter_mut() {
+                if *c >= n0 {
+                    *c = lut[(*c - n0) as usize];
+                }
+            }
+        });
     global
 }
 
@@ -1058,6 +1089,28 @@ mod tests {
             .collect();
         let vals: Vec<&str> = owned.iter().map(String::as_str).collect();
         check(&vals);
+        // sorted ids: every block brings values the first block lacks (its own small table,
+        // merged in block order)
+        let owned: Vec<String> = (0..400_000u64).map(|i| format!("g{}", i / 1000)).collect();
+        let vals: Vec<&str> = owned.iter().map(String::as_str).collect();
+        check(&vals);
+        let (off, data) = utf8(&vals);
+        for t in [1, 2] {
+            let f = with_threads(Some(t), || {
+                factorize_text(
+                    &[TextColumn::Plain(vec![Strings::Utf8 {
+                        offsets: &off,
+                        data: &data,
+                    }])],
+                    Order::FirstSeen,
+                    0,
+                )
+            })
+            .unwrap()
+            .unwrap();
+            let want: Vec<u32> = (0..400_000u32).map(|i| i / 1000).collect();
+            assert_eq!(f.codes[0], want);
+        }
     }
 
     #[test]
