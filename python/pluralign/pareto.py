@@ -74,7 +74,9 @@ def _points(points: Any, objectives: Sequence[str] | None = None, what: str = "p
                 f"{what}: objective column(s) {missing} not found; columns are {points.columns}"
             )
         for c in names:
-            dtype = points.schema[c]
+            # this column's dtype only: the whole schema would build every other column's
+            # (a large Enum id column's dtype lists all its categories)
+            dtype = points.get_column(c).dtype
             if not (dtype.is_numeric() or dtype == pl.Boolean):
                 raise SchemaError(
                     f"{what}: column '{c}' has type {dtype} but objectives must be numeric; "
