@@ -227,3 +227,139 @@ def test_agreement_and_grouped_ranks_equal_for_every_id_type(data):
     for k in raters:
         assert res[k] == res["int"], k
         assert res[k, "ranks"] == res["int", "ranks"], k
+
+
+# ---- orders, layouts and sizes of the text path; Categorical / Enum through physical ids -------
+
+# up to 12 bytes (inline in a view), 13..28 (whole in the key), over 28 (arena), sharing
+# prefixes and suffixes, non-ASCII, empty
+LONG_ALPHABET = [
+    *ALPHABET,
+    "prefix-shared-by-all-of-these-ids-0001",
+    "prefix-shared-by-all-of-these-ids-0002",
+    "prefix-shared-by-all-X-these-ids-0001",  # differs only in the middle
+    "é" * 14,  # 28 bytes
+    "é" * 15,  # 30 bytes
+    "abcdefghijklmnopqrstuvwxyz0",  # 27 bytes
+]
+
+
+def first_seen_reference(*cols: list[str]) -> tuple[list[str], list[list[int]]]:
+    values = list(dict.fromkeys(v for c in cols for v in c))
+    pos = {v: i for i, v in enumerate(values)}
+    return values, [[pos[v] for v in c] for c in cols]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    a=st.lists(st.sampled_from(LONG_ALPHABET), min_size=1, max_size=60),
+    b=st.lists(st.sampled_from(LONG_ALPHABET), min_size=1, max_size=60),
+)
+def test_sorted_first_seen_and_any_order_against_references(a, b):
+    sorted_values, sorted_codes = reference(a, b)
+    seen_values, seen_codes = first_seen_reference(a, b)
+    for name, la in layouts(a):
+        lb = dict(layouts(b))[name]
+        for sort, want_values, want in (
+            (True, sorted_values, sorted_codes),
+            (False, seen_values, seen_codes),
+            (None, None, seen_codes),
+        ):
+            codes, first_col, first_row = _core.factorize_ids([la, lb], sort=sort)
+            got = [
+                (a, b)[c][r] for c, r in zip(first_col.tolist(), first_row.tolist(), strict=True)
+            ]
+            if want_values is not None:
+                assert got == want_values, (name, sort)
+                assert [x.tolist() for x in codes] == want, (name, sort)
+            else:  # any order: the same values, each code naming its own value
+                assert sorted(got) == sorted_values, name
+                assert [[got[k] for k in x.tolist()] for x in codes] == [a, b], name
+
+
+def test_physical_categorical_sorts_by_text_and_keeps_its_dtype():
+    # categories created in an order unlike the text order
+    pl.Series(["zz-late", "mm-mid", "aa-early"], dtype=pl.Categorical)
+    a = pl.Series("a", ["mm-mid", "aa-early", "zz-late", "mm-mid"], dtype=pl.Categorical)
+    b = pl.Series("b", ["aa-early", "new-one"], dtype=pl.Categorical)
+    values, (ca, cb) = factorize(a, b)
+    assert values.dtype == a.dtype and values.name == "a"
+    assert values.to_list() == ["aa-early", "mm-mid", "new-one", "zz-late"]
+    assert ca.tolist() == [1, 0, 3, 1] and cb.tolist() == [0, 2]
+    values, (ca, cb) = factorize(a, b, sort=False)
+    assert values.to_list() == ["mm-mid", "aa-early", "zz-late", "new-one"]
+    assert ca.tolist() == [0, 1, 2, 0] and cb.tolist() == [1, 3]
+    none, (cn, _) = factorize(a, b, sort=None, values=False)
+    assert none is None and cn.tolist() == [0, 1, 2, 0]
+    e = pl.Enum(["zz", "b", "a"])
+    values, (c,) = factorize(pl.Series(["a", "zz", "a", "b"], dtype=e), sort=False)
+    assert values.to_list() == ["a", "zz", "b"] and values.dtype == e
+    assert c.tolist() == [0, 1, 0, 2]
+    with pytest.raises(InputError, match="outside"):
+        _core.factorize_remap([np.array([3], dtype=np.uint32)], np.arange(3, dtype=np.uint32))
+
+
+@pytest.mark.parametrize("n_distinct", [50, 20_000, 60_000])
+def test_large_columns_every_order_layout_and_thread_count(n_distinct):
+    """Few (merged block tables) and many (radix partitions) distinct values, mixed id lengths
+    (view-inline, whole in the key, arena), chunked columns and pyarrow layouts."""
+    rng = np.random.default_rng(n_distinct)
+    ids = rng.integers(0, n_distinct, 300_000)
+    kinds = np.array(
+        ["p{}", "prompt-identifier-{}", "a-long-shared-prefix-for-every-id-{}-x", "é{}"]
+    )
+    text = [kinds[i % 4].format(i) for i in range(n_distinct)]
+    s = pl.Series("p", np.array(text, dtype=object)[ids], dtype=pl.String)
+    chunked = pl.concat([s[:100_000], s[100_000:]], rechunk=False)
+    large = pa.array(s.to_list(), pa.large_string())
+    dense = s.rank("dense").cast(pl.Int64).to_numpy() - 1
+    seen = pl.DataFrame({"s": s}).with_row_index().group_by("s").agg(pl.col("index").min())
+    order = seen.sort("index")["s"].to_list()
+    pos = {v: i for i, v in enumerate(order)}
+    seen_codes = np.array([pos[v] for v in s.to_list()])
+    for col in (s, chunked, large):
+        for threads in (1, 2):
+            (c,), _, _ = _core.factorize_ids([col], sort=True, threads=threads)
+            np.testing.assert_array_equal(c, dense)
+            (c,), _, _ = _core.factorize_ids([col], sort=False, threads=threads)
+            np.testing.assert_array_equal(c, seen_codes)
+            (c,), _, fr = _core.factorize_ids([col], sort=None, threads=threads)
+            if threads == 1:
+                any1 = c
+            np.testing.assert_array_equal(c, any1)  # any order: fixed by the values
+            # the same partition as the dense codes, and each code's first row holds it
+            assert len(fr) == dense.max() + 1
+            np.testing.assert_array_equal(dense[fr.astype(np.int64)][c], dense)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 4), st.integers(0, 6), st.integers(0, 6), st.booleans()),
+        min_size=1,
+        max_size=80,
+    )
+)
+def test_tally_by_group_equal_for_every_id_type(rows):
+    rows = [r for r in rows if r[1] != r[2]]
+    if not rows:
+        return
+    groups = as_types([r[0] for r in rows], "group")
+    cw = as_types([r[1] for r in rows], "chosen_id")
+    cl = as_types([r[2] for r in rows], "rejected_id")
+    tie = pl.Series("tie", [r[3] for r in rows])
+    out = {}
+    for k in cw:
+        df = pl.DataFrame([groups[k], cw[k], cl[k], tie])
+        t = tally(df, groups="group").finalize()
+        assert t["group"].dtype == groups[k].dtype and t["item_a"].dtype == cw[k].dtype
+        out[k] = t
+    base = out["int"]
+    for k, t in out.items():
+        assert t.drop("group", "item_a", "item_b").equals(base.drop("group", "item_a", "item_b"))
+        for c in ("group", "item_a", "item_b"):
+            if k in ("str", "cat", "enum"):
+                want = [f"item-{int(x):03d}-é" for x in base[c]]
+                assert t[c].cast(pl.String).to_list() == want, (k, c)
+            else:
+                assert t[c].cast(pl.Int64).to_list() == base[c].to_list(), (k, c)

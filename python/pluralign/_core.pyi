@@ -42,6 +42,7 @@ __all__ = [
     "dirichlet",
     "edge_batch",
     "factorize_ids",
+    "factorize_remap",
     "hypervolume",
     "hypervolume_contributions",
     "hypervolume_mc",
@@ -456,8 +457,13 @@ def prefs_pareto_pairs(
 def prefs_content_ids(texts: Any, threads: int | None = None) -> npt.NDArray[np.uint8]: ...
 def prefs_json_value_counts(data: bytes, threads: int | None = None) -> tuple[int, int]: ...
 def factorize_ids(
-    columns: Sequence[Any], sort: bool = True, threads: int | None = None
+    columns: Sequence[Any], sort: bool | None = True, threads: int | None = None
 ) -> tuple[list[npt.NDArray[np.uint32]], npt.NDArray[np.uint32], npt.NDArray[np.uint64]]: ...
+def factorize_remap(
+    codes: Sequence[npt.NDArray[np.uint32]],
+    rank: npt.NDArray[np.uint32],
+    threads: int | None = None,
+) -> None: ...
 def prefs_contiguous_groups(
     columns: list[Any], threads: int | None = None
 ) -> npt.NDArray[np.int64] | None: ...

@@ -1,13 +1,18 @@
 """The one id factorizer of the library: dense integer codes for id columns (items, raters,
 prompts, groups), computed in Rust straight from the Arrow buffers of the polars Series
 (``rust/core/src/factorize.rs``): text (String, Binary, large and view layouts), Categorical /
-Enum (through their dictionaries, no per-row text), integers (a presence table when the range
-is compact). Other types (floats, dates, ...) go through a polars sort and search.
+Enum (their physical uint32 ids, read in place like integers: no dictionary is exported and no
+text is read per row), integers (a presence table when the range is compact). Other types
+(floats, dates, ...) go through a polars sort and search.
+
+The distinct values come back in the input's own dtype, gathered from the input: a
+Categorical / Enum column gives values of that same Categorical / Enum dtype (the input's
+dictionary), so result columns built from them keep it.
 """
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Literal, cast, overload
 
 import numpy as np
 import polars as pl
@@ -26,20 +31,54 @@ def _native(dtype: pl.DataType) -> bool:
     )
 
 
+# polars >= 1.32: a Categorical's physical ids index one Categories mapping shared by every
+# column of that dtype (one id per string), so equal dtypes mean comparable ids. Older polars
+# kept a local mapping per column: those go through the Arrow dictionaries instead.
+_CATEGORIES = getattr(pl, "Categories", None)
+
+
+def _physical_ids(dtype: pl.DataType) -> bool:
+    if isinstance(dtype, pl.Enum):
+        return True
+    return (
+        dtype == pl.Categorical
+        and _CATEGORIES is not None
+        and isinstance(getattr(dtype, "categories", None), _CATEGORIES)
+    )
+
+
+@overload
 def factorize(
-    *cols: pl.Series, sort: bool = True, threads: int | None = None
-) -> tuple[pl.Series, list[np.ndarray]]:
+    *cols: pl.Series,
+    sort: bool | None = True,
+    threads: int | None = None,
+    values: Literal[True] = True,
+) -> tuple[pl.Series, list[np.ndarray]]: ...
+@overload
+def factorize(
+    *cols: pl.Series, sort: bool | None = True, threads: int | None = None, values: Literal[False]
+) -> tuple[None, list[np.ndarray]]: ...
+def factorize(
+    *cols: pl.Series,
+    sort: bool | None = True,
+    threads: int | None = None,
+    values: bool = True,
+) -> tuple[pl.Series | None, list[np.ndarray]]:
     """The distinct values of ``cols`` (taken together, in their own dtype) and each column's
     uint32 codes into them.
 
-    With ``sort`` the values are sorted (numbers numerically, text byte-wise = by code point,
-    Categorical by its text, Enum in its category order) and codes are positions in that order;
-    without it they are numbered in order of first appearance (for grouping, where only equality
-    matters). Nulls are an ``InputError`` naming the column and row; columns of different types
-    a ``SchemaError``.
+    With ``sort=True`` the values are sorted (numbers numerically, text byte-wise = by code
+    point, Categorical by its text, Enum in its category order) and codes are positions in that
+    order; with ``sort=False`` they are numbered in order of first appearance; with
+    ``sort=None`` in some order fixed by the values alone (never by the thread count): for
+    grouping, where only equality matters, and the cheapest. ``values=False`` skips gathering
+    the distinct values (None in their place) when only the codes are needed. Nulls are an
+    ``InputError`` naming the column and row; columns of different types a ``SchemaError``.
     """
-    dtypes = {c.dtype for c in cols}
-    if len(dtypes) > 1:
+    # each `.dtype` of a large Enum builds its category list (and hashing it hashes them all):
+    # read it once per column, compare without hashing
+    dtype = cols[0].dtype
+    if any(c.dtype != dtype for c in cols[1:]):
         names = ", ".join(f"'{c.name}' ({c.dtype})" for c in cols)
         raise SchemaError(f"columns {names} must have the same type; cast them to one type")
     for c in cols:
@@ -48,12 +87,44 @@ def factorize(
             raise InputError(
                 f"id column '{c.name}' has a null at row {row}; drop or fill the nulls"
             )
-    dtype = cols[0].dtype
     if not _native(dtype) or (
         dtype == pl.UInt64 and any(int(cast(int, c.max() or 0)) >= 2**63 for c in cols)
     ):
         return _factorize_polars(cols)
+    if _physical_ids(dtype):
+        return _factorize_physical(cols, sort, threads, values)
     codes, first_col, first_row = _core.factorize_ids(list(cols), sort=sort, threads=threads)
+    return (_first_values(cols, first_col, first_row) if values else None), codes
+
+
+def _factorize_physical(
+    cols: tuple[pl.Series, ...], sort: bool | None, threads: int | None, values: bool
+) -> tuple[pl.Series | None, list[np.ndarray]]:
+    """Categorical / Enum through their physical ids (an Enum's id order is its category
+    order; a Categorical's codes are put into the order of its text afterwards)."""
+    enum = isinstance(cols[0].dtype, pl.Enum)
+    codes, first_col, first_row = _core.factorize_ids(
+        [c.to_physical() for c in cols], sort=bool(sort) and enum, threads=threads
+    )
+    text_order = bool(sort) and not enum and len(first_row) > 1
+    if not (values or text_order):
+        return None, codes
+    distinct = _first_values(cols, first_col, first_row)
+    if text_order:
+        # polars sorts text byte-wise, as the text path does
+        order = distinct.cast(pl.String).arg_sort().to_numpy()
+        if (order[1:] < order[:-1]).any():
+            rank = np.empty(len(order), dtype=np.uint32)
+            rank[order] = np.arange(len(order), dtype=np.uint32)
+            _core.factorize_remap(codes, rank, threads=threads)
+            distinct = distinct.gather(order)
+    return (distinct if values else None), codes
+
+
+def _first_values(
+    cols: tuple[pl.Series, ...], first_col: np.ndarray, first_row: np.ndarray
+) -> pl.Series:
+    """Each code's value, gathered (in the columns' dtype) from where it first occurs."""
     first_row = first_row.astype(np.int64, copy=False)
     if len(cols) == 1 or not first_col.any():
         values = cols[0].gather(first_row)
@@ -66,7 +137,7 @@ def factorize(
                 parts.append(c.gather(first_row[sel]))
                 where.append(sel)
         values = pl.concat(parts).gather(np.argsort(np.concatenate(where), kind="stable"))
-    return values.rename(cols[0].name), codes
+    return values.rename(cols[0].name)
 
 
 def _factorize_polars(cols: tuple[pl.Series, ...]) -> tuple[pl.Series, list[np.ndarray]]:

@@ -74,7 +74,9 @@ def _points(points: Any, objectives: Sequence[str] | None = None, what: str = "p
                 f"{what}: objective column(s) {missing} not found; columns are {points.columns}"
             )
         for c in names:
-            dtype = points.schema[c]
+            # this column's dtype only: the whole schema would build every other column's
+            # (a large Enum id column's dtype lists all its categories)
+            dtype = points.get_column(c).dtype
             if not (dtype.is_numeric() or dtype == pl.Boolean):
                 raise SchemaError(
                     f"{what}: column '{c}' has type {dtype} but objectives must be numeric; "
@@ -153,10 +155,11 @@ def _group_codes(groups: Any, points: Any, n: int) -> np.ndarray:
     if s.null_count():
         row = int(s.is_null().arg_max() or 0)
         raise InputError(f"groups has a null id at row {row}; every row needs a group")
-    if s.dtype.is_integer() and s.dtype != pl.UInt64:
+    dtype = s.dtype  # once: a large Enum's dtype is costly to build
+    if dtype.is_integer() and dtype != pl.UInt64:
         return np.ascontiguousarray(s.cast(pl.Int64).to_numpy(), dtype=np.int64)
-    # only equality matters for grouping: first-seen codes, no sort of the distinct ids
-    _, (codes,) = factorize(s, sort=False)
+    # only equality matters for grouping: codes in any (value-determined) order
+    _, (codes,) = factorize(s, sort=None, values=False)
     return codes.astype(np.int64)
 
 

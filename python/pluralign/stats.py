@@ -489,13 +489,16 @@ def agreement(
         df = _as_frame(ratings, "ratings")
         _require(df, [rater, item, value], "ratings")
         _check_no_nulls(df, [rater, item, value], "ratings")
-        _, (unit,) = _factorize(df[item])
-        _, (rat,) = _factorize(df[rater])
+        # only equality of ids (and of nominal labels) matters: first-seen codes, whatever
+        # the dtype, so int, String, Categorical and Enum ids give the same codes
+        unit = factorize(df[item], sort=False, threads=threads, values=False)[1][0]
+        rat = factorize(df[rater], sort=False, threads=threads, values=False)[1][0]
+        unit, rat = unit.astype(np.int64), rat.astype(np.int64)
         vs = df[value]
         if vs.dtype.is_numeric():
             val = np.ascontiguousarray(vs.cast(pl.Float64).to_numpy(), dtype=np.float64)
         elif metric != "krippendorff" or level == "nominal":
-            _, (codes,) = _factorize(vs)
+            (codes,) = factorize(vs, sort=False, threads=threads, values=False)[1]
             val = codes.astype(np.float64)
         else:
             raise SchemaError(

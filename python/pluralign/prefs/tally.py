@@ -117,8 +117,8 @@ class _Codes:
     """Integer codes of one or more same-typed columns (the shared Rust factorizer,
     :mod:`pluralign._factorize`), and the way back to values in the input's type."""
 
-    def __init__(self, *cols: pl.Series) -> None:
-        self.values, self.codes = factorize(*cols)
+    def __init__(self, *cols: pl.Series, sort: bool = True, threads: int | None = None) -> None:
+        self.values, self.codes = factorize(*cols, sort=sort, threads=threads)
         self.size = len(self.values)
 
     def decode(self, codes: np.ndarray, name: str) -> pl.Series:
@@ -223,12 +223,13 @@ def tally(
         if df[weight].null_count():
             raise InputError(f"column '{weight}' has nulls; fill them (e.g. with 1.0)")
         wv = np.ascontiguousarray(df[weight].cast(pl.Float64).to_numpy(), dtype=np.float64)
-    items = _Codes(df[chosen], df[rejected])
+    # items in their order (item_a < item_b); groups by equality only (finalize sorts them)
+    items = _Codes(df[chosen], df[rejected], threads=threads)
     if items.size >= 2**32:
         raise InputError("more than 2^32 distinct items; split the input")
     w, lo = items.codes
     # Group code: mixed radix over the per-column codes.
-    enc = [_Codes(df[c]) for c in by_cols]
+    enc = [_Codes(df[c], sort=False, threads=threads) for c in by_cols]
     radix = 1
     for e in enc:
         radix *= max(e.size, 1)

@@ -3,13 +3,20 @@
 //! the caller needs identity only, e.g. grouping). One factorizer for every id column of the
 //! library (items, raters, prompts, groups), fed straight from Arrow buffers by the binding.
 //!
-//! Strings: each value is hashed once; a linear-probing table of `u64` slots (32-bit hash tag,
-//! 32-bit code) finds its code. Per code the table keeps a 16-byte key in the Arrow *view*
-//! layout (length, then the bytes inline if they fit in 12, else a 4-byte prefix and the last 8
-//! bytes; the whole long values live in an owned arena), so most comparisons never leave the
-//! key array. Large inputs are cut into fixed blocks that are coded in parallel with small local
-//! tables and merged in block order: the first-seen order (and so every output) is the same for
-//! any thread count. Sorting touches only the distinct values.
+//! Strings: each value is hashed once per pass; a linear-probing table of `u64` slots (32-bit
+//! hash tag, 32-bit code) finds its code. Per code the table keeps a 32-byte key: the length and
+//! the bytes themselves when they fit in 28 (for values of up to 12 bytes the key is the Arrow
+//! *view* of the value, read without touching the data buffers), else a prefix and the last 16
+//! bytes, the whole long value living in an owned arena; so equal keys are equal values for
+//! ids up to 28 bytes and comparisons never leave the key array.
+//!
+//! Few distinct values (the first block has at most [`SMALL`]): the input is cut into fixed
+//! blocks coded in parallel with small local tables, merged in block order. Many distinct
+//! values: rows are radix-partitioned by the top bits of their hash (each row's key and row
+//! number copied to its partition, a round of blocks at a time so the scratch stays bounded),
+//! each partition is coded with its own cache-resident table, and the codes are put back in
+//! row order. Either way the codes are then renumbered into first-seen (or sorted) order, so
+//! every output is the same for any thread count. Sorting touches only the distinct values.
 //!
 //! Dictionary-encoded columns (Arrow dictionaries: polars Categorical / Enum) are coded through
 //! their dictionary: the used dictionary entries are factorized, the row keys only remapped.
@@ -21,6 +28,9 @@ use rayon::prelude::*;
 use crate::error::Result;
 use crate::hashing::Hash64;
 use crate::input_err;
+
+// Keys and Arrow views are read as little-endian words.
+const _: () = assert!(cfg!(target_endian = "little"));
 
 /// One chunk of a text column, borrowed from Arrow buffers.
 #[derive(Clone, Debug)]
@@ -98,24 +108,26 @@ impl Strings<'_> {
         }
     }
 
-    /// The normalized inline key of a short value straight from its view (no byte copy).
-    #[inline]
-    fn short_key(&self, i: usize) -> Option<u128> {
-        if let Strings::View { views, .. } = self {
-            let v = views[i];
-            let len = v as u32;
-            if len <= 12 {
-                // zero whatever follows the string (the format asks for zero padding; a
-                // producer that leaves garbage must not split equal strings)
-                let keep = 32 + 8 * len;
-                return Some(if keep >= 128 {
-                    v
-                } else {
-                    v & ((1u128 << keep) - 1)
-                });
+    /// The key of value `i`, and its bytes (empty when the key holds them all). Inlined into
+    /// the row loops so the key stays in registers (the layout branch is always predicted).
+    #[inline(always)]
+    fn entry(&self, i: usize) -> (Key, &[u8]) {
+        let b = match self {
+            Strings::Utf8 { offsets, data } => &data[offsets[i] as usize..offsets[i + 1] as usize],
+            Strings::LargeUtf8 { offsets, data } => {
+                &data[offsets[i] as usize..offsets[i + 1] as usize]
             }
-        }
-        None
+            Strings::View { views, buffers } => {
+                let v = views[i];
+                let len = v as u32 as usize;
+                if len <= 12 {
+                    return (view_key(v), &[]);
+                }
+                let (b, o) = ((v >> 64) as u32 as usize, (v >> 96) as u32 as usize);
+                &buffers[b][o..o + len]
+            }
+        };
+        (key_of(b), b)
     }
 }
 
@@ -161,6 +173,20 @@ impl Factorized {
 const BLOCK: usize = 1 << 17;
 /// Empty table slot.
 const EMPTY: u64 = 0;
+const TAG: u64 = 0xffff_ffff_0000_0000;
+/// Longest value a key holds whole.
+const INLINE: usize = 28;
+/// Most distinct values in the first block for the block path (its tables stay in cache).
+const SMALL: usize = 1 << 15;
+
+/// A value's key: word 0 holds the length (low 32 bits) and bytes 0..4, words 1..3 bytes 4..28
+/// (zero padded); values longer than [`INLINE`] keep bytes 4..12 and their last 16 bytes.
+type Key = [u64; 4];
+
+#[inline(always)]
+fn key_len(k: &Key) -> usize {
+    k[0] as u32 as usize
+}
 
 #[inline]
 fn mix(a: u64, b: u64) -> u64 {
@@ -169,33 +195,80 @@ fn mix(a: u64, b: u64) -> u64 {
     (p as u64) ^ ((p >> 64) as u64)
 }
 
-/// The 16-byte key of a value: length in the low 4 bytes, then the bytes (<= 12, zero padded),
-/// or for longer values a 4-byte prefix and the last 8 bytes (ids often share a prefix and
-/// differ at the end, so unequal long values rarely reach the arena's bytes).
-#[inline]
-fn key_of(b: &[u8]) -> u128 {
-    let mut buf = [0u8; 16];
-    buf[..4].copy_from_slice(&(b.len() as u32).to_le_bytes());
-    let k = b.len().min(12);
-    buf[4..4 + k].copy_from_slice(&b[..k]);
-    let key = u128::from_le_bytes(buf);
-    if b.len() <= 12 {
-        key
-    } else {
-        let mut tail = [0u8; 8];
-        tail.copy_from_slice(&b[b.len() - 8..]);
-        (key & ((1u128 << 64) - 1)) | ((u64::from_le_bytes(tail) as u128) << 64)
-    }
+/// Little-endian word of `b[i..i + 8]` (the caller keeps `i + 8 <= b.len()`).
+#[inline(always)]
+fn word(b: &[u8], i: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[i..i + 8]);
+    u64::from_le_bytes(w)
 }
 
-/// Hash of a value: of its inline key when short, of all its bytes when long (a value is short
-/// or long by its length alone, so equal values always hash alike).
-#[inline]
-fn hash_of(key: u128, b: &[u8]) -> u64 {
-    if key as u32 <= 12 {
-        mix(key as u64, (key >> 64) as u64)
+/// The key of `b`, built with whole-word loads (overlapping, then shifted) rather than a byte
+/// copy: a copy stored byte-wise and reloaded as words stalls every load.
+#[inline(always)]
+fn key_of(b: &[u8]) -> Key {
+    let len = b.len();
+    let head = len as u64;
+    if len >= 8 {
+        let w0 = head | (word(b, 0) << 32);
+        if len <= 12 {
+            return [w0, word(b, len - 8) >> (8 * (12 - len)), 0, 0];
+        }
+        let w1 = word(b, 4);
+        if len > INLINE {
+            return [w0, w1, word(b, len - 16), word(b, len - 8)];
+        }
+        // bytes 12..20 and 20..28: whole words where the value covers them, else the top bytes
+        // of its last word
+        let last = word(b, len - 8);
+        let w2 = if len >= 20 {
+            word(b, 12)
+        } else {
+            last >> (8 * (20 - len))
+        };
+        let w3 = if len >= 28 {
+            word(b, 20)
+        } else if len > 20 {
+            last >> (8 * (28 - len))
+        } else {
+            0
+        };
+        return [w0, w1, w2, w3];
+    }
+    // under 8 bytes: at most two small loads
+    let mut lo = 0u64;
+    for (k, &x) in b.iter().enumerate() {
+        lo |= (x as u64) << (8 * k);
+    }
+    [head | (lo << 32), lo >> 32, 0, 0]
+}
+
+/// The key of a value of at most 12 bytes straight from its Arrow view (the same words as
+/// [`key_of`]).
+#[inline(always)]
+fn view_key(v: u128) -> Key {
+    // zero whatever follows the string (the format asks for zero padding; a producer that
+    // leaves garbage must not split equal strings)
+    let keep = 32 + 8 * (v as u32);
+    let v = if keep >= 128 {
+        v
     } else {
-        mix(Hash64::new(0).bytes(b).finish(), b.len() as u64)
+        v & ((1u128 << keep) - 1)
+    };
+    [v as u64, (v >> 64) as u64, 0, 0]
+}
+
+/// Hash of a value: of its key when the key holds it, of all its bytes when longer (a value's
+/// length alone decides which, so equal values always hash alike).
+#[inline(always)]
+fn hash_key(k: &Key, b: &[u8]) -> u64 {
+    let len = key_len(k);
+    if len <= 12 {
+        mix(k[0], k[1])
+    } else if len <= INLINE {
+        mix(k[0] ^ mix(k[2], k[3]), k[1])
+    } else {
+        mix(Hash64::new(0).bytes(b).finish(), len as u64)
     }
 }
 
@@ -203,7 +276,7 @@ fn hash_of(key: u128, b: &[u8]) -> u64 {
 struct Dict {
     slots: Vec<u64>,
     mask: usize,
-    keys: Vec<u128>,
+    keys: Vec<Key>,
     hashes: Vec<u64>,
     first: Vec<Position>,
     /// The long distinct values, back to back, and where each code's value starts there.
@@ -231,12 +304,11 @@ impl Dict {
 
     #[inline]
     fn bytes(&self, code: usize) -> &[u8] {
-        let k = self.keys[code];
-        let len = k as u32 as usize;
-        if len <= 12 {
-            // SAFETY: a u128 is 16 plain bytes (little-endian view layout, see `key_of`).
-            let bytes: &[u8; 16] =
-                unsafe { &*std::ptr::from_ref::<u128>(&self.keys[code]).cast::<[u8; 16]>() };
+        let k = &self.keys[code];
+        let len = key_len(k);
+        if len <= INLINE {
+            // SAFETY: a key is 32 plain bytes (little-endian words, see `key_of`).
+            let bytes: &[u8; 32] = unsafe { &*std::ptr::from_ref::<Key>(k).cast::<[u8; 32]>() };
             &bytes[4..4 + len]
         } else {
             let o = self.at[code];
@@ -245,35 +317,55 @@ impl Dict {
     }
 
     /// The code of a value with key `key`, hash `h` and bytes `b` (the bytes are read only for
-    /// long values), inserting it first seen at `pos`.
-    #[inline]
-    fn code(&mut self, key: u128, h: u64, b: &[u8], pos: Position) -> u32 {
-        let tag = h & 0xffff_ffff_0000_0000;
+    /// values longer than a key holds), or the empty slot where it would go. Inlined, so the
+    /// key stays in registers (a key stored word by word and reloaded whole stalls the load).
+    #[inline(always)]
+    fn find(&self, key: &Key, h: u64, b: &[u8]) -> std::result::Result<u32, usize> {
+        let tag = h & TAG;
         let mut i = (h as usize) & self.mask;
-        let long = key as u32 > 12;
         loop {
             let s = self.slots[i];
             if s == EMPTY {
-                break;
+                return Err(i);
             }
-            if s & 0xffff_ffff_0000_0000 == tag {
+            if s & TAG == tag {
                 let c = (s as u32 - 1) as usize;
-                let k = self.keys[c];
-                if k == key && (!long || self.bytes(c) == b) {
-                    return c as u32;
+                let k = &self.keys[c];
+                // equal first words mean equal lengths; up to 12 bytes the rest is zero
+                if k[0] == key[0]
+                    && k[1] == key[1]
+                    && (key_len(key) <= 12
+                        || (k[2] == key[2]
+                            && k[3] == key[3]
+                            && (key_len(key) <= INLINE || self.bytes(c) == b)))
+                {
+                    return Ok(c as u32);
                 }
             }
             i = (i + 1) & self.mask;
         }
+    }
+
+    /// The code of a value (see [`Self::find`]), inserting it first seen at `pos`.
+    #[inline(always)]
+    fn code(&mut self, key: &Key, h: u64, b: &[u8], pos: Position) -> u32 {
+        match self.find(key, h, b) {
+            Ok(c) => c,
+            Err(slot) => self.insert(slot, key, h, b, pos),
+        }
+    }
+
+    #[cold]
+    fn insert(&mut self, slot: usize, key: &Key, h: u64, b: &[u8], pos: Position) -> u32 {
         let c = self.keys.len();
         self.at.push(self.arena.len());
-        if long {
+        if key_len(key) > INLINE {
             self.arena.extend_from_slice(b);
         }
-        self.keys.push(key);
+        self.keys.push(*key);
         self.hashes.push(h);
         self.first.push(pos);
-        self.slots[i] = tag | (c as u64 + 1);
+        self.slots[slot] = (h & TAG) | (c as u64 + 1);
         if 2 * self.keys.len() > self.slots.len() {
             self.grow();
         }
@@ -289,7 +381,7 @@ impl Dict {
             while self.slots[i] != EMPTY {
                 i = (i + 1) & self.mask;
             }
-            self.slots[i] = (h & 0xffff_ffff_0000_0000) | (c as u64 + 1);
+            self.slots[i] = (h & TAG) | (c as u64 + 1);
         }
     }
 
@@ -298,13 +390,13 @@ impl Dict {
         (0..other.len())
             .map(|c| {
                 let b = other.bytes(c);
-                self.code(other.keys[c], other.hashes[c], b, other.first[c])
+                self.code(&other.keys[c], other.hashes[c], b, other.first[c])
             })
             .collect()
     }
 }
 
-/// One unit of work: rows `lo..hi` of chunk `chunk` of column `col`.
+/// One unit of work: rows `lo..hi` of one chunk of column `col`.
 struct Block<'s, 'a> {
     col: u32,
     /// Row of the chunk's first value within its column.
@@ -314,140 +406,212 @@ struct Block<'s, 'a> {
     hi: usize,
 }
 
-fn code_block(b: &Block<'_, '_>, codes: &mut [u32], expect: usize) -> Dict {
+/// Codes the rows of `b` into a new table; with `limit`, gives up (None) as soon as the table
+/// holds more than `limit` values.
+fn code_block(
+    b: &Block<'_, '_>,
+    codes: &mut [u32],
+    expect: usize,
+    limit: Option<usize>,
+) -> Option<Dict> {
     let mut d = Dict::with_capacity(expect.min(b.hi - b.lo));
-    for (out, i) in codes.iter_mut().zip(b.lo..b.hi) {
-        let bytes = b.strings.get(i);
-        let key = b.strings.short_key(i).unwrap_or_else(|| key_of(bytes));
-        let h = hash_of(key, bytes);
-        *out = d.code(key, h, bytes, (b.col, b.base + i as u64));
+    let cap = limit.unwrap_or(usize::MAX);
+    if let Strings::View { views, .. } = b.strings {
+        // the common layout, looped over directly: short values never leave the views
+        for ((out, &v), i) in codes.iter_mut().zip(&views[b.lo..b.hi]).zip(b.lo..) {
+            let (key, bytes) = if v as u32 <= 12 {
+                (view_key(v), &[][..])
+            } else {
+                b.strings.entry(i)
+            };
+            let h = hash_key(&key, bytes);
+            *out = d.code(&key, h, bytes, (b.col, b.base + i as u64));
+            if d.len() > cap {
+                return None;
+            }
+        }
+        return Some(d);
     }
-    d
+    for (out, i) in codes.iter_mut().zip(b.lo..b.hi) {
+        let (key, bytes) = b.strings.entry(i);
+        let h = hash_key(&key, bytes);
+        *out = d.code(&key, h, bytes, (b.col, b.base + i as u64));
+        if d.len() > cap {
+            return None;
+        }
+    }
+    Some(d)
 }
 
 /// Codes of the rows of `blocks` (written to `out`, one slice per block; block 0 is already
-/// coded in `first`), merged into one dictionary in block order.
+/// coded in `first`): every block looks its rows up in block 0's table, shared read-only, and
+/// keeps the values it lacks in a small table of its own; those are merged in block order, so
+/// codes stay in first-seen order. Values repeating across blocks are inserted once.
 fn code_blocks_after(
     first: Dict,
     blocks: &[Block<'_, '_>],
     out: &mut [&mut [u32]],
     expect: usize,
 ) -> Dict {
-    let dicts: Vec<Dict> = blocks[1..]
+    let shared = first;
+    let n0 = shared.len() as u32;
+    let locals: Vec<Dict> = blocks[1..]
         .par_iter()
         .zip(out[1..].par_iter_mut())
-        .map(|(b, o)| code_block(b, o, expect))
+        .map(|(b, o)| {
+            let mut local = Dict::with_capacity(expect.min(64));
+            for (c, i) in o.iter_mut().zip(b.lo..b.hi) {
+                let (key, bytes) = b.strings.entry(i);
+                let h = hash_key(&key, bytes);
+                // codes from n0 on: the block's own values, renumbered below
+                *c = match shared.find(&key, h, bytes) {
+                    Ok(x) => x,
+                    Err(_) => n0 + local.code(&key, h, bytes, (b.col, b.base + i as u64)),
+                };
+            }
+            local
+        })
         .collect();
-    let mut global = first;
-    let luts: Vec<Vec<u32>> = dicts.iter().map(|d| global.absorb(d)).collect();
+    let mut global = shared;
+    let luts: Vec<Vec<u32>> = locals.iter().map(|d| global.absorb(d)).collect();
     out[1..]
         .par_iter_mut()
         .zip(luts.par_iter())
-        .for_each(|(o, lut)| o.iter_mut().for_each(|c| *c = lut[*c as usize]));
-    global
-}
-
-/// Partitions for many distinct values (a power of two; fixed, so nothing depends on the
-/// thread count).
-const PART_BITS: u32 = 8;
-
-/// Codes of the rows of `blocks` (written to `out`, the blocks back to back) when there are
-/// many distinct values: rows are first bucketed by the top bits of their hash, then each
-/// bucket is coded with its own small table (cache-resident, one per thread), and the buckets'
-/// values are numbered one bucket after the other.
-#[inline]
-fn hash_at<'s>(b: &'s Block<'_, '_>, i: usize) -> (u128, u64, &'s [u8]) {
-    let bytes = b.strings.get(i);
-    let key = b.strings.short_key(i).unwrap_or_else(|| key_of(bytes));
-    (key, hash_of(key, bytes), bytes)
-}
-
-fn code_partitioned(blocks: &[Block<'_, '_>], out: &mut [u32]) -> Dict {
-    let parts = 1usize << PART_BITS;
-    // 1. per block: each row's bucket, and the rows of each bucket in row order
-    let mut bucket_of = vec![0u8; out.len()];
-    let mut outs_b: Vec<&mut [u8]> = vec![];
-    {
-        let mut rest: &mut [u8] = &mut bucket_of;
-        for b in blocks {
-            let (head, tail) = rest.split_at_mut(b.hi - b.lo);
-            outs_b.push(head);
-            rest = tail;
-        }
-    }
-    let lists: Vec<Vec<Vec<u32>>> = blocks
-        .par_iter()
-        .zip(outs_b.par_iter_mut())
-        .map(|(b, ob)| {
-            let mut l: Vec<Vec<u32>> = vec![vec![]; parts];
-            for (k, i) in (b.lo..b.hi).enumerate() {
-                let p = (hash_at(b, i).1 >> (64 - PART_BITS)) as usize;
-                ob[k] = p as u8;
-                l[p].push(k as u32);
-            }
-            l
-        })
-        .collect();
-    let starts: Vec<usize> = blocks
-        .iter()
-        .scan(0usize, |acc, b| {
-            let s = *acc;
-            *acc += b.hi - b.lo;
-            Some(s)
-        })
-        .collect();
-    // 2. per bucket: its own table; rows of different buckets are disjoint, so the writes of
-    // the local codes never meet
-    struct Out(*mut u32);
-    // SAFETY: shared only to write disjoint rows (each row belongs to exactly one bucket).
-    unsafe impl Sync for Out {}
-    let out_ptr = Out(out.as_mut_ptr());
-    let out_len = out.len();
-    let dicts: Vec<Dict> = (0..parts)
-        .into_par_iter()
-        .map(|p| {
-            let _ = &out_ptr;
-            let mut d = Dict::with_capacity(64);
-            for (bi, b) in blocks.iter().enumerate() {
-                for &k in &lists[bi][p] {
-                    let i = b.lo + k as usize;
-                    let (key, h, bytes) = hash_at(b, i);
-                    let c = d.code(key, h, bytes, (b.col, b.base + i as u64));
-                    let row = starts[bi] + k as usize;
-                    debug_assert!(row < out_len);
-                    // SAFETY: `row` < out.len() and no other bucket holds this row.
-                    unsafe { *out_ptr.0.add(row) = c };
+        .filter(|(_, lut)| !lut.is_empty())
+        .for_each(|(o, lut)| {
+            for c in o.iter_mut() {
+                if *c >= n0 {
+                    *c = lut[(*c - n0) as usize];
                 }
             }
-            d
-        })
-        .collect();
-    drop(lists);
-    // 3. one table numbering the buckets' values one bucket after the other (the buckets hold
-    // disjoint values, so this only appends), and the rows' codes shifted to match
-    let n: usize = dicts.iter().map(Dict::len).sum();
-    let mut global = Dict::with_capacity(n);
-    let mut base = Vec::with_capacity(parts);
-    for d in &dicts {
-        base.push(global.len() as u32);
-        global.absorb(d);
-    }
-    out.par_iter_mut()
-        .zip(bucket_of.par_iter())
-        .for_each(|(c, &p)| *c += base[p as usize]);
+        });
     global
 }
 
-/// Factorizes text columns (plain or dictionary-encoded, possibly mixed) as one set of values.
-///
-/// `sort`: codes follow the byte-wise (for UTF-8: code-point) order of the values, as a polars
-/// or Python sort of the strings; otherwise the order of first appearance. `expect_distinct`
-/// sizes the tables (a guess; they grow as needed).
+/// Hash bits that pick a partition of the partitioned path (a fixed count, so nothing depends
+/// on the thread count).
+const PART_BITS: u32 = 8;
+const PARTS: usize = 1 << PART_BITS;
+
+/// The rows of one block that fall in one partition: their keys and row numbers (replaced by
+/// their codes in the partition's table once coded).
+struct PartRows {
+    keys: Vec<Key>,
+    rows: Vec<u32>,
+}
+
+/// Codes of the rows of `blocks` when there are many distinct values: per round of blocks,
+/// (1) every row's key goes to its partition (the top hash bits), (2) each partition codes its
+/// rows, in row order, with its own table (kept across rounds), (3) the codes go back in row
+/// order. `out` gets the code within the row's partition, `part` the partition.
+fn code_partitioned(
+    blocks: &[Block<'_, '_>],
+    out: &mut [&mut [u32]],
+    part: &mut [&mut [u8]],
+) -> Vec<Dict> {
+    let mut dicts: Vec<Dict> = (0..PARTS).map(|_| Dict::with_capacity(64)).collect();
+    // a round per pool's worth of blocks bounds the scratch (36 bytes a row); the result does
+    // not depend on it (each partition still sees its rows in row order)
+    let per_round = rayon::current_num_threads().max(2);
+    for ((bs, os), ps) in blocks
+        .chunks(per_round)
+        .zip(out.chunks_mut(per_round))
+        .zip(part.chunks_mut(per_round))
+    {
+        let spread: Vec<Vec<PartRows>> = bs
+            .par_iter()
+            .zip(ps.par_iter_mut())
+            .map(|(b, pb)| {
+                let cap = (b.hi - b.lo) / PARTS * 5 / 4 + 16;
+                let mut lists: Vec<PartRows> = (0..PARTS)
+                    .map(|_| PartRows {
+                        keys: Vec::with_capacity(cap),
+                        rows: Vec::with_capacity(cap),
+                    })
+                    .collect();
+                for (slot, i) in pb.iter_mut().zip(b.lo..b.hi) {
+                    let (key, bytes) = b.strings.entry(i);
+                    let p = (hash_key(&key, bytes) >> (64 - PART_BITS)) as usize;
+                    *slot = p as u8;
+                    let l = &mut lists[p];
+                    l.keys.push(key);
+                    l.rows.push((i - b.lo) as u32);
+                }
+                lists
+            })
+            .collect();
+        let mut by_part: Vec<Vec<PartRows>> =
+            (0..PARTS).map(|_| Vec::with_capacity(bs.len())).collect();
+        for lists in spread {
+            for (p, l) in lists.into_iter().enumerate() {
+                by_part[p].push(l);
+            }
+        }
+        dicts
+            .par_iter_mut()
+            .zip(by_part.par_iter_mut())
+            .for_each(|(d, lists)| {
+                for (b, l) in bs.iter().zip(lists.iter_mut()) {
+                    for (key, r) in l.keys.iter().zip(l.rows.iter_mut()) {
+                        let i = b.lo + *r as usize;
+                        let bytes = if key_len(key) > INLINE {
+                            b.strings.get(i)
+                        } else {
+                            &[]
+                        };
+                        *r = d.code(key, hash_key(key, bytes), bytes, (b.col, b.base + i as u64));
+                    }
+                }
+            });
+        let by_part = &by_part;
+        os.par_iter_mut()
+            .zip(ps.par_iter())
+            .enumerate()
+            .for_each(|(bi, (o, pb))| {
+                let mut at = [0usize; PARTS];
+                for (c, &p) in o.iter_mut().zip(pb.iter()) {
+                    let p = p as usize;
+                    *c = by_part[p][bi].rows[at[p]];
+                    at[p] += 1;
+                }
+            });
+    }
+    dicts
+}
+
+/// Splits `buf` into consecutive slices of the given lengths.
+fn split_lengths<T>(mut buf: &mut [T], lens: impl Iterator<Item = usize>) -> Vec<&mut [T]> {
+    let mut out = vec![];
+    for n in lens {
+        let (head, tail) = buf.split_at_mut(n);
+        out.push(head);
+        buf = tail;
+    }
+    out
+}
+
+/// How codes are numbered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    /// In the sorted order of the values (byte-wise for text: code-point order for UTF-8, as a
+    /// polars or Python sort of the strings; numeric for integers).
+    Sorted,
+    /// In the order of first appearance (columns in order, rows in order).
+    FirstSeen,
+    /// Any order that depends on the values alone (not on the thread count): for grouping,
+    /// where only equality matters; the cheapest.
+    Any,
+}
+
+/// Factorizes text columns (plain or dictionary-encoded, possibly mixed) as one set of values,
+/// codes numbered in `order`. `expect_distinct` sizes the tables (a guess; they grow as
+/// needed).
 pub fn factorize_text(
     cols: &[TextColumn<'_>],
-    sort: bool,
+    order: Order,
     expect_distinct: usize,
 ) -> Result<Factorized> {
+    let sort = order == Order::Sorted;
     let total: usize = cols.iter().map(TextColumn::len).sum();
     if total >= u32::MAX as usize {
         return input_err!("{total} ids are more than this factorizer supports (2^32 - 1)");
@@ -487,8 +651,8 @@ pub fn factorize_text(
             }
         }
     }
-    // Work list: plain chunks in fixed blocks; the used dictionary entries are one more block
-    // each (their first-use positions are carried in `dict_rows`).
+    // Work list: plain chunks in fixed blocks; the used dictionary entries come after them
+    // (their first-use positions are carried in `dict_rows`).
     let mut blocks: Vec<Block<'_, '_>> = vec![];
     for (ci, col) in cols.iter().enumerate() {
         if let TextColumn::Plain(chunks) = col {
@@ -513,91 +677,141 @@ pub fn factorize_text(
     }
     let plain_rows: usize = blocks.iter().map(|b| b.hi - b.lo).sum();
     let mut plain_codes = vec![0u32; plain_rows];
-    let (mut dict, bucketed) = {
-        let mut rest: &mut [u32] = &mut plain_codes;
-        let mut outs: Vec<&mut [u32]> = vec![];
-        for b in &blocks {
-            let (head, tail) = rest.split_at_mut(b.hi - b.lo);
-            outs.push(head);
-            rest = tail;
-        }
+    // the partition of each plain row (partitioned path only)
+    let mut plain_part: Vec<u8> = vec![];
+    let mut dicts: Vec<Dict> = {
+        let mut outs = split_lengths(&mut plain_codes, blocks.iter().map(|b| b.hi - b.lo));
         if blocks.is_empty() {
-            (
-                Dict::with_capacity(expect_distinct.min(dict_rows.len())),
-                false,
-            )
-        } else {
-            // The first block tells many distinct values (bucketed path) from few (blocks with
-            // small tables, merged: cheap when the values repeat).
-            let sample = code_block(&blocks[0], outs[0], expect_distinct);
-            let rows0 = blocks[0].hi - blocks[0].lo;
+            vec![Dict::with_capacity(expect_distinct.min(dict_rows.len()))]
+        } else if let Some(d) = code_block(
+            &blocks[0],
+            outs[0],
+            expect_distinct,
+            (blocks.len() > 1).then_some(SMALL),
+        ) {
+            // few distinct values in the first block: blocks with small tables, merged
             if blocks.len() == 1 {
-                (sample, false)
-            } else if 16 * sample.len() <= rows0 {
-                (
-                    code_blocks_after(sample, &blocks, &mut outs, expect_distinct),
-                    false,
-                )
+                vec![d]
             } else {
-                drop(outs);
-                (code_partitioned(&blocks, &mut plain_codes), true)
+                vec![code_blocks_after(d, &blocks, &mut outs, expect_distinct)]
             }
+        } else {
+            plain_part = vec![0u8; plain_rows];
+            let mut parts = split_lengths(&mut plain_part, blocks.iter().map(|b| b.hi - b.lo));
+            code_partitioned(&blocks, &mut outs, &mut parts)
+        }
+    };
+    let partitioned = dicts.len() > 1;
+    let part_of = |h: u64| {
+        if partitioned {
+            (h >> (64 - PART_BITS)) as usize
+        } else {
+            0
         }
     };
     // used dictionary entries, in first-use order; then a lookup table per dictionary chunk
-    let mut luts: Vec<Vec<u32>> = dict_src.iter().map(|s| vec![u32::MAX; s.len()]).collect();
+    // (of (partition, code in it) pairs until the final numbering is known)
+    let mut luts: Vec<Vec<(u32, u32)>> = dict_src
+        .iter()
+        .map(|s| vec![(u32::MAX, u32::MAX); s.len()])
+        .collect();
     for &(ci, row, k, si) in &dict_rows {
-        let bytes = dict_src[si].get(k as usize);
-        let key = dict_src[si]
-            .short_key(k as usize)
-            .unwrap_or_else(|| key_of(bytes));
-        let h = hash_of(key, bytes);
-        let c = dict.code(key, h, bytes, (ci, row));
+        let (key, bytes) = dict_src[si].entry(k as usize);
+        let h = hash_key(&key, bytes);
+        let p = part_of(h);
+        let d = &mut dicts[p];
+        let c = d.code(&key, h, bytes, (ci, row));
         // a value met in a plain column first may occur earlier in this (lower) column
-        dict.first[c as usize] = dict.first[c as usize].min((ci, row));
-        luts[si][k as usize] = c;
+        d.first[c as usize] = d.first[c as usize].min((ci, row));
+        luts[si][k as usize] = (p as u32, c);
     }
-    // Dictionary rows must come first-seen in row order among the plain rows too: codes are
-    // only renumbered by the sort below, or (unsorted) by first position.
-    let n = dict.len();
-    let rank: Option<Vec<u32>> = if sort {
+    // global numbering: the partitions' codes one partition after the other
+    let mut base = Vec::with_capacity(dicts.len());
+    let mut n = 0usize;
+    for d in &dicts {
+        base.push(n as u32);
+        n += d.len();
+    }
+    let at = |p: usize, c: u32| base[p] + c;
+    // Codes are renumbered by the sort, or into first-seen order where the numbering is not
+    // already that: partitioned, or dictionary rows mixed with plain rows.
+    let rank: Option<Vec<u32>> = if sort
+        || (order == Order::FirstSeen
+            && (partitioned || (!dict_rows.is_empty() && !blocks.is_empty())))
+    {
+        let owner: Vec<(u32, u32)> = dicts
+            .iter()
+            .enumerate()
+            .flat_map(|(p, d)| (0..d.len() as u32).map(move |c| (p as u32, c)))
+            .collect();
         let mut order: Vec<u32> = (0..n as u32).collect();
-        let d = &dict;
-        order.par_sort_unstable_by(|&a, &b| d.bytes(a as usize).cmp(d.bytes(b as usize)));
-        Some(invert(&order))
-    } else if bucketed || (!dict_rows.is_empty() && !blocks.is_empty()) {
-        // bucketed, or mixed plain and dictionary columns: renumber by first position
-        let mut order: Vec<u32> = (0..n as u32).collect();
-        order.sort_unstable_by_key(|&c| dict.first[c as usize]);
+        if sort {
+            let bytes = |g: u32| {
+                let (p, c) = owner[g as usize];
+                dicts[p as usize].bytes(c as usize)
+            };
+            order.par_sort_unstable_by(|&a, &b| bytes(a).cmp(bytes(b)));
+        } else {
+            let first = |g: u32| {
+                let (p, c) = owner[g as usize];
+                dicts[p as usize].first[c as usize]
+            };
+            order.par_sort_unstable_by_key(|&g| first(g));
+        }
         Some(invert(&order))
     } else {
         None
     };
+    let final_code = |p: usize, c: u32| -> u32 {
+        let g = at(p, c);
+        rank.as_ref().map_or(g, |r| r[g as usize])
+    };
     // assemble the per-column codes
     let mut codes: Vec<Vec<u32>> = Vec::with_capacity(cols.len());
+    let n_plain_cols = cols
+        .iter()
+        .filter(|c| matches!(c, TextColumn::Plain(_)))
+        .count();
     let mut plain_at = 0usize;
     let mut dict_chunk = 0usize;
     for col in cols {
         match col {
             TextColumn::Plain(chunks) => {
-                let n: usize = chunks.iter().map(Strings::len).sum();
-                let mut c = plain_codes[plain_at..plain_at + n].to_vec();
-                plain_at += n;
-                if let Some(r) = &rank {
-                    c.par_iter_mut().for_each(|x| *x = r[*x as usize]);
-                }
+                let len: usize = chunks.iter().map(Strings::len).sum();
+                let range = plain_at..plain_at + len;
+                plain_at += len;
+                let c: Vec<u32> = if partitioned {
+                    plain_codes[range.clone()]
+                        .par_iter()
+                        .zip(plain_part[range].par_iter())
+                        .map(|(&c, &p)| final_code(p as usize, c))
+                        .collect()
+                } else if rank.is_some() {
+                    plain_codes[range]
+                        .par_iter()
+                        .map(|&c| final_code(0, c))
+                        .collect()
+                } else if n_plain_cols == 1 {
+                    // the only plain column: its codes are final as they are
+                    std::mem::take(&mut plain_codes)
+                } else {
+                    plain_codes[range].to_vec()
+                };
                 codes.push(c);
             }
             TextColumn::Dict(chunks) => {
                 let mut c = Vec::with_capacity(col.len());
                 for (keys, _) in chunks {
-                    let lut: Cow<'_, [u32]> = match &rank {
-                        Some(r) => luts[dict_chunk]
-                            .iter()
-                            .map(|&x| if x == u32::MAX { x } else { r[x as usize] })
-                            .collect(),
-                        None => Cow::Borrowed(&luts[dict_chunk]),
-                    };
+                    let lut: Vec<u32> = luts[dict_chunk]
+                        .iter()
+                        .map(|&(p, x)| {
+                            if x == u32::MAX {
+                                x
+                            } else {
+                                final_code(p as usize, x)
+                            }
+                        })
+                        .collect();
                     let start = c.len();
                     c.resize(start + keys.len(), 0);
                     c[start..]
@@ -610,16 +824,12 @@ pub fn factorize_text(
             }
         }
     }
-    let first = match &rank {
-        Some(r) => {
-            let mut f = vec![(0u32, 0u64); n];
-            for (c, &p) in dict.first.iter().enumerate() {
-                f[r[c] as usize] = p;
-            }
-            f
+    let mut first = vec![(0u32, 0u64); n];
+    for (p, d) in dicts.iter().enumerate() {
+        for (c, &pos) in d.first.iter().enumerate() {
+            first[final_code(p, c as u32) as usize] = pos;
         }
-        None => dict.first,
-    };
+    }
     Ok(Factorized { codes, first })
 }
 
@@ -631,10 +841,27 @@ fn invert(order: &[u32]) -> Vec<u32> {
     r
 }
 
-/// Factorizes integer columns as one set of values; codes follow the numeric order. Values in
-/// a compact range go through a presence table (no hashing), others through a sort of the
-/// distinct values.
-pub fn factorize_int(cols: &[&[i64]]) -> Result<Factorized> {
+/// An integer id type the integer factorizer reads in place (no widening copy).
+pub trait IdInt: Copy + Send + Sync {
+    fn id(self) -> i64;
+}
+
+macro_rules! id_int {
+    ($($t:ty),*) => {$(
+        impl IdInt for $t {
+            #[inline(always)]
+            fn id(self) -> i64 {
+                self as i64
+            }
+        }
+    )*};
+}
+id_int!(i8, i16, i32, i64, u8, u16, u32);
+
+/// Factorizes integer columns as one set of values; codes follow the numeric order (`sort`)
+/// or the order of first appearance. Values in a compact range go through a presence table (no
+/// hashing), others through a sort of the distinct values.
+pub fn factorize_int<T: IdInt>(cols: &[&[T]], sort: bool) -> Result<Factorized> {
     let total: usize = cols.iter().map(|c| c.len()).sum();
     if total >= u32::MAX as usize {
         return input_err!("{total} ids are more than this factorizer supports (2^32 - 1)");
@@ -643,8 +870,10 @@ pub fn factorize_int(cols: &[&[i64]]) -> Result<Factorized> {
         .par_iter()
         .flat_map(|c| c.par_chunks(BLOCK))
         .map(|c| {
-            c.iter()
-                .fold((i64::MAX, i64::MIN), |(a, b), &x| (a.min(x), b.max(x)))
+            c.iter().fold((i64::MAX, i64::MIN), |(a, b), &x| {
+                let x = x.id();
+                (a.min(x), b.max(x))
+            })
         })
         .reduce(|| (i64::MAX, i64::MIN), |x, y| (x.0.min(y.0), x.1.max(y.1)));
     if total == 0 {
@@ -654,30 +883,37 @@ pub fn factorize_int(cols: &[&[i64]]) -> Result<Factorized> {
         });
     }
     let span = (hi as i128 - lo as i128 + 1) as u128;
+    // offset of a value in the compact range (span < 2^63 there, so the wrapping difference is
+    // the true one)
+    let off = |x: T| x.id().wrapping_sub(lo) as u64 as usize;
     if span <= (4 * total as u128).max(1 << 16) {
-        // presence table over the range: a value's code is the count of present values below it
-        let mut table = vec![u32::MAX; span as usize];
-        let mut first = vec![];
-        for (ci, c) in cols.iter().enumerate() {
+        // presence table over the range; the first-occurrence scan stops once every value of
+        // the range has been seen (dense ids: a few rows)
+        let span = span as usize;
+        let mut table = vec![u32::MAX; span];
+        let mut first: Vec<(usize, Position)> = vec![];
+        'scan: for (ci, c) in cols.iter().enumerate() {
             for (r, &x) in c.iter().enumerate() {
-                let t = &mut table[(x as i128 - lo as i128) as usize];
-                if *t == u32::MAX {
-                    *t = 0;
-                    first.push(((x as i128 - lo as i128) as usize, (ci as u32, r as u64)));
+                let o = off(x);
+                if table[o] == u32::MAX {
+                    table[o] = first.len() as u32;
+                    first.push((o, (ci as u32, r as u64)));
+                    if first.len() == span {
+                        break 'scan;
+                    }
                 }
             }
         }
-        first.sort_unstable_by_key(|&(off, _)| off);
-        for (code, &(off, _)) in first.iter().enumerate() {
-            table[off] = code as u32;
+        if sort {
+            // a value's code is the count of present values below it
+            first.sort_unstable_by_key(|&(o, _)| o);
+            for (code, &(o, _)) in first.iter().enumerate() {
+                table[o] = code as u32;
+            }
         }
         let codes = cols
             .iter()
-            .map(|c| {
-                c.par_iter()
-                    .map(|&x| table[(x as i128 - lo as i128) as usize])
-                    .collect()
-            })
+            .map(|c| c.par_iter().map(|&x| table[off(x)]).collect())
             .collect();
         return Ok(Factorized {
             codes,
@@ -691,24 +927,52 @@ pub fn factorize_int(cols: &[&[i64]]) -> Result<Factorized> {
         .flat_map(|(ci, c)| {
             c.iter()
                 .enumerate()
-                .map(move |(r, &x)| (x, ci as u32, r as u64))
+                .map(move |(r, &x)| (x.id(), ci as u32, r as u64))
         })
         .collect();
     pairs.par_sort_unstable();
     pairs.dedup_by_key(|p| p.0);
     let values: Vec<i64> = pairs.iter().map(|p| p.0).collect();
+    // code of the k-th smallest value: k, or its rank by first position
+    let rank: Option<Vec<u32>> = (!sort).then(|| {
+        let mut order: Vec<u32> = (0..pairs.len() as u32).collect();
+        order.par_sort_unstable_by_key(|&k| (pairs[k as usize].1, pairs[k as usize].2));
+        invert(&order)
+    });
     let codes = cols
         .iter()
         .map(|c| {
             c.par_iter()
-                .map(|x| values.binary_search(x).map_or(0, |i| i as u32))
+                .map(|x| {
+                    let k = values.binary_search(&x.id()).map_or(0, |i| i as u32);
+                    rank.as_ref().map_or(k, |r| r[k as usize])
+                })
                 .collect()
         })
         .collect();
-    Ok(Factorized {
-        codes,
-        first: pairs.into_iter().map(|(_, c, r)| (c, r)).collect(),
-    })
+    let mut first: Vec<Position> = pairs.into_iter().map(|(_, c, r)| (c, r)).collect();
+    if !sort {
+        first.par_sort_unstable();
+    }
+    Ok(Factorized { codes, first })
+}
+
+/// Replaces every code `c` by `rank[c]` in place (a renumbering of the distinct values, e.g.
+/// into the text order of a Categorical); a code outside `rank` is an error.
+pub fn remap(codes: &mut [&mut [u32]], rank: &[u32]) -> Result<()> {
+    let n = rank.len();
+    let bad = codes.par_iter().any(|c| {
+        c.par_chunks(BLOCK)
+            .any(|b| b.iter().any(|&x| x as usize >= n))
+    });
+    if bad {
+        return input_err!("a code is outside the renumbering table ({n} values)");
+    }
+    for c in codes.iter_mut() {
+        c.par_chunks_mut(BLOCK)
+            .for_each(|b| b.iter_mut().for_each(|x| *x = rank[*x as usize]));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -780,7 +1044,7 @@ mod tests {
                     buffers: vec![&buf],
                 }]),
             ] {
-                let f = with_threads(Some(threads), || factorize_text(&[col], true, 16))
+                let f = with_threads(Some(threads), || factorize_text(&[col], Order::Sorted, 16))
                     .unwrap()
                     .unwrap();
                 assert_eq!(f.codes[0], want);
@@ -825,6 +1089,28 @@ mod tests {
             .collect();
         let vals: Vec<&str> = owned.iter().map(String::as_str).collect();
         check(&vals);
+        // sorted ids: every block brings values the first block lacks (its own small table,
+        // merged in block order)
+        let owned: Vec<String> = (0..400_000u64).map(|i| format!("g{}", i / 1000)).collect();
+        let vals: Vec<&str> = owned.iter().map(String::as_str).collect();
+        check(&vals);
+        let (off, data) = utf8(&vals);
+        for t in [1, 2] {
+            let f = with_threads(Some(t), || {
+                factorize_text(
+                    &[TextColumn::Plain(vec![Strings::Utf8 {
+                        offsets: &off,
+                        data: &data,
+                    }])],
+                    Order::FirstSeen,
+                    0,
+                )
+            })
+            .unwrap()
+            .unwrap();
+            let want: Vec<u32> = (0..400_000u32).map(|i| i / 1000).collect();
+            assert_eq!(f.codes[0], want);
+        }
     }
 
     #[test]
@@ -833,10 +1119,12 @@ mod tests {
         let owned: Vec<String> = (0..300_000u64)
             .map(|i| {
                 let k = (i * 7919) % 50_021;
-                if k % 3 == 0 {
-                    format!("long-prompt-identifier-{k}")
-                } else {
-                    format!("p{k}")
+                match k % 4 {
+                    // 13..28 bytes (whole in the key), over 28 (arena), short, non-ASCII
+                    0 => format!("long-prompt-identifier-{k}"),
+                    1 => format!("a-much-longer-prompt-identifier-shared-prefix-{k}-end"),
+                    2 => format!("p{k}"),
+                    _ => format!("é{k}😀"),
                 }
             })
             .collect();
@@ -851,7 +1139,7 @@ mod tests {
                         offsets: &off,
                         data: &data,
                     }])],
-                    false,
+                    Order::FirstSeen,
                     0,
                 )
             })
@@ -860,6 +1148,34 @@ mod tests {
         };
         let (a, b) = (run(1), run(2));
         assert_eq!(a, b);
+        // any order: the same partition of the rows, the same for any thread count
+        let any = |t| {
+            with_threads(Some(t), || {
+                factorize_text(
+                    &[TextColumn::Plain(vec![Strings::Utf8 {
+                        offsets: &off,
+                        data: &data,
+                    }])],
+                    Order::Any,
+                    0,
+                )
+            })
+            .unwrap()
+            .unwrap()
+        };
+        let (x, y) = (any(1), any(2));
+        assert_eq!(x, y);
+        let mut back = vec![usize::MAX; x.n_distinct()];
+        for (i, &c) in x.codes[0].iter().enumerate() {
+            let f = a.codes[0][i] as usize;
+            if back[c as usize] == usize::MAX {
+                back[c as usize] = f;
+            }
+            assert_eq!(back[c as usize], f);
+        }
+        for (c, &(_, r)) in x.first.iter().enumerate() {
+            assert_eq!(x.codes[0][r as usize] as usize, c);
+        }
         let mut seen = std::collections::HashMap::new();
         for (i, v) in vals.iter().enumerate() {
             let n = seen.len() as u32;
@@ -885,7 +1201,7 @@ mod tests {
             .enumerate()
             .map(|(i, v)| {
                 let b = v.as_bytes();
-                d.code(key_of(b), 42, b, (0, i as u64))
+                d.code(&key_of(b), 42, b, (0, i as u64))
             })
             .collect();
         assert_eq!(codes, vec![0, 1, 2, 3, 0, 3]);
@@ -927,13 +1243,13 @@ mod tests {
             )]),
         ];
         // distinct: a b c q zz ("unused" is in the dictionary but no row uses it)
-        let f = factorize_text(&cols, true, 4).unwrap();
+        let f = factorize_text(&cols, Order::Sorted, 4).unwrap();
         assert_eq!(
             f.codes,
             vec![vec![1, 0, 2], vec![2, 4, 0], vec![4, 0, 4, 3]]
         );
         assert_eq!(f.first, vec![(0, 1), (0, 0), (0, 2), (2, 3), (1, 1)]);
-        let u = factorize_text(&cols, false, 4).unwrap();
+        let u = factorize_text(&cols, Order::FirstSeen, 4).unwrap();
         assert_eq!(
             u.codes,
             vec![vec![0, 1, 2], vec![2, 3, 1], vec![3, 1, 3, 4]]
@@ -947,28 +1263,66 @@ mod tests {
                 data: &dd,
             },
         )])];
-        assert!(factorize_text(&cols, true, 4).is_err());
+        assert!(factorize_text(&cols, Order::Sorted, 4).is_err());
         // offsets past the data are an error
         let off = [0i32, 5];
         let cols = [TextColumn::Plain(vec![Strings::Utf8 {
             offsets: &off,
             data: b"ab",
         }])];
-        assert!(factorize_text(&cols, true, 4).is_err());
+        assert!(factorize_text(&cols, Order::Sorted, 4).is_err());
     }
 
     #[test]
     fn integers_dense_and_sparse() {
         let a = [5i64, -3, 5, 7];
         let b = [7i64, 100];
-        let f = factorize_int(&[&a, &b]).unwrap();
+        let f = factorize_int(&[&a[..], &b[..]], true).unwrap();
         assert_eq!(f.codes, vec![vec![1, 0, 1, 2], vec![2, 3]]);
         assert_eq!(f.first, vec![(0, 1), (0, 0), (0, 3), (1, 1)]);
         let s = [i64::MAX, i64::MIN, 0, i64::MAX];
-        let f = factorize_int(&[&s]).unwrap();
+        let f = factorize_int(&[&s[..]], true).unwrap();
         assert_eq!(f.codes, vec![vec![2, 0, 1, 2]]);
         assert_eq!(f.first, vec![(0, 1), (0, 2), (0, 0)]);
-        let f = factorize_int(&[&[]]).unwrap();
+        let f = factorize_int::<i64>(&[&[]], true).unwrap();
         assert_eq!(f.n_distinct(), 0);
+        // first-seen, dense and sparse, in the columns' own width
+        let a = [5u32, 3, 5, 7];
+        let b = [7u32, 1];
+        let f = factorize_int(&[&a[..], &b[..]], false).unwrap();
+        assert_eq!(f.codes, vec![vec![0, 1, 0, 2], vec![2, 3]]);
+        assert_eq!(f.first, vec![(0, 0), (0, 1), (0, 3), (1, 1)]);
+        let s = [i64::MAX, i64::MIN, 0, i64::MAX, i64::MIN];
+        let f = factorize_int(&[&s[..]], false).unwrap();
+        assert_eq!(f.codes, vec![vec![0, 1, 2, 0, 1]]);
+        assert_eq!(f.first, vec![(0, 0), (0, 1), (0, 2)]);
+    }
+
+    #[test]
+    fn remap_renumbers_and_rejects_codes_outside_the_table() {
+        let mut a = vec![0u32, 2, 1];
+        let mut b = vec![2u32];
+        remap(&mut [&mut a[..], &mut b[..]], &[2, 0, 1]).unwrap();
+        assert_eq!((a, b), (vec![2, 1, 0], vec![1]));
+        let mut c = [3u32];
+        assert!(remap(&mut [&mut c[..]], &[0, 1, 2]).is_err());
+    }
+
+    #[test]
+    fn keys_built_from_bytes_match_view_keys_and_hold_the_bytes() {
+        for len in 0..=40usize {
+            let v: Vec<u8> = (0..len as u8).map(|x| x.wrapping_mul(37) ^ 0x5a).collect();
+            let k = key_of(&v);
+            assert_eq!(key_len(&k), len);
+            if len <= 12 {
+                let mut raw = [0u8; 16];
+                raw[..4].copy_from_slice(&(len as u32).to_le_bytes());
+                raw[4..4 + len].copy_from_slice(&v);
+                assert_eq!(view_key(u128::from_le_bytes(raw)), k, "len {len}");
+            }
+            let mut d = Dict::with_capacity(4);
+            d.code(&k, hash_key(&k, &v), &v, (0, 0));
+            assert_eq!(d.bytes(0), &v[..], "len {len}");
+        }
     }
 }

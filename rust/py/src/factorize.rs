@@ -10,8 +10,8 @@ use arrow_array::types::{
 };
 use arrow_array::{Array, ArrayRef};
 use arrow_schema::DataType;
-use numpy::PyArray1;
-use pluralign_core::factorize::{self, Factorized, Strings, TextColumn};
+use numpy::{PyArray1, PyReadonlyArray1, PyReadwriteArray1};
+use pluralign_core::factorize::{self, Factorized, Order, Strings, TextColumn};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
@@ -20,6 +20,7 @@ use crate::errors::{input_error, run};
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(factorize_ids, m)?)?;
+    m.add_function(wrap_pyfunction!(factorize_remap, m)?)?;
     Ok(())
 }
 
@@ -166,17 +167,25 @@ fn first_null(c: &ArrowColumn) -> Option<usize> {
 
 /// Factorizes id columns as one set of values: returns `(codes, first_column, first_row)`,
 /// a uint32 array of codes per column and, per code, where its value first occurs. Codes
-/// follow the sorted order of the values when `sort` (numeric for integers, byte-wise for
-/// text, the dictionary's order for ordered dictionaries (polars Enum) sharing one
-/// dictionary), else the order of first appearance.
+/// follow the sorted order of the values when `sort` is true (numeric for integers, byte-wise
+/// for text, the dictionary's order for ordered dictionaries (polars Enum) sharing one
+/// dictionary), the order of first appearance when false, and any order fixed by the values
+/// (not by the thread count) when None (grouping: the cheapest).
 #[pyfunction]
-#[pyo3(signature = (columns, sort=true, threads=None))]
+#[pyo3(signature = (columns, sort=Some(true), threads=None), text_signature = "(columns, sort=True, threads=None)")]
 fn factorize_ids<'py>(
     py: Python<'py>,
     columns: Vec<ArrowColumn>,
-    sort: bool,
+    sort: Option<bool>,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyTuple>> {
+    let order = match sort {
+        Some(true) => Order::Sorted,
+        Some(false) => Order::FirstSeen,
+        None => Order::Any,
+    };
+    // integers: first-seen costs nothing there
+    let sort = order == Order::Sorted;
     if columns.is_empty() {
         return Err(input_error(py, "factorize_ids needs at least one column"));
     }
@@ -211,39 +220,44 @@ fn factorize_ids<'py>(
         ));
     }
     let f: Factorized = if n_int == kinds.len() {
-        let mut cols: Vec<Vec<Cow<'_, [i64]>>> = vec![];
-        for c in &columns {
-            let mut chunks = vec![];
-            for ch in &c.chunks {
-                match ints(ch) {
-                    Some(Ok(v)) => chunks.push(v),
-                    Some(Err(e)) => {
-                        return Err(input_error(py, format!("id column '{}': {e}", c.name)))
+        if let Some(f) = typed_ints(py, &columns, sort, threads) {
+            f?
+        } else {
+            let mut cols: Vec<Vec<Cow<'_, [i64]>>> = vec![];
+            for c in &columns {
+                let mut chunks = vec![];
+                for ch in &c.chunks {
+                    match ints(ch) {
+                        Some(Ok(v)) => chunks.push(v),
+                        Some(Err(e)) => {
+                            return Err(input_error(py, format!("id column '{}': {e}", c.name)))
+                        }
+                        None => unreachable_type(py, c)?,
                     }
-                    None => unreachable_type(py, c)?,
                 }
+                cols.push(chunks);
             }
-            cols.push(chunks);
+            // one slice per column (several chunks are joined: integer columns are cheap to
+            // copy)
+            let flat: Vec<Cow<'_, [i64]>> = cols
+                .into_iter()
+                .map(|ch| {
+                    if ch.len() == 1 {
+                        ch.into_iter().next().unwrap_or_default()
+                    } else {
+                        Cow::Owned(ch.concat())
+                    }
+                })
+                .collect();
+            let slices: Vec<&[i64]> = flat.iter().map(std::convert::AsRef::as_ref).collect();
+            run(py, threads, || factorize::factorize_int(&slices, sort))?
         }
-        // one slice per column (several chunks are joined: integer columns are cheap to copy)
-        let flat: Vec<Cow<'_, [i64]>> = cols
-            .into_iter()
-            .map(|ch| {
-                if ch.len() == 1 {
-                    ch.into_iter().next().unwrap_or_default()
-                } else {
-                    Cow::Owned(ch.concat())
-                }
-            })
-            .collect();
-        let slices: Vec<&[i64]> = flat.iter().map(std::convert::AsRef::as_ref).collect();
-        run(py, threads, || factorize::factorize_int(&slices))?
     } else if let Some(enum_keys) = shared_ordered_dictionary(&columns) {
         // polars Enum: one dictionary for all chunks, its order is the values' order: the keys
         // are the codes' integers (no text is read at all)
         let keys: Vec<Vec<i64>> = enum_keys;
         let slices: Vec<&[i64]> = keys.iter().map(std::vec::Vec::as_slice).collect();
-        run(py, threads, || factorize::factorize_int(&slices))?
+        run(py, threads, || factorize::factorize_int(&slices, sort))?
     } else {
         let mut cols: Vec<TextColumn<'_>> = vec![];
         for c in &columns {
@@ -281,7 +295,7 @@ fn factorize_ids<'py>(
         }
         let expect = 1 << 10;
         run(py, threads, || {
-            factorize::factorize_text(&cols, sort, expect)
+            factorize::factorize_text(&cols, order, expect)
         })?
     };
     let codes: Vec<Bound<'py, PyArray1<u32>>> = f
@@ -296,6 +310,66 @@ fn factorize_ids<'py>(
         PyArray1::from_vec(py, fr).into_any(),
     ];
     PyTuple::new(py, out)
+}
+
+/// Integer columns of one type, one chunk each, read in place (no widening copy); None when
+/// the columns mix types or chunks (or are UInt64, whose range is checked on the copy).
+fn typed_ints(
+    py: Python<'_>,
+    columns: &[ArrowColumn],
+    sort: bool,
+    threads: Option<usize>,
+) -> Option<PyResult<Factorized>> {
+    let t = &columns[0].data_type;
+    if columns
+        .iter()
+        .any(|c| &c.data_type != t || c.chunks.len() != 1)
+    {
+        return None;
+    }
+    macro_rules! typed {
+        ($t:ty) => {{
+            let slices: Vec<&[<$t as arrow_array::ArrowPrimitiveType>::Native]> = columns
+                .iter()
+                .map(|c| c.chunks[0].as_primitive::<$t>().values().as_ref())
+                .collect();
+            run(py, threads, || factorize::factorize_int(&slices, sort))
+        }};
+    }
+    Some(match t {
+        DataType::Int64 => typed!(Int64Type),
+        DataType::Int32 => typed!(Int32Type),
+        DataType::Int16 => typed!(Int16Type),
+        DataType::Int8 => typed!(Int8Type),
+        DataType::UInt32 => typed!(UInt32Type),
+        DataType::UInt16 => typed!(UInt16Type),
+        DataType::UInt8 => typed!(UInt8Type),
+        _ => return None,
+    })
+}
+
+/// Renumbers codes in place: every code `c` of every array becomes `rank[c]` (e.g. codes of a
+/// Categorical's physical ids put into the order of its text).
+#[pyfunction]
+#[pyo3(signature = (codes, rank, threads=None))]
+fn factorize_remap(
+    py: Python<'_>,
+    codes: Vec<PyReadwriteArray1<'_, u32>>,
+    rank: PyReadonlyArray1<'_, u32>,
+    threads: Option<usize>,
+) -> PyResult<()> {
+    let mut codes = codes;
+    let mut slices: Vec<&mut [u32]> = Vec::with_capacity(codes.len());
+    for c in &mut codes {
+        slices.push(
+            c.as_slice_mut()
+                .map_err(|_| input_error(py, "codes must be contiguous uint32 arrays"))?,
+        );
+    }
+    let rank = rank
+        .as_slice()
+        .map_err(|_| input_error(py, "rank must be a contiguous uint32 array"))?;
+    run(py, threads, || factorize::remap(&mut slices, rank))
 }
 
 fn unreachable_type(py: Python<'_>, c: &ArrowColumn) -> PyResult<()> {
