@@ -17,6 +17,7 @@ inputs) takes about ``--target`` seconds of CPU time: probes grow n geometricall
 ``--k`` runs, ``--threads`` threads, default: all cores), hvwfg (one run) and moocore (one run). moocore grows much
 faster with m than WFG; where its time at n/2 extrapolated to n (x 2^(m-2)) would pass ``--moocore-cap``
 seconds it is timed at n/2 only and reported as "> t(n/2)" (its time at n is at least that).
+Each moocore run is a child process stopped after ``--moocore-cap`` seconds ("> cap").
 
 Wall time (perf_counter) and process CPU time (all threads) are both printed: on a loaded
 machine the CPU-time ratio is the steadier one. Values are compared at 1e-12 relative.
@@ -25,12 +26,14 @@ machine the CPU-time ratio is the steadier one. Values are compared at 1e-12 rel
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
+import subprocess
+import sys
 import time
 
 import hvwfg
-import moocore
 import numpy as np
 from pluralign import pareto
 
@@ -48,6 +51,27 @@ def timed(fn):
 
 def hvwfg_call(x, ref):
     return hvwfg.wfg(np.ascontiguousarray(x), ref.copy())
+
+
+def moocore_child(m: int, n: int, cap: float) -> tuple[float | None, float, float]:
+    """moocore's volume of ``sphere(n, m)``, timed in a child process that is stopped after
+    ``cap`` seconds: (value or None when stopped, wall s, cpu s; both ``cap`` when stopped)."""
+    code = (
+        "import sys, time, json, numpy as np, moocore\n"
+        f"sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r})\n"
+        "from hv_ratios import sphere, timed\n"
+        f"x = sphere({n}, {m})\n"
+        f"v, w, c = timed(lambda: moocore.hypervolume(x, ref=np.full({m}, 1.1)))\n"
+        "print(json.dumps([v, w, c]))\n"
+    )
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=cap, check=True
+        )
+    except subprocess.TimeoutExpired:
+        return None, cap, cap
+    v, w, c = json.loads(out.stdout.strip().splitlines()[-1])
+    return v, w, c
 
 
 def find_n(m: int, target: float, log) -> int:
@@ -99,15 +123,15 @@ def main(argv=None) -> None:
             )
             best = (w, c) if best is None or w < best[0] else best
         v_wfg, w_wfg, c_wfg = timed(lambda x=x, ref=ref: hvwfg_call(x, ref))
-        # moocore: extrapolate from n/2 before committing to a run at n
-        half = x[: n // 2]
-        _, w_h, c_h = timed(lambda half=half, ref=ref: moocore.hypervolume(half, ref=ref))
-        predicted = w_h * 2 ** (m - 2)  # its dimension sweep grows about as n^(m-2)
-        if predicted <= args.moocore_cap:
-            v_moo, w_moo, c_moo = timed(lambda x=x, ref=ref: moocore.hypervolume(x, ref=ref))
-            moo_lower = False
+        # moocore: extrapolate from n/2 before committing to a run at n; each run in a child
+        # process stopped after --moocore-cap seconds (its time is then "> cap")
+        half = moocore_child(m, n // 2, args.moocore_cap)
+        predicted = half[1] * 2 ** (m - 2)  # its dimension sweep grows about as n^(m-2)
+        if half[0] is not None and predicted <= args.moocore_cap:
+            v_moo, w_moo, c_moo = moocore_child(m, n, args.moocore_cap)
+            moo_lower = v_moo is None
         else:
-            v_moo, w_moo, c_moo, moo_lower = None, w_h, c_h, True
+            v_moo, w_moo, c_moo, moo_lower = None, half[1], half[2], True
         rel_wfg = abs(v_pl - v_wfg) / abs(v_wfg)
         rel_moo = abs(v_pl - v_moo) / abs(v_moo) if v_moo is not None else float("nan")
         rows.append((m, n, best, (w_wfg, c_wfg), (w_moo, c_moo, moo_lower), rel_wfg, rel_moo))
