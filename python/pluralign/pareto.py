@@ -158,6 +158,9 @@ def _group_codes(groups: Any, points: Any, n: int) -> np.ndarray:
     dtype = s.dtype  # once: a large Enum's dtype is costly to build
     if dtype.is_integer() and dtype != pl.UInt64:
         return np.ascontiguousarray(s.cast(pl.Int64).to_numpy(), dtype=np.int64)
+    if dtype == pl.Categorical or isinstance(dtype, pl.Enum):
+        # within one column equal ids have equal physical ids: grouping needs nothing more
+        return np.ascontiguousarray(s.to_physical().cast(pl.Int64).to_numpy(), dtype=np.int64)
     # only equality matters for grouping: codes in any (value-determined) order
     _, (codes,) = factorize(s, sort=None, values=False)
     return codes.astype(np.int64)
