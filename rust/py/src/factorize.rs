@@ -30,57 +30,37 @@ fn schema_error(_py: Python<'_>, msg: String) -> PyErr {
 
 /// The chunk as borrowed text, or None for a non-text type.
 fn strings(a: &ArrayRef) -> Option<Strings<'_>> {
+    // text and binary arrays share their layouts: one arm per layout, the variant and the
+    // offset width given
+    macro_rules! offsets {
+        ($s:expr, $variant:ident) => {{
+            let s = $s;
+            Strings::$variant {
+                offsets: s.value_offsets(),
+                data: s.values().as_slice(),
+            }
+        }};
+    }
+    macro_rules! views {
+        ($s:expr) => {{
+            let s = $s;
+            Strings::View {
+                views: s.views(),
+                buffers: s
+                    .data_buffers()
+                    .iter()
+                    .map(arrow_buffer::Buffer::as_slice)
+                    .collect(),
+            }
+        }};
+    }
     Some(match a.data_type() {
-        DataType::Utf8 => {
-            let s = a.as_string::<i32>();
-            Strings::Utf8 {
-                offsets: s.value_offsets(),
-                data: s.values().as_slice(),
-            }
-        }
-        DataType::Binary => {
-            let s = a.as_binary::<i32>();
-            Strings::Utf8 {
-                offsets: s.value_offsets(),
-                data: s.values().as_slice(),
-            }
-        }
-        DataType::LargeUtf8 => {
-            let s = a.as_string::<i64>();
-            Strings::LargeUtf8 {
-                offsets: s.value_offsets(),
-                data: s.values().as_slice(),
-            }
-        }
-        DataType::LargeBinary => {
-            let s = a.as_binary::<i64>();
-            Strings::LargeUtf8 {
-                offsets: s.value_offsets(),
-                data: s.values().as_slice(),
-            }
-        }
-        DataType::Utf8View => {
-            let s = a.as_string_view();
-            Strings::View {
-                views: s.views(),
-                buffers: s
-                    .data_buffers()
-                    .iter()
-                    .map(arrow_buffer::Buffer::as_slice)
-                    .collect(),
-            }
-        }
-        DataType::BinaryView => {
-            let s = a.as_binary_view();
-            Strings::View {
-                views: s.views(),
-                buffers: s
-                    .data_buffers()
-                    .iter()
-                    .map(arrow_buffer::Buffer::as_slice)
-                    .collect(),
-            }
-        }
+        DataType::Utf8 => offsets!(a.as_string::<i32>(), Utf8),
+        DataType::Binary => offsets!(a.as_binary::<i32>(), Utf8),
+        DataType::LargeUtf8 => offsets!(a.as_string::<i64>(), LargeUtf8),
+        DataType::LargeBinary => offsets!(a.as_binary::<i64>(), LargeUtf8),
+        DataType::Utf8View => views!(a.as_string_view()),
+        DataType::BinaryView => views!(a.as_binary_view()),
         _ => return None,
     })
 }
