@@ -363,3 +363,25 @@ def test_tally_by_group_equal_for_every_id_type(rows):
                 assert t[c].cast(pl.String).to_list() == want, (k, c)
             else:
                 assert t[c].cast(pl.Int64).to_list() == base[c].to_list(), (k, c)
+
+
+def test_values_first_met_after_the_first_block_get_their_sorted_place():
+    """The block path ranks the first block's values up front; values that only later blocks
+    (or a second column) hold must still land in sorted order, and codes match polars."""
+    rng = np.random.default_rng(7)
+    early = [f"m-{i:03d}" for i in range(0, 600, 2)]  # even ids: all in the first block
+    late = [f"m-{i:03d}" for i in range(1, 600, 2)]  # odd ids: only after row 200,000
+    a = np.array(early, dtype=object)[rng.integers(0, len(early), 400_000)]
+    a[200_000::997] = np.array(late, dtype=object)[rng.integers(0, len(late), len(a[200_000::997]))]
+    b = np.array(early + late, dtype=object)[rng.integers(0, 600, 150_000)]
+    sa, sb = pl.Series("a", a, dtype=pl.String), pl.Series("b", b, dtype=pl.String)
+    both = pl.concat([sa, sb])
+    dense = both.rank("dense").cast(pl.Int64).to_numpy() - 1
+    for threads in (1, 2):
+        values, (ca, cb) = factorize(sa, sb, sort=True, threads=threads)
+        assert values.to_list() == sorted(set(both.to_list()))
+        np.testing.assert_array_equal(np.concatenate([ca, cb]), dense)
+        # one column alone: the odd ids arrive only in later blocks of that column
+        values, (ca,) = factorize(sa, sort=True, threads=threads)
+        np.testing.assert_array_equal(ca, sa.rank("dense").cast(pl.Int64).to_numpy() - 1)
+        assert values.to_list() == sorted(set(sa.to_list()))

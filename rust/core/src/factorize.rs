@@ -59,26 +59,28 @@ impl Strings<'_> {
         self.len() == 0
     }
 
-    /// Checks that every offset / view points inside its buffer, so [`Self::get`] cannot fail.
+    /// Checks that every offset points inside its buffer, so [`Self::get`] cannot fail, and
+    /// that no value is 4 GiB or longer (a key's length field is 32 bits, and `u32::MAX`
+    /// marks a bad value). In parallel.
     pub fn validate(&self) -> Result<()> {
         let bad = match self {
             Strings::Utf8 { offsets, data } => offsets
-                .windows(2)
+                .par_windows(2)
                 .any(|w| w[0] < 0 || w[1] < w[0] || w[1] as usize > data.len()),
-            Strings::LargeUtf8 { offsets, data } => offsets
-                .windows(2)
-                .any(|w| w[0] < 0 || w[1] < w[0] || w[1] as usize > data.len()),
-            Strings::View { views, buffers } => views.iter().any(|&v| {
-                let len = v as u32 as usize;
-                if len <= 12 {
-                    return false;
-                }
-                let (b, o) = ((v >> 64) as u32 as usize, (v >> 96) as u32 as usize);
-                buffers.get(b).is_none_or(|buf| o + len > buf.len())
+            Strings::LargeUtf8 { offsets, data } => offsets.par_windows(2).any(|w| {
+                w[0] < 0
+                    || w[1] < w[0]
+                    || w[1] as u64 > data.len() as u64
+                    || w[1].wrapping_sub(w[0]) as u64 >= u64::from(u32::MAX)
             }),
+            // views are checked as they are read (see `view_bytes`): a pass of its own over
+            // 16 bytes a row cost as much as coding them
+            Strings::View { .. } => false,
         };
         if bad {
-            return input_err!("an id column has offsets outside its data buffer");
+            return input_err!(
+                "an id column has offsets outside its data buffer, or an id of 4 GiB or more"
+            );
         }
         Ok(())
     }
@@ -101,8 +103,7 @@ impl Strings<'_> {
                         unsafe { &*std::ptr::from_ref::<u128>(v).cast::<[u8; 16]>() };
                     &bytes[4..4 + len]
                 } else {
-                    let (b, o) = ((*v >> 64) as u32 as usize, (*v >> 96) as u32 as usize);
-                    &buffers[b][o..o + len]
+                    view_bytes(buffers, *v).unwrap_or(&[])
                 }
             }
         }
@@ -123,12 +124,43 @@ impl Strings<'_> {
                 if len <= 12 {
                     return (view_key(v), &[]);
                 }
-                let (b, o) = ((v >> 64) as u32 as usize, (v >> 96) as u32 as usize);
-                &buffers[b][o..o + len]
+                match view_bytes(buffers, v) {
+                    Some(b) => b,
+                    None => return (BAD_KEY, &[]),
+                }
             }
         };
         (key_of(b), b)
     }
+}
+
+/// The bytes of a view of more than 12 bytes, or None when it points outside its buffers or
+/// is 4 GiB long.
+#[inline(always)]
+fn view_bytes<'a>(buffers: &[&'a [u8]], v: u128) -> Option<&'a [u8]> {
+    let len = v as u32;
+    let (b, o) = ((v >> 64) as u32 as usize, (v >> 96) as u32 as usize);
+    if len == u32::MAX {
+        return None;
+    }
+    buffers.get(b)?.get(o..o + len as usize)
+}
+
+/// The key given to a value that cannot be read (a view outside its buffers, a value of 4 GiB
+/// or more): its length field is `u32::MAX`, which no readable value has; coding goes on and
+/// the result is refused once any table holds it ([`check_readable`]).
+const BAD_KEY: Key = [u32::MAX as u64, 0, 0, 0];
+
+fn check_readable(dicts: &[Dict]) -> Result<()> {
+    if dicts
+        .iter()
+        .any(|d| d.keys.iter().any(|k| key_len(k) == u32::MAX as usize))
+    {
+        return input_err!(
+            "an id column has views outside its data buffers, or an id of 4 GiB or more"
+        );
+    }
+    Ok(())
 }
 
 /// A text column: its chunks, or a dictionary (Categorical / Enum) over a text column.
@@ -171,9 +203,9 @@ impl Factorized {
 
 /// Rows per parallel block (fixed: nothing depends on the thread count).
 const BLOCK: usize = 1 << 17;
-/// Empty table slot.
-const EMPTY: u64 = 0;
-const TAG: u64 = 0xffff_ffff_0000_0000;
+/// Empty table slot: a first key word no value has (its length field would be 2^32 - 1 bytes,
+/// which [`Strings::validate`] refuses).
+const EMPTY: [u64; 2] = [u64::MAX, u64::MAX];
 /// Longest value a key holds whole.
 const INLINE: usize = 28;
 /// Most distinct values in the first block for the block path (its tables stay in cache).
@@ -262,19 +294,31 @@ fn view_key(v: u128) -> Key {
 /// length alone decides which, so equal values always hash alike).
 #[inline(always)]
 fn hash_key(k: &Key, b: &[u8]) -> u64 {
-    let len = key_len(k);
-    if len <= 12 {
-        mix(k[0], k[1])
-    } else if len <= INLINE {
+    // one formula up to 28 bytes (short keys have zero words 2 and 3): a branch on the length
+    // would mispredict on ids whose lengths straddle 12 bytes
+    let h = if key_len(k) <= INLINE {
         mix(k[0] ^ mix(k[2], k[3]), k[1])
     } else {
-        mix(Hash64::new(0).bytes(b).finish(), len as u64)
-    }
+        mix(Hash64::new(0).bytes(b).finish(), key_len(k) as u64)
+    };
+    // one folded multiply by a constant-ish operand is a multiplicative hash: its low bits (the
+    // table index) follow few input bits, so ids differing in a few digits crowd together; a
+    // second round spreads every bit
+    mix(h, 0x9e37_79b9_7f4a_7c15)
 }
 
 /// Distinct values with their codes (first-seen order).
+///
+/// The table holds, per slot, the value's first two key words (the second is the hash for
+/// values longer than 12 bytes) and, beside them, its code: a lookup compares the words in the
+/// slot it lands on and reads the code from the same index, with no load that waits on another
+/// (a slot holding only a code made every probe wait for the key array). Ids up to 12 bytes,
+/// the usual ones, are decided by the slot alone.
 struct Dict {
-    slots: Vec<u64>,
+    /// Slots per value at least (see [`LOAD`]).
+    load: usize,
+    slots: Vec<[u64; 2]>,
+    codes: Vec<u32>,
     mask: usize,
     keys: Vec<Key>,
     hashes: Vec<u64>,
@@ -284,11 +328,30 @@ struct Dict {
     at: Vec<usize>,
 }
 
+/// Slots per distinct value at least (load factor at most 1/LOAD): a sparse table mostly finds
+/// a value at its first probe, so the probe loop's branch is predicted. The partitioned path's
+/// many small tables use [`LOAD_PARTS`] (memory grows with the distinct values there).
+const LOAD: usize = 4;
+const LOAD_PARTS: usize = 2;
+
+/// The words a slot holds for a value: its first key word, then its second key word when the
+/// key holds the whole value (up to 12 bytes), else its hash (a 64-bit tag).
+#[inline(always)]
+fn slot_words(key: &Key, h: u64) -> [u64; 2] {
+    [key[0], if key_len(key) <= 12 { key[1] } else { h }]
+}
+
 impl Dict {
     fn with_capacity(n: usize) -> Self {
-        let cap = (n.max(8) * 2).next_power_of_two();
+        Self::with_load(n, LOAD)
+    }
+
+    fn with_load(n: usize, load: usize) -> Self {
+        let cap = (n.max(8) * load).next_power_of_two();
         Dict {
+            load,
             slots: vec![EMPTY; cap],
+            codes: vec![0; cap],
             mask: cap - 1,
             keys: Vec::new(),
             hashes: Vec::new(),
@@ -311,8 +374,9 @@ impl Dict {
             let bytes: &[u8; 32] = unsafe { &*std::ptr::from_ref::<Key>(k).cast::<[u8; 32]>() };
             &bytes[4..4 + len]
         } else {
+            // a bad value (`BAD_KEY`) has no bytes
             let o = self.at[code];
-            &self.arena[o..o + len]
+            self.arena.get(o..o + len).unwrap_or(&[])
         }
     }
 
@@ -321,26 +385,33 @@ impl Dict {
     /// key stays in registers (a key stored word by word and reloaded whole stalls the load).
     #[inline(always)]
     fn find(&self, key: &Key, h: u64, b: &[u8]) -> std::result::Result<u32, usize> {
-        let tag = h & TAG;
+        self.find_slot(key, h, b).map(|i| self.codes[i])
+    }
+
+    /// As [`Self::find`], but the slot holding the value (whose code is `self.codes[slot]`).
+    #[inline(always)]
+    fn find_slot(&self, key: &Key, h: u64, b: &[u8]) -> std::result::Result<usize, usize> {
+        let want = slot_words(key, h);
         let mut i = (h as usize) & self.mask;
         loop {
             let s = self.slots[i];
-            if s == EMPTY {
-                return Err(i);
-            }
-            if s & TAG == tag {
-                let c = (s as u32 - 1) as usize;
-                let k = &self.keys[c];
-                // equal first words mean equal lengths; up to 12 bytes the rest is zero
-                if k[0] == key[0]
-                    && k[1] == key[1]
-                    && (key_len(key) <= 12
-                        || (k[2] == key[2]
-                            && k[3] == key[3]
-                            && (key_len(key) <= INLINE || self.bytes(c) == b)))
-                {
-                    return Ok(c as u32);
+            if s == want {
+                if key_len(key) <= 12 {
+                    return Ok(i);
                 }
+                let c = self.codes[i];
+                // longer values: the slot matched length, first 4 bytes and hash; the key
+                // (and past 28 bytes the bytes) decide
+                let k = &self.keys[c as usize];
+                if k[1] == key[1]
+                    && k[2] == key[2]
+                    && k[3] == key[3]
+                    && (key_len(key) <= INLINE || self.bytes(c as usize) == b)
+                {
+                    return Ok(i);
+                }
+            } else if s[0] == EMPTY[0] {
+                return Err(i);
             }
             i = (i + 1) & self.mask;
         }
@@ -365,8 +436,9 @@ impl Dict {
         self.keys.push(*key);
         self.hashes.push(h);
         self.first.push(pos);
-        self.slots[slot] = (h & TAG) | (c as u64 + 1);
-        if 2 * self.keys.len() > self.slots.len() {
+        self.slots[slot] = slot_words(key, h);
+        self.codes[slot] = c as u32;
+        if self.load * self.keys.len() > self.slots.len() {
             self.grow();
         }
         c as u32
@@ -375,13 +447,15 @@ impl Dict {
     fn grow(&mut self) {
         let cap = self.slots.len() * 2;
         self.slots = vec![EMPTY; cap];
+        self.codes = vec![0; cap];
         self.mask = cap - 1;
-        for (c, &h) in self.hashes.iter().enumerate() {
+        for (c, (&h, k)) in self.hashes.iter().zip(&self.keys).enumerate() {
             let mut i = (h as usize) & self.mask;
-            while self.slots[i] != EMPTY {
+            while self.slots[i][0] != EMPTY[0] {
                 i = (i + 1) & self.mask;
             }
-            self.slots[i] = (h & TAG) | (c as u64 + 1);
+            self.slots[i] = slot_words(k, h);
+            self.codes[i] = c as u32;
         }
     }
 
@@ -406,14 +480,14 @@ struct Block<'s, 'a> {
     hi: usize,
 }
 
-/// Codes the rows of `b` into a new table; with `limit`, gives up (None) as soon as the table
-/// holds more than `limit` values.
+/// Codes the rows of `b` into a new table; with `limit`, gives up as soon as the table holds
+/// more than `limit` values (`Err`: the rows read by then).
 fn code_block(
     b: &Block<'_, '_>,
     codes: &mut [u32],
     expect: usize,
     limit: Option<usize>,
-) -> Option<Dict> {
+) -> std::result::Result<Dict, usize> {
     let mut d = Dict::with_capacity(expect.min(b.hi - b.lo));
     let cap = limit.unwrap_or(usize::MAX);
     if let Strings::View { views, .. } = b.strings {
@@ -427,34 +501,77 @@ fn code_block(
             let h = hash_key(&key, bytes);
             *out = d.code(&key, h, bytes, (b.col, b.base + i as u64));
             if d.len() > cap {
-                return None;
+                return Err(i + 1 - b.lo);
             }
         }
-        return Some(d);
+        return Ok(d);
     }
     for (out, i) in codes.iter_mut().zip(b.lo..b.hi) {
         let (key, bytes) = b.strings.entry(i);
         let h = hash_key(&key, bytes);
         *out = d.code(&key, h, bytes, (b.col, b.base + i as u64));
         if d.len() > cap {
-            return None;
+            return Err(i + 1 - b.lo);
         }
     }
-    Some(d)
+    Ok(d)
+}
+
+/// The number of distinct values `n` rows probably hold when the first `seen` rows held
+/// `distinct`: the `d` with `d (1 - exp(-seen / d)) = distinct` (uniform draws from `d`
+/// values), found by bisection; sizes the partitioned path's tables up front.
+fn estimate_distinct(distinct: usize, seen: usize, n: usize) -> usize {
+    let (k, r) = (distinct as f64, seen.max(1) as f64);
+    let (mut lo, mut hi) = (k, (n as f64).max(k));
+    for _ in 0..40 {
+        let d = 0.5 * (lo + hi);
+        if d * (1.0 - (-r / d).exp()) < k {
+            lo = d;
+        } else {
+            hi = d;
+        }
+    }
+    (hi as usize).min(n)
 }
 
 /// Codes of the rows of `blocks` (written to `out`, one slice per block; block 0 is already
 /// coded in `first`): every block looks its rows up in block 0's table, shared read-only, and
 /// keeps the values it lacks in a small table of its own; those are merged in block order, so
 /// codes stay in first-seen order. Values repeating across blocks are inserted once.
+///
+/// With `sorted`, block 0's values are sorted first and rows are written with their rank among
+/// them; when no later block meets a new value (the usual case when a block holds every id)
+/// those are the final sorted codes, and the result says so (`true`): no pass renumbers the
+/// rows. Otherwise rows come back in the table's (first-seen) codes.
 fn code_blocks_after(
     first: Dict,
     blocks: &[Block<'_, '_>],
     out: &mut [&mut [u32]],
     expect: usize,
-) -> Dict {
+    sorted: bool,
+) -> (Dict, bool) {
     let shared = first;
     let n0 = shared.len() as u32;
+    // block 0's sort order and ranks, and the rank of each slot's value
+    let ranked = sorted.then(|| {
+        let mut order: Vec<u32> = (0..n0).collect();
+        order.par_sort_unstable_by(|&a, &b| shared.bytes(a as usize).cmp(shared.bytes(b as usize)));
+        let rank = invert(&order);
+        let labels: Vec<u32> = shared
+            .slots
+            .iter()
+            .zip(&shared.codes)
+            .map(|(s, &c)| {
+                if s[0] == EMPTY[0] {
+                    0
+                } else {
+                    rank[c as usize]
+                }
+            })
+            .collect();
+        (order, rank, labels)
+    });
+    let labels: &[u32] = ranked.as_ref().map_or(&shared.codes, |r| &r.2);
     let locals: Vec<Dict> = blocks[1..]
         .par_iter()
         .zip(out[1..].par_iter_mut())
@@ -464,33 +581,44 @@ fn code_blocks_after(
                 let (key, bytes) = b.strings.entry(i);
                 let h = hash_key(&key, bytes);
                 // codes from n0 on: the block's own values, renumbered below
-                *c = match shared.find(&key, h, bytes) {
-                    Ok(x) => x,
+                *c = match shared.find_slot(&key, h, bytes) {
+                    Ok(slot) => labels[slot],
                     Err(_) => n0 + local.code(&key, h, bytes, (b.col, b.base + i as u64)),
                 };
             }
             local
         })
         .collect();
+    let new_values = locals.iter().any(|d| d.len() > 0);
+    if let (Some((_, rank, _)), false) = (&ranked, new_values) {
+        // every value was in block 0: its rows get their rank, and all codes are final
+        out[0].par_iter_mut().for_each(|c| *c = rank[*c as usize]);
+        return (shared, true);
+    }
     let mut global = shared;
     let luts: Vec<Vec<u32>> = locals.iter().map(|d| global.absorb(d)).collect();
+    // back to the table's codes: ranks through block 0's order, the blocks' own values
+    // through their lookup tables
+    let order: Option<&[u32]> = ranked.as_ref().map(|r| &r.0[..]);
     out[1..]
         .par_iter_mut()
         .zip(luts.par_iter())
-        .filter(|(_, lut)| !lut.is_empty())
+        .filter(|(_, lut)| !lut.is_empty() || order.is_some())
         .for_each(|(o, lut)| {
             for c in o.iter_mut() {
-                if *c >= n0 {
-                    *c = lut[(*c - n0) as usize];
-                }
+                *c = if *c >= n0 {
+                    lut[(*c - n0) as usize]
+                } else {
+                    order.map_or(*c, |ord| ord[*c as usize])
+                };
             }
         });
-    global
+    (global, false)
 }
 
 /// Hash bits that pick a partition of the partitioned path (a fixed count, so nothing depends
 /// on the thread count).
-const PART_BITS: u32 = 8;
+const PART_BITS: u32 = 7;
 const PARTS: usize = 1 << PART_BITS;
 
 /// The rows of one block that fall in one partition: their keys and row numbers (replaced by
@@ -508,8 +636,12 @@ fn code_partitioned(
     blocks: &[Block<'_, '_>],
     out: &mut [&mut [u32]],
     part: &mut [&mut [u8]],
+    expect_distinct: usize,
 ) -> Vec<Dict> {
-    let mut dicts: Vec<Dict> = (0..PARTS).map(|_| Dict::with_capacity(64)).collect();
+    let per_part = expect_distinct.div_ceil(PARTS) * 9 / 8 + 16;
+    let mut dicts: Vec<Dict> = (0..PARTS)
+        .map(|_| Dict::with_load(per_part, LOAD_PARTS))
+        .collect();
     // a round per pool's worth of blocks bounds the scratch (36 bytes a row); the result does
     // not depend on it (each partition still sees its rows in row order)
     let per_round = rayon::current_num_threads().max(2);
@@ -676,29 +808,66 @@ pub fn factorize_text(
         }
     }
     let plain_rows: usize = blocks.iter().map(|b| b.hi - b.lo).sum();
-    let mut plain_codes = vec![0u32; plain_rows];
+    // the codes of each plain column, written in place (blocks are in column order)
+    let mut plain_codes: Vec<Vec<u32>> = cols
+        .iter()
+        .filter(|c| matches!(c, TextColumn::Plain(_)))
+        .map(|c| vec![0u32; c.len()])
+        .collect();
     // the partition of each plain row (partitioned path only)
     let mut plain_part: Vec<u8> = vec![];
+    // whether the plain rows already hold their final codes
+    let mut rows_final = false;
     let mut dicts: Vec<Dict> = {
-        let mut outs = split_lengths(&mut plain_codes, blocks.iter().map(|b| b.hi - b.lo));
+        let mut outs: Vec<&mut [u32]> = vec![];
+        {
+            let mut left = blocks.iter().map(|b| b.hi - b.lo).peekable();
+            let mut col_of = blocks.iter().map(|b| b.col).peekable();
+            for v in &mut plain_codes {
+                let mut lens = vec![];
+                let col = col_of.peek().copied();
+                while col.is_some() && col_of.peek().copied() == col {
+                    col_of.next();
+                    lens.extend(left.next());
+                }
+                outs.extend(split_lengths(v, lens.into_iter()));
+            }
+        }
         if blocks.is_empty() {
             vec![Dict::with_capacity(expect_distinct.min(dict_rows.len()))]
-        } else if let Some(d) = code_block(
-            &blocks[0],
-            outs[0],
-            expect_distinct,
-            (blocks.len() > 1).then_some(SMALL),
-        ) {
-            // few distinct values in the first block: blocks with small tables, merged
-            if blocks.len() == 1 {
-                vec![d]
-            } else {
-                vec![code_blocks_after(d, &blocks, &mut outs, expect_distinct)]
-            }
         } else {
-            plain_part = vec![0u8; plain_rows];
-            let mut parts = split_lengths(&mut plain_part, blocks.iter().map(|b| b.hi - b.lo));
-            code_partitioned(&blocks, &mut outs, &mut parts)
+            match code_block(
+                &blocks[0],
+                outs[0],
+                expect_distinct,
+                (blocks.len() > 1).then_some(SMALL),
+            ) {
+                Ok(d) => {
+                    // few distinct values in the first block: blocks with small tables, merged
+                    if blocks.len() == 1 {
+                        vec![d]
+                    } else {
+                        // sorted labels up front pay only when nothing renumbers the rows afterwards
+                        let (d, done) = code_blocks_after(
+                            d,
+                            &blocks,
+                            &mut outs,
+                            expect_distinct,
+                            sort && dict_rows.is_empty(),
+                        );
+                        rows_final = done;
+                        vec![d]
+                    }
+                }
+                Err(seen) => {
+                    plain_part = vec![0u8; plain_rows];
+                    let mut parts =
+                        split_lengths(&mut plain_part, blocks.iter().map(|b| b.hi - b.lo));
+                    let expect = estimate_distinct(SMALL + 1, seen, plain_rows + dict_rows.len())
+                        .max(expect_distinct);
+                    code_partitioned(&blocks, &mut outs, &mut parts, expect)
+                }
+            }
         }
     };
     let partitioned = dicts.len() > 1;
@@ -725,6 +894,7 @@ pub fn factorize_text(
         d.first[c as usize] = d.first[c as usize].min((ci, row));
         luts[si][k as usize] = (p as u32, c);
     }
+    check_readable(&dicts)?;
     // global numbering: the partitions' codes one partition after the other
     let mut base = Vec::with_capacity(dicts.len());
     let mut n = 0usize;
@@ -768,35 +938,22 @@ pub fn factorize_text(
     };
     // assemble the per-column codes
     let mut codes: Vec<Vec<u32>> = Vec::with_capacity(cols.len());
-    let n_plain_cols = cols
-        .iter()
-        .filter(|c| matches!(c, TextColumn::Plain(_)))
-        .count();
     let mut plain_at = 0usize;
     let mut dict_chunk = 0usize;
+    let mut plain_cols = plain_codes.into_iter();
     for col in cols {
         match col {
-            TextColumn::Plain(chunks) => {
-                let len: usize = chunks.iter().map(Strings::len).sum();
-                let range = plain_at..plain_at + len;
-                plain_at += len;
-                let c: Vec<u32> = if partitioned {
-                    plain_codes[range.clone()]
-                        .par_iter()
+            TextColumn::Plain(_) => {
+                let mut c = plain_cols.next().unwrap_or_default();
+                let range = plain_at..plain_at + c.len();
+                plain_at += c.len();
+                if partitioned {
+                    c.par_iter_mut()
                         .zip(plain_part[range].par_iter())
-                        .map(|(&c, &p)| final_code(p as usize, c))
-                        .collect()
-                } else if rank.is_some() {
-                    plain_codes[range]
-                        .par_iter()
-                        .map(|&c| final_code(0, c))
-                        .collect()
-                } else if n_plain_cols == 1 {
-                    // the only plain column: its codes are final as they are
-                    std::mem::take(&mut plain_codes)
-                } else {
-                    plain_codes[range].to_vec()
-                };
+                        .for_each(|(c, &p)| *c = final_code(p as usize, *c));
+                } else if rank.is_some() && !rows_final {
+                    c.par_iter_mut().for_each(|c| *c = final_code(0, *c));
+                }
                 codes.push(c);
             }
             TextColumn::Dict(chunks) => {
@@ -988,6 +1145,59 @@ mod tests {
             off.push(data.len() as i32);
         }
         (off, data)
+    }
+
+    /// A view that points past its buffer (or names a missing buffer) is an input error on
+    /// every path (few values, many values, sorted or not), never a panic.
+    #[test]
+    fn views_outside_their_buffers_are_refused() {
+        for n in [50usize, 300_000] {
+            // n rows: few distinct values (the block path) or all distinct (partitioned)
+            let vals: Vec<String> = (0..n)
+                .map(|i| format!("a-long-identifier-{}", if n > 1000 { i } else { i % 7 }))
+                .collect();
+            let refs: Vec<&str> = vals.iter().map(String::as_str).collect();
+            let (mut v, buf) = views(&refs);
+            for bad in [
+                // offset past the end
+                (v[n / 2] & !(u128::from(u32::MAX) << 96)) | (u128::from(u32::MAX - 4) << 96),
+                // a buffer that does not exist
+                v[n / 2] | (7u128 << 64),
+                // a 4 GiB length
+                v[n / 2] | u128::from(u32::MAX),
+            ] {
+                let keep = v[n / 2];
+                v[n / 2] = bad;
+                for order in [Order::Sorted, Order::Any] {
+                    let col = TextColumn::Plain(vec![Strings::View {
+                        views: &v,
+                        buffers: vec![&buf],
+                    }]);
+                    let r = with_threads(Some(2), || factorize_text(&[col], order, 0)).unwrap();
+                    assert!(
+                        matches!(r, Err(crate::error::CoreError::Input(ref m)) if m.contains("outside")),
+                        "n = {n}: {r:?}"
+                    );
+                }
+                v[n / 2] = keep;
+            }
+            let col = TextColumn::Plain(vec![Strings::View {
+                views: &v,
+                buffers: vec![&buf],
+            }]);
+            let f = with_threads(Some(2), || factorize_text(&[col], Order::Sorted, 0))
+                .unwrap()
+                .unwrap();
+            assert_eq!(f.n_distinct(), if n > 1000 { n } else { 7 });
+        }
+        // offsets past the data, or going backwards
+        for off in [vec![0i32, 3, 99], vec![0, 3, 1]] {
+            let col = TextColumn::Plain(vec![Strings::Utf8 {
+                offsets: &off,
+                data: b"abcdef",
+            }]);
+            assert!(factorize_text(&[col], Order::Sorted, 0).is_err());
+        }
     }
 
     /// Arrow views of `vals`: inline when short, else into one buffer (the buffer is returned).
