@@ -353,11 +353,12 @@ impl Dict {
             slots: vec![EMPTY; cap],
             codes: vec![0; cap],
             mask: cap - 1,
-            keys: Vec::new(),
-            hashes: Vec::new(),
-            first: Vec::new(),
+            // sized for the values expected, so growing them does not copy
+            keys: Vec::with_capacity(n),
+            hashes: Vec::with_capacity(n),
+            first: Vec::with_capacity(n),
             arena: Vec::new(),
-            at: Vec::new(),
+            at: Vec::with_capacity(n),
         }
     }
 
@@ -438,7 +439,14 @@ impl Dict {
         self.first.push(pos);
         self.slots[slot] = slot_words(key, h);
         self.codes[slot] = c as u32;
-        if self.load * self.keys.len() > self.slots.len() {
+        // past a few thousand values a 1/4-full table no longer fits the core's cache: half
+        // full from there
+        let load = if self.keys.len() > 4096 {
+            self.load.min(2)
+        } else {
+            self.load
+        };
+        if load * self.keys.len() > self.slots.len() {
             self.grow();
         }
         c as u32
@@ -577,8 +585,16 @@ fn code_blocks_after(
         .zip(out[1..].par_iter_mut())
         .map(|(b, o)| {
             let mut local = Dict::with_capacity(expect.min(64));
+            let views = match b.strings {
+                Strings::View { views, .. } => &views[..],
+                _ => &[],
+            };
             for (c, i) in o.iter_mut().zip(b.lo..b.hi) {
-                let (key, bytes) = b.strings.entry(i);
+                // short views straight from the view (the layout's match stays out of the loop)
+                let (key, bytes) = match views.get(i) {
+                    Some(&v) if v as u32 <= 12 => (view_key(v), &[][..]),
+                    _ => b.strings.entry(i),
+                };
                 let h = hash_key(&key, bytes);
                 // codes from n0 on: the block's own values, renumbered below
                 *c = match shared.find_slot(&key, h, bytes) {
@@ -645,22 +661,31 @@ fn code_partitioned(
     // a round per pool's worth of blocks bounds the scratch (36 bytes a row); the result does
     // not depend on it (each partition still sees its rows in row order)
     let per_round = rayon::current_num_threads().max(2);
+    // the rounds' lists, reused (fresh ones each round cost page faults and reallocations)
+    let mut spare: Vec<Vec<PartRows>> = vec![];
     for ((bs, os), ps) in blocks
         .chunks(per_round)
         .zip(out.chunks_mut(per_round))
         .zip(part.chunks_mut(per_round))
     {
+        let mut lists_of: Vec<Vec<PartRows>> = (0..bs.len())
+            .map(|_| spare.pop().unwrap_or_default())
+            .collect();
         let spread: Vec<Vec<PartRows>> = bs
             .par_iter()
             .zip(ps.par_iter_mut())
-            .map(|(b, pb)| {
+            .zip(lists_of.par_iter_mut())
+            .map(|((b, pb), lists)| {
                 let cap = (b.hi - b.lo) / PARTS * 5 / 4 + 16;
-                let mut lists: Vec<PartRows> = (0..PARTS)
-                    .map(|_| PartRows {
-                        keys: Vec::with_capacity(cap),
-                        rows: Vec::with_capacity(cap),
-                    })
-                    .collect();
+                let mut lists = std::mem::take(lists);
+                lists.resize_with(PARTS, || PartRows {
+                    keys: Vec::with_capacity(cap),
+                    rows: Vec::with_capacity(cap),
+                });
+                for l in &mut lists {
+                    l.keys.clear();
+                    l.rows.clear();
+                }
                 for (slot, i) in pb.iter_mut().zip(b.lo..b.hi) {
                     let (key, bytes) = b.strings.entry(i);
                     let p = (hash_key(&key, bytes) >> (64 - PART_BITS)) as usize;
@@ -695,18 +720,29 @@ fn code_partitioned(
                     }
                 }
             });
-        let by_part = &by_part;
+        let by_part_ref = &by_part;
         os.par_iter_mut()
             .zip(ps.par_iter())
             .enumerate()
             .for_each(|(bi, (o, pb))| {
+                // the block's 256 code lists, one flat table away (not three loads deep)
+                let src: Vec<&[u32]> = by_part_ref.iter().map(|l| &l[bi].rows[..]).collect();
                 let mut at = [0usize; PARTS];
                 for (c, &p) in o.iter_mut().zip(pb.iter()) {
                     let p = p as usize;
-                    *c = by_part[p][bi].rows[at[p]];
+                    *c = src[p].get(at[p]).copied().unwrap_or(0);
                     at[p] += 1;
                 }
             });
+        // hand the lists back for the next round
+        let mut back: Vec<Vec<PartRows>> =
+            (0..bs.len()).map(|_| Vec::with_capacity(PARTS)).collect();
+        for lists in &mut by_part {
+            for (bi, l) in lists.drain(..).enumerate() {
+                back[bi].push(l);
+            }
+        }
+        spare.extend(back);
     }
     dicts
 }
