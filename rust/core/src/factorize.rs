@@ -3,20 +3,25 @@
 //! the caller needs identity only, e.g. grouping). One factorizer for every id column of the
 //! library (items, raters, prompts, groups), fed straight from Arrow buffers by the binding.
 //!
-//! Strings: each value is hashed once per pass; a linear-probing table of `u64` slots (32-bit
-//! hash tag, 32-bit code) finds its code. Per code the table keeps a 32-byte key: the length and
-//! the bytes themselves when they fit in 28 (for values of up to 12 bytes the key is the Arrow
-//! *view* of the value, read without touching the data buffers), else a prefix and the last 16
-//! bytes, the whole long value living in an owned arena; so equal keys are equal values for
-//! ids up to 28 bytes and comparisons never leave the key array.
+//! Strings: each value is hashed once per pass. Per code the table keeps a 32-byte key: the
+//! length and the bytes themselves when they fit in 28 (for values of up to 12 bytes the key is
+//! the Arrow *view* of the value, read without touching the data buffers), else a prefix and the
+//! last 16 bytes, the whole long value living in an owned arena; so equal keys are equal values
+//! for ids up to 28 bytes. A linear-probing table finds the code: each slot holds the key's
+//! first two words (for values over 12 bytes the second is the hash) beside the code, so a
+//! value of up to 12 bytes is found with one load and no other (see [`Dict`]). Views are
+//! bounds-checked as they are read (no pass of their own).
 //!
 //! Few distinct values (the first block has at most [`SMALL`]): the input is cut into fixed
-//! blocks coded in parallel with small local tables, merged in block order. Many distinct
-//! values: rows are radix-partitioned by the top bits of their hash (each row's key and row
-//! number copied to its partition, a round of blocks at a time so the scratch stays bounded),
-//! each partition is coded with its own cache-resident table, and the codes are put back in
-//! row order. Either way the codes are then renumbered into first-seen (or sorted) order, so
-//! every output is the same for any thread count. Sorting touches only the distinct values.
+//! blocks; the first block's table is shared read-only by the others, coded in parallel, which
+//! keep the values it lacks in small tables of their own, merged in block order. When sorted
+//! codes are asked for, the first block's values are sorted before the other blocks start and
+//! rows get their final codes as they are read (unless a later block brings new values). Many
+//! distinct values: rows are radix-partitioned by the top bits of their hash (each row's key and
+//! row number copied to its partition, a round of blocks at a time so the scratch stays
+//! bounded), each partition is coded with its own cache-resident table, and the codes are put
+//! back in row order. Codes end up in first-seen (or sorted) order, so every output is the same
+//! for any thread count. Sorting touches only the distinct values.
 //!
 //! Dictionary-encoded columns (Arrow dictionaries: polars Categorical / Enum) are coded through
 //! their dictionary: the used dictionary entries are factorized, the row keys only remapped.
@@ -203,6 +208,10 @@ impl Factorized {
 
 /// Rows per parallel block (fixed: nothing depends on the thread count).
 const BLOCK: usize = 1 << 17;
+/// Rows of the first block, coded before the parallel part starts (short, as that part runs on
+/// one thread; when its values repeat less than 8 times on average, the next block is coded
+/// too before the path is chosen).
+const FIRST_BLOCK: usize = 1 << 14;
 /// Empty table slot: a first key word no value has (its length field would be 2^32 - 1 bytes,
 /// which [`Strings::validate`] refuses).
 const EMPTY: [u64; 2] = [u64::MAX, u64::MAX];
@@ -488,15 +497,14 @@ struct Block<'s, 'a> {
     hi: usize,
 }
 
-/// Codes the rows of `b` into a new table; with `limit`, gives up as soon as the table holds
-/// more than `limit` values (`Err`: the rows read by then).
+/// Codes the rows of `b` into table `d`; with `limit`, gives up as soon as the table holds
+/// more than `limit` values (`Err`: the rows of `b` read by then).
 fn code_block(
+    d: &mut Dict,
     b: &Block<'_, '_>,
     codes: &mut [u32],
-    expect: usize,
     limit: Option<usize>,
-) -> std::result::Result<Dict, usize> {
-    let mut d = Dict::with_capacity(expect.min(b.hi - b.lo));
+) -> std::result::Result<(), usize> {
     let cap = limit.unwrap_or(usize::MAX);
     if let Strings::View { views, .. } = b.strings {
         // the common layout, looped over directly: short values never leave the views
@@ -512,7 +520,7 @@ fn code_block(
                 return Err(i + 1 - b.lo);
             }
         }
-        return Ok(d);
+        return Ok(());
     }
     for (out, i) in codes.iter_mut().zip(b.lo..b.hi) {
         let (key, bytes) = b.strings.entry(i);
@@ -522,7 +530,7 @@ fn code_block(
             return Err(i + 1 - b.lo);
         }
     }
-    Ok(d)
+    Ok(())
 }
 
 /// The number of distinct values `n` rows probably hold when the first `seen` rows held
@@ -542,17 +550,19 @@ fn estimate_distinct(distinct: usize, seen: usize, n: usize) -> usize {
     (hi as usize).min(n)
 }
 
-/// Codes of the rows of `blocks` (written to `out`, one slice per block; block 0 is already
-/// coded in `first`): every block looks its rows up in block 0's table, shared read-only, and
+/// Codes of the rows of `blocks` (written to `out`, one slice per block; the first `coded`
+/// blocks are already coded in `first`): every block looks its rows up in that table, shared
+/// read-only, and
 /// keeps the values it lacks in a small table of its own; those are merged in block order, so
 /// codes stay in first-seen order. Values repeating across blocks are inserted once.
 ///
-/// With `sorted`, block 0's values are sorted first and rows are written with their rank among
+/// With `sorted`, the first blocks' values are sorted first and rows are written with their rank among
 /// them; when no later block meets a new value (the usual case when a block holds every id)
 /// those are the final sorted codes, and the result says so (`true`): no pass renumbers the
 /// rows. Otherwise rows come back in the table's (first-seen) codes.
 fn code_blocks_after(
     first: Dict,
+    coded: usize,
     blocks: &[Block<'_, '_>],
     out: &mut [&mut [u32]],
     expect: usize,
@@ -580,9 +590,9 @@ fn code_blocks_after(
         (order, rank, labels)
     });
     let labels: &[u32] = ranked.as_ref().map_or(&shared.codes, |r| &r.2);
-    let locals: Vec<Dict> = blocks[1..]
+    let locals: Vec<Dict> = blocks[coded..]
         .par_iter()
-        .zip(out[1..].par_iter_mut())
+        .zip(out[coded..].par_iter_mut())
         .map(|(b, o)| {
             let mut local = Dict::with_capacity(expect.min(64));
             let views = match b.strings {
@@ -608,7 +618,9 @@ fn code_blocks_after(
     let new_values = locals.iter().any(|d| d.len() > 0);
     if let (Some((_, rank, _)), false) = (&ranked, new_values) {
         // every value was in block 0: its rows get their rank, and all codes are final
-        out[0].par_iter_mut().for_each(|c| *c = rank[*c as usize]);
+        out[..coded]
+            .par_iter_mut()
+            .for_each(|o| o.iter_mut().for_each(|c| *c = rank[*c as usize]));
         return (shared, true);
     }
     let mut global = shared;
@@ -616,7 +628,7 @@ fn code_blocks_after(
     // back to the table's codes: ranks through block 0's order, the blocks' own values
     // through their lookup tables
     let order: Option<&[u32]> = ranked.as_ref().map(|r| &r.0[..]);
-    out[1..]
+    out[coded..]
         .par_iter_mut()
         .zip(luts.par_iter())
         .filter(|(_, lut)| !lut.is_empty() || order.is_some())
@@ -829,7 +841,12 @@ pub fn factorize_text(
                 let n = s.len();
                 let mut lo = 0;
                 while lo < n {
-                    let hi = (lo + BLOCK).min(n);
+                    let step = if blocks.is_empty() {
+                        FIRST_BLOCK
+                    } else {
+                        BLOCK
+                    };
+                    let hi = (lo + step).min(n);
                     blocks.push(Block {
                         col: ci as u32,
                         base,
@@ -872,37 +889,51 @@ pub fn factorize_text(
         if blocks.is_empty() {
             vec![Dict::with_capacity(expect_distinct.min(dict_rows.len()))]
         } else {
-            match code_block(
-                &blocks[0],
-                outs[0],
-                expect_distinct,
-                (blocks.len() > 1).then_some(SMALL),
-            ) {
-                Ok(d) => {
-                    // few distinct values in the first block: blocks with small tables, merged
-                    if blocks.len() == 1 {
-                        vec![d]
-                    } else {
-                        // sorted labels up front pay only when nothing renumbers the rows afterwards
-                        let (d, done) = code_blocks_after(
-                            d,
-                            &blocks,
-                            &mut outs,
-                            expect_distinct,
-                            sort && dict_rows.is_empty(),
-                        );
-                        rows_final = done;
-                        vec![d]
+            // The first blocks are coded alone, before the others start: a short one first;
+            // when its values repeat a lot (8 times on average) the others start from its
+            // table at once, else the next (full) block is coded too before choosing a path.
+            let limit = (blocks.len() > 1).then_some(SMALL);
+            let mut d = Dict::with_capacity(expect_distinct.min(FIRST_BLOCK));
+            let mut coded = 0;
+            let mut seen = 0;
+            let mut many = false;
+            for (b, o) in blocks.iter().zip(outs.iter_mut()) {
+                if seen >= FIRST_BLOCK && (d.len() <= seen / 8 || seen >= FIRST_BLOCK + BLOCK) {
+                    break;
+                }
+                match code_block(&mut d, b, o, limit) {
+                    Ok(()) => {
+                        coded += 1;
+                        seen += b.hi - b.lo;
+                    }
+                    Err(r) => {
+                        many = true;
+                        seen += r;
+                        break;
                     }
                 }
-                Err(seen) => {
-                    plain_part = vec![0u8; plain_rows];
-                    let mut parts =
-                        split_lengths(&mut plain_part, blocks.iter().map(|b| b.hi - b.lo));
-                    let expect = estimate_distinct(SMALL + 1, seen, plain_rows + dict_rows.len())
-                        .max(expect_distinct);
-                    code_partitioned(&blocks, &mut outs, &mut parts, expect)
-                }
+            }
+            if many {
+                plain_part = vec![0u8; plain_rows];
+                let mut parts = split_lengths(&mut plain_part, blocks.iter().map(|b| b.hi - b.lo));
+                let expect = estimate_distinct(d.len(), seen, plain_rows + dict_rows.len())
+                    .max(expect_distinct);
+                code_partitioned(&blocks, &mut outs, &mut parts, expect)
+            } else if coded == blocks.len() {
+                vec![d]
+            } else {
+                // few distinct values: the other blocks share the first ones' table; sorted
+                // labels up front pay only when nothing renumbers the rows afterwards
+                let (d, done) = code_blocks_after(
+                    d,
+                    coded,
+                    &blocks,
+                    &mut outs,
+                    expect_distinct,
+                    sort && dict_rows.is_empty(),
+                );
+                rows_final = done;
+                vec![d]
             }
         }
     };
