@@ -289,15 +289,22 @@ fn key_of(b: &[u8]) -> Key {
 #[inline(always)]
 fn view_key(v: u128) -> Key {
     // zero whatever follows the string (the format asks for zero padding; a producer that
-    // leaves garbage must not split equal strings)
-    let keep = 32 + 8 * (v as u32);
-    let v = if keep >= 128 {
-        v
-    } else {
-        v & ((1u128 << keep) - 1)
-    };
+    // leaves garbage must not split equal strings): one mask per length, from a table
+    let v = v & VIEW_MASK[(v as u32).min(12) as usize];
     [v as u64, (v >> 64) as u64, 0, 0]
 }
+
+/// Per length 0..=12: the bits of a view that hold its length and bytes.
+const VIEW_MASK: [u128; 13] = {
+    let mut m = [0u128; 13];
+    let mut len = 0;
+    while len < 12 {
+        m[len] = (1u128 << (32 + 8 * len)) - 1;
+        len += 1;
+    }
+    m[12] = u128::MAX;
+    m
+};
 
 /// Hash of a value: of its key when the key holds it, of all its bytes when longer (a value's
 /// length alone decides which, so equal values always hash alike).
@@ -305,15 +312,22 @@ fn view_key(v: u128) -> Key {
 fn hash_key(k: &Key, b: &[u8]) -> u64 {
     // one formula up to 28 bytes (short keys have zero words 2 and 3): a branch on the length
     // would mispredict on ids whose lengths straddle 12 bytes
-    let h = if key_len(k) <= INLINE {
-        mix(k[0] ^ mix(k[2], k[3]), k[1])
+    if key_len(k) <= INLINE {
+        // words 2 and 3 folded in by rotation (zero for values of up to 12 bytes)
+        mix(k[0] ^ k[2].rotate_left(23), k[1] ^ k[3].rotate_left(41))
     } else {
         mix(Hash64::new(0).bytes(b).finish(), key_len(k) as u64)
-    };
-    // one folded multiply by a constant-ish operand is a multiplicative hash: its low bits (the
-    // table index) follow few input bits, so ids differing in a few digits crowd together; a
-    // second round spreads every bit
-    mix(h, 0x9e37_79b9_7f4a_7c15)
+    }
+}
+
+/// A hash's first slot in a table of `mask + 1` slots: from its upper half. A folded multiply
+/// is a multiplicative hash whose lowest bits follow few input bits (ids differing in a few
+/// digits crowded together there: 2.1 probes a lookup where random hashes take 1.4); bits 32 and
+/// up are as good as random. (Partitions take the top 8 bits: shared only by tables of more than
+/// 2^24 slots, where it costs probes, not correctness.)
+#[inline(always)]
+fn slot_of(h: u64, mask: usize) -> usize {
+    (h >> 32) as usize & mask
 }
 
 /// Distinct values with their codes (first-seen order).
@@ -402,7 +416,7 @@ impl Dict {
     #[inline(always)]
     fn find_slot(&self, key: &Key, h: u64, b: &[u8]) -> std::result::Result<usize, usize> {
         let want = slot_words(key, h);
-        let mut i = (h as usize) & self.mask;
+        let mut i = slot_of(h, self.mask);
         loop {
             let s = self.slots[i];
             if s == want {
@@ -467,7 +481,7 @@ impl Dict {
         self.codes = vec![0; cap];
         self.mask = cap - 1;
         for (c, (&h, k)) in self.hashes.iter().zip(&self.keys).enumerate() {
-            let mut i = (h as usize) & self.mask;
+            let mut i = slot_of(h, self.mask);
             while self.slots[i][0] != EMPTY[0] {
                 i = (i + 1) & self.mask;
             }
