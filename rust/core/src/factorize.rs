@@ -609,22 +609,29 @@ fn code_blocks_after(
         .zip(out[coded..].par_iter_mut())
         .map(|(b, o)| {
             let mut local = Dict::with_capacity(expect.min(64));
-            let views = match b.strings {
-                Strings::View { views, .. } => &views[..],
-                _ => &[],
-            };
-            for (c, i) in o.iter_mut().zip(b.lo..b.hi) {
-                // short views straight from the view (the layout's match stays out of the loop)
-                let (key, bytes) = match views.get(i) {
-                    Some(&v) if v as u32 <= 12 => (view_key(v), &[][..]),
-                    _ => b.strings.entry(i),
-                };
+            let mut code = |c: &mut u32, i: usize, key: Key, bytes: &[u8]| {
                 let h = hash_key(&key, bytes);
                 // codes from n0 on: the block's own values, renumbered below
                 *c = match shared.find_slot(&key, h, bytes) {
                     Ok(slot) => labels[slot],
                     Err(_) => n0 + local.code(&key, h, bytes, (b.col, b.base + i as u64)),
                 };
+            };
+            if let Strings::View { views, .. } = b.strings {
+                // short views straight from the view (the layout's match stays out of the loop)
+                for ((c, &v), i) in o.iter_mut().zip(&views[b.lo..b.hi]).zip(b.lo..) {
+                    let (key, bytes) = if v as u32 <= 12 {
+                        (view_key(v), &[][..])
+                    } else {
+                        b.strings.entry(i)
+                    };
+                    code(c, i, key, bytes);
+                }
+            } else {
+                for (c, i) in o.iter_mut().zip(b.lo..b.hi) {
+                    let (key, bytes) = b.strings.entry(i);
+                    code(c, i, key, bytes);
+                }
             }
             local
         })
@@ -1226,6 +1233,68 @@ mod tests {
             off.push(data.len() as i32);
         }
         (off, data)
+    }
+
+    /// Columns in many small chunks: the first blocks (coded alone, to choose the path) span
+    /// chunks, and every path gives the reference's sorted and first-seen codes.
+    #[test]
+    fn many_small_chunks_on_every_path() {
+        // 50 values (block path), 20,000 (block path after two blocks), all distinct
+        // (partitioned), with lengths on both sides of 12 and 28 bytes
+        for distinct in [50usize, 20_000, 400_000] {
+            let vals: Vec<String> = (0..400_000usize)
+                .map(|i| {
+                    let k = (i * 7_919) % distinct;
+                    match k % 3 {
+                        0 => format!("v{k}"),
+                        1 => format!("a-longer-id-{k}"),
+                        _ => format!("a-much-longer-identifier-over-28-bytes-{k}"),
+                    }
+                })
+                .collect();
+            let refs: Vec<&str> = vals.iter().map(String::as_str).collect();
+            let (want_d, want) = reference(&refs);
+            let (v, buf) = views(&refs);
+            // chunks of 10, 1,000 and 7,000 rows, repeating
+            let mut chunks = vec![];
+            let mut lo = 0;
+            for len in [10usize, 1_000, 7_000].iter().cycle() {
+                if lo >= v.len() {
+                    break;
+                }
+                let hi = (lo + len).min(v.len());
+                chunks.push(Strings::View {
+                    views: &v[lo..hi],
+                    buffers: vec![&buf],
+                });
+                lo = hi;
+            }
+            for threads in [1, 2] {
+                let col = TextColumn::Plain(chunks.clone());
+                let f = with_threads(Some(threads), || factorize_text(&[col], Order::Sorted, 0))
+                    .unwrap()
+                    .unwrap();
+                assert_eq!(f.codes[0], want, "{distinct} distinct, {threads} threads");
+                let got: Vec<&str> = f.first.iter().map(|&(_, r)| refs[r as usize]).collect();
+                assert_eq!(got, want_d);
+                let col = TextColumn::Plain(chunks.clone());
+                let f = with_threads(Some(threads), || {
+                    factorize_text(&[col], Order::FirstSeen, 0)
+                })
+                .unwrap()
+                .unwrap();
+                // first-seen: codes number the values in order of their first row
+                let mut next = 0u32;
+                let mut seen = std::collections::HashMap::new();
+                for (r, &c) in refs.iter().zip(&f.codes[0]) {
+                    let e = *seen.entry(*r).or_insert_with(|| {
+                        next += 1;
+                        next - 1
+                    });
+                    assert_eq!(c, e, "{distinct} distinct, {threads} threads");
+                }
+            }
+        }
     }
 
     /// A view that points past its buffer (or names a missing buffer) is an input error on
