@@ -95,6 +95,7 @@ def pareto_grouped(
     ids: npt.NDArray[np.int64] | None = None,
     first_only: bool = False,
     threads: int | None = None,
+    codes: npt.NDArray[np.uint32] | None = None,
 ) -> npt.NDArray[np.int64]: ...
 def crowding_distance(
     points: _Points, ranks: npt.NDArray[np.int64], threads: int | None = None

@@ -338,24 +338,25 @@ fn slot_of(h: u64, mask: usize) -> usize {
 /// (a slot holding only a code made every probe wait for the key array). Ids up to 12 bytes,
 /// the usual ones, are decided by the slot alone.
 struct Dict {
-    /// Slots per value at least (see [`LOAD`]).
-    load: usize,
+    /// The most a table is filled, in percent of its slots (see [`FILL`]).
+    fill: usize,
     slots: Vec<[u64; 2]>,
     codes: Vec<u32>,
     mask: usize,
     keys: Vec<Key>,
-    hashes: Vec<u64>,
     first: Vec<Position>,
     /// The long distinct values, back to back, and where each code's value starts there.
     arena: Vec<u8>,
     at: Vec<usize>,
 }
 
-/// Slots per distinct value at least (load factor at most 1/LOAD): a sparse table mostly finds
-/// a value at its first probe, so the probe loop's branch is predicted. The partitioned path's
-/// many small tables use [`LOAD_PARTS`] (memory grows with the distinct values there).
-const LOAD: usize = 4;
-const LOAD_PARTS: usize = 2;
+/// The most a table is filled (percent of its slots): a sparse table mostly finds a value at
+/// its first probe, so the probe loop's branch is predicted. Past a few thousand values a
+/// quarter-full table leaves the core's cache: half full from there. The partitioned path's
+/// tables hold every distinct value of a large column: fuller there, for memory.
+const FILL: usize = 25;
+const FILL_LARGE: usize = 50;
+const FILL_PARTS: usize = 70;
 
 /// The words a slot holds for a value: its first key word, then its second key word when the
 /// key holds the whole value (up to 12 bytes), else its hash (a 64-bit tag).
@@ -366,19 +367,18 @@ fn slot_words(key: &Key, h: u64) -> [u64; 2] {
 
 impl Dict {
     fn with_capacity(n: usize) -> Self {
-        Self::with_load(n, LOAD)
+        Self::with_fill(n, FILL)
     }
 
-    fn with_load(n: usize, load: usize) -> Self {
-        let cap = (n.max(8) * load).next_power_of_two();
+    fn with_fill(n: usize, fill: usize) -> Self {
+        let cap = (n.max(8) * 100).div_ceil(fill).next_power_of_two();
         Dict {
-            load,
+            fill,
             slots: vec![EMPTY; cap],
             codes: vec![0; cap],
             mask: cap - 1,
             // sized for the values expected, so growing them does not copy
             keys: Vec::with_capacity(n),
-            hashes: Vec::with_capacity(n),
             first: Vec::with_capacity(n),
             arena: Vec::new(),
             at: Vec::with_capacity(n),
@@ -458,44 +458,45 @@ impl Dict {
             self.arena.extend_from_slice(b);
         }
         self.keys.push(*key);
-        self.hashes.push(h);
         self.first.push(pos);
         self.slots[slot] = slot_words(key, h);
         self.codes[slot] = c as u32;
-        // past a few thousand values a 1/4-full table no longer fits the core's cache: half
-        // full from there
-        let load = if self.keys.len() > 4096 {
-            self.load.min(2)
+        let fill = if self.keys.len() > 4096 {
+            self.fill.max(FILL_LARGE)
         } else {
-            self.load
+            self.fill
         };
-        if load * self.keys.len() > self.slots.len() {
+        if self.keys.len() * 100 > self.slots.len() * fill {
             self.grow();
         }
         c as u32
     }
 
+    /// Doubles the table. Hashes are computed again rather than kept (8 bytes a value, for
+    /// a step that presized tables rarely take).
     fn grow(&mut self) {
         let cap = self.slots.len() * 2;
-        self.slots = vec![EMPTY; cap];
-        self.codes = vec![0; cap];
-        self.mask = cap - 1;
-        for (c, (&h, k)) in self.hashes.iter().zip(&self.keys).enumerate() {
-            let mut i = slot_of(h, self.mask);
-            while self.slots[i][0] != EMPTY[0] {
-                i = (i + 1) & self.mask;
+        let mask = cap - 1;
+        let mut slots = vec![EMPTY; cap];
+        let mut codes = vec![0; cap];
+        for (c, k) in self.keys.iter().enumerate() {
+            let h = hash_key(k, self.bytes(c));
+            let mut i = slot_of(h, mask);
+            while slots[i][0] != EMPTY[0] {
+                i = (i + 1) & mask;
             }
-            self.slots[i] = slot_words(k, h);
-            self.codes[i] = c as u32;
+            slots[i] = slot_words(k, h);
+            codes[i] = c as u32;
         }
+        (self.slots, self.codes, self.mask) = (slots, codes, mask);
     }
 
     /// Adds every distinct value of `other` (in its order); returns its codes here.
     fn absorb(&mut self, other: &Dict) -> Vec<u32> {
         (0..other.len())
             .map(|c| {
-                let b = other.bytes(c);
-                self.code(&other.keys[c], other.hashes[c], b, other.first[c])
+                let (k, b) = (&other.keys[c], other.bytes(c));
+                self.code(k, hash_key(k, b), b, other.first[c])
             })
             .collect()
     }
@@ -687,9 +688,35 @@ fn code_partitioned(
     part: &mut [&mut [u8]],
     expect_distinct: usize,
 ) -> Vec<Dict> {
+    // quarter blocks: a round's scratch (36 bytes a row, copied to the partitions) is then a
+    // pool's worth of quarter blocks, and the memory the threads free afterwards small
+    const PIECES: usize = 4;
+    let mut pieces: Vec<Block<'_, '_>> = vec![];
+    let mut out_p: Vec<&mut [u32]> = vec![];
+    let mut part_p: Vec<&mut [u8]> = vec![];
+    for ((b, o), p) in blocks.iter().zip(out.iter_mut()).zip(part.iter_mut()) {
+        let step = (b.hi - b.lo).div_ceil(PIECES).max(1);
+        let (mut o, mut p) = (&mut o[..], &mut p[..]);
+        let mut lo = b.lo;
+        while lo < b.hi {
+            let len = step.min(b.hi - lo);
+            let (o0, o1) = std::mem::take(&mut o).split_at_mut(len);
+            let (p0, p1) = std::mem::take(&mut p).split_at_mut(len);
+            pieces.push(Block {
+                lo,
+                hi: lo + len,
+                ..*b
+            });
+            out_p.push(o0);
+            part_p.push(p0);
+            (o, p) = (o1, p1);
+            lo += len;
+        }
+    }
+    let (blocks, out, part) = (&pieces[..], &mut out_p[..], &mut part_p[..]);
     let per_part = expect_distinct.div_ceil(PARTS) * 9 / 8 + 16;
     let mut dicts: Vec<Dict> = (0..PARTS)
-        .map(|_| Dict::with_load(per_part, LOAD_PARTS))
+        .map(|_| Dict::with_fill(per_part, FILL_PARTS))
         .collect();
     // a round per pool's worth of blocks bounds the scratch (36 bytes a row); the result does
     // not depend on it (each partition still sees its rows in row order)
@@ -939,6 +966,7 @@ pub fn factorize_text(
                 let mut parts = split_lengths(&mut plain_part, blocks.iter().map(|b| b.hi - b.lo));
                 let expect = estimate_distinct(d.len(), seen, plain_rows + dict_rows.len())
                     .max(expect_distinct);
+                drop(d);
                 code_partitioned(&blocks, &mut outs, &mut parts, expect)
             } else if coded == blocks.len() {
                 vec![d]

@@ -4,13 +4,14 @@
 use numpy::{
     PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods,
 };
+use pluralign_core::factorize::IdInt;
 use pluralign_core::pareto::{
     self, grouped, hypervolume as hvm, indicators, lexicographic as lexi, scalarize,
 };
-use pluralign_core::NanPolicy;
+use pluralign_core::{MatrixView, NanPolicy};
 use pyo3::prelude::*;
 
-use crate::convert::{i64_slice, with_view, IndicatorArg, NanArg, PointsArg};
+use crate::convert::{i64_slice, slice1, with_view, IndicatorArg, NanArg, PointsArg};
 use crate::errors::{input_error, run, to_py};
 use crate::results::HypervolumeMcOutcome;
 
@@ -70,9 +71,10 @@ fn pareto_front<'py>(
     Ok(PyArray1::from_vec(py, r))
 }
 
-/// Ranks or first-front flags inside groups given by `offsets` (CSR) or integer `ids`.
+/// Ranks or first-front flags inside groups given by `offsets` (CSR), integer `ids`, or
+/// `codes`: group ids as the factorizer's uint32 codes (read as they are, no int64 copy).
 #[pyfunction]
-#[pyo3(signature = (points, maximize, nan=NanArg(NanPolicy::Error), offsets=None, ids=None, first_only=false, threads=None))]
+#[pyo3(signature = (points, maximize, nan=NanArg(NanPolicy::Error), offsets=None, ids=None, first_only=false, threads=None, codes=None))]
 #[allow(clippy::too_many_arguments)]
 fn pareto_grouped<'py>(
     py: Python<'py>,
@@ -83,35 +85,54 @@ fn pareto_grouped<'py>(
     ids: Option<PyReadonlyArray1<'py, i64>>,
     first_only: bool,
     threads: Option<usize>,
+    codes: Option<PyReadonlyArray1<'py, u32>>,
 ) -> PyResult<Bound<'py, PyArray1<i64>>> {
     let nan = nan.0;
     let r = with_view(py, points, |view| {
         let n = view.nrows();
-        match (&offsets, &ids) {
-            (Some(o), None) => {
+        match (&offsets, &ids, &codes) {
+            (Some(o), None, None) => {
                 let o = i64_slice(py, o, "offsets")?;
                 let index = grouped::GroupIndex::from_offsets(o, n).map_err(|e| to_py(py, e))?;
                 run(py, threads, || {
                     grouped::ranks_grouped(view, &maximize, nan, &index, first_only)
                 })
             }
-            (None, Some(ids)) => {
+            (None, Some(ids), None) => {
                 let ids = i64_slice(py, ids, "groups")?;
-                if ids.len() != n {
-                    return Err(input_error(
-                        py,
-                        format!("groups has {} ids but the points have {n} rows", ids.len()),
-                    ));
-                }
-                run(py, threads, || {
-                    let index = grouped::group_index(ids);
-                    grouped::ranks_grouped(view, &maximize, nan, &index, first_only)
-                })
+                grouped_by(py, view, ids, &maximize, nan, first_only, threads)
+            }
+            (None, None, Some(codes)) => {
+                let codes = slice1(py, codes, "groups")?;
+                grouped_by(py, view, codes, &maximize, nan, first_only, threads)
             }
             _ => Err(input_error(py, "pass exactly one of groups= or offsets=")),
         }
     })?;
     Ok(PyArray1::from_vec(py, to_i64(r)))
+}
+
+/// Ranks inside the groups of `ids` (one per row).
+fn grouped_by<T: IdInt>(
+    py: Python<'_>,
+    view: &MatrixView,
+    ids: &[T],
+    maximize: &[bool],
+    nan: NanPolicy,
+    first_only: bool,
+    threads: Option<usize>,
+) -> PyResult<Vec<u32>> {
+    let n = view.nrows();
+    if ids.len() != n {
+        return Err(input_error(
+            py,
+            format!("groups has {} ids but the points have {n} rows", ids.len()),
+        ));
+    }
+    run(py, threads, || {
+        let index = grouped::group_index(ids);
+        grouped::ranks_grouped(view, maximize, nan, &index, first_only)
+    })
 }
 
 #[pyfunction]

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 
 use super::sort;
 use crate::error::{CoreError, Result};
+use crate::factorize::IdInt;
 use crate::matrix::{check_directions, to_min, MatrixView, NanPolicy};
 use crate::offsets::Offsets;
 
@@ -38,11 +39,11 @@ impl GroupIndex {
 
 /// Group rows by integer id. Rows of a group need not be adjacent; when every id forms one
 /// contiguous run (the usual "sorted by prompt" layout) no permutation is made.
-pub fn group_index(ids: &[i64]) -> GroupIndex {
+pub fn group_index<T: IdInt>(ids: &[T]) -> GroupIndex {
     let n = ids.len();
-    let (lo, hi) = ids
-        .iter()
-        .fold((i64::MAX, i64::MIN), |(lo, hi), &g| (lo.min(g), hi.max(g)));
+    let (lo, hi) = ids.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &g| {
+        (lo.min(g.id()), hi.max(g.id()))
+    });
     // Compact ids (integer prompt ids, dense codes) are tracked in a flat table, others hashed.
     let span = (hi as i128 - lo as i128 + 1).max(0) as u128;
     let compact = span <= 4 * n as u128 + 1024;
@@ -72,14 +73,14 @@ pub fn group_index(ids: &[i64]) -> GroupIndex {
         let mut keyed: Vec<(i64, u32)> = ids
             .par_iter()
             .enumerate()
-            .map(|(i, &g)| (g, i as u32))
+            .map(|(i, &g)| (g.id(), i as u32))
             .collect();
         keyed.par_sort_unstable();
         keyed.iter().map(|&(_, i)| i).collect()
     };
     let mut offsets = vec![0usize];
     for k in 1..n {
-        if ids[perm[k] as usize] != ids[perm[k - 1] as usize] {
+        if ids[perm[k] as usize].id() != ids[perm[k - 1] as usize].id() {
             offsets.push(k);
         }
     }
@@ -93,17 +94,17 @@ pub fn group_index(ids: &[i64]) -> GroupIndex {
 /// Push the start of every run of equal ids after the first to `offsets`; false as soon as an
 /// id starts a second run (`first_run(id)` says whether it is new), i.e. a group is not
 /// contiguous.
-fn run_starts_unique(
-    ids: &[i64],
+fn run_starts_unique<T: IdInt>(
+    ids: &[T],
     offsets: &mut Vec<usize>,
     mut first_run: impl FnMut(i64) -> bool,
 ) -> bool {
     for i in 0..ids.len() {
-        if i == 0 || ids[i] != ids[i - 1] {
+        if i == 0 || ids[i].id() != ids[i - 1].id() {
             if i > 0 {
                 offsets.push(i);
             }
-            if !first_run(ids[i]) {
+            if !first_run(ids[i].id()) {
                 return false;
             }
         }
@@ -114,17 +115,17 @@ fn run_starts_unique(
 /// Rows ordered by id with a counting sort, for ids within a compact range `lo..lo + span`
 /// (integer prompt ids, dense codes): two linear passes instead of sorting `(id, row)` pairs.
 /// Stable, so rows keep their input order inside a group.
-fn counting_perm(ids: &[i64], lo: i64, span: usize) -> Vec<u32> {
+fn counting_perm<T: IdInt>(ids: &[T], lo: i64, span: usize) -> Vec<u32> {
     let mut start = vec![0u32; span + 1];
     for &g in ids {
-        start[(g - lo) as usize + 1] += 1;
+        start[(g.id() - lo) as usize + 1] += 1;
     }
     for k in 1..start.len() {
         start[k] += start[k - 1];
     }
     let mut perm = vec![0u32; ids.len()];
     for (i, &g) in ids.iter().enumerate() {
-        let slot = &mut start[(g - lo) as usize];
+        let slot = &mut start[(g.id() - lo) as usize];
         perm[*slot as usize] = i as u32;
         *slot += 1;
     }
