@@ -6,8 +6,8 @@
 //! Strings: each value is hashed once per pass. Per code the table keeps a 32-byte key: the
 //! length and the bytes themselves when they fit in 28 (for values of up to 12 bytes the key is
 //! the Arrow *view* of the value, read without touching the data buffers), else a prefix and the
-//! last 16 bytes, the whole long value living in an owned arena; so equal keys are equal values
-//! for ids up to 28 bytes. A linear-probing table finds the code: each slot holds the key's
+//! last 16 bytes (stored: the prefix and where the whole value starts in an owned arena); so
+//! equal keys are equal values for ids up to 28 bytes. A linear-probing table finds the code: each slot holds the key's
 //! first two words (for values over 12 bytes the second is the hash) beside the code, so a
 //! value of up to 12 bytes is found with one load and no other (see [`Dict`]). Views are
 //! bounds-checked as they are read (no pass of their own).
@@ -345,9 +345,9 @@ struct Dict {
     mask: usize,
     keys: Vec<Key>,
     first: Vec<Position>,
-    /// The long distinct values, back to back, and where each code's value starts there.
+    /// The long distinct values (over 28 bytes), back to back; a long value's stored key
+    /// holds where it starts there in place of its last 16 bytes (word 2).
     arena: Vec<u8>,
-    at: Vec<usize>,
 }
 
 /// The most a table is filled (percent of its slots): a sparse table mostly finds a value at
@@ -381,7 +381,6 @@ impl Dict {
             keys: Vec::with_capacity(n),
             first: Vec::with_capacity(n),
             arena: Vec::new(),
-            at: Vec::with_capacity(n),
         }
     }
 
@@ -399,8 +398,8 @@ impl Dict {
             &bytes[4..4 + len]
         } else {
             // a bad value (`BAD_KEY`) has no bytes
-            let o = self.at[code];
-            self.arena.get(o..o + len).unwrap_or(&[])
+            let o = k[2] as usize;
+            self.arena.get(o..o.saturating_add(len)).unwrap_or(&[])
         }
     }
 
@@ -425,13 +424,14 @@ impl Dict {
                 }
                 let c = self.codes[i];
                 // longer values: the slot matched length, first 4 bytes and hash; the key
-                // (and past 28 bytes the bytes) decide
+                // decides up to 28 bytes, past that its bytes 4..12 and then all the bytes
                 let k = &self.keys[c as usize];
-                if k[1] == key[1]
-                    && k[2] == key[2]
-                    && k[3] == key[3]
-                    && (key_len(key) <= INLINE || self.bytes(c as usize) == b)
-                {
+                let same = if key_len(key) <= INLINE {
+                    k[1] == key[1] && k[2] == key[2] && k[3] == key[3]
+                } else {
+                    k[1] == key[1] && self.bytes(c as usize) == b
+                };
+                if same {
                     return Ok(i);
                 }
             } else if s[0] == EMPTY[0] {
@@ -453,11 +453,12 @@ impl Dict {
     #[cold]
     fn insert(&mut self, slot: usize, key: &Key, h: u64, b: &[u8], pos: Position) -> u32 {
         let c = self.keys.len();
-        self.at.push(self.arena.len());
+        let mut stored = *key;
         if key_len(key) > INLINE {
+            stored = [key[0], key[1], self.arena.len() as u64, 0];
             self.arena.extend_from_slice(b);
         }
-        self.keys.push(*key);
+        self.keys.push(stored);
         self.first.push(pos);
         self.slots[slot] = slot_words(key, h);
         self.codes[slot] = c as u32;
