@@ -7,10 +7,10 @@
 //! length and the bytes themselves when they fit in 28 (for values of up to 12 bytes the key is
 //! the Arrow *view* of the value, read without touching the data buffers), else a prefix and the
 //! last 16 bytes (stored: the prefix and where the whole value starts in an owned arena); so
-//! equal keys are equal values for ids up to 28 bytes. A linear-probing table finds the code: each slot holds the key's
-//! first two words (for values over 12 bytes the second is the hash) beside the code, so a
-//! value of up to 12 bytes is found with one load and no other (see [`Dict`]). Views are
-//! bounds-checked as they are read (no pass of their own).
+//! equal keys are equal values for ids up to 28 bytes. A linear-probing table finds the code:
+//! each slot holds the key's first two words (for values over 12 bytes the second is the hash)
+//! beside the code, so a value of up to 12 bytes is found with one load and no other (see
+//! [`Dict`]). Views are bounds-checked as they are read (no pass of their own).
 //!
 //! Few distinct values (the first block has at most [`SMALL`]): the input is cut into fixed
 //! blocks; the first block's table is shared read-only by the others, coded in parallel, which
