@@ -950,6 +950,11 @@ pub fn factorize_text(
                 if seen >= FIRST_BLOCK && (d.len() <= seen / 8 || seen >= FIRST_BLOCK + BLOCK) {
                     break;
                 }
+                if seen >= FIRST_BLOCK && estimate_distinct(d.len(), seen, plain_rows) > SMALL {
+                    // clearly many values: no point coding a full block alone to find out
+                    many = true;
+                    break;
+                }
                 match code_block(&mut d, b, o, limit) {
                     Ok(()) => {
                         coded += 1;
