@@ -305,6 +305,45 @@ def test_groups_length_mismatch():
         assert "groups" in msg and "5" in msg, msg
 
 
+def test_grouped_binding_codes_are_checked():
+    """The factorizer's uint32 codes reach Rust as they are (`codes=`): a wrong length, or
+    codes with ids or offsets too, is a named InputError."""
+    from pluralign import _core
+
+    p = pareto._points(PTS5, None)
+    mx = [True] * PTS5.shape[1]
+    with pytest.raises(errors.InputError, match="groups has 3 ids but the points have 5 rows"):
+        _core.pareto_grouped(
+            p.arg, mx, "error", None, None, False, None, codes=np.zeros(3, np.uint32)
+        )
+    with pytest.raises(errors.InputError, match="exactly one"):
+        _core.pareto_grouped(
+            p.arg,
+            mx,
+            "error",
+            None,
+            np.zeros(5, np.int64),
+            False,
+            None,
+            codes=np.zeros(5, np.uint32),
+        )
+    # sparse codes (a hash-like range) group like dense ones
+    dense = _core.pareto_grouped(
+        p.arg, mx, "error", None, None, False, None, codes=np.array([0, 1, 0, 1, 1], np.uint32)
+    )
+    sparse = _core.pareto_grouped(
+        p.arg,
+        mx,
+        "error",
+        None,
+        None,
+        False,
+        None,
+        codes=np.array([7, 4_000_000_000, 7, 4_000_000_000, 4_000_000_000], np.uint32),
+    )
+    np.testing.assert_array_equal(dense, sparse)
+
+
 def test_groups_and_offsets_together():
     with pytest.raises(errors.InputError) as ei:
         pareto.ranks(PTS5, groups=[0, 0, 1, 1, 1], offsets=[0, 2, 5])

@@ -1303,20 +1303,18 @@ mod tests {
                 });
                 lo = hi;
             }
-            for threads in [1, 2] {
+            let run = |order, threads| {
                 let col = TextColumn::Plain(chunks.clone());
-                let f = with_threads(Some(threads), || factorize_text(&[col], Order::Sorted, 0))
+                with_threads(Some(threads), || factorize_text(&[col], order, 0))
                     .unwrap()
-                    .unwrap();
+                    .unwrap()
+            };
+            for threads in [1, 2] {
+                let f = run(Order::Sorted, threads);
                 assert_eq!(f.codes[0], want, "{distinct} distinct, {threads} threads");
                 let got: Vec<&str> = f.first.iter().map(|&(_, r)| refs[r as usize]).collect();
                 assert_eq!(got, want_d);
-                let col = TextColumn::Plain(chunks.clone());
-                let f = with_threads(Some(threads), || {
-                    factorize_text(&[col], Order::FirstSeen, 0)
-                })
-                .unwrap()
-                .unwrap();
+                let f = run(Order::FirstSeen, threads);
                 // first-seen: codes number the values in order of their first row
                 let mut next = 0u32;
                 let mut seen = std::collections::HashMap::new();
@@ -1526,38 +1524,24 @@ mod tests {
         check(&vals);
         // first-seen order: independent of the thread count, and really first-seen
         let (off, data) = utf8(&vals);
-        let run = |t| {
+        let run = |order, t| {
             with_threads(Some(t), || {
                 factorize_text(
                     &[TextColumn::Plain(vec![Strings::Utf8 {
                         offsets: &off,
                         data: &data,
                     }])],
-                    Order::FirstSeen,
+                    order,
                     0,
                 )
             })
             .unwrap()
             .unwrap()
         };
-        let (a, b) = (run(1), run(2));
+        let (a, b) = (run(Order::FirstSeen, 1), run(Order::FirstSeen, 2));
         assert_eq!(a, b);
         // any order: the same partition of the rows, the same for any thread count
-        let any = |t| {
-            with_threads(Some(t), || {
-                factorize_text(
-                    &[TextColumn::Plain(vec![Strings::Utf8 {
-                        offsets: &off,
-                        data: &data,
-                    }])],
-                    Order::Any,
-                    0,
-                )
-            })
-            .unwrap()
-            .unwrap()
-        };
-        let (x, y) = (any(1), any(2));
+        let (x, y) = (run(Order::Any, 1), run(Order::Any, 2));
         assert_eq!(x, y);
         let mut back = vec![usize::MAX; x.n_distinct()];
         for (i, &c) in x.codes[0].iter().enumerate() {
