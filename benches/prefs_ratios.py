@@ -270,11 +270,34 @@ TINY = {
 # --------------------------------------------------------------------------------------------
 
 
+# how integer ids become text (--id-form): "prefixed" = prefix + number (8-14 bytes: held whole
+# by a view), "md5" = 32-byte hex digests (content hashes), "uuid" = 36-byte uuids (response ids)
+ID_FORM = "prefixed"
+
+
+def _id_text(ids, prefix: str):
+    """The text of each of the (distinct) integer ids, in the form of ``ID_FORM``."""
+    import hashlib
+    import uuid
+
+    digest = [hashlib.md5(f"{prefix}{i}".encode()).digest() for i in ids.tolist()]
+    if ID_FORM == "md5":
+        return [d.hex() for d in digest]
+    return [str(uuid.UUID(bytes=d)) for d in digest]
+
+
 def _id_variants(df, cols, prefix: str):
     """The frame with integer ids and the same ids as String, Categorical and Enum."""
     import polars as pl
 
-    s = df.with_columns([(pl.lit(prefix) + pl.col(c).cast(pl.String)).alias(c) for c in cols])
+    if ID_FORM == "prefixed":
+        s = df.with_columns([(pl.lit(prefix) + pl.col(c).cast(pl.String)).alias(c) for c in cols])
+    else:
+        distinct = pl.concat([df[c] for c in cols]).unique().to_numpy()
+        text = _id_text(distinct, prefix)
+        s = df.with_columns(
+            [pl.col(c).replace_strict(distinct, text, return_dtype=pl.String) for c in cols]
+        )
     values = pl.concat([s[c] for c in cols]).unique().sort()
     return {
         "int": df,
@@ -322,7 +345,7 @@ def ids_cases(n: int, threads):
         (
             f"tally {n:,} cmp, 100 groups x 50 items",
             {
-                k: (lambda d=d: tally(d, by="group", threads=threads), d.estimated_size())
+                k: (lambda d=d: tally(d, groups="group", threads=threads), d.estimated_size())
                 for k, d in tv.items()
             },
         )
@@ -507,7 +530,8 @@ def ids_main(n: int, k: int, threads, cases: str = "all", only: str = "") -> Non
 
     print(
         f"# id types in one process — {platform.machine()}, {os.cpu_count()} cores, "
-        f"threads={threads or 'all'}, load {_loadavg()}; {k} runs each, interleaved"
+        f"threads={threads or 'all'}, load {_loadavg()}; {k} runs each, interleaved; "
+        f"text ids: {ID_FORM}"
     )
     print()
     print("| case | ids | min s | median s | min / int min | extra peak memory (input) |")
@@ -639,6 +663,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--ids-rows", type=int, default=1_000_000)
     ap.add_argument(
+        "--id-form",
+        choices=["prefixed", "md5", "uuid"],
+        default="prefixed",
+        help="with --ids: the text ids of the core cases: prefix + number (8-14 bytes), "
+        "32-byte md5 hex digests or 36-byte uuids (the 'more' cases keep prefixed ids)",
+    )
+    ap.add_argument(
         "--ids-cases",
         choices=["all", "core", "more"],
         default="all",
@@ -647,6 +678,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     a = ap.parse_args(argv)
     if a.ids:
+        global ID_FORM
+        ID_FORM = a.id_form
         ids_main(a.ids_rows // (10 if a.quick else 1), a.k, a.threads, a.ids_cases, a.only)
         return 0
     if a.child:

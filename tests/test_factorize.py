@@ -299,16 +299,23 @@ def test_physical_categorical_sorts_by_text_and_keeps_its_dtype():
         _core.factorize_remap([np.array([3], dtype=np.uint32)], np.arange(3, dtype=np.uint32))
 
 
-@pytest.mark.parametrize("n_distinct", [50, 20_000, 60_000])
-def test_large_columns_every_order_layout_and_thread_count(n_distinct):
+MIXED = ["p{}", "prompt-identifier-{}", "a-long-shared-prefix-for-every-id-{}-x", "é{}"]
+# hash-like ids of one length (32-byte hex, 36-byte uuid) that differ only in the middle,
+# where the factorizer's 32-byte keys hold none of their bytes
+HASHES = ["0123456789ab{:08x}cdef0123456789ab", "01234567-89ab-{:08x}-cdef-0123456789"]
+
+
+@pytest.mark.parametrize(
+    ("n_distinct", "kinds"),
+    [(50, MIXED), (20_000, MIXED), (60_000, MIXED), (300, HASHES), (120_000, HASHES)],
+)
+def test_large_columns_every_order_layout_and_thread_count(n_distinct, kinds):
     """Few (merged block tables) and many (radix partitions) distinct values, mixed id lengths
-    (view-inline, whole in the key, arena), chunked columns and pyarrow layouts."""
+    (view-inline, whole in the key, arena) or long hash-like ids, chunked columns and pyarrow
+    layouts."""
     rng = np.random.default_rng(n_distinct)
     ids = rng.integers(0, n_distinct, 300_000)
-    kinds = np.array(
-        ["p{}", "prompt-identifier-{}", "a-long-shared-prefix-for-every-id-{}-x", "é{}"]
-    )
-    text = [kinds[i % 4].format(i) for i in range(n_distinct)]
+    text = [kinds[i % len(kinds)].format(i) for i in range(n_distinct)]
     s = pl.Series("p", np.array(text, dtype=object)[ids], dtype=pl.String)
     chunked = pl.concat([s[:100_000], s[100_000:]], rechunk=False)
     large = pa.array(s.to_list(), pa.large_string())
