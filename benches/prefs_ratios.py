@@ -7,6 +7,7 @@ the preference-data issue ("Speed" section), printed as one table.
     .venv/bin/python benches/prefs_ratios.py --r2p-prompts 1000000 --kripp-items 100000
     .venv/bin/python benches/prefs_ratios.py --ids --k 3     # integer vs string/categorical ids
     .venv/bin/python benches/prefs_ratios.py --ids --ids-cases more  # disagreement, r2p, Profile
+    .venv/bin/python benches/prefs_ratios.py --ids --id-form uuid    # 36-byte uuids (or md5 hex)
 
 Cases (targets from the issue):
 

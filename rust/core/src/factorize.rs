@@ -866,7 +866,22 @@ fn code_partitioned(
                     l.tails.clear();
                     l.bytes.clear();
                 }
+                let views = match b.strings {
+                    Strings::View { views, .. } => Some(views),
+                    _ => None,
+                };
                 for (slot, i) in pb.iter_mut().zip(b.lo..b.hi) {
+                    if let Some(views) = views {
+                        // the usual id, up to 12 bytes, straight from its view
+                        if let Some((k0, k1, h)) = short_view(views[i]) {
+                            let p = (h >> (64 - PART_BITS)) as usize;
+                            *slot = p as u8;
+                            let l = &mut lists[p];
+                            l.heads.push([k0, k1]);
+                            l.rows.push((i - b.lo) as u32);
+                            continue;
+                        }
+                    }
                     let (key, bytes) = b.strings.entry(i);
                     let h = hash_key(&key, bytes);
                     let p = (h >> (64 - PART_BITS)) as usize;
