@@ -503,28 +503,6 @@ impl Dict {
         }
     }
 
-    /// The slot of a value over [`INLINE`] bytes given by its first key word, its hash and its
-    /// bytes, or None.
-    #[inline(always)]
-    fn find_long(&self, k0: u64, h: u64, b: &[u8]) -> std::result::Result<usize, usize> {
-        let mut i = slot_of(h, self.mask);
-        loop {
-            let s = self.slots[i];
-            if s == [k0, h] {
-                let o = self.long_at.get(i).map_or(usize::MAX, |&o| o as usize);
-                if same_long(
-                    self.arena.get(o..o.saturating_add(b.len())).unwrap_or(&[]),
-                    b,
-                ) {
-                    return Ok(i);
-                }
-            } else if s[0] == EMPTY[0] {
-                return Err(i);
-            }
-            i = (i + 1) & self.mask;
-        }
-    }
-
     /// The code of a value (see [`Self::find`]), inserting it first seen at `pos`.
     #[inline(always)]
     fn code(&mut self, key: &Key, h: u64, b: &[u8], pos: Position) -> u32 {
@@ -719,9 +697,10 @@ fn code_blocks_after(
                             continue;
                         }
                     } else if let Some(bytes) = long_view(buffers, v) {
-                        // a long value: its first key word is the view's first word
+                        // a long value: the view's first word is its key's (the table
+                        // reads no other key word of a long value)
                         let h = hash_long(bytes);
-                        if let Ok(slot) = shared.find_long(v as u64, h, bytes) {
+                        if let Ok(slot) = shared.find_slot(&[v as u64, 0, 0, 0], h, bytes) {
                             *c = labels[slot];
                             continue;
                         }
