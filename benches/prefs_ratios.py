@@ -27,7 +27,9 @@ Cases (targets from the issue):
 Every (case, implementation) runs in a fresh subprocess that builds the data (outside the
 timing), warms up on a tiny input, resets the peak-RSS counter, then times best of k calls.
 Peak memory = VmHWM during the first call minus VmRSS just before it (the extra memory the call
-needs on top of its input), with the /proc helpers of ``benches/ratios.py``.
+needs on top of its input), with the /proc helpers of ``benches/ratios.py``. With ``--ids``
+all variants share one process, which first runs each case once on a small input (the process's
+first call pays one-time costs, thread pool and allocator arenas, whichever variant makes it).
 """
 
 from __future__ import annotations
@@ -545,13 +547,21 @@ def ids_main(n: int, k: int, threads, cases: str = "all", only: str = "") -> Non
         if names and not any(label.startswith(o) for o in names):
             continue
         times = {v: [] for v in variants}
-        mem = {}
-        for v, (fn, nbytes) in variants.items():  # first call: peak memory, not timed
-            gc.collect()
-            exact = _reset_peak()
-            before = _status_kb("VmRSS") if exact else _peak_kb()
-            fn()
-            mem[v] = (max(0, _peak_kb() - (before or 0)) * 1024, nbytes)
+        # peak memory: each variant in a fresh child process (in this one, pages earlier steps
+        # freed and the first call's one-time costs blur VmHWM either way)
+        mem = {
+            v: run_child(
+                {
+                    "ids_mem": [label, v],
+                    "n": n,
+                    "threads": threads,
+                    "cases": cases,
+                    "form": ID_FORM,
+                },
+                timeout=600,
+            )
+            for v in variants
+        }
         for _ in range(k):  # interleaved, so load changes hit every variant alike
             for v, (fn, _) in variants.items():
                 t0 = time.perf_counter()
@@ -565,9 +575,10 @@ def ids_main(n: int, k: int, threads, cases: str = "all", only: str = "") -> Non
                 if v != "choix-ilsr"
                 else f"{ratio:.1f}x (int is {ratio:.0f}x faster)"
             )
+            m = mem[v]
+            peak = f"{fmt_mb(m['extra'])} ({fmt_mb(m['input'])})" if "extra" in m else m["error"]
             print(
-                f"| {label} | {v} | {min(ts):.4f} | {statistics.median(ts):.4f} | {rel} | "
-                f"{fmt_mb(mem[v][0])} ({fmt_mb(mem[v][1])}) |"
+                f"| {label} | {v} | {min(ts):.4f} | {statistics.median(ts):.4f} | {rel} | {peak} |"
             )
         sys.stdout.flush()
 
@@ -577,7 +588,33 @@ def ids_main(n: int, k: int, threads, cases: str = "all", only: str = "") -> Non
 # --------------------------------------------------------------------------------------------
 
 
+def _ids_mem_child(spec: dict) -> dict:
+    """Extra peak memory of one variant of one --ids case, in this fresh process: the case is
+    run once on a small input first (thread pool, allocator arenas), then once at full size."""
+    global ID_FORM
+    ID_FORM = spec["form"]
+    label, v = spec["ids_mem"]
+
+    def variant(n: int):
+        core = ids_cases(n, spec["threads"]) if spec["cases"] in ("all", "core") else []
+        more = ids_cases_more(n, spec["threads"]) if spec["cases"] in ("all", "more") else []
+        # labels carry the size: match on the text before the first digit
+        stem = label.split(" ")[0]
+        return next(vs[v] for lab, vs in core + more if lab.split(" ")[0] == stem)
+
+    if v != "choix-ilsr":
+        variant(100_000)[0]()
+    fn, nbytes = variant(spec["n"])
+    gc.collect()
+    exact = _reset_peak()
+    before = _status_kb("VmRSS") if exact else _peak_kb()
+    fn()
+    return {"extra": max(0, _peak_kb() - (before or 0)) * 1024, "input": nbytes}
+
+
 def _child(spec: dict) -> dict:
+    if "ids_mem" in spec:
+        return _ids_mem_child(spec)
     task, impl = spec["task"], spec["impl"]
     make(task, impl, TINY[task], spec.get("threads"))[0]()  # warm-up
     fn, nbytes, summarize = make(task, impl, spec["size"], spec.get("threads"))

@@ -81,7 +81,20 @@ def _status_kb(field: str) -> int | None:
     return None
 
 
+def _trim() -> None:
+    """Hands the C heap's free pages back to the OS (glibc), so the measured call's allocations
+    grow the RSS instead of reusing pages that building the data freed (hiding them from
+    VmHWM)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _reset_peak() -> bool:
+    _trim()
     try:
         with open("/proc/self/clear_refs", "w") as f:
             f.write("5")  # resets VmHWM to the current RSS (Linux >= 4.0)
