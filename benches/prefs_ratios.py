@@ -310,15 +310,29 @@ def _id_variants(df, cols, prefix: str):
     }
 
 
-def ids_cases(n: int, threads):
-    """(case, {variant: (fn, input_bytes)}) for the four id-heavy calls."""
+def ids_cases(n: int, threads, want: str | None = None):
+    """(case, {variant: (fn, input_bytes)}) for the four id-heavy calls (only the one whose
+    label starts with ``want`` when given: the others' data is not built)."""
     import numpy as np
-    import polars as pl
-    from pluralign import pareto
-    from pluralign.prefs import tally
-    from pluralign.stats import agreement, bradley_terry
 
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(0)  # the Pareto case's (the only one drawing from it)
+    out = []
+    if want in (None, "bradley_terry"):
+        out += _bt_case(n, threads)
+    if want in (None, "tally"):
+        out += _tally_case(n, threads)
+    if want in (None, "agreement"):
+        out += _agreement_case(n, threads)
+    if want in (None, "pareto.ranks"):
+        out += _pareto_case(n, threads, rng)
+    return out
+
+
+def _bt_case(n: int, threads):
+    import choix
+    import polars as pl
+    from pluralign.stats import bradley_terry
+
     w, lo = bt_data(n, 1000)
     bt = _id_variants(
         pl.DataFrame({"chosen_id": w, "rejected_id": lo}), ["chosen_id", "rejected_id"], "model-"
@@ -335,16 +349,20 @@ def ids_cases(n: int, threads):
             },
         )
     ]
-    import choix
-
     data = list(zip(w.tolist(), lo.tolist(), strict=True))
     out[0][1]["choix-ilsr"] = (
         lambda: choix.ilsr_pairwise(1000, data, tol=1e-8),
         w.nbytes + lo.nbytes,
     )
+    return out
+
+
+def _tally_case(n: int, threads):
+    from pluralign.prefs import tally
+
     ta = tally_data(n)
     tv = _id_variants(ta, ["group", "chosen_id", "rejected_id"], "id-")
-    out.append(
+    return [
         (
             f"tally {n:,} cmp, 100 groups x 50 items",
             {
@@ -352,7 +370,14 @@ def ids_cases(n: int, threads):
                 for k, d in tv.items()
             },
         )
-    )
+    ]
+
+
+def _agreement_case(n: int, threads):
+    import numpy as np
+    import polars as pl
+    from pluralign.stats import agreement
+
     x = kripp_data(1000, n // 50)  # 5% of 1000 x n/50 cells rated: ~n ratings
     r_, u_ = np.nonzero(~np.isnan(x))
     ag = _id_variants(
@@ -360,7 +385,7 @@ def ids_cases(n: int, threads):
         ["annotator_id", "item"],
         "u-",
     )
-    out.append(
+    return [
         (
             f"agreement (alpha, interval) {len(r_):,} ratings",
             {
@@ -371,13 +396,19 @@ def ids_cases(n: int, threads):
                 for k, d in ag.items()
             },
         )
-    )
+    ]
+
+
+def _pareto_case(n: int, threads, rng):
+    import polars as pl
+    from pluralign import pareto
+
     g = n // 8
     pts = pl.DataFrame(
         {"prompt_id": rng.integers(0, g, n), **{f"o{j}": rng.random(n) for j in range(3)}}
     )
     pv = _id_variants(pts, ["prompt_id"], "prompt-")
-    out.append(
+    return [
         (
             f"pareto.ranks groups= {n:,} rows, {g:,} prompts (shuffled), 3 objectives",
             {
@@ -390,8 +421,7 @@ def ids_cases(n: int, threads):
                 for k, d in pv.items()
             },
         )
-    )
-    return out
+    ]
 
 
 def _nested_variants(df, col: str, prefix: str):
@@ -595,12 +625,16 @@ def _ids_mem_child(spec: dict) -> dict:
     ID_FORM = spec["form"]
     label, v = spec["ids_mem"]
 
+    # labels carry the sizes: a case is known by its first word
+    stem = label.split(" ")[0]
+    core_stems = ("bradley_terry", "tally", "agreement", "pareto.ranks")
+
     def variant(n: int):
-        core = ids_cases(n, spec["threads"]) if spec["cases"] in ("all", "core") else []
-        more = ids_cases_more(n, spec["threads"]) if spec["cases"] in ("all", "more") else []
-        # labels carry the size: match on the text before the first digit
-        stem = label.split(" ")[0]
-        return next(vs[v] for lab, vs in core + more if lab.split(" ")[0] == stem)
+        if stem in core_stems:
+            todo = ids_cases(n, spec["threads"], want=stem)
+        else:
+            todo = ids_cases_more(n, spec["threads"])
+        return next(vs[v] for lab, vs in todo if lab.split(" ")[0] == stem)
 
     if v != "choix-ilsr":
         variant(100_000)[0]()
