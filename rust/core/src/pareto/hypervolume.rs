@@ -101,12 +101,45 @@ fn useful_front(pts: &[f64], m: usize, r: &[f64]) -> Result<Vec<f64>> {
 struct MinView<'a> {
     view: &'a MatrixView<'a>,
     maximize: &'a [bool],
+    /// The values when they are one row-major slice (numpy C order): rows read as slices.
+    flat: Option<&'a [f64]>,
+    flips: bool,
+}
+
+impl<'a> MinView<'a> {
+    fn new(view: &'a MatrixView<'a>, maximize: &'a [bool]) -> Self {
+        Self {
+            view,
+            maximize,
+            flat: view.as_row_major(),
+            flips: maximize.contains(&true),
+        }
+    }
 }
 
 impl Rows for MinView<'_> {
     #[inline(always)]
     fn get(&self, i: usize, j: usize) -> f64 {
         min_value(self.view.get(i, j), self.maximize[j])
+    }
+
+    #[inline(always)]
+    fn row<'s>(&'s self, i: usize, buf: &'s mut [f64]) -> &'s [f64] {
+        let Some(data) = self.flat else {
+            for (j, o) in buf.iter_mut().enumerate() {
+                *o = self.get(i, j);
+            }
+            return buf;
+        };
+        let m = self.maximize.len();
+        let s = &data[i * m..i * m + buf.len()];
+        if !self.flips {
+            return s;
+        }
+        for ((o, &v), &mx) in buf.iter_mut().zip(s).zip(self.maximize) {
+            *o = min_value(v, mx);
+        }
+        buf
     }
 }
 
@@ -142,7 +175,7 @@ pub fn hypervolume(view: &MatrixView, maximize: &[bool], reference: &[f64]) -> R
             "{n} points is more than the supported 4,294,967,294"
         )));
     }
-    let rows = MinView { view, maximize };
+    let rows = MinView::new(view, maximize);
     let useful = (0..n).filter(|&i| (0..m).all(|j| rows.get(i, j) < r[j]));
     let mut front = Vec::with_capacity(useful.clone().count());
     front.extend(useful.map(|i| i as u32));
