@@ -559,7 +559,7 @@ pub(crate) fn hypervolume_par<R: Rows + ?Sized>(rows: &R, mut ids: Vec<u32>, r: 
         let rest: f64 = (0..m - 1).map(|j| rows.get(i as usize, j)).sum();
         (key(rows.get(i as usize, m - 1)), key(rest), i)
     };
-    ids.sort_unstable_by(|&a, &b| sort_key(a).cmp(&sort_key(b)));
+    ids.sort_unstable_by_key(|&i| sort_key(i));
     ids.dedup_by(|a, b| (0..m).all(|j| rows.get(*a as usize, j) == rows.get(*b as usize, j)));
     let n = ids.len();
     let (rows, e) = (&Listed { rows, ids: &ids }, m - 1);
