@@ -31,6 +31,9 @@
 //!   kept rows (on sphere fronts at m = 5, ~140 of ~6,500) and 24 bytes per raw row;
 //! - the top level reads the caller's rows in place (through [`Rows`]: a numpy view, flipped
 //!   per objective on the fly), holding only their order and 4 bytes a row of bookkeeping;
+//! - the one sequential step, the top level's active-set pass, compares each row with the
+//!   active rows a column at a time (vectorized), holding them by column up to a quarter of
+//!   the input's bytes; each block of slabs then lists the rows active at its start once;
 //! - all buffers live in one scratch per pool thread, one slot per dimension, reused across
 //!   slices and calls;
 //! - the top-level slices are independent once the active sets are known (one cheap
@@ -545,31 +548,17 @@ fn sweep2(pts: &[f64], r: &[f64]) -> f64 {
 /// them is their order, 4 bytes a row of bookkeeping and one scratch per pool thread.
 pub(crate) fn hypervolume_par<R: Rows + ?Sized>(rows: &R, ids: Vec<u32>, r: &[f64]) -> f64 {
     let (n, m) = (ids.len(), r.len());
-    let limits = Held {
-        // a quarter of the input's bytes
-        gone_rows: n * m / (4 * m.saturating_sub(1).max(1)),
-        // two fifths of them: enough at m = 5; at m = 6 the rows would take more (and gain
-        // less), and with the rest the call would pass the input's size
-        block_values: 2 * n * m / 5,
-    };
-    hypervolume_par_with(rows, ids, r, &limits)
+    // the active-set pass holds up to a quarter of the input's bytes
+    hypervolume_par_with(rows, ids, r, n * m / (4 * m.saturating_sub(1).max(1)))
 }
 
-/// How many rows the top level holds by value (see [`hypervolume_par_with`]).
-struct Held {
-    /// Active rows of [`gone_steps`].
-    gone_rows: usize,
-    /// Values of a block's rows (all blocks, or none).
-    block_values: usize,
-}
-
-/// [`hypervolume_par`], holding rows by value within `limits` (the value is the same for any
-/// limits).
+/// [`hypervolume_par`], the active-set pass holding up to `gone_rows` rows by value (the
+/// value is the same for any `gone_rows`).
 fn hypervolume_par_with<R: Rows + ?Sized>(
     rows: &R,
     mut ids: Vec<u32>,
     r: &[f64],
-    limits: &Held,
+    gone_rows: usize,
 ) -> f64 {
     let m = r.len();
     let n = ids.len();
@@ -595,7 +584,7 @@ fn hypervolume_par_with<R: Rows + ?Sized>(
     // that step's slab, not after; its own step when it never joins); then the slabs are
     // independent. The pass is sequential: it holds the active rows by value (reading them
     // scattered through `ids` made it a third of the time at m = 5).
-    let (gone, most) = gone_steps(rows, n, e, limits.gone_rows);
+    let (gone, most) = gone_steps(rows, n, e, gone_rows);
     let gone = &gone;
     let scratch = PerThread::new(|| {
         // the top level's limit sets: at most `most` rows, keyed (or held, below 4-D) whole;
@@ -612,28 +601,17 @@ fn hypervolume_par_with<R: Rows + ?Sized>(
     // one vector of all n terms, without holding it).
     let mut terms = Vec::with_capacity(n.min(TERMS_BLOCK));
     let mut total = -0.0;
-    // A block's slabs are measured against the rows active at its start and its own: at
-    // most `most + TERMS_BLOCK`, listed (ids ascending) and, where they fit in
-    // `limits.block_values`, held by value in that order (read in order, not scattered through
-    // `ids`: 10% less time at m = 5). Both sized once: pages are only touched as they fill.
-    let most_cand = (most + TERMS_BLOCK).min(n);
-    let cached = most_cand * e <= limits.block_values;
-    let mut cand = Vec::with_capacity(most_cand);
-    let mut cache = Vec::with_capacity(if cached { most_cand * e } else { 0 });
-    let mut buf = vec![0.0; e];
+    // A block's slabs are measured against the rows active at its start and its own, listed
+    // once per block (ids ascending; at most `most + TERMS_BLOCK`, sized once), not found by
+    // a scan of all earlier ids per slab (5% of the time at m = 6).
+    let mut cand = Vec::with_capacity((most + TERMS_BLOCK).min(n));
     for start in (0..n as u32).step_by(TERMS_BLOCK) {
         let end = (start as usize + TERMS_BLOCK).min(n) as u32;
         cand.clear();
         cand.extend((0..start).filter(|&j| gone[j as usize] >= start));
         let before = cand.len();
         cand.extend(start..end);
-        cache.clear();
-        if cached {
-            for &j in &cand {
-                cache.extend_from_slice(rows.row(j as usize, &mut buf));
-            }
-        }
-        let (cand, held) = (&cand, &Flat { pts: &cache, d: e });
+        let cand = &cand;
         (start..end)
             .into_par_iter()
             .with_max_len(1)
@@ -641,16 +619,14 @@ fn hypervolume_par_with<R: Rows + ?Sized>(
                 if gone[i as usize] == i {
                     return 0.0;
                 }
-                let upto = (before + (i - start) as usize) as u32;
-                let earlier = (0..upto).filter(move |&k| gone[cand[k as usize] as usize] >= i);
+                let upto = before + (i - start) as usize;
+                let earlier = cand[..upto]
+                    .iter()
+                    .copied()
+                    .filter(|&j| gone[j as usize] >= i);
                 scratch.with(|(w, pb)| {
                     let p = rows.row(i as usize, pb);
-                    if cached {
-                        w.slab(p, held, earlier)
-                    } else {
-                        w.slab(p, rows, earlier.map(|k| cand[k as usize]))
-                    }
-                    .unwrap_or(0.0)
+                    w.slab(p, rows, earlier).unwrap_or(0.0)
                 })
             })
             .collect_into_vec(&mut terms);
@@ -929,22 +905,17 @@ mod tests {
     }
 
     #[test]
-    fn rows_held_or_read_in_place_give_the_same_bits() {
+    fn active_rows_held_or_read_in_place_give_the_same_bits() {
         // across parallel blocks (n > TERMS_BLOCK at m = 5) and within one (m = 6, 7)
         for (m, n) in [(5, TERMS_BLOCK + 700), (6, 400), (7, 150), (4, 500)] {
             let r = vec![1.1; m];
             let pts = sphere(n, m, 5);
             let rows = Flat { pts: &pts, d: m };
-            let run = |gone_rows, block_values| {
-                let limits = Held {
-                    gone_rows,
-                    block_values,
-                };
-                hypervolume_par_with(&rows, (0..n as u32).collect(), &r, &limits)
-            };
-            let all = run(usize::MAX, usize::MAX);
-            assert_eq!(all.to_bits(), run(0, 0).to_bits(), "m={m}");
-            assert_eq!(all.to_bits(), run(n / 3, 0).to_bits(), "m={m}");
+            let run =
+                |gone_rows| hypervolume_par_with(&rows, (0..n as u32).collect(), &r, gone_rows);
+            let all = run(usize::MAX);
+            assert_eq!(all.to_bits(), run(0).to_bits(), "m={m}");
+            assert_eq!(all.to_bits(), run(n / 3).to_bits(), "m={m}");
             assert_eq!(all.to_bits(), par(&pts, &r).to_bits(), "m={m}");
             let seq = Wfg::new(&r).volume(&pts);
             assert!((all - seq).abs() <= 1e-12 * seq, "m={m}");
