@@ -644,26 +644,21 @@ fn hypervolume_par_with<R: Rows + ?Sized>(
 /// values are held by column (compared a column at a time, which the compiler vectorizes)
 /// while there are at most `cap` of them, else read through `rows`.
 fn gone_steps<R: Rows + ?Sized>(rows: &R, n: usize, e: usize, cap: usize) -> (Vec<u32>, usize) {
-    let cap = cap.min(n);
-    // column `c` of the active rows at `held[c * cap..]`: one allocation, zeroed rather than
-    // written (fresh pages are touched only as the active set grows into them, and all go
-    // back at once when it is dropped)
-    let mut held = vec![0.0; cap * e];
     let mut gone = vec![n as u32; n];
     let mut active: Vec<u32> = Vec::new();
-    let mut cached = cap > 0;
+    let mut cols: Vec<Vec<f64>> = (0..e).map(|_| Vec::with_capacity(cap.min(n))).collect();
+    let mut cached = true;
     // per active row: bit 0 when it weakly dominates the new row, bit 1 when dominated by it
     let mut flags: Vec<u8> = Vec::new();
     let (mut p, mut qb) = (vec![0.0; e], vec![0.0; e]);
     let mut most = 0;
     for i in 0..n as u32 {
         p.copy_from_slice(rows.row(i as usize, &mut qb));
-        let len = active.len();
         flags.clear();
-        flags.resize(len, 3);
+        flags.resize(active.len(), 3);
         if cached {
-            for (col, &pc) in held.chunks_exact(cap).zip(&p) {
-                for (f, &q) in flags.iter_mut().zip(&col[..len]) {
+            for (col, &pc) in cols.iter().zip(&p) {
+                for (f, &q) in flags.iter_mut().zip(col) {
                     *f &= u8::from(q <= pc) | (u8::from(pc <= q) << 1);
                 }
             }
@@ -690,19 +685,20 @@ fn gone_steps<R: Rows + ?Sized>(rows: &R, n: usize, e: usize, cap: usize) -> (Ve
                 active.swap_remove(k);
                 flags.swap_remove(k);
                 if cached {
-                    for col in held.chunks_exact_mut(cap) {
-                        col[k] = col[active.len()];
+                    for col in &mut cols {
+                        col.swap_remove(k);
                     }
                 }
             }
         }
         active.push(i);
         most = most.max(active.len());
-        if active.len() > cap {
+        if cached && active.len() > cap {
             cached = false;
+            cols = Vec::new();
         } else if cached {
-            for (col, &pc) in held.chunks_exact_mut(cap).zip(&p) {
-                col[active.len() - 1] = pc;
+            for (col, &pc) in cols.iter_mut().zip(&p) {
+                col.push(pc);
             }
         }
     }
