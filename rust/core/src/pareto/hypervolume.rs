@@ -166,8 +166,8 @@ pub fn hypervolume(view: &MatrixView, maximize: &[bool], reference: &[f64]) -> R
             &r,
         ));
     }
-    // WFG reads the rows in place too: no copy of the points is made (the largest buffer is
-    // the first-front tree, rows rounded to f32, freed before WFG starts).
+    // WFG reads the rows in place too: no copy of the points is made (the first-front trees,
+    // rows rounded to f32, are freed before WFG starts).
     let r = check_hv_input(view, maximize, reference)?;
     let n = view.nrows();
     if n >= u32::MAX as usize {
