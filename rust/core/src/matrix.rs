@@ -95,6 +95,16 @@ impl<'a> MatrixView<'a> {
         Self::new(data, n, m, m, 1)
     }
 
+    /// All values as one row-major slice (row `i` at `i * m`), when the view is laid out so.
+    pub fn as_row_major(&self) -> Option<&'a [f64]> {
+        match self.layout {
+            Layout::Strided { data, rs, cs } if rs == self.m && (cs == 1 || self.m == 1) => {
+                data.get(..self.n * self.m)
+            }
+            _ => None,
+        }
+    }
+
     #[inline(always)]
     pub fn get(&self, i: usize, j: usize) -> f64 {
         match self.layout {

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use super::kdtree::KdTree;
 use super::lex_cmp;
 use super::sort::{front, front_prepared, lex_order, prepare, row_of};
-use super::wfg::{boxvol, hypervolume_par, Wfg};
+use super::wfg::{boxvol, hypervolume_par, Flat, PerThread, Rows, Wfg};
 use crate::error::{CoreError, Result};
 use crate::matrix::{check_directions, MatrixView, NanPolicy};
 
@@ -97,6 +97,52 @@ fn useful_front(pts: &[f64], m: usize, r: &[f64]) -> Result<Vec<f64>> {
         .collect())
 }
 
+/// The caller's rows read in place, in minimization space.
+struct MinView<'a> {
+    view: &'a MatrixView<'a>,
+    maximize: &'a [bool],
+    /// The values when they are one row-major slice (numpy C order): rows read as slices.
+    flat: Option<&'a [f64]>,
+    flips: bool,
+}
+
+impl<'a> MinView<'a> {
+    fn new(view: &'a MatrixView<'a>, maximize: &'a [bool]) -> Self {
+        Self {
+            view,
+            maximize,
+            flat: view.as_row_major(),
+            flips: maximize.contains(&true),
+        }
+    }
+}
+
+impl Rows for MinView<'_> {
+    #[inline(always)]
+    fn get(&self, i: usize, j: usize) -> f64 {
+        min_value(self.view.get(i, j), self.maximize[j])
+    }
+
+    #[inline(always)]
+    fn row<'s>(&'s self, i: usize, buf: &'s mut [f64]) -> &'s [f64] {
+        let Some(data) = self.flat else {
+            for (j, o) in buf.iter_mut().enumerate() {
+                *o = self.get(i, j);
+            }
+            return buf;
+        };
+        let m = self.maximize.len();
+        let s = &data[i * m..i * m + buf.len()];
+        if !self.flips {
+            return s;
+        }
+        for ((o, &v), &mx) in buf.iter_mut().zip(s).zip(self.maximize) {
+            *o = min_value(v, mx);
+        }
+        buf
+    }
+}
+
 /// Exact hypervolume.
 pub fn hypervolume(view: &MatrixView, maximize: &[bool], reference: &[f64]) -> Result<f64> {
     let m = view.ncols();
@@ -110,9 +156,55 @@ pub fn hypervolume(view: &MatrixView, maximize: &[bool], reference: &[f64]) -> R
             hv3d(view, maximize, &r)
         });
     }
-    let (pts, r) = prepare_hv(view, maximize, reference)?;
-    let mut front = useful_front(&pts, m, &r)?;
-    Ok(hypervolume_par(&mut front, &r))
+    if m < 4 {
+        let (pts, r) = prepare_hv(view, maximize, reference)?;
+        let front = useful_front(&pts, m, &r)?;
+        let n = front.len() / m;
+        return Ok(hypervolume_par(
+            &Flat { pts: &front, d: m },
+            (0..n as u32).collect(),
+            &r,
+        ));
+    }
+    // WFG reads the rows in place too: no copy of the points is made (the first-front trees,
+    // rows rounded to f32, are freed before WFG starts).
+    let r = check_hv_input(view, maximize, reference)?;
+    let n = view.nrows();
+    if n >= u32::MAX as usize {
+        return Err(CoreError::Limit(format!(
+            "{n} points is more than the supported 4,294,967,294"
+        )));
+    }
+    let rows = MinView::new(view, maximize);
+    let useful = (0..n).filter(|&i| (0..m).all(|j| rows.get(i, j) < r[j]));
+    let mut front = Vec::with_capacity(useful.clone().count());
+    front.extend(useful.map(|i| i as u32));
+    // Dominated rows would only add zero terms, each after a scan of the top level's active
+    // set; a first-front tree finds most of them in O(log n) a row. It is built over an
+    // eighth of the rows at a time (its rows rounded to f32 are half their size): a row
+    // dominated within its eighth goes, the few dominated only from another one stay (the
+    // scan, vectorized, drops them). Eighths, not quarters: at m = 6 the trees' pages were
+    // the largest part of the call's peak.
+    let eighth = front.len().div_ceil(8).max(1);
+    let mut kept = 0;
+    for start in (0..front.len()).step_by(eighth) {
+        let part = &front[start..(start + eighth).min(front.len())];
+        let len = part.len();
+        let keep = KdTree::build((0..len as u32).collect(), m, |u, buf: &mut [f64]| {
+            for (j, b) in buf.iter_mut().enumerate() {
+                *b = rows.get(part[u] as usize, j);
+            }
+        })
+        .front_mask(len);
+        for t in start..start + len {
+            if keep[t - start] {
+                front[kept] = front[t];
+                kept += 1;
+            }
+        }
+    }
+    front.truncate(kept);
+    Ok(hypervolume_par(&rows, front, &r))
 }
 
 /// Hypervolume of points in minimization space that all strictly dominate `r` (dominated and
@@ -279,18 +371,15 @@ pub fn contributions(
 /// is `box(p) - HV(limit set of p)` by WFG, one point per task.
 fn contributions_exclusive(pts: &[f64], m: usize, r: &[f64]) -> Vec<f64> {
     let n = pts.len() / m;
+    let rows = Flat { pts, d: m };
+    let scratch = PerThread::new(|| Wfg::new(r));
     (0..n)
         .into_par_iter()
         .with_max_len(1)
-        .map_init(
-            || (Wfg::new(r), Vec::with_capacity(n.saturating_sub(1) * m)),
-            |(w, others), i| {
-                others.clear();
-                others.extend_from_slice(&pts[..i * m]);
-                others.extend_from_slice(&pts[(i + 1) * m..]);
-                w.exclusive(&pts[i * m..(i + 1) * m], others)
-            },
-        )
+        .map(|i| {
+            let others = (0..n as u32).filter(|&k| k as usize != i);
+            scratch.with(|w| w.exclusive(&pts[i * m..(i + 1) * m], &rows, others))
+        })
         .collect()
 }
 

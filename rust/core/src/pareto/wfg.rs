@@ -26,7 +26,16 @@
 //!   by inclusion-exclusion over subset corners;
 //! - sorts are on plain integer keys (last objective, then the sum of the others), never
 //!   reading rows;
-//! - all buffers live in one scratch per thread, one slot per dimension, reused across calls;
+//! - a limit set is never held whole: its rows are only keyed (a sort key and the source row)
+//!   and then built in key order straight into the dominance filter, so a level holds the
+//!   kept rows (on sphere fronts at m = 5, ~140 of ~6,500) and 24 bytes per raw row;
+//! - the top level reads the caller's rows in place (through [`Rows`]: a numpy view, flipped
+//!   per objective on the fly), holding only their order and 4 bytes a row of bookkeeping;
+//! - the one sequential step, the top level's active-set pass, compares each row with the
+//!   active rows a column at a time (vectorized), holding them by column up to a quarter of
+//!   the input's bytes; each block of slabs then lists the rows active at its start once;
+//! - all buffers live in one scratch per pool thread, one slot per dimension, reused across
+//!   slices and calls;
 //! - the top-level slices are independent once the active sets are known (one cheap
 //!   sequential pass records when each point leaves), so they run in parallel and are summed
 //!   in index order: the same value for any thread count.
@@ -35,15 +44,67 @@
 //! which is what `HV_EXACT_MAX_WORK` in `pareto.py` estimates (the 4-D sweep makes it an
 //! overestimate at m = 4, 5).
 
+use std::sync::{Mutex, PoisonError};
+
 use rayon::prelude::*;
 
 use super::hypervolume::AreaStaircase;
+
+/// Points read in place: value `j` of row `i`, in minimization space.
+pub(crate) trait Rows: Sync {
+    fn get(&self, i: usize, j: usize) -> f64;
+    /// The first `buf.len()` values of row `i`: in place where the rows are stored so, else
+    /// written into `buf`.
+    #[inline(always)]
+    fn row<'s>(&'s self, i: usize, buf: &'s mut [f64]) -> &'s [f64] {
+        for (j, o) in buf.iter_mut().enumerate() {
+            *o = self.get(i, j);
+        }
+        buf
+    }
+}
+
+/// Row-major points with `d` columns.
+pub(crate) struct Flat<'a> {
+    pub pts: &'a [f64],
+    pub d: usize,
+}
+
+impl Rows for Flat<'_> {
+    #[inline(always)]
+    fn get(&self, i: usize, j: usize) -> f64 {
+        self.pts[i * self.d + j]
+    }
+    #[inline(always)]
+    fn row<'s>(&'s self, i: usize, buf: &'s mut [f64]) -> &'s [f64] {
+        &self.pts[i * self.d..i * self.d + buf.len()]
+    }
+}
+
+/// The rows of `rows` listed in `ids`, in that order.
+struct Listed<'a, R: ?Sized> {
+    rows: &'a R,
+    ids: &'a [u32],
+}
+
+impl<R: Rows + ?Sized> Rows for Listed<'_, R> {
+    #[inline(always)]
+    fn get(&self, i: usize, j: usize) -> f64 {
+        self.rows.get(self.ids[i] as usize, j)
+    }
+    #[inline(always)]
+    fn row<'s>(&'s self, i: usize, buf: &'s mut [f64]) -> &'s [f64] {
+        self.rows.row(self.ids[i] as usize, buf)
+    }
+}
 
 /// Per-thread scratch: one slot per dimension (index = dimension of the set held there).
 pub(crate) struct Wfg<'r> {
     r: &'r [f64],
     levels: Vec<Level>,
     stair: AreaStaircase,
+    /// One row read from the caller's points.
+    row: Vec<f64>,
 }
 
 #[derive(Default)]
@@ -138,6 +199,7 @@ impl<'r> Wfg<'r> {
             r,
             levels: (0..=r.len()).map(|_| Level::default()).collect(),
             stair: AreaStaircase::new(0.0, 0.0),
+            row: vec![0.0; 2 * r.len()],
         }
     }
 
@@ -155,25 +217,107 @@ impl<'r> Wfg<'r> {
         self.level(d)
     }
 
-    /// Exclusive contribution of `p` to `p` plus `others` (both strictly below `r`, `d =
-    /// r.len()` columns): `box(p) - HV(limit set)`.
-    pub fn exclusive(&mut self, p: &[f64], others: &[f64]) -> f64 {
+    /// Exclusive contribution of `p` to `p` plus the rows `others` of `rows` (all strictly
+    /// below `r`, `d = r.len()` columns): `box(p) - HV(limit set)`.
+    pub fn exclusive<R: Rows + ?Sized>(
+        &mut self,
+        p: &[f64],
+        rows: &R,
+        others: impl Iterator<Item = u32>,
+    ) -> f64 {
         let d = self.r.len();
-        let mut lim = std::mem::take(&mut self.levels[d].pts);
-        lim.clear();
-        for q in others.chunks_exact(d) {
-            if q.iter().zip(p).all(|(a, b)| a <= b) {
-                self.levels[d].pts = lim;
-                return 0.0; // p is covered: removing it changes nothing
-            }
-            lim.extend(p.iter().zip(q).map(|(a, b)| a.max(*b)));
-        }
-        let l = &mut self.levels[d];
-        l.pts = lim;
-        if d >= 4 {
-            filter_nondominated(&mut l.pts, &mut l.tmp, &mut l.keys, d);
+        if !self.limit_set(p, rows, others) {
+            return 0.0; // p is covered: removing it changes nothing
         }
         (boxvol(p, self.r) - self.level(d)).max(0.0)
+    }
+
+    /// Put into slot `e = p.len()` the limit set of `p` against the rows `earlier` of `rows`
+    /// (their first `e` values; ids ascending): each row replaced by its max with `p`, cut
+    /// down to its non-dominated rows, best first, when `e >= 4`. False (slot left
+    /// unspecified) when one of the rows is weakly better than `p` everywhere.
+    fn limit_set<R: Rows + ?Sized>(
+        &mut self,
+        p: &[f64],
+        rows: &R,
+        earlier: impl Iterator<Item = u32>,
+    ) -> bool {
+        let e = p.len();
+        let (l, buf) = (&mut self.levels[e], &mut self.row[..2 * e]);
+        let (buf, lim) = buf.split_at_mut(e);
+        l.pts.clear();
+        if e < 4 {
+            for j in earlier {
+                let q = rows.row(j as usize, buf);
+                if weakly(q, p) {
+                    return false;
+                }
+                l.pts.extend(p.iter().zip(q).map(|(a, b)| a.max(*b)));
+            }
+            return true;
+        }
+        // The order of `filter_nondominated` (ties by id, i.e. by position in `earlier`), found
+        // without holding the rows; then each row is built again, in that order, and kept
+        // only when no kept row covers it. A row that one of a few recently useful keyed rows (`guards`) covers is not keyed:
+        // the filter would drop it (its coverer is keyed and comes first), so most rows are
+        // never sorted or built again. Only in 4-D sets from 5-D ones (measured: elsewhere guards
+        // cost more than they save; the deep sets are small and mostly kept).
+        l.keys.clear();
+        l.tmp.clear();
+        let guards = &mut l.tmp;
+        let most_guards = if e + 1 == self.r.len() && (e == 4 || e == 5) {
+            GUARDS * e
+        } else {
+            0
+        };
+        for j in earlier {
+            let q = rows.row(j as usize, buf);
+            if weakly(q, p) {
+                return false;
+            }
+            for ((l, a), b) in lim.iter_mut().zip(p).zip(q) {
+                *l = a.max(*b);
+            }
+            let hit = guards.chunks_exact(e).position(|g| weakly(g, lim));
+            if let Some(g) = hit {
+                if g > 0 {
+                    // move the coverer forward: it is likely to cover the next rows too
+                    for c in 0..e {
+                        guards.swap((g - 1) * e + c, g * e + c);
+                    }
+                }
+                continue;
+            }
+            let rest: f64 = lim[..e - 1].iter().sum();
+            l.keys.push((key(lim[e - 1]), key(rest), j));
+            if guards.len() < most_guards {
+                guards.extend_from_slice(lim);
+            } else if most_guards > 0 {
+                let last = guards.len() - e;
+                guards[last..].copy_from_slice(lim);
+            }
+        }
+        l.keys.sort_unstable();
+        for &(_, _, j) in &l.keys {
+            let start = l.pts.len();
+            l.pts.extend(
+                p.iter()
+                    .zip(rows.row(j as usize, buf))
+                    .map(|(a, b)| a.max(*b)),
+            );
+            let (kept, s) = l.pts.split_at(start);
+            // which end to scan from first: measured (the 4-D limit sets of the 5-D top level
+            // are the large ones; their dominators are more often among the last kept)
+            let covered = if e == 4 {
+                kept.chunks_exact(e).rev().any(|k| weakly(k, s))
+            } else {
+                kept.chunks_exact(e).any(|k| weakly(k, s))
+            };
+            if covered {
+                l.pts.truncate(start);
+            }
+        }
+        true
     }
 
     /// Hypervolume of the set held in slot `d`.
@@ -207,7 +351,8 @@ impl<'r> Wfg<'r> {
                 for i in 0..n {
                     let p = &lv.pts[i * d..(i + 1) * d];
                     let row = |j: u32| &lv.pts[j as usize * d..j as usize * d + e];
-                    if let Some(t) = self.slab(p, active.iter().map(|&j| row(j)), d) {
+                    let rows = Flat { pts: &lv.pts, d };
+                    if let Some(t) = self.slab(p, &rows, active.iter().copied()) {
                         total += t;
                         active.retain(|&j| !weakly(&p[..e], row(j)));
                         active.push(i as u32);
@@ -262,30 +407,20 @@ impl<'r> Wfg<'r> {
         total
     }
 
-    /// Volume of `p`'s slab: `(r_last - p_last)` times the exclusive (d-1)-D volume of `p`'s
-    /// projection against the projections of `earlier` points (those better in the last
-    /// objective, given without it). `None` when one of them covers `p` (the slab is empty).
+    /// Volume of `p`'s slab (`d = p.len()`): `(r_last - p_last)` times the exclusive (d-1)-D
+    /// volume of `p`'s projection against the projections of the rows `earlier` of `rows`
+    /// (those better in the last objective; ids ascending). `None` when one of them covers
+    /// `p` (the slab is empty).
     #[inline(never)]
-    fn slab<'a>(
+    fn slab<R: Rows + ?Sized>(
         &mut self,
         p: &[f64],
-        earlier: impl Iterator<Item = &'a [f64]>,
-        d: usize,
+        rows: &R,
+        earlier: impl Iterator<Item = u32>,
     ) -> Option<f64> {
-        let e = d - 1;
-        let mut lim = std::mem::take(&mut self.levels[e].pts);
-        lim.clear();
-        for q in earlier {
-            if weakly(q, &p[..e]) {
-                self.levels[e].pts = lim;
-                return None;
-            }
-            lim.extend(p[..e].iter().zip(q).map(|(a, b)| a.max(*b)));
-        }
-        let l = &mut self.levels[e];
-        l.pts = lim;
-        if e >= 4 {
-            filter_nondominated(&mut l.pts, &mut l.tmp, &mut l.keys, e);
+        let e = p.len() - 1;
+        if !self.limit_set(&p[..e], rows, earlier) {
+            return None;
         }
         let inner = self.level(e);
         Some((self.r[e] - p[e]) * (boxvol(&p[..e], &self.r[..e]) - inner))
@@ -355,6 +490,9 @@ fn contribution3(
     vol
 }
 
+/// Keyed limit rows kept at hand to skip the rows they cover (see [`Wfg::limit_set`]).
+const GUARDS: usize = 4;
+
 /// Sets of up to this many points go to [`small_union`] (63 subset boxes at most).
 const SMALL_MAX: usize = 6;
 
@@ -403,57 +541,196 @@ fn sweep2(pts: &[f64], r: &[f64]) -> f64 {
     area + (r[1] - prev_y) * (r[0] - best_x)
 }
 
-/// Hypervolume of distinct non-dominated points (row-major, `m = r.len() >= 2` columns, all
-/// strictly below `r`), the top-level terms computed in parallel and summed in a fixed order,
-/// so the result is the same for any thread count.
-pub(crate) fn hypervolume_par(pts: &mut Vec<f64>, r: &[f64]) -> f64 {
+/// Hypervolume of the rows `ids` of `rows` (`m = r.len() >= 2` columns, all strictly below
+/// `r`; best distinct and non-dominated, for speed only: a dominated or repeated row adds a
+/// zero term), the top-level terms computed in parallel and summed in a fixed order, so the
+/// result is the same for any thread count. The rows are read in place; what is held beyond
+/// them is their order, 4 bytes a row of bookkeeping and one scratch per pool thread.
+pub(crate) fn hypervolume_par<R: Rows + ?Sized>(rows: &R, ids: Vec<u32>, r: &[f64]) -> f64 {
+    let (n, m) = (ids.len(), r.len());
+    // the active-set pass holds up to a quarter of the input's bytes
+    hypervolume_par_with(rows, ids, r, n * m / (4 * m.saturating_sub(1).max(1)))
+}
+
+/// [`hypervolume_par`], the active-set pass holding up to `gone_rows` rows by value (the
+/// value is the same for any `gone_rows`).
+fn hypervolume_par_with<R: Rows + ?Sized>(
+    rows: &R,
+    mut ids: Vec<u32>,
+    r: &[f64],
+    gone_rows: usize,
+) -> f64 {
     let m = r.len();
-    let n = pts.len() / m;
+    let n = ids.len();
     if m < 4 || n < 3 {
-        return Wfg::new(r).volume(pts);
+        let pts: Vec<f64> = ids
+            .iter()
+            .flat_map(|&i| (0..m).map(move |j| rows.get(i as usize, j)))
+            .collect();
+        return Wfg::new(r).volume(&pts);
     }
-    let (mut tmp, mut idx) = (Vec::new(), Vec::new());
-    sort_best_first(pts, &mut tmp, &mut idx, m);
-    drop((tmp, idx));
-    let (pts, e) = (&*pts, m - 1);
-    let proj = |j: usize| &pts[j * m..j * m + e];
+    // Best first (the order of `sort_best_first`, keys made in the comparisons: no key array),
+    // exact repeats of a row dropped where the sort puts them next to it.
+    let sort_key = |i: u32| {
+        let rest: f64 = (0..m - 1).map(|j| rows.get(i as usize, j)).sum();
+        (key(rows.get(i as usize, m - 1)), key(rest), i)
+    };
+    ids.sort_unstable_by_key(|&i| sort_key(i));
+    ids.dedup_by(|a, b| (0..m).all(|j| rows.get(*a as usize, j) == rows.get(*b as usize, j)));
+    let n = ids.len();
+    let (rows, e) = (&Listed { rows, ids: &ids }, m - 1);
     // Which earlier projections each slab is measured against: the sequential active-set
     // pass of `level_with`, recorded as the step whose point covers it (it still counts in
     // that step's slab, not after; its own step when it never joins); then the slabs are
-    // independent.
-    let mut gone = vec![n; n];
-    let mut active: Vec<usize> = Vec::new();
-    for i in 0..n {
-        if active.iter().any(|&j| weakly(proj(j), proj(i))) {
-            gone[i] = i;
-            continue;
-        }
-        active.retain(|&j| {
-            let keep = !weakly(proj(i), proj(j));
-            if !keep {
-                gone[j] = i;
-            }
-            keep
-        });
-        active.push(i);
-    }
-    drop(active);
+    // independent. The pass is sequential: it holds the active rows by value (reading them
+    // scattered through `ids` made it a third of the time at m = 5).
+    let (gone, most) = gone_steps(rows, n, e, gone_rows);
     let gone = &gone;
-    let terms: Vec<f64> = (0..n)
-        .into_par_iter()
-        .with_max_len(1)
-        .map_init(
-            || Wfg::new(r),
-            |w, i| {
-                if gone[i] == i {
+    let scratch = PerThread::new(|| {
+        // the top level's limit sets: at most `most` rows, keyed (or held, below 4-D) whole;
+        // sized once (pages are only touched as they fill), without doubling slack
+        let mut w = Wfg::new(r);
+        if e >= 4 {
+            w.levels[e].keys.reserve_exact(most);
+        } else {
+            w.levels[e].pts.reserve_exact(most * e);
+        }
+        (w, vec![0.0; m])
+    });
+    // Blocks of slabs in parallel, their terms added in index order (the same sum as over
+    // one vector of all n terms, without holding it).
+    let mut terms = Vec::with_capacity(n.min(TERMS_BLOCK));
+    let mut total = -0.0;
+    // A block's slabs are measured against the rows active at its start and its own, listed
+    // once per block (ids ascending; at most `most + TERMS_BLOCK`, sized once), not found by
+    // a scan of all earlier ids per slab (5% of the time at m = 6).
+    let mut cand = Vec::with_capacity((most + TERMS_BLOCK).min(n));
+    for start in (0..n as u32).step_by(TERMS_BLOCK) {
+        let end = (start as usize + TERMS_BLOCK).min(n) as u32;
+        cand.clear();
+        cand.extend((0..start).filter(|&j| gone[j as usize] >= start));
+        let before = cand.len();
+        cand.extend(start..end);
+        let cand = &cand;
+        (start..end)
+            .into_par_iter()
+            .with_max_len(1)
+            .map(|i| {
+                if gone[i as usize] == i {
                     return 0.0;
                 }
-                let earlier = (0..i).filter(|&j| gone[j] >= i).map(proj);
-                w.slab(&pts[i * m..(i + 1) * m], earlier, m).unwrap_or(0.0)
-            },
-        )
-        .collect();
-    terms.iter().sum()
+                let upto = before + (i - start) as usize;
+                let earlier = cand[..upto]
+                    .iter()
+                    .copied()
+                    .filter(|&j| gone[j as usize] >= i);
+                scratch.with(|(w, pb)| {
+                    let p = rows.row(i as usize, pb);
+                    w.slab(p, rows, earlier).unwrap_or(0.0)
+                })
+            })
+            .collect_into_vec(&mut terms);
+        for t in &terms {
+            total += t;
+        }
+    }
+    total
+}
+
+/// The sequential active-set pass of the top level over the projections (first `e` values)
+/// of rows `0..n` (best first): for each row, the step whose row weakly dominates it while it
+/// is active (it leaves after that step's slab), `n` when none does, its own step when an active
+/// row covers it on arrival (it never joins); and the largest active set. The active rows'
+/// values are held by column (compared a column at a time, which the compiler vectorizes)
+/// while there are at most `cap` of them, else read through `rows`.
+fn gone_steps<R: Rows + ?Sized>(rows: &R, n: usize, e: usize, cap: usize) -> (Vec<u32>, usize) {
+    let mut gone = vec![n as u32; n];
+    let mut active: Vec<u32> = Vec::new();
+    let mut cols: Vec<Vec<f64>> = (0..e).map(|_| Vec::with_capacity(cap.min(n))).collect();
+    let mut cached = true;
+    // per active row: bit 0 when it weakly dominates the new row, bit 1 when dominated by it
+    let mut flags: Vec<u8> = Vec::new();
+    let (mut p, mut qb) = (vec![0.0; e], vec![0.0; e]);
+    let mut most = 0;
+    for i in 0..n as u32 {
+        p.copy_from_slice(rows.row(i as usize, &mut qb));
+        flags.clear();
+        flags.resize(active.len(), 3);
+        if cached {
+            for (col, &pc) in cols.iter().zip(&p) {
+                for (f, &q) in flags.iter_mut().zip(col) {
+                    *f &= u8::from(q <= pc) | (u8::from(pc <= q) << 1);
+                }
+            }
+        } else {
+            for (f, &j) in flags.iter_mut().zip(&active) {
+                let q = rows.row(j as usize, &mut qb);
+                *f = u8::from(weakly(q, &p)) | (u8::from(weakly(&p, q)) << 1);
+            }
+        }
+        let any = flags.iter().fold(0, |a, &f| a | f);
+        if any & 1 != 0 {
+            gone[i as usize] = i;
+            continue;
+        }
+        if any & 2 != 0 {
+            // the active set's order is free: swap-remove the rows the new one covers
+            let mut k = 0;
+            while k < active.len() {
+                if flags[k] & 2 == 0 {
+                    k += 1;
+                    continue;
+                }
+                gone[active[k] as usize] = i;
+                active.swap_remove(k);
+                flags.swap_remove(k);
+                if cached {
+                    for col in &mut cols {
+                        col.swap_remove(k);
+                    }
+                }
+            }
+        }
+        active.push(i);
+        most = most.max(active.len());
+        if cached && active.len() > cap {
+            cached = false;
+            cols = Vec::new();
+        } else if cached {
+            for (col, &pc) in cols.iter_mut().zip(&p) {
+                col.push(pc);
+            }
+        }
+    }
+    (gone, most)
+}
+
+/// Slabs measured per parallel block: enough to keep every thread busy to the block's end.
+const TERMS_BLOCK: usize = 2048;
+
+/// One scratch per thread of the current pool, made on first use: tasks reuse its buffers
+/// instead of growing fresh ones for every task (rayon's `map_init` makes one per split,
+/// which `with_max_len(1)` makes one per task).
+pub(crate) struct PerThread<T, F> {
+    slots: Vec<Mutex<Option<T>>>,
+    make: F,
+}
+
+impl<T: Send, F: Fn() -> T + Sync> PerThread<T, F> {
+    pub fn new(make: F) -> Self {
+        let slots = (0..rayon::current_num_threads().max(1))
+            .map(|_| Mutex::new(None))
+            .collect();
+        Self { slots, make }
+    }
+
+    /// Run `f` on this thread's scratch (a task never waits on another: each pool thread has
+    /// its own slot, and `f` starts no parallel work).
+    pub fn with<U>(&self, f: impl FnOnce(&mut T) -> U) -> U {
+        let t = rayon::current_thread_index().unwrap_or(0) % self.slots.len();
+        let mut slot = self.slots[t].lock().unwrap_or_else(PoisonError::into_inner);
+        f(slot.get_or_insert_with(&self.make))
+    }
 }
 
 #[cfg(test)]
@@ -461,6 +738,12 @@ mod tests {
     use super::*;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
+
+    /// [`hypervolume_par`] of all the rows of `pts`.
+    fn par(pts: &[f64], r: &[f64]) -> f64 {
+        let d = r.len();
+        hypervolume_par(&Flat { pts, d }, (0..(pts.len() / d) as u32).collect(), r)
+    }
 
     /// Hypervolume by inclusion-exclusion over every subset (small n): the volume of a union
     /// of boxes sharing the corner `r` is the alternating sum of the volumes of their
@@ -520,7 +803,7 @@ mod tests {
             }
         }
         assert_eq!(Wfg::new(&r).volume(&e), 15.0 / 16.0);
-        assert_eq!(hypervolume_par(&mut e.clone(), &r), 15.0 / 16.0);
+        assert_eq!(par(&e, &r), 15.0 / 16.0);
         // its exclusive contributions: each point alone covers x_j in [0, 1/2) with every
         // other coordinate in [1/2, 1): (1/2)^4
         for j in 0..4 {
@@ -529,7 +812,7 @@ mod tests {
                 .flat_map(|k| e[k * 4..k * 4 + 4].to_vec())
                 .collect();
             assert_eq!(
-                Wfg::new(&r).exclusive(&e[j * 4..j * 4 + 4], &others),
+                Wfg::new(&r).exclusive(&e[j * 4..j * 4 + 4], &Flat { pts: &others, d: 4 }, 0..3),
                 1.0 / 16.0
             );
         }
@@ -566,11 +849,76 @@ mod tests {
                     front.extend_from_slice(p);
                 }
             }
-            let par = hypervolume_par(&mut front, &r);
+            let par = par(&front, &r);
             assert!(
                 (par - expect).abs() <= 1e-12 * expect.max(1.0),
                 "par m={m} n={n}"
             );
+        }
+    }
+
+    /// The active-set pass as first written: rows compared one by one, kept in order.
+    fn gone_reference(pts: &[f64], d: usize, e: usize) -> (Vec<u32>, usize) {
+        let n = pts.len() / d;
+        let proj = |j: u32| &pts[j as usize * d..j as usize * d + e];
+        let (mut gone, mut active, mut most) = (vec![n as u32; n], Vec::<u32>::new(), 0);
+        for i in 0..n as u32 {
+            if active.iter().any(|&j| weakly(proj(j), proj(i))) {
+                gone[i as usize] = i;
+                continue;
+            }
+            active.retain(|&j| {
+                let keep = !weakly(proj(i), proj(j));
+                if !keep {
+                    gone[j as usize] = i;
+                }
+                keep
+            });
+            active.push(i);
+            most = most.max(active.len());
+        }
+        (gone, most)
+    }
+
+    #[test]
+    fn gone_steps_cached_or_not_match_the_reference() {
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        for t in 0..300u64 {
+            let d = rng.random_range(4..=7);
+            let n = rng.random_range(1..=60);
+            // coarse values: covered rows on arrival, ties and repeats are common
+            let pts: Vec<f64> = if t % 2 == 0 {
+                (0..n * d)
+                    .map(|_| f64::from(rng.random_range(0..4u32)))
+                    .collect()
+            } else {
+                sphere(n, d, t)
+            };
+            let e = d - 1;
+            let want = gone_reference(&pts, d, e);
+            let rows = Flat { pts: &pts, d };
+            // all held by value, none, and a switch to reading in place part way
+            for cap in [usize::MAX, 0, 3] {
+                assert_eq!(gone_steps(&rows, n, e, cap), want, "t={t} cap={cap}");
+            }
+        }
+    }
+
+    #[test]
+    fn active_rows_held_or_read_in_place_give_the_same_bits() {
+        // across parallel blocks (n > TERMS_BLOCK at m = 5) and within one (m = 6, 7)
+        for (m, n) in [(5, TERMS_BLOCK + 700), (6, 400), (7, 150), (4, 500)] {
+            let r = vec![1.1; m];
+            let pts = sphere(n, m, 5);
+            let rows = Flat { pts: &pts, d: m };
+            let run =
+                |gone_rows| hypervolume_par_with(&rows, (0..n as u32).collect(), &r, gone_rows);
+            let all = run(usize::MAX);
+            assert_eq!(all.to_bits(), run(0).to_bits(), "m={m}");
+            assert_eq!(all.to_bits(), run(n / 3).to_bits(), "m={m}");
+            assert_eq!(all.to_bits(), par(&pts, &r).to_bits(), "m={m}");
+            let seq = Wfg::new(&r).volume(&pts);
+            assert!((all - seq).abs() <= 1e-12 * seq, "m={m}");
         }
     }
 
@@ -584,7 +932,7 @@ mod tests {
                     .num_threads(threads)
                     .build()
                     .unwrap();
-                pool.install(|| hypervolume_par(&mut pts.clone(), &r))
+                pool.install(|| par(&pts, &r))
             };
             let one = run(1);
             assert_eq!(one.to_bits(), run(2).to_bits());
@@ -628,7 +976,7 @@ mod tests {
             for _ in 0..3 {
                 pool.install(|| {
                     let t = cpu();
-                    v = hypervolume_par(&mut pts.clone(), &r);
+                    v = par(&pts, &r);
                     best = best.min(cpu() - t);
                 });
             }
