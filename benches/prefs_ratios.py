@@ -592,11 +592,17 @@ def ids_main(n: int, k: int, threads, cases: str = "all", only: str = "") -> Non
             )
             for v in variants
         }
-        for _ in range(k):  # interleaved, so load changes hit every variant alike
-            for v, (fn, _) in variants.items():
-                t0 = time.perf_counter()
-                fn()
-                times[v].append(time.perf_counter() - t0)
+        # the id variants interleaved, so load changes hit every variant alike; the peer after
+        # them (a call right after choix's seconds of Python ran 2-3x slower: it would always
+        # be the integer variant's)
+        for peer in (False, True):
+            for _ in range(k):
+                for v, (fn, _) in variants.items():
+                    if (v == "choix-ilsr") != peer:
+                        continue
+                    t0 = time.perf_counter()
+                    fn()
+                    times[v].append(time.perf_counter() - t0)
         base = min(times["int"])
         for v, ts in times.items():
             ratio = min(ts) / base

@@ -681,35 +681,35 @@ fn code_blocks_after(
         .zip(out[coded..].par_iter_mut())
         .map(|(b, o)| {
             let mut local = Dict::with_capacity(expect.min(64));
-            // a value the shared table lacks: the block's own table, codes from n0 on
-            // (renumbered below); rare, so a call
-            let mut miss = |i: usize, key: &Key, h: u64, bytes: &[u8]| {
-                n0 + local.code(key, h, bytes, (b.col, b.base + i as u64))
-            };
-            // the usual row, a value the shared table holds, is decided inline (written out
-            // in each loop: as a closure it stayed a call, the key passed in memory)
+            // every row is looked up in the shared table, and a value it lacks in the block's
+            // own table (codes from n0 on, renumbered below): the key goes to each once, as a
+            // column sorted by id (the first block holding few of its values) misses the
+            // shared table on most rows
+            let pos = |i: usize| (b.col, b.base + i as u64);
             if let Strings::View { views, buffers } = b.strings {
-                // short views straight from the view (the layout's match stays out of the loop)
+                // straight from the view, short or long (the layout's match stays out of the
+                // loop; the general key only for the rest)
                 for ((c, &v), i) in o.iter_mut().zip(&views[b.lo..b.hi]).zip(b.lo..) {
-                    if let Some((k0, k1, h)) = short_view(v) {
-                        if let Ok(slot) = shared.find_short(k0, k1, h) {
-                            *c = labels[slot];
-                            continue;
+                    *c = if let Some((k0, k1, h)) = short_view(v) {
+                        match shared.find_short(k0, k1, h) {
+                            Ok(slot) => labels[slot],
+                            Err(_) => n0 + local.code(&[k0, k1, 0, 0], h, &[], pos(i)),
                         }
                     } else if let Some(bytes) = long_view(buffers, v) {
-                        // a long value: the view's first word is its key's (the table
-                        // reads no other key word of a long value)
-                        let h = hash_long(bytes);
-                        if let Ok(slot) = shared.find_slot(&[v as u64, 0, 0, 0], h, bytes) {
-                            *c = labels[slot];
-                            continue;
+                        // a long value: the view's first word is its key's (the tables read
+                        // no other key word of a long value)
+                        let (key, h) = ([v as u64, 0, 0, 0], hash_long(bytes));
+                        match shared.find_slot(&key, h, bytes) {
+                            Ok(slot) => labels[slot],
+                            Err(_) => n0 + local.code(&key, h, bytes, pos(i)),
                         }
-                    }
-                    let (key, bytes) = b.strings.entry(i);
-                    let h = hash_key(&key, bytes);
-                    *c = match shared.find_slot(&key, h, bytes) {
-                        Ok(slot) => labels[slot],
-                        Err(_) => miss(i, &key, h, bytes),
+                    } else {
+                        let (key, bytes) = b.strings.entry(i);
+                        let h = hash_key(&key, bytes);
+                        match shared.find_slot(&key, h, bytes) {
+                            Ok(slot) => labels[slot],
+                            Err(_) => n0 + local.code(&key, h, bytes, pos(i)),
+                        }
                     };
                 }
             } else {
@@ -718,7 +718,7 @@ fn code_blocks_after(
                     let h = hash_key(&key, bytes);
                     *c = match shared.find_slot(&key, h, bytes) {
                         Ok(slot) => labels[slot],
-                        Err(_) => miss(i, &key, h, bytes),
+                        Err(_) => n0 + local.code(&key, h, bytes, pos(i)),
                     };
                 }
             }
