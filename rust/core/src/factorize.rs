@@ -1753,28 +1753,30 @@ mod tests {
     #[test]
     fn hash_collisions_are_resolved_by_bytes() {
         // every value in one slot with the same tag: equality must come from the bytes
-        let mut d = Dict::with_capacity(4);
-        let vals = [
+        let coded = |vals: &[&str]| {
+            let mut d = Dict::with_capacity(4);
+            let codes: Vec<u32> = vals
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let b = v.as_bytes();
+                    d.code(&key_of(b), 42, b, (0, i as u64))
+                })
+                .collect();
+            (d, codes)
+        };
+        let (d, codes) = coded(&[
             "x",
             "y",
             "long-value-number-one",
             "long-value-number-two",
             "x",
             "long-value-number-two",
-        ];
-        let codes: Vec<u32> = vals
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                let b = v.as_bytes();
-                d.code(&key_of(b), 42, b, (0, i as u64))
-            })
-            .collect();
+        ]);
         assert_eq!(codes, vec![0, 1, 2, 3, 0, 3]);
         assert_eq!(d.bytes(2), b"long-value-number-one");
         // values over 28 bytes that differ only in bytes 12..20, which their keys do not hold
         // (uuid-like, 36 bytes), with the same hash: the bytes decide
-        let mut d = Dict::with_capacity(4);
         let vals = [
             "12345678-aaaa-bbbb-cccc-1234567890ab",
             "12345678-aaaa-bbbX-cccc-1234567890ab",
@@ -1782,20 +1784,14 @@ mod tests {
             "12345678-aaaa-Xbbb-cccc-1234567890ab",
             "12345678-aaaa-bbbX-cccc-1234567890ab",
         ];
-        let codes: Vec<u32> = vals
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                let b = v.as_bytes();
-                let k = key_of(b);
-                assert_eq!(
-                    key_of(vals[0].as_bytes()),
-                    k,
-                    "the keys must not tell them apart"
-                );
-                d.code(&k, 42, b, (0, i as u64))
-            })
-            .collect();
+        for v in vals {
+            assert_eq!(
+                key_of(v.as_bytes()),
+                key_of(vals[0].as_bytes()),
+                "keys alike"
+            );
+        }
+        let (d, codes) = coded(&vals);
         assert_eq!(codes, vec![0, 1, 0, 2, 1]);
         assert_eq!(d.bytes(1), vals[1].as_bytes());
     }

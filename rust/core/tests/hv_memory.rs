@@ -6,13 +6,13 @@
 //! (`HV_MEM="5=20000,6=8000"` picks the cases; `HV_MEM_LOG=65536` also lists every live
 //! allocation of at least that many bytes at the peak's moments).
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 
 use pluralign_core::pareto::hypervolume::{contributions, hypervolume};
 use pluralign_core::MatrixView;
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 
 struct Counting;
 
@@ -71,24 +71,6 @@ fn measure<T>(f: impl FnOnce() -> T) -> (usize, usize, T) {
     (PEAK.load(Relaxed) - start, COUNT.load(Relaxed), v)
 }
 
-/// `n` points on the positive unit sphere: all mutually non-dominated.
-fn sphere(n: usize, m: usize) -> Vec<f64> {
-    let mut rng = ChaCha8Rng::seed_from_u64(0);
-    let mut out = Vec::with_capacity(n * m);
-    for _ in 0..n {
-        // |N(0, 1)| by Box-Muller, as benches/hv_ratios.py: sphere
-        let row: Vec<f64> = (0..m)
-            .map(|_| {
-                let (u, v): (f64, f64) = (rng.random::<f64>().max(1e-300), rng.random());
-                ((-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()).abs()
-            })
-            .collect();
-        let norm = row.iter().map(|x| x * x).sum::<f64>().sqrt();
-        out.extend(row.iter().map(|x| x / norm));
-    }
-    out
-}
-
 #[test]
 fn extra_memory_is_counted() {
     // the counter itself: a 1 MB vector is seen
@@ -98,7 +80,7 @@ fn extra_memory_is_counted() {
     // and the hypervolume of a small set allocates less than 2x its input beyond the input
     // for one thread (the bound issue 22 asks for)
     let (m, n) = (5, 2000);
-    let pts = sphere(n, m);
+    let pts = common::sphere(n, m, 0);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
@@ -159,7 +141,7 @@ fn hv_memory_probe() {
         });
         eprintln!("threads={threads}: trivial parallel call {trivial} B in {tcount} allocations");
         for &(m, n) in &cases {
-            let pts = sphere(n, m);
+            let pts = common::sphere(n, m, 0);
             let view = MatrixView::row_major(&pts, n, m).unwrap();
             let r = vec![1.1; m];
             let mx = vec![false; m];

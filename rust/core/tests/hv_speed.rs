@@ -3,29 +3,12 @@
 //! `HV_PROBE="5=44081,6=16351" HV_THREADS=2 HV_K=3 cargo test --release -p pluralign-core --test hv_speed -- --ignored --nocapture`.
 //! Prints best-of-k wall and process CPU seconds and the value's bits.
 
+mod common;
+
 use std::time::Instant;
 
 use pluralign_core::pareto::hypervolume::hypervolume;
 use pluralign_core::MatrixView;
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-
-/// `n` points on the positive unit sphere: all mutually non-dominated.
-fn sphere(n: usize, m: usize) -> Vec<f64> {
-    let mut rng = ChaCha8Rng::seed_from_u64(0);
-    let mut out = Vec::with_capacity(n * m);
-    for _ in 0..n {
-        let row: Vec<f64> = (0..m)
-            .map(|_| {
-                let (u, v): (f64, f64) = (rng.random::<f64>().max(1e-300), rng.random());
-                ((-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()).abs()
-            })
-            .collect();
-        let norm = row.iter().map(|x| x * x).sum::<f64>().sqrt();
-        out.extend(row.iter().map(|x| x / norm));
-    }
-    out
-}
 
 /// Process CPU seconds (all threads), from /proc/self/stat (clock ticks of 10 ms).
 fn cpu() -> f64 {
@@ -57,7 +40,7 @@ fn hv_speed_probe() {
         .build()
         .unwrap();
     for (m, n) in cases {
-        let pts = sphere(n, m);
+        let pts = common::sphere(n, m, 0);
         let view = MatrixView::row_major(&pts, n, m).unwrap();
         let r = vec![1.1; m];
         let mx = vec![false; m];

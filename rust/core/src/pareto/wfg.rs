@@ -734,6 +734,10 @@ impl<T: Send, F: Fn() -> T + Sync> PerThread<T, F> {
 }
 
 #[cfg(test)]
+#[path = "../../tests/common/mod.rs"]
+mod sphere_data;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use rand::{Rng, SeedableRng};
@@ -769,23 +773,7 @@ mod tests {
         total
     }
 
-    /// `n` points on the positive unit sphere (|N(0,1)| normalized): all mutually
-    /// non-dominated.
-    pub(crate) fn sphere(n: usize, m: usize, seed: u64) -> Vec<f64> {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let mut out = Vec::with_capacity(n * m);
-        for _ in 0..n {
-            let row: Vec<f64> = (0..m)
-                .map(|_| {
-                    let (u, v): (f64, f64) = (rng.random::<f64>().max(1e-300), rng.random());
-                    ((-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()).abs()
-                })
-                .collect();
-            let norm = row.iter().map(|x| x * x).sum::<f64>().sqrt();
-            out.extend(row.iter().map(|x| x / norm));
-        }
-        out
-    }
+    use super::sphere_data::sphere;
 
     #[test]
     fn hand_checked_volumes() {
