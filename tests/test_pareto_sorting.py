@@ -516,3 +516,32 @@ def test_crowding_interior_points_bounded(prob):
             assert np.isinf(cd[sel]).sum() >= 2
         else:  # a front of identical rows: every objective is constant, all add 0
             assert np.all(cd[sel] == 0)
+
+
+@pytest.mark.parametrize("layout", ["shuffled", "sorted", "sorted-but-one"])
+def test_grouped_ranks_large_text_ids_match_integer_ids(layout):
+    # 200k rows in 20k groups: text ids of every length class (up to 12 bytes, 13-28, longer),
+    # in several chunks, String and Binary, grouped in Rust straight from the Arrow buffers;
+    # the integer ids of the same groups are the reference
+    rng = np.random.default_rng(7)
+    n, g = 200_000, 20_000
+    ids = rng.integers(0, g, n)
+    if layout != "shuffled":
+        ids = np.sort(ids)
+    if layout == "sorted-but-one":
+        ids[-1] = ids[0]  # the first group comes back at the end: not runs any more
+    pts = rng.random((n, 3)).round(2)  # ties, so fronts have several points
+    text = [
+        f"p{i}" if i % 3 == 0 else f"prompt-{i:08d}" if i % 3 == 1 else f"{i:040d}-long-prompt-id"
+        for i in ids.tolist()
+    ]
+    expected = pareto.ranks(pts, groups=ids)
+    s = pl.Series("g", text)
+    chunked = pl.concat([s[:777], s[777:150_000], s[150_000:]], rechunk=False)
+    assert chunked.n_chunks() == 3
+    for groups in (s, chunked, s.cast(pl.Binary)):
+        eq(pareto.ranks(pts, groups=groups), expected)
+        eq(pareto.ranks(pts, groups=groups, threads=1), expected)
+    eq(pareto.front(pts, groups=chunked), expected == 0)
+    df = pl.DataFrame({"prompt_id": s, "a": pts[:, 0], "b": pts[:, 1], "c": pts[:, 2]})
+    eq(pareto.ranks(df, groups="prompt_id", objectives=["a", "b", "c"]), expected)

@@ -96,6 +96,7 @@ def pareto_grouped(
     first_only: bool = False,
     threads: int | None = None,
     codes: npt.NDArray[np.uint32] | None = None,
+    text: Any = None,
 ) -> npt.NDArray[np.int64]: ...
 def crowding_distance(
     points: _Points, ranks: npt.NDArray[np.int64], threads: int | None = None

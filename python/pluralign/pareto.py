@@ -132,9 +132,10 @@ def _maximize(maximize: Maximize, p: _Points) -> list[bool]:
 _check_threads = _v.threads
 
 
-def _group_codes(groups: Any, points: Any, n: int) -> np.ndarray:
-    """Integer codes of group ids: ints as they are (int64), anything else by the shared
-    factorizer (its uint32 codes)."""
+def _group_codes(groups: Any, points: Any, n: int) -> np.ndarray | pl.Series:
+    """Integer codes of group ids: ints as they are (int64), text as it is (a String /
+    Binary Series, grouped in Rust from its buffers), anything else by the shared factorizer
+    (its uint32 codes)."""
     if isinstance(groups, str):
         if not isinstance(points, pl.DataFrame):
             raise InputError(f"groups={groups!r} names a column, but points is not a DataFrame")
@@ -162,6 +163,10 @@ def _group_codes(groups: Any, points: Any, n: int) -> np.ndarray:
     if dtype == pl.Categorical or isinstance(dtype, pl.Enum):
         # within one column equal ids have equal physical ids: grouping needs nothing more
         return np.ascontiguousarray(s.to_physical().cast(pl.Int64).to_numpy(), dtype=np.int64)
+    if dtype in (pl.String, pl.Binary):
+        # rows grouped by hashing the text once, no codes made (factorizing, then grouping the
+        # codes, cost twice as much)
+        return s
     # only equality matters for grouping: codes in any (value-determined) order, handed to Rust
     # as uint32 (an int64 copy was 8 bytes a row of extra peak memory)
     _, (codes,) = factorize(s, sort=None, values=False)
@@ -200,7 +205,9 @@ def _sorted(
         raise InputError("pass groups= (ids) or offsets= (CSR boundaries), not both")
     ids = _group_codes(groups, points, p.n) if groups is not None else None
     offs = _offsets(offsets) if offsets is not None else None
-    if ids is not None and ids.dtype == np.uint32:
+    if isinstance(ids, pl.Series):
+        out = _core.pareto_grouped(p.arg, mx, nan, offs, None, first_only, threads, text=ids)
+    elif ids is not None and ids.dtype == np.uint32:
         out = _core.pareto_grouped(p.arg, mx, nan, offs, None, first_only, threads, codes=ids)
     else:
         out = _core.pareto_grouped(p.arg, mx, nan, offs, ids, first_only, threads)

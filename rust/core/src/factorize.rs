@@ -135,14 +135,18 @@ fn view_bytes<'a>(buffers: &[&'a [u8]], v: u128) -> Option<&'a [u8]> {
 /// the result is refused once any table holds it ([`check_readable`]).
 const BAD_KEY: Key = [u32::MAX as u64, 0, 0, 0];
 
+/// A key no value has (its first word is [`EMPTY`]'s): what no row equals.
+const EMPTY_KEY: Key = [u64::MAX, u64::MAX, 0, 0];
+
+const UNREADABLE: &str =
+    "an id column has views outside its data buffers, or an id of 4 GiB or more";
+
 fn check_readable(dicts: &[Dict]) -> Result<()> {
     if dicts
         .iter()
         .any(|d| d.keys.iter().any(|k| key_len(k) == u32::MAX as usize))
     {
-        return input_err!(
-            "an id column has views outside its data buffers, or an id of 4 GiB or more"
-        );
+        return input_err!("{UNREADABLE}");
     }
     Ok(())
 }
@@ -773,6 +777,82 @@ struct PartRows {
     bytes: Vec<u8>,
 }
 
+/// Appends each row of `b` to the list of its partition (the top hash bits) in `lists`, with
+/// its key words and its row number (from `b.lo`); `mark(k, p)` is told that row `b.lo + k`
+/// went to partition `p`.
+#[inline(always)]
+fn spread_rows(b: &Block<'_, '_>, lists: &mut [PartRows], mut mark: impl FnMut(usize, u8)) {
+    let views = match b.strings {
+        Strings::View { views, .. } => Some(views),
+        _ => None,
+    };
+    for (k, i) in (b.lo..b.hi).enumerate() {
+        if let Some(views) = views {
+            // the usual id, up to 12 bytes, straight from its view
+            if let Some((k0, k1, h)) = short_view(views[i]) {
+                let p = (h >> (64 - PART_BITS)) as usize;
+                mark(k, p as u8);
+                let l = &mut lists[p];
+                l.heads.push([k0, k1]);
+                l.rows.push(k as u32);
+                continue;
+            }
+        }
+        let (key, bytes) = b.strings.entry(i);
+        let h = hash_key(&key, bytes);
+        let p = (h >> (64 - PART_BITS)) as usize;
+        mark(k, p as u8);
+        let l = &mut lists[p];
+        let len = key_len(&key);
+        if len <= 12 {
+            l.heads.push([key[0], key[1]]);
+        } else if len <= INLINE {
+            l.heads.push([key[0], key[1]]);
+            l.tails.push([key[2], key[3]]);
+        } else {
+            // (an unreadable value has no bytes to copy)
+            l.heads.push([key[0], h]);
+            l.bytes.extend_from_slice(bytes);
+        }
+        l.rows.push(k as u32);
+    }
+}
+
+/// Codes the rows of list `l` (of block `b`) in table `d`, in order: `put(row, code)` gets
+/// each row's slot in `l.rows` and its code.
+#[inline(always)]
+fn code_rows(
+    d: &mut Dict,
+    b: &Block<'_, '_>,
+    l: &mut PartRows,
+    mut put: impl FnMut(&mut u32, u32),
+) {
+    // where the next tail and the next long value's bytes are
+    let (mut tail, mut at) = (0, 0);
+    for (&[k0, k1], r) in l.heads.iter().zip(l.rows.iter_mut()) {
+        let len = k0 as u32 as usize;
+        let pos = (b.col, b.base + (b.lo + *r as usize) as u64);
+        let c = if len <= 12 {
+            let h = mix(k0, k1);
+            match d.find_short(k0, k1, h) {
+                Ok(s) => d.codes[s],
+                Err(_) => d.code(&[k0, k1, 0, 0], h, &[], pos),
+            }
+        } else if len <= INLINE {
+            let [k2, k3] = l.tails.get(tail).copied().unwrap_or_default();
+            tail += 1;
+            let key = [k0, k1, k2, k3];
+            d.code(&key, hash_key(&key, &[]), &[], pos)
+        } else {
+            // a long value: k1 is its hash (an unreadable one has no bytes)
+            let bytes = l.bytes.get(at..at + len).unwrap_or(&[]);
+            at += bytes.len();
+            d.code(&[k0, k1, 0, 0], k1, bytes, pos)
+        };
+        put(r, c);
+    }
+}
+
 /// Codes of the rows of `blocks` when there are many distinct values: per round of blocks,
 /// (1) every row's key goes to its partition (the top hash bits), (2) each partition codes its
 /// rows, in row order, with its own table (kept across rounds), (3) the codes go back in row
@@ -845,40 +925,7 @@ fn code_partitioned(
                     l.tails.clear();
                     l.bytes.clear();
                 }
-                let views = match b.strings {
-                    Strings::View { views, .. } => Some(views),
-                    _ => None,
-                };
-                for (slot, i) in pb.iter_mut().zip(b.lo..b.hi) {
-                    if let Some(views) = views {
-                        // the usual id, up to 12 bytes, straight from its view
-                        if let Some((k0, k1, h)) = short_view(views[i]) {
-                            let p = (h >> (64 - PART_BITS)) as usize;
-                            *slot = p as u8;
-                            let l = &mut lists[p];
-                            l.heads.push([k0, k1]);
-                            l.rows.push((i - b.lo) as u32);
-                            continue;
-                        }
-                    }
-                    let (key, bytes) = b.strings.entry(i);
-                    let h = hash_key(&key, bytes);
-                    let p = (h >> (64 - PART_BITS)) as usize;
-                    *slot = p as u8;
-                    let l = &mut lists[p];
-                    let len = key_len(&key);
-                    if len <= 12 {
-                        l.heads.push([key[0], key[1]]);
-                    } else if len <= INLINE {
-                        l.heads.push([key[0], key[1]]);
-                        l.tails.push([key[2], key[3]]);
-                    } else {
-                        // (an unreadable value has no bytes to copy)
-                        l.heads.push([key[0], h]);
-                        l.bytes.extend_from_slice(bytes);
-                    }
-                    l.rows.push((i - b.lo) as u32);
-                }
+                spread_rows(b, &mut lists, |k, p| pb[k] = p);
                 lists
             })
             .collect();
@@ -894,29 +941,7 @@ fn code_partitioned(
             .zip(by_part.par_iter_mut())
             .for_each(|(d, lists)| {
                 for (b, l) in bs.iter().zip(lists.iter_mut()) {
-                    // where the next tail and the next long value's bytes are
-                    let (mut tail, mut at) = (0, 0);
-                    for (&[k0, k1], r) in l.heads.iter().zip(l.rows.iter_mut()) {
-                        let len = k0 as u32 as usize;
-                        let pos = (b.col, b.base + (b.lo + *r as usize) as u64);
-                        *r = if len <= 12 {
-                            let h = mix(k0, k1);
-                            match d.find_short(k0, k1, h) {
-                                Ok(s) => d.codes[s],
-                                Err(_) => d.code(&[k0, k1, 0, 0], h, &[], pos),
-                            }
-                        } else if len <= INLINE {
-                            let [k2, k3] = l.tails.get(tail).copied().unwrap_or_default();
-                            tail += 1;
-                            let key = [k0, k1, k2, k3];
-                            d.code(&key, hash_key(&key, &[]), &[], pos)
-                        } else {
-                            // a long value: k1 is its hash (an unreadable one has no bytes)
-                            let bytes = l.bytes.get(at..at + len).unwrap_or(&[]);
-                            at += bytes.len();
-                            d.code(&[k0, k1, 0, 0], k1, bytes, pos)
-                        };
-                    }
+                    code_rows(d, b, l, |r, c| *r = c);
                 }
             });
         let by_part_ref = &by_part;
@@ -944,6 +969,226 @@ fn code_partitioned(
         spare.extend(back);
     }
     dicts
+}
+
+/// Rows grouped by equal value: group `g` is rows `perm[offsets[g]..offsets[g + 1]]`, in row
+/// order, or the rows `offsets[g]..offsets[g + 1]` when `perm` is None (every value is one
+/// run of adjacent rows: a column sorted by id). Groups come in an order fixed by the values
+/// (not by the thread count).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowGroups {
+    pub offsets: Vec<usize>,
+    pub perm: Option<Vec<u32>>,
+}
+
+/// The starts of the runs of equal adjacent values, when no value forms two runs; else None
+/// (also when that looks likely: the caller then groups by hashing, which is always right).
+///
+/// A run's value is noted as one bit of a map of `2^map_bits` bits (512 KB), picked by its hash; the map stays in the
+/// core's cache, where a table of 125,000 values did not (12 ns a row, against 4). A value whose
+/// bit is already set may repeat an earlier run: only the runs on such bits are compared
+/// exactly, in a table, at the end. Shuffled rows give up after some thousands of runs.
+fn distinct_runs(
+    chunks: &[Strings<'_>],
+    total: usize,
+    map_bits: u32,
+) -> Result<Option<Vec<usize>>> {
+    let bit = |h: u64| (h >> (64 - map_bits)) as usize;
+    let mut map = vec![0u64; 1 << (map_bits - 6)];
+    // per run: its start (in `offsets`) and its value's hash
+    let mut offsets = vec![0usize];
+    let mut hashes: Vec<u64> = vec![];
+    // the bits set a second time (allocated at the first)
+    let mut suspects: Vec<u64> = vec![];
+    let mut n_suspects = 0usize;
+    // (word compares: comparing (key, bytes) tuples called memcmp twice a row, 50 ns)
+    let mut prev: (Key, &[u8]) = (EMPTY_KEY, &[]);
+    let mut row = 0usize;
+    for s in chunks {
+        for i in 0..s.len() {
+            let (key, bytes) = s.entry(i);
+            let same = key[0] == prev.0[0]
+                && key[1] == prev.0[1]
+                && key[2] == prev.0[2]
+                && key[3] == prev.0[3]
+                && (bytes.is_empty() || same_long(bytes, prev.1));
+            if !same {
+                if key == BAD_KEY {
+                    return input_err!("{UNREADABLE}");
+                }
+                if row > 0 {
+                    offsets.push(row);
+                }
+                let h = hash_key(&key, bytes);
+                let b = bit(h);
+                let word = &mut map[b / 64];
+                if *word & (1 << (b % 64)) != 0 {
+                    if suspects.is_empty() {
+                        suspects = vec![0u64; 1 << (map_bits - 6)];
+                    }
+                    suspects[b / 64] |= 1 << (b % 64);
+                    n_suspects += 1;
+                    if n_suspects > 64 + hashes.len() / 16 {
+                        return Ok(None);
+                    }
+                }
+                *word |= 1 << (b % 64);
+                hashes.push(h);
+                prev = (key, bytes);
+            }
+            row += 1;
+        }
+    }
+    drop(map);
+    // the runs on a bit that was set twice: compared exactly
+    let mut d = Dict::with_capacity(2 * n_suspects);
+    if n_suspects > 0 {
+        let starts: Vec<usize> = chunks
+            .iter()
+            .scan(0usize, |at, s| {
+                let start = *at;
+                *at += s.len();
+                Some(start)
+            })
+            .collect();
+        for (&h, &start) in hashes.iter().zip(&offsets) {
+            let b = bit(h);
+            if suspects[b / 64] & (1 << (b % 64)) == 0 {
+                continue;
+            }
+            let c = starts.partition_point(|&x| x <= start) - 1;
+            let (key, bytes) = chunks[c].entry(start - starts[c]);
+            let known = d.len();
+            if d.code(&key, h, bytes, (0, start as u64)) as usize != known {
+                return Ok(None);
+            }
+        }
+    }
+    if total > 0 {
+        offsets.push(total);
+    }
+    Ok(Some(offsets))
+}
+
+/// The rows of a text column grouped by value, for callers that need only which rows are
+/// equal (grouped Pareto ranks by prompt): every row goes to its hash partition once, then
+/// each partition codes its rows with a table of its own, whole (so the table stays in
+/// cache, not fetched again each round as [`code_partitioned`] does), and orders them by
+/// that code with a counting sort. No codes in row order are made, nor a global numbering:
+/// what factorizing and then grouping the codes would cost twice over.
+pub fn group_text(chunks: &[Strings<'_>]) -> Result<RowGroups> {
+    let total: usize = chunks.iter().map(Strings::len).sum();
+    if total >= u32::MAX as usize {
+        return input_err!("{total} ids are more than this factorizer supports (2^32 - 1)");
+    }
+    let mut blocks: Vec<Block<'_, '_>> = vec![];
+    let mut base = 0u64;
+    for s in chunks {
+        s.validate()?;
+        let n = s.len();
+        for lo in (0..n).step_by(BLOCK) {
+            blocks.push(Block {
+                col: 0,
+                base,
+                strings: s,
+                lo,
+                hi: (lo + BLOCK).min(n),
+            });
+        }
+        base += n as u64;
+    }
+    if let Some(offsets) = distinct_runs(chunks, total, 22)? {
+        return Ok(RowGroups {
+            offsets,
+            perm: None,
+        });
+    }
+    // (1) the blocks' rows to their partitions
+    let spread: Vec<Vec<PartRows>> = blocks
+        .par_iter()
+        .map(|b| {
+            let cap = (b.hi - b.lo) / PARTS * 9 / 8 + 16;
+            let mut lists: Vec<PartRows> = (0..PARTS)
+                .map(|_| PartRows {
+                    heads: Vec::with_capacity(cap),
+                    rows: Vec::with_capacity(cap),
+                    tails: vec![],
+                    bytes: vec![],
+                })
+                .collect();
+            spread_rows(b, &mut lists, |_, _| {});
+            lists
+        })
+        .collect();
+    let mut by_part: Vec<Vec<PartRows>> = (0..PARTS)
+        .map(|_| Vec::with_capacity(blocks.len()))
+        .collect();
+    for lists in spread {
+        for (p, l) in lists.into_iter().enumerate() {
+            by_part[p].push(l);
+        }
+    }
+    // (2) per partition: codes in its own table, then its rows ordered by code (stable)
+    let parts: Vec<Result<(Vec<u32>, Vec<u32>)>> = by_part
+        .into_par_iter()
+        .map(|mut lists| {
+            let n_rows: usize = lists.iter().map(|l| l.rows.len()).sum();
+            let mut d = Dict::with_fill(n_rows.min(1 << 12), FILL_PARTS);
+            let mut codes: Vec<u32> = Vec::with_capacity(n_rows);
+            for (b, l) in blocks.iter().zip(lists.iter_mut()) {
+                code_rows(&mut d, b, l, |_, c| codes.push(c));
+            }
+            check_readable(std::slice::from_ref(&d))?;
+            // group sizes, then each group's start
+            let mut start = vec![0u32; d.len() + 1];
+            for &c in &codes {
+                start[c as usize + 1] += 1;
+            }
+            let sizes: Vec<u32> = start[1..].to_vec();
+            for k in 1..start.len() {
+                start[k] += start[k - 1];
+            }
+            let mut perm = vec![0u32; n_rows];
+            let mut c = codes.iter();
+            for (b, l) in blocks.iter().zip(&lists) {
+                let first = (b.base + b.lo as u64) as u32;
+                for (&r, &code) in l.rows.iter().zip(c.by_ref()) {
+                    let at = &mut start[code as usize];
+                    perm[*at as usize] = first + r;
+                    *at += 1;
+                }
+            }
+            Ok((perm, sizes))
+        })
+        .collect();
+    // (3) the partitions one after the other
+    let mut offsets = Vec::with_capacity(
+        parts
+            .iter()
+            .map(|p| p.as_ref().map_or(0, |p| p.1.len()))
+            .sum::<usize>()
+            + 1,
+    );
+    offsets.push(0usize);
+    let mut perms = Vec::with_capacity(parts.len());
+    for p in parts {
+        let (perm, sizes) = p?;
+        let mut at = offsets.last().copied().unwrap_or(0);
+        for s in sizes {
+            at += s as usize;
+            offsets.push(at);
+        }
+        perms.push(perm);
+    }
+    let mut perm = vec![0u32; total];
+    split_lengths(&mut perm, perms.iter().map(Vec::len))
+        .into_par_iter()
+        .zip(perms.par_iter())
+        .for_each(|(o, p)| o.copy_from_slice(p));
+    Ok(RowGroups {
+        offsets,
+        perm: Some(perm),
+    })
 }
 
 /// Splits `buf` into consecutive slices of the given lengths.
@@ -1473,6 +1718,7 @@ mod tests {
                 });
                 lo = hi;
             }
+            check_groups(&chunks, &refs);
             let run = |order, threads| {
                 let col = TextColumn::Plain(chunks.clone());
                 with_threads(Some(threads), || factorize_text(&[col], order, 0))
@@ -1539,6 +1785,15 @@ mod tests {
                         "n = {n}: {r:?}"
                     );
                 }
+                let chunk = [Strings::View {
+                    views: &v,
+                    buffers: vec![&buf],
+                }];
+                let r = with_threads(Some(2), || group_text(&chunk)).unwrap();
+                assert!(
+                    matches!(r, Err(crate::error::CoreError::Input(ref m)) if m.contains("outside")),
+                    "grouping, n = {n}: {r:?}"
+                );
                 v[n / 2] = keep;
             }
             let col = TextColumn::Plain(vec![Strings::View {
@@ -1557,6 +1812,11 @@ mod tests {
                 data: b"abcdef",
             }]);
             assert!(factorize_text(&[col], Order::Sorted, 0).is_err());
+            let chunk = [Strings::Utf8 {
+                offsets: &off,
+                data: b"abcdef",
+            }];
+            assert!(group_text(&chunk).is_err());
         }
     }
 
@@ -1594,6 +1854,103 @@ mod tests {
         (d, codes)
     }
 
+    /// `group_text` on `chunks` (holding `vals`) against grouping by a map: the same groups,
+    /// rows in order within each, and the same result on 1 and 2 threads.
+    fn check_groups(chunks: &[Strings<'_>], vals: &[&str]) {
+        let mut want: std::collections::HashMap<&str, Vec<u32>> = std::collections::HashMap::new();
+        for (r, v) in vals.iter().enumerate() {
+            want.entry(v).or_default().push(r as u32);
+        }
+        let mut want: Vec<Vec<u32>> = want.into_values().collect();
+        want.sort();
+        let g1 = with_threads(Some(1), || group_text(chunks))
+            .unwrap()
+            .unwrap();
+        let g2 = with_threads(Some(2), || group_text(chunks))
+            .unwrap()
+            .unwrap();
+        assert_eq!(g1, g2, "the thread count changed the groups");
+        assert_eq!(g1.offsets.last().copied(), Some(vals.len()));
+        let mut got: Vec<Vec<u32>> = g1
+            .offsets
+            .windows(2)
+            .map(|w| match &g1.perm {
+                Some(p) => p[w[0]..w[1]].to_vec(),
+                None => (w[0] as u32..w[1] as u32).collect(),
+            })
+            .collect();
+        got.sort();
+        assert_eq!(got, want);
+    }
+
+    /// Values in runs (a column sorted by id), split into chunks inside runs: grouped without
+    /// a permutation; one value coming back at the end, or long values equal in their first
+    /// bytes, still group by value.
+    #[test]
+    fn runs_of_equal_values_across_chunks() {
+        let mut vals: Vec<String> = vec![];
+        for k in 0..3_000 {
+            let v = match k % 3 {
+                0 => format!("p{k}"),
+                1 => format!("prompt-number-{k}"),
+                _ => format!("a-prompt-id-longer-than-28-bytes-{k}"),
+            };
+            vals.extend(std::iter::repeat_n(v, 1 + k % 5));
+        }
+        for comes_back in [false, true] {
+            if comes_back {
+                vals.push(vals[0].clone());
+            }
+            let refs: Vec<&str> = vals.iter().map(String::as_str).collect();
+            let (v, buf) = views(&refs);
+            let chunks: Vec<Strings<'_>> = v
+                .chunks(7)
+                .map(|c| Strings::View {
+                    views: c,
+                    buffers: vec![&buf],
+                })
+                .collect();
+            check_groups(&chunks, &refs);
+            let g = group_text(&chunks).unwrap();
+            assert_eq!(g.perm.is_some(), comes_back);
+            assert_eq!(g.offsets.len(), 3_001);
+        }
+    }
+
+    /// Runs whose values share map bits (a map of 4,096 bits for 300 runs): the values on
+    /// those bits are compared exactly, so distinct runs are still found distinct, and a value
+    /// that comes back is still caught.
+    #[test]
+    fn runs_sharing_map_bits_are_compared_exactly() {
+        let mut vals: Vec<String> = (0..300).map(|k| format!("prompt-{k}")).collect();
+        let bits: std::collections::HashSet<u64> = vals
+            .iter()
+            .map(|v| hash_key(&key_of(v.as_bytes()), v.as_bytes()) >> (64 - 12))
+            .collect();
+        assert!(bits.len() < 290, "the test needs values sharing bits");
+        for comes_back in [None, Some(0usize), Some(150)] {
+            if let Some(k) = comes_back {
+                vals.push(format!("prompt-{k}"));
+            }
+            let refs: Vec<&str> = vals.iter().map(String::as_str).collect();
+            let (v, buf) = views(&refs);
+            let chunks = [Strings::View {
+                views: &v,
+                buffers: vec![&buf],
+            }];
+            let runs = distinct_runs(&chunks, refs.len(), 12).unwrap();
+            match comes_back {
+                None => {
+                    assert_eq!(runs, Some((0..=300).collect::<Vec<usize>>()));
+                }
+                Some(_) => assert_eq!(runs, None),
+            }
+            if comes_back.is_some() {
+                vals.pop();
+            }
+        }
+    }
+
     fn check(vals: &[&str]) {
         let (want_d, want) = reference(vals);
         let (off, data) = utf8(vals);
@@ -1614,6 +1971,12 @@ mod tests {
                     buffers: vec![&buf],
                 }]),
             ] {
+                if threads == 1 {
+                    let TextColumn::Plain(chunks) = &col else {
+                        unreachable!()
+                    };
+                    check_groups(chunks, vals);
+                }
                 let f = with_threads(Some(threads), || factorize_text(&[col], Order::Sorted, 16))
                     .unwrap()
                     .unwrap();
@@ -1968,7 +2331,7 @@ mod probe {
 
     /// Timing probe of the text factorizer, 1e6 views: ns per row by id family (PROBE=short,
     /// md5, uuid), distinct count (PROBE_D=1000,125000), threads (PROBE_T=1,2), order
-    /// (PROBE_O=any for Any only), best of PROBE_R runs:
+    /// (PROBE_O=any for Any only, PROBE_O=group for `group_text`), best of PROBE_R runs:
     /// `PROBE=md5,uuid cargo test --release -p pluralign-core probe_ -- --ignored --nocapture`.
     #[test]
     #[ignore = "slow (timing or large input): cargo test -- --ignored"]
@@ -1989,15 +2352,41 @@ mod probe {
                 .collect();
             for distinct in ds {
                 let dv: Vec<String> = (0..distinct).map(|i| id(fam, i)).collect();
-                let vals: Vec<&str> = (0..n as u64)
+                let mut vals: Vec<&str> = (0..n as u64)
                     .map(|i| dv[(splitmix(i * 7 + 1) % distinct) as usize].as_str())
                     .collect();
+                if std::env::var("PROBE_SORTED").is_ok() {
+                    vals.sort_unstable();
+                }
                 let (v, buf) = super::tests::views(&vals);
                 let used = vals.iter().collect::<std::collections::HashSet<_>>().len();
                 let orders = match std::env::var("PROBE_O").as_deref() {
                     Ok("any") => vec![Order::Any],
+                    Ok("group") => vec![],
                     _ => vec![Order::Sorted, Order::Any],
                 };
+                if orders.is_empty() {
+                    for &t in &threads {
+                        let mut best = f64::MAX;
+                        for _ in 0..reps {
+                            let chunk = [Strings::View {
+                                views: &v,
+                                buffers: vec![&buf],
+                            }];
+                            let t0 = std::time::Instant::now();
+                            let g = with_threads(Some(t), || group_text(&chunk))
+                                .unwrap()
+                                .unwrap();
+                            best = best.min(t0.elapsed().as_secs_f64());
+                            assert_eq!(g.offsets.len(), used + 1);
+                        }
+                        println!(
+                            "{fam:6} d={distinct:>6} group t={t}: {:6.2} ms {:6.1} ns/row",
+                            best * 1e3,
+                            best * 1e9 / n as f64
+                        );
+                    }
+                }
                 for &order in &orders {
                     for &t in &threads {
                         let mut best = f64::MAX;

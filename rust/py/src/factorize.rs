@@ -29,7 +29,7 @@ fn schema_error(_py: Python<'_>, msg: String) -> PyErr {
 }
 
 /// The chunk as borrowed text, or None for a non-text type.
-fn strings(a: &ArrayRef) -> Option<Strings<'_>> {
+pub(crate) fn strings(a: &ArrayRef) -> Option<Strings<'_>> {
     // text and binary arrays share their layouts: one arm per layout, the variant and the
     // offset width given
     macro_rules! offsets {

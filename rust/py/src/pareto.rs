@@ -4,15 +4,17 @@
 use numpy::{
     PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods,
 };
-use pluralign_core::factorize::IdInt;
+use pluralign_core::factorize::{self, IdInt, Strings};
 use pluralign_core::pareto::{
     self, grouped, hypervolume as hvm, indicators, lexicographic as lexi, scalarize,
 };
 use pluralign_core::{MatrixView, NanPolicy};
 use pyo3::prelude::*;
 
+use crate::arrow_ffi::ArrowColumn;
 use crate::convert::{i64_slice, slice1, with_view, IndicatorArg, NanArg, PointsArg};
 use crate::errors::{input_error, run, to_py};
+use crate::factorize::strings;
 use crate::results::HypervolumeMcOutcome;
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -71,10 +73,11 @@ fn pareto_front<'py>(
     Ok(PyArray1::from_vec(py, r))
 }
 
-/// Ranks or first-front flags inside groups given by `offsets` (CSR), integer `ids`, or
-/// `codes`: group ids as the factorizer's uint32 codes (read as they are, no int64 copy).
+/// Ranks or first-front flags inside groups given by `offsets` (CSR), integer `ids`,
+/// `codes` (group ids as the factorizer's uint32 codes, read as they are, no int64 copy) or
+/// `text` (a text column, e.g. a polars String Series, grouped straight from its buffers).
 #[pyfunction]
-#[pyo3(signature = (points, maximize, nan=NanArg(NanPolicy::Error), offsets=None, ids=None, first_only=false, threads=None, codes=None))]
+#[pyo3(signature = (points, maximize, nan=NanArg(NanPolicy::Error), offsets=None, ids=None, first_only=false, threads=None, codes=None, text=None))]
 #[allow(clippy::too_many_arguments)]
 fn pareto_grouped<'py>(
     py: Python<'py>,
@@ -86,10 +89,55 @@ fn pareto_grouped<'py>(
     first_only: bool,
     threads: Option<usize>,
     codes: Option<PyReadonlyArray1<'py, u32>>,
+    text: Option<ArrowColumn>,
 ) -> PyResult<Bound<'py, PyArray1<i64>>> {
     let nan = nan.0;
+    let text: Option<Vec<Strings<'_>>> = text
+        .as_ref()
+        .map(|c| {
+            if c.chunks.iter().any(|a| a.null_count() > 0) {
+                return Err(input_error(
+                    py,
+                    format!(
+                        "groups column '{}' has nulls; every row needs a group",
+                        c.name
+                    ),
+                ));
+            }
+            c.chunks
+                .iter()
+                .map(|a| {
+                    strings(a).ok_or_else(|| {
+                        input_error(
+                            py,
+                            format!(
+                                "groups column '{}' ({}) is not a text column",
+                                c.name, c.data_type
+                            ),
+                        )
+                    })
+                })
+                .collect()
+        })
+        .transpose()?;
     let r = with_view(py, points, |view| {
         let n = view.nrows();
+        if let Some(chunks) = &text {
+            if offsets.is_some() || ids.is_some() || codes.is_some() {
+                return Err(input_error(py, "pass exactly one of groups= or offsets="));
+            }
+            let len: usize = chunks.iter().map(Strings::len).sum();
+            if len != n {
+                return Err(input_error(
+                    py,
+                    format!("groups has {len} ids but the points have {n} rows"),
+                ));
+            }
+            return run(py, threads, || {
+                let index = grouped::GroupIndex::from(factorize::group_text(chunks)?);
+                grouped::ranks_grouped(view, &maximize, nan, &index, first_only)
+            });
+        }
         match (&offsets, &ids, &codes) {
             (Some(o), None, None) => {
                 let o = i64_slice(py, o, "offsets")?;

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use super::sort;
 use crate::error::{CoreError, Result};
-use crate::factorize::IdInt;
+use crate::factorize::{IdInt, RowGroups};
 use crate::matrix::{check_directions, to_min, MatrixView, NanPolicy};
 use crate::offsets::Offsets;
 
@@ -34,6 +34,16 @@ impl GroupIndex {
 
     pub fn n_groups(&self) -> usize {
         self.offsets.len().saturating_sub(1)
+    }
+}
+
+/// Text ids grouped by the factorizer ([`crate::factorize::group_text`]).
+impl From<RowGroups> for GroupIndex {
+    fn from(g: RowGroups) -> Self {
+        Self {
+            offsets: g.offsets,
+            perm: g.perm,
+        }
     }
 }
 
