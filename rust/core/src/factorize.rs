@@ -777,79 +777,120 @@ struct PartRows {
     bytes: Vec<u8>,
 }
 
+/// What the partitioned paths keep of a row: its first two key words (the whole value up to
+/// 12 bytes), plus key words 2 and 3 for 13 to 28 bytes, or for a longer value its first key
+/// word, its hash and its bytes.
+enum RowKey<'a> {
+    Short([u64; 2]),
+    Mid([u64; 2], [u64; 2]),
+    Long([u64; 2], &'a [u8]),
+}
+
+/// Row `i` of `b`'s chunk as kept by the partitioned paths, and its hash; for a long value
+/// (over [`INLINE`] bytes) `long_hash` gives the hash when it is already known (hashing all
+/// its bytes costs the most).
+#[inline(always)]
+fn row_key<'s>(
+    strings: &'s Strings<'_>,
+    views: Option<&[u128]>,
+    i: usize,
+    long_hash: impl FnOnce() -> Option<u64>,
+) -> (RowKey<'s>, u64) {
+    if let Some(views) = views {
+        // the usual id, up to 12 bytes, straight from its view
+        if let Some((k0, k1, h)) = short_view(views[i]) {
+            return (RowKey::Short([k0, k1]), h);
+        }
+    }
+    let (key, bytes) = strings.entry(i);
+    let len = key_len(&key);
+    let h = if len > INLINE {
+        long_hash().unwrap_or_else(|| hash_key(&key, bytes))
+    } else {
+        hash_key(&key, bytes)
+    };
+    let k = if len <= 12 {
+        RowKey::Short([key[0], key[1]])
+    } else if len <= INLINE {
+        RowKey::Mid([key[0], key[1]], [key[2], key[3]])
+    } else {
+        // (an unreadable value has no bytes)
+        RowKey::Long([key[0], h], bytes)
+    };
+    (k, h)
+}
+
+/// The views of a chunk in the view layout (read without the layout branch).
+fn views_of<'a>(s: &Strings<'a>) -> Option<&'a [u128]> {
+    match s {
+        Strings::View { views, .. } => Some(views),
+        _ => None,
+    }
+}
+
 /// Appends each row of `b` to the list of its partition (the top hash bits) in `lists`, with
 /// its key words and its row number (from `b.lo`); `mark(k, p)` is told that row `b.lo + k`
 /// went to partition `p`.
 #[inline(always)]
 fn spread_rows(b: &Block<'_, '_>, lists: &mut [PartRows], mut mark: impl FnMut(usize, u8)) {
-    let views = match b.strings {
-        Strings::View { views, .. } => Some(views),
-        _ => None,
-    };
+    let views = views_of(b.strings);
     for (k, i) in (b.lo..b.hi).enumerate() {
-        if let Some(views) = views {
-            // the usual id, up to 12 bytes, straight from its view
-            if let Some((k0, k1, h)) = short_view(views[i]) {
-                let p = (h >> (64 - PART_BITS)) as usize;
-                mark(k, p as u8);
-                let l = &mut lists[p];
-                l.heads.push([k0, k1]);
-                l.rows.push(k as u32);
-                continue;
-            }
-        }
-        let (key, bytes) = b.strings.entry(i);
-        let h = hash_key(&key, bytes);
+        let (key, h) = row_key(b.strings, views, i, || None);
         let p = (h >> (64 - PART_BITS)) as usize;
         mark(k, p as u8);
         let l = &mut lists[p];
-        let len = key_len(&key);
-        if len <= 12 {
-            l.heads.push([key[0], key[1]]);
-        } else if len <= INLINE {
-            l.heads.push([key[0], key[1]]);
-            l.tails.push([key[2], key[3]]);
-        } else {
-            // (an unreadable value has no bytes to copy)
-            l.heads.push([key[0], h]);
-            l.bytes.extend_from_slice(bytes);
+        match key {
+            RowKey::Short(w) => l.heads.push(w),
+            RowKey::Mid(w, t) => {
+                l.heads.push(w);
+                l.tails.push(t);
+            }
+            RowKey::Long(w, bytes) => {
+                l.heads.push(w);
+                l.bytes.extend_from_slice(bytes);
+            }
         }
         l.rows.push(k as u32);
     }
 }
 
-/// Codes the rows of list `l` (of block `b`) in table `d`, in order: `put(row, code)` gets
-/// each row's slot in `l.rows` and its code.
+/// Codes rows kept as [`RowKey`]s (their words in `heads`, the tails and long bytes of the
+/// rows that have them in order in `tails` and `bytes`) in table `d`, in order:
+/// `put(head, row, code)` gets each row's slots in `heads` (no longer needed) and `rows`, and
+/// its code; `pos(row)` is where a value first seen at that row occurs.
 #[inline(always)]
 fn code_rows(
     d: &mut Dict,
-    b: &Block<'_, '_>,
-    l: &mut PartRows,
-    mut put: impl FnMut(&mut u32, u32),
+    heads: &mut [[u64; 2]],
+    rows: &mut [u32],
+    tails: &[[u64; 2]],
+    bytes: &[u8],
+    pos: impl Fn(u32) -> Position,
+    mut put: impl FnMut(&mut [u64; 2], &mut u32, u32),
 ) {
     // where the next tail and the next long value's bytes are
     let (mut tail, mut at) = (0, 0);
-    for (&[k0, k1], r) in l.heads.iter().zip(l.rows.iter_mut()) {
+    for (head, r) in heads.iter_mut().zip(rows.iter_mut()) {
+        let [k0, k1] = *head;
         let len = k0 as u32 as usize;
-        let pos = (b.col, b.base + (b.lo + *r as usize) as u64);
         let c = if len <= 12 {
             let h = mix(k0, k1);
             match d.find_short(k0, k1, h) {
                 Ok(s) => d.codes[s],
-                Err(_) => d.code(&[k0, k1, 0, 0], h, &[], pos),
+                Err(_) => d.code(&[k0, k1, 0, 0], h, &[], pos(*r)),
             }
         } else if len <= INLINE {
-            let [k2, k3] = l.tails.get(tail).copied().unwrap_or_default();
+            let [k2, k3] = tails.get(tail).copied().unwrap_or_default();
             tail += 1;
             let key = [k0, k1, k2, k3];
-            d.code(&key, hash_key(&key, &[]), &[], pos)
+            d.code(&key, hash_key(&key, &[]), &[], pos(*r))
         } else {
             // a long value: k1 is its hash (an unreadable one has no bytes)
-            let bytes = l.bytes.get(at..at + len).unwrap_or(&[]);
+            let bytes = bytes.get(at..at + len).unwrap_or(&[]);
             at += bytes.len();
-            d.code(&[k0, k1, 0, 0], k1, bytes, pos)
+            d.code(&[k0, k1, 0, 0], k1, bytes, pos(*r))
         };
-        put(r, c);
+        put(head, r, c);
     }
 }
 
@@ -941,7 +982,14 @@ fn code_partitioned(
             .zip(by_part.par_iter_mut())
             .for_each(|(d, lists)| {
                 for (b, l) in bs.iter().zip(lists.iter_mut()) {
-                    code_rows(d, b, l, |r, c| *r = c);
+                    let PartRows {
+                        heads,
+                        rows,
+                        tails,
+                        bytes,
+                    } = l;
+                    let pos = |r: u32| (b.col, b.base + (b.lo + r as usize) as u64);
+                    code_rows(d, heads, rows, tails, bytes, pos, |_, r, c| *r = c);
                 }
             });
         let by_part_ref = &by_part;
@@ -969,6 +1017,16 @@ fn code_partitioned(
         spare.extend(back);
     }
     dicts
+}
+
+/// One block's share of one partition's place in [`group_text`]'s buffers, and how much of
+/// each it has written (rows, tails, bytes).
+struct Dest<'a> {
+    heads: &'a mut [[u64; 2]],
+    rows: &'a mut [u32],
+    tails: &'a mut [[u64; 2]],
+    bytes: &'a mut [u8],
+    at: [usize; 3],
 }
 
 /// Rows grouped by equal value: group `g` is rows `perm[offsets[g]..offsets[g + 1]]`, in row
@@ -1103,88 +1161,145 @@ pub fn group_text(chunks: &[Strings<'_>]) -> Result<RowGroups> {
             perm: None,
         });
     }
-    // (1) the blocks' rows to their partitions
-    let spread: Vec<Vec<PartRows>> = blocks
+    // (1) per block, per partition: how many rows, tails (13 to 28 bytes) and long bytes
+    // (and the hashes of the long values, in row order, not computed twice)
+    let (counts, mut long_hashes): (Vec<[[usize; 3]; PARTS]>, Vec<Vec<u64>>) = blocks
         .par_iter()
         .map(|b| {
-            let cap = (b.hi - b.lo) / PARTS * 9 / 8 + 16;
-            let mut lists: Vec<PartRows> = (0..PARTS)
-                .map(|_| PartRows {
-                    heads: Vec::with_capacity(cap),
-                    rows: Vec::with_capacity(cap),
-                    tails: vec![],
-                    bytes: vec![],
-                })
-                .collect();
-            spread_rows(b, &mut lists, |_, _| {});
-            lists
-        })
-        .collect();
-    let mut by_part: Vec<Vec<PartRows>> = (0..PARTS)
-        .map(|_| Vec::with_capacity(blocks.len()))
-        .collect();
-    for lists in spread {
-        for (p, l) in lists.into_iter().enumerate() {
-            by_part[p].push(l);
-        }
-    }
-    // (2) per partition: codes in its own table, then its rows ordered by code (stable)
-    let parts: Vec<Result<(Vec<u32>, Vec<u32>)>> = by_part
-        .into_par_iter()
-        .map(|mut lists| {
-            let n_rows: usize = lists.iter().map(|l| l.rows.len()).sum();
-            let mut d = Dict::with_fill(n_rows.min(1 << 12), FILL_PARTS);
-            let mut codes: Vec<u32> = Vec::with_capacity(n_rows);
-            for (b, l) in blocks.iter().zip(lists.iter_mut()) {
-                code_rows(&mut d, b, l, |_, c| codes.push(c));
-            }
-            check_readable(std::slice::from_ref(&d))?;
-            // group sizes, then each group's start
-            let mut start = vec![0u32; d.len() + 1];
-            for &c in &codes {
-                start[c as usize + 1] += 1;
-            }
-            let sizes: Vec<u32> = start[1..].to_vec();
-            for k in 1..start.len() {
-                start[k] += start[k - 1];
-            }
-            let mut perm = vec![0u32; n_rows];
-            let mut c = codes.iter();
-            for (b, l) in blocks.iter().zip(&lists) {
-                let first = (b.base + b.lo as u64) as u32;
-                for (&r, &code) in l.rows.iter().zip(c.by_ref()) {
-                    let at = &mut start[code as usize];
-                    perm[*at as usize] = first + r;
-                    *at += 1;
+            let views = views_of(b.strings);
+            let mut c = [[0usize; 3]; PARTS];
+            let mut long = vec![];
+            for i in b.lo..b.hi {
+                let (key, h) = row_key(b.strings, views, i, || None);
+                let e = &mut c[(h >> (64 - PART_BITS)) as usize];
+                e[0] += 1;
+                match key {
+                    RowKey::Short(_) => {}
+                    RowKey::Mid(..) => e[1] += 1,
+                    RowKey::Long(_, bytes) => {
+                        e[2] += bytes.len();
+                        long.push(h);
+                    }
                 }
             }
-            Ok((perm, sizes))
+            (c, long)
+        })
+        .unzip();
+    // (2) the rows copied to their places: a partition's rows from every block, in block (so
+    // row) order, one partition after the other; one buffer each, sized exactly (lists grown
+    // row by row left their memory with the allocator, on top of what the caller needs next)
+    let sizes = |what: usize| -> Vec<usize> {
+        (0..PARTS)
+            .flat_map(|p| counts.iter().map(move |c| c[p][what]))
+            .collect()
+    };
+    let (row_sizes, tail_sizes, byte_sizes) = (sizes(0), sizes(1), sizes(2));
+    let mut heads = vec![[0u64; 2]; total];
+    let mut rows = vec![0u32; total];
+    let mut tails = vec![[0u64; 2]; tail_sizes.iter().sum()];
+    let mut bytes = vec![0u8; byte_sizes.iter().sum()];
+    {
+        // each block's share of each partition's place
+        let mut dest: Vec<Vec<Dest<'_>>> = (0..blocks.len())
+            .map(|_| Vec::with_capacity(PARTS))
+            .collect();
+        let mut h = split_lengths(&mut heads, row_sizes.iter().copied()).into_iter();
+        let mut r = split_lengths(&mut rows, row_sizes.iter().copied()).into_iter();
+        let mut t = split_lengths(&mut tails, tail_sizes.iter().copied()).into_iter();
+        let mut y = split_lengths(&mut bytes, byte_sizes.iter().copied()).into_iter();
+        for _ in 0..PARTS {
+            for d in &mut dest {
+                if let (Some(heads), Some(rows), Some(tails), Some(bytes)) =
+                    (h.next(), r.next(), t.next(), y.next())
+                {
+                    d.push(Dest {
+                        heads,
+                        rows,
+                        tails,
+                        bytes,
+                        at: [0; 3],
+                    });
+                }
+            }
+        }
+        blocks
+            .par_iter()
+            .zip(dest.par_iter_mut())
+            .zip(long_hashes.par_iter_mut())
+            .for_each(|((b, dest), long)| {
+                let views = views_of(b.strings);
+                let mut long = std::mem::take(long).into_iter();
+                for i in b.lo..b.hi {
+                    let (key, h) = row_key(b.strings, views, i, || long.next());
+                    let d = &mut dest[(h >> (64 - PART_BITS)) as usize];
+                    let [at, tail, byte] = d.at;
+                    match key {
+                        RowKey::Short(w) => d.heads[at] = w,
+                        RowKey::Mid(w, t) => {
+                            d.heads[at] = w;
+                            d.tails[tail] = t;
+                            d.at[1] += 1;
+                        }
+                        RowKey::Long(w, v) => {
+                            d.heads[at] = w;
+                            d.bytes[byte..byte + v.len()].copy_from_slice(v);
+                            d.at[2] += v.len();
+                        }
+                    }
+                    d.rows[at] = (b.base + i as u64) as u32;
+                    d.at[0] += 1;
+                }
+            });
+    }
+    // (3) per partition, into its share of `perm`: codes in its own table (kept in place of
+    // the rows' key words), then its rows ordered by code (stable)
+    let per_part = |v: &[usize]| -> Vec<usize> {
+        v.chunks(blocks.len().max(1))
+            .map(|c| c.iter().sum())
+            .collect()
+    };
+    let part_rows = per_part(&row_sizes);
+    let mut perm = vec![0u32; total];
+    let parts: Vec<Result<Vec<u32>>> = split_lengths(&mut heads, part_rows.iter().copied())
+        .into_par_iter()
+        .zip(split_lengths(&mut rows, part_rows.iter().copied()))
+        .zip(split_lengths(&mut tails, per_part(&tail_sizes).into_iter()))
+        .zip(split_lengths(&mut bytes, per_part(&byte_sizes).into_iter()))
+        .zip(split_lengths(&mut perm, part_rows.iter().copied()))
+        .map(|((((heads, rows), tails), bytes), out)| {
+            let mut d = Dict::with_fill(out.len().min(1 << 12), FILL_PARTS);
+            let pos = |r: u32| (0, u64::from(r));
+            code_rows(&mut d, heads, rows, tails, bytes, pos, |head, _, c| {
+                head[0] = u64::from(c);
+            });
+            check_readable(std::slice::from_ref(&d))?;
+            // group sizes, then each group's next place
+            let mut next = vec![0u32; d.len() + 1];
+            for h in heads.iter() {
+                next[h[0] as usize + 1] += 1;
+            }
+            let sizes: Vec<u32> = next[1..].to_vec();
+            for k in 1..next.len() {
+                next[k] += next[k - 1];
+            }
+            for (h, &r) in heads.iter().zip(rows.iter()) {
+                let at = &mut next[h[0] as usize];
+                out[*at as usize] = r;
+                *at += 1;
+            }
+            Ok(sizes)
         })
         .collect();
-    // (3) the partitions one after the other
-    let mut offsets = Vec::with_capacity(
-        parts
-            .iter()
-            .map(|p| p.as_ref().map_or(0, |p| p.1.len()))
-            .sum::<usize>()
-            + 1,
-    );
-    offsets.push(0usize);
-    let mut perms = Vec::with_capacity(parts.len());
-    for p in parts {
-        let (perm, sizes) = p?;
+    drop((heads, rows, tails, bytes));
+    // (3) the partitions' groups one after the other
+    let mut offsets = vec![0usize];
+    for sizes in parts {
         let mut at = offsets.last().copied().unwrap_or(0);
-        for s in sizes {
+        for s in sizes? {
             at += s as usize;
             offsets.push(at);
         }
-        perms.push(perm);
     }
-    let mut perm = vec![0u32; total];
-    split_lengths(&mut perm, perms.iter().map(Vec::len))
-        .into_par_iter()
-        .zip(perms.par_iter())
-        .for_each(|(o, p)| o.copy_from_slice(p));
     Ok(RowGroups {
         offsets,
         perm: Some(perm),

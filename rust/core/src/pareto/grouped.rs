@@ -201,13 +201,17 @@ pub fn ranks_grouped(
             out
         })
         .collect();
-    let flat: Vec<u32> = blocks.concat();
     Ok(match &groups.perm {
-        None => flat,
+        None => blocks.concat(),
         Some(p) => {
+            // back to row order block by block, each freed once placed (no flat copy)
             let mut out = vec![0u32; n];
-            for (k, &r) in p.iter().enumerate() {
-                out[r as usize] = flat[k];
+            let mut rows = p.iter();
+            for b in blocks {
+                // (the block first: zip polls it first, so no row is taken past its end)
+                for (x, &r) in b.into_iter().zip(rows.by_ref()) {
+                    out[r as usize] = x;
+                }
             }
             out
         }
