@@ -348,8 +348,8 @@ def stats_elo(
     base: float = 10.0,
 ) -> EloOutcome: ...
 def stats_agreement(
-    unit: npt.NDArray[np.int64],
-    rater: npt.NDArray[np.int64],
+    unit: npt.NDArray[np.uint32],
+    rater: npt.NDArray[np.uint32],
     value: npt.NDArray[np.float64],
     metric: str,
     level: str = ...,
@@ -369,7 +369,7 @@ def stats_item_label_stats(
 def stats_js_divergence(p: npt.NDArray[np.float64], q: npt.NDArray[np.float64]) -> float: ...
 def stats_matrix_to_long(
     x: npt.NDArray[np.float64], threads: int | None = None
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]: ...
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.float64]]: ...
 def stats_alpha_dense(
     x: npt.NDArray[np.float64], level: str = ..., threads: int | None = None
 ) -> AgreementOutcome: ...

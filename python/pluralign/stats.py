@@ -491,9 +491,9 @@ def agreement(
         _check_no_nulls(df, [rater, item, value], "ratings")
         # only equality of ids (and of nominal labels) matters: first-seen codes, whatever
         # the dtype, so int, String, Categorical and Enum ids give the same codes
+        # (the factorizer's uint32 codes go to Rust as they are: no int64 copies)
         unit = factorize(df[item], sort=False, threads=threads, values=False)[1][0]
         rat = factorize(df[rater], sort=False, threads=threads, values=False)[1][0]
-        unit, rat = unit.astype(np.int64), rat.astype(np.int64)
         vs = df[value]
         if vs.dtype.is_numeric():
             val = np.ascontiguousarray(vs.cast(pl.Float64).to_numpy(), dtype=np.float64)

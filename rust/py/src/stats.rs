@@ -141,16 +141,16 @@ fn stats_elo<'py>(
 #[pyo3(signature = (unit, rater, value, metric, level=LevelArg(Metric::Nominal), threads=None))]
 fn stats_agreement<'py>(
     py: Python<'py>,
-    unit: PyReadonlyArray1<'py, i64>,
-    rater: PyReadonlyArray1<'py, i64>,
+    unit: PyReadonlyArray1<'py, u32>,
+    rater: PyReadonlyArray1<'py, u32>,
     value: PyReadonlyArray1<'py, f64>,
     metric: AgreementArg,
     level: LevelArg,
     threads: Option<usize>,
 ) -> PyResult<AgreementOutcome> {
     let r = Ratings {
-        unit: i64_slice(py, &unit, "unit")?,
-        rater: i64_slice(py, &rater, "rater")?,
+        unit: slice1(py, &unit, "unit")?,
+        rater: slice1(py, &rater, "rater")?,
         value: slice1(py, &value, "value")?,
     };
     Ok(match metric.0 {
@@ -254,8 +254,8 @@ fn stats_matrix_to_long<'py>(
     x: PyReadonlyArray2<'py, f64>,
     threads: Option<usize>,
 ) -> PyResult<(
-    Bound<'py, PyArray1<i64>>,
-    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<u32>>,
+    Bound<'py, PyArray1<u32>>,
     Bound<'py, PyArray1<f64>>,
 )> {
     let d = dense(py, &x)?;

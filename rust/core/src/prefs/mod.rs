@@ -322,8 +322,9 @@ pub fn tally(
         .copied()
         .max()
         .map_or(0, |i| i as usize + 1);
-    let space = (n_groups as u128) * (n_items as u128) * (n_items as u128);
-    if space <= (DENSE_MAX as u128).min(4 * n as u128 + (1 << 16)) {
+    // pairs lo < hi only: n_items (n_items - 1) / 2 per group
+    let space = (n_groups as u128) * (n_items as u128) * (n_items.saturating_sub(1) as u128) / 2;
+    if space <= (DENSE_MAX as u128).min(4 * n as u128 + (1 << 16)) && n < u32::MAX as usize {
         return Ok(tally_dense(
             group,
             winner,
@@ -392,9 +393,16 @@ fn tally_dense(
     n_items: usize,
     space: usize,
 ) -> TallyCounts {
-    // slot = (group * n_items + lo) * n_items + hi ; per slot [n_lo, n_hi, n_tie] and weights.
-    let mut cnt = vec![[0u64; 3]; space];
-    let mut wsum = vec![[0.0f64; 3]; space];
+    // slot = group * pairs + the pair's place among the pairs lo < hi, (0, 1), (0, 2), ...,
+    // (1, 2), ...: half the slots of a square table. Per slot [n_lo, n_hi, n_tie] as u32 (the
+    // caller sends fewer than 2^32 rows) and, with weights, their sums.
+    let pairs = n_items * n_items.saturating_sub(1) / 2;
+    // first slot of the pairs (lo, _) within a group
+    let row_start: Vec<usize> = (0..n_items)
+        .map(|lo| lo * (2 * n_items - lo - 1) / 2)
+        .collect();
+    let mut cnt = vec![[0u32; 3]; space];
+    let mut wsum = vec![[0.0f64; 3]; if weight.is_some() { space } else { 0 }];
     for c in 0..winner.len() {
         let (a, b) = (winner[c] as usize, loser[c] as usize);
         let (lo, hi, k) = if tie.is_some_and(|t| t[c]) {
@@ -404,27 +412,37 @@ fn tally_dense(
         } else {
             (b, a, 1)
         };
-        let slot = (group[c] as usize * n_items + lo) * n_items + hi;
+        let slot = group[c] as usize * pairs + row_start[lo] + (hi - lo - 1);
         cnt[slot][k] += 1;
-        wsum[slot][k] += weight.map_or(1.0, |w| w[c]);
+        if let Some(w) = weight {
+            wsum[slot][k] += w[c];
+        }
     }
     let mut out = TallyCounts::default();
-    for (slot, c) in cnt.iter().enumerate() {
-        if c[0] + c[1] + c[2] == 0 {
-            continue;
+    let mut slot = 0;
+    for g in 0..space / pairs.max(1) {
+        for lo in 0..n_items {
+            for hi in lo + 1..n_items {
+                let c = cnt[slot];
+                if c[0] + c[1] + c[2] > 0 {
+                    out.group.push(g as u32);
+                    out.lo.push(lo as u32);
+                    out.hi.push(hi as u32);
+                    out.n_lo.push(u64::from(c[0]));
+                    out.n_hi.push(u64::from(c[1]));
+                    out.n_tie.push(u64::from(c[2]));
+                    let w = wsum.get(slot).copied().unwrap_or([
+                        f64::from(c[0]),
+                        f64::from(c[1]),
+                        f64::from(c[2]),
+                    ]);
+                    out.w_lo.push(w[0]);
+                    out.w_hi.push(w[1]);
+                    out.w_tie.push(w[2]);
+                }
+                slot += 1;
+            }
         }
-        let hi = slot % n_items;
-        let lo = (slot / n_items) % n_items;
-        let g = slot / (n_items * n_items);
-        out.group.push(g as u32);
-        out.lo.push(lo as u32);
-        out.hi.push(hi as u32);
-        out.n_lo.push(c[0]);
-        out.n_hi.push(c[1]);
-        out.n_tie.push(c[2]);
-        out.w_lo.push(wsum[slot][0]);
-        out.w_hi.push(wsum[slot][1]);
-        out.w_tie.push(wsum[slot][2]);
     }
     out
 }
@@ -432,6 +450,64 @@ fn tally_dense(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The dense counters (pairs lo < hi, u32 counts, weights kept only when given) against
+    /// a map over (group, lo, hi), with and without ties and weights; row order across
+    /// groups and pairs.
+    #[test]
+    fn dense_tally_matches_a_map() {
+        let mut x = 12_345u64;
+        let mut next = |m: u64| {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (x >> 33) % m
+        };
+        let n = 3_000;
+        let (mut g, mut w, mut l, mut t, mut wt) = (vec![], vec![], vec![], vec![], vec![]);
+        for _ in 0..n {
+            let a = next(9) as u32;
+            let b = (a + 1 + next(8) as u32) % 9;
+            g.push(next(4) as u32);
+            w.push(a);
+            l.push(b);
+            t.push(next(5) == 0);
+            wt.push(next(3) as f64 * 0.5 + 0.25);
+        }
+        for (tie, weight) in [
+            (None, None),
+            (Some(&t[..]), None),
+            (Some(&t[..]), Some(&wt[..])),
+        ] {
+            let got = tally(&g, &w, &l, tie, weight, Some(2)).unwrap();
+            let mut want: std::collections::BTreeMap<(u32, u32, u32), [f64; 6]> =
+                std::collections::BTreeMap::new();
+            for c in 0..n {
+                let (lo, hi) = (w[c].min(l[c]), w[c].max(l[c]));
+                let k = if tie.is_some_and(|t| t[c]) {
+                    2
+                } else if w[c] == lo {
+                    0
+                } else {
+                    1
+                };
+                let e = want.entry((g[c], lo, hi)).or_default();
+                e[k] += 1.0;
+                e[k + 3] += weight.map_or(1.0, |x| x[c]);
+            }
+            let keys: Vec<(u32, u32, u32)> = (0..got.group.len())
+                .map(|i| (got.group[i], got.lo[i], got.hi[i]))
+                .collect();
+            assert_eq!(keys, want.keys().copied().collect::<Vec<_>>());
+            for (i, e) in want.values().enumerate() {
+                let counts = [got.n_lo[i], got.n_hi[i], got.n_tie[i]].map(|v| v as f64);
+                assert_eq!(counts, [e[0], e[1], e[2]]);
+                for (a, b) in [got.w_lo[i], got.w_hi[i], got.w_tie[i]].iter().zip(&e[3..]) {
+                    assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+                }
+            }
+        }
+    }
 
     const ROWS: [PairColumn; 2] = [
         PairColumn {

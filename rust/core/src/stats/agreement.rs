@@ -36,11 +36,13 @@ pub const MAX_RATIO_VALUES: usize = 20_000;
 /// Units per parallel work item (fixed, so results never depend on thread count).
 const UNIT_CHUNK: usize = 1024;
 
-/// Ratings as long triples: rating `i` is `value[i]` given by `rater[i]` to `unit[i]`.
+/// Ratings as long triples: rating `i` is `value[i]` given by `rater[i]` to `unit[i]`. Ids are
+/// the factorizer's uint32 codes (or matrix indices): 4 bytes a rating each, where int64 ids
+/// were copied (16 bytes a rating of extra peak memory).
 #[derive(Clone, Copy, Debug)]
 pub struct Ratings<'a> {
-    pub unit: &'a [i64],
-    pub rater: &'a [i64],
+    pub unit: &'a [u32],
+    pub rater: &'a [u32],
     pub value: &'a [f64],
 }
 
@@ -95,8 +97,8 @@ pub struct AgreementResult {
 /// ratings are bucketed by unit (ascending id).
 struct Grouped<'a> {
     offsets: Vec<usize>,
-    units: Vec<i64>,
-    raters: Cow<'a, [i64]>,
+    units: Vec<u32>,
+    raters: Cow<'a, [u32]>,
     values: Cow<'a, [f64]>,
 }
 
@@ -110,7 +112,7 @@ impl Grouped<'_> {
     fn vals(&self, u: usize) -> &[f64] {
         &self.values[self.offsets[u]..self.offsets[u + 1]]
     }
-    fn raters_of(&self, u: usize) -> &[i64] {
+    fn raters_of(&self, u: usize) -> &[u32] {
         &self.raters[self.offsets[u]..self.offsets[u + 1]]
     }
 }
@@ -147,14 +149,13 @@ fn check_ratings(r: &Ratings) -> Result<()> {
 fn group<'a>(r: &Ratings<'a>) -> Result<Grouped<'a>> {
     check_ratings(r)?;
     let n = r.unit.len();
-    let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+    let (mut lo, mut hi) = (u32::MAX, 0u32);
     for &u in r.unit {
         lo = lo.min(u);
         hi = hi.max(u);
     }
-    let span = (hi as i128 - lo as i128 + 1) as u128;
-    let g = if span <= (2 * n as u128).max(1 << 20) {
-        let span = span as usize;
+    let span = (u64::from(hi.saturating_sub(lo)) + 1) as usize;
+    let g = if span <= (2 * n).max(1 << 20) {
         // already grouped? (each unit's ratings in one run)
         let mut seen = vec![false; span];
         let mut offsets = vec![0usize];
@@ -196,10 +197,10 @@ fn group<'a>(r: &Ratings<'a>) -> Result<Grouped<'a>> {
             for k in 0..span {
                 if cnt[k + 1] > cnt[k] {
                     offsets.push(cnt[k + 1]);
-                    units.push(lo + k as i64);
+                    units.push(lo + k as u32);
                 }
             }
-            let mut raters = vec![0i64; n];
+            let mut raters = vec![0u32; n];
             let mut values = vec![0f64; n];
             for i in 0..n {
                 let c = &mut cnt[(r.unit[i] - lo) as usize];
@@ -215,7 +216,7 @@ fn group<'a>(r: &Ratings<'a>) -> Result<Grouped<'a>> {
             }
         }
     } else {
-        let mut key: Vec<(i64, usize)> = (0..n).map(|i| (r.unit[i], i)).collect();
+        let mut key: Vec<(u32, usize)> = (0..n).map(|i| (r.unit[i], i)).collect();
         key.par_sort_unstable();
         let mut offsets = vec![0usize];
         let mut units = Vec::new();
@@ -237,12 +238,12 @@ fn group<'a>(r: &Ratings<'a>) -> Result<Grouped<'a>> {
     };
     // one rating per (unit, rater): a "last unit seen" stamp per rater when rater ids are
     // compact, else a small sort per unit
-    let (mut rlo, mut rhi) = (i64::MAX, i64::MIN);
+    let (mut rlo, mut rhi) = (u32::MAX, 0u32);
     for &x in g.raters.iter() {
         rlo = rlo.min(x);
         rhi = rhi.max(x);
     }
-    let rspan = (rhi as i128 - rlo as i128 + 1) as u128;
+    let rspan = u64::from(rhi.saturating_sub(rlo)) + 1;
     let all: Vec<usize> = (0..g.n_units()).collect();
     let dup = over_units(&all, |chunk| {
         if rspan <= 1 << 16 {
@@ -257,7 +258,7 @@ fn group<'a>(r: &Ratings<'a>) -> Result<Grouped<'a>> {
                 }
             }
         } else {
-            let mut buf: Vec<i64> = Vec::new();
+            let mut buf: Vec<u32> = Vec::new();
             for &u in chunk {
                 buf.clear();
                 buf.extend_from_slice(g.raters_of(u));
@@ -665,8 +666,10 @@ impl<'a> DenseRatings<'a> {
                 data.len()
             );
         }
-        if items > u32::MAX as usize {
-            return input_err!("{items} items is above the 2^32 - 1 supported");
+        if items > u32::MAX as usize || raters > u32::MAX as usize {
+            return input_err!(
+                "a {raters} x {items} ratings matrix is above the 2^32 - 1 raters or items supported"
+            );
         }
         Ok(DenseRatings {
             data,
@@ -727,7 +730,7 @@ fn first_infinite(
 pub fn matrix_to_long(
     d: &DenseRatings,
     threads: Option<usize>,
-) -> Result<(Vec<i64>, Vec<i64>, Vec<f64>)> {
+) -> Result<(Vec<u32>, Vec<u32>, Vec<f64>)> {
     with_threads(threads, || {
         let blocks = d.blocks();
         let counted: Vec<(Vec<usize>, Option<Cell>)> = blocks
@@ -741,7 +744,7 @@ pub fn matrix_to_long(
         first_infinite(d, counted.iter().map(|c| c.1))?;
         let total: usize = counted.iter().map(|c| c.0.iter().sum::<usize>()).sum();
         let (mut unit, mut rater, mut value) =
-            (vec![0i64; total], vec![0i64; total], vec![0f64; total]);
+            (vec![0u32; total], vec![0u32; total], vec![0f64; total]);
         // Each block fills its own disjoint range of the outputs.
         let mut parts = Vec::with_capacity(blocks.len());
         let (mut ut, mut rt, mut vt) = (
@@ -767,8 +770,9 @@ pub fn matrix_to_long(
             d.scan(c0, c1, |rt, j, x| {
                 let k = cursor[j];
                 cursor[j] += 1;
-                u[k] = (c0 + j) as i64;
-                r[k] = rt as i64;
+                // (both below 2^32: checked by `DenseRatings::new`)
+                u[k] = (c0 + j) as u32;
+                r[k] = rt as u32;
                 v[k] = x;
             });
         });
@@ -934,7 +938,7 @@ pub fn fleiss_kappa(r: &Ratings, threads: Option<usize>) -> Result<KappaResult> 
 pub fn cohen_kappa(r: &Ratings, threads: Option<usize>) -> Result<KappaResult> {
     with_threads(threads, || -> Result<KappaResult> {
         let g = group(r)?;
-        let mut raters: Vec<i64> = g.raters.to_vec();
+        let mut raters: Vec<u32> = g.raters.to_vec();
         raters.par_sort_unstable();
         raters.dedup();
         if raters.len() != 2 {
@@ -1023,13 +1027,13 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     /// Long triples from a dense `raters x units` table (NaN = missing).
-    fn long(table: &[&[f64]]) -> (Vec<i64>, Vec<i64>, Vec<f64>) {
+    fn long(table: &[&[f64]]) -> (Vec<u32>, Vec<u32>, Vec<f64>) {
         let (mut u, mut r, mut v) = (vec![], vec![], vec![]);
         for (i, row) in table.iter().enumerate() {
             for (j, &x) in row.iter().enumerate() {
                 if !x.is_nan() {
-                    u.push(j as i64);
-                    r.push(i as i64);
+                    u.push(j as u32);
+                    r.push(i as u32);
                     v.push(x);
                 }
             }
@@ -1041,7 +1045,7 @@ mod tests {
 
     /// Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C: 4 observers
     /// x 12 units with missing values (unit 12 has a single value and is not pairable).
-    fn kripp_example() -> (Vec<i64>, Vec<i64>, Vec<f64>) {
+    fn kripp_example() -> (Vec<u32>, Vec<u32>, Vec<f64>) {
         long(&[
             &[1., 2., 3., 3., 2., 1., 4., 1., 2., NA, NA, NA],
             &[1., 2., 3., 3., 2., 2., 4., 1., 2., 5., NA, 3.],
@@ -1051,13 +1055,13 @@ mod tests {
     }
 
     /// The coincidence matrix and the definitions, literally (slow reference).
-    fn slow_alpha(u: &[i64], r: &[i64], v: &[f64], metric: Metric) -> f64 {
+    fn slow_alpha(u: &[u32], r: &[u32], v: &[f64], metric: Metric) -> f64 {
         let mut vals: Vec<f64> = v.to_vec();
         vals.sort_by(f64::total_cmp);
         vals.dedup();
         let nv = vals.len();
         let code = |x: f64| vals.iter().position(|&y| y == x).unwrap();
-        let mut units: Vec<i64> = u.to_vec();
+        let mut units: Vec<u32> = u.to_vec();
         units.sort_unstable();
         units.dedup();
         let mut o = vec![0.0; nv * nv];
@@ -1151,11 +1155,11 @@ mod tests {
                     if rng.random::<f64>() >= miss {
                         // sparse unit ids in some trials exercise the sorting path
                         u.push(if trial % 3 == 0 {
-                            unit as i64 * 1_000_000_007 - 5
+                            unit as u32 * 100_000_007 + 3
                         } else {
-                            unit as i64
+                            unit as u32
                         });
-                        r.push(rater as i64 * 7);
+                        r.push(rater as u32 * 7);
                         v.push(rng.random_range(0..nvals) as f64 * 1.5);
                     }
                 }
@@ -1182,7 +1186,7 @@ mod tests {
                 // the same ratings listed unit by unit take the borrowed (grouped) path
                 let mut idx: Vec<usize> = (0..u.len()).collect();
                 idx.sort_by_key(|&i| (u[i], i));
-                let (u2, r2, v2): (Vec<i64>, Vec<i64>, Vec<f64>) = (
+                let (u2, r2, v2): (Vec<u32>, Vec<u32>, Vec<f64>) = (
                     idx.iter().map(|&i| u[i]).collect(),
                     idx.iter().map(|&i| r[i]).collect(),
                     idx.iter().map(|&i| v[i]).collect(),
@@ -1220,9 +1224,9 @@ mod tests {
         // enough units for several parallel chunks; 1 vs 2 threads identical
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let (mut u, mut r, mut v) = (vec![], vec![], vec![]);
-        for unit in 0..5000i64 {
+        for unit in 0..5000u32 {
             let truth = rng.random_range(1..8) as f64;
-            for rater in 0..20i64 {
+            for rater in 0..20u32 {
                 if rng.random::<f64>() < 0.2 {
                     u.push(unit);
                     r.push(rater);
@@ -1253,7 +1257,7 @@ mod tests {
 
     #[test]
     fn stats_agreement_errors() {
-        let (u, r, v) = ([0i64, 0, 1], [0i64, 0, 1], [1.0, 2.0, 3.0]);
+        let (u, r, v) = ([0u32, 0, 1], [0u32, 0, 1], [1.0, 2.0, 3.0]);
         let rt = Ratings {
             unit: &u,
             rater: &r,
@@ -1265,7 +1269,7 @@ mod tests {
                 .contains("unit 0: rater 0 rated it more than once (ratings 0 and 1)"),
             "{e}"
         );
-        let (u, r, v) = ([0i64, 0], [0i64, 1], [1.0, f64::NAN]);
+        let (u, r, v) = ([0u32, 0], [0u32, 1], [1.0, f64::NAN]);
         let rt = Ratings {
             unit: &u,
             rater: &r,
@@ -1277,7 +1281,7 @@ mod tests {
                 .contains("rating 1 (unit 0, rater 1) has value NaN"),
             "{e}"
         );
-        let (u, r, v) = ([0i64, 0], [0i64, 1], [1.0, -1.0]);
+        let (u, r, v) = ([0u32, 0], [0u32, 1], [1.0, -1.0]);
         let rt = Ratings {
             unit: &u,
             rater: &r,
@@ -1288,7 +1292,7 @@ mod tests {
             .to_string()
             .contains(">= 0"));
         // no pairable values, no variation
-        let (u, r, v) = ([0i64, 1], [0i64, 1], [1.0, 2.0]);
+        let (u, r, v) = ([0u32, 1], [0u32, 1], [1.0, 2.0]);
         let rt = Ratings {
             unit: &u,
             rater: &r,
@@ -1298,7 +1302,7 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("pairable"));
-        let (u, r, v) = ([0i64, 0], [0i64, 1], [2.0, 2.0]);
+        let (u, r, v) = ([0u32, 0], [0u32, 1], [2.0, 2.0]);
         let rt = Ratings {
             unit: &u,
             rater: &r,
@@ -1314,7 +1318,7 @@ mod tests {
             value: &v[..1],
         };
         assert!(krippendorff_alpha(&rt, Metric::Nominal, None).is_err());
-        let e: [i64; 0] = [];
+        let e: [u32; 0] = [];
         let rt = Ratings {
             unit: &e,
             rater: &e,
@@ -1368,7 +1372,7 @@ mod tests {
             let mut rater = 0;
             for (c, &cnt) in row.iter().enumerate() {
                 for _ in 0..cnt as usize {
-                    u.push(s as i64);
+                    u.push(s as u32);
                     r.push(rater);
                     v.push(c as f64 + 1.0);
                     rater += 1;

@@ -3,8 +3,8 @@
 //! Cohen's kappa, percent agreement) and disagreement measures (entropy, Jensen–Shannon).
 //!
 //! Conventions shared by everything here:
-//! - Items, units and raters are integer ids (`i64`; Bradley–Terry / Elo items are `u32` codes
-//!   `0..n`, as the shared factorizer makes them).
+//! - Items, units and raters are integer codes (`u32`, `0..n` for Bradley–Terry / Elo items),
+//!   as the shared factorizer makes them.
 //!   The binding layer maps string ids to codes.
 //! - Bad input (unknown item, winner == loser, negative / non-finite weight or value, duplicate
 //!   ratings, mismatched lengths) is a [`CoreError::Input`](crate::error::CoreError::Input) naming
@@ -305,8 +305,8 @@ mod perf {
     fn stats_perf_krippendorff_1000_raters_100k_units() {
         let mut rng = ChaCha8Rng::seed_from_u64(0);
         let (mut u, mut r, mut v) = (vec![], vec![], vec![]);
-        for unit in 0..100_000i64 {
-            for rater in 0..1000i64 {
+        for unit in 0..100_000u32 {
+            for rater in 0..1000u32 {
                 if rng.random::<f64>() < 0.05 {
                     u.push(unit);
                     r.push(rater);
