@@ -486,10 +486,8 @@ mod tests {
                 let (lo, hi) = (w[c].min(l[c]), w[c].max(l[c]));
                 let k = if tie.is_some_and(|t| t[c]) {
                     2
-                } else if w[c] == lo {
-                    0
                 } else {
-                    1
+                    usize::from(w[c] != lo)
                 };
                 let e = want.entry((g[c], lo, hi)).or_default();
                 e[k] += 1.0;
