@@ -649,8 +649,9 @@ fn estimate_distinct(distinct: usize, seen: usize, n: usize) -> usize {
 ///
 /// With `sorted`, the first blocks' values are sorted first and rows are written with their rank among
 /// them; when no later block meets a new value (the usual case when a block holds every id)
-/// those are the final sorted codes, and the result says so (`true`): no pass renumbers the
-/// rows. Otherwise rows come back in the table's (first-seen) codes.
+/// those are the final sorted codes; else one pass gives every row its rank among all the
+/// values. Either way the result says so (`true`): no pass renumbers the rows. Otherwise rows
+/// come back in the table's (first-seen) codes.
 fn code_blocks_after(
     first: Dict,
     coded: usize,
@@ -739,20 +740,35 @@ fn code_blocks_after(
     }
     let mut global = shared;
     let luts: Vec<Vec<u32>> = locals.iter().map(|d| global.absorb(d)).collect();
-    // back to the table's codes: ranks through block 0's order, the blocks' own values
-    // through their lookup tables
-    let order: Option<&[u32]> = ranked.as_ref().map(|r| &r.0[..]);
+    if let Some((order, _, _)) = &ranked {
+        // sorted: every row straight to its final rank in one pass, the maps composed per
+        // block (block 0's ranks -> table codes -> sorted ranks; the blocks' own values
+        // through their lookup tables), not a pass back to table codes and another to ranks
+        let rank = invert(&sorted_order(global.len(), |a| global.bytes(a as usize)));
+        out[..coded]
+            .par_iter_mut()
+            .for_each(|o| o.iter_mut().for_each(|c| *c = rank[*c as usize]));
+        out[coded..]
+            .par_iter_mut()
+            .zip(luts.par_iter())
+            .for_each(|(o, lut)| {
+                let map: Vec<u32> = order.iter().chain(lut).map(|&t| rank[t as usize]).collect();
+                for c in o.iter_mut() {
+                    *c = map[*c as usize];
+                }
+            });
+        return (global, true);
+    }
+    // back to the table's codes: the blocks' own values through their lookup tables
     out[coded..]
         .par_iter_mut()
         .zip(luts.par_iter())
-        .filter(|(_, lut)| !lut.is_empty() || order.is_some())
+        .filter(|(_, lut)| !lut.is_empty())
         .for_each(|(o, lut)| {
             for c in o.iter_mut() {
-                *c = if *c >= n0 {
-                    lut[(*c - n0) as usize]
-                } else {
-                    order.map_or(*c, |ord| ord[*c as usize])
-                };
+                if *c >= n0 {
+                    *c = lut[(*c - n0) as usize];
+                }
             }
         });
     (global, false)
