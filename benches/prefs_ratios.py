@@ -516,10 +516,7 @@ def ids_cases_more(n: int, threads):
     out.append(
         (
             f"Profile.from_comparisons {n:,} cmp, 1,000 candidates",
-            {
-                k: (lambda d=d: Profile.from_comparisons(d), _nbytes(d))
-                for k, d in cv.items()
-            },
+            {k: (lambda d=d: Profile.from_comparisons(d), _nbytes(d)) for k, d in cv.items()},
         )
     )
     b = n // 4  # ballots ranking 4 of 50 candidates as [[a], [b, c], [d]]: n ids in all
@@ -566,10 +563,7 @@ def ids_cases_more(n: int, threads):
     out.append(
         (
             f"ApprovalProfile.from_sets {b:,} list Series, {int(lens.sum()):,} ids",
-            {
-                k: (lambda s=s: ApprovalProfile.from_sets(s), _nbytes(s))
-                for k, s in av.items()
-            },
+            {k: (lambda s=s: ApprovalProfile.from_sets(s), _nbytes(s)) for k, s in av.items()},
         )
     )
     return out
