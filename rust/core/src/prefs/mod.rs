@@ -418,7 +418,19 @@ fn tally_dense(
             wsum[slot][k] += w[c];
         }
     }
-    let mut out = TallyCounts::default();
+    // sized exactly (grown row by row, the result's nine vectors held up to twice their size)
+    let k = cnt.iter().filter(|c| c[0] + c[1] + c[2] > 0).count();
+    let mut out = TallyCounts {
+        group: Vec::with_capacity(k),
+        lo: Vec::with_capacity(k),
+        hi: Vec::with_capacity(k),
+        n_lo: Vec::with_capacity(k),
+        n_hi: Vec::with_capacity(k),
+        n_tie: Vec::with_capacity(k),
+        w_lo: Vec::with_capacity(k),
+        w_hi: Vec::with_capacity(k),
+        w_tie: Vec::with_capacity(k),
+    };
     let mut slot = 0;
     for g in 0..space / pairs.max(1) {
         for lo in 0..n_items {
