@@ -435,3 +435,43 @@ def test_objectives_with_numpy_input_is_rejected_or_ignored_cleanly():
     except errors.PluralignError:
         return
     np.testing.assert_array_equal(out, [0, 0])
+
+
+def test_text_group_ids_hostile():
+    """String / Binary group ids go to Rust as the Arrow column (`text=`): nulls, a wrong
+    length, a non-text column and bytes that are not UTF-8 give a named InputError or the
+    right groups; 100 kB ids are grouped like short ones."""
+    from pluralign import _core
+
+    with pytest.raises(errors.InputError, match="null id at row 1"):
+        pareto.ranks(PTS5, groups=pl.Series(["a", None, "b", "a", "c"]))
+    with pytest.raises(errors.InputError, match="groups has 2 ids but the points have 5 rows"):
+        pareto.ranks(PTS5, groups=pl.Series(["a", "b"]))
+    p = pareto._points(PTS5, None)
+    mx = [True] * PTS5.shape[1]
+    with pytest.raises(errors.InputError, match=r"groups column 'g' \(Int64\) is not a text"):
+        _core.pareto_grouped(
+            p.arg, mx, "error", None, None, False, None, text=pl.Series("g", [1] * 5)
+        )
+    with pytest.raises(errors.InputError, match="has nulls"):
+        _core.pareto_grouped(
+            p.arg,
+            mx,
+            "error",
+            None,
+            None,
+            False,
+            None,
+            text=pl.Series("g", ["a", None] * 2 + ["b"]),
+        )
+    with pytest.raises(errors.InputError, match="exactly one"):
+        _core.pareto_grouped(
+            p.arg, mx, "error", None, np.zeros(5, np.int64), False, None, text=pl.Series(["a"] * 5)
+        )
+    as_ints = pareto.ranks(PTS5, groups=[0, 1, 0, 2, 1])
+    raw = pl.Series([b"\xff\xfe", b"x", b"\xff\xfe", b"y", b"x"], dtype=pl.Binary)
+    np.testing.assert_array_equal(pareto.ranks(PTS5, groups=raw), as_ints)
+    long = pl.Series(["x" * 100_000, "y", "x" * 100_000, "z", "y"])
+    np.testing.assert_array_equal(pareto.ranks(PTS5, groups=long), as_ints)
+    empty = pareto.ranks(PTS5[:0], groups=pl.Series([], dtype=pl.String))
+    assert empty.shape == (0,)

@@ -2138,26 +2138,20 @@ mod tests {
         let refs: Vec<&str> = vals.iter().map(String::as_str).collect();
         let (want_d, want) = reference(&refs);
         let (mut v, buf) = views(&refs);
-        for threads in [1, 2] {
+        // one view column, coded in `order` on `threads` threads
+        let code = |v: &[u128], order, threads| {
             let col = TextColumn::Plain(vec![Strings::View {
-                views: &v,
+                views: v,
                 buffers: vec![&buf],
             }]);
-            let f = with_threads(Some(threads), || factorize_text(&[col], Order::Sorted, 0))
-                .unwrap()
-                .unwrap();
+            with_threads(Some(threads), || factorize_text(&[col], order, 0)).unwrap()
+        };
+        for threads in [1, 2] {
+            let f = code(&v, Order::Sorted, threads).unwrap();
             assert_eq!(f.codes[0], want);
             let got: Vec<&str> = f.first.iter().map(|&(_, r)| refs[r as usize]).collect();
             assert_eq!(got, want_d);
-            let col = TextColumn::Plain(vec![Strings::View {
-                views: &v,
-                buffers: vec![&buf],
-            }]);
-            let f = with_threads(Some(threads), || {
-                factorize_text(&[col], Order::FirstSeen, 0)
-            })
-            .unwrap()
-            .unwrap();
+            let f = code(&v, Order::FirstSeen, threads).unwrap();
             let firsts: Vec<u32> = (0..refs.len()).map(|i| (i / 700) as u32).collect();
             assert_eq!(f.codes[0], firsts);
         }
@@ -2165,11 +2159,7 @@ mod tests {
         for x in &mut v[200_200..200_900] {
             *x |= u128::from(u32::MAX);
         }
-        let col = TextColumn::Plain(vec![Strings::View {
-            views: &v,
-            buffers: vec![&buf],
-        }]);
-        let r = with_threads(Some(2), || factorize_text(&[col], Order::Any, 0)).unwrap();
+        let r = code(&v, Order::Any, 2);
         assert!(matches!(r, Err(crate::error::CoreError::Input(_))), "{r:?}");
     }
 
