@@ -4,6 +4,7 @@
 //! - [`parallel`]: the rayon pools every kernel runs in (`threads=`), fork-safe.
 //! - [`error`]: the one error type, mapped onto `pluralign.errors` by the binding layer.
 
+pub(crate) mod cache;
 pub mod choice;
 pub mod edge;
 pub mod error;

@@ -1,6 +1,7 @@
 //! Per-round top / bottom tallies for the elimination rules: incremental for strict full
 //! rankings ([`StrictTally`]), tier by tier otherwise ([`TierCursors`]).
 
+use crate::cache::prefetch;
 use rayon::prelude::*;
 
 use super::super::Profile;
@@ -90,20 +91,6 @@ const MOVE_BATCH: usize = 32;
 
 /// Positions kept in [`StrictTally::head`].
 const HEAD: usize = 8;
-
-/// Hint the CPU to start loading `v[i]` (nothing where unsupported or out of range).
-#[inline]
-fn prefetch<T>(v: &[T], i: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(x) = v.get(i) {
-        // SAFETY: a prefetch has no architectural effect, and the address is valid anyway.
-        unsafe {
-            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                std::ptr::from_ref::<T>(x).cast(),
-            );
-        };
-    }
-}
 
 /// The bytes of `word` whose value is in the set `of` (bits of values `< 64`), as the top bit
 /// of each such byte (SWAR: exact zero-byte test of `word` xor each value).

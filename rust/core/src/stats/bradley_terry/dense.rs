@@ -9,6 +9,7 @@
 use super::numerics::{log_sigmoid, shared_exp, sigmoid_pair, Graph, State};
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use crate::cache::prefetch;
 use crate::stats::dot;
 
 /// A half-win counter: `u16` while every count fits (half the memory, so that the random
@@ -86,20 +87,6 @@ pub(super) fn count<C: Count>(
         }
     }
     (!over).then_some(hw)
-}
-
-/// Hint the CPU to start loading `v[i]` (nothing where unsupported or out of range).
-#[inline]
-fn prefetch<T>(v: &[T], i: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(x) = v.get(i) {
-        // SAFETY: a prefetch has no architectural effect, and the address is valid anyway.
-        unsafe {
-            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                std::ptr::from_ref::<T>(x).cast(),
-            );
-        };
-    }
 }
 
 /// Most sweeps of [`reaches_all`] before it gives up.
