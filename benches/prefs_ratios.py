@@ -8,6 +8,7 @@ the preference-data issue ("Speed" section), printed as one table.
     .venv/bin/python benches/prefs_ratios.py --ids --k 3     # integer vs string/categorical ids
     .venv/bin/python benches/prefs_ratios.py --ids --ids-cases more  # disagreement, r2p, Profile
     .venv/bin/python benches/prefs_ratios.py --ids --id-form uuid    # 36-byte uuids (or md5 hex)
+    .venv/bin/python benches/prefs_ratios.py --ids --id-form uuid --id-layout own  # own bytes
 
 Cases (targets from the issue):
 
@@ -276,6 +277,11 @@ TINY = {
 # how integer ids become text (--id-form): "prefixed" = prefix + number (8-14 bytes: held whole
 # by a view), "md5" = 32-byte hex digests (content hashes), "uuid" = 36-byte uuids (response ids)
 ID_FORM = "prefixed"
+# how equal text ids sit in memory (--id-layout): "shared" = equal values at the same bytes (as
+# polars builds a column from a mapping, a join or Parquet's dictionary pages: the view of a row
+# is the view of its value), "own" = every row its own copy of its bytes (as from CSV or a
+# Python list)
+ID_LAYOUT = "shared"
 
 
 def _id_text(ids, prefix: str):
@@ -318,6 +324,9 @@ def _id_variants(df, cols, prefix: str):
         s = df.with_columns(
             [pl.col(c).replace_strict(distinct, text, return_dtype=pl.String) for c in cols]
         )
+    if ID_LAYOUT == "own" and ID_FORM != "prefixed":
+        # rebuilt from Python strings: each row's bytes copied into the new column
+        s = s.with_columns([pl.Series(c, s[c].to_list(), dtype=pl.String) for c in cols])
     values = pl.concat([s[c] for c in cols]).unique().sort()
     return {
         "int": df,
@@ -575,7 +584,7 @@ def ids_main(n: int, k: int, threads, cases: str = "all", only: str = "") -> Non
     print(
         f"# id types in one process — {platform.machine()}, {os.cpu_count()} cores, "
         f"threads={threads or 'all'}, load {_loadavg()}; {k} runs each, interleaved; "
-        f"text ids: {ID_FORM}"
+        f"text ids: {ID_FORM}" + ("" if ID_FORM == "prefixed" else f", {ID_LAYOUT} bytes")
     )
     print()
     print("| case | ids | min s | median s | min / int min | extra peak memory (input) |")
@@ -598,6 +607,7 @@ def ids_main(n: int, k: int, threads, cases: str = "all", only: str = "") -> Non
                     "threads": threads,
                     "cases": cases,
                     "form": ID_FORM,
+                    "layout": ID_LAYOUT,
                 },
                 timeout=600,
             )
@@ -638,8 +648,8 @@ def ids_main(n: int, k: int, threads, cases: str = "all", only: str = "") -> Non
 def _ids_mem_child(spec: dict) -> dict:
     """Extra peak memory of one variant of one --ids case, in this fresh process: the case is
     run once on a small input first (thread pool, allocator arenas), then once at full size."""
-    global ID_FORM
-    ID_FORM = spec["form"]
+    global ID_FORM, ID_LAYOUT
+    ID_FORM, ID_LAYOUT = spec["form"], spec["layout"]
     label, v = spec["ids_mem"]
 
     # labels carry the sizes: a case is known by its first word
@@ -759,6 +769,13 @@ def main(argv: list[str] | None = None) -> int:
         "32-byte md5 hex digests or 36-byte uuids (the 'more' cases keep prefixed ids)",
     )
     ap.add_argument(
+        "--id-layout",
+        choices=["shared", "own"],
+        default="shared",
+        help="with --id-form md5 / uuid: equal ids at the same bytes (from a mapping, a join, "
+        "Parquet dictionary pages) or every row its own bytes (from CSV, Python lists)",
+    )
+    ap.add_argument(
         "--ids-cases",
         choices=["all", "core", "more"],
         default="all",
@@ -767,8 +784,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     a = ap.parse_args(argv)
     if a.ids:
-        global ID_FORM
-        ID_FORM = a.id_form
+        global ID_FORM, ID_LAYOUT
+        ID_FORM, ID_LAYOUT = a.id_form, a.id_layout
         ids_main(a.ids_rows // (10 if a.quick else 1), a.k, a.threads, a.ids_cases, a.only)
         return 0
     if a.child:
