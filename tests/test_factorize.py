@@ -339,6 +339,43 @@ def test_large_columns_every_order_layout_and_thread_count(n_distinct, kinds):
             np.testing.assert_array_equal(dense[fr.astype(np.int64)][c], dense)
 
 
+@pytest.mark.parametrize(("n_distinct", "kinds"), [(1_000, HASHES), (1_000, MIXED), (20_000, HASHES)])
+def test_equal_ids_at_shared_bytes_as_polars_lays_them_out(n_distinct, kinds, tmp_path):
+    """Long ids as polars holds them after a gather, a join or a Parquet dictionary page: equal
+    values at the very same view (the factorizer remembers codes by view there); one chunk of
+    shared views beside one of own bytes; against polars' own ranks and first rows."""
+    rng = np.random.default_rng(n_distinct + len(kinds[0]))
+    ids = rng.integers(0, n_distinct, 400_000)
+    text = pl.Series("p", [kinds[i % len(kinds)].format(i) for i in range(n_distinct)])
+    gathered = text.gather(ids)
+    joined = (
+        pl.DataFrame({"k": ids})
+        .join(pl.DataFrame({"k": np.arange(n_distinct), "p": text}), on="k", how="left")["p"]
+    )
+    pl.DataFrame({"p": gathered}).write_parquet(tmp_path / "ids.parquet")
+    from_parquet = pl.read_parquet(tmp_path / "ids.parquet")["p"]
+    mixed = pl.concat(
+        [gathered[:200_000], pl.Series("p", gathered[200_000:].to_list())], rechunk=False
+    )
+    dense = gathered.rank("dense").cast(pl.Int64).to_numpy() - 1
+    seen = pl.DataFrame({"s": gathered}).with_row_index().group_by("s").agg(pl.col("index").min())
+    pos = {v: i for i, v in enumerate(seen.sort("index")["s"].to_list())}
+    seen_codes = np.array([pos[v] for v in gathered.to_list()])
+    for col in (gathered, joined, from_parquet, mixed):
+        assert col.to_list() == gathered.to_list()
+        for threads in (1, 2):
+            (c,), _, _ = _core.factorize_ids([col], sort=True, threads=threads)
+            np.testing.assert_array_equal(c, dense)
+            (c,), _, _ = _core.factorize_ids([col], sort=False, threads=threads)
+            np.testing.assert_array_equal(c, seen_codes)
+    # two columns at shared views of two different dictionaries: codes across both
+    other = pl.Series("p", [f"{v}-other" for v in text.to_list()]).gather(ids[::-1])
+    both = pl.concat([gathered, other])
+    want = both.rank("dense").cast(pl.Int64).to_numpy() - 1
+    ca, cb = _core.factorize_ids([gathered, other], sort=True)[0]
+    np.testing.assert_array_equal(np.concatenate([ca, cb]), want)
+
+
 @settings(max_examples=30, deadline=None)
 @given(
     rows=st.lists(
