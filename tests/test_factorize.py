@@ -339,7 +339,9 @@ def test_large_columns_every_order_layout_and_thread_count(n_distinct, kinds):
             np.testing.assert_array_equal(dense[fr.astype(np.int64)][c], dense)
 
 
-@pytest.mark.parametrize(("n_distinct", "kinds"), [(1_000, HASHES), (1_000, MIXED), (20_000, HASHES)])
+@pytest.mark.parametrize(
+    ("n_distinct", "kinds"), [(1_000, HASHES), (1_000, MIXED), (20_000, HASHES)]
+)
 def test_equal_ids_at_shared_bytes_as_polars_lays_them_out(n_distinct, kinds, tmp_path):
     """Long ids as polars holds them after a gather, a join or a Parquet dictionary page: equal
     values at the very same view (the factorizer remembers codes by view there); one chunk of
@@ -348,10 +350,9 @@ def test_equal_ids_at_shared_bytes_as_polars_lays_them_out(n_distinct, kinds, tm
     ids = rng.integers(0, n_distinct, 400_000)
     text = pl.Series("p", [kinds[i % len(kinds)].format(i) for i in range(n_distinct)])
     gathered = text.gather(ids)
-    joined = (
-        pl.DataFrame({"k": ids})
-        .join(pl.DataFrame({"k": np.arange(n_distinct), "p": text}), on="k", how="left")["p"]
-    )
+    joined = pl.DataFrame({"k": ids}).join(
+        pl.DataFrame({"k": np.arange(n_distinct), "p": text}), on="k", how="left"
+    )["p"]
     pl.DataFrame({"p": gathered}).write_parquet(tmp_path / "ids.parquet")
     from_parquet = pl.read_parquet(tmp_path / "ids.parquet")["p"]
     mixed = pl.concat(
