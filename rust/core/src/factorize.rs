@@ -1152,12 +1152,14 @@ fn spread_rows(b: &Block<'_, '_>, lists: &mut [PartRows], mut mark: impl FnMut(u
 /// `put(head, row, code)` gets each row's slots in `heads` (no longer needed) and `rows`, and
 /// its code; `pos(row)` is where a value first seen at that row occurs.
 #[inline(always)]
-fn code_rows(
+#[allow(clippy::too_many_arguments)]
+fn code_rows<'c>(
     d: &mut Dict,
     heads: &mut [[u64; 2]],
     rows: &mut [u32],
     tails: &[[u64; 2]],
     bytes: &[u8],
+    in_place: Option<&dyn Fn(u32) -> &'c [u8]>,
     pos: impl Fn(u32) -> Position,
     mut put: impl FnMut(&mut [u64; 2], &mut u32, u32),
 ) {
@@ -1178,9 +1180,15 @@ fn code_rows(
             let key = [k0, k1, k2, k3];
             d.code(&key, hash_key(&key, &[]), &[], pos(*r))
         } else {
-            // a long value: k1 is its hash (an unreadable one has no bytes)
-            let bytes = bytes.get(at..at + len).unwrap_or(&[]);
-            at += bytes.len();
+            // a long value: k1 is its hash (an unreadable one has no bytes); its bytes copied
+            // in, or read where the column holds them (`in_place`: by row)
+            let bytes = if let Some(at_row) = in_place {
+                at_row(*r)
+            } else {
+                let b = bytes.get(at..at + len).unwrap_or(&[]);
+                at += b.len();
+                b
+            };
             d.code(&[k0, k1, 0, 0], k1, bytes, pos(*r))
         };
         put(head, r, c);
@@ -1282,7 +1290,7 @@ fn code_partitioned(
                         bytes,
                     } = l;
                     let pos = |r: u32| (b.col, b.base + (b.lo + r as usize) as u64);
-                    code_rows(d, heads, rows, tails, bytes, pos, |_, r, c| *r = c);
+                    code_rows(d, heads, rows, tails, bytes, None, pos, |_, r, c| *r = c);
                 }
             });
         let by_part_ref = &by_part;
@@ -1427,7 +1435,49 @@ fn distinct_runs(
 /// cache, not fetched again each round as [`code_partitioned`] does), and orders them by
 /// that code with a counting sort. No codes in row order are made, nor a global numbering:
 /// what factorizing and then grouping the codes would cost twice over.
-pub fn group_text(chunks: &[Strings<'_>]) -> Result<RowGroups> {
+/// The bytes of row `r` of a column in the view layout, by its chunks and their first rows
+/// (`starts`); empty where it cannot be read.
+fn row_bytes<'a>(chunks: &[Strings<'a>], starts: &[u64], r: u32) -> &'a [u8] {
+    let r = u64::from(r);
+    // the last chunk starting at or before r (an empty chunk shares its start with the next)
+    let k = starts.partition_point(|&s| s <= r).saturating_sub(1);
+    match (chunks.get(k), starts.get(k)) {
+        (Some(Strings::View { views, buffers }), Some(&s)) => views
+            .get((r - s) as usize)
+            .and_then(|&v| view_bytes(buffers, v))
+            .unwrap_or(&[]),
+        _ => &[],
+    }
+}
+
+/// Whether a text column holds equal longer values (over [`INLINE`] bytes) at the same view:
+/// all its chunks in the view layout and a repeated view among the first 8,192 longer rows
+/// (rows with their own bytes never repeat one; a dictionary's rows do, even among many
+/// values: 8,192 rows over 125,000 values repeat about 270 times).
+fn long_views_repeat(chunks: &[Strings<'_>]) -> bool {
+    const BITS: u32 = 14;
+    let mut seen = vec![0u128; 1 << BITS];
+    let (mut tries, mut hits) = (0, 0);
+    for s in chunks {
+        let Strings::View { views, .. } = s else {
+            return false;
+        };
+        for &v in views.iter().filter(|&&v| v as u32 as usize > INLINE) {
+            let i = (mix(v as u64, (v >> 64) as u64) >> (64 - BITS)) as usize;
+            if let Some(slot) = seen.get_mut(i) {
+                hits += usize::from(*slot == v);
+                *slot = v;
+            }
+            tries += 1;
+            if tries == 8_192 {
+                return hits >= 8;
+            }
+        }
+    }
+    hits >= 8
+}
+
+pub fn group_text<'a>(chunks: &[Strings<'a>]) -> Result<RowGroups> {
     let total: usize = chunks.iter().map(Strings::len).sum();
     if total >= u32::MAX as usize {
         return input_err!("{total} ids are more than this factorizer supports (2^32 - 1)");
@@ -1454,6 +1504,19 @@ pub fn group_text(chunks: &[Strings<'_>]) -> Result<RowGroups> {
             perm: None,
         });
     }
+    // Longer ids whose views repeat (equal values at the same bytes, a dictionary's layout) are
+    // coded from where the column holds them, not copied per row first (36 bytes a uuid row:
+    // most of this call's memory); rows with their own bytes are copied, as reading them at
+    // scattered places cost 80 ns a uuid
+    let in_place = long_views_repeat(chunks);
+    let starts: Vec<u64> = chunks
+        .iter()
+        .scan(0u64, |at, s| {
+            let start = *at;
+            *at += s.len() as u64;
+            Some(start)
+        })
+        .collect();
     // (1) per block, per partition: how many rows, tails (13 to 28 bytes) and long bytes
     // (and the hashes of the long values, in row order, not computed twice)
     let (counts, mut long_hashes): (Vec<[[usize; 3]; PARTS]>, Vec<Vec<u64>>) = blocks
@@ -1470,7 +1533,9 @@ pub fn group_text(chunks: &[Strings<'_>]) -> Result<RowGroups> {
                     RowKey::Short(_) => {}
                     RowKey::Mid(..) => e[1] += 1,
                     RowKey::Long(_, bytes) => {
-                        e[2] += bytes.len();
+                        if !in_place {
+                            e[2] += bytes.len();
+                        }
                         long.push(h);
                     }
                 }
@@ -1535,8 +1600,10 @@ pub fn group_text(chunks: &[Strings<'_>]) -> Result<RowGroups> {
                         }
                         RowKey::Long(w, v) => {
                             d.heads[at] = w;
-                            d.bytes[byte..byte + v.len()].copy_from_slice(v);
-                            d.at[2] += v.len();
+                            if !in_place {
+                                d.bytes[byte..byte + v.len()].copy_from_slice(v);
+                                d.at[2] += v.len();
+                            }
                         }
                     }
                     d.rows[at] = (b.base + i as u64) as u32;
@@ -1562,9 +1629,20 @@ pub fn group_text(chunks: &[Strings<'_>]) -> Result<RowGroups> {
         .map(|((((heads, rows), tails), bytes), out)| {
             let mut d = Dict::with_fill(out.len().min(1 << 12), FILL_PARTS);
             let pos = |r: u32| (0, u64::from(r));
-            code_rows(&mut d, heads, rows, tails, bytes, pos, |head, _, c| {
-                head[0] = u64::from(c);
-            });
+            let at_row = |r: u32| row_bytes(chunks, &starts, r);
+            let in_place = in_place.then_some(&at_row as &dyn Fn(u32) -> &'a [u8]);
+            code_rows(
+                &mut d,
+                heads,
+                rows,
+                tails,
+                bytes,
+                in_place,
+                pos,
+                |head, _, c| {
+                    head[0] = u64::from(c);
+                },
+            );
             check_readable(std::slice::from_ref(&d))?;
             // group sizes, then each group's next place
             let mut next = vec![0u32; d.len() + 1];
@@ -2553,6 +2631,80 @@ mod tests {
                 assert_eq!(f.n_distinct(), map.len());
             }
         }
+    }
+
+    /// Grouping rows whose longer ids repeat their views (coded from the column's buffers in
+    /// place of a copy): chunks of shared views, an empty chunk, a chunk of own bytes (so the
+    /// same value at views of different chunks), mixed lengths; and own bytes only (copied).
+    #[test]
+    fn groups_of_long_ids_at_shared_views() {
+        let owned: Vec<String> = (0..300_000u64)
+            .map(|i| {
+                // values in no order (a cycle through them would repeat none early)
+                let k = (i.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40) % 40_000;
+                match k % 3 {
+                    0 => format!("a-long-identifier-held-at-shared-bytes-{k:08}"),
+                    1 => format!("mid-{k:010}"),
+                    _ => format!("s{k}"),
+                }
+            })
+            .collect();
+        let vals: Vec<&str> = owned.iter().map(String::as_str).collect();
+        // the view of each value's first row in its chunk, into a buffer of its own
+        let shared = |part: &[&str]| {
+            let (mut v, buf) = super::tests::views(part);
+            let mut first = std::collections::HashMap::new();
+            for (k, s) in part.iter().enumerate() {
+                v[k] = v[*first.entry(*s).or_insert(k)];
+            }
+            (v, buf)
+        };
+        let (va, ba) = shared(&vals[..120_000]);
+        let (vb, bb) = shared(&vals[120_000..250_000]);
+        let (vc, bc) = super::tests::views(&vals[250_000..]);
+        assert!(long_views_repeat(&[Strings::View {
+            views: &va,
+            buffers: vec![&ba],
+        }]));
+        assert!(!long_views_repeat(&[Strings::View {
+            views: &vc,
+            buffers: vec![&bc],
+        }]));
+        let chunks = [
+            Strings::View {
+                views: &va,
+                buffers: vec![&ba],
+            },
+            Strings::View {
+                views: &[],
+                buffers: vec![],
+            },
+            Strings::View {
+                views: &vb,
+                buffers: vec![&bb],
+            },
+            Strings::View {
+                views: &vc,
+                buffers: vec![&bc],
+            },
+        ];
+        check_groups(&chunks, &vals);
+        // (equal hashes decide nothing: where the bytes of a long value are read from)
+        let starts = [0u64, 120_000, 120_000, 250_000];
+        for (r, want) in vals.iter().enumerate() {
+            let got = row_bytes(&chunks, &starts, r as u32);
+            if want.len() > 12 {
+                assert_eq!(got, want.as_bytes(), "row {r}");
+            }
+        }
+        let (v, buf) = super::tests::views(&vals);
+        check_groups(
+            &[Strings::View {
+                views: &v,
+                buffers: vec![&buf],
+            }],
+            &vals,
+        );
     }
 
     /// Longer ids at shared views (a dictionary's layout: `ViewMemo` hits), with values the
