@@ -2633,6 +2633,76 @@ mod tests {
         }
     }
 
+    /// A producer that leaves garbage after a short value in its view (the format asks for
+    /// zeros): the same value with and without it is one value, on every path that reads
+    /// views (first block, later blocks' short-id table, runs, grouping).
+    #[test]
+    fn garbage_after_short_values_in_views_is_ignored() {
+        let owned: Vec<String> = (0..300_000u64)
+            .map(|i| {
+                format!(
+                    "id-{}",
+                    (i.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40) % 1_000
+                )
+            })
+            .collect();
+        let vals: Vec<&str> = owned.iter().map(String::as_str).collect();
+        let (clean, buf) = views(&vals);
+        let dirty: Vec<u128> = clean
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| {
+                let len = v as u32;
+                // odd rows: every byte past the value set (a length of 12 has none to set)
+                if i % 2 == 1 && len < 12 {
+                    v | (u128::MAX << (32 + 8 * len))
+                } else {
+                    v
+                }
+            })
+            .collect();
+        assert_ne!(clean, dirty);
+        let mut sorted_vals = vals.clone();
+        sorted_vals.sort_unstable();
+        let (sorted_clean, _) = views(&sorted_vals);
+        let sorted_dirty: Vec<u128> = sorted_clean
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| {
+                if i % 3 == 0 {
+                    v | (u128::MAX << 120)
+                } else {
+                    v
+                }
+            })
+            .collect();
+        for (dirty, vals) in [(&dirty, &vals), (&sorted_dirty, &sorted_vals)] {
+            let (_, want) = reference(vals);
+            for t in [1, 2] {
+                let f = with_threads(Some(t), || {
+                    factorize_text(
+                        &[TextColumn::Plain(vec![Strings::View {
+                            views: dirty,
+                            buffers: vec![&buf],
+                        }])],
+                        Order::Sorted,
+                        16,
+                    )
+                })
+                .unwrap()
+                .unwrap();
+                assert_eq!(f.codes[0], want, "threads {t}");
+            }
+            check_groups(
+                &[Strings::View {
+                    views: dirty,
+                    buffers: vec![&buf],
+                }],
+                vals,
+            );
+        }
+    }
+
     /// Grouping rows whose longer ids repeat their views (coded from the column's buffers in
     /// place of a copy): chunks of shared views, an empty chunk, a chunk of own bytes (so the
     /// same value at views of different chunks), mixed lengths; and own bytes only (copied).
