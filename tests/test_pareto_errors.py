@@ -305,41 +305,27 @@ def test_groups_length_mismatch():
         assert "groups" in msg and "5" in msg, msg
 
 
-def test_grouped_binding_codes_are_checked():
-    """The factorizer's uint32 codes reach Rust as they are (`codes=`): a wrong length, or
-    codes with ids or offsets too, is a named InputError."""
+def _grouped(ids=None, **kw):
+    """The grouped-ranks binding on PTS5 (minimized, no offsets) with group ids given as
+    `ids=` (int64), `codes=` (uint32) or `text=` (an Arrow text column)."""
     from pluralign import _core
 
     p = pareto._points(PTS5, None)
     mx = [True] * PTS5.shape[1]
+    return _core.pareto_grouped(p.arg, mx, "error", None, ids, False, None, **kw)
+
+
+def test_grouped_binding_codes_are_checked():
+    """The factorizer's uint32 codes reach Rust as they are (`codes=`): a wrong length, or
+    codes with ids or offsets too, is a named InputError."""
     with pytest.raises(errors.InputError, match="groups has 3 ids but the points have 5 rows"):
-        _core.pareto_grouped(
-            p.arg, mx, "error", None, None, False, None, codes=np.zeros(3, np.uint32)
-        )
+        _grouped(codes=np.zeros(3, np.uint32))
     with pytest.raises(errors.InputError, match="exactly one"):
-        _core.pareto_grouped(
-            p.arg,
-            mx,
-            "error",
-            None,
-            np.zeros(5, np.int64),
-            False,
-            None,
-            codes=np.zeros(5, np.uint32),
-        )
+        _grouped(np.zeros(5, np.int64), codes=np.zeros(5, np.uint32))
     # sparse codes (a hash-like range) group like dense ones
-    dense = _core.pareto_grouped(
-        p.arg, mx, "error", None, None, False, None, codes=np.array([0, 1, 0, 1, 1], np.uint32)
-    )
-    sparse = _core.pareto_grouped(
-        p.arg,
-        mx,
-        "error",
-        None,
-        None,
-        False,
-        None,
-        codes=np.array([7, 4_000_000_000, 7, 4_000_000_000, 4_000_000_000], np.uint32),
+    dense = _grouped(codes=np.array([0, 1, 0, 1, 1], np.uint32))
+    sparse = _grouped(
+        codes=np.array([7, 4_000_000_000, 7, 4_000_000_000, 4_000_000_000], np.uint32)
     )
     np.testing.assert_array_equal(dense, sparse)
 
@@ -441,33 +427,16 @@ def test_text_group_ids_hostile():
     """String / Binary group ids go to Rust as the Arrow column (`text=`): nulls, a wrong
     length, a non-text column and bytes that are not UTF-8 give a named InputError or the
     right groups; 100 kB ids are grouped like short ones."""
-    from pluralign import _core
-
     with pytest.raises(errors.InputError, match="null id at row 1"):
         pareto.ranks(PTS5, groups=pl.Series(["a", None, "b", "a", "c"]))
     with pytest.raises(errors.InputError, match="groups has 2 ids but the points have 5 rows"):
         pareto.ranks(PTS5, groups=pl.Series(["a", "b"]))
-    p = pareto._points(PTS5, None)
-    mx = [True] * PTS5.shape[1]
     with pytest.raises(errors.InputError, match=r"groups column 'g' \(Int64\) is not a text"):
-        _core.pareto_grouped(
-            p.arg, mx, "error", None, None, False, None, text=pl.Series("g", [1] * 5)
-        )
+        _grouped(text=pl.Series("g", [1] * 5))
     with pytest.raises(errors.InputError, match="has nulls"):
-        _core.pareto_grouped(
-            p.arg,
-            mx,
-            "error",
-            None,
-            None,
-            False,
-            None,
-            text=pl.Series("g", ["a", None] * 2 + ["b"]),
-        )
+        _grouped(text=pl.Series("g", ["a", None] * 2 + ["b"]))
     with pytest.raises(errors.InputError, match="exactly one"):
-        _core.pareto_grouped(
-            p.arg, mx, "error", None, np.zeros(5, np.int64), False, None, text=pl.Series(["a"] * 5)
-        )
+        _grouped(np.zeros(5, np.int64), text=pl.Series(["a"] * 5))
     as_ints = pareto.ranks(PTS5, groups=[0, 1, 0, 2, 1])
     raw = pl.Series([b"\xff\xfe", b"x", b"\xff\xfe", b"y", b"x"], dtype=pl.Binary)
     np.testing.assert_array_equal(pareto.ranks(PTS5, groups=raw), as_ints)

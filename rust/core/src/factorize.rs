@@ -1402,21 +1402,14 @@ fn distinct_runs(
     // the runs on a bit that was set twice: compared exactly
     let mut d = Dict::with_capacity(2 * n_suspects);
     if n_suspects > 0 {
-        let starts: Vec<usize> = chunks
-            .iter()
-            .scan(0usize, |at, s| {
-                let start = *at;
-                *at += s.len();
-                Some(start)
-            })
-            .collect();
+        let starts = chunk_starts(chunks);
         for (&h, &start) in hashes.iter().zip(&offsets) {
             let b = bit(h);
             if suspects[b / 64] & (1 << (b % 64)) == 0 {
                 continue;
             }
-            let c = starts.partition_point(|&x| x <= start) - 1;
-            let (key, bytes) = chunks[c].entry(start - starts[c]);
+            let c = chunk_of(&starts, start as u64);
+            let (key, bytes) = chunks[c].entry(start - starts[c] as usize);
             let known = d.len();
             if d.code(&key, h, bytes, (0, start as u64)) as usize != known {
                 return Ok(None);
@@ -1429,18 +1422,29 @@ fn distinct_runs(
     Ok(Some(offsets))
 }
 
-/// The rows of a text column grouped by value, for callers that need only which rows are
-/// equal (grouped Pareto ranks by prompt): every row goes to its hash partition once, then
-/// each partition codes its rows with a table of its own, whole (so the table stays in
-/// cache, not fetched again each round as [`code_partitioned`] does), and orders them by
-/// that code with a counting sort. No codes in row order are made, nor a global numbering:
-/// what factorizing and then grouping the codes would cost twice over.
+/// The first row of each chunk of a column.
+fn chunk_starts(chunks: &[Strings<'_>]) -> Vec<u64> {
+    chunks
+        .iter()
+        .scan(0u64, |at, s| {
+            let start = *at;
+            *at += s.len() as u64;
+            Some(start)
+        })
+        .collect()
+}
+
+/// The chunk holding row `r`, by the chunks' first rows: the last one starting at or before
+/// `r` (an empty chunk shares its start with the next).
+fn chunk_of(starts: &[u64], r: u64) -> usize {
+    starts.partition_point(|&s| s <= r).saturating_sub(1)
+}
+
 /// The bytes of row `r` of a column in the view layout, by its chunks and their first rows
 /// (`starts`); empty where it cannot be read.
 fn row_bytes<'a>(chunks: &[Strings<'a>], starts: &[u64], r: u32) -> &'a [u8] {
     let r = u64::from(r);
-    // the last chunk starting at or before r (an empty chunk shares its start with the next)
-    let k = starts.partition_point(|&s| s <= r).saturating_sub(1);
+    let k = chunk_of(starts, r);
     match (chunks.get(k), starts.get(k)) {
         (Some(Strings::View { views, buffers }), Some(&s)) => views
             .get((r - s) as usize)
@@ -1477,6 +1481,12 @@ fn long_views_repeat(chunks: &[Strings<'_>]) -> bool {
     hits >= 8
 }
 
+/// The rows of a text column grouped by value, for callers that need only which rows are
+/// equal (grouped Pareto ranks by prompt): every row goes to its hash partition once, then
+/// each partition codes its rows with a table of its own, whole (so the table stays in
+/// cache, not fetched again each round as [`code_partitioned`] does), and orders them by
+/// that code with a counting sort. No codes in row order are made, nor a global numbering:
+/// what factorizing and then grouping the codes would cost twice over.
 pub fn group_text<'a>(chunks: &[Strings<'a>]) -> Result<RowGroups> {
     let total: usize = chunks.iter().map(Strings::len).sum();
     if total >= u32::MAX as usize {
@@ -1509,14 +1519,7 @@ pub fn group_text<'a>(chunks: &[Strings<'a>]) -> Result<RowGroups> {
     // most of this call's memory); rows with their own bytes are copied, as reading them at
     // scattered places cost 80 ns a uuid
     let in_place = long_views_repeat(chunks);
-    let starts: Vec<u64> = chunks
-        .iter()
-        .scan(0u64, |at, s| {
-            let start = *at;
-            *at += s.len() as u64;
-            Some(start)
-        })
-        .collect();
+    let starts = chunk_starts(chunks);
     // (1) per block, per partition: how many rows, tails (13 to 28 bytes) and long bytes
     // (and the hashes of the long values, in row order, not computed twice)
     let (counts, mut long_hashes): (Vec<[[usize; 3]; PARTS]>, Vec<Vec<u64>>) = blocks
