@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pluralign import _core, pareto
-from pluralign._factorize import factorize
+from pluralign._factorize import factorize, factorize_mapped, plain
 from pluralign.errors import InputError, SchemaError
 from pluralign.prefs import tally
 from pluralign.stats import agreement, bradley_terry, elo
@@ -179,6 +179,9 @@ def test_bt_elo_tally_equal_for_every_id_type(rows):
     for k in cw:
         df = pl.DataFrame([cw[k], cl[k], pl.Series("tie", tie)])
         bt = bradley_terry(df, prior=1.0, standard_errors=False)
+        # without a prior the ids go to Rust as they are (a Categorical's / Enum's physical ids
+        # with a map): l2 keeps every graph finite
+        bt_l2 = bradley_terry(df, l2=0.5)
         el = elo(df)
         ta = tally(df).finalize()
         out[k] = (
@@ -187,6 +190,8 @@ def test_bt_elo_tally_equal_for_every_id_type(rows):
             el.drop("item"),
             ta.drop("item_a", "item_b"),
             ta["item_a"].cast(pl.String).to_list(),
+            bt_l2.drop("item"),
+            bt_l2["item"].cast(pl.String).to_list(),
         )
         assert bt["item"].dtype == cw[k].dtype and ta["item_a"].dtype == cw[k].dtype
     base = out["int"]
@@ -194,9 +199,11 @@ def test_bt_elo_tally_equal_for_every_id_type(rows):
         assert o[0].equals(base[0]), k
         assert o[2].equals(base[2]), k
         assert o[3].equals(base[3]), k
+        assert o[5].equals(base[5]), k
         if k in ("str", "cat", "enum"):
             assert o[1] == [f"item-{int(x):03d}-é" for x in base[1]], k
             assert o[4] == [f"item-{int(x):03d}-é" for x in base[4]], k
+            assert o[6] == [f"item-{int(x):03d}-é" for x in base[6]], k
 
 
 @settings(max_examples=30, deadline=None)
@@ -399,6 +406,10 @@ def test_tally_by_group_equal_for_every_id_type(rows):
         t = tally(df, groups="group").finalize()
         assert t["group"].dtype == groups[k].dtype and t["item_a"].dtype == cw[k].dtype
         out[k] = t
+        # two group columns: codes combined in Python (a Categorical's / Enum's mapped ids
+        # turned into codes first); the same tally with a constant second group
+        two = tally(df.with_columns(pl.lit("x").alias("g2")), groups=["group", "g2"]).finalize()
+        assert two.drop("g2").equals(t), k
     base = out["int"]
     for k, t in out.items():
         assert t.drop("group", "item_a", "item_b").equals(base.drop("group", "item_a", "item_b"))
@@ -430,3 +441,71 @@ def test_values_first_met_after_the_first_block_get_their_sorted_place():
         values, (ca,) = factorize(sa, sort=True, threads=threads)
         np.testing.assert_array_equal(ca, sa.rank("dense").cast(pl.Int64).to_numpy() - 1)
         assert values.to_list() == sorted(set(sa.to_list()))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    a=st.lists(st.integers(0, 40), min_size=1, max_size=70),
+    b=st.lists(st.integers(0, 40), min_size=1, max_size=30),
+    chunked=st.booleans(),
+)
+def test_mapped_codes_are_the_physical_ids_and_a_map(a, b, chunked):
+    """``factorize_mapped`` hands a Categorical's / Enum's own physical ids to Rust with a map
+    id -> code: read through the map they are ``factorize``'s codes, in every order, and the
+    values are the same; other types come as plain codes."""
+    # categories created in an order unlike the text order (a Categorical's physical ids then
+    # differ from its text order) and an Enum with categories no row holds
+    pl.Series([f"v{i:02d}" for i in range(40, -1, -1)], dtype=pl.Categorical)
+    enum = pl.Enum([f"v{i:02d}" for i in range(0, 41, 1)] + ["never-used"])
+    ta, tb = [f"v{i:02d}" for i in a], [f"v{i:02d}" for i in b]
+    for dtype in (pl.Categorical, enum, pl.String):
+        ca, cb = pl.Series("a", ta, dtype=dtype), pl.Series("b", tb, dtype=dtype)
+        if chunked:
+            ca = pl.concat([ca[: len(ca) // 2], ca[len(ca) // 2 :]], rechunk=False)
+        for sort in (True, False, None):
+            want_values, want = factorize(ca, cb, sort=sort)
+            values, got = factorize_mapped(ca, cb, sort=sort)
+            assert values is not None and values.equals(want_values), (dtype, sort)
+            for g, w, c in zip(got, want, (ca, cb), strict=True):
+                assert plain(g).tolist() == w.tolist(), (dtype, sort)
+                if dtype == pl.String:
+                    assert isinstance(g, np.ndarray)
+                else:
+                    ids, mapping = g
+                    assert ids.dtype == c.to_physical().to_numpy().dtype
+                    assert ids.tolist() == c.to_physical().to_list()
+                    assert mapping.dtype == np.uint32
+        none, codes = factorize_mapped(ca, cb, sort=False, values=False)
+        assert none is None and [plain(c).tolist() for c in codes] == [
+            w.tolist() for w in factorize(ca, cb, sort=False)[1]
+        ]
+
+
+def test_mapped_ids_are_checked_where_they_enter_rust():
+    """The private bindings read mapped ids only inside their map, and refuse what a map
+    cannot be built from."""
+    ids = np.array([0, 1, 5], dtype=np.uint8)
+    short_map = np.array([0, 1, 2], dtype=np.uint32)
+    with pytest.raises(InputError, match=r"winner: physical id 5 is outside its map of 3"):
+        _core.stats_bradley_terry((ids, short_map), np.array([1, 0, 1], dtype=np.uint32), 3)
+    with pytest.raises(InputError, match=r"unit: physical id 5"):
+        _core.stats_agreement(
+            (ids, short_map), ids.astype(np.uint32), np.ones(3), "krippendorff", level="interval"
+        )
+    with pytest.raises(InputError, match=r"group: physical id 5"):
+        _core.prefs_tally(
+            (ids, short_map),
+            np.array([0, 1, 0], dtype=np.uint32),
+            ids[::-1].copy().astype(np.uint32),
+        )
+    with pytest.raises(InputError, match="one width"):
+        _core.factorize_map([ids, ids.astype(np.uint16)])
+    with pytest.raises(InputError, match="at least one"):
+        _core.factorize_map([])
+    # ids too sparse for a map: no map (the codes path takes them)
+    assert _core.factorize_map([np.array([0, 2**31], dtype=np.uint32)]) is None
+    got = _core.factorize_map([np.array([3, 1, 3], dtype=np.uint8)], sort=True)
+    assert got is not None
+    mapping, first_col, first_row = got
+    assert mapping.tolist() == [2**32 - 1, 0, 2**32 - 1, 1]
+    assert first_col.tolist() == [0, 0] and first_row.tolist() == [1, 0]

@@ -42,6 +42,7 @@ __all__ = [
     "dirichlet",
     "edge_batch",
     "factorize_ids",
+    "factorize_map",
     "factorize_remap",
     "hypervolume",
     "hypervolume_contributions",
@@ -77,6 +78,10 @@ __all__ = [
 # and the allowed values); the public wrappers declare the allowed values with Literal.
 # A points argument: a float64 2-D numpy array, or a list of Arrow-exportable columns.
 _Points: TypeAlias = npt.NDArray[np.float64] | Sequence[Any]
+# a Categorical's / Enum's physical ids at their own width
+_Ids: TypeAlias = npt.NDArray[np.uint8] | npt.NDArray[np.uint16] | npt.NDArray[np.uint32]
+# an id column: uint32 codes, or (physical ids, map id -> code)
+_Codes: TypeAlias = npt.NDArray[np.uint32] | tuple[_Ids, npt.NDArray[np.uint32]]
 
 def default_threads() -> int: ...
 def _panic_for_tests() -> None: ...
@@ -320,8 +325,8 @@ def committee_check(
 
 # --- stats (rust/py/src/stats.rs): ids are int64 codes; see pluralign.stats ---
 def stats_bradley_terry(
-    winner: npt.NDArray[np.uint32],
-    loser: npt.NDArray[np.uint32],
+    winner: _Codes,
+    loser: _Codes,
     n_items: int,
     weight: npt.NDArray[np.float64] | None = None,
     tie: npt.NDArray[np.bool_] | None = None,
@@ -337,8 +342,8 @@ def stats_bradley_terry(
     threads: int | None = None,
 ) -> BradleyTerryOutcome: ...
 def stats_elo(
-    winner: npt.NDArray[np.uint32],
-    loser: npt.NDArray[np.uint32],
+    winner: _Codes,
+    loser: _Codes,
     n_items: int,
     weight: npt.NDArray[np.float64] | None = None,
     tie: npt.NDArray[np.bool_] | None = None,
@@ -348,8 +353,8 @@ def stats_elo(
     base: float = 10.0,
 ) -> EloOutcome: ...
 def stats_agreement(
-    unit: npt.NDArray[np.uint32],
-    rater: npt.NDArray[np.uint32],
+    unit: _Codes,
+    rater: _Codes,
     value: npt.NDArray[np.float64],
     metric: str,
     level: str = ...,
@@ -389,9 +394,9 @@ class TallyOutcome:
     group: npt.NDArray[np.uint32]
     lo: npt.NDArray[np.uint32]
     hi: npt.NDArray[np.uint32]
-    n_lo: npt.NDArray[np.uint64]
-    n_hi: npt.NDArray[np.uint64]
-    n_tie: npt.NDArray[np.uint64]
+    n_lo: npt.NDArray[np.int64]
+    n_hi: npt.NDArray[np.int64]
+    n_tie: npt.NDArray[np.int64]
     w_lo: npt.NDArray[np.float64]
     w_hi: npt.NDArray[np.float64]
     w_tie: npt.NDArray[np.float64]
@@ -461,6 +466,9 @@ def prefs_json_value_counts(data: bytes, threads: int | None = None) -> tuple[in
 def factorize_ids(
     columns: Sequence[Any], sort: bool | None = True, threads: int | None = None
 ) -> tuple[list[npt.NDArray[np.uint32]], npt.NDArray[np.uint32], npt.NDArray[np.uint64]]: ...
+def factorize_map(
+    ids: Sequence[_Ids], sort: bool = True, threads: int | None = None
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.uint64]] | None: ...
 def factorize_remap(
     codes: Sequence[npt.NDArray[np.uint32]],
     rank: npt.NDArray[np.uint32],
@@ -473,9 +481,9 @@ def prefs_rows_by_code(
     codes: npt.NDArray[np.uint32], n_codes: int
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint32]]: ...
 def prefs_tally(
-    group: npt.NDArray[np.uint32],
-    winner: npt.NDArray[np.uint32],
-    loser: npt.NDArray[np.uint32],
+    group: _Codes,
+    winner: _Codes,
+    loser: _Codes,
     tie: npt.NDArray[np.bool_] | None = None,
     weight: npt.NDArray[np.float64] | None = None,
     threads: int | None = None,

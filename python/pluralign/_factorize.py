@@ -8,17 +8,25 @@ text is read per row), integers (a presence table when the range is compact). Ot
 The distinct values come back in the input's own dtype, gathered from the input: a
 Categorical / Enum column gives values of that same Categorical / Enum dtype (the input's
 dictionary), so result columns built from them keep it.
+
+:func:`factorize_mapped` gives the kernels that take them (``bradley_terry``, ``elo``,
+``tally``, ``agreement``) a Categorical's or Enum's own physical ids with one small map from
+id to code, in place of a uint32 code per row: the codes would cost 4 bytes a row, as much as
+the whole column for an Enum (issue 22: peak memory below the input).
 """
 
 from __future__ import annotations
 
-from typing import Literal, cast, overload
+from typing import Literal, TypeAlias, cast, overload
 
 import numpy as np
 import polars as pl
 
 from . import _core
 from .errors import InputError, SchemaError
+
+# one id column as the Rust kernels take it: uint32 codes, or (physical ids, map id -> code)
+Codes: TypeAlias = np.ndarray | tuple[np.ndarray, np.ndarray]
 
 _INTS = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
 
@@ -58,6 +66,10 @@ def factorize(
 def factorize(
     *cols: pl.Series, sort: bool | None = True, threads: int | None = None, values: Literal[False]
 ) -> tuple[None, list[np.ndarray]]: ...
+@overload
+def factorize(
+    *cols: pl.Series, sort: bool | None = True, threads: int | None = None, values: bool
+) -> tuple[pl.Series | None, list[np.ndarray]]: ...
 def factorize(
     *cols: pl.Series,
     sort: bool | None = True,
@@ -81,12 +93,7 @@ def factorize(
     if any(c.dtype != dtype for c in cols[1:]):
         names = ", ".join(f"'{c.name}' ({c.dtype})" for c in cols)
         raise SchemaError(f"columns {names} must have the same type; cast them to one type")
-    for c in cols:
-        if c.null_count():
-            row = int(c.is_null().arg_max() or 0)
-            raise InputError(
-                f"id column '{c.name}' has a null at row {row}; drop or fill the nulls"
-            )
+    _check_nulls(cols)
     if not _native(dtype) or (
         dtype == pl.UInt64 and any(int(cast(int, c.max() or 0)) >= 2**63 for c in cols)
     ):
@@ -95,6 +102,57 @@ def factorize(
         return _factorize_physical(cols, sort, threads, values)
     codes, first_col, first_row = _core.factorize_ids(list(cols), sort=sort, threads=threads)
     return (_first_values(cols, first_col, first_row) if values else None), codes
+
+
+def factorize_mapped(
+    *cols: pl.Series,
+    sort: bool | None = True,
+    threads: int | None = None,
+    values: bool = True,
+) -> tuple[pl.Series | None, list[Codes]]:
+    """As :func:`factorize`, but a Categorical / Enum column's codes come as ``(ids, map)``:
+    the column's physical ids (borrowed from polars, 1-4 bytes a row) and one uint32 map from
+    id to code shared by all columns. Other types, and physical ids too sparse for a map, come
+    as uint32 codes. :func:`plain` turns either form into codes."""
+    dtype = cols[0].dtype
+    if not (all(c.dtype == dtype for c in cols) and _physical_ids(dtype)):
+        distinct, codes = factorize(*cols, sort=sort, threads=threads, values=values)
+        return distinct, list(codes)
+    _check_nulls(cols)
+    enum = isinstance(dtype, pl.Enum)
+    ids = [np.ascontiguousarray(c.to_physical().to_numpy()) for c in cols]
+    got = _core.factorize_map(ids, sort=bool(sort) and enum, threads=threads)
+    if got is None:
+        distinct, codes = factorize(*cols, sort=sort, threads=threads, values=values)
+        return distinct, list(codes)
+    mapping, first_col, first_row = got
+    text_order = bool(sort) and not enum and len(first_row) > 1
+    if not (values or text_order):
+        return None, [(i, mapping) for i in ids]
+    distinct = _first_values(cols, first_col, first_row)
+    if text_order and (by_text := _text_order(distinct)) is not None:
+        order, rank = by_text
+        present = mapping != np.uint32(2**32 - 1)
+        mapping[present] = rank[mapping[present]]
+        distinct = distinct.gather(order)
+    return (distinct if values else None), [(i, mapping) for i in ids]
+
+
+def plain(codes: Codes) -> np.ndarray:
+    """The uint32 codes of either form (a copy for ``(ids, map)``)."""
+    if isinstance(codes, tuple):
+        ids, mapping = codes
+        return mapping[ids]
+    return codes
+
+
+def _check_nulls(cols: tuple[pl.Series, ...]) -> None:
+    for c in cols:
+        if c.null_count():
+            row = int(c.is_null().arg_max() or 0)
+            raise InputError(
+                f"id column '{c.name}' has a null at row {row}; drop or fill the nulls"
+            )
 
 
 def _factorize_physical(
@@ -110,15 +168,22 @@ def _factorize_physical(
     if not (values or text_order):
         return None, codes
     distinct = _first_values(cols, first_col, first_row)
-    if text_order:
-        # polars sorts text byte-wise, as the text path does
-        order = distinct.cast(pl.String).arg_sort().to_numpy()
-        if (order[1:] < order[:-1]).any():
-            rank = np.empty(len(order), dtype=np.uint32)
-            rank[order] = np.arange(len(order), dtype=np.uint32)
-            _core.factorize_remap(codes, rank, threads=threads)
-            distinct = distinct.gather(order)
+    if text_order and (by_text := _text_order(distinct)) is not None:
+        order, rank = by_text
+        _core.factorize_remap(codes, rank, threads=threads)
+        distinct = distinct.gather(order)
     return (distinct if values else None), codes
+
+
+def _text_order(distinct: pl.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """The Categorical values' order by text and each code's rank in it; None when the codes
+    already follow it. polars sorts text byte-wise, as the text path does."""
+    order = distinct.cast(pl.String).arg_sort().to_numpy()
+    if not (order[1:] < order[:-1]).any():
+        return None
+    rank = np.empty(len(order), dtype=np.uint32)
+    rank[order] = np.arange(len(order), dtype=np.uint32)
+    return order, rank
 
 
 def _first_values(

@@ -24,14 +24,14 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import polars as pl
 
 from . import _core
 from . import _validate as _v
-from ._factorize import factorize
+from ._factorize import Codes, factorize, factorize_mapped, plain
 from .errors import InputError, SchemaError
 
 __all__ = [
@@ -67,10 +67,11 @@ def _factorize(*cols: pl.Series) -> tuple[pl.Series, list[np.ndarray]]:
     return items.rename("item"), [c.astype(np.int64) for c in codes]
 
 
-def _item_codes(*cols: pl.Series, threads: int | None = None) -> tuple[pl.Series, list[np.ndarray]]:
-    """As :func:`_factorize`, with the factorizer's uint32 codes as they are (no copy)."""
-    items, codes = factorize(*cols, threads=threads)
-    return items.rename("item"), codes
+def _item_codes(*cols: pl.Series, threads: int | None = None) -> tuple[pl.Series, list[Codes]]:
+    """As :func:`_factorize`, with the factorizer's uint32 codes as they are (no copy), and a
+    Categorical's / Enum's as its physical ids with a map (no code per row)."""
+    items, codes = factorize_mapped(*cols, threads=threads)
+    return cast(pl.Series, items).rename("item"), codes
 
 
 def _weights(df: pl.DataFrame, col: str | None) -> np.ndarray | None:
@@ -293,8 +294,8 @@ def _bt_one(
         # Virtual draws with a reference item (code n): a win and a loss of weight prior / 2.
         idx = np.arange(n, dtype=np.uint32)
         ref = np.full(n, n, dtype=np.uint32)
-        w = np.concatenate([w, idx, ref])
-        lo = np.concatenate([lo, ref, idx])
+        w = np.concatenate([plain(w), idx, ref])
+        lo = np.concatenate([plain(lo), ref, idx])
         base_w = wt if wt is not None else np.ones(len(sub))
         wt = np.concatenate([base_w, np.full(2 * n, prior / 2.0)])
         if tv is not None:
@@ -471,6 +472,8 @@ def agreement(
         raise InputError(f"metric must be one of {_METRICS}, got {metric!r}")
     if metric == "krippendorff" and level not in _LEVELS:
         raise InputError(f"level must be one of {_LEVELS}, got {level!r}")
+    unit: Codes
+    rat: Codes
     if isinstance(ratings, np.ndarray):
         x = _dense_matrix(_v.numeric_array(ratings, "ratings"))
         if metric == "krippendorff":
@@ -491,9 +494,10 @@ def agreement(
         _check_no_nulls(df, [rater, item, value], "ratings")
         # only equality of ids (and of nominal labels) matters: first-seen codes, whatever
         # the dtype, so int, String, Categorical and Enum ids give the same codes
-        # (the factorizer's uint32 codes go to Rust as they are: no int64 copies)
-        unit = factorize(df[item], sort=False, threads=threads, values=False)[1][0]
-        rat = factorize(df[rater], sort=False, threads=threads, values=False)[1][0]
+        # (the factorizer's uint32 codes go to Rust as they are: no int64 copies; Categorical /
+        # Enum ids as their physical ids with a map: no code per row)
+        unit = factorize_mapped(df[item], sort=False, threads=threads, values=False)[1][0]
+        rat = factorize_mapped(df[rater], sort=False, threads=threads, values=False)[1][0]
         vs = df[value]
         if vs.dtype.is_numeric():
             val = np.ascontiguousarray(vs.cast(pl.Float64).to_numpy(), dtype=np.float64)

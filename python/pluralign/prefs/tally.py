@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
 
 from .. import _core
 from .. import _validate as _v
-from .._factorize import factorize
+from .._factorize import Codes, factorize_mapped, plain
 from ..errors import InputError, SchemaError
 
 __all__ = ["Tally", "tally"]
@@ -115,14 +115,16 @@ class Tally:
 
 class _Codes:
     """Integer codes of one or more same-typed columns (the shared Rust factorizer,
-    :mod:`pluralign._factorize`), and the way back to values in the input's type."""
+    :mod:`pluralign._factorize`; a Categorical's / Enum's as its physical ids with a map), and
+    the way back to values in the input's type."""
 
     def __init__(self, *cols: pl.Series, sort: bool = True, threads: int | None = None) -> None:
-        self.values, self.codes = factorize(*cols, sort=sort, threads=threads)
+        values, self.codes = factorize_mapped(*cols, sort=sort, threads=threads)
+        self.values = cast(pl.Series, values)
         self.size = len(self.values)
 
     def decode(self, codes: np.ndarray, name: str) -> pl.Series:
-        return self.values.gather(pl.Series(codes.astype(np.uint32))).alias(name)
+        return self.values.gather(pl.Series(codes.astype(np.uint32, copy=False))).alias(name)
 
 
 def tally(
@@ -234,26 +236,27 @@ def tally(
     for e in enc:
         radix *= max(e.size, 1)
     gu = None
+    g32: Codes
     if not enc:
         g32 = np.zeros(df.height, dtype=np.uint32)
     elif len(enc) == 1:
         g32 = enc[0].codes[0]
     elif radix < 2**32:
-        g32 = enc[0].codes[0].copy()
+        g32 = plain(enc[0].codes[0]).copy()
         for e in enc[1:]:
             g32 *= np.uint32(e.size)
-            g32 += e.codes[0]
+            g32 += plain(e.codes[0])
     else:
         g = np.zeros(df.height, dtype=np.uint64)
         for e in enc:
-            g = g * np.uint64(e.size) + e.codes[0].astype(np.uint64)
+            g = g * np.uint64(e.size) + plain(e.codes[0]).astype(np.uint64)
         gu, inv = np.unique(g, return_inverse=True)
         g32 = inv.astype(np.uint32)
         del g, inv
     r = _core.prefs_tally(
-        np.ascontiguousarray(g32),
-        np.ascontiguousarray(w),
-        np.ascontiguousarray(lo),
+        g32,
+        w,
+        lo,
         tie=tv,
         weight=wv,
         threads=threads,
@@ -264,25 +267,29 @@ def tally(
     items.codes = []
     for e in enc:
         e.codes = []
-    gcode = np.asarray(r.group).astype(np.uint64)
-    if gu is not None:
-        gcode = gu[gcode]
     cols: dict[str, pl.Series] = {}
-    for c, e in reversed(list(zip(by_cols, enc, strict=True))):
-        size = np.uint64(e.size)
-        cols[c] = e.decode(gcode % size, c)
-        gcode = gcode // size
+    if len(enc) == 1:
+        cols[by_cols[0]] = enc[0].decode(r.group, by_cols[0])
+    elif enc:
+        gcode = np.asarray(r.group).astype(np.uint64)
+        if gu is not None:
+            gcode = gu[gcode]
+        for c, e in reversed(list(zip(by_cols, enc, strict=True))):
+            size = np.uint64(e.size)
+            cols[c] = e.decode(gcode % size, c)
+            gcode = gcode // size
+    # the result arrays are wrapped as they are (int64 and float64 from Rust: no copies)
     state = pl.DataFrame(
         [cols[c] for c in by_cols]
         + [
-            items.decode(np.asarray(r.lo), "item_a"),
-            items.decode(np.asarray(r.hi), "item_b"),
-            pl.Series("wins_a", r.n_lo, dtype=pl.Int64),
-            pl.Series("wins_b", r.n_hi, dtype=pl.Int64),
-            pl.Series("ties", r.n_tie, dtype=pl.Int64),
-            pl.Series("weight_a", r.w_lo, dtype=pl.Float64),
-            pl.Series("weight_b", r.w_hi, dtype=pl.Float64),
-            pl.Series("weight_ties", r.w_tie, dtype=pl.Float64),
+            items.decode(r.lo, "item_a"),
+            items.decode(r.hi, "item_b"),
+            pl.Series("wins_a", r.n_lo),
+            pl.Series("wins_b", r.n_hi),
+            pl.Series("ties", r.n_tie),
+            pl.Series("weight_a", r.w_lo),
+            pl.Series("weight_b", r.w_hi),
+            pl.Series("weight_ties", r.w_tie),
         ]
     )
     return Tally(by_cols, state)

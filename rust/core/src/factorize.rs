@@ -2043,6 +2043,79 @@ macro_rules! id_int {
 }
 id_int!(i8, i16, i32, i64, u8, u16, u32);
 
+/// The smallest and largest id of the columns (`(i64::MAX, i64::MIN)` when empty).
+fn id_range<T: IdInt>(cols: &[&[T]]) -> (i64, i64) {
+    cols.par_iter()
+        .flat_map(|c| c.par_chunks(BLOCK))
+        .map(|c| {
+            c.iter().fold((i64::MAX, i64::MIN), |(a, b), &x| {
+                let x = x.id();
+                (a.min(x), b.max(x))
+            })
+        })
+        .reduce(|| (i64::MAX, i64::MIN), |x, y| (x.0.min(y.0), x.1.max(y.1)))
+}
+
+/// Whether ids spanning `span` values are coded through a presence table (no hashing).
+fn compact(span: u128, total: usize) -> bool {
+    span <= (4 * total as u128).max(1 << 16)
+}
+
+/// Presence table over the ids `lo..lo + span` (ids in that range): the code of each present
+/// id (numeric order when `sort`, else first appearance; `u32::MAX` for absent ones) and where
+/// each code first occurs.
+fn presence_table<T: IdInt>(
+    cols: &[&[T]],
+    lo: i64,
+    span: usize,
+    sort: bool,
+) -> (Vec<u32>, Vec<Position>) {
+    // the offset of an id in the range (span < 2^63 there, so the wrapping difference is the
+    // true one); the first-occurrence scan stops once every id of the range has been seen
+    // (dense ids: a few rows)
+    let off = |x: T| x.id().wrapping_sub(lo) as u64 as usize;
+    let mut table = vec![u32::MAX; span];
+    let mut first: Vec<(usize, Position)> = vec![];
+    'scan: for (ci, c) in cols.iter().enumerate() {
+        for (r, &x) in c.iter().enumerate() {
+            let o = off(x);
+            if table[o] == u32::MAX {
+                table[o] = first.len() as u32;
+                first.push((o, (ci as u32, r as u64)));
+                if first.len() == span {
+                    break 'scan;
+                }
+            }
+        }
+    }
+    if sort {
+        // a value's code is the count of present values below it
+        first.sort_unstable_by_key(|&(o, _)| o);
+        for (code, &(o, _)) in first.iter().enumerate() {
+            table[o] = code as u32;
+        }
+    }
+    (table, first.into_iter().map(|(_, p)| p).collect())
+}
+
+/// Codes of non-negative integer ids (Categorical / Enum physical ids) as a map `id -> code`
+/// (`u32::MAX` for ids that do not occur) instead of a code per row; None when the ids are
+/// negative or too sparse for a map (then [`factorize_int`] codes them).
+pub fn code_map<T: IdInt>(cols: &[&[T]], sort: bool) -> Result<Option<(Vec<u32>, Vec<Position>)>> {
+    let total: usize = cols.iter().map(|c| c.len()).sum();
+    if total >= u32::MAX as usize {
+        return input_err!("{total} ids are more than this factorizer supports (2^32 - 1)");
+    }
+    let (lo, hi) = id_range(cols);
+    if total == 0 {
+        return Ok(Some((vec![], vec![])));
+    }
+    if lo < 0 || !compact(hi as u128 + 1, total) {
+        return Ok(None);
+    }
+    Ok(Some(presence_table(cols, 0, hi as usize + 1, sort)))
+}
+
 /// Factorizes integer columns as one set of values; codes follow the numeric order (`sort`)
 /// or the order of first appearance. Values in a compact range go through a presence table (no
 /// hashing), others through a sort of the distinct values.
@@ -2051,16 +2124,7 @@ pub fn factorize_int<T: IdInt>(cols: &[&[T]], sort: bool) -> Result<Factorized> 
     if total >= u32::MAX as usize {
         return input_err!("{total} ids are more than this factorizer supports (2^32 - 1)");
     }
-    let (lo, hi) = cols
-        .par_iter()
-        .flat_map(|c| c.par_chunks(BLOCK))
-        .map(|c| {
-            c.iter().fold((i64::MAX, i64::MIN), |(a, b), &x| {
-                let x = x.id();
-                (a.min(x), b.max(x))
-            })
-        })
-        .reduce(|| (i64::MAX, i64::MIN), |x, y| (x.0.min(y.0), x.1.max(y.1)));
+    let (lo, hi) = id_range(cols);
     if total == 0 {
         return Ok(Factorized {
             codes: cols.iter().map(|_| vec![]).collect(),
@@ -2068,42 +2132,14 @@ pub fn factorize_int<T: IdInt>(cols: &[&[T]], sort: bool) -> Result<Factorized> 
         });
     }
     let span = (hi as i128 - lo as i128 + 1) as u128;
-    // offset of a value in the compact range (span < 2^63 there, so the wrapping difference is
-    // the true one)
-    let off = |x: T| x.id().wrapping_sub(lo) as u64 as usize;
-    if span <= (4 * total as u128).max(1 << 16) {
-        // presence table over the range; the first-occurrence scan stops once every value of
-        // the range has been seen (dense ids: a few rows)
-        let span = span as usize;
-        let mut table = vec![u32::MAX; span];
-        let mut first: Vec<(usize, Position)> = vec![];
-        'scan: for (ci, c) in cols.iter().enumerate() {
-            for (r, &x) in c.iter().enumerate() {
-                let o = off(x);
-                if table[o] == u32::MAX {
-                    table[o] = first.len() as u32;
-                    first.push((o, (ci as u32, r as u64)));
-                    if first.len() == span {
-                        break 'scan;
-                    }
-                }
-            }
-        }
-        if sort {
-            // a value's code is the count of present values below it
-            first.sort_unstable_by_key(|&(o, _)| o);
-            for (code, &(o, _)) in first.iter().enumerate() {
-                table[o] = code as u32;
-            }
-        }
+    if compact(span, total) {
+        let (table, first) = presence_table(cols, lo, span as usize, sort);
+        let off = |x: T| x.id().wrapping_sub(lo) as u64 as usize;
         let codes = cols
             .iter()
             .map(|c| c.par_iter().map(|&x| table[off(x)]).collect())
             .collect();
-        return Ok(Factorized {
-            codes,
-            first: first.into_iter().map(|(_, p)| p).collect(),
-        });
+        return Ok(Factorized { codes, first });
     }
     // sparse values: sort (value, position) pairs, keep the first of each value
     let mut pairs: Vec<(i64, u32, u64)> = cols
@@ -3068,6 +3104,46 @@ mod tests {
         let f = factorize_int(&[&s[..]], false).unwrap();
         assert_eq!(f.codes, vec![vec![0, 1, 2, 0, 1]]);
         assert_eq!(f.first, vec![(0, 0), (0, 1), (0, 2)]);
+    }
+
+    /// A map over physical ids gives, id by id, the codes and first rows `factorize_int`
+    /// gives row by row, sorted and first-seen; negative or too sparse ids get no map.
+    #[test]
+    fn code_map_agrees_with_the_codes() {
+        let mut x = 99u64;
+        let mut next = |m: u64| {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (x >> 33) % m
+        };
+        for span in [3u64, 200, 60_000] {
+            let a: Vec<u16> = (0..5_000)
+                .map(|_| (next(span) * 7 % 65_536) as u16)
+                .collect();
+            let b: Vec<u16> = (0..300).map(|_| (next(span) * 7 % 65_536) as u16).collect();
+            for sort in [true, false] {
+                let want = factorize_int(&[&a[..], &b[..]], sort).unwrap();
+                let (map, first) = code_map(&[&a[..], &b[..]], sort).unwrap().unwrap();
+                assert_eq!(first, want.first, "span {span} sort {sort}");
+                let via: Vec<Vec<u32>> = [&a, &b]
+                    .iter()
+                    .map(|c| c.iter().map(|&i| map[usize::from(i)]).collect())
+                    .collect();
+                assert_eq!(via, want.codes, "span {span} sort {sort}");
+                // ids that do not occur map to no code
+                let present: std::collections::HashSet<u16> = a.iter().chain(&b).copied().collect();
+                for (id, &c) in map.iter().enumerate() {
+                    assert_eq!(c == u32::MAX, !present.contains(&(id as u16)));
+                }
+            }
+        }
+        assert_eq!(code_map::<i64>(&[&[-1, 3]], true).unwrap(), None);
+        assert_eq!(code_map::<u32>(&[&[1 << 30, 3]], true).unwrap(), None);
+        assert_eq!(
+            code_map::<u8>(&[&[]], true).unwrap(),
+            Some((vec![], vec![]))
+        );
     }
 
     #[test]

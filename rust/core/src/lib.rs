@@ -6,6 +6,7 @@
 
 pub(crate) mod cache;
 pub mod choice;
+pub mod codes;
 pub mod edge;
 pub mod error;
 pub mod factorize;

@@ -13,11 +13,12 @@ use arrow_array::types::{
 use arrow_array::{Array, ArrayRef, Float64Array};
 use arrow_schema::DataType;
 use numpy::{PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use pluralign_core::codes::{Codes, Ids};
 use pluralign_core::MatrixView;
 use pyo3::prelude::*;
 
 use crate::arrow_ffi::ArrowColumn;
-use crate::errors::{input_error, schema_error};
+use crate::errors::{input_error, schema_error, to_py};
 
 #[derive(FromPyObject)]
 pub enum PointsArg<'py> {
@@ -376,4 +377,37 @@ pub enum AgreementMetric {
     Fleiss,
     Cohen,
     Percent,
+}
+
+/// The physical ids of a Categorical / Enum column, at their own width.
+#[derive(FromPyObject)]
+pub enum IdsArg<'py> {
+    U8(PyReadonlyArray1<'py, u8>),
+    U16(PyReadonlyArray1<'py, u16>),
+    U32(PyReadonlyArray1<'py, u32>),
+}
+
+/// An id column as the kernels take it: uint32 codes, or `(ids, map)`, a column's physical ids
+/// and the map from id to code (`pluralign._factorize`, `mapped=True`): no code per row.
+#[derive(FromPyObject)]
+pub enum CodesArg<'py> {
+    Plain(PyReadonlyArray1<'py, u32>),
+    Mapped((IdsArg<'py>, PyReadonlyArray1<'py, u32>)),
+}
+
+impl CodesArg<'_> {
+    /// The borrowed codes; ids outside the map are an `InputError` naming `what`.
+    pub fn codes(&self, py: Python<'_>, what: &str) -> PyResult<Codes<'_>> {
+        match self {
+            CodesArg::Plain(a) => Ok(Codes::Plain(slice1(py, a, what)?)),
+            CodesArg::Mapped((ids, map)) => {
+                let ids = match ids {
+                    IdsArg::U8(a) => Ids::U8(slice1(py, a, what)?),
+                    IdsArg::U16(a) => Ids::U16(slice1(py, a, what)?),
+                    IdsArg::U32(a) => Ids::U32(slice1(py, a, what)?),
+                };
+                Codes::mapped(ids, slice1(py, map, what)?, what).map_err(|e| to_py(py, e))
+            }
+        }
+    }
 }

@@ -16,11 +16,13 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use crate::arrow_ffi::ArrowColumn;
+use crate::convert::{slice1, IdsArg};
 use crate::errors::{input_error, run};
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(factorize_ids, m)?)?;
     m.add_function(wrap_pyfunction!(factorize_remap, m)?)?;
+    m.add_function(wrap_pyfunction!(factorize_map, m)?)?;
     Ok(())
 }
 
@@ -326,6 +328,52 @@ fn typed_ints(
         DataType::UInt8 => typed!(UInt8Type),
         _ => return None,
     })
+}
+
+/// Codes of physical ids (a Categorical's or Enum's, as numpy arrays of one width) as one map
+/// `id -> code` (`u32::MAX` where an id does not occur) instead of a code per row: returns
+/// `(map, first_column, first_row)` as [`factorize_ids`] returns codes, or None when the ids
+/// are too sparse for a map. `sort` numbers the codes in id order, else in order of first
+/// appearance.
+#[pyfunction]
+#[pyo3(signature = (ids, sort=true, threads=None))]
+fn factorize_map<'py>(
+    py: Python<'py>,
+    ids: Vec<IdsArg<'py>>,
+    sort: bool,
+    threads: Option<usize>,
+) -> PyResult<Option<Bound<'py, PyTuple>>> {
+    macro_rules! of {
+        ($variant:ident) => {{
+            let mut cols = Vec::with_capacity(ids.len());
+            for (k, a) in ids.iter().enumerate() {
+                let IdsArg::$variant(a) = a else {
+                    return Err(input_error(
+                        py,
+                        "factorize_map: ids of one width are needed",
+                    ));
+                };
+                cols.push(slice1(py, a, &format!("ids[{k}]"))?);
+            }
+            run(py, threads, || factorize::code_map(&cols, sort))?
+        }};
+    }
+    let found = match ids.first() {
+        None => return Err(input_error(py, "factorize_map needs at least one column")),
+        Some(IdsArg::U8(_)) => of!(U8),
+        Some(IdsArg::U16(_)) => of!(U16),
+        Some(IdsArg::U32(_)) => of!(U32),
+    };
+    let Some((map, first)) = found else {
+        return Ok(None);
+    };
+    let (fc, fr): (Vec<u32>, Vec<u64>) = first.into_iter().unzip();
+    let out: Vec<Bound<'py, PyAny>> = vec![
+        PyArray1::from_vec(py, map).into_any(),
+        PyArray1::from_vec(py, fc).into_any(),
+        PyArray1::from_vec(py, fr).into_any(),
+    ];
+    PyTuple::new(py, out).map(Some)
 }
 
 /// Renumbers codes in place: every code `c` of every array becomes `rank[c]` (e.g. codes of a

@@ -15,7 +15,7 @@ use pluralign_core::CoreError;
 use pyo3::prelude::*;
 
 use crate::arrow_ffi::{ArrowColumn, ArrowExport, FixedWidthColumn, TextCol};
-use crate::convert::slice1;
+use crate::convert::{slice1, CodesArg};
 use crate::errors::{input_error, run, schema_error, to_py};
 use crate::results::{PairTableOutcome, TallyOutcome};
 
@@ -189,16 +189,16 @@ fn prefs_pareto_pairs<'py>(
 #[pyo3(signature = (group, winner, loser, tie=None, weight=None, threads=None))]
 fn prefs_tally<'py>(
     py: Python<'py>,
-    group: PyReadonlyArray1<'py, u32>,
-    winner: PyReadonlyArray1<'py, u32>,
-    loser: PyReadonlyArray1<'py, u32>,
+    group: CodesArg<'py>,
+    winner: CodesArg<'py>,
+    loser: CodesArg<'py>,
     tie: Option<PyReadonlyArray1<'py, bool>>,
     weight: Option<PyReadonlyArray1<'py, f64>>,
     threads: Option<usize>,
 ) -> PyResult<TallyOutcome> {
-    let g = slice1(py, &group, "group")?;
-    let w = slice1(py, &winner, "winner")?;
-    let l = slice1(py, &loser, "loser")?;
+    let g = group.codes(py, "group")?;
+    let w = winner.codes(py, "winner")?;
+    let l = loser.codes(py, "loser")?;
     let t = match &tie {
         Some(a) => Some(slice1(py, a, "tie")?),
         None => None,
@@ -208,13 +208,16 @@ fn prefs_tally<'py>(
         None => None,
     };
     let c = run(py, threads, || prefs::tally(g, w, l, t, wt, threads))?;
+    // Int64 as the result columns are (polars wraps the arrays without a copy); counts are
+    // below 2^32, and the same-size map is collected in place
+    let signed = |v: Vec<u64>| -> Vec<i64> { v.into_iter().map(|x| x as i64).collect() };
     Ok(TallyOutcome {
         group: PyArray1::from_vec(py, c.group).unbind(),
         lo: PyArray1::from_vec(py, c.lo).unbind(),
         hi: PyArray1::from_vec(py, c.hi).unbind(),
-        n_lo: PyArray1::from_vec(py, c.n_lo).unbind(),
-        n_hi: PyArray1::from_vec(py, c.n_hi).unbind(),
-        n_tie: PyArray1::from_vec(py, c.n_tie).unbind(),
+        n_lo: PyArray1::from_vec(py, signed(c.n_lo)).unbind(),
+        n_hi: PyArray1::from_vec(py, signed(c.n_hi)).unbind(),
+        n_tie: PyArray1::from_vec(py, signed(c.n_tie)).unbind(),
         w_lo: PyArray1::from_vec(py, c.w_lo).unbind(),
         w_hi: PyArray1::from_vec(py, c.w_hi).unbind(),
         w_tie: PyArray1::from_vec(py, c.w_tie).unbind(),

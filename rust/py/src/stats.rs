@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::convert::{
-    i64_slice, slice1, AgreementArg, AgreementMetric, BtMethodArg, LevelArg, TiesArg,
+    i64_slice, slice1, AgreementArg, AgreementMetric, BtMethodArg, CodesArg, LevelArg, TiesArg,
 };
 use crate::errors::{input_error, run, to_py};
 use crate::results::{AgreementOutcome, BradleyTerryOutcome, EloOutcome};
@@ -31,14 +31,14 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 /// Borrow coded comparisons (winner / loser codes, optional weights and tie flags) from numpy.
 fn comparisons<'a>(
     py: Python<'_>,
-    winner: &'a PyReadonlyArray1<'_, u32>,
-    loser: &'a PyReadonlyArray1<'_, u32>,
+    winner: &'a CodesArg<'_>,
+    loser: &'a CodesArg<'_>,
     weight: Option<&'a PyReadonlyArray1<'_, f64>>,
     tie: Option<&'a PyReadonlyArray1<'_, bool>>,
 ) -> PyResult<Comparisons<'a>> {
     Ok(Comparisons {
-        winner: slice1(py, winner, "winner")?,
-        loser: slice1(py, loser, "loser")?,
+        winner: winner.codes(py, "winner")?,
+        loser: loser.codes(py, "loser")?,
         weight: weight.map(|a| slice1(py, a, "weight")).transpose()?,
         tie: tie.map(|a| slice1(py, a, "tie")).transpose()?,
     })
@@ -52,8 +52,8 @@ fn comparisons<'a>(
 #[allow(clippy::too_many_arguments)]
 fn stats_bradley_terry<'py>(
     py: Python<'py>,
-    winner: PyReadonlyArray1<'py, u32>,
-    loser: PyReadonlyArray1<'py, u32>,
+    winner: CodesArg<'py>,
+    loser: CodesArg<'py>,
     n_items: usize,
     weight: Option<PyReadonlyArray1<'py, f64>>,
     tie: Option<PyReadonlyArray1<'py, bool>>,
@@ -112,8 +112,8 @@ fn stats_bradley_terry<'py>(
 #[allow(clippy::too_many_arguments)]
 fn stats_elo<'py>(
     py: Python<'py>,
-    winner: PyReadonlyArray1<'py, u32>,
-    loser: PyReadonlyArray1<'py, u32>,
+    winner: CodesArg<'py>,
+    loser: CodesArg<'py>,
     n_items: usize,
     weight: Option<PyReadonlyArray1<'py, f64>>,
     tie: Option<PyReadonlyArray1<'py, bool>>,
@@ -141,16 +141,16 @@ fn stats_elo<'py>(
 #[pyo3(signature = (unit, rater, value, metric, level=LevelArg(Metric::Nominal), threads=None))]
 fn stats_agreement<'py>(
     py: Python<'py>,
-    unit: PyReadonlyArray1<'py, u32>,
-    rater: PyReadonlyArray1<'py, u32>,
+    unit: CodesArg<'py>,
+    rater: CodesArg<'py>,
     value: PyReadonlyArray1<'py, f64>,
     metric: AgreementArg,
     level: LevelArg,
     threads: Option<usize>,
 ) -> PyResult<AgreementOutcome> {
     let r = Ratings {
-        unit: slice1(py, &unit, "unit")?,
-        rater: slice1(py, &rater, "rater")?,
+        unit: unit.codes(py, "unit")?,
+        rater: rater.codes(py, "rater")?,
         value: slice1(py, &value, "value")?,
     };
     Ok(match metric.0 {

@@ -29,6 +29,8 @@ pub use pair_table::{Column, PairColumn, PairTable, Side, Source};
 
 use pair_table::{check_sources, fill_table};
 
+use crate::codes::{each_block, Codes};
+
 use rayon::prelude::*;
 
 use crate::error::{CoreError, Result};
@@ -284,14 +286,15 @@ pub struct TallyCounts {
 /// item pair. Ids are codes; `winner == loser` and non-finite weights are errors naming the row.
 /// Weight sums are accumulated in input order within each key, so results do not depend on the
 /// thread count.
-pub fn tally(
-    group: &[u32],
-    winner: &[u32],
-    loser: &[u32],
+pub fn tally<'a>(
+    group: impl Into<Codes<'a>>,
+    winner: impl Into<Codes<'a>>,
+    loser: impl Into<Codes<'a>>,
     tie: Option<&[bool]>,
     weight: Option<&[f64]>,
     threads: Option<usize>,
 ) -> Result<TallyCounts> {
+    let (group, winner, loser) = (group.into(), winner.into(), loser.into());
     let n = winner.len();
     if group.len() != n || loser.len() != n {
         return input_err!(
@@ -303,7 +306,7 @@ pub fn tally(
     if tie.is_some_and(|t| t.len() != n) || weight.is_some_and(|w| w.len() != n) {
         return input_err!("tie and weight must have one entry per comparison ({n})");
     }
-    if let Some(c) = (0..n).find(|&c| winner[c] == loser[c]) {
+    if let Some(c) = winner.first_equal(&loser, 0..n) {
         return input_err!(
             "row {c}: chosen and rejected are the same item; drop rows where chosen == rejected"
         );
@@ -315,13 +318,8 @@ pub fn tally(
     }
     // Dense path: one sequential pass into counters indexed by (group, lo, hi) when the key
     // space is small (arena-style data: few groups, few items); O(n), no sorting.
-    let n_groups = group.iter().copied().max().map_or(0, |g| g as usize + 1);
-    let n_items = winner
-        .iter()
-        .chain(loser)
-        .copied()
-        .max()
-        .map_or(0, |i| i as usize + 1);
+    let n_groups = group.max().map_or(0, |g| g as usize + 1);
+    let n_items = winner.max().max(loser.max()).map_or(0, |i| i as usize + 1);
     // pairs lo < hi only: n_items (n_items - 1) / 2 per group
     let space = (n_groups as u128) * (n_items as u128) * (n_items.saturating_sub(1) as u128) / 2;
     if space <= (DENSE_MAX as u128).min(4 * n as u128 + (1 << 16)) && n < u32::MAX as usize {
@@ -341,9 +339,9 @@ pub fn tally(
             .into_par_iter()
             .with_min_len(1 << 14)
             .map(|c| {
-                let (a, b) = (winner[c], loser[c]);
+                let (a, b) = (winner.get(c), loser.get(c));
                 let (lo, hi) = if a < b { (a, b) } else { (b, a) };
-                let k = ((group[c] as u128) << 64) | ((lo as u128) << 32) | hi as u128;
+                let k = ((group.get(c) as u128) << 64) | ((lo as u128) << 32) | hi as u128;
                 (k, c as u32)
             })
             .collect();
@@ -369,7 +367,7 @@ pub fn tally(
             if tie.is_some_and(|t| t[c]) {
                 out.n_tie[e] += 1;
                 out.w_tie[e] += w;
-            } else if winner[c] < loser[c] {
+            } else if winner.get(c) < loser.get(c) {
                 out.n_lo[e] += 1;
                 out.w_lo[e] += w;
             } else {
@@ -385,89 +383,127 @@ pub fn tally(
 const DENSE_MAX: usize = 1 << 22;
 
 fn tally_dense(
-    group: &[u32],
-    winner: &[u32],
-    loser: &[u32],
+    group: Codes<'_>,
+    winner: Codes<'_>,
+    loser: Codes<'_>,
     tie: Option<&[bool]>,
     weight: Option<&[f64]>,
     n_items: usize,
     space: usize,
 ) -> TallyCounts {
     // slot = group * pairs + the pair's place among the pairs lo < hi, (0, 1), (0, 2), ...,
-    // (1, 2), ...: half the slots of a square table. Per slot [n_lo, n_hi, n_tie] as u32 (the
-    // caller sends fewer than 2^32 rows) and, with weights, their sums.
+    // (1, 2), ...: half the slots of a square table. One counter array per outcome (lo won,
+    // hi won, tie; u32: the caller sends fewer than 2^32 rows) and, with weights, one sum
+    // array per outcome: a row touches one slot of each kind, and the sums are compacted in
+    // place into the result (no second copy of them, issue 22's peak memory).
     let pairs = n_items * n_items.saturating_sub(1) / 2;
     // first slot of the pairs (lo, _) within a group
     let row_start: Vec<usize> = (0..n_items)
         .map(|lo| lo * (2 * n_items - lo - 1) / 2)
         .collect();
-    let mut cnt = vec![[0u32; 3]; space];
-    let mut wsum = vec![[0.0f64; 3]; if weight.is_some() { space } else { 0 }];
-    for c in 0..winner.len() {
-        let (a, b) = (winner[c] as usize, loser[c] as usize);
-        let (lo, hi, k) = if tie.is_some_and(|t| t[c]) {
-            (a.min(b), a.max(b), 2)
-        } else if a < b {
-            (a, b, 0)
-        } else {
-            (b, a, 1)
-        };
-        let slot = group[c] as usize * pairs + row_start[lo] + (hi - lo - 1);
-        cnt[slot][k] += 1;
-        if let Some(w) = weight {
-            wsum[slot][k] += w[c];
-        }
-    }
-    // sized exactly (grown row by row, the result's nine vectors held up to twice their size)
-    let k = cnt.iter().filter(|c| c[0] + c[1] + c[2] > 0).count();
-    let mut out = TallyCounts {
-        group: Vec::with_capacity(k),
-        lo: Vec::with_capacity(k),
-        hi: Vec::with_capacity(k),
-        n_lo: Vec::with_capacity(k),
-        n_hi: Vec::with_capacity(k),
-        n_tie: Vec::with_capacity(k),
-        w_lo: Vec::with_capacity(k),
-        w_hi: Vec::with_capacity(k),
-        w_tie: Vec::with_capacity(k),
-    };
+    let mut cnt: [Vec<u32>; 3] = std::array::from_fn(|_| vec![0u32; space]);
+    let mut wsum: [Vec<f64>; 3] =
+        std::array::from_fn(|_| vec![0.0f64; if weight.is_some() { space } else { 0 }]);
+    each_block(
+        [group, winner, loser],
+        0..winner.len(),
+        |start, [group, winner, loser]| {
+            for (i, ((&g, &a), &b)) in group.iter().zip(winner).zip(loser).enumerate() {
+                let c = start + i;
+                let (a, b) = (a as usize, b as usize);
+                let (lo, hi, k) = if tie.is_some_and(|t| t[c]) {
+                    (a.min(b), a.max(b), 2)
+                } else if a < b {
+                    (a, b, 0)
+                } else {
+                    (b, a, 1)
+                };
+                let slot = g as usize * pairs + row_start[lo] + (hi - lo - 1);
+                cnt[k][slot] += 1;
+                if let Some(w) = weight {
+                    wsum[k][slot] += w[c];
+                }
+            }
+        },
+    );
+    // the slots used, in order (group, lo, hi)
+    let used = |slot: usize| cnt[0][slot] + cnt[1][slot] + cnt[2][slot] > 0;
+    let k = (0..space).filter(|&s| used(s)).count();
+    let (mut group, mut lo_of, mut hi_of) = (
+        Vec::with_capacity(k),
+        Vec::with_capacity(k),
+        Vec::with_capacity(k),
+    );
     let mut slot = 0;
     for g in 0..space / pairs.max(1) {
         for lo in 0..n_items {
             for hi in lo + 1..n_items {
-                let c = cnt[slot];
-                if c[0] + c[1] + c[2] > 0 {
-                    out.group.push(g as u32);
-                    out.lo.push(lo as u32);
-                    out.hi.push(hi as u32);
-                    out.n_lo.push(u64::from(c[0]));
-                    out.n_hi.push(u64::from(c[1]));
-                    out.n_tie.push(u64::from(c[2]));
-                    let w = wsum.get(slot).copied().unwrap_or([
-                        f64::from(c[0]),
-                        f64::from(c[1]),
-                        f64::from(c[2]),
-                    ]);
-                    out.w_lo.push(w[0]);
-                    out.w_hi.push(w[1]);
-                    out.w_tie.push(w[2]);
+                if used(slot) {
+                    group.push(g as u32);
+                    lo_of.push(lo as u32);
+                    hi_of.push(hi as u32);
                 }
                 slot += 1;
             }
         }
     }
-    out
+    // keep the used slots: moved to the front in place (a used slot's place never passes it)
+    let keep = |v: &mut Vec<f64>, used: &[bool]| {
+        let mut to = 0;
+        for s in 0..used.len() {
+            if used[s] {
+                v[to] = v[s];
+                to += 1;
+            }
+        }
+        v.truncate(to);
+        v.shrink_to_fit();
+    };
+    let mask: Vec<bool> = (0..space).map(used).collect();
+    let counts: [Vec<u64>; 3] = std::array::from_fn(|o| {
+        let c = std::mem::take(&mut cnt[o]);
+        c.iter()
+            .zip(&mask)
+            .filter(|p| *p.1)
+            .map(|(&x, _)| u64::from(x))
+            .collect()
+    });
+    drop(cnt);
+    let sums: [Vec<f64>; 3] = if weight.is_some() {
+        let mut w = wsum;
+        for v in &mut w {
+            keep(v, &mask);
+        }
+        w
+    } else {
+        std::array::from_fn(|o| counts[o].iter().map(|&x| x as f64).collect())
+    };
+    let [n_lo, n_hi, n_tie] = counts;
+    let [w_lo, w_hi, w_tie] = sums;
+    TallyCounts {
+        group,
+        lo: lo_of,
+        hi: hi_of,
+        n_lo,
+        n_hi,
+        n_tie,
+        w_lo,
+        w_hi,
+        w_tie,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codes::Ids;
 
-    /// The dense counters (pairs lo < hi, u32 counts, weights kept only when given) against
+    /// The counters (dense: pairs lo < hi, u32 counts, weights kept only when given; and
+    /// sparse, with groups spread so the key space is too large for the dense arrays) against
     /// a map over (group, lo, hi), with and without ties and weights; row order across
-    /// groups and pairs.
+    /// groups and pairs. The same ids as physical ids read through maps give the same tally.
     #[test]
-    fn dense_tally_matches_a_map() {
+    fn dense_and_sparse_tally_match_a_map_from_codes_and_mapped_ids() {
         let mut x = 12_345u64;
         let mut next = |m: u64| {
             x = x
@@ -476,47 +512,81 @@ mod tests {
             (x >> 33) % m
         };
         let n = 3_000;
-        let (mut g, mut w, mut l, mut t, mut wt) = (vec![], vec![], vec![], vec![], vec![]);
-        for _ in 0..n {
-            let a = next(9) as u32;
-            let b = (a + 1 + next(8) as u32) % 9;
-            g.push(next(4) as u32);
-            w.push(a);
-            l.push(b);
-            t.push(next(5) == 0);
-            wt.push(next(3) as f64 * 0.5 + 0.25);
-        }
-        for (tie, weight) in [
-            (None, None),
-            (Some(&t[..]), None),
-            (Some(&t[..]), Some(&wt[..])),
-        ] {
-            let got = tally(&g, &w, &l, tie, weight, Some(2)).unwrap();
-            let mut want: std::collections::BTreeMap<(u32, u32, u32), [f64; 6]> =
-                std::collections::BTreeMap::new();
-            for c in 0..n {
-                let (lo, hi) = (w[c].min(l[c]), w[c].max(l[c]));
-                let k = if tie.is_some_and(|t| t[c]) {
-                    2
-                } else {
-                    usize::from(w[c] != lo)
-                };
-                let e = want.entry((g[c], lo, hi)).or_default();
-                e[k] += 1.0;
-                e[k + 3] += weight.map_or(1.0, |x| x[c]);
+        for scale in [1u32, 2_000] {
+            let (mut g, mut w, mut l, mut t, mut wt) = (vec![], vec![], vec![], vec![], vec![]);
+            for _ in 0..n {
+                let a = next(9) as u32;
+                let b = (a + 1 + next(8) as u32) % 9;
+                g.push(next(4) as u32 * scale);
+                w.push(a);
+                l.push(b);
+                t.push(next(5) == 0);
+                wt.push(next(3) as f64 * 0.5 + 0.25);
             }
-            let keys: Vec<(u32, u32, u32)> = (0..got.group.len())
-                .map(|i| (got.group[i], got.lo[i], got.hi[i]))
-                .collect();
-            assert_eq!(keys, want.keys().copied().collect::<Vec<_>>());
-            for (i, e) in want.values().enumerate() {
-                let counts = [got.n_lo[i], got.n_hi[i], got.n_tie[i]].map(|v| v as f64);
-                assert_eq!(counts, [e[0], e[1], e[2]]);
-                for (a, b) in [got.w_lo[i], got.w_hi[i], got.w_tie[i]].iter().zip(&e[3..]) {
-                    assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+            // physical id 2 c + 1 holds code c (the even ids occur nowhere)
+            let map_of = |max: u32| -> Vec<u32> {
+                (0..=2 * max + 1)
+                    .map(|i| if i % 2 == 1 { i / 2 } else { u32::MAX })
+                    .collect()
+            };
+            let (gmap, imap) = (map_of(3 * scale), map_of(8));
+            let gids: Vec<u16> = g.iter().map(|&c| (2 * c + 1) as u16).collect();
+            let wids: Vec<u8> = w.iter().map(|&c| (2 * c + 1) as u8).collect();
+            let lids: Vec<u8> = l.iter().map(|&c| (2 * c + 1) as u8).collect();
+            for (tie, weight) in [
+                (None, None),
+                (Some(&t[..]), None),
+                (Some(&t[..]), Some(&wt[..])),
+            ] {
+                let got = tally(&g, &w, &l, tie, weight, Some(2)).unwrap();
+                let from_ids = tally(
+                    Codes::mapped(Ids::U16(&gids), &gmap, "group").unwrap(),
+                    Codes::mapped(Ids::U8(&wids), &imap, "winner").unwrap(),
+                    Codes::mapped(Ids::U8(&lids), &imap, "loser").unwrap(),
+                    tie,
+                    weight,
+                    Some(2),
+                )
+                .unwrap();
+                assert_eq!(from_ids, got, "scale {scale}");
+                let mut want: std::collections::BTreeMap<(u32, u32, u32), [f64; 6]> =
+                    std::collections::BTreeMap::new();
+                for c in 0..n {
+                    let (lo, hi) = (w[c].min(l[c]), w[c].max(l[c]));
+                    let k = if tie.is_some_and(|t| t[c]) {
+                        2
+                    } else {
+                        usize::from(w[c] != lo)
+                    };
+                    let e = want.entry((g[c], lo, hi)).or_default();
+                    e[k] += 1.0;
+                    e[k + 3] += weight.map_or(1.0, |x| x[c]);
+                }
+                let keys: Vec<(u32, u32, u32)> = (0..got.group.len())
+                    .map(|i| (got.group[i], got.lo[i], got.hi[i]))
+                    .collect();
+                assert_eq!(keys, want.keys().copied().collect::<Vec<_>>());
+                for (i, e) in want.values().enumerate() {
+                    let counts = [got.n_lo[i], got.n_hi[i], got.n_tie[i]].map(|v| v as f64);
+                    assert_eq!(counts, [e[0], e[1], e[2]]);
+                    for (a, b) in [got.w_lo[i], got.w_hi[i], got.w_tie[i]].iter().zip(&e[3..]) {
+                        assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+                    }
                 }
             }
         }
+        // the same item on both sides is found through the maps too
+        let imap = [u32::MAX, 0, u32::MAX, 1];
+        let e = tally(
+            &[0u32, 0, 0],
+            Codes::mapped(Ids::U8(&[1, 3, 1]), &imap, "w").unwrap(),
+            Codes::mapped(Ids::U8(&[3, 1, 1]), &imap, "l").unwrap(),
+            None,
+            None,
+            None,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("row 2: chosen and rejected"), "{e}");
     }
 
     const ROWS: [PairColumn; 2] = [

@@ -26,6 +26,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
+use crate::codes::{each_block, Codes};
 use crate::error::{CoreError, Result};
 use crate::input_err;
 use crate::parallel::with_threads;
@@ -41,8 +42,8 @@ const UNIT_CHUNK: usize = 1024;
 /// were copied (16 bytes a rating of extra peak memory).
 #[derive(Clone, Copy, Debug)]
 pub struct Ratings<'a> {
-    pub unit: &'a [u32],
-    pub rater: &'a [u32],
+    pub unit: Codes<'a>,
+    pub rater: Codes<'a>,
     pub value: &'a [f64],
 }
 
@@ -98,8 +99,58 @@ pub struct AgreementResult {
 struct Grouped<'a> {
     offsets: Vec<usize>,
     units: Vec<u32>,
-    raters: Cow<'a, [u32]>,
+    raters: RaterCodes<'a>,
     values: Cow<'a, [f64]>,
+}
+
+/// The raters of the grouped ratings: the input's codes borrowed, or a copy, in 2 bytes a
+/// rating when every code fits (raters are rarely more than 65,536; the copy was 4 of the 12
+/// bytes a rating of the grouping's peak memory, issue 22).
+enum RaterCodes<'a> {
+    Wide(Cow<'a, [u32]>),
+    Narrow(Vec<u16>),
+}
+
+impl RaterCodes<'_> {
+    /// An empty copy of `n` ratings for codes up to `max`.
+    fn zeros(n: usize, max: u32) -> Self {
+        if u16::try_from(max).is_ok() {
+            RaterCodes::Narrow(vec![0; n])
+        } else {
+            RaterCodes::Wide(Cow::Owned(vec![0; n]))
+        }
+    }
+    #[inline]
+    fn set(&mut self, i: usize, x: u32) {
+        match self {
+            // x <= u16::MAX here (`zeros`)
+            RaterCodes::Narrow(v) => v[i] = x as u16,
+            RaterCodes::Wide(v) => v.to_mut()[i] = x,
+        }
+    }
+    #[inline]
+    fn get(&self, i: usize) -> u32 {
+        match self {
+            RaterCodes::Narrow(v) => u32::from(v[i]),
+            RaterCodes::Wide(v) => v[i],
+        }
+    }
+    fn len(&self) -> usize {
+        match self {
+            RaterCodes::Narrow(v) => v.len(),
+            RaterCodes::Wide(v) => v.len(),
+        }
+    }
+    /// The codes of rows `r`.
+    fn range(&self, r: std::ops::Range<usize>) -> impl Iterator<Item = u32> + '_ {
+        let (wide, narrow): (&[u32], &[u16]) = match self {
+            RaterCodes::Wide(v) => (&v[r], &[]),
+            RaterCodes::Narrow(v) => (&[], &v[r]),
+        };
+        wide.iter()
+            .copied()
+            .chain(narrow.iter().map(|&x| u32::from(x)))
+    }
 }
 
 impl Grouped<'_> {
@@ -112,8 +163,8 @@ impl Grouped<'_> {
     fn vals(&self, u: usize) -> &[f64] {
         &self.values[self.offsets[u]..self.offsets[u + 1]]
     }
-    fn raters_of(&self, u: usize) -> &[u32] {
-        &self.raters[self.offsets[u]..self.offsets[u + 1]]
+    fn raters_of(&self, u: usize) -> impl Iterator<Item = u32> + '_ {
+        self.raters.range(self.offsets[u]..self.offsets[u + 1])
     }
 }
 
@@ -138,8 +189,8 @@ fn check_ratings(r: &Ratings) -> Result<()> {
     {
         return input_err!(
             "rating {i} (unit {}, rater {}) has value {}; values must be finite (a missing rating is an absent row: drop it)",
-            r.unit[i],
-            r.rater[i],
+            r.unit.get(i),
+            r.rater.get(i),
             r.value[i]
         );
     }
@@ -150,10 +201,12 @@ fn group<'a>(r: &Ratings<'a>) -> Result<Grouped<'a>> {
     check_ratings(r)?;
     let n = r.unit.len();
     let (mut lo, mut hi) = (u32::MAX, 0u32);
-    for &u in r.unit {
-        lo = lo.min(u);
-        hi = hi.max(u);
-    }
+    each_block([r.unit], 0..n, |_, [unit]| {
+        for &u in unit {
+            lo = lo.min(u);
+            hi = hi.max(u);
+        }
+    });
     let span = (u64::from(hi.saturating_sub(lo)) + 1) as usize;
     let g = if span <= (2 * n).max(1 << 20) {
         // already grouped? (each unit's ratings in one run)
@@ -161,34 +214,53 @@ fn group<'a>(r: &Ratings<'a>) -> Result<Grouped<'a>> {
         let mut offsets = vec![0usize];
         let mut units = Vec::new();
         let mut grouped = true;
-        for i in 0..n {
-            if i == 0 || r.unit[i] != r.unit[i - 1] {
-                let k = (r.unit[i] - lo) as usize;
-                if seen[k] {
-                    grouped = false;
-                    break;
+        let mut prev = None;
+        each_block([r.unit], 0..n, |start, [unit]| {
+            for (k, &u) in unit.iter().enumerate() {
+                if !grouped || prev == Some(u) {
+                    continue;
                 }
-                seen[k] = true;
+                let i = start + k;
+                prev = Some(u);
+                let s = &mut seen[(u - lo) as usize];
+                if *s {
+                    grouped = false;
+                    return;
+                }
+                *s = true;
                 if i > 0 {
                     offsets.push(i);
                 }
-                units.push(r.unit[i]);
+                units.push(u);
             }
-        }
+        });
         if grouped {
             offsets.push(n);
+            let raters = if let Some(p) = r.rater.as_plain() {
+                RaterCodes::Wide(Cow::Borrowed(p))
+            } else {
+                let mut raters = RaterCodes::zeros(n, r.rater.max().unwrap_or(0));
+                each_block([r.rater], 0..n, |start, [rater]| {
+                    for (k, &x) in rater.iter().enumerate() {
+                        raters.set(start + k, x);
+                    }
+                });
+                raters
+            };
             Grouped {
                 offsets,
                 units,
-                raters: Cow::Borrowed(r.rater),
+                raters,
                 values: Cow::Borrowed(r.value),
             }
         } else {
             // counting sort by unit (stable)
             let mut cnt = vec![0usize; span + 1];
-            for &u in r.unit {
-                cnt[(u - lo) as usize + 1] += 1;
-            }
+            each_block([r.unit], 0..n, |_, [unit]| {
+                for &u in unit {
+                    cnt[(u - lo) as usize + 1] += 1;
+                }
+            });
             for k in 0..span {
                 cnt[k + 1] += cnt[k];
             }
@@ -200,23 +272,25 @@ fn group<'a>(r: &Ratings<'a>) -> Result<Grouped<'a>> {
                     units.push(lo + k as u32);
                 }
             }
-            let mut raters = vec![0u32; n];
+            let mut raters = RaterCodes::zeros(n, r.rater.max().unwrap_or(0));
             let mut values = vec![0f64; n];
-            for i in 0..n {
-                let c = &mut cnt[(r.unit[i] - lo) as usize];
-                raters[*c] = r.rater[i];
-                values[*c] = r.value[i];
-                *c += 1;
-            }
+            each_block([r.unit, r.rater], 0..n, |start, [unit, rater]| {
+                for (k, (&u, &x)) in unit.iter().zip(rater).enumerate() {
+                    let c = &mut cnt[(u - lo) as usize];
+                    raters.set(*c, x);
+                    values[*c] = r.value[start + k];
+                    *c += 1;
+                }
+            });
             Grouped {
                 offsets,
                 units,
-                raters: Cow::Owned(raters),
+                raters,
                 values: Cow::Owned(values),
             }
         }
     } else {
-        let mut key: Vec<(u32, usize)> = (0..n).map(|i| (r.unit[i], i)).collect();
+        let mut key: Vec<(u32, usize)> = (0..n).map(|i| (r.unit.get(i), i)).collect();
         key.par_sort_unstable();
         let mut offsets = vec![0usize];
         let mut units = Vec::new();
@@ -232,14 +306,16 @@ fn group<'a>(r: &Ratings<'a>) -> Result<Grouped<'a>> {
         Grouped {
             offsets,
             units,
-            raters: Cow::Owned(key.par_iter().map(|e| r.rater[e.1]).collect()),
+            raters: RaterCodes::Wide(Cow::Owned(
+                key.par_iter().map(|e| r.rater.get(e.1)).collect(),
+            )),
             values: Cow::Owned(key.par_iter().map(|e| r.value[e.1]).collect()),
         }
     };
     // one rating per (unit, rater): a "last unit seen" stamp per rater when rater ids are
     // compact, else a small sort per unit
     let (mut rlo, mut rhi) = (u32::MAX, 0u32);
-    for &x in g.raters.iter() {
+    for x in g.raters.range(0..g.raters.len()) {
         rlo = rlo.min(x);
         rhi = rhi.max(x);
     }
@@ -249,7 +325,7 @@ fn group<'a>(r: &Ratings<'a>) -> Result<Grouped<'a>> {
         if rspan <= 1 << 16 {
             let mut stamp = vec![usize::MAX; rspan as usize];
             for &u in chunk {
-                for &x in g.raters_of(u) {
+                for x in g.raters_of(u) {
                     let s = &mut stamp[(x - rlo) as usize];
                     if *s == u {
                         return Some((g.units[u], x));
@@ -261,7 +337,7 @@ fn group<'a>(r: &Ratings<'a>) -> Result<Grouped<'a>> {
             let mut buf: Vec<u32> = Vec::new();
             for &u in chunk {
                 buf.clear();
-                buf.extend_from_slice(g.raters_of(u));
+                buf.extend(g.raters_of(u));
                 buf.sort_unstable();
                 if let Some(w) = buf.windows(2).find(|w| w[0] == w[1]) {
                     return Some((g.units[u], w[0]));
@@ -275,7 +351,7 @@ fn group<'a>(r: &Ratings<'a>) -> Result<Grouped<'a>> {
     .next();
     if let Some((unit, rater)) = dup {
         let rows: Vec<usize> = (0..n)
-            .filter(|&i| r.unit[i] == unit && r.rater[i] == rater)
+            .filter(|&i| r.unit.get(i) == unit && r.rater.get(i) == rater)
             .take(2)
             .collect();
         return input_err!(
@@ -480,8 +556,8 @@ fn alpha_inner(r: &Ratings, metric: Metric) -> Result<AlphaResult> {
         if let Some(i) = r.value.iter().position(|&v| v < 0.0) {
             return input_err!(
                 "rating {i} (unit {}, rater {}) has value {}; the ratio metric needs values >= 0",
-                r.unit[i],
-                r.rater[i],
+                r.unit.get(i),
+                r.rater.get(i),
                 r.value[i]
             );
         }
@@ -792,8 +868,8 @@ pub fn krippendorff_alpha_dense(
     if metric != Metric::Interval {
         let (unit, rater, value) = matrix_to_long(d, threads)?;
         let r = Ratings {
-            unit: &unit,
-            rater: &rater,
+            unit: Codes::Plain(&unit),
+            rater: Codes::Plain(&rater),
             value: &value,
         };
         return krippendorff_alpha(&r, metric, threads);
@@ -938,7 +1014,7 @@ pub fn fleiss_kappa(r: &Ratings, threads: Option<usize>) -> Result<KappaResult> 
 pub fn cohen_kappa(r: &Ratings, threads: Option<usize>) -> Result<KappaResult> {
     with_threads(threads, || -> Result<KappaResult> {
         let g = group(r)?;
-        let mut raters: Vec<u32> = g.raters.to_vec();
+        let mut raters: Vec<u32> = g.raters.range(0..g.raters.len()).collect();
         raters.par_sort_unstable();
         raters.dedup();
         if raters.len() != 2 {
@@ -952,7 +1028,7 @@ pub fn cohen_kappa(r: &Ratings, threads: Option<usize>) -> Result<KappaResult> {
         for u in 0..g.n_units() {
             if g.size(u) == 2 {
                 let (o, v) = (g.offsets[u], &g.values);
-                let (a, b) = if g.raters[o] == ra {
+                let (a, b) = if g.raters.get(o) == ra {
                     (v[o], v[o + 1])
                 } else {
                     (v[o + 1], v[o])
@@ -1023,6 +1099,7 @@ pub fn percent_agreement(r: &Ratings, threads: Option<usize>) -> Result<Agreemen
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codes::Ids;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
@@ -1117,8 +1194,8 @@ mod tests {
     fn stats_krippendorff_published_example() {
         let (u, r, v) = kripp_example();
         let rt = Ratings {
-            unit: &u,
-            rater: &r,
+            unit: Codes::Plain(&u),
+            rater: Codes::Plain(&r),
             value: &v,
         };
         // published values (Krippendorff 2011): 0.743, 0.815, 0.849, 0.797
@@ -1172,8 +1249,8 @@ mod tests {
                 v.swap(i, j);
             }
             let rt = Ratings {
-                unit: &u,
-                rater: &r,
+                unit: Codes::Plain(&u),
+                rater: Codes::Plain(&r),
                 value: &v,
             };
             for metric in [
@@ -1193,8 +1270,8 @@ mod tests {
                 );
                 let grouped = krippendorff_alpha(
                     &Ratings {
-                        unit: &u2,
-                        rater: &r2,
+                        unit: Codes::Plain(&u2),
+                        rater: Codes::Plain(&r2),
                         value: &v2,
                     },
                     metric,
@@ -1236,8 +1313,8 @@ mod tests {
             }
         }
         let rt = Ratings {
-            unit: &u,
-            rater: &r,
+            unit: Codes::Plain(&u),
+            rater: Codes::Plain(&r),
             value: &v,
         };
         for metric in [
@@ -1255,12 +1332,105 @@ mod tests {
         assert!((a.alpha - slow_alpha(&u, &r, &v, Metric::Interval)).abs() < 1e-10);
     }
 
+    /// Units and raters given as physical ids through maps give what their codes give, on
+    /// every grouping path (already grouped, counting sort, sorted keys for a wide unit span)
+    /// and with raters copied in 2 bytes (codes up to 65,535) or 4; a duplicate rating is
+    /// found through the narrow copy too.
+    #[test]
+    fn stats_agreement_mapped_ids_and_narrow_raters() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        // physical id c + 1 holds code c (id 0 occurs nowhere)
+        let map_to = |max: u32| -> Vec<u32> { std::iter::once(u32::MAX).chain(0..=max).collect() };
+        for (unit_step, rater_step, grouped) in [
+            (1u32, 1u32, true),
+            (1, 1, false),
+            (1, 3_500, false),
+            (400, 1, false),
+            (1, 3_500, true),
+        ] {
+            let (mut u, mut r, mut v) = (vec![], vec![], vec![]);
+            for unit in 0..3_000u32 {
+                let truth = rng.random_range(1..6) as f64;
+                for rater in 0..20u32 {
+                    if rng.random::<f64>() < 0.3 {
+                        u.push(unit * unit_step);
+                        r.push(rater * rater_step);
+                        v.push(truth + f64::from(rng.random_range(-1i32..=1)));
+                    }
+                }
+            }
+            if !grouped {
+                // rater-major: every unit's ratings scattered
+                let mut idx: Vec<usize> = (0..u.len()).collect();
+                idx.sort_by_key(|&i| (r[i], u[i]));
+                (u, r, v) = (
+                    idx.iter().map(|&i| u[i]).collect(),
+                    idx.iter().map(|&i| r[i]).collect(),
+                    idx.iter().map(|&i| v[i]).collect(),
+                );
+            }
+            let (umap, rmap) = (map_to(2_999 * unit_step), map_to(19 * rater_step));
+            let uids: Vec<u32> = u.iter().map(|&c| c + 1).collect();
+            let rids: Vec<u32> = r.iter().map(|&c| c + 1).collect();
+            let plain = Ratings {
+                unit: Codes::Plain(&u),
+                rater: Codes::Plain(&r),
+                value: &v,
+            };
+            let mapped = Ratings {
+                unit: Codes::mapped(Ids::U32(&uids), &umap, "unit").unwrap(),
+                rater: Codes::mapped(Ids::U32(&rids), &rmap, "rater").unwrap(),
+                value: &v,
+            };
+            for metric in [Metric::Nominal, Metric::Interval, Metric::Ratio] {
+                let a = krippendorff_alpha(&plain, metric, Some(2)).unwrap();
+                assert_eq!(a, krippendorff_alpha(&mapped, metric, Some(2)).unwrap());
+            }
+            let a = krippendorff_alpha(&mapped, Metric::Interval, Some(2)).unwrap();
+            assert!((a.alpha - slow_alpha(&u, &r, &v, Metric::Interval)).abs() < 1e-10);
+            assert_eq!(
+                percent_agreement(&plain, None).unwrap(),
+                percent_agreement(&mapped, None).unwrap()
+            );
+            // a second rating by the same rater of the same unit, last
+            let (mut u2, mut r2, mut v2) = (u.clone(), r.clone(), v.clone());
+            u2.push(u[0]);
+            r2.push(r[0]);
+            v2.push(1.0);
+            let uids2: Vec<u32> = u2.iter().map(|&c| c + 1).collect();
+            let rids2: Vec<u32> = r2.iter().map(|&c| c + 1).collect();
+            let dup = Ratings {
+                unit: Codes::mapped(Ids::U32(&uids2), &umap, "unit").unwrap(),
+                rater: Codes::mapped(Ids::U32(&rids2), &rmap, "rater").unwrap(),
+                value: &v2,
+            };
+            let e = krippendorff_alpha(&dup, Metric::Interval, None).unwrap_err();
+            let want = format!(
+                "unit {}: rater {} rated it more than once (ratings 0 and {})",
+                u[0],
+                r[0],
+                u.len()
+            );
+            assert!(e.to_string().contains(&want), "{e}");
+        }
+        // narrow and wide copies of the raters read the same codes
+        let wide = RaterCodes::zeros(3, 70_000);
+        let narrow = RaterCodes::zeros(3, 65_535);
+        assert!(matches!(wide, RaterCodes::Wide(_)) && matches!(narrow, RaterCodes::Narrow(_)));
+        for mut c in [wide, narrow] {
+            c.set(1, 65_535);
+            c.set(2, 7);
+            assert_eq!(c.range(0..3).collect::<Vec<_>>(), vec![0, 65_535, 7]);
+            assert_eq!((c.get(1), c.len()), (65_535, 3));
+        }
+    }
+
     #[test]
     fn stats_agreement_errors() {
         let (u, r, v) = ([0u32, 0, 1], [0u32, 0, 1], [1.0, 2.0, 3.0]);
         let rt = Ratings {
-            unit: &u,
-            rater: &r,
+            unit: Codes::Plain(&u),
+            rater: Codes::Plain(&r),
             value: &v,
         };
         let e = krippendorff_alpha(&rt, Metric::Nominal, None).unwrap_err();
@@ -1271,8 +1441,8 @@ mod tests {
         );
         let (u, r, v) = ([0u32, 0], [0u32, 1], [1.0, f64::NAN]);
         let rt = Ratings {
-            unit: &u,
-            rater: &r,
+            unit: Codes::Plain(&u),
+            rater: Codes::Plain(&r),
             value: &v,
         };
         let e = krippendorff_alpha(&rt, Metric::Interval, None).unwrap_err();
@@ -1283,8 +1453,8 @@ mod tests {
         );
         let (u, r, v) = ([0u32, 0], [0u32, 1], [1.0, -1.0]);
         let rt = Ratings {
-            unit: &u,
-            rater: &r,
+            unit: Codes::Plain(&u),
+            rater: Codes::Plain(&r),
             value: &v,
         };
         assert!(krippendorff_alpha(&rt, Metric::Ratio, None)
@@ -1294,8 +1464,8 @@ mod tests {
         // no pairable values, no variation
         let (u, r, v) = ([0u32, 1], [0u32, 1], [1.0, 2.0]);
         let rt = Ratings {
-            unit: &u,
-            rater: &r,
+            unit: Codes::Plain(&u),
+            rater: Codes::Plain(&r),
             value: &v,
         };
         assert!(krippendorff_alpha(&rt, Metric::Nominal, None)
@@ -1304,8 +1474,8 @@ mod tests {
             .contains("pairable"));
         let (u, r, v) = ([0u32, 0], [0u32, 1], [2.0, 2.0]);
         let rt = Ratings {
-            unit: &u,
-            rater: &r,
+            unit: Codes::Plain(&u),
+            rater: Codes::Plain(&r),
             value: &v,
         };
         assert!(krippendorff_alpha(&rt, Metric::Nominal, None)
@@ -1313,15 +1483,15 @@ mod tests {
             .to_string()
             .contains("undefined"));
         let rt = Ratings {
-            unit: &u,
-            rater: &r,
+            unit: Codes::Plain(&u),
+            rater: Codes::Plain(&r),
             value: &v[..1],
         };
         assert!(krippendorff_alpha(&rt, Metric::Nominal, None).is_err());
         let e: [u32; 0] = [];
         let rt = Ratings {
-            unit: &e,
-            rater: &e,
+            unit: Codes::Plain(&e),
+            rater: Codes::Plain(&e),
             value: &[],
         };
         assert!(percent_agreement(&rt, None).is_err());
@@ -1380,8 +1550,8 @@ mod tests {
             }
         }
         let rt = Ratings {
-            unit: &u,
-            rater: &r,
+            unit: Codes::Plain(&u),
+            rater: Codes::Plain(&r),
             value: &v,
         };
         let l = fleiss_kappa(&rt, Some(2)).unwrap();
@@ -1393,8 +1563,8 @@ mod tests {
         // unequal counts are an error naming the unit
         let e = fleiss_kappa(
             &Ratings {
-                unit: &u[1..],
-                rater: &r[1..],
+                unit: Codes::Plain(&u[1..]),
+                rater: Codes::Plain(&r[1..]),
                 value: &v[1..],
             },
             None,
@@ -1435,8 +1605,8 @@ mod tests {
         r.push(10);
         v.push(1.0);
         let rt = Ratings {
-            unit: &u,
-            rater: &r,
+            unit: Codes::Plain(&u),
+            rater: Codes::Plain(&r),
             value: &v,
         };
         let k = cohen_kappa(&rt, None).unwrap();
@@ -1448,8 +1618,8 @@ mod tests {
         // three raters is an error
         r[0] = 30;
         let rt = Ratings {
-            unit: &u,
-            rater: &r,
+            unit: Codes::Plain(&u),
+            rater: Codes::Plain(&r),
             value: &v,
         };
         assert!(cohen_kappa(&rt, None)

@@ -60,7 +60,7 @@ pub fn elo(n_items: usize, cmp: &Comparisons, opts: &EloOptions) -> Result<EloRe
     let mut games = vec![0.0; n_items];
     let lb = opts.base.ln() / opts.scale;
     for c in 0..cmp.len() {
-        let (a, b) = (cmp.winner[c] as usize, cmp.loser[c] as usize);
+        let (a, b) = (cmp.winner.get(c) as usize, cmp.loser.get(c) as usize);
         let w = cmp.weight_of(c);
         let ea = 1.0 / (1.0 + ((r[b] - r[a]) * lb).exp());
         let sa = if cmp.is_tie(c) { 0.5 } else { 1.0 };

@@ -25,6 +25,7 @@ pub use elo::*;
 
 use std::fmt::Write;
 
+use crate::codes::{each_block, Codes};
 use crate::error::Result;
 use crate::input_err;
 
@@ -34,18 +35,18 @@ use crate::input_err;
 /// comparison is a tie between the two items and the order of the two ids does not matter.
 #[derive(Clone, Copy, Debug)]
 pub struct Comparisons<'a> {
-    pub winner: &'a [u32],
-    pub loser: &'a [u32],
+    pub winner: Codes<'a>,
+    pub loser: Codes<'a>,
     pub weight: Option<&'a [f64]>,
     pub tie: Option<&'a [bool]>,
 }
 
 impl<'a> Comparisons<'a> {
     /// Unweighted comparisons without ties.
-    pub fn new(winner: &'a [u32], loser: &'a [u32]) -> Self {
+    pub fn new(winner: impl Into<Codes<'a>>, loser: impl Into<Codes<'a>>) -> Self {
         Self {
-            winner,
-            loser,
+            winner: winner.into(),
+            loser: loser.into(),
             weight: None,
             tie: None,
         }
@@ -99,20 +100,19 @@ impl<'a> Comparisons<'a> {
         // there is one
         let top = u32::try_from(n_items).unwrap_or(u32::MAX);
         let all_ids = n_items > u32::MAX as usize;
-        let any_bad = self
-            .winner
-            .chunks(4096)
-            .zip(self.loser.chunks(4096))
-            .any(|(w, l)| {
+        let mut any_bad = false;
+        each_block([self.winner, self.loser], 0..m, |_, [w, l]| {
+            any_bad |= w.chunks(4096).zip(l.chunks(4096)).any(|(w, l)| {
                 w.iter().zip(l).fold(0u32, |acc, (&w, &l)| {
                     acc | u32::from((w >= top || l >= top) && !all_ids) | u32::from(w == l)
                 }) != 0
             });
+        });
         if !any_bad {
             return Ok(());
         }
         for c in 0..m {
-            let (w, l) = (self.winner[c], self.loser[c]);
+            let (w, l) = (self.winner.get(c), self.loser.get(c));
             for (id, col) in [(w, "winner"), (l, "loser")] {
                 if u64::from(id) >= n {
                     return input_err!(
@@ -315,8 +315,8 @@ mod perf {
             }
         }
         let rt = Ratings {
-            unit: &u,
-            rater: &r,
+            unit: (&u).into(),
+            rater: (&r).into(),
             value: &v,
         };
         for metric in [

@@ -85,8 +85,8 @@ pub(super) fn row_offsets(
     let mut off = vec![0usize; n + 1];
     for c in range {
         if used(cmp, ties, c) {
-            off[cmp.winner[c] as usize + 1] += 1;
-            off[cmp.loser[c] as usize + 1] += 1;
+            off[cmp.winner.get(c) as usize + 1] += 1;
+            off[cmp.loser.get(c) as usize + 1] += 1;
         }
     }
     for i in 0..n {
@@ -118,7 +118,7 @@ impl Buckets {
         let mut weight = cmp.weight.map(|_| vec![0.0f64; off[n]]);
         for c in range {
             if used(cmp, ties, c) {
-                let (a, b) = (cmp.winner[c] as usize, cmp.loser[c] as usize);
+                let (a, b) = (cmp.winner.get(c) as usize, cmp.loser.get(c) as usize);
                 let (ra, rb) = if cmp.is_tie(c) {
                     (TIED, TIED)
                 } else {
@@ -337,7 +337,7 @@ impl PairCounts {
         let mut raw = vec![(0u32, 0.0f64, 0.0f64); raw_off[n]];
         for c in 0..m {
             if used(cmp, ties, c) {
-                let (a, b) = (cmp.winner[c] as usize, cmp.loser[c] as usize);
+                let (a, b) = (cmp.winner.get(c) as usize, cmp.loser.get(c) as usize);
                 let (ca, cb) = credits(cmp, c);
                 let wt = cmp.weight_of(c);
                 raw[fill[a]] = (b as u32, ca, wt);
@@ -401,7 +401,7 @@ impl PairCounts {
             .with_min_len(4096)
             .filter(|&c| used(cmp, self.ties, c))
             .map(|c| {
-                let (a, b) = (cmp.winner[c] as usize, cmp.loser[c] as usize);
+                let (a, b) = (cmp.winner.get(c) as usize, cmp.loser.get(c) as usize);
                 let (wa, wb) = credits(cmp, c);
                 Some(CompSlot {
                     a: self.slot(a, b)?,

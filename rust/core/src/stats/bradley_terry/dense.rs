@@ -10,82 +10,103 @@ use super::numerics::{log_sigmoid, shared_exp, sigmoid_pair, Graph, State};
 #[allow(clippy::wildcard_imports)]
 use super::*;
 use crate::cache::prefetch;
+use crate::codes::each_block;
 use crate::stats::dot;
 
-/// A half-win counter: `u16` while every count fits (half the memory, so that the random
-/// increments of the counting pass stay in cache), else `u32`.
-pub(super) trait Count: Copy + Default {
-    /// Adds `h`; whether it overflowed.
-    fn bump(&mut self, h: u16) -> bool;
-    fn get(self) -> u32;
+/// The half-win counters of one pair `i < j` (side 0: `i` over `j`, side 1: `j` over `i`):
+/// two `u16` packed in a `u32` while every count fits (4 bytes a pair, so that the random
+/// increments of the counting pass stay in cache, and the pair totals the fit keeps are
+/// written over them in place), else two `u32`.
+pub(super) trait Cell: Copy + Default {
+    /// Adds `h` to `side`; whether it overflowed.
+    fn bump(&mut self, side: usize, h: u16) -> bool;
+    fn sides(self) -> (u32, u32);
+    /// Each pair's total (in the cells' own memory where the layout allows).
+    fn totals(cells: Vec<Self>) -> Vec<u32>;
 }
 
-impl Count for u16 {
+impl Cell for u32 {
     #[inline(always)]
-    fn bump(&mut self, h: u16) -> bool {
-        let (v, over) = self.overflowing_add(h);
-        *self = v;
+    fn bump(&mut self, side: usize, h: u16) -> bool {
+        let shift = 16 * side;
+        let over = (*self >> shift & 0xffff) + u32::from(h) > 0xffff;
+        // an overflow carries into the other half: the count is redone with wider cells
+        *self = self.wrapping_add(u32::from(h) << shift);
         over
     }
-    fn get(self) -> u32 {
-        u32::from(self)
+    fn sides(self) -> (u32, u32) {
+        (self & 0xffff, self >> 16)
+    }
+    fn totals(cells: Vec<Self>) -> Vec<u32> {
+        // same size and alignment in and out: collected in place, no second buffer
+        cells
+            .into_iter()
+            .map(|c| (c & 0xffff) + (c >> 16))
+            .collect()
     }
 }
 
-impl Count for u32 {
+impl Cell for [u32; 2] {
     #[inline(always)]
-    fn bump(&mut self, h: u16) -> bool {
-        let (v, over) = self.overflowing_add(u32::from(h));
-        *self = v;
+    fn bump(&mut self, side: usize, h: u16) -> bool {
+        let (v, over) = self[side].overflowing_add(u32::from(h));
+        self[side] = v;
         over
     }
-    fn get(self) -> u32 {
-        self
+    fn sides(self) -> (u32, u32) {
+        (self[0], self[1])
+    }
+    fn totals(cells: Vec<Self>) -> Vec<u32> {
+        // a pair has fewer than 2^31 comparisons here (checked), so the sum fits
+        cells.iter().map(|c| c[0] + c[1]).collect()
     }
 }
 
 /// `[half-wins of i over j, half-wins of j over i]` of every pair `i < j` (validated
 /// comparisons); `None` when a count overflows `C`.
-pub(super) fn count<C: Count>(
+pub(super) fn count<C: Cell>(
     n: usize,
     start: &[usize],
     cmp: &Comparisons,
     ties: Ties,
-) -> Option<Vec<[C; 2]>> {
-    let mut hw = vec![[C::default(); 2]; start[n]];
+) -> Option<Vec<C>> {
+    let mut hw = vec![C::default(); start[n]];
     let mut over = false;
     let cell = |w: usize, l: usize| {
         let (i, j) = (w.min(l), w.max(l));
         (start[i] + j - i - 1, usize::from(w > l))
     };
-    match cmp.tie {
-        None => {
-            // the cells are random: each is prefetched a few comparisons ahead
-            const AHEAD: usize = 16;
-            let (win, los) = (cmp.winner, cmp.loser);
-            for c in 0..win.len() {
-                if let (Some(&w), Some(&l)) = (win.get(c + AHEAD), los.get(c + AHEAD)) {
-                    prefetch(&hw, cell(w as usize, l as usize).0);
-                }
-                // branch-free: the side of the cell is whether the winner is the larger code
-                let (k, side) = cell(win[c] as usize, los[c] as usize);
-                over |= hw[k][side].bump(2);
-            }
-        }
-        Some(tie) => {
-            for ((&w, &l), &t) in cmp.winner.iter().zip(cmp.loser).zip(tie) {
-                let (w, l) = (w as usize, l as usize);
-                if !t {
-                    let (k, side) = cell(w, l);
-                    over |= hw[k][side].bump(2);
-                } else if ties == Ties::Half {
-                    let (k, _) = cell(w, l);
-                    over |= hw[k][0].bump(1);
-                    over |= hw[k][1].bump(1);
+    each_block(
+        [cmp.winner, cmp.loser],
+        0..cmp.len(),
+        |start, [win, los]| match cmp.tie {
+            None => {
+                // the cells are random: each is prefetched a few comparisons ahead
+                const AHEAD: usize = 16;
+                for c in 0..win.len() {
+                    if let (Some(&w), Some(&l)) = (win.get(c + AHEAD), los.get(c + AHEAD)) {
+                        prefetch(&hw, cell(w as usize, l as usize).0);
+                    }
+                    // branch-free: the side of the cell is whether the winner is the larger code
+                    let (k, side) = cell(win[c] as usize, los[c] as usize);
+                    over |= hw[k].bump(side, 2);
                 }
             }
-        }
-    }
+            Some(tie) => {
+                for ((&w, &l), &t) in win.iter().zip(los).zip(&tie[start..]) {
+                    let (w, l) = (w as usize, l as usize);
+                    if !t {
+                        let (k, side) = cell(w, l);
+                        over |= hw[k].bump(side, 2);
+                    } else if ties == Ties::Half {
+                        let (k, _) = cell(w, l);
+                        over |= hw[k].bump(0, 1);
+                        over |= hw[k].bump(1, 1);
+                    }
+                }
+            }
+        },
+    );
     (!over).then_some(hw)
 }
 
@@ -240,10 +261,10 @@ impl Dense {
             n_pairs: 0,
             connected: false,
         };
-        if let Some(hw) = count::<u16>(n, &d.start, cmp, ties) {
-            d.tally(&hw);
-        } else if let Some(hw) = count::<u32>(n, &d.start, cmp, ties) {
-            d.tally(&hw);
+        if let Some(hw) = count::<u32>(n, &d.start, cmp, ties) {
+            d.tally(hw);
+        } else if let Some(hw) = count::<[u32; 2]>(n, &d.start, cmp, ties) {
+            d.tally(hw);
         } else {
             return Err(CoreError::Limit(
                 "a pair of items has more than 2^31 comparisons".into(),
@@ -254,25 +275,24 @@ impl Dense {
 
     /// Totals per pair, wins and comparisons per item, and whether the "beats" graph is proven
     /// strongly connected (see [`reaches_all`]).
-    fn tally<C: Count>(&mut self, hw: &[[C; 2]]) {
+    fn tally<C: Cell>(&mut self, hw: Vec<C>) {
         let n = self.n;
         let words = n.div_ceil(64);
         // row i of `a` / `b` has bit j > i when i beat j / j beat i (ties count both ways)
         let (mut a_bits, mut b_bits) = (vec![0u64; n * words], vec![0u64; n * words]);
         let (mut won2, mut halves) = (vec![0u64; n], vec![0u64; n]);
         let mut pairs = 0usize;
-        let mut t = Vec::with_capacity(hw.len());
         for i in 0..n {
             let row = &hw[self.start[i]..self.start[i + 1]];
             let (mut wi, mut hi) = (0u64, 0u64);
-            t.extend(row.iter().map(|c| c[0].get() + c[1].get()));
             let (ra, rb) = (
                 &mut a_bits[i * words..(i + 1) * words],
                 &mut b_bits[i * words..(i + 1) * words],
             );
             for (k, c) in row.iter().enumerate() {
                 let j = i + 1 + k;
-                let (a, b) = (u64::from(c[0].get()), u64::from(c[1].get()));
+                let (a, b) = c.sides();
+                let (a, b) = (u64::from(a), u64::from(b));
                 wi += a;
                 hi += a + b;
                 pairs += usize::from(a + b > 0);
@@ -284,7 +304,7 @@ impl Dense {
             won2[i] += wi;
             halves[i] += hi;
         }
-        self.t = t;
+        self.t = C::totals(hw);
         self.n_pairs = pairs;
         // every item reachable from item 0, and item 0 from every item (the reversed graph)
         self.connected = reaches_all(n, &a_bits, &b_bits) && reaches_all(n, &b_bits, &a_bits);

@@ -1,5 +1,5 @@
 use super::counts::DENSE_MAX_ITEMS;
-use super::dense::{count, Dense};
+use super::dense::{count, Cell, Dense};
 use super::numerics::{max_abs_diff, objective};
 use super::*;
 use rand_distr::{Distribution, Normal};
@@ -14,8 +14,8 @@ struct Data {
 impl Data {
     fn cmp(&self) -> Comparisons<'_> {
         Comparisons {
-            winner: &self.w,
-            loser: &self.l,
+            winner: (&self.w).into(),
+            loser: (&self.l).into(),
             weight: Some(&self.wt),
             tie: Some(&self.tie),
         }
@@ -73,7 +73,11 @@ fn random_data(n: usize, m: usize, seed: u64, ties: bool) -> (Data, Vec<f64>) {
 fn slow_gradient(n: usize, c: &Comparisons, theta: &[f64], l2: f64) -> Vec<f64> {
     let mut g: Vec<f64> = theta.iter().map(|t| -l2 * t).collect();
     for k in 0..c.len() {
-        let (a, b, w) = (c.winner[k] as usize, c.loser[k] as usize, c.weight_of(k));
+        let (a, b, w) = (
+            c.winner.get(k) as usize,
+            c.loser.get(k) as usize,
+            c.weight_of(k),
+        );
         let sa = if c.is_tie(k) { 0.5 } else { 1.0 };
         let p = 1.0 / (1.0 + (theta[b] - theta[a]).exp());
         g[a] += w * (sa - p);
@@ -215,8 +219,8 @@ fn stats_bt_large_parallel_deterministic() {
     let wt2: Vec<f64> = idx.iter().map(|&i| d.wt[i]).collect();
     let t2: Vec<bool> = idx.iter().map(|&i| d.tie[i]).collect();
     let c2 = Comparisons {
-        winner: &w2,
-        loser: &l2v,
+        winner: (&w2).into(),
+        loser: (&l2v).into(),
         weight: Some(&wt2),
         tie: Some(&t2),
     };
@@ -392,7 +396,11 @@ fn inverse(a: &[f64], n: usize) -> Vec<f64> {
 fn slow_info(n: usize, c: &Comparisons, theta: &[f64]) -> Vec<f64> {
     let mut h = vec![0.0; n * n];
     for k in 0..c.len() {
-        let (a, b, w) = (c.winner[k] as usize, c.loser[k] as usize, c.weight_of(k));
+        let (a, b, w) = (
+            c.winner.get(k) as usize,
+            c.loser.get(k) as usize,
+            c.weight_of(k),
+        );
         let p = sigmoid(theta[a] - theta[b]);
         let x = w * p * (1.0 - p);
         h[a * n + a] += x;
@@ -654,12 +662,21 @@ fn stats_bt_dense_threads_and_wide_counts() {
     assert_eq!(a, bradley_terry(200, &c, &o).unwrap());
     let (_, b) = dense_and_sparse(200, &c, &o);
     assert_same_fit(&a, &b.unwrap(), 1e-9);
-    // one pair with more half-wins than u16 holds: counted again in u32
+    // one pair with more half-wins than u16 holds, on either side of the packed cell: counted
+    // again in two u32
     let (mut w, mut l) = (vec![0u32; 40_000], vec![1u32; 40_000]);
     w.resize(50_000, 1);
     l.resize(50_000, 0);
     let c = Comparisons::new(&w, &l);
-    assert!(count::<u16>(2, &[0, 1, 1], &c, Ties::Half).is_none());
+    assert!(count::<u32>(2, &[0, 1, 1], &c, Ties::Half).is_none());
+    assert!(count::<u32>(2, &[0, 1, 1], &Comparisons::new(&l, &w), Ties::Half).is_none());
+    let wide = count::<[u32; 2]>(2, &[0, 1, 1], &c, Ties::Half).unwrap();
+    assert_eq!(wide, vec![[80_000, 20_000]]);
+    // 32,767 comparisons each way fill both halves to 65,534 without an overflow
+    let (w2, l2): (Vec<u32>, Vec<u32>) = (0..65_534u32).map(|k| (k % 2, 1 - k % 2)).unzip();
+    let packed = count::<u32>(2, &[0, 1, 1], &Comparisons::new(&w2, &l2), Ties::Half).unwrap();
+    assert_eq!(packed[0].sides(), (65_534, 65_534));
+    assert_eq!(<u32 as Cell>::totals(packed), vec![131_068]);
     let (a, b) = dense_and_sparse(2, &c, &o);
     let a = a.unwrap();
     assert_same_fit(&a, &b.unwrap(), 1e-9);
@@ -728,4 +745,57 @@ fn stats_bt_ln_normal_matches_ln() {
         );
     }
     assert_eq!(ln_normal(1.0), 0.0);
+}
+
+/// Items given as physical ids through a map fit exactly as their codes do, on the dense path
+/// (with and without ties) and the weighted sparse one; an id whose map entry is no item is
+/// refused as a code outside the items.
+#[test]
+fn stats_bt_mapped_ids_fit_as_codes() {
+    use crate::codes::{Codes, Ids};
+    let (d, _) = random_data(40, 6_000, 11, true);
+    // physical id 3 c + 2 holds code c (the other ids occur nowhere)
+    let mut map = vec![u32::MAX; 3 * 40 + 2];
+    for c in 0..40u32 {
+        map[3 * c as usize + 2] = c;
+    }
+    let wid: Vec<u8> = d.w.iter().map(|&c| (3 * c + 2) as u8).collect();
+    let lid: Vec<u8> = d.l.iter().map(|&c| (3 * c + 2) as u8).collect();
+    let mapped = |cmp: Comparisons<'_>| -> BtResult {
+        let via = Comparisons {
+            winner: Codes::mapped(Ids::U8(&wid), &map, "winner").unwrap(),
+            loser: Codes::mapped(Ids::U8(&lid), &map, "loser").unwrap(),
+            ..cmp
+        };
+        bradley_terry(40, &via, &opts(BtMethod::Newton, 0.0)).unwrap()
+    };
+    let full = d.cmp();
+    for cmp in [
+        Comparisons {
+            weight: None,
+            tie: None,
+            ..full
+        },
+        Comparisons {
+            weight: None,
+            ..full
+        },
+        full,
+    ] {
+        let want = bradley_terry(40, &cmp, &opts(BtMethod::Newton, 0.0)).unwrap();
+        assert_eq!(mapped(cmp), want);
+    }
+    // id 0 maps to no item
+    let mut bad = wid.clone();
+    bad[17] = 0;
+    let via = Comparisons::new(
+        Codes::mapped(Ids::U8(&bad), &map, "winner").unwrap(),
+        Codes::mapped(Ids::U8(&lid), &map, "loser").unwrap(),
+    );
+    let e = bradley_terry(40, &via, &opts(BtMethod::Newton, 0.0)).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("comparison 17: winner id 4294967295 is outside"),
+        "{e}"
+    );
 }
