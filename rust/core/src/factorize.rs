@@ -131,6 +131,21 @@ fn view_bytes<'a>(buffers: &[&'a [u8]], v: u128) -> Option<&'a [u8]> {
     buffers.get(b)?.get(o..o + len as usize)
 }
 
+/// Starts loading the bytes of a view of more than 12 bytes (nothing for a shorter one or one
+/// outside its buffers): long ids sit at scattered places of the data buffers, which the
+/// hardware does not see coming.
+#[inline(always)]
+fn prefetch_view_bytes(buffers: &[&[u8]], v: u128) {
+    let len = v as u32 as usize;
+    if len > 12 {
+        if let Some(b) = buffers.get((v >> 64) as u32 as usize) {
+            let o = (v >> 96) as u32 as usize;
+            prefetch(b, o);
+            prefetch(b, o.saturating_add(len - 1));
+        }
+    }
+}
+
 /// The key given to a value that cannot be read (a view outside its buffers, a value of 4 GiB
 /// or more): its length field is `u32::MAX`, which no readable value has; coding goes on and
 /// the result is refused once any table holds it ([`check_readable`]).
@@ -1094,6 +1109,10 @@ fn row_key<'s>(
         if let Some((k0, k1, h)) = short_view(views[i]) {
             return (RowKey::Short([k0, k1]), h);
         }
+        // a longer one: the bytes of a row a few ahead start loading (its view is in cache)
+        if let (Strings::View { buffers, .. }, Some(&v)) = (strings, views.get(i + 16)) {
+            prefetch_view_bytes(buffers, v);
+        }
     }
     let (key, bytes) = strings.entry(i);
     let len = key_len(&key);
@@ -1153,19 +1172,32 @@ fn spread_rows(b: &Block<'_, '_>, lists: &mut [PartRows], mut mark: impl FnMut(u
 /// its code; `pos(row)` is where a value first seen at that row occurs.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn code_rows<'c>(
+fn code_rows(
     d: &mut Dict,
     heads: &mut [[u64; 2]],
     rows: &mut [u32],
     tails: &[[u64; 2]],
     bytes: &[u8],
-    in_place: Option<&dyn Fn(u32) -> &'c [u8]>,
+    in_place: Option<&InPlace<'_, '_>>,
     pos: impl Fn(u32) -> Position,
     mut put: impl FnMut(&mut [u64; 2], &mut u32, u32),
 ) {
     // where the next tail and the next long value's bytes are
     let (mut tail, mut at) = (0, 0);
-    for (head, r) in heads.iter_mut().zip(rows.iter_mut()) {
+    for k in 0..heads.len().min(rows.len()) {
+        if let Some(col) = in_place {
+            // read in place: the view of a row further ahead and the bytes of a long value
+            // nearer start loading
+            if let Some(&r) = rows.get(k + 16) {
+                col.prefetch_view(r);
+            }
+            if let (Some(h), Some(&r)) = (heads.get(k + 8), rows.get(k + 8)) {
+                if h[0] as u32 as usize > INLINE {
+                    col.prefetch_bytes(r);
+                }
+            }
+        }
+        let (head, r) = (&mut heads[k], &mut rows[k]);
         let [k0, k1] = *head;
         let len = k0 as u32 as usize;
         let c = if len <= 12 {
@@ -1182,8 +1214,8 @@ fn code_rows<'c>(
         } else {
             // a long value: k1 is its hash (an unreadable one has no bytes); its bytes copied
             // in, or read where the column holds them (`in_place`: by row)
-            let bytes = if let Some(at_row) = in_place {
-                at_row(*r)
+            let bytes = if let Some(col) = in_place {
+                col.bytes(*r)
             } else {
                 let b = bytes.get(at..at + len).unwrap_or(&[]);
                 at += b.len();
@@ -1440,17 +1472,53 @@ fn chunk_of(starts: &[u64], r: u64) -> usize {
     starts.partition_point(|&s| s <= r).saturating_sub(1)
 }
 
-/// The bytes of row `r` of a column in the view layout, by its chunks and their first rows
-/// (`starts`); empty where it cannot be read.
-fn row_bytes<'a>(chunks: &[Strings<'a>], starts: &[u64], r: u32) -> &'a [u8] {
-    let r = u64::from(r);
-    let k = chunk_of(starts, r);
-    match (chunks.get(k), starts.get(k)) {
-        (Some(Strings::View { views, buffers }), Some(&s)) => views
-            .get((r - s) as usize)
-            .and_then(|&v| view_bytes(buffers, v))
-            .unwrap_or(&[]),
-        _ => &[],
+/// A row of a column in the view layout: its chunk's views and buffers, and its place there.
+type ViewRow<'s, 'a> = (&'s [u128], &'s [&'a [u8]], usize);
+
+/// A column in the view layout read by row: its chunks and their first rows (`starts`).
+struct InPlace<'c, 'a> {
+    chunks: &'c [Strings<'a>],
+    starts: &'c [u64],
+}
+
+impl<'a> InPlace<'_, 'a> {
+    /// The view of row `r` (its chunk's views and the row within them), or None.
+    #[inline(always)]
+    fn at(&self, r: u32) -> Option<ViewRow<'_, 'a>> {
+        let r = u64::from(r);
+        let k = chunk_of(self.starts, r);
+        match (self.chunks.get(k), self.starts.get(k)) {
+            (Some(Strings::View { views, buffers }), Some(&s)) => {
+                Some((views, buffers, (r - s) as usize))
+            }
+            _ => None,
+        }
+    }
+
+    /// The bytes of row `r`; empty where they cannot be read.
+    fn bytes(&self, r: u32) -> &'a [u8] {
+        self.at(r)
+            .and_then(|(views, buffers, i)| views.get(i).and_then(|&v| view_bytes(buffers, v)))
+            .unwrap_or(&[])
+    }
+
+    /// Starts loading the view of row `r` (a partition's rows are scattered over the column:
+    /// each view is a cache miss, 30% of the time with uuids before).
+    #[inline(always)]
+    fn prefetch_view(&self, r: u32) {
+        if let Some((views, _, i)) = self.at(r) {
+            prefetch(views, i);
+        }
+    }
+
+    /// Starts loading the bytes of row `r`, whose view is in cache.
+    #[inline(always)]
+    fn prefetch_bytes(&self, r: u32) {
+        if let Some((views, buffers, i)) = self.at(r) {
+            if let Some(&v) = views.get(i) {
+                prefetch_view_bytes(buffers, v);
+            }
+        }
     }
 }
 
@@ -1487,7 +1555,7 @@ fn long_views_repeat(chunks: &[Strings<'_>]) -> bool {
 /// cache, not fetched again each round as [`code_partitioned`] does), and orders them by
 /// that code with a counting sort. No codes in row order are made, nor a global numbering:
 /// what factorizing and then grouping the codes would cost twice over.
-pub fn group_text<'a>(chunks: &[Strings<'a>]) -> Result<RowGroups> {
+pub fn group_text(chunks: &[Strings<'_>]) -> Result<RowGroups> {
     let total: usize = chunks.iter().map(Strings::len).sum();
     if total >= u32::MAX as usize {
         return input_err!("{total} ids are more than this factorizer supports (2^32 - 1)");
@@ -1632,8 +1700,11 @@ pub fn group_text<'a>(chunks: &[Strings<'a>]) -> Result<RowGroups> {
         .map(|((((heads, rows), tails), bytes), out)| {
             let mut d = Dict::with_fill(out.len().min(1 << 12), FILL_PARTS);
             let pos = |r: u32| (0, u64::from(r));
-            let at_row = |r: u32| row_bytes(chunks, &starts, r);
-            let in_place = in_place.then_some(&at_row as &dyn Fn(u32) -> &'a [u8]);
+            let col = InPlace {
+                chunks,
+                starts: &starts,
+            };
+            let in_place = in_place.then_some(&col);
             code_rows(
                 &mut d,
                 heads,
@@ -2801,7 +2872,11 @@ mod tests {
         // (equal hashes decide nothing: where the bytes of a long value are read from)
         let starts = [0u64, 120_000, 120_000, 250_000];
         for (r, want) in vals.iter().enumerate() {
-            let got = row_bytes(&chunks, &starts, r as u32);
+            let got = InPlace {
+                chunks: &chunks,
+                starts: &starts,
+            }
+            .bytes(r as u32);
             if want.len() > 12 {
                 assert_eq!(got, want.as_bytes(), "row {r}");
             }
