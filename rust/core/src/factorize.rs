@@ -2171,7 +2171,8 @@ fn presence_table<T: IdInt>(
 
 /// Codes of non-negative integer ids (Categorical / Enum physical ids) as a map `id -> code`
 /// (`u32::MAX` for ids that do not occur) instead of a code per row; None when the ids are
-/// negative or too sparse for a map (then [`factorize_int`] codes them).
+/// negative or the map would have more entries than the columns have rows (a few rows of a
+/// large Categorical, e.g. one group's): then [`factorize_int`] codes them.
 pub fn code_map<T: IdInt>(cols: &[&[T]], sort: bool) -> Result<Option<(Vec<u32>, Vec<Position>)>> {
     let total: usize = cols.iter().map(|c| c.len()).sum();
     if total >= u32::MAX as usize {
@@ -2181,7 +2182,8 @@ pub fn code_map<T: IdInt>(cols: &[&[T]], sort: bool) -> Result<Option<(Vec<u32>,
     if total == 0 {
         return Ok(Some((vec![], vec![])));
     }
-    if lo < 0 || !compact(hi as u128 + 1, total) {
+    // at most one entry a row (or 4,096): the map is never larger than the codes it replaces
+    if lo < 0 || hi as u128 + 1 > (total as u128).max(1 << 12) {
         return Ok(None);
     }
     Ok(Some(presence_table(cols, 0, hi as usize + 1, sort)))
@@ -3192,7 +3194,7 @@ mod tests {
                 .wrapping_add(1_442_695_040_888_963_407);
             (x >> 33) % m
         };
-        for span in [3u64, 200, 60_000] {
+        for span in [3u64, 200, 700] {
             let a: Vec<u16> = (0..5_000)
                 .map(|_| (next(span) * 7 % 65_536) as u16)
                 .collect();
@@ -3213,6 +3215,11 @@ mod tests {
                 }
             }
         }
+        // a map with more entries than rows (and 4,096) is not made
+        let sparse: Vec<u32> = (0..5_000).map(|i| i * 7).collect();
+        assert_eq!(code_map(&[&sparse[..]], true).unwrap(), None);
+        assert!(code_map(&[&sparse[..4_000]], true).unwrap().is_none());
+        assert!(code_map(&[&sparse[..585]], true).unwrap().is_some());
         assert_eq!(code_map::<i64>(&[&[-1, 3]], true).unwrap(), None);
         assert_eq!(code_map::<u32>(&[&[1 << 30, 3]], true).unwrap(), None);
         assert_eq!(
