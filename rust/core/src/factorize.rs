@@ -2142,18 +2142,31 @@ fn presence_table<T: IdInt>(
     sort: bool,
 ) -> (Vec<u32>, Vec<Position>) {
     // the offset of an id in the range (span < 2^63 there, so the wrapping difference is the
-    // true one); the first-occurrence scan stops once every id of the range has been seen
-    // (dense ids: a few rows)
+    // true one); the first-occurrence scan stops once every id it looks for has been seen:
+    // at first every id of the range (dense ids: a few rows); when that has not happened
+    // after 65,536 rows (a range not every id of which occurs, as a global Categorical
+    // mapping's), the ids that occur are counted in one parallel pass and the scan stops at
+    // the last one's first row (tally's Categorical items: 2.8 -> 0.7 ms)
     let off = |x: T| x.id().wrapping_sub(lo) as u64 as usize;
     let mut table = vec![u32::MAX; span];
     let mut first: Vec<(usize, Position)> = vec![];
+    let total: usize = cols.iter().map(|c| c.len()).sum();
+    let mut want = span;
+    let mut scanned = 0usize;
     'scan: for (ci, c) in cols.iter().enumerate() {
         for (r, &x) in c.iter().enumerate() {
             let o = off(x);
             if table[o] == u32::MAX {
                 table[o] = first.len() as u32;
                 first.push((o, (ci as u32, r as u64)));
-                if first.len() == span {
+                if first.len() == want {
+                    break 'scan;
+                }
+            }
+            scanned += 1;
+            if scanned == 1 << 16 && want == span && total > 1 << 18 {
+                want = present_count(cols, span, off);
+                if first.len() == want {
                     break 'scan;
                 }
             }
@@ -2167,6 +2180,53 @@ fn presence_table<T: IdInt>(
         }
     }
     (table, first.into_iter().map(|(_, p)| p).collect())
+}
+
+/// How many of the offsets `0..span` the columns' ids take (`off` of an id), from per-block
+/// marks made in parallel: a byte an offset up to 65,536 (plain stores, no read-modify-write
+/// chain on a few words), else a bit.
+fn present_count<T: IdInt>(cols: &[&[T]], span: usize, off: impl Fn(T) -> usize + Sync) -> usize {
+    let blocks = || cols.par_iter().flat_map(|c| c.par_chunks(BLOCK));
+    if span <= 1 << 16 {
+        let seen = blocks()
+            .fold(
+                || vec![0u8; span],
+                |mut seen, c| {
+                    for &x in c {
+                        seen[off(x)] = 1;
+                    }
+                    seen
+                },
+            )
+            .reduce(
+                || vec![0u8; span],
+                |mut a, b| {
+                    a.iter_mut().zip(&b).for_each(|(x, y)| *x |= y);
+                    a
+                },
+            );
+        return seen.iter().map(|&b| usize::from(b)).sum();
+    }
+    let words = span.div_ceil(64);
+    let seen = blocks()
+        .fold(
+            || vec![0u64; words],
+            |mut bits, c| {
+                for &x in c {
+                    let o = off(x);
+                    bits[o / 64] |= 1 << (o % 64);
+                }
+                bits
+            },
+        )
+        .reduce(
+            || vec![0u64; words],
+            |mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(x, y)| *x |= y);
+                a
+            },
+        );
+    seen.iter().map(|w| w.count_ones() as usize).sum()
 }
 
 /// Codes of non-negative integer ids (Categorical / Enum physical ids) as a map `id -> code`
@@ -3213,6 +3273,33 @@ mod tests {
                 for (id, &c) in map.iter().enumerate() {
                     assert_eq!(c == u32::MAX, !present.contains(&(id as u16)));
                 }
+            }
+        }
+        // a wide range few ids of which occur, one first at a late row (found once the ids
+        // that occur are counted), against a reference scan; in two columns too
+        let mut wide: Vec<u32> = (0..1_200_000u32).map(|i| (i % 7) * 150_000).collect();
+        wide[1_000_000] = 999_999;
+        let (left, right) = wide.split_at(700_000);
+        for cols in [vec![&wide[..]], vec![left, right]] {
+            let mut seen: Vec<(u32, Position)> = vec![];
+            for (ci, c) in cols.iter().enumerate() {
+                for (r, &x) in c.iter().enumerate() {
+                    if !seen.iter().any(|s| s.0 == x) {
+                        seen.push((x, (ci as u32, r as u64)));
+                    }
+                }
+            }
+            for sort in [false, true] {
+                if sort {
+                    seen.sort_unstable();
+                }
+                let (map, first) = code_map(&cols, sort).unwrap().unwrap();
+                assert_eq!(first, seen.iter().map(|s| s.1).collect::<Vec<_>>());
+                for (code, &(x, _)) in seen.iter().enumerate() {
+                    assert_eq!(map[x as usize], code as u32);
+                }
+                assert_eq!(map.iter().filter(|&&c| c != u32::MAX).count(), 8);
+                assert_eq!(factorize_int(&cols, sort).unwrap().first, first);
             }
         }
         // a map with more entries than rows (and 4,096) is not made
