@@ -323,7 +323,8 @@ def committee_check(
     profile: _ApprovalProfile, which: str, committee: Sequence[int]
 ) -> ViolationOutcome | None: ...
 
-# --- stats (rust/py/src/stats.rs): ids are int64 codes; see pluralign.stats ---
+# --- stats (rust/py/src/stats.rs): ids are uint32 codes or (physical ids, map); see
+# pluralign.stats ---
 def stats_bradley_terry(
     winner: _Codes,
     loser: _Codes,

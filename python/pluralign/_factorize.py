@@ -112,8 +112,9 @@ def factorize_mapped(
 ) -> tuple[pl.Series | None, list[Codes]]:
     """As :func:`factorize`, but a Categorical / Enum column's codes come as ``(ids, map)``:
     the column's physical ids (borrowed from polars, 1-4 bytes a row) and one uint32 map from
-    id to code shared by all columns. Other types, and physical ids too sparse for a map, come
-    as uint32 codes. :func:`plain` turns either form into codes."""
+    id to code shared by all columns (one array object in every tuple: not to be changed in
+    place). Other types, and physical ids too sparse for a map, come as uint32 codes.
+    :func:`plain` turns either form into codes."""
     dtype = cols[0].dtype
     if not (all(c.dtype == dtype for c in cols) and _physical_ids(dtype)):
         distinct, codes = factorize(*cols, sort=sort, threads=threads, values=values)

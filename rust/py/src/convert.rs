@@ -388,7 +388,7 @@ pub enum IdsArg<'py> {
 }
 
 /// An id column as the kernels take it: uint32 codes, or `(ids, map)`, a column's physical ids
-/// and the map from id to code (`pluralign._factorize`, `mapped=True`): no code per row.
+/// and the map from id to code (`pluralign._factorize.factorize_mapped`): no code per row.
 #[derive(FromPyObject)]
 pub enum CodesArg<'py> {
     Plain(PyReadonlyArray1<'py, u32>),

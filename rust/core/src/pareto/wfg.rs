@@ -143,7 +143,8 @@ fn key(x: f64) -> u64 {
 fn sort_best_first(pts: &mut Vec<f64>, tmp: &mut Vec<f64>, keys: &mut Vec<SortKey>, d: usize) {
     sort_keys(pts, keys, d);
     tmp.clear();
-    for &(_, _, i) in keys.iter() {
+    for k in keys.iter() {
+        let i = key_row(k);
         tmp.extend_from_slice(&pts[i as usize * d..(i as usize + 1) * d]);
     }
     std::mem::swap(pts, tmp);
@@ -154,13 +155,27 @@ fn sort_keys(pts: &[f64], keys: &mut Vec<SortKey>, d: usize) {
     keys.clear();
     keys.extend(pts.chunks_exact(d).enumerate().map(|(i, row)| {
         let rest: f64 = row[..d - 1].iter().sum();
-        (key(row[d - 1]), key(rest), i as u32)
+        sort_key(row[d - 1], rest, i as u32)
     }));
     keys.sort_unstable();
 }
 
-/// (key of the last objective, key of the sum of the others, row).
-type SortKey = (u64, u64, u32);
+/// (key of the last objective, the top 32 bits of the key of the sum of the others above
+/// the row): 16 bytes a row, as the limit sets' keys are the largest scratch of each thread
+/// (24 bytes a row before: m = 6 peak memory, issue 22). Rows whose sums differ only past
+/// those 32 bits (about 1e-6 relative) at an equal last objective are ordered by row, which
+/// at worst lets a dominated row through the filter (harmless, as for exact ties).
+type SortKey = (u64, u64);
+
+#[inline]
+fn sort_key(last: f64, rest: f64, row: u32) -> SortKey {
+    (key(last), key(rest) & !0xffff_ffff | u64::from(row))
+}
+
+#[inline]
+fn key_row(k: &SortKey) -> u32 {
+    k.1 as u32
+}
 
 /// Is `q <= p` in every objective?
 #[inline(always)]
@@ -176,7 +191,8 @@ fn weakly(q: &[f64], p: &[f64]) -> bool {
 fn filter_nondominated(pts: &mut Vec<f64>, tmp: &mut Vec<f64>, keys: &mut Vec<SortKey>, d: usize) {
     sort_keys(pts, keys, d);
     tmp.clear();
-    for &(_, _, i) in keys.iter() {
+    for k in keys.iter() {
+        let i = key_row(k);
         let s = &pts[i as usize * d..(i as usize + 1) * d];
         // which end to scan from first: measured (the 4-D limit sets of the 5-D top level are
         // the large ones; their dominators are more often among the last kept)
@@ -289,7 +305,7 @@ impl<'r> Wfg<'r> {
                 continue;
             }
             let rest: f64 = lim[..e - 1].iter().sum();
-            l.keys.push((key(lim[e - 1]), key(rest), j));
+            l.keys.push(sort_key(lim[e - 1], rest, j));
             if guards.len() < most_guards {
                 guards.extend_from_slice(lim);
             } else if most_guards > 0 {
@@ -298,7 +314,8 @@ impl<'r> Wfg<'r> {
             }
         }
         l.keys.sort_unstable();
-        for &(_, _, j) in &l.keys {
+        for k in &l.keys {
+            let j = key_row(k);
             let start = l.pts.len();
             l.pts.extend(
                 p.iter()
@@ -371,12 +388,13 @@ impl<'r> Wfg<'r> {
         let pts = &lv.pts;
         lv.keys.clear();
         lv.keys
-            .extend((0..n).map(|i| (key(pts[i * 3 + 2]), 0, i as u32)));
+            .extend((0..n).map(|i| (key(pts[i * 3 + 2]), i as u64)));
         lv.keys.sort_unstable();
         self.stair.reset(r[0], r[1]);
         let (mut area, mut vol) = (0.0, 0.0);
-        let mut prev_z = pts[lv.keys[0].2 as usize * 3 + 2];
-        for &(_, _, i) in &lv.keys {
+        let mut prev_z = pts[key_row(&lv.keys[0]) as usize * 3 + 2];
+        for k in &lv.keys {
+            let i = key_row(k);
             let q = &pts[i as usize * 3..i as usize * 3 + 3];
             vol += area * (q[2] - prev_z);
             prev_z = q[2];
@@ -571,11 +589,11 @@ fn hypervolume_par_with<R: Rows + ?Sized>(
     }
     // Best first (the order of `sort_best_first`, keys made in the comparisons: no key array),
     // exact repeats of a row dropped where the sort puts them next to it.
-    let sort_key = |i: u32| {
+    let order = |i: u32| {
         let rest: f64 = (0..m - 1).map(|j| rows.get(i as usize, j)).sum();
-        (key(rows.get(i as usize, m - 1)), key(rest), i)
+        sort_key(rows.get(i as usize, m - 1), rest, i)
     };
-    ids.sort_unstable_by_key(|&i| sort_key(i));
+    ids.sort_unstable_by_key(|&i| order(i));
     ids.dedup_by(|a, b| (0..m).all(|j| rows.get(*a as usize, j) == rows.get(*b as usize, j)));
     let n = ids.len();
     let (rows, e) = (&Listed { rows, ids: &ids }, m - 1);

@@ -38,8 +38,8 @@ pub const MAX_RATIO_VALUES: usize = 20_000;
 const UNIT_CHUNK: usize = 1024;
 
 /// Ratings as long triples: rating `i` is `value[i]` given by `rater[i]` to `unit[i]`. Ids are
-/// the factorizer's uint32 codes (or matrix indices): 4 bytes a rating each, where int64 ids
-/// were copied (16 bytes a rating of extra peak memory).
+/// [`Codes`]: the factorizer's uint32 codes (or matrix indices), or a Categorical's / Enum's
+/// physical ids read through a map (no code per row).
 #[derive(Clone, Copy, Debug)]
 pub struct Ratings<'a> {
     pub unit: Codes<'a>,

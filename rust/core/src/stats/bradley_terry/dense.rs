@@ -62,8 +62,8 @@ impl Cell for [u32; 2] {
     }
 }
 
-/// `[half-wins of i over j, half-wins of j over i]` of every pair `i < j` (validated
-/// comparisons); `None` when a count overflows `C`.
+/// The half-win counters ([`Cell`]: of `i` over `j`, of `j` over `i`) of every pair `i < j`
+/// (validated comparisons); `None` when a count overflows `C`.
 pub(super) fn count<C: Cell>(
     n: usize,
     start: &[usize],
