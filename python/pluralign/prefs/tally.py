@@ -242,7 +242,9 @@ def tally(
     elif len(enc) == 1:
         g32 = enc[0].codes[0]
     elif radix < 2**32:
-        g32 = plain(enc[0].codes[0]).copy()
+        first = enc[0].codes[0]
+        # mapped ids become a fresh array in plain(); only codes of our own need a copy
+        g32 = plain(first) if isinstance(first, tuple) else first.copy()
         for e in enc[1:]:
             g32 *= np.uint32(e.size)
             g32 += plain(e.codes[0])
