@@ -9,7 +9,7 @@ import moocore
 import numpy as np
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pareto_reference import (
     contributions_ref,
@@ -239,6 +239,23 @@ def test_hypervolume_4d_to_6d_with_ties_matches_moocore(prob):
     assert pareto.hypervolume(pts, ref, maximize=False, threads=1) == got
     # maximization of the negated points is the same volume
     assert pareto.hypervolume(-pts, -ref) == approx(expected, rel=1e-12, abs=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(coarse_problems(min_m=7, max_m=9, max_n=40), st.data())
+def test_hypervolume_7d_to_9d_deep_levels_match_moocore(prob, data):
+    """The levels below the top that hold their sets as row ids of the input raised to a
+    floor (issue 22's memory work), read in place with some objectives maximized (the
+    rows then reach them flipped, through a copy) and from a Fortran-order array."""
+    pts, ref = prob
+    m = pts.shape[1]
+    expected = moocore.hypervolume(pts, ref=ref)
+    got = pareto.hypervolume(pts, ref, maximize=False)
+    assert got == approx(expected, rel=1e-12, abs=1e-12)
+    mx = data.draw(st.lists(st.booleans(), min_size=m, max_size=m))
+    s = np.where(mx, -1.0, 1.0)
+    flipped = pareto.hypervolume(np.asfortranarray(pts * s), ref * s, maximize=mx, threads=2)
+    assert flipped == approx(expected, rel=1e-12, abs=1e-12)
 
 
 @given(coarse_problems(max_m=5, max_n=30))

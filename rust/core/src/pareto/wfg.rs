@@ -28,14 +28,19 @@
 //!   reading rows;
 //! - a limit set is never held whole: its rows are only keyed (a sort key and the source row)
 //!   and then built in key order straight into the dominance filter, so a level holds the
-//!   kept rows (on sphere fronts at m = 5, ~140 of ~6,500) and 24 bytes per raw row;
+//!   kept rows (on sphere fronts at m = 5, ~140 of ~6,500) and 16 bytes per raw row;
+//! - in sets of 6 or more objectives the kept rows are not held by value either: each point
+//!   of a deep set is a row of the top level's source raised to one floor (a limit set of a
+//!   limit set only raises the floor), so such a level holds 4-byte row ids and its floor,
+//!   and its dominance checks compare the source's rows as they are (see [`Level`]);
 //! - the top level reads the caller's rows in place (through [`Rows`]: a numpy view, flipped
 //!   per objective on the fly), holding only their order and 4 bytes a row of bookkeeping;
 //! - the one sequential step, the top level's active-set pass, compares each row with the
 //!   active rows a column at a time (vectorized), holding them by column up to a quarter of
 //!   the input's bytes; each block of slabs then lists the rows active at its start once;
-//! - all buffers live in one scratch per pool thread, one slot per dimension, reused across
-//!   slices and calls;
+//! - all buffers live in one scratch per pool thread, reused across slices and calls: one
+//!   slot per dimension for what a level holds while the levels below it run, one buffer for
+//!   what only one level uses at a time (sort keys, guards, subset corners, the 4-D fronts);
 //! - the top-level slices are independent once the active sets are known (one cheap
 //!   sequential pass records when each point leaves), so they run in parallel and are summed
 //!   in index order: the same value for any thread count.
@@ -98,24 +103,49 @@ impl<R: Rows + ?Sized> Rows for Listed<'_, R> {
     }
 }
 
-/// Per-thread scratch: one slot per dimension (index = dimension of the set held there).
+/// Per-thread scratch: one slot per dimension (index = dimension of the set held there), and
+/// the buffers that only one level uses at a time.
 pub(crate) struct Wfg<'r> {
     r: &'r [f64],
     levels: Vec<Level>,
+    /// Sets of at least this many objectives are held as rows of the source (see [`Level`]).
+    indexed_from: usize,
     stair: AreaStaircase,
-    /// One row read from the caller's points.
+    /// One row read from the caller's points, and one limit row.
     row: Vec<f64>,
+    /// Sort keys of the set being sorted or of the limit set being built (one at a time: a
+    /// level's keys are spent before the level below is built).
+    keys: Vec<SortKey>,
+    /// Guards of the limit set being built, subset corners, sort output.
+    tmp: Vec<f64>,
+    /// The 3-D fronts of the 4-D sweep.
+    front: Vec<f64>,
+    next: Vec<f64>,
 }
 
+/// Sets of at least this many objectives are indexed: at 6 or more objectives a level's rows
+/// held by value (8 bytes a value) were most of the scratch, up to 4x the input at m = 8-10
+/// summed over the recursion's levels (issue 22). Below it the sets stay by value: the 4-D
+/// sweep reads them so, and the 5-D sets are where the deep levels spend their time (indexed,
+/// m = 8 and 10 took 4% longer for 4 KB less a thread); at m = 6 they are the top level's
+/// large limit sets, scanned faster in one block than through row ids.
+const INDEXED_FROM: usize = 6;
+
+/// The set measured at one dimension `d`. Every limit row is `max(p, q)` for an earlier row
+/// `q`, and limit sets of limit sets only raise `p` (the max of maxes is one max), so each
+/// point of a deep set is a row of the top level's source raised to one `floor`: an indexed
+/// level holds those rows' ids and the floor, 4 bytes a point, not `8 d`.
 #[derive(Default)]
 struct Level {
-    /// Row-major points of the set being measured at this dimension.
+    /// Sets held by value: row-major points.
     pts: Vec<f64>,
-    tmp: Vec<f64>,
+    /// Indexed sets: the points as rows of the source, best first, each raised to `floor`.
+    ids: Vec<u32>,
+    floor: Vec<f64>,
+    /// Indexed sets: the point whose slab is being measured (held across the levels below).
+    p: Vec<f64>,
+    /// The slicing loop's active points (positions in the set).
     idx: Vec<u32>,
-    keys: Vec<SortKey>,
-    /// The 3-D front of the 4-D sweep, rebuilt each step.
-    arena: Vec<f64>,
 }
 
 /// Volume of the box between `p` and `r` (0 when `p` is not below `r` everywhere).
@@ -214,8 +244,13 @@ impl<'r> Wfg<'r> {
         Self {
             r,
             levels: (0..=r.len()).map(|_| Level::default()).collect(),
+            indexed_from: INDEXED_FROM,
             stair: AreaStaircase::new(0.0, 0.0),
             row: vec![0.0; 2 * r.len()],
+            keys: Vec::new(),
+            tmp: Vec::new(),
+            front: Vec::new(),
+            next: Vec::new(),
         }
     }
 
@@ -223,14 +258,22 @@ impl<'r> Wfg<'r> {
     /// dominated and repeated points are allowed).
     pub fn volume(&mut self, pts: &[f64]) -> f64 {
         let d = self.r.len();
-        let mut lv = std::mem::take(&mut self.levels[d]);
-        lv.pts.clear();
-        lv.pts.extend_from_slice(pts);
+        let mut own = pts.to_vec();
         if d >= 4 {
-            filter_nondominated(&mut lv.pts, &mut lv.tmp, &mut lv.keys, d);
+            filter_nondominated(&mut own, &mut self.tmp, &mut self.keys, d);
         }
-        self.levels[d] = lv;
-        self.level(d)
+        let lv = &mut self.levels[d];
+        if d >= self.indexed_from {
+            // the filtered rows are the source, each raised to nothing
+            lv.ids.clear();
+            lv.ids.extend(0..(own.len() / d) as u32);
+            lv.floor.clear();
+            lv.floor.resize(d, f64::NEG_INFINITY);
+        } else {
+            std::mem::swap(&mut lv.pts, &mut own);
+        }
+        let src = Flat { pts: &own, d };
+        self.level(d, &src)
     }
 
     /// Exclusive contribution of `p` to `p` plus the rows `others` of `rows` (all strictly
@@ -245,13 +288,14 @@ impl<'r> Wfg<'r> {
         if !self.limit_set(p, rows, others) {
             return 0.0; // p is covered: removing it changes nothing
         }
-        (boxvol(p, self.r) - self.level(d)).max(0.0)
+        (boxvol(p, self.r) - self.level(d, rows)).max(0.0)
     }
 
     /// Put into slot `e = p.len()` the limit set of `p` against the rows `earlier` of `rows`
     /// (their first `e` values; ids ascending): each row replaced by its max with `p`, cut
-    /// down to its non-dominated rows, best first, when `e >= 4`. False (slot left
-    /// unspecified) when one of the rows is weakly better than `p` everywhere.
+    /// down to its non-dominated rows, best first, when `e >= 4`; held as ids of `rows` with
+    /// `p` as the floor when the slot is indexed. False (slot left unspecified) when one of
+    /// the rows is weakly better than `p` everywhere.
     fn limit_set<R: Rows + ?Sized>(
         &mut self,
         p: &[f64],
@@ -274,13 +318,15 @@ impl<'r> Wfg<'r> {
         }
         // The order of `filter_nondominated` (ties by id, i.e. by position in `earlier`), found
         // without holding the rows; then each row is built again, in that order, and kept
-        // only when no kept row covers it. A row that one of a few recently useful keyed rows (`guards`) covers is not keyed:
-        // the filter would drop it (its coverer is keyed and comes first), so most rows are
-        // never sorted or built again. Only in 4-D sets from 5-D ones (measured: elsewhere guards
-        // cost more than they save; the deep sets are small and mostly kept).
-        l.keys.clear();
-        l.tmp.clear();
-        let guards = &mut l.tmp;
+        // only when no kept row covers it. A row that one of a few recently useful keyed rows
+        // (`guards`) covers is not keyed: the filter would drop it (its coverer is keyed and
+        // comes first), so most rows are never sorted or built again. Only in 4-D sets from
+        // 5-D ones (measured: elsewhere guards cost more than they save; the deep sets are
+        // small and mostly kept).
+        let keys = &mut self.keys;
+        keys.clear();
+        let guards = &mut self.tmp;
+        guards.clear();
         let most_guards = if e + 1 == self.r.len() && (e == 4 || e == 5) {
             GUARDS * e
         } else {
@@ -305,7 +351,7 @@ impl<'r> Wfg<'r> {
                 continue;
             }
             let rest: f64 = lim[..e - 1].iter().sum();
-            l.keys.push(sort_key(lim[e - 1], rest, j));
+            keys.push(sort_key(lim[e - 1], rest, j));
             if guards.len() < most_guards {
                 guards.extend_from_slice(lim);
             } else if most_guards > 0 {
@@ -313,8 +359,29 @@ impl<'r> Wfg<'r> {
                 guards[last..].copy_from_slice(lim);
             }
         }
-        l.keys.sort_unstable();
-        for k in &l.keys {
+        keys.sort_unstable();
+        if e >= self.indexed_from {
+            // A kept limit row `max(p, q_k)` weakly dominates a limit row `s >= p` exactly
+            // when `q_k` does: the kept rows are compared as the source holds them.
+            l.ids.clear();
+            l.floor.clear();
+            l.floor.extend_from_slice(p);
+            for k in keys.iter() {
+                let j = key_row(k);
+                for ((s, a), b) in lim.iter_mut().zip(p).zip(rows.row(j as usize, buf)) {
+                    *s = a.max(*b);
+                }
+                let covered = l
+                    .ids
+                    .iter()
+                    .any(|&k| weakly(rows.row(k as usize, buf), lim));
+                if !covered {
+                    l.ids.push(j);
+                }
+            }
+            return true;
+        }
+        for k in keys.iter() {
             let j = key_row(k);
             let start = l.pts.len();
             l.pts.extend(
@@ -337,14 +404,59 @@ impl<'r> Wfg<'r> {
         true
     }
 
-    /// Hypervolume of the set held in slot `d`.
-    fn level(&mut self, d: usize) -> f64 {
+    /// Hypervolume of the set held in slot `d` (an indexed set's ids are rows of `src`).
+    fn level<R: Rows + ?Sized>(&mut self, d: usize, src: &R) -> f64 {
         let mut lv = std::mem::take(&mut self.levels[d]);
-        let v = self.level_with(&mut lv, d);
+        let v = if d >= self.indexed_from {
+            self.indexed_level(&mut lv, d, src)
+        } else {
+            self.level_with(&mut lv, d)
+        };
         self.levels[d] = lv;
         v
     }
 
+    /// [`Self::level`] of an indexed set (it arrives filtered, hence sorted best first).
+    fn indexed_level<R: Rows + ?Sized>(&mut self, lv: &mut Level, d: usize, src: &R) -> f64 {
+        let n = lv.ids.len();
+        if n <= SMALL_MAX {
+            // tiny sets by value
+            lv.pts.clear();
+            for &j in &lv.ids {
+                let q = src.row(j as usize, &mut self.row[..d]);
+                lv.pts
+                    .extend(lv.floor.iter().zip(q).map(|(a, b)| a.max(*b)));
+            }
+            return self.level_with(lv, d);
+        }
+        let e = d - 1;
+        let mut total = 0.0;
+        let mut active = std::mem::take(&mut lv.idx);
+        active.clear();
+        for i in 0..n {
+            let q = src.row(lv.ids[i] as usize, &mut self.row[..d]);
+            lv.p.clear();
+            lv.p.extend(lv.floor.iter().zip(q).map(|(a, b)| a.max(*b)));
+            let earlier = active.iter().map(|&k| lv.ids[k as usize]);
+            if let Some(t) = self.slab(&lv.p, src, earlier) {
+                total += t;
+                let (p, floor, buf) = (&lv.p[..e], &lv.floor[..e], &mut self.row[..e]);
+                // drop the active points that p's projection weakly dominates
+                active.retain(|&k| {
+                    let q = src.row(lv.ids[k as usize] as usize, buf);
+                    !p.iter()
+                        .zip(floor)
+                        .zip(q)
+                        .all(|((a, f), b)| *a <= f.max(*b))
+                });
+                active.push(i as u32);
+            }
+        }
+        lv.idx = active;
+        total
+    }
+
+    /// [`Self::level`] of a set held by value.
     fn level_with(&mut self, lv: &mut Level, d: usize) -> f64 {
         let n = lv.pts.len() / d;
         let r = self.r;
@@ -353,12 +465,12 @@ impl<'r> Wfg<'r> {
             (1, _) => boxvol(&lv.pts, r),
             (_, 1) => r[0] - lv.pts.iter().copied().fold(f64::INFINITY, f64::min),
             (_, 2) => {
-                sort_best_first(&mut lv.pts, &mut lv.tmp, &mut lv.keys, 2);
+                sort_best_first(&mut lv.pts, &mut self.tmp, &mut self.keys, 2);
                 sweep2(&lv.pts, r)
             }
-            (_, 3) => self.sweep3(lv),
-            (2..=SMALL_MAX, _) => small_union(&lv.pts, &r[..d], &mut lv.tmp),
-            (_, 4) => self.sweep4(lv),
+            (_, 3) => self.sweep3(&lv.pts),
+            (2..=SMALL_MAX, _) => small_union(&lv.pts, &r[..d], &mut self.tmp),
+            (_, 4) => self.sweep4(&lv.pts),
             _ => {
                 // sets of 4 or more objectives arrive filtered, hence sorted best-first
                 let e = d - 1;
@@ -382,18 +494,17 @@ impl<'r> Wfg<'r> {
     }
 
     /// 3-D sweep over z ascending, inserting (x, y) into an area staircase.
-    fn sweep3(&mut self, lv: &mut Level) -> f64 {
+    fn sweep3(&mut self, pts: &[f64]) -> f64 {
         let r = self.r;
-        let n = lv.pts.len() / 3;
-        let pts = &lv.pts;
-        lv.keys.clear();
-        lv.keys
-            .extend((0..n).map(|i| (key(pts[i * 3 + 2]), i as u64)));
-        lv.keys.sort_unstable();
+        let n = pts.len() / 3;
+        let keys = &mut self.keys;
+        keys.clear();
+        keys.extend((0..n).map(|i| (key(pts[i * 3 + 2]), i as u64)));
+        keys.sort_unstable();
         self.stair.reset(r[0], r[1]);
         let (mut area, mut vol) = (0.0, 0.0);
-        let mut prev_z = pts[key_row(&lv.keys[0]) as usize * 3 + 2];
-        for k in &lv.keys {
+        let mut prev_z = pts[key_row(&keys[0]) as usize * 3 + 2];
+        for k in keys.iter() {
             let i = key_row(k);
             let q = &pts[i as usize * 3..i as usize * 3 + 3];
             vol += area * (q[2] - prev_z);
@@ -411,12 +522,12 @@ impl<'r> Wfg<'r> {
     /// the hypervolume indicator in four dimensions", CCCG: the same sweep with an O(n) pass
     /// per row, so no sort and no limit set per row).
     #[inline(never)]
-    fn sweep4(&mut self, lv: &mut Level) -> f64 {
+    fn sweep4(&mut self, pts: &[f64]) -> f64 {
         let r = self.r;
-        let (front, next) = (&mut lv.tmp, &mut lv.arena);
+        let (front, next) = (&mut self.front, &mut self.next);
         front.clear();
         let mut total = 0.0;
-        for p in lv.pts.chunks_exact(4) {
+        for p in pts.chunks_exact(4) {
             total += (r[3] - p[3]) * contribution3(p, front, next, &mut self.stair, r);
             if !next.is_empty() {
                 std::mem::swap(front, next);
@@ -440,7 +551,7 @@ impl<'r> Wfg<'r> {
         if !self.limit_set(&p[..e], rows, earlier) {
             return None;
         }
-        let inner = self.level(e);
+        let inner = self.level(e, rows);
         Some((self.r[e] - p[e]) * (boxvol(&p[..e], &self.r[..e]) - inner))
     }
 }
@@ -515,36 +626,44 @@ const GUARDS: usize = 4;
 const SMALL_MAX: usize = 6;
 
 /// Volume of at most [`SMALL_MAX`] points by inclusion-exclusion: the boxes share the corner `r`, so the
-/// intersection of any subset is the box of their coordinate-wise max, built from the subset
-/// without its lowest point (cheaper than recursing on the tiny sets that deep levels produce).
+/// intersection of any subset is the box of their coordinate-wise max. The subsets are walked
+/// depth first, each corner the max of its parent's and one more point, so only one corner per
+/// depth is held (`n d` values, not `2^n d`: the deep levels at m = 10 are where these sets
+/// arise, and a table of all corners was the largest scratch there). Cheaper than recursing
+/// on the tiny sets that deep levels produce.
 fn small_union(pts: &[f64], r: &[f64], corners: &mut Vec<f64>) -> f64 {
     let d = r.len();
     let n = pts.len() / d;
     corners.clear();
-    corners.resize((1 << n) * d, 0.0);
-    let mut total = 0.0;
-    for mask in 1usize..(1 << n) {
-        let low = mask.trailing_zeros() as usize;
-        let rest = mask & (mask - 1);
-        let pt = &pts[low * d..(low + 1) * d];
-        let (head, tail) = corners.split_at_mut(mask * d);
-        let c = &mut tail[..d];
-        if rest == 0 {
-            c.copy_from_slice(pt);
-        } else {
-            let prev = &head[rest * d..(rest + 1) * d];
-            for ((cj, a), b) in c.iter_mut().zip(prev).zip(pt) {
-                *cj = a.max(*b);
+    corners.resize(n * d, 0.0);
+    // chosen[k]: the point added at depth k of the walk
+    let mut chosen = [0usize; SMALL_MAX];
+    let (mut total, mut depth, mut next) = (0.0, 0, 0);
+    loop {
+        if next < n {
+            let pt = &pts[next * d..(next + 1) * d];
+            let (head, tail) = corners.split_at_mut(depth * d);
+            let c = &mut tail[..d];
+            if depth == 0 {
+                c.copy_from_slice(pt);
+            } else {
+                let prev = &head[(depth - 1) * d..];
+                for ((cj, a), b) in c.iter_mut().zip(prev).zip(pt) {
+                    *cj = a.max(*b);
+                }
             }
-        }
-        let vol: f64 = c.iter().zip(r).map(|(cj, rj)| rj - cj).product();
-        total += if mask.count_ones() % 2 == 1 {
-            vol
+            let vol: f64 = c.iter().zip(r).map(|(cj, rj)| rj - cj).product();
+            total += if depth % 2 == 0 { vol } else { -vol };
+            chosen[depth] = next;
+            depth += 1;
+            next += 1;
+        } else if depth == 0 {
+            return total;
         } else {
-            -vol
-        };
+            depth -= 1;
+            next = chosen[depth] + 1;
+        }
     }
-    total
 }
 
 /// 2-D volume of rows sorted by y ascending: each slab between consecutive y values is as
@@ -596,7 +715,8 @@ fn hypervolume_par_with<R: Rows + ?Sized>(
     ids.sort_unstable_by_key(|&i| order(i));
     ids.dedup_by(|a, b| (0..m).all(|j| rows.get(*a as usize, j) == rows.get(*b as usize, j)));
     let n = ids.len();
-    let (rows, e) = (&Listed { rows, ids: &ids }, m - 1);
+    let (base, ids) = (rows, &ids);
+    let (rows, e) = (&Listed { rows, ids }, m - 1);
     // Which earlier projections each slab is measured against: the sequential active-set
     // pass of `level_with`, recorded as the step whose point covers it (it still counts in
     // that step's slab, not after; its own step when it never joins); then the slabs are
@@ -609,7 +729,7 @@ fn hypervolume_par_with<R: Rows + ?Sized>(
         // sized once (pages are only touched as they fill), without doubling slack
         let mut w = Wfg::new(r);
         if e >= 4 {
-            w.levels[e].keys.reserve_exact(most);
+            w.keys.reserve_exact(most);
         } else {
             w.levels[e].pts.reserve_exact(most * e);
         }
@@ -638,13 +758,15 @@ fn hypervolume_par_with<R: Rows + ?Sized>(
                     return 0.0;
                 }
                 let upto = before + (i - start) as usize;
+                // the limit sets read the caller's rows by their own ids (one lookup less
+                // per read in the levels below, which hold those ids)
                 let earlier = cand[..upto]
                     .iter()
-                    .copied()
-                    .filter(|&j| gone[j as usize] >= i);
+                    .filter(|&&j| gone[j as usize] >= i)
+                    .map(|&j| ids[j as usize]);
                 scratch.with(|(w, pb)| {
                     let p = rows.row(i as usize, pb);
-                    w.slab(p, rows, earlier).unwrap_or(0.0)
+                    w.slab(p, base, earlier).unwrap_or(0.0)
                 })
             })
             .collect_into_vec(&mut terms);
@@ -828,7 +950,7 @@ mod tests {
     fn matches_inclusion_exclusion() {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
         for t in 0..600 {
-            let m = rng.random_range(4..=8);
+            let m = rng.random_range(4..=9);
             let n = rng.random_range(1..=10);
             // coarse values: duplicates, ties and dominated points are common
             let mut pts: Vec<f64> = (0..n * m)
@@ -925,6 +1047,56 @@ mod tests {
             assert_eq!(all.to_bits(), par(&pts, &r).to_bits(), "m={m}");
             let seq = Wfg::new(&r).volume(&pts);
             assert!((all - seq).abs() <= 1e-12 * seq, "m={m}");
+        }
+    }
+
+    #[test]
+    fn indexed_and_by_value_levels_agree() {
+        // the same sets with every level held by value (the layout before issue 22's memory
+        // work): the same bits on points in general position, 1e-12 on coarse grids (exact
+        // ties may then be ordered differently); the volume, the exclusive contributions,
+        // and the deep levels below the parallel top level
+        let mut rng = ChaCha8Rng::seed_from_u64(22);
+        for t in 0..60u64 {
+            let m = rng.random_range(6..=9);
+            let n = rng.random_range(7..=if m > 7 { 40 } else { 80 });
+            let coarse = t % 2 == 1;
+            let pts: Vec<f64> = if coarse {
+                (0..n * m)
+                    .map(|_| f64::from(rng.random_range(0..5u32)) * 0.25)
+                    .collect()
+            } else {
+                sphere(n, m, t)
+            };
+            let r = vec![1.25; m];
+            let same = |a: f64, b: f64| {
+                if coarse {
+                    (a - b).abs() <= 1e-12 * b.abs().max(1.0)
+                } else {
+                    a.to_bits() == b.to_bits()
+                }
+            };
+            let by_value = |w: &mut Wfg| w.indexed_from = usize::MAX;
+            let mut plain = Wfg::new(&r);
+            by_value(&mut plain);
+            let (a, b) = (Wfg::new(&r).volume(&pts), plain.volume(&pts));
+            assert!(same(a, b), "volume m={m} n={n} coarse={coarse}: {a} vs {b}");
+            let rows = Flat { pts: &pts, d: m };
+            for i in [0, n / 2, n - 1] {
+                let p = &pts[i * m..(i + 1) * m];
+                let others = || (0..n as u32).filter(move |&k| k as usize != i);
+                let a = Wfg::new(&r).exclusive(p, &rows, others());
+                let b = plain.exclusive(p, &rows, others());
+                assert!(same(a, b), "exclusive m={m} n={n} i={i}: {a} vs {b}");
+            }
+            if !coarse {
+                // the parallel top level over the same rows, its slabs' levels indexed
+                let par = par(&pts, &r);
+                assert!(
+                    (par - a).abs() <= 1e-12 * a,
+                    "par m={m} n={n}: {par} vs {a}"
+                );
+            }
         }
     }
 
