@@ -202,6 +202,15 @@ fn sort_key(last: f64, rest: f64, row: u32) -> SortKey {
     (key(last), key(rest) & !0xffff_ffff | u64::from(row))
 }
 
+/// The sort key of the limit row `max(p, q)` of row `j`, made without building the row (the
+/// same value as keying the built row).
+#[inline]
+fn limit_key(p: &[f64], q: &[f64], j: u32) -> SortKey {
+    let e = p.len();
+    let rest: f64 = p[..e - 1].iter().zip(q).map(|(a, b)| a.max(*b)).sum();
+    sort_key(p[e - 1].max(q[e - 1]), rest, j)
+}
+
 #[inline]
 fn key_row(k: &SortKey) -> u32 {
     k.1 as u32
@@ -332,6 +341,13 @@ impl<'r> Wfg<'r> {
         } else {
             0
         };
+        let indexed = e >= self.indexed_from;
+        // The top level's indexed limit sets (up to n rows each, n of them) are sorted as row
+        // ids, keys made in the comparisons: a 16-byte key per row was the largest scratch left
+        // at m = 7 (n = 1,200: 19 KB a thread). The deep levels' sets are small and sorted
+        // far more often: keyed.
+        let by_ids = indexed && e + 1 == self.r.len();
+        l.ids.clear();
         for j in earlier {
             let q = rows.row(j as usize, buf);
             if weakly(q, p) {
@@ -350,8 +366,12 @@ impl<'r> Wfg<'r> {
                 }
                 continue;
             }
-            let rest: f64 = lim[..e - 1].iter().sum();
-            keys.push(sort_key(lim[e - 1], rest, j));
+            if by_ids {
+                l.ids.push(j);
+            } else {
+                let rest: f64 = lim[..e - 1].iter().sum();
+                keys.push(sort_key(lim[e - 1], rest, j));
+            }
             if guards.len() < most_guards {
                 guards.extend_from_slice(lim);
             } else if most_guards > 0 {
@@ -359,26 +379,36 @@ impl<'r> Wfg<'r> {
                 guards[last..].copy_from_slice(lim);
             }
         }
-        keys.sort_unstable();
-        if e >= self.indexed_from {
-            // A kept limit row `max(p, q_k)` weakly dominates a limit row `s >= p` exactly
-            // when `q_k` does: the kept rows are compared as the source holds them.
-            l.ids.clear();
+        if by_ids {
+            l.ids
+                .sort_unstable_by_key(|&j| limit_key(p, rows.row(j as usize, buf), j));
+        } else {
+            keys.sort_unstable();
+        }
+        if indexed {
+            if !by_ids {
+                l.ids.extend(keys.iter().map(key_row));
+            }
+            // Kept in place, in order. A kept limit row `max(p, q_k)` weakly dominates a
+            // limit row `s >= p` exactly when `q_k` does: the kept rows are compared as the
+            // source holds them.
             l.floor.clear();
             l.floor.extend_from_slice(p);
-            for k in keys.iter() {
-                let j = key_row(k);
+            let mut kept = 0;
+            for t in 0..l.ids.len() {
+                let j = l.ids[t];
                 for ((s, a), b) in lim.iter_mut().zip(p).zip(rows.row(j as usize, buf)) {
                     *s = a.max(*b);
                 }
-                let covered = l
-                    .ids
+                let covered = l.ids[..kept]
                     .iter()
                     .any(|&k| weakly(rows.row(k as usize, buf), lim));
                 if !covered {
-                    l.ids.push(j);
+                    l.ids[kept] = j;
+                    kept += 1;
                 }
             }
+            l.ids.truncate(kept);
             return true;
         }
         for k in keys.iter() {
@@ -625,12 +655,12 @@ const GUARDS: usize = 4;
 /// Sets of up to this many points go to [`small_union`] (63 subset boxes at most).
 const SMALL_MAX: usize = 6;
 
-/// Volume of at most [`SMALL_MAX`] points by inclusion-exclusion: the boxes share the corner `r`, so the
-/// intersection of any subset is the box of their coordinate-wise max. The subsets are walked
-/// depth first, each corner the max of its parent's and one more point, so only one corner per
-/// depth is held (`n d` values, not `2^n d`: the deep levels at m = 10 are where these sets
-/// arise, and a table of all corners was the largest scratch there). Cheaper than recursing
-/// on the tiny sets that deep levels produce.
+/// Volume of at most [`SMALL_MAX`] points by inclusion-exclusion: the boxes share the corner
+/// `r`, so the intersection of any subset is the box of their coordinate-wise max (cheaper
+/// than recursing on the tiny sets that deep levels produce). The subsets are walked depth
+/// first, each corner the max of its parent's and one more point, so one corner per depth is
+/// held (`n d` values, not a table of `2^n d`: at m = 8-10 the table was a tenth of a
+/// thread's scratch; at m = 5-6 the two take the same time within the noise).
 fn small_union(pts: &[f64], r: &[f64], corners: &mut Vec<f64>) -> f64 {
     let d = r.len();
     let n = pts.len() / d;
@@ -725,10 +755,13 @@ fn hypervolume_par_with<R: Rows + ?Sized>(
     let (gone, most) = gone_steps(rows, n, e, gone_rows);
     let gone = &gone;
     let scratch = PerThread::new(|| {
-        // the top level's limit sets: at most `most` rows, keyed (or held, below 4-D) whole;
-        // sized once (pages are only touched as they fill), without doubling slack
+        // the top level's limit sets: at most `most` rows, listed by id (indexed), keyed, or
+        // held whole (below 4-D); sized once (pages are only touched as they fill), without
+        // doubling slack
         let mut w = Wfg::new(r);
-        if e >= 4 {
+        if e >= w.indexed_from {
+            w.levels[e].ids.reserve_exact(most);
+        } else if e >= 4 {
             w.keys.reserve_exact(most);
         } else {
             w.levels[e].pts.reserve_exact(most * e);
@@ -1047,6 +1080,24 @@ mod tests {
             assert_eq!(all.to_bits(), par(&pts, &r).to_bits(), "m={m}");
             let seq = Wfg::new(&r).volume(&pts);
             assert!((all - seq).abs() <= 1e-12 * seq, "m={m}");
+        }
+    }
+
+    #[test]
+    fn subset_walk_matches_the_reference() {
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let mut corners = Vec::new();
+        for d in 2..=10 {
+            for n in 1..=SMALL_MAX {
+                let pts: Vec<f64> = (0..n * d).map(|_| rng.random::<f64>()).collect();
+                let r = vec![1.0; d];
+                let expect = inclusion_exclusion(&pts, &r);
+                let got = small_union(&pts, &r, &mut corners);
+                assert!(
+                    (got - expect).abs() <= 1e-14,
+                    "d={d} n={n}: {got} vs {expect}"
+                );
+            }
         }
     }
 
