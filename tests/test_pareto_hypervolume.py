@@ -245,16 +245,18 @@ def test_hypervolume_4d_to_6d_with_ties_matches_moocore(prob):
 @given(coarse_problems(min_m=7, max_m=9, max_n=40), st.data())
 def test_hypervolume_7d_to_9d_deep_levels_match_moocore(prob, data):
     """The levels below the top that hold their sets as row ids of the input raised to a
-    floor (issue 22's memory work), read in place with some objectives maximized (the
-    rows then reach them flipped, through a copy) and from a Fortran-order array."""
+    floor (issue 22's memory work), read in place through each of the three readers: C order
+    with no objective maximized, C order with some (values flipped as they are read), any
+    other layout."""
     pts, ref = prob
     m = pts.shape[1]
     expected = moocore.hypervolume(pts, ref=ref)
     got = pareto.hypervolume(pts, ref, maximize=False)
     assert got == approx(expected, rel=1e-12, abs=1e-12)
     mx = data.draw(st.lists(st.booleans(), min_size=m, max_size=m))
+    layout = data.draw(st.sampled_from([np.ascontiguousarray, np.asfortranarray]))
     s = np.where(mx, -1.0, 1.0)
-    flipped = pareto.hypervolume(np.asfortranarray(pts * s), ref * s, maximize=mx, threads=2)
+    flipped = pareto.hypervolume(layout(pts * s), ref * s, maximize=mx, threads=2)
     assert flipped == approx(expected, rel=1e-12, abs=1e-12)
 
 

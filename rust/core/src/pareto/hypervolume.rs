@@ -97,24 +97,10 @@ fn useful_front(pts: &[f64], m: usize, r: &[f64]) -> Result<Vec<f64>> {
         .collect())
 }
 
-/// The caller's rows read in place, in minimization space.
+/// The caller's rows read in place, in minimization space, whatever their layout.
 struct MinView<'a> {
     view: &'a MatrixView<'a>,
     maximize: &'a [bool],
-    /// The values when they are one row-major slice (numpy C order): rows read as slices.
-    flat: Option<&'a [f64]>,
-    flips: bool,
-}
-
-impl<'a> MinView<'a> {
-    fn new(view: &'a MatrixView<'a>, maximize: &'a [bool]) -> Self {
-        Self {
-            view,
-            maximize,
-            flat: view.as_row_major(),
-            flips: maximize.contains(&true),
-        }
-    }
 }
 
 impl Rows for MinView<'_> {
@@ -122,24 +108,56 @@ impl Rows for MinView<'_> {
     fn get(&self, i: usize, j: usize) -> f64 {
         min_value(self.view.get(i, j), self.maximize[j])
     }
+}
+
+/// Row-major rows (numpy C order) with some objectives maximized, flipped as they are read:
+/// the sign bit of a maximized value is toggled (one integer xor a value, vectorized; a zero
+/// becomes -0.0, equal to 0.0 in every comparison and sum the slabs make). The slabs read rows
+/// millions of times, so each layout gets its own reader with no test of the layout per
+/// read; with no flips the rows are [`Flat`].
+struct Flipped<'a> {
+    pts: &'a [f64],
+    /// Per objective: the sign bit when it is maximized, else 0.
+    signs: &'a [u64],
+}
+
+impl Flipped<'_> {
+    #[inline(always)]
+    fn values(&self, i: usize, n: usize) -> impl Iterator<Item = f64> + '_ {
+        let m = self.signs.len();
+        (self.pts[i * m..i * m + n].iter().zip(self.signs))
+            .map(|(v, s)| f64::from_bits(v.to_bits() ^ s))
+    }
+}
+
+impl Rows for Flipped<'_> {
+    #[inline(always)]
+    fn get(&self, i: usize, j: usize) -> f64 {
+        f64::from_bits(self.pts[i * self.signs.len() + j].to_bits() ^ self.signs[j])
+    }
 
     #[inline(always)]
     fn row<'s>(&'s self, i: usize, buf: &'s mut [f64]) -> &'s [f64] {
-        let Some(data) = self.flat else {
-            for (j, o) in buf.iter_mut().enumerate() {
-                *o = self.get(i, j);
-            }
-            return buf;
-        };
-        let m = self.maximize.len();
-        let s = &data[i * m..i * m + buf.len()];
-        if !self.flips {
-            return s;
-        }
-        for ((o, &v), &mx) in buf.iter_mut().zip(s).zip(self.maximize) {
-            *o = min_value(v, mx);
+        let n = buf.len();
+        for (o, v) in buf.iter_mut().zip(self.values(i, n)) {
+            *o = v;
         }
         buf
+    }
+
+    #[inline(always)]
+    fn all_of(&self, i: usize, n: usize, mut f: impl FnMut(usize, f64) -> bool) -> bool {
+        self.values(i, n).enumerate().all(|(j, v)| f(j, v))
+    }
+
+    #[inline(always)]
+    fn max_with(&self, i: usize, p: &[f64], out: &mut [f64]) -> bool {
+        let mut below = true;
+        for ((o, &a), q) in out.iter_mut().zip(p).zip(self.values(i, p.len())) {
+            below &= q <= a;
+            *o = a.max(q);
+        }
+        below
     }
 }
 
@@ -175,7 +193,7 @@ pub fn hypervolume(view: &MatrixView, maximize: &[bool], reference: &[f64]) -> R
             "{n} points is more than the supported 4,294,967,294"
         )));
     }
-    let rows = MinView::new(view, maximize);
+    let rows = MinView { view, maximize };
     let useful = (0..n).filter(|&i| (0..m).all(|j| rows.get(i, j) < r[j]));
     let mut front = Vec::with_capacity(useful.clone().count());
     front.extend(useful.map(|i| i as u32));
@@ -204,7 +222,14 @@ pub fn hypervolume(view: &MatrixView, maximize: &[bool], reference: &[f64]) -> R
         }
     }
     front.truncate(kept);
-    Ok(hypervolume_par(&rows, front, &r))
+    Ok(match view.as_row_major() {
+        Some(pts) if !maximize.contains(&true) => hypervolume_par(&Flat { pts, d: m }, front, &r),
+        Some(pts) => {
+            let signs: Vec<u64> = maximize.iter().map(|&x| u64::from(x) << 63).collect();
+            hypervolume_par(&Flipped { pts, signs: &signs }, front, &r)
+        }
+        None => hypervolume_par(&rows, front, &r),
+    })
 }
 
 /// Hypervolume of points in minimization space that all strictly dominate `r` (dominated and
