@@ -158,6 +158,12 @@ pub(crate) struct Wfg<'r> {
     levels: Vec<Level>,
     /// Sets of at least this many objectives are held as rows of the source (see [`Level`]).
     indexed_from: usize,
+    /// The dimension of the top level's limit sets (`n` of them, of up to `n` rows each):
+    /// when indexed, they are sorted as row ids, keys made in the comparisons (no 16-byte key
+    /// a row: that was the largest scratch left at m = 7, n = 1,200, 19 KB a thread). The
+    /// deeper sets are small and sorted far more often: keyed (as ids, the sorts took 6% of
+    /// the time of contributions at m = 7).
+    top: usize,
     stair: AreaStaircase,
     /// One row read from the caller's points, and one limit row.
     row: Vec<f64>,
@@ -300,6 +306,8 @@ impl<'r> Wfg<'r> {
             r,
             levels: (0..=r.len()).map(|_| Level::default()).collect(),
             indexed_from: INDEXED_FROM,
+            // the exclusive contributions' limit sets; the parallel top level sets its own
+            top: r.len(),
             stair: AreaStaircase::new(0.0, 0.0),
             row: vec![0.0; 2 * r.len()],
             keys: Vec::new(),
@@ -388,11 +396,7 @@ impl<'r> Wfg<'r> {
             0
         };
         let indexed = e >= self.indexed_from;
-        // The top level's indexed limit sets (up to n rows each, n of them) are sorted as row
-        // ids, keys made in the comparisons: a 16-byte key per row was the largest scratch left
-        // at m = 7 (n = 1,200: 19 KB a thread). The deep levels' sets are small and sorted
-        // far more often: keyed.
-        let by_ids = indexed && e + 1 == self.r.len();
+        let by_ids = indexed && e == self.top;
         l.ids.clear();
         for j in earlier {
             if rows.max_with(j as usize, p, lim) {
@@ -457,8 +461,8 @@ impl<'r> Wfg<'r> {
         for k in keys.iter() {
             let j = key_row(k);
             let start = l.pts.len();
-            rows.max_with(j as usize, p, lim);
-            l.pts.extend_from_slice(lim);
+            l.pts.resize(start + e, 0.0);
+            rows.max_with(j as usize, p, &mut l.pts[start..]);
             let (kept, s) = l.pts.split_at(start);
             // which end to scan from first: measured (the 4-D limit sets of the 5-D top level
             // are the large ones; their dominators are more often among the last kept)
@@ -794,6 +798,7 @@ fn hypervolume_par_with<R: Rows + ?Sized>(
         // held whole (below 4-D); sized once (pages are only touched as they fill), without
         // doubling slack
         let mut w = Wfg::new(r);
+        w.top = e;
         if e >= w.indexed_from {
             w.levels[e].ids.reserve_exact(most);
         } else if e >= 4 {
