@@ -158,11 +158,11 @@ pub(crate) struct Wfg<'r> {
     levels: Vec<Level>,
     /// Sets of at least this many objectives are held as rows of the source (see [`Level`]).
     indexed_from: usize,
-    /// The dimension of the top level's limit sets (`n` of them, of up to `n` rows each):
-    /// when indexed, they are sorted as row ids, keys made in the comparisons (no 16-byte key
-    /// a row: that was the largest scratch left at m = 7, n = 1,200, 19 KB a thread). The
-    /// deeper sets are small and sorted far more often: keyed (as ids, the sorts took 6% of
-    /// the time of contributions at m = 7).
+    /// The dimension of the parallel top level's limit sets (`n` of them, of up to `n` rows
+    /// each): when indexed, they are sorted as row ids, keys made in the comparisons (no
+    /// 16-byte key a row: that was the largest scratch left at m = 7, n = 1,200, 19 KB a
+    /// thread). Every other set is keyed: deeper sets are small and sorted far more often
+    /// (as ids, contributions took 6% longer at m = 6 and 7).
     top: usize,
     stair: AreaStaircase,
     /// One row read from the caller's points, and one limit row.
@@ -306,8 +306,9 @@ impl<'r> Wfg<'r> {
             r,
             levels: (0..=r.len()).map(|_| Level::default()).collect(),
             indexed_from: INDEXED_FROM,
-            // the exclusive contributions' limit sets; the parallel top level sets its own
-            top: r.len(),
+            // none (the parallel top level sets its own): the exclusive contributions' sets
+            // of n - 1 rows took 6% longer at m = 6 sorted as ids
+            top: usize::MAX,
             stair: AreaStaircase::new(0.0, 0.0),
             row: vec![0.0; 2 * r.len()],
             keys: Vec::new(),
