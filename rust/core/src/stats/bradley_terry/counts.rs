@@ -58,6 +58,10 @@ pub(super) const CMP_CHUNK: usize = 1 << 16;
 pub(super) const LOST: u32 = 0;
 pub(super) const WON: u32 = 1;
 pub(super) const TIED: u32 = 2;
+/// Win credit of the row item, and of the column item, by role (a table instead of a branch
+/// on the random roles).
+const OWN_CREDIT: [f64; 4] = [0.0, 1.0, 0.5, 0.0];
+const OPP_CREDIT: [f64; 4] = [1.0, 0.0, 0.5, 0.0];
 
 #[inline]
 pub(super) fn used(cmp: &Comparisons, ties: Ties, c: usize) -> bool {
@@ -138,16 +142,18 @@ impl Buckets {
     }
 
     /// `(column, win credit of the row item, win credit of the column item)` per entry of row
-    /// `r` (the credits of [`credits`]; a table instead of a branch on the random roles).
+    /// `r` (the credits of [`credits`]).
     #[inline]
     pub(super) fn row(&self, r: usize) -> impl Iterator<Item = (usize, f64, f64)> + '_ {
-        const OWN: [f64; 4] = [0.0, 1.0, 0.5, 0.0];
-        const OPP: [f64; 4] = [1.0, 0.0, 0.5, 0.0];
         (self.off[r]..self.off[r + 1]).map(move |k| {
             let w = self.weight.as_ref().map_or(1.0, |w| w[k]);
             let e = self.entry[k];
             let role = (e & 3) as usize;
-            ((e >> 2) as usize, OWN[role] * w, OPP[role] * w)
+            (
+                (e >> 2) as usize,
+                OWN_CREDIT[role] * w,
+                OPP_CREDIT[role] * w,
+            )
         })
     }
 }
@@ -283,6 +289,73 @@ pub(super) fn concat_row_chunks(n: usize, chunks: Vec<RowsCsr>) -> RowsCsr {
     (offsets, cols, wins, total)
 }
 
+/// Both entries of every used comparison, by row (rows at `raw_off`, input order inside a
+/// row): `entry(comparison, column, the row item won)`.
+fn fill_rows<E: Copy>(
+    n: usize,
+    raw_off: &[usize],
+    cmp: &Comparisons,
+    ties: Ties,
+    zero: E,
+    entry: impl Fn(usize, u32, bool) -> E,
+) -> Vec<E> {
+    let mut fill = raw_off[..n].to_vec();
+    let mut raw = vec![zero; raw_off[n]];
+    for c in 0..cmp.len() {
+        if used(cmp, ties, c) {
+            let (a, b) = (cmp.winner.get(c) as usize, cmp.loser.get(c) as usize);
+            raw[fill[a]] = entry(c, b as u32, true);
+            fill[a] += 1;
+            raw[fill[b]] = entry(c, a as u32, false);
+            fill[b] += 1;
+        }
+    }
+    raw
+}
+
+/// Rows of entries (`raw` at `raw_off`) sorted by column with `sort` and merged: one
+/// (column, credit sum, weight sum) per distinct column, `parts` reading an entry.
+fn merge_sorted_rows<E: Copy + Send + Sync>(
+    n: usize,
+    raw_off: &[usize],
+    raw: &[E],
+    parts: impl Fn(&E) -> (u32, f64, f64) + Sync,
+    sort: impl Fn(&mut [E]) + Sync,
+) -> RowsCsr {
+    let chunk = |r0: usize| {
+        let r1 = (r0 + ROW_CHUNK).min(n);
+        let (mut counts, mut cols, mut wins, mut total) = (vec![], vec![], vec![], vec![]);
+        let mut tmp: Vec<E> = Vec::new();
+        for r in r0..r1 {
+            tmp.clear();
+            tmp.extend_from_slice(&raw[raw_off[r]..raw_off[r + 1]]);
+            sort(&mut tmp);
+            let before = cols.len();
+            for e in &tmp {
+                let (col, cw, wt) = parts(e);
+                if cols.len() > before && cols[cols.len() - 1] == col {
+                    let k = wins.len() - 1;
+                    wins[k] += cw;
+                    total[k] += wt;
+                } else {
+                    cols.push(col);
+                    wins.push(cw);
+                    total.push(wt);
+                }
+            }
+            counts.push(cols.len() - before);
+        }
+        (counts, cols, wins, total)
+    };
+    let starts: Vec<usize> = (0..n).step_by(ROW_CHUNK).collect();
+    let chunks: Vec<RowsCsr> = if raw.len() >= PAR_MIN_ENTRIES {
+        starts.par_iter().map(|&r0| chunk(r0)).collect()
+    } else {
+        starts.iter().map(|&r0| chunk(r0)).collect()
+    };
+    concat_row_chunks(n, chunks)
+}
+
 impl PairCounts {
     /// Validates and aggregates comparisons over items `0..n_items`. Comparisons with weight 0
     /// (and ties under [`Ties::Drop`]) are not used.
@@ -324,59 +397,42 @@ impl PairCounts {
     }
 
     /// Both entries of every comparison bucketed by row, then sorted and merged per row.
-    #[allow(clippy::type_complexity)]
-    pub(super) fn aggregate_sparse(
-        n: usize,
-        cmp: &Comparisons,
-        ties: Ties,
-    ) -> (Vec<usize>, Vec<u32>, Vec<f64>, Vec<f64>) {
-        let m = cmp.len();
-        let raw_off = row_offsets(n, cmp, ties, 0..m);
-        let mut fill = raw_off[..n].to_vec();
-        // (column, win credit of the row item, weight) in input order per row
-        let mut raw = vec![(0u32, 0.0f64, 0.0f64); raw_off[n]];
-        for c in 0..m {
-            if used(cmp, ties, c) {
-                let (a, b) = (cmp.winner.get(c) as usize, cmp.loser.get(c) as usize);
-                let (ca, cb) = credits(cmp, c);
-                let wt = cmp.weight_of(c);
-                raw[fill[a]] = (b as u32, ca, wt);
-                fill[a] += 1;
-                raw[fill[b]] = (a as u32, cb, wt);
-                fill[b] += 1;
-            }
+    pub(super) fn aggregate_sparse(n: usize, cmp: &Comparisons, ties: Ties) -> RowsCsr {
+        let raw_off = row_offsets(n, cmp, ties, 0..cmp.len());
+        if cmp.weight.is_none() {
+            // Unit weights: an entry is `column << 2 | role` (as in [`Buckets`]) in 8 bytes,
+            // not (column, credit, weight) in 24: the entries were most of the peak memory
+            // over many items (issue 22). Sums of 1 and 1/2 are exact in any order, so the
+            // rows need no stable sort.
+            let raw = fill_rows(n, &raw_off, cmp, ties, 0u64, |c, col, won| {
+                let role = match (cmp.is_tie(c), won) {
+                    (true, _) => TIED,
+                    (false, true) => WON,
+                    (false, false) => LOST,
+                };
+                u64::from(col) << 2 | u64::from(role)
+            });
+            return merge_sorted_rows(
+                n,
+                &raw_off,
+                &raw,
+                |&e| ((e >> 2) as u32, OWN_CREDIT[(e & 3) as usize], 1.0),
+                <[u64]>::sort_unstable,
+            );
         }
-        let chunk = |r0: usize| {
-            let r1 = (r0 + ROW_CHUNK).min(n);
-            let (mut counts, mut cols, mut wins, mut total) = (vec![], vec![], vec![], vec![]);
-            let mut tmp: Vec<(u32, f64, f64)> = Vec::new();
-            for r in r0..r1 {
-                tmp.clear();
-                tmp.extend_from_slice(&raw[raw_off[r]..raw_off[r + 1]]);
-                tmp.sort_by_key(|e| e.0); // stable: input order inside a pair
-                let before = cols.len();
-                for &(col, cw, wt) in &tmp {
-                    if cols.len() > before && cols[cols.len() - 1] == col {
-                        let k = wins.len() - 1;
-                        wins[k] += cw;
-                        total[k] += wt;
-                    } else {
-                        cols.push(col);
-                        wins.push(cw);
-                        total.push(wt);
-                    }
-                }
-                counts.push(cols.len() - before);
-            }
-            (counts, cols, wins, total)
-        };
-        let starts: Vec<usize> = (0..n).step_by(ROW_CHUNK).collect();
-        let chunks: Vec<RowsCsr> = if raw.len() >= PAR_MIN_ENTRIES {
-            starts.par_iter().map(|&r0| chunk(r0)).collect()
-        } else {
-            starts.iter().map(|&r0| chunk(r0)).collect()
-        };
-        concat_row_chunks(n, chunks)
+        // (column, win credit of the row item, weight) in input order per row
+        let raw = fill_rows(n, &raw_off, cmp, ties, (0u32, 0.0, 0.0), |c, col, won| {
+            let (ca, cb) = credits(cmp, c);
+            (col, if won { ca } else { cb }, cmp.weight_of(c))
+        });
+        merge_sorted_rows(
+            n,
+            &raw_off,
+            &raw,
+            |&e| e,
+            // stable: input order inside a pair, so weighted sums do not depend on the sort
+            |row: &mut [(u32, f64, f64)]| row.sort_by_key(|e| e.0),
+        )
     }
 
     /// Slot of column `j` in row `i`.

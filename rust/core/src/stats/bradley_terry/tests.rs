@@ -238,6 +238,19 @@ fn stats_bt_sparse_and_dense_aggregation_agree() {
         assert_eq!((&a.0, &a.1), (&b.0, &b.1));
         assert!(max_abs_diff(&a.2, &b.2) < 1e-12);
         assert!(max_abs_diff(&a.3, &b.3) < 1e-12);
+        // unit weights (the sparse path's packed entries), with and without ties: sums of 1
+        // and 1/2, the same bits
+        for tie in [c.tie, None] {
+            let u = Comparisons {
+                weight: None,
+                tie,
+                ..c
+            };
+            let a = PairCounts::aggregate_dense(50, &u, ties);
+            let b = PairCounts::aggregate_sparse(50, &u, ties);
+            assert_eq!(a, b);
+            assert!(b.2.iter().any(|w| w.fract() != 0.0) == (tie.is_some() && ties == Ties::Half));
+        }
     }
     // a graph above the dense limit, through the public API
     let n = DENSE_MAX_ITEMS + 500;
