@@ -313,47 +313,95 @@ fn fill_rows<E: Copy>(
     raw
 }
 
-/// Rows of entries (`raw` at `raw_off`) sorted by column with `sort` and merged: one
-/// (column, credit sum, weight sum) per distinct column, `parts` reading an entry.
-fn merge_sorted_rows<E: Copy + Send + Sync>(
+/// Rows of entries (`raw` at `raw_off`) sorted in place by column with `sort` and merged: one
+/// (column, credit sum, weight sum) per distinct column, `parts` reading an entry. Two passes
+/// (sort and count, then fill the final arrays in place), so the pair table is held once: per
+/// chunk pieces and their concatenation held it twice (issue 22, 20,000 items).
+fn merge_sorted_rows<E: Send>(
     n: usize,
     raw_off: &[usize],
-    raw: &[E],
+    raw: &mut [E],
     parts: impl Fn(&E) -> (u32, f64, f64) + Sync,
     sort: impl Fn(&mut [E]) + Sync,
 ) -> RowsCsr {
-    let chunk = |r0: usize| {
-        let r1 = (r0 + ROW_CHUNK).min(n);
-        let (mut counts, mut cols, mut wins, mut total) = (vec![], vec![], vec![], vec![]);
-        let mut tmp: Vec<E> = Vec::new();
-        for r in r0..r1 {
-            tmp.clear();
-            tmp.extend_from_slice(&raw[raw_off[r]..raw_off[r + 1]]);
-            sort(&mut tmp);
-            let before = cols.len();
-            for e in &tmp {
-                let (col, cw, wt) = parts(e);
-                if cols.len() > before && cols[cols.len() - 1] == col {
-                    let k = wins.len() - 1;
-                    wins[k] += cw;
-                    total[k] += wt;
-                } else {
-                    cols.push(col);
-                    wins.push(cw);
-                    total.push(wt);
+    let par = raw.len() >= PAR_MIN_ENTRIES;
+    let mut counts = vec![0usize; n];
+    let jobs: Vec<_> = split_rows(raw, raw_off, n)
+        .into_iter()
+        .zip(counts.chunks_mut(ROW_CHUNK))
+        .collect();
+    for_each_job(jobs, par, |((r0, rows), counts)| {
+        for (k, count) in counts.iter_mut().enumerate() {
+            let r = r0 + k;
+            let row = &mut rows[raw_off[r] - raw_off[r0]..raw_off[r + 1] - raw_off[r0]];
+            sort(row);
+            let mut last = None;
+            for e in row.iter() {
+                let col = parts(e).0;
+                if last != Some(col) {
+                    *count += 1;
+                    last = Some(col);
                 }
             }
-            counts.push(cols.len() - before);
         }
-        (counts, cols, wins, total)
-    };
-    let starts: Vec<usize> = (0..n).step_by(ROW_CHUNK).collect();
-    let chunks: Vec<RowsCsr> = if raw.len() >= PAR_MIN_ENTRIES {
-        starts.par_iter().map(|&r0| chunk(r0)).collect()
+    });
+    let mut offsets = Vec::with_capacity(n + 1);
+    offsets.push(0usize);
+    for c in counts {
+        offsets.push(offsets[offsets.len() - 1] + c);
+    }
+    let len = offsets[n];
+    let (mut cols, mut wins, mut total) = (vec![0u32; len], vec![0.0f64; len], vec![0.0f64; len]);
+    let jobs: Vec<_> = split_rows(raw, raw_off, n)
+        .into_iter()
+        .zip(split_rows(&mut cols, &offsets, n))
+        .zip(split_rows(&mut wins, &offsets, n))
+        .zip(split_rows(&mut total, &offsets, n))
+        .collect();
+    for_each_job(
+        jobs,
+        par,
+        |((((r0, rows), (_, cols)), (_, wins)), (_, total))| {
+            let r1 = (r0 + ROW_CHUNK).min(n);
+            let mut k = 0;
+            for r in r0..r1 {
+                let mut last = None;
+                for e in &rows[raw_off[r] - raw_off[r0]..raw_off[r + 1] - raw_off[r0]] {
+                    let (col, cw, wt) = parts(e);
+                    if last == Some(col) {
+                        wins[k - 1] += cw;
+                        total[k - 1] += wt;
+                    } else {
+                        (cols[k], wins[k], total[k]) = (col, cw, wt);
+                        k += 1;
+                        last = Some(col);
+                    }
+                }
+            }
+        },
+    );
+    (offsets, cols, wins, total)
+}
+
+/// `work` on every job, in parallel when `par`.
+fn for_each_job<J: Send>(jobs: Vec<J>, par: bool, work: impl Fn(J) + Sync + Send) {
+    if par {
+        jobs.into_par_iter().for_each(work);
     } else {
-        starts.iter().map(|&r0| chunk(r0)).collect()
-    };
-    concat_row_chunks(n, chunks)
+        jobs.into_iter().for_each(work);
+    }
+}
+
+/// `data` cut at the starts of the row chunks (rows at `off`): (first row, its rows' slice).
+fn split_rows<'a, T>(mut data: &'a mut [T], off: &[usize], n: usize) -> Vec<(usize, &'a mut [T])> {
+    let mut out = Vec::with_capacity(n.div_ceil(ROW_CHUNK));
+    for r0 in (0..n).step_by(ROW_CHUNK) {
+        let r1 = (r0 + ROW_CHUNK).min(n);
+        let (head, tail) = std::mem::take(&mut data).split_at_mut(off[r1] - off[r0]);
+        out.push((r0, head));
+        data = tail;
+    }
+    out
 }
 
 impl PairCounts {
@@ -404,7 +452,7 @@ impl PairCounts {
             // not (column, credit, weight) in 24: the entries were most of the peak memory
             // over many items (issue 22). Sums of 1 and 1/2 are exact in any order, so the
             // rows need no stable sort.
-            let raw = fill_rows(n, &raw_off, cmp, ties, 0u64, |c, col, won| {
+            let mut raw = fill_rows(n, &raw_off, cmp, ties, 0u64, |c, col, won| {
                 let role = match (cmp.is_tie(c), won) {
                     (true, _) => TIED,
                     (false, true) => WON,
@@ -415,20 +463,20 @@ impl PairCounts {
             return merge_sorted_rows(
                 n,
                 &raw_off,
-                &raw,
+                &mut raw,
                 |&e| ((e >> 2) as u32, OWN_CREDIT[(e & 3) as usize], 1.0),
                 <[u64]>::sort_unstable,
             );
         }
         // (column, win credit of the row item, weight) in input order per row
-        let raw = fill_rows(n, &raw_off, cmp, ties, (0u32, 0.0, 0.0), |c, col, won| {
+        let mut raw = fill_rows(n, &raw_off, cmp, ties, (0u32, 0.0, 0.0), |c, col, won| {
             let (ca, cb) = credits(cmp, c);
             (col, if won { ca } else { cb }, cmp.weight_of(c))
         });
         merge_sorted_rows(
             n,
             &raw_off,
-            &raw,
+            &mut raw,
             |&e| e,
             // stable: input order inside a pair, so weighted sums do not depend on the sort
             |row: &mut [(u32, f64, f64)]| row.sort_by_key(|e| e.0),

@@ -230,7 +230,8 @@ fn stats_bt_large_parallel_deterministic() {
 
 #[test]
 fn stats_bt_sparse_and_dense_aggregation_agree() {
-    let (d, _) = random_data(50, 2000, 4, true);
+    // 18,000 entries: the sparse merge runs its row chunks in parallel
+    let (d, _) = random_data(50, 9000, 4, true);
     let c = d.cmp();
     for ties in [Ties::Half, Ties::Drop] {
         let a = PairCounts::aggregate_dense(50, &c, ties);
