@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use super::kdtree::KdTree;
 use super::lex_cmp;
 use super::sort::{front, front_prepared, lex_order, prepare, row_of};
-use super::wfg::{boxvol, hypervolume_par, Flat, PerThread, Rows, Wfg};
+use super::wfg::{boxvol, hypervolume_par, max_with_values, Flat, PerThread, Rows, Wfg};
 use crate::error::{CoreError, Result};
 use crate::matrix::{check_directions, MatrixView, NanPolicy};
 
@@ -152,12 +152,7 @@ impl Rows for Flipped<'_> {
 
     #[inline(always)]
     fn max_with(&self, i: usize, p: &[f64], out: &mut [f64]) -> bool {
-        let mut below = true;
-        for ((o, &a), q) in out.iter_mut().zip(p).zip(self.values(i, p.len())) {
-            below &= q <= a;
-            *o = a.max(q);
-        }
-        below
+        max_with_values(self.values(i, p.len()), p, out)
     }
 }
 

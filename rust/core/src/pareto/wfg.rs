@@ -79,13 +79,7 @@ pub(crate) trait Rows: Sync {
     /// below `p` everywhere. One pass, no copy of the row (see [`Rows::all_of`]).
     #[inline(always)]
     fn max_with(&self, i: usize, p: &[f64], out: &mut [f64]) -> bool {
-        let mut below = true;
-        for (j, (o, &a)) in out.iter_mut().zip(p).enumerate() {
-            let q = self.get(i, j);
-            below &= q <= a;
-            *o = a.max(q);
-        }
-        below
+        max_with_values((0..p.len()).map(|j| self.get(i, j)), p, out)
     }
 }
 
@@ -111,15 +105,16 @@ impl Rows for Flat<'_> {
     }
     #[inline(always)]
     fn max_with(&self, i: usize, p: &[f64], out: &mut [f64]) -> bool {
-        max_with_row(&self.pts[i * self.d..i * self.d + p.len()], p, out)
+        let row = &self.pts[i * self.d..i * self.d + p.len()];
+        max_with_values(row.iter().copied(), p, out)
     }
 }
 
-/// [`Rows::max_with`] of a row held as a slice.
+/// [`Rows::max_with`] of a row's values, whatever reads them.
 #[inline(always)]
-fn max_with_row(q: &[f64], p: &[f64], out: &mut [f64]) -> bool {
+pub(crate) fn max_with_values(q: impl Iterator<Item = f64>, p: &[f64], out: &mut [f64]) -> bool {
     let mut below = true;
-    for ((o, &a), &b) in out.iter_mut().zip(p).zip(q) {
+    for ((o, &a), b) in out.iter_mut().zip(p).zip(q) {
         below &= b <= a;
         *o = a.max(b);
     }
