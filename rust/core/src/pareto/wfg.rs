@@ -167,6 +167,8 @@ pub(crate) struct Wfg<'r> {
     keys: Vec<SortKey>,
     /// Guards of the limit set being built, subset corners, sort output.
     tmp: Vec<f64>,
+    /// An indexed level's tiny set (at most [`SMALL_MAX`] points), by value.
+    small: Vec<f64>,
     /// The 3-D fronts of the 4-D sweep.
     front: Vec<f64>,
     next: Vec<f64>,
@@ -186,15 +188,13 @@ const INDEXED_FROM: usize = 6;
 /// level holds those rows' ids and the floor, 4 bytes a point, not `8 d`.
 #[derive(Default)]
 struct Level {
-    /// Sets held by value: row-major points.
+    /// Sets held by value: row-major points (below [`INDEXED_FROM`] objectives).
     pts: Vec<f64>,
     /// Indexed sets: the points as rows of the source, best first, each raised to `floor`.
     ids: Vec<u32>,
     floor: Vec<f64>,
     /// Indexed sets: the point whose slab is being measured (held across the levels below).
     p: Vec<f64>,
-    /// The slicing loop's active points (positions in the set).
-    idx: Vec<u32>,
 }
 
 /// Volume of the box between `p` and `r` (0 when `p` is not below `r` everywhere).
@@ -308,6 +308,7 @@ impl<'r> Wfg<'r> {
             row: vec![0.0; 2 * r.len()],
             keys: Vec::new(),
             tmp: Vec::new(),
+            small: Vec::new(),
             front: Vec::new(),
             next: Vec::new(),
         }
@@ -490,34 +491,46 @@ impl<'r> Wfg<'r> {
     fn indexed_level<R: Rows + ?Sized>(&mut self, lv: &mut Level, d: usize, src: &R) -> f64 {
         let n = lv.ids.len();
         if n <= SMALL_MAX {
-            // tiny sets by value
-            lv.pts.clear();
-            for &j in &lv.ids {
-                src.max_with(j as usize, &lv.floor, &mut self.row[..d]);
-                lv.pts.extend_from_slice(&self.row[..d]);
+            // tiny sets by value, in one buffer for every level (consumed at once: nothing
+            // below them runs)
+            let small = &mut self.small;
+            small.clear();
+            small.resize(n * d, 0.0);
+            for (&j, out) in lv.ids.iter().zip(small.chunks_exact_mut(d)) {
+                src.max_with(j as usize, &lv.floor, out);
             }
-            return self.level_with(lv, d);
+            return match n {
+                0 => 0.0,
+                1 => boxvol(small, self.r),
+                _ => small_union(small, &self.r[..d], &mut self.tmp),
+            };
         }
         let e = d - 1;
         let mut total = 0.0;
-        let mut active = std::mem::take(&mut lv.idx);
-        active.clear();
+        // The active points are kept in order at the front of `ids` (`ids[..a]`): a point
+        // leaves for good, and `ids[i]` is read before position `a <= i` is written, so the
+        // set's own ids hold the slicing loop's state (no list of positions beside them).
+        let mut a = 0;
         for i in 0..n {
+            let j = lv.ids[i];
             lv.p.resize(d, 0.0);
-            src.max_with(lv.ids[i] as usize, &lv.floor, &mut lv.p);
-            let earlier = active.iter().map(|&k| lv.ids[k as usize]);
-            if let Some(t) = self.slab(&lv.p, src, earlier) {
+            src.max_with(j as usize, &lv.floor, &mut lv.p);
+            if let Some(t) = self.slab(&lv.p, src, lv.ids[..a].iter().copied()) {
                 total += t;
                 let (p, floor) = (&lv.p[..e], &lv.floor[..e]);
                 // drop the active points that p's projection weakly dominates
-                active.retain(|&k| {
-                    let k = lv.ids[k as usize] as usize;
-                    !src.all_of(k, e, |c, q| p[c] <= floor[c].max(q))
-                });
-                active.push(i as u32);
+                let mut kept = 0;
+                for t in 0..a {
+                    let k = lv.ids[t];
+                    if !src.all_of(k as usize, e, |c, q| p[c] <= floor[c].max(q)) {
+                        lv.ids[kept] = k;
+                        kept += 1;
+                    }
+                }
+                lv.ids[kept] = j;
+                a = kept + 1;
             }
         }
-        lv.idx = active;
         total
     }
 
@@ -540,19 +553,26 @@ impl<'r> Wfg<'r> {
                 // sets of 4 or more objectives arrive filtered, hence sorted best-first
                 let e = d - 1;
                 let mut total = 0.0;
-                let mut active = std::mem::take(&mut lv.idx);
-                active.clear();
+                // the active rows kept in order at the front (rows `..a`), as in
+                // `indexed_level`
+                let mut a = 0;
                 for i in 0..n {
                     let p = &lv.pts[i * d..(i + 1) * d];
-                    let row = |j: u32| &lv.pts[j as usize * d..j as usize * d + e];
                     let rows = Flat { pts: &lv.pts, d };
-                    if let Some(t) = self.slab(p, &rows, active.iter().copied()) {
+                    if let Some(t) = self.slab(p, &rows, 0..a as u32) {
                         total += t;
-                        active.retain(|&j| !weakly(&p[..e], row(j)));
-                        active.push(i as u32);
+                        let mut kept = 0;
+                        for t in 0..a {
+                            let (q, p) = (t * d, i * d);
+                            if !weakly(&lv.pts[p..p + e], &lv.pts[q..q + e]) {
+                                lv.pts.copy_within(q..q + d, kept * d);
+                                kept += 1;
+                            }
+                        }
+                        lv.pts.copy_within(i * d..(i + 1) * d, kept * d);
+                        a = kept + 1;
                     }
                 }
-                lv.idx = active;
                 total
             }
         }
@@ -804,38 +824,52 @@ fn hypervolume_par_with<R: Rows + ?Sized>(
         }
         (w, vec![0.0; m])
     });
-    // Blocks of slabs in parallel, their terms added in index order (the same sum as over
-    // one vector of all n terms, without holding it).
-    let mut terms = Vec::with_capacity(n.min(TERMS_BLOCK));
+    // Blocks of slabs in parallel. Each task measures a fixed stride of a block's slabs
+    // (`SLABS_PER_TASK` of them, spread over the block so that tasks cost about the same) and
+    // sums them in order; the tasks' sums are added in index order: the same value for any
+    // thread count, holding one term per task, not per slab (8 bytes a row, an eighth of the
+    // input at m = 8).
+    let mut terms = Vec::with_capacity(n.min(TERMS_BLOCK).div_ceil(SLABS_PER_TASK));
     let mut total = -0.0;
     // A block's slabs are measured against the rows active at its start and its own, listed
-    // once per block (ids ascending; at most `most + TERMS_BLOCK`, sized once), not found by
-    // a scan of all earlier ids per slab (5% of the time at m = 6).
-    let mut cand = Vec::with_capacity((most + TERMS_BLOCK).min(n));
+    // once per block (ids ascending; the first block's are all the rows before each slab), not
+    // found by a scan of all earlier ids per slab (5% of the time at m = 6).
+    let mut cand = Vec::new();
     for start in (0..n as u32).step_by(TERMS_BLOCK) {
         let end = (start as usize + TERMS_BLOCK).min(n) as u32;
         cand.clear();
-        cand.extend((0..start).filter(|&j| gone[j as usize] >= start));
-        let before = cand.len();
-        cand.extend(start..end);
+        if start > 0 {
+            cand.extend((0..start).filter(|&j| gone[j as usize] >= start));
+            cand.extend(start..end);
+        }
         let cand = &cand;
-        (start..end)
+        let tasks = (end - start).div_ceil(SLABS_PER_TASK as u32);
+        (0..tasks)
             .into_par_iter()
             .with_max_len(1)
-            .map(|i| {
-                if gone[i as usize] == i {
-                    return 0.0;
-                }
-                let upto = before + (i - start) as usize;
-                // the limit sets read the caller's rows by their own ids (one lookup less
-                // per read in the levels below, which hold those ids)
-                let earlier = cand[..upto]
-                    .iter()
-                    .filter(|&&j| gone[j as usize] >= i)
-                    .map(|&j| ids[j as usize]);
+            .map(|t| {
                 scratch.with(|(w, pb)| {
-                    let p = rows.row(i as usize, pb);
-                    w.slab(p, base, earlier).unwrap_or(0.0)
+                    let mut sum = -0.0;
+                    for i in (start + t..end).step_by(tasks as usize) {
+                        if gone[i as usize] == i {
+                            continue;
+                        }
+                        // the limit sets read the caller's rows by their own ids (one lookup
+                        // less per read in the levels below, which hold those ids); the first
+                        // block's candidates are all the rows before it (a chained iterator of
+                        // both made m = 8 25% slower)
+                        let active = |&j: &u32| gone[j as usize] >= i;
+                        let id = |j: u32| ids[j as usize];
+                        let p = rows.row(i as usize, pb);
+                        let t = if start == 0 {
+                            w.slab(p, base, (0..i).filter(active).map(id))
+                        } else {
+                            let upto = cand.len() - (end - i) as usize;
+                            w.slab(p, base, cand[..upto].iter().copied().filter(active).map(id))
+                        };
+                        sum += t.unwrap_or(0.0);
+                    }
+                    sum
                 })
             })
             .collect_into_vec(&mut terms);
@@ -916,6 +950,11 @@ fn gone_steps<R: Rows + ?Sized>(rows: &R, n: usize, e: usize, cap: usize) -> (Ve
 
 /// Slabs measured per parallel block: enough to keep every thread busy to the block's end.
 const TERMS_BLOCK: usize = 2048;
+
+/// Slabs measured (and summed) by one parallel task: a stride through the block, so each
+/// task holds early (cheap) and late (costly) slabs alike and a few tasks per thread keep the
+/// threads evenly busy.
+const SLABS_PER_TASK: usize = 4;
 
 /// One scratch per thread of the current pool, made on first use: tasks reuse its buffers
 /// instead of growing fresh ones for every task (rayon's `map_init` makes one per split,
