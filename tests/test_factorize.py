@@ -386,6 +386,33 @@ def test_equal_ids_at_shared_bytes_as_polars_lays_them_out(n_distinct, kinds, tm
     np.testing.assert_array_equal(np.concatenate([ca, cb]), want)
 
 
+@pytest.mark.parametrize("layout", ["own", "shared"])
+def test_sorted_runs_of_long_ids_with_their_own_bytes(layout):
+    """A column sorted by a long id (36-byte ids, rows in runs: a ratings table sorted by
+    rater), each row its own copy of its bytes (as from CSV or a Python list) or equal values
+    at one view: runs are found by value. Neighbouring distinct ids share the length and the
+    4-byte prefix a view holds (they differ in one byte, first or last), so only a byte
+    comparison tells them apart; against polars' own ranks and first rows."""
+    rng = np.random.default_rng(5)
+    n_distinct = 3_000
+    text = [f"rater-{i:08d}-0000-0000-00000000000{i % 2}" for i in range(n_distinct)]
+    runs = rng.integers(1, 400, n_distinct)  # 600,000 rows: many blocks after the first
+    ids = np.repeat(np.arange(n_distinct), runs)
+    values = pl.Series("p", text).gather(ids)
+    if layout == "own":
+        values = pl.Series("p", values.to_list())
+    dense = values.rank("dense").cast(pl.Int64).to_numpy() - 1
+    seen = pl.DataFrame({"s": values}).with_row_index().group_by("s").agg(pl.col("index").min())
+    pos = {v: i for i, v in enumerate(seen.sort("index")["s"].to_list())}
+    seen_codes = np.array([pos[v] for v in values.to_list()])
+    for threads in (1, 2):
+        (c,), _, _ = _core.factorize_ids([values], sort=True, threads=threads)
+        np.testing.assert_array_equal(c, dense)
+        (c,), _, first = _core.factorize_ids([values], sort=False, threads=threads)
+        np.testing.assert_array_equal(c, seen_codes)
+        np.testing.assert_array_equal(c[first.astype(np.int64)], np.arange(n_distinct))
+
+
 @settings(max_examples=30, deadline=None)
 @given(
     rows=st.lists(
