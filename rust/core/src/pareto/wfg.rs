@@ -197,6 +197,18 @@ struct Level {
     p: Vec<f64>,
 }
 
+/// Room for `need` items in the empty `v`: when it is short, a fresh buffer of a little over
+/// `need` (the old one dropped first, nothing copied). Doubling left the deep levels' buffers
+/// up to 2x their largest set, a third of each thread's scratch at m = 8-10 (issue 22).
+#[inline]
+fn room<T>(v: &mut Vec<T>, need: usize) {
+    debug_assert!(v.is_empty());
+    if v.capacity() < need {
+        *v = Vec::new();
+        v.reserve_exact(need + need / 8);
+    }
+}
+
 /// Volume of the box between `p` and `r` (0 when `p` is not below `r` everywhere).
 #[inline]
 pub(crate) fn boxvol(p: &[f64], r: &[f64]) -> f64 {
@@ -363,10 +375,21 @@ impl<'r> Wfg<'r> {
         earlier: impl Iterator<Item = u32>,
     ) -> bool {
         let e = p.len();
+        // below the top level `earlier` is a level's active rows, listed exactly: its length
+        // bounds every buffer filled here (the top level's are sized once, in
+        // `hypervolume_par_with`)
+        let bound = if e + 1 < self.r.len() {
+            earlier.size_hint().1
+        } else {
+            None
+        };
         let (l, buf) = (&mut self.levels[e], &mut self.row[..2 * e]);
         let (buf, lim) = buf.split_at_mut(e);
         l.pts.clear();
         if e < 4 {
+            if let Some(b) = bound {
+                room(&mut l.pts, b * e);
+            }
             for j in earlier {
                 let q = rows.row(j as usize, buf);
                 if weakly(q, p) {
@@ -395,6 +418,13 @@ impl<'r> Wfg<'r> {
         let indexed = e >= self.indexed_from;
         let by_ids = indexed && e == self.top;
         l.ids.clear();
+        if let Some(b) = bound {
+            if by_ids {
+                room(&mut l.ids, b);
+            } else {
+                room(keys, b);
+            }
+        }
         for j in earlier {
             if rows.max_with(j as usize, p, lim) {
                 return false;
@@ -433,6 +463,9 @@ impl<'r> Wfg<'r> {
         }
         if indexed {
             if !by_ids {
+                if bound.is_some() {
+                    room(&mut l.ids, keys.len());
+                }
                 l.ids.extend(keys.iter().map(key_row));
             }
             // Kept in place, in order. A kept limit row `max(p, q_k)` weakly dominates a
@@ -454,6 +487,9 @@ impl<'r> Wfg<'r> {
             }
             l.ids.truncate(kept);
             return true;
+        }
+        if bound.is_some() {
+            room(&mut l.pts, keys.len() * e);
         }
         for k in keys.iter() {
             let j = key_row(k);
