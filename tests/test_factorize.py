@@ -532,6 +532,10 @@ def test_mapped_ids_are_checked_where_they_enter_rust():
             np.array([0, 1, 0], dtype=np.uint32),
             ids[::-1].copy().astype(np.uint32),
         )
+    # an id that occurs but has no code in the map (2^32 - 1: "occurs in no column")
+    no_code = np.array([0, 1, 2, 3, 4, 2**32 - 1], dtype=np.uint32)
+    with pytest.raises(InputError, match=r"winner: row 2 has physical id 5, which has no code"):
+        _core.stats_bradley_terry((ids, no_code), np.array([1, 0, 1], dtype=np.uint32), 3)
     with pytest.raises(InputError, match="one width"):
         _core.factorize_map([ids, ids.astype(np.uint16)])
     with pytest.raises(InputError, match="at least one"):
@@ -543,3 +547,38 @@ def test_mapped_ids_are_checked_where_they_enter_rust():
     mapping, first_col, first_row = got
     assert mapping.tolist() == [2**32 - 1, 0, 2**32 - 1, 1]
     assert first_col.tolist() == [0, 0] and first_row.tolist() == [1, 0]
+
+
+@pytest.mark.parametrize("kind", ["cat", "enum", "str"])
+def test_tally_names_the_first_row_where_chosen_is_rejected_for_mapped_ids(kind):
+    """With Categorical / Enum ids both columns share one map, and the check that chosen and
+    rejected differ compares their physical ids: it must name the same first row as the codes
+    do, past the first block and in every id type."""
+    rng = np.random.default_rng(3)
+    n = 20_000
+    a = rng.integers(0, 60, n)
+    b = (a + rng.integers(1, 60, n)) % 60
+    for bad in (n - 1, 9_000, 17):
+        b2 = b.copy()
+        b2[bad] = a[bad]
+        b2[bad + 1 :: 997] = a[bad + 1 :: 997]  # later repeats: the first one is named
+        ta = [f"it-{x:02d}" for x in a]
+        tb = [f"it-{x:02d}" for x in b2]
+        dtype = {"cat": pl.Categorical, "enum": pl.Enum(sorted(set(ta + tb))), "str": pl.String}
+        df = pl.DataFrame(
+            {
+                "chosen_id": pl.Series(ta, dtype=dtype[kind]),
+                "rejected_id": pl.Series(tb, dtype=dtype[kind]),
+            }
+        )
+        with pytest.raises(InputError, match=rf"^row {bad}: chosen and rejected are the same"):
+            tally(df)
+    ok = pl.DataFrame(
+        {
+            "chosen_id": pl.Series([f"it-{x:02d}" for x in a], dtype=pl.Categorical),
+            "rejected_id": pl.Series([f"it-{x:02d}" for x in b], dtype=pl.Categorical),
+        }
+    )
+    want = tally(ok.with_columns(pl.all().cast(pl.String))).finalize()
+    got = tally(ok).finalize()
+    assert got.with_columns(pl.col("item_a", "item_b").cast(pl.String)).equals(want)

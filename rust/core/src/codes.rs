@@ -40,6 +40,63 @@ impl Ids<'_> {
         }
     }
 
+    /// Which ids of `0..n` occur (every id must be below `n`): one store a row, no code
+    /// read.
+    fn present(&self, n: usize) -> Vec<bool> {
+        fn mark<T: Copy>(v: &[T], seen: &mut [bool], at: impl Fn(T) -> usize) {
+            for &x in v {
+                if let Some(s) = seen.get_mut(at(x)) {
+                    *s = true;
+                }
+            }
+        }
+        let mut seen = vec![false; n];
+        match self {
+            Ids::U8(v) => mark(v, &mut seen, usize::from),
+            Ids::U16(v) => mark(v, &mut seen, usize::from),
+            Ids::U32(v) => mark(v, &mut seen, |x| x as usize),
+        }
+        seen
+    }
+
+    /// Of the same width?
+    fn same_width(&self, other: &Ids<'_>) -> bool {
+        matches!(
+            (self, other),
+            (Ids::U8(_), Ids::U8(_)) | (Ids::U16(_), Ids::U16(_)) | (Ids::U32(_), Ids::U32(_))
+        )
+    }
+
+    /// The first row of `range` where `self` and `other` (same width) hold the same id.
+    fn first_equal(&self, other: &Ids<'_>, range: Range<usize>) -> Option<usize> {
+        fn of<T: PartialEq>(a: &[T], b: &[T], range: Range<usize>) -> Option<usize> {
+            let end = range.end.min(a.len()).min(b.len());
+            if range.start >= end {
+                return None;
+            }
+            let (a, b) = (&a[range.start..end], &b[range.start..end]);
+            // in blocks, each compared whole (branch-free, so it vectorizes)
+            let mut s = 0;
+            for (x, y) in a.chunks(1 << 10).zip(b.chunks(1 << 10)) {
+                if x.iter().zip(y).fold(false, |f, (p, q)| f | (p == q)) {
+                    return x
+                        .iter()
+                        .zip(y)
+                        .position(|(p, q)| p == q)
+                        .map(|k| range.start + s + k);
+                }
+                s += x.len();
+            }
+            None
+        }
+        match (self, other) {
+            (Ids::U8(a), Ids::U8(b)) => of(a, b, range),
+            (Ids::U16(a), Ids::U16(b)) => of(a, b, range),
+            (Ids::U32(a), Ids::U32(b)) => of(a, b, range),
+            _ => None,
+        }
+    }
+
     /// The largest id (None when empty), in blocks so it vectorizes.
     fn max(&self) -> Option<usize> {
         fn of<T: Copy + Ord + Default + Into<u64>>(v: &[T]) -> Option<usize> {
@@ -56,29 +113,60 @@ impl Ids<'_> {
     }
 }
 
-/// One column of codes: `Plain` codes, or physical `ids` whose code is `map[id]`.
+/// One column of codes: `Plain` codes, or physical `ids` whose code is `map[id]` (`max`: the
+/// largest code of the rows, found when made).
 #[derive(Clone, Copy, Debug)]
 pub enum Codes<'a> {
     Plain(&'a [u32]),
-    Mapped { ids: Ids<'a>, map: &'a [u32] },
+    Mapped {
+        ids: Ids<'a>,
+        map: &'a [u32],
+        max: Option<u32>,
+    },
 }
+
+/// A map's "no code" entry: an id that occurs in none of the columns it was made for.
+const NO_CODE: u32 = u32::MAX;
 
 /// Rows decoded per block by [`each_block`] (16 KB a column: stays in L1 beside the kernel).
 pub const BLOCK: usize = 1 << 12;
 
 impl<'a> Codes<'a> {
-    /// Physical ids read through `map`; every id must index the map (checked here once, so no
-    /// read can fall outside it later).
+    /// Physical ids read through `map`; every id must index the map and have a code there
+    /// (checked here once, so no read can fall outside it later). The ids that occur are
+    /// found in one pass (a flag per id): the largest code is then read off the map, not
+    /// decoded row by row (three such passes were a Categorical `tally`'s whole gap to
+    /// integer ids, issue 22).
     pub fn mapped(ids: Ids<'a>, map: &'a [u32], what: &str) -> Result<Self> {
-        if let Some(m) = ids.max() {
-            if m >= map.len() {
+        let Some(m) = ids.max() else {
+            return Ok(Codes::Mapped {
+                ids,
+                map,
+                max: None,
+            });
+        };
+        if m >= map.len() {
+            return input_err!(
+                "{what}: physical id {m} is outside its map of {} entries",
+                map.len()
+            );
+        }
+        let mut max = 0;
+        for (id, _) in ids.present(m + 1).iter().enumerate().filter(|p| *p.1) {
+            let c = map[id];
+            if c == NO_CODE {
+                let row = (0..ids.len()).find(|&i| ids.at(i) == id).unwrap_or(0);
                 return input_err!(
-                    "{what}: physical id {m} is outside its map of {} entries",
-                    map.len()
+                    "{what}: row {row} has physical id {id}, which has no code in its map"
                 );
             }
+            max = max.max(c);
         }
-        Ok(Codes::Mapped { ids, map })
+        Ok(Codes::Mapped {
+            ids,
+            map,
+            max: Some(max),
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -97,7 +185,7 @@ impl<'a> Codes<'a> {
     pub fn get(&self, i: usize) -> u32 {
         match self {
             Codes::Plain(c) => c[i],
-            Codes::Mapped { ids, map } => map[ids.at(i)],
+            Codes::Mapped { ids, map, .. } => map[ids.at(i)],
         }
     }
 
@@ -119,7 +207,7 @@ impl<'a> Codes<'a> {
         let end = start + out.len();
         match self {
             Codes::Plain(c) => out.copy_from_slice(&c[start..end]),
-            Codes::Mapped { ids, map } => match ids {
+            Codes::Mapped { ids, map, .. } => match ids {
                 Ids::U8(v) => through(&v[start..end], map, out, usize::from),
                 Ids::U16(v) => through(&v[start..end], map, out, usize::from),
                 Ids::U32(v) => through(&v[start..end], map, out, |x| x as usize),
@@ -129,6 +217,9 @@ impl<'a> Codes<'a> {
 
     /// The largest code (None when empty).
     pub fn max(&self) -> Option<u32> {
+        if let Codes::Mapped { max, .. } = self {
+            return *max;
+        }
         let mut m = None;
         each_block([*self], 0..self.len(), |_, [c]| {
             let b = c.iter().copied().max();
@@ -139,6 +230,18 @@ impl<'a> Codes<'a> {
 
     /// The first row (in `range`) where `self` and `other` hold the same code.
     pub fn first_equal(&self, other: &Codes<'_>, range: Range<usize>) -> Option<usize> {
+        if let (
+            Codes::Mapped { ids: a, map, .. },
+            Codes::Mapped {
+                ids: b, map: m2, ..
+            },
+        ) = (self, other)
+        {
+            // one map, giving distinct ids distinct codes: equal codes are equal ids
+            if std::ptr::eq(*map, *m2) && a.same_width(b) && one_to_one(map) {
+                return a.first_equal(b, range);
+            }
+        }
         let mut found = None;
         each_block([*self, *other], range, |s, [a, b]| {
             if found.is_none() {
@@ -147,6 +250,16 @@ impl<'a> Codes<'a> {
         });
         found
     }
+}
+
+/// Does `map` give no two ids the same code (ids without one aside)? Codes from `map.len()`
+/// up are not checked (false).
+fn one_to_one(map: &[u32]) -> bool {
+    let mut seen = vec![false; map.len()];
+    map.iter().filter(|&&c| c != NO_CODE).all(|&c| {
+        seen.get_mut(c as usize)
+            .is_some_and(|s| !std::mem::replace(s, true))
+    })
 }
 
 impl<'a> From<&'a [u32]> for Codes<'a> {
@@ -250,6 +363,49 @@ mod tests {
         let e = Codes::mapped(Ids::U16(&[0, 4, 1]), &[1, 2, 3, 4], "winner").unwrap_err();
         assert!(e.to_string().contains("winner: physical id 4"), "{e}");
         assert!(Codes::mapped(Ids::U8(&[]), &[], "x").is_ok());
+    }
+
+    #[test]
+    fn the_largest_code_is_of_the_ids_that_occur() {
+        // ids 1 and 3 have codes but do not occur in this column (another column of the
+        // same map holds them); id 5 occurs in none
+        let map = [4u32, 90, 2, 70, 6, NO_CODE];
+        let ids: Vec<u16> = (0..5_000).map(|i| [0u16, 2, 4][i % 3]).collect();
+        let c = Codes::mapped(Ids::U16(&ids), &map, "x").unwrap();
+        assert_eq!(c.max(), Some(6));
+        assert_eq!(c.max(), (0..c.len()).map(|i| c.get(i)).max());
+        let e = Codes::mapped(Ids::U8(&[0, 5, 2]), &map, "loser").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("loser: row 1 has physical id 5, which has no code"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn first_equal_on_ids_matches_the_codes() {
+        // one map for both columns: ids are compared, which must find what the codes find;
+        // a map giving two ids one code is read through (ids 1 and 6 share code 3)
+        let distinct = [5u32, 3, 0, NO_CODE, 1, 2, 4];
+        let shared = [5u32, 3, 0, NO_CODE, 1, 2, 3];
+        let a: Vec<u8> = (0..9_000)
+            .map(|i| [0u8, 1, 2, 4, 5, 6][i * 7 % 6])
+            .collect();
+        for shift in [1, 2, 5] {
+            let b: Vec<u8> = (0..9_000).map(|i| a[(i + shift) % 9_000]).collect();
+            for map in [&distinct[..], &shared[..]] {
+                let (ca, cb) = (
+                    Codes::mapped(Ids::U8(&a), map, "a").unwrap(),
+                    Codes::mapped(Ids::U8(&b), map, "b").unwrap(),
+                );
+                let want = (100..8_000).find(|&i| ca.get(i) == cb.get(i));
+                assert_eq!(ca.first_equal(&cb, 100..8_000), want, "shift {shift}");
+                let plain: Vec<u32> = (0..9_000).map(|i| cb.get(i)).collect();
+                assert_eq!(ca.first_equal(&Codes::Plain(&plain), 100..8_000), want);
+            }
+        }
+        assert!(one_to_one(&distinct) && !one_to_one(&shared));
+        assert!(!one_to_one(&[0, 7]), "a code past the map is not checked");
     }
 
     #[test]
