@@ -19,6 +19,9 @@ pub trait RowKeys: Sync {
     fn hash(&self, i: usize) -> u64;
 }
 
+/// Runs looked at in order before the full pass of [`contiguous_groups`].
+const PROBE_RUNS: usize = 4096;
+
 /// Rows per parallel work item (fixed, so nothing depends on the thread count).
 const ROW_CHUNK: usize = 1 << 16;
 
@@ -29,6 +32,21 @@ pub fn contiguous_groups(keys: &dyn RowKeys, threads: Option<usize>) -> Result<O
     let n = keys.n_rows();
     if n == 0 {
         return Ok(Some(vec![0]));
+    }
+    // Keys in no order meet an earlier run's key again within a few runs (about the square
+    // root of the number of keys): the first runs, looked at in order, settle that case
+    // before the full pass hashes and sorts every run start (20 ms of a shuffled 1e6-row
+    // `ratings_to_pairs` that then grouped its rows anyway).
+    let mut seen = std::collections::HashSet::with_capacity(PROBE_RUNS);
+    for i in 0..n {
+        if i == 0 || !keys.same_as_previous(i) {
+            if !seen.insert(keys.hash(i)) {
+                return Ok(None);
+            }
+            if seen.len() == PROBE_RUNS {
+                break;
+            }
+        }
     }
     with_threads(threads, || {
         let starts: Vec<Vec<usize>> = (0..n.div_ceil(ROW_CHUNK))
@@ -121,6 +139,48 @@ mod tests {
         assert_eq!(contiguous_groups(&k, Some(1)).ok().flatten(), None);
         let k = Strs(vec![]);
         assert_eq!(contiguous_groups(&k, None).ok().flatten(), Some(vec![0]));
+    }
+
+    struct Ints(Vec<u32>);
+    impl RowKeys for Ints {
+        fn n_rows(&self) -> usize {
+            self.0.len()
+        }
+        fn same_as_previous(&self, i: usize) -> bool {
+            self.0[i] == self.0[i - 1]
+        }
+        fn hash(&self, i: usize) -> u64 {
+            Hash64::new(0).bytes(&self.0[i].to_le_bytes()).finish()
+        }
+    }
+
+    #[test]
+    fn a_key_met_again_before_or_after_the_first_runs_looked_at() {
+        // runs of 3 rows, keys 0..k in order: one group per key; then key `back` again at
+        // run `at` (inside the first PROBE_RUNS runs or past them): not contiguous
+        let k = 3 * PROBE_RUNS;
+        let runs: Vec<u32> = (0..k as u32).flat_map(|g| [g; 3]).collect();
+        let want: Vec<usize> = (0..=k).map(|g| 3 * g).collect();
+        for threads in [Some(1), Some(2)] {
+            let got = contiguous_groups(&Ints(runs.clone()), threads)
+                .ok()
+                .flatten();
+            assert_eq!(got.as_deref(), Some(&want[..]));
+            for (at, back) in [
+                (10, 3),
+                (PROBE_RUNS - 1, 0),
+                (PROBE_RUNS + 5, 7),
+                (k - 1, k - 2),
+            ] {
+                let mut v = runs.clone();
+                v[3 * at + 1] = back as u32;
+                assert_eq!(
+                    contiguous_groups(&Ints(v), threads).ok().flatten(),
+                    None,
+                    "at run {at}"
+                );
+            }
+        }
     }
 
     #[test]
