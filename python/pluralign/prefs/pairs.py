@@ -74,16 +74,22 @@ def _grouping(
 def _row_codes(cols: Sequence[pl.Series], threads: int | None) -> tuple[np.ndarray, int]:
     """One uint32 code per row for the key columns taken together (equal keys, equal codes)
     and the number of codes; only equality matters, so codes need not follow any order."""
+    # codes in whatever order is cheapest (sort=None), no values gathered: codes are dense, so
+    # their count is the largest + 1 (first-seen numbering and the values were a third of a
+    # shuffled 125,000-prompt grouping's time)
+    def codes_of(c: pl.Series) -> tuple[np.ndarray, int]:
+        _, (k,) = factorize(c, sort=None, threads=threads, values=False)
+        return k, int(k.max()) + 1 if len(k) else 0
+
     codes, size = np.zeros(cols[0].len(), dtype=np.uint32), 1
     for c in cols:
-        values, (k,) = factorize(c, sort=False, threads=threads)
-        if size * len(values) <= max(4 * len(k), 1 << 16):  # mixed radix, still compact
-            codes = codes * np.uint32(len(values)) + k
-            size *= len(values)
+        k, distinct = codes_of(c)
+        if size * distinct <= max(4 * len(k), 1 << 16):  # mixed radix, still compact
+            codes = codes * np.uint32(distinct) + k
+            size *= distinct
         else:  # renumber the (codes, k) pairs that occur
-            wide = codes.astype(np.uint64) * np.uint64(len(values)) + k
-            values, (codes,) = factorize(pl.Series(wide), sort=False, threads=threads)
-            size = len(values)
+            wide = codes.astype(np.uint64) * np.uint64(distinct) + k
+            codes, size = codes_of(pl.Series(wide))
     return codes, size
 
 

@@ -2017,13 +2017,16 @@ pub fn factorize_text(
                 dicts[p as usize].bytes(c as usize)
             })
         } else {
-            let mut order: Vec<u32> = (0..n as u32).collect();
-            let first = |g: u32| {
-                let (p, c) = owner[g as usize];
-                dicts[p as usize].first[c as usize]
-            };
-            order.par_sort_unstable_by_key(|&g| first(g));
-            order
+            // each value's first position read once, then sorted with it (read through
+            // `owner` and the partition's table in every comparison, the sort was a fifth of
+            // a 125,000-value column's time)
+            let mut keyed: Vec<(Position, u32)> = owner
+                .par_iter()
+                .enumerate()
+                .map(|(g, &(p, c))| (dicts[p as usize].first[c as usize], g as u32))
+                .collect();
+            keyed.par_sort_unstable();
+            keyed.into_par_iter().map(|(_, g)| g).collect()
         };
         Some(invert(&order))
     } else {
