@@ -104,17 +104,21 @@ def _pair_frame(
     ``rejected_id``, ``tie``, ``weight``, and ``margin`` if asked) plus the kernel's counts.
 
     ``kernel(columns, first)`` gathers each output column from the pair's first (or second) row
-    while it lists the pairs: string, numeric and temporal columns cross as Arrow both ways
-    without copies, so no pair-index arrays or separate gathers are needed. For other column
-    types (boolean, nested...) it returns None, and the row indices are asked for and gathered
-    by polars instead, as they are at once for Categorical / Enum columns.
+    while it lists the pairs: numeric and temporal columns cross as Arrow both ways without
+    copies, so no pair-index arrays or separate gathers are needed. For other column types
+    (boolean, nested...) it returns None, and the row indices are asked for and gathered by
+    polars instead, as they are at once for text, Categorical and Enum columns.
     """
     keys = [c for c in by if c != response]
     names = keys + ["chosen_id", "rejected_id"]
     r = None
-    # Categorical / Enum columns are gathered by polars (the result keeps their dictionary).
-    # A selector finds them without building Python dtypes (an Enum's checks its categories).
-    if not set(df.select(cs.categorical() | cs.enum()).columns) & {*keys, response}:
+    # Categorical / Enum columns are gathered by polars (the result keeps their dictionary),
+    # and so are text columns: polars gathers string views in parallel, 18 ms faster than the
+    # kernel's own gather on 2.8e6 pairs of 1e6 shuffled ratings (and 13 ms slower for
+    # integers, which the kernel keeps). A selector finds them without building Python dtypes
+    # (an Enum's checks its categories).
+    by_index = cs.categorical() | cs.enum() | cs.string() | cs.binary()
+    if not set(df.select(by_index).columns) & {*keys, response}:
         cols: list[pl.Series | None] = [
             *(df[c].rechunk() for c in keys),
             *[df[response].rechunk()] * 2,
