@@ -74,6 +74,7 @@ def _grouping(
 def _row_codes(cols: Sequence[pl.Series], threads: int | None) -> tuple[np.ndarray, int]:
     """One uint32 code per row for the key columns taken together (equal keys, equal codes)
     and the number of codes; only equality matters, so codes need not follow any order."""
+
     # codes in whatever order is cheapest (sort=None), no values gathered: codes are dense, so
     # their count is the largest + 1 (first-seen numbering and the values were a third of a
     # shuffled 125,000-prompt grouping's time)

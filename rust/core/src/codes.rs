@@ -78,7 +78,7 @@ impl Ids<'_> {
             // in blocks, each compared whole (branch-free, so it vectorizes)
             let mut s = 0;
             for (x, y) in a.chunks(1 << 10).zip(b.chunks(1 << 10)) {
-                if x.iter().zip(y).fold(false, |f, (p, q)| f | (p == q)) {
+                if x.iter().zip(y).fold(0u8, |f, (p, q)| f | u8::from(p == q)) != 0 {
                     return x
                         .iter()
                         .zip(y)
