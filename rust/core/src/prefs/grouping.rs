@@ -19,7 +19,8 @@ pub trait RowKeys: Sync {
     fn hash(&self, i: usize) -> u64;
 }
 
-/// Runs looked at in order before the full pass of [`contiguous_groups`].
+/// Runs looked at in order (within the first [`ROW_CHUNK`] rows) before the full pass of
+/// [`contiguous_groups`].
 const PROBE_RUNS: usize = 4096;
 
 /// Rows per parallel work item (fixed, so nothing depends on the thread count).
@@ -36,9 +37,10 @@ pub fn contiguous_groups(keys: &dyn RowKeys, threads: Option<usize>) -> Result<O
     // Keys in no order meet an earlier run's key again within a few runs (about the square
     // root of the number of keys): the first runs, looked at in order, settle that case
     // before the full pass hashes and sorts every run start (20 ms of a shuffled 1e6-row
-    // `ratings_to_pairs` that then grouped its rows anyway).
+    // `ratings_to_pairs` that then grouped its rows anyway). At most one work item's rows:
+    // grouped data in long runs is not read twice.
     let mut seen = std::collections::HashSet::with_capacity(PROBE_RUNS);
-    for i in 0..n {
+    for i in 0..n.min(ROW_CHUNK) {
         if i == 0 || !keys.same_as_previous(i) {
             if !seen.insert(keys.hash(i)) {
                 return Ok(None);
