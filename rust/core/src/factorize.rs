@@ -711,6 +711,223 @@ impl ShortLabels {
     }
 }
 
+/// The shared table's values of 13 to [`LONG_SLOT_BYTES`] bytes (uuids, hex digests, names)
+/// for the hot loop of [`code_blocks_after`] where rows hold their own bytes (CSV, Python
+/// lists: no view repeats, so [`ViewMemo`] is off). A cuckoo table: each value sits at one of
+/// its two slots, each slot one cache line with the value's length, label and bytes, and a
+/// row compares itself with both, without a branch. A probe loop's exit mispredicted for
+/// every value displaced from its first slot (1,000 uuids half full: 11 -> 4.8 ns a row in
+/// isolation); the shared table's own lookup also waited on four loads a row (slot, code,
+/// value start, bytes) and three chained multiplies (issue 22).
+struct LongLabels {
+    slots: Vec<LongSlot>,
+    mask: usize,
+    /// Whether the slots are found by [`spread_hash`] (every byte) rather than [`ends_hash`].
+    full: bool,
+}
+
+/// Longest value [`LongLabels`] holds (a longer one sends every long value to the shared
+/// table's own lookup).
+const LONG_SLOT_BYTES: usize = 48;
+
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct LongSlot {
+    /// [`long_tag`]; 0 (no value held here is that short) marks an empty slot.
+    tag: u64,
+    label: u64,
+    /// The value, zero padded.
+    bytes: [u8; LONG_SLOT_BYTES],
+}
+
+const EMPTY_LONG: LongSlot = LongSlot {
+    tag: 0,
+    label: 0,
+    bytes: [0; LONG_SLOT_BYTES],
+};
+
+/// Hash of a value of over 12 bytes for [`LongLabels`]: a folded multiply per 16 bytes, the
+/// multiplies independent (not chained as in [`hash_long`]: the table compares every byte, so
+/// the hash only spreads), every byte covered.
+#[inline(always)]
+fn spread_hash(b: &[u8]) -> u64 {
+    let n = b.len();
+    let (a, z) = (word(b, 0), word(b, n - 8));
+    if n <= 16 {
+        return mix(a ^ n as u64, z);
+    }
+    let mut h = mix(a ^ n as u64, word(b, 8)) ^ mix(word(b, n - 16), z ^ 0x9e37_79b9_7f4a_7c15);
+    let mut i = 16;
+    while i + 16 < n {
+        h ^= mix(
+            word(b, i) ^ (i as u64).wrapping_mul(0xa076_1d64_78bd_642f),
+            word(b, i + 8),
+        );
+        i += 16;
+    }
+    h
+}
+
+/// Hash of a value of over 12 bytes from its first and last 8 bytes and its length, one
+/// multiply: enough to place ids that differ there (random ids, hex digests, numbered names);
+/// where it is not (a common prefix and suffix), [`LongLabels`] is built on [`spread_hash`].
+#[inline(always)]
+fn ends_hash(b: &[u8]) -> u64 {
+    let n = b.len();
+    mix(word(b, 0) ^ n as u64, word(b, n - 8))
+}
+
+/// A [`LongLabels`] tag: the length (exact) and the top 32 bits of the hash.
+#[inline(always)]
+fn long_tag(h: u64, len: usize) -> u64 {
+    (h & !0xffff_ffff) | len as u64
+}
+
+/// Whether `a` (a slot's zero-padded bytes) starts with `b` (13 to [`LONG_SLOT_BYTES`] bytes):
+/// overlapping 16-byte words, three at most.
+#[inline(always)]
+fn slot_holds(a: &[u8; LONG_SLOT_BYTES], b: &[u8]) -> bool {
+    let n = b.len();
+    let w16 = |s: &[u8], i: usize| {
+        let mut w = [0u8; 16];
+        w.copy_from_slice(&s[i..i + 16]);
+        u128::from_le_bytes(w)
+    };
+    if n < 16 {
+        return word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8);
+    }
+    let mut diff = (w16(a, 0) ^ w16(b, 0)) | (w16(a, n - 16) ^ w16(b, n - 16));
+    if n > 32 {
+        diff |= w16(a, 16) ^ w16(b, 16);
+    }
+    diff == 0
+}
+
+impl LongLabels {
+    /// The values over 12 bytes of `shared` with their `labels` (per slot); None when it has
+    /// none, one longer than a slot holds, or more than [`SMALL`].
+    fn new(shared: &Dict, labels: &[u32]) -> Option<Self> {
+        let mut long = vec![];
+        for ((s, &c), &label) in shared.slots.iter().zip(&shared.codes).zip(labels) {
+            if s[0] == EMPTY[0] {
+                continue;
+            }
+            let b = shared.bytes(c as usize);
+            match b.len() {
+                0..=12 => {}
+                13..=LONG_SLOT_BYTES => long.push((b, label)),
+                _ => return None,
+            }
+        }
+        if long.is_empty() || long.len() > SMALL {
+            return None;
+        }
+        // half full; a cycle of evictions (rare for a good hash) tries the next way
+        let cap = (long.len() * 2).next_power_of_two().max(16);
+        [(false, cap), (true, cap), (true, cap * 2)]
+            .into_iter()
+            .find_map(|(full, cap)| Self::place(&long, cap, full))
+    }
+
+    #[inline(always)]
+    fn hash(full: bool, b: &[u8]) -> u64 {
+        if full {
+            spread_hash(b)
+        } else {
+            ends_hash(b)
+        }
+    }
+
+    /// The two slots of a value of hash `h` (from disjoint bits of the hash, for tables of up
+    /// to 2^24 slots).
+    #[inline(always)]
+    fn homes(h: u64, mask: usize) -> (usize, usize) {
+        ((h >> 32) as usize & mask, (h >> 8) as usize & mask)
+    }
+
+    /// Every value at one of its two slots in a table of `cap` slots, or None.
+    fn place(long: &[(&[u8], u32)], cap: usize, full: bool) -> Option<Self> {
+        let mask = cap - 1;
+        let mut slots = vec![EMPTY_LONG; cap];
+        for &(b, label) in long {
+            let h = Self::hash(full, b);
+            let mut cur = LongSlot {
+                tag: long_tag(h, b.len()),
+                label: u64::from(label),
+                bytes: [0; LONG_SLOT_BYTES],
+            };
+            cur.bytes[..b.len()].copy_from_slice(b);
+            let mut k = Self::homes(h, mask).0;
+            let mut kicks = 0;
+            while slots[k].tag != 0 {
+                // take the slot; the value there moves to its other one
+                std::mem::swap(&mut slots[k], &mut cur);
+                let len = cur.tag as u32 as usize;
+                let (k1, k2) = Self::homes(Self::hash(full, &cur.bytes[..len]), mask);
+                k = if k1 == k { k2 } else { k1 };
+                kicks += 1;
+                if kicks > 100 {
+                    return None;
+                }
+            }
+            slots[k] = cur;
+        }
+        Some(LongLabels { slots, mask, full })
+    }
+
+    /// The label of the value `b` (over 12 bytes), or None when the table lacks it.
+    #[inline(always)]
+    fn get(&self, b: &[u8]) -> Option<u32> {
+        let n = b.len();
+        if n > LONG_SLOT_BYTES {
+            return None;
+        }
+        let h = Self::hash(self.full, b);
+        let tag = long_tag(h, n);
+        let (k1, k2) = Self::homes(h, self.mask);
+        let (s1, s2) = (self.slots.get(k1)?, self.slots.get(k2)?);
+        // the slot whose tag matches, chosen without a branch (the value is at either,
+        // unpredictably), then its bytes
+        let s = if s1.tag == tag { s1 } else { s2 };
+        (s.tag == tag && slot_holds(&s.bytes, b)).then_some(s.label as u32)
+    }
+}
+
+/// The labels of rows whose views are `views` (rows `first_row..`, with their own bytes) from
+/// the shared table: [`LongLabels`] and the short values' slots, in a loop of its own; `miss`
+/// codes the rows they lack (new values, unreadable views).
+#[inline(never)]
+fn long_rows(
+    long: &LongLabels,
+    fast: SharedView<'_>,
+    views: &[u128],
+    out: &mut [u32],
+    first_row: usize,
+    miss: &mut impl FnMut(u128, usize) -> u32,
+) {
+    for (i, (c, &v)) in out.iter_mut().zip(views).enumerate() {
+        if i % 4 == 0 {
+            prefetch(views, i + 64);
+        }
+        let hit = if v as u32 <= 12 {
+            fast.get_short(v)
+        } else {
+            view_bytes(fast.buffers, v).and_then(|b| long.get(b))
+        };
+        *c = match hit {
+            Some(c) => c,
+            None => rare(miss, v, first_row + i),
+        };
+    }
+}
+
+/// `f(v, i)`, out of the hot loop that calls it for the few rows it does not decide.
+#[cold]
+#[inline(never)]
+fn rare(f: &mut impl FnMut(u128, usize) -> u32, v: u128, i: usize) -> u32 {
+    f(v, i)
+}
+
 /// The shared table of [`code_blocks_after`] as its hot loop reads it: the label of a value
 /// found there (nearly every row). Held by value, with the short values' slots copied out,
 /// so the loop keeps them in registers (reached through the table and a closure, they were
@@ -721,6 +938,8 @@ struct SharedView<'a> {
     short: (&'a [[u64; 2]], usize),
     labels: &'a [u32],
     dict: &'a Dict,
+    /// The values over 12 bytes, when [`LongLabels`] holds them.
+    long: Option<&'a LongLabels>,
     buffers: &'a [&'a [u8]],
 }
 
@@ -751,6 +970,10 @@ impl SharedView<'_> {
     fn get(self, v: u128) -> Option<u32> {
         if v as u32 <= 12 {
             return self.get_short(v);
+        }
+        if let Some(long) = self.long {
+            // (a value it lacks is new: `code_after` codes it)
+            return long.get(view_bytes(self.buffers, v)?);
         }
         // longer: the keys and hashes `code_after` gives them (a long value's key is the
         // view's first word; the tables read no other key word of it)
@@ -923,6 +1146,7 @@ fn code_blocks_after(
     out: &mut [&mut [u32]],
     expect: usize,
     sorted: bool,
+    views_repeat: bool,
 ) -> (Dict, bool) {
     let shared = first;
     let n0 = shared.len() as u32;
@@ -951,6 +1175,7 @@ fn code_blocks_after(
         slots: vec![EMPTY],
         mask: 0,
     });
+    let long = LongLabels::new(&shared, labels);
     let locals: Vec<Dict> = blocks[coded..]
         .par_iter()
         .zip(out[coded..].par_iter_mut())
@@ -970,6 +1195,7 @@ fn code_blocks_after(
                         short: (&hot.slots, hot.mask),
                         labels,
                         dict: &shared,
+                        long: long.as_ref(),
                         buffers,
                     };
                     let mut code_view = |v: u128, i: usize| match fast.get(v) {
@@ -1025,16 +1251,31 @@ fn code_blocks_after(
                             prev = Some((v, *c));
                         }
                     } else {
-                        memo.start(b.strings);
-                        for ((c, &v), i) in rows {
-                            // the views a little ahead: read beside the table's random loads,
-                            // their stream stalled (`crate::cache::prefetch`)
-                            prefetch(views, i + 64);
-                            *c = if v as u32 > 12 && memo.on {
-                                memo.code(v, |c| c < n0, |v| code_view(v, i))
-                            } else {
-                                code_view(v, i)
-                            };
+                        // rows with their own bytes (the first blocks' views did not
+                        // repeat): straight to the long values' table; else the memo, until
+                        // it finds that views do not repeat
+                        let mut done = b.lo;
+                        if views_repeat || long.is_none() {
+                            memo.start(b.strings);
+                            done = b.hi;
+                            for ((c, &v), i) in rows {
+                                if !memo.on && long.is_some() {
+                                    done = i;
+                                    break;
+                                }
+                                // the views a little ahead: read beside the table's random
+                                // loads, their stream stalled (`crate::cache::prefetch`)
+                                prefetch(views, i + 64);
+                                *c = if v as u32 > 12 && memo.on {
+                                    memo.code(v, |c| c < n0, |v| code_view(v, i))
+                                } else {
+                                    code_view(v, i)
+                                };
+                            }
+                        }
+                        if let (Some(long), true) = (&long, done < b.hi) {
+                            let o = &mut o[done - b.lo..];
+                            long_rows(long, fast, &views[done..b.hi], o, done, &mut code_view);
                         }
                     }
                 } else {
@@ -1961,6 +2202,7 @@ pub fn factorize_text(
                     &mut outs,
                     expect_distinct,
                     sort && dict_rows.is_empty(),
+                    memo.on,
                 );
                 rows_final = done;
                 vec![d]
@@ -2422,12 +2664,13 @@ mod tests {
     /// every path (few values, many values, sorted or not), never a panic.
     #[test]
     fn views_outside_their_buffers_are_refused() {
-        for n in [50usize, 300_000] {
-            // n rows: few distinct values (the block path) or all distinct (partitioned); ids
-            // whole in the key and longer ones (their bytes copied to the partitions)
+        for (n, few) in [(50usize, true), (300_000, false), (300_000, true)] {
+            // n rows: few distinct values (one block, or the later blocks' long-value table
+            // with the bad view among them) or all distinct (partitioned); ids whole in the
+            // key and longer ones (their bytes copied to the partitions)
             let vals: Vec<String> = (0..n)
                 .map(|i| {
-                    let k = if n > 1000 { i } else { i % 7 };
+                    let k = if few { i % 7 } else { i };
                     if i % 2 == 0 {
                         format!("a-long-identifier-{k}")
                     } else {
@@ -2476,7 +2719,7 @@ mod tests {
             let f = with_threads(Some(2), || factorize_text(&[col], Order::Sorted, 0))
                 .unwrap()
                 .unwrap();
-            assert_eq!(f.n_distinct(), if n > 1000 { n } else { 14 });
+            assert_eq!(f.n_distinct(), if few { 14 } else { n });
         }
         // offsets past the data, or going backwards
         for off in [vec![0i32, 3, 99], vec![0, 3, 1]] {
@@ -2703,6 +2946,33 @@ mod tests {
         }
     }
 
+    /// [`check`], and the views' codes in first-seen and any order on 2 threads: equal codes
+    /// exactly for equal values, whatever the numbering.
+    fn check_every_order(vals: &[&str]) {
+        check(vals);
+        let (v, buf) = views(vals);
+        let (_, want) = reference(vals);
+        for order in [Order::FirstSeen, Order::Any] {
+            let f = with_threads(Some(2), || {
+                factorize_text(
+                    &[TextColumn::Plain(vec![Strings::View {
+                        views: &v,
+                        buffers: vec![&buf],
+                    }])],
+                    order,
+                    16,
+                )
+            })
+            .unwrap()
+            .unwrap();
+            let mut map = std::collections::HashMap::new();
+            for (&c, &w) in f.codes[0].iter().zip(&want) {
+                assert_eq!(*map.entry(w).or_insert(c), c, "{order:?}");
+            }
+            assert_eq!(f.n_distinct(), map.len());
+        }
+    }
+
     #[test]
     fn empty_unicode_long_short() {
         check(&[]);
@@ -2792,29 +3062,7 @@ mod tests {
                 })
                 .collect();
             let vals: Vec<&str> = owned.iter().map(String::as_str).collect();
-            check(&vals);
-            let (v, buf) = views(&vals);
-            let (_, want) = reference(&vals);
-            for order in [Order::FirstSeen, Order::Any] {
-                let f = with_threads(Some(2), || {
-                    factorize_text(
-                        &[TextColumn::Plain(vec![Strings::View {
-                            views: &v,
-                            buffers: vec![&buf],
-                        }])],
-                        order,
-                        16,
-                    )
-                })
-                .unwrap()
-                .unwrap();
-                // equal codes exactly for equal values, whatever the numbering
-                let mut map = std::collections::HashMap::new();
-                for (&c, &w) in f.codes[0].iter().zip(&want) {
-                    assert_eq!(*map.entry(w).or_insert(c), c, "{order:?}");
-                }
-                assert_eq!(f.n_distinct(), map.len());
-            }
+            check_every_order(&vals);
         }
     }
 
@@ -3163,6 +3411,94 @@ mod tests {
                 .collect();
             let vals: Vec<&str> = owned.iter().map(String::as_str).collect();
             check(&vals);
+        }
+    }
+
+    /// `LongLabels` alone: every value of 13 to 48 bytes found with its label, and no other
+    /// value (each one with any one byte changed, one byte longer or shorter); values alike in
+    /// their first and last 8 bytes (the one-multiply hash puts them all at the same slots)
+    /// placed by the hash of every byte; a value over 48 bytes leaves the table unbuilt.
+    #[test]
+    fn long_value_table_finds_its_values_and_no_other() {
+        let mut rng = 0x1234_5678_u64;
+        let mut next = || {
+            rng = rng.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            rng >> 33
+        };
+        let random: Vec<Vec<u8>> = (0..700)
+            .map(|_| {
+                let len = 13 + (next() % 36) as usize;
+                (0..len).map(|_| b'0' + (next() % 40) as u8).collect()
+            })
+            .collect();
+        let alike: Vec<Vec<u8>> = (0..300)
+            .map(|k| format!("https://x.org/{k:06}/index.html").into_bytes())
+            .collect();
+        for (vals, full) in [(&random, false), (&alike, true)] {
+            let mut d = Dict::with_capacity(4);
+            for (i, b) in vals.iter().enumerate() {
+                let k = key_of(b);
+                d.code(&k, hash_key(&k, b), b, (0, i as u64));
+            }
+            // labels unlike the codes, and short values beside the long ones
+            d.code(
+                &key_of(b"short"),
+                hash_key(&key_of(b"short"), b""),
+                b"",
+                (0, 9_999),
+            );
+            let labels: Vec<u32> = d.codes.iter().map(|&c| c * 3 + 1).collect();
+            let t = LongLabels::new(&d, &labels).expect("built");
+            assert_eq!(t.full, full);
+            let known: std::collections::HashSet<&[u8]> = vals.iter().map(Vec::as_slice).collect();
+            for b in vals {
+                let k = key_of(b);
+                let slot = d.find_slot(&k, hash_key(&k, b), b).unwrap();
+                assert_eq!(t.get(b), Some(labels[slot]));
+                let mut near: Vec<Vec<u8>> =
+                    vec![b[..b.len() - 1].to_vec(), [&b[..], b"x"].concat()];
+                for j in 0..b.len() {
+                    let mut m = b.clone();
+                    m[j] ^= 1;
+                    near.push(m);
+                }
+                for m in near
+                    .iter()
+                    .filter(|m| m.len() > 12 && !known.contains(&m[..]))
+                {
+                    assert_eq!(t.get(m), None, "{:?}", String::from_utf8_lossy(m));
+                }
+            }
+            let mut d2 = Dict::with_capacity(4);
+            for b in vals.iter().map(Vec::as_slice).chain([&[b'y'; 49][..]]) {
+                let k = key_of(b);
+                d2.code(&k, hash_key(&k, b), b, (0, 0));
+            }
+            assert!(LongLabels::new(&d2, &d2.codes).is_none());
+        }
+    }
+
+    /// Rows with their own bytes (as from CSV or Python lists) past the first blocks, over
+    /// few values: the long-value table's loop, with values of every length it holds, values
+    /// only it would miss (new after the first blocks, and alike at both ends), and a value too
+    /// long for it in one case; against the reference, in every order.
+    #[test]
+    fn rows_with_their_own_bytes_after_the_first_blocks() {
+        for too_long in [false, true] {
+            let owned: Vec<String> = (0..400_000u64)
+                .map(|i| {
+                    let k = (i * 7_919) % 1_000;
+                    match i % 5 {
+                        0 => format!("{k:0w$}", w = 13 + (k % 36) as usize),
+                        1 => format!("01234567-89ab-{k:08x}-cdef-0123456789"),
+                        2 if i > 250_000 => format!("new-and-late-value-{k}"),
+                        3 if too_long && i == 300_003 => "z".repeat(60),
+                        _ => format!("m{k}"),
+                    }
+                })
+                .collect();
+            let vals: Vec<&str> = owned.iter().map(String::as_str).collect();
+            check_every_order(&vals);
         }
     }
 
