@@ -714,11 +714,12 @@ impl ShortLabels {
 /// The shared table's values of 13 to [`LONG_SLOT_BYTES`] bytes (uuids, hex digests, names)
 /// for the hot loop of [`code_blocks_after`] where rows hold their own bytes (CSV, Python
 /// lists: no view repeats, so [`ViewMemo`] is off). A cuckoo table: each value sits at one of
-/// its two slots, each slot one cache line with the value's length, label and bytes, and a
-/// row compares itself with both, without a branch. A probe loop's exit mispredicted for
-/// every value displaced from its first slot (1,000 uuids half full: 11 -> 4.8 ns a row in
-/// isolation); the shared table's own lookup also waited on four loads a row (slot, code,
-/// value start, bytes) and three chained multiplies (issue 22).
+/// its two slots, each slot one cache line with the value's tag, label and bytes; a row reads
+/// both, takes the one whose tag matches without a branch and compares its bytes. The shared
+/// table's own lookup waited on four dependent loads a row (slot, code, value start, bytes),
+/// three chained multiplies, and a probe loop whose exit mispredicts for every value displaced
+/// from its first slot: 1,000 uuids, 2 threads, 10-11 -> 4.4-5.0 ns a row (issue 22). (16-byte
+/// slots beside the bytes, for tables past the core's cache, were no faster.)
 struct LongLabels {
     slots: Vec<LongSlot>,
     mask: usize,
