@@ -117,8 +117,9 @@ mod tests {
     use super::*;
     use crate::hashing::Hash64;
 
-    struct Strs(Vec<&'static str>);
-    impl RowKeys for Strs {
+    /// Row keys of any comparable type, hashed through their bytes.
+    struct Keys<T>(Vec<T>, fn(&T) -> Vec<u8>);
+    impl<T: PartialEq + Sync> RowKeys for Keys<T> {
         fn n_rows(&self) -> usize {
             self.0.len()
         }
@@ -126,34 +127,29 @@ mod tests {
             self.0[i] == self.0[i - 1]
         }
         fn hash(&self, i: usize) -> u64 {
-            Hash64::new(0).bytes(self.0[i].as_bytes()).finish()
+            Hash64::new(0).bytes(&(self.1)(&self.0[i])).finish()
         }
+    }
+
+    fn strs(v: Vec<&'static str>) -> Keys<&'static str> {
+        Keys(v, |s| s.as_bytes().to_vec())
+    }
+
+    fn ints(v: Vec<u32>) -> Keys<u32> {
+        Keys(v, |x| x.to_le_bytes().to_vec())
     }
 
     #[test]
     fn runs_are_groups_only_when_each_key_is_one_run() {
-        let k = Strs(vec!["a", "a", "b", "c", "c", "c"]);
+        let k = strs(vec!["a", "a", "b", "c", "c", "c"]);
         assert_eq!(
             contiguous_groups(&k, Some(2)).ok().flatten(),
             Some(vec![0, 2, 3, 6])
         );
-        let k = Strs(vec!["a", "b", "a"]);
+        let k = strs(vec!["a", "b", "a"]);
         assert_eq!(contiguous_groups(&k, Some(1)).ok().flatten(), None);
-        let k = Strs(vec![]);
+        let k = strs(vec![]);
         assert_eq!(contiguous_groups(&k, None).ok().flatten(), Some(vec![0]));
-    }
-
-    struct Ints(Vec<u32>);
-    impl RowKeys for Ints {
-        fn n_rows(&self) -> usize {
-            self.0.len()
-        }
-        fn same_as_previous(&self, i: usize) -> bool {
-            self.0[i] == self.0[i - 1]
-        }
-        fn hash(&self, i: usize) -> u64 {
-            Hash64::new(0).bytes(&self.0[i].to_le_bytes()).finish()
-        }
     }
 
     #[test]
@@ -164,7 +160,7 @@ mod tests {
         let runs: Vec<u32> = (0..k as u32).flat_map(|g| [g; 3]).collect();
         let want: Vec<usize> = (0..=k).map(|g| 3 * g).collect();
         for threads in [Some(1), Some(2)] {
-            let got = contiguous_groups(&Ints(runs.clone()), threads)
+            let got = contiguous_groups(&ints(runs.clone()), threads)
                 .ok()
                 .flatten();
             assert_eq!(got.as_deref(), Some(&want[..]));
@@ -177,7 +173,7 @@ mod tests {
                 let mut v = runs.clone();
                 v[3 * at + 1] = back as u32;
                 assert_eq!(
-                    contiguous_groups(&Ints(v), threads).ok().flatten(),
+                    contiguous_groups(&ints(v), threads).ok().flatten(),
                     None,
                     "at run {at}"
                 );
