@@ -403,7 +403,8 @@ struct Dict {
     keys: Vec<Key>,
     first: Vec<Position>,
     /// The long distinct values (over 28 bytes), back to back; a long value's stored key
-    /// holds where it starts there in place of its last 16 bytes (word 2).
+    /// holds where it starts there (word 2) and its hash (word 3) in place of its last 16
+    /// bytes.
     arena: Vec<u8>,
     /// Per slot, where its long value starts in `arena` (empty until the table holds a long
     /// value): read beside the slot, so comparing a long value waits on one load, not on the
@@ -538,7 +539,8 @@ impl Dict {
         let c = self.keys.len();
         let mut stored = *key;
         if key_len(key) > INLINE {
-            stored = [key[0], key[1], self.arena.len() as u64, 0];
+            // (its hash kept: `grow` places it again without reading its bytes)
+            stored = [key[0], key[1], self.arena.len() as u64, h];
             if self.long_at.is_empty() {
                 self.long_at = vec![0; self.slots.len()];
             }
@@ -569,7 +571,11 @@ impl Dict {
         let mut codes = vec![0; cap];
         let mut long_at = vec![0; if self.long_at.is_empty() { 0 } else { cap }];
         for (c, k) in self.keys.iter().enumerate() {
-            let h = hash_key(k, self.bytes(c));
+            let h = if key_len(k) > INLINE {
+                k[3]
+            } else {
+                hash_key(k, self.bytes(c))
+            };
             let mut i = slot_of(h, mask);
             while slots[i][0] != EMPTY[0] {
                 i = (i + 1) & mask;
@@ -718,11 +724,13 @@ impl ShortLabels {
 /// both, takes the one whose tag matches without a branch and compares its bytes. The shared
 /// table's own lookup waited on four dependent loads a row (slot, code, value start, bytes),
 /// three chained multiplies, and a probe loop whose exit mispredicts for every value displaced
-/// from its first slot: 1,000 uuids, 2 threads, 10-11 -> 4.4-5.0 ns a row (issue 22). (16-byte
-/// slots beside the bytes, for tables past the core's cache, were no faster.)
+/// from its first slot: 1,000 uuids, 2 threads, 10-11 -> 4.4-5.0 ns a row (issue 22); with the
+/// hash fixed at compile time and the short values' lookup out of line, 3.8. (16-byte slots
+/// beside the bytes, for tables past the core's cache, were no faster; hashing a batch of 8
+/// rows before their lookups, or prefetching rows' bytes 16 ahead, slower.)
 struct LongLabels {
+    /// A power of two of them (see [`long_label`]).
     slots: Vec<LongSlot>,
-    mask: usize,
     /// Whether the slots are found by [`spread_hash`] (every byte) rather than [`ends_hash`].
     full: bool,
 }
@@ -873,31 +881,42 @@ impl LongLabels {
             }
             slots[k] = cur;
         }
-        Some(LongLabels { slots, mask, full })
+        Some(LongLabels { slots, full })
     }
 
     /// The label of the value `b` (over 12 bytes), or None when the table lacks it.
     #[inline(always)]
     fn get(&self, b: &[u8]) -> Option<u32> {
-        let n = b.len();
-        if n > LONG_SLOT_BYTES {
-            return None;
+        if self.full {
+            long_label::<true>(&self.slots, b)
+        } else {
+            long_label::<false>(&self.slots, b)
         }
-        let h = Self::hash(self.full, b);
-        let tag = long_tag(h, n);
-        let (k1, k2) = Self::homes(h, self.mask);
-        let (s1, s2) = (self.slots.get(k1)?, self.slots.get(k2)?);
-        // the slot whose tag matches, chosen without a branch (the value is at either,
-        // unpredictably), then its bytes
-        let s = if s1.tag == tag { s1 } else { s2 };
-        (s.tag == tag && slot_holds(&s.bytes, b)).then_some(s.label as u32)
     }
+}
+
+/// [`LongLabels::get`] in `slots` (a power of two of them), the slots found by [`spread_hash`]
+/// when `FULL`, else [`ends_hash`]: the hash chosen at compile time, so the row loop holds no
+/// flag and the slot indices need no bounds check (`& (len - 1)` keeps them in).
+#[inline(always)]
+fn long_label<const FULL: bool>(slots: &[LongSlot], b: &[u8]) -> Option<u32> {
+    let n = b.len();
+    if n > LONG_SLOT_BYTES || slots.is_empty() {
+        return None;
+    }
+    let h = LongLabels::hash(FULL, b);
+    let tag = long_tag(h, n);
+    let (k1, k2) = LongLabels::homes(h, slots.len() - 1);
+    let (s1, s2) = (&slots[k1], &slots[k2]);
+    // the slot whose tag matches, chosen without a branch (the value is at either,
+    // unpredictably), then its bytes
+    let s = if s1.tag == tag { s1 } else { s2 };
+    (s.tag == tag && slot_holds(&s.bytes, b)).then_some(s.label as u32)
 }
 
 /// The labels of rows whose views are `views` (rows `first_row..`, with their own bytes) from
 /// the shared table: [`LongLabels`] and the short values' slots, in a loop of its own; `miss`
 /// codes the rows they lack (new values, unreadable views).
-#[inline(never)]
 fn long_rows(
     long: &LongLabels,
     fast: SharedView<'_>,
@@ -906,20 +925,49 @@ fn long_rows(
     first_row: usize,
     miss: &mut impl FnMut(u128, usize) -> u32,
 ) {
+    if long.full {
+        long_rows_by::<true>(&long.slots, fast, views, out, first_row, miss);
+    } else {
+        long_rows_by::<false>(&long.slots, fast, views, out, first_row, miss);
+    }
+}
+
+/// [`long_rows`] with the hash of [`long_label`].
+#[inline(never)]
+fn long_rows_by<const FULL: bool>(
+    slots: &[LongSlot],
+    fast: SharedView<'_>,
+    views: &[u128],
+    out: &mut [u32],
+    first_row: usize,
+    miss: &mut impl FnMut(u128, usize) -> u32,
+) {
     for (i, (c, &v)) in out.iter_mut().zip(views).enumerate() {
-        if i % 4 == 0 {
-            prefetch(views, i + 64);
-        }
-        let hit = if v as u32 <= 12 {
-            fast.get_short(v)
+        let n = v as u32 as usize;
+        let hit = if n <= 12 {
+            short_label(fast, v)
+        } else if n <= LONG_SLOT_BYTES {
+            // (no overflow: the offset is 32 bits, the length at most 48)
+            let (b, o) = ((v >> 64) as u32 as usize, (v >> 96) as u32 as usize);
+            fast.buffers
+                .get(b)
+                .and_then(|b| b.get(o..o + n))
+                .and_then(|b| long_label::<FULL>(slots, b))
         } else {
-            view_bytes(fast.buffers, v).and_then(|b| long.get(b))
+            None
         };
         *c = match hit {
             Some(c) => c,
             None => rare(miss, v, first_row + i),
         };
     }
+}
+
+/// [`SharedView::get_short`] out of line: in [`long_rows_by`] the short values are few, and
+/// inlined its registers spilled the long values' words.
+#[inline(never)]
+fn short_label(fast: SharedView<'_>, v: u128) -> Option<u32> {
+    fast.get_short(v)
 }
 
 /// `f(v, i)`, out of the hot loop that calls it for the few rows it does not decide.
@@ -1402,6 +1450,23 @@ fn row_key<'s>(
         RowKey::Long([key[0], h], bytes)
     };
     (k, h)
+}
+
+/// `dst.copy_from_slice(src)`, inlined for values of 16 to 64 bytes as 16-byte words (the
+/// last one overlapping): a `memmove` call a row was 9% of grouping 36-byte ids.
+#[inline(always)]
+fn copy_value(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    if !(16..=64).contains(&n) || dst.len() != n {
+        dst.copy_from_slice(src);
+        return;
+    }
+    let mut i = 0;
+    while i + 16 < n {
+        dst[i..i + 16].copy_from_slice(&src[i..i + 16]);
+        i += 16;
+    }
+    dst[n - 16..].copy_from_slice(&src[n - 16..]);
 }
 
 /// The views of a chunk in the view layout (read without the layout branch).
@@ -1944,7 +2009,7 @@ pub fn group_text(chunks: &[Strings<'_>]) -> Result<RowGroups> {
                         RowKey::Long(w, v) => {
                             d.heads[at] = w;
                             if !in_place {
-                                d.bytes[byte..byte + v.len()].copy_from_slice(v);
+                                copy_value(&mut d.bytes[byte..byte + v.len()], v);
                                 d.at[2] += v.len();
                             }
                         }
@@ -3420,6 +3485,36 @@ mod tests {
     /// their first and last 8 bytes (the one-multiply hash puts them all at the same slots)
     /// placed by the hash of every byte; a value over 48 bytes leaves the table unbuilt.
     #[test]
+    fn table_grown_past_its_size_finds_its_long_values() {
+        // 5,000 values of 29 to 60 bytes in a table sized for 8: it grows ten times, placing
+        // the long values again by the hash kept in their keys, not by their bytes
+        let vals: Vec<Vec<u8>> = (0..5_000u32)
+            .map(|i| {
+                let len = 29 + (i % 32) as usize;
+                let mut v = format!("{i:08}-{}", i.wrapping_mul(2_654_435_761)).into_bytes();
+                v.resize(len, b'a' + (i % 26) as u8);
+                v
+            })
+            .collect();
+        let mut d = Dict::with_capacity(8);
+        for (i, v) in vals.iter().enumerate() {
+            let k = key_of(v);
+            let c = d.code(&k, hash_key(&k, v), v, (0, i as u64));
+            assert_eq!(c, i as u32);
+        }
+        assert!(d.slots.len() >= 8_192);
+        for (i, v) in vals.iter().enumerate() {
+            let k = key_of(v);
+            assert_eq!(d.find(&k, hash_key(&k, v), v), Ok(i as u32));
+            assert_eq!(d.bytes(i), &v[..]);
+        }
+        // a value it was never given: absent
+        let other = b"zzzzzzzz-not-one-of-the-values-above".to_vec();
+        let k = key_of(&other);
+        assert!(d.find(&k, hash_key(&k, &other), &other).is_err());
+    }
+
+    #[test]
     fn long_value_table_finds_its_values_and_no_other() {
         let mut rng = 0x1234_5678_u64;
         let mut next = || {
@@ -3727,10 +3822,12 @@ mod probe {
         }
     }
 
-    /// Timing probe of the text factorizer, 1e6 views: ns per row by id family (PROBE=short,
+    /// Timing probe of the text factorizer: ns per row by id family (PROBE=short,
     /// mid, md5, uuid), distinct count (PROBE_D=1000,125000), threads (PROBE_T=1,2), order
-    /// (PROBE_O=any for Any only, PROBE_O=group for `group_text`), best of PROBE_R runs;
-    /// PROBE_SHARED=1 gives equal values equal views (a dictionary's layout):
+    /// (PROBE_O=any for Any only, PROBE_O=group for `group_text`), best of PROBE_R runs, rows
+    /// (PROBE_N, default 1e6); PROBE_SHARED=1 gives equal values equal views (a dictionary's
+    /// layout); PROBE_FLOOR=1 first times a bare read of every row's first and last 8 bytes
+    /// (the memory traffic alone):
     /// `PROBE=md5,uuid cargo test --release -p pluralign-core probe_ -- --ignored --nocapture`.
     #[test]
     #[ignore = "slow (timing or large input): cargo test -- --ignored"]
@@ -3742,7 +3839,7 @@ mod probe {
             .map(|t| t.parse().unwrap())
             .collect();
         let reps: usize = std::env::var("PROBE_R").map_or(7, |r| r.parse().unwrap());
-        let n = 1_000_000usize;
+        let n: usize = std::env::var("PROBE_N").map_or(1_000_000, |r| r.parse().unwrap());
         for fam in fams.split(',') {
             let ds: Vec<u64> = std::env::var("PROBE_D")
                 .unwrap_or_else(|_| "1000,125000".into())
@@ -3767,6 +3864,19 @@ mod probe {
                     }
                 }
                 let used = vals.iter().collect::<std::collections::HashSet<_>>().len();
+                if std::env::var("PROBE_FLOOR").is_ok() {
+                    let mut best = f64::MAX;
+                    let mut acc = 0u64;
+                    for _ in 0..reps {
+                        let t0 = std::time::Instant::now();
+                        for &x in v.iter().filter(|&&x| x as u32 > 12) {
+                            let (l, o) = (x as u32 as usize, (x >> 96) as u32 as usize);
+                            acc ^= word(&buf, o) ^ word(&buf, o + l - 8);
+                        }
+                        best = best.min(t0.elapsed().as_secs_f64());
+                    }
+                    println!("floor {:6.1} ns/row ({acc})", best * 1e9 / n as f64);
+                }
                 let orders = match std::env::var("PROBE_O").as_deref() {
                     Ok("any") => vec![Order::Any],
                     Ok("group") => vec![],
