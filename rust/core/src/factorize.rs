@@ -31,12 +31,13 @@
 //! their dictionary: the used dictionary entries are factorized, the row keys only remapped.
 
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
 use crate::cache::prefetch;
-use crate::error::Result;
+use crate::error::{CoreError, Result};
 use crate::input_err;
 
 // Keys and Arrow views are read as little-endian words.
@@ -93,6 +94,59 @@ impl Strings<'_> {
             );
         }
         Ok(())
+    }
+
+    /// The bytes of value `i` when it is over [`INLINE`] bytes and readable, else None.
+    #[inline(always)]
+    fn long_bytes(&self, i: usize) -> Option<&[u8]> {
+        let b = match self {
+            Strings::Utf8 { offsets, data } => {
+                data.get(*offsets.get(i)? as usize..*offsets.get(i + 1)? as usize)?
+            }
+            Strings::LargeUtf8 { offsets, data } => {
+                data.get(*offsets.get(i)? as usize..*offsets.get(i + 1)? as usize)?
+            }
+            Strings::View { views, buffers } => {
+                let v = *views.get(i)?;
+                if v as u32 as usize <= INLINE {
+                    return None;
+                }
+                view_bytes(buffers, v)?
+            }
+        };
+        (b.len() > INLINE).then_some(b)
+    }
+
+    /// Starts loading where value `i` is told (its view or offset).
+    #[inline(always)]
+    fn prefetch_entry(&self, i: usize) {
+        match self {
+            Strings::Utf8 { offsets, .. } => prefetch(offsets, i),
+            Strings::LargeUtf8 { offsets, .. } => prefetch(offsets, i),
+            Strings::View { views, .. } => prefetch(views, i),
+        }
+    }
+
+    /// Starts loading value `i`'s bytes (where it is told is best in cache already).
+    #[inline(always)]
+    fn prefetch_value(&self, i: usize) {
+        match self {
+            Strings::Utf8 { offsets, data } => {
+                if let Some(&o) = offsets.get(i) {
+                    prefetch(data, o as usize);
+                }
+            }
+            Strings::LargeUtf8 { offsets, data } => {
+                if let Some(&o) = offsets.get(i) {
+                    prefetch(data, o as usize);
+                }
+            }
+            Strings::View { views, buffers } => {
+                if let Some(&v) = views.get(i) {
+                    prefetch_view_bytes(buffers, v);
+                }
+            }
+        }
     }
 
     /// The key of value `i`, and its bytes (empty when the key holds them all). Inlined into
@@ -365,8 +419,13 @@ fn hash_long(b: &[u8]) -> u64 {
 #[inline(always)]
 fn same_long(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
-    if n != b.len() || n < 8 {
-        return a == b;
+    if n != b.len() {
+        return false;
+    }
+    if n < 8 {
+        // (no `memcmp`: on an empty value, `group_text`'s long values grouped by hash, its
+        // masked load of a dangling pointer took a slow path on this AMD core, 50 ns a row)
+        return a.iter().zip(b).all(|(x, y)| x == y);
     }
     let mut diff = word(a, n - 8) ^ word(b, n - 8);
     let mut i = 0;
@@ -1892,7 +1951,24 @@ fn long_views_repeat(chunks: &[Strings<'_>]) -> bool {
 /// cache, not fetched again each round as [`code_partitioned`] does), and orders them by
 /// that code with a counting sort. No codes in row order are made, nor a global numbering:
 /// what factorizing and then grouping the codes would cost twice over.
+///
+/// Values over [`INLINE`] bytes with their own bytes per row (CSV, Python lists) are grouped
+/// by their length, first bytes and 64-bit hash, then every row is checked against its
+/// group's first value in row order (a stream, not a scattered read); should any differ, the
+/// rows are grouped again by their bytes, copied to the partitions. Copying them first (36
+/// bytes a uuid row, scattered over the partitions) was half of the time with 125,000 uuids.
 pub fn group_text(chunks: &[Strings<'_>]) -> Result<RowGroups> {
+    match group_text_by(chunks, true)? {
+        Some(g) => Ok(g),
+        // two values shared their hash (rare by chance; crafted input can force it)
+        None => group_text_by(chunks, false)?
+            .ok_or_else(|| CoreError::Internal("grouping by bytes gave no groups".into())),
+    }
+}
+
+/// [`group_text`]; with `by_hash`, long values with their own bytes are grouped by hash and
+/// checked after (None when a check fails), else by their bytes.
+fn group_text_by(chunks: &[Strings<'_>], by_hash: bool) -> Result<Option<RowGroups>> {
     let total: usize = chunks.iter().map(Strings::len).sum();
     if total >= u32::MAX as usize {
         return input_err!("{total} ids are more than this factorizer supports (2^32 - 1)");
@@ -1914,10 +1990,10 @@ pub fn group_text(chunks: &[Strings<'_>]) -> Result<RowGroups> {
         base += n as u64;
     }
     if let Some(offsets) = distinct_runs(chunks, total, 22)? {
-        return Ok(RowGroups {
+        return Ok(Some(RowGroups {
             offsets,
             perm: None,
-        });
+        }));
     }
     // Longer ids whose views repeat (equal values at the same bytes, a dictionary's layout) are
     // coded from where the column holds them, not copied per row first (36 bytes a uuid row:
@@ -1927,12 +2003,22 @@ pub fn group_text(chunks: &[Strings<'_>]) -> Result<RowGroups> {
     let starts = chunk_starts(chunks);
     // (1) per block, per partition: how many rows, tails (13 to 28 bytes) and long bytes
     // (and the hashes of the long values, in row order, not computed twice)
-    let (counts, mut long_hashes): (Vec<[[usize; 3]; PARTS]>, Vec<Vec<u64>>) = blocks
+    // (and, per block, about how many distinct long values it holds: a bit a hash)
+    type Counts = ([[usize; 3]; PARTS], f64);
+    let (counts, mut long_hashes): (Vec<Counts>, Vec<Vec<u64>>) = blocks
         .par_iter()
         .map(|b| {
             let views = views_of(b.strings);
             let mut c = [[0usize; 3]; PARTS];
             let mut long = vec![];
+            let mut seen = vec![
+                0u64;
+                if by_hash && !in_place {
+                    SEEN_BITS / 64
+                } else {
+                    0
+                }
+            ];
             for i in b.lo..b.hi {
                 let (key, h) = row_key(b.strings, views, i, || None);
                 let e = &mut c[(h >> (64 - PART_BITS)) as usize];
@@ -1941,16 +2027,38 @@ pub fn group_text(chunks: &[Strings<'_>]) -> Result<RowGroups> {
                     RowKey::Short(_) => {}
                     RowKey::Mid(..) => e[1] += 1,
                     RowKey::Long(_, bytes) => {
-                        if !in_place {
-                            e[2] += bytes.len();
-                        }
+                        e[2] += bytes.len();
                         long.push(h);
+                        let bit = (h >> 20) as usize % SEEN_BITS;
+                        if let Some(w) = seen.get_mut(bit / 64) {
+                            *w |= 1 << (bit % 64);
+                        }
                     }
                 }
             }
-            (c, long)
+            ((c, distinct_estimate(&seen)), long)
         })
         .unzip();
+    // long values by hash where they repeat within a block: 4 rows a value or more across the
+    // column look like 75% or fewer distinct rows in a block of 131,072. With fewer repeats
+    // the check reads as many groups' values as rows, scattered (500,000 md5 digests in 1e6
+    // rows: 26 -> 36 ms), and copying the rows costs less
+    let long_rows: usize = long_hashes.iter().map(Vec::len).sum();
+    let distinct: f64 = counts.iter().map(|c| c.1).sum();
+    let by_hash = by_hash && distinct <= 0.75 * long_rows as f64;
+    let copy_long = !in_place && !by_hash;
+    let check_long = !in_place && !copy_long && long_rows > 0;
+    let counts: Vec<[[usize; 3]; PARTS]> = counts
+        .into_iter()
+        .map(|(mut c, _)| {
+            if !copy_long {
+                for e in &mut c {
+                    e[2] = 0;
+                }
+            }
+            c
+        })
+        .collect();
     // (2) the rows copied to their places: a partition's rows from every block, in block (so
     // row) order, one partition after the other; one buffer each, sized exactly (lists grown
     // row by row left their memory with the allocator, on top of what the caller needs next)
@@ -2008,7 +2116,7 @@ pub fn group_text(chunks: &[Strings<'_>]) -> Result<RowGroups> {
                         }
                         RowKey::Long(w, v) => {
                             d.heads[at] = w;
-                            if !in_place {
+                            if copy_long {
                                 copy_value(&mut d.bytes[byte..byte + v.len()], v);
                                 d.at[2] += v.len();
                             }
@@ -2082,9 +2190,122 @@ pub fn group_text(chunks: &[Strings<'_>]) -> Result<RowGroups> {
             offsets.push(at);
         }
     }
-    Ok(RowGroups {
+    if check_long && !long_groups_hold(chunks, &blocks, &starts, &offsets, &perm) {
+        return Ok(None);
+    }
+    Ok(Some(RowGroups {
         offsets,
         perm: Some(perm),
+    }))
+}
+
+/// Bits of the map that [`distinct_estimate`] reads (32 KB a block).
+const SEEN_BITS: usize = 1 << 18;
+
+/// About how many distinct hashes set the bits of `seen` (linear counting: with `z` of `m`
+/// bits still clear, `m ln(m / z)`); 0 for an empty map.
+fn distinct_estimate(seen: &[u64]) -> f64 {
+    let m = (seen.len() * 64) as f64;
+    let zeros: u32 = seen.iter().map(|w| w.count_zeros()).sum();
+    if seen.is_empty() {
+        0.0
+    } else {
+        m * (m / f64::from(zeros.max(1))).ln()
+    }
+}
+
+/// Whether every row of over [`INLINE`] bytes holds the bytes of the first row of its group
+/// (group `g` is `perm[offsets[g]..offsets[g + 1]]`). Read in row order, a stream: the
+/// groups' first long values are copied out once, back to back (4.5 MB for 125,000 uuids,
+/// where the rows' bytes are 36 MB), each row is told where its group's value is, and each
+/// row is compared with it, the value loaded a few rows ahead.
+fn long_groups_hold(
+    chunks: &[Strings<'_>],
+    blocks: &[Block<'_, '_>],
+    starts: &[u64],
+    offsets: &[usize],
+    perm: &[u32],
+) -> bool {
+    const NONE: u32 = u32::MAX;
+    let row = |r: u32| -> Option<(&Strings<'_>, usize)> {
+        let r = u64::from(r);
+        let k = chunk_of(starts, r);
+        Some((chunks.get(k)?, (r - starts.get(k)?) as usize))
+    };
+    let first_row = |g: usize| {
+        offsets
+            .get(g)
+            .and_then(|&o| perm.get(o))
+            .and_then(|&r| row(r))
+    };
+    // the groups' first long values, in pieces of groups copied in parallel, then joined
+    const PIECE: usize = 4096;
+    let n_groups = offsets.len().saturating_sub(1);
+    let pieces: Vec<(Vec<u8>, Vec<u32>)> = (0..n_groups.div_ceil(PIECE))
+        .into_par_iter()
+        .map(|p| {
+            let (mut bytes, mut at) = (vec![], vec![]);
+            for g in p * PIECE..((p + 1) * PIECE).min(n_groups) {
+                // first rows are scattered over the column: where one is told, then its
+                // bytes, start loading ahead (else each waits on memory, 70 ns)
+                if let Some((s, i)) = first_row(g + 16) {
+                    s.prefetch_entry(i);
+                }
+                if let Some((s, i)) = first_row(g + 8) {
+                    s.prefetch_value(i);
+                }
+                match first_row(g).and_then(|(s, i)| s.long_bytes(i)) {
+                    Some(b) => {
+                        let o = bytes.len();
+                        at.push(o as u32);
+                        bytes.resize(o + b.len(), 0);
+                        copy_value(&mut bytes[o..], b);
+                    }
+                    None => at.push(NONE),
+                }
+            }
+            (bytes, at)
+        })
+        .collect();
+    let size: usize = pieces.iter().map(|(b, _)| b.len()).sum();
+    if size >= NONE as usize {
+        return false;
+    }
+    let mut firsts = Vec::with_capacity(size);
+    let mut first_at = Vec::with_capacity(n_groups);
+    for (bytes, at) in pieces {
+        let base = firsts.len() as u32;
+        first_at.extend(at.iter().map(|&a| if a == NONE { NONE } else { base + a }));
+        firsts.extend_from_slice(&bytes);
+    }
+    // each row: where its group's first value is (rows are distinct: each place written once)
+    let at: Vec<AtomicU32> = (0..perm.len()).map(|_| AtomicU32::new(NONE)).collect();
+    offsets
+        .par_windows(2)
+        .zip(first_at.par_iter())
+        .for_each(|(w, &a)| {
+            if a != NONE {
+                for &r in perm.get(w[0]..w[1]).unwrap_or(&[]) {
+                    if let Some(x) = at.get(r as usize) {
+                        x.store(a, Relaxed);
+                    }
+                }
+            }
+        });
+    blocks.par_iter().all(|b| {
+        let base = b.base as usize;
+        let at_row = |i: usize| at.get(base + i).map_or(NONE, |x| x.load(Relaxed));
+        (b.lo..b.hi).all(|i| {
+            // the group's value a few rows ahead (scattered over the copies)
+            prefetch(&firsts, at_row(i + 16) as usize);
+            let Some(v) = b.strings.long_bytes(i) else {
+                return true;
+            };
+            let o = at_row(i) as usize;
+            firsts
+                .get(o..o.saturating_add(v.len()))
+                .is_some_and(|f| same_long(f, v))
+        })
     })
 }
 
@@ -2655,6 +2876,14 @@ mod tests {
     use super::*;
     use crate::parallel::with_threads;
 
+    /// A 64-bit mix of `x` (SplitMix64's finalizer): test values from a counter.
+    pub(super) fn splitmix(mut x: u64) -> u64 {
+        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        x ^ (x >> 31)
+    }
+
     fn utf8(vals: &[&str]) -> (Vec<i32>, Vec<u8>) {
         let mut off = vec![0i32];
         let mut data = vec![];
@@ -2852,6 +3081,15 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(g1, g2, "the thread count changed the groups");
+        // long values grouped by their bytes, copied: the same groups, in the same order
+        let exact = with_threads(Some(2), || group_text_by(chunks, false))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            exact.as_ref(),
+            Some(&g1),
+            "grouping by hash changed the groups"
+        );
         assert_eq!(g1.offsets.last().copied(), Some(vals.len()));
         let mut got: Vec<Vec<u32>> = g1
             .offsets
@@ -2863,6 +3101,90 @@ mod tests {
             .collect();
         got.sort();
         assert_eq!(got, want);
+    }
+
+    /// Long values with their own bytes, each on 2 to 9 rows, shuffled over three blocks,
+    /// beside short and mid-length ones, in both layouts: grouped by hash, then checked (the
+    /// same groups as by a map and as by their bytes); a grouping that puts two different
+    /// values together fails the check.
+    #[test]
+    fn long_values_grouped_by_hash_then_checked() {
+        let mut vals: Vec<String> = vec![];
+        for k in 0..50_000u64 {
+            let v = match k % 10 {
+                0 => format!("p{k}"),
+                1 => format!("prompt-number-{k}"),
+                _ => format!("{:016x}-{:016x}-{k}", splitmix(k), splitmix(k ^ 7)),
+            };
+            vals.extend(std::iter::repeat_n(v, 2 + (k % 8) as usize));
+        }
+        // shuffled: rows of a value far apart, in different blocks
+        let mut order: Vec<usize> = (0..vals.len()).collect();
+        order.sort_by_key(|&i| splitmix(i as u64 + 11));
+        let vals: Vec<String> = order.iter().map(|&i| vals[i].clone()).collect();
+        assert!(vals.len() > 2 * BLOCK);
+        let refs: Vec<&str> = vals.iter().map(String::as_str).collect();
+        let (v, buf) = views(&refs);
+        let (off, data) = utf8(&refs);
+        check_groups(
+            &[Strings::View {
+                views: &v,
+                buffers: vec![&buf],
+            }],
+            &refs,
+        );
+        check_groups(
+            &[Strings::Utf8 {
+                offsets: &off,
+                data: &data,
+            }],
+            &refs,
+        );
+        // the check itself: rows 0 and 1 hold different long values
+        let chunks = [Strings::View {
+            views: &v,
+            buffers: vec![&buf],
+        }];
+        let blocks = [Block {
+            col: 0,
+            base: 0,
+            strings: &chunks[0],
+            lo: 0,
+            hi: 2,
+        }];
+        let two = |a: &str, b: &str| -> bool {
+            let (v, buf) = views(&[a, b]);
+            let chunks = [Strings::View {
+                views: &v,
+                buffers: vec![&buf],
+            }];
+            let blocks = [Block {
+                strings: &chunks[0],
+                ..blocks[0]
+            }];
+            long_groups_hold(&chunks, &blocks, &[0], &[0, 2], &[0, 1])
+        };
+        let a = "0123456789abcdef-0123456789abcdef-1";
+        assert!(two(a, a));
+        assert!(!two(a, "0123456789abcdef-0123456789abcdef-2"));
+        assert!(!two(a, "0123456789abcdef-0123456789abcdef-10"));
+    }
+
+    /// The distinct-value estimate that picks how long values are grouped: within 5% from 1
+    /// to 100,000 distinct hashes (each set many times over).
+    #[test]
+    fn distinct_estimate_counts_distinct_hashes() {
+        for d in [1u64, 1_000, 20_000, 100_000] {
+            let mut seen = vec![0u64; SEEN_BITS / 64];
+            for k in 0..3 * d {
+                let h = splitmix(k % d);
+                let bit = (h >> 20) as usize % SEEN_BITS;
+                seen[bit / 64] |= 1 << (bit % 64);
+            }
+            let e = distinct_estimate(&seen);
+            assert!((e - d as f64).abs() <= 0.05 * d as f64 + 1.0, "{d}: {e}");
+        }
+        assert_eq!(distinct_estimate(&[]), 0.0);
     }
 
     /// Values in runs (a column sorted by id), split into chunks inside runs: grouped without
@@ -3794,12 +4116,7 @@ mod probe {
     use super::*;
     use crate::parallel::with_threads;
 
-    fn splitmix(mut x: u64) -> u64 {
-        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        x ^ (x >> 31)
-    }
+    use super::tests::splitmix;
 
     fn id(family: &str, i: u64) -> String {
         let (a, b) = (splitmix(i), splitmix(i ^ 0xabc));
