@@ -1952,11 +1952,13 @@ fn long_views_repeat(chunks: &[Strings<'_>]) -> bool {
 /// that code with a counting sort. No codes in row order are made, nor a global numbering:
 /// what factorizing and then grouping the codes would cost twice over.
 ///
-/// Values over [`INLINE`] bytes with their own bytes per row (CSV, Python lists) are grouped
-/// by their length, first bytes and 64-bit hash, then every row is checked against its
-/// group's first value in row order (a stream, not a scattered read); should any differ, the
-/// rows are grouped again by their bytes, copied to the partitions. Copying them first (36
-/// bytes a uuid row, scattered over the partitions) was half of the time with 125,000 uuids.
+/// Values over [`INLINE`] bytes with their own bytes per row (CSV, Python lists) that repeat
+/// are grouped by their length, first bytes and 64-bit hash, then every row is checked
+/// against its group's first value in row order (a stream, not a scattered read); should any
+/// differ, the rows are grouped again by their bytes, copied to the partitions. Copying them
+/// first (36 bytes a uuid row, scattered over the partitions) was half of the time with
+/// 125,000 uuids; it stays where most values are distinct (the check would then read nearly
+/// a scattered value a row).
 pub fn group_text(chunks: &[Strings<'_>]) -> Result<RowGroups> {
     match group_text_by(chunks, true)? {
         Some(g) => Ok(g),
