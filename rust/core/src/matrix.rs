@@ -1,7 +1,29 @@
 //! A borrowed, strided view of an n x m float matrix, so C-ordered, Fortran-ordered and
 //! sliced numpy arrays reach the kernels without a copy.
 
+use rayon::prelude::*;
+
 use crate::error::{CoreError, Result};
+
+/// The first index of `values` holding NaN or an infinity, if any: blocks are scanned in
+/// parallel by a reduction with no early exit (which the compiler vectorizes), and only a
+/// block that has one is searched. (rayon's `position_first` ran its consumer per value: 18
+/// ms of CPU for 1e6 ratings, a third of `agreement`'s time.)
+pub fn first_non_finite(values: &[f64]) -> Option<usize> {
+    const BLOCK: usize = 1 << 14;
+    values
+        .par_chunks(BLOCK)
+        .enumerate()
+        .find_map_first(|(k, c)| {
+            if c.iter().fold(false, |bad, v| bad | !v.is_finite()) {
+                c.iter()
+                    .position(|v| !v.is_finite())
+                    .map(|i| k * BLOCK + i)
+            } else {
+                None
+            }
+        })
+}
 
 #[derive(Clone, Copy, Debug)]
 pub struct MatrixView<'a> {
@@ -172,4 +194,29 @@ pub fn check_directions(maximize: &[bool], m: usize) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_non_finite;
+
+    #[test]
+    fn first_non_finite_is_the_first_nan_or_infinity() {
+        let n = 5 * (1 << 14) + 123;
+        let ok: Vec<f64> = (0..n).map(|i| i as f64 * 0.5 - 7.0).collect();
+        assert_eq!(first_non_finite(&ok), None);
+        assert_eq!(first_non_finite(&[]), None);
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            // at block edges, with a later one in another block and one in the same block
+            for at in [0, (1 << 14) - 1, 1 << 14, 3 * (1 << 14) + 5, n - 1] {
+                let mut v = ok.clone();
+                v[at] = bad;
+                if at + 1 < n {
+                    v[at + 1] = f64::NAN;
+                }
+                v[n - 1] = f64::INFINITY;
+                assert_eq!(first_non_finite(&v), Some(at), "{bad} at {at}");
+            }
+        }
+    }
 }

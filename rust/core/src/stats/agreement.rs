@@ -181,12 +181,7 @@ fn check_ratings(r: &Ratings) -> Result<()> {
     if n == 0 {
         return input_err!("no ratings given");
     }
-    if let Some(i) = r
-        .value
-        .par_iter()
-        .with_min_len(4096)
-        .position_first(|v| !v.is_finite())
-    {
+    if let Some(i) = crate::matrix::first_non_finite(r.value) {
         return input_err!(
             "rating {i} (unit {}, rater {}) has value {}; values must be finite (a missing rating is an absent row: drop it)",
             r.unit.get(i),
