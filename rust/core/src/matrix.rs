@@ -16,9 +16,7 @@ pub fn first_non_finite(values: &[f64]) -> Option<usize> {
         .enumerate()
         .find_map_first(|(k, c)| {
             if c.iter().fold(false, |bad, v| bad | !v.is_finite()) {
-                c.iter()
-                    .position(|v| !v.is_finite())
-                    .map(|i| k * BLOCK + i)
+                c.iter().position(|v| !v.is_finite()).map(|i| k * BLOCK + i)
             } else {
                 None
             }
