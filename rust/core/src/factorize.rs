@@ -1661,10 +1661,24 @@ fn spread_rows(b: &Block<'_, '_>, lists: &mut [PartRows], mut mark: impl FnMut(u
     }
 }
 
+/// The hash of a row kept as a [`RowKey`] from its first two words, for a prefetch: exact
+/// for values up to 12 bytes (`mix` of the words) and over [`INLINE`] (the second word is the
+/// hash); between, a value whose words 2 and 3 are not at hand gets a hash that is not its own
+/// (only a wasted prefetch).
+#[inline(always)]
+fn head_hash(k0: u64, k1: u64) -> u64 {
+    if k0 as u32 as usize > INLINE {
+        k1
+    } else {
+        mix(k0, k1)
+    }
+}
+
 /// Codes rows kept as [`RowKey`]s (their words in `heads`, the tails and long bytes of the
 /// rows that have them in order in `tails` and `bytes`) in table `d`, in order:
 /// `put(head, row, code)` gets each row's slots in `heads` (no longer needed) and `rows`, and
-/// its code; `pos(row)` is where a value first seen at that row occurs.
+/// its code; `pos(row)` is where a value first seen at that row occurs. With `ahead` the
+/// slots of rows a little ahead start loading early.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn code_rows(
@@ -1674,6 +1688,7 @@ fn code_rows(
     tails: &[[u64; 2]],
     bytes: &[u8],
     in_place: Option<&InPlace<'_, '_>>,
+    ahead: bool,
     pos: impl Fn(u32) -> Position,
     mut put: impl FnMut(&mut [u64; 2], &mut u32, u32),
 ) {
@@ -1690,6 +1705,18 @@ fn code_rows(
                 if h[0] as u32 as usize > INLINE {
                     col.prefetch_bytes(r);
                 }
+            }
+        }
+        if ahead {
+            // `code_partitioned`: the slot of a row a little ahead starts loading, and the
+            // bytes of a nearer one's value (a partition's table is out of the cache at each
+            // round's start: 60,000 uuids waited on the slot and the bytes, each a miss, for
+            // most of a row's time). Not in `group_text`, where it was slower.
+            if let Some(&[a0, a1]) = heads.get(k + SLOT_AHEAD) {
+                d.prefetch_slot(head_hash(a0, a1));
+            }
+            if let Some(&[a0, a1]) = heads.get(k + SLOT_AHEAD / 2) {
+                d.prefetch_bytes(head_hash(a0, a1));
             }
         }
         let (head, r) = (&mut heads[k], &mut rows[k]);
@@ -1817,7 +1844,9 @@ fn code_partitioned(
                         bytes,
                     } = l;
                     let pos = |r: u32| (b.col, b.base + (b.lo + r as usize) as u64);
-                    code_rows(d, heads, rows, tails, bytes, None, pos, |_, r, c| *r = c);
+                    code_rows(d, heads, rows, tails, bytes, None, true, pos, |_, r, c| {
+                        *r = c;
+                    });
                 }
             });
         let by_part_ref = &by_part;
@@ -2258,6 +2287,7 @@ fn group_text_by(chunks: &[Strings<'_>], by_hash: bool) -> Result<Option<RowGrou
                 tails,
                 bytes,
                 in_place,
+                false,
                 pos,
                 |head, _, c| {
                     head[0] = u64::from(c);
