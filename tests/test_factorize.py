@@ -582,3 +582,91 @@ def test_tally_names_the_first_row_where_chosen_is_rejected_for_mapped_ids(kind)
     want = tally(ok.with_columns(pl.all().cast(pl.String))).finalize()
     got = tally(ok).finalize()
     assert got.with_columns(pl.col("item_a", "item_b").cast(pl.String)).equals(want)
+
+
+def _as_dtype(vals: list[str], kind: str) -> pl.Series:
+    """The ids ``vals`` as a polars column of one kind: text, integers (each id's position in
+    the alphabet), Categorical, Enum, UInt64 past 2**63 (the polars fallback), floats."""
+    pos = [LONG_ALPHABET.index(v) for v in vals]
+    if kind == "str":
+        return pl.Series(vals, dtype=pl.String)
+    if kind == "int":
+        return pl.Series(pos, dtype=pl.Int64)
+    if kind == "cat":
+        return pl.Series(vals, dtype=pl.Categorical)
+    if kind == "enum":
+        return pl.Series(vals, dtype=pl.Enum(list(dict.fromkeys(LONG_ALPHABET))))
+    if kind == "u64":
+        return pl.Series([2**63 + p for p in pos], dtype=pl.UInt64)
+    return pl.Series([p / 4 for p in pos], dtype=pl.Float64)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    cols=st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(LONG_ALPHABET), min_size=1, max_size=60),
+            st.sampled_from(["str", "int", "cat", "enum", "u64", "float"]),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    sort=st.sampled_from([True, False, None]),
+    threads=st.sampled_from([1, 2]),
+)
+def test_codes_each_are_each_columns_own_codes(cols, sort, threads):
+    """Each column factorized on its own, the text and integer ones side by side in one call:
+    first-seen codes as the reference numbers them, sorted codes by the values' order, and
+    any-order codes naming each row's own value; the same codes as ``factorize_mapped`` of
+    the column alone, whatever its neighbours' types."""
+    from pluralign._factorize import codes_each
+
+    series = [_as_dtype(vals, kind) for vals, kind in cols]
+    got = codes_each(*series, sort=sort, threads=threads)
+    assert len(got) == len(series)
+    for (vals, kind), s, codes in zip(cols, series, got, strict=True):
+        alone = factorize_mapped(s, sort=sort, threads=threads, values=False)[1][0]
+        assert plain(codes).tolist() == plain(alone).tolist(), kind
+        c = plain(codes).tolist()
+        if sort is False:
+            assert c == first_seen_reference(vals)[1][0], kind
+        # equal codes exactly where the ids are equal
+        assert len(set(zip(c, vals, strict=True))) == len(set(c)) == len(set(vals)), kind
+
+
+def test_codes_each_checks_every_column_and_names_it():
+    from pluralign._factorize import codes_each
+
+    ok = pl.Series("rater", ["a", "b"])
+    with pytest.raises(InputError, match="'item' has a null at row 1"):
+        codes_each(ok, pl.Series("item", ["x", None]))
+    with pytest.raises(InputError, match="'item' has a null at row 0"):
+        codes_each(pl.Series("item", [None, 3], dtype=pl.Int64), ok)
+    # the Rust call refuses a bad group by itself too (nulls, mixed types in a group)
+    with pytest.raises(InputError, match="'b' has a null"):
+        _core.factorize_ids_each([[ok], [pl.Series("b", ["x", None])]])
+    with pytest.raises(SchemaError, match="mix integer and text"):
+        _core.factorize_ids_each([[ok, pl.Series("n", [1, 2])]])
+    with pytest.raises(InputError, match="at least one column"):
+        _core.factorize_ids_each([[ok], []])
+    assert _core.factorize_ids_each([]) == []
+
+
+def test_codes_each_on_long_ids_many_rows_matches_one_at_a_time():
+    """1e5-row rater / item columns of 36-byte ids (the agreement layout: rows by rater),
+    factorized side by side on 2 threads: the codes each column gets alone, first seen."""
+    import uuid
+
+    from pluralign._factorize import codes_each
+
+    rng = np.random.default_rng(3)
+    raters = np.repeat(np.arange(100), 1000)
+    items = rng.integers(0, 3000, raters.size)
+    names = [str(uuid.UUID(int=int(x) * 7919 + 11)) for x in range(3000)]
+    rater = pl.Series("rater", [names[r] for r in raters.tolist()])
+    item = pl.Series("item", [names[i] for i in items.tolist()])
+    got = codes_each(item, rater, sort=False, threads=2)
+    for s, codes, ints in ((item, got[0], items), (rater, got[1], raters)):
+        assert plain(codes).tolist() == first_seen_reference(ints.tolist())[1][0]
+        alone = factorize_mapped(s, sort=False, threads=2, values=False)[1][0]
+        assert plain(codes).tolist() == plain(alone).tolist()

@@ -42,6 +42,7 @@ __all__ = [
     "dirichlet",
     "edge_batch",
     "factorize_ids",
+    "factorize_ids_each",
     "factorize_map",
     "factorize_remap",
     "hypervolume",
@@ -467,6 +468,9 @@ def prefs_json_value_counts(data: bytes, threads: int | None = None) -> tuple[in
 def factorize_ids(
     columns: Sequence[Any], sort: bool | None = True, threads: int | None = None
 ) -> tuple[list[npt.NDArray[np.uint32]], npt.NDArray[np.uint32], npt.NDArray[np.uint64]]: ...
+def factorize_ids_each(
+    groups: Sequence[Sequence[Any]], sort: bool | None = True, threads: int | None = None
+) -> list[tuple[list[npt.NDArray[np.uint32]], npt.NDArray[np.uint32], npt.NDArray[np.uint64]]]: ...
 def factorize_map(
     ids: Sequence[_Ids], sort: bool = True, threads: int | None = None
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.uint64]] | None: ...

@@ -97,7 +97,7 @@ def factorize(
     if not _native(dtype) or (
         dtype == pl.UInt64 and any(int(cast(int, c.max() or 0)) >= 2**63 for c in cols)
     ):
-        return _factorize_polars(cols)
+        return _factorize_polars(cols, sort)
     if _physical_ids(dtype):
         return _factorize_physical(cols, sort, threads, values)
     codes, first_col, first_row = _core.factorize_ids(list(cols), sort=sort, threads=threads)
@@ -116,9 +116,21 @@ def factorize_mapped(
     place). Other types, and physical ids too sparse for a map, come as uint32 codes.
     :func:`plain` turns either form into codes."""
     dtype = cols[0].dtype
-    if not (all(c.dtype == dtype for c in cols) and _physical_ids(dtype)):
+    if not (all(c.dtype == dtype for c in cols[1:]) and _physical_ids(dtype)):
         distinct, codes = factorize(*cols, sort=sort, threads=threads, values=values)
         return distinct, list(codes)
+    return _mapped(cols, dtype, sort, threads, values)
+
+
+def _mapped(
+    cols: tuple[pl.Series, ...],
+    dtype: pl.DataType,
+    sort: bool | None,
+    threads: int | None,
+    values: bool,
+) -> tuple[pl.Series | None, list[Codes]]:
+    """:func:`factorize_mapped` of Categorical / Enum columns of one ``dtype`` (read by the
+    caller: a large Enum's ``.dtype`` builds its category list)."""
     _check_nulls(cols)
     enum = isinstance(dtype, pl.Enum)
     ids = [np.ascontiguousarray(c.to_physical().to_numpy()) for c in cols]
@@ -137,6 +149,39 @@ def factorize_mapped(
         mapping[present] = rank[mapping[present]]
         distinct = distinct.gather(order)
     return (distinct if values else None), [(i, mapping) for i in ids]
+
+
+def codes_each(
+    *cols: pl.Series, sort: bool | None = True, threads: int | None = None
+) -> list[Codes]:
+    """The codes of each column on its own (each column its own set of values), as
+    :func:`factorize_mapped` gives them with ``values=False``. Text and integer columns are
+    factorized side by side in one Rust call: one column's sequential steps (a text column's
+    first rows are coded alone) overlap the others' work (issue 22: a rater and an item column
+    of 36-byte uuids, 1e6 rows, 21 -> 16-19 ms on two cores)."""
+    # (each `.dtype` of a large Enum builds its category list: read once per column)
+    kinds = [c.dtype for c in cols]
+    together = [
+        k
+        for k, (c, dt) in enumerate(zip(cols, kinds, strict=True))
+        if not _physical_ids(dt)
+        and _native(dt)
+        and not (dt == pl.UInt64 and int(cast(int, c.max() or 0)) >= 2**63)
+    ]
+    out: list[Codes | None] = [None] * len(cols)
+    if len(together) > 1:
+        _check_nulls(tuple(cols[k] for k in together))
+        done = _core.factorize_ids_each([[cols[k]] for k in together], sort=sort, threads=threads)
+        for k, (codes, _, _) in zip(together, done, strict=True):
+            out[k] = codes[0]
+    for k, (c, dt) in enumerate(zip(cols, kinds, strict=True)):
+        if out[k] is not None:
+            continue
+        if _physical_ids(dt):
+            out[k] = _mapped((c,), dt, sort, threads, False)[1][0]
+        else:
+            out[k] = factorize(c, sort=sort, threads=threads, values=False)[1][0]
+    return cast(list[Codes], out)
 
 
 def plain(codes: Codes) -> np.ndarray:
@@ -206,8 +251,18 @@ def _first_values(
     return values.rename(cols[0].name)
 
 
-def _factorize_polars(cols: tuple[pl.Series, ...]) -> tuple[pl.Series, list[np.ndarray]]:
+def _factorize_polars(
+    cols: tuple[pl.Series, ...], sort: bool | None
+) -> tuple[pl.Series, list[np.ndarray]]:
     allv = pl.concat([c.rename("v") for c in cols]) if len(cols) > 1 else cols[0].rename("v")
     values = allv.unique().sort()
     codes = [values.search_sorted(c).to_numpy().astype(np.uint32) for c in cols]
+    if sort is False:
+        # first-seen order, as the Rust paths number them: each sorted code to the place of
+        # its value's first row
+        seen = allv.unique(maintain_order=True)
+        to_seen = np.empty(len(values), dtype=np.uint32)
+        to_seen[values.search_sorted(seen).to_numpy()] = np.arange(len(seen), dtype=np.uint32)
+        codes = [to_seen[c] for c in codes]
+        values = seen
     return values.rename(cols[0].name), codes

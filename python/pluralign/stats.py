@@ -31,7 +31,7 @@ import polars as pl
 
 from . import _core
 from . import _validate as _v
-from ._factorize import Codes, factorize, factorize_mapped, plain
+from ._factorize import Codes, codes_each, factorize, factorize_mapped, plain
 from .errors import InputError, SchemaError
 
 __all__ = [
@@ -496,8 +496,7 @@ def agreement(
         # the dtype, so int, String, Categorical and Enum ids give the same codes
         # (the factorizer's uint32 codes go to Rust as they are: no int64 copies; Categorical /
         # Enum ids as their physical ids with a map: no code per row)
-        unit = factorize_mapped(df[item], sort=False, threads=threads, values=False)[1][0]
-        rat = factorize_mapped(df[rater], sort=False, threads=threads, values=False)[1][0]
+        unit, rat = codes_each(df[item], df[rater], sort=False, threads=threads)
         vs = df[value]
         if vs.dtype.is_numeric():
             val = np.ascontiguousarray(vs.cast(pl.Float64).to_numpy(), dtype=np.float64)

@@ -21,6 +21,7 @@ use crate::errors::{input_error, run};
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(factorize_ids, m)?)?;
+    m.add_function(wrap_pyfunction!(factorize_ids_each, m)?)?;
     m.add_function(wrap_pyfunction!(factorize_remap, m)?)?;
     m.add_function(wrap_pyfunction!(factorize_map, m)?)?;
     Ok(())
@@ -155,23 +156,78 @@ fn first_null(c: &ArrowColumn) -> Option<usize> {
 /// (not by the thread count) when None (grouping: the cheapest).
 #[pyfunction]
 #[pyo3(signature = (columns, sort=Some(true), threads=None), text_signature = "(columns, sort=True, threads=None)")]
-fn factorize_ids<'py>(
-    py: Python<'py>,
+fn factorize_ids(
+    py: Python<'_>,
     columns: Vec<ArrowColumn>,
     sort: Option<bool>,
     threads: Option<usize>,
-) -> PyResult<Bound<'py, PyTuple>> {
-    let order = match sort {
+) -> PyResult<Bound<'_, PyTuple>> {
+    let job = prepare(py, &columns, order_of(sort))?;
+    let f = run(py, threads, job)?;
+    codes_tuple(py, f)
+}
+
+/// [`factorize_ids`] on each group of columns apart (each its own set of values), the groups
+/// side by side: one group's sequential steps (a text column's first rows are coded alone)
+/// overlap the others' work. Returns one `(codes, first_column, first_row)` per group.
+#[pyfunction]
+#[pyo3(signature = (groups, sort=Some(true), threads=None), text_signature = "(groups, sort=True, threads=None)")]
+fn factorize_ids_each(
+    py: Python<'_>,
+    groups: Vec<Vec<ArrowColumn>>,
+    sort: Option<bool>,
+    threads: Option<usize>,
+) -> PyResult<Bound<'_, pyo3::types::PyList>> {
+    let order = order_of(sort);
+    let jobs = groups
+        .iter()
+        .map(|g| prepare(py, g, order))
+        .collect::<PyResult<Vec<_>>>()?;
+    let done = run(py, threads, || factorize::each(&jobs))?;
+    let out = done
+        .into_iter()
+        .map(|f| codes_tuple(py, f))
+        .collect::<PyResult<Vec<_>>>()?;
+    pyo3::types::PyList::new(py, out)
+}
+
+fn order_of(sort: Option<bool>) -> Order {
+    match sort {
         Some(true) => Order::Sorted,
         Some(false) => Order::FirstSeen,
         None => Order::Any,
-    };
+    }
+}
+
+/// `(codes, first_column, first_row)` of a result, as numpy arrays.
+fn codes_tuple(py: Python<'_>, f: Factorized) -> PyResult<Bound<'_, PyTuple>> {
+    let codes: Vec<Bound<'_, PyArray1<u32>>> = f
+        .codes
+        .into_iter()
+        .map(|c| PyArray1::from_vec(py, c))
+        .collect();
+    let (fc, fr): (Vec<u32>, Vec<u64>) = f.first.into_iter().unzip();
+    let out: Vec<Bound<'_, PyAny>> = vec![
+        pyo3::types::PyList::new(py, codes)?.into_any(),
+        PyArray1::from_vec(py, fc).into_any(),
+        PyArray1::from_vec(py, fr).into_any(),
+    ];
+    PyTuple::new(py, out)
+}
+
+/// The columns checked (no nulls, one kind of type) and read in place: what is left to run is
+/// the factorization itself.
+fn prepare<'a>(
+    py: Python<'_>,
+    columns: &'a [ArrowColumn],
+    order: Order,
+) -> PyResult<factorize::Job<'a>> {
     // integers: first-seen costs nothing there
     let sort = order == Order::Sorted;
     if columns.is_empty() {
         return Err(input_error(py, "factorize_ids needs at least one column"));
     }
-    for c in &columns {
+    for c in columns {
         if let Some(row) = first_null(c) {
             return Err(input_error(
                 py,
@@ -201,107 +257,91 @@ fn factorize_ids<'py>(
             ),
         ));
     }
-    let f: Factorized = if n_int == kinds.len() {
-        if let Some(f) = typed_ints(py, &columns, sort, threads) {
-            f?
-        } else {
-            let mut cols: Vec<Vec<Cow<'_, [i64]>>> = vec![];
-            for c in &columns {
-                let mut chunks = vec![];
-                for ch in &c.chunks {
-                    match ints(ch) {
-                        Some(Ok(v)) => chunks.push(v),
-                        Some(Err(e)) => {
-                            return Err(input_error(py, format!("id column '{}': {e}", c.name)))
-                        }
-                        None => unreachable_type(py, c)?,
-                    }
-                }
-                cols.push(chunks);
-            }
-            // one slice per column (several chunks are joined: integer columns are cheap to
-            // copy)
-            let flat: Vec<Cow<'_, [i64]>> = cols
-                .into_iter()
-                .map(|ch| {
-                    if ch.len() == 1 {
-                        ch.into_iter().next().unwrap_or_default()
-                    } else {
-                        Cow::Owned(ch.concat())
-                    }
-                })
-                .collect();
-            let slices: Vec<&[i64]> = flat.iter().map(std::convert::AsRef::as_ref).collect();
-            run(py, threads, || factorize::factorize_int(&slices, sort))?
+    if n_int == kinds.len() {
+        if let Some(job) = typed_ints(columns, sort) {
+            return Ok(job);
         }
-    } else if let Some(enum_keys) = shared_ordered_dictionary(&columns) {
+        let mut cols: Vec<Vec<Cow<'a, [i64]>>> = vec![];
+        for c in columns {
+            let mut chunks = vec![];
+            for ch in &c.chunks {
+                match ints(ch) {
+                    Some(Ok(v)) => chunks.push(v),
+                    Some(Err(e)) => {
+                        return Err(input_error(py, format!("id column '{}': {e}", c.name)))
+                    }
+                    None => unreachable_type(py, c)?,
+                }
+            }
+            cols.push(chunks);
+        }
+        // one slice per column (several chunks are joined: integer columns are cheap to
+        // copy)
+        let flat: Vec<Cow<'a, [i64]>> = cols
+            .into_iter()
+            .map(|ch| {
+                if ch.len() == 1 {
+                    ch.into_iter().next().unwrap_or_default()
+                } else {
+                    Cow::Owned(ch.concat())
+                }
+            })
+            .collect();
+        return Ok(Box::new(move || {
+            let slices: Vec<&[i64]> = flat.iter().map(std::convert::AsRef::as_ref).collect();
+            factorize::factorize_int(&slices, sort)
+        }));
+    }
+    if let Some(keys) = shared_ordered_dictionary(columns) {
         // polars Enum: one dictionary for all chunks, its order is the values' order: the keys
         // are the codes' integers (no text is read at all)
-        let keys: Vec<Vec<i64>> = enum_keys;
-        let slices: Vec<&[i64]> = keys.iter().map(std::vec::Vec::as_slice).collect();
-        run(py, threads, || factorize::factorize_int(&slices, sort))?
-    } else {
-        let mut cols: Vec<TextColumn<'_>> = vec![];
-        for c in &columns {
-            let col = if let DataType::Dictionary(_, _) = &c.data_type {
-                let mut chunks = vec![];
-                for ch in &c.chunks {
-                    let (keys, values) = dict_keys(ch)
-                        .map_err(|e| schema_error(py, format!("id column '{}': {e}", c.name)))?;
-                    if values.null_count() > 0 {
-                        return Err(input_error(
-                            py,
-                            format!("id column '{}' has a null in its dictionary", c.name),
-                        ));
-                    }
-                    let Some(s) = strings(values) else {
-                        return Err(schema_error(py, format!(
-                            "id column '{}' is a dictionary of {}; only text dictionaries are supported",
-                            c.name, values.data_type()
-                        )));
-                    };
-                    chunks.push((keys, s));
+        return Ok(Box::new(move || {
+            let slices: Vec<&[i64]> = keys.iter().map(std::vec::Vec::as_slice).collect();
+            factorize::factorize_int(&slices, sort)
+        }));
+    }
+    let mut cols: Vec<TextColumn<'a>> = vec![];
+    for c in columns {
+        let col = if let DataType::Dictionary(_, _) = &c.data_type {
+            let mut chunks = vec![];
+            for ch in &c.chunks {
+                let (keys, values) = dict_keys(ch)
+                    .map_err(|e| schema_error(py, format!("id column '{}': {e}", c.name)))?;
+                if values.null_count() > 0 {
+                    return Err(input_error(
+                        py,
+                        format!("id column '{}' has a null in its dictionary", c.name),
+                    ));
                 }
-                TextColumn::Dict(chunks)
-            } else {
-                let mut chunks = vec![];
-                for ch in &c.chunks {
-                    match strings(ch) {
-                        Some(s) => chunks.push(s),
-                        None => unreachable_type(py, c)?,
-                    }
+                let Some(s) = strings(values) else {
+                    return Err(schema_error(py, format!(
+                        "id column '{}' is a dictionary of {}; only text dictionaries are supported",
+                        c.name, values.data_type()
+                    )));
+                };
+                chunks.push((keys, s));
+            }
+            TextColumn::Dict(chunks)
+        } else {
+            let mut chunks = vec![];
+            for ch in &c.chunks {
+                match strings(ch) {
+                    Some(s) => chunks.push(s),
+                    None => unreachable_type(py, c)?,
                 }
-                TextColumn::Plain(chunks)
-            };
-            cols.push(col);
-        }
-        let expect = 1 << 10;
-        run(py, threads, || {
-            factorize::factorize_text(&cols, order, expect)
-        })?
-    };
-    let codes: Vec<Bound<'py, PyArray1<u32>>> = f
-        .codes
-        .into_iter()
-        .map(|c| PyArray1::from_vec(py, c))
-        .collect();
-    let (fc, fr): (Vec<u32>, Vec<u64>) = f.first.into_iter().unzip();
-    let out: Vec<Bound<'py, PyAny>> = vec![
-        pyo3::types::PyList::new(py, codes)?.into_any(),
-        PyArray1::from_vec(py, fc).into_any(),
-        PyArray1::from_vec(py, fr).into_any(),
-    ];
-    PyTuple::new(py, out)
+            }
+            TextColumn::Plain(chunks)
+        };
+        cols.push(col);
+    }
+    Ok(Box::new(move || {
+        factorize::factorize_text(&cols, order, 1 << 10)
+    }))
 }
 
 /// Integer columns of one type, one chunk each, read in place (no widening copy); None when
 /// the columns mix types or chunks (or are UInt64, whose range is checked on the copy).
-fn typed_ints(
-    py: Python<'_>,
-    columns: &[ArrowColumn],
-    sort: bool,
-    threads: Option<usize>,
-) -> Option<PyResult<Factorized>> {
+fn typed_ints(columns: &[ArrowColumn], sort: bool) -> Option<factorize::Job<'_>> {
     let t = &columns[0].data_type;
     if columns
         .iter()
@@ -315,7 +355,7 @@ fn typed_ints(
                 .iter()
                 .map(|c| c.chunks[0].as_primitive::<$t>().values().as_ref())
                 .collect();
-            run(py, threads, || factorize::factorize_int(&slices, sort))
+            Box::new(move || factorize::factorize_int(&slices, sort))
         }};
     }
     Some(match t {
