@@ -195,13 +195,19 @@ fn check_ratings(r: &Ratings) -> Result<()> {
 fn group<'a>(r: &Ratings<'a>) -> Result<Grouped<'a>> {
     check_ratings(r)?;
     let n = r.unit.len();
+    // mapped codes (a Categorical's / Enum's ids) carry their largest code, and codes from 0
+    // up are fine for the span (only listed units are kept): no pass decoding every row
     let (mut lo, mut hi) = (u32::MAX, 0u32);
-    each_block([r.unit], 0..n, |_, [unit]| {
-        for &u in unit {
-            lo = lo.min(u);
-            hi = hi.max(u);
-        }
-    });
+    if r.unit.as_plain().is_none() {
+        (lo, hi) = (0, r.unit.max().unwrap_or(0));
+    } else {
+        each_block([r.unit], 0..n, |_, [unit]| {
+            for &u in unit {
+                lo = lo.min(u);
+                hi = hi.max(u);
+            }
+        });
+    }
     let span = (u64::from(hi.saturating_sub(lo)) + 1) as usize;
     let g = if span <= (2 * n).max(1 << 20) {
         // already grouped? (each unit's ratings in one run)
@@ -210,25 +216,31 @@ fn group<'a>(r: &Ratings<'a>) -> Result<Grouped<'a>> {
         let mut units = Vec::new();
         let mut grouped = true;
         let mut prev = None;
-        each_block([r.unit], 0..n, |start, [unit]| {
-            for (k, &u) in unit.iter().enumerate() {
-                if !grouped || prev == Some(u) {
-                    continue;
+        // a block at a time, so that mapped codes stop being decoded once a unit comes back
+        let mut at = 0;
+        while grouped && at < n {
+            let to = (at + crate::codes::BLOCK).min(n);
+            each_block([r.unit], at..to, |start, [unit]| {
+                for (k, &u) in unit.iter().enumerate() {
+                    if prev == Some(u) {
+                        continue;
+                    }
+                    let i = start + k;
+                    prev = Some(u);
+                    let s = &mut seen[(u - lo) as usize];
+                    if *s {
+                        grouped = false;
+                        return;
+                    }
+                    *s = true;
+                    if i > 0 {
+                        offsets.push(i);
+                    }
+                    units.push(u);
                 }
-                let i = start + k;
-                prev = Some(u);
-                let s = &mut seen[(u - lo) as usize];
-                if *s {
-                    grouped = false;
-                    return;
-                }
-                *s = true;
-                if i > 0 {
-                    offsets.push(i);
-                }
-                units.push(u);
-            }
-        });
+            });
+            at = to;
+        }
         if grouped {
             offsets.push(n);
             let raters = if let Some(p) = r.rater.as_plain() {
