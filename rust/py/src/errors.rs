@@ -5,7 +5,8 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use pluralign_core::{parallel, CoreError};
+use pluralign_core::parallel::{self, Par};
+use pluralign_core::CoreError;
 use pyo3::prelude::*;
 
 pyo3::import_exception!(pluralign.errors, InputError);
@@ -79,10 +80,25 @@ pub fn run<T: Send>(
     threads: Option<usize>,
     f: impl FnOnce() -> pluralign_core::Result<T> + Send,
 ) -> PyResult<T> {
-    let out = py.detach(|| catch_unwind(AssertUnwindSafe(|| parallel::with_threads(threads, f))));
+    run_on(py, threads, |par| par.install(f))
+}
+
+/// [`run`] for a kernel that enters the pool of `threads` threads itself, for its parallel
+/// parts only ([`Par`]); the rest runs on the calling thread, without the GIL.
+pub fn run_on<T: Send>(
+    py: Python<'_>,
+    threads: Option<usize>,
+    f: impl FnOnce(Par<'_>) -> pluralign_core::Result<T> + Send,
+) -> PyResult<T> {
+    let out = py.detach(|| {
+        catch_unwind(AssertUnwindSafe(|| {
+            let pool = parallel::pool_for(threads)?;
+            f(Par::Pool(&pool))
+        }))
+    });
     match out {
-        Ok(Ok(Ok(v))) => Ok(v),
-        Ok(Ok(Err(e)) | Err(e)) => Err(to_py(py, e)),
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(to_py(py, e)),
         Err(panic) => {
             let what = panic
                 .downcast_ref::<&str>()

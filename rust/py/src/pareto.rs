@@ -13,7 +13,7 @@ use pyo3::prelude::*;
 
 use crate::arrow_ffi::ArrowColumn;
 use crate::convert::{i64_slice, slice1, with_view, IndicatorArg, NanArg, PointsArg};
-use crate::errors::{input_error, run, to_py};
+use crate::errors::{input_error, run, run_on, to_py};
 use crate::factorize::strings;
 use crate::results::HypervolumeMcOutcome;
 
@@ -219,8 +219,8 @@ fn hypervolume<'py>(
     threads: Option<usize>,
 ) -> PyResult<f64> {
     with_view(py, points, |view| {
-        run(py, threads, || {
-            hvm::hypervolume(view, &maximize, &reference)
+        run_on(py, threads, |par| {
+            hvm::hypervolume_in(view, &maximize, &reference, par)
         })
     })
 }

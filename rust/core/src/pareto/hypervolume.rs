@@ -20,6 +20,7 @@ use super::sort::{front, front_prepared, lex_order, prepare, row_of};
 use super::wfg::{boxvol, hypervolume_par, max_with_values, Flat, PerThread, Rows, Wfg};
 use crate::error::{CoreError, Result};
 use crate::matrix::{check_directions, MatrixView, NanPolicy};
+use crate::parallel::Par;
 
 /// The reference point in minimization space, after checking the shapes and that the points
 /// and the reference are finite (errors name the row). Points that do not strictly dominate the
@@ -158,26 +159,20 @@ impl Rows for Flipped<'_> {
 
 /// Exact hypervolume.
 pub fn hypervolume(view: &MatrixView, maximize: &[bool], reference: &[f64]) -> Result<f64> {
+    hypervolume_in(view, maximize, reference, Par::Current)
+}
+
+/// [`hypervolume`] with its parallel parts run by `par`: given a pool, the steps between
+/// them, and the threads' scratch for the WFG slabs, are made on the calling thread.
+pub fn hypervolume_in(
+    view: &MatrixView,
+    maximize: &[bool],
+    reference: &[f64],
+    par: Par,
+) -> Result<f64> {
     let m = view.ncols();
-    if (2..=3).contains(&m) && view.nrows() < u32::MAX as usize {
-        // The sweeps read the points in place, in an order found on 8 bytes per point, and
-        // skip dominated points themselves.
-        let r = check_hv_input(view, maximize, reference)?;
-        return Ok(if m == 2 {
-            hv2d(view, maximize, &r)
-        } else {
-            hv3d(view, maximize, &r)
-        });
-    }
     if m < 4 {
-        let (pts, r) = prepare_hv(view, maximize, reference)?;
-        let front = useful_front(&pts, m, &r)?;
-        let n = front.len() / m;
-        return Ok(hypervolume_par(
-            &Flat { pts: &front, d: m },
-            (0..n as u32).collect(),
-            &r,
-        ));
+        return par.install(|| low_dim(view, maximize, reference));
     }
     // WFG reads the rows in place too: no copy of the points is made (the first-front trees,
     // rows rounded to f32, are freed before WFG starts).
@@ -197,18 +192,26 @@ pub fn hypervolume(view: &MatrixView, maximize: &[bool], reference: &[f64]) -> R
     // eighth of the rows at a time (its rows rounded to f32 are half their size): a row
     // dominated within its eighth goes, the few dominated only from another one stay (the
     // scan, vectorized, drops them). Eighths, not quarters: at m = 6 the trees' pages were
-    // the largest part of the call's peak.
+    // the largest part of the call's peak. Up to `PREFILTER_FROM` rows the active-set pass
+    // drops them alone, at little cost, and no pool thread allocates before the slabs.
     let eighth = front.len().div_ceil(8).max(1);
     let mut kept = 0;
-    for start in (0..front.len()).step_by(eighth) {
+    let prefilter = if front.len() >= PREFILTER_FROM {
+        front.len()
+    } else {
+        0
+    };
+    for start in (0..prefilter).step_by(eighth) {
         let part = &front[start..(start + eighth).min(front.len())];
         let len = part.len();
-        let keep = KdTree::build((0..len as u32).collect(), m, |u, buf: &mut [f64]| {
-            for (j, b) in buf.iter_mut().enumerate() {
-                *b = rows.get(part[u] as usize, j);
-            }
-        })
-        .front_mask(len);
+        let keep = par.install(|| {
+            KdTree::build((0..len as u32).collect(), m, |u, buf: &mut [f64]| {
+                for (j, b) in buf.iter_mut().enumerate() {
+                    *b = rows.get(part[u] as usize, j);
+                }
+            })
+            .front_mask(len)
+        });
         for t in start..start + len {
             if keep[t - start] {
                 front[kept] = front[t];
@@ -216,15 +219,47 @@ pub fn hypervolume(view: &MatrixView, maximize: &[bool], reference: &[f64]) -> R
             }
         }
     }
-    front.truncate(kept);
+    if prefilter > 0 {
+        front.truncate(kept);
+    }
     Ok(match view.as_row_major() {
-        Some(pts) if !maximize.contains(&true) => hypervolume_par(&Flat { pts, d: m }, front, &r),
+        Some(pts) if !maximize.contains(&true) => {
+            hypervolume_par(&Flat { pts, d: m }, front, &r, par)
+        }
         Some(pts) => {
             let signs: Vec<u64> = maximize.iter().map(|&x| u64::from(x) << 63).collect();
-            hypervolume_par(&Flipped { pts, signs: &signs }, front, &r)
+            hypervolume_par(&Flipped { pts, signs: &signs }, front, &r, par)
         }
-        None => hypervolume_par(&rows, front, &r),
+        None => hypervolume_par(&rows, front, &r, par),
     })
+}
+
+/// Fewest points whose dominated rows a first-front tree drops before WFG (see
+/// [`hypervolume_in`]).
+const PREFILTER_FROM: usize = 2048;
+
+/// [`hypervolume`] below 4 objectives.
+fn low_dim(view: &MatrixView, maximize: &[bool], reference: &[f64]) -> Result<f64> {
+    let m = view.ncols();
+    if (2..=3).contains(&m) && view.nrows() < u32::MAX as usize {
+        // The sweeps read the points in place, in an order found on 8 bytes per point, and
+        // skip dominated points themselves.
+        let r = check_hv_input(view, maximize, reference)?;
+        return Ok(if m == 2 {
+            hv2d(view, maximize, &r)
+        } else {
+            hv3d(view, maximize, &r)
+        });
+    }
+    let (pts, r) = prepare_hv(view, maximize, reference)?;
+    let front = useful_front(&pts, m, &r)?;
+    let n = front.len() / m;
+    Ok(hypervolume_par(
+        &Flat { pts: &front, d: m },
+        (0..n as u32).collect(),
+        &r,
+        Par::Current,
+    ))
 }
 
 /// Hypervolume of points in minimization space that all strictly dominate `r` (dominated and
@@ -273,6 +308,11 @@ impl AreaStaircase {
         }
     }
     /// Empty again, bounded by (rx, ry), keeping the allocations.
+    /// Room for `n` steps.
+    pub fn reserve(&mut self, n: usize) {
+        self.xs.reserve_exact(n);
+        self.ys.reserve_exact(n);
+    }
     pub fn reset(&mut self, rx: f64, ry: f64) {
         self.xs.clear();
         self.ys.clear();

@@ -54,6 +54,7 @@ use std::sync::{Mutex, PoisonError};
 use rayon::prelude::*;
 
 use super::hypervolume::AreaStaircase;
+use crate::parallel::Par;
 
 /// Points read in place: value `j` of row `i`, in minimization space.
 pub(crate) trait Rows: Sync {
@@ -324,6 +325,36 @@ impl<'r> Wfg<'r> {
             front: Vec::new(),
             next: Vec::new(),
         }
+    }
+
+    /// Room in every buffer the slabs of the top level use, for sets of up to `most` rows
+    /// (the largest active set of the top level): each set below the top is a subset of a
+    /// limit set of such a set, so no buffer grows. Only the pages that fill are touched.
+    fn reserve(&mut self, most: usize) {
+        let top = self.top.min(self.r.len() - 1);
+        // the 4-D sweep takes the 4-D sets whole, and the 3-D one the 3-D sets (m = 4): no
+        // set below them is made
+        for d in top.min(4)..=top {
+            let lv = &mut self.levels[d];
+            if d >= self.indexed_from {
+                lv.ids.reserve_exact(most);
+                lv.floor.reserve_exact(d);
+                lv.p.reserve_exact(d);
+            } else {
+                lv.pts.reserve_exact(most * d);
+            }
+        }
+        let m = self.r.len();
+        // sort keys of a limit set or of a 3-D sweep; guards and small unions' corners
+        self.keys.reserve_exact(most);
+        self.tmp.reserve_exact((GUARDS + SMALL_MAX) * m);
+        self.small.reserve_exact(SMALL_MAX * m);
+        if top >= 4 {
+            // the 4-D sweep's 3-D fronts
+            self.front.reserve_exact(3 * (most + 1));
+            self.next.reserve_exact(3 * (most + 1));
+        }
+        self.stair.reserve(most + 1);
     }
 
     /// Hypervolume of `pts` (row-major, `d = r.len()` columns, every point strictly below `r`;
@@ -804,10 +835,15 @@ fn sweep2(pts: &[f64], r: &[f64]) -> f64 {
 /// zero term), the top-level terms computed in parallel and summed in a fixed order, so the
 /// result is the same for any thread count. The rows are read in place; what is held beyond
 /// them is their order, 4 bytes a row of bookkeeping and one scratch per pool thread.
-pub(crate) fn hypervolume_par<R: Rows + ?Sized>(rows: &R, ids: Vec<u32>, r: &[f64]) -> f64 {
+pub(crate) fn hypervolume_par<R: Rows + ?Sized>(
+    rows: &R,
+    ids: Vec<u32>,
+    r: &[f64],
+    par: Par,
+) -> f64 {
     let (n, m) = (ids.len(), r.len());
     // the active-set pass holds up to a quarter of the input's bytes
-    hypervolume_par_with(rows, ids, r, n * m / (4 * m.saturating_sub(1).max(1)))
+    hypervolume_par_with(rows, ids, r, n * m / (4 * m.saturating_sub(1).max(1)), par)
 }
 
 /// [`hypervolume_par`], the active-set pass holding up to `gone_rows` rows by value (the
@@ -817,6 +853,7 @@ fn hypervolume_par_with<R: Rows + ?Sized>(
     mut ids: Vec<u32>,
     r: &[f64],
     gone_rows: usize,
+    par: Par,
 ) -> f64 {
     let m = r.len();
     let n = ids.len();
@@ -845,19 +882,13 @@ fn hypervolume_par_with<R: Rows + ?Sized>(
     // scattered through `ids` made it a third of the time at m = 5).
     let (gone, most) = gone_steps(rows, n, e, gone_rows);
     let gone = &gone;
-    let scratch = PerThread::new(|| {
-        // the top level's limit sets: at most `most` rows, listed by id (indexed), keyed, or
-        // held whole (below 4-D); sized once (pages are only touched as they fill), without
-        // doubling slack
+    // Every thread's scratch, made here and sized for sets of `most` rows (pages are only
+    // touched as they fill): the threads then allocate nothing, so what they hold comes from
+    // the caller's allocator arena, where memory the process already holds is reused.
+    let scratch = PerThread::filled(par.threads(), || {
         let mut w = Wfg::new(r);
         w.top = e;
-        if e >= w.indexed_from {
-            w.levels[e].ids.reserve_exact(most);
-        } else if e >= 4 {
-            w.keys.reserve_exact(most);
-        } else {
-            w.levels[e].pts.reserve_exact(most * e);
-        }
+        w.reserve(most);
         (w, vec![0.0; m])
     });
     // Blocks of slabs in parallel. Each task measures a fixed stride of a block's slabs
@@ -866,54 +897,56 @@ fn hypervolume_par_with<R: Rows + ?Sized>(
     // thread count, holding one term per task, not per slab (8 bytes a row, an eighth of the
     // input at m = 8).
     let mut terms = Vec::with_capacity(n.min(TERMS_BLOCK).div_ceil(SLABS_PER_TASK));
-    let mut total = -0.0;
     // A block's slabs are measured against the rows active at its start and its own, listed
     // once per block (ids ascending; the first block's are all the rows before each slab), not
     // found by a scan of all earlier ids per slab (5% of the time at m = 6).
-    let mut cand = Vec::new();
-    for start in (0..n as u32).step_by(TERMS_BLOCK) {
-        let end = (start as usize + TERMS_BLOCK).min(n) as u32;
-        cand.clear();
-        if start > 0 {
-            cand.extend((0..start).filter(|&j| gone[j as usize] >= start));
-            cand.extend(start..end);
-        }
-        let cand = &cand;
-        let tasks = (end - start).div_ceil(SLABS_PER_TASK as u32);
-        (0..tasks)
-            .into_par_iter()
-            .with_max_len(1)
-            .map(|t| {
-                scratch.with(|(w, pb)| {
-                    let mut sum = -0.0;
-                    for i in (start + t..end).step_by(tasks as usize) {
-                        if gone[i as usize] == i {
-                            continue;
+    let mut cand = Vec::with_capacity(if n > TERMS_BLOCK { n } else { 0 });
+    par.install(|| {
+        let mut total = -0.0;
+        for start in (0..n as u32).step_by(TERMS_BLOCK) {
+            let end = (start as usize + TERMS_BLOCK).min(n) as u32;
+            cand.clear();
+            if start > 0 {
+                cand.extend((0..start).filter(|&j| gone[j as usize] >= start));
+                cand.extend(start..end);
+            }
+            let cand = &cand;
+            let tasks = (end - start).div_ceil(SLABS_PER_TASK as u32);
+            (0..tasks)
+                .into_par_iter()
+                .with_max_len(1)
+                .map(|t| {
+                    scratch.with(|(w, pb)| {
+                        let mut sum = -0.0;
+                        for i in (start + t..end).step_by(tasks as usize) {
+                            if gone[i as usize] == i {
+                                continue;
+                            }
+                            // the limit sets read the caller's rows by their own ids (one
+                            // lookup less per read in the levels below, which hold those ids);
+                            // the first block's candidates are all the rows before it (a
+                            // chained iterator of both made m = 8 25% slower)
+                            let active = |&j: &u32| gone[j as usize] >= i;
+                            let id = |j: u32| ids[j as usize];
+                            let p = rows.row(i as usize, pb);
+                            let t = if start == 0 {
+                                w.slab(p, base, (0..i).filter(active).map(id))
+                            } else {
+                                let upto = cand.len() - (end - i) as usize;
+                                w.slab(p, base, cand[..upto].iter().copied().filter(active).map(id))
+                            };
+                            sum += t.unwrap_or(0.0);
                         }
-                        // the limit sets read the caller's rows by their own ids (one lookup
-                        // less per read in the levels below, which hold those ids); the first
-                        // block's candidates are all the rows before it (a chained iterator of
-                        // both made m = 8 25% slower)
-                        let active = |&j: &u32| gone[j as usize] >= i;
-                        let id = |j: u32| ids[j as usize];
-                        let p = rows.row(i as usize, pb);
-                        let t = if start == 0 {
-                            w.slab(p, base, (0..i).filter(active).map(id))
-                        } else {
-                            let upto = cand.len() - (end - i) as usize;
-                            w.slab(p, base, cand[..upto].iter().copied().filter(active).map(id))
-                        };
-                        sum += t.unwrap_or(0.0);
-                    }
-                    sum
+                        sum
+                    })
                 })
-            })
-            .collect_into_vec(&mut terms);
-        for t in &terms {
-            total += t;
+                .collect_into_vec(&mut terms);
+            for t in &terms {
+                total += t;
+            }
         }
-    }
-    total
+        total
+    })
 }
 
 /// The sequential active-set pass of the top level over the projections (first `e` values)
@@ -1008,6 +1041,14 @@ impl<T: Send, F: Fn() -> T + Sync> PerThread<T, F> {
         Self { slots, make }
     }
 
+    /// One scratch for each of `threads` threads, all made now, on the calling thread.
+    pub fn filled(threads: usize, make: F) -> Self {
+        let slots = (0..threads.max(1))
+            .map(|_| Mutex::new(Some(make())))
+            .collect();
+        Self { slots, make }
+    }
+
     /// Run `f` on this thread's scratch (a task never waits on another: each pool thread has
     /// its own slot, and `f` starts no parallel work).
     pub fn with<U>(&self, f: impl FnOnce(&mut T) -> U) -> U {
@@ -1030,7 +1071,12 @@ mod tests {
     /// [`hypervolume_par`] of all the rows of `pts`.
     fn par(pts: &[f64], r: &[f64]) -> f64 {
         let d = r.len();
-        hypervolume_par(&Flat { pts, d }, (0..(pts.len() / d) as u32).collect(), r)
+        hypervolume_par(
+            &Flat { pts, d },
+            (0..(pts.len() / d) as u32).collect(),
+            r,
+            Par::Current,
+        )
     }
 
     /// Hypervolume by inclusion-exclusion over every subset (small n): the volume of a union
@@ -1183,8 +1229,9 @@ mod tests {
             let r = vec![1.1; m];
             let pts = sphere(n, m, 5);
             let rows = Flat { pts: &pts, d: m };
-            let run =
-                |gone_rows| hypervolume_par_with(&rows, (0..n as u32).collect(), &r, gone_rows);
+            let run = |gone_rows| {
+                hypervolume_par_with(&rows, (0..n as u32).collect(), &r, gone_rows, Par::Current)
+            };
             let all = run(usize::MAX);
             assert_eq!(all.to_bits(), run(0).to_bits(), "m={m}");
             assert_eq!(all.to_bits(), run(n / 3).to_bits(), "m={m}");
