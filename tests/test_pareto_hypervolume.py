@@ -294,6 +294,38 @@ def _sphere(n: int, m: int, seed: int) -> np.ndarray:
     return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
+@pytest.mark.parametrize(("m", "n"), [(4, 80), (6, 40), (7, 30), (8, 24)])
+def test_contributions_read_in_place_match_moocore(m, n):
+    """m >= 4 reads the caller's rows in place (C order, F order, maximized columns flipped as
+    read) and lists the rows that take part by id: sphere points plus dominated ones, repeats
+    and points beyond the reference, against moocore with both definitions."""
+    rng = np.random.default_rng(90 + m)
+    front_pts = _sphere(n, m, m)
+    pts = np.vstack(
+        [
+            front_pts,
+            front_pts[: n // 4] + rng.random((n // 4, m)) * 0.05,  # dominated
+            front_pts[:3],  # repeats
+            np.full((2, m), 1.2),  # beyond the reference
+        ]
+    )
+    rng.shuffle(pts)
+    ref = np.full(m, 1.1)
+    mx = np.arange(m) % 3 == 1
+    s = np.where(mx, -1.0, 1.0)
+    for ignore in (False, True):
+        expected = moocore.hv_contributions(pts, ref=ref, ignore_dominated=ignore)
+        for layout in (np.ascontiguousarray, np.asfortranarray):
+            got = pareto.hypervolume_contributions(
+                layout(pts), ref, maximize=False, ignore_dominated=ignore, threads=2
+            )
+            np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-14)
+            flipped = pareto.hypervolume_contributions(
+                layout(pts * s), ref * s, maximize=mx, ignore_dominated=ignore, threads=3
+            )
+            np.testing.assert_allclose(flipped, expected, rtol=1e-12, atol=1e-14)
+
+
 @pytest.mark.parametrize(("m", "n"), [(4, 600), (5, 400), (6, 150), (8, 40)])
 def test_sphere_fronts_match_moocore(m, n):
     """All points non-dominated, as in the issue-22 bench: the 4-D sweep on large sets, the

@@ -20,7 +20,9 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 
 use pluralign_core::parallel::Par;
-use pluralign_core::pareto::hypervolume::{contributions, hypervolume, hypervolume_in};
+use pluralign_core::pareto::hypervolume::{
+    contributions, contributions_in, hypervolume, hypervolume_in,
+};
 use pluralign_core::MatrixView;
 
 struct Counting;
@@ -149,7 +151,8 @@ fn pool_threads_allocate_nothing_given_the_pool() {
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     // Given the pool, the slabs' threads work in scratch the caller made (the Python path):
     // not one allocation on a pool thread, at every dimension WFG takes (m >= 4), on 1 and 3
-    // threads; the value is the one computed inside the pool.
+    // threads; the value is the one computed inside the pool. The same for the exclusive
+    // contributions.
     for threads in [1, 3] {
         let pool = marked_pool(threads);
         for (m, n) in [(4, 600), (5, 500), (6, 300), (7, 150), (8, 120), (10, 40)] {
@@ -161,6 +164,20 @@ fn pool_threads_allocate_nothing_given_the_pool() {
             let allocs = POOL_ALLOCS.load(Relaxed);
             assert_eq!(allocs, 0, "m={m} n={n} threads={threads}");
             assert_eq!(v.unwrap(), inside, "m={m} n={n} threads={threads}");
+            // the exclusive contributions likewise (a quarter of the points: n HV calls)
+            let k = n / 4;
+            let view = MatrixView::row_major(&pts[..k * m], k, m).unwrap();
+            let inside = pool
+                .install(|| contributions(&view, &mx, &r, false))
+                .unwrap();
+            let (_, _, v) = measure(|| contributions_in(&view, &mx, &r, false, Par::Pool(&pool)));
+            let allocs = POOL_ALLOCS.load(Relaxed);
+            assert_eq!(allocs, 0, "contributions m={m} n={k} threads={threads}");
+            assert_eq!(
+                v.unwrap(),
+                inside,
+                "contributions m={m} n={k} threads={threads}"
+            );
         }
     }
 }
@@ -208,7 +225,8 @@ fn hv_memory_probe() {
             // as the Python functions call them
             let (peak, count, v) = measure(|| {
                 if contrib {
-                    pool.install(|| contributions(&view, &mx, &r, false).map(|c| c.iter().sum()))
+                    contributions_in(&view, &mx, &r, false, Par::Pool(&pool))
+                        .map(|c| c.iter().sum())
                 } else {
                     hypervolume_in(&view, &mx, &r, Par::Pool(&pool))
                 }

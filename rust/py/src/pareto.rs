@@ -236,8 +236,8 @@ fn hypervolume_contributions<'py>(
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let r = with_view(py, points, |view| {
-        run(py, threads, || {
-            hvm::contributions(view, &maximize, &reference, ignore_dominated)
+        run_on(py, threads, |par| {
+            hvm::contributions_in(view, &maximize, &reference, ignore_dominated, par)
         })
     })?;
     Ok(PyArray1::from_vec(py, r))

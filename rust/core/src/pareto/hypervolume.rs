@@ -176,17 +176,8 @@ pub fn hypervolume_in(
     }
     // WFG reads the rows in place too: no copy of the points is made (the first-front trees,
     // rows rounded to f32, are freed before WFG starts).
-    let r = check_hv_input(view, maximize, reference)?;
-    let n = view.nrows();
-    if n >= u32::MAX as usize {
-        return Err(CoreError::Limit(format!(
-            "{n} points is more than the supported 4,294,967,294"
-        )));
-    }
+    let (r, mut front) = rows_inside(view, maximize, reference)?;
     let rows = MinView { view, maximize };
-    let useful = (0..n).filter(|&i| (0..m).all(|j| rows.get(i, j) < r[j]));
-    let mut front = Vec::with_capacity(useful.clone().count());
-    front.extend(useful.map(|i| i as u32));
     // Dominated rows would only add zero terms, each after a scan of the top level's active
     // set; a first-front tree finds most of them in O(log n) a row. It is built over an
     // eighth of the rows at a time (its rows rounded to f32 are half their size): a row
@@ -232,6 +223,28 @@ pub fn hypervolume_in(
         }
         None => hypervolume_par(&rows, front, &r, par),
     })
+}
+
+/// The reference in minimization space (validated as in [`check_hv_input`]) and the rows
+/// strictly inside it, by id (ids are `u32`: more rows is a `LimitError`).
+fn rows_inside(
+    view: &MatrixView,
+    maximize: &[bool],
+    reference: &[f64],
+) -> Result<(Vec<f64>, Vec<u32>)> {
+    let r = check_hv_input(view, maximize, reference)?;
+    let (n, m) = (view.nrows(), view.ncols());
+    if n >= u32::MAX as usize {
+        return Err(CoreError::Limit(format!(
+            "{n} points is more than the supported 4,294,967,294"
+        )));
+    }
+    let rows = MinView { view, maximize };
+    let useful = (0..n).filter(|&i| (0..m).all(|j| rows.get(i, j) < r[j]));
+    // sized exactly: no doubling slack on a list as long as the input
+    let mut ids = Vec::with_capacity(useful.clone().count());
+    ids.extend(useful.map(|i| i as u32));
+    Ok((r, ids))
 }
 
 /// Fewest points whose dominated rows a first-front tree drops before WFG (see
@@ -386,6 +399,79 @@ fn hv3d(view: &MatrixView, maximize: &[bool], r: &[f64]) -> f64 {
 ///
 /// Rows that do not strictly dominate the reference point get 0 and take no part either way.
 pub fn contributions(
+    view: &MatrixView,
+    maximize: &[bool],
+    reference: &[f64],
+    ignore_dominated: bool,
+) -> Result<Vec<f64>> {
+    contributions_in(view, maximize, reference, ignore_dominated, Par::Current)
+}
+
+/// [`contributions`] with its parallel parts run by `par` (as in [`hypervolume_in`]: given a
+/// pool, at m >= 4 every thread's scratch is made on the calling thread).
+pub fn contributions_in(
+    view: &MatrixView,
+    maximize: &[bool],
+    reference: &[f64],
+    ignore_dominated: bool,
+    par: Par,
+) -> Result<Vec<f64>> {
+    let m = view.ncols();
+    if m < 4 {
+        return par.install(|| contributions_low(view, maximize, reference, ignore_dominated));
+    }
+    // the rows are read in place, as in `hypervolume_in`
+    // The rows that take part, in input order. A row that dominates one inside `r` is inside
+    // too, so the first front of all the rows decides which of them are dominated.
+    let (r, mut ids) = rows_inside(view, maximize, reference)?;
+    let rows = MinView { view, maximize };
+    if ignore_dominated && ids.len() > 1 {
+        let first = par.install(|| front(view, maximize, NanPolicy::Error))?;
+        ids.retain(|&i| first[i as usize]);
+    }
+    let got = match view.as_row_major() {
+        Some(pts) if !maximize.contains(&true) => {
+            exclusive_each(&Flat { pts, d: m }, &ids, &r, par)
+        }
+        Some(pts) => {
+            let signs: Vec<u64> = maximize.iter().map(|&x| u64::from(x) << 63).collect();
+            exclusive_each(&Flipped { pts, signs: &signs }, &ids, &r, par)
+        }
+        None => exclusive_each(&rows, &ids, &r, par),
+    };
+    let mut out = vec![0.0; view.nrows()];
+    for (&i, v) in ids.iter().zip(got) {
+        out[i as usize] = v;
+    }
+    Ok(out)
+}
+
+/// Exclusive contribution of each row `ids` of `rows` (all strictly below `r`) against the
+/// others, one row per task; every thread's scratch made here, sized for `ids.len()` rows.
+fn exclusive_each<R: Rows + ?Sized>(rows: &R, ids: &[u32], r: &[f64], par: Par) -> Vec<f64> {
+    let m = r.len();
+    let scratch = PerThread::filled(par.threads(), || {
+        let mut w = Wfg::new(r);
+        w.reserve(ids.len(), m);
+        (w, vec![0.0; m])
+    });
+    let mut got = Vec::with_capacity(ids.len());
+    par.install(|| {
+        ids.par_iter()
+            .with_max_len(1)
+            .map(|&i| {
+                scratch.with(|(w, pb)| {
+                    let others = ids.iter().copied().filter(|&k| k != i);
+                    w.exclusive(rows.row(i as usize, pb), rows, others)
+                })
+            })
+            .collect_into_vec(&mut got);
+    });
+    got
+}
+
+/// [`contributions`] below 4 objectives.
+fn contributions_low(
     view: &MatrixView,
     maximize: &[bool],
     reference: &[f64],

@@ -327,11 +327,11 @@ impl<'r> Wfg<'r> {
         }
     }
 
-    /// Room in every buffer the slabs of the top level use, for sets of up to `most` rows
-    /// (the largest active set of the top level): each set below the top is a subset of a
-    /// limit set of such a set, so no buffer grows. Only the pages that fill are touched.
-    fn reserve(&mut self, most: usize) {
-        let top = self.top.min(self.r.len() - 1);
+    /// Room in every buffer the sets up to dimension `top` use, for sets of up to `most` rows
+    /// (the parallel slabs: the top level's largest active set; exclusive contributions: the
+    /// other points): each set below is a subset of a limit set of such a set, so no buffer
+    /// grows. Only the pages that fill are touched.
+    pub fn reserve(&mut self, most: usize, top: usize) {
         // the 4-D sweep takes the 4-D sets whole, and the 3-D one the 3-D sets (m = 4): no
         // set below them is made
         for d in top.min(4)..=top {
@@ -888,7 +888,7 @@ fn hypervolume_par_with<R: Rows + ?Sized>(
     let scratch = PerThread::filled(par.threads(), || {
         let mut w = Wfg::new(r);
         w.top = e;
-        w.reserve(most);
+        w.reserve(most, e);
         (w, vec![0.0; m])
     });
     // Blocks of slabs in parallel. Each task measures a fixed stride of a block's slabs
