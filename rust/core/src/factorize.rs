@@ -475,6 +475,8 @@ struct Dict {
     /// value): read beside the slot, so comparing a long value waits on one load, not on the
     /// code, then the key, then the bytes.
     long_at: Vec<u64>,
+    /// Values added by [`Self::push_unslotted`] and not yet in the slots (code, hash).
+    unslotted: Vec<(u32, u64)>,
 }
 
 /// The most a table is filled (percent of its slots): a sparse table mostly finds a value at
@@ -509,6 +511,7 @@ impl Dict {
             first: Vec::with_capacity(n),
             arena: Vec::new(),
             long_at: Vec::new(),
+            unslotted: Vec::new(),
         }
     }
 
@@ -640,20 +643,69 @@ impl Dict {
         self.first.push(pos);
         self.slots[slot] = slot_words(key, h);
         self.codes[slot] = c as u32;
-        let fill = if self.keys.len() > 4096 {
-            self.fill.max(FILL_LARGE)
-        } else {
-            self.fill
-        };
-        if self.keys.len() * 100 > self.slots.len() * fill {
+        if self.keys.len() * 100 > self.slots.len() * self.fill_now() {
             self.grow();
         }
         c as u32
     }
 
+    /// Adds a value known to be new (first seen at `pos`; its hash `h`) without placing it in
+    /// the slots yet: lookups miss it until [`Self::settle`] places it. Rows that find long
+    /// values in [`LongLabels`] (see [`code_learning`]) would wait here on a slot out of the
+    /// core's cache for each new one; placed a block at a time, the slots load ahead.
+    fn push_unslotted(&mut self, key: &Key, h: u64, b: &[u8], pos: Position) -> u32 {
+        let c = self.keys.len();
+        let mut stored = *key;
+        if key_len(key) > INLINE {
+            stored = [key[0], key[1], self.arena.len() as u64, h];
+            if self.long_at.is_empty() {
+                self.long_at = vec![0; self.slots.len()];
+            }
+            self.arena.extend_from_slice(b);
+        }
+        self.keys.push(stored);
+        self.first.push(pos);
+        self.unslotted.push((c as u32, h));
+        if self.keys.len() * 100 > self.slots.len() * self.fill_now() {
+            // (every value placed, the unslotted ones too)
+            self.grow();
+        }
+        c as u32
+    }
+
+    /// Places the values [`Self::push_unslotted`] added, each slot loading some values ahead.
+    fn settle(&mut self) {
+        let pending = std::mem::take(&mut self.unslotted);
+        for (j, &(c, h)) in pending.iter().enumerate() {
+            if let Some(&(_, next)) = pending.get(j + SLOT_AHEAD) {
+                self.prefetch_slot(next);
+            }
+            let k = self.keys[c as usize];
+            let mut i = slot_of(h, self.mask);
+            while self.slots[i][0] != EMPTY[0] {
+                i = (i + 1) & self.mask;
+            }
+            self.slots[i] = slot_words(&k, h);
+            self.codes[i] = c;
+            if key_len(&k) > INLINE {
+                self.long_at[i] = k[2];
+            }
+        }
+    }
+
+    /// [`Self::fill`], or half full past a few thousand values (see [`FILL`]).
+    fn fill_now(&self) -> usize {
+        if self.keys.len() > 4096 {
+            self.fill.max(FILL_LARGE)
+        } else {
+            self.fill
+        }
+    }
+
     /// Doubles the table. Hashes are computed again rather than kept (8 bytes a value, for
     /// a step that presized tables rarely take).
     fn grow(&mut self) {
+        self.unslotted.clear();
         let cap = self.slots.len() * 2;
         let mask = cap - 1;
         let mut slots = vec![EMPTY; cap];
@@ -705,106 +757,228 @@ const SLOT_AHEAD: usize = 16;
 
 /// Codes the rows of `b` into table `d`; with `limit`, gives up as soon as the table holds
 /// more than `limit` values (`Err`: the rows of `b` read by then).
+///
+/// `long`, when there, holds every value of `d` of 13 to [`LONG_SLOT_BYTES`] bytes with its
+/// code (see [`long_values`]), and is kept so: rows with their own bytes are coded there (see
+/// [`code_learning`]); None from a block not in views on, or when it cannot take a value.
 fn code_block(
     d: &mut Dict,
     b: &Block<'_, '_>,
     codes: &mut [u32],
     limit: Option<usize>,
     memo: &mut ViewMemo,
+    long: &mut Option<LongLabels>,
 ) -> std::result::Result<(), usize> {
     let cap = limit.unwrap_or(usize::MAX);
-    if let Strings::View { views, buffers } = b.strings {
-        // a block in runs (a column sorted by id, see `code_blocks_after`): a row of the
-        // run's value takes its code without a lookup (1,000 uuids sorted, 16,384 rows:
-        // the first block of a rater column)
-        let head = &views[b.lo..b.hi.min(b.lo + 65)];
-        if head
-            .windows(2)
-            .filter(|w| same_value(buffers, w[0], w[1]))
-            .count()
-            >= 16
-        {
-            let mut run: Option<(u128, u32, &[u8])> = None;
-            for ((out, &v), i) in codes.iter_mut().zip(&views[b.lo..b.hi]).zip(b.lo..) {
-                *out = match run {
-                    Some((rv, rc, rb)) if in_run(buffers, v, rv, rb) => rc,
-                    _ => {
-                        let (key, bytes) = b.strings.entry(i);
-                        let c = d.code(
-                            &key,
-                            hash_key(&key, bytes),
-                            bytes,
-                            (b.col, b.base + i as u64),
-                        );
-                        if d.len() > cap {
-                            return Err(i + 1 - b.lo);
-                        }
-                        run = Some((v, c, run_bytes(buffers, v)));
-                        c
-                    }
-                };
-            }
-            return Ok(());
-        }
-        // the common layout, looped over directly: short values never leave the views
-        memo.start(b.strings);
-        let key_at = |i: usize| {
-            let v = views[i];
-            let (key, bytes) = if v as u32 <= 12 {
-                (view_key(v), &[][..])
-            } else {
-                b.strings.entry(i)
-            };
-            (key, bytes, hash_key(&key, bytes))
-        };
-        // Each row's hash is found SLOT_AHEAD rows early, and its slot starts loading then
-        // (its value's bytes half way): a first block of many values waits on three
-        // dependent loads a row otherwise (slot, where the bytes are, the bytes), each out of
-        // the core's cache past a few thousand values (20,000 uuids in 1e6 rows, 1 thread:
-        // 22.4 -> 20.2 ms; no change at 1,000 values or for short ids).
-        let mut ahead = [0u64; SLOT_AHEAD];
-        for i in b.lo..b.hi.min(b.lo + SLOT_AHEAD) {
-            let h = key_at(i).2;
-            ahead[i % SLOT_AHEAD] = h;
-            d.prefetch_slot(h);
-        }
-        for ((out, &v), i) in codes.iter_mut().zip(&views[b.lo..b.hi]).zip(b.lo..) {
-            prefetch(views, i + 64);
-            let h = ahead[i % SLOT_AHEAD];
-            if i + SLOT_AHEAD < b.hi {
-                let next = key_at(i + SLOT_AHEAD).2;
-                ahead[i % SLOT_AHEAD] = next;
-                d.prefetch_slot(next);
-            }
-            d.prefetch_bytes(ahead[(i + SLOT_AHEAD / 2) % SLOT_AHEAD]);
-            let mut code_row = |v: u128| {
-                let (key, bytes) = if v as u32 <= 12 {
-                    (view_key(v), &[][..])
-                } else {
-                    b.strings.entry(i)
-                };
-                d.code(&key, h, bytes, (b.col, b.base + i as u64))
-            };
-            *out = if v as u32 > 12 && memo.on {
-                memo.code(v, |_| true, code_row)
-            } else {
-                code_row(v)
-            };
+    let Strings::View { views, buffers } = b.strings else {
+        *long = None;
+        for (out, i) in codes.iter_mut().zip(b.lo..b.hi) {
+            let (key, bytes) = b.strings.entry(i);
+            let h = hash_key(&key, bytes);
+            *out = d.code(&key, h, bytes, (b.col, b.base + i as u64));
             if d.len() > cap {
                 return Err(i + 1 - b.lo);
             }
         }
         return Ok(());
+    };
+    // a value new to `d` of the lengths `long` holds goes there too
+    let keep_long = |long: &mut Option<LongLabels>, d: &Dict, known: usize, v: u128, c: u32| {
+        if d.len() > known {
+            if let (Some(t), Some(bytes)) = (long.as_mut(), long_held(buffers, v)) {
+                if !t.insert(bytes, c) {
+                    *long = None;
+                }
+            }
+        }
+    };
+    // a block in runs (a column sorted by id, see `code_blocks_after`): a row of the
+    // run's value takes its code without a lookup (1,000 uuids sorted, 16,384 rows:
+    // the first block of a rater column)
+    let head = &views[b.lo..b.hi.min(b.lo + 65)];
+    if head
+        .windows(2)
+        .filter(|w| same_value(buffers, w[0], w[1]))
+        .count()
+        >= 16
+    {
+        let mut run: Option<(u128, u32, &[u8])> = None;
+        for ((out, &v), i) in codes.iter_mut().zip(&views[b.lo..b.hi]).zip(b.lo..) {
+            *out = match run {
+                Some((rv, rc, rb)) if in_run(buffers, v, rv, rb) => rc,
+                _ => {
+                    let (key, bytes) = b.strings.entry(i);
+                    let known = d.len();
+                    let c = d.code(
+                        &key,
+                        hash_key(&key, bytes),
+                        bytes,
+                        (b.col, b.base + i as u64),
+                    );
+                    if d.len() > cap {
+                        return Err(i + 1 - b.lo);
+                    }
+                    keep_long(long, d, known, v, c);
+                    run = Some((v, c, run_bytes(buffers, v)));
+                    c
+                }
+            };
+        }
+        return Ok(());
     }
-    for (out, i) in codes.iter_mut().zip(b.lo..b.hi) {
-        let (key, bytes) = b.strings.entry(i);
-        let h = hash_key(&key, bytes);
-        *out = d.code(&key, h, bytes, (b.col, b.base + i as u64));
+    // the common layout, looped over directly: short values never leave the views
+    memo.start(b.strings);
+    let mut from = b.lo;
+    if !memo.on {
+        if let Some(t) = long {
+            from = code_learning(d, t, b, views, buffers, codes, cap)?;
+            if from < b.hi {
+                // `long` could not take a value: `d` codes the rest
+                *long = None;
+            }
+        }
+    }
+    let codes = &mut codes[from - b.lo..];
+    let key_at = |i: usize| {
+        let v = views[i];
+        let (key, bytes) = if v as u32 <= 12 {
+            (view_key(v), &[][..])
+        } else {
+            b.strings.entry(i)
+        };
+        (key, bytes, hash_key(&key, bytes))
+    };
+    // Each row's hash is found SLOT_AHEAD rows early, and its slot starts loading then
+    // (its value's bytes half way): a first block of many values waits on three
+    // dependent loads a row otherwise (slot, where the bytes are, the bytes), each out of
+    // the core's cache past a few thousand values (20,000 uuids in 1e6 rows, 1 thread:
+    // 22.4 -> 20.2 ms; no change at 1,000 values or for short ids).
+    let mut ahead = [0u64; SLOT_AHEAD];
+    for i in from..b.hi.min(from + SLOT_AHEAD) {
+        let h = key_at(i).2;
+        ahead[i % SLOT_AHEAD] = h;
+        d.prefetch_slot(h);
+    }
+    for ((out, &v), i) in codes.iter_mut().zip(&views[from..b.hi]).zip(from..) {
+        prefetch(views, i + 64);
+        let h = ahead[i % SLOT_AHEAD];
+        if i + SLOT_AHEAD < b.hi {
+            let next = key_at(i + SLOT_AHEAD).2;
+            ahead[i % SLOT_AHEAD] = next;
+            d.prefetch_slot(next);
+        }
+        d.prefetch_bytes(ahead[(i + SLOT_AHEAD / 2) % SLOT_AHEAD]);
+        let known = d.len();
+        let mut code_row = |v: u128| {
+            let (key, bytes) = if v as u32 <= 12 {
+                (view_key(v), &[][..])
+            } else {
+                b.strings.entry(i)
+            };
+            d.code(&key, h, bytes, (b.col, b.base + i as u64))
+        };
+        let c = if v as u32 > 12 && memo.on {
+            memo.code(v, |_| true, code_row)
+        } else {
+            code_row(v)
+        };
+        *out = c;
         if d.len() > cap {
             return Err(i + 1 - b.lo);
         }
+        keep_long(long, d, known, v, c);
     }
     Ok(())
+}
+
+/// Rows `b.lo..` of a block with their own bytes, coded with `long` (every long value of `d`,
+/// see [`code_block`]): a long value it holds is found there (one table, the value's bytes
+/// in its slot, loaded [`LONG_AHEAD`] rows early), one it lacks is new: added to `d`
+/// unplaced (placed when the block is done, see [`Dict::push_unslotted`]) and to `long`.
+/// Other rows go to `d`. Returns the row where `long` could not take a value (`b.hi` when
+/// done); `Err` as [`code_block`]'s. 20,000 uuids with their own bytes in 1e6 rows, one
+/// thread: the two blocks after the first (131,072 rows, 8,900 new values) 4.9 -> 2.8 ms,
+/// the first blocks with the table's 1.2 ms and building it afterwards (1.2-2.3 ms) 7.2 ->
+/// 5.0 ms (best of 15, alternated).
+fn code_learning(
+    d: &mut Dict,
+    long: &mut LongLabels,
+    b: &Block<'_, '_>,
+    views: &[u128],
+    buffers: &[&[u8]],
+    codes: &mut [u32],
+    cap: usize,
+) -> std::result::Result<usize, usize> {
+    let pos = |i: usize| (b.col, b.base + i as u64);
+    let out = (|| {
+        for &v in &views[b.lo..b.hi.min(b.lo + LONG_AHEAD)] {
+            if let Some(bytes) = long_held(buffers, v) {
+                long.prefetch(bytes);
+            }
+        }
+        for ((out, &v), i) in codes.iter_mut().zip(&views[b.lo..b.hi]).zip(b.lo..) {
+            if let Some(bytes) = views
+                .get(i + LONG_AHEAD)
+                .and_then(|&w| long_held(buffers, w))
+            {
+                long.prefetch(bytes);
+            }
+            *out = if let Some(bytes) = long_held(buffers, v) {
+                // (the one-pick lookup first: which slot holds a value is no branch to predict)
+                if let Some(c) = long.get(bytes).or_else(|| long.find(bytes)) {
+                    c
+                } else {
+                    let (key, _) = b.strings.entry(i);
+                    let c = d.push_unslotted(&key, hash_key(&key, bytes), bytes, pos(i));
+                    if !long.insert(bytes, c) {
+                        *out = c;
+                        return if d.len() > cap {
+                            Err(i + 1 - b.lo)
+                        } else {
+                            Ok(i + 1)
+                        };
+                    }
+                    c
+                }
+            } else {
+                let (key, bytes) = b.strings.entry(i);
+                d.code(&key, hash_key(&key, bytes), bytes, pos(i))
+            };
+            if d.len() > cap {
+                return Err(i + 1 - b.lo);
+            }
+        }
+        Ok(b.hi)
+    })();
+    d.settle();
+    out
+}
+
+/// A [`LongLabels`] of the values of `d`, their codes as labels, with room for the long values
+/// of `expect` values (in the share of `d`'s); None when `d` has a value longer than a slot
+/// holds or placing them failed (the shared table then decides every long value, as
+/// [`LongLabels::new`] would have it). Read in code order: the keys and bytes stream
+/// ([`LongLabels::new`] reads them in slot order, scattered).
+fn long_values(d: &Dict, expect: usize) -> Option<LongLabels> {
+    let mut t = LongLabels::empty();
+    let mut held = 0;
+    for c in 0..d.len() {
+        match d.bytes(c).len() {
+            0..=12 => {}
+            13..=LONG_SLOT_BYTES => held += 1,
+            _ => return None,
+        }
+    }
+    if !t.reserve(expect * held / d.len().max(1)) {
+        return None;
+    }
+    for c in 0..d.len() {
+        let b = d.bytes(c);
+        if (13..=LONG_SLOT_BYTES).contains(&b.len()) && !t.insert(b, c as u32) {
+            return None;
+        }
+    }
+    Some(t)
 }
 
 /// The number of distinct values `n` rows probably hold when the first `seen` rows held
@@ -883,6 +1057,8 @@ struct LongLabels {
     slots: Vec<LongSlot>,
     /// Whether the slots are found by [`spread_hash`] (every byte) rather than [`ends_hash`].
     full: bool,
+    /// Values held.
+    len: usize,
 }
 
 /// Longest value [`LongLabels`] holds (a longer one sends every long value to the shared
@@ -981,11 +1157,121 @@ impl LongLabels {
         if long.is_empty() || long.len() > SMALL {
             return None;
         }
-        // half full; a cycle of evictions (rare for a good hash) tries the next way
-        let cap = (long.len() * 2).next_power_of_two().max(16);
-        [(false, cap), (true, cap), (true, cap * 2)]
+        let slots: Vec<LongSlot> = long
+            .iter()
+            .map(|&(b, label)| {
+                let mut s = LongSlot {
+                    tag: long_tag(0, b.len()),
+                    label: u64::from(label),
+                    bytes: [0; LONG_SLOT_BYTES],
+                };
+                s.bytes[..b.len()].copy_from_slice(b);
+                s
+            })
+            .collect();
+        Self::place_all(&slots, Self::cap_for(long.len()), false)
+    }
+
+    /// Slots for `n` values: at most half full.
+    fn cap_for(n: usize) -> usize {
+        (n * 2).next_power_of_two().max(16)
+    }
+
+    /// `values` (slots whose tags hold the lengths) placed in a table of `cap` slots; a cycle
+    /// of evictions (rare for a good hash) tries the next way: every byte hashed, then twice
+    /// the slots.
+    fn place_all(values: &[LongSlot], cap: usize, full: bool) -> Option<Self> {
+        [(full, cap), (true, cap), (true, cap * 2)]
             .into_iter()
-            .find_map(|(full, cap)| Self::place(&long, cap, full))
+            .find_map(|(full, cap)| Self::place(values, cap, full))
+    }
+
+    /// An empty table, for [`Self::insert`] (see [`long_values`]).
+    fn empty() -> Self {
+        LongLabels {
+            slots: vec![],
+            full: false,
+            len: 0,
+        }
+    }
+
+    /// Room for `n` values without placing them again; false (the table unusable) when
+    /// placing them again failed.
+    fn reserve(&mut self, n: usize) -> bool {
+        let cap = Self::cap_for(n.min(SMALL));
+        cap <= self.slots.len() || self.rebuild(None, cap)
+    }
+
+    /// The table at the size its values need (after growing four times at a step).
+    fn fit(&mut self) -> bool {
+        let cap = Self::cap_for(self.len);
+        cap >= self.slots.len() || self.rebuild(None, cap)
+    }
+
+    /// Adds value `b` (13 to [`LONG_SLOT_BYTES`] bytes, not held yet) with `label`; false
+    /// (the table then unusable: it may lack a value) for another length, past [`SMALL`]
+    /// values, or when placing the values again failed.
+    fn insert(&mut self, b: &[u8], label: u32) -> bool {
+        if !(13..=LONG_SLOT_BYTES).contains(&b.len()) || self.len >= SMALL {
+            return false;
+        }
+        let mut cur = LongSlot {
+            tag: long_tag(0, b.len()),
+            label: u64::from(label),
+            bytes: [0; LONG_SLOT_BYTES],
+        };
+        cur.bytes[..b.len()].copy_from_slice(b);
+        let need = Self::cap_for(self.len + 1);
+        if need > self.slots.len() {
+            // four times at a step: few placings again while the first blocks find values
+            return self.rebuild(Some(cur), need.max(self.slots.len() * 4));
+        }
+        self.len += 1;
+        match Self::kick_in(&mut self.slots, cur, self.full) {
+            Ok(()) => true,
+            // a cycle: the value left out goes in with the others
+            Err(left) => {
+                self.len -= 1;
+                self.rebuild(Some(left), self.slots.len())
+            }
+        }
+    }
+
+    /// Every value held (and `extra`) placed again in a table of at least `cap` slots;
+    /// false when that failed (values known distinct place at the last try, with every byte
+    /// hashed in twice the slots, unless the hash is very unlucky).
+    fn rebuild(&mut self, extra: Option<LongSlot>, cap: usize) -> bool {
+        let values: Vec<LongSlot> = self
+            .slots
+            .iter()
+            .filter(|s| s.tag != 0)
+            .copied()
+            .chain(extra)
+            .collect();
+        match Self::place_all(&values, cap, self.full) {
+            Some(t) => {
+                *self = t;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The label of value `b` (13 to [`LONG_SLOT_BYTES`] bytes) when held, looking at both
+    /// of its slots (not [`Self::get`]'s one pick, which a tag shared by another value at
+    /// the first slot misleads): a miss says the value is not held.
+    #[inline(always)]
+    fn find(&self, b: &[u8]) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let h = Self::hash(self.full, b);
+        let tag = long_tag(h, b.len());
+        let (k1, k2) = Self::homes(h, self.slots.len() - 1);
+        [k1, k2].into_iter().find_map(|k| {
+            let s = &self.slots[k];
+            (s.tag == tag && slot_holds(&s.bytes, b)).then_some(s.label as u32)
+        })
     }
 
     #[inline(always)]
@@ -1005,33 +1291,67 @@ impl LongLabels {
     }
 
     /// Every value at one of its two slots in a table of `cap` slots, or None.
-    fn place(long: &[(&[u8], u32)], cap: usize, full: bool) -> Option<Self> {
-        let mask = cap - 1;
+    fn place(values: &[LongSlot], cap: usize, full: bool) -> Option<Self> {
         let mut slots = vec![EMPTY_LONG; cap];
-        for &(b, label) in long {
-            let h = Self::hash(full, b);
-            let mut cur = LongSlot {
-                tag: long_tag(h, b.len()),
-                label: u64::from(label),
-                bytes: [0; LONG_SLOT_BYTES],
-            };
-            cur.bytes[..b.len()].copy_from_slice(b);
-            let mut k = Self::homes(h, mask).0;
-            let mut kicks = 0;
-            while slots[k].tag != 0 {
-                // take the slot; the value there moves to its other one
-                std::mem::swap(&mut slots[k], &mut cur);
-                let len = cur.tag as u32 as usize;
-                let (k1, k2) = Self::homes(Self::hash(full, &cur.bytes[..len]), mask);
-                k = if k1 == k { k2 } else { k1 };
-                kicks += 1;
-                if kicks > 100 {
-                    return None;
-                }
-            }
-            slots[k] = cur;
+        for &v in values {
+            Self::kick_in(&mut slots, v, full).ok()?;
         }
-        Some(LongLabels { slots, full })
+        Some(LongLabels {
+            slots,
+            full,
+            len: values.len(),
+        })
+    }
+
+    /// Puts `cur` (its tag's length set) at one of its slots, moving the value there to its
+    /// other one, and so on; after 100 moves, the value left out (`Err`).
+    fn kick_in(
+        slots: &mut [LongSlot],
+        mut cur: LongSlot,
+        full: bool,
+    ) -> std::result::Result<(), LongSlot> {
+        let mask = slots.len() - 1;
+        let len = cur.tag as u32 as usize;
+        let h = Self::hash(full, &cur.bytes[..len]);
+        cur.tag = long_tag(h, len);
+        let mut k = Self::homes(h, mask).0;
+        let mut kicks = 0;
+        while slots[k].tag != 0 {
+            // take the slot; the value there moves to its other one
+            std::mem::swap(&mut slots[k], &mut cur);
+            let len = cur.tag as u32 as usize;
+            let (k1, k2) = Self::homes(Self::hash(full, &cur.bytes[..len]), mask);
+            k = if k1 == k { k2 } else { k1 };
+            kicks += 1;
+            if kicks > 100 {
+                return Err(cur);
+            }
+        }
+        slots[k] = cur;
+        Ok(())
+    }
+
+    /// Starts loading the two slots of value `b` (nothing for other lengths).
+    #[inline(always)]
+    fn prefetch(&self, b: &[u8]) {
+        if !(13..=LONG_SLOT_BYTES).contains(&b.len()) || self.slots.is_empty() {
+            return;
+        }
+        let (k1, k2) = Self::homes(Self::hash(self.full, b), self.slots.len() - 1);
+        prefetch(&self.slots, k1);
+        prefetch(&self.slots, k2);
+    }
+
+    /// The labels replaced by `rank[label]`; false (the table left unusable) when a label is
+    /// past `rank`.
+    fn relabel(&mut self, rank: &[u32]) -> bool {
+        for s in self.slots.iter_mut().filter(|s| s.tag != 0) {
+            match rank.get(s.label as usize) {
+                Some(&r) => s.label = u64::from(r),
+                None => return false,
+            }
+        }
+        true
     }
 
     /// The label of the value `b` (over 12 bytes), or None when the table lacks it.
@@ -1062,6 +1382,17 @@ fn long_label<const FULL: bool>(slots: &[LongSlot], b: &[u8]) -> Option<u32> {
     // unpredictably), then its bytes
     let s = if s1.tag == tag { s1 } else { s2 };
     (s.tag == tag && slot_holds(&s.bytes, b)).then_some(s.label as u32)
+}
+
+/// The bytes of view `v` when [`LongLabels`] holds values of its length (13 to
+/// [`LONG_SLOT_BYTES`]) and the view can be read.
+#[inline(always)]
+fn long_held<'a>(buffers: &[&'a [u8]], v: u128) -> Option<&'a [u8]> {
+    if (13..=LONG_SLOT_BYTES).contains(&(v as u32 as usize)) {
+        view_bytes(buffers, v)
+    } else {
+        None
+    }
 }
 
 /// The labels of rows whose views are `views` (rows `first_row..`, with their own bytes) from
@@ -1421,6 +1752,7 @@ fn code_after(
 /// those are the final sorted codes; else one pass gives every row its rank among all the
 /// values. Either way the result says so (`true`): no pass renumbers the rows. Otherwise rows
 /// come back in the table's (first-seen) codes.
+#[allow(clippy::too_many_arguments)]
 fn code_blocks_after(
     first: Dict,
     coded: usize,
@@ -1429,6 +1761,7 @@ fn code_blocks_after(
     expect: usize,
     sorted: bool,
     views_repeat: bool,
+    long: Option<LongLabels>,
 ) -> (Dict, bool) {
     let shared = first;
     let n0 = shared.len() as u32;
@@ -1457,7 +1790,15 @@ fn code_blocks_after(
         slots: vec![EMPTY],
         mask: 0,
     });
-    let long = LongLabels::new(&shared, labels);
+    // the first blocks' table of long values when they left one (relabelled when sorted),
+    // else one read from the shared table
+    let long = long
+        .filter(|t| t.len > 0)
+        .and_then(|mut t| match &ranked {
+            Some((_, rank, _)) => t.relabel(rank).then_some(t),
+            None => Some(t),
+        })
+        .or_else(|| LongLabels::new(&shared, labels));
     let locals: Vec<Dict> = blocks[coded..]
         .par_iter()
         .zip(out[coded..].par_iter_mut())
@@ -2661,6 +3002,9 @@ pub fn factorize_text(
             let mut d = Dict::with_capacity(expect_distinct.min(FIRST_BLOCK));
             // (the first blocks: up to FIRST_BLOCK + BLOCK rows, their values unknown yet)
             let mut memo = ViewMemo::new(14);
+            // the long values met, for the rows after the first block (None until then, or
+            // when it cannot hold them all)
+            let mut long: Option<LongLabels> = None;
             let mut coded = 0;
             let mut seen = 0;
             let mut many = false;
@@ -2673,10 +3017,16 @@ pub fn factorize_text(
                     many = true;
                     break;
                 }
-                match code_block(&mut d, b, o, limit, &mut memo) {
+                match code_block(&mut d, b, o, limit, &mut memo, &mut long) {
                     Ok(()) => {
                         coded += 1;
                         seen += b.hi - b.lo;
+                        // the first block's long values, for the blocks after it (unless the
+                        // column has clearly too many values for it)
+                        let all = estimate_distinct(d.len(), seen, plain_rows);
+                        if coded == 1 && blocks.len() > 1 && all <= SMALL {
+                            long = long_values(&d, all);
+                        }
                     }
                     Err(r) => {
                         many = true;
@@ -2705,6 +3055,7 @@ pub fn factorize_text(
                     expect_distinct,
                     sort && dict_rows.is_empty(),
                     memo.on,
+                    long.and_then(|mut t| t.fit().then_some(t)),
                 );
                 rows_final = done;
                 vec![d]
@@ -4195,27 +4546,38 @@ mod tests {
 
     /// Columns whose first blocks settle their values only after the second block (5,000
     /// values: 64 Ki rows) or the third (20,000: 144 Ki rows), long ids with their own bytes
-    /// (20,000 make a long-value table past `LONG_AHEAD_FROM`, whose rows' slots load ahead)
-    /// and short ones: every order against the reference, and first-seen codes exactly, on 1
-    /// and 2 threads.
+    /// (20,000 make a long-value table past `LONG_AHEAD_FROM`, whose rows' slots load ahead;
+    /// the blocks after the first learn them in that table, see `code_learning`), short ones,
+    /// every length at once (some too long for the table), and long values alike at both
+    /// ends (one slot pair for all under the ends' hash: the table placed again, every byte
+    /// hashed, while it learns): every order against the reference, and first-seen codes
+    /// exactly, on 1 and 2 threads.
     #[test]
     fn values_settled_after_the_second_or_third_block() {
-        for (distinct, long) in [
-            (5_000u64, true),
-            (20_000, true),
-            (20_000, false),
-            (3_000, false),
+        for (distinct, kind) in [
+            (5_000u64, "uuid"),
+            (20_000, "uuid"),
+            (20_000, "short"),
+            (3_000, "short"),
+            (20_000, "mixed"),
+            (12_000, "alike"),
         ] {
             let owned: Vec<String> = (0..450_000u64)
                 .map(|i| {
                     let k = (i.wrapping_mul(2_654_435_761) + i / distinct) % distinct;
-                    if long {
-                        format!(
+                    match kind {
+                        "uuid" => format!(
                             "{k:08x}-1111-2222-3333-{:012x}",
                             k.wrapping_mul(0x9e37_79b9)
-                        )
-                    } else {
-                        format!("u{k}")
+                        ),
+                        "mixed" => match k % 7 {
+                            0 => format!("s{k}"),
+                            1 => format!("mid-length-{k:06}"),
+                            2 if k % 5 == 0 => format!("{k:0>60}"),
+                            _ => format!("{k:0w$}", w = 13 + (k % 36) as usize),
+                        },
+                        "alike" => format!("first8b-{k:020}-last8by"),
+                        _ => format!("u{k}"),
                     }
                 })
                 .collect();
@@ -4244,10 +4606,7 @@ mod tests {
                 })
                 .unwrap()
                 .unwrap();
-                assert!(
-                    f.codes[0] == want,
-                    "{distinct} values, long {long}, {t} threads"
-                );
+                assert!(f.codes[0] == want, "{distinct} {kind} values, {t} threads");
             }
         }
     }
