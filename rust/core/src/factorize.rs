@@ -628,6 +628,21 @@ impl Dict {
 
     #[cold]
     fn insert(&mut self, slot: usize, key: &Key, h: u64, b: &[u8], pos: Position) -> u32 {
+        let c = self.store(key, h, b, pos);
+        if key_len(key) > INLINE {
+            self.long_at[slot] = self.keys[c as usize][2];
+        }
+        self.slots[slot] = slot_words(key, h);
+        self.codes[slot] = c;
+        if self.keys.len() * 100 > self.slots.len() * self.fill_now() {
+            self.grow();
+        }
+        c
+    }
+
+    /// Appends a new value's key (a long value's bytes to the arena) and first position; its
+    /// code. The slots are the caller's.
+    fn store(&mut self, key: &Key, h: u64, b: &[u8], pos: Position) -> u32 {
         let c = self.keys.len();
         let mut stored = *key;
         if key_len(key) > INLINE {
@@ -636,16 +651,10 @@ impl Dict {
             if self.long_at.is_empty() {
                 self.long_at = vec![0; self.slots.len()];
             }
-            self.long_at[slot] = self.arena.len() as u64;
             self.arena.extend_from_slice(b);
         }
         self.keys.push(stored);
         self.first.push(pos);
-        self.slots[slot] = slot_words(key, h);
-        self.codes[slot] = c as u32;
-        if self.keys.len() * 100 > self.slots.len() * self.fill_now() {
-            self.grow();
-        }
         c as u32
     }
 
@@ -654,23 +663,13 @@ impl Dict {
     /// values in [`LongLabels`] (see [`code_learning`]) would wait here on a slot out of the
     /// core's cache for each new one; placed a block at a time, the slots load ahead.
     fn push_unslotted(&mut self, key: &Key, h: u64, b: &[u8], pos: Position) -> u32 {
-        let c = self.keys.len();
-        let mut stored = *key;
-        if key_len(key) > INLINE {
-            stored = [key[0], key[1], self.arena.len() as u64, h];
-            if self.long_at.is_empty() {
-                self.long_at = vec![0; self.slots.len()];
-            }
-            self.arena.extend_from_slice(b);
-        }
-        self.keys.push(stored);
-        self.first.push(pos);
-        self.unslotted.push((c as u32, h));
+        let c = self.store(key, h, b, pos);
+        self.unslotted.push((c, h));
         if self.keys.len() * 100 > self.slots.len() * self.fill_now() {
             // (every value placed, the unslotted ones too)
             self.grow();
         }
-        c as u32
+        c
     }
 
     /// Places the values [`Self::push_unslotted`] added, each slot loading some values ahead.
@@ -955,8 +954,8 @@ fn code_learning(
 }
 
 /// A [`LongLabels`] of the values of `d`, their codes as labels, with room for the long values
-/// of `expect` values (in the share of `d`'s); None when `d` has a value longer than a slot
-/// holds or placing them failed (the shared table then decides every long value, as
+/// of `expect` values (in the share of `d`'s); None when fewer than half of `d`'s values are
+/// of the lengths it holds, `d` has a value longer than a slot holds, or placing them failed (the shared table then decides every long value, as
 /// [`LongLabels::new`] would have it). Read in code order: the keys and bytes stream
 /// ([`LongLabels::new`] reads them in slot order, scattered).
 fn long_values(d: &Dict, expect: usize) -> Option<LongLabels> {
@@ -968,6 +967,10 @@ fn long_values(d: &Dict, expect: usize) -> Option<LongLabels> {
             13..=LONG_SLOT_BYTES => held += 1,
             _ => return None,
         }
+    }
+    if held * 2 < d.len() {
+        // mostly other lengths: `d`'s own loop, which loads their slots ahead, codes them
+        return None;
     }
     if !t.reserve(expect * held / d.len().max(1)) {
         return None;
