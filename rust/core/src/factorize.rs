@@ -1744,6 +1744,15 @@ impl ViewMemo {
     }
 }
 
+/// Most values (those of the first blocks) for which [`code_blocks_after`] codes repeating views
+/// through a [`ViewMemo`] before the long values' table: past that its memo (16 entries of 20
+/// bytes a value) outgrows the core's L2 share, and the table, its slots loaded ahead, is
+/// faster. 36-byte uuids whose equal values share bytes (polars' dictionary layout, in the
+/// dictionary's own order), 1e6 rows, 2 threads, whole `agreement` call: 20,000 item ids
+/// 58-72 -> 46-48 ms; 1,000 (`bradley_terry`) and 100 (`tally`) keep the memo (27-35 ms
+/// against 31-40 ms without it).
+const MEMO_MOST: usize = 2048;
+
 /// Whether the views over 12 bytes among the first 64 of `views` (16 at least) lie end to end
 /// in one buffer: rows with their own bytes (CSV, Python lists), whose views never repeat.
 /// A column whose equal values share bytes (a dictionary's layout) has them so only where
@@ -1952,7 +1961,7 @@ fn code_blocks_after(
                         // repeat): straight to the long values' table; else the memo, until
                         // it finds that views do not repeat
                         let mut done = b.lo;
-                        if views_repeat || long.is_none() {
+                        if (views_repeat && n0 as usize <= MEMO_MOST) || long.is_none() {
                             memo.start(b.strings, b.lo);
                             done = b.hi;
                             for ((c, &v), i) in rows {
@@ -4692,8 +4701,9 @@ mod tests {
     /// The head block's paths ([`HEAD_BLOCK`]): values that repeat 8 times there (the parallel
     /// blocks start after it), twice (the rest of the first block is learned in the long
     /// values' table, new values among its rows), and each with new values after the head;
-    /// with the rows' own bytes and with a dictionary's layout whose first views lie end to end
-    /// (the memo starts off there, then views repeat).
+    /// with the rows' own bytes, with a dictionary's layout whose first views lie end to end
+    /// (the memo starts off there, then views repeat), and with one in another order (the
+    /// memo on, then past [`MEMO_MOST`] values the long values' table).
     #[test]
     fn head_block_paths_code_as_the_reference() {
         let id = |k: u64| {
@@ -4702,7 +4712,13 @@ mod tests {
                 k.wrapping_mul(0x9e37_79b9)
             )
         };
-        for (head, rest) in [(50u64, 50u64), (50, 400), (1_000, 1_000), (1_000, 1_600)] {
+        for (head, rest) in [
+            (50u64, 50u64),
+            (50, 400),
+            (1_000, 1_000),
+            (1_000, 1_600),
+            (3_000, 5_000),
+        ] {
             let owned: Vec<String> = (0..300_000u64)
                 .map(|i| match i {
                     0..64 => id(i),
@@ -4724,8 +4740,18 @@ mod tests {
                 .collect();
             let (own, buf) = views(&vals);
             let shared: Vec<u128> = vals.iter().map(|v| own[first[v].1]).collect();
+            // each value's bytes where its last row has them: a dictionary in another order,
+            // the memo on
+            let last: std::collections::HashMap<&str, usize> =
+                vals.iter().enumerate().map(|(r, v)| (*v, r)).collect();
+            let scattered: Vec<u128> = vals.iter().map(|v| own[last[v]]).collect();
             assert!(laid_end_to_end(&own) && laid_end_to_end(&shared));
-            for (v, layout) in [(&own, "own"), (&shared, "shared")] {
+            assert!(!laid_end_to_end(&scattered));
+            for (v, layout) in [
+                (&own, "own"),
+                (&shared, "shared"),
+                (&scattered, "scattered"),
+            ] {
                 for t in [1, 2] {
                     let f = with_threads(Some(t), || {
                         factorize_text(
